@@ -1,0 +1,27 @@
+// Bundles the CLI (and the benchmark) with esbuild into dist/.
+// Native and heavy packages stay external: they are resolved from node_modules at run time.
+import { build } from 'esbuild';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const entries = { dlc: 'compiler/cli/main.ts', bench: 'bench/main.ts' };
+
+for (const [name, entry] of Object.entries(entries)) {
+  if (!existsSync(join(root, entry))) continue;
+  await build({
+    entryPoints: [join(root, entry)],
+    outfile: join(root, 'dist', `${name}.js`),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: true,
+    packages: 'external',
+    banner: { js: "import { createRequire as __dlcCreateRequire } from 'node:module'; const require = __dlcCreateRequire(import.meta.url);" },
+    define: { DLC_VERSION: JSON.stringify(version) },
+    logLevel: 'warning',
+  });
+}
