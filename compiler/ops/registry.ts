@@ -50,6 +50,33 @@ export interface GradBuilder {
   unbroadcast(grad: Value, to: TensorType): Value;
 }
 
+/**
+ * One compute shader for one node (or fused group). Binding convention, all in
+ * @group(0): bindings 0..n-1 are the node's inputs (read-only storage), then its
+ * outputs (read_write storage), then, when `usesScalars` is set, one read-only
+ * storage buffer `scalars: array<u32>` holding the runtime scalars (index 0: seed,
+ * 1: step, then the plan's named scalars such as learning rates, f32 bit-cast).
+ * Buffers hold tightly packed elements: f32 as f32, i32 as i32, u32 and bool as u32.
+ * Shapes are baked into the source as constants. The entry point is `main`.
+ */
+export interface KernelSpec {
+  /** Readable name: `matmul_128x784x512`, `fused_add_relu`. */
+  readonly name: string;
+  readonly wgsl: string;
+  readonly workgroups: readonly [number, number, number];
+  readonly usesScalars?: boolean;
+}
+
+/** What a kernel emitter may ask of the code generator. */
+export interface KernelContext {
+  /** Index of a named runtime scalar in the `scalars` buffer (seed is 0, step is 1). */
+  scalarIndex(name: string): number;
+  /** The device's limits that shape kernels (workgroup size, storage buffers per stage). */
+  readonly limits: Readonly<Record<string, number>>;
+  /** Kernel family preference: 'register' for CPU-like adapters (llvmpipe), 'shared' for GPUs. */
+  readonly family: 'register' | 'shared';
+}
+
 export interface AttrSpec {
   readonly type: 'int' | 'float' | 'bool' | 'string' | 'ints';
   /** Absent means required. */
@@ -83,6 +110,8 @@ export interface OpDef {
    * `bool` values are WGSL `bool` in expressions and stored as u32 0/1 in buffers).
    */
   wgsl?(args: readonly string[], attrs: Attrs, inputs: readonly TensorType[]): string;
+  /** Non-elementwise ops: the compute shader(s) that evaluate this node, run in order. */
+  kernel?(node: Node, ctx: KernelContext): KernelSpec[];
 }
 
 const registry = new Map<string, OpDef>();
