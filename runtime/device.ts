@@ -3,6 +3,7 @@
 // bundle with 'webgpu' external never reaches it); a browser uses navigator.gpu.
 // Auto order in Node: a hardware adapter (Vulkan / Metal / D3D12), else Dawn's
 // OpenGL ES backend on Mesa llvmpipe. DLC_BACKEND or req.backend picks one.
+// In Node it also installs the WebGPU globals (GPUBufferUsage, GPUMapMode, ...).
 import { DlcError } from './errors';
 import { missingLibraries } from './device/libraries';
 import { watchDeviceLoss } from './device/checked';
@@ -148,7 +149,9 @@ async function tryNodeBackend(backend: Backend): Promise<AcquiredDevice | string
   }
   let gpu: GPU;
   try {
-    const { create } = await import('webgpu');
+    const { create, globals } = await import('webgpu');
+    // GPUBufferUsage, GPUMapMode, GPUShaderStage ... as in a browser, for every caller.
+    Object.assign(globalThis, globals);
     gpu = create([`backend=${backend}`]);
   } catch (err) {
     return `the webgpu package failed to load (${err instanceof Error ? err.message : String(err)})`;
