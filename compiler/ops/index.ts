@@ -1,0 +1,2 @@
+// Importing this module registers every op. One line per op family file.
+import './elementwise';
