@@ -82,7 +82,7 @@ function requestedBackend(req: DeviceRequest): { name: string; source: string } 
 export async function acquireDevice(req: DeviceRequest = {}): Promise<AcquiredDevice> {
   const { name, source } = requestedBackend(req);
   if (name !== 'auto' && !(BACKENDS as readonly string[]).includes(name)) {
-    throw new DlcError(`unknown backend '${name}' (from ${source}); tried nothing; known backends: ${knownNames()}`, 2);
+    throw new DlcError(`unknown backend '${name}' (from ${source}), so no backend was tried; known backends: ${knownNames()}`, 2);
   }
   let pending = cache.get(name);
   if (!pending) {
