@@ -1,2 +1,3 @@
 // Importing this module registers every op. One line per op family file.
 import './elementwise';
+import './matmul';

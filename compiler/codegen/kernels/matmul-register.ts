@@ -1,0 +1,209 @@
+// The 'register' matmul family, for CPU-like adapters (Mesa llvmpipe). llvmpipe runs
+// 8 invocations in SIMD lanes, and a storage load whose address differs across lanes
+// becomes a per-lane scalar loop (~4 ns per vec4 load vs ~0.3 ns per vec4 FMA), so the
+// lever is arithmetic per load: each invocation owns a rows × (4·vec4Cols) block of C
+// in named vec4 accumulators, the K loop is unrolled by 4 with vec4 loads wherever
+// the stored layout is contiguous, and there is no workgroup memory (llvmpipe's
+// barriers only cost). Out-of-range rows and columns are clamped onto the last valid
+// one so every load stays in bounds without a branch; only the stores are guarded.
+import type { KernelSpec } from '../../ops/registry';
+import type { MatmulEpilogue, MatmulProblem } from './matmul-problem';
+import { applyEpilogue, batchCount, emitBatchOffsets, emitEpilogueBindings, matmulName } from './matmul-problem';
+
+/** The block each invocation computes and the workgroup shape. */
+export interface RegisterTile {
+  /** Rows of C per invocation. */
+  readonly rows: number;
+  /** vec4 column groups of C per invocation (4·vec4Cols columns). */
+  readonly vec4Cols: number;
+  /** Workgroup size along columns (x) and rows (y). */
+  readonly wgX: number;
+  readonly wgY: number;
+}
+
+/** The shape measured fastest on llvmpipe (see docs/performance.md). */
+export const DEFAULT_REGISTER_TILE: RegisterTile = { rows: 16, vec4Cols: 2, wgX: 8, wgY: 4 };
+
+const LANE = ['x', 'y', 'z', 'w'] as const;
+
+/**
+ * How an operand is fetched: 'kvec' loads 4 consecutive k as one vec4 (A not
+ * transposed, B transposed, K % 4 == 0); 'mnvec' loads 4 consecutive rows of A or
+ * columns of B (A transposed with M % 4 == 0, B not transposed with N % 4 == 0);
+ * 'scalar' loads one element at a time.
+ */
+type Fetch = 'kvec' | 'mnvec' | 'scalar';
+
+function fetchA(p: MatmulProblem, tile: RegisterTile): Fetch {
+  if (!p.transA) return p.k % 4 === 0 ? 'kvec' : 'scalar';
+  return p.m % 4 === 0 && tile.rows % 4 === 0 ? 'mnvec' : 'scalar';
+}
+
+function fetchB(p: MatmulProblem): Fetch {
+  if (p.transB) return p.k % 4 === 0 ? 'kvec' : 'scalar';
+  return p.n % 4 === 0 ? 'mnvec' : 'scalar';
+}
+
+/** `base + k·stride` with the trivial cases folded. */
+function index(base: string, k: string, stride: number): string {
+  if (stride === 1) return `${base} + ${k}`;
+  return `${base} + (${k}) * ${stride}u`;
+}
+
+function kAt(k: string, kk: number): string {
+  return kk === 0 ? k : `${k} + ${kk}u`;
+}
+
+export function emitRegisterMatmul(p: MatmulProblem, tile: RegisterTile = DEFAULT_REGISTER_TILE, epilogue?: MatmulEpilogue): KernelSpec {
+  const { m: M, n: N, k: K } = p;
+  const TM = tile.rows;
+  const TN = tile.vec4Cols * 4;
+  const aFetch = fetchA(p, tile);
+  const bFetch = fetchB(p);
+  const outVec = N % 4 === 0;
+  const rows = [...Array(TM).keys()];
+  const groups = [...Array(tile.vec4Cols).keys()];
+  const cols = [...Array(TN).keys()];
+  const epilogueFirst = 2;
+  const outBinding = epilogueFirst + (epilogue?.bindings.length ?? 0);
+
+  const L: string[] = [];
+  L.push(`@group(0) @binding(0) var<storage, read> a: array<${aFetch === 'scalar' ? 'f32' : 'vec4<f32>'}>;`);
+  L.push(`@group(0) @binding(1) var<storage, read> b: array<${bFetch === 'scalar' ? 'f32' : 'vec4<f32>'}>;`);
+  L.push(...emitEpilogueBindings(epilogue, epilogueFirst));
+  L.push(`@group(0) @binding(${outBinding}) var<storage, read_write> c: array<${outVec ? 'vec4<f32>' : 'f32'}>;`);
+  L.push('');
+  L.push(`@compute @workgroup_size(${tile.wgX}, ${tile.wgY}, 1)`);
+  L.push('fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {');
+  const body: string[] = [];
+  body.push(`let row0 = (wid.y * ${tile.wgY}u + lid.y) * ${TM}u;`);
+  body.push(`let col0 = (wid.x * ${tile.wgX}u + lid.x) * ${TN}u;`);
+  body.push(`if (row0 >= ${M}u || col0 >= ${N}u) { return; }`);
+  body.push(...emitBatchOffsets(p, 'wid.z'));
+
+  // Per-row and per-column base addresses, clamped into range.
+  switch (aFetch) {
+    case 'kvec':
+      for (const i of rows) body.push(`let aBase${i} = (aOff + min(row0 + ${i}u, ${M - 1}u) * ${K}u) / 4u;`);
+      break;
+    case 'mnvec':
+      for (let g = 0; g < TM / 4; g++) body.push(`let aBase${g} = (aOff + min(row0 + ${4 * g}u, ${M - 4}u)) / 4u;`);
+      break;
+    case 'scalar':
+      for (const i of rows) body.push(`let aBase${i} = aOff + min(row0 + ${i}u, ${M - 1}u)${p.transA ? '' : ` * ${K}u`};`);
+      break;
+    default:
+      throw new Error(`unhandled fetch ${aFetch satisfies never}`);
+  }
+  switch (bFetch) {
+    case 'mnvec':
+      for (const j of groups) body.push(`let bBase${j} = (bOff + min(col0 + ${4 * j}u, ${N - 4}u)) / 4u;`);
+      break;
+    case 'kvec':
+      for (const c of cols) body.push(`let bBase${c} = (bOff + min(col0 + ${c}u, ${N - 1}u) * ${K}u) / 4u;`);
+      break;
+    case 'scalar':
+      for (const c of cols) body.push(`let bBase${c} = bOff + min(col0 + ${c}u, ${N - 1}u)${p.transB ? ` * ${K}u` : ''};`);
+      break;
+    default:
+      throw new Error(`unhandled fetch ${bFetch satisfies never}`);
+  }
+  for (const i of rows) for (const j of groups) body.push(`var acc${i}_${j} = vec4<f32>(0.0);`);
+
+  /** Loads and multiply-adds for `count` consecutive k starting at WGSL `k`. */
+  const chunk = (k: string, count: number): string[] => {
+    const S: string[] = [];
+    const ks = [...Array(count).keys()];
+    // b{kk}_{j}: the vec4 of B at row k+kk, columns col0+4j..col0+4j+3.
+    switch (bFetch) {
+      case 'mnvec':
+        for (const kk of ks) for (const j of groups) S.push(`let b${kk}_${j} = b[${index(`bBase${j}`, kAt(k, kk), N / 4)}];`);
+        break;
+      case 'kvec':
+        for (const c of cols) S.push(`let bc${c} = b[bBase${c} + ${k} / 4u];`);
+        for (const kk of ks)
+          for (const j of groups) {
+            const parts = [0, 1, 2, 3].map((l) => `bc${4 * j + l}.${LANE[kk]}`);
+            S.push(`let b${kk}_${j} = vec4<f32>(${parts.join(', ')});`);
+          }
+        break;
+      case 'scalar':
+        for (const kk of ks)
+          for (const j of groups) {
+            const parts = [0, 1, 2, 3].map((l) => `b[${index(`bBase${4 * j + l}`, kAt(k, kk), p.transB ? 1 : N)}]`);
+            S.push(`let b${kk}_${j} = vec4<f32>(${parts.join(', ')});`);
+          }
+        break;
+      default:
+        throw new Error(`unhandled fetch ${bFetch satisfies never}`);
+    }
+    // aValue(i, kk): the WGSL scalar A[row0+i, k+kk].
+    let aValue: (i: number, kk: number) => string;
+    switch (aFetch) {
+      case 'kvec':
+        for (const i of rows) S.push(`let a${i} = a[aBase${i} + ${k} / 4u];`);
+        aValue = (i, kk) => `a${i}.${LANE[kk]}`;
+        break;
+      case 'mnvec':
+        for (let g = 0; g < TM / 4; g++) for (const kk of ks) S.push(`let a${g}_${kk} = a[${index(`aBase${g}`, kAt(k, kk), M / 4)}];`);
+        aValue = (i, kk) => `a${Math.floor(i / 4)}_${kk}.${LANE[i % 4]}`;
+        break;
+      case 'scalar':
+        for (const i of rows) for (const kk of ks) S.push(`let a${i}_${kk} = a[${index(`aBase${i}`, kAt(k, kk), p.transA ? M : 1)}];`);
+        aValue = (i, kk) => `a${i}_${kk}`;
+        break;
+      default:
+        throw new Error(`unhandled fetch ${aFetch satisfies never}`);
+    }
+    for (const i of rows) for (const kk of ks) for (const j of groups) S.push(`acc${i}_${j} += ${aValue(i, kk)} * b${kk}_${j};`);
+    return S;
+  };
+
+  const K4 = K - (K % 4);
+  if (K4 > 0) {
+    body.push(`for (var k = 0u; k < ${K4}u; k += 4u) {`);
+    body.push(...chunk('k', 4).map((s) => `  ${s}`));
+    body.push('}');
+  }
+  if (K4 < K) {
+    body.push(`for (var k = ${K4}u; k < ${K}u; k += 1u) {`);
+    body.push(...chunk('k', 1).map((s) => `  ${s}`));
+    body.push('}');
+  }
+
+  // Stores, guarded where the block can overhang the matrix.
+  const guardRows = M % TM !== 0;
+  const guardCols = N % TN !== 0;
+  for (const i of rows) {
+    const S: string[] = [];
+    for (const j of groups) {
+      const acc = `acc${i}_${j}`;
+      const T: string[] = [`let col = col0 + ${4 * j}u;`];
+      if (outVec) {
+        const parts = [0, 1, 2, 3].map((l) => applyEpilogue(epilogue, `${acc}.${LANE[l]}`, 'row', l === 0 ? 'col' : `(col + ${l}u)`));
+        T.push(`c[(cOff + row * ${N}u + col) / 4u] = vec4<f32>(${parts.join(', ')});`);
+      } else {
+        for (const l of [0, 1, 2, 3]) {
+          const colL = l === 0 ? 'col' : `(col + ${l}u)`;
+          const store = `c[cOff + row * ${N}u + ${colL}] = ${applyEpilogue(epilogue, `${acc}.${LANE[l]}`, 'row', colL)};`;
+          T.push(guardCols ? `if (${colL} < ${N}u) { ${store} }` : store);
+        }
+      }
+      if (guardCols && outVec) S.push(`{ ${T[0]} if (col < ${N}u) { ${T.slice(1).join(' ')} } }`);
+      else S.push(`{ ${T.join(' ')} }`);
+    }
+    body.push(`{ let row = row0 + ${i}u;`);
+    if (guardRows) body.push(`  if (row < ${M}u) {`);
+    body.push(...S.map((s) => `    ${s}`));
+    if (guardRows) body.push('  }');
+    body.push('}');
+  }
+
+  L.push(...body.map((s) => `  ${s}`));
+  L.push('}');
+  return {
+    name: matmulName(p, 'register'),
+    wgsl: L.join('\n') + '\n',
+    workgroups: [Math.ceil(N / (TN * tile.wgX)), Math.ceil(M / (TM * tile.wgY)), batchCount(p)],
+  };
+}

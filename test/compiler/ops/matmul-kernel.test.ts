@@ -1,0 +1,166 @@
+// The matmul kernels of both families on the real device (llvmpipe in CI), checked
+// against the float64 reference within a float32 error bound, with guard regions
+// catching any write outside the output and any output left unwritten.
+import { describe, expect, it } from 'vitest';
+import type { TensorType } from '../../../compiler/ir/types';
+import { numel } from '../../../compiler/ir/types';
+import type { MatmulEpilogue, RegisterTile } from '../../../compiler/codegen/kernels/matmul';
+import { emitMatmulKernel, matmulProblem } from '../../../compiler/codegen/kernels/matmul';
+import '../../../compiler/ops/index';
+import { getOp } from '../../../compiler/ops/registry';
+import { runKernel, testDevice } from '../../helpers/kernel';
+
+const f32 = (...shape: number[]): TensorType => ({ dtype: 'f32', shape });
+
+/** A deterministic pseudo-random stream in [-1, 1). */
+function values(n: number, seed: number): Float64Array {
+  let s = seed >>> 0 || 1;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = Math.fround(((s >>> 0) / 2 ** 32) * 2 - 1);
+  }
+  return out;
+}
+
+interface Case {
+  readonly a: TensorType;
+  readonly b: TensorType;
+  readonly ta: boolean;
+  readonly tb: boolean;
+}
+
+/** A (M×K)·(K×N) case with the operands stored as the transpose flags say. */
+function plain(m: number, k: number, n: number, ta: boolean, tb: boolean, batchA: number[] = [], batchB: number[] = []): Case {
+  return { a: f32(...batchA, ...(ta ? [k, m] : [m, k])), b: f32(...batchB, ...(tb ? [n, k] : [k, n])), ta, tb };
+}
+
+const VARIANTS: [boolean, boolean][] = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+];
+
+const SIZES: [number, number, number][] = [
+  [1, 1, 1],
+  [7, 13, 5],
+  [64, 32, 48], // multiples of 4 and of the tiles: every vec4 path
+  [36, 20, 44], // multiples of 4, not of the tiles
+  [129, 65, 33],
+  [128, 784, 512],
+];
+
+const CASES: Case[] = [
+  ...SIZES.flatMap(([m, k, n]) => VARIANTS.map(([ta, tb]) => plain(m, k, n, ta, tb))),
+  plain(5, 8, 4, false, false, [2, 3], []),
+  plain(8, 12, 16, false, true, [3, 1], [4]),
+  plain(9, 7, 6, true, false, [2], [2]),
+  plain(12, 16, 20, true, true, [1, 2], [3, 1]),
+];
+
+function label(c: Case): string {
+  return `${c.ta ? 't' : 'n'}${c.tb ? 't' : 'n'} [${c.a.shape}] @ [${c.b.shape}]`;
+}
+
+/**
+ * |gpu - exact| ≤ 2·K·2⁻²⁴·Σ|a||b| + 2⁻²³·|exact| elementwise: the float32 summation
+ * bound (inputs are exact float32 values, so only the K rounding steps of the sum
+ * count) plus one rounding for an epilogue.
+ */
+function expectClose(c: Case, got: Float64Array, inputs: Float64Array[], epilogueRef?: (x: number, col: number) => number): void {
+  const op = getOp('matmul');
+  const attrs = { transpose_a: c.ta, transpose_b: c.tb };
+  const [exact] = op.reference([{ type: c.a, data: inputs[0] }, { type: c.b, data: inputs[1] }], attrs, { seed: 0, step: 0 });
+  const [mag] = op.reference(
+    [
+      { type: c.a, data: inputs[0].map(Math.abs) },
+      { type: c.b, data: inputs[1].map(Math.abs) },
+    ],
+    attrs,
+    { seed: 0, step: 0 },
+  );
+  const { k, n } = matmulProblem(c.a, c.b, c.ta, c.tb);
+  expect(got.length).toBe(exact.data.length);
+  let worst = 0;
+  for (let i = 0; i < got.length; i++) {
+    const want = epilogueRef ? epilogueRef(exact.data[i], i % n) : exact.data[i];
+    const err = Math.abs(got[i] - want);
+    const bound = 2 * k * 2 ** -24 * mag.data[i] + 2 ** -23 * Math.abs(want) + 1e-30;
+    if (!(err <= bound)) {
+      throw new Error(`element ${i}: got ${got[i]}, want ${want} (error ${err.toExponential(2)} > bound ${bound.toExponential(2)})`);
+    }
+    worst = Math.max(worst, err);
+  }
+  expect(worst).toBeLessThan(1);
+}
+
+async function check(c: Case, family: 'register' | 'shared', tile?: RegisterTile): Promise<void> {
+  const { limits } = await testDevice();
+  const p = matmulProblem(c.a, c.b, c.ta, c.tb);
+  const spec = emitMatmulKernel(p, { family, limits }, { registerTile: tile });
+  const inputs = [values(numel(c.a.shape), 7), values(numel(c.b.shape), 11)];
+  const [outType] = getOp('matmul').infer([c.a, c.b], { transpose_a: c.ta, transpose_b: c.tb });
+  const [got] = await runKernel(
+    spec,
+    [
+      { type: c.a, data: inputs[0] },
+      { type: c.b, data: inputs[1] },
+    ],
+    [outType],
+    { guard: true },
+  );
+  expectClose(c, got, inputs);
+}
+
+describe.each(['register', 'shared'] as const)('matmul kernel, %s family', (family) => {
+  it.each(CASES.map((c) => [label(c), c] as const))('%s', async (_name, c) => {
+    await check(c, family);
+  });
+});
+
+describe('matmul kernel, other register tiles', () => {
+  const tiles: RegisterTile[] = [
+    { rows: 4, vec4Cols: 1, wgX: 8, wgY: 8 },
+    { rows: 8, vec4Cols: 4, wgX: 4, wgY: 2 },
+    { rows: 6, vec4Cols: 3, wgX: 8, wgY: 1 }, // rows not a multiple of 4: scalar A fetch
+  ];
+  const cases = [plain(37, 24, 52, true, false), plain(64, 12, 40, false, true), plain(33, 9, 17, true, true)];
+  for (const tile of tiles) {
+    it.each(cases.map((c) => [label(c), c] as const))(`${tile.rows}x${tile.vec4Cols * 4} wg ${tile.wgX}x${tile.wgY}: %s`, async (_n, c) => {
+      await check(c, 'register', tile);
+    });
+  }
+});
+
+describe('matmul kernel epilogue', () => {
+  // bias[col] then ReLU, fused into the store.
+  const epilogue: MatmulEpilogue = {
+    bindings: [{ name: 'bias', dtype: 'f32' }],
+    expr: (acc, _row, col) => `max(${acc} + bias[${col}], 0.0)`,
+  };
+  it.each([
+    ['register', plain(33, 20, 24, false, false)],
+    ['register', plain(10, 7, 13, false, true)],
+    ['shared', plain(33, 20, 24, true, false)],
+  ] as const)('%s: bias + relu', async (family, c) => {
+    const { limits } = await testDevice();
+    const p = matmulProblem(c.a, c.b, c.ta, c.tb);
+    const spec = emitMatmulKernel(p, { family, limits }, { epilogue });
+    const inputs = [values(numel(c.a.shape), 3), values(numel(c.b.shape), 5)];
+    const bias = values(p.n, 9);
+    const [got] = await runKernel(
+      spec,
+      [
+        { type: c.a, data: inputs[0] },
+        { type: c.b, data: inputs[1] },
+        { type: f32(p.n), data: bias },
+      ],
+      [f32(p.m, p.n)],
+      { guard: true },
+    );
+    expectClose(c, got, inputs, (x, col) => Math.max(Math.fround(x + bias[col]), 0));
+  });
+});
