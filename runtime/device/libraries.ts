@@ -56,9 +56,10 @@ export function hasMesaDriDrivers(): boolean {
   return LIB_DIRS.some((d) => fs.existsSync(d) && fs.readdirSync(d).some((f) => f.startsWith('libgallium')));
 }
 
-/** The libraries a backend needs that this machine lacks (empty off Linux). */
+/** The libraries a backend needs that this machine lacks (empty where that cannot be probed). */
 export function missingLibraries(backend: string): string[] {
-  if (process.platform !== 'linux') return [];
+  // Off Linux, or on a Node without process.getBuiltinModule (< 20.16), nothing is known missing.
+  if (process.platform !== 'linux' || nodeFs() === undefined) return [];
   const wanted = LINUX_LIBRARIES[backend] ?? [];
   return wanted.filter((lib) => (lib.startsWith('Mesa') ? !hasMesaDriDrivers() : !hasSharedLibrary(lib)));
 }
