@@ -1,0 +1,240 @@
+// Diagnostics as data: every message the front end can print has one entry in
+// DIAGNOSTICS (a code, a severity and a template with {placeholders}). Code that
+// reports a problem names the code and fills the placeholders; tests assert the
+// exact text, so changing a message is a reviewed golden diff.
+//
+// To add codes (the lowering's shape/type checks do), add entries to the table
+// below in their own section; codes are kebab-case and never reused.
+import type { Span } from '../runtime/errors';
+
+export type Severity = 'error' | 'warning' | 'note';
+
+export interface DiagnosticNote {
+  readonly message: string;
+  readonly span?: Span;
+}
+
+export interface Diagnostic {
+  readonly severity: Severity;
+  readonly code: string;
+  readonly message: string;
+  readonly span: Span;
+  readonly notes: readonly DiagnosticNote[];
+}
+
+interface DiagnosticDef {
+  readonly severity: Severity;
+  readonly template: string;
+}
+
+export const DIAGNOSTICS = {
+  // ---- input bytes and nesting (dsl/source.ts, dsl/depth.ts)
+  'invalid-utf8': { severity: 'error', template: 'file is not valid UTF-8 (invalid byte 0x{byte})' },
+  'nested-too-deeply': { severity: 'error', template: 'expression nested too deeply (more than {limit} levels); split it into named steps' },
+  'too-many-errors': { severity: 'error', template: 'too many errors ({count}); stopping here' },
+
+  // ---- lexing and parsing (dsl/lexer.ts, dsl/parser.ts)
+  'unexpected-character': { severity: 'error', template: "unexpected character '{text}'" },
+  'unterminated-string': { severity: 'error', template: 'unterminated string literal' },
+  'unterminated-comment': { severity: 'error', template: "unterminated block comment (missing '*/')" },
+  'unexpected-token': { severity: 'error', template: 'expected {expected} but found {found}' },
+  'unexpected-end': { severity: 'error', template: 'expected {expected} but the file ended' },
+  'unclosed-bracket': { severity: 'error', template: "'{open}' is never closed" },
+  'unmatched-bracket': { severity: 'error', template: "unmatched '{close}'" },
+  'bad-number': { severity: 'error', template: "invalid number '{text}'" },
+  'bad-dtype': { severity: 'error', template: "unknown dtype '{name}' (expected f32, i32, u32 or bool)" },
+  'missing-forward': { severity: 'error', template: "layer '{name}' has no forward function (add '(x) => ...' as its last item)" },
+  'forward-not-last': { severity: 'error', template: "the forward function must be the last item of layer '{name}'" },
+  'duplicate-forward': { severity: 'error', template: "layer '{name}' has more than one forward function" },
+
+  // ---- imports and loading (dsl/index.ts)
+  'import-not-found': { severity: 'error', template: "cannot read imported file '{path}': {reason}" },
+  'import-cycle': { severity: 'error', template: "import cycle: {cycle}" },
+  'import-not-utf8': { severity: 'error', template: "imported file '{path}' is not valid UTF-8" },
+  'import-not-first': { severity: 'error', template: 'imports must come before every other item of the file' },
+
+  // ---- names (dsl/resolve.ts)
+  'undefined-name': { severity: 'error', template: "undefined name '{name}'{hint}" },
+  'undefined-member': { severity: 'error', template: "layer instance '{object}' has no member '{member}'{hint}" },
+  'not-a-layer-instance': { severity: 'error', template: "'{name}' is {what}, not a layer instance; only layer instances have members" },
+  'duplicate-name': { severity: 'error', template: "'{name}' is already defined in this scope" },
+  'duplicate-param': { severity: 'error', template: "duplicate parameter '{name}'" },
+  'duplicate-global': { severity: 'error', template: "{what} '{name}' is already defined" },
+  'use-before-definition': { severity: 'error', template: "'{name}' is used before it is defined" },
+  'recursion': { severity: 'error', template: 'recursion is not allowed: {cycle}' },
+  'not-callable': { severity: 'error', template: "'{name}' is {what} and cannot be called" },
+  'not-a-value': { severity: 'error', template: "'{name}' is {what}; call it instead of using it as a value" },
+  'too-many-args': { severity: 'error', template: "{what} '{name}' takes {max} argument{s} but {count} were given" },
+  'missing-arg': { severity: 'error', template: "{what} '{name}' is missing argument '{param}'" },
+  'unknown-named-arg': { severity: 'error', template: "{what} '{name}' has no parameter '{arg}'{hint}" },
+  'duplicate-arg': { severity: 'error', template: "argument '{arg}' is given more than once" },
+  'positional-after-named': { severity: 'error', template: 'positional argument after a named argument' },
+  'bad-state-assign': { severity: 'error', template: "'<-' can only write a state, param or layer instance, but '{name}' is {what}" },
+  'state-assign-in-fn': { severity: 'error', template: "'<-' is only allowed in the body of an entry point" },
+  'minimize-outside-train': { severity: 'error', template: "'minimize' is only allowed in a train entry point" },
+  'minimize-twice': { severity: 'error', template: "a train entry point can 'minimize' only once" },
+  'train-without-minimize': { severity: 'error', template: "train entry point '{name}' never says 'minimize ... with ...'" },
+  'minimize-in-loop': { severity: 'error', template: "'minimize' is not allowed inside a loop body" },
+  'unknown-optimizer': { severity: 'error', template: "unknown optimizer '{name}'{hint}" },
+  'unknown-optimizer-option': { severity: 'error', template: "optimizer '{name}' has no option '{option}'{hint}" },
+  'optimizer-positional': { severity: 'error', template: 'optimizer options must be named (e.g. lr = 0.1)' },
+  'emit-outside-scan': { severity: 'error', template: "'emit' is only allowed directly in a scan body" },
+  'scan-without-emit': { severity: 'error', template: "this scan never emits a value (add 'emit ...' to its body)" },
+  'return-outside-fn': { severity: 'error', template: "'return' is only allowed at the end of a fn or forward body" },
+  'return-not-last': { severity: 'error', template: "'return' must be the last statement of the body" },
+  'missing-return': { severity: 'error', template: "this body has no 'return' statement" },
+  'output-not-assigned': { severity: 'error', template: "output '{name}' of '{entry}' is never assigned" },
+  'entry-param-not-input': { severity: 'error', template: "'{name}' is not an input of model '{model}' (declare 'input {name}: ...', or give it a type here)" },
+  'input-in-layer': { severity: 'error', template: "'input' declarations belong in a model, not in layer '{name}'" },
+  'missing-hyper-default': { severity: 'error', template: "hyperparameter '{name}' needs a default value" },
+  'missing-init': { severity: 'error', template: "{role} '{name}' needs an initializer (e.g. '= zeros')" },
+  'input-with-init': { severity: 'error', template: "input '{name}' cannot have an initializer" },
+  'unknown-initializer': { severity: 'error', template: "unknown initializer '{name}'{hint}" },
+  'not-a-layer': { severity: 'error', template: "'{name}' is not a layer definition{hint}" },
+  'wildcard-as-value': { severity: 'error', template: "'_' can only be an assignment target" },
+  'assign-to-global': { severity: 'error', template: "cannot assign to {what} '{name}' with '='; use '<-' for state and params" },
+  'carry-not-assigned': { severity: 'warning', template: "carried value '{name}' is never assigned in the loop body" },
+  'unused-value': { severity: 'warning', template: "'{name}' is assigned but never used" },
+  'no-model': { severity: 'warning', template: 'file defines no model' },
+} as const satisfies Record<string, DiagnosticDef>;
+
+export type DiagnosticCode = keyof typeof DIAGNOSTICS;
+export type DiagnosticArgs = Readonly<Record<string, string | number>>;
+
+/** Fills `{name}` placeholders; an unknown placeholder is a bug in the caller. */
+export function renderTemplate(template: string, args: DiagnosticArgs): string {
+  return template.replace(/\{(\w+)\}/g, (_, key: string) => {
+    const v = args[key];
+    if (v === undefined) throw new Error(`diagnostic template needs '{${key}}'`);
+    return String(v);
+  });
+}
+
+export function makeDiagnostic(
+  code: DiagnosticCode,
+  span: Span,
+  args: DiagnosticArgs = {},
+  notes: readonly DiagnosticNote[] = [],
+): Diagnostic {
+  const def: DiagnosticDef = DIAGNOSTICS[code];
+  return { severity: def.severity, code, message: renderTemplate(def.template, args), span, notes };
+}
+
+/** Collects diagnostics for one run; stops collecting after `limit` errors. */
+export class DiagnosticBag {
+  private readonly list: Diagnostic[] = [];
+  private errors = 0;
+  private overflowed = false;
+
+  constructor(readonly limit = 100) {}
+
+  report(code: DiagnosticCode, span: Span, args: DiagnosticArgs = {}, notes: readonly DiagnosticNote[] = []): void {
+    this.add(makeDiagnostic(code, span, args, notes));
+  }
+
+  add(d: Diagnostic): void {
+    if (this.overflowed) return;
+    if (d.severity === 'error') {
+      if (this.errors >= this.limit) {
+        this.overflowed = true;
+        this.list.push(makeDiagnostic('too-many-errors', d.span, { count: `${this.limit}+` }));
+        return;
+      }
+      this.errors++;
+    }
+    this.list.push(d);
+  }
+
+  addAll(ds: Iterable<Diagnostic>): void {
+    for (const d of ds) this.add(d);
+  }
+
+  get hasErrors(): boolean {
+    return this.errors > 0;
+  }
+
+  get items(): readonly Diagnostic[] {
+    return this.list;
+  }
+}
+
+/** Sorts by file, then position; stable for equal positions. */
+export function sortDiagnostics(ds: readonly Diagnostic[]): Diagnostic[] {
+  return ds
+    .map((d, i) => ({ d, i }))
+    .sort((a, b) =>
+      a.d.span.file < b.d.span.file ? -1 : a.d.span.file > b.d.span.file ? 1
+        : a.d.span.line - b.d.span.line || a.d.span.col - b.d.span.col || a.i - b.i)
+    .map((x) => x.d);
+}
+
+// ---------------------------------------------------------------- formatting
+
+/** Longest stretch of a source line shown under a diagnostic (1 MB lines exist). */
+const MAX_SHOWN = 120;
+
+export type SourceLookup = string | ((file: string) => string | undefined);
+
+/**
+ * `file.dl:3:5: error: message`, then the source line with a gutter and a caret
+ * underline of the span, then each note the same way.
+ */
+export function formatDiagnostic(d: Diagnostic, source: SourceLookup): string {
+  const lookup = typeof source === 'string' ? (f: string) => (f === d.span.file ? source : undefined) : source;
+  const out = [header(d.span, d.severity, d.message), ...excerpt(d.span, lookup(d.span.file))];
+  for (const n of d.notes) {
+    if (n.span) out.push(header(n.span, 'note', n.message), ...excerpt(n.span, lookup(n.span.file)));
+    else out.push(`note: ${n.message}`);
+  }
+  return out.join('\n');
+}
+
+export function formatDiagnostics(ds: readonly Diagnostic[], source: SourceLookup): string {
+  return ds.map((d) => formatDiagnostic(d, source) + '\n').join('');
+}
+
+function header(span: Span, severity: Severity, message: string): string {
+  return `${span.file}:${span.line}:${span.col}: ${severity}: ${message}`;
+}
+
+function excerpt(span: Span, text: string | undefined): string[] {
+  if (text === undefined) return [];
+  const line = lineAt(text, span.line);
+  if (line === undefined) return [];
+  const start = Math.max(0, Math.min(span.col - 1, line.length));
+  const end = span.endLine === span.line ? Math.max(start + 1, Math.min(span.endCol - 1, line.length)) : Math.max(start + 1, line.length);
+  // Show a window around the span when the line is long.
+  let from = 0;
+  let to = line.length;
+  if (line.length > MAX_SHOWN) {
+    from = Math.max(0, start - 40);
+    to = Math.min(line.length, from + MAX_SHOWN);
+  }
+  const shown = (from > 0 ? '...' : '') + printable(line.slice(from, to)) + (to < line.length ? '...' : '');
+  const caretLen = Math.max(1, Math.min(end, to) - start);
+  const pad = printable(line.slice(from, start)).replace(/[^\t]/g, ' ');
+  const gutter = String(span.line);
+  const blank = ' '.repeat(gutter.length);
+  return [
+    ` ${gutter} | ${shown}`,
+    ` ${blank} | ${(from > 0 ? '   ' : '') + pad}^${'~'.repeat(caretLen - 1)}`,
+  ];
+}
+
+/** Replaces control characters so binary garbage cannot corrupt a terminal; keeps tabs and widths. */
+function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
+}
+
+function lineAt(text: string, line: number): string | undefined {
+  let pos = 0;
+  for (let l = 1; l < line; l++) {
+    const nl = text.indexOf('\n', pos);
+    if (nl < 0) return undefined;
+    pos = nl + 1;
+  }
+  const nl = text.indexOf('\n', pos);
+  const raw = text.slice(pos, nl < 0 ? text.length : nl);
+  return raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+}
