@@ -119,8 +119,10 @@ export function parseNpy(bytes: Uint8Array, name: string): HostTensor {
   const have = bytes.length - dataStart;
   if (have < want) fail(`truncated: shape ${formatShape(dims)} of ${descr} needs ${want} data bytes, file has ${have}`);
   if (have > want) fail(`${have - want} unexpected bytes after the data (shape ${formatShape(dims)} of ${descr} needs ${want})`);
-  // Copy so the result is aligned and does not alias the caller's buffer.
-  const data = bytes.slice(dataStart, dataStart + want);
+  // Copy into a fresh buffer so reads are aligned and never alias the caller's (e.g.
+  // a pooled Node Buffer, whose .slice() would be a view, not a copy).
+  const data = new Uint8Array(want);
+  data.set(bytes.subarray(dataStart, dataStart + want));
   const dv = new DataView(data.buffer);
   switch (d!.kind) {
     case 'f4': {

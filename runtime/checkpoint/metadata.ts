@@ -1,0 +1,110 @@
+// What dlc records in a checkpoint's __metadata__ (all values are strings, as the
+// format requires), and the check of a loaded checkpoint against the model that
+// wants it. Browser-safe.
+//
+//   dlc.format        "1"
+//   dlc.model         the model's name             dlc.version    the dlc version that wrote it
+//   dlc.fingerprint   fingerprint() of the model  dlc.program    the compiled program's hash
+//   dlc.step          optimizer steps taken        dlc.rng        RNG counters, JSON {name: number}
+//   dlc.data_cursor   "epoch:position"             dlc.lr         LR schedule spec and its step, JSON {spec, step}
+// Keys not starting with "dlc." are the caller's own and are kept as they are.
+import { DlcError } from '../errors';
+import { formatShape } from '../data/tensor';
+import { fingerprint, type ModelSignature } from './fingerprint';
+import type { SafetensorsContent } from './safetensors';
+
+export const CHECKPOINT_FORMAT = '1';
+
+export interface CheckpointInfo {
+  readonly model: string;
+  readonly fingerprint: string;
+  readonly programHash: string;
+  readonly dlcVersion: string;
+  readonly step: number;
+  readonly rng: Readonly<Record<string, number>>;
+  readonly dataCursor: string;
+  readonly lr: { readonly spec: string; readonly step: number };
+  readonly extra?: Readonly<Record<string, string>>;
+}
+
+export function infoToMetadata(info: CheckpointInfo): Record<string, string> {
+  const extra = info.extra ?? {};
+  for (const k of Object.keys(extra)) if (k.startsWith('dlc.')) throw new DlcError(`extra metadata key '${k}' uses the reserved 'dlc.' prefix`);
+  return {
+    ...extra,
+    'dlc.format': CHECKPOINT_FORMAT,
+    'dlc.model': info.model,
+    'dlc.fingerprint': info.fingerprint,
+    'dlc.program': info.programHash,
+    'dlc.version': info.dlcVersion,
+    'dlc.step': String(info.step),
+    'dlc.rng': JSON.stringify(info.rng),
+    'dlc.data_cursor': info.dataCursor,
+    'dlc.lr': JSON.stringify(info.lr),
+  };
+}
+
+export function metadataToInfo(meta: Readonly<Record<string, string>>, file: string): CheckpointInfo {
+  const fail = (msg: string): never => {
+    throw new DlcError(`${file}: ${msg}`);
+  };
+  const get = (k: string): string => meta[k] ?? fail(`not a dlc checkpoint: metadata has no '${k}'`);
+  const fmt = get('dlc.format');
+  if (fmt !== CHECKPOINT_FORMAT) fail(`checkpoint format '${fmt}' is not supported (this dlc reads format ${CHECKPOINT_FORMAT})`);
+  const step = Number(get('dlc.step'));
+  if (!Number.isSafeInteger(step) || step < 0) fail(`metadata dlc.step '${meta['dlc.step']}' is not a step count`);
+  const json = (k: string): unknown => {
+    try {
+      return JSON.parse(get(k));
+    } catch {
+      return fail(`metadata ${k} is not valid JSON`);
+    }
+  };
+  const rng = json('dlc.rng');
+  if (typeof rng !== 'object' || rng === null || Array.isArray(rng) || !Object.values(rng).every((v) => Number.isSafeInteger(v))) {
+    fail('metadata dlc.rng is not an object of integer counters');
+  }
+  const lr = json('dlc.lr') as { spec?: unknown; step?: unknown } | null;
+  if (typeof lr !== 'object' || lr === null || typeof lr.spec !== 'string' || !Number.isSafeInteger(lr.step)) {
+    fail('metadata dlc.lr is not {"spec": string, "step": integer}');
+  }
+  const extra: Record<string, string> = {};
+  for (const [k, v] of Object.entries(meta)) if (!k.startsWith('dlc.')) extra[k] = v;
+  return {
+    model: get('dlc.model'),
+    fingerprint: get('dlc.fingerprint'),
+    programHash: get('dlc.program'),
+    dlcVersion: get('dlc.version'),
+    step,
+    rng: rng as Record<string, number>,
+    dataCursor: get('dlc.data_cursor'),
+    lr: { spec: lr!.spec as string, step: lr!.step as number },
+    extra,
+  };
+}
+
+/**
+ * Checks a parsed checkpoint against the model that wants to load it, most telling
+ * difference first: the model name, then missing, extra and mismatched tensors, then
+ * the compiled program, then the fingerprint as a last guard.
+ */
+export function checkAgainstModel(content: SafetensorsContent, info: CheckpointInfo, want: ModelSignature, file: string): void {
+  const fail = (msg: string): never => {
+    throw new DlcError(`${file}: ${msg}`);
+  };
+  if (info.model !== want.model) fail(`file is from model '${info.model}', not '${want.model}'`);
+  for (const name of Object.keys(want.tensors).sort()) {
+    const w = want.tensors[name]!;
+    const t = content.tensors[name] ?? fail(`has no tensor ${name} (model wants ${w.dtype}${formatShape(w.shape)})`);
+    if (t.dtype !== w.dtype) fail(`tensor ${name} has dtype ${t.dtype}, model wants ${w.dtype}`);
+    if (formatShape(t.shape) !== formatShape(w.shape)) fail(`tensor ${name} has shape ${formatShape(t.shape)}, model wants ${formatShape(w.shape)}`);
+  }
+  for (const name of Object.keys(content.tensors).sort()) {
+    if (!(name in want.tensors)) fail(`has tensor ${name}, which model '${want.model}' does not have`);
+  }
+  if (info.programHash !== want.programHash) {
+    fail(`was saved by a different compiled program (hash ${info.programHash.slice(0, 12)}…, this build ${want.programHash.slice(0, 12)}…); recompile with the same options or retrain`);
+  }
+  const fp = fingerprint(want);
+  if (info.fingerprint !== fp) fail(`fingerprint ${info.fingerprint.slice(0, 12)}… does not match the model's ${fp.slice(0, 12)}…`);
+}
