@@ -1,0 +1,64 @@
+// Reverse-mode accumulation over a list of nodes. Algorithm:
+//  1. Mark the float values that depend on `wrt` (the active set), walking forward.
+//  2. Start from the seed gradients; walk the nodes backwards. A node with a gradient
+//     on some output and an active input asks its op's `grad` rule (a table lookup in
+//     the registry) for its input gradients, built as ordinary IR in the builder.
+//  3. Where a value is used several times its gradients are summed (`add`).
+// Integer and bool values are never active, so they get no gradient. An op without a
+// gradient rule is an error only when a gradient must actually flow through it.
+import { DlcError, formatSpan } from '../../runtime/errors';
+import type { GraphBuilder } from '../ir/builder';
+import { addOp } from '../ir/prims';
+import type { Node, Value } from '../ir/types';
+import { sameType, typeToString } from '../ir/types';
+import { getOp } from '../ops/registry';
+
+export const isDifferentiable = (v: Value): boolean => v.type.dtype === 'f32';
+
+export function backprop(
+  b: GraphBuilder,
+  nodes: readonly Node[],
+  seeds: ReadonlyMap<Value, Value>,
+  wrt: readonly Value[],
+): (Value | null)[] {
+  const active = new Set<Value>(wrt.filter(isDifferentiable));
+  for (const n of nodes) {
+    if (n.inputs.some((v) => active.has(v))) for (const o of n.outputs) if (isDifferentiable(o)) active.add(o);
+  }
+  const grads = new Map<Value, Value>();
+  const accumulate = (v: Value, g: Value): void => {
+    const prev = grads.get(v);
+    grads.set(v, prev ? b.op(addOp, [prev, g]) : g);
+  };
+  for (const [v, g] of seeds) if (active.has(v)) accumulate(v, g);
+
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const n = nodes[i];
+    const outGrads = n.outputs.map((o) => grads.get(o) ?? null);
+    if (outGrads.every((g) => g === null) || !n.inputs.some((v) => active.has(v))) continue;
+    const rule = getOp(n.op).grad;
+    if (!rule) {
+      const at = n.span ? `${formatSpan(n.span)}: ` : '';
+      throw new DlcError(
+        `${at}cannot differentiate through '${n.op}': it has no gradient (use stop_gradient on its input if none should flow)`,
+        1,
+        n.span,
+      );
+    }
+    b.withSpan(n.span, () => {
+      const inGrads = rule(b, n, outGrads);
+      if (inGrads.length !== n.inputs.length) {
+        throw new Error(`gradient rule of '${n.op}' returned ${inGrads.length} gradients for ${n.inputs.length} inputs`);
+      }
+      n.inputs.forEach((v, j) => {
+        const g = inGrads[j];
+        if (!g || !active.has(v)) return;
+        if (!sameType(g.type, v.type)) {
+          throw new Error(`gradient rule of '${n.op}' gives input ${j} a ${typeToString(g.type)} gradient for a ${typeToString(v.type)} value`);
+        }
+        accumulate(v, g);
+      });
+    });
+  }
+  return wrt.map((w) => grads.get(w) ?? null);
+}
