@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { acquireDevice, createBufferChecked, withErrorScopes } from '../../runtime/device';
+import { assertDeviceAlive, watchDeviceLoss } from '../../runtime/device/checked';
 import { missingLibraries } from '../../runtime/device/libraries';
 import { runSelfTest } from '../../runtime/device/selftest';
 import { DlcError } from '../../runtime/errors';
@@ -92,5 +93,31 @@ describe('error helpers', () => {
     const ok = await createBufferChecked(device, { size: 1024, usage: GPUBufferUsage.STORAGE, label: 'small' });
     expect(ok.size).toBe(1024);
     ok.destroy();
+  });
+});
+
+describe('device loss', () => {
+  // Dawn cannot be made to lose a real device on demand, so a stand-in carries the `lost` promise.
+  function standIn(info: { reason: GPUDeviceLostReason; message: string }): GPUDevice {
+    return { lost: Promise.resolve(info) } as unknown as GPUDevice;
+  }
+
+  it('reports the reason once the device is lost', async () => {
+    const device = standIn({ reason: 'unknown', message: 'the driver reset' });
+    let seen = '';
+    watchDeviceLoss(device, (message) => (seen = message));
+    await device.lost;
+    await Promise.resolve();
+    expect(seen).toBe('GPU device lost (unknown): the driver reset');
+    expect(() => assertDeviceAlive(device)).toThrow(new DlcError('GPU device lost (unknown): the driver reset'));
+    await expect(withErrorScopes(device, 'step', () => 1)).rejects.toThrow(/GPU device lost \(unknown\)/);
+  });
+
+  it('does not treat an intentional destroy() as a loss', async () => {
+    const device = standIn({ reason: 'destroyed', message: '' });
+    watchDeviceLoss(device);
+    await device.lost;
+    await Promise.resolve();
+    expect(() => assertDeviceAlive(device)).not.toThrow();
   });
 });
