@@ -61,7 +61,6 @@ const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|softpipe|software raster
 // Dawn instances and adapters must stay referenced for the whole process, or
 // Dawn tears them down under live devices (segfaults).
 const keepAlive: unknown[] = [];
-const cache = new Map<string, Promise<AcquiredDevice>>();
 
 function isNode(): boolean {
   return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
@@ -84,42 +83,79 @@ export async function acquireDevice(req: DeviceRequest = {}): Promise<AcquiredDe
   if (name !== 'auto' && !(BACKENDS as readonly string[]).includes(name)) {
     throw new DlcError(`unknown backend '${name}' (from ${source}), so no backend was tried; known backends: ${knownNames()}`, 2);
   }
-  let pending = cache.get(name);
-  if (!pending) {
-    pending = open(name as Backend | 'auto');
-    cache.set(name, pending);
-    pending.then(
-      (acquired) => {
-        cache.set(acquired.backend, pending!);
-        watchDeviceLoss(acquired.device, () => {
-          // A lost device is never handed out again; the next call opens a fresh one.
-          for (const [key, value] of cache) if (value === pending) cache.delete(key);
-        });
-      },
-      () => cache.delete(name),
-    );
-  }
-  const acquired = await pending;
+  const backend = name === 'auto' ? await chooseAuto() : (name as Backend);
+  const acquired = await deviceFor(backend);
   checkRequiredLimits(req.requiredLimits ?? {}, acquired);
   return acquired;
 }
 
-async function open(name: Backend | 'auto'): Promise<AcquiredDevice> {
+/** An adapter a backend offered, or why it offered none. */
+interface Probe {
+  readonly adapter: GPUAdapter;
+  readonly description: string;
+  readonly software: boolean;
+}
+
+const probes = new Map<Backend, Promise<Probe | string>>();
+const devices = new Map<Backend, Promise<AcquiredDevice>>();
+let autoChoice: Promise<Backend> | undefined;
+
+function forget(backend: Backend): void {
+  devices.delete(backend);
+  // An adapter gives one device only; a lost device needs a fresh adapter.
+  probes.delete(backend);
+  autoChoice = undefined;
+}
+
+function deviceFor(backend: Backend): Promise<AcquiredDevice> {
+  let pending = devices.get(backend);
+  if (!pending) {
+    pending = openBackend(backend);
+    devices.set(backend, pending);
+    pending.then(
+      // A lost device is never handed out again; the next call opens a fresh one.
+      (acquired) => watchDeviceLoss(acquired.device, () => forget(backend)),
+      () => forget(backend),
+    );
+  }
+  return pending;
+}
+
+/** Auto order: in a browser navigator.gpu; in Node a hardware adapter, then GL ES on llvmpipe. */
+function chooseAuto(): Promise<Backend> {
+  if (!isNode()) return Promise.resolve('browser');
+  if (!autoChoice) {
+    const choice = (async (): Promise<Backend> => {
+      const order: Backend[] = [...hardwareBackends(), 'opengles'];
+      const tried: string[] = [];
+      for (const backend of order) {
+        const probe = await probeFor(backend);
+        if (typeof probe === 'string') tried.push(`${backend}: ${probe}`);
+        // A software Vulkan/D3D adapter (lavapipe, WARP) is slower than the GL path and less tested.
+        else if (probe.software && backend !== 'opengles') tried.push(`${backend}: only a software adapter (${probe.description})`);
+        else return backend;
+      }
+      throw new DlcError(`no WebGPU adapter found (tried ${tried.join('; ')})${installHint()}`, 2);
+    })();
+    autoChoice = choice;
+    choice.catch(() => {
+      if (autoChoice === choice) autoChoice = undefined;
+    });
+  }
+  return autoChoice;
+}
+
+async function openBackend(backend: Backend): Promise<AcquiredDevice> {
   if (!isNode()) {
-    if (name !== 'auto' && name !== 'browser') {
-      throw new DlcError(`backend '${name}' is only available in Node; in a browser use 'browser' or 'auto'`, 2);
-    }
+    if (backend !== 'browser') throw new DlcError(`backend '${backend}' is only available in Node; in a browser use 'browser' or 'auto'`, 2);
     return openBrowser();
   }
-  if (name === 'browser') throw new DlcError(`backend 'browser' needs navigator.gpu, which Node does not have; known backends: ${knownNames()}`, 2);
-  const order: Backend[] = name === 'auto' ? [...hardwareBackends(), 'opengles'] : [name];
-  const tried: string[] = [];
-  for (const backend of order) {
-    const result = await tryNodeBackend(backend);
-    if (typeof result === 'string') tried.push(`${backend}: ${result}`);
-    else return result;
+  if (backend === 'browser') throw new DlcError(`backend 'browser' needs navigator.gpu, which Node does not have; known backends: ${knownNames()}`, 2);
+  const probe = await probeFor(backend);
+  if (typeof probe === 'string') {
+    throw new DlcError(`no WebGPU adapter found (tried ${backend}: ${probe})${backend === 'opengles' ? installHint() : ''}`, 2);
   }
-  throw new DlcError(`no WebGPU adapter found (tried ${tried.join('; ')})${installHint(order)}`, 2);
+  return openDevice(probe.adapter, backend, probe.description, probe.software);
 }
 
 function hardwareBackends(): Backend[] {
@@ -133,13 +169,21 @@ function hardwareBackends(): Backend[] {
   }
 }
 
-function installHint(order: readonly Backend[]): string {
-  if (process.platform !== 'linux' || !order.includes('opengles')) return '';
-  return missingLibraries('opengles').length > 0 ? '; on Debian/Ubuntu: apt-get install libegl1 libgles2 libgl1-mesa-dri' : '';
+function installHint(): string {
+  if (process.platform !== 'linux') return '';
+  return missingLibraries('opengles').length > 0 ? '; on Debian/Ubuntu: apt-get install libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri' : '';
 }
 
-/** An AcquiredDevice, or why this backend gave none. */
-async function tryNodeBackend(backend: Backend): Promise<AcquiredDevice | string> {
+function probeFor(backend: Backend): Promise<Probe | string> {
+  let pending = probes.get(backend);
+  if (!pending) {
+    pending = probeNodeBackend(backend);
+    probes.set(backend, pending);
+  }
+  return pending;
+}
+
+async function probeNodeBackend(backend: Backend): Promise<Probe | string> {
   const missing = missingLibraries(backend);
   if (missing.length > 0) return `missing ${missing.join(', ')}`;
   const compat = backend === 'opengles';
@@ -161,10 +205,7 @@ async function tryNodeBackend(backend: Backend): Promise<AcquiredDevice | string
   if (!adapter) return 'no adapter';
   keepAlive.push(adapter);
   const description = describe(adapter);
-  const software = SOFTWARE_ADAPTER.test(description) || adapter.info.isFallbackAdapter === true;
-  // A software Vulkan/D3D adapter is slower than the GL path and less tested; skip it.
-  if (software && !compat) return `only a software adapter (${description})`;
-  return openDevice(adapter, backend, description, software);
+  return { adapter, description, software: SOFTWARE_ADAPTER.test(description) || adapter.info.isFallbackAdapter === true };
 }
 
 async function openBrowser(): Promise<AcquiredDevice> {
