@@ -1,0 +1,86 @@
+// Kernels for elementwise nodes, built from each op's `wgsl` expression: one
+// invocation per output element, operands read through numpy broadcasting with the
+// shapes baked in as constants. A kernel evaluates a group of nodes (one node until
+// fusion exists): the group's inner values stay in registers as `let`s.
+import type { Node, Value } from '../ir/types';
+import { numel } from '../ir/types';
+import { getOp } from '../ops/registry';
+import type { KernelSpec } from '../ops/registry';
+import { bindingDecl, flatMain, flatWorkgroups, loadExpr, storeExpr } from './wgsl/buffers';
+
+function stridesOf(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i];
+  }
+  return strides;
+}
+
+/**
+ * The WGSL expression of the flat index into a tensor of shape `from` read at
+ * output element `i` of shape `to` (right-aligned broadcasting; stride 0 along
+ * stretched or added axes).
+ */
+export function broadcastIndex(from: readonly number[], to: readonly number[]): string {
+  if (numel(from) === 1) return '0u';
+  const same = from.length === to.length && from.every((d, k) => d === to[k]);
+  if (same) return 'i';
+  const toStrides = stridesOf(to);
+  const fromStrides = stridesOf(from);
+  const offset = to.length - from.length;
+  const terms: string[] = [];
+  for (let k = 0; k < from.length; k++) {
+    if (from[k] === 1) continue;
+    const axis = k + offset;
+    // Coordinate along `axis` of output element i.
+    let coord = toStrides[axis] === 1 ? 'i' : `(i / ${toStrides[axis]}u)`;
+    if (axis > 0) coord = `(${coord} % ${to[axis]}u)`;
+    terms.push(fromStrides[k] === 1 ? coord : `${coord} * ${fromStrides[k]}u`);
+  }
+  return terms.length === 0 ? '0u' : terms.join(' + ');
+}
+
+/**
+ * One kernel for a group of elementwise nodes listed in dependency order: the
+ * group's inputs are values produced outside it, its outputs the values used
+ * outside it (`outputs`). All nodes share the output shape.
+ */
+export function emitElementwiseKernel(group: readonly Node[], inputs: readonly Value[], outputs: readonly Value[]): KernelSpec {
+  const shape = outputs[0].type.shape;
+  const n = numel(shape);
+  const decls: string[] = [];
+  const names = new Map<number, string>();
+  const lines: string[] = [];
+  inputs.forEach((v, k) => {
+    decls.push(bindingDecl(k, `in${k}`, v.type.dtype, 'read'));
+    names.set(v.id, `a${k}`);
+    lines.push(`  let a${k} = ${loadExpr(`in${k}`, broadcastIndex(v.type.shape, shape), v.type.dtype)};`);
+  });
+  outputs.forEach((v, k) => decls.push(bindingDecl(inputs.length + k, `out${k}`, v.type.dtype, 'read_write')));
+  for (const node of group) {
+    const def = getOp(node.op);
+    if (!def.wgsl) throw new Error(`op '${node.op}' has no wgsl expression`);
+    const args = node.inputs.map((v) => {
+      const name = names.get(v.id);
+      if (name === undefined) throw new Error(`elementwise group reads %${v.id}, which it neither loads nor computes`);
+      return name;
+    });
+    const expr = def.wgsl(args, node.attrs, node.inputs.map((v) => v.type));
+    const out = node.outputs[0];
+    names.set(out.id, `v${out.id}`);
+    lines.push(`  let v${out.id} = ${expr};`);
+  }
+  outputs.forEach((v, k) => {
+    const name = names.get(v.id);
+    if (name === undefined) throw new Error(`elementwise group does not compute its output %${v.id}`);
+    lines.push(`  out${k}[i] = ${storeExpr(name, v.type.dtype)};`);
+  });
+  const ops = group.map((node) => node.op).join('_');
+  return {
+    name: `${group.length > 1 ? 'fused_' : ''}${ops}_${shape.join('x') || 'scalar'}`,
+    wgsl: `${decls.join('\n')}\n\n${flatMain(n, lines.join('\n'))}\n`,
+    workgroups: flatWorkgroups(n),
+  };
+}

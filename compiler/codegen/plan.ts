@@ -1,0 +1,305 @@
+// Program → Plan: the unfused code generator.
+//   1. Every persistent tensor and runtime scalar gets a buffer; so does the packed
+//      scalars buffer (seed, step, named scalars).
+//   2. Per entry point, nodes are scheduled in topological order with `assign`
+//      nodes last (every read of a param sees its value from before the step).
+//   3. Each node becomes one kernel group: elementwise nodes through their `wgsl`
+//      expression (elementwise.ts), other ops through their `kernel` emitter, loop
+//      nodes through loops.ts, and `assign` through buffer copies.
+//   4. Every value gets a buffer of its own (memory planning comes later: the plan's
+//      layout keeps the buffer → arena slice indirection ready for it).
+import type { Entry, Program } from '../ir/program';
+import type { Graph, Node, Value } from '../ir/types';
+import { numel } from '../ir/types';
+import type { KernelContext, KernelSpec } from '../ops/registry';
+import { getOp } from '../ops/registry';
+import type { BufferSlice, Plan, PlanArena, PlanBuffer, PlanEntry, PlanKernel, PlanScalar, Step } from '../../runtime/plan';
+import { FIRST_NAMED_SCALAR } from '../../runtime/plan';
+import { DlcError, formatSpan } from '../../runtime/errors';
+import { emitElementwiseKernel } from './elementwise';
+import { emitLoop } from './loops';
+import { scheduleNodes } from './schedule';
+import { collectLimits, countDispatches } from './stats';
+
+export interface CodegenOptions {
+  /** Kernel family: 'register' for CPU-like adapters (llvmpipe), 'shared' for GPUs. */
+  readonly family: 'register' | 'shared';
+  /** Device limits kernels may rely on. */
+  readonly limits: Readonly<Record<string, number>>;
+}
+
+/** Limits every WebGPU device offers in compatibility mode, raised where dlc needs more. */
+export const DEFAULT_LIMITS: Readonly<Record<string, number>> = {
+  maxComputeInvocationsPerWorkgroup: 256,
+  maxComputeWorkgroupSizeX: 256,
+  maxComputeWorkgroupSizeY: 256,
+  maxComputeWorkgroupSizeZ: 64,
+  maxComputeWorkgroupStorageSize: 16384,
+  maxStorageBuffersPerShaderStage: 8,
+  maxComputeWorkgroupsPerDimension: 65535,
+};
+
+/** The state the entry-level emitters share: buffers, kernels and value → buffer. */
+export class PlanBuilder {
+  readonly buffers: PlanBuffer[] = [];
+  readonly kernels: PlanKernel[] = [];
+  readonly persistent = new Map<string, number>();
+  readonly scalars: PlanScalar[] = [];
+  readonly scalarsBuffer: number;
+  readonly ctx: KernelContext;
+
+  constructor(
+    readonly program: Program,
+    readonly options: CodegenOptions,
+  ) {
+    for (const p of program.persistent) {
+      this.persistent.set(
+        p.name,
+        this.addBuffer({ name: p.name, kind: p.kind, dtype: p.type.dtype, shape: p.type.shape, init: { name: p.init.name, args: { ...p.init.args } } }),
+      );
+    }
+    this.scalarsBuffer = this.addBuffer({
+      name: 'scalars',
+      kind: 'scalars',
+      dtype: 'u32',
+      shape: [FIRST_NAMED_SCALAR + program.scalars.length],
+    });
+    program.scalars.forEach((s, k) => {
+      const buffer = this.addBuffer({ name: s.name, kind: 'scalar', dtype: 'f32', shape: [] });
+      this.scalars.push({ name: s.name, value: s.value, index: FIRST_NAMED_SCALAR + k, buffer });
+    });
+    const scalars = this.scalars;
+    this.ctx = {
+      scalarIndex(name: string): number {
+        if (name === 'seed') return 0;
+        if (name === 'step') return 1;
+        const s = scalars.find((x) => x.name === name);
+        if (!s) throw new Error(`kernel asked for unknown runtime scalar '${name}'`);
+        return s.index;
+      },
+      limits: options.limits,
+      family: options.family,
+    };
+  }
+
+  addBuffer(b: Omit<PlanBuffer, 'id' | 'bytes'>): number {
+    const id = this.buffers.length;
+    this.buffers.push({ ...b, id, bytes: Math.max(4, 4 * numel(b.shape)) });
+    return id;
+  }
+
+  addKernel(spec: KernelSpec, label: string, nodes: readonly Node[]): number {
+    const id = this.kernels.length;
+    const span = nodes.find((n) => n.span)?.span;
+    this.kernels.push({
+      id,
+      label,
+      name: spec.name,
+      wgsl: spec.wgsl,
+      workgroups: [spec.workgroups[0], spec.workgroups[1], spec.workgroups[2]],
+      usesScalars: spec.usesScalars === true,
+      origin: { nodes: nodes.map((n) => ({ id: n.id, op: n.op })), ...(span ? { span } : {}) },
+    });
+    return id;
+  }
+}
+
+/** Per-entry state: the value → buffer map (keyed by Value object: ids may repeat across regions). */
+export class EntryBuilder {
+  readonly values = new Map<Value, number>();
+  readonly kernelsUsed = new Set<number>();
+
+  constructor(
+    readonly plan: PlanBuilder,
+    readonly entry: Entry,
+  ) {}
+
+  bufferOf(v: Value): number {
+    const b = this.values.get(v);
+    if (b === undefined) throw new Error(`${this.entry.name}: %${v.id} is used before it has a buffer`);
+    return b;
+  }
+
+  /** A fresh temporary buffer for `v`. */
+  temp(v: Value, what = `%${v.id}`): number {
+    const b = this.plan.addBuffer({ name: `${this.entry.name}.${what}`, kind: 'temp', dtype: v.type.dtype, shape: v.type.shape, entry: this.entry.name });
+    this.values.set(v, b);
+    return b;
+  }
+
+  label(node: Node, kernelName: string): string {
+    const where = node.span ? ` @ ${formatSpan(node.span)}` : '';
+    return `${this.entry.name}/%${node.id} ${kernelName}${where}`;
+  }
+
+  dispatch(spec: KernelSpec, node: Node, inputs: readonly number[], outputs: readonly number[], steps: Step[], nodes: readonly Node[] = [node]): void {
+    const kernel = this.plan.addKernel(spec, this.label(node, spec.name), nodes);
+    this.kernelsUsed.add(kernel);
+    const bindings = [...inputs, ...outputs];
+    if (spec.usesScalars) bindings.push(this.plan.scalarsBuffer);
+    steps.push({ kind: 'dispatch', kernel, bindings, writes: [...outputs] });
+  }
+
+  copy(src: number, dst: number, steps: Step[]): void {
+    const bytes = this.plan.buffers[src].bytes;
+    if (bytes !== this.plan.buffers[dst].bytes) throw new Error(`copy between buffers of ${bytes} and ${this.plan.buffers[dst].bytes} bytes`);
+    if (src !== dst) steps.push({ kind: 'copy', src, dst, srcOffset: 0, dstOffset: 0, bytes });
+  }
+
+  /** Emits the steps of a graph's nodes (arguments already bound) in schedule order. */
+  emitNodes(graph: Graph, steps: Step[]): void {
+    const { compute, assigns } = scheduleNodes(graph);
+    for (const node of compute) this.emitNode(node, steps);
+    this.emitAssigns(assigns, steps);
+  }
+
+  emitNode(node: Node, steps: Step[]): void {
+    const def = getOp(node.op);
+    if (node.regions && node.regions.length > 0) {
+      emitLoop(this, node, steps);
+      return;
+    }
+    const inputs = node.inputs.map((v) => this.bufferOf(v));
+    const outputs = node.outputs.map((v) => this.temp(v));
+    if (def.kind === 'elementwise' && def.wgsl) {
+      this.dispatch(emitElementwiseKernel([node], node.inputs, node.outputs), node, inputs, outputs, steps);
+      return;
+    }
+    if (!def.kernel) throw new Error(`op '${node.op}' (${def.kind}) has neither a wgsl expression nor a kernel emitter`);
+    const specs = def.kernel(node, this.plan.ctx);
+    specs.forEach((spec) => this.dispatch(spec, node, inputs, outputs, steps));
+  }
+
+  /**
+   * `assign` nodes write persistent tensors after everything else. A source that is
+   * itself a persistent buffer assigned in this same pass (a swap) is first staged
+   * in a temporary so that every assign reads the value from before the pass.
+   */
+  emitAssigns(assigns: readonly Node[], steps: Step[]): void {
+    const writes = assigns.map((node) => ({ node, ...this.assignTarget(node) }));
+    const targets = new Set(writes.map((w) => w.target));
+    const sources = writes.map((w) => {
+      const src = this.bufferOf(w.source);
+      if (!targets.has(src) || src === w.target) return src;
+      const staged = this.plan.addBuffer({ ...this.plan.buffers[src], name: `${this.entry.name}.staged.${this.plan.buffers[src].name}`, kind: 'temp', entry: this.entry.name, init: undefined });
+      this.copy(src, staged, steps);
+      return staged;
+    });
+    writes.forEach((w, k) => {
+      this.copy(sources[k], w.target, steps);
+      for (const out of w.node.outputs) this.values.set(out, w.target);
+    });
+  }
+
+  /** The persistent buffer an `assign` writes and the value it writes there. */
+  assignTarget(node: Node): { target: number; source: Value } {
+    const named = node.attrs.target;
+    if (typeof named === 'string') {
+      const target = this.plan.persistent.get(named);
+      if (target === undefined) throw new Error(`assign to unknown persistent tensor '${named}'`);
+      return { target, source: node.inputs[node.inputs.length - 1] };
+    }
+    if (node.inputs.length !== 2) throw new Error(`assign %${node.id} has ${node.inputs.length} inputs, expected target and value`);
+    const target = this.bufferOf(node.inputs[0]);
+    const kind = this.plan.buffers[target].kind;
+    if (kind !== 'param' && kind !== 'state' && kind !== 'slot') {
+      throw new Error(`assign %${node.id} writes ${this.plan.buffers[target].name}, which is not a param, state or slot`);
+    }
+    return { target, source: node.inputs[1] };
+  }
+}
+
+function bindEntryArgs(eb: EntryBuilder): PlanEntry['inputs'] {
+  const inputs: PlanEntry['inputs'][number][] = [];
+  for (const arg of eb.entry.graph.args) {
+    switch (arg.kind) {
+      case 'input': {
+        const t = arg.value.type;
+        const buffer = eb.plan.addBuffer({ name: `${eb.entry.name}.${arg.name}`, kind: 'input', dtype: t.dtype, shape: t.shape, entry: eb.entry.name });
+        eb.values.set(arg.value, buffer);
+        inputs.push({ name: arg.name, dtype: t.dtype, shape: [...t.shape], buffer });
+        break;
+      }
+      case 'param':
+      case 'state':
+      case 'slot': {
+        const buffer = eb.plan.persistent.get(arg.name);
+        if (buffer === undefined) throw new Error(`${eb.entry.name}: argument '${arg.name}' names no persistent tensor`);
+        eb.values.set(arg.value, buffer);
+        break;
+      }
+      case 'scalar': {
+        const s = eb.plan.scalars.find((x) => x.name === arg.name);
+        if (!s) throw new Error(`${eb.entry.name}: argument '${arg.name}' names no runtime scalar`);
+        eb.values.set(arg.value, s.buffer);
+        break;
+      }
+      case 'region':
+        throw new Error(`${eb.entry.name}: entry graph has a region argument '${arg.name}'`);
+      default: {
+        const never: never = arg.kind;
+        throw new Error(`unknown argument kind ${String(never)}`);
+      }
+    }
+  }
+  return inputs;
+}
+
+function emitEntry(plan: PlanBuilder, entry: Entry): PlanEntry {
+  const eb = new EntryBuilder(plan, entry);
+  const inputs = bindEntryArgs(eb);
+  const steps: Step[] = [];
+  eb.emitNodes(entry.graph, steps);
+  const outputs = entry.graph.results.map((r) => ({
+    name: r.name,
+    dtype: r.value.type.dtype,
+    shape: [...r.value.type.shape],
+    buffer: eb.bufferOf(r.value),
+  }));
+  const own = plan.buffers.filter((b) => b.entry === entry.name);
+  const naiveBytes = own.reduce((sum, b) => sum + b.bytes, 0);
+  return {
+    name: entry.name,
+    kind: entry.kind,
+    inputs,
+    outputs,
+    steps,
+    stats: {
+      kernels: eb.kernelsUsed.size,
+      kernelsUnfused: eb.kernelsUsed.size,
+      dispatches: countDispatches(steps),
+      peakBytes: naiveBytes,
+      naiveBytes,
+    },
+  };
+}
+
+/** Generates the execution plan of a lowered (and differentiated) program. */
+export function generatePlan(program: Program, options: CodegenOptions): Plan {
+  const plan = new PlanBuilder(program, options);
+  const entries: PlanEntry[] = [];
+  for (const entry of program.entries) {
+    try {
+      entries.push(emitEntry(plan, entry));
+    } catch (err) {
+      if (err instanceof DlcError) throw err;
+      const where = entry.span ? `${formatSpan(entry.span)}: ` : '';
+      throw new DlcError(`${where}internal error generating code for '${entry.name}': ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  // One arena per buffer until the memory planner packs them.
+  const arenas: PlanArena[] = plan.buffers.map((b) => ({ name: b.name, bytes: b.bytes }));
+  const layout: BufferSlice[] = plan.buffers.map((b) => ({ arena: b.id, offset: 0, size: b.bytes }));
+  return {
+    version: 1,
+    model: program.model,
+    buffers: plan.buffers,
+    arenas,
+    layout,
+    kernels: plan.kernels,
+    scalarsBuffer: plan.scalarsBuffer,
+    scalars: plan.scalars,
+    entries,
+    requiredLimits: collectLimits(plan.kernels, entries),
+  };
+}

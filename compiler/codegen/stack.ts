@@ -1,0 +1,35 @@
+// The kernel that writes one emitted value of a scan iteration into its stacked
+// output at index t along `axis`, where t is read from the loop's counter buffer.
+// (When the stacking axis is outermost the write is a plain buffer copy instead.)
+import type { TensorType } from '../ir/types';
+import { numel } from '../ir/types';
+import type { KernelSpec } from '../ops/registry';
+import { bindingDecl, flatMain, flatWorkgroups, storageType } from './wgsl/buffers';
+
+/** Elements before and after the stacking axis of one emitted value. */
+export function stackExtent(emit: TensorType, axis: number): { outer: number; inner: number } {
+  return { outer: numel(emit.shape.slice(0, axis)), inner: numel(emit.shape.slice(axis)) };
+}
+
+export function emitStackKernel(emit: TensorType, axis: number, count: number): KernelSpec {
+  const n = numel(emit.shape);
+  const { inner } = stackExtent(emit, axis);
+  const body = [
+    `  let t = u32(counter[0]);`,
+    `  let outer = i / ${inner}u;`,
+    `  let within = i % ${inner}u;`,
+    `  stacked[(outer * ${count}u + t) * ${inner}u + within] = emitted[i];`,
+  ].join('\n');
+  return {
+    name: `stack_${emit.shape.join('x') || 'scalar'}_axis${axis}_of${count}`,
+    wgsl: [
+      bindingDecl(0, 'emitted', emit.dtype, 'read'),
+      bindingDecl(1, 'counter', 'i32', 'read'),
+      `@group(0) @binding(2) var<storage, read_write> stacked: array<${storageType(emit.dtype)}>;`,
+      '',
+      flatMain(n, body),
+      '',
+    ].join('\n'),
+    workgroups: flatWorkgroups(n),
+  };
+}

@@ -1,0 +1,169 @@
+// The compiled execution plan as plain data: what the code generator produces, what
+// a generated module embeds (it is JSON-serialisable), and what the executor runs.
+// It holds no compiler objects: the runtime reads it without importing the compiler.
+import type { Span } from './errors';
+
+export type PlanDType = 'f32' | 'i32' | 'u32' | 'bool';
+
+/** How a persistent buffer starts: an initializer name and its numeric arguments. */
+export interface PlanInit {
+  readonly name: string;
+  readonly args: Readonly<Record<string, number>>;
+}
+
+/**
+ * What a buffer holds:
+ * - param / state / slot: persistent tensors, one per name, living across calls;
+ * - scalar: one runtime scalar (a learning rate) as a 4-byte f32 tensor, bound like any input;
+ * - scalars: the packed `scalars: array<u32>` buffer (0 seed, 1 step, then the named scalars);
+ * - input: data uploaded per entry call;
+ * - temp: an intermediate of one entry (its carried loop values and stacked emits included);
+ * - const: filled once at creation from `data` (loop index tables).
+ */
+export type BufferKind = 'param' | 'state' | 'slot' | 'scalar' | 'scalars' | 'input' | 'temp' | 'const';
+
+export interface PlanBuffer {
+  readonly id: number;
+  /** `fc1.W`, `step.x`, `step.%12` (entry-qualified for per-entry buffers). */
+  readonly name: string;
+  readonly kind: BufferKind;
+  readonly dtype: PlanDType;
+  readonly shape: readonly number[];
+  /** Bytes of the tensor (4 per element, at least 4). */
+  readonly bytes: number;
+  /** The entry owning an input/temp buffer. */
+  readonly entry?: string;
+  /** Persistent buffers: how they start. */
+  readonly init?: PlanInit;
+  /** Const buffers: their elements. */
+  readonly data?: readonly number[];
+}
+
+/**
+ * Where a buffer lives. Every buffer is a slice of one arena (one GPUBuffer); the
+ * memory planner may place several buffers in one arena. Until it exists each
+ * buffer has an arena of its own at offset 0.
+ */
+export interface BufferSlice {
+  readonly arena: number;
+  readonly offset: number;
+  readonly size: number;
+}
+
+export interface PlanArena {
+  readonly name: string;
+  readonly bytes: number;
+}
+
+/** Which IR node (or fused group) a kernel evaluates, for error messages. */
+export interface KernelOrigin {
+  readonly nodes: readonly { readonly id: number; readonly op: string }[];
+  readonly span?: Span;
+}
+
+export interface PlanKernel {
+  readonly id: number;
+  /** `step/%12 matmul_128x784x512 @ mnist_mlp.dl:9:14`: names the IR node and span. */
+  readonly label: string;
+  readonly name: string;
+  readonly wgsl: string;
+  readonly workgroups: readonly [number, number, number];
+  /** Binds the packed scalars buffer after its outputs. */
+  readonly usesScalars: boolean;
+  readonly origin: KernelOrigin;
+}
+
+export interface DispatchStep {
+  readonly kind: 'dispatch';
+  readonly kernel: number;
+  /** Buffer ids in binding order (inputs, outputs, then the scalars buffer where used). */
+  readonly bindings: readonly number[];
+  /** Bindings that the kernel writes (its outputs), checked by the numerics guard. */
+  readonly writes: readonly number[];
+}
+
+export interface CopyStep {
+  readonly kind: 'copy';
+  readonly src: number;
+  readonly dst: number;
+  /** Byte offsets; in a loop body, `*PerIter` bytes are added per iteration index t. */
+  readonly srcOffset: number;
+  readonly dstOffset: number;
+  readonly srcOffsetPerIter?: number;
+  readonly dstOffsetPerIter?: number;
+  readonly bytes: number;
+}
+
+/**
+ * A loop recorded into the same command buffer: `count` iterations of `body`, with
+ * iteration index t (0..count-1, or count-1..0 when `reverse`); copy steps inside
+ * the body address per-iteration offsets from t. The body's carried values are
+ * written back by copy steps at the end of the body.
+ */
+export interface LoopStep {
+  readonly kind: 'loop';
+  readonly count: number;
+  readonly reverse: boolean;
+  readonly body: readonly Step[];
+  /** The IR node of the loop, for labels. */
+  readonly label: string;
+}
+
+export type Step = DispatchStep | CopyStep | LoopStep;
+
+export interface PlanTensorRef {
+  readonly name: string;
+  readonly dtype: PlanDType;
+  readonly shape: readonly number[];
+  readonly buffer: number;
+}
+
+export interface PlanEntry {
+  readonly name: string;
+  readonly kind: 'infer' | 'train' | 'sample' | 'update';
+  readonly inputs: readonly PlanTensorRef[];
+  readonly outputs: readonly PlanTensorRef[];
+  readonly steps: readonly Step[];
+  /** Summary numbers reported by `dlc compile`. */
+  readonly stats: {
+    readonly kernels: number;
+    readonly kernelsUnfused: number;
+    readonly dispatches: number;
+    readonly peakBytes: number;
+    readonly naiveBytes: number;
+  };
+}
+
+export interface PlanScalar {
+  readonly name: string;
+  readonly value: number;
+  /** Index in the packed scalars buffer (0 seed and 1 step are reserved). */
+  readonly index: number;
+  /** Its own 4-byte buffer, bound to kernels that read it as a tensor. */
+  readonly buffer: number;
+}
+
+export interface Plan {
+  readonly version: 1;
+  readonly model: string;
+  readonly buffers: readonly PlanBuffer[];
+  readonly arenas: readonly PlanArena[];
+  /** Indexed by buffer id. */
+  readonly layout: readonly BufferSlice[];
+  readonly kernels: readonly PlanKernel[];
+  /** Id of the packed scalars buffer. */
+  readonly scalarsBuffer: number;
+  readonly scalars: readonly PlanScalar[];
+  readonly entries: readonly PlanEntry[];
+  /** Device limits the kernels were generated for (workgroup sizes, storage buffers). */
+  readonly requiredLimits: Readonly<Record<string, number>>;
+}
+
+/** Index of the seed and the step counter in the packed scalars buffer. */
+export const SEED_INDEX = 0;
+export const STEP_INDEX = 1;
+export const FIRST_NAMED_SCALAR = 2;
+
+export function isPersistentKind(kind: BufferKind): kind is 'param' | 'state' | 'slot' {
+  return kind === 'param' || kind === 'state' || kind === 'slot';
+}
