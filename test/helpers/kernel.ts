@@ -147,6 +147,7 @@ export async function runKernel(
   const { device, limits } = await testDevice();
   const guarded = opts.guard === true;
   const lead = limits.minStorageBufferOffsetAlignment ?? 256;
+  if (opts.scalars && !spec.usesScalars) throw new Error(`runKernel '${spec.name}': scalars given but the spec does not set usesScalars`);
   inputs.forEach((input, i) => {
     if (input.data.length !== elementCount(input.type)) {
       throw new Error(`runKernel '${spec.name}': input ${i} has ${input.data.length} values for shape [${input.type.shape.join(',')}]`);
