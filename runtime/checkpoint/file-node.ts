@@ -1,7 +1,7 @@
 // Node-only: checkpoint files on disk, written atomically and read with full validation.
 //
 // writeCheckpoint, in order:
-//   1. refuse non-finite f32 values (NaN weights are never saved);
+//   1. encode (encodeCheckpoint refuses non-finite f32 values: NaN weights are never saved);
 //   2. write the bytes to a temp file in the same folder (".NAME.PID.RAND.tmp"), fsync, close;
 //   3. if PATH exists, keep it as the previous generation: hard-link it to a temp
 //      name and rename that over PATH.prev (a copy when the filesystem has no hard
@@ -12,21 +12,18 @@
 // PATH.prev the one before. Stale temp files from crashed writers are removed by
 // the next write. One writer per PATH at a time.
 //
-// readCheckpoint opens the file read-only, so a refused file is never modified.
-import { closeSync, copyFileSync, fsyncSync, linkSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+// readCheckpoint opens the file read-only, so a refused file is never modified; the
+// checks themselves are decodeCheckpoint's (codec.ts).
+import { closeSync, copyFileSync, existsSync, fsyncSync, linkSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DlcError } from '../errors';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './codec';
 import type { ModelSignature } from './fingerprint';
-import { checkAgainstModel, infoToMetadata, metadataToInfo, type CheckpointInfo } from './metadata';
-import { encodeSafetensors, parseSafetensors, type SavedTensor } from './safetensors';
 
 export type SaveStage = 'temp-written' | 'previous-kept' | 'renamed';
 
-export interface Checkpoint {
-  readonly tensors: Readonly<Record<string, SavedTensor>>;
-  readonly info: CheckpointInfo;
-}
+export type { Checkpoint };
 
 export function previousPath(path: string): string {
   return `${path}.prev`;
@@ -34,12 +31,7 @@ export function previousPath(path: string): string {
 
 /** `onStage` is called after each step (for progress logs, and for tests that crash a save midway). */
 export function writeCheckpoint(path: string, ckpt: Checkpoint, onStage?: (stage: SaveStage) => void): void {
-  for (const [name, t] of Object.entries(ckpt.tensors)) {
-    if (t.dtype !== 'f32') continue;
-    const bad = t.data.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new DlcError(`not saving ${path}: tensor ${name} has a non-finite value (${t.data[bad]}) at element ${bad}`);
-  }
-  const bytes = encodeSafetensors({ tensors: ckpt.tensors, metadata: infoToMetadata(ckpt.info) });
+  const bytes = encodeCheckpoint(ckpt, path);
   const dir = dirname(path);
   const base = basename(path);
   removeStaleTemps(dir, base);
@@ -128,8 +120,13 @@ export function readCheckpoint(path: string, expect?: ModelSignature): Checkpoin
   } catch (e) {
     throw new DlcError(`${path}: cannot read checkpoint: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 2);
   }
-  const content = parseSafetensors(bytes, path);
-  const info = metadataToInfo(content.metadata, path);
-  if (expect) checkAgainstModel(content, info, expect, path);
-  return { tensors: content.tensors, info };
+  try {
+    return decodeCheckpoint(bytes, path, expect);
+  } catch (e) {
+    const prev = previousPath(path);
+    if (e instanceof DlcError && existsSync(prev)) {
+      throw new DlcError(`${e.message} (the previous generation is at ${prev})`, e.exitCode);
+    }
+    throw e;
+  }
 }

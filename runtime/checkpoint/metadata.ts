@@ -7,6 +7,7 @@
 //   dlc.fingerprint   fingerprint() of the model  dlc.program    the compiled program's hash
 //   dlc.step          optimizer steps taken        dlc.rng        RNG counters, JSON {name: number}
 //   dlc.data_cursor   "epoch:position"             dlc.lr         LR schedule spec and its step, JSON {spec, step}
+//   dlc.checksum      see checksum.ts (added by the file writer)
 // Keys not starting with "dlc." are the caller's own and are kept as they are.
 import { DlcError } from '../errors';
 import { formatShape } from '../data/tensor';
@@ -69,7 +70,7 @@ export function metadataToInfo(meta: Readonly<Record<string, string>>, file: str
     fail('metadata dlc.lr is not {"spec": string, "step": integer}');
   }
   const extra: Record<string, string> = {};
-  for (const [k, v] of Object.entries(meta)) if (!k.startsWith('dlc.')) extra[k] = v;
+  for (const [k, v] of Object.entries(meta)) if (!k.startsWith('dlc.')) extra[k] = v; // dlc.checksum is the file layer's
   return {
     model: get('dlc.model'),
     fingerprint: get('dlc.fingerprint'),
