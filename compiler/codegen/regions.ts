@@ -1,15 +1,15 @@
 // How the code generator reads a loop node (`repeat`, `scan`): which inputs are
 // carried, which are captured, where the body's index argument is, and where each
-// emitted value is stacked. This file is the one place that knows the region
-// convention of the IR:
-//   node.inputs   = [carried initial values..., captured values...]
-//   body.args     = [t (i32 scalar, optional)..., carried..., captured...]
-//   body.results  = [new carried values..., emitted values...]
+// emitted value is stacked. The region convention itself is defined with the ops
+// in compiler/ops/control.ts:
+//   node.inputs   = [carried initial values..., captured values...]  (attr carries)
+//   body.args     = [t: i32[] (scan only), carried..., captured...]
+//   body.results  = [new carried values..., emitted values (scan only)...]
 //   node.outputs  = [final carried values..., stacked emits...]
-//   attrs: count (repeat) or length (scan), carried (number of carried values,
-//   default: all inputs for repeat, outputs minus emits for scan), reverse (bool),
-//   axis (where emits are stacked, default 0).
+//   attrs: count (repeat) or length (scan), reverse (scan); emits are stacked along
+//   stackAxis(type) (1 for rank >= 1, batch-first; 0 for scalars).
 import type { Node, Value } from '../ir/types';
+import { stackAxis } from '../ops/control';
 
 export interface LoopCarry {
   readonly init: Value;
@@ -48,11 +48,11 @@ export function isLoopNode(node: Node): boolean {
 export function readLoop(node: Node): LoopShape {
   const body = node.regions?.[0];
   if (!body) throw new Error(`%${node.id} ${node.op} has no body`);
-  const count = intAttr(node, ['count', 'length', 'steps', 'n']);
+  const count = intAttr(node, ['count', 'length']);
   if (count === undefined || !Number.isInteger(count) || count < 0) {
     throw new Error(`%${node.id} ${node.op} has no integer count/length attribute`);
   }
-  const nEmit = node.outputs.length - (intAttr(node, ['carried']) ?? Math.min(node.inputs.length, body.results.length));
+  const nEmit = node.outputs.length - (intAttr(node, ['carries']) ?? Math.min(node.inputs.length, body.results.length));
   const nCarry = node.outputs.length - nEmit;
   const nCaptured = node.inputs.length - nCarry;
   const hasIndex = body.args.length === node.inputs.length + 1;
@@ -63,7 +63,6 @@ export function readLoop(node: Node): LoopShape {
     throw new Error(`%${node.id} ${node.op}: body results ${body.results.length} do not match ${nCarry} carried + ${nEmit} emitted`);
   }
   const first = hasIndex ? 1 : 0;
-  const axis = intAttr(node, ['axis']) ?? 0;
   return {
     count,
     reverse: node.attrs.reverse === true,
@@ -81,7 +80,7 @@ export function readLoop(node: Node): LoopShape {
     emits: Array.from({ length: nEmit }, (_, k) => ({
       result: body.results[nCarry + k].value,
       out: node.outputs[nCarry + k],
-      axis: axis < 0 ? axis + node.outputs[nCarry + k].type.shape.length : axis,
+      axis: stackAxis(body.results[nCarry + k].value.type),
     })),
   };
 }
