@@ -33,3 +33,51 @@ export function emitStackKernel(emit: TensorType, axis: number, count: number): 
     workgroups: flatWorkgroups(n),
   };
 }
+
+/** The kernel of `stack_get`: step t (read from the index buffer) of a stack, the axis removed. */
+export function emitStackGetKernel(stack: TensorType, axis: number): KernelSpec {
+  const size = stack.shape[axis];
+  const inner = numel(stack.shape.slice(axis + 1));
+  const n = numel(stack.shape) / size;
+  const body = [
+    `  let t = u32(index[0]);`,
+    `  stacked_out[i] = stacked[((i / ${inner}u) * ${size}u + t) * ${inner}u + i % ${inner}u];`,
+  ].join('\n');
+  return {
+    name: `stack_get_${stack.shape.join('x')}_axis${axis}`,
+    wgsl: [
+      bindingDecl(0, 'stacked', stack.dtype, 'read'),
+      bindingDecl(1, 'index', 'i32', 'read'),
+      `@group(0) @binding(2) var<storage, read_write> stacked_out: array<${storageType(stack.dtype)}>;`,
+      '',
+      flatMain(n, body),
+      '',
+    ].join('\n'),
+    workgroups: flatWorkgroups(n),
+  };
+}
+
+/** The kernel of `stack_put`: a zero stack of `size` steps holding x at step t. */
+export function emitStackPutKernel(x: TensorType, axis: number, size: number): KernelSpec {
+  const inner = numel(x.shape.slice(axis));
+  const n = numel(x.shape) * size;
+  const body = [
+    `  let t = u32(index[0]);`,
+    `  let within = i % ${inner}u;`,
+    `  let step = (i / ${inner}u) % ${size}u;`,
+    `  let outer = i / (${inner}u * ${size}u);`,
+    `  stacked[i] = select(${storageType(x.dtype)}(0), x[outer * ${inner}u + within], step == t);`,
+  ].join('\n');
+  return {
+    name: `stack_put_${x.shape.join('x') || 'scalar'}_axis${axis}_of${size}`,
+    wgsl: [
+      bindingDecl(0, 'x', x.dtype, 'read'),
+      bindingDecl(1, 'index', 'i32', 'read'),
+      `@group(0) @binding(2) var<storage, read_write> stacked: array<${storageType(x.dtype)}>;`,
+      '',
+      flatMain(n, body),
+      '',
+    ].join('\n'),
+    workgroups: flatWorkgroups(n),
+  };
+}

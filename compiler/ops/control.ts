@@ -13,6 +13,7 @@
 //     a scalar emit along axis 0 ([T]). With reverse=true, t runs T-1 down to 0;
 //     the emit of step t is stored at index t either way.
 import { loopGrad } from '../autodiff/loops';
+import { emitStackGetKernel, emitStackPutKernel } from '../codegen/stack';
 import { defineRegionRule, type RunBody } from '../ir/regions';
 import type { Attrs, Graph, TensorType } from '../ir/types';
 import { DTYPES, numel, sameType, typeToString } from '../ir/types';
@@ -145,6 +146,7 @@ defineOp({
     readSlice(stack, axis, stepIndex(t, stack.type.shape[axis], 'stack_get'), out);
     return [makeTensor(type, out)];
   },
+  kernel: (node) => [emitStackGetKernel(node.inputs[0].type, node.attrs.axis as number)],
 });
 
 defineOp({
@@ -177,6 +179,7 @@ defineOp({
     writeSlice(out, type.shape, axis, stepIndex(t, attrs.size as number, 'stack_put'), x.data);
     return [makeTensor(type, out)];
   },
+  kernel: (node) => [emitStackPutKernel(node.inputs[0].type, node.attrs.axis as number, node.attrs.size as number)],
 });
 
 // --- repeat and scan -------------------------------------------------------------------

@@ -1,0 +1,145 @@
+// Hand-built programs for the code generator's tests (built with GraphBuilder, as the
+// lowering would): a small MLP trained by SGD, a repeat loop and a scan.
+import '../../compiler/ops/index';
+import '../../compiler/ops/control';
+// Op families not yet listed in compiler/ops/index.ts (a repeated import is harmless).
+import '../../compiler/ops/reduction';
+import '../../compiler/ops/softmax';
+import '../../compiler/ops/shape';
+import { GraphBuilder } from '../../compiler/ir/builder';
+import { gradients } from '../../compiler/autodiff/differentiate';
+import type { Program, PersistentTensor } from '../../compiler/ir/program';
+import type { TensorType, Value } from '../../compiler/ir/types';
+
+const f32 = (...shape: number[]): TensorType => ({ dtype: 'f32', shape });
+
+export const MLP = { batch: 8, nIn: 5, hidden: 7, nOut: 3 };
+
+/** relu(x @ W1 + b1) @ W2 + b2, softmax, mean squared error against one-hot targets. */
+function mlpForward(b: GraphBuilder, x: Value, p: Record<string, Value>): { prob: Value; logits: Value } {
+  const h = b.op('relu', [b.op('add', [b.op('matmul', [x, p.W1]), p.b1])]);
+  const logits = b.op('add', [b.op('matmul', [h, p.W2]), p.b2]);
+  return { prob: b.op('softmax', [logits], { axis: 1 }), logits };
+}
+
+function mlpParams(b: GraphBuilder): Record<string, Value> {
+  const { nIn, hidden, nOut } = MLP;
+  return {
+    W1: b.arg('param', 'W1', f32(nIn, hidden)),
+    b1: b.arg('param', 'b1', f32(hidden)),
+    W2: b.arg('param', 'W2', f32(hidden, nOut)),
+    b2: b.arg('param', 'b2', f32(nOut)),
+  };
+}
+
+export function mlpProgram(): Program {
+  const { batch, nIn, hidden, nOut } = MLP;
+  const persistent: PersistentTensor[] = [
+    { name: 'W1', kind: 'param', type: f32(nIn, hidden), init: { name: 'glorot_uniform', args: {} } },
+    { name: 'b1', kind: 'param', type: f32(hidden), init: { name: 'constant', args: { value: 0.1 } } },
+    { name: 'W2', kind: 'param', type: f32(hidden, nOut), init: { name: 'normal', args: { mean: 0, std: 0.5 } } },
+    { name: 'b2', kind: 'param', type: f32(nOut), init: { name: 'zeros', args: {} } },
+  ];
+
+  const pb = new GraphBuilder('predict');
+  const px = pb.arg('input', 'x', f32(batch, nIn));
+  const { prob } = mlpForward(pb, px, mlpParams(pb));
+  const predict = pb.finish({ prob });
+
+  const tb = new GraphBuilder('step');
+  const x = tb.arg('input', 'x', f32(batch, nIn));
+  const y = tb.arg('input', 'y', f32(batch, nOut));
+  const params = mlpParams(tb);
+  const lr = tb.arg('scalar', 'lr', f32());
+  const { prob: p } = mlpForward(tb, x, params);
+  const err = tb.op('sub', [p, y]);
+  const loss = tb.op('mean', [tb.op('mul', [err, err])], { axes: [0, 1], keepdims: false });
+  const names = Object.keys(params);
+  const grads = gradients(
+    tb,
+    loss,
+    names.map((n) => params[n]),
+  );
+  names.forEach((n, k) => {
+    const next = tb.op('sub', [params[n], tb.op('mul', [lr, grads[k]])]);
+    tb.emit('assign', [next], { target: n });
+  });
+  const step = tb.finish({ loss });
+
+  return {
+    model: 'tiny_mlp',
+    hyper: {},
+    persistent,
+    scalars: [{ name: 'lr', value: 0.5 }],
+    entries: [
+      { name: 'predict', kind: 'infer', graph: predict },
+      { name: 'step', kind: 'train', graph: step },
+    ],
+  };
+}
+
+/** repeat 3 carry (a, b) = (x, state s) { a = tanh(a * w + b); b = b * 0.5 + a }, with a swap-free pair of carries. */
+export function repeatProgram(): Program {
+  const b = new GraphBuilder('iterate');
+  const x = b.arg('input', 'x', f32(2, 3));
+  const s = b.arg('state', 's', f32(2, 3));
+  const w = b.arg('param', 'w', f32(3));
+  const body = b.region('body');
+  const a0 = body.arg('region', 'a', f32(2, 3));
+  const b0 = body.arg('region', 'b', f32(2, 3));
+  const wc = body.arg('region', 'w', f32(3));
+  const a1 = body.op('tanh', [body.op('add', [body.op('mul', [a0, wc]), b0])]);
+  const b1 = body.op('add', [body.op('mul', [b0, body.constant(0.5, f32())]), a1]);
+  const bodyGraph = body.finish([
+    { name: 'a', value: a1 },
+    { name: 'b', value: b1 },
+  ]);
+  const [aK, bK] = b.emit('repeat', [x, s, w], { count: 3, carries: 2 }, { regions: [bodyGraph] }).outputs;
+  b.emit('assign', [bK], { target: 's' });
+  const graph = b.finish({ out: aK });
+  return {
+    model: 'looper',
+    hyper: {},
+    persistent: [
+      { name: 's', kind: 'state', type: f32(2, 3), init: { name: 'uniform', args: { low: -1, high: 1 } } },
+      { name: 'w', kind: 'param', type: f32(3), init: { name: 'normal', args: { std: 1 } } },
+    ],
+    scalars: [],
+    entries: [{ name: 'iterate', kind: 'infer', graph }],
+  };
+}
+
+/**
+ * scan t over 4 carry h = h0 { h = tanh(h @ U + x_t) ; emit h ; emit t-scaled sum }:
+ * x_t = stack_get(xs, t) reads the step's input, the emits stack batch-first.
+ */
+export function scanProgram(reverse = false): Program {
+  const T = 4;
+  const b = new GraphBuilder('run');
+  const xs = b.arg('input', 'xs', f32(2, T, 3));
+  const h0 = b.arg('input', 'h0', f32(2, 3));
+  const U = b.arg('param', 'U', f32(3, 3));
+  const body = b.region('body');
+  const t = body.arg('region', 't', { dtype: 'i32', shape: [] });
+  const h = body.arg('region', 'h', f32(2, 3));
+  const xsc = body.arg('region', 'xs', f32(2, T, 3));
+  const Uc = body.arg('region', 'U', f32(3, 3));
+  const xt = body.op('stack_get', [xsc, t], { axis: 1 });
+  const h1 = body.op('tanh', [body.op('add', [body.op('matmul', [h, Uc]), xt])]);
+  const tf = body.op('cast', [t], { to: 'f32' });
+  const total = body.op('mul', [body.op('sum', [h1], { axes: [0, 1], keepdims: false }), tf]);
+  const bodyGraph = body.finish([
+    { name: 'h', value: h1 },
+    { name: 'hs', value: h1 },
+    { name: 'total', value: total },
+  ]);
+  const [hT, hs, totals] = b.emit('scan', [h0, xs, U], { length: T, carries: 1, reverse }, { regions: [bodyGraph] }).outputs;
+  const graph = b.finish({ hT, hs, totals });
+  return {
+    model: 'scanner',
+    hyper: {},
+    persistent: [{ name: 'U', kind: 'param', type: f32(3, 3), init: { name: 'orthogonal', args: {} } }],
+    scalars: [],
+    entries: [{ name: 'run', kind: 'infer', graph }],
+  };
+}
