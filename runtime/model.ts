@@ -1,0 +1,98 @@
+// The object a generated module wraps: a compiled plan running on a device, with
+// the hooks the checkpoint code and training loops need (params, save/load, runtime
+// scalars, the step counter). Generated modules add one typed method per entry.
+import { DlcError } from './errors';
+import { Executor } from './executor';
+import type { OutputValue, RunOptions } from './executor';
+import type { Plan } from './plan';
+
+export type { OutputValue, RunOptions } from './executor';
+
+export interface ModelOptions {
+  /** A device to run on; default: the process's device (hardware first, then llvmpipe). */
+  readonly device?: GPUDevice;
+  /** Seed of the initializers and random ops (u32); default 0. */
+  readonly seed?: number;
+  /** Check every kernel's outputs for NaN/Inf and report the first with its .dl location (slow). */
+  readonly checkNumerics?: boolean;
+}
+
+export type NamedTensors = Record<string, Float32Array | Int32Array | Uint32Array>;
+
+export class Model {
+  private constructor(private readonly exec: Executor) {}
+
+  static async create(plan: Plan, options: ModelOptions = {}): Promise<Model> {
+    return new Model(await Executor.create(plan, options));
+  }
+
+  get plan(): Plan {
+    return this.exec.plan;
+  }
+
+  get device(): GPUDevice {
+    return this.exec.device;
+  }
+
+  /** Milliseconds spent compiling every pipeline when the model was created. */
+  get compileMs(): number {
+    return this.exec.compileMs;
+  }
+
+  get seed(): number {
+    return this.exec.seed;
+  }
+
+  /** Entry calls made so far; keys the random ops with the seed. Restored by load(). */
+  get step(): number {
+    return this.exec.step;
+  }
+
+  set step(value: number) {
+    this.exec.step = value;
+  }
+
+  /** Runs entry point `name`; resolves to the outputs asked for (all by default, none with `outputs: []`). */
+  run(name: string, inputs?: Readonly<Record<string, unknown>>, options?: RunOptions): Promise<Record<string, OutputValue>> {
+    return this.exec.run(name, inputs, options);
+  }
+
+  /** The trained tensors by name. */
+  params(): Promise<NamedTensors> {
+    return this.exec.readTensors(this.exec.persistentNames(['param']));
+  }
+
+  /** Overwrites some or all params; names, dtypes and sizes are checked first. */
+  setParams(values: Readonly<Record<string, unknown>>): void {
+    for (const name of Object.keys(values)) {
+      if (!this.exec.persistentNames(['param']).includes(name)) throw new DlcError(`setParams: '${name}' is not a param of ${this.plan.model}`);
+    }
+    this.exec.writeTensors(values, 'setParams');
+  }
+
+  /** Every persistent tensor (params, state, optimizer slots) by name: what a checkpoint holds. */
+  save(): Promise<NamedTensors> {
+    return this.exec.readTensors(this.exec.persistentNames());
+  }
+
+  /** Restores persistent tensors saved by save(); a checkpoint must name every one of them. */
+  load(values: Readonly<Record<string, unknown>>): void {
+    const missing = this.exec.persistentNames().filter((name) => !(name in values));
+    if (missing.length > 0) throw new DlcError(`load: the checkpoint lacks ${missing.map((m) => `'${m}'`).join(', ')}`);
+    this.exec.writeTensors(values, 'load');
+  }
+
+  /** Sets a runtime scalar (learning rate, momentum...) for the calls that follow. */
+  setScalar(name: string, value: number): void {
+    this.exec.setScalar(name, value);
+  }
+
+  getScalar(name: string): number {
+    return this.exec.getScalar(name);
+  }
+
+  /** Frees the model's GPU buffers. */
+  destroy(): void {
+    this.exec.destroy();
+  }
+}
