@@ -1,0 +1,132 @@
+// `dlc compile FILE -o DIR [-D name=value] [--json]`: lowers a .dl file, generates
+// its plan and writes DIR/<model>.ts, .d.ts and .js, then prints per entry point the
+// kernels, dispatches and planned bytes. The lowering is passed in (makeCompileCommand)
+// so the command can be tested on hand-built programs.
+import type { Command } from '../command';
+import type { Program } from '../../ir/program';
+import { DlcError } from '../../../runtime/errors';
+import { acquireDevice } from '../../../runtime/device';
+import { DEFAULT_LIMITS, generatePlan } from '../../codegen/plan';
+import type { CodegenOptions } from '../../codegen/plan';
+import { formatReport, planReport } from '../../codegen/report';
+import { writeModelFiles } from '../../codegen/write';
+
+const USAGE = `usage: dlc compile FILE -o DIR [-D name=value]... [--json] [--family register|shared]
+
+Compiles a .dl model to DIR/<model>.ts (typed module), DIR/<model>.d.ts and
+DIR/<model>.js (self-contained ESM bundle with the runtime), and prints per entry
+point the kernels, dispatches and planned bytes.
+
+  -o, --out DIR       where to write the three files
+  -D name=value       override a hyperparameter (repeatable)
+  --json              print {"model", "entries": [{"name", "kernels", "kernels_unfused",
+                      "dispatches", "peak_bytes", "naive_bytes"}]}
+  --family F          kernel family: register (CPU adapters such as llvmpipe) or shared
+                      (GPUs); default: chosen from the device dlc would run on`;
+
+/** One message of the lowering; `text` is its full rendering (location, source line, caret) where given. */
+export interface LowerDiagnostic {
+  readonly severity?: string;
+  readonly message: string;
+  readonly text?: string;
+}
+
+export interface LowerResult {
+  readonly program?: Program;
+  readonly diagnostics: readonly LowerDiagnostic[];
+}
+
+export type LowerFn = (path: string, options: { defines: Readonly<Record<string, number | boolean>> }) => LowerResult | Promise<LowerResult>;
+
+interface Options {
+  file: string;
+  out: string;
+  defines: Record<string, number | boolean>;
+  json: boolean;
+  family?: CodegenOptions['family'];
+}
+
+function parseDefine(text: string): [string, number | boolean] {
+  const eq = text.indexOf('=');
+  const name = text.slice(0, eq);
+  const raw = text.slice(eq + 1);
+  if (eq <= 0 || raw === '') throw new DlcError(`-D expects name=value, got '${text}'`, 2);
+  if (raw === 'true' || raw === 'false') return [name, raw === 'true'];
+  const value = Number(raw);
+  if (!Number.isFinite(value)) throw new DlcError(`-D ${name}: '${raw}' is not a number or true/false`, 2);
+  return [name, value];
+}
+
+export function parseCompileArgs(argv: readonly string[]): Options {
+  let file: string | undefined;
+  let out: string | undefined;
+  let family: CodegenOptions['family'] | undefined;
+  const defines: Record<string, number | boolean> = {};
+  let json = false;
+  const value = (i: number, flag: string): string => {
+    const v = argv[i];
+    if (v === undefined) throw new DlcError(`${flag} needs a value\n${USAGE}`, 2);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '-o' || arg === '--out') out = value(++i, arg);
+    else if (arg.startsWith('--out=')) out = arg.slice('--out='.length);
+    else if (arg === '-D') {
+      const [name, v] = parseDefine(value(++i, '-D'));
+      defines[name] = v;
+    } else if (arg.startsWith('-D')) {
+      const [name, v] = parseDefine(arg.slice(2));
+      defines[name] = v;
+    } else if (arg === '--json') json = true;
+    else if (arg === '--family' || arg.startsWith('--family=')) {
+      const f = arg === '--family' ? value(++i, arg) : arg.slice('--family='.length);
+      if (f !== 'register' && f !== 'shared') throw new DlcError(`--family must be register or shared, got '${f}'`, 2);
+      family = f;
+    } else if (arg.startsWith('-') && arg !== '-') throw new DlcError(`unknown option '${arg}' for 'dlc compile' (see 'dlc help compile')`, 2);
+    else if (file === undefined) file = arg;
+    else throw new DlcError(`dlc compile takes one FILE, got '${file}' and '${arg}'`, 2);
+  }
+  if (file === undefined) throw new DlcError(`dlc compile needs a FILE\n${USAGE}`, 2);
+  if (out === undefined) throw new DlcError(`dlc compile needs -o DIR\n${USAGE}`, 2);
+  return { file, out, defines, json, family };
+}
+
+/** Kernel family and limits of the device dlc would run on (or portable defaults when there is none). */
+async function targetOptions(family: CodegenOptions['family'] | undefined): Promise<CodegenOptions & { device: string }> {
+  try {
+    const acquired = await acquireDevice();
+    return { family: family ?? (acquired.software ? 'register' : 'shared'), limits: acquired.limits, device: acquired.description };
+  } catch (err) {
+    if (!(err instanceof DlcError)) throw err;
+    return { family: family ?? 'shared', limits: DEFAULT_LIMITS, device: 'no device found; portable limits' };
+  }
+}
+
+export function makeCompileCommand(lower: LowerFn): Command {
+  return {
+    name: 'compile',
+    summary: 'compile a .dl model to a typed TS module, its .d.ts and a bundled .js',
+    usage: USAGE,
+    async run(argv) {
+      const options = parseCompileArgs(argv);
+      const lowered = await lower(options.file, { defines: options.defines });
+      for (const d of lowered.diagnostics) process.stderr.write(`${d.text ?? d.message}\n`);
+      const failed = lowered.diagnostics.some((d) => (d.severity ?? 'error') === 'error');
+      if (failed || !lowered.program) return 1;
+      const target = await targetOptions(options.family);
+      const plan = generatePlan(lowered.program, target);
+      const paths = await writeModelFiles(plan, options.out);
+      const report = planReport(plan);
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(report)}\n`);
+      } else {
+        process.stdout.write(
+          `compiled ${plan.model}: ${paths.ts}, ${paths.dts}, ${paths.js}\n` +
+            `kernels for ${target.device} (${target.family} family)\n${formatReport(report)}\n`,
+        );
+      }
+      return 0;
+    },
+  };
+}

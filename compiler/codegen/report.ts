@@ -1,0 +1,43 @@
+// What `dlc compile` prints about a plan: per entry point the kernels, dispatches
+// and planned bytes, as a table or as the JSON object scripts read.
+import type { Plan } from '../../runtime/plan';
+
+export interface CompileReport {
+  readonly model: string;
+  readonly entries: readonly {
+    readonly name: string;
+    readonly kernels: number;
+    readonly kernels_unfused: number;
+    readonly dispatches: number;
+    readonly peak_bytes: number;
+    readonly naive_bytes: number;
+  }[];
+}
+
+export function planReport(plan: Plan): CompileReport {
+  return {
+    model: plan.model,
+    entries: plan.entries.map((e) => ({
+      name: e.name,
+      kernels: e.stats.kernels,
+      kernels_unfused: e.stats.kernelsUnfused,
+      dispatches: e.stats.dispatches,
+      peak_bytes: e.stats.peakBytes,
+      naive_bytes: e.stats.naiveBytes,
+    })),
+  };
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1 << 20) return `${(bytes / (1 << 20)).toFixed(2)} MiB`;
+  if (bytes >= 1 << 10) return `${(bytes / (1 << 10)).toFixed(1)} KiB`;
+  return `${bytes} B`;
+}
+
+export function formatReport(report: CompileReport): string {
+  const header = ['entry', 'kernels', 'dispatches', 'planned bytes'];
+  const rows = report.entries.map((e) => [e.name, String(e.kernels), String(e.dispatches), formatBytes(e.peak_bytes)]);
+  const widths = header.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k].length)));
+  const line = (cells: string[]): string => cells.map((c, k) => (k === 0 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join('  ');
+  return [line(header), ...rows.map(line)].join('\n');
+}

@@ -1,0 +1,77 @@
+// `dlc compile` on a hand-built program (the lowering is passed in), its argument
+// parsing and its JSON summary.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { makeCompileCommand, parseCompileArgs } from '../../compiler/cli/commands/compile';
+import { DlcError } from '../../runtime/errors';
+import { mlpProgram, scanProgram } from './programs';
+
+const dir = mkdtempSync(join(tmpdir(), 'dlc-compile-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function capture(fn: () => Promise<number>): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  try {
+    return { code: await fn(), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+describe('dlc compile', () => {
+  it('parses files, -o, -D and flags', () => {
+    expect(parseCompileArgs(['m.dl', '-o', 'out', '-D', 'batch=64', '-Dtrain=false', '--json'])).toEqual({
+      file: 'm.dl',
+      out: 'out',
+      defines: { batch: 64, train: false },
+      json: true,
+      family: undefined,
+    });
+    expect(() => parseCompileArgs(['m.dl'])).toThrow(/needs -o DIR/);
+    expect(() => parseCompileArgs(['m.dl', '-o', 'x', '-D', 'batch'])).toThrow(/-D expects name=value, got 'batch'/);
+    expect(() => parseCompileArgs(['m.dl', '-o', 'x', '--fast'])).toThrow(DlcError);
+  });
+
+  it('passes defines to the lowering, writes the three files and prints the JSON summary', async () => {
+    const seen: unknown[] = [];
+    const cmd = makeCompileCommand((path, options) => {
+      seen.push([path, options.defines]);
+      return { program: mlpProgram(), diagnostics: [] };
+    });
+    const { code, stdout } = await capture(() => cmd.run(['tiny.dl', '-o', dir, '-D', 'hidden=7', '--json', '--family', 'register']));
+    expect(code).toBe(0);
+    expect(seen).toEqual([['tiny.dl', { hidden: 7 }]]);
+    for (const ext of ['ts', 'd.ts', 'js']) expect(existsSync(join(dir, `tiny_mlp.${ext}`))).toBe(true);
+    const report = JSON.parse(stdout);
+    expect(report.model).toBe('tiny_mlp');
+    expect(report.entries.map((e: { name: string }) => e.name)).toEqual(['predict', 'step']);
+    const predict = report.entries[0];
+    // matmul, add, relu, matmul, add, softmax: one kernel and one dispatch each.
+    expect(predict).toEqual({ name: 'predict', kernels: 6, kernels_unfused: 6, dispatches: 6, peak_bytes: predict.naive_bytes, naive_bytes: predict.naive_bytes });
+    // x, the 5 intermediates and the output: 4 * (8*5 + 8*7*3 + 8*3*3).
+    expect(predict.naive_bytes).toBe(4 * (40 + 168 + 72));
+  });
+
+  it('counts loop dispatches per iteration', async () => {
+    const cmd = makeCompileCommand(() => ({ program: scanProgram(), diagnostics: [] }));
+    const { stdout } = await capture(() => cmd.run(['s.dl', '-o', dir, '--json', '--family', 'shared']));
+    const [run] = JSON.parse(stdout).entries;
+    // Per step: stack_get, matmul, add, tanh, cast, sum, mul, and the stack kernel of
+    // `hs` (stacked on axis 1); `totals` is stacked by a copy.
+    expect(run.dispatches).toBe(4 * 8);
+    expect(run.kernels).toBe(8);
+  });
+
+  it('prints the diagnostics and exits 1 when lowering fails', async () => {
+    const cmd = makeCompileCommand(() => ({ diagnostics: [{ severity: 'error', message: 'x', text: 'm.dl:3:5: error: unknown name' }] }));
+    const { code, stderr } = await capture(() => cmd.run(['m.dl', '-o', dir]));
+    expect(code).toBe(1);
+    expect(stderr).toBe('m.dl:3:5: error: unknown name\n');
+  });
+});
