@@ -92,7 +92,7 @@ export class Executor {
   }
 
   /** Runs one entry point; resolves to the outputs asked for. Calls run one at a time, in order. */
-  run(name: string, inputs?: Readonly<Record<string, unknown>>, options: RunOptions = {}): Promise<Record<string, OutputValue>> {
+  async run(name: string, inputs?: Readonly<Record<string, unknown>>, options: RunOptions = {}): Promise<Record<string, OutputValue>> {
     const state = this.entries.get(name);
     if (!state) throw new DlcError(`${this.plan.model} has no entry point '${name}' (entries: ${[...this.entries.keys()].join(', ')})`);
     validateInputs(name, state.entry.inputs, inputs);
