@@ -7,7 +7,8 @@ import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const entries = { dlc: 'compiler/cli/main.ts', bench: 'bench/main.ts' };
+// runtime: what `dlc/runtime` (package.json exports) resolves to for generated modules.
+const entries = { dlc: 'compiler/cli/main.ts', bench: 'bench/main.ts', runtime: 'runtime/index.ts' };
 
 for (const [name, entry] of Object.entries(entries)) {
   if (!existsSync(join(root, entry))) continue;
