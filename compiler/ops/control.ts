@@ -1,5 +1,5 @@
 // Control and effect ops: the loops `repeat` and `scan` (region ops holding a body
-// graph), `assign` (writes a persistent tensor), `stop_gradient`, `constant`, and
+// graph), `assign` (writes a persistent tensor), `stop_gradient`, and
 // `stack_get`/`stack_put`, the per-step access to stacked loop values that the
 // backward loops of BPTT are built from.
 //
@@ -16,8 +16,8 @@ import { loopGrad } from '../autodiff/loops';
 import { emitStackGetKernel, emitStackPutKernel } from '../codegen/stack';
 import { defineRegionRule, type RunBody } from '../ir/regions';
 import type { Attrs, Graph, TensorType } from '../ir/types';
-import { DTYPES, numel, sameType, typeToString } from '../ir/types';
-import { makeTensor, wgslLiteral, wrapTo } from './broadcast';
+import { numel, sameType, typeToString } from '../ir/types';
+import { makeTensor } from './broadcast';
 import type { Tensor } from './registry';
 import { defineOp, ShapeError } from './registry';
 
@@ -67,32 +67,7 @@ function stepIndex(t: Tensor, size: number, op: string): number {
   return index;
 }
 
-// --- constant and stop_gradient ----------------------------------------------------
-
-defineOp({
-  name: 'constant',
-  kind: 'elementwise',
-  doc: 'A tensor filled with one value: `%0: f32[2,3] = constant [dtype="f32",shape=[2,3],value=0]`',
-  arity: 0,
-  attrs: {
-    value: { type: 'float' },
-    dtype: { type: 'string' },
-    shape: { type: 'ints' },
-  },
-  infer(_inputs, attrs) {
-    const dtype = attrs.dtype as string;
-    if (!(DTYPES as readonly string[]).includes(dtype)) throw new ShapeError(`constant: unknown dtype '${dtype}'`);
-    const shape = attrs.shape as readonly number[];
-    if (!shape.every((d) => Number.isInteger(d) && d > 0)) throw new ShapeError(`constant: invalid shape [${shape.join(',')}]`);
-    return [{ dtype: dtype as TensorType['dtype'], shape: [...shape] }];
-  },
-  grad: () => [],
-  reference(_inputs, attrs) {
-    const type: TensorType = { dtype: attrs.dtype as TensorType['dtype'], shape: [...(attrs.shape as readonly number[])] };
-    return [makeTensor(type, new Float64Array(numel(type.shape)).fill(wrapTo(type.dtype, attrs.value as number)))];
-  },
-  wgsl: (_args, attrs) => wgslLiteral(attrs.value as number, attrs.dtype as TensorType['dtype']),
-});
+// --- stop_gradient ----------------------------------------------------
 
 defineOp({
   name: 'stop_gradient',

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import '../../../compiler/ops/index';
+import '../../../compiler/ops/control';
+import '../../../compiler/ops/constant';
+import '../../../compiler/ops/reduction';
+import '../../../compiler/ops/shape';
+import type { GraphBuilder } from '../../../compiler/ir/builder';
+import type { TensorType, Value } from '../../../compiler/ir/types';
+import { numel } from '../../../compiler/ir/types';
+import type { Tensor } from '../../../compiler/ops/registry';
+import { gradcheck, rng } from '../../helpers/gradcheck';
+
+const f32 = (...shape: number[]): TensorType => ({ dtype: 'f32', shape });
+const I32: TensorType = { dtype: 'i32', shape: [] };
+
+function randomTensor(type: TensorType, seed: number): Tensor {
+  const r = rng(seed);
+  return { type, data: Float64Array.from({ length: numel(type.shape) }, () => 2 * r() - 1) };
+}
+
+/** h' = tanh(h * W + x) */
+function cell(b: GraphBuilder, h: Value, W: Value, x: Value): Value {
+  return b.op('tanh', [b.op('add', [b.op('mul', [h, W]), x])]);
+}
+
+function repeatRnn(count: number) {
+  return (b: GraphBuilder, [h0, W, x]: Value[]): Value[] => {
+    const rb = b.region('body');
+    const h = rb.arg('region', 'h', h0.type);
+    const w = rb.arg('region', 'W', W.type);
+    const xx = rb.arg('region', 'x', x.type);
+    const body = rb.finish([{ name: 'h', value: cell(rb, h, w, xx) }]);
+    return b.emit('repeat', [h0, W, x], { count, carries: 1 }, { regions: [body] }).outputs as Value[];
+  };
+}
+
+function scanRnn(T: number, reverse: boolean) {
+  return (b: GraphBuilder, [h0, W, xs]: Value[]): Value[] => {
+    const rb = b.region('body');
+    const t = rb.arg('region', 't', I32);
+    const h = rb.arg('region', 'h', h0.type);
+    const w = rb.arg('region', 'W', W.type);
+    const x = rb.arg('region', 'xs', xs.type);
+    const next = cell(rb, h, w, rb.op('stack_get', [x, t], { axis: 1 }));
+    const body = rb.finish([
+      { name: 'h', value: next },
+      { name: 'y', value: rb.op('mul', [next, h]) },
+      { name: 'hh', value: next },
+    ]);
+    return b.emit('scan', [h0, W, xs], { length: T, carries: 1, reverse }, { regions: [body] }).outputs as Value[];
+  };
+}
+
+describe('loop gradients (BPTT) against finite differences', () => {
+  it('repeat: gradients of the initial carry and the captures', () => {
+    const inputs = [randomTensor(f32(2, 3), 1), randomTensor(f32(2, 3), 2), randomTensor(f32(2, 3), 3)];
+    const report = gradcheck(repeatRnn(3), inputs);
+    expect(report.elements).toBe(18);
+  });
+
+  it('scan: gradients through carries, emits and a stacked input', () => {
+    const inputs = [randomTensor(f32(2, 3), 4), randomTensor(f32(2, 3), 5), randomTensor(f32(2, 4, 3), 6)];
+    expect(gradcheck(scanRnn(4, false), inputs).elements).toBe(36);
+  });
+
+  it('scan with reverse=true', () => {
+    const inputs = [randomTensor(f32(2, 3), 7), randomTensor(f32(2, 3), 8), randomTensor(f32(2, 4, 3), 9)];
+    expect(gradcheck(scanRnn(4, true), inputs).elements).toBe(36);
+  });
+
+  it('nested: a repeat inside a scan body', () => {
+    const build = (b: GraphBuilder, [h0, W]: Value[]): Value[] => {
+      const sb = b.region('outer');
+      sb.arg('region', 't', I32);
+      const h = sb.arg('region', 'h', h0.type);
+      const w = sb.arg('region', 'W', W.type);
+      const ib = sb.region('inner');
+      const ih = ib.arg('region', 'h', h0.type);
+      const iw = ib.arg('region', 'W', W.type);
+      const inner = ib.finish([{ name: 'h', value: ib.op('tanh', [ib.op('mul', [ih, iw])]) }]);
+      const [hi] = sb.emit('repeat', [h, w], { count: 2, carries: 1 }, { regions: [inner] }).outputs;
+      const body = sb.finish([{ name: 'h', value: sb.op('add', [hi, w]) }]);
+      return b.emit('scan', [h0, W], { length: 3, carries: 1 }, { regions: [body] }).outputs as Value[];
+    };
+    const inputs = [randomTensor(f32(3), 10), randomTensor(f32(3), 11)];
+    expect(gradcheck(build, inputs).elements).toBe(6);
+  });
+});
