@@ -6,6 +6,7 @@ import '../../compiler/ops/control';
 import '../../compiler/ops/reduction';
 import '../../compiler/ops/softmax';
 import '../../compiler/ops/shape';
+import '../../compiler/ops/constant';
 import { GraphBuilder } from '../../compiler/ir/builder';
 import { gradients } from '../../compiler/autodiff/differentiate';
 import type { Program, PersistentTensor } from '../../compiler/ir/program';
@@ -141,5 +142,74 @@ export function scanProgram(reverse = false): Program {
     persistent: [{ name: 'U', kind: 'param', type: f32(3, 3), init: { name: 'orthogonal', args: {} } }],
     scalars: [],
     entries: [{ name: 'run', kind: 'infer', graph }],
+  };
+}
+
+/** BPTT: the scan of scanProgram, loss = mean(hs²) + sum(hT), gradients of U and h0 through the loop. */
+export function bpttProgram(): Program {
+  const T = 4;
+  const b = new GraphBuilder('grad');
+  const xs = b.arg('input', 'xs', f32(2, T, 3));
+  const h0 = b.arg('input', 'h0', f32(2, 3));
+  const U = b.arg('param', 'U', f32(3, 3));
+  const body = b.region('body');
+  const t = body.arg('region', 't', { dtype: 'i32', shape: [] });
+  const h = body.arg('region', 'h', f32(2, 3));
+  const xsc = body.arg('region', 'xs', f32(2, T, 3));
+  const Uc = body.arg('region', 'U', f32(3, 3));
+  const h1 = body.op('tanh', [body.op('add', [body.op('matmul', [h, Uc]), body.op('stack_get', [xsc, t], { axis: 1 })])]);
+  const bodyGraph = body.finish([
+    { name: 'h', value: h1 },
+    { name: 'hs', value: h1 },
+  ]);
+  const [hT, hs] = b.emit('scan', [h0, xs, U], { length: T, carries: 1 }, { regions: [bodyGraph] }).outputs;
+  const loss = b.op('add', [
+    b.op('mean', [b.op('mul', [hs, hs])], { axes: [0, 1, 2], keepdims: false }),
+    b.op('sum', [hT], { axes: [0, 1], keepdims: false }),
+  ]);
+  const [dU, dh0] = gradients(b, loss, [U, h0]);
+  const graph = b.finish({ loss, dU, dh0 });
+  return {
+    model: 'bptt',
+    hyper: {},
+    persistent: [{ name: 'U', kind: 'param', type: f32(3, 3), init: { name: 'normal', args: { std: 0.7 } } }],
+    scalars: [],
+    entries: [{ name: 'grad', kind: 'train', graph }],
+  };
+}
+
+/** Swaps: a repeat whose carries trade places each step, and an update pass `a <- b; b <- a`. */
+export function swapProgram(): Program {
+  const b = new GraphBuilder('swap');
+  const x = b.arg('input', 'x', f32(3));
+  const y = b.arg('input', 'y', f32(3));
+  const body = b.region('body');
+  const p = body.arg('region', 'p', f32(3));
+  const q = body.arg('region', 'q', f32(3));
+  const bodyGraph = body.finish([
+    { name: 'p', value: q },
+    { name: 'q', value: body.op('add', [p, q]) },
+  ]);
+  const [pK, qK] = b.emit('repeat', [x, y], { count: 5, carries: 2 }, { regions: [bodyGraph] }).outputs;
+  const swap = b.finish({ p: pK, q: qK });
+
+  const u = new GraphBuilder('sync');
+  const a = u.arg('state', 'a', f32(2));
+  const c = u.arg('state', 'c', f32(2));
+  u.emit('assign', [c], { target: 'a' });
+  u.emit('assign', [a], { target: 'c' });
+  const sync = u.finish({});
+  return {
+    model: 'swapper',
+    hyper: {},
+    persistent: [
+      { name: 'a', kind: 'state', type: f32(2), init: { name: 'ones', args: {} } },
+      { name: 'c', kind: 'state', type: f32(2), init: { name: 'constant', args: { value: 3 } } },
+    ],
+    scalars: [],
+    entries: [
+      { name: 'swap', kind: 'infer', graph: swap },
+      { name: 'sync', kind: 'update', graph: sync },
+    ],
   };
 }

@@ -8,7 +8,7 @@ import type { Tensor } from '../../compiler/ops/registry';
 import { acquireDevice } from '../../runtime/device';
 import { Executor } from '../../runtime/executor';
 import type { OutputValue } from '../../runtime/executor';
-import { MLP, mlpProgram, repeatProgram, scanProgram } from './programs';
+import { bpttProgram, MLP, mlpProgram, repeatProgram, scanProgram, swapProgram } from './programs';
 
 async function compileAndCreate(program: Program, seed = 7): Promise<Executor> {
   const acquired = await acquireDevice();
@@ -113,4 +113,36 @@ describe('plans on the device match the reference executor', () => {
       exec.destroy();
     });
   }
+
+  it('BPTT: gradients through a scan (the backward loop runs in reverse)', async () => {
+    const program = bpttProgram();
+    const exec = await compileAndCreate(program);
+    const xs = random(2 * 4 * 3, 6);
+    const h0 = random(6, 7);
+    const before = await exec.readTensors(exec.persistentNames());
+    const out = await exec.run('grad', { xs, h0 });
+    const ref = executeEntry(
+      program,
+      'grad',
+      { xs: tensor({ dtype: 'f32', shape: [2, 4, 3] }, xs), h0: tensor({ dtype: 'f32', shape: [2, 3] }, h0) },
+      persistentState(program, before),
+      { precision: 'f32' },
+    );
+    for (const name of ['loss', 'dU', 'dh0']) expectClose(out[name], ref.results[name], 1e-4);
+    exec.destroy();
+  });
+
+  it('carries that trade places and assigns that swap two states', async () => {
+    const program = swapProgram();
+    const exec = await compileAndCreate(program);
+    const out = await exec.run('swap', { x: new Float32Array([1, 0, 2]), y: new Float32Array([0, 1, 3]) });
+    // (p, q) -> (q, p + q): Fibonacci after 5 steps from (1, 0) and (0, 1).
+    expect(Array.from(out.p as Float32Array)).toEqual([3, 5, 21]);
+    expect(Array.from(out.q as Float32Array)).toEqual([5, 8, 34]);
+    await exec.run('sync', {});
+    const after = await exec.readTensors(['a', 'c']);
+    expect(Array.from(after.a)).toEqual([3, 3]);
+    expect(Array.from(after.c)).toEqual([1, 1]);
+    exec.destroy();
+  });
 });
