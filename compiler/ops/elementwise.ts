@@ -13,9 +13,9 @@ const NUMERIC: readonly DType[] = ['f32', 'i32', 'u32'];
 const SIGNED: readonly DType[] = ['f32', 'i32'];
 const FLOAT: readonly DType[] = ['f32'];
 
-type Grad = (b: GradBuilder, g: Value, ins: readonly Value[], out: Value) => (Value | null)[];
+export type ElementwiseGrad = (b: GradBuilder, g: Value, ins: readonly Value[], out: Value, attrs: Attrs) => (Value | null)[];
 
-interface ElementwiseSpec {
+export interface ElementwiseSpec {
   name: string;
   doc: string;
   arity: number;
@@ -25,10 +25,11 @@ interface ElementwiseSpec {
   /** float64 semantics of one element (before wrapping to the output dtype). */
   f(args: readonly number[], dtypes: readonly DType[], attrs: Attrs): number;
   wgsl(args: readonly string[], dtypes: readonly DType[], attrs: Attrs): string;
-  grad?: Grad;
+  grad?: ElementwiseGrad;
 }
 
-function defineElementwise(spec: ElementwiseSpec): void {
+/** Defines an elementwise op (with numpy broadcasting) from its per-element pieces. */
+export function defineElementwise(spec: ElementwiseSpec): void {
   defineOp({
     name: spec.name,
     kind: 'elementwise',
@@ -43,7 +44,7 @@ function defineElementwise(spec: ElementwiseSpec): void {
       ? (b, node, outGrads) => {
           const g = outGrads[0];
           if (!g) return node.inputs.map(() => null);
-          return spec.grad!(b, g, node.inputs, node.outputs[0]);
+          return spec.grad!(b, g, node.inputs, node.outputs[0], node.attrs);
         }
       : undefined,
     reference(inputs, attrs) {
@@ -128,8 +129,9 @@ function castValue(x: number, from: DType, to: DType): number {
   if (from === 'f32') {
     if (Number.isNaN(x)) return 0;
     const t = Math.trunc(x);
-    if (to === 'i32') return Math.min(2147483647, Math.max(-2147483648, t));
-    return Math.min(4294967295, Math.max(0, t));
+    // WGSL saturates to the largest f32 inside the integer range (2^31 - 128, 2^32 - 256).
+    if (to === 'i32') return Math.min(2147483520, Math.max(-2147483648, t));
+    return Math.min(4294967040, Math.max(0, t));
   }
   // Integer ↔ integer keeps the bits, like WGSL's u32(i32) and i32(u32).
   return to === 'i32' ? x | 0 : x >>> 0;
@@ -349,7 +351,8 @@ defineElementwise({
   dtype: floatSame('tanh'),
   f: ([a]) => Math.tanh(a),
   // Some backends compute tanh from exp and overflow to NaN for large |x|; tanh is ±1 in f32 beyond 10.
-  wgsl: ([a]) => `select(tanh(${a}), sign(${a}), abs(${a}) > 10.0)`,
+  // Some backends also send NaN to -1 (llvmpipe does), so NaN is passed through explicitly.
+  wgsl: ([a]) => `select(select(tanh(${a}), sign(${a}), abs(${a}) > 10.0), ${a}, ${isNan(a)})`,
   grad: (b, g, _ins, out) => [b.op('mul', [g, b.op('sub', [scalar(b, 1), b.op('mul', [out, out])])])],
 });
 
@@ -401,7 +404,7 @@ defineElementwise({
 
 defineElementwise({
   name: 'cast',
-  doc: 'Convert dtype (float → int truncates and saturates, NaN → 0; bool is 0/1): `%1: i32[4] = cast %0 [to=i32]`',
+  doc: 'Convert dtype (float → int truncates and saturates as WGSL does, NaN → 0; bool is 0/1): `%1: i32[4] = cast %0 [to=i32]`',
   arity: 1,
   attrs: { to: { type: 'string', doc: 'target dtype: f32, i32, u32 or bool' } },
   dtype(_inputs, attrs) {

@@ -1,3 +1,11 @@
 // Importing this module registers every op. One line per op family file.
 import './elementwise';
 import './matmul';
+import './conv';
+import './constant';
+import './reduction';
+import './softmax';
+import './loss';
+import './shape';
+import './index-ops';
+import './random';

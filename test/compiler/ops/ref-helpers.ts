@@ -1,5 +1,7 @@
-// Small helpers for the op tests: build reference tensors and run one op.
-import type { Attrs, DType } from '../../../compiler/ir/types';
+// Small helpers for the op tests: build reference tensors and run one op, with
+// its attributes completed by their defaults as the IR builder does.
+import type { Attrs, DType, TensorType } from '../../../compiler/ir/types';
+import { normalizeAttrs } from '../../../compiler/ir/attrs';
 import '../../../compiler/ops/index';
 import type { RefContext, Tensor } from '../../../compiler/ops/registry';
 import { getOp } from '../../../compiler/ops/registry';
@@ -12,7 +14,8 @@ export const f32 = (shape: number[], values: number[]): Tensor => tensor('f32', 
 export const i32 = (shape: number[], values: number[]): Tensor => tensor('i32', shape, values);
 
 export function run(op: string, inputs: Tensor[], attrs: Attrs = {}, ctx: RefContext = { seed: 1, step: 0 }): Tensor[] {
-  return getOp(op).reference(inputs, attrs, ctx);
+  const def = getOp(op);
+  return def.reference(inputs, normalizeAttrs(def, attrs), ctx);
 }
 
 /** The single output's values as a plain array. */
@@ -20,6 +23,7 @@ export function run1(op: string, inputs: Tensor[], attrs: Attrs = {}, ctx?: RefC
   return [...run(op, inputs, attrs, ctx)[0].data];
 }
 
-export function infer(op: string, inputs: { dtype: DType; shape: number[] }[], attrs: Attrs = {}) {
-  return getOp(op).infer(inputs, attrs);
+export function infer(op: string, inputs: readonly TensorType[], attrs: Attrs = {}): TensorType[] {
+  const def = getOp(op);
+  return def.infer(inputs, normalizeAttrs(def, attrs));
 }

@@ -1,0 +1,68 @@
+// Row-wise losses in one kernel per row: cross_entropy (log Σ exp of the row minus
+// the labelled logit: a max tree, a sum tree, one read) and ranking_hinge (the
+// labelled score, then one sum tree). An out-of-range label gives NaN.
+import type { DType } from '../../ir/types';
+import { wgslLiteral } from '../../ops/broadcast';
+import type { KernelSpec } from '../../ops/registry';
+import { emitRowKernel, rowLayout } from './reduce';
+
+const tag = (shape: readonly number[]): string => shape.join('x') || 'scalar';
+
+/** WGSL NaN made from the runtime row index (a NaN constant expression is rejected). */
+const RUNTIME_NAN = 'bitcast<f32>(0x7fc00000u + (o & 0u))';
+
+function labelOf(dtype: DType): string {
+  return dtype === 'i32' ? 'labels[o]' : 'i32(labels[o])';
+}
+
+export function emitCrossEntropyKernel(shape: readonly number[], labelDtype: DType): KernelSpec {
+  const axis = shape.length - 1;
+  const body = `  let label = ${labelOf(labelDtype)};
+  var m_acc = x[row_base(o)];
+  for (var r = lid; r < LEN; r = r + WG) { m_acc = max_nan(m_acc, x[row_base(o) + r]); }
+  let m = tree_max(lid, m_acc);
+  var acc = 0.0;
+  for (var r = lid; r < LEN; r = r + WG) { acc = acc + exp(x[row_base(o) + r] - m); }
+  let total = tree_sum(lid, acc);
+  if (lid == 0u) {
+    let valid = label >= 0i && label < i32(LEN);
+    let picked = x[row_base(o) + u32(clamp(label, 0i, i32(LEN) - 1i))];
+    // An infinite maximum makes m + log(total) the maximum itself.
+    let inf_m = !is_nan(m) && abs(m) > 3.4e38;
+    let lse = select(m + log(total), m, inf_m);
+    y[o] = select(${RUNTIME_NAN}, lse - picked, valid);
+  }`;
+  return emitRowKernel({
+    name: `cross_entropy_${tag(shape)}`,
+    layout: rowLayout(shape, [axis]),
+    inputs: [
+      { name: 'x', dtype: 'f32' },
+      { name: 'labels', dtype: labelDtype },
+    ],
+    outputs: [{ name: 'y', dtype: 'f32' }],
+    body,
+  });
+}
+
+export function emitRankingHingeKernel(shape: readonly number[], labelDtype: DType, margin: number): KernelSpec {
+  const axis = shape.length - 1;
+  const body = `  let label = ${labelOf(labelDtype)};
+  let valid = label >= 0i && label < i32(LEN);
+  let sy = x[row_base(o) + u32(clamp(label, 0i, i32(LEN) - 1i))];
+  var acc = 0.0;
+  for (var r = lid; r < LEN; r = r + WG) {
+    acc = acc + select(max(${wgslLiteral(margin, 'f32')} - sy + x[row_base(o) + r], 0.0), 0.0, i32(r) == label);
+  }
+  let total = tree_sum(lid, acc);
+  if (lid == 0u) { y[o] = select(${RUNTIME_NAN}, total, valid); }`;
+  return emitRowKernel({
+    name: `ranking_hinge_${tag(shape)}`,
+    layout: rowLayout(shape, [axis]),
+    inputs: [
+      { name: 'x', dtype: 'f32' },
+      { name: 'labels', dtype: labelDtype },
+    ],
+    outputs: [{ name: 'y', dtype: 'f32' }],
+    body,
+  });
+}

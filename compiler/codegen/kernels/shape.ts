@@ -1,0 +1,122 @@
+// Data-movement kernels: one invocation per output element, which computes the
+// element it reads from the baked-in shapes. Reshape is a copy; transpose, slice,
+// pad, concat, broadcast and one_hot map output coordinates back to their source.
+import type { DType } from '../../ir/types';
+import { numel } from '../../ir/types';
+import { stridesOf } from '../../ops/broadcast';
+import type { KernelSpec } from '../../ops/registry';
+import { broadcastIndex } from '../elementwise';
+import { bindingDecl, flatMain, flatWorkgroups } from '../wgsl/buffers';
+import { subgridOffset } from './reduce';
+
+const tag = (shape: readonly number[]): string => shape.join('x') || 'scalar';
+
+/** A flat kernel over `outShape` with the given inputs (x0, x1, ...) and one output y. */
+function flatKernel(name: string, inputs: readonly DType[], out: DType, outShape: readonly number[], body: string): KernelSpec {
+  const decls = [...inputs.map((d, k) => bindingDecl(k, `x${k}`, d, 'read')), bindingDecl(inputs.length, 'y', out, 'read_write')];
+  const n = numel(outShape);
+  return { name, wgsl: `${decls.join('\n')}\n\n${flatMain(n, body)}\n`, workgroups: flatWorkgroups(n) };
+}
+
+/** Coordinate along axis `k` of flat index `idx` in `shape`. */
+function coordExpr(idx: string, shape: readonly number[], k: number): string {
+  const inner = numel(shape.slice(k + 1));
+  const q = inner === 1 ? idx : `(${idx} / ${inner}u)`;
+  return k === 0 ? q : `(${q} % ${shape[k]}u)`;
+}
+
+export function emitCopyKernel(name: string, dtype: DType, shape: readonly number[]): KernelSpec {
+  return flatKernel(name, [dtype], dtype, shape, '  y[i] = x0[i];');
+}
+
+export function emitTransposeKernel(dtype: DType, inShape: readonly number[], perm: readonly number[]): KernelSpec {
+  const inStrides = stridesOf(inShape);
+  const outShape = perm.map((p) => inShape[p]);
+  const src = subgridOffset(
+    'i',
+    outShape,
+    perm.map((p) => inStrides[p]),
+  );
+  return flatKernel(`transpose_${tag(inShape)}_perm${perm.join('')}`, [dtype], dtype, outShape, `  y[i] = x0[${src}];`);
+}
+
+export function emitBroadcastKernel(dtype: DType, inShape: readonly number[], outShape: readonly number[]): KernelSpec {
+  return flatKernel(`broadcast_to_${tag(inShape)}_to_${tag(outShape)}`, [dtype], dtype, outShape, `  y[i] = x0[${broadcastIndex(inShape, outShape)}];`);
+}
+
+export function emitSliceKernel(
+  dtype: DType,
+  inShape: readonly number[],
+  starts: readonly number[],
+  steps: readonly number[],
+  outShape: readonly number[],
+): KernelSpec {
+  const inStrides = stridesOf(inShape);
+  const base = starts.reduce((acc, s, k) => acc + s * inStrides[k], 0);
+  const src = subgridOffset(
+    'i',
+    outShape,
+    steps.map((s, k) => s * inStrides[k]),
+  );
+  return flatKernel(`slice_${tag(inShape)}_to_${tag(outShape)}`, [dtype], dtype, outShape, `  y[i] = x0[${base}u + ${src}];`);
+}
+
+/** Zero padding: `lo`/`hi` elements before/after each axis and `interior` between neighbours. */
+export function emitPadKernel(
+  dtype: DType,
+  inShape: readonly number[],
+  lo: readonly number[],
+  interior: readonly number[],
+  outShape: readonly number[],
+): KernelSpec {
+  const inStrides = stridesOf(inShape);
+  const lines = ['  var src = 0u;', '  var inside = true;'];
+  outShape.forEach((_, k) => {
+    const c = coordExpr('i', outShape, k);
+    const gap = interior[k] + 1;
+    lines.push(`  {`);
+    lines.push(`    let c = i32(${c}) - ${lo[k]}i;`);
+    lines.push(`    let q = c / ${gap}i;`);
+    lines.push(`    inside = inside && c >= 0i && c % ${gap}i == 0i && q < ${inShape[k]}i;`);
+    lines.push(`    src = src + u32(max(q, 0i)) * ${inStrides[k]}u;`);
+    lines.push(`  }`);
+  });
+  const zero = dtype === 'f32' ? '0.0' : dtype === 'i32' ? '0i' : '0u';
+  lines.push(`  y[i] = select(${zero}, x0[min(src, ${Math.max(0, numel(inShape) - 1)}u)], inside);`);
+  return flatKernel(`pad_${tag(inShape)}_to_${tag(outShape)}`, [dtype], dtype, outShape, lines.join('\n'));
+}
+
+export function emitConcatKernel(dtype: DType, inShapes: readonly (readonly number[])[], axis: number, outShape: readonly number[]): KernelSpec {
+  const inner = numel(outShape.slice(axis + 1));
+  const lines = [
+    `  let c = ${coordExpr('i', outShape, axis)};`,
+    `  let outer = i / ${outShape[axis] * inner}u;`,
+    `  let inn = i % ${inner}u;`,
+  ];
+  let offset = 0;
+  inShapes.forEach((s, k) => {
+    const d = s[axis];
+    const cond = k === inShapes.length - 1 ? '' : `if (c < ${offset + d}u) `;
+    lines.push(`  ${k === 0 ? '' : 'else '}${cond}{ y[i] = x${k}[outer * ${d * inner}u + (c - ${offset}u) * ${inner}u + inn]; }`);
+    offset += d;
+  });
+  return flatKernel(
+    `concat_${inShapes.map(tag).join('_')}_axis${axis}`,
+    inShapes.map(() => dtype),
+    dtype,
+    outShape,
+    lines.join('\n'),
+  );
+}
+
+export function emitOneHotKernel(indexDtype: DType, inShape: readonly number[], depth: number): KernelSpec {
+  const outShape = [...inShape, depth];
+  const idx = indexDtype === 'i32' ? `x0[i / ${depth}u]` : `i32(x0[i / ${depth}u])`;
+  return flatKernel(
+    `one_hot_${tag(inShape)}_depth${depth}`,
+    [indexDtype],
+    'f32',
+    outShape,
+    `  y[i] = select(0.0, 1.0, ${idx} == i32(i % ${depth}u));`,
+  );
+}
