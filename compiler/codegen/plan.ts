@@ -108,6 +108,8 @@ export class PlanBuilder {
 export class EntryBuilder {
   readonly values = new Map<Value, number>();
   readonly kernelsUsed = new Set<number>();
+  /** Values computed directly into the persistent buffer that an assign writes. */
+  readonly inPlace = new Map<Value, number>();
 
   constructor(
     readonly plan: PlanBuilder,
@@ -118,6 +120,14 @@ export class EntryBuilder {
     const b = this.values.get(v);
     if (b === undefined) throw new Error(`${this.entry.name}: %${v.id} is used before it has a buffer`);
     return b;
+  }
+
+  /** Where a node writes output `v`: a persistent buffer when its assign is done in place, else a fresh temporary. */
+  outputBuffer(v: Value): number {
+    const target = this.inPlace.get(v);
+    if (target === undefined) return this.temp(v);
+    this.values.set(v, target);
+    return target;
   }
 
   /** A fresh temporary buffer for `v`. */
@@ -149,8 +159,29 @@ export class EntryBuilder {
   /** Emits the steps of a graph's nodes (arguments already bound) in schedule order. */
   emitNodes(graph: Graph, steps: Step[]): void {
     const { compute, assigns } = scheduleNodes(graph);
+    this.planInPlace(graph, compute, assigns);
     for (const node of compute) this.emitNode(node, steps);
     this.emitAssigns(assigns, steps);
+  }
+
+  /**
+   * Values written straight into the persistent buffer an `assign` targets, which
+   * saves the copy. Safe when that buffer has one assign in the pass, its value is
+   * made by an ordinary node (not a loop, whose outputs live in carry buffers), no
+   * node from that producer on reads the old value, and no result is the old value.
+   */
+  planInPlace(graph: Graph, compute: readonly Node[], assigns: readonly Node[]): void {
+    const targets = assigns.map((node) => this.assignTarget(node));
+    for (const { target, source } of targets) {
+      if (targets.filter((t) => t.target === target).length !== 1) continue;
+      const producer = source.def;
+      const at = producer ? compute.indexOf(producer) : -1;
+      if (!producer || at < 0 || (producer.regions && producer.regions.length > 0)) continue;
+      const readsOld = (v: Value): boolean => v.def === null && this.values.get(v) === target;
+      if (compute.slice(at).some((n) => n.inputs.some(readsOld))) continue;
+      if (graph.results.some((r) => readsOld(r.value))) continue;
+      this.inPlace.set(source, target);
+    }
   }
 
   emitNode(node: Node, steps: Step[]): void {
@@ -160,7 +191,7 @@ export class EntryBuilder {
       return;
     }
     const inputs = node.inputs.map((v) => this.bufferOf(v));
-    const outputs = node.outputs.map((v) => this.temp(v));
+    const outputs = node.outputs.map((v) => this.outputBuffer(v));
     if (def.kind === 'elementwise' && def.wgsl) {
       this.dispatch(emitElementwiseKernel([node], node.inputs, node.outputs), node, inputs, outputs, steps);
       return;

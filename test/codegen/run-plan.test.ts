@@ -1,7 +1,8 @@
 // Hand-built programs compiled to plans and run on the real device (llvmpipe here),
 // checked against the reference executor in f32 precision.
 import { describe, expect, it } from 'vitest';
-import { generatePlan } from '../../compiler/codegen/plan';
+import { DEFAULT_LIMITS, generatePlan } from '../../compiler/codegen/plan';
+import { GraphBuilder } from '../../compiler/ir/builder';
 import { executeEntry, tensor } from '../../compiler/reference/execute';
 import type { Program } from '../../compiler/ir/program';
 import type { Tensor } from '../../compiler/ops/registry';
@@ -143,6 +144,41 @@ describe('plans on the device match the reference executor', () => {
     const after = await exec.readTensors(['a', 'c']);
     expect(Array.from(after.a)).toEqual([3, 3]);
     expect(Array.from(after.c)).toEqual([1, 1]);
+    exec.destroy();
+  });
+
+  it('assigns computed in place when nothing later reads the old value, copied otherwise', async () => {
+    const f32 = (...shape: number[]) => ({ dtype: 'f32' as const, shape });
+    const b = new GraphBuilder('tick');
+    const x = b.arg('input', 'x', f32(3));
+    const s = b.arg('state', 's', f32(3));
+    const r = b.arg('state', 'r', f32(3));
+    const sNew = b.op('tanh', [b.op('add', [x, s])]); // reads s before tanh writes: in place
+    const rNew = b.op('add', [x, b.op('mul', [r, r])]); // the add's producer chain reads r, but...
+    const late = b.op('sub', [rNew, r]); // ...this later node reads the old r: copy
+    b.emit('assign', [sNew], { target: 's' });
+    b.emit('assign', [rNew], { target: 'r' });
+    const program: Program = {
+      model: 'inplace',
+      hyper: {},
+      persistent: [
+        { name: 's', kind: 'state', type: f32(3), init: { name: 'constant', args: { value: 0.5 } } },
+        { name: 'r', kind: 'state', type: f32(3), init: { name: 'constant', args: { value: 2 } } },
+      ],
+      scalars: [],
+      entries: [{ name: 'tick', kind: 'update', graph: b.finish({ late }) }],
+    };
+    const plan = generatePlan(program, { family: 'register', limits: DEFAULT_LIMITS });
+    const copies = plan.entries[0].steps.filter((st) => st.kind === 'copy').map((st) => plan.buffers[(st as { dst: number }).dst].name);
+    expect(copies).toEqual(['r']);
+    const exec = await compileAndCreate(program);
+    const xin = new Float32Array([0.1, -0.2, 0.3]);
+    const out = await exec.run('tick', { x: xin });
+    const after = await exec.readTensors(['s', 'r']);
+    const ref = executeEntry(program, 'tick', { x: tensor(f32(3), xin) }, { s: tensor(f32(3), [0.5, 0.5, 0.5]), r: tensor(f32(3), [2, 2, 2]) }, { precision: 'f32' });
+    expectClose(out.late, ref.results.late);
+    expectClose(after.s, ref.assigns.s);
+    expectClose(after.r, ref.assigns.r);
     exec.destroy();
   });
 });
