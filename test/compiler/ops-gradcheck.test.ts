@@ -1,0 +1,71 @@
+// Every differentiable op's gradient, checked against central finite differences in
+// float64 on random inputs: one test per case of test/compiler/op-cases/*.ts.
+import { readdirSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import '../../compiler/ops/index';
+import '../../compiler/ops/control';
+import { numel, typeToString } from '../../compiler/ir/types';
+import type { Tensor } from '../../compiler/ops/registry';
+import { gradcheck, rng } from '../helpers/gradcheck';
+import type { OpCase } from '../helpers/op-case';
+
+const dir = new URL('./op-cases/', import.meta.url);
+const files = (() => {
+  try {
+    return readdirSync(dir).filter((f) => f.endsWith('.ts')).sort();
+  } catch {
+    return [];
+  }
+})();
+const families: { file: string; cases: readonly OpCase[] }[] = [];
+for (const file of files) {
+  const mod = (await import(new URL(file, dir).href)) as { cases?: readonly OpCase[] };
+  families.push({ file, cases: mod.cases ?? [] });
+}
+
+function caseInputs(c: OpCase, seed: number): Tensor[] {
+  const u = rng(seed);
+  return c.inputs.map((type, i) => ({
+    type,
+    data: Float64Array.from({ length: numel(type.shape) }, (_, e) => {
+      const draw = u();
+      return c.data ? c.data(i, e, draw) : 2 * draw - 1;
+    }),
+  }));
+}
+
+const label = (c: OpCase): string => c.label ?? `${c.op}(${c.inputs.map(typeToString).join(', ')})`;
+
+const checkedOps = new Set<string>();
+let checkedCases = 0;
+let skipped = 0;
+
+describe('gradients of every op against finite differences (float64)', () => {
+  it('finds the op case tables', () => {
+    expect(families.length).toBeGreaterThan(0);
+  });
+  for (const { file, cases } of families) {
+    describe(file, () => {
+      cases.forEach((c, k) => {
+        if (c.noGrad) {
+          skipped++;
+          return;
+        }
+        it(label(c), () => {
+          const report = gradcheck((b, xs) => [...b.emit(c.op, xs, c.attrs ?? {}).outputs], caseInputs(c, 1000 + k), {
+            wrt: c.wrt,
+            rtol: c.rtol,
+          });
+          expect(report.elements).toBeGreaterThan(0);
+          checkedOps.add(c.op);
+          checkedCases++;
+        });
+      });
+    });
+  }
+  afterAll(() => {
+    console.log(
+      `gradient check: ${checkedOps.size} ops, ${checkedCases} cases checked against finite differences (${skipped} cases without gradient skipped)`,
+    );
+  });
+});
