@@ -46,7 +46,7 @@ export function emitCategoricalKernel(stream: number, shape: readonly number[]):
   const body = `  let base = i * ${k}u;
   var total = 0.0;
   for (var j = 0u; j < ${k}u; j = j + 1u) { total = total + max(x0[base + j], 0.0); }
-  let target = philox_uniform01(w.x) * total;
+  let goal = philox_uniform01(w.x) * total;
   var acc = 0.0;
   var pick = ${k - 1}i;
   var last = -1i;
@@ -54,10 +54,10 @@ export function emitCategoricalKernel(stream: number, shape: readonly number[]):
     let p = max(x0[base + j], 0.0);
     acc = acc + p;
     if (p > 0.0) { last = i32(j); }
-    if (target < acc && p > 0.0) { pick = i32(j); break; }
+    if (goal < acc && p > 0.0) { pick = i32(j); break; }
   }
-  // Rounding can leave target ≥ the final sum: take the last class with mass.
-  if (!(target < acc)) { pick = select(pick, last, last >= 0i); }
+  // Rounding can leave goal ≥ the final sum: take the last class with mass.
+  if (!(goal < acc)) { pick = select(pick, last, last >= 0i); }
   y[i] = pick;`;
   return { ...emitRandomKernel('categorical', stream, ['f32'], 'i32', [rows], body), name: `categorical_${tag(shape)}_stream${stream}` };
 }
