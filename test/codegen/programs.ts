@@ -7,6 +7,7 @@ import '../../compiler/ops/reduction';
 import '../../compiler/ops/softmax';
 import '../../compiler/ops/shape';
 import '../../compiler/ops/constant';
+import '../../compiler/ops/random';
 import { GraphBuilder } from '../../compiler/ir/builder';
 import { gradients } from '../../compiler/autodiff/differentiate';
 import type { Program, PersistentTensor } from '../../compiler/ir/program';
@@ -211,5 +212,47 @@ export function swapProgram(): Program {
       { name: 'swap', kind: 'infer', graph: swap },
       { name: 'sync', kind: 'update', graph: sync },
     ],
+  };
+}
+
+/**
+ * A generation loop: each step's sampled token is the next step's input
+ * (scan carry c = prime, h = 0 { h = tanh(one_hot(c) @ E + h @ U); c = categorical(softmax(h @ V)); emit c }).
+ */
+export function generateProgram(): Program {
+  const T = 6;
+  const vocab = 5;
+  const hidden = 4;
+  const b = new GraphBuilder('generate');
+  const prime = b.arg('input', 'prime', { dtype: 'i32', shape: [1] });
+  const E = b.arg('param', 'E', f32(vocab, hidden));
+  const U = b.arg('param', 'U', f32(hidden, hidden));
+  const V = b.arg('param', 'V', f32(hidden, vocab));
+  const h0 = b.constant(0, f32(1, hidden));
+  const body = b.region('body');
+  body.arg('region', 't', { dtype: 'i32', shape: [] });
+  const c = body.arg('region', 'c', { dtype: 'i32', shape: [1] });
+  const h = body.arg('region', 'h', f32(1, hidden));
+  const Ec = body.arg('region', 'E', f32(vocab, hidden));
+  const Uc = body.arg('region', 'U', f32(hidden, hidden));
+  const Vc = body.arg('region', 'V', f32(hidden, vocab));
+  const h1 = body.op('tanh', [body.op('add', [body.op('matmul', [body.op('one_hot', [c], { depth: vocab }), Ec]), body.op('matmul', [h, Uc])])]);
+  const next = body.op('categorical', [body.op('softmax', [body.op('matmul', [h1, Vc])], { axis: 1 })], { stream: 3 });
+  const bodyGraph = body.finish([
+    { name: 'c', value: next },
+    { name: 'h', value: h1 },
+    { name: 'text', value: next },
+  ]);
+  const [, , text] = b.emit('scan', [prime, h0, E, U, V], { length: T, carries: 2 }, { regions: [bodyGraph] }).outputs;
+  return {
+    model: 'sampler',
+    hyper: {},
+    persistent: [
+      { name: 'E', kind: 'param', type: f32(vocab, hidden), init: { name: 'normal', args: { std: 1.5 } } },
+      { name: 'U', kind: 'param', type: f32(hidden, hidden), init: { name: 'orthogonal', args: {} } },
+      { name: 'V', kind: 'param', type: f32(hidden, vocab), init: { name: 'normal', args: { std: 2 } } },
+    ],
+    scalars: [],
+    entries: [{ name: 'generate', kind: 'sample', graph: b.finish({ text }) }],
   };
 }

@@ -9,7 +9,7 @@ import type { Tensor } from '../../compiler/ops/registry';
 import { acquireDevice } from '../../runtime/device';
 import { Executor } from '../../runtime/executor';
 import type { OutputValue } from '../../runtime/executor';
-import { bpttProgram, MLP, mlpProgram, repeatProgram, scanProgram, swapProgram } from './programs';
+import { bpttProgram, generateProgram, MLP, mlpProgram, repeatProgram, scanProgram, swapProgram } from './programs';
 
 async function compileAndCreate(program: Program, seed = 7): Promise<Executor> {
   const acquired = await acquireDevice();
@@ -179,6 +179,23 @@ describe('plans on the device match the reference executor', () => {
     expectClose(out.late, ref.results.late);
     expectClose(after.s, ref.assigns.s);
     expectClose(after.r, ref.assigns.r);
+    exec.destroy();
+  });
+
+  it('a generation loop feeds each sampled token to the next step (same draws as the reference)', async () => {
+    const program = generateProgram();
+    const exec = await compileAndCreate(program, 7);
+    const params = await exec.readTensors(exec.persistentNames());
+    for (let call = 0; call < 3; call++) {
+      const prime = new Int32Array([call % 5]);
+      const out = await exec.run('generate', { prime });
+      const ref = executeEntry(program, 'generate', { prime: tensor({ dtype: 'i32', shape: [1] }, prime) }, persistentState(program, params), {
+        precision: 'f32',
+        seed: 7,
+        step: call,
+      });
+      expect(Array.from(out.text as Int32Array)).toEqual(Array.from(ref.results.text.data));
+    }
     exec.destroy();
   });
 });
