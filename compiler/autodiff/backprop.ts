@@ -4,10 +4,13 @@
 //     on some output and an active input asks its op's `grad` rule (a table lookup in
 //     the registry) for its input gradients, built as ordinary IR in the builder.
 //  3. Where a value is used several times its gradients are summed (`add`).
-// Integer and bool values are never active, so they get no gradient. An op without a
-// gradient rule is an error only when a gradient must actually flow through it.
+//  4. An op without a gradient rule is an error only when a gradient must actually
+//     flow through it to `wrt`: such nodes are passed over, then probed one by one by
+//     seeding their active inputs in a scratch builder (a stop_gradient further up
+//     makes the probe come back empty, so no error).
+// Integer and bool values are never active, so they get no gradient.
 import { DlcError, formatSpan } from '../../runtime/errors';
-import type { GraphBuilder } from '../ir/builder';
+import { GraphBuilder } from '../ir/builder';
 import { addOp } from '../ir/prims';
 import type { Node, Value } from '../ir/types';
 import { sameType, typeToString } from '../ir/types';
@@ -20,6 +23,32 @@ export function backprop(
   nodes: readonly Node[],
   seeds: ReadonlyMap<Value, Value>,
   wrt: readonly Value[],
+): (Value | null)[] {
+  const blocked: number[] = [];
+  const grads = accumulateBackwards(b, nodes, seeds, wrt, blocked);
+  for (const k of blocked) {
+    const n = nodes[k];
+    const probe = new GraphBuilder('probe');
+    const probeSeeds = new Map(n.inputs.filter(isDifferentiable).map((v) => [v, probe.constant(0, v.type)] as const));
+    const reached = accumulateBackwards(probe, nodes.slice(0, k), probeSeeds, wrt, []);
+    if (reached.some((g) => g !== null)) {
+      const at = n.span ? `${formatSpan(n.span)}: ` : '';
+      throw new DlcError(
+        `${at}cannot differentiate through '${n.op}': it has no gradient (use stop_gradient on its input if none should flow)`,
+        1,
+        n.span,
+      );
+    }
+  }
+  return grads;
+}
+
+function accumulateBackwards(
+  b: GraphBuilder,
+  nodes: readonly Node[],
+  seeds: ReadonlyMap<Value, Value>,
+  wrt: readonly Value[],
+  blocked: number[],
 ): (Value | null)[] {
   const active = new Set<Value>(wrt.filter(isDifferentiable));
   for (const n of nodes) {
@@ -38,12 +67,8 @@ export function backprop(
     if (outGrads.every((g) => g === null) || !n.inputs.some((v) => active.has(v))) continue;
     const rule = getOp(n.op).grad;
     if (!rule) {
-      const at = n.span ? `${formatSpan(n.span)}: ` : '';
-      throw new DlcError(
-        `${at}cannot differentiate through '${n.op}': it has no gradient (use stop_gradient on its input if none should flow)`,
-        1,
-        n.span,
-      );
+      blocked.push(i);
+      continue;
     }
     b.withSpan(n.span, () => {
       const inGrads = rule(b, n, outGrads);
