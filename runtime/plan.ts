@@ -82,6 +82,11 @@ export interface DispatchStep {
   readonly writes: readonly number[];
 }
 
+/**
+ * A buffer-to-buffer copy. Its source and destination must lie in different arenas:
+ * WebGPU forbids copyBufferToBuffer within one GPUBuffer (the memory planner must
+ * keep copy pairs apart, or turn such a copy into a copy kernel).
+ */
 export interface CopyStep {
   readonly kind: 'copy';
   readonly src: number;

@@ -44,7 +44,7 @@ export function boundOf(plan: Plan, arenas: readonly GPUBuffer[], buffer: number
   return { buffer: arenas[slice.arena], offset: slice.offset, size: slice.size };
 }
 
-/** Every distinct binding pattern of a kernel: how many read-only inputs, how many writes. */
+/** A dispatch's binding pattern: how many bindings, how many of them written (with the kernel, it fixes the layout). */
 function layoutKey(step: DispatchStep): string {
   return `${step.bindings.length - step.writes.length}r${step.writes.length}w${step.bindings.length}`;
 }
