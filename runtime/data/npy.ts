@@ -11,9 +11,9 @@ import { elementCount, formatShape, hostTensor, type HostTensor } from './tensor
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
-type PyValue = string | boolean | number[];
+type PyValue = string | boolean | number | number[];
 
-/** Parses the header dict: string keys; values are strings, True/False or tuples of integers. */
+/** Parses the header dict: string keys; values are strings, True/False, integers or tuples of integers. */
 function parseHeaderDict(text: string, fail: (msg: string) => never): Map<string, PyValue> {
   let i = 0;
   const ws = () => {
@@ -39,6 +39,8 @@ function parseHeaderDict(text: string, fail: (msg: string) => never): Map<string
     if (text[i] === "'" || text[i] === '"') return str();
     if (text.startsWith('True', i)) return (i += 4), true;
     if (text.startsWith('False', i)) return (i += 5), false;
+    const int = /^-?\d+/.exec(text.slice(i));
+    if (int) return (i += int[0].length), Number(int[0]);
     if (text[i] === '(') {
       i++;
       const dims: number[] = [];
