@@ -9,3 +9,4 @@ import './loss';
 import './shape';
 import './index-ops';
 import './random';
+import './pool';

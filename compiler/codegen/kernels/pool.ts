@@ -1,0 +1,189 @@
+// Pooling kernels, one output element per invocation (pooling reads each input a
+// few times at most, so it is bound by loads, not arithmetic). Forward kernels scan
+// their window; backward kernels are gathers: each input element visits the windows
+// that contain it, so no two invocations write the same element and there are no
+// atomics. Window constants are baked in; padded positions are skipped.
+import type { KernelSpec } from '../../ops/registry';
+import { flatMain, flatWorkgroups } from '../wgsl/buffers';
+
+type Pair = readonly [number, number];
+
+export interface PoolWindow {
+  readonly size: Pair;
+  readonly stride: Pair;
+  readonly padding: Pair;
+}
+
+/** Geometry of one pooling: [N, C] planes of in[h, w] → out[ph, pw]. */
+export interface PoolShape {
+  readonly planes: number;
+  readonly inHW: Pair;
+  readonly outHW: Pair;
+}
+
+function f32Lit(v: number): string {
+  const s = Math.fround(v).toString();
+  return /[.eE]/.test(s) ? s : `${s}.0`;
+}
+
+/** Decomposes the flat index `i` into plane `pl` and position (`y`, `x`) of a [h, w] plane. */
+function decompose(hw: Pair): string {
+  return [`  let x = i32(i % ${hw[1]}u);`, `  let y = i32((i / ${hw[1]}u) % ${hw[0]}u);`, `  let pl = i32(i / ${hw[0] * hw[1]}u);`].join('\n');
+}
+
+/** Loops `py`, `px` over the windows that contain input position (y, x); `body` sees `iy`, `ix` = position within the window. */
+function windowsContaining(w: PoolWindow, out: Pair, body: string): string {
+  const axis = (d: 0 | 1, p: string, pos: string) => {
+    const a = `(${pos} + ${w.padding[d] - w.size[d] + 1})`;
+    return [
+      `let ${p}Lo = select(0, (${a} + ${w.stride[d] - 1}) / ${w.stride[d]}, ${a} > 0);`,
+      `let ${p}Hi = min(${out[d] - 1}, (${pos} + ${w.padding[d]}) / ${w.stride[d]});`,
+    ].join(' ');
+  };
+  return [
+    `  ${axis(0, 'py', 'y')}`,
+    `  ${axis(1, 'px', 'x')}`,
+    '  for (var py = pyLo; py <= pyHi; py++) {',
+    `    let iy = y - (py * ${w.stride[0]} - ${w.padding[0]});`,
+    '    for (var px = pxLo; px <= pxHi; px++) {',
+    `      let ix = x - (px * ${w.stride[1]} - ${w.padding[1]});`,
+    body,
+    '    }',
+    '  }',
+  ].join('\n');
+}
+
+/** Scans the window of output (y, x) in row-major order and leaves the first maximum in `best` and its plane index in `arg`. */
+function argmaxScan(w: PoolWindow, s: PoolShape, plane: string, oy: string, ox: string): string {
+  const [H, W] = s.inHW;
+  return [
+    '    var best = 0.0; // replaced by the first in-range element (arg < 0)',
+    '    var arg = -1;',
+    `    for (var ky = 0; ky < ${w.size[0]}; ky++) {`,
+    `      let hy = ${oy} * ${w.stride[0]} - ${w.padding[0]} + ky;`,
+    `      if (hy < 0 || hy >= ${H}) { continue; }`,
+    `      for (var kx = 0; kx < ${w.size[1]}; kx++) {`,
+    `        let hx = ${ox} * ${w.stride[1]} - ${w.padding[1]} + kx;`,
+    `        if (hx < 0 || hx >= ${W}) { continue; }`,
+    `        let v = X[${plane} + hy * ${W} + hx];`,
+    '        if (arg < 0 || v > best) { best = v; arg = hy * ' + W + ' + hx; }',
+    '      }',
+    '    }',
+  ].join('\n');
+}
+
+/** max_pool (one output) or max_pool_with_switches (pooled values and i32 switches). */
+export function emitMaxPool(name: string, w: PoolWindow, s: PoolShape, withSwitches: boolean): KernelSpec {
+  const n = s.planes * s.outHW[0] * s.outHW[1];
+  const body = [
+    decompose(s.outHW),
+    '  {',
+    argmaxScan(w, s, `pl * ${s.inHW[0] * s.inHW[1]}`, 'y', 'x'),
+    '    Y[i] = best;',
+    withSwitches ? '    S[i] = arg;' : '',
+    '  }',
+  ].join('\n');
+  const decls = [
+    '@group(0) @binding(0) var<storage, read> X: array<f32>;',
+    '@group(0) @binding(1) var<storage, read_write> Y: array<f32>;',
+    withSwitches ? '@group(0) @binding(2) var<storage, read_write> S: array<i32>;' : '',
+  ];
+  return { name, wgsl: [...decls, '', flatMain(n, body), ''].join('\n'), workgroups: flatWorkgroups(n) };
+}
+
+/** max_pool_grad: dx[y, x] = Σ over windows whose first maximum is (y, x) of g[window]. */
+export function emitMaxPoolGrad(name: string, w: PoolWindow, s: PoolShape): KernelSpec {
+  const n = s.planes * s.inHW[0] * s.inHW[1];
+  const [PH, PW] = s.outHW;
+  const body = [
+    decompose(s.inHW),
+    `  let here = y * ${s.inHW[1]} + x;`,
+    '  var acc = 0.0;',
+    windowsContaining(w, s.outHW, [argmaxScan(w, s, `pl * ${s.inHW[0] * s.inHW[1]}`, 'py', 'px'), `    if (arg == here) { acc += G[(pl * ${PH} + py) * ${PW} + px]; }`].join('\n')),
+    '  DX[i] = acc;',
+  ].join('\n');
+  const decls = [
+    '@group(0) @binding(0) var<storage, read> X: array<f32>;',
+    '@group(0) @binding(1) var<storage, read> G: array<f32>;',
+    '@group(0) @binding(2) var<storage, read_write> DX: array<f32>;',
+  ];
+  return { name, wgsl: [...decls, '', flatMain(n, body), ''].join('\n'), workgroups: flatWorkgroups(n) };
+}
+
+/** max_unpool: out[y, x] = Σ over windows containing (y, x) whose switch is (y, x) of pooled[window]. */
+export function emitMaxUnpool(name: string, w: PoolWindow, s: PoolShape): KernelSpec {
+  const n = s.planes * s.inHW[0] * s.inHW[1];
+  const [PH, PW] = s.outHW;
+  const body = [
+    decompose(s.inHW),
+    `  let here = y * ${s.inHW[1]} + x;`,
+    '  var acc = 0.0;',
+    windowsContaining(w, s.outHW, `      let k = (pl * ${PH} + py) * ${PW} + px;\n      if (S[k] == here) { acc += P[k]; }`),
+    '  Y[i] = acc;',
+  ].join('\n');
+  const decls = [
+    '@group(0) @binding(0) var<storage, read> P: array<f32>;',
+    '@group(0) @binding(1) var<storage, read> S: array<i32>;',
+    '@group(0) @binding(2) var<storage, read_write> Y: array<f32>;',
+  ];
+  return { name, wgsl: [...decls, '', flatMain(n, body), ''].join('\n'), workgroups: flatWorkgroups(n) };
+}
+
+/** max_unpool_grad: out[p] = g[switch[p]] within the same plane (switches out of range read 0). */
+export function emitMaxUnpoolGrad(name: string, s: PoolShape): KernelSpec {
+  const n = s.planes * s.outHW[0] * s.outHW[1];
+  const plane = s.inHW[0] * s.inHW[1];
+  const body = [
+    `  let pl = i32(i / ${s.outHW[0] * s.outHW[1]}u);`,
+    '  let sw = S[i];',
+    `  Y[i] = select(0.0, G[pl * ${plane} + clamp(sw, 0, ${plane - 1})], sw >= 0 && sw < ${plane});`,
+  ].join('\n');
+  const decls = [
+    '@group(0) @binding(0) var<storage, read> G: array<f32>;',
+    '@group(0) @binding(1) var<storage, read> S: array<i32>;',
+    '@group(0) @binding(2) var<storage, read_write> Y: array<f32>;',
+  ];
+  return { name, wgsl: [...decls, '', flatMain(n, body), ''].join('\n'), workgroups: flatWorkgroups(n) };
+}
+
+/** Weighted window sums: y = Σ wt[ky,kx]·x (mode 'linear') or y = sqrt(Σ x²) (mode 'l2'); padding reads as 0. */
+export function emitWindowSum(name: string, w: PoolWindow, s: PoolShape, weights: Float64Array | null): KernelSpec {
+  const n = s.planes * s.outHW[0] * s.outHW[1];
+  const [H, W] = s.inHW;
+  const terms: string[] = [];
+  for (let ky = 0; ky < w.size[0]; ky++) {
+    for (let kx = 0; kx < w.size[1]; kx++) {
+      const wt = weights ? f32Lit(weights[ky * w.size[1] + kx]) : '';
+      terms.push(
+        `  { let hy = y0 + ${ky}; let hx = x0 + ${kx}; if (hy >= 0 && hy < ${H} && hx >= 0 && hx < ${W}) { let v = X[base + hy * ${W} + hx]; acc += ${weights ? `${wt} * v` : 'v * v'}; } }`,
+      );
+    }
+  }
+  const body = [
+    decompose(s.outHW),
+    `  let base = pl * ${H * W};`,
+    `  let y0 = y * ${w.stride[0]} - ${w.padding[0]};`,
+    `  let x0 = x * ${w.stride[1]} - ${w.padding[1]};`,
+    '  var acc = 0.0;',
+    ...terms,
+    weights ? '  Y[i] = acc;' : '  Y[i] = sqrt(acc);',
+  ].join('\n');
+  const decls = ['@group(0) @binding(0) var<storage, read> X: array<f32>;', '@group(0) @binding(1) var<storage, read_write> Y: array<f32>;'];
+  return { name, wgsl: [...decls, '', flatMain(n, body), ''].join('\n'), workgroups: flatWorkgroups(n) };
+}
+
+/** The adjoint of a linear window sum: dx[y, x] = Σ over windows containing (y, x) of wt[offset]·g[window]. */
+export function emitWindowSumGrad(name: string, w: PoolWindow, s: PoolShape, weights: Float64Array): KernelSpec {
+  const n = s.planes * s.inHW[0] * s.inHW[1];
+  const [PH, PW] = s.outHW;
+  const table = Array.from(weights, f32Lit).join(', ');
+  const body = [
+    decompose(s.inHW),
+    `  var wt = array<f32, ${weights.length}>(${table});`,
+    '  var acc = 0.0;',
+    windowsContaining(w, s.outHW, `      acc += wt[iy * ${w.size[1]} + ix] * G[(pl * ${PH} + py) * ${PW} + px];`),
+    '  DX[i] = acc;',
+  ].join('\n');
+  const decls = ['@group(0) @binding(0) var<storage, read> G: array<f32>;', '@group(0) @binding(1) var<storage, read_write> DX: array<f32>;'];
+  return { name, wgsl: [...decls, '', flatMain(n, body), ''].join('\n'), workgroups: flatWorkgroups(n) };
+}
