@@ -65,7 +65,10 @@ export class Executor {
   static async create(plan: Plan, options: ExecutorOptions = {}): Promise<Executor> {
     if (plan.version !== 1) throw new DlcError(`this runtime reads plan version 1, the model was compiled to version ${String(plan.version)}`);
     const device = options.device ?? (await acquireDevice({ requiredLimits: plan.requiredLimits })).device;
-    if (options.device) watchDeviceLoss(device);
+    if (options.device) {
+      watchDeviceLoss(device);
+      checkLimits(device, plan);
+    }
     const seed = (options.seed ?? 0) >>> 0;
     const arenas = await createArenas(device, plan);
     const dispatches = plan.entries.flatMap((e) => collectDispatches(e.steps));
@@ -288,6 +291,16 @@ export class Executor {
     });
     const readback = this.device.createBuffer({ size: Math.max(4, offset), usage: USAGE.MAP_READ | USAGE.COPY_DST, label: `${this.plan.model}.${entry.name}:readback` });
     return { entry, steps, inputs, outputs, readback };
+  }
+}
+
+/** A device handed in by the caller must offer the limits the plan's kernels were generated for. */
+function checkLimits(device: GPUDevice, plan: Plan): void {
+  for (const [name, asked] of Object.entries(plan.requiredLimits)) {
+    const offered = (device.limits as unknown as Record<string, unknown>)[name];
+    if (typeof offered === 'number' && offered < asked) {
+      throw new DlcError(`${plan.model} needs ${name} = ${asked} but the given device offers ${offered}; recompile for this device or request the limit`);
+    }
   }
 }
 
