@@ -10,6 +10,16 @@ const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 // runtime: what `dlc/runtime` (package.json exports) resolves to for generated modules.
 const entries = { dlc: 'compiler/cli/main.ts', bench: 'bench/main.ts', runtime: 'runtime/index.ts' };
 
+/** Marks every bare import external except those starting with one of `prefixes`. */
+function externalExcept(prefixes) {
+  return {
+    name: 'external-except',
+    setup(b) {
+      b.onResolve({ filter: /^[^./]/ }, (args) => (prefixes.some((p) => args.path.startsWith(p)) ? undefined : { path: args.path, external: true }));
+    },
+  };
+}
+
 for (const [name, entry] of Object.entries(entries)) {
   if (!existsSync(join(root, entry))) continue;
   await build({
@@ -20,7 +30,9 @@ for (const [name, entry] of Object.entries(entries)) {
     format: 'esm',
     target: 'node20',
     sourcemap: true,
-    packages: 'external',
+    // The benchmark bundles TF.js (tfjs-core's gradients exist only in its ESM sources)
+    // and seedrandom, whose named exports Node's ESM loader cannot see.
+    ...(name === 'bench' ? { plugins: [externalExcept(['@tensorflow/', 'seedrandom'])], mainFields: ['module', 'main'] } : { packages: 'external' }),
     banner: { js: "import { createRequire as __dlcCreateRequire } from 'node:module'; const require = __dlcCreateRequire(import.meta.url);" },
     define: { DLC_VERSION: JSON.stringify(version) },
     logLevel: 'warning',

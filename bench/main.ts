@@ -1,0 +1,217 @@
+// `npm run bench [-- --json] [-- --models mlp,rbm] [-- --explore-matmul]`: dlc against
+// what a JavaScript user would pick instead, on the same adapter in one run.
+//   1. matmul microbenchmark (512², 1024²): GFLOP/s of dlc's kernel and TF.js's;
+//   2. per model, the median training step of dlc, TF.js WebGPU, TF.js CPU, jax-js
+//      WebGPU and jax-js Wasm (a column that cannot run shows its reason);
+//   3. with --explore-matmul, instead, every matmul kernel shape tried (docs/performance.md).
+import { acquireDevice } from '../runtime/device';
+import { DlcUnavailable, runDlcModel } from './dlc';
+import { EXPLORED_VARIANTS, timeMatmul } from './matmul-kernels';
+import type { MatmulVariant } from './matmul-kernels';
+import type { ModelName } from './models';
+import { MODELS } from './models';
+import { jaxjsModel } from './peers/jaxjs';
+import { tfjsMatmulGflops, tfjsModel } from './peers/tfjs';
+import type { StepRunner } from './timing';
+import { timeSteps } from './timing';
+import { installPeerWebGpu } from './webgpu-env';
+
+const COLUMNS = ['dlc', 'tfjs_webgpu', 'tfjs_cpu', 'jaxjs_webgpu', 'jaxjs_wasm'] as const;
+type Column = (typeof COLUMNS)[number];
+
+const HEADERS: Record<Column, string> = {
+  dlc: 'dlc',
+  tfjs_webgpu: 'TF.js WebGPU',
+  tfjs_cpu: 'TF.js CPU',
+  jaxjs_webgpu: 'jax-js WebGPU',
+  jaxjs_wasm: 'jax-js Wasm',
+};
+
+/** A measured time in ms, or why there is none. */
+type Cell = { ms: number; steps: number } | { reason: string };
+
+interface Args {
+  json: boolean;
+  exploreMatmul: boolean;
+  models: ModelName[];
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = { json: false, exploreMatmul: false, models: [...MODELS] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--json') args.json = true;
+    else if (a === '--explore-matmul') args.exploreMatmul = true;
+    else if (a === '--models') {
+      const names = (argv[++i] ?? '').split(',').filter(Boolean);
+      const unknown = names.filter((n) => !(MODELS as readonly string[]).includes(n));
+      if (unknown.length > 0 || names.length === 0) throw new Error(`--models takes a comma-separated list of ${MODELS.join(', ')}`);
+      args.models = names as ModelName[];
+    } else throw new Error(`unknown option '${a}' (known: --json, --models LIST, --explore-matmul)`);
+  }
+  return args;
+}
+
+function log(args: Args, line: string): void {
+  // Progress goes to stderr so that --json leaves stdout to the one JSON object.
+  if (!args.json) process.stderr.write(`${line}\n`);
+}
+
+function reasonOf(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n')[0].slice(0, 160);
+}
+
+async function measure(open: () => Promise<StepRunner>): Promise<Cell> {
+  let runner: StepRunner | undefined;
+  try {
+    runner = await open();
+    const t = await timeSteps(runner, { warmup: 2, budgetMs: 6000, maxSteps: 20, minSteps: 3 });
+    return { ms: t.medianMs, steps: t.steps };
+  } catch (err) {
+    return { reason: err instanceof DlcUnavailable ? err.message : `failed: ${reasonOf(err)}` };
+  } finally {
+    try {
+      runner?.dispose();
+    } catch {
+      // a peer that failed mid-step may not dispose cleanly; the process ends soon anyway
+    }
+  }
+}
+
+function opener(column: Column, model: ModelName): () => Promise<StepRunner> {
+  switch (column) {
+    case 'dlc':
+      return () => runDlcModel(model);
+    case 'tfjs_webgpu':
+      return () => tfjsModel('webgpu', model);
+    case 'tfjs_cpu':
+      return () => tfjsModel('cpu', model);
+    case 'jaxjs_webgpu':
+      return () => jaxjsModel('webgpu', model);
+    case 'jaxjs_wasm':
+      return () => jaxjsModel('wasm', model);
+    default:
+      throw new Error(`unknown column ${column satisfies never}`);
+  }
+}
+
+const ms = (c: Cell): number | null => ('ms' in c ? c.ms : null);
+
+function formatCell(c: Cell): string {
+  return 'ms' in c ? `${c.ms < 10 ? c.ms.toFixed(2) : c.ms.toFixed(1)} ms` : `n/a: ${c.reason}`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join(' | ')).join('\n');
+}
+
+async function exploreMatmul(args: Args): Promise<void> {
+  const { device, limits, description } = await acquireDevice();
+  // Three sweeps, best of each: other load on a shared CPU only ever slows a round down.
+  const best = new Map<string, number>();
+  for (let sweep = 0; sweep < 3; sweep++) {
+    for (const v of EXPLORED_VARIANTS) {
+      for (const size of [512, 1024]) {
+        const r = await timeMatmul(device, limits, v, size);
+        const key = `${v.label}@${size}`;
+        best.set(key, Math.max(best.get(key) ?? 0, r.gflops));
+      }
+    }
+    log(args, `sweep ${sweep + 1}/3 done`);
+  }
+  const rows = [['variant', 'GFLOP/s 512²', 'GFLOP/s 1024²']];
+  for (const v of EXPLORED_VARIANTS) rows.push([v.label, best.get(`${v.label}@512`)!.toFixed(1), best.get(`${v.label}@1024`)!.toFixed(1)]);
+  if (args.json) console.log(JSON.stringify({ adapter: description, variants: rows.slice(1) }));
+  else console.log(`adapter: ${description}\n${table(rows)}`);
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.exploreMatmul) return exploreMatmul(args);
+  const acquired = await acquireDevice();
+  const { device, limits, description, backend, featureLevel, software } = acquired;
+  log(args, `dlc adapter: ${description} (${backend}, ${featureLevel})`);
+  let peerAdapter = description;
+  try {
+    peerAdapter = (await installPeerWebGpu(backend, featureLevel)).description;
+  } catch (err) {
+    peerAdapter = `no WebGPU for the peers: ${reasonOf(err)}`;
+  }
+  log(args, `peer adapter: ${peerAdapter}`);
+
+  // 1. matmul microbenchmark.
+  const family: MatmulVariant['family'] = software ? 'register' : 'shared';
+  const matmul: Record<string, { dlc_gflops: number | null; tfjs_webgpu_gflops: number | null; note?: string }> = {};
+  for (const size of [512, 1024]) {
+    const dlc = await timeMatmul(device, limits, { label: family, family }, size);
+    let tf: number | null = null;
+    let note: string | undefined;
+    try {
+      tf = await tfjsMatmulGflops(size);
+    } catch (err) {
+      note = `TF.js failed: ${reasonOf(err)}`;
+    }
+    matmul[`${size}`] = { dlc_gflops: dlc.gflops, tfjs_webgpu_gflops: tf, ...(note ? { note } : {}) };
+    log(args, `matmul ${size}²: dlc ${dlc.gflops.toFixed(1)} GFLOP/s, TF.js ${tf === null ? note : `${tf.toFixed(1)} GFLOP/s`}`);
+  }
+
+  // 2. training steps.
+  const results: Record<string, Record<Column, Cell>> = {};
+  for (const model of args.models) {
+    const row = {} as Record<Column, Cell>;
+    for (const column of COLUMNS) {
+      row[column] = await measure(opener(column, model));
+      log(args, `${model} ${HEADERS[column]}: ${formatCell(row[column])}`);
+    }
+    results[model] = row;
+  }
+
+  const speedup = (r: Record<Column, Cell>): number | null => {
+    const d = ms(r.dlc);
+    const t = ms(r.tfjs_webgpu);
+    return d !== null && t !== null ? t / d : null;
+  };
+  if (args.json) {
+    const out: Record<string, unknown> = {};
+    for (const [model, r] of Object.entries(results)) {
+      out[model] = {
+        dlc_ms: ms(r.dlc),
+        tfjs_webgpu_ms: ms(r.tfjs_webgpu),
+        tfjs_cpu_ms: ms(r.tfjs_cpu),
+        jaxjs_webgpu_ms: ms(r.jaxjs_webgpu),
+        jaxjs_wasm_ms: ms(r.jaxjs_wasm),
+        speedup_vs_tfjs_webgpu: speedup(r),
+        unavailable: Object.fromEntries(COLUMNS.filter((c) => 'reason' in r[c]).map((c) => [c, (r[c] as { reason: string }).reason])),
+      };
+    }
+    out.matmul = matmul;
+    out.adapter = description;
+    console.log(JSON.stringify(out, null, 2));
+    return;
+  }
+  console.log(`adapter: ${description}`);
+  console.log(`\nmatmul (GFLOP/s, best of several runs; dlc ${family} family)`);
+  console.log(
+    table([
+      ['size', 'dlc', 'TF.js WebGPU'],
+      ...Object.entries(matmul).map(([size, m]) => [`${size}²`, m.dlc_gflops?.toFixed(1) ?? 'n/a', m.tfjs_webgpu_gflops?.toFixed(1) ?? `n/a: ${m.note}`]),
+    ]),
+  );
+  console.log('\ntraining step, batch 128, SGD momentum 0.9 (median ms per step, loss read back each step)');
+  const rows = [['model', ...COLUMNS.map((c) => HEADERS[c]), 'dlc vs TF.js WebGPU']];
+  for (const [model, r] of Object.entries(results)) {
+    const s = speedup(r);
+    rows.push([model, ...COLUMNS.map((c) => formatCell(r[c])), s === null ? 'n/a' : `${s.toFixed(1)}×`]);
+  }
+  console.log(table(rows));
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench: ${reasonOf(err)}\n`);
+    process.exit(1);
+  },
+);
