@@ -11,9 +11,9 @@ import { Executor } from '../../runtime/executor';
 import type { OutputValue } from '../../runtime/executor';
 import { bpttProgram, generateProgram, MLP, mlpProgram, repeatProgram, scanProgram, swapProgram } from './programs';
 
-async function compileAndCreate(program: Program, seed = 7): Promise<Executor> {
+async function compileAndCreate(program: Program, seed = 7, family?: 'register' | 'shared'): Promise<Executor> {
   const acquired = await acquireDevice();
-  const plan = generatePlan(program, { family: acquired.software ? 'register' : 'shared', limits: acquired.limits });
+  const plan = generatePlan(program, { family: family ?? (acquired.software ? 'register' : 'shared'), limits: acquired.limits });
   // The plan is plain data: what the generated module embeds is its JSON.
   return Executor.create(JSON.parse(JSON.stringify(plan)), { device: acquired.device, seed });
 }
@@ -59,26 +59,28 @@ describe('plans on the device match the reference executor', () => {
     exec.destroy();
   });
 
-  it('MLP train step: loss and every SGD assign', async () => {
-    const program = mlpProgram();
-    const exec = await compileAndCreate(program);
-    const x = random(MLP.batch * MLP.nIn, 2);
-    const y = new Float32Array(MLP.batch * MLP.nOut);
-    for (let r = 0; r < MLP.batch; r++) y[r * MLP.nOut + (r % MLP.nOut)] = 1;
-    const before = await exec.readTensors(exec.persistentNames());
-    const out = await exec.run('step', { x, y });
-    const after = await exec.readTensors(exec.persistentNames());
-    const ref = executeEntry(
-      program,
-      'step',
-      { x: tensor({ dtype: 'f32', shape: [MLP.batch, MLP.nIn] }, x), y: tensor({ dtype: 'f32', shape: [MLP.batch, MLP.nOut] }, y) },
-      persistentState(program, before),
-      { precision: 'f32' },
-    );
-    expectClose(out.loss, ref.results.loss);
-    for (const name of ['W1', 'b1', 'W2', 'b2']) expectClose(after[name], ref.assigns[name], 1e-4);
-    exec.destroy();
-  });
+  for (const family of ['register', 'shared'] as const) {
+    it(`MLP train step (${family} kernels): loss and every SGD assign`, async () => {
+      const program = mlpProgram();
+      const exec = await compileAndCreate(program, 7, family);
+      const x = random(MLP.batch * MLP.nIn, 2);
+      const y = new Float32Array(MLP.batch * MLP.nOut);
+      for (let r = 0; r < MLP.batch; r++) y[r * MLP.nOut + (r % MLP.nOut)] = 1;
+      const before = await exec.readTensors(exec.persistentNames());
+      const out = await exec.run('step', { x, y });
+      const after = await exec.readTensors(exec.persistentNames());
+      const ref = executeEntry(
+        program,
+        'step',
+        { x: tensor({ dtype: 'f32', shape: [MLP.batch, MLP.nIn] }, x), y: tensor({ dtype: 'f32', shape: [MLP.batch, MLP.nOut] }, y) },
+        persistentState(program, before),
+        { precision: 'f32' },
+      );
+      expectClose(out.loss, ref.results.loss);
+      for (const name of ['W1', 'b1', 'W2', 'b2']) expectClose(after[name], ref.assigns[name], 1e-4);
+      exec.destroy();
+    });
+  }
 
   it('repeat loop with two carries, a captured param and a state write', async () => {
     const program = repeatProgram();
