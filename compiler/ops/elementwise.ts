@@ -149,14 +149,28 @@ function castWgsl(x: string, from: DType, to: DType): string {
   return `bitcast<${to}>(${x})`;
 }
 
-/** Exact float pow with the sign rules of C's pow: negative bases need integer exponents. */
+/** IEEE infinity test on the bits (no finite f32 is mistaken for it). */
+const isInf = (x: string): string => `((bitcast<u32>(${x}) & 0x7fffffffu) == 0x7f800000u)`;
+
+/**
+ * pow with the special cases of JS's Math.pow spelled out, since backends' pow
+ * differ at 0, ±inf and NaN (llvmpipe gives pow(0, -1) = 0): the magnitude is
+ * exp2(b·log2|a|) with 0 and ±inf bases handled apart (1/|a| makes the runtime
+ * infinity WGSL cannot write as a literal); a negative base keeps its sign for odd
+ * integer exponents and gives NaN for non-integer ones unless it is -inf or -0.
+ */
 function powWgsl(a: string, b: string): string {
-  const p = `pow(abs(${a}), ${b})`;
+  const absA = `abs(${a})`;
+  const general = `exp2(${b} * log2(${absA}))`;
+  const atInf = `select(1.0 / ${absA}, ${absA}, ${b} > 0.0)`;
+  const atZero = `select(${absA}, 1.0 / ${absA}, ${b} < 0.0)`;
+  const mag = `select(select(${general}, ${atInf}, ${isInf(a)}), ${atZero}, ${absA} == 0.0)`;
   const oddInt = `(fract(${b} * 0.5) == 0.5)`;
   const isInt = `(floor(${b}) == ${b})`;
-  const negative = `select(${nanOf(a)}, select(${p}, -${p}, ${oddInt}), ${isInt})`;
-  // pow(x, 0) = 1 for every x, NaN included.
-  return `select(select(${p}, ${negative}, ${a} < 0.0), 1.0, ${b} == 0.0)`;
+  const negative = `select(select(${nanOf(a)}, ${mag}, ${isInt} || ${isInf(a)} || ${absA} == 0.0), -${mag}, ${oddInt})`;
+  const signed = `select(${mag}, ${negative}, (bitcast<u32>(${a}) >> 31u) == 1u)`;
+  // pow(x, 0) = 1 for every x, NaN included; otherwise NaN in gives NaN out.
+  return `select(select(${signed}, ${a} + ${b}, ${isNan(a)} || ${isNan(b)}), 1.0, ${b} == 0.0)`;
 }
 
 // --- binary arithmetic --------------------------------------------------------
@@ -362,7 +376,8 @@ defineElementwise({
   arity: 1,
   dtype: signedSame('relu'),
   f: ([a]) => (a < 0 ? 0 : a),
-  wgsl: ([a], [d]) => `select(${a}, ${lit(0, d)}, ${a} < ${lit(0, d)})`,
+  // Compilers turn the plain select into max(x, 0), which drops NaN on some backends (llvmpipe).
+  wgsl: ([a], [d]) => (d === 'f32' ? `select(max(${a}, 0.0), ${a}, ${isNan(a)})` : `max(${a}, 0i)`),
   grad: (b, g, [x]) => [b.op('mul', [g, mask(b, b.op('gt', [x, scalar(b, 0)]))])],
 });
 

@@ -45,7 +45,7 @@ export function emitScatterAddKernel(target: { dtype: DType; shape: readonly num
   const body = `  let pre = i / ${v * post}u;
   let row = i32((i / ${post}u) % ${v}u);
   let p = i % ${post}u;
-  var acc = target[i];
+  var acc = dest[i];
   for (var j = 0u; j < ${j}u; j = j + 1u) {
     if (${asI32(ids.dtype, 'ids[j]')} == row) { acc = acc + updates[pre * ${j * post}u + j * ${post}u + p]; }
   }
@@ -53,7 +53,7 @@ export function emitScatterAddKernel(target: { dtype: DType; shape: readonly num
   return kernel(
     `scatter_add_${tag(target.shape)}_ids${tag(ids.shape)}_axis${axis}`,
     [
-      bindingDecl(0, 'target', target.dtype, 'read'),
+      bindingDecl(0, 'dest', target.dtype, 'read'),
       bindingDecl(1, 'ids', ids.dtype, 'read'),
       bindingDecl(2, 'updates', target.dtype, 'read'),
       bindingDecl(3, 'y', target.dtype, 'read_write'),

@@ -28,7 +28,7 @@ export function emitCrossEntropyKernel(shape: readonly number[], labelDtype: DTy
     let valid = label >= 0i && label < i32(LEN);
     let picked = x[row_base(o) + u32(clamp(label, 0i, i32(LEN) - 1i))];
     // An infinite maximum makes m + log(total) the maximum itself.
-    let inf_m = !is_nan(m) && abs(m) > 3.4e38;
+    let inf_m = (bitcast<u32>(m) & 0x7fffffffu) == 0x7f800000u;
     let lse = select(m + log(total), m, inf_m);
     y[o] = select(${RUNTIME_NAN}, lse - picked, valid);
   }`;

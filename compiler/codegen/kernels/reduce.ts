@@ -251,7 +251,7 @@ ${store('m')}`;
   for (var r = lid; r < LEN; r = r + WG) { acc = acc + exp(${v} - m); }
   let total = tree_sum(lid, acc);
   // An infinite maximum is the answer itself (all -inf, or some +inf).
-  let inf_m = !is_nan(m) && abs(m) > 3.4e38;
+  let inf_m = (bitcast<u32>(m) & 0x7fffffffu) == 0x7f800000u;
 ${store('select(m + log(total), m, inf_m)')}`;
       break;
     default: {
