@@ -1,13 +1,9 @@
 // Hand-built programs for the code generator's tests (built with GraphBuilder, as the
-// lowering would): a small MLP trained by SGD, a repeat loop and a scan.
+// lowering would): an MLP trained by SGD, repeat and scan loops, BPTT, swaps and a
+// generation loop.
 import '../../compiler/ops/index';
+// Control ops (repeat, scan, assign, stack_get/put) register separately from the op families.
 import '../../compiler/ops/control';
-// Op families not yet listed in compiler/ops/index.ts (a repeated import is harmless).
-import '../../compiler/ops/reduction';
-import '../../compiler/ops/softmax';
-import '../../compiler/ops/shape';
-import '../../compiler/ops/constant';
-import '../../compiler/ops/random';
 import { GraphBuilder } from '../../compiler/ir/builder';
 import { gradients } from '../../compiler/autodiff/differentiate';
 import type { Program, PersistentTensor } from '../../compiler/ir/program';
