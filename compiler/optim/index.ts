@@ -1,0 +1,78 @@
+// Lowers `minimize loss with OPT(options)` after the gradients: one call appends
+// the whole update to the graph being built. In order:
+//  1. clip_norm (if given): rescale all gradients by their global norm;
+//  2. weight_decay, l1 (if given): add the penalties' gradients;
+//  3. the update rule (sgd, adagrad, rmsprop, adam, vsgd) gives each new param;
+//  4. max_norm (if given): constrain the columns of the new weight matrices;
+//  5. assign the new params and slots.
+// Every numeric option is a runtime scalar (an f32[] `scalar` arg named after the
+// option, defaulting to its value), so a training loop can change `lr` without a
+// recompile; boolean options (nesterov) are fixed at compile time.
+import { DlcError, formatSpan } from '../../runtime/errors';
+import type { GraphBuilder } from '../ir/builder';
+import type { PersistentTensor, RuntimeScalar } from '../ir/program';
+import { adagrad } from './adagrad';
+import { adam } from './adam';
+import { clipNorm } from './clip_norm';
+import type { OptionValue, ParamGrad, UpdateRule } from './context';
+import { OptimizerContext } from './context';
+import { l1 } from './l1';
+import { maxNorm } from './max_norm';
+import { rmsprop } from './rmsprop';
+import { sgd } from './sgd';
+import { vsgd } from './vsgd';
+import { weightDecay } from './weight_decay';
+
+export type { ParamGrad } from './context';
+
+const RULES: readonly UpdateRule[] = [sgd, adagrad, rmsprop, adam, vsgd];
+
+/** Options every optimizer accepts; present only when given. */
+const MODIFIERS: readonly string[] = ['clip_norm', 'weight_decay', 'l1', 'max_norm'];
+
+export const OPTIMIZER_NAMES: readonly string[] = RULES.map((r) => r.name);
+
+export interface OptimizerSpec {
+  readonly name: string;
+  readonly options: Readonly<Record<string, OptionValue>>;
+}
+
+export interface OptimizerUpdate {
+  /** The slots it added (per-param state and counters), to join the program's persistent tensors. */
+  readonly slots: PersistentTensor[];
+  /** The runtime scalars it added, with their defaults. */
+  readonly scalars: RuntimeScalar[];
+}
+
+export function applyOptimizer(
+  b: GraphBuilder,
+  { params, optimizer }: { readonly params: readonly ParamGrad[]; readonly optimizer: OptimizerSpec },
+): OptimizerUpdate {
+  const span = b.currentSpan;
+  const fail = (msg: string): never => {
+    throw new DlcError(span ? `${formatSpan(span)}: ${msg}` : msg, 1, span);
+  };
+  const rule = RULES.find((r) => r.name === optimizer.name) ?? fail(`unknown optimizer '${optimizer.name}' (expected one of ${OPTIMIZER_NAMES.join(', ')})`);
+  for (const [k, v] of Object.entries(optimizer.options)) {
+    const known = k in rule.defaults ? rule.defaults[k] : MODIFIERS.includes(k) ? 0 : undefined;
+    if (known === undefined) {
+      fail(`${rule.name} has no option '${k}' (options: ${[...Object.keys(rule.defaults), ...MODIFIERS].join(', ')})`);
+    }
+    if (typeof v !== typeof known) fail(`${rule.name}: option '${k}' must be a ${typeof known}`);
+    if (typeof v === 'number' && MODIFIERS.includes(k) && !(v >= 0)) fail(`${rule.name}: option '${k}' must be ≥ 0, got ${v}`);
+  }
+  const ctx = new OptimizerContext(b, { ...rule.defaults, ...optimizer.options });
+
+  let grads = params.map((p) => p.grad);
+  if (ctx.has('clip_norm')) grads = clipNorm(ctx, grads);
+  params.forEach((p, i) => {
+    let g = grads[i];
+    if (ctx.has('weight_decay')) g = weightDecay(ctx, p, g);
+    if (ctx.has('l1')) g = l1(ctx, p, g);
+    let w = rule.update(ctx, p, g);
+    if (ctx.has('max_norm')) w = maxNorm(ctx, w);
+    ctx.write(p.name, w);
+  });
+  ctx.finish();
+  return { slots: ctx.slots, scalars: ctx.scalars };
+}
