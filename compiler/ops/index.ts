@@ -10,3 +10,4 @@ import './shape';
 import './index-ops';
 import './random';
 import './pool';
+import './norm';
