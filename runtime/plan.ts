@@ -44,6 +44,15 @@ export interface PlanBuffer {
  * memory planner may place several buffers in one arena. Until it exists each
  * buffer has an arena of its own at offset 0.
  */
+/**
+ * Offsets of slices within an arena are multiples of this (WebGPU's
+ * minStorageBufferOffsetAlignment). A dispatch may not read and write slices of the
+ * same arena: WebGPU forbids one GPUBuffer bound read-only and writable in one
+ * dispatch (and Dawn rejects `read` bindings laid out as writable), so the memory
+ * planner must put a kernel's outputs in a different arena from its inputs.
+ */
+export const SLICE_ALIGNMENT = 256;
+
 export interface BufferSlice {
   readonly arena: number;
   readonly offset: number;

@@ -8,6 +8,7 @@ import type { Program } from '../../compiler/ir/program';
 import { generatePlan, DEFAULT_LIMITS } from '../../compiler/codegen/plan';
 import { Model } from '../../runtime/model';
 import { DlcError } from '../../runtime/errors';
+import { SLICE_ALIGNMENT } from '../../runtime/plan';
 import { mlpProgram, MLP } from '../codegen/programs';
 
 const span = { file: 'guard.dl', line: 4, col: 9, endLine: 4, endCol: 15 };
@@ -96,5 +97,30 @@ describe('executor', () => {
     expect(err).toBeInstanceOf(DlcError);
     expect((err as DlcError).message).toMatch(/^guard\.f: kernel log_4 \(IR node %\d+ log at guard\.dl:4:9\) wrote NaN to 'f\.%\d+' element 1$/);
     guarded.destroy();
+  });
+});
+
+describe('executor memory layout', () => {
+  it('binds buffers through the layout: temporaries packed into two arenas at aligned offsets', async () => {
+    const plan = generatePlan(mlpProgram(), { family: 'register', limits: DEFAULT_LIMITS });
+    const reference = await Model.create(plan, { seed: 2 });
+    const want = (await reference.run('predict', { x })).prob as Float32Array;
+    reference.destroy();
+
+    // What a memory planner may do: predict's chain of temporaries alternates between
+    // arenas 0 and 1, so no dispatch reads and writes the same arena.
+    const temps = plan.buffers.filter((b) => b.entry === 'predict' && b.kind === 'temp').map((b) => b.id);
+    const ends = [0, 0];
+    const layout = plan.layout.map((slice, id) => {
+      const k = temps.indexOf(id);
+      if (k < 0) return { ...slice, arena: slice.arena + 2 };
+      const placed = { arena: k % 2, offset: ends[k % 2], size: slice.size };
+      ends[k % 2] += Math.ceil(slice.size / SLICE_ALIGNMENT) * SLICE_ALIGNMENT;
+      return placed;
+    });
+    const arenas = [{ name: 'predict.even', bytes: ends[0] }, { name: 'predict.odd', bytes: ends[1] }, ...plan.arenas];
+    const packed = await Model.create({ ...plan, layout, arenas }, { seed: 2 });
+    expect(Array.from((await packed.run('predict', { x })).prob as Float32Array)).toEqual(Array.from(want));
+    packed.destroy();
   });
 });
