@@ -115,10 +115,11 @@ defineElementwise({
   doc: 'Logistic loss of logits z against targets t in [0,1], softplus(z) - z·t (stable): `%2: f32[4] = binary_cross_entropy %0, %1`',
   arity: 2,
   dtype: floats('binary_cross_entropy'),
-  f: ([z, t]) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))) - z * t,
+  // (max(z,0) - z·t) first: for a confident correct logit the two cancel exactly and the log1p term survives.
+  f: ([z, t]) => Math.max(z, 0) - z * t + Math.log1p(Math.exp(-Math.abs(z))),
   wgsl: ([z, t]) => {
     const e = `exp(-abs(${z}))`;
-    return `(select(${z}, 0.0, ${z} < 0.0) + select(log(1.0 + ${e}), ${e} * (1.0 - 0.5 * ${e}), ${e} < 0.001) - ${z} * ${t})`;
+    return `((select(${z}, 0.0, ${z} < 0.0) - ${z} * ${t}) + select(log(1.0 + ${e}), ${e} * (1.0 - 0.5 * ${e}), ${e} < 0.001))`;
   },
   // dz = g·(sigmoid(z) - t), dt = -g·z
   grad: (b, g, [z, t]) => [
