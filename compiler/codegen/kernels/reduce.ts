@@ -8,8 +8,15 @@ import { stridesOf } from '../../ops/broadcast';
 import type { KernelSpec } from '../../ops/registry';
 import { bindingDecl, loadExpr, storeExpr } from '../wgsl/buffers';
 
-/** Threads per row workgroup (a power of two within compatibility mode's 128). */
+/** Most threads per row workgroup (a power of two within compatibility mode's 128). */
 export const ROW_WORKGROUP = 64;
+
+/** Threads for rows of `length` elements: the next power of two, at most ROW_WORKGROUP, so short rows idle no threads. */
+export function rowWorkgroupSize(length: number): number {
+  let wg = 1;
+  while (wg < length && wg < ROW_WORKGROUP) wg *= 2;
+  return wg;
+}
 const MAX_GROUPS_X = 32768;
 
 /**
@@ -89,16 +96,17 @@ export function emitRowKernel(opts: {
   if (opts.usesScalars) {
     decls.push(`@group(0) @binding(${opts.inputs.length + opts.outputs.length}) var<storage, read> scalars: array<u32>;`);
   }
+  const wg = rowWorkgroupSize(layout.length);
   const groups = Math.max(1, layout.rows);
   const workgroups: [number, number, number] = groups <= MAX_GROUPS_X ? [groups, 1, 1] : [MAX_GROUPS_X, Math.ceil(groups / MAX_GROUPS_X), 1];
   const wgsl = `${decls.join('\n')}
 
 const ROWS: u32 = ${layout.rows}u;
 const LEN: u32 = ${layout.length}u;
-const WG: u32 = ${ROW_WORKGROUP}u;
+const WG: u32 = ${wg}u;
 
-var<workgroup> red_v: array<f32, ${ROW_WORKGROUP}>;
-var<workgroup> red_i: array<u32, ${ROW_WORKGROUP}>;
+var<workgroup> red_v: array<f32, ${wg}>;
+var<workgroup> red_i: array<u32, ${wg}>;
 
 fn row_base(o: u32) -> u32 { return ${layout.base}; }
 fn row_off(r: u32) -> u32 { return ${layout.offset}; }
@@ -166,7 +174,7 @@ fn tree_argmax(lid: u32, v: f32, i: u32) -> u32 {
   return best;
 }
 ${opts.extra ?? ''}
-@compute @workgroup_size(${ROW_WORKGROUP})
+@compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let o = wid.x + wid.y * nwg.x;
   if (o >= ROWS) { return; }

@@ -166,6 +166,13 @@ describe('elementwise expressions at edge values', () => {
     await expectMatches('div', [a, b]);
     await expectMatches('relu', [a]);
     await expectMatches('abs', [b]);
+    for (const op of ['sign', 'neg', 'square']) await expectMatches(op, [a]);
+    for (const op of ['minimum', 'maximum', 'sub', 'mul', 'lt']) await expectMatches(op, [a, b]);
+    const u = (vals: number[]): Tensor => ({ type: { dtype: 'u32', shape: [vals.length] }, data: Float64Array.from(vals) });
+    await expectMatches('sub', [u([1, 5, 0]), u([2, 3, 0])]);
+    await expectMatches('div', [u([7, 4294967295, 3]), u([2, 16, 0])]);
+    await expectMatches('cast', [u([4294967295, 7])], { to: 'f32' });
+    await expectMatches('cast', [u([4294967295, 7])], { to: 'i32' });
   });
   it('constants, including infinities', async () => {
     await expectMatches('constant', [], { value: -2.5, dtype: 'f32', shape: [3] });
