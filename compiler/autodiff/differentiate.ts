@@ -5,7 +5,9 @@
 import { GraphBuilder } from '../ir/builder';
 import type { Graph, Value } from '../ir/types';
 import { typeToString } from '../ir/types';
+import { graphFromJson, graphToJson } from '../ir/json';
 import { backprop, isDifferentiable } from './backprop';
+import { stashLoops } from './stash';
 
 /** d(sum of loss)/d(each of wrt), appended to `b`; zeros where loss does not depend on it. */
 export function gradients(b: GraphBuilder, loss: Value, wrt: readonly Value[]): Value[] {
@@ -13,6 +15,7 @@ export function gradients(b: GraphBuilder, loss: Value, wrt: readonly Value[]): 
   for (const w of wrt) {
     if (!isDifferentiable(w)) throw new Error(`cannot differentiate with respect to a ${typeToString(w.type)} value`);
   }
+  stashLoops(b, [...b.nodeList], wrt);
   const seed = b.withSpan(loss.def?.span, () => b.constant(1, loss.type));
   const grads = backprop(b, [...b.nodeList], new Map([[loss, seed]]), wrt);
   return grads.map((g, i) => g ?? b.constant(0, wrt[i].type));
@@ -29,18 +32,20 @@ export interface Differentiated {
  * every param). The new graph keeps the old results and adds `grad.NAME` ones.
  */
 export function differentiate(graph: Graph, loss: string, wrt?: readonly string[]): Differentiated {
-  const result = graph.results.find((r) => r.name === loss);
+  // A private copy: stashing rewrites loop nodes, and the caller's graph stays as it was.
+  const copy = graphFromJson(graphToJson(graph));
+  const result = copy.results.find((r) => r.name === loss);
   if (!result) throw new Error(`graph '${graph.name}' has no result '${loss}'`);
-  const names = wrt ?? graph.args.filter((a) => a.kind === 'param').map((a) => a.name);
+  const names = wrt ?? copy.args.filter((a) => a.kind === 'param').map((a) => a.name);
+  const b = GraphBuilder.extend(copy);
   const values = names.map((n) => {
-    const arg = graph.args.find((a) => a.name === n);
+    const arg = b.findArg(n);
     if (!arg) throw new Error(`graph '${graph.name}' has no argument '${n}'`);
     return arg.value;
   });
-  const b = GraphBuilder.extend(graph);
   const grads = gradients(b, result.value, values);
   const byName: Record<string, Value> = {};
   names.forEach((n, i) => (byName[n] = grads[i]));
-  const out = b.finish([...graph.results, ...names.map((n, i) => ({ name: `grad.${n}`, value: grads[i] }))]);
+  const out = b.finish([...copy.results, ...names.map((n, i) => ({ name: `grad.${n}`, value: grads[i] }))]);
   return { graph: out, grads: byName };
 }

@@ -24,6 +24,8 @@ export interface LoopShape {
   readonly hasStep: boolean;
   readonly carries: number;
   readonly body: Graph;
+  /** Whether the loop's last `carries` outputs already hold the stash (set by stashLoops). */
+  readonly stashed: boolean;
 }
 
 const I32_SCALAR: TensorType = { dtype: 'i32', shape: [] };
@@ -36,9 +38,12 @@ export function loopGrad(gb: GradBuilder, node: Node, outGrads: readonly (Value 
   const z = node.inputs.slice(k);
   const emitTypes = body.results.slice(k).map((r) => r.value.type);
 
-  // 1. The stash: carries at the start of every step, stacked.
+  // 1. The stash: carries at the start of every step, stacked. A forward loop that
+  // stashLoops rewrote already emits it; otherwise a scan re-runs the body to make it.
   let stashes: Value[] = [];
-  if (k > 0) {
+  if (k > 0 && loop.stashed) {
+    stashes = node.outputs.slice(node.outputs.length - k);
+  } else if (k > 0) {
     const sb = b.region(`${body.name}.stash`);
     const t = sb.arg('region', 't', I32_SCALAR);
     const cs = c0.map((c, i) => sb.arg('region', `carry${i}`, c.type));
@@ -48,7 +53,7 @@ export function loopGrad(gb: GradBuilder, node: Node, outGrads: readonly (Value 
       ...inl.results.slice(0, k).map((value, i) => ({ name: `carry${i}`, value })),
       ...cs.map((value, i) => ({ name: `stash${i}`, value })),
     ]);
-    const outs = b.emit('scan', [...c0, ...z], { length: T, carries: k, reverse }, { regions: [stashBody] }).outputs;
+    const outs = b.emit('scan', [...c0, ...z], { length: T, carries: k, reverse, stash: k }, { regions: [stashBody] }).outputs;
     stashes = outs.slice(k);
   }
 

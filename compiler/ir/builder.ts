@@ -139,6 +139,34 @@ export class GraphBuilder implements GradBuilder {
     return node;
   }
 
+  /**
+   * Replaces an emitted node by a node of op `op` with the same inputs that keeps
+   * the old node's outputs (same values, so their uses stay valid) and adds more:
+   * how autodiff makes a forward loop also emit what its backward loop needs.
+   */
+  replaceWithMoreOutputs(old: Node, op: string, attrs: Attrs, regions: readonly Graph[]): Node {
+    const at = this.nodes.indexOf(old);
+    if (at < 0) throw new Error(`node ${old.id} (${old.op}) is not in graph '${this.name}'`);
+    const full = normalizeAttrs(getOp(op), attrs);
+    const types = getRegionRule(op).infer(
+      old.inputs.map((v) => v.type),
+      full,
+      regions,
+    );
+    if (types.length < old.outputs.length || old.outputs.some((o, i) => !sameType(o.type, types[i]))) {
+      throw new Error(`replacing node ${old.id} (${old.op}) by ${op} would change its outputs`);
+    }
+    const node: MutableNode = { id: old.id, op, inputs: old.inputs, outputs: [], attrs: full, regions };
+    if (old.span) node.span = old.span;
+    const kept = old.outputs.map((o) => {
+      (o as { def: Node | null }).def = node;
+      return o;
+    });
+    node.outputs = [...kept, ...types.slice(kept.length).map((type): Value => ({ id: this.ids.value++, type, def: node }))];
+    this.nodes[at] = node;
+    return node;
+  }
+
   op(name: string, inputs: readonly Value[], attrs?: Attrs): Value {
     const node = this.emit(name, inputs, attrs);
     if (node.outputs.length !== 1) throw new Error(`${name} has ${node.outputs.length} outputs; use opN`);

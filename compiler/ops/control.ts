@@ -188,6 +188,18 @@ function checkCarries(op: string, body: Graph, carries: readonly TensorType[], e
   });
 }
 
+// A stashing scan's last k results are exactly its body's carry args.
+function checkStash(body: Graph, k: number, stash: number): void {
+  if (stash === 0) return;
+  const n = body.results.length;
+  if (stash !== k || n < 2 * k) throw new ShapeError(`scan: stash=${stash} needs ${k} carries and as many stashed emits`);
+  for (let i = 0; i < k; i++) {
+    if (body.results[n - k + i].value !== body.args[1 + i].value) {
+      throw new ShapeError(`scan: stashed emit ${i} is not the body's carry arg ${i}`);
+    }
+  }
+}
+
 function loopAttrs(op: string, inputs: readonly TensorType[], attrs: Attrs, stepsAttr: string): { steps: number; k: number } {
   const steps = attrs[stepsAttr] as number;
   const k = attrs.carries as number;
@@ -219,6 +231,7 @@ defineOp({
       hasStep: false,
       carries: node.attrs.carries as number,
       body,
+      stashed: false,
     });
   },
   reference: () => needsBody('repeat'),
@@ -251,6 +264,11 @@ defineOp({
     length: { type: 'int', doc: 'number of steps T' },
     carries: { type: 'int', doc: 'how many leading inputs are loop-carried (the rest are captured)' },
     reverse: { type: 'bool', default: false, doc: 'run t from T-1 down to 0' },
+    stash: {
+      type: 'int',
+      default: 0,
+      doc: 'set by autodiff: the last `stash` emits are the carries each step started from, kept for the backward loop',
+    },
   },
   infer: () => needsBody('scan'),
   grad(b, node, outGrads) {
@@ -261,6 +279,7 @@ defineOp({
       hasStep: true,
       carries: node.attrs.carries as number,
       body,
+      stashed: (node.attrs.stash as number) > 0,
     });
   },
   reference: () => needsBody('scan'),
@@ -272,6 +291,7 @@ defineRegionRule('scan', {
     const { steps, k } = loopAttrs('scan', inputs, attrs, 'length');
     checkArgs('scan', body, [I32_SCALAR, ...inputs]);
     checkCarries('scan', body, inputs.slice(0, k), true);
+    checkStash(body, k, attrs.stash as number);
     return [...inputs.slice(0, k), ...body.results.slice(k).map((r) => stackedType(r.value.type, steps))];
   },
   reference(inputs, attrs, regions, run: RunBody) {

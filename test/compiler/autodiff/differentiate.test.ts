@@ -100,6 +100,26 @@ describe('differentiate', () => {
   });
 });
 
+describe('differentiate with loops', () => {
+  it("leaves the caller's graph untouched and gives a verifiable graph", () => {
+    const b = new GraphBuilder('train');
+    const h0 = b.arg('param', 'h0', f32(3));
+    const w = b.arg('param', 'w', f32(3));
+    const rb = b.region('body');
+    const h = rb.arg('region', 'h', f32(3));
+    const ww = rb.arg('region', 'w', f32(3));
+    const body = rb.finish([{ name: 'h', value: rb.op('tanh', [rb.op('mul', [h, ww])]) }]);
+    const [hN] = b.emit('repeat', [h0, w], { count: 4, carries: 1 }, { regions: [body] }).outputs;
+    const g = b.finish({ loss: sumAll(b, hN) });
+    const before = printGraph(g);
+    const { graph } = differentiate(g, 'loss');
+    expect(printGraph(g)).toBe(before);
+    verifyGraph(g);
+    verifyGraph(graph);
+    expect(graph.nodes.filter((n) => n.regions).map((n) => n.op)).toEqual(['scan', 'scan']);
+  });
+});
+
 describe('grad of grad (Hessian-vector products)', () => {
   // Checking the gradient of <∇f(x), r> by finite differences checks H·r.
   const hvp =

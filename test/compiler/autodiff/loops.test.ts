@@ -51,21 +51,24 @@ function scanRnn(T: number, reverse: boolean) {
   };
 }
 
-describe('loop gradients (BPTT) against finite differences', () => {
+describe.each([
+  ['forward loops store the steps', true],
+  ['the backward re-runs the loop', false],
+])('loop gradients (BPTT) against finite differences: %s', (_label, stash) => {
   it('repeat: gradients of the initial carry and the captures', () => {
     const inputs = [randomTensor(f32(2, 3), 1), randomTensor(f32(2, 3), 2), randomTensor(f32(2, 3), 3)];
-    const report = gradcheck(repeatRnn(3), inputs);
+    const report = gradcheck(repeatRnn(3), inputs, { stash });
     expect(report.elements).toBe(18);
   });
 
   it('scan: gradients through carries, emits and a stacked input', () => {
     const inputs = [randomTensor(f32(2, 3), 4), randomTensor(f32(2, 3), 5), randomTensor(f32(2, 4, 3), 6)];
-    expect(gradcheck(scanRnn(4, false), inputs).elements).toBe(36);
+    expect(gradcheck(scanRnn(4, false), inputs, { stash }).elements).toBe(36);
   });
 
   it('scan with reverse=true', () => {
     const inputs = [randomTensor(f32(2, 3), 7), randomTensor(f32(2, 3), 8), randomTensor(f32(2, 4, 3), 9)];
-    expect(gradcheck(scanRnn(4, true), inputs).elements).toBe(36);
+    expect(gradcheck(scanRnn(4, true), inputs, { stash }).elements).toBe(36);
   });
 
   it('nested: a repeat inside a scan body', () => {
@@ -83,6 +86,24 @@ describe('loop gradients (BPTT) against finite differences', () => {
       return b.emit('scan', [h0, W], { length: 3, carries: 1 }, { regions: [body] }).outputs as Value[];
     };
     const inputs = [randomTensor(f32(3), 10), randomTensor(f32(3), 11)];
-    expect(gradcheck(build, inputs).elements).toBe(6);
+    expect(gradcheck(build, inputs, { stash }).elements).toBe(6);
+  });
+});
+
+describe('stashing', () => {
+  it('turns the forward loop into a scan that emits its step carries, and reads them back in the backward scan', () => {
+    const inputs = [randomTensor(f32(2, 3), 1), randomTensor(f32(2, 3), 2), randomTensor(f32(2, 3), 3)];
+    const { graph } = gradcheck(repeatRnn(3), inputs);
+    const loops = graph.nodes.filter((n) => n.regions);
+    expect(loops.map((n) => [n.op, n.attrs.stash, n.attrs.reverse])).toEqual([
+      ['scan', 1, false],
+      ['scan', 0, true],
+    ]);
+    const [fwd, bwd] = loops;
+    // The stash (stacked carries, [2, 3 steps, 3]) feeds the backward scan.
+    expect(fwd.outputs[1].type.shape).toEqual([2, 3, 3]);
+    expect(bwd.inputs).toContain(fwd.outputs[1]);
+    const { graph: recomputed } = gradcheck(repeatRnn(3), inputs, { stash: false });
+    expect(recomputed.nodes.filter((n) => n.regions).map((n) => n.op)).toEqual(['repeat', 'scan', 'scan']);
   });
 });
