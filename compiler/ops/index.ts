@@ -11,3 +11,4 @@ import './index-ops';
 import './random';
 import './pool';
 import './norm';
+import './control';
