@@ -7,6 +7,8 @@ import '../../compiler/ops/control';
 import { GraphBuilder } from '../../compiler/ir/builder';
 import { gradients } from '../../compiler/autodiff/differentiate';
 import type { Program, PersistentTensor } from '../../compiler/ir/program';
+import { applyOptimizer } from '../../compiler/optim/index';
+import type { OptimizerSpec } from '../../compiler/optim/index';
 import type { TensorType, Value } from '../../compiler/ir/types';
 
 const f32 = (...shape: number[]): TensorType => ({ dtype: 'f32', shape });
@@ -250,5 +252,32 @@ export function generateProgram(): Program {
     ],
     scalars: [],
     entries: [{ name: 'generate', kind: 'sample', graph: b.finish({ text }) }],
+  };
+}
+
+/** The MLP's train step with a real optimizer from compiler/optim: slots and runtime scalars. */
+export function optimizedMlpProgram(optimizer: OptimizerSpec): Program {
+  const { batch, nIn, nOut } = MLP;
+  const base = mlpProgram();
+  const tb = new GraphBuilder('step');
+  const x = tb.arg('input', 'x', f32(batch, nIn));
+  const y = tb.arg('input', 'y', f32(batch, nOut));
+  const params = mlpParams(tb);
+  const { prob } = mlpForward(tb, x, params);
+  const err = tb.op('sub', [prob, y]);
+  const loss = tb.op('mean', [tb.op('mul', [err, err])], { axes: [0, 1], keepdims: false });
+  const names = Object.keys(params);
+  const grads = gradients(
+    tb,
+    loss,
+    names.map((n) => params[n]),
+  );
+  const update = applyOptimizer(tb, { params: names.map((n, k) => ({ name: n, value: params[n], grad: grads[k] })), optimizer });
+  return {
+    ...base,
+    model: `mlp_${optimizer.name}`,
+    persistent: [...base.persistent, ...update.slots],
+    scalars: update.scalars,
+    entries: [{ name: 'step', kind: 'train', graph: tb.finish({ loss }) }],
   };
 }

@@ -5,11 +5,12 @@ import { DEFAULT_LIMITS, generatePlan } from '../../compiler/codegen/plan';
 import { GraphBuilder } from '../../compiler/ir/builder';
 import { executeEntry, tensor } from '../../compiler/reference/execute';
 import type { Program } from '../../compiler/ir/program';
+import type { OptimizerSpec } from '../../compiler/optim/index';
 import type { Tensor } from '../../compiler/ops/registry';
 import { acquireDevice } from '../../runtime/device';
 import { Executor } from '../../runtime/executor';
 import type { OutputValue } from '../../runtime/executor';
-import { bpttProgram, generateProgram, MLP, mlpProgram, repeatProgram, scanProgram, swapProgram } from './programs';
+import { bpttProgram, generateProgram, MLP, optimizedMlpProgram, mlpProgram, repeatProgram, scanProgram, swapProgram } from './programs';
 
 async function compileAndCreate(program: Program, seed = 7, family?: 'register' | 'shared'): Promise<Executor> {
   const acquired = await acquireDevice();
@@ -200,4 +201,32 @@ describe('plans on the device match the reference executor', () => {
     }
     exec.destroy();
   });
+
+  const optimizers: OptimizerSpec[] = [
+    { name: 'sgd', options: { lr: 0.3, momentum: 0.9, nesterov: true, weight_decay: 1e-3, max_norm: 1.5, clip_norm: 0.5 } },
+    { name: 'adam', options: { lr: 0.05 } },
+    { name: 'rmsprop', options: { lr: 0.01 } },
+    { name: 'adagrad', options: { lr: 0.1 } },
+  ];
+  for (const optimizer of optimizers) {
+    it(`three ${optimizer.name} steps: params and slots follow the reference`, async () => {
+      const program = optimizedMlpProgram(optimizer);
+      const exec = await compileAndCreate(program);
+      const x = random(MLP.batch * MLP.nIn, 8);
+      const y = new Float32Array(MLP.batch * MLP.nOut);
+      for (let r = 0; r < MLP.batch; r++) y[r * MLP.nOut + ((r * 2) % MLP.nOut)] = 1;
+      const feeds = { x: tensor({ dtype: 'f32', shape: [MLP.batch, MLP.nIn] }, x), y: tensor({ dtype: 'f32', shape: [MLP.batch, MLP.nOut] }, y) };
+      let state = persistentState(program, await exec.readTensors(exec.persistentNames()));
+      for (let step = 0; step < 3; step++) {
+        const out = await exec.run('step', { x, y });
+        const ref = executeEntry(program, 'step', feeds, state, { precision: 'f32', step });
+        expectClose(out.loss, ref.results.loss, 1e-4);
+        state = { ...state, ...ref.assigns };
+      }
+      const after = await exec.readTensors(exec.persistentNames());
+      expect(Object.keys(after).length).toBeGreaterThan(4);
+      for (const name of Object.keys(after)) expectClose(after[name], state[name], 1e-3);
+      exec.destroy();
+    });
+  }
 });
