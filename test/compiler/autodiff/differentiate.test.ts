@@ -6,6 +6,7 @@ import '../../../compiler/ops/reduction';
 import '../../../compiler/ops/shape';
 import { differentiate, gradients } from '../../../compiler/autodiff/differentiate';
 import { GraphBuilder } from '../../../compiler/ir/builder';
+import { parseGraph } from '../../../compiler/ir/parse';
 import { printGraph } from '../../../compiler/ir/print';
 import type { Span, TensorType, Value } from '../../../compiler/ir/types';
 import { numel } from '../../../compiler/ir/types';
@@ -117,6 +118,11 @@ describe('differentiate with loops', () => {
     verifyGraph(g);
     verifyGraph(graph);
     expect(graph.nodes.filter((n) => n.regions).map((n) => n.op)).toEqual(['scan', 'scan']);
+    // The backward graph prints, parses back to the same text, and still verifies.
+    const text = printGraph(graph);
+    const reparsed = parseGraph(text);
+    expect(printGraph(reparsed)).toBe(text);
+    verifyGraph(reparsed);
   });
 });
 
