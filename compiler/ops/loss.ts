@@ -169,7 +169,11 @@ defineElementwise({
   arity: 2,
   dtype: floats('hinge'),
   f: ([s, t]) => Math.max(0, 1 - t * s),
-  wgsl: ([s, t]) => `select(0.0, 1.0 - ${t} * ${s}, 1.0 - ${t} * ${s} > 0.0)`,
+  // NaN passes through, as in the reference (a plain max(·, 0) may drop it).
+  wgsl: ([s, t]) => {
+    const v = `(1.0 - ${t} * ${s})`;
+    return `select(max(${v}, 0.0), ${v}, ${v} != ${v})`;
+  },
   // Where the margin is violated: ds = -g·t, dt = -g·s.
   grad: (b, g, [s, t]) => {
     const active = b.op('cast', [b.op('gt', [b.op('sub', [scalar(b, 1), b.op('mul', [t, s])]), scalar(b, 0)])], { to: 'f32' });

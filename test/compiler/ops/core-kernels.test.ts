@@ -155,6 +155,8 @@ describe('elementwise expressions at edge values', () => {
     const b = f32([n, n], (e) => edges[e % n]);
     for (const op of ['add', 'sub', 'mul', 'div', 'minimum', 'maximum', 'pow', 'lt', 'eq', 'ne', 'ge']) await expectMatches(op, [a, b]);
     await expectMatches('binary_cross_entropy', [a, f32([n, n], (e) => (e % 3) / 2)]);
+    for (const op of ['squared_error', 'hinge']) await expectMatches(op, [a, b]);
+    await expectMatches('huber', [a], { delta: 0.7 });
   });
   it('casts saturate like WGSL', async () => {
     for (const to of ['i32', 'u32', 'bool']) await expectMatches('cast', [x], { to });
