@@ -68,10 +68,16 @@ describe('dlc compile', () => {
     expect(run.kernels).toBe(8);
   });
 
-  it('prints the diagnostics and exits 1 when lowering fails', async () => {
-    const cmd = makeCompileCommand(() => ({ diagnostics: [{ severity: 'error', message: 'x', text: 'm.dl:3:5: error: unknown name' }] }));
-    const { code, stderr } = await capture(() => cmd.run(['m.dl', '-o', dir]));
+  it('prints the diagnostics with their source lines and exits 1 when lowering fails', async () => {
+    const span = { file: 'm.dl', line: 2, col: 7, endLine: 2, endCol: 10 };
+    const cmd = makeCompileCommand(() => ({
+      diagnostics: [{ severity: 'error', code: 'unknown-name', message: "unknown name 'foo'", span, notes: [] }],
+      sources: new Map([['m.dl', 'model m() {\n  x = foo + 1\n}\n']]),
+    }));
+    const { code, stderr, stdout } = await capture(() => cmd.run(['m.dl', '-o', dir]));
     expect(code).toBe(1);
-    expect(stderr).toBe('m.dl:3:5: error: unknown name\n');
+    expect(stdout).toBe('');
+    expect(stderr.split('\n')[0]).toBe("m.dl:2:7: error: unknown name 'foo'");
+    expect(stderr).toContain('x = foo + 1');
   });
 });

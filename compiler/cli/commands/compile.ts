@@ -4,6 +4,8 @@
 // so the command can be tested on hand-built programs.
 import type { Command } from '../command';
 import type { Program } from '../../ir/program';
+import { formatDiagnostics } from '../../../dsl/diagnostics';
+import type { Diagnostic, SourceLookup } from '../../../dsl/diagnostics';
 import { DlcError } from '../../../runtime/errors';
 import { acquireDevice } from '../../../runtime/device';
 import { DEFAULT_LIMITS, generatePlan } from '../../codegen/plan';
@@ -24,19 +26,23 @@ point the kernels, dispatches and planned bytes.
   --family F          kernel family: register (CPU adapters such as llvmpipe) or shared
                       (GPUs); default: chosen from the device dlc would run on`;
 
-/** One message of the lowering; `text` is its full rendering (location, source line, caret) where given. */
-export interface LowerDiagnostic {
-  readonly severity?: string;
-  readonly message: string;
-  readonly text?: string;
-}
-
+/** What the lowering hands back (compiler/lower: `lowerFile(path, {defines})`). */
 export interface LowerResult {
   readonly program?: Program;
-  readonly diagnostics: readonly LowerDiagnostic[];
+  readonly diagnostics: readonly Diagnostic[];
+  /** The text of each file read, to quote source lines under diagnostics. */
+  readonly sources?: SourceLookup | ReadonlyMap<string, string> | Readonly<Record<string, string>>;
 }
 
 export type LowerFn = (path: string, options: { defines: Readonly<Record<string, number | boolean>> }) => LowerResult | Promise<LowerResult>;
+
+function sourceLookup(sources: LowerResult['sources']): SourceLookup {
+  if (sources === undefined) return () => undefined;
+  if (typeof sources === 'string' || typeof sources === 'function') return sources;
+  if (sources instanceof Map) return (file) => sources.get(file);
+  const record = sources as Readonly<Record<string, string>>;
+  return (file) => record[file];
+}
 
 interface Options {
   file: string;
@@ -111,8 +117,8 @@ export function makeCompileCommand(lower: LowerFn): Command {
     async run(argv) {
       const options = parseCompileArgs(argv);
       const lowered = await lower(options.file, { defines: options.defines });
-      for (const d of lowered.diagnostics) process.stderr.write(`${d.text ?? d.message}\n`);
-      const failed = lowered.diagnostics.some((d) => (d.severity ?? 'error') === 'error');
+      if (lowered.diagnostics.length > 0) process.stderr.write(formatDiagnostics(lowered.diagnostics, sourceLookup(lowered.sources)));
+      const failed = lowered.diagnostics.some((d) => d.severity === 'error');
       if (failed || !lowered.program) return 1;
       const target = await targetOptions(options.family);
       const plan = generatePlan(lowered.program, target);
