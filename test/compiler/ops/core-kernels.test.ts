@@ -102,6 +102,13 @@ describe('row kernels on odd sizes', () => {
       await expectMatches('log_softmax', [f32(shape, wave)], { axis: axes[0] });
     });
   }
+  it('more rows than one dispatch dimension holds', async () => {
+    await expectMatches('sum', [f32([40000, 3], wave)], { axes: [1] });
+    await expectMatches('softmax', [f32([33000, 2], wave)], { axis: 1 });
+  });
+  it('every core op has a kernel or a WGSL expression', () => {
+    for (const c of cases) expect(Boolean(getOp(c.op).kernel || getOp(c.op).wgsl), c.op).toBe(true);
+  });
   it('integer sums and maxima are exact', async () => {
     await expectMatches('sum', [ints([7, 129], (e) => (e * 7919) % 1000)], { axes: [1] });
     await expectMatches('max', [ints([129, 3], (e) => (e * 7919) % 1000 - 500)], { axes: [0] });
