@@ -27,16 +27,19 @@ export class OptimizerContext {
     readonly b: GraphBuilder,
     /** Options as given, with every known option's default filled in. */
     readonly options: Readonly<Record<string, OptionValue>>,
+    /** Prepended to scalar names (`step.` gives `step.lr`), so entries with their own optimizers don't share an `lr`. */
+    readonly scalarPrefix = '',
   ) {}
 
   /** The runtime scalar for a numeric option: an f32[] arg named after it. */
   scalar(option: string): Value {
     const v = this.options[option];
     if (typeof v !== 'number') throw new Error(`optimizer option '${option}' is not a number`);
-    const existing = this.b.findArg(option);
+    const name = this.scalarPrefix + option;
+    const existing = this.b.findArg(name);
     if (existing) return existing.value;
-    this.scalars.push({ name: option, value: v });
-    return this.b.arg('scalar', option, F32_SCALAR, { name: 'constant', args: { value: v } });
+    this.scalars.push({ name, value: v });
+    return this.b.arg('scalar', name, F32_SCALAR, { name: 'constant', args: { value: v } });
   }
 
   flag(option: string): boolean {

@@ -35,6 +35,8 @@ export const OPTIMIZER_NAMES: readonly string[] = RULES.map((r) => r.name);
 export interface OptimizerSpec {
   readonly name: string;
   readonly options: Readonly<Record<string, OptionValue>>;
+  /** Prefix of the runtime scalars' names (the lowering passes `ENTRY.`). */
+  readonly scalarPrefix?: string;
 }
 
 export interface OptimizerUpdate {
@@ -61,7 +63,7 @@ export function applyOptimizer(
     if (typeof v !== typeof known) fail(`${rule.name}: option '${k}' must be a ${typeof known}`);
     if (typeof v === 'number' && MODIFIERS.includes(k) && !(v >= 0)) fail(`${rule.name}: option '${k}' must be ≥ 0, got ${v}`);
   }
-  const ctx = new OptimizerContext(b, { ...rule.defaults, ...optimizer.options });
+  const ctx = new OptimizerContext(b, { ...rule.defaults, ...optimizer.options }, optimizer.scalarPrefix);
 
   let grads = params.map((p) => p.grad);
   if (ctx.has('clip_norm')) grads = clipNorm(ctx, grads);
