@@ -3,6 +3,11 @@
 // and element e of its output draws philoxWords(seed, stream, step, e) — so the
 // reference and the GPU draw the same bits, and a node that recomputes a draw with
 // the same attributes (dropout's gradient) gets the same mask.
+//
+// Words used per element: uniform, bernoulli, dropout → w[0] (u = (w >>> 8)·2^-24);
+// normal, gaussian_noise → Box–Muller of w[0], w[1]; salt_and_pepper → w[0] decides
+// corruption (u < p), w[1] the value (u < 0.5 gives 0, else 1); categorical → w[0]
+// of the row's index, against the running sum of the row's probabilities.
 import type { Attrs, Node, TensorType, Value } from '../ir/types';
 import { typeToString } from '../ir/types';
 import { emitCategoricalKernel, emitRandomKernel } from '../codegen/kernels/random';
