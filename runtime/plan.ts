@@ -135,6 +135,8 @@ export interface PlanTensorRef {
 export interface PlanEntry {
   readonly name: string;
   readonly kind: 'infer' | 'train' | 'sample' | 'update';
+  /** Where the entry point is defined in the .dl source. */
+  readonly span?: Span;
   readonly inputs: readonly PlanTensorRef[];
   readonly outputs: readonly PlanTensorRef[];
   readonly steps: readonly Step[];

@@ -6,7 +6,7 @@
 import { ModuleKind, Project, QuoteKind, Scope, ScriptTarget, VariableDeclarationKind } from 'ts-morph';
 import type { SourceFile } from 'ts-morph';
 import type { Plan, PlanDType, PlanEntry, PlanTensorRef } from '../../runtime/plan';
-import { DlcError } from '../../runtime/errors';
+import { DlcError, formatSpan } from '../../runtime/errors';
 
 export const RUNTIME_PACKAGE = 'dlc/runtime';
 
@@ -104,7 +104,7 @@ function buildModule(project: Project, plan: Plan): SourceFile {
         return {
           name: entry.name,
           docs: [
-            `${entry.kind} \`${entry.name}\`: (${entry.inputs.map(describe).join(', ')}) → (${entry.outputs.map(describe).join(', ')}).\n` +
+            `${entry.kind} \`${entry.name}\`${entry.span ? ` (${formatSpan(entry.span)})` : ''}: (${entry.inputs.map(describe).join(', ')}) → (${entry.outputs.map(describe).join(', ')}).\n` +
               '@param options.outputs the outputs to read back (default all; [] reads nothing back)',
           ],
           typeParameters: [{ name: 'K', constraint: `keyof ${outputs}`, default: `keyof ${outputs}` }],

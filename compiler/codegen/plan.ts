@@ -292,6 +292,7 @@ function emitEntry(plan: PlanBuilder, entry: Entry): PlanEntry {
   return {
     name: entry.name,
     kind: entry.kind,
+    ...(entry.span ? { span: entry.span } : {}),
     inputs,
     outputs,
     steps,
