@@ -118,3 +118,33 @@ describe('gradients of the per-step stack ops', () => {
     expect(put.elements).toBe(6);
   });
 });
+
+describe('loops with integer values', () => {
+  it('carries and captures of integer dtype get no gradient, float ones are checked', () => {
+    const build = (b: GraphBuilder, [h0, n0, k, w]: Value[]): Value[] => {
+      const rb = b.region('body');
+      rb.arg('region', 't', I32);
+      const h = rb.arg('region', 'h', h0.type);
+      const n = rb.arg('region', 'n', n0.type);
+      const kk = rb.arg('region', 'k', k.type);
+      const ww = rb.arg('region', 'w', w.type);
+      const scale = rb.op('cast', [rb.op('add', [n, kk])], { to: 'f32' });
+      const next = rb.op('tanh', [rb.op('mul', [rb.op('mul', [h, ww]), scale])]);
+      const body = rb.finish([
+        { name: 'h', value: next },
+        { name: 'n', value: rb.op('add', [n, kk]) },
+        { name: 'y', value: next },
+      ]);
+      return b.emit('scan', [h0, n0, k, w], { length: 3, carries: 2 }, { regions: [body] }).outputs as Value[];
+    };
+    const ints = (type: TensorType, values: number[]): Tensor => ({ type, data: Float64Array.from(values) });
+    const inputs = [
+      randomTensor(f32(2), 20),
+      ints({ dtype: 'i32', shape: [2] }, [1, -1]),
+      ints({ dtype: 'i32', shape: [2] }, [1, 1]),
+      randomTensor(f32(2), 21),
+    ];
+    expect(gradcheck(build, inputs).elements).toBe(4);
+    expect(gradcheck(build, inputs, { stash: false }).elements).toBe(4);
+  });
+});
