@@ -187,3 +187,54 @@ export function emitWindowSumGrad(name: string, w: PoolWindow, s: PoolShape, wei
   const decls = ['@group(0) @binding(0) var<storage, read> G: array<f32>;', '@group(0) @binding(1) var<storage, read_write> DX: array<f32>;'];
   return { name, wgsl: [...decls, '', flatMain(n, body), ''].join('\n'), workgroups: flatWorkgroups(n) };
 }
+
+/**
+ * max_pool_grad when the windows tile the input (stride = size, no padding): one
+ * invocation per window cell writes its whole cell, g at the first maximum and 0
+ * elsewhere, instead of every input element rescanning the windows around it.
+ * Cells past the last window (the ragged end) are written as zeros.
+ */
+export function emitMaxPoolGradTiled(name: string, w: PoolWindow, s: PoolShape): KernelSpec {
+  const [KH, KW] = w.size;
+  const [H, W] = s.inHW;
+  const [PH, PW] = s.outHW;
+  const CH = Math.ceil(H / KH);
+  const CW = Math.ceil(W / KW);
+  const n = s.planes * CH * CW;
+  const cells: string[] = [];
+  for (let i = 0; i < KH; i++) {
+    for (let j = 0; j < KW; j++) {
+      const at = `base + (cy * ${KH} + ${i}) * ${W} + cx * ${KW} + ${j}`;
+      cells.push(`    { let k = ${at}; let v = X[k]; if (arg < 0 || v > best) { best = v; arg = k; } }`);
+    }
+  }
+  const writes: string[] = [];
+  for (let i = 0; i < KH; i++) {
+    for (let j = 0; j < KW; j++) {
+      const inRange = `cy * ${KH} + ${i} < ${H} && cx * ${KW} + ${j} < ${W}`;
+      writes.push(`    if (${inRange}) { let k = base + (cy * ${KH} + ${i}) * ${W} + cx * ${KW} + ${j}; DX[k] = select(0.0, g, k == arg); }`);
+    }
+  }
+  const body = [
+    `  let cx = i32(i % ${CW}u);`,
+    `  let cy = i32((i / ${CW}u) % ${CH}u);`,
+    `  let pl = i32(i / ${CH * CW}u);`,
+    `  let base = pl * ${H * W};`,
+    '  var best = 0.0;',
+    '  var arg = -1;',
+    '  var g = 0.0;',
+    `  if (cy < ${PH} && cx < ${PW}) {`,
+    ...cells,
+    `    g = G[(pl * ${PH} + cy) * ${PW} + cx];`,
+    '  }',
+    '  {',
+    ...writes,
+    '  }',
+  ].join('\n');
+  const decls = [
+    '@group(0) @binding(0) var<storage, read> X: array<f32>;',
+    '@group(0) @binding(1) var<storage, read> G: array<f32>;',
+    '@group(0) @binding(2) var<storage, read_write> DX: array<f32>;',
+  ];
+  return { name, wgsl: [...decls, '', flatMain(n, body), ''].join('\n'), workgroups: flatWorkgroups(n) };
+}

@@ -101,6 +101,7 @@ describe('pool kernels on the device', () => {
     ['2x2 LeNet', { size: [2, 2] }, t(64, 20, 24, 24)],
     ['odd, overlapping, padded', { size: [3, 2], stride: [2, 1], padding: [1, 1] }, t(3, 5, 7, 9)],
     ['window larger than stride, ragged end', { size: [3, 3], stride: [2, 2] }, t(2, 3, 8, 5)],
+    ['tiling windows with ragged ends', { size: [2, 3] }, t(2, 3, 7, 8)],
   ];
   for (const [label, attrs, x] of windows) {
     it(`max family: ${label}`, async () => {
