@@ -124,6 +124,23 @@ describe('verifyGraph', () => {
     expect(() => parseGraph(inner)).toThrow('%x is not defined');
   });
 
+  it('checks that a stashing scan emits exactly its carry args', () => {
+    const scan = (emit: string) => `graph g {
+  input %x: f32[2]
+  %1: f32[2], %2: f32[2,3] = scan %x [carries=1, length=3, reverse=false, stash=1]
+    graph body {
+      region %t: i32[]
+      region %h: f32[2]
+      %5: f32[2] = neg %h
+      return h=%5, stash0=${emit}
+    }
+  return y=%1
+}
+`;
+    expect(bad(scan('%5'))).toThrow("shape rule fails: scan: stashed emit 0 is not the body's carry arg 0");
+    expect(() => verifyGraph(parseGraph(scan('%h')))).not.toThrow();
+  });
+
   it('checks assign targets and forbids effects in loop bodies', () => {
     expect(bad('graph g {\n  input %x: f32[2]\n  assign %x [target="nope"]\n  return\n}\n')).toThrow(
       "assigns to 'nope', which is not a persistent tensor",
