@@ -15,23 +15,24 @@ export function scheduleNodes(graph: Graph): Schedule {
   const compute: Node[] = [];
   const assigns: Node[] = [];
   // Iterative depth-first walk over producers (graphs can be deep; no recursion).
+  const onStack = new Set<Node>();
   for (const root of graph.nodes) {
+    if (done.has(root)) continue;
     const stack: { node: Node; next: number }[] = [{ node: root, next: 0 }];
+    onStack.add(root);
     while (stack.length > 0) {
       const top = stack[stack.length - 1];
-      if (done.has(top.node)) {
-        stack.pop();
-        continue;
-      }
       if (top.next < top.node.inputs.length) {
         const producer = top.node.inputs[top.next++].def;
         if (producer && inGraph.has(producer) && !done.has(producer)) {
-          if (stack.some((s) => s.node === producer)) throw new Error(`graph '${graph.name}' has a cycle through %${producer.id}`);
+          if (onStack.has(producer)) throw new Error(`graph '${graph.name}' has a cycle through %${producer.id}`);
           stack.push({ node: producer, next: 0 });
+          onStack.add(producer);
         }
         continue;
       }
       stack.pop();
+      onStack.delete(top.node);
       done.add(top.node);
       (getOp(top.node.op).kind === 'effect' ? assigns : compute).push(top.node);
     }
