@@ -4,16 +4,17 @@
 //   lrn                 AlexNet local response normalisation (Krizhevsky et al. 2012):
 //                       y = x / (k + α Σ_window x²)^β over `size` channels centred on c, α not divided by size
 //   lcn                 local contrast normalisation (Jarrett et al. 2009), defined as a composite of
-//                       registry ops (LCN_STEPS below) so its gradient is that of the composite
+//                       registry ops (lcnSteps below): reference and gradient come from the
+//                       composite; the device runs one fused kernel per example
 import type { Attrs, TensorType, Value } from '../ir/types';
 import { normalizeAttrs } from '../ir/attrs';
 import { numel } from '../ir/types';
-import { emitChannelWindowSum, emitLrn } from '../codegen/kernels/norm';
+import { emitChannelWindowSum, emitLcn, emitLrn, LCN_MAX_PLANE } from '../codegen/kernels/norm';
 import type { ChannelWindow } from '../codegen/kernels/norm';
 import type { GradBuilder, Tensor } from './registry';
 import { defineOp, getOp, ShapeError } from './registry';
 import type { Pair } from './window';
-import { intAttr, numAttr, pairAttr, requireNCHW } from './window';
+import { gaussianWindow, intAttr, numAttr, pairAttr, requireNCHW } from './window';
 
 const scalarF32: TensorType = { dtype: 'f32', shape: [] };
 
@@ -180,7 +181,7 @@ function emitSteps(b: GradBuilder, x: Value, steps: readonly Step[]): Value[] {
 defineOp({
   name: 'lcn',
   kind: 'reduction',
-  doc: 'Local contrast normalisation (Jarrett et al. 2009), subtractive then divisive by max(σ, mean σ) with a gaussian window over all channels; a composite of mean, gaussian_pool, sub, square, sqrt, maximum and div (see expandLcn), with no kernel of its own: `%1: f32[2,3,32,32] = lcn %0 [sigma=2, size=[9,9]]`',
+  doc: 'Local contrast normalisation (Jarrett et al. 2009), subtractive then divisive by max(σ, mean σ) with a gaussian window over all channels; defined as a composite of mean, gaussian_pool, sub, square, sqrt, maximum and div (reference and gradient; expandLcn emits it), run as one kernel per example for planes of up to 2048 pixels: `%1: f32[2,3,32,32] = lcn %0 [sigma=2, size=[9,9]]`',
   arity: 1,
   attrs: {
     size: { type: 'ints', default: [9, 9], doc: 'odd window [kh, kw]' },
@@ -218,5 +219,12 @@ defineOp({
       values.push(def.reference(s.inputs.map((i) => values[i]), normalizeAttrs(def, s.attrs), ctx)[0]);
     }
     return [values[values.length - 1]];
+  },
+  kernel(node) {
+    const x = node.inputs[0].type;
+    const { size, sigma } = lcnWindow(x, node.attrs);
+    const [N, C, H, W] = x.shape;
+    if (H * W > LCN_MAX_PLANE) throw new ShapeError(`lcn: planes of ${H}x${W} are larger than the ${LCN_MAX_PLANE} pixels its kernel supports; use expandLcn`);
+    return [emitLcn(`lcn_${x.shape.join('x')}`, [N, C, H, W], size, gaussianWindow(size, sigma))];
   },
 });

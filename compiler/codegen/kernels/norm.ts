@@ -46,3 +46,83 @@ export function emitLrn(name: string, w: ChannelWindow, alpha: number, beta: num
   const decls = ['@group(0) @binding(0) var<storage, read> X: array<f32>;', '@group(0) @binding(1) var<storage, read_write> Y: array<f32>;'];
   return { name, wgsl: [...decls, '', flatMain(n, body), ''].join('\n'), workgroups: flatWorkgroups(n) };
 }
+
+/** Largest H·W that lcn's kernel keeps in workgroup memory (two f32 planes in 16 KiB, the compatibility minimum). */
+export const LCN_MAX_PLANE = 2048;
+
+/**
+ * lcn, one workgroup per example, with the gaussian-weighted channel mean and the
+ * divisor σ of the example's plane held in workgroup memory:
+ *   1. M = G(x): each thread a strided share of the pixels;
+ *   2. Σ = sqrt(G(v²)) with v = x − M (v is 0 outside the plane, as the composite pads);
+ *   3. the mean of Σ over the plane, by a tree in workgroup memory;
+ *   4. y = v / max(Σ, mean Σ).
+ * `weights` is the kh×kw gaussian window (summing to 1), centred on the pixel.
+ */
+export function emitLcn(name: string, shape: readonly [number, number, number, number], size: readonly [number, number], weights: Float64Array): KernelSpec {
+  const [N, C, H, W] = shape;
+  const HW = H * W;
+  if (HW > LCN_MAX_PLANE) throw new Error(`lcn: a ${H}x${W} plane does not fit the kernel's workgroup memory (at most ${LCN_MAX_PLANE} pixels)`);
+  const T = 64;
+  const [KH, KW] = size;
+  const [RY, RX] = [(KH - 1) / 2, (KW - 1) / 2];
+  const table = Array.from(weights, f32Lit).join(', ');
+  const gauss = (term: string) =>
+    [
+      '    var acc = 0.0;',
+      `    for (var ky = 0; ky < ${KH}; ky++) {`,
+      `      let yy = y + ky - ${RY};`,
+      `      if (yy < 0 || yy >= ${H}) { continue; }`,
+      `      for (var kx = 0; kx < ${KW}; kx++) {`,
+      `        let xx = x + kx - ${RX};`,
+      `        if (xx < 0 || xx >= ${W}) { continue; }`,
+      '        var s = 0.0;',
+      `        for (var c = 0; c < ${C}; c++) { let v = X[base + c * ${HW} + yy * ${W} + xx]; s += ${term}; }`,
+      `        acc += wt[ky * ${KW} + kx] * s;`,
+      '      }',
+      '    }',
+    ].join('\n');
+  const wgsl = [
+    '@group(0) @binding(0) var<storage, read> X: array<f32>;',
+    '@group(0) @binding(1) var<storage, read_write> Y: array<f32>;',
+    `var<workgroup> M: array<f32, ${HW}>;`,
+    `var<workgroup> SG: array<f32, ${HW}>;`,
+    `var<workgroup> red: array<f32, ${T}>;`,
+    '',
+    `@compute @workgroup_size(${T})`,
+    'fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {',
+    `  let n = i32(wid.x);`,
+    `  let base = n * ${C * HW};`,
+    `  var wt = array<f32, ${weights.length}>(${table});`,
+    `  for (var p = i32(lid); p < ${HW}; p += ${T}) {`,
+    `    let y = p / ${W};`,
+    `    let x = p % ${W};`,
+    gauss('v'),
+    `    M[p] = acc * ${f32Lit(1 / C)};`,
+    '  }',
+    '  workgroupBarrier();',
+    '  var part = 0.0;',
+    `  for (var p = i32(lid); p < ${HW}; p += ${T}) {`,
+    `    let y = p / ${W};`,
+    `    let x = p % ${W};`,
+    gauss(`(v - M[yy * ${W} + xx]) * (v - M[yy * ${W} + xx])`),
+    `    let sg = sqrt(acc * ${f32Lit(1 / C)});`,
+    '    SG[p] = sg;',
+    '    part += sg;',
+    '  }',
+    '  red[lid] = part;',
+    '  workgroupBarrier();',
+    `  for (var k = ${T / 2}u; k > 0u; k = k / 2u) {`,
+    '    if (lid < k) { red[lid] += red[lid + k]; }',
+    '    workgroupBarrier();',
+    '  }',
+    `  let meanSigma = red[0] * ${f32Lit(1 / HW)};`,
+    `  for (var e = i32(lid); e < ${C * HW}; e += ${T}) {`,
+    `    let p = e % ${HW};`,
+    '    Y[base + e] = (X[base + e] - M[p]) / max(SG[p], meanSigma);',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+  return { name, wgsl, workgroups: [N, 1, 1] };
+}

@@ -1,6 +1,5 @@
-// Every case of op-cases/vision.ts whose op has a kernel, run on the device
-// (guarded) against the float64 reference. lcn has no kernel of its own: it runs
-// as its composite of registry ops.
+// Every case of op-cases/vision.ts run on the device (guarded) against the
+// float64 reference.
 import { describe, it } from 'vitest';
 import { typeToString } from '../../../compiler/ir/types';
 import { getOp } from '../../../compiler/ops/registry';

@@ -75,3 +75,10 @@ describe('norm kernels on the device', () => {
     await expectKernelMatches('channel_window_sum', [t(2, 6, 3, 5)], { size: 3, lo: 2 });
   });
 });
+
+describe('lcn kernel on the device', () => {
+  it('matches the composite reference, odd sizes and windows', async () => {
+    await expectKernelMatches('lcn', [t(3, 3, 7, 9)], { size: [3, 5], sigma: 1.2 });
+    await expectKernelMatches('lcn', [t(2, 1, 28, 28)], { size: [9, 9], sigma: 2 });
+  });
+});
