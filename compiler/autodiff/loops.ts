@@ -12,9 +12,9 @@
 import { GraphBuilder } from '../ir/builder';
 import { inlineGraph } from '../ir/inline';
 import { addOp } from '../ir/prims';
+import { stackAxis } from '../ir/stack';
 import type { Graph, Node, TensorType, Value } from '../ir/types';
 import type { GradBuilder } from '../ops/registry';
-import { stackAxis } from '../ops/control';
 import { backprop, isDifferentiable } from './backprop';
 
 export interface LoopShape {

@@ -15,6 +15,10 @@
 import { loopGrad } from '../autodiff/loops';
 import { emitStackGetKernel, emitStackPutKernel } from '../codegen/stack';
 import { defineRegionRule, type RunBody } from '../ir/regions';
+import { stackAxis, stackedType } from '../ir/stack';
+
+// Re-exported: scan's stacking rule is part of its definition.
+export { stackAxis, stackedType };
 import type { Attrs, Graph, TensorType } from '../ir/types';
 import { numel, sameType, typeToString } from '../ir/types';
 import { makeTensor } from './broadcast';
@@ -22,18 +26,6 @@ import type { Tensor } from './registry';
 import { defineOp, ShapeError } from './registry';
 
 const I32_SCALAR: TensorType = { dtype: 'i32', shape: [] };
-
-/** The axis along which a per-step value of this type is stacked by scan. */
-export function stackAxis(t: TensorType): number {
-  return t.shape.length >= 1 ? 1 : 0;
-}
-
-/** The type of `steps` values of type `t` stacked by scan. */
-export function stackedType(t: TensorType, steps: number): TensorType {
-  const shape = [...t.shape];
-  shape.splice(stackAxis(t), 0, steps);
-  return { dtype: t.dtype, shape };
-}
 
 // Element (o, i) of a slice sits at (o, index, i) of the stack: o runs over the
 // axes before `axis`, i over the axes after it.
@@ -163,7 +155,7 @@ function needsBody(op: string): never {
   throw new ShapeError(`${op} needs its body graph (emit it with a region)`);
 }
 
-/** Checks body args against expected types: `what` names them in messages. */
+/** Checks a body's args against the types the loop passes it. */
 function checkArgs(op: string, body: Graph, expected: readonly TensorType[]): void {
   if (body.args.length !== expected.length) {
     throw new ShapeError(`${op}: the body takes ${body.args.length} args, expected ${expected.length}`);
