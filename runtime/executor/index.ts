@@ -40,6 +40,8 @@ interface EntryState {
   readonly inputs: readonly { ref: PlanTensorRef; bound: Bound; widen?: Uint32Array }[];
   readonly outputs: readonly { ref: PlanTensorRef; bound: Bound; offset: number }[];
   readonly readback: GPUBuffer;
+  /** Set once a call has run inside error scopes without errors. */
+  checked: boolean;
 }
 
 export class Executor {
@@ -47,6 +49,7 @@ export class Executor {
   private readonly scalarWords: Uint32Array;
   private readonly scalarFloat: Float32Array;
   private tail: Promise<unknown> = Promise.resolve();
+  private uncaptured: string | undefined;
   private guardStaging: GPUBuffer | undefined;
   private stepCounter = 0;
 
@@ -74,6 +77,9 @@ export class Executor {
     const dispatches = plan.entries.flatMap((e) => collectDispatches(e.steps));
     const { pipelines, compileMs } = await compilePipelines(device, plan, dispatches);
     const exec = new Executor(plan, device, arenas, compileMs, seed, options.checkNumerics === true);
+    device.addEventListener('uncapturederror', (event) => {
+      exec.uncaptured ??= (event as GPUUncapturedErrorEvent).error.message;
+    });
     await withErrorScopes(device, `${plan.model}: setting up buffers`, async () => {
       exec.initializeBuffers();
       for (const entry of plan.entries) exec.entries.set(entry.name, await exec.prepareEntry(entry, pipelines));
@@ -114,7 +120,8 @@ export class Executor {
     const { device } = this;
     assertDeviceAlive(device);
     const label = `${this.plan.model}.${state.entry.name}`;
-    return withErrorScopes(device, label, async () => {
+    this.throwUncaptured(label);
+    const call = async (): Promise<Record<string, OutputValue>> => {
       for (const input of state.inputs) {
         const value = inputs[input.ref.name] as HostTensor;
         if (input.widen) {
@@ -156,7 +163,21 @@ export class Executor {
       } finally {
         state.readback.unmap();
       }
-    });
+    };
+    // The first call of an entry runs inside error scopes, so a validation error names
+    // the entry and the kernel; later calls record the same commands and skip the
+    // scopes (popping them waits for the GPU), catching anything new as uncaptured.
+    if (state.checked) return call();
+    const result = await withErrorScopes(device, label, call);
+    state.checked = true;
+    return result;
+  }
+
+  private throwUncaptured(label: string): void {
+    const message = this.uncaptured;
+    if (message === undefined) return;
+    this.uncaptured = undefined;
+    throw new DlcError(`${label}: WebGPU error in an earlier call: ${message.replace(/\s*\n\s*/g, ' | ')}`);
   }
 
   private async mapped(buffer: GPUBuffer, size: number, label: string): Promise<void> {
@@ -290,7 +311,7 @@ export class Executor {
       return o;
     });
     const readback = this.device.createBuffer({ size: Math.max(4, offset), usage: USAGE.MAP_READ | USAGE.COPY_DST, label: `${this.plan.model}.${entry.name}:readback` });
-    return { entry, steps, inputs, outputs, readback };
+    return { entry, steps, inputs, outputs, readback, checked: false };
   }
 }
 
