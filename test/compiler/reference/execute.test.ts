@@ -116,3 +116,26 @@ describe('reference executor', () => {
     expect(() => executeEntry(program, 'nope', feeds, state)).toThrow("model 'm' has no entry point 'nope'");
   });
 });
+
+describe('initialState', () => {
+  it('draws persistent tensors with the runtime initializers, deterministically per name', async () => {
+    const { initialState } = await import('../../../compiler/reference/state');
+    const program: Program = {
+      model: 'm',
+      hyper: {},
+      persistent: [
+        { name: 'W', kind: 'param', type: f32(3, 2), init: { name: 'normal', args: { std: 1 } } },
+        { name: 'W.m', kind: 'slot', type: f32(3, 2), init: { name: 'zeros', args: {} } },
+      ],
+      scalars: [],
+      entries: [],
+    };
+    const a = initialState(program, 7);
+    expect([...a['W.m'].data]).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(a.W.data.some((x) => x !== 0)).toBe(true);
+    // f32 values, as the GPU stores them, and the same draws for the same seed.
+    expect([...a.W.data].every((x) => Math.fround(x) === x)).toBe(true);
+    expect([...initialState(program, 7).W.data]).toEqual([...a.W.data]);
+    expect([...initialState(program, 8).W.data]).not.toEqual([...a.W.data]);
+  });
+});
