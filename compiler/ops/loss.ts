@@ -64,9 +64,9 @@ defineOp({
   reference([z, labels]) {
     return [rowLossReference(z, labels, (start, n, label) => logSumExp(z.data, start, n, 1) - z.data[start + label])];
   },
-  kernel(node) {
+  kernel(node, ctx) {
     const [z, labels] = node.inputs;
-    return [emitCrossEntropyKernel(z.type.shape, labels.type.dtype)];
+    return [emitCrossEntropyKernel(z.type.shape, labels.type.dtype, ctx.family)];
   },
 });
 
@@ -100,9 +100,9 @@ defineOp({
       }),
     ];
   },
-  kernel(node) {
+  kernel(node, ctx) {
     const [s, labels] = node.inputs;
-    return [emitRankingHingeKernel(s.type.shape, labels.type.dtype, node.attrs.margin as number)];
+    return [emitRankingHingeKernel(s.type.shape, labels.type.dtype, node.attrs.margin as number, ctx.family)];
   },
 });
 

@@ -106,10 +106,10 @@ function defineReduce(spec: ReduceSpec): void {
       if (type.dtype === 'u32') for (let o = 0; o < out.data.length; o++) out.data[o] >>>= 0;
       return [out];
     },
-    kernel(node) {
+    kernel(node, ctx) {
       const x = node.inputs[0].type;
       const axes = normalizeAxes(spec.name, node.attrs.axes as number[], x);
-      return [emitReduceKernel(`${spec.name}_${x.shape.join('x') || 'scalar'}_axes${axes.join('_')}`, spec.name, x, axes, node.outputs[0].type.dtype)];
+      return [emitReduceKernel(`${spec.name}_${x.shape.join('x') || 'scalar'}_axes${axes.join('_')}`, spec.name, x, axes, node.outputs[0].type.dtype, ctx.family)];
     },
   });
 }
@@ -205,10 +205,10 @@ defineOp({
     groups.forEach((vals, o) => (out.data[o] = logSumExp(vals, 0, vals.length, 1)));
     return [out];
   },
-  kernel(node) {
+  kernel(node, ctx) {
     const x = node.inputs[0].type;
     const axes = normalizeAxes('logsumexp', node.attrs.axes as number[], x);
-    return [emitReduceKernel(`logsumexp_${x.shape.join('x') || 'scalar'}_axes${axes.join('_')}`, 'logsumexp', x, axes, 'f32')];
+    return [emitReduceKernel(`logsumexp_${x.shape.join('x') || 'scalar'}_axes${axes.join('_')}`, 'logsumexp', x, axes, 'f32', ctx.family)];
   },
 });
 
@@ -246,9 +246,9 @@ defineOp({
     }
     return [out];
   },
-  kernel(node) {
+  kernel(node, ctx) {
     const x = node.inputs[0].type;
     const [axis] = normalizeAxes('argmax', [node.attrs.axis as number], x);
-    return [emitReduceKernel(`argmax_${x.shape.join('x') || 'scalar'}_axis${axis}`, 'argmax', x, [axis], 'i32')];
+    return [emitReduceKernel(`argmax_${x.shape.join('x') || 'scalar'}_axis${axis}`, 'argmax', x, [axis], 'i32', ctx.family)];
   },
 });

@@ -53,10 +53,10 @@ defineOp({
   reference([x], attrs) {
     return [softmaxReference(x, normalizeAxis('softmax', attrs.axis as number, x.type.shape.length, x.type), false)];
   },
-  kernel(node) {
+  kernel(node, ctx) {
     const t = node.inputs[0].type;
     const axis = normalizeAxis('softmax', node.attrs.axis as number, t.shape.length, t);
-    return [emitSoftmaxKernel(`softmax_${t.shape.join('x')}_axis${axis}`, t.shape, axis, false)];
+    return [emitSoftmaxKernel(`softmax_${t.shape.join('x')}_axis${axis}`, t.shape, axis, false, ctx.family)];
   },
 });
 
@@ -82,9 +82,9 @@ defineOp({
   reference([x], attrs) {
     return [softmaxReference(x, normalizeAxis('log_softmax', attrs.axis as number, x.type.shape.length, x.type), true)];
   },
-  kernel(node) {
+  kernel(node, ctx) {
     const t = node.inputs[0].type;
     const axis = normalizeAxis('log_softmax', node.attrs.axis as number, t.shape.length, t);
-    return [emitSoftmaxKernel(`log_softmax_${t.shape.join('x')}_axis${axis}`, t.shape, axis, true)];
+    return [emitSoftmaxKernel(`log_softmax_${t.shape.join('x')}_axis${axis}`, t.shape, axis, true, ctx.family)];
   },
 });

@@ -4,7 +4,7 @@
 import type { DType } from '../../ir/types';
 import { wgslLiteral } from '../../ops/broadcast';
 import type { KernelSpec } from '../../ops/registry';
-import { emitRowKernel, rowLayout } from './reduce';
+import { emitRowKernel, rowLayout, type KernelFamily } from './reduce';
 
 const tag = (shape: readonly number[]): string => shape.join('x') || 'scalar';
 
@@ -15,7 +15,7 @@ function labelOf(dtype: DType): string {
   return dtype === 'i32' ? 'labels[o]' : 'i32(labels[o])';
 }
 
-export function emitCrossEntropyKernel(shape: readonly number[], labelDtype: DType): KernelSpec {
+export function emitCrossEntropyKernel(shape: readonly number[], labelDtype: DType, family: KernelFamily = 'shared'): KernelSpec {
   const axis = shape.length - 1;
   const body = `  let label = ${labelOf(labelDtype)};
   var m_acc = x[row_base(o)];
@@ -41,10 +41,11 @@ export function emitCrossEntropyKernel(shape: readonly number[], labelDtype: DTy
     ],
     outputs: [{ name: 'y', dtype: 'f32' }],
     body,
+    family,
   });
 }
 
-export function emitRankingHingeKernel(shape: readonly number[], labelDtype: DType, margin: number): KernelSpec {
+export function emitRankingHingeKernel(shape: readonly number[], labelDtype: DType, margin: number, family: KernelFamily = 'shared'): KernelSpec {
   const axis = shape.length - 1;
   const body = `  let label = ${labelOf(labelDtype)};
   let valid = label >= 0i && label < i32(LEN);
@@ -64,5 +65,6 @@ export function emitRankingHingeKernel(shape: readonly number[], labelDtype: DTy
     ],
     outputs: [{ name: 'y', dtype: 'f32' }],
     body,
+    family,
   });
 }

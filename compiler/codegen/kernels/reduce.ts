@@ -73,6 +73,69 @@ export interface RowBinding {
   readonly dtype: DType;
 }
 
+export type KernelFamily = 'register' | 'shared';
+
+/** Rows needed before the serial form (one thread per row) keeps a CPU-like adapter busy. */
+const SERIAL_MIN_ROWS = 128;
+
+function rowDecls(inputs: readonly RowBinding[], outputs: readonly RowBinding[], usesScalars: boolean | undefined): string[] {
+  const decls = [
+    ...inputs.map((b, k) => bindingDecl(k, b.name, b.dtype, 'read')),
+    ...outputs.map((b, k) => bindingDecl(inputs.length + k, b.name, b.dtype, 'read_write')),
+  ];
+  if (usesScalars) decls.push(`@group(0) @binding(${inputs.length + outputs.length}) var<storage, read> scalars: array<u32>;`);
+  return decls;
+}
+
+const NAN_HELPERS = `fn is_nan(x: f32) -> bool { return x != x; }
+fn max_nan(a: f32, b: f32) -> f32 { return select(max(a, b), a + b, is_nan(a) || is_nan(b)); }
+fn min_nan(a: f32, b: f32) -> f32 { return select(min(a, b), a + b, is_nan(a) || is_nan(b)); }
+
+// (value, index) pairs: the larger value wins, NaN beats everything, ties go to the lower index.
+fn argmax_better(va: f32, ia: u32, vb: f32, ib: u32) -> bool {
+  if (is_nan(va) != is_nan(vb)) { return is_nan(vb); }
+  if (is_nan(va) || va == vb) { return ib < ia; }
+  return vb > va;
+}`;
+
+/**
+ * The serial form of a row kernel for CPU-like adapters (llvmpipe), where barriers
+ * are costly and rows are plenty: one invocation per row walks the whole row, with
+ * WG = 1, lid = 0 and the tree functions reduced to the identity, so the same
+ * `body` text serves both forms.
+ */
+function emitSerialRowKernel(opts: Parameters<typeof emitRowKernel>[0]): KernelSpec {
+  const { layout } = opts;
+  const threads = ROW_WORKGROUP;
+  const groups = Math.ceil(layout.rows / threads);
+  const workgroups: [number, number, number] = groups <= MAX_GROUPS_X ? [groups, 1, 1] : [MAX_GROUPS_X, Math.ceil(groups / MAX_GROUPS_X), 1];
+  const wgsl = `${rowDecls(opts.inputs, opts.outputs, opts.usesScalars).join('\n')}
+
+const ROWS: u32 = ${layout.rows}u;
+const LEN: u32 = ${layout.length}u;
+const WG: u32 = 1u;
+
+fn row_base(o: u32) -> u32 { return ${layout.base}; }
+fn row_off(r: u32) -> u32 { return ${layout.offset}; }
+
+${NAN_HELPERS}
+
+fn tree_sum(lid: u32, v: f32) -> f32 { return v; }
+fn tree_max(lid: u32, v: f32) -> f32 { return v; }
+fn tree_min(lid: u32, v: f32) -> f32 { return v; }
+fn tree_argmax(lid: u32, v: f32, i: u32) -> u32 { return i; }
+${opts.extra ?? ''}
+@compute @workgroup_size(${threads})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let o = gid.x + gid.y * nwg.x * ${threads}u;
+  let lid = 0u;
+  if (o >= ROWS) { return; }
+${opts.body}
+}
+`;
+  return { name: opts.name, wgsl, workgroups, usesScalars: opts.usesScalars };
+}
+
 /**
  * A row kernel: `body` runs once per row in every thread of its workgroup, sees
  * `o` (row), `lid` (thread), the constants `ROWS`, `LEN`, `WG`, the functions
@@ -87,15 +150,11 @@ export function emitRowKernel(opts: {
   body: string;
   usesScalars?: boolean;
   extra?: string;
+  family?: KernelFamily;
 }): KernelSpec {
   const { layout } = opts;
-  const decls = [
-    ...opts.inputs.map((b, k) => bindingDecl(k, b.name, b.dtype, 'read')),
-    ...opts.outputs.map((b, k) => bindingDecl(opts.inputs.length + k, b.name, b.dtype, 'read_write')),
-  ];
-  if (opts.usesScalars) {
-    decls.push(`@group(0) @binding(${opts.inputs.length + opts.outputs.length}) var<storage, read> scalars: array<u32>;`);
-  }
+  if (opts.family === 'register' && layout.rows >= SERIAL_MIN_ROWS) return emitSerialRowKernel(opts);
+  const decls = rowDecls(opts.inputs, opts.outputs, opts.usesScalars);
   const wg = rowWorkgroupSize(layout.length);
   const groups = Math.max(1, layout.rows);
   const workgroups: [number, number, number] = groups <= MAX_GROUPS_X ? [groups, 1, 1] : [MAX_GROUPS_X, Math.ceil(groups / MAX_GROUPS_X), 1];
@@ -111,9 +170,7 @@ var<workgroup> red_i: array<u32, ${wg}>;
 fn row_base(o: u32) -> u32 { return ${layout.base}; }
 fn row_off(r: u32) -> u32 { return ${layout.offset}; }
 
-fn is_nan(x: f32) -> bool { return x != x; }
-fn max_nan(a: f32, b: f32) -> f32 { return select(max(a, b), a + b, is_nan(a) || is_nan(b)); }
-fn min_nan(a: f32, b: f32) -> f32 { return select(min(a, b), a + b, is_nan(a) || is_nan(b)); }
+${NAN_HELPERS}
 
 fn tree_sum(lid: u32, v: f32) -> f32 {
   red_v[lid] = v;
@@ -149,13 +206,6 @@ fn tree_min(lid: u32, v: f32) -> f32 {
   let m = red_v[0];
   workgroupBarrier();
   return m;
-}
-
-// (value, index) pairs: the larger value wins, NaN beats everything, ties go to the lower index.
-fn argmax_better(va: f32, ia: u32, vb: f32, ib: u32) -> bool {
-  if (is_nan(va) != is_nan(vb)) { return is_nan(vb); }
-  if (is_nan(va) || va == vb) { return ib < ia; }
-  return vb > va;
 }
 
 fn tree_argmax(lid: u32, v: f32, i: u32) -> u32 {
@@ -199,6 +249,7 @@ export function emitReduceKernel(
   input: { dtype: DType; shape: readonly number[] },
   axes: readonly number[],
   outDtype: DType,
+  family: KernelFamily = 'shared',
 ): KernelSpec {
   const layout = rowLayout(input.shape, axes);
   const at = 'x[row_base(o) + row_off(r)]';
@@ -273,5 +324,6 @@ ${store('select(m + log(total), m, inf_m)')}`;
     inputs: [{ name: 'x', dtype: input.dtype }],
     outputs: [{ name: 'y', dtype: outDtype }],
     body,
+    family,
   });
 }

@@ -1,9 +1,9 @@
 // softmax and log_softmax along one axis: one workgroup per row, in one kernel —
 // a tree for the row's maximum, a tree for Σ exp(x - max), then the row is written.
 import type { KernelSpec } from '../../ops/registry';
-import { emitRowKernel, rowLayout } from './reduce';
+import { emitRowKernel, rowLayout, type KernelFamily } from './reduce';
 
-export function emitSoftmaxKernel(name: string, shape: readonly number[], axis: number, log: boolean): KernelSpec {
+export function emitSoftmaxKernel(name: string, shape: readonly number[], axis: number, log: boolean, family: KernelFamily = 'shared'): KernelSpec {
   const at = 'row_base(o) + row_off(r)';
   const write = log ? `x[${at}] - m - log(total)` : `exp(x[${at}] - m) / total`;
   const body = `  var m_acc = x[row_base(o)];
@@ -19,5 +19,6 @@ export function emitSoftmaxKernel(name: string, shape: readonly number[], axis: 
     inputs: [{ name: 'x', dtype: 'f32' }],
     outputs: [{ name: 'y', dtype: 'f32' }],
     body,
+    family,
   });
 }

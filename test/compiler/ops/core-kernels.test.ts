@@ -16,6 +16,8 @@ import type { OpCase } from '../../helpers/op-case';
 import { cases } from '../op-cases/core';
 import { caseInputs } from './case-data';
 
+type Family = 'register' | 'shared';
+
 const SEED = 12345;
 const STEP = 3;
 
@@ -27,10 +29,10 @@ function nodeOf(op: string, inputs: readonly TensorType[], attrs: Attrs = {}): N
   return { id: 0, op, inputs: inputs.map((t, i) => value(t, i)), outputs: outs.map((t, i) => value(t, 100 + i)), attrs: full };
 }
 
-function kernelOf(node: Node): KernelSpec {
+function kernelOf(node: Node, family: Family = 'register'): KernelSpec {
   const def = getOp(node.op);
   if (def.kind === 'elementwise') return emitElementwiseKernel([node], node.inputs, node.outputs);
-  const specs = def.kernel!(node, { scalarIndex: (name) => (name === 'seed' ? 0 : name === 'step' ? 1 : 2), limits: {}, family: 'register' });
+  const specs = def.kernel!(node, { scalarIndex: (name) => (name === 'seed' ? 0 : name === 'step' ? 1 : 2), limits: {}, family });
   expect(specs).toHaveLength(1);
   return specs[0];
 }
@@ -49,7 +51,7 @@ function close(got: number, reference: number, dtype: DType, tol: number): boole
   return Math.abs(got - want) <= tol * (1 + Math.abs(want));
 }
 
-async function expectMatches(op: string, inputs: Tensor[], attrs: Attrs = {}, tol = 2e-5): Promise<void> {
+async function expectMatches(op: string, inputs: Tensor[], attrs: Attrs = {}, tol = 2e-5, family: Family = 'register'): Promise<void> {
   const node = nodeOf(
     op,
     inputs.map((t) => t.type),
@@ -57,7 +59,7 @@ async function expectMatches(op: string, inputs: Tensor[], attrs: Attrs = {}, to
   );
   const stored = inputs.map(asStored);
   const want = getOp(op).reference(stored, node.attrs, { seed: SEED, step: STEP });
-  const spec = kernelOf(node);
+  const spec = kernelOf(node, family);
   const got = await runKernel(spec, stored, want.map((t) => t.type), { guard: true, scalars: spec.usesScalars ? Uint32Array.from([SEED, STEP]) : undefined });
   want.forEach((w, k) => {
     const bad: string[] = [];
@@ -82,51 +84,62 @@ const f32 = (shape: number[], f: (e: number) => number): Tensor => ({ type: { dt
 const ints = (shape: number[], f: (e: number) => number): Tensor => ({ type: { dtype: 'i32', shape }, data: Float64Array.from({ length: numel(shape) }, (_, e) => f(e)) });
 const wave = (e: number): number => Math.sin(e * 1.37) * 3 + Math.cos(e * 0.11);
 
-describe('row kernels on odd sizes', () => {
+for (const family of ['shared', 'register'] as const) {
+describe(`row kernels on odd sizes (${family} family)`, () => {
+  const check = (op: string, inputs: Tensor[], attrs: Attrs = {}, tol = 2e-5): Promise<void> => expectMatches(op, inputs, attrs, tol, family);
   const shapes: [number[], number[]][] = [
     [[3, 131], [1]],
     [[130, 7], [0]],
     [[5, 67, 3], [1]],
     [[2, 3, 65], [0, 2]],
     [[1], [0]],
+    [[200, 9], [1]],
+    [[3, 300], [0]],
   ];
   for (const [shape, axes] of shapes) {
     for (const op of ['sum', 'mean', 'max', 'min', 'logsumexp']) {
       it(`${op} of f32[${shape}] over [${axes}]`, async () => {
-        await expectMatches(op, [f32(shape, wave)], { axes, keepdims: false });
+        await check(op, [f32(shape, wave)], { axes, keepdims: false });
       });
     }
     it(`argmax, softmax, log_softmax of f32[${shape}] along ${axes[0]}`, async () => {
-      await expectMatches('argmax', [f32(shape, wave)], { axis: axes[0] });
-      await expectMatches('softmax', [f32(shape, wave)], { axis: axes[0] });
-      await expectMatches('log_softmax', [f32(shape, wave)], { axis: axes[0] });
+      await check('argmax', [f32(shape, wave)], { axis: axes[0] });
+      await check('softmax', [f32(shape, wave)], { axis: axes[0] });
+      await check('log_softmax', [f32(shape, wave)], { axis: axes[0] });
     });
   }
   it('more rows than one dispatch dimension holds', async () => {
-    await expectMatches('sum', [f32([40000, 3], wave)], { axes: [1] });
-    await expectMatches('softmax', [f32([33000, 2], wave)], { axis: 1 });
+    await check('sum', [f32([40000, 3], wave)], { axes: [1] });
+    await check('softmax', [f32([33000, 2], wave)], { axis: 1 });
+  });
+  it('the register family walks many rows serially, the shared family with a workgroup tree', () => {
+    const node = nodeOf('sum', [{ dtype: 'f32', shape: [200, 9] }], { axes: [1] });
+    expect(kernelOf(node, 'register').wgsl).toContain('let lid = 0u;');
+    expect(kernelOf(node, 'shared').wgsl).toContain('workgroupBarrier()');
+    expect(kernelOf(nodeOf('sum', [{ dtype: 'f32', shape: [3, 9] }], { axes: [1] }), 'register').wgsl).toContain('workgroupBarrier()');
   });
   it('every core op has a kernel or a WGSL expression', () => {
     for (const c of cases) expect(Boolean(getOp(c.op).kernel || getOp(c.op).wgsl), c.op).toBe(true);
   });
   it('integer sums and maxima are exact', async () => {
-    await expectMatches('sum', [ints([7, 129], (e) => (e * 7919) % 1000)], { axes: [1] });
-    await expectMatches('max', [ints([129, 3], (e) => (e * 7919) % 1000 - 500)], { axes: [0] });
+    await check('sum', [ints([7, 129], (e) => (e * 7919) % 1000)], { axes: [1] });
+    await check('max', [ints([129, 3], (e) => (e * 7919) % 1000 - 500)], { axes: [0] });
   });
   it('cross_entropy and ranking_hinge over many classes, with large logits and a bad label', async () => {
     const logits = f32([5, 1000], (e) => wave(e) * (e < 1000 ? 30 : 1));
     const labels = ints([5], (r) => (r === 4 ? 1000 : (r * 377) % 1000));
-    await expectMatches('cross_entropy', [logits, labels]);
-    await expectMatches('ranking_hinge', [f32([5, 77], wave), ints([5], (r) => (r === 3 ? -1 : r * 11))], { margin: 0.2 });
+    await check('cross_entropy', [logits, labels]);
+    await check('ranking_hinge', [f32([5, 77], wave), ints([5], (r) => (r === 3 ? -1 : r * 11))], { margin: 0.2 });
   });
   it('reductions and softmax propagate NaN and handle ±inf', async () => {
     const edge = [1, NaN, 2, -Infinity, -Infinity, -Infinity, Infinity, 0, 1, 3, 4, 5];
     const x = f32([4, 3], (e) => edge[e]);
-    for (const op of ['sum', 'max', 'min', 'logsumexp']) await expectMatches(op, [x], { axes: [1] });
-    await expectMatches('argmax', [x], { axis: 1 });
-    await expectMatches('softmax', [f32([2, 3], (e) => [1000, 0, -1000, -Infinity, 0, 1][e])], { axis: 1 });
+    for (const op of ['sum', 'max', 'min', 'logsumexp']) await check(op, [x], { axes: [1] });
+    await check('argmax', [x], { axis: 1 });
+    await check('softmax', [f32([2, 3], (e) => [1000, 0, -1000, -Infinity, 0, 1][e])], { axis: 1 });
   });
 });
+}
 
 describe('movement and indexing kernels on odd sizes', () => {
   it('transpose, slice, pad, concat, broadcast_to', async () => {
