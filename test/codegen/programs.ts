@@ -281,3 +281,34 @@ export function optimizedMlpProgram(optimizer: OptimizerSpec): Program {
     entries: [{ name: 'step', kind: 'train', graph: tb.finish({ loss }) }],
   };
 }
+
+/** Nested loops: repeat 2 carry h { h = last of scan t over 3 carry g = h { g = tanh(g + xs[:, t]); emit g * t } }. */
+export function nestedProgram(): Program {
+  const b = new GraphBuilder('nest');
+  const xs = b.arg('input', 'xs', f32(2, 3, 4));
+  const h0 = b.arg('input', 'h0', f32(2, 4));
+  const outer = b.region('outer');
+  const h = outer.arg('region', 'h', f32(2, 4));
+  const xsO = outer.arg('region', 'xs', f32(2, 3, 4));
+  const inner = outer.region('inner');
+  const t = inner.arg('region', 't', { dtype: 'i32', shape: [] });
+  const g = inner.arg('region', 'g', f32(2, 4));
+  const xsI = inner.arg('region', 'xs', f32(2, 3, 4));
+  const g1 = inner.op('tanh', [inner.op('add', [g, inner.op('stack_get', [xsI, t], { axis: 1 })])]);
+  const scaled = inner.op('mul', [g1, inner.op('cast', [t], { to: 'f32' })]);
+  const innerGraph = inner.finish([
+    { name: 'g', value: g1 },
+    { name: 'e', value: scaled },
+  ]);
+  const [gT, es] = outer.emit('scan', [h, xsO], { length: 3, carries: 1 }, { regions: [innerGraph] }).outputs;
+  const hNext = outer.op('add', [gT, outer.op('mean', [es], { axes: [1], keepdims: false })]);
+  const outerGraph = outer.finish([{ name: 'h', value: hNext }]);
+  const [hK] = b.emit('repeat', [h0, xs], { count: 2, carries: 1 }, { regions: [outerGraph] }).outputs;
+  return {
+    model: 'nested',
+    hyper: {},
+    persistent: [],
+    scalars: [],
+    entries: [{ name: 'nest', kind: 'infer', graph: b.finish({ h: hK }) }],
+  };
+}

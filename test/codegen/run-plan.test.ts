@@ -10,7 +10,7 @@ import type { Tensor } from '../../compiler/ops/registry';
 import { acquireDevice } from '../../runtime/device';
 import { Executor } from '../../runtime/executor';
 import type { OutputValue } from '../../runtime/executor';
-import { bpttProgram, generateProgram, MLP, optimizedMlpProgram, mlpProgram, repeatProgram, scanProgram, swapProgram } from './programs';
+import { bpttProgram, generateProgram, MLP, nestedProgram, optimizedMlpProgram, mlpProgram, repeatProgram, scanProgram, swapProgram } from './programs';
 
 async function compileAndCreate(program: Program, seed = 7, family?: 'register' | 'shared'): Promise<Executor> {
   const acquired = await acquireDevice();
@@ -229,4 +229,15 @@ describe('plans on the device match the reference executor', () => {
       exec.destroy();
     });
   }
+
+  it('a scan nested in a repeat: the inner index and stacking restart each outer iteration', async () => {
+    const program = nestedProgram();
+    const exec = await compileAndCreate(program);
+    const xs = random(2 * 3 * 4, 9);
+    const h0 = random(8, 10);
+    const out = await exec.run('nest', { xs, h0 });
+    const ref = executeEntry(program, 'nest', { xs: tensor({ dtype: 'f32', shape: [2, 3, 4] }, xs), h0: tensor({ dtype: 'f32', shape: [2, 4] }, h0) }, {}, { precision: 'f32' });
+    expectClose(out.h, ref.results.h, 1e-4);
+    exec.destroy();
+  });
 });
