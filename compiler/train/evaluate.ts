@@ -1,0 +1,91 @@
+// Evaluation over the test split with the model's infer entry.
+//
+// The split is visited in order in batches of the entry's batch size; the last one
+// is padded with zero rows (runtime/data/batches.ts) and only its real rows count.
+// - With labels (an i32 field of one value per example) and an output of shape
+//   [batch, K]: test_accuracy = the fraction of examples whose argmax over K is the label.
+// - Otherwise each output is averaged: per-example outputs ([batch] or [batch, ...])
+//   over the real rows, scalar outputs over the full batches only (a padded batch's
+//   scalar would mix in the padding).
+// The model's entry-call counter is put back afterwards, so evaluating never changes
+// the random numbers training draws (runs with and without evaluation stay identical).
+import { DlcError } from '../../runtime/errors';
+import { evalBatches } from '../../runtime/data/batches';
+import type { Binding } from '../../runtime/data/bind';
+import type { Split } from '../../runtime/data/dataset';
+import type { EntryInfo, ModelRunner } from './runner';
+import { batchSize } from './entries';
+import { feedsOf } from './feeds';
+
+export interface EvalResult {
+  readonly examples: number;
+  readonly accuracy?: number;
+  /** Means of the entry's outputs, when there is no accuracy to report. */
+  readonly metrics: Readonly<Record<string, number>>;
+}
+
+/** The label field of a split: an i32 field with one value per example (`y` preferred). */
+export function labelField(split: Split, preferred?: string): string | undefined {
+  const isLabel = (name: string) => split[name]?.dtype === 'i32' && split[name]!.shape.length === 1;
+  if (preferred !== undefined && isLabel(preferred)) return preferred;
+  if (isLabel('y')) return 'y';
+  const labels = Object.keys(split).filter(isLabel);
+  return labels.length === 1 ? labels[0] : undefined;
+}
+
+function classOutput(entry: EntryInfo, batch: number): string | undefined {
+  return entry.outputs.find((o) => o.dtype === 'f32' && o.shape.length === 2 && o.shape[0] === batch && o.shape[1]! > 1)?.name;
+}
+
+export async function evaluate(runner: ModelRunner, entry: EntryInfo, test: Split, bindings: readonly Binding[], label?: string): Promise<EvalResult> {
+  const batch = batchSize(entry);
+  const savedStep = runner.step;
+  try {
+    const scores = label === undefined ? undefined : classOutput(entry, batch);
+    if (label !== undefined && scores !== undefined) {
+      let correct = 0;
+      let n = 0;
+      for (const b of evalBatches(test, batch)) {
+        const out = await runner.run(entry.name, feedsOf(b.fields, bindings), [scores]);
+        const probs = out[scores] as Float32Array;
+        const k = probs.length / batch;
+        const y = b.fields[label]!.data;
+        for (let r = 0; r < b.valid; r++) {
+          let best = 0;
+          for (let c = 1; c < k; c++) if (probs[r * k + c]! > probs[r * k + best]!) best = c;
+          if (best === y[r]) correct++;
+        }
+        n += b.valid;
+      }
+      return { examples: n, accuracy: correct / n, metrics: {} };
+    }
+    const sums: Record<string, number> = {};
+    const counts: Record<string, number> = {};
+    let n = 0;
+    for (const b of evalBatches(test, batch)) {
+      const out = await runner.run(entry.name, feedsOf(b.fields, bindings));
+      n += b.valid;
+      for (const o of entry.outputs) {
+        if (o.dtype !== 'f32') continue;
+        const v = out[o.name]!;
+        if (typeof v === 'number') {
+          if (b.valid < batch) continue;
+          sums[o.name] = (sums[o.name] ?? 0) + v;
+          counts[o.name] = (counts[o.name] ?? 0) + 1;
+        } else if (o.shape[0] === batch) {
+          const per = v.length / batch;
+          for (let i = 0; i < b.valid * per; i++) sums[o.name] = (sums[o.name] ?? 0) + v[i]!;
+          counts[o.name] = (counts[o.name] ?? 0) + b.valid * per;
+        }
+      }
+    }
+    const metrics: Record<string, number> = {};
+    for (const name of Object.keys(sums)) metrics[name] = sums[name]! / counts[name]!;
+    if (Object.keys(metrics).length === 0) {
+      throw new DlcError(`cannot evaluate with '${entry.name}': the dataset has no labels for it and it has no f32 outputs to average`, 2);
+    }
+    return { examples: n, metrics };
+  } finally {
+    runner.step = savedStep;
+  }
+}

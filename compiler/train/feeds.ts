@@ -1,0 +1,20 @@
+// Dataset batches to entry inputs: the binding (runtime/data/bind.ts) says which
+// field feeds which input; the data is already flat and row-major, so a field whose
+// example shape differs from the input's row shape (same element count) is passed
+// as it is.
+import { resolveBinding, type Binding } from '../../runtime/data/bind';
+import type { Split } from '../../runtime/data/dataset';
+import type { EntryInfo } from './runner';
+
+export function bindEntry(datasetName: string, split: Split, entry: EntryInfo, mapping: Readonly<Record<string, string>>): Binding[] {
+  // Only the mapping's entries that name this entry's inputs apply (an eval entry takes fewer inputs than the train entry).
+  const names = new Set(entry.inputs.map((i) => i.name));
+  const own = Object.fromEntries(Object.entries(mapping).filter(([, input]) => names.has(input)));
+  return resolveBinding(datasetName, split, entry.inputs, own);
+}
+
+export function feedsOf(batch: Split, bindings: readonly Binding[]): Record<string, Float32Array | Int32Array> {
+  const out: Record<string, Float32Array | Int32Array> = {};
+  for (const b of bindings) out[b.input] = batch[b.field]!.data;
+  return out;
+}

@@ -1,0 +1,53 @@
+// A .dl file (or an already lowered Program) to a runnable model: lowering (passed
+// in, so tests can hand over built programs), then either the reference executor
+// (`--backend reference`) or a plan generated for the device's limits and kernel
+// family, run by runtime/model.ts.
+import { DlcError } from '../../runtime/errors';
+import { acquireDevice } from '../../runtime/device';
+import type { Program } from '../ir/program';
+import { generatePlan } from '../codegen/plan';
+import type { LowerFn, LowerResult } from '../cli/commands/compile';
+import { formatDiagnostics, type SourceLookup } from '../../dsl/diagnostics';
+import { createGpuRunner, type ModelRunner } from './runner';
+import { createReferenceRunner } from './reference-runner';
+
+export const BACKEND_CHOICES = ['auto', 'vulkan', 'metal', 'd3d12', 'opengles', 'reference'] as const;
+
+export interface RunnerOptions {
+  readonly backend?: string;
+  readonly seed: number;
+  readonly checkNumerics?: boolean;
+}
+
+/** Lowers FILE; prints its diagnostics to `stderr` and fails (exit 1) on errors. */
+export async function lowerModel(lower: LowerFn, file: string, defines: Readonly<Record<string, number | boolean>>, stderr: NodeJS.WritableStream): Promise<Program> {
+  const lowered = await lower(file, { defines });
+  if (lowered.diagnostics.length > 0) stderr.write(formatDiagnostics(lowered.diagnostics, sourceLookup(lowered.sources)));
+  const failed = lowered.diagnostics.filter((d) => d.severity === 'error');
+  if (failed.length > 0 || !lowered.program) {
+    throw new DlcError(`${file}: ${failed.length || 'some'} error${failed.length === 1 ? '' : 's'}; nothing was run`, 1);
+  }
+  return lowered.program;
+}
+
+function sourceLookup(sources: LowerResult['sources']): SourceLookup {
+  if (sources === undefined) return () => undefined;
+  if (typeof sources === 'string' || typeof sources === 'function') return sources;
+  if (sources instanceof Map) return (file) => sources.get(file);
+  const record = sources as Readonly<Record<string, string>>;
+  return (file) => record[file];
+}
+
+export async function createRunner(program: Program, options: RunnerOptions): Promise<ModelRunner> {
+  const backend = (options.backend ?? 'auto').toLowerCase();
+  if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) {
+    throw new DlcError(`unknown backend '${options.backend}' (known backends: ${BACKEND_CHOICES.join(', ')})`, 2);
+  }
+  if (backend === 'reference') {
+    if (options.checkNumerics) throw new DlcError('--check-numerics needs a WebGPU backend (the reference executor has no kernels to check)', 2);
+    return createReferenceRunner(program, options.seed);
+  }
+  const acquired = await acquireDevice(backend === 'auto' ? {} : { backend });
+  const plan = generatePlan(program, { family: acquired.software ? 'register' : 'shared', limits: acquired.limits });
+  return createGpuRunner(plan, { seed: options.seed, checkNumerics: options.checkNumerics === true, device: acquired.device, where: acquired.description });
+}

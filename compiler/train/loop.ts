@@ -1,0 +1,224 @@
+// The training loop: full shuffled batches through the train entry, the learning
+// rate set from the schedule before every step, evaluation at the end of each
+// epoch, checkpoints every N steps and at the end, and the non-finite guard.
+//
+// Reading results back from the device costs a round trip, so the loss is read on
+// "checked" steps only: every `lossEvery`-th step, the first step of the run, the
+// last step of an epoch and of the run, steps that are followed by a checkpoint,
+// and every step after a bad one. The reported loss is the mean of the values read.
+//
+// Non-finite guard, on a checked step:
+//   1. read every persistent tensor (the step's starting weights); if they are all
+//      finite they become the last good state, else an unchecked step since the
+//      last check went bad: restore the last good state and count the updates
+//      thrown away as skipped;
+//   2. run the step and read its loss; if the loss is NaN or ±Inf, put the starting
+//      weights back (the step's update is skipped) and count it;
+//   3. after `maxBad` bad checked steps in a row, stop: the last good weights are
+//      saved (when checkpointing) and a DlcError names the step.
+// A skipped step still consumes its batch and advances the step count, so a run is
+// a pure function of (seed, data, schedule) and resuming reproduces it bit for bit.
+// Saved tensors are always the last good state (writeCheckpoint refuses NaN anyway).
+import { DlcError } from '../../runtime/errors';
+import { TrainBatches } from '../../runtime/data/batches';
+import type { Binding } from '../../runtime/data/bind';
+import type { Dataset } from '../../runtime/data/dataset';
+import { writeCheckpoint } from '../../runtime/checkpoint/file-node';
+import { formatSchedule, learningRate, type Schedule } from '../../runtime/schedule';
+import type { EntryInfo, ModelRunner } from './runner';
+import { batchSize } from './entries';
+import { evaluate, type EvalResult } from './evaluate';
+import { feedsOf } from './feeds';
+import { makeCheckpoint, type RunPosition } from './checkpoints';
+import { firstNonFinite, isFiniteNumber, type GoodState } from './guard';
+
+export interface EpochRecord {
+  /** 1-based number of the epoch (for the final record: the epoch the run ended in). */
+  readonly epoch: number;
+  readonly step: number;
+  /** Mean of the losses read during the epoch (NaN when none was read). */
+  readonly loss: number;
+  readonly test_accuracy?: number;
+  /** Test-set means of the infer entry's outputs, when there is no accuracy. */
+  readonly test_metrics?: Readonly<Record<string, number>>;
+  /** Means of the train entry's other scalar outputs (accuracy, recon...). */
+  readonly train_metrics?: Readonly<Record<string, number>>;
+  readonly skipped: number;
+  readonly seconds: number;
+}
+
+export interface EvalSetup {
+  readonly entry: EntryInfo;
+  readonly bindings: readonly Binding[];
+  readonly label?: string;
+}
+
+export interface LoopConfig {
+  readonly runner: ModelRunner;
+  readonly entry: EntryInfo;
+  readonly loss: string;
+  readonly metrics: readonly string[];
+  readonly dataset: Dataset;
+  readonly bindings: readonly Binding[];
+  readonly eval?: EvalSetup;
+  /** Total optimizer steps of the run, counting the steps before a resume. */
+  readonly totalSteps: number;
+  readonly schedule: Schedule;
+  /** The runtime scalar the schedule scales (its compiled default is the base rate). */
+  readonly lrScalar?: { readonly name: string; readonly base: number };
+  readonly checkpoint?: { readonly path: string; readonly every?: number };
+  readonly dataName: string;
+  readonly dlcVersion: string;
+  readonly lossEvery: number;
+  readonly maxBad: number;
+  /** Where a resumed run starts; the runner already holds its tensors. */
+  readonly start?: RunPosition & { readonly tensors: GoodState['tensors'] };
+  readonly now?: () => number;
+  readonly onStep?: (s: { step: number; epoch: number; loss?: number }) => void;
+  readonly onEpoch?: (r: EpochRecord, history: History) => void | Promise<void>;
+  readonly onMessage?: (text: string) => void;
+}
+
+/** What the plots draw: (step, value) pairs. */
+export interface History {
+  readonly loss: [number, number][];
+  readonly accuracy: [number, number][];
+}
+
+export interface LoopResult {
+  readonly final: EpochRecord;
+  readonly epochs: readonly EpochRecord[];
+  readonly history: History;
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
+  const { runner, entry } = cfg;
+  const now = cfg.now ?? Date.now;
+  const batches = new TrainBatches(cfg.dataset.train, batchSize(entry), runner.seed);
+  let step = 0;
+  let skipped = 0;
+  let good: GoodState | undefined;
+  if (cfg.start) {
+    batches.restore(cfg.start.cursor);
+    step = cfg.start.step;
+    skipped = cfg.start.skipped;
+    good = { tensors: cfg.start.tensors, step };
+  }
+  const scheduleSpec = formatSchedule(cfg.schedule);
+  const history: History = { loss: [], accuracy: [] };
+  const epochs: EpochRecord[] = [];
+  const runStart = now();
+  let epochStart = runStart;
+  let losses: number[] = [];
+  let metricValues: Record<string, number[]> = {};
+  let badRun = 0;
+  let firstBad = 0;
+  let checkNext = true;
+  let lastEval: { step: number; result?: EvalResult } | undefined;
+
+  const position = (): RunPosition => ({ step, cursor: batches.cursor, schedule: scheduleSpec, skipped, data: cfg.dataName });
+  const save = async (): Promise<void> => {
+    if (!cfg.checkpoint) return;
+    const ckpt = await makeCheckpoint(runner, position(), cfg.dlcVersion);
+    const tensors: GoodState['tensors'] = {};
+    for (const [k, t] of Object.entries(ckpt.tensors)) tensors[k] = t.data;
+    // The tensors just read become the last good state when finite (writeCheckpoint refuses them otherwise).
+    if (firstNonFinite(tensors) === undefined) good = { tensors, step };
+    writeCheckpoint(cfg.checkpoint.path, ckpt);
+  };
+  const evaluation = async (): Promise<EvalResult | undefined> => {
+    if (!cfg.eval) return undefined;
+    if (lastEval?.step === step) return lastEval.result;
+    const result = await evaluate(runner, cfg.eval.entry, cfg.dataset.test, cfg.eval.bindings, cfg.eval.label);
+    lastEval = { step, result };
+    if (result.accuracy !== undefined) history.accuracy.push([step, result.accuracy]);
+    return result;
+  };
+  const record = (epoch: number, result: EvalResult | undefined, start: number): EpochRecord => {
+    const trainMetrics: Record<string, number> = {};
+    for (const m of cfg.metrics) trainMetrics[m] = mean(metricValues[m] ?? []);
+    return {
+      epoch,
+      step,
+      loss: mean(losses),
+      ...(result?.accuracy !== undefined ? { test_accuracy: result.accuracy } : {}),
+      ...(result && result.accuracy === undefined ? { test_metrics: result.metrics } : {}),
+      ...(cfg.metrics.length > 0 ? { train_metrics: trainMetrics } : {}),
+      skipped,
+      seconds: (now() - start) / 1000,
+    };
+  };
+
+  while (step < cfg.totalSteps) {
+    const batch = batches.next();
+    const endsEpoch = batches.epochDone;
+    const last = step + 1 === cfg.totalSteps;
+    const saveAfter = cfg.checkpoint?.every !== undefined && (step + 1) % cfg.checkpoint.every === 0;
+    const checked = checkNext || last || endsEpoch || saveAfter || (step + 1) % cfg.lossEvery === 0;
+    if (cfg.lrScalar) runner.setScalar(cfg.lrScalar.name, learningRate(cfg.schedule, cfg.lrScalar.base, step));
+    const feeds = feedsOf(batch.fields, cfg.bindings);
+    if (!checked) {
+      await runner.run(entry.name, feeds, []);
+    } else {
+      let base = await runner.save();
+      const bad = firstNonFinite(base);
+      if (bad === undefined) {
+        good = { tensors: base, step };
+      } else {
+        if (!good) throw new DlcError(`step ${step + 1}: the weights are not finite (${bad}) and there is no earlier good state to go back to`);
+        cfg.onMessage?.(`step ${step + 1}: the weights went non-finite (${bad}) since step ${good.step}; going back to step ${good.step} (${step - good.step} updates skipped)`);
+        skipped += step - good.step;
+        runner.load(good.tensors);
+        base = good.tensors;
+      }
+      const out = await runner.run(entry.name, feeds, [cfg.loss, ...cfg.metrics]);
+      const loss = out[cfg.loss];
+      if (isFiniteNumber(loss)) {
+        losses.push(loss);
+        history.loss.push([step + 1, loss]);
+        for (const m of cfg.metrics) if (isFiniteNumber(out[m])) (metricValues[m] ??= []).push(out[m] as number);
+        badRun = 0;
+        checkNext = false;
+      } else {
+        runner.load(base);
+        skipped++;
+        if (badRun === 0) firstBad = step + 1;
+        badRun++;
+        checkNext = true;
+        cfg.onMessage?.(`step ${step + 1}: loss is ${String(loss)}; update skipped (${skipped} skipped so far)`);
+        if (badRun >= cfg.maxBad) {
+          step++;
+          await save();
+          const saved = cfg.checkpoint ? `; the last good weights are in ${cfg.checkpoint.path}` : '';
+          throw new DlcError(
+            `training stopped at step ${step}: the loss was non-finite for ${badRun} checked steps in a row (from step ${firstBad}); ${skipped} updates skipped in all${saved}. Try a lower learning rate.`,
+          );
+        }
+      }
+    }
+    step++;
+    cfg.onStep?.({ step, epoch: batch.epoch + 1, ...(losses.length > 0 ? { loss: losses[losses.length - 1]! } : {}) });
+    if (saveAfter && !last) await save();
+    if (endsEpoch) {
+      const r = record(batch.epoch + 1, await evaluation(), epochStart);
+      epochs.push(r);
+      await cfg.onEpoch?.(r, history);
+      losses = [];
+      metricValues = {};
+      epochStart = now();
+    }
+  }
+  await save();
+  const lastEpoch = epochs[epochs.length - 1];
+  const ended = lastEpoch !== undefined && lastEpoch.step === step;
+  const result = await evaluation();
+  const cursor = batches.cursor;
+  const final: EpochRecord = ended
+    ? { ...lastEpoch, seconds: (now() - runStart) / 1000 }
+    : { ...record(cursor.epoch + 1, result, runStart), seconds: (now() - runStart) / 1000 };
+  return { final, epochs, history };
+}

@@ -1,0 +1,105 @@
+// What the training loop, evaluation and sampling drive: a compiled model behind one
+// interface, whether it runs on a WebGPU device (Model over a Plan) or on the CPU
+// with the reference executor (`--backend reference`, reference-runner.ts).
+import { Model, type NamedTensors, type OutputValue } from '../../runtime/model';
+import type { Plan, PlanDType } from '../../runtime/plan';
+import { isPersistentKind } from '../../runtime/plan';
+import { sha256Hex } from '../../runtime/checkpoint/fingerprint';
+
+export interface TensorInfo {
+  readonly name: string;
+  readonly dtype: PlanDType;
+  readonly shape: readonly number[];
+}
+
+export interface PersistentInfo extends TensorInfo {
+  readonly kind: 'param' | 'state' | 'slot';
+}
+
+export interface EntryInfo {
+  readonly name: string;
+  readonly kind: 'infer' | 'train' | 'sample' | 'update';
+  readonly inputs: readonly TensorInfo[];
+  readonly outputs: readonly TensorInfo[];
+}
+
+export interface ModelRunner {
+  readonly model: string;
+  /** Where it runs, for messages: the adapter's description or "reference executor (CPU)". */
+  readonly where: string;
+  readonly entries: readonly EntryInfo[];
+  readonly persistent: readonly PersistentInfo[];
+  readonly scalars: readonly { readonly name: string; readonly value: number }[];
+  /** A hash of what was compiled (the kernels' WGSL, or the IR for the reference executor). */
+  readonly programHash: string;
+  readonly seed: number;
+  /** Entry calls made so far: keys the random ops with the seed. */
+  step: number;
+  run(entry: string, inputs: Readonly<Record<string, unknown>>, outputs?: readonly string[]): Promise<Record<string, OutputValue>>;
+  /** Every persistent tensor by name. */
+  save(): Promise<NamedTensors>;
+  /** Overwrites every persistent tensor. */
+  load(values: Readonly<Record<string, unknown>>): void;
+  setScalar(name: string, value: number): void;
+  destroy(): void;
+}
+
+/** The hash of a plan's compiled program: its kernels' WGSL and its entry signatures. */
+export function planHash(plan: Plan): string {
+  const entries = plan.entries.map((e) => ({
+    name: e.name,
+    kind: e.kind,
+    inputs: e.inputs.map((i) => [i.name, i.dtype, i.shape]),
+    outputs: e.outputs.map((o) => [o.name, o.dtype, o.shape]),
+  }));
+  return sha256Hex(JSON.stringify({ model: plan.model, kernels: plan.kernels.map((k) => k.wgsl), entries }));
+}
+
+export function planEntries(plan: Plan): EntryInfo[] {
+  const info = (r: TensorInfo): TensorInfo => ({ name: r.name, dtype: r.dtype, shape: r.shape });
+  return plan.entries.map((e) => ({ name: e.name, kind: e.kind, inputs: e.inputs.map(info), outputs: e.outputs.map(info) }));
+}
+
+export function planPersistent(plan: Plan): PersistentInfo[] {
+  const out: PersistentInfo[] = [];
+  for (const b of plan.buffers) {
+    if (isPersistentKind(b.kind)) out.push({ name: b.name, kind: b.kind, dtype: b.dtype, shape: b.shape });
+  }
+  return out;
+}
+
+export interface GpuRunnerOptions {
+  readonly seed: number;
+  readonly checkNumerics?: boolean;
+  readonly device?: GPUDevice;
+  readonly where?: string;
+}
+
+/** A plan running on a WebGPU device. */
+export async function createGpuRunner(plan: Plan, options: GpuRunnerOptions): Promise<ModelRunner> {
+  const model = await Model.create(plan, {
+    seed: options.seed,
+    checkNumerics: options.checkNumerics === true,
+    ...(options.device ? { device: options.device } : {}),
+  });
+  return {
+    model: plan.model,
+    where: options.where ?? 'WebGPU device',
+    entries: planEntries(plan),
+    persistent: planPersistent(plan),
+    scalars: plan.scalars.map((s) => ({ name: s.name, value: s.value })),
+    programHash: planHash(plan),
+    seed: model.seed,
+    get step() {
+      return model.step;
+    },
+    set step(v: number) {
+      model.step = v;
+    },
+    run: (entry, inputs, outputs) => model.run(entry, inputs, outputs ? { outputs } : {}),
+    save: () => model.save(),
+    load: (values) => model.load(values),
+    setScalar: (name, value) => model.setScalar(name, value),
+    destroy: () => model.destroy(),
+  };
+}

@@ -1,0 +1,77 @@
+// Hand-built MNIST models for the training tests (as the lowering would build them):
+// softmax regression with a dropout input layer, trained by SGD with momentum, with
+// an infer entry `predict` and a sample entry `draw` that returns images.
+import '../../compiler/ops/index';
+import '../../compiler/ops/control';
+import { GraphBuilder } from '../../compiler/ir/builder';
+import { gradients } from '../../compiler/autodiff/differentiate';
+import type { Program, PersistentTensor } from '../../compiler/ir/program';
+import { applyOptimizer } from '../../compiler/optim/index';
+import type { TensorType, Value } from '../../compiler/ir/types';
+
+const f32 = (...shape: number[]): TensorType => ({ dtype: 'f32', shape });
+const i32 = (...shape: number[]): TensorType => ({ dtype: 'i32', shape });
+
+export interface TinyOptions {
+  readonly batch?: number;
+  readonly lr?: number;
+  readonly model?: string;
+  /** Drop input pixels (uses the random ops, so resume must restore the RNG counter). */
+  readonly dropout?: number;
+  /** Multiply the loss by this (a huge value makes the weights blow up). */
+  readonly lossScale?: number;
+}
+
+function params(b: GraphBuilder): { W: Value; b: Value } {
+  return { W: b.arg('param', 'W', f32(784, 10)), b: b.arg('param', 'b', f32(10)) };
+}
+
+export function tinyMnist(options: TinyOptions = {}): Program {
+  const batch = options.batch ?? 16;
+  const persistent: PersistentTensor[] = [
+    { name: 'W', kind: 'param', type: f32(784, 10), init: { name: 'normal', args: { mean: 0, std: 0.01 } } },
+    { name: 'b', kind: 'param', type: f32(10), init: { name: 'zeros', args: {} } },
+  ];
+
+  const pb = new GraphBuilder('predict');
+  const px = pb.arg('input', 'x', f32(batch, 784));
+  const pp = params(pb);
+  const prob = pb.op('softmax', [pb.op('add', [pb.op('matmul', [px, pp.W]), pp.b])], { axis: 1 });
+  const predict = pb.finish({ prob });
+
+  const tb = new GraphBuilder('step');
+  let x = tb.arg('input', 'x', f32(batch, 784));
+  const y = tb.arg('input', 'y', i32(batch));
+  const p = params(tb);
+  if (options.dropout !== undefined) x = tb.op('dropout', [x], { p: options.dropout, stream: 1 });
+  const logits = tb.op('add', [tb.op('matmul', [x, p.W]), p.b]);
+  let loss = tb.op('mean', [tb.op('cross_entropy', [logits, y])], { axes: [0], keepdims: false });
+  if (options.lossScale !== undefined) loss = tb.op('mul', [loss, tb.constant(options.lossScale, f32())]);
+  const [gW, gb] = gradients(tb, loss, [p.W, p.b]);
+  const update = applyOptimizer(tb, {
+    params: [
+      { name: 'W', value: p.W, grad: gW! },
+      { name: 'b', value: p.b, grad: gb! },
+    ],
+    optimizer: { name: 'sgd', options: { lr: options.lr ?? 0.5, momentum: 0.5 } },
+  });
+  const step = tb.finish({ loss });
+
+  const sb = new GraphBuilder('draw');
+  const sp = params(sb);
+  // Each class's weight column as an "image": W.T, [10, 784].
+  const images = sb.op('sigmoid', [sb.op('transpose', [sp.W], { perm: [1, 0] })]);
+  const draw = sb.finish({ images });
+
+  return {
+    model: options.model ?? 'tiny_mnist',
+    hyper: {},
+    persistent: [...persistent, ...update.slots],
+    scalars: update.scalars,
+    entries: [
+      { name: 'predict', kind: 'infer', graph: predict },
+      { name: 'step', kind: 'train', graph: step },
+      { name: 'draw', kind: 'sample', graph: draw },
+    ],
+  };
+}
