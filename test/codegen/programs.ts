@@ -312,3 +312,25 @@ export function nestedProgram(): Program {
     entries: [{ name: 'nest', kind: 'infer', graph: b.finish({ h: hK }) }],
   };
 }
+
+/** Gradients through a repeat: d sum(tanh chain) / d (x, w) with the loop of repeatProgram. */
+export function repeatGradProgram(): Program {
+  const b = new GraphBuilder('grad');
+  const x = b.arg('input', 'x', f32(2, 3));
+  const w = b.arg('param', 'w', f32(3));
+  const body = b.region('body');
+  const a = body.arg('region', 'a', f32(2, 3));
+  const wc = body.arg('region', 'w', f32(3));
+  const a1 = body.op('tanh', [body.op('add', [body.op('mul', [a, wc]), body.constant(0.1, f32())])]);
+  const bodyGraph = body.finish([{ name: 'a', value: a1 }]);
+  const [aK] = b.emit('repeat', [x, w], { count: 4, carries: 1 }, { regions: [bodyGraph] }).outputs;
+  const loss = b.op('sum', [b.op('mul', [aK, aK])], { axes: [0, 1], keepdims: false });
+  const [dx, dw] = gradients(b, loss, [x, w]);
+  return {
+    model: 'repeat_grad',
+    hyper: {},
+    persistent: [{ name: 'w', kind: 'param', type: f32(3), init: { name: 'normal', args: { std: 1 } } }],
+    scalars: [],
+    entries: [{ name: 'grad', kind: 'train', graph: b.finish({ loss, dx, dw }) }],
+  };
+}

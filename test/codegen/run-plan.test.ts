@@ -10,7 +10,7 @@ import type { Tensor } from '../../compiler/ops/registry';
 import { acquireDevice } from '../../runtime/device';
 import { Executor } from '../../runtime/executor';
 import type { OutputValue } from '../../runtime/executor';
-import { bpttProgram, generateProgram, MLP, nestedProgram, optimizedMlpProgram, mlpProgram, repeatProgram, scanProgram, swapProgram } from './programs';
+import { bpttProgram, generateProgram, MLP, nestedProgram, repeatGradProgram, optimizedMlpProgram, mlpProgram, repeatProgram, scanProgram, swapProgram } from './programs';
 
 async function compileAndCreate(program: Program, seed = 7, family?: 'register' | 'shared'): Promise<Executor> {
   const acquired = await acquireDevice();
@@ -238,6 +238,17 @@ describe('plans on the device match the reference executor', () => {
     const out = await exec.run('nest', { xs, h0 });
     const ref = executeEntry(program, 'nest', { xs: tensor({ dtype: 'f32', shape: [2, 3, 4] }, xs), h0: tensor({ dtype: 'f32', shape: [2, 4] }, h0) }, {}, { precision: 'f32' });
     expectClose(out.h, ref.results.h, 1e-4);
+    exec.destroy();
+  });
+
+  it('gradients through a repeat loop', async () => {
+    const program = repeatGradProgram();
+    const exec = await compileAndCreate(program);
+    const x = random(6, 11);
+    const before = await exec.readTensors(exec.persistentNames());
+    const out = await exec.run('grad', { x });
+    const ref = executeEntry(program, 'grad', { x: tensor({ dtype: 'f32', shape: [2, 3] }, x) }, persistentState(program, before), { precision: 'f32' });
+    for (const name of ['loss', 'dx', 'dw']) expectClose(out[name], ref.results[name], 1e-4);
     exec.destroy();
   });
 });
