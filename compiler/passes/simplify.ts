@@ -83,8 +83,12 @@ const RULES: Readonly<Record<string, readonly Rule[]>> = {
   neg: [(n, [x]) => (x.def?.op === 'neg' ? sameAsOutput(n, x.def.inputs[0]) : undefined)],
   reshape: [
     unchangedType,
-    // reshape(reshape(x)) = reshape(x)
-    (n, [x]) => (x.def?.op === 'reshape' ? { change: { inputs: [x.def.inputs[0]] } } : undefined),
+    // reshape(reshape(x)) = reshape(x), and = x when that gives x's own shape
+    (n, [x]) => {
+      if (x.def?.op !== 'reshape') return undefined;
+      const inner = x.def.inputs[0];
+      return sameAsOutput(n, inner) ?? { change: { inputs: [inner] } };
+    },
   ],
   broadcast_to: [unchangedType],
   cast: [unchangedType],

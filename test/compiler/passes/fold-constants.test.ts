@@ -1,0 +1,103 @@
+import { describe, it } from 'vitest';
+import { constantFoldingPass } from '../../../compiler/passes/fold-constants';
+import { expectPass, expectUnchanged } from './expect-pass';
+
+describe('constantFoldingPass', () => {
+  it('folds elementwise chains, reductions and shape ops of constants, rounding to f32', () => {
+    expectPass(
+      constantFoldingPass,
+      `
+      graph g {
+        input %x: f32[2,3]
+        %1: f32[2,3] = constant [dtype="f32", shape=[2,3], value=0.1]
+        %2: f32[2,3] = constant [dtype="f32", shape=[2,3], value=3]
+        %3: f32[2,3] = mul %1, %2
+        %4: f32[3] = sum %3 [axes=[0], keepdims=false]
+        %5: f32[3,1] = reshape %4 [shape=[3,1]]
+        %6: f32[2,3] = add %x, %3
+        return y=%6, s=%5
+      }`,
+      `
+      graph g {
+        input %x: f32[2,3]
+        %1: f32[2,3] = constant [dtype="f32", shape=[2,3], value=0.1]
+        %2: f32[2,3] = constant [dtype="f32", shape=[2,3], value=3]
+        %3: f32[2,3] = constant [dtype="f32", shape=[2,3], value=0.30000001192092896]
+        %4: f32[3] = constant [dtype="f32", shape=[3], value=0.6000000238418579]
+        %5: f32[3,1] = constant [dtype="f32", shape=[3,1], value=0.6000000238418579]
+        %6: f32[2,3] = add %x, %3
+        return y=%6, s=%5
+      }`,
+    );
+  });
+
+  it('folds integer arithmetic with wrapping, and comparisons to bool', () => {
+    expectPass(
+      constantFoldingPass,
+      `
+      graph g {
+        %0: i32[2] = constant [dtype="i32", shape=[2], value=2147483647]
+        %1: i32[2] = constant [dtype="i32", shape=[2], value=1]
+        %2: i32[2] = add %0, %1
+        %3: bool[2] = lt %2, %1
+        return y=%2, b=%3
+      }`,
+      `
+      graph g {
+        %0: i32[2] = constant [dtype="i32", shape=[2], value=2147483647]
+        %1: i32[2] = constant [dtype="i32", shape=[2], value=1]
+        %2: i32[2] = constant [dtype="i32", shape=[2], value=-2147483648]
+        %3: bool[2] = constant [dtype="bool", shape=[2], value=1]
+        return y=%2, b=%3
+      }`,
+    );
+  });
+
+  it('leaves NaN and infinite results, random ops and large tensors computed', () => {
+    expectUnchanged(
+      constantFoldingPass,
+      `
+      graph g {
+        %0: f32[2] = constant [dtype="f32", shape=[2], value=0]
+        %1: f32[2] = div %0, %0
+        %2: f32[2] = log %0
+        %3: f32[2] = dropout %0 [p=0.5, stream=1]
+        %4: f32[8192] = constant [dtype="f32", shape=[8192], value=1]
+        %5: f32[8192] = exp %4
+        return a=%1, b=%2, c=%3, d=%5
+      }`,
+    );
+  });
+
+  it('folds inside region bodies', () => {
+    expectPass(
+      constantFoldingPass,
+      `
+      graph g {
+        input %x: f32[4]
+        %1: f32[4] = repeat %x [carries=1, count=3]
+          graph body {
+            region %h: f32[4]
+            %2: f32[4] = constant [dtype="f32", shape=[4], value=2]
+            %3: f32[4] = square %2
+            %4: f32[4] = mul %h, %3
+            return h=%4
+          }
+        return y=%1
+      }`,
+      `
+      graph g {
+        input %x: f32[4]
+        %1: f32[4] = repeat %x [carries=1, count=3]
+          graph body {
+            region %h: f32[4]
+            %2: f32[4] = constant [dtype="f32", shape=[4], value=2]
+            %3: f32[4] = constant [dtype="f32", shape=[4], value=4]
+            %4: f32[4] = mul %h, %3
+            return h=%4
+          }
+        return y=%1
+      }`,
+    );
+  });
+});
