@@ -222,21 +222,12 @@ export class EntryBuilder {
     });
   }
 
-  /** The persistent buffer an `assign` writes and the value it writes there. */
+  /** The persistent buffer an `assign` writes (its `target` attribute) and the value it writes there. */
   assignTarget(node: Node): { target: number; source: Value } {
     const named = node.attrs.target;
-    if (typeof named === 'string') {
-      const target = this.plan.persistent.get(named);
-      if (target === undefined) throw new Error(`assign to unknown persistent tensor '${named}'`);
-      return { target, source: node.inputs[node.inputs.length - 1] };
-    }
-    if (node.inputs.length !== 2) throw new Error(`assign %${node.id} has ${node.inputs.length} inputs, expected target and value`);
-    const target = this.bufferOf(node.inputs[0]);
-    const kind = this.plan.buffers[target].kind;
-    if (kind !== 'param' && kind !== 'state' && kind !== 'slot') {
-      throw new Error(`assign %${node.id} writes ${this.plan.buffers[target].name}, which is not a param, state or slot`);
-    }
-    return { target, source: node.inputs[1] };
+    const target = typeof named === 'string' ? this.plan.persistent.get(named) : undefined;
+    if (target === undefined) throw new Error(`assign %${node.id} writes '${String(named)}', which is no param, state or slot`);
+    return { target, source: node.inputs[0] };
   }
 }
 
