@@ -15,22 +15,33 @@ import { addOp } from '../ir/prims';
 import type { Node, Value } from '../ir/types';
 import { sameType, typeToString } from '../ir/types';
 import { getOp } from '../ops/registry';
+import { stashLoop } from './stash';
 
 export const isDifferentiable = (v: Value): boolean => v.type.dtype === 'f32';
+
+export interface BackpropOptions {
+  /**
+   * Make forward loops store the per-step values their backward loops need (see
+   * stash.ts; default true). Needs the nodes to be in `b`. False: backward loops
+   * re-run the forward loop instead.
+   */
+  readonly stash?: boolean;
+}
 
 export function backprop(
   b: GraphBuilder,
   nodes: readonly Node[],
   seeds: ReadonlyMap<Value, Value>,
   wrt: readonly Value[],
+  opts: BackpropOptions = {},
 ): (Value | null)[] {
   const blocked: number[] = [];
-  const grads = accumulateBackwards(b, nodes, seeds, wrt, blocked);
+  const grads = accumulateBackwards(b, nodes, seeds, wrt, blocked, opts.stash ?? true);
   for (const k of blocked) {
     const n = nodes[k];
     const probe = new GraphBuilder('probe');
     const probeSeeds = new Map(n.inputs.filter(isDifferentiable).map((v) => [v, probe.constant(0, v.type)] as const));
-    const reached = accumulateBackwards(probe, nodes.slice(0, k), probeSeeds, wrt, []);
+    const reached = accumulateBackwards(probe, nodes.slice(0, k), probeSeeds, wrt, [], false);
     if (reached.some((g) => g !== null)) {
       const at = n.span ? `${formatSpan(n.span)}: ` : '';
       throw new DlcError(
@@ -49,6 +60,7 @@ function accumulateBackwards(
   seeds: ReadonlyMap<Value, Value>,
   wrt: readonly Value[],
   blocked: number[],
+  stash: boolean,
 ): (Value | null)[] {
   const active = new Set<Value>(wrt.filter(isDifferentiable));
   for (const n of nodes) {
@@ -62,16 +74,18 @@ function accumulateBackwards(
   for (const [v, g] of seeds) if (active.has(v)) accumulate(v, g);
 
   for (let i = nodes.length - 1; i >= 0; i--) {
-    const n = nodes[i];
-    const outGrads = n.outputs.map((o) => grads.get(o) ?? null);
-    if (outGrads.every((g) => g === null) || !n.inputs.some((v) => active.has(v))) continue;
+    const outGrads = nodes[i].outputs.map((o) => grads.get(o) ?? null);
+    if (outGrads.every((g) => g === null) || !nodes[i].inputs.some((v) => active.has(v))) continue;
+    const n = stash ? stashLoop(b, nodes[i]) : nodes[i];
     const rule = getOp(n.op).grad;
     if (!rule) {
       blocked.push(i);
       continue;
     }
+    // A stashing loop has more outputs than the loop it replaced; those get no gradient.
+    const allGrads = n.outputs.map((_, j) => outGrads[j] ?? null);
     b.withSpan(n.span, () => {
-      const inGrads = rule(b, n, outGrads);
+      const inGrads = rule(b, n, allGrads);
       if (inGrads.length !== n.inputs.length) {
         throw new Error(`gradient rule of '${n.op}' returned ${inGrads.length} gradients for ${n.inputs.length} inputs`);
       }

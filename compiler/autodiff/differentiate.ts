@@ -7,7 +7,6 @@ import type { Graph, Value } from '../ir/types';
 import { typeToString } from '../ir/types';
 import { graphFromJson, graphToJson } from '../ir/json';
 import { backprop, isDifferentiable } from './backprop';
-import { stashLoops } from './stash';
 
 /** d(sum of loss)/d(each of wrt), appended to `b`; zeros where loss does not depend on it. */
 export function gradients(b: GraphBuilder, loss: Value, wrt: readonly Value[]): Value[] {
@@ -15,7 +14,6 @@ export function gradients(b: GraphBuilder, loss: Value, wrt: readonly Value[]): 
   for (const w of wrt) {
     if (!isDifferentiable(w)) throw new Error(`cannot differentiate with respect to a ${typeToString(w.type)} value`);
   }
-  stashLoops(b, [...b.nodeList], wrt);
   const seed = b.withSpan(loss.def?.span, () => b.constant(1, loss.type));
   const grads = backprop(b, [...b.nodeList], new Map([[loss, seed]]), wrt);
   return grads.map((g, i) => g ?? b.constant(0, wrt[i].type));

@@ -1,7 +1,8 @@
 // Gradients of loops (backpropagation through time). For a loop of T steps with
 // body f(t, carries, captures) → (next carries, emits):
-//  1. Stash: a forward scan runs the body again and emits the carries each step
-//     started from, stacked over the steps (the values the backward body needs).
+//  1. Stash: the carries each step started from, stacked over the steps (the values
+//     the backward body needs). backprop has normally made the forward loop emit
+//     them already (stash.ts); otherwise a scan here re-runs the body to make them.
 //  2. Backward: a scan over the same steps in the opposite order carries the
 //     gradients of the carries and the running sum of the captures' gradients. Its
 //     body reads step t's carries from the stash (stack_get), re-emits the forward
@@ -24,7 +25,7 @@ export interface LoopShape {
   readonly hasStep: boolean;
   readonly carries: number;
   readonly body: Graph;
-  /** Whether the loop's last `carries` outputs already hold the stash (set by stashLoops). */
+  /** Whether the loop's last `carries` outputs already hold the stash (see stash.ts). */
   readonly stashed: boolean;
 }
 
@@ -38,8 +39,7 @@ export function loopGrad(gb: GradBuilder, node: Node, outGrads: readonly (Value 
   const z = node.inputs.slice(k);
   const emitTypes = body.results.slice(k).map((r) => r.value.type);
 
-  // 1. The stash: carries at the start of every step, stacked. A forward loop that
-  // stashLoops rewrote already emits it; otherwise a scan re-runs the body to make it.
+  // 1. The stash: carries at the start of every step, stacked.
   let stashes: Value[] = [];
   if (k > 0 && loop.stashed) {
     stashes = node.outputs.slice(node.outputs.length - k);

@@ -1,18 +1,18 @@
-// Before the backward pass, each forward loop that gradients flow through is made
-// to also emit the carries each of its steps started from, stacked: the values its
-// backward loop reads (BPTT stores them rather than recomputing the forward loop).
+// When the backward pass reaches a forward loop that gradients flow out of, the loop
+// is first made to also emit the carries each of its steps started from, stacked:
+// the values its backward loop reads (BPTT stores them rather than recomputing the
+// forward loop). Loops no gradient reaches (behind stop_gradient) stay as they are.
 //   scan [stash=0]  → the same scan, its body also returning its carry args [stash=k]
 //   repeat [count=K] → scan [length=K, stash=k] whose body ignores t
 // The rewritten node keeps the old output values, so their uses are untouched. The
 // rules are looked up by op name in a table, like gradient rules.
 import type { GraphBuilder } from '../ir/builder';
 import { inlineGraph } from '../ir/inline';
-import type { Graph, Node, TensorType, Value } from '../ir/types';
-import { isDifferentiable } from './backprop';
+import type { Graph, Node, TensorType } from '../ir/types';
 
 const I32_SCALAR: TensorType = { dtype: 'i32', shape: [] };
 
-type StashRule = (b: GraphBuilder, node: Node) => void;
+type StashRule = (b: GraphBuilder, node: Node) => Node;
 
 function withCarryEmits(body: Graph, k: number): Graph {
   const carryArgs = body.args.slice(1, 1 + k);
@@ -22,12 +22,12 @@ function withCarryEmits(body: Graph, k: number): Graph {
 const STASH_RULES: Readonly<Record<string, StashRule>> = {
   scan(b, node) {
     const k = node.attrs.carries as number;
-    if (k === 0 || (node.attrs.stash as number) > 0) return;
-    b.replaceWithMoreOutputs(node, 'scan', { ...node.attrs, stash: k }, [withCarryEmits(node.regions![0], k)]);
+    if (k === 0 || (node.attrs.stash as number) > 0) return node;
+    return b.replaceWithMoreOutputs(node, 'scan', { ...node.attrs, stash: k }, [withCarryEmits(node.regions![0], k)]);
   },
   repeat(b, node) {
     const k = node.attrs.carries as number;
-    if (k === 0) return;
+    if (k === 0) return node;
     const body = node.regions![0];
     const rb = b.region(body.name);
     // The step index is unused: a repeat body does not see it.
@@ -38,17 +38,12 @@ const STASH_RULES: Readonly<Record<string, StashRule>> = {
       ...inl.results.map((value, i) => ({ name: body.results[i].name, value })),
       ...args.slice(0, k).map((value, i) => ({ name: `stash${i}`, value })),
     ]);
-    b.replaceWithMoreOutputs(node, 'scan', { length: node.attrs.count, carries: k, reverse: false, stash: k }, [withStep]);
+    return b.replaceWithMoreOutputs(node, 'scan', { length: node.attrs.count, carries: k, reverse: false, stash: k }, [withStep]);
   },
 };
 
-/** Rewrites the loops among `nodes` that read a value depending on `wrt`. */
-export function stashLoops(b: GraphBuilder, nodes: readonly Node[], wrt: readonly Value[]): void {
-  const active = new Set<Value>(wrt.filter(isDifferentiable));
-  for (const n of nodes) {
-    if (!n.inputs.some((v) => active.has(v))) continue;
-    for (const o of n.outputs) if (isDifferentiable(o)) active.add(o);
-    const rule = n.regions ? STASH_RULES[n.op] : undefined;
-    if (rule) rule(b, n);
-  }
+/** The node to differentiate in place of `node`: a stashing loop where a rule says how. */
+export function stashLoop(b: GraphBuilder, node: Node): Node {
+  const rule = node.regions ? STASH_RULES[node.op] : undefined;
+  return rule ? rule(b, node) : node;
 }

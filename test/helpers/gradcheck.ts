@@ -3,7 +3,6 @@
 // of the outputs, f(x) = Σ_j <out_j(x), r_j>, so every output element counts; its
 // gradient is seeded by feeding r_j as the outputs' gradients.
 import { backprop, isDifferentiable } from '../../compiler/autodiff/backprop';
-import { stashLoops } from '../../compiler/autodiff/stash';
 import { GraphBuilder } from '../../compiler/ir/builder';
 import type { Graph, Value } from '../../compiler/ir/types';
 import { numel, typeToString } from '../../compiler/ir/types';
@@ -71,8 +70,8 @@ export function gradcheck(build: BuildFn, inputs: readonly Tensor[], opts: Gradc
   // Forward + backward graph, seeded with the projection.
   const { b, xs, outs } = buildForward(build, inputs);
   const rs = outs.map((o, j) => b.arg('input', `r${j}`, o.type));
-  if (opts.stash ?? true) stashLoops(b, [...b.nodeList], wrt.map((i) => xs[i]));
-  const grads = backprop(b, [...b.nodeList], new Map(outs.map((o, j) => [o, rs[j]])), wrt.map((i) => xs[i]));
+  const seeds = new Map(outs.map((o, j) => [o, rs[j]]));
+  const grads = backprop(b, [...b.nodeList], seeds, wrt.map((i) => xs[i]), { stash: opts.stash ?? true });
   const graph = b.finish(grads.map((g, n) => ({ name: `grad${wrt[n]}`, value: g ?? b.constant(0, xs[wrt[n]].type) })));
   verifyGraph(graph);
 

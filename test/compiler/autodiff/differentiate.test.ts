@@ -126,6 +126,29 @@ describe('differentiate with loops', () => {
   });
 });
 
+describe('loops behind stop_gradient', () => {
+  it('are neither stashed nor differentiated (the RBM pattern: a Gibbs chain held constant)', () => {
+    const b = new GraphBuilder('train');
+    const v0 = b.arg('input', 'v0', f32(3));
+    const w = b.arg('param', 'w', f32(3));
+    const rb = b.region('gibbs');
+    const v = rb.arg('region', 'v', f32(3));
+    const ww = rb.arg('region', 'w', f32(3));
+    const body = rb.finish([{ name: 'v', value: rb.op('sigmoid', [rb.op('mul', [v, ww])]) }]);
+    const [vk] = b.emit('repeat', [v0, w], { count: 5, carries: 1 }, { regions: [body] }).outputs;
+    const energy = (x: Value) => sumAll(b, b.op('mul', [x, w]));
+    const loss = b.op('sub', [energy(v0), energy(b.op('stop_gradient', [vk]))]);
+    const { graph } = differentiate(b.finish({ loss }), 'loss');
+    expect(graph.nodes.filter((n) => n.regions).map((n) => n.op)).toEqual(['repeat']);
+    const out = execute(graph, { v0: tensor(f32(3), [1, 2, 3]), w: tensor(f32(3), [0.1, 0.2, 0.3]) }).results;
+    // d/dw [Σ v0·w − Σ sg(vk)·w] = v0 − vk
+    const sig = (x: number) => 1 / (1 + Math.exp(-x));
+    let chain = [1, 2, 3];
+    for (let i = 0; i < 5; i++) chain = chain.map((x, j) => sig(x * [0.1, 0.2, 0.3][j]));
+    [...out['grad.w'].data].forEach((g, j) => expect(g).toBeCloseTo([1, 2, 3][j] - chain[j], 12));
+  });
+});
+
 describe('grad of grad (Hessian-vector products)', () => {
   // Checking the gradient of <∇f(x), r> by finite differences checks H·r.
   const hvp =
