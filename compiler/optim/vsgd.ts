@@ -6,8 +6,9 @@
 // The paper's curvature h comes from bbprop; here it is the finite difference of
 // the gradient between consecutive steps, h = |g − g_prev| / max(|w − w_prev|, δ)
 // (in the spirit of the paper's finite-difference variant, vSGD-fd), and `h0` on the
-// first step. As the paper's slow start, the first step sets ḡ = g, v̄ = c·g² and
-// h̄ = c·h0 (overestimates, so early steps are small), and τ starts at tau0.
+// first step. In the spirit of the paper's slow start (which overestimates v̄ and h̄
+// from a few initial samples so that early steps are small), the first step sets
+// ḡ = g, v̄ = c·g² and h̄ = c·h0, and τ starts at tau0. Both c and tau0 are options.
 import type { UpdateRule } from './context';
 
 export const vsgd: UpdateRule = {
