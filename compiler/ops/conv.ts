@@ -7,6 +7,7 @@
 import type { Attrs, TensorType, Value } from '../ir/types';
 import { numel } from '../ir/types';
 import { emitDirectConv } from '../codegen/kernels/conv';
+import { conv2dGeometry, conv2dTransposeGeometry, filterGradGeometry } from '../codegen/kernels/conv-geometry';
 import type { AttrSpec, GradBuilder, Tensor } from './registry';
 import { defineOp, ShapeError } from './registry';
 import type { Pair } from './window';
@@ -170,85 +171,6 @@ function filterGrad(b: GradBuilder, x: Value, g: Value, a: ConvAttrs, kernel: Pa
 
 const spatial = (t: TensorType): Pair => [t.shape[2], t.shape[3]];
 
-// --- kernels -----------------------------------------------------------------------------
-
-function kernelConv2d(x: TensorType, w: TensorType, y: TensorType, a: ConvAttrs, name: string) {
-  const [, C, H, W] = x.shape;
-  const [O, Cg, KH, KW] = w.shape;
-  const [N, , OH, OW] = y.shape;
-  const Og = O / a.groups;
-  return emitDirectConv({
-    name,
-    batch: N,
-    groups: a.groups,
-    ocPerGroup: Og,
-    reduce: Cg,
-    out: [OH, OW],
-    kernel: [KH, KW],
-    stride: a.stride,
-    pad: a.padding,
-    kdil: [1, 1],
-    idil: [1, 1],
-    inHW: [H, W],
-    inPlane: `(b * ${C} + grp * ${Cg} + r) * ${H * W}`,
-    weightAt: (ocg) => `(${ocg} * ${Cg} + r) * ${KH * KW} + ky * ${KW}`,
-    weightKx: 1,
-    outAt: (ocg, _ocl, ox) => `((b * ${O} + ${ocg}) * ${OH} + oy) * ${OW} + ${ox}`,
-  });
-}
-
-/** The input gradient as a stride-1 convolution of the stride-dilated gradient with the flipped filter. */
-function kernelConv2dTranspose(g: TensorType, w: TensorType, x: TensorType, a: ConvAttrs, name: string) {
-  const [N, O, OH, OW] = g.shape;
-  const [, Cg, KH, KW] = w.shape;
-  const [, C, H, W] = x.shape;
-  const Og = O / a.groups;
-  return emitDirectConv({
-    name,
-    batch: N,
-    groups: a.groups,
-    ocPerGroup: Cg,
-    reduce: Og,
-    out: [H, W],
-    kernel: [KH, KW],
-    stride: [1, 1],
-    pad: [KH - 1 - a.padding[0], KW - 1 - a.padding[1]],
-    kdil: [1, 1],
-    idil: a.stride,
-    inHW: [OH, OW],
-    inPlane: `(b * ${O} + grp * ${Og} + r) * ${OH * OW}`,
-    weightAt: (_ocg, ocl) => `((grp * ${Og} + r) * ${Cg} + ${ocl}) * ${KH * KW} + (${KH - 1} - ky) * ${KW} + ${KW - 1}`,
-    weightKx: -1,
-    outAt: (ocg, _ocl, ox) => `((b * ${C} + ${ocg}) * ${H} + oy) * ${W} + ${ox}`,
-  });
-}
-
-/** The filter gradient as a convolution over the batch: lanes own (input channel, kernel row, kernel columns). */
-function kernelFilterGrad(x: TensorType, g: TensorType, dw: TensorType, a: ConvAttrs, name: string) {
-  const [N, C, H, W] = x.shape;
-  const [, O, OH, OW] = g.shape;
-  const [, Cg, KH, KW] = dw.shape;
-  const Og = O / a.groups;
-  return emitDirectConv({
-    name,
-    batch: Cg,
-    groups: a.groups,
-    ocPerGroup: Og,
-    reduce: N,
-    out: [KH, KW],
-    kernel: [OH, OW],
-    stride: [1, 1],
-    pad: a.padding,
-    kdil: a.stride,
-    idil: [1, 1],
-    inHW: [H, W],
-    inPlane: `(r * ${C} + grp * ${Cg} + b) * ${H * W}`,
-    weightAt: (ocg) => `(r * ${O} + ${ocg}) * ${OH * OW} + ky * ${OW}`,
-    weightKx: 1,
-    outAt: (ocg, _ocl, ox) => `((${ocg} * ${Cg} + b) * ${KH} + oy) * ${KW} + ${ox}`,
-  });
-}
-
 const dims = (t: TensorType): string => t.shape.join('x');
 
 // --- the ops -------------------------------------------------------------------------------
@@ -271,7 +193,7 @@ export const conv2d = defineOp({
   kernel(node) {
     const [x, w] = node.inputs.map((v) => v.type);
     const y = node.outputs[0].type;
-    return [kernelConv2d(x, w, y, convAttrs('conv2d', node.attrs), `conv2d_${dims(x)}_${dims(w)}`)];
+    return [emitDirectConv(conv2dGeometry(x, w, y, convAttrs('conv2d', node.attrs), `conv2d_${dims(x)}_${dims(w)}`))];
   },
 });
 
@@ -293,7 +215,7 @@ export const conv2dTranspose = defineOp({
   kernel(node) {
     const [g, w] = node.inputs.map((v) => v.type);
     const x = node.outputs[0].type;
-    return [kernelConv2dTranspose(g, w, x, convAttrs('conv2d_transpose', node.attrs), `conv2d_transpose_${dims(g)}_${dims(w)}`)];
+    return [emitDirectConv(conv2dTransposeGeometry(g, w, x, convAttrs('conv2d_transpose', node.attrs), `conv2d_transpose_${dims(g)}_${dims(w)}`))];
   },
 });
 
@@ -315,6 +237,6 @@ export const conv2dFilterGrad = defineOp({
   kernel(node) {
     const [x, g] = node.inputs.map((v) => v.type);
     const dw = node.outputs[0].type;
-    return [kernelFilterGrad(x, g, dw, convAttrs('conv2d_filter_grad', node.attrs), `conv2d_filter_grad_${dims(x)}_${dims(g)}`)];
+    return [emitDirectConv(filterGradGeometry(x, g, dw, convAttrs('conv2d_filter_grad', node.attrs), `conv2d_filter_grad_${dims(x)}_${dims(g)}`))];
   },
 });
