@@ -1,0 +1,190 @@
+// Memory planning: where every buffer of a generated plan lives (plan.layout, arena
+// slices), computed from the schedule's liveness (lifetimes.ts).
+//   1. Resident buffers — params, state, optimizer slots, runtime scalars, the packed
+//      scalars buffer and constant tables — live across calls, so they can share no
+//      memory: each keeps a GPUBuffer of its own, apart from the per-call buffers.
+//   2. Per-call buffers (an entry's inputs and temporaries) are packed into shared
+//      temporary arenas. Entry calls run one at a time (one command buffer each,
+//      outputs read back inside it), so every entry packs from offset 0 and an
+//      arena is as large as the largest entry's use of it.
+//   3. Within an entry, buffers are placed largest first (ties: earliest first use,
+//      then id). For each, every arena holding none of its conflicts (a dispatch may
+//      not read and write slices of one arena, nor a copy stay within one) is tried:
+//      the gaps between the slices of buffers whose lifetimes overlap its own are
+//      scanned at SLICE_ALIGNMENT (or the device's larger offset alignment); the
+//      smallest gap that fits wins (best fit), else the end of those slices. Across
+//      arenas the choice growing the arena least wins, then the tightest gap. An
+//      arena never exceeds maxBufferSize; when no arena can take a buffer a new one
+//      is opened.
+//   4. If packing an entry would not beat giving each of its buffers its own
+//      GPUBuffer (tiny tensors lose to alignment padding), that entry keeps one
+//      arena per buffer, so planned bytes never exceed the naive sum.
+//   5. Per entry, stats.peakBytes is the resident bytes plus the entry's extent in
+//      each arena it uses; stats.naiveBytes is the resident bytes plus the sum of its
+//      own buffers — every tensor the entry's call holds, each in memory of its own.
+// In-place reuse (an elementwise kernel writing over an input that dies with it) is
+// not done: the input and output would be slices of one arena in one dispatch,
+// which WebGPU's binding rule forbids.
+import type { BufferKind, BufferSlice, Plan, PlanArena, PlanBuffer, PlanEntry } from '../../runtime/plan';
+import { SLICE_ALIGNMENT } from '../../runtime/plan';
+import { DlcError } from '../../runtime/errors';
+import type { Lifetime } from './lifetimes';
+import { entryLiveness, overlaps } from './lifetimes';
+
+/** The device limits memory planning honours (WebGPU's names); absent ones take WebGPU's defaults. */
+export interface MemoryLimits {
+  readonly minStorageBufferOffsetAlignment?: number;
+  readonly maxStorageBufferBindingSize?: number;
+  readonly maxBufferSize?: number;
+}
+
+const DEFAULT_MAX_BINDING = 134217728;
+const DEFAULT_MAX_BUFFER = 268435456;
+
+/** Buffers that are made afresh by each call of their entry, and so may share memory. */
+export function isPerCall(kind: BufferKind): boolean {
+  switch (kind) {
+    case 'input':
+    case 'temp':
+      return true;
+    case 'param':
+    case 'state':
+    case 'slot':
+    case 'scalar':
+    case 'scalars':
+    case 'const':
+      return false;
+    default: {
+      const never: never = kind;
+      throw new Error(`unknown buffer kind ${String(never)}`);
+    }
+  }
+}
+
+interface Placed {
+  readonly buffer: number;
+  readonly arena: number;
+  readonly offset: number;
+  readonly end: number;
+  readonly life: Lifetime;
+}
+
+const alignUp = (x: number, a: number): number => Math.ceil(x / a) * a;
+
+/** Best-fit offset for `bytes` among `placed` (this entry's slices in one arena) live during `life`. */
+function bestFit(placed: readonly Placed[], life: Lifetime, bytes: number, align: number): { offset: number; waste: number } {
+  const live = placed.filter((p) => overlaps(p.life, life)).sort((a, b) => a.offset - b.offset);
+  let cursor = 0;
+  let best: { offset: number; waste: number } | undefined;
+  for (const p of live) {
+    const gap = p.offset - cursor;
+    if (gap >= bytes && (!best || gap - bytes < best.waste)) best = { offset: cursor, waste: gap - bytes };
+    cursor = Math.max(cursor, alignUp(p.end, align));
+  }
+  return best ?? { offset: cursor, waste: Infinity };
+}
+
+interface EntryPacking {
+  readonly placed: Placed[];
+  readonly sizes: number[];
+  /** Bytes of the entry's extent summed over the arenas it uses. */
+  readonly extent: number;
+}
+
+function packEntry(buffers: readonly PlanBuffer[], entry: PlanEntry, arenaSizes: readonly number[], align: number, maxArena: number): { packing: EntryPacking; own: PlanBuffer[] } {
+  const liveness = entryLiveness(entry);
+  const everything: Lifetime = { first: -1, last: liveness.steps };
+  const own = buffers.filter((b) => b.entry === entry.name && isPerCall(b.kind));
+  const lifeOf = (b: PlanBuffer): Lifetime => liveness.lifetimes.get(b.id) ?? everything;
+  const neighbours = new Map<number, number[]>();
+  for (const [a, b] of liveness.conflicts) {
+    neighbours.set(a, [...(neighbours.get(a) ?? []), b]);
+    neighbours.set(b, [...(neighbours.get(b) ?? []), a]);
+  }
+  const order = [...own].sort((a, b) => b.bytes - a.bytes || lifeOf(a).first - lifeOf(b).first || a.id - b.id);
+  const sizes = [...arenaSizes];
+  const byArena: Placed[][] = sizes.map(() => []);
+  const arenaOf = new Map<number, number>();
+  const placed: Placed[] = [];
+  for (const b of order) {
+    const life = lifeOf(b);
+    const forbidden = new Set((neighbours.get(b.id) ?? []).map((n) => arenaOf.get(n)).filter((a) => a !== undefined));
+    let choice: { arena: number; offset: number; growth: number; waste: number } | undefined;
+    for (let a = 0; a < sizes.length; a++) {
+      if (forbidden.has(a)) continue;
+      const fit = bestFit(byArena[a], life, b.bytes, align);
+      if (fit.offset + b.bytes > maxArena) continue;
+      const growth = Math.max(0, fit.offset + b.bytes - sizes[a]);
+      const better = !choice || growth < choice.growth || (growth === choice.growth && fit.waste < choice.waste);
+      if (better) choice = { arena: a, offset: fit.offset, growth, waste: fit.waste };
+    }
+    if (!choice) {
+      sizes.push(0);
+      byArena.push([]);
+      choice = { arena: sizes.length - 1, offset: 0, growth: b.bytes, waste: Infinity };
+    }
+    const p: Placed = { buffer: b.id, arena: choice.arena, offset: choice.offset, end: choice.offset + b.bytes, life };
+    byArena[choice.arena].push(p);
+    placed.push(p);
+    arenaOf.set(b.id, choice.arena);
+    sizes[choice.arena] = Math.max(sizes[choice.arena], p.end);
+  }
+  const extent = byArena.reduce((sum, ps) => sum + ps.reduce((m, p) => Math.max(m, p.end), 0), 0);
+  return { packing: { placed, sizes, extent }, own };
+}
+
+/** Assigns every buffer of `plan` a slice of an arena (see the steps above) and fills in each entry's peak and naive bytes. */
+export function planMemory(plan: Plan, limits: MemoryLimits = {}): Plan {
+  const align = Math.max(SLICE_ALIGNMENT, limits.minStorageBufferOffsetAlignment ?? 0);
+  const maxBinding = limits.maxStorageBufferBindingSize ?? DEFAULT_MAX_BINDING;
+  const maxArena = limits.maxBufferSize ?? DEFAULT_MAX_BUFFER;
+  for (const b of plan.buffers) {
+    if (b.bytes > maxBinding) {
+      throw new DlcError(`${plan.model}: tensor '${b.name}' (${b.dtype}[${b.shape.join(',')}]) needs ${b.bytes} bytes, more than the device's maxStorageBufferBindingSize of ${maxBinding}`);
+    }
+  }
+
+  const entryNames = new Set(plan.entries.map((e) => e.name));
+  const packable = (b: PlanBuffer): boolean => isPerCall(b.kind) && b.entry !== undefined && entryNames.has(b.entry);
+  const layout: (BufferSlice | undefined)[] = plan.buffers.map(() => undefined);
+  let tempSizes: number[] = [];
+  const ownArenas: { buffer: PlanBuffer }[] = [];
+  const residentBytes = plan.buffers.filter((b) => !packable(b)).reduce((sum, b) => sum + b.bytes, 0);
+  const stats = new Map<string, { peakBytes: number; naiveBytes: number }>();
+
+  for (const entry of plan.entries) {
+    const { packing, own } = packEntry(plan.buffers, entry, tempSizes, align, maxArena);
+    const naive = own.reduce((sum, b) => sum + b.bytes, 0);
+    if (packing.extent < naive) {
+      tempSizes = packing.sizes;
+      for (const p of packing.placed) layout[p.buffer] = { arena: p.arena, offset: p.offset, size: plan.buffers[p.buffer].bytes };
+      stats.set(entry.name, { peakBytes: residentBytes + packing.extent, naiveBytes: residentBytes + naive });
+    } else {
+      for (const b of own) ownArenas.push({ buffer: b });
+      stats.set(entry.name, { peakBytes: residentBytes + naive, naiveBytes: residentBytes + naive });
+    }
+  }
+
+  const arenas: PlanArena[] = tempSizes.map((bytes, k) => ({ name: `temp.${k}`, bytes }));
+  const giveOwnArena = (b: PlanBuffer): void => {
+    layout[b.id] = { arena: arenas.length, offset: 0, size: b.bytes };
+    arenas.push({ name: b.name, bytes: b.bytes });
+  };
+  for (const b of plan.buffers) if (!packable(b)) giveOwnArena(b);
+  for (const { buffer } of ownArenas) giveOwnArena(buffer);
+
+  return {
+    ...plan,
+    arenas,
+    layout: layout as BufferSlice[],
+    entries: plan.entries.map((e) => ({ ...e, stats: { ...e.stats, ...stats.get(e.name)! } })),
+  };
+}
+
+/** Bytes a plan allocates (all arenas) against the sum of all its tensors. */
+export function memoryTotals(plan: Plan): { plannedBytes: number; naiveBytes: number } {
+  return {
+    plannedBytes: plan.arenas.reduce((sum, a) => sum + a.bytes, 0),
+    naiveBytes: plan.buffers.reduce((sum, b) => sum + b.bytes, 0),
+  };
+}

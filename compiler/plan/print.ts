@@ -1,0 +1,39 @@
+// The memory plan as text (`dlc ir --stage planned`): the arenas, then the resident
+// buffers, then per entry point its peak and naive bytes and each of its buffers
+// with its arena, offset, size and lifetime in step numbers (-1: uploaded before the
+// pass; the entry's step count: read back after it). Deterministic, for goldens.
+import type { Plan, PlanBuffer } from '../../runtime/plan';
+import { entryLiveness } from './lifetimes';
+import { isPerCall, memoryTotals } from './memory';
+
+function table(rows: readonly string[][], indent: string): string[] {
+  const widths = rows[0].map((_, k) => Math.max(...rows.map((r) => r[k].length)));
+  return rows.map((r) => indent + r.map((c, k) => (k === 0 || k === r.length - 1 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join('  ').trimEnd());
+}
+
+function bufferRow(plan: Plan, b: PlanBuffer, live: string): string[] {
+  const s = plan.layout[b.id];
+  return [b.name, b.kind, `${b.dtype}[${b.shape.join(',')}]`, `arena ${s.arena}`, `@${s.offset}`, `${s.size} B`, live];
+}
+
+export function printMemoryPlan(plan: Plan, entryName?: string): string {
+  const { plannedBytes, naiveBytes } = memoryTotals(plan);
+  const lines = [`memory plan of ${plan.model}: ${plan.arenas.length} arenas, ${plannedBytes} bytes allocated, ${naiveBytes} bytes naive`];
+  lines.push(...table(plan.arenas.map((a, k) => [`arena ${k}`, a.name, `${a.bytes} B`]), '  '));
+  const resident = plan.buffers.filter((b) => !isPerCall(b.kind));
+  if (resident.length > 0) {
+    lines.push('resident buffers:');
+    lines.push(...table(resident.map((b) => bufferRow(plan, b, 'live always')), '  '));
+  }
+  for (const entry of plan.entries.filter((e) => entryName === undefined || e.name === entryName)) {
+    const liveness = entryLiveness(entry);
+    lines.push(`entry ${entry.name}: peak ${entry.stats.peakBytes} bytes, naive ${entry.stats.naiveBytes} bytes, steps 0..${liveness.steps - 1}`);
+    const own = plan.buffers.filter((b) => b.entry === entry.name && isPerCall(b.kind));
+    const rows = own.map((b) => {
+      const life = liveness.lifetimes.get(b.id);
+      return bufferRow(plan, b, life ? `live ${life.first}..${life.last}` : 'unused');
+    });
+    if (rows.length > 0) lines.push(...table(rows, '  '));
+  }
+  return `${lines.join('\n')}\n`;
+}
