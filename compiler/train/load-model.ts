@@ -17,6 +17,8 @@ export interface RunnerOptions {
   readonly backend?: string;
   readonly seed: number;
   readonly checkNumerics?: boolean;
+  /** `-O LEVEL`; 0 is the plain code generator. */
+  readonly optLevel?: number;
 }
 
 /** Lowers FILE; prints its diagnostics to `stderr` and fails (exit 1) on errors. */
@@ -42,6 +44,10 @@ export async function createRunner(program: Program, options: RunnerOptions): Pr
   const backend = (options.backend ?? 'auto').toLowerCase();
   if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) {
     throw new DlcError(`unknown backend '${options.backend}' (known backends: ${BACKEND_CHOICES.join(', ')})`, 2);
+  }
+  if (options.optLevel !== undefined && options.optLevel > 0) {
+    // compiler/passes (the optimising pipeline) is not in the tree yet: refuse rather than ignore the level.
+    throw new DlcError(`-O${options.optLevel}: the optimising pass pipeline is not part of this build yet; use -O0`, 2);
   }
   if (backend === 'reference') {
     if (options.checkNumerics) throw new DlcError('--check-numerics needs a WebGPU backend (the reference executor has no kernels to check)', 2);

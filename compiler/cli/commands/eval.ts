@@ -1,0 +1,52 @@
+// `dlc eval FILE --checkpoint PATH`: parses the arguments and hands over to compiler/train/run-eval.ts.
+import { DlcError } from '../../../runtime/errors';
+import type { Command } from '../command';
+import type { LowerFn } from './compile';
+import { oneFile, parseArgs } from '../../train/args';
+import { runEval } from '../../train/run-eval';
+import type { CommandIO } from '../../train/run-train';
+
+export const EVAL_USAGE = `usage: dlc eval FILE --checkpoint PATH [options]
+
+Loads a checkpoint and evaluates the model's infer entry on the test split of the
+data it was trained on: test accuracy when the data has labels and the entry returns
+[batch,K] scores, else the mean of each output.
+
+  --checkpoint PATH    the checkpoint to evaluate (required)
+  --entry NAME         the infer entry (default: predict, or the only infer entry)
+  --data NAME|DIR      the dataset (default: the one the checkpoint was trained on)
+  --bind FIELD=INPUT,… feed dataset field FIELD to model input INPUT
+  --json               print {model, entry, data, step, examples, test_accuracy | test_metrics}
+  -D name=value        override a hyperparameter (as when training)
+  -O LEVEL             optimisation level (as when training)
+  --backend B          auto | vulkan | metal | d3d12 | opengles | reference`;
+
+export function makeEvalCommand(lower: LowerFn, io: CommandIO = { stdout: process.stdout, stderr: process.stderr }): Command {
+  return {
+    name: 'eval',
+    summary: 'evaluate a checkpoint on the test split (accuracy or metrics)',
+    usage: EVAL_USAGE,
+    run(argv) {
+      const args = parseArgs('eval', argv, { values: ['checkpoint', 'entry', 'data', 'bind', 'backend'], booleans: ['json'] });
+      const get = (k: string) => args.values.get(k);
+      const file = oneFile('eval', args, EVAL_USAGE);
+      const checkpoint = get('checkpoint');
+      if (checkpoint === undefined) throw new DlcError(`dlc eval needs --checkpoint PATH\n${EVAL_USAGE}`, 2);
+      return runEval(
+        lower,
+        {
+          file,
+          checkpoint,
+          ...(get('entry') !== undefined ? { entry: get('entry')! } : {}),
+          ...(get('data') !== undefined ? { data: get('data')! } : {}),
+          ...(get('bind') !== undefined ? { bind: get('bind')! } : {}),
+          json: args.booleans.has('json'),
+          defines: args.defines,
+          ...(args.optLevel !== undefined ? { optLevel: args.optLevel } : {}),
+          ...(get('backend') !== undefined ? { backend: get('backend')! } : {}),
+        },
+        io,
+      );
+    },
+  };
+}

@@ -1,0 +1,54 @@
+// `dlc sample FILE --checkpoint PATH`: parses the arguments and hands over to compiler/train/run-sample.ts.
+import { DlcError } from '../../../runtime/errors';
+import type { Command } from '../command';
+import type { LowerFn } from './compile';
+import { oneFile, parseArgs } from '../../train/args';
+import { runSampleCommand } from '../../train/run-sample';
+import type { CommandIO } from '../../train/run-train';
+
+export const SAMPLE_USAGE = `usage: dlc sample FILE --checkpoint PATH [options]
+
+Loads a checkpoint and runs a sample entry. Image outputs (last dimension 784, or
+[...,1,28,28]) become a PNG grid; integer token outputs become text through the
+vocabulary of the corpus the model was trained on.
+
+  --checkpoint PATH    the trained weights (required)
+  --entry NAME         the sample entry (default: the model's only sample entry)
+  --out FILE.png|.txt  where to write (default: MODEL-ENTRY.png for images, stdout for text)
+  --output NAME        which output of the entry to show (default: the first that fits)
+  --prime TEXT         text fed to the entry's integer inputs (token models)
+  --data NAME          the corpus whose vocabulary decodes tokens (default: the training data)
+  -D name=value        override a hyperparameter (as when training)
+  -O LEVEL             optimisation level (as when training)
+  --backend B          auto | vulkan | metal | d3d12 | opengles | reference`;
+
+export function makeSampleCommand(lower: LowerFn, io: CommandIO = { stdout: process.stdout, stderr: process.stderr }): Command {
+  return {
+    name: 'sample',
+    summary: 'run a sample entry from a checkpoint (PNG grid or text)',
+    usage: SAMPLE_USAGE,
+    run(argv) {
+      const args = parseArgs('sample', argv, { values: ['checkpoint', 'entry', 'out', 'output', 'prime', 'data', 'backend'], booleans: [] });
+      const get = (k: string) => args.values.get(k);
+      const file = oneFile('sample', args, SAMPLE_USAGE);
+      const checkpoint = get('checkpoint');
+      if (checkpoint === undefined) throw new DlcError(`dlc sample needs --checkpoint PATH\n${SAMPLE_USAGE}`, 2);
+      return runSampleCommand(
+        lower,
+        {
+          file,
+          checkpoint,
+          ...(get('entry') !== undefined ? { entry: get('entry')! } : {}),
+          ...(get('out') !== undefined ? { out: get('out')! } : {}),
+          ...(get('output') !== undefined ? { output: get('output')! } : {}),
+          ...(get('prime') !== undefined ? { prime: get('prime')! } : {}),
+          ...(get('data') !== undefined ? { data: get('data')! } : {}),
+          defines: args.defines,
+          ...(args.optLevel !== undefined ? { optLevel: args.optLevel } : {}),
+          ...(get('backend') !== undefined ? { backend: get('backend')! } : {}),
+        },
+        io,
+      );
+    },
+  };
+}

@@ -1,0 +1,88 @@
+// `dlc train FILE ...`: parses the arguments and hands over to compiler/train/run-train.ts.
+import type { Command } from '../command';
+import type { LowerFn } from './compile';
+import { intFlag, oneFile, parseArgs } from '../../train/args';
+import { runTrain, type CommandIO } from '../../train/run-train';
+import { dlcVersion } from '../../train/version';
+
+export const TRAIN_USAGE = `usage: dlc train FILE [options]
+
+Trains a model on a dataset: shuffled full batches through the train entry, test
+evaluation after every epoch, checkpoints, and a progress bar.
+
+  --entry NAME         the train entry (default: the model's only train entry)
+  --data NAME|DIR      mnist, moby-dick, or a folder of FIELD.npy files (DIR/train and
+                       DIR/test, or one folder split 80/20). Default: mnist when the
+                       train entry's inputs look like MNIST (one f32[batch,784] or
+                       f32[batch,1,28,28] input and at most one i32[batch] label
+                       input), moby-dick when its only input is i32[batch,T]
+  --bind FIELD=INPUT,… feed dataset field FIELD to model input INPUT; unmapped inputs
+                       take the field of the same name (a token dataset's x feeds a
+                       model's single token input)
+  --epochs N           train until N epochs are done (default 1)
+  --steps N            train until step N (steps counted from the first run)
+  --seed S             seed of initializers, random ops and data order (default 0)
+  --checkpoint PATH    save a checkpoint (safetensors) at the end, PATH.prev keeps the last
+  --resume             continue from --checkpoint (same result as one long run)
+  --every N            also save every N steps
+  --lr-schedule SPEC   constant | step:every=N,gamma=G | exp:gamma=G |
+                       linear:total=T[,warmup=W][,final=F] | cosine:total=T[,…]
+                       scaling the model's lr (a runtime scalar: no recompile)
+  --loss-every N       read the loss back every N steps (default 10; each read syncs)
+  --max-bad K          stop after K non-finite losses in a row (default 5)
+  --plots DIR          write loss.png, accuracy.png and filters.png after every epoch
+  --json               one JSON object per epoch ({epoch, step, loss, test_accuracy,
+                       skipped, seconds}) and a last one with "final": true
+  --check-numerics     check every kernel's output for NaN/Inf (slow)
+  -D name=value        override a hyperparameter (repeatable)
+  -O LEVEL             optimisation level 0..3
+  --backend B          auto | vulkan | metal | d3d12 | opengles | reference
+
+Evaluation uses the infer entry (predict, or the only one) over the test split in
+batches, the last one padded with zero rows that are not counted; test_accuracy is
+the argmax of a [batch,K] output against the labels.`;
+
+export function makeTrainCommand(lower: LowerFn, io: CommandIO = { stdout: process.stdout, stderr: process.stderr }): Command {
+  return {
+    name: 'train',
+    summary: 'train a model on a dataset (progress, evaluation, checkpoints, plots)',
+    usage: TRAIN_USAGE,
+    run(argv) {
+      const args = parseArgs('train', argv, {
+        values: ['entry', 'data', 'bind', 'epochs', 'steps', 'seed', 'checkpoint', 'every', 'plots', 'lr-schedule', 'loss-every', 'max-bad', 'backend'],
+        booleans: ['resume', 'json', 'check-numerics'],
+      });
+      const get = (k: string) => args.values.get(k);
+      const epochs = intFlag(args, 'epochs', 1);
+      const steps = intFlag(args, 'steps', 1);
+      const seed = intFlag(args, 'seed', 0);
+      const every = intFlag(args, 'every', 1);
+      return runTrain(
+        lower,
+        {
+          file: oneFile('train', args, TRAIN_USAGE),
+          ...(get('entry') !== undefined ? { entry: get('entry')! } : {}),
+          ...(get('data') !== undefined ? { data: get('data')! } : {}),
+          ...(get('bind') !== undefined ? { bind: get('bind')! } : {}),
+          ...(epochs !== undefined ? { epochs } : {}),
+          ...(steps !== undefined ? { steps } : {}),
+          ...(seed !== undefined ? { seed } : {}),
+          ...(get('checkpoint') !== undefined ? { checkpoint: get('checkpoint')! } : {}),
+          resume: args.booleans.has('resume'),
+          ...(every !== undefined ? { every } : {}),
+          ...(get('plots') !== undefined ? { plots: get('plots')! } : {}),
+          json: args.booleans.has('json'),
+          ...(get('lr-schedule') !== undefined ? { lrSchedule: get('lr-schedule')! } : {}),
+          checkNumerics: args.booleans.has('check-numerics'),
+          defines: args.defines,
+          ...(args.optLevel !== undefined ? { optLevel: args.optLevel } : {}),
+          ...(get('backend') !== undefined ? { backend: get('backend')! } : {}),
+          lossEvery: intFlag(args, 'loss-every', 1) ?? 10,
+          maxBad: intFlag(args, 'max-bad', 1) ?? 5,
+          dlcVersion: dlcVersion(),
+        },
+        io,
+      );
+    },
+  };
+}

@@ -1,0 +1,85 @@
+// What train, eval and sample share: lower the file, pick the seed (a checkpoint's
+// own when one is loaded), create the runner, and read, validate and load the
+// checkpoint; then load the dataset and bind its fields to an entry's inputs.
+import { existsSync } from 'node:fs';
+import { DlcError } from '../../runtime/errors';
+import { readCheckpoint, type Checkpoint } from '../../runtime/checkpoint/file-node';
+import { loadDataset } from '../../runtime/data/load-node';
+import { parseBindingSpec } from '../../runtime/data/bind';
+import type { Dataset } from '../../runtime/data/dataset';
+import type { LowerFn } from '../cli/commands/compile';
+import { createRunner, lowerModel } from './load-model';
+import type { EntryInfo, ModelRunner } from './runner';
+import { checkpointSeed, readModelCheckpoint, restoreCheckpoint, type RunPosition } from './checkpoints';
+import { defaultDataset, tokenContext } from './entries';
+
+export interface OpenOptions {
+  readonly file: string;
+  readonly defines: Readonly<Record<string, number | boolean>>;
+  readonly backend?: string;
+  readonly seed?: number;
+  readonly checkNumerics?: boolean;
+  readonly optLevel?: number;
+  /** A checkpoint to load (it must exist). */
+  readonly checkpoint?: string;
+}
+
+export interface OpenModel {
+  readonly runner: ModelRunner;
+  readonly checkpoint?: { readonly path: string; readonly ckpt: Checkpoint; readonly position: RunPosition };
+}
+
+export function requireCheckpointFile(path: string): void {
+  if (!existsSync(path)) throw new DlcError(`no checkpoint at ${path}`, 2);
+}
+
+export async function openModel(lower: LowerFn, options: OpenOptions, stderr: NodeJS.WritableStream): Promise<OpenModel> {
+  const program = await lowerModel(lower, options.file, options.defines, stderr);
+  let seed = options.seed ?? 0;
+  if (options.checkpoint !== undefined) {
+    requireCheckpointFile(options.checkpoint);
+    // A first read (structure and checksum) for the seed the run used; the model check follows.
+    const saved = checkpointSeed(readCheckpoint(options.checkpoint), options.checkpoint);
+    if (options.seed !== undefined && options.seed !== saved) {
+      throw new DlcError(`--seed ${options.seed} differs from the seed ${saved} that ${options.checkpoint} was trained with`, 2);
+    }
+    seed = saved;
+  }
+  const runner = await createRunner(program, {
+    seed,
+    ...(options.backend !== undefined ? { backend: options.backend } : {}),
+    ...(options.checkNumerics ? { checkNumerics: true } : {}),
+    ...(options.optLevel !== undefined ? { optLevel: options.optLevel } : {}),
+  });
+  if (options.checkpoint === undefined) return { runner };
+  try {
+    const ckpt = readModelCheckpoint(options.checkpoint, runner);
+    const position = restoreCheckpoint(runner, ckpt, options.checkpoint);
+    return { runner, checkpoint: { path: options.checkpoint, ckpt, position } };
+  } catch (e) {
+    runner.destroy();
+    throw e;
+  }
+}
+
+/** Which dataset an entry gets: `--data`, else the one the checkpoint was trained on, else the default rule (entries.ts). */
+export function datasetSource(entry: EntryInfo, data: string | undefined, saved: string | undefined): string {
+  return data ?? (saved !== undefined && saved !== '' ? saved : defaultDataset(entry));
+}
+
+/** Loads a dataset by name or path; text corpora get the context length of the entry's token input. */
+export function openDataset(entry: EntryInfo, source: string): Dataset {
+  const context = tokenContext(entry) ?? entry.inputs.find((i) => i.dtype === 'i32' && i.shape.length === 2)?.shape[1];
+  return loadDataset(source, context === undefined ? {} : { context });
+}
+
+/**
+ * The field → input mapping: `--bind FIELD=INPUT,...` when given; for a token dataset
+ * (fields x, y) and a model with one token input of another name, x feeds it.
+ */
+export function bindingMapping(spec: string | undefined, dataset: Dataset, entry: EntryInfo): Record<string, string> {
+  if (spec !== undefined) return parseBindingSpec(spec);
+  const only = entry.inputs.length === 1 ? entry.inputs[0]! : undefined;
+  if (only && !(only.name in dataset.train) && dataset.info?.vocab !== undefined) return { x: only.name };
+  return {};
+}

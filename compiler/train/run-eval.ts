@@ -1,0 +1,60 @@
+// `dlc eval`: load a checkpoint into the model and evaluate its infer entry on the
+// test split of the data it was trained on (or `--data`).
+import { DlcError } from '../../runtime/errors';
+import type { LowerFn } from '../cli/commands/compile';
+import { chooseEntry, evalEntry } from './entries';
+import { bindEntry } from './feeds';
+import { evaluate, labelField } from './evaluate';
+import { bindingMapping, datasetSource, openDataset, openModel } from './open';
+import type { CommandIO } from './run-train';
+
+export interface EvalOptions {
+  readonly file: string;
+  readonly checkpoint: string;
+  readonly entry?: string;
+  readonly data?: string;
+  readonly bind?: string;
+  readonly json: boolean;
+  readonly defines: Readonly<Record<string, number | boolean>>;
+  readonly optLevel?: number;
+  readonly backend?: string;
+}
+
+export async function runEval(lower: LowerFn, o: EvalOptions, io: CommandIO): Promise<number> {
+  const { runner, checkpoint } = await openModel(
+    lower,
+    { file: o.file, defines: o.defines, checkpoint: o.checkpoint, ...(o.backend !== undefined ? { backend: o.backend } : {}), ...(o.optLevel !== undefined ? { optLevel: o.optLevel } : {}) },
+    io.stderr,
+  );
+  try {
+    const entry = o.entry !== undefined ? chooseEntry(runner, 'infer', o.entry) : evalEntry(runner);
+    if (!entry) {
+      const infer = runner.entries.filter((e) => e.kind === 'infer').map((e) => e.name);
+      throw new DlcError(
+        infer.length === 0 ? `model '${runner.model}' has no infer entry point to evaluate with` : `model '${runner.model}' has several infer entry points (${infer.join(', ')}); pick one with --entry`,
+        2,
+      );
+    }
+    // The default dataset follows the train entry's inputs when there is one (labels included).
+    const train = runner.entries.find((e) => e.kind === 'train');
+    const dataset = openDataset(train ?? entry, datasetSource(train ?? entry, o.data, checkpoint!.position.data));
+    const mapping = bindingMapping(o.bind, dataset, entry);
+    const bindings = bindEntry(dataset.name, dataset.test, entry, mapping);
+    const labelInput = train?.inputs.find((i) => i.dtype === 'i32' && i.shape.length === 1);
+    const labelFrom = labelInput ? (Object.entries(mapping).find(([, input]) => input === labelInput.name)?.[0] ?? labelInput.name) : undefined;
+    const label = labelField(dataset.test, labelFrom);
+    const result = await evaluate(runner, entry, dataset.test, bindings, label);
+    const step = checkpoint!.position.step;
+    if (o.json) {
+      const out = { model: runner.model, entry: entry.name, data: dataset.name, step, examples: result.examples, ...(result.accuracy !== undefined ? { test_accuracy: result.accuracy } : { test_metrics: result.metrics }) };
+      io.stdout.write(`${JSON.stringify(out)}\n`);
+    } else {
+      io.stdout.write(`${runner.model} at step ${step}, ${entry.name} on the ${result.examples} test examples of ${dataset.name}:\n`);
+      if (result.accuracy !== undefined) io.stdout.write(`test accuracy: ${(100 * result.accuracy).toFixed(2)}%\n`);
+      for (const [k, v] of Object.entries(result.metrics)) io.stdout.write(`${k}: ${v.toFixed(6)}\n`);
+    }
+    return 0;
+  } finally {
+    runner.destroy();
+  }
+}

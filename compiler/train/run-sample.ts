@@ -1,0 +1,70 @@
+// `dlc sample`: load a checkpoint, run a sample entry and write a PNG grid (images)
+// or text (tokens): to --out, or by default images to MODEL-ENTRY.png and text to stdout.
+import { writeFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { DlcError } from '../../runtime/errors';
+import { writePng } from '../../runtime/png-node';
+import { loadMobyDick } from '../../runtime/data/moby-dick-node';
+import type { LowerFn } from '../cli/commands/compile';
+import { chooseEntry } from './entries';
+import { openModel } from './open';
+import { runSample } from './sample';
+import type { CommandIO } from './run-train';
+
+export interface SampleOptions {
+  readonly file: string;
+  readonly checkpoint: string;
+  readonly entry?: string;
+  readonly out?: string;
+  readonly output?: string;
+  readonly prime?: string;
+  readonly data?: string;
+  readonly defines: Readonly<Record<string, number | boolean>>;
+  readonly optLevel?: number;
+  readonly backend?: string;
+}
+
+export async function runSampleCommand(lower: LowerFn, o: SampleOptions, io: CommandIO): Promise<number> {
+  const ext = o.out === undefined ? undefined : extname(o.out).toLowerCase();
+  if (ext !== undefined && ext !== '.png' && ext !== '.txt') throw new DlcError(`--out ${o.out}: the file must end in .png (images) or .txt (text)`, 2);
+  const { runner, checkpoint } = await openModel(
+    lower,
+    { file: o.file, defines: o.defines, checkpoint: o.checkpoint, ...(o.backend !== undefined ? { backend: o.backend } : {}), ...(o.optLevel !== undefined ? { optLevel: o.optLevel } : {}) },
+    io.stderr,
+  );
+  try {
+    const entry = chooseEntry(runner, 'sample', o.entry);
+    const data = o.data ?? checkpoint!.position.data;
+    const vocab = data === 'moby-dick' ? loadMobyDick().vocab : undefined;
+    const result = await runSample(runner, entry, {
+      ...(vocab ? { vocab } : {}),
+      ...(o.prime !== undefined ? { prime: o.prime } : {}),
+      ...(o.output !== undefined ? { output: o.output } : {}),
+    });
+    switch (result.kind) {
+      case 'image': {
+        if (ext === '.txt') throw new DlcError(`'${entry.name}' returns images (${result.output}); write them to a .png file`, 2);
+        const path = o.out ?? `${runner.model}-${entry.name}.png`;
+        writePng(path, result.image);
+        io.stdout.write(`wrote ${result.count} images from ${entry.name}.${result.output} to ${path}\n`);
+        break;
+      }
+      case 'text': {
+        if (ext === '.png') throw new DlcError(`'${entry.name}' returns tokens (${result.output}); write them to a .txt file`, 2);
+        if (o.out === undefined) io.stdout.write(`${result.text}\n`);
+        else {
+          writeFileSync(o.out, `${result.text}\n`);
+          io.stdout.write(`wrote ${result.text.length} characters from ${entry.name}.${result.output} to ${o.out}\n`);
+        }
+        break;
+      }
+      default: {
+        const never: never = result;
+        throw new Error(`unhandled sample result ${JSON.stringify(never)}`);
+      }
+    }
+    return 0;
+  } finally {
+    runner.destroy();
+  }
+}

@@ -1,0 +1,162 @@
+// `dlc train`, once its arguments are parsed: open the model (and the checkpoint
+// when resuming), load and bind the data, run the loop, report per epoch (a
+// progress bar and a line, or one JSON object) and at the end.
+import { DlcError } from '../../runtime/errors';
+import { existsSync } from 'node:fs';
+import { parseSchedule, formatSchedule } from '../../runtime/schedule';
+import type { LowerFn } from '../cli/commands/compile';
+import { TrainingProgress } from '../cli/progress';
+import { batchSize, chooseEntry, evalEntry, lossOutput, trainMetrics } from './entries';
+import { bindEntry } from './feeds';
+import { labelField } from './evaluate';
+import { trainLoop, type EpochRecord, type EvalSetup } from './loop';
+import { bindingMapping, datasetSource, openDataset, openModel } from './open';
+import { filterParam, preparePlotDir, writePlots } from './plots';
+
+export interface TrainOptions {
+  readonly file: string;
+  readonly entry?: string;
+  readonly data?: string;
+  readonly bind?: string;
+  readonly epochs?: number;
+  readonly steps?: number;
+  readonly seed?: number;
+  readonly checkpoint?: string;
+  readonly resume: boolean;
+  readonly every?: number;
+  readonly plots?: string;
+  readonly json: boolean;
+  readonly lrSchedule?: string;
+  readonly checkNumerics: boolean;
+  readonly defines: Readonly<Record<string, number | boolean>>;
+  readonly optLevel?: number;
+  readonly backend?: string;
+  readonly lossEvery: number;
+  readonly maxBad: number;
+  readonly dlcVersion: string;
+}
+
+export interface CommandIO {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+}
+
+function percent(x: number): string {
+  return `${(100 * x).toFixed(2)}%`;
+}
+
+/** One human-readable line for an epoch or the end of the run. */
+export function describeRecord(r: EpochRecord): string {
+  const parts = [`step ${r.step}`, `loss ${Number.isFinite(r.loss) ? r.loss.toFixed(4) : 'n/a'}`];
+  if (r.test_accuracy !== undefined) parts.push(`test accuracy ${percent(r.test_accuracy)}`);
+  for (const [k, v] of Object.entries(r.test_metrics ?? {})) parts.push(`test ${k} ${v.toFixed(4)}`);
+  for (const [k, v] of Object.entries(r.train_metrics ?? {})) parts.push(`train ${k} ${v.toFixed(4)}`);
+  if (r.skipped > 0) parts.push(`${r.skipped} updates skipped`);
+  parts.push(`${r.seconds.toFixed(1)}s`);
+  return parts.join(', ');
+}
+
+export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): Promise<number> {
+  if (o.epochs !== undefined && o.steps !== undefined) throw new DlcError('give --epochs or --steps, not both', 2);
+  if (o.resume && o.checkpoint === undefined) throw new DlcError('--resume needs --checkpoint PATH', 2);
+  if (o.every !== undefined && o.checkpoint === undefined) throw new DlcError('--every needs --checkpoint PATH', 2);
+  if (!o.resume && o.checkpoint !== undefined && existsSync(o.checkpoint)) {
+    throw new DlcError(`${o.checkpoint} already exists; add --resume to continue from it, or choose another path`, 2);
+  }
+  const schedule = o.lrSchedule === undefined ? undefined : parseSchedule(o.lrSchedule);
+  if (o.plots !== undefined) preparePlotDir(o.plots);
+  const { runner, checkpoint } = await openModel(
+    lower,
+    {
+      file: o.file,
+      defines: o.defines,
+      ...(o.backend !== undefined ? { backend: o.backend } : {}),
+      ...(o.seed !== undefined ? { seed: o.seed } : {}),
+      checkNumerics: o.checkNumerics,
+      ...(o.optLevel !== undefined ? { optLevel: o.optLevel } : {}),
+      ...(o.resume ? { checkpoint: o.checkpoint! } : {}),
+    },
+    io.stderr,
+  );
+  try {
+    const entry = chooseEntry(runner, 'train', o.entry);
+    const loss = lossOutput(entry);
+    const saved = checkpoint?.position;
+    if (saved && o.data !== undefined && saved.data !== '' && o.data !== saved.data) {
+      throw new DlcError(`${checkpoint!.path} was trained on '${saved.data}', not '${o.data}'; resuming needs the same data`, 2);
+    }
+    const source = datasetSource(entry, o.data, saved?.data);
+    const dataset = openDataset(entry, source);
+    const mapping = bindingMapping(o.bind, dataset, entry);
+    const bindings = bindEntry(dataset.name, dataset.train, entry, mapping);
+    const infer = evalEntry(runner);
+    let evalSetup: EvalSetup | undefined;
+    if (infer) {
+      const labelInput = entry.inputs.find((i) => i.dtype === 'i32' && i.shape.length === 1);
+      const labelFrom = bindings.find((b) => b.input === labelInput?.name)?.field;
+      const label = labelField(dataset.test, labelFrom);
+      evalSetup = { entry: infer, bindings: bindEntry(dataset.name, dataset.test, infer, mapping), ...(label !== undefined ? { label } : {}) };
+    }
+    const batch = batchSize(entry);
+    const trainCount = dataset.train[Object.keys(dataset.train)[0]!]!.shape[0]!;
+    const perEpoch = Math.floor(trainCount / batch);
+    if (perEpoch === 0) throw new DlcError(`batch size ${batch} is larger than the ${trainCount} training examples of '${dataset.name}'`, 2);
+    const totalSteps = o.steps ?? (o.epochs ?? 1) * perEpoch;
+    const useSchedule = schedule ?? parseSchedule(saved?.schedule ?? 'constant');
+    const lr = runner.scalars.find((s) => s.name === 'lr');
+    if (!lr && useSchedule.kind !== 'constant') throw new DlcError(`--lr-schedule: model '${runner.model}' has no runtime scalar 'lr' to schedule`, 2);
+    const filters = o.plots !== undefined ? filterParam(runner, entry) : undefined;
+
+    const startStep = saved?.step ?? 0;
+    const header =
+      `training ${runner.model}.${entry.name} on ${dataset.name} (${trainCount} examples, batch ${batch}, ${perEpoch} steps per epoch) ` +
+      `to step ${totalSteps}${startStep > 0 ? `, resuming at step ${startStep}` : ''}; lr schedule ${formatSchedule(useSchedule)}; on ${runner.where}`;
+    const progressStream = o.json ? io.stderr : io.stdout;
+    const showProgress = !o.json || (io.stderr as NodeJS.WriteStream).isTTY === true;
+    if (!o.json) io.stdout.write(`${header}\n`);
+    if (startStep >= totalSteps) {
+      (o.json ? io.stderr : io.stdout).write(`already at step ${startStep} of ${totalSteps}; nothing to train (raise --steps or --epochs)\n`);
+    }
+    const progress = showProgress ? new TrainingProgress({ totalSteps, startStep, stream: progressStream }) : undefined;
+    const say = (text: string) => (progress ? progress.log(text) : io.stderr.write(`${text}\n`));
+    let result;
+    try {
+      result = await trainLoop({
+        runner,
+        entry,
+        loss,
+        metrics: trainMetrics(entry, loss),
+        dataset,
+        bindings,
+        ...(evalSetup ? { eval: evalSetup } : {}),
+        totalSteps,
+        schedule: useSchedule,
+        ...(lr ? { lrScalar: { name: lr.name, base: lr.value } } : {}),
+        ...(o.checkpoint !== undefined ? { checkpoint: { path: o.checkpoint, ...(o.every !== undefined ? { every: o.every } : {}) } } : {}),
+        dataName: source,
+        dlcVersion: o.dlcVersion,
+        lossEvery: o.lossEvery,
+        maxBad: o.maxBad,
+        ...(checkpoint ? { start: { ...checkpoint.position, tensors: Object.fromEntries(Object.entries(checkpoint.ckpt.tensors).map(([k, t]) => [k, t.data])) } } : {}),
+        onStep: (s) => progress?.update(s),
+        onMessage: say,
+        onEpoch: async (r, history) => {
+          if (o.json) io.stdout.write(`${JSON.stringify(r)}\n`);
+          else say(`epoch ${r.epoch}: ${describeRecord(r)}`);
+          if (o.plots !== undefined) await writePlots(o.plots, history, runner, filters);
+        },
+      });
+    } finally {
+      progress?.stop();
+    }
+    if (o.plots !== undefined) await writePlots(o.plots, result.history, runner, filters);
+    if (o.json) io.stdout.write(`${JSON.stringify({ ...result.final, final: true })}\n`);
+    else {
+      const where = o.checkpoint !== undefined ? `; checkpoint ${o.checkpoint}` : '';
+      io.stdout.write(`done: ${describeRecord(result.final)}${where}\n`);
+    }
+    return 0;
+  } finally {
+    runner.destroy();
+  }
+}
