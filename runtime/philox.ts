@@ -8,10 +8,16 @@
 //   key     = (seed, stream)                    seed: the model's u32 seed;
 //                                               stream: the random op's `stream`
 //                                               attribute (unique per op)
-//   counter = (element, step, 0, 0)             element: the flat index of the
+//   counter = (element, step, iteration, 0)     element: the flat index of the
 //                                               output element (or of the row, for
 //                                               ops that draw once per row);
-//                                               step: the training step counter
+//                                               step: the training step counter;
+//                                               iteration: the op's optional last
+//                                               input (an i32/u32 scalar, as u32
+//                                               bits), which the lowering feeds
+//                                               with the loop counter inside a
+//                                               repeat/scan body so each iteration
+//                                               draws afresh; 0 when absent
 //   words   = philox4x32_10(counter, key)       four u32 per element: an op uses
 //                                               words[0] first, then words[1], ...
 //
@@ -68,8 +74,8 @@ export function philox4x32_10(counter: PhiloxCounter, key: PhiloxKey): [number, 
 }
 
 /** The four words of one element's draw, keyed as described at the top of this file. */
-export function philoxWords(seed: number, stream: number, step: number, element: number): [number, number, number, number] {
-  return philox4x32_10([element, step, 0, 0], [seed, stream]);
+export function philoxWords(seed: number, stream: number, step: number, element: number, iteration = 0): [number, number, number, number] {
+  return philox4x32_10([element, step, iteration, 0], [seed, stream]);
 }
 
 /** A u32 as a uniform float in [0, 1), exactly representable in f32. */

@@ -25,7 +25,7 @@ describe('Philox 4x32-10', () => {
       expect(mulhilo32(a, b)).toEqual([Number(p >> 32n), Number(p & 0xffffffffn)]);
     }
   });
-  it('keys draws by seed, stream, step and element', () => {
+  it('keys draws by seed, stream, step, element and iteration', () => {
     const base = philoxWords(7, 3, 5, 11);
     expect(philoxWords(7, 3, 5, 11)).toEqual(base);
     expect(philoxWords(8, 3, 5, 11)).not.toEqual(base);
@@ -33,6 +33,9 @@ describe('Philox 4x32-10', () => {
     expect(philoxWords(7, 3, 6, 11)).not.toEqual(base);
     expect(philoxWords(7, 3, 5, 12)).not.toEqual(base);
     expect(base).toEqual(philox4x32_10([11, 5, 0, 0], [7, 3]));
+    expect(philoxWords(7, 3, 5, 11, 0)).toEqual(base);
+    expect(philoxWords(7, 3, 5, 11, 1)).not.toEqual(base);
+    expect(philoxWords(7, 3, 5, 11, 9)).toEqual(philox4x32_10([11, 5, 9, 0], [7, 3]));
   });
   it('converts words to floats exactly representable in f32', () => {
     expect(uniform01(0)).toBe(0);

@@ -1,6 +1,8 @@
 // Random kernels: one invocation per output element (per row for categorical),
-// each drawing its own Philox block keyed by (seed, stream | element, step). The
-// per-element formula is passed in by the op; seed and step come from `scalars`.
+// each drawing its own Philox block keyed by (seed, stream | element, step,
+// iteration). The per-element formula is passed in by the op; seed and step come
+// from `scalars`; the iteration, when the op has one, is its last input binding
+// (one i32 or u32, taken as u32 bits).
 import type { DType } from '../../ir/types';
 import { numel } from '../../ir/types';
 import type { KernelSpec } from '../../ops/registry';
@@ -9,9 +11,17 @@ import { philoxDrawWgsl } from '../wgsl/philox';
 
 const tag = (shape: readonly number[]): string => shape.join('x') || 'scalar';
 
+/** The WGSL u32 of the iteration input bound as `x{k}`, or 0u without one. */
+function iterationWgsl(inputs: readonly DType[], hasIteration: boolean): string {
+  if (!hasIteration) return '0u';
+  const k = inputs.length - 1;
+  return inputs[k] === 'u32' ? `x${k}[0]` : `bitcast<u32>(x${k}[0])`;
+}
+
 /**
  * A flat random kernel over `shape`: `body` sees `i` and `w` (the element's four
- * words) and assigns `y[i]`. Inputs are bound as x0, x1, ...
+ * words) and assigns `y[i]`. Inputs are bound as x0, x1, ...; with `hasIteration`
+ * the last of them is the iteration scalar.
  */
 export function emitRandomKernel(
   op: string,
@@ -20,6 +30,7 @@ export function emitRandomKernel(
   out: DType,
   shape: readonly number[],
   body: string,
+  hasIteration = false,
 ): KernelSpec {
   const decls = [
     ...inputs.map((d, k) => bindingDecl(k, `x${k}`, d, 'read')),
@@ -27,9 +38,9 @@ export function emitRandomKernel(
     `@group(0) @binding(${inputs.length + 1}) var<storage, read> scalars: array<u32>;`,
   ];
   const n = numel(shape);
-  const main = flatMain(n, `  let w = philox_draw(i, ${stream >>> 0}u);\n${body}`);
+  const main = flatMain(n, `  let w = philox_draw(i, ${stream >>> 0}u, ${iterationWgsl(inputs, hasIteration)});\n${body}`);
   return {
-    name: `${op}_${tag(shape)}_stream${stream}`,
+    name: `${op}_${tag(shape)}_stream${stream}${hasIteration ? '_iter' : ''}`,
     wgsl: `${decls.join('\n')}\n${philoxDrawWgsl()}\n${main}\n`,
     workgroups: flatWorkgroups(n),
     usesScalars: true,
@@ -40,7 +51,7 @@ export function emitRandomKernel(
  * categorical: one invocation per row of probs [rows, K]; u·Σp is compared with
  * the running sum in f32, in index order (the reference rounds the same way).
  */
-export function emitCategoricalKernel(stream: number, shape: readonly number[]): KernelSpec {
+export function emitCategoricalKernel(stream: number, shape: readonly number[], iteration: DType | null = null): KernelSpec {
   const k = shape[shape.length - 1];
   const rows = numel(shape.slice(0, -1));
   const body = `  let base = i * ${k}u;
@@ -59,5 +70,7 @@ export function emitCategoricalKernel(stream: number, shape: readonly number[]):
   // Rounding can leave goal ≥ the final sum: take the last class with mass.
   if (!(goal < acc)) { pick = select(pick, last, last >= 0i); }
   y[i] = pick;`;
-  return { ...emitRandomKernel('categorical', stream, ['f32'], 'i32', [rows], body), name: `categorical_${tag(shape)}_stream${stream}` };
+  const inputs: DType[] = iteration ? ['f32', iteration] : ['f32'];
+  const name = `categorical_${tag(shape)}_stream${stream}${iteration ? '_iter' : ''}`;
+  return { ...emitRandomKernel('categorical', stream, inputs, 'i32', [rows], body, iteration !== null), name };
 }

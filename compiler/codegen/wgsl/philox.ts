@@ -39,13 +39,14 @@ fn philox_normal(w0: u32, w1: u32) -> f32 {
 `;
 
 /**
- * The keyed draw of one element: key (seed, stream), counter (element, step, 0, 0),
- * with seed and step read from the kernel's `scalars` buffer (indices 0 and 1).
+ * The keyed draw of one element: key (seed, stream), counter (element, step,
+ * iteration, 0), with seed and step read from the kernel's `scalars` buffer
+ * (indices 0 and 1); the caller passes the iteration (0u when the op has none).
  */
 export function philoxDrawWgsl(seedIndex = 0, stepIndex = 1): string {
   return `${PHILOX_WGSL}
-fn philox_draw(element: u32, stream: u32) -> vec4<u32> {
-  return philox4x32_10(vec4<u32>(element, scalars[${stepIndex}], 0u, 0u), vec2<u32>(scalars[${seedIndex}], stream));
+fn philox_draw(element: u32, stream: u32, iteration: u32) -> vec4<u32> {
+  return philox4x32_10(vec4<u32>(element, scalars[${stepIndex}], iteration, 0u), vec2<u32>(scalars[${seedIndex}], stream));
 }
 `;
 }

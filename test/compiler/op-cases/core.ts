@@ -9,6 +9,7 @@ const t =
   (...shape: number[]): TensorType => ({ dtype, shape });
 const f32 = t('f32');
 const i32 = t('i32');
+const u32 = t('u32');
 const bool = t('bool');
 
 /** Values in ±[0.2, 1.2): no zeros (relu, abs, reciprocal, sign). */
@@ -115,6 +116,14 @@ export const cases: readonly OpCase[] = [
   { op: 'dropout', inputs: [f32(4, 5)], attrs: { p: 0.3, stream: 5 } },
   { op: 'salt_and_pepper', inputs: [f32(4, 5)], attrs: { p: 0.3, stream: 6 } },
   { op: 'gaussian_noise', inputs: [f32(4, 5)], attrs: { std: 0.1, stream: 7 } },
+  // ... with the optional iteration input (Philox counter word 2), as inside loop bodies
+  { op: 'uniform', inputs: [i32()], attrs: { shape: [3, 4], low: -1, high: 2, stream: 1 }, data: () => 2, label: 'iteration 2', noGrad: 'no float inputs' },
+  { op: 'normal', inputs: [u32()], attrs: { shape: [5], mean: 1, std: 0.5, stream: 2 }, data: () => 7, label: 'u32 iteration 7', noGrad: 'no float inputs' },
+  { op: 'bernoulli', inputs: [f32(3, 4), i32()], attrs: { stream: 3 }, data: (input, _e, u) => (input === 1 ? 1 : u), label: 'iteration 1', noGrad: 'sampling is not differentiable' },
+  { op: 'categorical', inputs: [f32(3, 4), i32()], attrs: { stream: 4 }, data: (input, _e, u) => (input === 1 ? 5 : u + 0.1), label: 'iteration 5', noGrad: 'sampling is not differentiable' },
+  { op: 'dropout', inputs: [f32(4, 5), i32()], attrs: { p: 0.3, stream: 5 }, data: (input, _e, u) => (input === 1 ? 3 : 2 * u - 1), label: 'iteration 3' },
+  { op: 'salt_and_pepper', inputs: [f32(4, 5), u32()], attrs: { p: 0.3, stream: 6 }, data: (input, _e, u) => (input === 1 ? 4 : 2 * u - 1), label: 'u32 iteration 4' },
+  { op: 'gaussian_noise', inputs: [f32(4, 5), i32()], attrs: { std: 0.1, stream: 7 }, data: (input, _e, u) => (input === 1 ? -1 : 2 * u - 1), label: 'iteration -1 (all bits set)' },
 ];
 
 export default cases;

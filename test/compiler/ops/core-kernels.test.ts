@@ -243,4 +243,22 @@ ${PHILOX_WGSL}
     await expectMatches('normal', [], { shape, mean: 1, std: 2, stream: 7 }, 1e-4);
     await expectMatches('gaussian_noise', [f32(shape, wave)], { std: 0.5, stream: 8 }, 1e-4);
   });
+  it('the iteration input keys Philox counter word 2, bit for bit', async () => {
+    const shape = [5, 19];
+    const node = nodeOf('uniform', [{ dtype: 'u32', shape: [] }], { shape, stream: 9 });
+    const plain = getOp('uniform').reference([], node.attrs, { seed: SEED, step: STEP })[0];
+    for (const [dtype, value] of [['u32', 0x9e3779b9], ['i32', -7], ['i32', 0]] as const) {
+      const it: Tensor = { type: { dtype, shape: [] }, data: Float64Array.from([value]) };
+      const typed = nodeOf('uniform', [it.type], { shape, stream: 9 });
+      const want = getOp('uniform').reference([it], typed.attrs, { seed: SEED, step: STEP })[0];
+      const [got] = await runKernel(kernelOf(typed), [it], [typed.outputs[0].type], { scalars: Uint32Array.from([SEED, STEP]) });
+      expect([...got], `${dtype} ${value}`).toEqual([...want.data]);
+      if (value === 0) expect([...got]).toEqual([...plain.data]);
+      else expect([...got]).not.toEqual([...plain.data]);
+    }
+    const it = (n: number): Tensor => ({ type: { dtype: 'i32', shape: [] }, data: Float64Array.from([n]) });
+    await expectMatches('categorical', [f32([40, 13], (e) => ((e * 53) % 17) / 17), it(3)], { stream: 4 }, 0);
+    await expectMatches('dropout', [f32(shape, wave), it(11)], { p: 0.4, stream: 5 });
+    await expectMatches('salt_and_pepper', [f32(shape, wave), it(12)], { p: 0.4, stream: 6 }, 0);
+  });
 });
