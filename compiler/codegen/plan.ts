@@ -84,7 +84,7 @@ export class PlanBuilder {
 
   addBuffer(b: Omit<PlanBuffer, 'id' | 'bytes'>): number {
     const id = this.buffers.length;
-    this.buffers.push({ id, ...b, bytes: Math.max(4, 4 * numel(b.shape)) });
+    this.buffers.push({ ...b, id, bytes: Math.max(4, 4 * numel(b.shape)) });
     return id;
   }
 
