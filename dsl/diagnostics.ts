@@ -45,6 +45,7 @@ export const DIAGNOSTICS = {
   'bad-dtype': { severity: 'error', template: "unknown dtype '{name}' (expected f32, i32, u32 or bool)" },
   'missing-forward': { severity: 'error', template: "layer '{name}' has no forward function (add '(x) => ...' as its last item)" },
   'forward-not-last': { severity: 'error', template: "the forward function must be the last item of layer '{name}'" },
+  'misplaced-item': { severity: 'error', template: '{what} is not allowed {where}' },
   'duplicate-forward': { severity: 'error', template: "layer '{name}' has more than one forward function" },
 
   // ---- imports and loading (dsl/index.ts)
