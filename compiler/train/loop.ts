@@ -13,7 +13,9 @@
 //      last check went bad: restore the last good state and count the updates
 //      thrown away as skipped;
 //   2. run the step and read its loss; if the loss is NaN or ±Inf, put the starting
-//      weights back (the step's update is skipped) and count it;
+//      weights back (the step's update is skipped) and count it. After a bad step
+//      every step is checked, and its resulting weights are read too, since a finite
+//      loss can come with a non-finite update;
 //   3. after `maxBad` bad checked steps in a row, stop: the last good weights are
 //      saved (when checkpointing) and a DlcError names the step.
 // A skipped step still consumes its batch and advances the step count, so a run is
@@ -118,6 +120,7 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
   let badRun = 0;
   let firstBad = 0;
   let checkNext = true;
+  let recovering = false;
   let lastEval: { step: number; result?: EvalResult } | undefined;
 
   const position = (): RunPosition => ({ step, cursor: batches.cursor, schedule: scheduleSpec, skipped, data: cfg.dataName });
@@ -129,6 +132,13 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
     // The tensors just read become the last good state when finite (writeCheckpoint refuses them otherwise).
     if (firstNonFinite(tensors) === undefined) good = { tensors, step };
     writeCheckpoint(cfg.checkpoint.path, ckpt);
+  };
+  /** Counts a bad checked step (1-based step `at`); the loop stops after maxBad in a row. */
+  const failed = (at: number): void => {
+    if (badRun === 0) firstBad = at;
+    badRun++;
+    recovering = true;
+    checkNext = true;
   };
   const evaluation = async (): Promise<EvalResult | undefined> => {
     if (!cfg.eval) return undefined;
@@ -174,33 +184,36 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
         skipped += step - good.step;
         runner.load(good.tensors);
         base = good.tensors;
+        failed(good.step + 1);
       }
       const out = await runner.run(entry.name, feeds, [cfg.loss, ...cfg.metrics]);
       const loss = out[cfg.loss];
-      if (isFiniteNumber(loss)) {
+      // After a failure, also check the step's result: a finite loss can still come with a non-finite update.
+      const after = isFiniteNumber(loss) && recovering ? firstNonFinite(await runner.save()) : undefined;
+      if (isFiniteNumber(loss) && after === undefined) {
         losses.push(loss);
         history.loss.push([step + 1, loss]);
         for (const m of cfg.metrics) if (isFiniteNumber(out[m])) (metricValues[m] ??= []).push(out[m] as number);
         badRun = 0;
+        recovering = false;
         checkNext = false;
       } else {
         runner.load(base);
         skipped++;
-        if (badRun === 0) firstBad = step + 1;
-        badRun++;
-        checkNext = true;
-        cfg.onMessage?.(`step ${step + 1}: loss is ${String(loss)}; update skipped (${skipped} skipped so far)`);
-        if (badRun >= cfg.maxBad) {
-          step++;
-          await save();
-          const saved = cfg.checkpoint ? `; the last good weights are in ${cfg.checkpoint.path}` : '';
-          throw new DlcError(
-            `training stopped at step ${step}: the loss was non-finite for ${badRun} checked steps in a row (from step ${firstBad}); ${skipped} updates skipped in all${saved}. Try a lower learning rate.`,
-          );
-        }
+        const why = isFiniteNumber(loss) ? `the update made the weights non-finite (${after})` : `loss is ${String(loss)}`;
+        cfg.onMessage?.(`step ${step + 1}: ${why}; update skipped (${skipped} skipped so far)`);
+        failed(step + 1);
       }
     }
     step++;
+    if (badRun >= cfg.maxBad) {
+      // The weights are back at a good state: save them, then stop.
+      await save();
+      const saved = cfg.checkpoint ? `; the last good weights are saved in ${cfg.checkpoint.path}` : '';
+      throw new DlcError(
+        `training stopped at step ${step}: ${badRun} checked steps in a row had a non-finite loss or update (from step ${firstBad}); ${skipped} updates skipped in all${saved}. Try a lower learning rate.`,
+      );
+    }
     cfg.onStep?.({ step, epoch: batch.epoch + 1, ...(losses.length > 0 ? { loss: losses[losses.length - 1]! } : {}) });
     if (saveAfter && !last) await save();
     if (endsEpoch) {
