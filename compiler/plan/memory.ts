@@ -71,12 +71,43 @@ interface Placed {
 
 const alignUp = (x: number, a: number): number => Math.ceil(x / a) * a;
 
-/** Best-fit offset for `bytes` among `placed` (this entry's slices in one arena) live during `life`. */
-function bestFit(placed: readonly Placed[], life: Lifetime, bytes: number, align: number): { offset: number; waste: number } {
-  const live = placed.filter((p) => overlaps(p.life, life)).sort((a, b) => a.offset - b.offset);
+/**
+ * One arena's slices during one entry, indexed by time: each slice is listed in
+ * every bucket of BUCKET_STEPS step numbers its lifetime touches, so finding the
+ * slices live during a lifetime costs about the number of slices live then, not the
+ * number placed (planning stays close to linear in the schedule's length).
+ */
+class ArenaSlices {
+  private static readonly BUCKET_STEPS = 32;
+  private readonly buckets = new Map<number, Placed[]>();
+
+  private static bucket(step: number): number {
+    return Math.floor((step + 1) / ArenaSlices.BUCKET_STEPS);
+  }
+
+  add(p: Placed): void {
+    for (let k = ArenaSlices.bucket(p.life.first); k <= ArenaSlices.bucket(p.life.last); k++) {
+      const list = this.buckets.get(k);
+      if (list) list.push(p);
+      else this.buckets.set(k, [p]);
+    }
+  }
+
+  /** The slices whose lifetimes overlap `life`, by offset. */
+  liveDuring(life: Lifetime): Placed[] {
+    const found = new Set<Placed>();
+    for (let k = ArenaSlices.bucket(life.first); k <= ArenaSlices.bucket(life.last); k++) {
+      for (const p of this.buckets.get(k) ?? []) if (overlaps(p.life, life)) found.add(p);
+    }
+    return [...found].sort((a, b) => a.offset - b.offset);
+  }
+}
+
+/** Best-fit offset for `bytes` among the slices of one arena live during `life`. */
+function bestFit(slices: ArenaSlices, life: Lifetime, bytes: number, align: number): { offset: number; waste: number } {
   let cursor = 0;
   let best: { offset: number; waste: number } | undefined;
-  for (const p of live) {
+  for (const p of slices.liveDuring(life)) {
     const gap = p.offset - cursor;
     if (gap >= bytes && (!best || gap - bytes < best.waste)) best = { offset: cursor, waste: gap - bytes };
     cursor = Math.max(cursor, alignUp(p.end, align));
@@ -103,7 +134,7 @@ function packEntry(buffers: readonly PlanBuffer[], entry: PlanEntry, arenaSizes:
   }
   const order = [...own].sort((a, b) => b.bytes - a.bytes || lifeOf(a).first - lifeOf(b).first || a.id - b.id);
   const sizes = [...arenaSizes];
-  const byArena: Placed[][] = sizes.map(() => []);
+  const byArena: ArenaSlices[] = sizes.map(() => new ArenaSlices());
   const arenaOf = new Map<number, number>();
   const placed: Placed[] = [];
   for (const b of order) {
@@ -120,16 +151,18 @@ function packEntry(buffers: readonly PlanBuffer[], entry: PlanEntry, arenaSizes:
     }
     if (!choice) {
       sizes.push(0);
-      byArena.push([]);
+      byArena.push(new ArenaSlices());
       choice = { arena: sizes.length - 1, offset: 0, growth: b.bytes, waste: Infinity };
     }
     const p: Placed = { buffer: b.id, arena: choice.arena, offset: choice.offset, end: choice.offset + b.bytes, life };
-    byArena[choice.arena].push(p);
+    byArena[choice.arena].add(p);
     placed.push(p);
     arenaOf.set(b.id, choice.arena);
     sizes[choice.arena] = Math.max(sizes[choice.arena], p.end);
   }
-  const extent = byArena.reduce((sum, ps) => sum + ps.reduce((m, p) => Math.max(m, p.end), 0), 0);
+  const ends = new Map<number, number>();
+  for (const p of placed) ends.set(p.arena, Math.max(ends.get(p.arena) ?? 0, p.end));
+  const extent = [...ends.values()].reduce((sum, e) => sum + e, 0);
   return { packing: { placed, sizes, extent }, own };
 }
 
@@ -138,6 +171,9 @@ export function planMemory(plan: Plan, limits: MemoryLimits = {}): Plan {
   const align = Math.max(SLICE_ALIGNMENT, limits.minStorageBufferOffsetAlignment ?? 0);
   const maxBinding = limits.maxStorageBufferBindingSize ?? DEFAULT_MAX_BINDING;
   const maxArena = limits.maxBufferSize ?? DEFAULT_MAX_BUFFER;
+  plan.buffers.forEach((b, index) => {
+    if (b.id !== index) throw new Error(`${plan.model}: buffer '${b.name}' has id ${b.id} at index ${index}; plan.layout is indexed by id`);
+  });
   for (const b of plan.buffers) {
     if (b.bytes > maxBinding) {
       throw new DlcError(`${plan.model}: tensor '${b.name}' (${b.dtype}[${b.shape.join(',')}]) needs ${b.bytes} bytes, more than the device's maxStorageBufferBindingSize of ${maxBinding}`);

@@ -7,7 +7,7 @@ import { generatePlan } from '../../../compiler/codegen/plan';
 import type { Program } from '../../../compiler/ir/program';
 import { optimizeProgram } from '../../../compiler/passes/pipeline';
 import { checkMemoryPlan } from '../../../compiler/plan/check';
-import { planMemory } from '../../../compiler/plan/memory';
+import { isPerCall, planMemory } from '../../../compiler/plan/memory';
 import { acquireDevice } from '../../../runtime/device';
 import type { AcquiredDevice } from '../../../runtime/device';
 import { Model } from '../../../runtime/model';
@@ -58,10 +58,13 @@ describe('memory-planned plans on the device', () => {
     }, 120_000);
   }
 
-  it('wide: every entry packs, to well under the naive sum', async () => {
+  it('wide: every entry packs its temporaries into at most 2/3 of their naive sum', async () => {
     const acquired = await (device ??= acquireDevice());
     const planned = planMemory(await compile(wideProgram(), acquired), acquired.limits);
-    for (const e of planned.entries) expect(e.stats.peakBytes).toBeLessThan((2 / 3) * e.stats.naiveBytes);
+    const resident = planned.buffers.filter((b) => !isPerCall(b.kind)).reduce((sum, b) => sum + b.bytes, 0);
+    for (const e of planned.entries) {
+      expect(e.stats.peakBytes - resident).toBeLessThan((2 / 3) * (e.stats.naiveBytes - resident));
+    }
   });
 
   it('wide: -O1 and planned agrees with -O0 unplanned within f32 tolerance', async () => {
