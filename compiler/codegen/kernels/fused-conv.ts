@@ -1,0 +1,311 @@
+// Fused convolution kernels for the fusion pass: conv2d with an elementwise
+// epilogue (bias, activation, anything expressible per output element), conv2d →
+// epilogue → max/avg pooling in one kernel that writes only the pooled values (and
+// optionally the switches or the unpooled values for the backward pass), and the
+// backward convolutions (conv2d_transpose, conv2d_filter_grad) with the incoming
+// gradient masked by the activation's derivative on the fly. All are the direct
+// convolution nest of ./conv with hooks; see there for the register tiling.
+//
+// Measured on llvmpipe (2 shared cores), ms per dispatch, best of rounds:
+//   MEASUREMENTS
+import type { AttrValue, Attrs, TensorType } from '../../ir/types';
+import type { KernelSpec } from '../../ops/registry';
+import { getOp } from '../../ops/registry';
+import { loadExpr, storageType } from '../wgsl/buffers';
+import type { ConvBinding, ConvNestOptions, ConvOutputAt } from './conv';
+import { emitConvNest } from './conv';
+import type { ConvParams } from './conv-geometry';
+import { conv2dGeometry, conv2dTransposeGeometry, filterGradGeometry } from './conv-geometry';
+import type { PoolWindow } from './pool';
+
+export type { ConvParams } from './conv-geometry';
+export type { PoolWindow } from './pool';
+export type { ConvTile } from './conv';
+
+type Pair = readonly [number, number];
+
+// --- reading IR attributes ---------------------------------------------------------
+
+function pairOf(v: AttrValue | undefined, fallback: Pair): Pair {
+  return Array.isArray(v) && v.length === 2 ? [Number(v[0]), Number(v[1])] : fallback;
+}
+
+/** A conv2d (or conv2d_transpose / conv2d_filter_grad) node's attributes as numbers. */
+export function convParamsOf(attrs: Attrs): ConvParams {
+  return { stride: pairOf(attrs.stride, [1, 1]), padding: pairOf(attrs.padding, [0, 0]), groups: typeof attrs.groups === 'number' ? attrs.groups : 1 };
+}
+
+/** A pooling node's window; `stride` absent or [] means the window size. */
+export function poolWindowOf(attrs: Attrs): PoolWindow {
+  const size = pairOf(attrs.size, [0, 0]);
+  if (!(size[0] > 0 && size[1] > 0)) throw new Error(`pooling attributes without a window size: ${JSON.stringify(attrs)}`);
+  return { size, stride: pairOf(attrs.stride, size), padding: pairOf(attrs.padding, [0, 0]) };
+}
+
+// --- shapes ----------------------------------------------------------------------------
+
+const windows = (n: number, k: number, s: number, p: number): number => Math.floor((n + 2 * p - k) / s) + 1;
+
+/** conv2d's output type for x [N,C,H,W] * w [O,Cg,KH,KW]. */
+export function conv2dOutputType(x: TensorType, w: TensorType, conv: ConvParams): TensorType {
+  const [N, , H, W] = x.shape;
+  const [O, , KH, KW] = w.shape;
+  return { dtype: 'f32', shape: [N, O, windows(H, KH, conv.stride[0], conv.padding[0]), windows(W, KW, conv.stride[1], conv.padding[1])] };
+}
+
+function pooledType(y: TensorType, window: PoolWindow): TensorType {
+  const [N, O, OH, OW] = y.shape;
+  return { dtype: 'f32', shape: [N, O, windows(OH, window.size[0], window.stride[0], window.padding[0]), windows(OW, window.size[1], window.stride[1], window.padding[1])] };
+}
+
+// --- epilogues ---------------------------------------------------------------------------
+
+/** The position of one conv output element, as i32 WGSL expressions, for an epilogue. */
+export interface ConvIndex {
+  readonly n: string;
+  readonly c: string;
+  readonly y: string;
+  readonly x: string;
+  /** Flat index into the conv output [N, O, OH, OW]. */
+  readonly flat: string;
+  /**
+   * WGSL loading extra input `k` at this position, its shape broadcast right-aligned
+   * against [N, O, OH, OW] (numpy rules); f32/i32/u32 as stored, bool as a WGSL bool.
+   */
+  load(k: number): string;
+}
+
+/**
+ * What happens to each conv output before it is stored (or pooled), in this order:
+ * `+ bias[c]` when `bias`, then `expr`. The hook is data, so the fusion pass can
+ * compose it from registry ops' `wgsl` templates (see `activation`).
+ */
+export interface ConvEpilogue {
+  /** Add a per-output-channel f32 bias (O elements, any shape with that count: [O], [O,1,1], [1,O,1,1]). */
+  readonly bias?: boolean;
+  /** Further inputs `expr` reads through `idx.load(k)`, bound after the bias in this order. */
+  readonly extraInputs?: readonly TensorType[];
+  /**
+   * An f32 WGSL expression of `v` (a let-bound name holding the biased sum, safe to
+   * use several times) and the element's position. `bind(e)` emits `let t = e;`
+   * first and returns `t`, to share a subexpression.
+   */
+  readonly expr?: (v: string, idx: ConvIndex, bind: (expr: string) => string) => string;
+}
+
+/** An elementwise registry op (one operand) as an epilogue step: `activation('relu')`. */
+export function activation(op: string, attrs: Attrs = {}): (v: string) => string {
+  const def = getOp(op);
+  const wgsl = def.wgsl;
+  if (def.kind !== 'elementwise' || !wgsl) throw new Error(`op '${op}' has no elementwise WGSL template`);
+  const type: TensorType = { dtype: 'f32', shape: [] };
+  return (v) => wgsl([v], attrs, [type]);
+}
+
+/** The epilogue `activation(op)(v + bias[c])`. */
+export function biasActivation(op: string, attrs: Attrs = {}): ConvEpilogue {
+  const act = activation(op, attrs);
+  return { bias: true, expr: (v) => act(v) };
+}
+
+function stridesOf(shape: readonly number[]): number[] {
+  const out = new Array<number>(shape.length).fill(1);
+  for (let k = shape.length - 2; k >= 0; k--) out[k] = out[k + 1] * shape[k + 1];
+  return out;
+}
+
+/** i32 index into a tensor of shape `from` broadcast against [N, O, OH, OW] at coordinates `coords`. */
+function broadcastAt(from: readonly number[], out: readonly number[], coords: readonly string[]): string {
+  if (from.length > out.length) throw new Error(`epilogue input of rank ${from.length} does not broadcast against [${out.join(',')}]`);
+  const strides = stridesOf(from);
+  const offset = out.length - from.length;
+  const terms: string[] = [];
+  from.forEach((d, k) => {
+    if (d === 1) return;
+    if (d !== out[k + offset]) throw new Error(`epilogue input [${from.join(',')}] does not broadcast against [${out.join(',')}]`);
+    terms.push(strides[k] === 1 ? coords[k + offset] : `${coords[k + offset]} * ${strides[k]}`);
+  });
+  return terms.length === 0 ? '0' : terms.join(' + ');
+}
+
+/** The nest's extra bindings and epilogue hook for `e` on conv output type `y`. */
+function epilogueHooks(e: ConvEpilogue | undefined, y: TensorType): { bindings: ConvBinding[]; hook?: ConvNestOptions['epilogue'] } {
+  if (!e) return { bindings: [] };
+  const extras = e.extraInputs ?? [];
+  const bindings: ConvBinding[] = [];
+  if (e.bias) bindings.push({ name: 'B', type: 'f32' });
+  extras.forEach((t, k) => bindings.push({ name: `E${k}`, type: storageType(t.dtype) as ConvBinding['type'] }));
+  const hook = (acc: string, at: ConvOutputAt, bind: (expr: string) => string): string => {
+    const v = e.bias ? bind(`${acc} + B[${at.ocg}]`) : acc;
+    if (!e.expr) return v;
+    const coords = [at.b, at.ocg, at.oy, at.ox];
+    const idx: ConvIndex = {
+      n: at.b,
+      c: at.ocg,
+      y: at.oy,
+      x: at.ox,
+      flat: at.flat,
+      load(k) {
+        const t = extras[k];
+        if (!t) throw new Error(`epilogue reads extra input ${k} of ${extras.length}`);
+        return loadExpr(`E${k}`, broadcastAt(t.shape, y.shape, coords), t.dtype);
+      },
+    };
+    return e.expr(v, idx, bind);
+  };
+  return { bindings, hook };
+}
+
+// --- forward -----------------------------------------------------------------------------
+
+export interface Conv2dFused {
+  /** Kernel name, e.g. `fused_conv2d_add_relu`. */
+  readonly name: string;
+  /** Input [N, C, H, W]. */
+  readonly x: TensorType;
+  /** Filter [O, C/groups, KH, KW]. */
+  readonly w: TensorType;
+  readonly conv: ConvParams;
+  readonly epilogue?: ConvEpilogue;
+  /** Channels × columns (pooled columns when pooling) per invocation; the default is measured. */
+  readonly tile?: ConvNestOptions['tile'];
+}
+
+/**
+ * conv2d with an epilogue: y = expr(conv2d(x, w) + bias[c]).
+ * Bindings: 0 x f32[N,C,H,W], 1 w f32[O,C/g,KH,KW], then (if `epilogue.bias`) bias
+ * f32[O], then `epilogue.extraInputs` in order; then the output y f32[N,O,OH,OW].
+ */
+export function emitConv2dEpilogue(p: Conv2dFused): KernelSpec {
+  const y = conv2dOutputType(p.x, p.w, p.conv);
+  const { bindings, hook } = epilogueHooks(p.epilogue, y);
+  return emitConvNest(conv2dGeometry(p.x, p.w, y, p.conv, p.name), { tile: p.tile, extraInputs: bindings, epilogue: hook });
+}
+
+export interface Conv2dPoolFused extends Conv2dFused {
+  readonly pool: {
+    readonly kind: 'max' | 'avg';
+    readonly window: PoolWindow;
+  };
+  /** Max pooling: also write the switches (i32, flat y·OW + x of the maximum in its conv output plane, as max_pool_with_switches). */
+  readonly switches?: boolean;
+  /** Also write the epilogue's values before pooling; the windows must cover the conv output (see poolCoversOutput). */
+  readonly prePool?: boolean;
+}
+
+/** Whether pooling windows touch every element of the conv output (no stride gaps, no ragged end), as `prePool` needs. */
+export function poolCoversOutput(y: TensorType, window: PoolWindow): boolean {
+  const pooled = pooledType(y, window);
+  return [0, 1].every((d) => {
+    const n = y.shape[2 + d];
+    const covered = (pooled.shape[2 + d] - 1) * window.stride[d] - window.padding[d] + window.size[d];
+    return window.stride[d] <= window.size[d] && covered >= n;
+  });
+}
+
+/** The output types of emitConv2dPool, in binding order. */
+export function conv2dPoolOutputs(p: Conv2dPoolFused): TensorType[] {
+  const y = conv2dOutputType(p.x, p.w, p.conv);
+  const pooled = pooledType(y, p.pool.window);
+  const out = [pooled];
+  if (p.switches) out.push({ dtype: 'i32', shape: pooled.shape });
+  if (p.prePool) out.push(y);
+  return out;
+}
+
+/**
+ * conv2d → epilogue → max_pool or avg_pool in one kernel; each invocation computes
+ * the conv outputs of whole pooling windows and writes only what is asked.
+ * Bindings: the inputs of emitConv2dEpilogue (x, w, [bias], extras...), then the
+ * outputs: pooled f32[N,O,PH,PW], then (if `switches`) switches i32[N,O,PH,PW],
+ * then (if `prePool`) the unpooled epilogue values f32[N,O,OH,OW].
+ * Pooling follows max_pool (first maximum in row-major window order, padding never
+ * wins) and avg_pool (padding counts in the divisor).
+ */
+export function emitConv2dPool(p: Conv2dPoolFused): KernelSpec {
+  const y = conv2dOutputType(p.x, p.w, p.conv);
+  const window = p.pool.window;
+  const pooled = pooledType(y, window);
+  if (p.switches && p.pool.kind !== 'max') throw new Error(`${p.name}: switches need max pooling`);
+  if (p.prePool && !poolCoversOutput(y, window)) throw new Error(`${p.name}: the pooling windows do not cover the conv output, so prePool cannot be written by this kernel`);
+  if (window.padding[0] >= window.size[0] || window.padding[1] >= window.size[1]) throw new Error(`${p.name}: pool padding must be smaller than the window`);
+  const { bindings, hook } = epilogueHooks(p.epilogue, y);
+  const [, O, PH, PW] = pooled.shape;
+  return emitConvNest(conv2dGeometry(p.x, p.w, y, p.conv, p.name), {
+    tile: p.tile,
+    extraInputs: bindings,
+    epilogue: hook,
+    pool: {
+      kind: p.pool.kind,
+      window,
+      outHW: [PH, PW],
+      pooledAt: (ocg, _ocl, px) => `((b * ${O} + ${ocg}) * ${PH} + py) * ${PW} + ${px}`,
+      switches: p.switches === true,
+      prePool: p.prePool === true,
+    },
+  });
+}
+
+// --- backward: gradient masked on the fly -------------------------------------------------
+
+/**
+ * The activation-gradient prologue: the incoming gradient g is replaced by
+ * expr(g, y) elementwise, y read from an extra binding of g's shape (typically the
+ * forward activation's output). `y` in the template is a load expression; use it once.
+ */
+export interface GradMask {
+  readonly expr: (g: string, y: string) => string;
+}
+
+/** relu's derivative read from its output: g · (y > 0), as relu's gradient (g · (x > 0)) computes it. */
+export const RELU_GRAD_MASK: GradMask = { expr: (g, y) => `${g} * select(0.0, 1.0, ${y} > 0.0)` };
+
+export interface Conv2dTransposeFused {
+  readonly name: string;
+  /** Incoming gradient [N, O, OH, OW]. */
+  readonly g: TensorType;
+  /** Filter [O, C/groups, KH, KW]. */
+  readonly w: TensorType;
+  /** The output (input gradient) type [N, C, H, W], as the conv2d_transpose node has it. */
+  readonly out: TensorType;
+  readonly conv: ConvParams;
+  readonly gradMask?: GradMask;
+}
+
+/**
+ * conv2d_transpose(mask(g, y), w): the conv input gradient with the activation
+ * gradient fused in. Bindings: 0 g f32[N,O,OH,OW], 1 w, then (if `gradMask`) 2 y
+ * f32[N,O,OH,OW]; then the output dx f32[N,C,H,W].
+ */
+export function emitConv2dTransposeFused(p: Conv2dTransposeFused): KernelSpec {
+  const mask = p.gradMask;
+  return emitConvNest(conv2dTransposeGeometry(p.g, p.w, p.out, p.conv, p.name), {
+    extraInputs: mask ? [{ name: 'M', type: 'f32' }] : [],
+    loadX: mask ? (v, at) => mask.expr(v, `M[${at}]`) : undefined,
+  });
+}
+
+export interface Conv2dFilterGradFused {
+  readonly name: string;
+  /** The conv's input [N, C, H, W]. */
+  readonly x: TensorType;
+  /** Incoming gradient [N, O, OH, OW]. */
+  readonly g: TensorType;
+  /** The output (filter gradient) type [O, C/groups, KH, KW]. */
+  readonly out: TensorType;
+  readonly conv: ConvParams;
+  readonly gradMask?: GradMask;
+}
+
+/**
+ * conv2d_filter_grad(x, mask(g, y)): the filter gradient with the activation
+ * gradient fused in. Bindings: 0 x f32[N,C,H,W], 1 g f32[N,O,OH,OW], then (if
+ * `gradMask`) 2 y f32[N,O,OH,OW]; then the output dw f32[O,C/g,KH,KW].
+ */
+export function emitConv2dFilterGradFused(p: Conv2dFilterGradFused): KernelSpec {
+  const mask = p.gradMask;
+  return emitConvNest(filterGradGeometry(p.x, p.g, p.out, p.conv, p.name), {
+    extraInputs: mask ? [{ name: 'M', type: 'f32' }] : [],
+    loadW: mask ? (v, at) => mask.expr(v, `M[${at}]`) : undefined,
+  });
+}
