@@ -1,0 +1,183 @@
+// The language-level builtins: every function a .dl program can call without
+// defining it, with its parameters (positional order, defaults) and what it
+// returns. Data only: the resolver checks arity and named arguments against it,
+// the lowering maps each entry onto IR ops, docs/language.md lists it.
+// A parameter without `default` is required; `rest` marks a variadic tail.
+
+export type BuiltinCategory =
+  | 'elementwise' | 'reduction' | 'contraction' | 'pooling' | 'normalisation'
+  | 'shape' | 'indexing' | 'loss' | 'random' | 'cast' | 'control' | 'creation';
+
+export type ParamDefault = number | boolean | string | null | readonly number[];
+
+export interface BuiltinParam {
+  readonly name: string;
+  /** Absent: the argument is required. `null`: optional with no value (e.g. axis = all axes). */
+  readonly default?: ParamDefault;
+  /** Takes every remaining positional argument (concat's tensors). */
+  readonly rest?: boolean;
+}
+
+export interface Builtin {
+  readonly name: string;
+  readonly category: BuiltinCategory;
+  readonly params: readonly BuiltinParam[];
+  /** How many values it returns (max_pool_with_switches returns 2). */
+  readonly results: number;
+  readonly doc: string;
+}
+
+const req = (name: string): BuiltinParam => ({ name });
+const opt = (name: string, d: ParamDefault): BuiltinParam => ({ name, default: d });
+
+function unary(name: string, doc: string): Builtin {
+  return { name, category: 'elementwise', params: [req('x')], results: 1, doc };
+}
+function binary(name: string, doc: string): Builtin {
+  return { name, category: 'elementwise', params: [req('a'), req('b')], results: 1, doc };
+}
+function reduction(name: string, doc: string): Builtin {
+  return { name, category: 'reduction', params: [req('x'), opt('axis', null), opt('keepdims', false)], results: 1, doc };
+}
+function pool(name: string, doc: string, extra: BuiltinParam[] = [], results = 1): Builtin {
+  return { name, category: 'pooling', params: [req('x'), req('size'), opt('stride', null), opt('padding', 0), ...extra], results, doc };
+}
+function loss(name: string, params: BuiltinParam[], doc: string): Builtin {
+  return { name, category: 'loss', params, results: 1, doc };
+}
+function random(name: string, params: BuiltinParam[], doc: string): Builtin {
+  return { name, category: 'random', params, results: 1, doc };
+}
+
+export const BUILTINS: readonly Builtin[] = [
+  // elementwise
+  binary('add', 'a + b, broadcasting'),
+  binary('sub', 'a - b, broadcasting'),
+  binary('mul', 'a * b, broadcasting'),
+  binary('div', 'a / b, broadcasting'),
+  binary('pow', 'a ** b, broadcasting'),
+  unary('neg', '-x'),
+  unary('exp', 'e ** x'),
+  unary('log', 'natural logarithm'),
+  unary('sqrt', 'square root'),
+  unary('abs', '|x|'),
+  unary('sign', '-1, 0 or 1'),
+  unary('sigmoid', '1 / (1 + exp(-x))'),
+  unary('tanh', 'hyperbolic tangent'),
+  unary('relu', 'max(x, 0)'),
+  unary('softplus', 'log(1 + exp(x))'),
+  { name: 'where', category: 'elementwise', params: [req('cond'), req('a'), req('b')], results: 1, doc: 'a where cond is true, else b' },
+  // max/min are binary with two tensors, reductions with one tensor and `axis`.
+  { name: 'max', category: 'reduction', params: [req('x'), opt('y', null), opt('axis', null), opt('keepdims', false)], results: 1, doc: 'elementwise max(x, y), or max over axis' },
+  { name: 'min', category: 'reduction', params: [req('x'), opt('y', null), opt('axis', null), opt('keepdims', false)], results: 1, doc: 'elementwise min(x, y), or min over axis' },
+  // reductions
+  reduction('sum', 'sum over axis (all axes when omitted)'),
+  reduction('mean', 'mean over axis (all axes when omitted)'),
+  reduction('logsumexp', 'log(sum(exp(x))) over axis, computed stably'),
+  { name: 'argmax', category: 'reduction', params: [req('x'), opt('axis', -1)], results: 1, doc: 'index (i32) of the largest element along axis' },
+  { name: 'softmax', category: 'reduction', params: [req('x'), opt('axis', -1)], results: 1, doc: 'exp(x) / sum(exp(x)) along axis' },
+  { name: 'log_softmax', category: 'reduction', params: [req('x'), opt('axis', -1)], results: 1, doc: 'log(softmax(x)) along axis, computed stably' },
+  // contraction
+  { name: 'matmul', category: 'contraction', params: [req('a'), req('b')], results: 1, doc: 'batched matrix product (same as a @ b)' },
+  { name: 'conv2d', category: 'contraction', params: [req('x'), req('w'), opt('stride', 1), opt('padding', 0), opt('groups', 1)], results: 1, doc: 'NCHW convolution with OIHW weights' },
+  { name: 'conv2d_transpose', category: 'contraction', params: [req('x'), req('w'), opt('stride', 1), opt('padding', 0), opt('groups', 1)], results: 1, doc: 'transposed convolution (the gradient of conv2d w.r.t. its input)' },
+  // pooling
+  pool('max_pool', 'max over size x size windows'),
+  pool('avg_pool', 'average over size x size windows'),
+  pool('l2_pool', 'sqrt of the sum of squares over windows'),
+  pool('gaussian_pool', 'gaussian-weighted average over windows', [opt('sigma', 1)]),
+  pool('max_pool_with_switches', 'max pooling that also returns where each max came from (i32 switches)', [], 2),
+  { name: 'unpool', category: 'pooling', params: [req('x'), req('switches'), req('size'), opt('stride', null)], results: 1, doc: 'places each value where its switch says (inverse of max_pool_with_switches)' },
+  // normalisation
+  { name: 'lrn', category: 'normalisation', params: [req('x'), opt('size', 5), opt('alpha', 1e-4), opt('beta', 0.75), opt('k', 2)], results: 1, doc: 'local response normalisation across channels' },
+  { name: 'lcn', category: 'normalisation', params: [req('x'), opt('size', 9), opt('sigma', 2)], results: 1, doc: 'local contrast normalisation: subtractive then divisive, gaussian window' },
+  // shape
+  { name: 'reshape', category: 'shape', params: [req('x'), req('shape')], results: 1, doc: 'same elements in a new shape; one dimension may be -1' },
+  { name: 'transpose', category: 'shape', params: [req('x'), opt('perm', null)], results: 1, doc: 'permutes axes (reverses them when perm is omitted)' },
+  { name: 'concat', category: 'shape', params: [{ name: 'xs', rest: true }, opt('axis', 0)], results: 1, doc: 'joins tensors along axis' },
+  { name: 'slice', category: 'shape', params: [req('x'), req('axis'), req('start'), req('end')], results: 1, doc: 'x[start:end] along axis (same as indexing)' },
+  { name: 'broadcast', category: 'shape', params: [req('x'), req('shape')], results: 1, doc: 'repeats x to the given shape' },
+  { name: 'flatten', category: 'shape', params: [req('x')], results: 1, doc: 'keeps axis 0, flattens the rest' },
+  { name: 'one_hot', category: 'shape', params: [req('x'), req('depth')], results: 1, doc: 'f32 one-hot vectors of integer labels' },
+  // indexing
+  { name: 'gather', category: 'indexing', params: [req('table'), req('indices')], results: 1, doc: 'rows of table at integer indices (embedding lookup)' },
+  { name: 'scatter_add', category: 'indexing', params: [req('target'), req('indices'), req('values')], results: 1, doc: 'adds values into rows of target at indices' },
+  { name: 'take', category: 'indexing', params: [req('x'), req('indices'), opt('axis', -1)], results: 1, doc: 'one element per row along axis (Q(s, a))' },
+  // losses (per example; reduce with mean)
+  loss('cross_entropy', [req('logits'), req('labels')], 'softmax cross entropy of logits against integer labels (per example)'),
+  loss('binary_cross_entropy', [req('p'), req('target')], 'binary cross entropy of probabilities p (per element)'),
+  loss('squared_error', [req('x'), req('target')], '(x - target) ** 2 (per element)'),
+  loss('huber', [req('x'), opt('delta', 1)], 'huber loss of a residual'),
+  loss('hinge', [req('scores'), req('labels'), opt('margin', 1)], 'multiclass hinge loss (per example)'),
+  loss('ranking_hinge', [req('pos'), req('neg'), opt('margin', 0.1)], 'max(0, margin - pos + neg) (DeViSE)'),
+  // randomness (counter-based; off in infer entries for dropout and noise)
+  random('uniform', [req('shape'), opt('low', 0), opt('high', 1)], 'uniform samples in [low, high)'),
+  random('normal', [req('shape'), opt('mean', 0), opt('std', 1)], 'gaussian samples'),
+  random('bernoulli', [req('p')], '1 with probability p, else 0'),
+  random('categorical', [req('p')], 'one i32 index per row, drawn from probabilities p'),
+  random('dropout', [req('x'), req('p')], 'zeroes each element with probability p, scales the rest by 1/(1-p)'),
+  random('salt_and_pepper', [req('x'), req('p')], 'sets each element to 0 or 1 with probability p'),
+  random('gaussian_noise', [req('x'), req('std')], 'adds gaussian noise'),
+  // casts
+  { name: 'f32', category: 'cast', params: [req('x')], results: 1, doc: 'converts to f32 (true is 1)' },
+  { name: 'i32', category: 'cast', params: [req('x')], results: 1, doc: 'converts to i32 (truncates)' },
+  { name: 'u32', category: 'cast', params: [req('x')], results: 1, doc: 'converts to u32' },
+  { name: 'bool', category: 'cast', params: [req('x')], results: 1, doc: 'x != 0' },
+  // control
+  { name: 'stop_gradient', category: 'control', params: [req('x')], results: 1, doc: 'x, with no gradient flowing through' },
+  // creation
+  { name: 'zeros', category: 'creation', params: [req('shape')], results: 1, doc: 'f32 tensor of zeros' },
+  { name: 'ones', category: 'creation', params: [req('shape')], results: 1, doc: 'f32 tensor of ones' },
+];
+
+export const BUILTINS_BY_NAME: ReadonlyMap<string, Builtin> = new Map(BUILTINS.map((b) => [b.name, b]));
+
+/**
+ * Initializers of `param`/`state` declarations. The tensor's shape is implicit;
+ * the params are the initializer's own arguments. Written bare (`= zeros`) or
+ * called (`= normal(0, 0.01)`).
+ */
+export interface InitializerDef {
+  readonly name: string;
+  readonly params: readonly BuiltinParam[];
+  readonly doc: string;
+}
+
+export const INITIALIZERS: readonly InitializerDef[] = [
+  { name: 'zeros', params: [], doc: 'all 0' },
+  { name: 'ones', params: [], doc: 'all 1' },
+  { name: 'constant', params: [req('value')], doc: 'all value' },
+  { name: 'normal', params: [opt('mean', 0), opt('std', 1)], doc: 'gaussian samples' },
+  { name: 'uniform', params: [opt('low', -0.05), opt('high', 0.05)], doc: 'uniform samples in [low, high)' },
+  { name: 'glorot_uniform', params: [opt('gain', 1)], doc: 'uniform in ±gain*sqrt(6 / (fan_in + fan_out))' },
+  { name: 'glorot_normal', params: [opt('gain', 1)], doc: 'gaussian with std gain*sqrt(2 / (fan_in + fan_out))' },
+  { name: 'he_normal', params: [opt('gain', 1)], doc: 'gaussian with std gain*sqrt(2 / fan_in)' },
+  { name: 'orthogonal', params: [opt('gain', 1)], doc: 'a random orthogonal matrix (rows or columns), times gain' },
+];
+
+export const INITIALIZERS_BY_NAME: ReadonlyMap<string, InitializerDef> = new Map(INITIALIZERS.map((i) => [i.name, i]));
+
+/** Optimizers of `minimize ... with NAME(options)`; every option is named and optional. */
+export interface OptimizerDef {
+  readonly name: string;
+  readonly options: readonly { readonly name: string; readonly default: number | boolean }[];
+  readonly doc: string;
+}
+
+/** Options every optimizer accepts: regularisation and gradient clipping. */
+const COMMON_OPTIONS = [
+  { name: 'weight_decay', default: 0 },
+  { name: 'l1', default: 0 },
+  { name: 'max_norm', default: 0 },
+  { name: 'clip_norm', default: 0 },
+] as const;
+
+export const OPTIMIZERS: readonly OptimizerDef[] = [
+  { name: 'sgd', options: [{ name: 'lr', default: 0.01 }, { name: 'momentum', default: 0 }, { name: 'nesterov', default: false }, ...COMMON_OPTIONS], doc: 'stochastic gradient descent with optional (Nesterov) momentum' },
+  { name: 'adagrad', options: [{ name: 'lr', default: 0.01 }, { name: 'eps', default: 1e-8 }, ...COMMON_OPTIONS], doc: 'per-weight learning rates from accumulated squared gradients' },
+  { name: 'rmsprop', options: [{ name: 'lr', default: 0.001 }, { name: 'decay', default: 0.95 }, { name: 'momentum', default: 0 }, { name: 'eps', default: 1e-6 }, ...COMMON_OPTIONS], doc: 'running average of squared gradients' },
+  { name: 'adam', options: [{ name: 'lr', default: 0.001 }, { name: 'beta1', default: 0.9 }, { name: 'beta2', default: 0.999 }, { name: 'eps', default: 1e-8 }, ...COMMON_OPTIONS], doc: 'Adam (Kingma & Ba 2014)' },
+  { name: 'vsgd', options: [{ name: 'eps', default: 1e-6 }, { name: 'init_samples', default: 10 }, ...COMMON_OPTIONS], doc: 'vSGD (Schaul et al. 2013): adaptive learning rates, none to tune' },
+];
+
+export const OPTIMIZERS_BY_NAME: ReadonlyMap<string, OptimizerDef> = new Map(OPTIMIZERS.map((o) => [o.name, o]));
