@@ -89,8 +89,8 @@ export const BUILTINS: readonly Builtin[] = [
   pool('max_pool_with_switches', 'max pooling that also returns where each max came from (i32 switches)', [], 2),
   { name: 'unpool', category: 'pooling', params: [req('x'), req('switches'), req('size'), opt('stride', null)], results: 1, doc: 'places each value where its switch says (inverse of max_pool_with_switches)' },
   // normalisation
-  { name: 'lrn', category: 'normalisation', params: [req('x'), opt('size', 5), opt('alpha', 1e-4), opt('beta', 0.75), opt('k', 2)], results: 1, doc: 'local response normalisation across channels' },
-  { name: 'lcn', category: 'normalisation', params: [req('x'), opt('size', 9), opt('sigma', 2)], results: 1, doc: 'local contrast normalisation: subtractive then divisive, gaussian window' },
+  { name: 'local_response_norm', category: 'normalisation', params: [req('x'), opt('size', 5), opt('alpha', 1e-4), opt('beta', 0.75), opt('k', 2)], results: 1, doc: 'local response normalisation across channels' },
+  { name: 'local_contrast_norm', category: 'normalisation', params: [req('x'), opt('size', 9), opt('sigma', 2)], results: 1, doc: 'local contrast normalisation: subtractive then divisive, gaussian window' },
   // shape
   { name: 'reshape', category: 'shape', params: [req('x'), req('shape')], results: 1, doc: 'same elements in a new shape; one dimension may be -1' },
   { name: 'transpose', category: 'shape', params: [req('x'), opt('perm', null)], results: 1, doc: 'permutes axes (reverses them when perm is omitted)' },
