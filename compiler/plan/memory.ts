@@ -122,10 +122,10 @@ interface EntryPacking {
   readonly extent: number;
 }
 
-function packEntry(buffers: readonly PlanBuffer[], entry: PlanEntry, arenaSizes: readonly number[], align: number, maxArena: number): { packing: EntryPacking; own: PlanBuffer[] } {
+/** Packs an entry's own per-call buffers into the temp arenas (of the given sizes so far). */
+function packEntry(own: readonly PlanBuffer[], entry: PlanEntry, arenaSizes: readonly number[], align: number, maxArena: number): EntryPacking {
   const liveness = entryLiveness(entry);
   const everything: Lifetime = { first: -1, last: liveness.steps };
-  const own = buffers.filter((b) => b.entry === entry.name && isPerCall(b.kind));
   const lifeOf = (b: PlanBuffer): Lifetime => liveness.lifetimes.get(b.id) ?? everything;
   const neighbours = new Map<number, number[]>();
   for (const [a, b] of liveness.conflicts) {
@@ -163,11 +163,20 @@ function packEntry(buffers: readonly PlanBuffer[], entry: PlanEntry, arenaSizes:
   const ends = new Map<number, number>();
   for (const p of placed) ends.set(p.arena, Math.max(ends.get(p.arena) ?? 0, p.end));
   const extent = [...ends.values()].reduce((sum, e) => sum + e, 0);
-  return { packing: { placed, sizes, extent }, own };
+  return { placed, sizes, extent };
+}
+
+export interface PlanMemoryOptions {
+  /**
+   * Pack per-call buffers into shared arenas (-O1 and above). Without packing (-O0)
+   * every buffer keeps a GPUBuffer of its own and the stats are filled in the same
+   * way, so reports at every level compare like with like.
+   */
+  readonly pack?: boolean;
 }
 
 /** Assigns every buffer of `plan` a slice of an arena (see the steps above) and fills in each entry's peak and naive bytes. */
-export function planMemory(plan: Plan, limits: MemoryLimits = {}): Plan {
+export function planMemory(plan: Plan, limits: MemoryLimits = {}, options: PlanMemoryOptions = {}): Plan {
   const align = Math.max(SLICE_ALIGNMENT, limits.minStorageBufferOffsetAlignment ?? 0);
   const maxBinding = limits.maxStorageBufferBindingSize ?? DEFAULT_MAX_BINDING;
   const maxArena = limits.maxBufferSize ?? DEFAULT_MAX_BUFFER;
@@ -189,9 +198,10 @@ export function planMemory(plan: Plan, limits: MemoryLimits = {}): Plan {
   const stats = new Map<string, { peakBytes: number; naiveBytes: number }>();
 
   for (const entry of plan.entries) {
-    const { packing, own } = packEntry(plan.buffers, entry, tempSizes, align, maxArena);
+    const own = plan.buffers.filter((b) => b.entry === entry.name && isPerCall(b.kind));
     const naive = own.reduce((sum, b) => sum + b.bytes, 0);
-    if (packing.extent < naive) {
+    const packing = options.pack === false ? undefined : packEntry(own, entry, tempSizes, align, maxArena);
+    if (packing && packing.extent < naive) {
       tempSizes = packing.sizes;
       for (const p of packing.placed) layout[p.buffer] = { arena: p.arena, offset: p.offset, size: plan.buffers[p.buffer].bytes };
       stats.set(entry.name, { peakBytes: residentBytes + packing.extent, naiveBytes: residentBytes + naive });

@@ -19,7 +19,7 @@ function bufferRow(plan: Plan, b: PlanBuffer, live: string): string[] {
 export function printMemoryPlan(plan: Plan, entryName?: string): string {
   const { plannedBytes, naiveBytes } = memoryTotals(plan);
   const lines = [`memory plan of ${plan.model}: ${plan.arenas.length} arenas, ${plannedBytes} bytes allocated, ${naiveBytes} bytes naive`];
-  lines.push(...table(plan.arenas.map((a, k) => [`arena ${k}`, a.name, `${a.bytes} B`]), '  '));
+  lines.push(...table(plan.arenas.map((a, k) => [`arena ${k}`, `${a.bytes} B`, a.name]), '  '));
   const resident = plan.buffers.filter((b) => !isPerCall(b.kind));
   if (resident.length > 0) {
     lines.push('resident buffers:');
