@@ -14,8 +14,8 @@
 //      scanned at SLICE_ALIGNMENT (or the device's larger offset alignment); the
 //      smallest gap that fits wins (best fit), else the end of those slices. Across
 //      arenas the choice growing the arena least wins, then the tightest gap. An
-//      arena never exceeds maxBufferSize; when no arena can take a buffer a new one
-//      is opened.
+//      arena never exceeds maxBufferSize nor maxStorageBufferBindingSize; when no
+//      arena can take a buffer a new one is opened.
 //   4. If packing an entry would not beat giving each of its buffers its own
 //      GPUBuffer (tiny tensors lose to alignment padding), that entry keeps one
 //      arena per buffer, so planned bytes never exceed the naive sum.
@@ -179,7 +179,9 @@ export interface PlanMemoryOptions {
 export function planMemory(plan: Plan, limits: MemoryLimits = {}, options: PlanMemoryOptions = {}): Plan {
   const align = Math.max(SLICE_ALIGNMENT, limits.minStorageBufferOffsetAlignment ?? 0);
   const maxBinding = limits.maxStorageBufferBindingSize ?? DEFAULT_MAX_BINDING;
-  const maxArena = limits.maxBufferSize ?? DEFAULT_MAX_BUFFER;
+  // An arena stays within one binding's reach as well as one buffer's, so a kernel
+  // could bind a whole arena (one tensor never needs more than maxBinding anyway).
+  const maxArena = Math.min(limits.maxBufferSize ?? DEFAULT_MAX_BUFFER, maxBinding);
   plan.buffers.forEach((b, index) => {
     if (b.id !== index) throw new Error(`${plan.model}: buffer '${b.name}' has id ${b.id} at index ${index}; plan.layout is indexed by id`);
   });

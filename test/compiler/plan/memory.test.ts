@@ -67,11 +67,14 @@ describe('planMemory', () => {
     expect(packed).toBeGreaterThan(150);
   });
 
-  it('honours a larger device offset alignment and the maximum buffer size', () => {
+  it('honours a larger device offset alignment and the maximum buffer and binding sizes', () => {
     for (let seed = 1; seed <= 50; seed++) {
       const plan = planMemory(randomPlan(seed), { minStorageBufferOffsetAlignment: 1024, maxBufferSize: 40000 });
       expectSound(plan, 1024);
       for (const a of plan.arenas) expect(a.bytes).toBeLessThanOrEqual(40000);
+      const bound = planMemory(randomPlan(seed), { maxStorageBufferBindingSize: 30000 });
+      expectSound(bound);
+      for (const a of bound.arenas) expect(a.bytes).toBeLessThanOrEqual(30000);
     }
   });
 
