@@ -28,7 +28,7 @@ const HEADERS: Record<Column, string> = {
 };
 
 /** A measured time in ms, or why there is none. */
-type Cell = { ms: number; steps: number } | { reason: string };
+type Cell = { ms: number; steps: number; gpuBytes: number | null } | { reason: string };
 
 interface Args {
   json: boolean;
@@ -67,7 +67,7 @@ async function measure(open: () => Promise<StepRunner>): Promise<Cell> {
   try {
     runner = await open();
     const t = await timeSteps(runner, { warmup: 2, budgetMs: 6000, maxSteps: 20, minSteps: 3 });
-    return { ms: t.medianMs, steps: t.steps };
+    return { ms: t.medianMs, steps: t.steps, gpuBytes: t.gpuBytes };
   } catch (err) {
     return { reason: err instanceof DlcUnavailable ? err.message : `failed: ${reasonOf(err)}` };
   } finally {
@@ -97,6 +97,8 @@ function opener(column: Column, model: ModelName): () => Promise<StepRunner> {
 }
 
 const ms = (c: Cell): number | null => ('ms' in c ? c.ms : null);
+const bytes = (c: Cell): number | null => ('ms' in c ? c.gpuBytes : null);
+const mib = (b: number | null): string => (b === null ? 'n/a' : `${(b / 2 ** 20).toFixed(1)} MiB`);
 
 function formatCell(c: Cell): string {
   return 'ms' in c ? `${c.ms < 10 ? c.ms.toFixed(2) : c.ms.toFixed(1)} ms` : `n/a: ${c.reason}`;
@@ -183,6 +185,8 @@ async function main(): Promise<void> {
         jaxjs_webgpu_ms: ms(r.jaxjs_webgpu),
         jaxjs_wasm_ms: ms(r.jaxjs_wasm),
         speedup_vs_tfjs_webgpu: speedup(r),
+        dlc_planned_bytes: bytes(r.dlc),
+        tfjs_webgpu_bytes: bytes(r.tfjs_webgpu),
         unavailable: Object.fromEntries(COLUMNS.filter((c) => 'reason' in r[c]).map((c) => [c, (r[c] as { reason: string }).reason])),
       };
     }
@@ -206,6 +210,8 @@ async function main(): Promise<void> {
     rows.push([model, ...COLUMNS.map((c) => formatCell(r[c])), s === null ? 'n/a' : `${s.toFixed(1)}×`]);
   }
   console.log(table(rows));
+  console.log('\nGPU memory: dlc planned bytes per step vs TF.js WebGPU allocated bytes after the timed steps');
+  console.log(table([['model', 'dlc', 'TF.js WebGPU'], ...Object.entries(results).map(([m, r]) => [m, mib(bytes(r.dlc)), mib(bytes(r.tfjs_webgpu))])]));
 }
 
 main().then(

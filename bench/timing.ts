@@ -9,6 +9,8 @@ const SLOW_STEP_MS = 2000;
 export interface StepRunner {
   /** One full training step; resolves with the loss once it is on the CPU. */
   step(): Promise<number>;
+  /** GPU bytes the framework reports holding after the timed steps, where it reports any. */
+  gpuBytes?(): number | null;
   dispose(): void;
 }
 
@@ -16,6 +18,7 @@ export interface StepTiming {
   readonly medianMs: number;
   readonly steps: number;
   readonly lastLoss: number;
+  readonly gpuBytes: number | null;
 }
 
 export async function timeSteps(runner: StepRunner, opts: { warmup?: number; budgetMs?: number; maxSteps?: number; minSteps?: number } = {}): Promise<StepTiming> {
@@ -39,5 +42,5 @@ export async function timeSteps(runner: StepRunner, opts: { warmup?: number; bud
   }
   if (!Number.isFinite(loss)) throw new Error(`the loss is ${loss}`);
   const sorted = [...times].sort((a, b) => a - b);
-  return { medianMs: sorted[Math.floor(sorted.length / 2)], steps: times.length, lastLoss: loss };
+  return { medianMs: sorted[Math.floor(sorted.length / 2)], steps: times.length, lastLoss: loss, gpuBytes: runner.gpuBytes?.() ?? null };
 }

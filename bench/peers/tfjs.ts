@@ -136,6 +136,11 @@ export async function tfjsModel(backend: TfjsBackend, model: ModelName): Promise
       l.dispose();
       return value;
     },
+    gpuBytes() {
+      // The WebGPU backend's buffer manager: bytes allocated on the device (pool included).
+      const m = tf.memory() as TF.MemoryInfo & { numBytesAllocatedInGPU?: number };
+      return backend === 'webgpu' ? (m.numBytesAllocatedInGPU ?? null) : null;
+    },
     dispose() {
       optimizer.dispose();
       for (const t of [...vars, ...inputs]) t.dispose();
