@@ -27,6 +27,8 @@ export interface RunPosition {
   readonly skipped: number;
   /** The dataset the run trained on (recorded for `dlc eval` / `dlc sample`). */
   readonly data: string;
+  /** The field → input binding it used, as `FIELD=INPUT,...` ('' when fields matched inputs by name). */
+  readonly bind: string;
 }
 
 export const SEED_COUNTER = 'seed';
@@ -51,7 +53,7 @@ export async function makeCheckpoint(runner: ModelRunner, pos: RunPosition, dlcV
       rng: { [SEED_COUNTER]: runner.seed, [CALLS_COUNTER]: runner.step },
       dataCursor: formatCursor(pos.cursor),
       lr: { spec: pos.schedule, step: pos.step },
-      extra: { 'train.skipped': String(pos.skipped), 'train.data': pos.data },
+      extra: { 'train.skipped': String(pos.skipped), 'train.data': pos.data, 'train.bind': pos.bind },
     },
   };
 }
@@ -85,5 +87,6 @@ export function restoreCheckpoint(runner: ModelRunner, ckpt: Checkpoint, path: s
     schedule: ckpt.info.lr.spec,
     skipped: Number.isSafeInteger(skipped) ? skipped : 0,
     data: ckpt.info.extra?.['train.data'] ?? '',
+    bind: ckpt.info.extra?.['train.bind'] ?? '',
   };
 }

@@ -70,6 +70,8 @@ export interface LoopConfig {
   readonly lrScalar?: { readonly name: string; readonly base: number };
   readonly checkpoint?: { readonly path: string; readonly every?: number };
   readonly dataName: string;
+  /** The binding spec recorded in checkpoints ('' when fields matched inputs by name). */
+  readonly bindSpec: string;
   readonly dlcVersion: string;
   readonly lossEvery: number;
   readonly maxBad: number;
@@ -123,7 +125,7 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
   let recovering = false;
   let lastEval: { step: number; result?: EvalResult } | undefined;
 
-  const position = (): RunPosition => ({ step, cursor: batches.cursor, schedule: scheduleSpec, skipped, data: cfg.dataName });
+  const position = (): RunPosition => ({ step, cursor: batches.cursor, schedule: scheduleSpec, skipped, data: cfg.dataName, bind: cfg.bindSpec });
   const save = async (): Promise<void> => {
     if (!cfg.checkpoint) return;
     const ckpt = await makeCheckpoint(runner, position(), cfg.dlcVersion);

@@ -76,10 +76,17 @@ export function openDataset(entry: EntryInfo, source: string): Dataset {
 /**
  * The field → input mapping: `--bind FIELD=INPUT,...` when given; for a token dataset
  * (fields x, y) and a model with one token input of another name, x feeds it.
+ * `dlc eval` and `dlc sample` default to the spec a checkpoint recorded.
  */
 export function bindingMapping(spec: string | undefined, dataset: Dataset, entry: EntryInfo): Record<string, string> {
-  if (spec !== undefined) return parseBindingSpec(spec);
+  if (spec !== undefined && spec !== '') return parseBindingSpec(spec);
   const only = entry.inputs.length === 1 ? entry.inputs[0]! : undefined;
   if (only && !(only.name in dataset.train) && dataset.info?.vocab !== undefined) return { x: only.name };
   return {};
+}
+
+export function formatBinding(mapping: Readonly<Record<string, string>>): string {
+  return Object.entries(mapping)
+    .map(([field, input]) => `${field}=${input}`)
+    .join(',');
 }

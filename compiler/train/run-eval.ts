@@ -3,7 +3,7 @@
 import { DlcError } from '../../runtime/errors';
 import type { LowerFn } from '../cli/commands/compile';
 import { chooseEntry, evalEntry } from './entries';
-import { bindEntry } from './feeds';
+import { bindEntry, checkMappingTargets } from './feeds';
 import { evaluate, labelField } from './evaluate';
 import { bindingMapping, datasetSource, openDataset, openModel } from './open';
 import type { CommandIO } from './run-train';
@@ -38,7 +38,8 @@ export async function runEval(lower: LowerFn, o: EvalOptions, io: CommandIO): Pr
     // The default dataset follows the train entry's inputs when there is one (labels included).
     const train = runner.entries.find((e) => e.kind === 'train');
     const dataset = openDataset(train ?? entry, datasetSource(train ?? entry, o.data, checkpoint!.position.data));
-    const mapping = bindingMapping(o.bind, dataset, entry);
+    const mapping = bindingMapping(o.bind ?? checkpoint!.position.bind, dataset, entry);
+    checkMappingTargets(mapping, train ? [train, entry] : [entry]);
     const bindings = bindEntry(dataset.name, dataset.test, entry, mapping);
     const labelInput = train?.inputs.find((i) => i.dtype === 'i32' && i.shape.length === 1);
     const labelFrom = labelInput ? (Object.entries(mapping).find(([, input]) => input === labelInput.name)?.[0] ?? labelInput.name) : undefined;

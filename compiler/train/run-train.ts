@@ -7,10 +7,10 @@ import { parseSchedule, formatSchedule } from '../../runtime/schedule';
 import type { LowerFn } from '../cli/commands/compile';
 import { TrainingProgress } from '../cli/progress';
 import { batchSize, chooseEntry, evalEntry, lossOutput, trainMetrics } from './entries';
-import { bindEntry } from './feeds';
+import { bindEntry, checkMappingTargets } from './feeds';
 import { labelField } from './evaluate';
 import { trainLoop, type EpochRecord, type EvalSetup } from './loop';
-import { bindingMapping, datasetSource, openDataset, openModel } from './open';
+import { bindingMapping, datasetSource, formatBinding, openDataset, openModel } from './open';
 import { filterParam, preparePlotDir, writePlots } from './plots';
 
 export interface TrainOptions {
@@ -87,9 +87,13 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
     }
     const source = datasetSource(entry, o.data, saved?.data);
     const dataset = openDataset(entry, source);
-    const mapping = bindingMapping(o.bind, dataset, entry);
-    const bindings = bindEntry(dataset.name, dataset.train, entry, mapping);
+    if (saved && o.bind !== undefined && saved.bind !== o.bind) {
+      throw new DlcError(`${checkpoint!.path} was trained with --bind '${saved.bind}', not '${o.bind}'; resuming needs the same binding`, 2);
+    }
+    const mapping = bindingMapping(o.bind ?? saved?.bind, dataset, entry);
     const infer = evalEntry(runner);
+    checkMappingTargets(mapping, infer ? [entry, infer] : [entry]);
+    const bindings = bindEntry(dataset.name, dataset.train, entry, mapping);
     let evalSetup: EvalSetup | undefined;
     if (infer) {
       const labelInput = entry.inputs.find((i) => i.dtype === 'i32' && i.shape.length === 1);
@@ -134,6 +138,7 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
         ...(lr ? { lrScalar: { name: lr.name, base: lr.value } } : {}),
         ...(o.checkpoint !== undefined ? { checkpoint: { path: o.checkpoint, ...(o.every !== undefined ? { every: o.every } : {}) } } : {}),
         dataName: source,
+        bindSpec: formatBinding(mapping),
         dlcVersion: o.dlcVersion,
         lossEvery: o.lossEvery,
         maxBad: o.maxBad,

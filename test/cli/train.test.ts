@@ -6,6 +6,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DlcError } from '../../runtime/errors';
 import { readCheckpoint } from '../../runtime/checkpoint/file-node';
+import { writeNpy } from '../../runtime/data/npy-node';
+import { hostTensor } from '../../runtime/data/tensor';
+import { mkdirSync } from 'node:fs';
 import { tinyMnist } from '../train/programs';
 import { fakeLower, runCommand, tempDir } from '../train/harness';
 
@@ -15,6 +18,7 @@ const lower = fakeLower({
   'drop.dl': () => tinyMnist({ batch: 400, lr: 0.5, dropout: 0.2, model: 'tiny_dropout' }),
   'blowup.dl': () => tinyMnist({ batch: 400, lr: 1e10, lossScale: 1e30, model: 'tiny_blowup' }),
   'other.dl': () => tinyMnist({ batch: 400, model: 'other_model' }),
+  'small.dl': () => tinyMnist({ batch: 10, lr: 0.5 }),
 });
 
 function jsonLines(stdout: string): Record<string, unknown>[] {
@@ -102,6 +106,34 @@ describe('dlc train', () => {
     for (const t of Object.values(saved.tensors)) expect(Array.from(t.data).every(Number.isFinite)).toBe(true);
   });
 
+  it('trains on .npy files bound by --bind, checkpoints every N steps, and eval finds the same data', async () => {
+    const dir = tempDir();
+    const data = join(dir, 'blobs');
+    mkdirSync(data);
+    const n = 100;
+    const feat = new Float32Array(n * 784);
+    const label = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      label[i] = i % 2;
+      for (let j = 0; j < 784; j++) feat[i * 784 + j] = ((i * 7919 + j * 104729) % 1000) / 4000 + (label[i] === 1 && j < 392 ? 0.5 : 0);
+    }
+    writeNpy(join(data, 'feat.npy'), hostTensor('f32', [n, 784], feat));
+    writeNpy(join(data, 'label.npy'), hostTensor('i32', [n], label));
+    const ckpt = join(dir, 'small.safetensors');
+    const r = await runCommand('train', lower, ['small.dl', '--data', data, '--bind', 'feat=x,label=y', '--epochs', '3', '--every', '5', '--checkpoint', ckpt, '--json', '--backend', 'reference']);
+    const lines = jsonLines(r.stdout);
+    // 80 training examples (the seeded 80/20 split) in batches of 10: 8 steps per epoch.
+    expect(lines.map((l) => l.step)).toEqual([8, 16, 24, 24]);
+    expect(lines[2]!.test_accuracy).toBe(1);
+    expect(readCheckpoint(ckpt).info.step).toBe(24);
+    expect(readCheckpoint(ckpt).info.extra?.['train.data']).toBe(data);
+    expect(readCheckpoint(`${ckpt}.prev`).info.step).toBe(20);
+    expect(readCheckpoint(ckpt).info.extra?.['train.bind']).toBe('feat=x,label=y');
+    // eval takes the data and the binding the checkpoint recorded.
+    const e = await runCommand('eval', lower, ['small.dl', '--checkpoint', ckpt, '--json', '--backend', 'reference']);
+    expect(JSON.parse(e.stdout)).toMatchObject({ data: 'blobs', examples: 20, test_accuracy: 1 });
+  });
+
   it('refuses bad arguments with one-line errors', async () => {
     const dir = tempDir();
     const existing = join(dir, 'exists.safetensors');
@@ -112,6 +144,7 @@ describe('dlc train', () => {
       [['tiny.dl', '--data', 'nosuch'], /^unknown dataset 'nosuch': not one of mnist, moby-dick and no such folder$/, 2],
       [['tiny.dl', '--bind', 'y=x'], /^dtype mismatch: field 'y' \(i32\[\] per example\) for model input 'x'/, 2],
       [['tiny.dl', '--bind', 'nope=x'], /^no field named 'nope' in dataset 'mnist'/, 2],
+      [['tiny.dl', '--bind', 'x=image'], /^the model has no input named 'image' \(inputs: x, y\)$/, 2],
       [['tiny.dl', '--resume'], /^--resume needs --checkpoint PATH$/, 2],
       [['tiny.dl', '--checkpoint', existing], /already exists; add --resume/, 2],
       [['tiny.dl', '--checkpoint', join(dir, 'none'), '--resume'], /^no checkpoint at .*none$/, 2],
