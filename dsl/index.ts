@@ -20,6 +20,8 @@ export interface LoadResult {
   readonly sources: ReadonlyMap<string, string>;
   /** The root file could not be read or is not UTF-8 (exit code 2 territory). */
   readonly ioError: boolean;
+  /** Why the root file could not be read, when it could not. */
+  readonly ioMessage?: string;
 }
 
 export type ReadFile = (path: string) => Uint8Array;
@@ -35,6 +37,7 @@ export function loadProgram(path: string, readFile: ReadFile = (p) => readFileSy
   const files: SourceFile[] = [];
   let failed = false;
   let ioError = false;
+  let ioMessage: string | undefined;
 
   const prelude = parseSource(PRELUDE_SOURCE, PRELUDE_FILE, bag);
   if (prelude.ast) files.push(prelude.ast);
@@ -50,7 +53,10 @@ export function loadProgram(path: string, readFile: ReadFile = (p) => readFileSy
     } catch (err) {
       const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
       if (from) bag.report('import-not-found', from.span, { path: from.path, reason });
-      else ioError = true;
+      else {
+        ioError = true;
+        ioMessage = `cannot read '${file}': ${reason}`;
+      }
       failed = true;
       return undefined;
     }
@@ -105,5 +111,5 @@ export function loadProgram(path: string, readFile: ReadFile = (p) => readFileSy
     program = { files, root: rootAst };
     resolveProgram(program, bag);
   }
-  return { ...(program ? { program } : {}), diagnostics: sortDiagnostics(bag.items), sources, ioError };
+  return { ...(program ? { program } : {}), diagnostics: sortDiagnostics(bag.items), sources, ioError, ...(ioMessage ? { ioMessage } : {}) };
 }

@@ -1,5 +1,6 @@
 import type { Command } from '../command';
+import { checkCommand } from './check';
 import { devices } from './devices';
 
 /** Every subcommand of `dlc`, in the order `dlc --help` lists them. */
-export const commands: readonly Command[] = [devices];
+export const commands: readonly Command[] = [checkCommand, devices];
