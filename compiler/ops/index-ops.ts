@@ -92,9 +92,10 @@ defineOp({
     if (target.type.dtype !== 'f32') for (let i = 0; i < out.data.length; i++) out.data[i] = target.type.dtype === 'i32' ? out.data[i] | 0 : out.data[i] >>> 0;
     return [out];
   },
-  kernel(node) {
+  kernel(node, ctx) {
     const [target, ids, updates] = node.inputs;
-    return [emitScatterAddKernel(target.type, ids.type, checkScatter(target.type, ids.type, updates.type, node.attrs.axis as number))];
+    const axis = checkScatter(target.type, ids.type, updates.type, node.attrs.axis as number);
+    return [emitScatterAddKernel(target.type, ids.type, axis, ctx.limits.maxComputeWorkgroupStorageSize)];
   },
 });
 

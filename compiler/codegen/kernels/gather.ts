@@ -1,7 +1,8 @@
-// Indexing kernels, one invocation per output element. gather and take_along_axis
-// read one element each (out-of-range indices read zero); scatter_add is
-// deterministic: each target element loops over the indices in order and adds the
-// updates aimed at it, so no atomics and the same sum order as the reference.
+// Indexing kernels. gather and take_along_axis: one invocation per output element,
+// reading one element each (out-of-range indices read zero). scatter_add is
+// deterministic: a workgroup per tile of target rows walks the indices in order and
+// adds the updates aimed at its rows, so no atomics and the same sum order as the
+// reference.
 import type { DType } from '../../ir/types';
 import { numel } from '../../ir/types';
 import type { KernelSpec } from '../../ops/registry';
@@ -36,31 +37,120 @@ export function emitGatherKernel(table: { dtype: DType; shape: readonly number[]
   );
 }
 
-/** out = target; out[pre, ids[j], post] += updates[pre, j, post], summed in increasing j. */
-export function emitScatterAddKernel(target: { dtype: DType; shape: readonly number[] }, ids: { dtype: DType; shape: readonly number[] }, axis: number): KernelSpec {
+/** Workgroup bytes a scatter_add tile may use when the device's limit is not given (WebGPU's default is 16384). */
+const DEFAULT_WORKGROUP_STORAGE = 16384;
+/** ids read per round, one per thread (a 64-bit mask marks those in the tile). */
+const SCATTER_CHUNK = 64;
+
+/** The tile a scatter_add workgroup owns: `rows` target rows by `cols` of the post axis. */
+export function scatterTile(v: number, post: number, storageBytes = DEFAULT_WORKGROUP_STORAGE): { rows: number; cols: number } {
+  const cells = Math.max(SCATTER_CHUNK, Math.floor((storageBytes - 4 * 3 * SCATTER_CHUNK - 24 - 256) / 4));
+  const cols = Math.min(post, cells);
+  return { rows: Math.max(1, Math.min(v, Math.floor(cells / cols))), cols };
+}
+
+/**
+ * out = target; out[pre, ids[j], post] += updates[pre, j, post], summed in increasing j.
+ *
+ * Deterministic without atomics. A workgroup owns a tile of `rows` target rows by
+ * `cols` columns, accumulated in workgroup memory. It reads the ids 64 at a time,
+ * one per thread, marks those that fall in its rows in a 64-bit mask, and then every
+ * thread walks the marked ids in j order, adding their updates. Thread t owns the
+ * columns ≡ t (mod 64), so no two threads add into one cell and each cell sums in
+ * increasing j, as the reference does. Each id is read once per tile instead of once
+ * per target element: O(tiles · J + J · post) work instead of O(V · post · J).
+ * llvmpipe, J = 2048 ids, post = 64 (a loaded 2-core machine, so rough): V = 96
+ * 41 → 2.4 ms, V = 1000 367 → 11 ms, V = 10000 6.1 s → 94 ms.
+ */
+export function emitScatterAddKernel(
+  target: { dtype: DType; shape: readonly number[] },
+  ids: { dtype: DType; shape: readonly number[] },
+  axis: number,
+  storageBytes = DEFAULT_WORKGROUP_STORAGE,
+): KernelSpec {
   const v = target.shape[axis];
   const post = numel(target.shape.slice(axis + 1));
+  const pre = numel(target.shape.slice(0, axis));
   const j = numel(ids.shape);
-  const n = numel(target.shape);
-  const body = `  let pre = i / ${v * post}u;
-  let row = i32((i / ${post}u) % ${v}u);
-  let p = i % ${post}u;
-  var acc = dest[i];
-  for (var j = 0u; j < ${j}u; j = j + 1u) {
-    if (${asI32(ids.dtype, 'ids[j]')} == row) { acc = acc + updates[pre * ${j * post}u + j * ${post}u + p]; }
+  const { rows, cols } = scatterTile(v, post, storageBytes);
+  const rowTiles = Math.ceil(v / rows);
+  const colTiles = Math.ceil(post / cols);
+  const tiles = pre * rowTiles * colTiles;
+  const t = target.dtype;
+  const wg = SCATTER_CHUNK;
+  const decls = [
+    bindingDecl(0, 'dest', t, 'read'),
+    bindingDecl(1, 'ids', ids.dtype, 'read'),
+    bindingDecl(2, 'updates', t, 'read'),
+    bindingDecl(3, 'y', t, 'read_write'),
+    `var<workgroup> acc: array<${t}, ${rows * cols}>;`,
+    // Per staged chunk (three in rotation): which of its ids hit this tile (a 64-bit
+    // mask, set in j order by construction) and the tile row each one hits.
+    `var<workgroup> hits: array<atomic<u32>, 6>;`,
+    `var<workgroup> tileRow: array<u32, ${3 * wg}>;`,
+  ];
+  // Cell e of the tile is (row r0 + e / cols, column c0 + e % cols); it exists when both are in range.
+  // Chunk c uses buffer c % 3: written before barrier c, read after it, cleared after
+  // barrier c + 1 (every read is done) and next set after barrier c + 2.
+  const main = `@compute @workgroup_size(${wg})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let tile = wid.x + wid.y * nwg.x;
+  if (tile >= ${tiles}u) { return; }
+  let pre = tile / ${rowTiles * colTiles}u;
+  let r0 = ((tile / ${colTiles}u) % ${rowTiles}u) * ${rows}u;
+  let c0 = (tile % ${colTiles}u) * ${cols}u;
+  for (var e = lid; e < ${rows * cols}u; e = e + ${wg}u) {
+    let r = r0 + e / ${cols}u;
+    let c = c0 + e % ${cols}u;
+    if (r < ${v}u && c < ${post}u) { acc[e] = dest[(pre * ${v}u + r) * ${post}u + c]; }
   }
-  y[i] = acc;`;
-  return kernel(
-    `scatter_add_${tag(target.shape)}_ids${tag(ids.shape)}_axis${axis}`,
-    [
-      bindingDecl(0, 'dest', target.dtype, 'read'),
-      bindingDecl(1, 'ids', ids.dtype, 'read'),
-      bindingDecl(2, 'updates', target.dtype, 'read'),
-      bindingDecl(3, 'y', target.dtype, 'read_write'),
-    ],
-    n,
-    body,
-  );
+  for (var chunk = 0u; chunk < ${Math.ceil(j / wg)}u; chunk = chunk + 1u) {
+    let base = chunk * ${wg}u;
+    let buf = chunk % 3u;
+    if (base + lid < ${j}u) {
+      let id = ${asI32(ids.dtype, 'ids[base + lid]')};
+      let r = id - i32(r0);
+      if (id < ${v}i && r >= 0i && r < ${rows}i) {
+        tileRow[buf * ${wg}u + lid] = u32(r);
+        atomicOr(&hits[buf * 2u + lid / 32u], 1u << (lid % 32u));
+      }
+    }
+    workgroupBarrier();
+    if (lid == 0u) {
+      let old = (chunk + 2u) % 3u;
+      atomicStore(&hits[old * 2u], 0u);
+      atomicStore(&hits[old * 2u + 1u], 0u);
+    }
+    for (var half = 0u; half < 2u; half = half + 1u) {
+      var m = atomicLoad(&hits[buf * 2u + half]);
+      while (m != 0u) {
+        let k = half * 32u + countTrailingZeros(m);
+        m = m & (m - 1u);
+        let row = tileRow[buf * ${wg}u + k] * ${cols}u;
+        let src = (pre * ${j}u + base + k) * ${post}u + c0;
+        for (var c = lid; c < ${cols}u; c = c + ${wg}u) {
+          if (c0 + c < ${post}u) { acc[row + c] = acc[row + c] + updates[src + c]; }
+        }
+      }
+    }
+  }
+  workgroupBarrier();
+  for (var e = lid; e < ${rows * cols}u; e = e + ${wg}u) {
+    let r = r0 + e / ${cols}u;
+    let c = c0 + e % ${cols}u;
+    if (r < ${v}u && c < ${post}u) { y[(pre * ${v}u + r) * ${post}u + c] = acc[e]; }
+  }
+}`;
+  return {
+    name: `scatter_add_${tag(target.shape)}_ids${tag(ids.shape)}_axis${axis}`,
+    wgsl: `${decls.join('\n')}\n\n${main}\n`,
+    workgroups: tiledWorkgroups(tiles),
+  };
+}
+
+/** A 2-D dispatch of `n` workgroups (the per-dimension limit is 65535). */
+function tiledWorkgroups(n: number): [number, number, number] {
+  return n <= 32768 ? [n, 1, 1] : [32768, Math.ceil(n / 32768), 1];
 }
 
 /** out[pre, post] = x[pre, idx[pre, post], post]. */
