@@ -122,10 +122,12 @@ export interface ConvNestOptions {
   readonly tile?: ConvTile;
   /** Read-only bindings 2, 3, ... in this order, for the hooks below to read. */
   readonly extraInputs?: readonly ConvBinding[];
-  /** f32 WGSL for a loaded input element, from its let-bound value `v` and i32 index `at` in X. */
-  readonly loadX?: (v: string, at: string) => string;
-  /** f32 WGSL for a loaded weight element, from its let-bound value `v` and i32 index `at` in Wt. */
-  readonly loadW?: (v: string, at: string) => string;
+  /** Module-scope WGSL (helper functions over the bindings) placed after the declarations. */
+  readonly functions?: readonly string[];
+  /** f32 WGSL reading input element `at` (an i32 index in range of X's logical shape) in place of `X[at]`. */
+  readonly readX?: (at: string) => string;
+  /** f32 WGSL reading weight element `at` in place of `Wt[at]`. */
+  readonly readW?: (at: string) => string;
   /**
    * f32 WGSL for the value stored (or pooled), from the let-bound finished sum `acc`;
    * `bind(expr)` emits `let <name> = expr;` before it and returns the name.
@@ -196,6 +198,7 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
     decls.push(`@group(0) @binding(${binding++}) var<storage, read_write> Y: array<f32>;`);
   }
   L.push(...decls);
+  for (const f of o.functions ?? []) L.push('', f);
   L.push('');
   L.push(`@compute @workgroup_size(${WORKGROUP})`);
   L.push('fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {');
@@ -255,24 +258,13 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
   if (VY > 1) rowBad.push(`row % ${VY} != 0`);
   L.push(`${ind}      if (${rowBad.join(' || ')}) { continue; }`);
   L.push(`${ind}      let rb = plane + ${VY > 1 ? `(row / ${VY})` : 'row'} * ${IW};`);
-  for (const u of us) {
-    if (o.loadX) {
-      L.push(`${ind}      let xl${u} = X[rb + ci${u}];`);
-      L.push(`${ind}      let x${u} = select(0.0, ${o.loadX(`xl${u}`, `(rb + ci${u})`)}, cv${u});`);
-    } else {
-      L.push(`${ind}      let x${u} = select(0.0, X[rb + ci${u}], cv${u});`);
-    }
-  }
+  const readX = o.readX ?? ((at: string) => `X[${at}]`);
+  const readW = o.readW ?? ((at: string) => `Wt[${at}]`);
+  for (const u of us) L.push(`${ind}      let x${u} = select(0.0, ${readX(`rb + ci${u}`)}, cv${u});`);
   for (let i = 0; i < TO; i++) L.push(`${ind}      let wr${i} = ${p.weightAt(`ocg${i}`, `ocl${i}`)};`);
   for (let kx = 0; kx < KX; kx++) {
     for (let i = 0; i < TO; i++) {
-      const at = `(wr${i} + ${kx * p.weightKx})`;
-      if (o.loadW) {
-        L.push(`${ind}      let wl${i}_${kx} = Wt[${at}];`);
-        L.push(`${ind}      let w${i}_${kx} = ${o.loadW(`wl${i}_${kx}`, at)};`);
-      } else {
-        L.push(`${ind}      let w${i}_${kx} = Wt[${at}];`);
-      }
+      L.push(`${ind}      let w${i}_${kx} = ${readW(`wr${i} + ${kx * p.weightKx}`)};`);
     }
     for (let i = 0; i < TO; i++) for (const c of cs) L.push(`${ind}      a${i}_${c} += x${c * SX + kx * DX} * w${i}_${kx};`);
   }

@@ -246,12 +246,12 @@ export function emitConv2dPool(p: Conv2dPoolFused): KernelSpec {
   });
 }
 
-// --- backward: gradient masked on the fly -------------------------------------------------
+// --- backward: gradient masked (and unpooled) on the fly ---------------------------------
 
 /**
  * The activation-gradient prologue: the incoming gradient g is replaced by
  * expr(g, y) elementwise, y read from an extra binding of g's shape (typically the
- * forward activation's output). `y` in the template is a load expression; use it once.
+ * forward activation's output). `g` and `y` are let-bound names.
  */
 export interface GradMask {
   readonly expr: (g: string, y: string) => string;
@@ -260,9 +260,60 @@ export interface GradMask {
 /** relu's derivative read from its output: g · (y > 0), as relu's gradient (g · (x > 0)) computes it. */
 export const RELU_GRAD_MASK: GradMask = { expr: (g, y) => `${g} * select(0.0, 1.0, ${y} > 0.0)` };
 
+/** Whether the pooling windows tile the plane (stride = size, no padding), as `unpool` needs. */
+export function poolWindowsTile(window: PoolWindow): boolean {
+  return window.stride[0] === window.size[0] && window.stride[1] === window.size[1] && window.padding[0] === 0 && window.padding[1] === 0;
+}
+
+/** The incoming gradient of the conv output and how the kernel reads it. */
+interface GradRead {
+  readonly extra: ConvBinding[];
+  readonly functions: string[];
+  readonly read?: (at: string) => string;
+}
+
+/**
+ * A WGSL function `grad_at(k)` giving element k of the conv output's gradient
+ * [N,O,OH,OW] from binding `src`: g itself, masked by `mask` (reading M), or, with
+ * `unpool`, the max pool's gradient routed through its switches S (only the window's
+ * maximum gets the pooled gradient; the mask reads the pooled output P there, which
+ * is the activation at that maximum).
+ */
+function gradRead(src: string, g: TensorType, mask: GradMask | undefined, unpool: PoolWindow | undefined, name: string): GradRead {
+  if (!mask && !unpool) return { extra: [], functions: [] };
+  const body: string[] = [];
+  const extra: ConvBinding[] = [];
+  let keep = 'true';
+  if (unpool) {
+    if (!poolWindowsTile(unpool)) throw new Error(`${name}: unpooling the gradient needs windows that tile the plane (stride = size, no padding)`);
+    const [, , OH, OW] = g.shape;
+    const [KH, KW] = unpool.size;
+    const PH = Math.floor(OH / KH);
+    const PW = Math.floor(OW / KW);
+    extra.push({ name: 'S', type: 'i32' });
+    if (mask) extra.push({ name: 'P', type: 'f32' });
+    body.push(
+      `  let pos = k % ${OH * OW};`,
+      `  let py = (pos / ${OW}) / ${KH};`,
+      `  let px = (pos % ${OW}) / ${KW};`,
+      `  let p = ((k / ${OH * OW}) * ${PH} + min(py, ${PH - 1})) * ${PW} + min(px, ${PW - 1});`,
+      `  let g = ${src}[p];`,
+    );
+    if (mask) body.push('  let y = P[p];');
+    // Positions past the last window (the ragged end) get no gradient.
+    keep = `py < ${PH} && px < ${PW} && S[p] == pos`;
+  } else {
+    extra.push({ name: 'M', type: 'f32' });
+    body.push(`  let g = ${src}[k];`, '  let y = M[k];');
+  }
+  const value = mask ? mask.expr('g', 'y') : 'g';
+  body.push(keep === 'true' ? `  return ${value};` : `  return select(0.0, ${value}, ${keep});`);
+  return { extra, functions: [['fn grad_at(k: i32) -> f32 {', ...body, '}'].join('\n')], read: (at) => `grad_at(${at})` };
+}
+
 export interface Conv2dTransposeFused {
   readonly name: string;
-  /** Incoming gradient [N, O, OH, OW]. */
+  /** The conv output's gradient type [N, O, OH, OW] (with `unpool`, the binding holds the pooled gradient instead). */
   readonly g: TensorType;
   /** Filter [O, C/groups, KH, KW]. */
   readonly w: TensorType;
@@ -270,42 +321,48 @@ export interface Conv2dTransposeFused {
   readonly out: TensorType;
   readonly conv: ConvParams;
   readonly gradMask?: GradMask;
+  /** The forward max pool's window (must tile): read g as the unpooled max pool gradient. */
+  readonly unpool?: PoolWindow;
 }
 
 /**
  * conv2d_transpose(mask(g, y), w): the conv input gradient with the activation
- * gradient fused in. Bindings: 0 g f32[N,O,OH,OW], 1 w, then (if `gradMask`) 2 y
+ * gradient fused in.
+ * Bindings without `unpool`: 0 g f32[N,O,OH,OW], 1 w, then (if `gradMask`) 2 y
  * f32[N,O,OH,OW]; then the output dx f32[N,C,H,W].
+ * With `unpool` (conv → act → max_pool, g is the pooled gradient): 0 gp
+ * f32[N,O,PH,PW], 1 w, 2 switches i32[N,O,PH,PW], then (if `gradMask`) 3 the pooled
+ * forward output f32[N,O,PH,PW]; then dx. This replaces max_unpool (or
+ * max_pool_grad), the mask and conv2d_transpose.
  */
 export function emitConv2dTransposeFused(p: Conv2dTransposeFused): KernelSpec {
-  const mask = p.gradMask;
-  return emitConvNest(conv2dTransposeGeometry(p.g, p.w, p.out, p.conv, p.name), {
-    extraInputs: mask ? [{ name: 'M', type: 'f32' }] : [],
-    loadX: mask ? (v, at) => mask.expr(v, `M[${at}]`) : undefined,
-  });
+  const r = gradRead('X', p.g, p.gradMask, p.unpool, p.name);
+  return emitConvNest(conv2dTransposeGeometry(p.g, p.w, p.out, p.conv, p.name), { extraInputs: r.extra, functions: r.functions, readX: r.read });
 }
 
 export interface Conv2dFilterGradFused {
   readonly name: string;
   /** The conv's input [N, C, H, W]. */
   readonly x: TensorType;
-  /** Incoming gradient [N, O, OH, OW]. */
+  /** The conv output's gradient type [N, O, OH, OW] (with `unpool`, the binding holds the pooled gradient instead). */
   readonly g: TensorType;
   /** The output (filter gradient) type [O, C/groups, KH, KW]. */
   readonly out: TensorType;
   readonly conv: ConvParams;
   readonly gradMask?: GradMask;
+  /** The forward max pool's window (must tile): read g as the unpooled max pool gradient. */
+  readonly unpool?: PoolWindow;
 }
 
 /**
  * conv2d_filter_grad(x, mask(g, y)): the filter gradient with the activation
- * gradient fused in. Bindings: 0 x f32[N,C,H,W], 1 g f32[N,O,OH,OW], then (if
+ * gradient fused in.
+ * Bindings without `unpool`: 0 x f32[N,C,H,W], 1 g f32[N,O,OH,OW], then (if
  * `gradMask`) 2 y f32[N,O,OH,OW]; then the output dw f32[O,C/g,KH,KW].
+ * With `unpool`: 0 x, 1 gp f32[N,O,PH,PW], 2 switches i32[N,O,PH,PW], then (if
+ * `gradMask`) 3 the pooled forward output f32[N,O,PH,PW]; then dw.
  */
 export function emitConv2dFilterGradFused(p: Conv2dFilterGradFused): KernelSpec {
-  const mask = p.gradMask;
-  return emitConvNest(filterGradGeometry(p.x, p.g, p.out, p.conv, p.name), {
-    extraInputs: mask ? [{ name: 'M', type: 'f32' }] : [],
-    loadW: mask ? (v, at) => mask.expr(v, `M[${at}]`) : undefined,
-  });
+  const r = gradRead('Wt', p.g, p.gradMask, p.unpool, p.name);
+  return emitConvNest(filterGradGeometry(p.x, p.g, p.out, p.conv, p.name), { extraInputs: r.extra, functions: r.functions, readW: r.read });
 }
