@@ -27,7 +27,7 @@ export function checkMemoryPlan(plan: Plan, align = SLICE_ALIGNMENT): string[] {
   });
 
   for (const entry of plan.entries) {
-    const liveness = entryLiveness(entry);
+    const liveness = entryLiveness(entry, plan.buffers);
     const always: Lifetime = { first: -1, last: liveness.steps };
     const live = plan.buffers
       .filter((b) => !isPerCall(b.kind) || b.entry === entry.name)

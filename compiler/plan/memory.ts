@@ -123,8 +123,8 @@ interface EntryPacking {
 }
 
 /** Packs an entry's own per-call buffers into the temp arenas (of the given sizes so far). */
-function packEntry(own: readonly PlanBuffer[], entry: PlanEntry, arenaSizes: readonly number[], align: number, maxArena: number): EntryPacking {
-  const liveness = entryLiveness(entry);
+function packEntry(buffers: readonly PlanBuffer[], own: readonly PlanBuffer[], entry: PlanEntry, arenaSizes: readonly number[], align: number, maxArena: number): EntryPacking {
+  const liveness = entryLiveness(entry, buffers);
   const everything: Lifetime = { first: -1, last: liveness.steps };
   const lifeOf = (b: PlanBuffer): Lifetime => liveness.lifetimes.get(b.id) ?? everything;
   const neighbours = new Map<number, number[]>();
@@ -202,7 +202,7 @@ export function planMemory(plan: Plan, limits: MemoryLimits = {}, options: PlanM
   for (const entry of plan.entries) {
     const own = plan.buffers.filter((b) => b.entry === entry.name && isPerCall(b.kind));
     const naive = own.reduce((sum, b) => sum + b.bytes, 0);
-    const packing = options.pack === false ? undefined : packEntry(own, entry, tempSizes, align, maxArena);
+    const packing = options.pack === false ? undefined : packEntry(plan.buffers, own, entry, tempSizes, align, maxArena);
     if (packing && packing.extent < naive) {
       tempSizes = packing.sizes;
       for (const p of packing.placed) layout[p.buffer] = { arena: p.arena, offset: p.offset, size: plan.buffers[p.buffer].bytes };

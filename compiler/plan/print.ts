@@ -26,7 +26,7 @@ export function printMemoryPlan(plan: Plan, entryName?: string): string {
     lines.push(...table(resident.map((b) => bufferRow(plan, b, 'live always')), '  '));
   }
   for (const entry of plan.entries.filter((e) => entryName === undefined || e.name === entryName)) {
-    const liveness = entryLiveness(entry);
+    const liveness = entryLiveness(entry, plan.buffers);
     lines.push(`entry ${entry.name}: peak ${entry.stats.peakBytes} bytes, naive ${entry.stats.naiveBytes} bytes, steps 0..${liveness.steps - 1}`);
     const own = plan.buffers.filter((b) => b.entry === entry.name && isPerCall(b.kind));
     const rows = own.map((b) => {

@@ -1,8 +1,8 @@
 // Which entry points and outputs the commands use, and which dataset a model gets
 // when `--data` is not given.
 //
-// Entries: `--entry NAME` when given; otherwise the model's only `train` entry (for
-// `dlc train`), its `infer` entry named `predict` or else its only one (evaluation),
+// Entries: `--entry NAME` when given; otherwise the model's only `train` entry, or
+// the one named `step` (for `dlc train`), its `infer` entry named `predict` or else its only one (evaluation),
 // its only `sample` entry (`dlc sample`).
 // Loss: the train entry's scalar f32 output named `loss`, else `cost`, else its first
 // scalar f32 output. Other scalar outputs (accuracy, recon...) are training metrics.

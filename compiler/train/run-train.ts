@@ -79,7 +79,7 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
     io.stderr,
   );
   try {
-    const entry = chooseEntry(runner, 'train', o.entry);
+    const entry = chooseEntry(runner, 'train', o.entry, 'step');
     const loss = lossOutput(entry);
     const saved = checkpoint?.position;
     if (saved && o.data !== undefined && saved.data !== '' && o.data !== saved.data) {

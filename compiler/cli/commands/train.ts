@@ -10,7 +10,7 @@ export const TRAIN_USAGE = `usage: dlc train FILE [options]
 Trains a model on a dataset: shuffled full batches through the train entry, test
 evaluation after every epoch, checkpoints, and a progress bar.
 
-  --entry NAME         the train entry (default: the model's only train entry)
+  --entry NAME         the train entry (default: the model's only train entry, or 'step')
   --data NAME|DIR      mnist, moby-dick, or a folder of FIELD.npy files (DIR/train and
                        DIR/test, or one folder split 80/20). Default: mnist when the
                        train entry's inputs look like MNIST (one f32[batch,784] or
@@ -32,11 +32,19 @@ evaluation after every epoch, checkpoints, and a progress bar.
   --max-bad K          stop after K non-finite losses in a row (default 5)
   --plots DIR          write loss.png, accuracy.png and filters.png after every epoch
   --json               one JSON object per epoch ({epoch, step, loss, test_accuracy,
-                       skipped, seconds}) and a last one with "final": true
-  --check-numerics     check every kernel's output for NaN/Inf (slow)
+                       skipped, seconds}) and a last one with "final": true; loss is the
+                       mean of the values read, seconds the epoch's (the run's, at the end)
+  --check-numerics     check every kernel's output for NaN/Inf and stop at the first,
+                       naming the kernel and its .dl line (slow)
   -D name=value        override a hyperparameter (repeatable)
   -O LEVEL             optimisation level 0..3
   --backend B          auto | vulkan | metal | d3d12 | opengles | reference
+
+Batches: each epoch visits the training examples in a seeded shuffle, in full
+batches (the batch size is the model's); the last partial batch is dropped.
+A step whose loss (or, after a bad step, whose update) is NaN or ±Inf is undone and
+counted; after --max-bad such steps in a row training stops, keeping the last good
+weights. NaN weights are never saved.
 
 Evaluation uses the infer entry (predict, or the only one) over the test split in
 batches, the last one padded with zero rows that are not counted; test_accuracy is

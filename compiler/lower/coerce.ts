@@ -1,0 +1,67 @@
+// Conversions between the lowering's values: compile-time numbers become constant
+// tensors where a tensor is needed, lists become shapes and axis lists, and every
+// mismatch is a located error saying what was expected and what was given.
+import type { Span } from '../../dsl/ast';
+import type { DType, Value } from '../ir/types';
+import type { EntryContext } from './context';
+import { LowerError } from './errors';
+import type { LVal } from './values';
+import { describe } from './values';
+
+export function asTensor(ctx: EntryContext, v: LVal, span: Span, dtype: DType = 'f32'): Value {
+  switch (v.kind) {
+    case 'tensor':
+      return ctx.use(v.value);
+    case 'number':
+      return ctx.constant(v.value, { dtype, shape: [] }, span);
+    case 'bool':
+      return ctx.constant(v.value ? 1 : 0, { dtype: 'bool', shape: [] }, span);
+    default:
+      throw new LowerError(span, `expected a tensor, found ${describe(v)}`);
+  }
+}
+
+export function asNumber(v: LVal, span: Span, what = 'a number'): number {
+  if (v.kind === 'number') return v.value;
+  throw new LowerError(span, `expected ${what} known at compile time, found ${describe(v)}`);
+}
+
+export function asInt(v: LVal, span: Span, what = 'an integer'): number {
+  const n = asNumber(v, span, what);
+  if (!Number.isInteger(n)) throw new LowerError(span, `expected ${what}, found ${n}`);
+  return n;
+}
+
+export function asBool(v: LVal, span: Span): boolean {
+  if (v.kind === 'bool') return v.value;
+  throw new LowerError(span, `expected true or false, found ${describe(v)}`);
+}
+
+/** `[a, b]` or a single integer (as a one-item list). */
+export function asInts(v: LVal, span: Span, what = 'a list of integers'): number[] {
+  if (v.kind === 'number') return [asInt(v, span, what)];
+  if (v.kind === 'list' || v.kind === 'tuple') return v.items.map((x) => asInt(x, span, what));
+  throw new LowerError(span, `expected ${what}, found ${describe(v)}`);
+}
+
+/** A window or stride: one integer for both axes, or `[h, w]`. */
+export function asPair(v: LVal, span: Span, what: string): [number, number] {
+  const xs = asInts(v, span, what);
+  if (xs.length === 1) return [xs[0], xs[0]];
+  if (xs.length === 2) return [xs[0], xs[1]];
+  throw new LowerError(span, `expected ${what} as one integer or [h, w], found ${xs.length} values`);
+}
+
+/** Axes relative to a rank, negatives counted from the end, each checked in range. */
+export function normalizeAxes(axes: readonly number[], rank: number, span: Span): number[] {
+  return axes.map((a) => {
+    const k = a < 0 ? a + rank : a;
+    if (k < 0 || k >= rank) throw new LowerError(span, `axis ${a} is out of range for a tensor of rank ${rank}`);
+    return k;
+  });
+}
+
+/** `dtype` of the tensor operand when the other side is a bare number. */
+export function dtypeOf(v: LVal): DType | undefined {
+  return v.kind === 'tensor' ? v.value.type.dtype : undefined;
+}

@@ -1,0 +1,156 @@
+// The state of lowering one entry point: a stack of builder frames (the entry's
+// graph, then one per enclosing loop body), the persistent tensors the program has
+// declared, and the counters that make the IR deterministic (random streams).
+//
+// Loop bodies are closed graphs: a body may only use its own region args. When a
+// body uses a tensor from an enclosing frame, `use` turns it into a capture — a
+// region arg of the body fed by the outer value — through every frame in between.
+import type { Span } from '../../dsl/ast';
+import { GraphBuilder } from '../ir/builder';
+import type { EntryKind, PersistentTensor } from '../ir/program';
+import type { ArgKind, Attrs, Graph, Node, TensorType, Value } from '../ir/types';
+import { LowerError } from './errors';
+
+export interface Frame {
+  readonly b: GraphBuilder;
+  /** Values made in this frame: its args and the outputs of its nodes. */
+  readonly owned: Set<Value>;
+  /** Outer value → this frame's capture arg. */
+  readonly captures: Map<Value, Value>;
+  /** The outer values captured, in region-arg order. */
+  readonly captured: Value[];
+  /** The loop's iteration number (u32 scalar) in a loop body, for random draws. */
+  readonly iteration?: Value;
+}
+
+export class EntryContext {
+  private readonly frames: Frame[];
+  private nextStream: number;
+  /** State/param writes (`<-`) in source order; emitted at the end of the entry. */
+  readonly writes: { target: string; value: Value; span: Span }[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly kind: EntryKind,
+    readonly persistent: ReadonlyMap<string, PersistentTensor>,
+    readonly inputs: ReadonlyMap<string, TensorType>,
+    firstStream: number,
+  ) {
+    const b = new GraphBuilder(name);
+    this.frames = [{ b, owned: new Set(), captures: new Map(), captured: [] }];
+    this.nextStream = firstStream;
+  }
+
+  get top(): GraphBuilder {
+    return this.frames[0].b;
+  }
+
+  get frame(): Frame {
+    return this.frames[this.frames.length - 1];
+  }
+
+  get inLoop(): boolean {
+    return this.frames.length > 1;
+  }
+
+  /** Noise (dropout, corruption) is on in training and sampling, off in inference. */
+  get noise(): boolean {
+    return this.kind === 'train' || this.kind === 'sample';
+  }
+
+  /** A fresh random stream id; unique across the whole program. */
+  stream(): number {
+    return this.nextStream++;
+  }
+
+  get streamsUsed(): number {
+    return this.nextStream;
+  }
+
+  /** The entry-graph arg of an input or persistent tensor, created on first use. */
+  global(name: string, span: Span): Value {
+    const b = this.top;
+    const existing = b.findArg(name);
+    if (existing) return this.use(existing.value);
+    const input = this.inputs.get(name);
+    if (input) return this.use(this.own(0, b.arg('input', name, input)));
+    const p = this.persistent.get(name);
+    if (!p) throw new LowerError(span, `'${name}' is not an input, param or state of this model`);
+    const kind: ArgKind = p.kind;
+    return this.use(this.own(0, b.arg(kind, name, p.type, p.init)));
+  }
+
+  /** `value` as seen from the innermost frame (captured into loop bodies as needed). */
+  use(value: Value): Value {
+    return this.useAt(this.frames.length - 1, value);
+  }
+
+  private useAt(level: number, value: Value): Value {
+    const f = this.frames[level];
+    if (level === 0 || f.owned.has(value)) return value;
+    const known = f.captures.get(value);
+    if (known) return known;
+    const outer = this.useAt(level - 1, value);
+    const arg = f.b.arg('region', `cap${f.captured.length}${value.name ? `.${value.name}` : ''}`, value.type);
+    f.owned.add(arg);
+    f.captures.set(value, arg);
+    f.captured.push(outer);
+    return arg;
+  }
+
+  private own(level: number, v: Value): Value {
+    this.frames[level].owned.add(v);
+    return v;
+  }
+
+  /** Emits a node in the innermost frame, mapping its inputs into it. */
+  emit(op: string, inputs: readonly Value[], attrs: Attrs, span: Span): Node {
+    const f = this.frame;
+    const node = f.b.emit(op, inputs.map((v) => this.use(v)), attrs, { span });
+    for (const o of node.outputs) f.owned.add(o);
+    return node;
+  }
+
+  op(op: string, inputs: readonly Value[], attrs: Attrs, span: Span): Value {
+    const node = this.emit(op, inputs, attrs, span);
+    if (node.outputs.length !== 1) throw new Error(`${op} has ${node.outputs.length} outputs`);
+    return node.outputs[0];
+  }
+
+  /** Emits a region op (repeat, scan) with its body graph in the innermost frame. */
+  emitRegion(op: string, inputs: readonly Value[], attrs: Attrs, body: Graph, span: Span): Node {
+    const f = this.frame;
+    const node = f.b.emit(op, inputs.map((v) => this.use(v)), attrs, { span, regions: [body] });
+    for (const o of node.outputs) f.owned.add(o);
+    return node;
+  }
+
+  constant(value: number, type: TensorType, span: Span): Value {
+    return this.op('constant', [], { value, dtype: type.dtype, shape: type.shape }, span);
+  }
+
+  /** Opens a loop-body frame; `args` are made first (loop index, carries), in order. */
+  pushLoop(name: string, args: readonly { name: string; type: TensorType }[], iterationArg?: number): Value[] {
+    const b = this.frame.b.region(name);
+    const made = args.map((a) => b.arg('region', a.name, a.type));
+    const frame: Frame = {
+      b,
+      owned: new Set(made),
+      captures: new Map(),
+      captured: [],
+      iteration: iterationArg === undefined ? undefined : made[iterationArg],
+    };
+    this.frames.push(frame);
+    return made;
+  }
+
+  /** Drops a loop frame whose lowering failed. */
+  abandonLoop(): void {
+    if (this.frames.length > 1) this.frames.pop();
+  }
+
+  popLoop(): Frame {
+    if (this.frames.length <= 1) throw new Error('popLoop without a loop');
+    return this.frames.pop()!;
+  }
+}

@@ -1,0 +1,236 @@
+// Lowering a whole model: hyperparameters (with -D overrides) are evaluated, every
+// input/param/state declaration and layer instance becomes a name in the model's
+// scope (params and state become persistent tensors), then each entry point is
+// lowered on its own into one graph (entry.ts). Errors are collected per
+// declaration and per entry point, so one file reports several.
+import type { Expr, FnDecl, LayerDef, LayerInstance, ModelDecl, SourceProgram, TensorDecl, TypeExpr } from '../../dsl/ast';
+import type { Diagnostic } from '../../dsl/diagnostics';
+import type { Entry, PersistentTensor, Program, RuntimeScalar } from '../ir/program';
+import type { Initializer, TensorType } from '../ir/types';
+import { asInt, asNumber } from './coerce';
+import { lowerEntry } from './entry';
+import { errorDiagnostic, LowerError, toDiagnostic } from './errors';
+import type { Env } from './expr';
+import { lowerExpr } from './expr';
+import { Scope } from './scope';
+import type { LVal } from './values';
+import { describe, num } from './values';
+
+export interface LowerOptions {
+  /** `-D name=value` overrides of hyperparameters. */
+  readonly defines?: Readonly<Record<string, number | boolean>>;
+  /** Which model of the root file; default the first. */
+  readonly model?: string;
+}
+
+export interface LowerResult {
+  readonly program?: Program;
+  readonly diagnostics: Diagnostic[];
+}
+
+/** Largest element count of one tensor: WebGPU binding sizes are 32-bit byte counts. */
+const MAX_ELEMENTS = 2 ** 29;
+
+/** Initializer names and their positional parameters (`normal(0, 0.01)` is mean, std). */
+export const INITIALIZERS: Readonly<Record<string, readonly string[]>> = {
+  zeros: [],
+  ones: [],
+  constant: ['value'],
+  normal: ['mean', 'std'],
+  uniform: ['low', 'high'],
+  glorot_uniform: [],
+  glorot_normal: [],
+  he_normal: [],
+  he_uniform: [],
+  orthogonal: ['gain'],
+};
+
+/** Everything the model's declarations produce before any entry point is lowered. */
+export interface ModelEnv {
+  readonly scope: Scope;
+  readonly persistent: Map<string, PersistentTensor>;
+  readonly inputs: Map<string, TensorType>;
+  readonly layerDefs: ReadonlyMap<string, LayerDef>;
+}
+
+export function lowerModelProgram(source: SourceProgram, options: LowerOptions = {}): LowerResult {
+  const diagnostics: Diagnostic[] = [];
+  const models = source.root.items.filter((i): i is ModelDecl => i.kind === 'Model');
+  const model = options.model ? models.find((m) => m.name.name === options.model) : models[0];
+  if (!model) {
+    const what = options.model ? `no model named '${options.model}' (models: ${models.map((m) => m.name.name).join(', ') || 'none'})` : 'the file defines no model';
+    diagnostics.push(errorDiagnostic(source.root.span, what));
+    return { diagnostics };
+  }
+
+  // Top-level layer definitions and fns of every file (prelude, imports, root).
+  const top = new Scope();
+  const layerDefs = new Map<string, LayerDef>();
+  for (const file of source.files) {
+    for (const item of file.items) {
+      if (item.kind === 'LayerDef') layerDefs.set(item.name.name, item);
+      if (item.kind === 'Fn') top.define(item.name.name, { kind: 'fn', decl: item, closure: top });
+    }
+  }
+
+  const guard = <T>(f: () => T): T | undefined => {
+    try {
+      return f();
+    } catch (e) {
+      diagnostics.push(toDiagnostic(e));
+      return undefined;
+    }
+  };
+
+  const scope = top.child();
+  const hyper: Record<string, number | boolean> = {};
+  const defines = { ...options.defines };
+  for (const h of model.hyper) {
+    guard(() => {
+      const name = h.name.name;
+      let v: LVal;
+      if (name in defines) {
+        const d = defines[name];
+        v = typeof d === 'boolean' ? { kind: 'bool', value: d } : num(d);
+        delete defines[name];
+      } else if (h.default) {
+        v = lowerExpr({ ctx: null, scope }, h.default);
+      } else {
+        throw new LowerError(h.span, `hyperparameter '${name}' needs a default value`);
+      }
+      if (v.kind !== 'number' && v.kind !== 'bool') throw new LowerError(h.span, `hyperparameter '${name}' must be a number or a bool, found ${describe(v)}`);
+      hyper[name] = v.value;
+      scope.define(name, v);
+    });
+  }
+  for (const name of Object.keys(defines)) {
+    diagnostics.push(errorDiagnostic(model.name.span, `-D ${name}: model '${model.name.name}' has no hyperparameter '${name}' (hyperparameters: ${model.hyper.map((h) => h.name.name).join(', ') || 'none'})`));
+  }
+
+  const env: ModelEnv = { scope, persistent: new Map(), inputs: new Map(), layerDefs };
+  for (const item of model.items) {
+    guard(() => {
+      switch (item.kind) {
+        case 'TensorDecl':
+          declareTensor(env, scope, '', item);
+          break;
+        case 'LayerInstance':
+          scope.define(item.name.name, instantiate(env, scope, item.name.name, item));
+          break;
+        case 'Fn':
+          scope.define(item.name.name, { kind: 'fn', decl: item as FnDecl, closure: scope });
+          break;
+        case 'Entry':
+          break;
+      }
+    });
+  }
+
+  const entries: Entry[] = [];
+  const scalars = new Map<string, RuntimeScalar>();
+  let streams = 0;
+  for (const item of model.items) {
+    if (item.kind !== 'Entry') continue;
+    guard(() => {
+      const lowered = lowerEntry(env, item, streams);
+      streams = lowered.streams;
+      entries.push(lowered.entry);
+      for (const s of lowered.slots) if (!env.persistent.has(s.name)) env.persistent.set(s.name, s);
+      for (const s of lowered.scalars) scalars.set(s.name, s);
+    });
+  }
+  if (diagnostics.length > 0) return { diagnostics };
+  return {
+    diagnostics,
+    program: { model: model.name.name, hyper, persistent: [...env.persistent.values()], scalars: [...scalars.values()], entries },
+  };
+}
+
+/** Evaluates `f32[batch, 784]` in `scope`. */
+export function evalType(scope: Scope, t: TypeExpr): TensorType {
+  const env: Env = { ctx: null, scope };
+  const shape = t.shape.map((d) => {
+    const n = asInt(lowerExpr(env, d), d.span, 'a dimension (an integer)');
+    if (n <= 0) throw new LowerError(d.span, `dimension must be a positive integer, found ${n}`);
+    return n;
+  });
+  const total = shape.reduce((a, b) => a * b, 1);
+  if (total > MAX_ELEMENTS) throw new LowerError(t.span, `${t.dtype}[${shape.join(',')}] has ${total} elements, more than the ${MAX_ELEMENTS} one tensor may hold`);
+  return { dtype: t.dtype, shape };
+}
+
+function evalInit(scope: Scope, e: Expr | undefined, span: TensorDecl['span']): Initializer {
+  if (!e) return { name: 'zeros', args: {} };
+  const name = e.kind === 'Name' ? e.name : e.kind === 'Call' && e.callee.kind === 'Name' ? e.callee.name : undefined;
+  const params = name === undefined ? undefined : INITIALIZERS[name];
+  if (name === undefined || params === undefined) {
+    throw new LowerError(e.span, `expected an initializer (${Object.keys(INITIALIZERS).join(', ')})`);
+  }
+  const args: Record<string, number> = {};
+  if (e.kind === 'Call') {
+    let position = 0;
+    for (const a of e.args) {
+      const key = a.name?.name ?? params[position++];
+      if (key === undefined || !params.includes(key)) {
+        throw new LowerError(a.span, `${name} takes ${params.length === 0 ? 'no arguments' : `(${params.join(', ')})`}`);
+      }
+      args[key] = asNumber(lowerExpr({ ctx: null, scope }, a.value), a.span);
+    }
+  }
+  void span;
+  return { name, args };
+}
+
+/** An input, param or state declaration; `prefix` is the layer instance path (`fc1.`). */
+function declareTensor(env: ModelEnv, scope: Scope, prefix: string, d: TensorDecl): void {
+  const type = evalType(scope, d.type);
+  const name = prefix + d.name.name;
+  if (d.role === 'input') {
+    if (prefix) throw new LowerError(d.span, 'inputs are declared in the model, not in layers');
+    env.inputs.set(name, type);
+  } else {
+    env.persistent.set(name, { name, kind: d.role, type, init: evalInit(scope, d.init, d.span), span: d.span });
+  }
+  scope.define(d.name.name, { kind: 'global', name, role: d.role });
+}
+
+/** `layer fc1 = dense(784, hidden)`: binds the definition's parameters and declares its tensors. */
+function instantiate(env: ModelEnv, outer: Scope, path: string, inst: LayerInstance): LVal {
+  const def = env.layerDefs.get(inst.layer.name);
+  if (!def) throw new LowerError(inst.layer.span, `undefined layer '${inst.layer.name}'`);
+  const scope = new Scope(layerTop(outer));
+  const given = new Map<string, LVal>();
+  let position = 0;
+  for (const a of inst.args) {
+    const key = a.name?.name ?? def.params[position++]?.name.name;
+    if (key === undefined) throw new LowerError(a.span, `layer '${def.name.name}' takes ${def.params.length} arguments, but more were given`);
+    if (!def.params.some((p) => p.name.name === key)) throw new LowerError(a.span, `layer '${def.name.name}' has no parameter named '${key}'`);
+    given.set(key, lowerExpr({ ctx: null, scope: outer }, a.value));
+  }
+  for (const p of def.params) {
+    const v = given.get(p.name.name) ?? (p.default ? lowerExpr({ ctx: null, scope }, p.default) : undefined);
+    if (v === undefined) throw new LowerError(inst.span, `layer '${def.name.name}' is missing its argument '${p.name.name}'`);
+    scope.define(p.name.name, v);
+  }
+  const members: string[] = [];
+  for (const item of def.items) {
+    if (item.kind === 'TensorDecl') {
+      declareTensor(env, scope, `${path}.`, item);
+      members.push(item.name.name);
+    } else if (item.kind === 'LayerInstance') {
+      const child = instantiate(env, scope, `${path}.${item.name.name}`, item);
+      scope.define(item.name.name, child);
+      if (child.kind === 'layer') members.push(...child.instance.members.map((m) => `${item.name.name}.${m}`));
+    } else {
+      scope.define(item.name.name, { kind: 'fn', decl: item, closure: scope });
+    }
+  }
+  return { kind: 'layer', instance: { path, def, scope, members } };
+}
+
+/** The top-level scope (fns of all files), under which every layer body is elaborated. */
+function layerTop(s: Scope): Scope {
+  let top = s;
+  while (top.parent) top = top.parent;
+  return top;
+}
