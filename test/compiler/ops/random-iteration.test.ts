@@ -5,12 +5,14 @@
 import { describe, expect, it } from 'vitest';
 import '../../../compiler/ops/index';
 import '../../../compiler/ops/control';
+import '../../../compiler/ops/constant';
 import { gradients } from '../../../compiler/autodiff/differentiate';
 import { GraphBuilder } from '../../../compiler/ir/builder';
 import type { TensorType, Value } from '../../../compiler/ir/types';
 import { verifyGraph } from '../../../compiler/ir/verify';
 import { execute, tensor } from '../../../compiler/reference/execute';
 import { philoxWords, uniform01 } from '../../../runtime/philox';
+import { gradcheck, rng } from '../../helpers/gradcheck';
 import { f32, i32, infer, run1, tensor as refTensor } from './ref-helpers';
 
 const t = (...shape: number[]): TensorType => ({ dtype: 'f32', shape });
@@ -132,4 +134,44 @@ describe('a repeat body fed its loop counter', () => {
     expect(row(hist, 1)).toEqual(row(hist, 0));
     expect(row(hist, 2)).toEqual(row(hist, 0));
   });
+});
+
+describe('loop gradients through corruption ops keyed by the iteration', () => {
+  // h' = tanh(dropout(h·W, it)) in a repeat that carries it; and a scan whose body
+  // keys salt_and_pepper by its step t. The backward loop must redraw each
+  // iteration's own mask, or the gradient misses the finite differences.
+  const randomTensor = (type: TensorType, seed: number): ReturnType<typeof f32> => {
+    const r = rng(seed);
+    return { type, data: Float64Array.from({ length: type.shape.reduce((a, b) => a * b, 1) }, () => 2 * r() - 1) };
+  };
+  const repeatDropout = (b: GraphBuilder, [h0, W]: Value[]): Value[] => {
+    const rb = b.region('body');
+    const h = rb.arg('region', 'h', h0.type);
+    const it = rb.arg('region', 'it', I32);
+    const w = rb.arg('region', 'W', W.type);
+    const next = rb.op('tanh', [rb.op('dropout', [rb.op('mul', [h, w]), it], { p: 0.4, stream: 3 })]);
+    const body = rb.finish([
+      { name: 'h', value: next },
+      { name: 'it', value: rb.op('add', [it, rb.constant(1, I32)]) },
+    ]);
+    const outs = b.emit('repeat', [h0, b.constant(0, I32), W], { count: 4, carries: 2 }, { regions: [body] }).outputs;
+    return [outs[0]];
+  };
+  const scanSaltAndPepper = (b: GraphBuilder, [h0, W]: Value[]): Value[] => {
+    const rb = b.region('body');
+    const t = rb.arg('region', 't', I32);
+    const h = rb.arg('region', 'h', h0.type);
+    const w = rb.arg('region', 'W', W.type);
+    const next = rb.op('tanh', [rb.op('salt_and_pepper', [rb.op('mul', [h, w]), t], { p: 0.4, stream: 4 })]);
+    const body = rb.finish([{ name: 'h', value: next }]);
+    return [b.emit('scan', [h0, W], { length: 4, carries: 1 }, { regions: [body] }).outputs[0]];
+  };
+  for (const stash of [true, false]) {
+    it(`repeat with dropout(it), ${stash ? 'stashed' : 'recomputed'}`, () => {
+      expect(gradcheck(repeatDropout, [randomTensor(t(2, 3), 1), randomTensor(t(2, 3), 2)], { stash }).elements).toBe(12);
+    });
+    it(`scan with salt_and_pepper(t), ${stash ? 'stashed' : 'recomputed'}`, () => {
+      expect(gradcheck(scanSaltAndPepper, [randomTensor(t(2, 3), 3), randomTensor(t(2, 3), 4)], { stash }).elements).toBe(12);
+    });
+  }
 });
