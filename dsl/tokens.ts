@@ -80,7 +80,9 @@ export function tokenize(text: string, file: string, diags: DiagnosticBag): Toke
     tokens.push(t);
   }
 
-  const balanced = checkBrackets(tokens, file, diags);
+  // After a lexical error (an unterminated string swallowing a '}'), bracket
+  // errors are follow-ons: check silently.
+  const balanced = checkBrackets(tokens, file, errorLines.size > 0 ? new DiagnosticBag() : diags);
   if (!balanced) return { tokens: [], parseable: false, errorLines };
   return { tokens: dropSoftNewlines(tokens), parseable: true, errorLines };
 }
