@@ -16,41 +16,60 @@ function expectSound(plan: Plan, align = SLICE_ALIGNMENT): void {
 }
 
 describe('entryLiveness', () => {
-  it('numbers steps in recording order; a touch inside a loop covers the outermost loop', () => {
+  it('numbers steps in recording order; loop-local buffers live within an iteration, others across the outermost loop', () => {
     const plan = randomPlan(1);
+    const d = (bindings: number[], write: number) => ({ kind: 'dispatch' as const, kernel: 0, bindings, writes: [write] });
     const entry = {
       ...plan.entries[0],
       inputs: [{ name: 'x', dtype: 'f32' as const, shape: [1], buffer: 10 }],
       outputs: [{ name: 'y', dtype: 'f32' as const, shape: [1], buffer: 14 }],
       steps: [
-        { kind: 'dispatch' as const, kernel: 0, bindings: [10, 11], writes: [11] }, // 0
+        d([10, 11], 11), // 0
         {
-          kind: 'loop' as const, // 1, body 2..4
+          kind: 'loop' as const, // 1: span 1..7
           count: 3,
           reverse: false,
           label: 'outer',
           body: [
-            { kind: 'dispatch' as const, kernel: 0, bindings: [11, 12], writes: [12] }, // 2
-            { kind: 'loop' as const, count: 2, reverse: false, label: 'inner', body: [{ kind: 'copy' as const, src: 12, dst: 13, srcOffset: 0, dstOffset: 0, bytes: 4 }] }, // 3, 4
+            d([11, 12], 12), // 2
+            {
+              kind: 'loop' as const, // 3: span 3..6
+              count: 2,
+              reverse: false,
+              label: 'inner',
+              body: [
+                d([12, 15], 15), // 4
+                d([15, 16], 16), // 5
+                { kind: 'copy' as const, src: 16, dst: 13, srcOffset: 0, dstOffset: 0, bytes: 4 }, // 6
+              ],
+            },
+            { kind: 'copy' as const, src: 13, dst: 17, srcOffset: 0, dstOffset: 0, dstOffsetPerIter: 4, bytes: 4 }, // 7
           ],
         },
-        { kind: 'dispatch' as const, kernel: 0, bindings: [13, 14], writes: [14] }, // 5
+        { kind: 'dispatch' as const, kernel: 0, bindings: [13, 17, 14], writes: [14] }, // 8
       ],
     };
-    const live = entryLiveness(entry);
-    expect(live.steps).toBe(6);
+    const live = entryLiveness(entry, Array.from({ length: 18 }, () => ({ bytes: 4 })));
+    expect(live.steps).toBe(9);
     expect(Object.fromEntries(live.lifetimes)).toEqual({
-      10: { first: -1, last: 0 },
-      11: { first: 0, last: 4 },
-      12: { first: 1, last: 4 },
-      13: { first: 1, last: 5 },
-      14: { first: 5, last: 6 },
+      10: { first: -1, last: 0 }, // uploaded before the pass
+      11: { first: 0, last: 7 }, // read in the loop: lives through the outer loop
+      12: { first: 2, last: 6 }, // written first in each outer iteration, read in the inner loop
+      15: { first: 4, last: 5 }, // local to an inner iteration
+      16: { first: 5, last: 6 },
+      13: { first: 1, last: 8 }, // read after the loop: the outer loop's span and on
+      17: { first: 1, last: 8 }, // written in part per iteration (stacked)
+      14: { first: 8, last: 9 }, // read back after the pass
     });
     expect(live.conflicts).toEqual([
       [10, 11],
       [11, 12],
-      [12, 13],
+      [12, 15],
+      [15, 16],
+      [13, 16],
+      [13, 17],
       [13, 14],
+      [14, 17],
     ]);
   });
 });

@@ -72,3 +72,40 @@ export function wideProgram(): Program {
     ],
   };
 }
+
+/**
+ * BPTT at a size where packing pays: scan t over 5 carry h { h = tanh(h @ U + xs[:, t]);
+ * emit h }, loss = mean(hs²) + sum(h_T), gradients for U and h0 (a stashing scan
+ * forward, a reverse scan backward, stacked emits read after the loops).
+ */
+export function wideScanProgram(): Program {
+  const T = 5;
+  const [batch, n] = [16, 64];
+  const b = new GraphBuilder('grad');
+  const xs = b.arg('input', 'xs', f32(batch, T, n));
+  const h0 = b.arg('input', 'h0', f32(batch, n));
+  const U = b.arg('param', 'U', f32(n, n));
+  const body = b.region('body');
+  const t = body.arg('region', 't', { dtype: 'i32', shape: [] });
+  const h = body.arg('region', 'h', f32(batch, n));
+  const xsc = body.arg('region', 'xs', f32(batch, T, n));
+  const Uc = body.arg('region', 'U', f32(n, n));
+  const h1 = body.op('tanh', [body.op('add', [body.op('matmul', [h, Uc]), body.op('stack_get', [xsc, t], { axis: 1 })])]);
+  const bodyGraph = body.finish([
+    { name: 'h', value: h1 },
+    { name: 'hs', value: h1 },
+  ]);
+  const [hT, hs] = b.emit('scan', [h0, xs, U], { length: T, carries: 1 }, { regions: [bodyGraph] }).outputs;
+  const loss = b.op('add', [
+    b.op('mean', [b.op('mul', [hs, hs])], { axes: [0, 1, 2], keepdims: false }),
+    b.op('sum', [hT], { axes: [0, 1], keepdims: false }),
+  ]);
+  const [dU, dh0] = gradients(b, loss, [U, h0]);
+  return {
+    model: 'wide_bptt',
+    hyper: {},
+    persistent: [{ name: 'U', kind: 'param', type: f32(n, n), init: { name: 'normal', args: { std: 0.1 } } }],
+    scalars: [],
+    entries: [{ name: 'grad', kind: 'train', graph: b.finish({ loss, dU, dh0 }) }],
+  };
+}
