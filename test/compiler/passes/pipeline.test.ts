@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import '../../../compiler/ops/index';
 import { GraphBuilder } from '../../../compiler/ir/builder';
 import { printGraph } from '../../../compiler/ir/print';
@@ -69,6 +69,28 @@ describe('optimizeProgram', () => {
     const files = readdirSync(dir).sort();
     expect(files).toEqual(['f.01.fold-constants.ir', 'f.02.simplify.ir', 'f.03.cse.ir', 'f.04.dead-code.ir']);
     expect(readFileSync(join(dir, files[3]), 'utf8')).toBe(printGraph(stages[3].graph));
+  });
+
+  it('DLC_DUMP_PASSES=1 prints each stage to stderr; unset, nothing is written anywhere', () => {
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const { stages } = optimizeProgram(wastefulProgram(), { level: 1, dump: '1' });
+      expect(err.mock.calls.map((c) => c[0])).toEqual(stages.map((s) => `// f: after ${s.pass}\n${printGraph(s.graph)}`));
+      err.mockClear();
+      const saved = process.env.DLC_DUMP_PASSES;
+      delete process.env.DLC_DUMP_PASSES;
+      try {
+        optimizeProgram(wastefulProgram(), { level: 1 });
+      } finally {
+        if (saved !== undefined) process.env.DLC_DUMP_PASSES = saved;
+      }
+      expect(err).not.toHaveBeenCalled();
+      expect(out).not.toHaveBeenCalled();
+    } finally {
+      err.mockRestore();
+      out.mockRestore();
+    }
   });
 
   for (const sample of SAMPLE_PROGRAMS) {
