@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { intFlag, oneFile, parseArgs } from '../../compiler/train/args';
+import { intFlag, oneFile, parseArgs } from '../../compiler/cli/args';
 
 const spec = { values: ['steps', 'data'], booleans: ['json'] };
 

@@ -7,6 +7,7 @@ import type { Program } from '../../ir/program';
 import { formatDiagnostics } from '../../../dsl/diagnostics';
 import type { Diagnostic, SourceLookup } from '../../../dsl/diagnostics';
 import { DlcError } from '../../../runtime/errors';
+import { parseDefine } from '../args';
 import { acquireDevice } from '../../../runtime/device';
 import { DEFAULT_LIMITS, generatePlan } from '../../codegen/plan';
 import type { CodegenOptions } from '../../codegen/plan';
@@ -36,7 +37,7 @@ export interface LowerResult {
 
 export type LowerFn = (path: string, options: { defines: Readonly<Record<string, number | boolean>> }) => LowerResult | Promise<LowerResult>;
 
-function sourceLookup(sources: LowerResult['sources']): SourceLookup {
+export function sourceLookup(sources: LowerResult['sources']): SourceLookup {
   if (sources === undefined) return () => undefined;
   if (typeof sources === 'string' || typeof sources === 'function') return sources;
   if (sources instanceof Map) return (file) => sources.get(file);
@@ -50,17 +51,6 @@ interface Options {
   defines: Record<string, number | boolean>;
   json: boolean;
   family?: CodegenOptions['family'];
-}
-
-function parseDefine(text: string): [string, number | boolean] {
-  const eq = text.indexOf('=');
-  const name = text.slice(0, eq);
-  const raw = text.slice(eq + 1);
-  if (eq <= 0 || raw === '') throw new DlcError(`-D expects name=value, got '${text}'`, 2);
-  if (raw === 'true' || raw === 'false') return [name, raw === 'true'];
-  const value = Number(raw);
-  if (!Number.isFinite(value)) throw new DlcError(`-D ${name}: '${raw}' is not a number or true/false`, 2);
-  return [name, value];
 }
 
 export function parseCompileArgs(argv: readonly string[]): Options {

@@ -2,7 +2,7 @@
 import { DlcError } from '../../../runtime/errors';
 import type { Command } from '../command';
 import type { LowerFn } from './compile';
-import { oneFile, parseArgs } from '../../train/args';
+import { oneFile, parseArgs } from '../args';
 import { runSampleCommand } from '../../train/run-sample';
 import type { CommandIO } from '../../train/run-train';
 

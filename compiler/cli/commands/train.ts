@@ -1,7 +1,7 @@
 // `dlc train FILE ...`: parses the arguments and hands over to compiler/train/run-train.ts.
 import type { Command } from '../command';
 import type { LowerFn } from './compile';
-import { intFlag, oneFile, parseArgs } from '../../train/args';
+import { intFlag, oneFile, parseArgs } from '../args';
 import { runTrain, type CommandIO } from '../../train/run-train';
 import { dlcVersion } from '../../train/version';
 

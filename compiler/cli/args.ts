@@ -1,6 +1,7 @@
-// Command-line parsing shared by `dlc train`, `dlc eval` and `dlc sample`: long
-// flags with a value (`--steps 10` or `--steps=10`), boolean flags, repeatable
-// `-D name=value` hyperparameter overrides, `-O level`, and positional FILEs.
+// Command-line parsing shared by the dlc subcommands (train, eval, sample, ir, and
+// compile's -D): long flags with a value (`--steps 10` or `--steps=10`), boolean
+// flags, repeatable `-D name=value` hyperparameter overrides, `-O level`, and
+// positional FILEs.
 // Every mistake is a DlcError with exit code 2 that names the flag.
 import { DlcError } from '../../runtime/errors';
 
