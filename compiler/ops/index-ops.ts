@@ -95,7 +95,8 @@ defineOp({
   kernel(node, ctx) {
     const [target, ids, updates] = node.inputs;
     const axis = checkScatter(target.type, ids.type, updates.type, node.attrs.axis as number);
-    return [emitScatterAddKernel(target.type, ids.type, axis, ctx.limits.maxComputeWorkgroupStorageSize)];
+    const tiling = { storageBytes: ctx.limits.maxComputeWorkgroupStorageSize, minRowTiles: ctx.family === 'shared' ? 128 : 1 };
+    return [emitScatterAddKernel(target.type, ids.type, axis, tiling)];
   },
 });
 
