@@ -50,7 +50,7 @@ export interface ScatterTiling {
    * a GPU wants many workgroups when the vocabulary is small; a CPU adapter does not
    * (every tile re-reads all the ids), so it keeps the largest tile: on llvmpipe,
    * V = 96, post = 64, J = 2048 takes 7 ms with 2 tiles and 53 ms with 96. The GPU
-   * side of this trade (the lowering asks 128 for the 'shared' family) is not yet
+   * side of this trade (scatter_add's kernel rule asks 128 for the 'shared' family) is not yet
    * measured.
    */
   readonly minRowTiles?: number;
