@@ -4,10 +4,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { DlcError } from '../../runtime/errors';
-import { tinyMnist } from '../train/programs';
+import { bigram, tinyMnist } from '../train/programs';
+import { loadMobyDick } from '../../runtime/data/moby-dick-node';
 import { fakeLower, runCommand, tempDir } from '../train/harness';
 
-const lower = fakeLower({ 'tiny.dl': () => tinyMnist({ batch: 400 }) });
+const vocab = loadMobyDick().vocab;
+const lower = fakeLower({ 'tiny.dl': () => tinyMnist({ batch: 400 }), 'bigram.dl': () => bigram(vocab.length) });
 
 describe('dlc sample', () => {
   it('writes image outputs as a PNG grid, one tile per image', async () => {
@@ -35,5 +37,23 @@ describe('dlc sample', () => {
       (e: unknown) => e,
     );
     expect((bad as DlcError).message).toMatch(/^--out .*x\.jpg: the file must end in \.png \(images\) or \.txt \(text\)$/);
+  });
+
+  it('trains a token model on moby-dick by default and writes its token output as text', async () => {
+    const dir = tempDir();
+    const ckpt = join(dir, 'bigram.safetensors');
+    const t = await runCommand('train', lower, ['bigram.dl', '--steps', '30', '--checkpoint', ckpt, '--json', '--loss-every', '5']);
+    const lines = t.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ final: true, step: 30, skipped: 0 });
+    expect(lines[0]!.loss as number).toBeLessThan(Math.log(vocab.length));
+    const r = await runCommand('sample', lower, ['bigram.dl', '--checkpoint', ckpt]);
+    const text = r.stdout.slice(0, -1);
+    expect(Array.from(text)).toHaveLength(vocab.length);
+    // After 't' comes 'h' in English prose.
+    expect(Array.from(text)[vocab.indexOf('t')]).toBe('h');
+    const out = join(dir, 'babble.txt');
+    await runCommand('sample', lower, ['bigram.dl', '--checkpoint', ckpt, '--out', out]);
+    expect(readFileSync(out, 'utf8')).toBe(`${text}\n`);
   });
 });

@@ -75,3 +75,35 @@ export function tinyMnist(options: TinyOptions = {}): Program {
     ],
   };
 }
+
+/**
+ * A character bigram model: tokens i32[batch, T+1]; the logits of token t+1 are row
+ * x_t of W [V, V]. Its sample entry `babble` returns each character's most likely
+ * successor, argmax over W's rows (i32[V]), as text.
+ */
+export function bigram(vocab: number, batch = 32, T = 8): Program {
+  const tb = new GraphBuilder('step');
+  const tokens = tb.arg('input', 'tokens', i32(batch, T + 1));
+  const W = tb.arg('param', 'W', f32(vocab, vocab));
+  const xin = tb.op('reshape', [tb.op('slice', [tokens], { starts: [0, 0], ends: [batch, T] })], { shape: [batch * T] });
+  const xout = tb.op('reshape', [tb.op('slice', [tokens], { starts: [0, 1], ends: [batch, T + 1] })], { shape: [batch * T] });
+  const logits = tb.op('matmul', [tb.op('one_hot', [xin], { depth: vocab }), W]);
+  const loss = tb.op('mean', [tb.op('cross_entropy', [logits, xout])], { axes: [0], keepdims: false });
+  const [gW] = gradients(tb, loss, [W]);
+  const update = applyOptimizer(tb, { params: [{ name: 'W', value: W, grad: gW! }], optimizer: { name: 'sgd', options: { lr: 5 } } });
+  const step = tb.finish({ loss });
+
+  const sb = new GraphBuilder('babble');
+  const sW = sb.arg('param', 'W', f32(vocab, vocab));
+  const babble = sb.finish({ text: sb.op('argmax', [sW], { axis: 1, keepdims: false }) });
+  return {
+    model: 'bigram',
+    hyper: {},
+    persistent: [{ name: 'W', kind: 'param', type: f32(vocab, vocab), init: { name: 'zeros', args: {} } }, ...update.slots],
+    scalars: update.scalars,
+    entries: [
+      { name: 'step', kind: 'train', graph: step },
+      { name: 'babble', kind: 'sample', graph: babble },
+    ],
+  };
+}
