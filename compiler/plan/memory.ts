@@ -170,9 +170,11 @@ export interface PlanMemoryOptions {
   /**
    * Pack per-call buffers into shared arenas (-O1 and above). Without packing (-O0)
    * every buffer keeps a GPUBuffer of its own and the stats are filled in the same
-   * way, so reports at every level compare like with like.
+   * way, so reports at every level compare like with like. 'always' packs even
+   * where padding makes it cost more (tests use it to put every kernel's outputs
+   * over bytes that held other tensors).
    */
-  readonly pack?: boolean;
+  readonly pack?: boolean | 'always';
 }
 
 /** Assigns every buffer of `plan` a slice of an arena (see the steps above) and fills in each entry's peak and naive bytes. */
@@ -203,7 +205,7 @@ export function planMemory(plan: Plan, limits: MemoryLimits = {}, options: PlanM
     const own = plan.buffers.filter((b) => b.entry === entry.name && isPerCall(b.kind));
     const naive = own.reduce((sum, b) => sum + b.bytes, 0);
     const packing = options.pack === false ? undefined : packEntry(plan.buffers, own, entry, tempSizes, align, maxArena);
-    if (packing && packing.extent < naive) {
+    if (packing && (options.pack === 'always' || packing.extent < naive)) {
       tempSizes = packing.sizes;
       for (const p of packing.placed) layout[p.buffer] = { arena: p.arena, offset: p.offset, size: plan.buffers[p.buffer].bytes };
       stats.set(entry.name, { peakBytes: residentBytes + packing.extent, naiveBytes: residentBytes + naive });
