@@ -49,11 +49,12 @@ const PROGRAMS = [
 
 describe('memory-planned plans on the device', () => {
   for (const sample of PROGRAMS) {
-    it(`${sample.name}: planned layout gives bit-identical results to one buffer per tensor`, async () => {
+    it(`${sample.name}: planned layout (packing forced) gives bit-identical results to one buffer per tensor`, async () => {
       const acquired = await (device ??= acquireDevice());
       const program = sample.make();
       const unplanned = await compile(program, acquired);
-      const planned = planMemory(unplanned, acquired.limits);
+      // Forced, so the small sample programs (loops, swaps, generation) are packed too.
+      const planned = planMemory(unplanned, acquired.limits, { pack: 'always' });
       expect(checkMemoryPlan(planned, Math.max(256, acquired.limits.minStorageBufferOffsetAlignment ?? 0))).toEqual([]);
       const want = await runAll(unplanned, program, acquired);
       const got = await runAll(planned, program, acquired);
