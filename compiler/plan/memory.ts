@@ -128,9 +128,14 @@ function packEntry(buffers: readonly PlanBuffer[], own: readonly PlanBuffer[], e
   const everything: Lifetime = { first: -1, last: liveness.steps };
   const lifeOf = (b: PlanBuffer): Lifetime => liveness.lifetimes.get(b.id) ?? everything;
   const neighbours = new Map<number, number[]>();
+  const link = (from: number, to: number): void => {
+    const list = neighbours.get(from);
+    if (list) list.push(to);
+    else neighbours.set(from, [to]);
+  };
   for (const [a, b] of liveness.conflicts) {
-    neighbours.set(a, [...(neighbours.get(a) ?? []), b]);
-    neighbours.set(b, [...(neighbours.get(b) ?? []), a]);
+    link(a, b);
+    link(b, a);
   }
   const order = [...own].sort((a, b) => b.bytes - a.bytes || lifeOf(a).first - lifeOf(b).first || a.id - b.id);
   const sizes = [...arenaSizes];
