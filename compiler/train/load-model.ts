@@ -6,8 +6,8 @@ import { DlcError } from '../../runtime/errors';
 import { acquireDevice } from '../../runtime/device';
 import type { Program } from '../ir/program';
 import { generatePlan } from '../codegen/plan';
-import type { LowerFn, LowerResult } from '../cli/commands/compile';
-import { formatDiagnostics, type SourceLookup } from '../../dsl/diagnostics';
+import { sourceLookup, type LowerFn } from '../cli/commands/compile';
+import { formatDiagnostics } from '../../dsl/diagnostics';
 import { createGpuRunner, type ModelRunner } from './runner';
 import { createReferenceRunner } from './reference-runner';
 
@@ -30,14 +30,6 @@ export async function lowerModel(lower: LowerFn, file: string, defines: Readonly
     throw new DlcError(`${file}: ${failed.length || 'some'} error${failed.length === 1 ? '' : 's'}; nothing was run`, 1);
   }
   return lowered.program;
-}
-
-function sourceLookup(sources: LowerResult['sources']): SourceLookup {
-  if (sources === undefined) return () => undefined;
-  if (typeof sources === 'string' || typeof sources === 'function') return sources;
-  if (sources instanceof Map) return (file) => sources.get(file);
-  const record = sources as Readonly<Record<string, string>>;
-  return (file) => record[file];
 }
 
 export async function createRunner(program: Program, options: RunnerOptions): Promise<ModelRunner> {
