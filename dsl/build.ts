@@ -29,7 +29,8 @@ export class AstBuilder {
   // ---- helpers over CST children
 
   private nodes(n: CstNode, key: string): CstNode[] {
-    return (n.children[key] ?? []).filter((e): e is CstNode => !isToken(e));
+    // A key names either a rule (all CstNodes) or a token type (all tokens).
+    return (n.children[key] ?? []) as CstNode[];
   }
   private node(n: CstNode, key: string, i = 0): CstNode {
     const c = this.nodes(n, key)[i];
@@ -40,7 +41,7 @@ export class AstBuilder {
     return this.nodes(n, key)[0];
   }
   private tokens(n: CstNode, key: string): IToken[] {
-    return (n.children[key] ?? []).filter(isToken);
+    return (n.children[key] ?? []) as IToken[];
   }
   private tok(n: CstNode, key: string, i = 0): IToken {
     const t = this.tokens(n, key)[i];

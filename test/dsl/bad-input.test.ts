@@ -64,7 +64,7 @@ describe('bad input', () => {
     lines.push('}');
     const r = load(lines.join('\n'));
     expect(r.diagnostics).toEqual([]);
-  }, 60_000);
+  }, 120_000);
   test('parentheses nested 300,000 deep', () => {
     const text = `fn f(x) = ${'('.repeat(300_000)}x${')'.repeat(300_000)}\n`;
     const r = parseSource(text, 'deep.dl');
