@@ -1,0 +1,102 @@
+// The max pool's gradient with an activation-gradient mask fused in, for pooling
+// windows that tile the plane (stride = size, no padding, as LeNet's 2×2): one
+// invocation per window cell writes its whole cell, mask(g, y) at the window's
+// first maximum and 0 elsewhere (cells past the last window are zeros). `y` is the
+// activation at the maximum (the pooled value), so relu's mask is `y > 0` there.
+// The maximum comes either from the switches the fused forward kernel wrote
+// (emitMaxUnpoolMasked: no rescan) or from a scan of the activation
+// (emitMaxPoolGradMasked). This is cheaper on llvmpipe than masking inside the
+// conv backward kernels, which reread every gradient element once per tap.
+import type { KernelSpec } from '../../ops/registry';
+import { flatMain, flatWorkgroups } from '../wgsl/buffers';
+import type { PoolShape, PoolWindow } from './pool';
+
+/** An f32 WGSL expression of the let-bound pooled gradient `g` and activation at the maximum `y`. */
+export type PoolGradMask = (g: string, y: string) => string;
+
+function requireTiling(name: string, w: PoolWindow): void {
+  if (w.stride[0] !== w.size[0] || w.stride[1] !== w.size[1] || w.padding[0] !== 0 || w.padding[1] !== 0) {
+    throw new Error(`${name}: the windows must tile the plane (stride = size, no padding)`);
+  }
+}
+
+/** Index arithmetic shared by both kernels: cell (`cy`, `cx`) of plane `pl`, its first element `base`, pooled index `p`. */
+function cellHeader(w: PoolWindow, s: PoolShape): { lines: string[]; n: number } {
+  const [H, W] = s.inHW;
+  const CH = Math.ceil(H / w.size[0]);
+  const CW = Math.ceil(W / w.size[1]);
+  const [PH, PW] = s.outHW;
+  return {
+    n: s.planes * CH * CW,
+    lines: [
+      `  let cx = i32(i % ${CW}u);`,
+      `  let cy = i32((i / ${CW}u) % ${CH}u);`,
+      `  let pl = i32(i / ${CH * CW}u);`,
+      `  let base = pl * ${H * W};`,
+      `  let inside = cy < ${PH} && cx < ${PW};`,
+      `  let p = (pl * ${PH} + min(cy, ${PH - 1})) * ${PW} + min(cx, ${PW - 1});`,
+    ],
+  };
+}
+
+/** Writes the cell: `value` at plane index `arg` (only `inside`), 0 elsewhere. */
+function cellWrites(w: PoolWindow, s: PoolShape): string[] {
+  const [KH, KW] = w.size;
+  const [H, W] = s.inHW;
+  const out: string[] = [];
+  for (let i = 0; i < KH; i++) {
+    for (let j = 0; j < KW; j++) {
+      const inRange = `cy * ${KH} + ${i} < ${H} && cx * ${KW} + ${j} < ${W}`;
+      out.push(`  if (${inRange}) { let k = (cy * ${KH} + ${i}) * ${W} + cx * ${KW} + ${j}; DX[base + k] = select(0.0, value, inside && k == arg); }`);
+    }
+  }
+  return out;
+}
+
+/**
+ * max_unpool of the pooled gradient through the switches, masked: dx[k] = mask(gp, y)
+ * at the switch of k's window, 0 elsewhere. Bindings: 0 gp f32[N,C,PH,PW], 1 switches
+ * i32[N,C,PH,PW] (flat y·W + x in the plane, as max_pool_with_switches), then (if
+ * `mask`) 2 the pooled forward output y f32[N,C,PH,PW]; then dx f32[N,C,H,W].
+ */
+export function emitMaxUnpoolMasked(name: string, w: PoolWindow, s: PoolShape, mask?: PoolGradMask): KernelSpec {
+  requireTiling(name, w);
+  const { lines, n } = cellHeader(w, s);
+  const body = [...lines, '  let g = GP[p];', '  let arg = S[p];'];
+  if (mask) body.push('  let y = Y[p];');
+  body.push(`  let value = ${mask ? mask('g', 'y') : 'g'};`, ...cellWrites(w, s));
+  const decls = [
+    '@group(0) @binding(0) var<storage, read> GP: array<f32>;',
+    '@group(0) @binding(1) var<storage, read> S: array<i32>;',
+    ...(mask ? ['@group(0) @binding(2) var<storage, read> Y: array<f32>;'] : []),
+    `@group(0) @binding(${mask ? 3 : 2}) var<storage, read_write> DX: array<f32>;`,
+  ];
+  return { name, wgsl: [...decls, '', flatMain(n, body.join('\n')), ''].join('\n'), workgroups: flatWorkgroups(n) };
+}
+
+/**
+ * max_pool_grad masked by the activation's derivative at the maximum: the first
+ * maximum of each window of the activation x gets mask(g, x_max). Bindings: 0 x
+ * f32[N,C,H,W] (the pooled activation), 1 g f32[N,C,PH,PW]; then dx f32[N,C,H,W].
+ */
+export function emitMaxPoolGradMasked(name: string, w: PoolWindow, s: PoolShape, mask: PoolGradMask): KernelSpec {
+  requireTiling(name, w);
+  const [KH, KW] = w.size;
+  const W = s.inHW[1];
+  const { lines, n } = cellHeader(w, s);
+  const scan: string[] = ['  var y = 0.0;', '  var arg = -1;', '  if (inside) {'];
+  for (let i = 0; i < KH; i++) {
+    for (let j = 0; j < KW; j++) {
+      // Inside a window every cell element is in range (windows lie within the plane).
+      scan.push(`    { let k = (cy * ${KH} + ${i}) * ${W} + cx * ${KW} + ${j}; let v = X[base + k]; if (arg < 0 || v > y) { y = v; arg = k; } }`);
+    }
+  }
+  scan.push('  }');
+  const body = [...lines, ...scan, '  let g = G[p];', `  let value = ${mask('g', 'y')};`, ...cellWrites(w, s)];
+  const decls = [
+    '@group(0) @binding(0) var<storage, read> X: array<f32>;',
+    '@group(0) @binding(1) var<storage, read> G: array<f32>;',
+    '@group(0) @binding(2) var<storage, read_write> DX: array<f32>;',
+  ];
+  return { name, wgsl: [...decls, '', flatMain(n, body.join('\n')), ''].join('\n'), workgroups: flatWorkgroups(n) };
+}
