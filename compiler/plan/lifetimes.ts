@@ -52,7 +52,8 @@ function countSteps(steps: readonly Step[]): number {
 
 /** How many loops (outermost first) every touch shares. */
 function commonDepth(touches: readonly Touch[]): number {
-  let depth = Math.min(...touches.map((t) => t.loops.length));
+  let depth = Infinity;
+  for (const t of touches) depth = Math.min(depth, t.loops.length);
   for (const t of touches) {
     let d = 0;
     while (d < depth && t.loops[d] === touches[0].loops[d]) d++;
@@ -70,7 +71,13 @@ function lifetimeOf(touches: readonly Touch[]): Lifetime {
   const local = depth > 0 && earliest.t.access === 'write' && earliest.t.loops.length === depth && !covered.some((c) => c.range.first === earliest.range.first && c.t.access === 'read');
   // Step 4: otherwise every touch inside a loop covers the outermost loop.
   const ranges = local ? covered.map((c) => c.range) : touches.map((t) => (t.loops.length > 0 ? t.loops[0] : { first: t.at, last: t.at }));
-  return { first: Math.min(...ranges.map((r) => r.first)), last: Math.max(...ranges.map((r) => r.last)) };
+  let first = Infinity;
+  let last = -Infinity;
+  for (const r of ranges) {
+    first = Math.min(first, r.first);
+    last = Math.max(last, r.last);
+  }
+  return { first, last };
 }
 
 /** Liveness of `entry`'s buffers; `buffers` are the plan's (indexed by id), for their sizes. */
