@@ -21,13 +21,20 @@ export function deadCodeEliminationPass(graph: Graph, ctx: PassContext): Graph {
     keep.add(n);
     for (const v of n.inputs) live.add(v);
   }
-  const hasRegions = graph.nodes.some((n) => n.regions && keep.has(n));
-  if (keep.size === graph.nodes.length && !hasRegions) return graph;
+  const bodies = new Map<Node, readonly Graph[] | undefined>();
+  let changed = keep.size !== graph.nodes.length;
+  for (const n of graph.nodes) {
+    if (!n.regions || !keep.has(n)) continue;
+    const cleaned = mapRegions(n, (body) => deadCodeEliminationPass(body, ctx));
+    bodies.set(n, cleaned);
+    changed ||= cleaned !== n.regions;
+  }
+  if (!changed) return graph;
 
   const rw = new ScopeRewriter(graph);
   for (const n of graph.nodes) {
     if (!keep.has(n)) rw.drop(n);
-    else rw.keep(n, { regions: mapRegions(n, (body) => deadCodeEliminationPass(body, ctx)) });
+    else rw.keep(n, { regions: bodies.get(n) });
   }
   return rw.finish();
 }

@@ -91,3 +91,22 @@ describe('deadCodeEliminationPass', () => {
     );
   });
 });
+
+describe('deadCodeEliminationPass on clean loops', () => {
+  it('hands back the same graph when neither the scope nor any body has dead nodes', () => {
+    expectUnchanged(
+      deadCodeEliminationPass,
+      `
+      graph g {
+        input %x: f32[4]
+        %1: f32[4] = repeat %x [carries=1, count=3]
+          graph body {
+            region %h: f32[4]
+            %2: f32[4] = tanh %h
+            return h=%2
+          }
+        return y=%1
+      }`,
+    );
+  });
+});

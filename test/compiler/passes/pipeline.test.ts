@@ -63,6 +63,16 @@ describe('optimizeProgram', () => {
     );
   });
 
+  it('on a graph that is already clean (a loop included) every pass reports no change', () => {
+    const cleaned = optimizeProgram(wastefulProgram(), { level: 1, dump: '' }).program;
+    const looped = optimizeProgram(SAMPLE_PROGRAMS.find((p) => p.name === 'nested')!.make(), { level: 1, dump: '' }).program;
+    for (const program of [cleaned, looped]) {
+      const { program: again, stages } = optimizeProgram(program, { level: 1, dump: '' });
+      expect(stages.every((s) => !s.changed)).toBe(true);
+      expect(again.entries[0].graph).toBe(program.entries[0].graph);
+    }
+  });
+
   it('DLC_DUMP_PASSES=DIR writes the IR after every pass through the printer', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dlc-dump-'));
     const { stages } = optimizeProgram(wastefulProgram(), { level: 1, dump: dir });
