@@ -1,0 +1,27 @@
+// Renders the generated sections of docs/language.md (builtins, initializers,
+// optimizers, diagnostic codes) from the tables, so the docs cannot drift:
+// test/dsl/docs.test.ts compares them.
+import { BUILTINS, INITIALIZERS, OPTIMIZERS, type BuiltinParam } from './builtins';
+import { DIAGNOSTICS } from './diagnostics';
+
+function param(p: BuiltinParam): string {
+  if (p.rest) return `${p.name}...`;
+  if (p.default === undefined) return p.name;
+  return `${p.name} = ${p.default === null ? 'none' : JSON.stringify(p.default)}`;
+}
+
+export function renderBuiltinsReference(): string {
+  const out = ['| builtin | parameters | category | what it does |', '|---|---|---|---|'];
+  for (const b of BUILTINS) out.push(`| \`${b.name}\` | \`(${b.params.map(param).join(', ')})\` | ${b.category} | ${b.doc}${b.results > 1 ? ` (returns ${b.results} values)` : ''} |`);
+  out.push('', '| initializer | parameters | what it does |', '|---|---|---|');
+  for (const i of INITIALIZERS) out.push(`| \`${i.name}\` | \`(${i.params.map(param).join(', ')})\` | ${i.doc} |`);
+  out.push('', '| optimizer | options (defaults) | what it does |', '|---|---|---|');
+  for (const o of OPTIMIZERS) out.push(`| \`${o.name}\` | ${o.options.map((x) => `\`${x.name} = ${x.default}\``).join(', ')} | ${o.doc} |`);
+  return out.join('\n') + '\n';
+}
+
+export function renderDiagnosticsReference(): string {
+  const out = ['| code | severity | message |', '|---|---|---|'];
+  for (const [code, d] of Object.entries(DIAGNOSTICS)) out.push(`| \`${code}\` | ${d.severity} | ${d.template.replace(/\|/g, '\\|')} |`);
+  return out.join('\n') + '\n';
+}
