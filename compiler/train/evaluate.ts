@@ -3,7 +3,9 @@
 // The split is visited in order in batches of the entry's batch size; the last one
 // is padded with zero rows (runtime/data/batches.ts) and only its real rows count.
 // - With labels (an i32 field of one value per example) and an output of shape
-//   [batch, K]: test_accuracy = the fraction of examples whose argmax over K is the label.
+//   [batch, K] with K the number of classes (the dataset's `classes`, else the
+//   largest test label + 1): test_accuracy = the fraction of examples whose argmax
+//   over K is the label.
 // - Otherwise each output is averaged: per-example outputs ([batch] or [batch, ...])
 //   over the real rows, scalar outputs over the full batches only (a padded batch's
 //   scalar would mix in the padding).
@@ -33,15 +35,31 @@ export function labelField(split: Split, preferred?: string): string | undefined
   return labels.length === 1 ? labels[0] : undefined;
 }
 
-function classOutput(entry: EntryInfo, batch: number): string | undefined {
-  return entry.outputs.find((o) => o.dtype === 'f32' && o.shape.length === 2 && o.shape[0] === batch && o.shape[1]! > 1)?.name;
+/** The number of classes: the dataset's `classes` fact, else the largest label + 1. */
+export function classCount(test: Split, label: string, info?: Readonly<Record<string, unknown>>): number {
+  if (typeof info?.classes === 'number') return info.classes;
+  let max = -1;
+  for (const v of test[label]!.data) if (v > max) max = v;
+  return max + 1;
 }
 
-export async function evaluate(runner: ModelRunner, entry: EntryInfo, test: Split, bindings: readonly Binding[], label?: string): Promise<EvalResult> {
+/** The output that scores the classes: f32 [batch, classes]. */
+function classOutput(entry: EntryInfo, batch: number, classes: number): string | undefined {
+  return entry.outputs.find((o) => o.dtype === 'f32' && o.shape.length === 2 && o.shape[0] === batch && o.shape[1] === classes && classes > 1)?.name;
+}
+
+export async function evaluate(
+  runner: ModelRunner,
+  entry: EntryInfo,
+  test: Split,
+  bindings: readonly Binding[],
+  label?: string,
+  info?: Readonly<Record<string, unknown>>,
+): Promise<EvalResult> {
   const batch = batchSize(entry);
   const savedStep = runner.step;
   try {
-    const scores = label === undefined ? undefined : classOutput(entry, batch);
+    const scores = label === undefined ? undefined : classOutput(entry, batch, classCount(test, label, info));
     if (label !== undefined && scores !== undefined) {
       let correct = 0;
       let n = 0;

@@ -145,7 +145,7 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
   const evaluation = async (): Promise<EvalResult | undefined> => {
     if (!cfg.eval) return undefined;
     if (lastEval?.step === step) return lastEval.result;
-    const result = await evaluate(runner, cfg.eval.entry, cfg.dataset.test, cfg.eval.bindings, cfg.eval.label);
+    const result = await evaluate(runner, cfg.eval.entry, cfg.dataset.test, cfg.eval.bindings, cfg.eval.label, cfg.dataset.info);
     lastEval = { step, result };
     if (result.accuracy !== undefined) history.accuracy.push([step, result.accuracy]);
     return result;

@@ -74,15 +74,31 @@ export function openDataset(entry: EntryInfo, source: string): Dataset {
 }
 
 /**
- * The field → input mapping: `--bind FIELD=INPUT,...` when given; for a token dataset
- * (fields x, y) and a model with one token input of another name, x feeds it.
- * `dlc eval` and `dlc sample` default to the spec a checkpoint recorded.
+ * The field → input mapping: `--bind FIELD=INPUT,...` when given. Otherwise inputs
+ * take the field of their own name, and an input without one takes the only unused
+ * field that fits it (same dtype and example size: MNIST's x feeds an RBM's v0); a
+ * token dataset's x feeds a model's single token input. `dlc eval` and `dlc sample`
+ * default to the spec a checkpoint recorded.
  */
 export function bindingMapping(spec: string | undefined, dataset: Dataset, entry: EntryInfo): Record<string, string> {
   if (spec !== undefined && spec !== '') return parseBindingSpec(spec);
+  const split = dataset.train;
   const only = entry.inputs.length === 1 ? entry.inputs[0]! : undefined;
-  if (only && !(only.name in dataset.train) && dataset.info?.vocab !== undefined) return { x: only.name };
-  return {};
+  if (only && !(only.name in split) && dataset.info?.vocab !== undefined && 'x' in split) return { x: only.name };
+  const mapping: Record<string, string> = {};
+  const used = new Set(entry.inputs.filter((i) => i.name in split).map((i) => i.name));
+  for (const input of entry.inputs) {
+    if (input.name in split) continue;
+    const size = input.shape.slice(1).reduce((a, b) => a * b, 1);
+    const fits = Object.keys(split).filter((f) => {
+      const t = split[f]!;
+      return !used.has(f) && t.dtype === input.dtype && t.shape.slice(1).reduce((a, b) => a * b, 1) === size;
+    });
+    if (fits.length !== 1) continue; // none or ambiguous: resolveBinding reports the input
+    mapping[fits[0]!] = input.name;
+    used.add(fits[0]!);
+  }
+  return mapping;
 }
 
 export function formatBinding(mapping: Readonly<Record<string, string>>): string {

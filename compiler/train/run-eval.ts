@@ -44,7 +44,7 @@ export async function runEval(lower: LowerFn, o: EvalOptions, io: CommandIO): Pr
     const labelInput = train?.inputs.find((i) => i.dtype === 'i32' && i.shape.length === 1);
     const labelFrom = labelInput ? (Object.entries(mapping).find(([, input]) => input === labelInput.name)?.[0] ?? labelInput.name) : undefined;
     const label = labelField(dataset.test, labelFrom);
-    const result = await evaluate(runner, entry, dataset.test, bindings, label);
+    const result = await evaluate(runner, entry, dataset.test, bindings, label, dataset.info);
     const step = checkpoint!.position.step;
     if (o.json) {
       const out = { model: runner.model, entry: entry.name, data: dataset.name, step, examples: result.examples, ...(result.accuracy !== undefined ? { test_accuracy: result.accuracy } : { test_metrics: result.metrics }) };

@@ -9,7 +9,7 @@ import { readCheckpoint } from '../../runtime/checkpoint/file-node';
 import { writeNpy } from '../../runtime/data/npy-node';
 import { hostTensor } from '../../runtime/data/tensor';
 import { mkdirSync } from 'node:fs';
-import { tinyMnist } from '../train/programs';
+import { autoencoder, tinyMnist } from '../train/programs';
 import { fakeLower, runCommand, tempDir } from '../train/harness';
 
 // Batch 400: 20 steps per epoch over the 8,000 training digits, 5 test batches.
@@ -19,6 +19,7 @@ const lower = fakeLower({
   'blowup.dl': () => tinyMnist({ batch: 400, lr: 1e10, lossScale: 1e30, model: 'tiny_blowup' }),
   'other.dl': () => tinyMnist({ batch: 400, model: 'other_model' }),
   'small.dl': () => tinyMnist({ batch: 10, lr: 0.5 }),
+  'ae.dl': () => autoencoder(),
 });
 
 function jsonLines(stdout: string): Record<string, unknown>[] {
@@ -132,6 +133,19 @@ describe('dlc train', () => {
     // eval takes the data and the binding the checkpoint recorded.
     const e = await runCommand('eval', lower, ['small.dl', '--checkpoint', ckpt, '--json', '--backend', 'reference']);
     expect(JSON.parse(e.stdout)).toMatchObject({ data: 'blobs', examples: 20, test_accuracy: 1 });
+  });
+
+  it('feeds MNIST images to an unlabelled model by fit, reports its other outputs and averages its infer outputs', async () => {
+    const r = await runCommand('train', lower, ['ae.dl', '--steps', '4', '--json', '--backend', 'reference']);
+    const [final] = jsonLines(r.stdout) as [Record<string, unknown>];
+    expect(Object.keys(final).sort()).toEqual(['epoch', 'final', 'loss', 'seconds', 'skipped', 'step', 'test_metrics', 'train_metrics']);
+    const train = final.train_metrics as Record<string, number>;
+    const test = final.test_metrics as Record<string, number>;
+    // recon sums the 784 squared errors that cost averages.
+    expect(train.recon! / 784).toBeCloseTo(final.loss as number, 5);
+    expect(Object.keys(test)).toEqual(['r']);
+    expect(test.r).toBeGreaterThan(0);
+    expect(test.r).toBeLessThan(1);
   });
 
   it('refuses bad arguments with one-line errors', async () => {

@@ -107,3 +107,42 @@ export function bigram(vocab: number, batch = 32, T = 8): Program {
     ],
   };
 }
+
+/** A linear-sigmoid autoencoder on unlabelled images: train step(v0) -> cost, recon; infer reconstruct(v0) -> r. */
+export function autoencoder(batch = 50, hidden = 16): Program {
+  const forward = (b: GraphBuilder, v: Value, W1: Value, W2: Value): Value => b.op('sigmoid', [b.op('matmul', [b.op('matmul', [v, W1]), W2])]);
+  const tb = new GraphBuilder('step');
+  const v0 = tb.arg('input', 'v0', f32(batch, 784));
+  const W1 = tb.arg('param', 'W1', f32(784, hidden));
+  const W2 = tb.arg('param', 'W2', f32(hidden, 784));
+  const err = tb.op('sub', [forward(tb, v0, W1, W2), v0]);
+  const sq = tb.op('mul', [err, err]);
+  const cost = tb.op('mean', [sq], { axes: [0, 1], keepdims: false });
+  const recon = tb.op('mean', [tb.op('sum', [sq], { axes: [1], keepdims: false })], { axes: [0], keepdims: false });
+  const [g1, g2] = gradients(tb, cost, [W1, W2]);
+  const update = applyOptimizer(tb, {
+    params: [
+      { name: 'W1', value: W1, grad: g1! },
+      { name: 'W2', value: W2, grad: g2! },
+    ],
+    optimizer: { name: 'sgd', options: { lr: 1 } },
+  });
+  const step = tb.finish({ cost, recon });
+  const ib = new GraphBuilder('reconstruct');
+  const iv = ib.arg('input', 'v0', f32(batch, 784));
+  const reconstruct = ib.finish({ r: forward(ib, iv, ib.arg('param', 'W1', f32(784, hidden)), ib.arg('param', 'W2', f32(hidden, 784))) });
+  return {
+    model: 'autoencoder',
+    hyper: {},
+    persistent: [
+      { name: 'W1', kind: 'param', type: f32(784, hidden), init: { name: 'glorot_uniform', args: {} } },
+      { name: 'W2', kind: 'param', type: f32(hidden, 784), init: { name: 'glorot_uniform', args: {} } },
+      ...update.slots,
+    ],
+    scalars: update.scalars,
+    entries: [
+      { name: 'step', kind: 'train', graph: step },
+      { name: 'reconstruct', kind: 'infer', graph: reconstruct },
+    ],
+  };
+}

@@ -16,9 +16,10 @@ evaluation after every epoch, checkpoints, and a progress bar.
                        train entry's inputs look like MNIST (one f32[batch,784] or
                        f32[batch,1,28,28] input and at most one i32[batch] label
                        input), moby-dick when its only input is i32[batch,T]
-  --bind FIELD=INPUT,… feed dataset field FIELD to model input INPUT; unmapped inputs
-                       take the field of the same name (a token dataset's x feeds a
-                       model's single token input)
+  --bind FIELD=INPUT,… feed dataset field FIELD to model input INPUT. Without it an
+                       input takes the field of its name, else the only unused field
+                       of its dtype and example size (mnist's x feeds an RBM's v0), and
+                       a token dataset's x feeds a model's single token input
   --epochs N           train until N epochs are done (default 1)
   --steps N            train until step N (steps counted from the first run)
   --seed S             seed of initializers, random ops and data order (default 0)
