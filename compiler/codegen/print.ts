@@ -3,7 +3,8 @@
 // order the entry first dispatches them.
 import type { Plan, Step } from '../../runtime/plan';
 
-function kernelOrder(steps: readonly Step[], seen: number[]): number[] {
+/** Kernel ids in the order `steps` first dispatch them. */
+export function kernelOrder(steps: readonly Step[], seen: number[] = []): number[] {
   for (const step of steps) {
     switch (step.kind) {
       case 'dispatch':

@@ -2,6 +2,7 @@
 // types, edges along the dataflow; a region body is a cluster under its node, fed
 // by dashed edges from the node's inputs to the body's args.
 import { formatSpan } from '../../runtime/errors';
+import type { Program } from './program';
 import type { Graph, Value } from './types';
 import { typeToString } from './types';
 
@@ -49,4 +50,17 @@ function emitScope(graph: Graph, prefix: string, indent: string, lines: string[]
     if (from) lines.push(`${indent}${from} -> ${id};`);
   });
   return argIds;
+}
+
+/** A whole program as one digraph: each entry's graph is a cluster labelled with its name and kind. */
+export function programToDot(program: Program): string {
+  const lines = ['digraph dlc {', '  rankdir=TB;', '  node [fontname="monospace", fontsize=10];', `  label=${quote(`model ${program.model}`)};`];
+  program.entries.forEach((e, k) => {
+    lines.push(`  subgraph cluster_e${k} {`);
+    lines.push(`    label=${quote(`${e.kind} ${e.name}`)};`);
+    emitScope(e.graph, `e${k}`, '    ', lines);
+    lines.push('  }');
+  });
+  lines.push('}');
+  return lines.join('\n') + '\n';
 }

@@ -18,6 +18,7 @@
 // arguments are sorted; region bodies are nested graphs indented under their node.
 // The output is a pure function of the graph, so it diffs cleanly.
 import { formatSpan } from '../../runtime/errors';
+import type { Program } from './program';
 import type { Arg, Attrs, AttrValue, Graph, Node, Value } from './types';
 import { typeToString } from './types';
 
@@ -77,4 +78,20 @@ export function printAttrValue(v: AttrValue): string {
   if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
   if (typeof v === 'boolean') return String(v);
   return `[${v.join(',')}]`;
+}
+
+/**
+ * A whole program: comment lines for the model (hyperparameters after -D, runtime
+ * scalars), then each entry's graph under a comment naming its kind and span.
+ * Each graph's lines are exactly printGraph's, so one can be cut out and parsed.
+ */
+export function printProgram(program: Program): string {
+  const hyper = Object.keys(program.hyper)
+    .sort()
+    .map((k) => `${k}=${printAttrValue(program.hyper[k])}`);
+  const lines = [`# model ${program.model}${hyper.length ? ` [${hyper.join(', ')}]` : ''}`];
+  for (const s of program.scalars) lines.push(`# scalar ${s.name} = ${printAttrValue(s.value)}`);
+  const parts = [lines.join('\n') + '\n'];
+  for (const e of program.entries) parts.push(`\n# entry ${e.name}: ${e.kind}${e.span ? `, ${formatSpan(e.span)}` : ''}\n` + printGraph(e.graph));
+  return parts.join('');
 }

@@ -1,0 +1,109 @@
+// `dlc ir FILE [--entry NAME] [--stage S] [--format F] [-D name=value] [-O level]`:
+// one way to look inside every stage of the compiler (stages.ts lists them). The
+// lowering is passed in (makeIrCommand) like compile's, so tests can substitute it.
+import { statSync } from 'node:fs';
+import type { Command } from '../command';
+import { formatDiagnostics } from '../../../dsl/diagnostics';
+import { DlcError } from '../../../runtime/errors';
+import type { OptLevel } from '../../passes/pipeline';
+import { parseArgs, oneFile } from '../args';
+import { FORMATS, isFormat, renderStage } from '../render';
+import type { Format } from '../render';
+import { STAGES, isPlanStage, isStageName, loweringFor, runStage } from '../stages';
+import type { StageLowerFn, StageName } from '../stages';
+import { sourceLookup } from './compile';
+
+export const IR_USAGE = `usage: dlc ir FILE [--entry NAME] [--stage STAGE] [--format FORMAT] [-D name=value]... [-O LEVEL]
+
+Prints a .dl model as it stands after one stage of the compiler.
+
+  --stage STAGE     lowered    the entry graphs straight from the lowering (train
+                               entries: the forward pass, loss as a result)
+                    grad       with the backward pass and optimizer update (default)
+                    optimized  after the optimizing passes at -O LEVEL; a comment per
+                               entry lists the passes and which changed the graph
+                    planned    the execution plan's memory: each buffer's arena,
+                               offset, size and lifetime in steps
+                    wgsl       the kernels of each entry, in dispatch order
+  --entry NAME      only this entry point (default: every entry)
+  --format FORMAT   text (default), json, or dot (Graphviz; graph stages only)
+  --family F        kernel family for planned/wgsl: shared (GPUs, default) or
+                    register (CPU adapters such as llvmpipe)
+  -D name=value     override a hyperparameter (repeatable)
+  -O LEVEL          optimization level 0..2 for optimized/planned/wgsl (default 2)
+
+planned and wgsl generate code for portable WebGPU limits without opening a device.
+DLC_DUMP_PASSES=DIR writes the graph after every optimizing pass to
+DIR/<entry>.<NN>.<pass>.ir (DLC_DUMP_PASSES=1: to stderr).
+Exit status: 0 printed, 1 the model has errors, 2 usage or I/O problem.`;
+
+export interface IrOptions {
+  readonly file: string;
+  readonly stage: StageName;
+  readonly format: Format;
+  readonly entry?: string;
+  readonly family: 'register' | 'shared';
+  readonly level: OptLevel;
+  readonly defines: Readonly<Record<string, number | boolean>>;
+}
+
+export function parseIrArgs(argv: readonly string[]): IrOptions {
+  const args = parseArgs('ir', argv, { values: ['entry', 'stage', 'format', 'family'], booleans: [] });
+  const file = oneFile('ir', args, IR_USAGE);
+  const stage = args.values.get('stage') ?? 'grad';
+  if (!isStageName(stage)) throw new DlcError(`unknown stage '${stage}' (stages: ${STAGES.join(', ')})`, 2);
+  const format = args.values.get('format') ?? 'text';
+  if (!isFormat(format)) throw new DlcError(`unknown format '${format}' (formats: ${FORMATS.join(', ')})`, 2);
+  if (format === 'dot' && isPlanStage(stage)) throw new DlcError(`--format dot draws graphs; the ${stage} stage is an execution plan (use text or json)`, 2);
+  const family = args.values.get('family') ?? 'shared';
+  if (family !== 'register' && family !== 'shared') throw new DlcError(`--family must be register or shared, got '${family}'`, 2);
+  const level = args.optLevel ?? 2;
+  if (level > 2) throw new DlcError(`-O${level}: optimization levels are 0, 1 and 2`, 2);
+  const entry = args.values.get('entry');
+  return { file, stage, format, family, level: level as OptLevel, defines: args.defines, ...(entry !== undefined ? { entry } : {}) };
+}
+
+export interface IrIO {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+}
+
+/** Runs `dlc ir`; resolves to the exit code. Usage and I/O errors are DlcErrors (exit 2). */
+export async function runIr(argv: readonly string[], lower: StageLowerFn, io: IrIO): Promise<number> {
+  const options = parseIrArgs(argv);
+  let isFile = false;
+  try {
+    isFile = statSync(options.file).isFile();
+  } catch {
+    throw new DlcError(`cannot read '${options.file}': no such file`, 2);
+  }
+  if (!isFile) throw new DlcError(`cannot read '${options.file}': not a file`, 2);
+
+  const lowered = await lower(options.file, { defines: options.defines, stage: loweringFor(options.stage) });
+  if (lowered.diagnostics.length > 0) io.stderr.write(formatDiagnostics(lowered.diagnostics, sourceLookup(lowered.sources)));
+  if (lowered.diagnostics.some((d) => d.severity === 'error') || !lowered.program) return 1;
+  const program = lowered.program;
+  if (options.entry !== undefined && !program.entries.some((e) => e.name === options.entry)) {
+    throw new DlcError(`model '${program.model}' has no entry point '${options.entry}' (entry points: ${program.entries.map((e) => e.name).join(', ') || 'none'})`, 2);
+  }
+  const out = runStage(program, options.stage, { level: options.level, family: options.family });
+  io.stdout.write(renderStage(out, options.stage, options.format, options.entry));
+  return 0;
+}
+
+export function makeIrCommand(lower: StageLowerFn, io: IrIO = process): Command {
+  return {
+    name: 'ir',
+    summary: 'print a model after one compiler stage (lowered, grad, optimized, planned, wgsl)',
+    usage: IR_USAGE,
+    async run(argv) {
+      try {
+        return await runIr(argv, lower, io);
+      } catch (err) {
+        if (!(err instanceof DlcError)) throw err;
+        io.stderr.write(`dlc: error: ${err.message}\n`);
+        return err.exitCode;
+      }
+    },
+  };
+}

@@ -1,0 +1,86 @@
+// The compiler's stages in order, as `dlc ir --stage` names them, and how to reach
+// each from a .dl file:
+//   1. lowered   — the entry graphs straight from the lowering (train entries: the
+//                  forward pass with the loss as a result, no backward);
+//   2. grad      — with the backward pass and the optimizer update (the lowering's
+//                  default output, what every later stage starts from);
+//   3. optimized — after optimizeProgram at the -O level (compiler/passes);
+//   4. planned   — the execution plan with its memory plan (codegen, compiler/plan);
+//   5. wgsl      — the plan's kernels.
+// Stages 4 and 5 generate code for a fixed target (portable WebGPU limits, a chosen
+// kernel family) without opening a device, so their output is the same everywhere.
+import type { Program } from '../ir/program';
+import type { Plan } from '../../runtime/plan';
+import { DEFAULT_LIMITS, generatePlan } from '../codegen/plan';
+import type { CodegenOptions } from '../codegen/plan';
+import { optimizeProgram } from '../passes/pipeline';
+import type { OptLevel, PassStage } from '../passes/pipeline';
+import { planMemory } from '../plan/memory';
+import type { LowerResult } from './commands/compile';
+
+export const STAGES = ['lowered', 'grad', 'optimized', 'planned', 'wgsl'] as const;
+export type StageName = (typeof STAGES)[number];
+
+export function isStageName(s: string): s is StageName {
+  return (STAGES as readonly string[]).includes(s);
+}
+
+/** Stages whose result is an execution plan rather than IR graphs. */
+export function isPlanStage(stage: StageName): boolean {
+  return stage === 'planned' || stage === 'wgsl';
+}
+
+/** What the lowering offers: the program before autodiff ('lowered') or after it ('grad'). */
+export type LoweringStage = 'lowered' | 'grad';
+
+/** The lowering (compiler/lower: `lowerFile`), passed in so tests can substitute it. */
+export type StageLowerFn = (
+  path: string,
+  options: { readonly defines: Readonly<Record<string, number | boolean>>; readonly stage?: LoweringStage },
+) => LowerResult | Promise<LowerResult>;
+
+export interface StageOptions {
+  readonly level: OptLevel;
+  readonly family: CodegenOptions['family'];
+}
+
+export type StageOutput =
+  | { readonly kind: 'program'; readonly program: Program; readonly passes?: readonly PassStage[] }
+  | { readonly kind: 'plan'; readonly plan: Plan; readonly target: string };
+
+/** Which lowering a stage starts from. */
+export function loweringFor(stage: StageName): LoweringStage {
+  return stage === 'lowered' ? 'lowered' : 'grad';
+}
+
+/** The optimized program at `level`, with every pass run on every entry (dump files come from DLC_DUMP_PASSES). */
+function optimized(program: Program, level: OptLevel): { program: Program; passes: readonly PassStage[] } {
+  const result = optimizeProgram(program, { level });
+  return { program: result.program, passes: result.stages };
+}
+
+/** The plan dlc compile would produce at `level`: code generation on the optimized program, then memory planning (packing from -O1). */
+export function planAt(program: Program, options: StageOptions): Plan {
+  const plan = generatePlan(optimized(program, options.level).program, { family: options.family, limits: DEFAULT_LIMITS });
+  return planMemory(plan, {}, { pack: options.level >= 1 });
+}
+
+/** Carries `program` (the lowering's output for loweringFor(stage)) on to `stage`. */
+export function runStage(program: Program, stage: StageName, options: StageOptions): StageOutput {
+  switch (stage) {
+    case 'lowered':
+    case 'grad':
+      return { kind: 'program', program };
+    case 'optimized': {
+      const { program: out, passes } = optimized(program, options.level);
+      return { kind: 'program', program: out, passes };
+    }
+    case 'planned':
+    case 'wgsl':
+      return { kind: 'plan', plan: planAt(program, options), target: `${options.family} kernel family, portable WebGPU limits, -O${options.level}` };
+    default: {
+      const never: never = stage;
+      throw new Error(`unknown stage ${String(never)}`);
+    }
+  }
+}
