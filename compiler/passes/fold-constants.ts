@@ -1,10 +1,13 @@
 // Constant folding.
 //   1. Walk the scope's nodes in order. A candidate is a node with one output and at
 //      least one input, every input made by a `constant` node (after earlier folds),
-//      of an op that is neither random, an effect nor a loop, and small: inputs and
-//      output of at most FOLD_LIMIT elements.
+//      of an op that is neither random, an effect nor a loop.
 //   2. Evaluate it with the op's float64 reference on its constant inputs (rounded to
-//      f32 first, as the device holds them) and round the result to f32.
+//      f32 first, as the device holds them) and round the result to f32. An
+//      elementwise op maps equal elements to equal elements, so it is evaluated once,
+//      on scalars, whatever its size; any other op (a reduction, a reshape) is
+//      evaluated at its real shapes, and only when inputs and output have at most
+//      FOLD_LIMIT elements.
 //   3. A constant is one value filling a shape, so fold only when every element of
 //      the result is that same finite value; NaN and ±inf stay computed (a WGSL
 //      constant cannot be NaN, and ±inf would compile to ±FLT_MAX).
@@ -31,26 +34,32 @@ function roundTo(dtype: string, x: number): number {
   return dtype === 'f32' ? Math.fround(x) : x;
 }
 
-/** The constant's elements as the device holds them. */
-function constantTensor(v: Value): Tensor {
+/** The constant's elements as the device holds them: at its shape, or one element as a scalar. */
+function constantTensor(v: Value, asScalar: boolean): Tensor {
   const def = v.def!;
-  const [t] = getOp(CONSTANT).reference([], def.attrs, { seed: 0, step: 0 });
+  const attrs = asScalar ? { ...def.attrs, shape: [] } : def.attrs;
+  const [t] = getOp(CONSTANT).reference([], attrs, { seed: 0, step: 0 });
   return { type: t.type, data: t.data.map((x) => roundTo(t.type.dtype, x)) };
 }
 
 function isCandidate(n: Node, inputs: readonly Value[]): boolean {
   const kind = getOp(n.op).kind;
   if (kind === 'random' || kind === 'effect' || kind === 'control' || n.regions) return false;
-  if (n.outputs.length !== 1 || inputs.length === 0) return false;
-  if (numel(n.outputs[0].type.shape) > FOLD_LIMIT) return false;
-  return inputs.every((v) => isConstant(v) && numel(v.type.shape) <= FOLD_LIMIT);
+  if (n.outputs.length !== 1 || inputs.length === 0 || !inputs.every(isConstant)) return false;
+  if (kind === 'elementwise') return true;
+  return numel(n.outputs[0].type.shape) <= FOLD_LIMIT && inputs.every((v) => numel(v.type.shape) <= FOLD_LIMIT);
 }
 
 /** The value filling the node's output, or undefined when it is not one finite value. */
 function foldedValue(n: Node, inputs: readonly Value[]): number | undefined {
+  const asScalar = getOp(n.op).kind === 'elementwise';
   let out: Tensor;
   try {
-    [out] = getOp(n.op).reference(inputs.map(constantTensor), n.attrs, { seed: 0, step: 0 });
+    [out] = getOp(n.op).reference(
+      inputs.map((v) => constantTensor(v, asScalar)),
+      n.attrs,
+      { seed: 0, step: 0 },
+    );
   } catch {
     return undefined; // the op rejects these operands: leave the error to run time
   }

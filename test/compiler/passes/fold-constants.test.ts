@@ -53,7 +53,7 @@ describe('constantFoldingPass', () => {
     );
   });
 
-  it('leaves NaN and infinite results, random ops and large tensors computed', () => {
+  it('leaves NaN and infinite results, random ops and large non-elementwise ops computed', () => {
     expectUnchanged(
       constantFoldingPass,
       `
@@ -63,8 +63,30 @@ describe('constantFoldingPass', () => {
         %2: f32[2] = log %0
         %3: f32[2] = dropout %0 [p=0.5, stream=1]
         %4: f32[8192] = constant [dtype="f32", shape=[8192], value=1]
-        %5: f32[8192] = exp %4
+        %5: f32[] = sum %4 [axes=[0], keepdims=false]
         return a=%1, b=%2, c=%3, d=%5
+      }`,
+    );
+  });
+
+  it('folds elementwise ops of any size, broadcasting included, evaluating one element', () => {
+    expectPass(
+      constantFoldingPass,
+      `
+      graph g {
+        %0: f32[1000,1000] = constant [dtype="f32", shape=[1000,1000], value=2]
+        %1: f32[1000] = constant [dtype="f32", shape=[1000], value=0.5]
+        %2: f32[1000,1000] = mul %0, %1
+        %3: f32[1000,1000] = exp %2
+        return y=%3
+      }`,
+      `
+      graph g {
+        %0: f32[1000,1000] = constant [dtype="f32", shape=[1000,1000], value=2]
+        %1: f32[1000] = constant [dtype="f32", shape=[1000], value=0.5]
+        %2: f32[1000,1000] = constant [dtype="f32", shape=[1000,1000], value=1]
+        %3: f32[1000,1000] = constant [dtype="f32", shape=[1000,1000], value=2.7182817459106445]
+        return y=%3
       }`,
     );
   });
