@@ -105,11 +105,11 @@ export const BUILTINS: readonly Builtin[] = [
   { name: 'take', category: 'indexing', params: [req('x'), req('indices'), opt('axis', -1)], results: 1, doc: 'one element per row along axis (Q(s, a))' },
   // losses (per example; reduce with mean)
   loss('cross_entropy', [req('logits'), req('labels')], 'softmax cross entropy of logits against integer labels (per example)'),
-  loss('binary_cross_entropy', [req('p'), req('target')], 'binary cross entropy of probabilities p (per element)'),
+  loss('binary_cross_entropy', [req('logits'), req('target')], 'binary cross entropy of sigmoid(logits) against targets in [0, 1], computed stably from the logits (per element)'),
   loss('squared_error', [req('x'), req('target')], '(x - target) ** 2 (per element)'),
   loss('huber', [req('x'), opt('delta', 1)], 'huber loss of a residual'),
-  loss('hinge', [req('scores'), req('labels'), opt('margin', 1)], 'multiclass hinge loss (per example)'),
-  loss('ranking_hinge', [req('pos'), req('neg'), opt('margin', 0.1)], 'max(0, margin - pos + neg) (DeViSE)'),
+  loss('hinge', [req('scores'), req('targets')], 'binary hinge loss max(0, 1 - t·s) of scores against targets ±1 (per element)'),
+  loss('ranking_hinge', [req('scores'), req('labels'), opt('margin', 0.1)], 'DeViSE ranking loss per row: sum over j ≠ label of max(0, margin - s[label] + s[j])'),
   // randomness (counter-based; off in infer entries for dropout and noise)
   random('uniform', [req('shape'), opt('low', 0), opt('high', 1)], 'uniform samples in [low, high)'),
   random('normal', [req('shape'), opt('mean', 0), opt('std', 1)], 'gaussian samples'),

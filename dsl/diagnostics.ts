@@ -95,8 +95,9 @@ export const DIAGNOSTICS = {
   'wildcard-as-value': { severity: 'error', template: "'_' can only be an assignment target" },
   'assign-to-global': { severity: 'error', template: "cannot assign to {what} '{name}' with '='; use '<-' for state and params" },
   'carry-not-assigned': { severity: 'warning', template: "carried value '{name}' is never assigned in the loop body" },
-  'unused-value': { severity: 'warning', template: "'{name}' is assigned but never used" },
-  'no-model': { severity: 'warning', template: 'file defines no model' },
+
+  // ---- the front end itself
+  'internal-error': { severity: 'error', template: 'internal error while checking this file: {message} (this is a bug in dlc)' },
 } as const satisfies Record<string, DiagnosticDef>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTICS;

@@ -64,7 +64,8 @@ export function didYouMean(name: string, candidates: Iterable<string>): string {
   let best: string | undefined;
   let bestD = Math.max(1, Math.floor(name.length / 3)) + 1;
   for (const c of candidates) {
-    if (c === name) continue;
+    // A one-letter name is one edit from every other one-letter name: no hint.
+    if (c === name || editDistance(name, c) >= name.length) continue;
     const d = editDistance(name, c);
     if (d < bestD || (d === bestD && best !== undefined && c < best)) {
       if (d < bestD) bestD = d;
@@ -286,8 +287,7 @@ export class Resolver {
     }
     const ctx: BodyContext = { fnBody: true, inLoop: false, assigned: new Set() };
     this.stmts(body.stmts, scope, ctx);
-    const last = body.stmts[body.stmts.length - 1];
-    if (!last || last.kind !== 'Return') this.diags.report('missing-return', body.span);
+    if (!body.stmts.some((st) => st.kind === 'Return')) this.diags.report('missing-return', body.span);
   }
 
   private entry(e: A.EntryDecl, modelScope: Scope, m: A.ModelDecl): void {

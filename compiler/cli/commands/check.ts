@@ -1,7 +1,7 @@
 // `dlc check FILE...`: parses and checks each file, prints diagnostics to stderr.
 // Exit 0 when clean, 1 when any file has errors, 2 for usage or I/O problems.
 import type { Command } from '../command';
-import { formatDiagnostic, type Diagnostic } from '../../../dsl/diagnostics';
+import { formatDiagnostic, makeDiagnostic, type Diagnostic } from '../../../dsl/diagnostics';
 import { loadProgram, type LoadResult } from '../../../dsl/index';
 
 export interface CheckResult {
@@ -13,6 +13,17 @@ export interface CheckResult {
   readonly loads: readonly LoadResult[];
 }
 
+/** loadProgram, with a bug in the front end reported as an internal error located at the file. */
+function loadGuarded(path: string): LoadResult {
+  try {
+    return loadProgram(path);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const span = { file: path, line: 1, col: 1, endLine: 1, endCol: 2 };
+    return { diagnostics: [makeDiagnostic('internal-error', span, { message })], sources: new Map(), ioError: false };
+  }
+}
+
 /** Checks files; the lowering's shape checks plug in after loadProgram here. */
 export function checkFiles(paths: readonly string[]): CheckResult {
   const diagnostics: Diagnostic[] = [];
@@ -20,7 +31,7 @@ export function checkFiles(paths: readonly string[]): CheckResult {
   const loads: LoadResult[] = [];
   let ioError = false;
   for (const path of paths) {
-    const r = loadProgram(path);
+    const r = loadGuarded(path);
     loads.push(r);
     diagnostics.push(...r.diagnostics);
     for (const [k, v] of r.sources) sources.set(k, v);
