@@ -25,6 +25,9 @@ export interface RunnerOptions {
 export async function lowerModel(lower: LowerFn, file: string, defines: Readonly<Record<string, number | boolean>>, stderr: NodeJS.WritableStream): Promise<Program> {
   const lowered = await lower(file, { defines });
   if (lowered.diagnostics.length > 0) stderr.write(formatDiagnostics(lowered.diagnostics, sourceLookup(lowered.sources)));
+  // compiler/lower reports an unreadable FILE as `ioError` (exit 2), not as a diagnostic.
+  const ioError = (lowered as { readonly ioError?: string }).ioError;
+  if (ioError !== undefined) throw new DlcError(ioError, 2);
   const failed = lowered.diagnostics.filter((d) => d.severity === 'error');
   if (failed.length > 0 || !lowered.program) {
     throw new DlcError(`${file}: ${failed.length || 'some'} error${failed.length === 1 ? '' : 's'}; nothing was run`, 1);
