@@ -1,7 +1,7 @@
-// The builtin functions of the language and how each lowers onto registry ops.
-// One entry per builtin: its parameters (positional order, defaults) and a lowering
-// from bound arguments. dsl/ checks names and arity; shapes are checked here by the
-// ops' own shape rules when the nodes are emitted.
+// How each builtin function of the language lowers onto registry ops. The
+// builtins' names, parameters and defaults are data in dsl/builtins.ts (the resolver
+// checks calls against it); this table holds one lowering per builtin, from the
+// arguments bound by name. Shapes are checked by the ops' own shape rules.
 import type { Span } from '../../dsl/ast';
 import type { DType, Value } from '../ir/types';
 import type { EntryContext } from './context';
@@ -10,12 +10,6 @@ import { LowerError } from './errors';
 import type { LVal } from './values';
 import { num, tensor } from './values';
 
-export interface BuiltinParam {
-  readonly name: string;
-  /** Absent: required. `null`: optional with no value. */
-  readonly default?: LVal | null;
-}
-
 export interface BuiltinCall {
   readonly ctx: EntryContext;
   readonly span: Span;
@@ -23,15 +17,7 @@ export interface BuiltinCall {
   readonly args: Readonly<Record<string, LVal>>;
 }
 
-export interface Builtin {
-  readonly params: readonly BuiltinParam[];
-  /** Accepts any number of extra positional tensors after the params (none so far). */
-  lower(call: BuiltinCall): LVal;
-}
-
-const p = (name: string, def?: LVal | null): BuiltinParam => (def === undefined ? { name } : { name, default: def });
-const NONE = null;
-const FALSE: LVal = { kind: 'bool', value: false };
+export type Lowering = (call: BuiltinCall) => LVal;
 
 function t(call: BuiltinCall, name: string, dtype: DType = 'f32'): Value {
   return asTensor(call.ctx, call.args[name], call.span, dtype);
@@ -41,7 +27,8 @@ function op(call: BuiltinCall, name: string, inputs: readonly Value[], attrs = {
   return tensor(call.ctx.op(name, inputs, attrs, call.span));
 }
 
-const unary = (opName: string): Builtin => ({ params: [p('x')], lower: (c) => op(c, opName, [t(c, 'x')]) });
+const unary = (opName: string): Lowering => (c) => op(c, opName, [t(c, 'x')]);
+const binary = (opName: string): Lowering => (c) => op(c, opName, [t(c, 'a'), t(c, 'b')]);
 
 /** `axis` as the reduction's axes: absent means every axis. */
 function reduceAxes(c: BuiltinCall, x: Value): number[] {
@@ -52,86 +39,61 @@ function reduceAxes(c: BuiltinCall, x: Value): number[] {
 }
 
 /** `sum(x, axis=1)` reduces; `max(a, b)` with two tensors is elementwise. */
-function reduction(opName: string, binary?: string): Builtin {
-  return {
-    params: [p('x'), p('y', NONE), p('axis', NONE), p('keepdims', FALSE)],
-    lower(c) {
-      if (c.args.y !== undefined) {
-        if (!binary) throw new LowerError(c.span, `${opName} takes one tensor (use axis = ... to choose axes)`);
-        return op(c, binary, [t(c, 'x'), t(c, 'y')]);
-      }
-      const x = t(c, 'x');
-      return op(c, opName, [x], { axes: reduceAxes(c, x), keepdims: asBool(c.args.keepdims, c.span) });
-    },
+function reduction(opName: string, binaryOp?: string): Lowering {
+  return (c) => {
+    if (c.args.y !== undefined) {
+      if (!binaryOp) throw new LowerError(c.span, `${opName} takes one tensor (use axis = ... to choose axes)`);
+      return op(c, binaryOp, [t(c, 'x'), t(c, 'y')]);
+    }
+    const x = t(c, 'x');
+    return op(c, opName, [x], { axes: reduceAxes(c, x), keepdims: asBool(c.args.keepdims, c.span) });
   };
 }
 
-function axisOp(opName: string, defaultAxis = -1): Builtin {
-  return {
-    params: [p('x'), p('axis', num(defaultAxis))],
-    lower(c) {
-      const x = t(c, 'x');
-      const [axis] = normalizeAxes([asInt(c.args.axis, c.span, 'an axis')], x.type.shape.length, c.span);
-      return op(c, opName, [x], { axis });
-    },
+function oneAxis(c: BuiltinCall, x: Value): number {
+  return normalizeAxes([asInt(c.args.axis, c.span, 'an axis')], x.type.shape.length, c.span)[0];
+}
+
+const axisOp = (opName: string): Lowering => (c) => {
+  const x = t(c, 'x');
+  return op(c, opName, [x], { axis: oneAxis(c, x) });
+};
+
+function cast(to: DType): Lowering {
+  return (c) => {
+    const x = t(c, 'x', to);
+    return x.type.dtype === to ? tensor(x) : op(c, 'cast', [x], { to });
   };
 }
 
-function cast(to: DType): Builtin {
-  return {
-    params: [p('x')],
-    lower(c) {
-      const x = t(c, 'x', to);
-      return x.type.dtype === to ? tensor(x) : op(c, 'cast', [x], { to });
-    },
-  };
-}
-
-function fill(value: number | undefined): Builtin {
-  return {
-    params: value === undefined ? [p('shape'), p('value'), p('dtype', { kind: 'string', value: 'f32' })] : [p('shape'), p('dtype', { kind: 'string', value: 'f32' })],
-    lower(c) {
-      const shape = asInts(c.args.shape, c.span, 'a shape');
-      const v = value ?? asNumber(c.args.value, c.span);
-      const dtype = c.args.dtype.kind === 'string' ? (c.args.dtype.value as DType) : 'f32';
-      return tensor(c.ctx.constant(v, { dtype, shape }, c.span));
-    },
-  };
-}
+const fill = (value: number): Lowering => (c) => tensor(c.ctx.constant(value, { dtype: 'f32', shape: asInts(c.args.shape, c.span, 'a shape') }, c.span));
 
 function windowAttrs(c: BuiltinCall): Record<string, number[]> {
   const size = asPair(c.args.size, c.span, 'a window size');
   const stride = c.args.stride === undefined ? size : asPair(c.args.stride, c.span, 'a stride');
-  return { size, stride, padding: asPair(c.args.padding, c.span, 'a padding') };
+  const padding = c.args.padding === undefined ? [0, 0] : asPair(c.args.padding, c.span, 'a padding');
+  return { size, stride, padding };
 }
 
-function pool(opName: string, extra: Record<string, string> = {}): Builtin {
-  return {
-    params: [p('x'), p('size'), p('stride', NONE), p('padding', num(0)), ...Object.keys(extra).map((k) => p(k, NONE))],
-    lower(c) {
-      const attrs: Record<string, number | number[]> = windowAttrs(c);
-      for (const k of Object.keys(extra)) if (c.args[k] !== undefined) attrs[k] = asNumber(c.args[k], c.span);
-      return op(c, opName, [t(c, 'x')], attrs);
-    },
-  };
-}
+const pool = (opName: string): Lowering => (c) => op(c, opName, [t(c, 'x')], windowAttrs(c));
 
 /** A random op that corrupts or masks its input; off (identity) outside train/sample. */
-function noise(opName: string, param: string): Builtin {
-  return {
-    params: [p('x'), p(param)],
-    lower(c) {
-      const x = t(c, 'x');
-      const amount = asNumber(c.args[param], c.span);
-      if (!c.ctx.noise || amount === 0) return tensor(x);
-      return random(c, opName, [x], { [param]: amount });
-    },
+function noise(opName: string, param: string): Lowering {
+  return (c) => {
+    const x = t(c, 'x');
+    const amount = asNumber(c.args[param], c.span);
+    if (!c.ctx.noise || amount === 0) return tensor(x);
+    return random(c, opName, [x], { [param]: amount });
   };
 }
 
-/** Emits a random op with a fresh stream. */
+/**
+ * Emits a random op with a fresh stream. Inside a loop body the loop's iteration
+ * number is its last input, so every iteration draws new bits.
+ */
 function random(c: BuiltinCall, opName: string, inputs: readonly Value[], attrs: Record<string, number | number[]>): LVal {
-  return op(c, opName, inputs, { ...attrs, stream: c.ctx.stream() });
+  const iteration = c.ctx.iteration(c.span);
+  return op(c, opName, iteration ? [...inputs, iteration] : inputs, { ...attrs, stream: c.ctx.stream() });
 }
 
 /** `x[i]` along `axis` for an index tensor with one axis less: expand, take, squeeze. */
@@ -139,20 +101,27 @@ function take(c: BuiltinCall): LVal {
   const x = t(c, 'x');
   const idx = t(c, 'indices', 'i32');
   const rank = x.type.shape.length;
-  const [axis] = normalizeAxes([asInt(c.args.axis, c.span, 'an axis')], rank, c.span);
-  if (idx.type.shape.length === rank) return op(c, 'take_along_axis', [x, idx], { axis });
-  if (idx.type.shape.length !== rank - 1) {
-    throw new LowerError(c.span, `take: indices of rank ${idx.type.shape.length} cannot index axis ${axis} of a rank-${rank} tensor (expected rank ${rank - 1} or ${rank})`);
+  const axis = oneAxis(c, x);
+  if (idx.type.shape.length === rank) {
+    throw new LowerError(c.span, `take: indices must have one axis less than x (rank ${rank - 1}), found rank ${rank}`);
   }
-  const expanded = [...idx.type.shape];
-  expanded.splice(axis, 0, 1);
-  const i2 = c.ctx.op('reshape', [idx], { shape: expanded }, c.span);
-  const picked = c.ctx.op('take_along_axis', [x, i2], { axis }, c.span);
-  return op(c, 'reshape', [picked], { shape: idx.type.shape });
+  return op(c, 'take_along_axis', [x, idx], { axis });
 }
 
-export const BUILTINS: Readonly<Record<string, Builtin>> = {
+/** The unpooled size that pooling with this window maps back from: (n - 1)·stride + size - 2·padding. */
+function unpooledSize(x: Value, w: Record<string, number[]>): number[] {
+  const [h, wd] = x.type.shape.slice(-2);
+  return [(h - 1) * w.stride[0] + w.size[0] - 2 * w.padding[0], (wd - 1) * w.stride[1] + w.size[1] - 2 * w.padding[1]];
+}
+
+export const LOWERINGS: Readonly<Record<string, Lowering>> = {
   // elementwise
+  add: binary('add'),
+  sub: binary('sub'),
+  mul: binary('mul'),
+  div: binary('div'),
+  pow: binary('pow'),
+  neg: unary('neg'),
   exp: unary('exp'),
   log: unary('log'),
   sqrt: unary('sqrt'),
@@ -162,164 +131,116 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
   tanh: unary('tanh'),
   relu: unary('relu'),
   softplus: unary('softplus'),
-  square: unary('square'),
-  reciprocal: unary('reciprocal'),
-  neg: unary('neg'),
-  pow: { params: [p('x'), p('y')], lower: (c) => op(c, 'pow', [t(c, 'x'), t(c, 'y')]) },
-  minimum: { params: [p('x'), p('y')], lower: (c) => op(c, 'minimum', [t(c, 'x'), t(c, 'y')]) },
-  maximum: { params: [p('x'), p('y')], lower: (c) => op(c, 'maximum', [t(c, 'x'), t(c, 'y')]) },
-  where: {
-    params: [p('cond'), p('x'), p('y')],
-    lower: (c) => op(c, 'where', [t(c, 'cond', 'bool'), t(c, 'x'), t(c, 'y')]),
-  },
-  f32: cast('f32'),
-  i32: cast('i32'),
-  u32: cast('u32'),
-  bool: cast('bool'),
+  // A condition known at compile time (a hyperparameter test) picks its branch.
+  where: (c) => (c.args.cond.kind === 'bool' ? (c.args.cond.value ? c.args.a : c.args.b) : op(c, 'where', [t(c, 'cond', 'bool'), t(c, 'a'), t(c, 'b')])),
+  max: reduction('max', 'maximum'),
+  min: reduction('min', 'minimum'),
   // reductions
   sum: reduction('sum'),
   mean: reduction('mean'),
-  max: reduction('max', 'maximum'),
-  min: reduction('min', 'minimum'),
   logsumexp: reduction('logsumexp'),
-  argmax: {
-    params: [p('x'), p('axis', num(-1)), p('keepdims', FALSE)],
-    lower(c) {
-      const x = t(c, 'x');
-      const [axis] = normalizeAxes([asInt(c.args.axis, c.span, 'an axis')], x.type.shape.length, c.span);
-      return op(c, 'argmax', [x], { axis, keepdims: asBool(c.args.keepdims, c.span) });
-    },
+  argmax: (c) => {
+    const x = t(c, 'x');
+    return op(c, 'argmax', [x], { axis: oneAxis(c, x), keepdims: false });
   },
   softmax: axisOp('softmax'),
   log_softmax: axisOp('log_softmax'),
   // contraction
-  matmul: { params: [p('a'), p('b')], lower: (c) => tensor(matmul(c.ctx, t(c, 'a'), t(c, 'b'), c.span)) },
-  conv2d: {
-    params: [p('x'), p('w'), p('stride', num(1)), p('padding', num(0)), p('groups', num(1))],
-    lower: (c) =>
-      op(c, 'conv2d', [t(c, 'x'), t(c, 'w')], {
-        stride: asPair(c.args.stride, c.span, 'a stride'),
-        padding: asPair(c.args.padding, c.span, 'a padding'),
-        groups: asInt(c.args.groups, c.span),
-      }),
-  },
-  conv2d_transpose: {
-    params: [p('x'), p('w'), p('stride', num(1)), p('padding', num(0)), p('groups', num(1)), p('output_padding', num(0))],
-    lower: (c) =>
-      op(c, 'conv2d_transpose', [t(c, 'x'), t(c, 'w')], {
-        stride: asPair(c.args.stride, c.span, 'a stride'),
-        padding: asPair(c.args.padding, c.span, 'a padding'),
-        groups: asInt(c.args.groups, c.span),
-        output_padding: asPair(c.args.output_padding, c.span, 'an output padding'),
-      }),
-  },
-  // pooling and normalisation
+  matmul: (c) => tensor(matmul(c.ctx, t(c, 'a'), t(c, 'b'), c.span)),
+  conv2d: (c) =>
+    op(c, 'conv2d', [t(c, 'x'), t(c, 'w')], {
+      stride: asPair(c.args.stride, c.span, 'a stride'),
+      padding: asPair(c.args.padding, c.span, 'a padding'),
+      groups: asInt(c.args.groups, c.span),
+    }),
+  conv2d_transpose: (c) =>
+    op(c, 'conv2d_transpose', [t(c, 'x'), t(c, 'w')], {
+      stride: asPair(c.args.stride, c.span, 'a stride'),
+      padding: asPair(c.args.padding, c.span, 'a padding'),
+      groups: asInt(c.args.groups, c.span),
+    }),
+  // pooling
   max_pool: pool('max_pool'),
   avg_pool: pool('avg_pool'),
   l2_pool: pool('l2_pool'),
-  gaussian_pool: pool('gaussian_pool', { sigma: 'float' }),
-  max_pool_with_switches: {
-    params: [p('x'), p('size'), p('stride', NONE), p('padding', num(0))],
-    lower(c) {
-      const node = c.ctx.emit('max_pool_with_switches', [t(c, 'x')], windowAttrs(c), c.span);
-      return { kind: 'tuple', items: node.outputs.map((v) => tensor(v)) };
-    },
+  gaussian_pool: (c) => op(c, 'gaussian_pool', [t(c, 'x')], { ...windowAttrs(c), sigma: asNumber(c.args.sigma, c.span) }),
+  max_pool_with_switches: (c) => {
+    const node = c.ctx.emit('max_pool_with_switches', [t(c, 'x')], windowAttrs(c), c.span);
+    return { kind: 'tuple', items: node.outputs.map((v) => tensor(v)) };
   },
-  max_unpool: {
-    params: [p('x'), p('switches'), p('size'), p('stride', NONE), p('padding', num(0)), p('out')],
-    lower: (c) => op(c, 'max_unpool', [t(c, 'x'), t(c, 'switches', 'i32')], { ...windowAttrs(c), out: asPair(c.args.out, c.span, 'an output size') }),
+  unpool: (c) => {
+    const x = t(c, 'x');
+    const w = windowAttrs(c);
+    return op(c, 'max_unpool', [x, t(c, 'switches', 'i32')], { ...w, out: unpooledSize(x, w) });
   },
-  lrn: {
-    params: [p('x'), p('size', num(5)), p('alpha', num(1e-4)), p('beta', num(0.75)), p('k', num(2))],
-    lower: (c) =>
-      op(c, 'lrn', [t(c, 'x')], {
-        size: asInt(c.args.size, c.span),
-        alpha: asNumber(c.args.alpha, c.span),
-        beta: asNumber(c.args.beta, c.span),
-        k: asNumber(c.args.k, c.span),
-      }),
-  },
-  lcn: {
-    params: [p('x'), p('size', num(9)), p('sigma', num(2))],
-    lower: (c) => op(c, 'lcn', [t(c, 'x')], { size: asPair(c.args.size, c.span, 'a window size'), sigma: asNumber(c.args.sigma, c.span) }),
-  },
+  // normalisation
+  local_response_norm: (c) =>
+    op(c, 'lrn', [t(c, 'x')], {
+      size: asInt(c.args.size, c.span),
+      alpha: asNumber(c.args.alpha, c.span),
+      beta: asNumber(c.args.beta, c.span),
+      k: asNumber(c.args.k, c.span),
+    }),
+  local_contrast_norm: (c) => op(c, 'lcn', [t(c, 'x')], { size: asPair(c.args.size, c.span, 'a window size'), sigma: asNumber(c.args.sigma, c.span) }),
   // shape
-  reshape: { params: [p('x'), p('shape')], lower: (c) => op(c, 'reshape', [t(c, 'x')], { shape: asInts(c.args.shape, c.span, 'a shape') }) },
-  flatten: {
-    params: [p('x')],
-    lower(c) {
-      const x = t(c, 'x');
-      const [n, ...rest] = x.type.shape;
-      return op(c, 'reshape', [x], { shape: [n ?? 1, rest.reduce((a, b) => a * b, 1)] });
-    },
+  reshape: (c) => op(c, 'reshape', [t(c, 'x')], { shape: asInts(c.args.shape, c.span, 'a shape') }),
+  transpose: (c) => {
+    const x = t(c, 'x');
+    const rank = x.type.shape.length;
+    const perm = c.args.perm === undefined ? [...Array(rank).keys()].reverse() : normalizeAxes(asInts(c.args.perm, c.span, 'a permutation'), rank, c.span);
+    return op(c, 'transpose', [x], { perm });
   },
-  transpose: {
-    params: [p('x'), p('perm', NONE)],
-    lower(c) {
-      const x = t(c, 'x');
-      const rank = x.type.shape.length;
-      const perm = c.args.perm === undefined ? [...Array(rank).keys()].reverse() : normalizeAxes(asInts(c.args.perm, c.span, 'a permutation'), rank, c.span);
-      return op(c, 'transpose', [x], { perm });
-    },
+  concat: (c) => {
+    const xs = c.args.xs;
+    const items = xs.kind === 'tuple' || xs.kind === 'list' ? xs.items : [xs];
+    const values = items.map((v) => asTensor(c.ctx, v, c.span));
+    const axis = normalizeAxes([asInt(c.args.axis, c.span, 'an axis')], values[0].type.shape.length, c.span)[0];
+    return op(c, 'concat', values, { axis });
   },
-  broadcast_to: { params: [p('x'), p('shape')], lower: (c) => op(c, 'broadcast_to', [t(c, 'x')], { shape: asInts(c.args.shape, c.span, 'a shape') }) },
-  concat: {
-    params: [p('xs'), p('axis', num(-1))],
-    lower(c) {
-      const xs = c.args.xs;
-      if (xs.kind !== 'list' && xs.kind !== 'tuple') throw new LowerError(c.span, 'concat expects a list of tensors: concat([a, b], axis = 1)');
-      const values = xs.items.map((v) => asTensor(c.ctx, v, c.span));
-      const rank = values[0]?.type.shape.length ?? 0;
-      const [axis] = normalizeAxes([asInt(c.args.axis, c.span, 'an axis')], rank, c.span);
-      return op(c, 'concat', values, { axis });
-    },
+  slice: (c) => {
+    const x = t(c, 'x');
+    const axis = oneAxis(c, x);
+    const starts = x.type.shape.map(() => 0);
+    const ends = [...x.type.shape];
+    starts[axis] = asInt(c.args.start, c.span, 'a start index');
+    ends[axis] = asInt(c.args.end, c.span, 'an end index');
+    return op(c, 'slice', [x], { starts, ends });
   },
-  one_hot: {
-    params: [p('x'), p('depth')],
-    lower: (c) => op(c, 'one_hot', [t(c, 'x', 'i32')], { depth: asInt(c.args.depth, c.span, 'a class count') }),
+  broadcast: (c) => op(c, 'broadcast_to', [t(c, 'x')], { shape: asInts(c.args.shape, c.span, 'a shape') }),
+  flatten: (c) => {
+    const x = t(c, 'x');
+    const [n, ...rest] = x.type.shape;
+    return op(c, 'reshape', [x], { shape: [n ?? 1, rest.reduce((a, b) => a * b, 1)] });
   },
+  one_hot: (c) => op(c, 'one_hot', [t(c, 'x', 'i32')], { depth: asInt(c.args.depth, c.span, 'a class count') }),
   // indexing
-  gather: {
-    params: [p('table'), p('ids'), p('axis', num(0))],
-    lower: (c) => op(c, 'gather', [t(c, 'table'), t(c, 'ids', 'i32')], { axis: asInt(c.args.axis, c.span) }),
-  },
-  scatter_add: {
-    params: [p('x'), p('ids'), p('updates'), p('axis', num(0))],
-    lower: (c) => op(c, 'scatter_add', [t(c, 'x'), t(c, 'ids', 'i32'), t(c, 'updates')], { axis: asInt(c.args.axis, c.span) }),
-  },
-  take: { params: [p('x'), p('indices'), p('axis', num(-1))], lower: take },
+  gather: (c) => op(c, 'gather', [t(c, 'table'), t(c, 'indices', 'i32')], { axis: 0 }),
+  scatter_add: (c) => op(c, 'scatter_add', [t(c, 'target'), t(c, 'indices', 'i32'), t(c, 'values')], { axis: 0 }),
+  take,
   // losses
-  cross_entropy: { params: [p('logits'), p('labels')], lower: (c) => op(c, 'cross_entropy', [t(c, 'logits'), t(c, 'labels', 'i32')]) },
-  binary_cross_entropy: {
-    params: [p('logits'), p('targets')],
-    lower: (c) => op(c, 'binary_cross_entropy', [t(c, 'logits'), t(c, 'targets')]),
-  },
-  squared_error: { params: [p('x'), p('y')], lower: (c) => op(c, 'squared_error', [t(c, 'x'), t(c, 'y')]) },
-  huber: { params: [p('x'), p('delta', num(1))], lower: (c) => op(c, 'huber', [t(c, 'x')], { delta: asNumber(c.args.delta, c.span) }) },
-  hinge: { params: [p('scores'), p('targets')], lower: (c) => op(c, 'hinge', [t(c, 'scores'), t(c, 'targets')]) },
-  ranking_hinge: {
-    params: [p('scores'), p('labels'), p('margin', num(0.1))],
-    lower: (c) => op(c, 'ranking_hinge', [t(c, 'scores'), t(c, 'labels', 'i32')], { margin: asNumber(c.args.margin, c.span) }),
-  },
+  cross_entropy: (c) => op(c, 'cross_entropy', [t(c, 'logits'), t(c, 'labels', 'i32')]),
+  binary_cross_entropy: (c) => op(c, 'binary_cross_entropy', [t(c, 'logits'), t(c, 'target')]),
+  squared_error: (c) => op(c, 'squared_error', [t(c, 'x'), t(c, 'target')]),
+  huber: (c) => op(c, 'huber', [t(c, 'x')], { delta: asNumber(c.args.delta, c.span) }),
+  hinge: (c) => op(c, 'hinge', [t(c, 'scores'), t(c, 'targets')]),
+  ranking_hinge: (c) => op(c, 'ranking_hinge', [t(c, 'scores'), t(c, 'labels', 'i32')], { margin: asNumber(c.args.margin, c.span) }),
   // randomness
-  uniform: {
-    params: [p('shape'), p('low', num(0)), p('high', num(1))],
-    lower: (c) => random(c, 'uniform', [], { shape: asInts(c.args.shape, c.span, 'a shape'), low: asNumber(c.args.low, c.span), high: asNumber(c.args.high, c.span) }),
-  },
-  normal: {
-    params: [p('shape'), p('mean', num(0)), p('std', num(1))],
-    lower: (c) => random(c, 'normal', [], { shape: asInts(c.args.shape, c.span, 'a shape'), mean: asNumber(c.args.mean, c.span), std: asNumber(c.args.std, c.span) }),
-  },
-  bernoulli: { params: [p('p')], lower: (c) => random(c, 'bernoulli', [t(c, 'p')], {}) },
-  categorical: { params: [p('p')], lower: (c) => random(c, 'categorical', [t(c, 'p')], {}) },
+  uniform: (c) => random(c, 'uniform', [], { shape: asInts(c.args.shape, c.span, 'a shape'), low: asNumber(c.args.low, c.span), high: asNumber(c.args.high, c.span) }),
+  normal: (c) => random(c, 'normal', [], { shape: asInts(c.args.shape, c.span, 'a shape'), mean: asNumber(c.args.mean, c.span), std: asNumber(c.args.std, c.span) }),
+  bernoulli: (c) => random(c, 'bernoulli', [t(c, 'p')], {}),
+  categorical: (c) => random(c, 'categorical', [t(c, 'p')], {}),
   dropout: noise('dropout', 'p'),
   salt_and_pepper: noise('salt_and_pepper', 'p'),
   gaussian_noise: noise('gaussian_noise', 'std'),
-  // control and constants
+  // casts
+  f32: cast('f32'),
+  i32: cast('i32'),
+  u32: cast('u32'),
+  bool: cast('bool'),
+  // control and creation
   stop_gradient: unary('stop_gradient'),
   zeros: fill(0),
   ones: fill(1),
-  full: fill(undefined),
 };
 
 /**

@@ -19,9 +19,18 @@ export interface Frame {
   readonly captures: Map<Value, Value>;
   /** The outer values captured, in region-arg order. */
   readonly captured: Value[];
-  /** The loop's iteration number (u32 scalar) in a loop body, for random draws. */
-  readonly iteration?: Value;
+  /** Iterations of this loop (loop frames only). */
+  readonly steps: number;
+  /**
+   * The loop's iteration number (i32 scalar), for random draws: a scan's `t`, or a
+   * counter a repeat carries, made the first time a random op in the body asks.
+   */
+  iteration?: Value;
+  /** Whether `iteration` is a counter this lowering added to a repeat. */
+  counter: boolean;
 }
+
+const I32_SCALAR: TensorType = { dtype: 'i32', shape: [] };
 
 export class EntryContext {
   private readonly frames: Frame[];
@@ -37,7 +46,7 @@ export class EntryContext {
     firstStream: number,
   ) {
     const b = new GraphBuilder(name);
-    this.frames = [{ b, owned: new Set(), captures: new Map(), captured: [] }];
+    this.frames = [{ b, owned: new Set(), captures: new Map(), captured: [], steps: 1, counter: false }];
     this.nextStream = firstStream;
   }
 
@@ -130,7 +139,7 @@ export class EntryContext {
   }
 
   /** Opens a loop-body frame; `args` are made first (loop index, carries), in order. */
-  pushLoop(name: string, args: readonly { name: string; type: TensorType }[], iterationArg?: number): Value[] {
+  pushLoop(name: string, steps: number, args: readonly { name: string; type: TensorType }[], iterationArg?: number): Value[] {
     const b = this.frame.b.region(name);
     const made = args.map((a) => b.arg('region', a.name, a.type));
     const frame: Frame = {
@@ -138,10 +147,33 @@ export class EntryContext {
       owned: new Set(made),
       captures: new Map(),
       captured: [],
+      steps,
       iteration: iterationArg === undefined ? undefined : made[iterationArg],
+      counter: false,
     };
     this.frames.push(frame);
     return made;
+  }
+
+  /**
+   * The iteration number seen by a random op in the innermost frame: none outside
+   * loops; in nested loops outer·steps_inner + inner, so every iteration of every
+   * loop draws its own bits.
+   */
+  iteration(span: Span): Value | undefined {
+    let acc: Value | undefined;
+    for (let level = 1; level < this.frames.length; level++) {
+      const f = this.frames[level];
+      if (!f.iteration) {
+        // A repeat's counter: a region arg the loop closing code carries as iter + 1.
+        f.iteration = f.b.arg('region', 'iter', I32_SCALAR);
+        f.owned.add(f.iteration);
+        f.counter = true;
+      }
+      const it = this.useAt(this.frames.length - 1, f.iteration);
+      acc = acc === undefined ? it : this.op('add', [this.op('mul', [acc, this.constant(f.steps, I32_SCALAR, span)], {}, span), it], {}, span);
+    }
+    return acc;
   }
 
   /** Drops a loop frame whose lowering failed. */

@@ -57,7 +57,7 @@ export function lowerEntry(model: ModelEnv, decl: EntryDecl, firstStream: number
       if (decl.entry !== 'train') throw new LowerError(s.span, `'minimize' is only allowed in train entry points, not in ${decl.entry} '${decl.name.name}'`);
       if (minimized) throw new LowerError(s.span, `train entry point '${decl.name.name}' has more than one 'minimize'`);
       minimized = true;
-      const update = minimize(ctx, env, s);
+      const update = minimize(ctx, env, s, model.stage);
       slots.push(...update.slots);
       scalars.push(...update.scalars);
     },
@@ -80,7 +80,7 @@ export function lowerEntry(model: ModelEnv, decl: EntryDecl, firstStream: number
 }
 
 /** `minimize loss with opt(...)`: gradients of every param the loss reads, then the update. */
-function minimize(ctx: EntryContext, env: Env, s: Minimize) {
+function minimize(ctx: EntryContext, env: Env, s: Minimize, stage: ModelEnv['stage']): { slots: PersistentTensor[]; scalars: RuntimeScalar[] } {
   const loss = asTensor(ctx, lowerExpr(env, s.loss), s.loss.span);
   if (loss.type.dtype !== 'f32' || loss.type.shape.length !== 0) {
     throw new LowerError(s.loss.span, `minimize needs a scalar f32 loss, found ${typeToString(loss.type)}`, [
@@ -94,6 +94,7 @@ function minimize(ctx: EntryContext, env: Env, s: Minimize) {
     if (v.kind !== 'number' && v.kind !== 'bool') throw new LowerError(a.span, `option '${a.name.name}' must be a number or a bool, found ${describe(v)}`);
     options[a.name.name] = v.value;
   }
+  if (stage === 'lowered') return { slots: [], scalars: [] };
   const b = ctx.top;
   const params = b.finish([]).args.filter((a) => a.kind === 'param');
   if (params.length === 0) throw new LowerError(s.span, 'the loss reads no params, so there is nothing to train');

@@ -4,7 +4,9 @@
 import type { Arg, Binary, Call, Expr, Index, Span } from '../../dsl/ast';
 import { assertNever } from '../../dsl/ast';
 import type { DType, Value } from '../ir/types';
-import { BUILTINS, matmul } from './builtins';
+import { BUILTINS_BY_NAME } from '../../dsl/builtins';
+import type { ParamDefault } from '../../dsl/builtins';
+import { LOWERINGS, matmul } from './builtins';
 import { asInt, asTensor, dtypeOf } from './coerce';
 import type { EntryContext } from './context';
 import { LowerError } from './errors';
@@ -77,7 +79,7 @@ function resolveName(env: Env, name: string, span: Span): LVal {
   const v = env.scope.lookup(name);
   if (v?.kind === 'global') return tensor(requireCtx(env, span).global(v.name, span), span);
   if (v) return v;
-  if (name in BUILTINS) return { kind: 'builtin', name };
+  if (LOWERINGS[name]) return { kind: 'builtin', name };
   throw new LowerError(span, `undefined name '${name}'`);
 }
 
@@ -167,7 +169,7 @@ function lowerCallee(env: Env, callee: Expr): LVal {
   if (callee.kind === 'Name') {
     const v = env.scope.lookup(callee.name);
     if (v && v.kind !== 'global') return v;
-    if (!v && callee.name in BUILTINS) return { kind: 'builtin', name: callee.name };
+    if (!v && LOWERINGS[callee.name]) return { kind: 'builtin', name: callee.name };
   }
   return lowerExpr(env, callee);
 }
@@ -213,24 +215,44 @@ function bindParams(
 }
 
 function callBuiltin(env: Env, name: string, given: readonly Given[], span: Span): LVal {
-  const builtin = BUILTINS[name];
+  const spec = BUILTINS_BY_NAME.get(name);
+  const lower = LOWERINGS[name];
+  if (!spec || !lower) throw new LowerError(span, `undefined function '${name}'`);
   const ctx = requireCtx(env, span);
   const args: Record<string, LVal> = {};
+  const rest: LVal[] = [];
   let position = 0;
   for (const g of given) {
-    const param = g.name === undefined ? builtin.params[position++] : builtin.params.find((p) => p.name === g.name);
+    const param = g.name === undefined ? spec.params[position] : spec.params.find((p) => p.name === g.name);
+    if (g.name === undefined && !param?.rest) position++;
     if (!param) {
-      throw new LowerError(g.span, g.name === undefined ? `${name} takes at most ${builtin.params.length} arguments` : `${name} has no parameter named '${g.name}' (parameters: ${builtin.params.map((p) => p.name).join(', ')})`);
+      throw new LowerError(g.span, g.name === undefined ? `${name} takes at most ${spec.params.length} arguments` : `${name} has no parameter named '${g.name}' (parameters: ${spec.params.map((p) => p.name).join(', ')})`);
+    }
+    if (param.rest) {
+      rest.push(g.value);
+      continue;
     }
     if (param.name in args) throw new LowerError(g.span, `argument '${param.name}' of ${name} is given twice`);
     args[param.name] = g.value;
   }
-  for (const param of builtin.params) {
+  for (const param of spec.params) {
+    if (param.rest) {
+      args[param.name] = rest.length === 1 ? rest[0] : { kind: 'tuple', items: rest };
+      continue;
+    }
     if (param.name in args) continue;
     if (param.default === undefined) throw new LowerError(span, `${name} is missing its argument '${param.name}'`);
-    if (param.default !== null) args[param.name] = param.default;
+    if (param.default !== null) args[param.name] = fromDefault(param.default);
   }
-  return builtin.lower({ ctx, span, args });
+  return lower({ ctx, span, args });
+}
+
+/** A default from the builtin table as a compile-time value. */
+export function fromDefault(d: Exclude<ParamDefault, null>): LVal {
+  if (typeof d === 'number') return num(d);
+  if (typeof d === 'boolean') return { kind: 'bool', value: d };
+  if (typeof d === 'string') return { kind: 'string', value: d };
+  return { kind: 'list', items: d.map((x) => num(x)) };
 }
 
 function index(env: Env, e: Index): LVal {

@@ -21,6 +21,11 @@ export interface LowerOptions {
   readonly defines?: Readonly<Record<string, number | boolean>>;
   /** Which model of the root file; default the first. */
   readonly model?: string;
+  /**
+   * 'grad' (default): train entries include the backward pass and the optimizer
+   * update. 'lowered': only the forward; `minimize` checks its loss and stops there.
+   */
+  readonly stage?: 'lowered' | 'grad';
 }
 
 export interface LowerResult {
@@ -51,6 +56,7 @@ export interface ModelEnv {
   readonly persistent: Map<string, PersistentTensor>;
   readonly inputs: Map<string, TensorType>;
   readonly layerDefs: ReadonlyMap<string, LayerDef>;
+  readonly stage: 'lowered' | 'grad';
 }
 
 export function lowerModelProgram(source: SourceProgram, options: LowerOptions = {}): LowerResult {
@@ -107,7 +113,7 @@ export function lowerModelProgram(source: SourceProgram, options: LowerOptions =
     diagnostics.push(errorDiagnostic(model.name.span, `-D ${name}: model '${model.name.name}' has no hyperparameter '${name}' (hyperparameters: ${model.hyper.map((h) => h.name.name).join(', ') || 'none'})`));
   }
 
-  const env: ModelEnv = { scope, persistent: new Map(), inputs: new Map(), layerDefs };
+  const env: ModelEnv = { scope, persistent: new Map(), inputs: new Map(), layerDefs, stage: options.stage ?? 'grad' };
   for (const item of model.items) {
     guard(() => {
       switch (item.kind) {

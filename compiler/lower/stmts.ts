@@ -13,6 +13,8 @@ import { LowerError } from './errors';
 import type { LVal } from './values';
 import { describe, tensor } from './values';
 
+const I32_SCALAR: TensorType = { dtype: 'i32', shape: [] };
+
 /** What statements outside plain assignments do, depending on where they are. */
 export interface StmtHooks {
   minimize?(env: Env, s: Minimize): void;
@@ -84,10 +86,10 @@ export function lowerLoop(env: Env, e: Repeat | Scan): LVal {
   if (steps < 1) throw new LowerError(e.span, `a loop must run at least once, but its count is ${steps}`);
   const inits = e.carries.map((c) => asTensor(ctx, lowerExpr(env, c.init), c.init.span));
   const indexArg = isScan ? [{ name: e.index.name, type: { dtype: 'i32', shape: [] } as TensorType }] : [];
-  const made = ctx.pushLoop(isScan ? 'scan_body' : 'repeat_body', [
+  const made = ctx.pushLoop(isScan ? 'scan_body' : 'repeat_body', steps, [
     ...indexArg,
     ...e.carries.map((c, i) => ({ name: c.name.name, type: inits[i].type })),
-  ]);
+  ], isScan ? 0 : undefined);
   const scope = env.scope.child();
   const body: Env = { ctx, scope };
   if (isScan) scope.define(e.index.name, tensor(made[0]));
@@ -109,12 +111,24 @@ export function lowerLoop(env: Env, e: Repeat | Scan): LVal {
       return { name: c.name.name, value: v };
     });
     if (isScan && emits.length === 0 && e.carries.length === 0) throw new LowerError(e.span, 'this scan neither emits nor carries anything');
-    const results = [...next, ...emits.map((x, i) => ({ name: `emit${i}`, value: ctx.use(x.value) }))];
+    // A repeat whose body draws random numbers carries its iteration counter last.
+    const counterNext = ctx.frame.counter ? [{ name: 'iter', value: ctx.op('add', [ctx.frame.iteration!, ctx.constant(1, I32_SCALAR, e.span)], {}, e.span) }] : [];
+    const results = [...next, ...counterNext, ...emits.map((x, i) => ({ name: `emit${i}`, value: ctx.use(x.value) }))];
     frame = ctx.popLoop();
-    const graph = frame.b.finish(results);
-    const attrs: Record<string, number> = isScan ? { length: steps, carries: inits.length } : { count: steps, carries: inits.length };
-    const node = ctx.emitRegion(isScan ? 'scan' : 'repeat', [...inits, ...frame.captured], attrs, graph, e.span);
-    const outs = node.outputs.map((v) => tensor(v, e.span));
+    let graph = frame.b.finish(results);
+    const loopInits = [...inits];
+    if (frame.counter) {
+      // Region args must read [index, carries..., captures...]: move the counter after the carries.
+      const counterArg = graph.args.find((a) => a.value === frame!.iteration)!;
+      const rest = graph.args.filter((a) => a !== counterArg);
+      const at = indexArg.length + inits.length;
+      graph = { ...graph, args: [...rest.slice(0, at), counterArg, ...rest.slice(at)] };
+      loopInits.push(ctx.constant(0, I32_SCALAR, e.span));
+    }
+    const attrs: Record<string, number> = isScan ? { length: steps, carries: loopInits.length } : { count: steps, carries: loopInits.length };
+    const node = ctx.emitRegion(isScan ? 'scan' : 'repeat', [...loopInits, ...frame.captured], attrs, graph, e.span);
+    // The counter's final value is not part of the loop's value.
+    const outs = node.outputs.filter((_, i) => !(frame!.counter && i === inits.length)).map((v) => tensor(v, e.span));
     // A scan's value lists its stacked emits first, then the final carries (see dsl/ast.ts).
     const items = isScan ? [...outs.slice(inits.length), ...outs.slice(0, inits.length)] : outs;
     return items.length === 1 ? items[0] : { kind: 'tuple', items };

@@ -1,0 +1,29 @@
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { BUILTINS } from '../../../dsl/builtins';
+import { LOWERINGS } from '../../../compiler/lower/builtins';
+import { lowerFile } from '../../../compiler/lower/index';
+import { verifyGraph } from '../../../compiler/ir/verify';
+import { printGraph } from '../../../compiler/ir/print';
+
+describe('lowering the examples', () => {
+  const files = readdirSync('examples').filter((f) => f.endsWith('.dl'));
+
+  it.each(files)('%s lowers to verified graphs', (file) => {
+    const r = lowerFile(`examples/${file}`);
+    expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.span.line}:${d.span.col} ${d.message}`)).toEqual([]);
+    for (const e of r.program!.entries) verifyGraph(e.graph);
+  });
+
+  it('gives random ops in loop bodies the iteration as their last input', () => {
+    const rbm = lowerFile('examples/rbm.dl').program!;
+    const text = printGraph(rbm.entries.find((e) => e.name === 'dream')!.graph);
+    expect(text).toMatch(/bernoulli %\S+, %iter/);
+  });
+});
+
+describe('builtin table', () => {
+  it('has exactly one lowering per builtin of the language', () => {
+    expect(Object.keys(LOWERINGS).sort()).toEqual(BUILTINS.map((b) => b.name).sort());
+  });
+});
