@@ -33,11 +33,14 @@ export function isPlanStage(stage: StageName): boolean {
 /** What the lowering offers: the program before autodiff ('lowered') or after it ('grad'). */
 export type LoweringStage = 'lowered' | 'grad';
 
+/** What the lowering returns; `ioError` says why the root file could not be read (exit 2). */
+export type StageLowerResult = LowerResult & { readonly ioError?: string };
+
 /** The lowering (compiler/lower: `lowerFile`), passed in so tests can substitute it. */
 export type StageLowerFn = (
   path: string,
   options: { readonly defines: Readonly<Record<string, number | boolean>>; readonly stage?: LoweringStage },
-) => LowerResult | Promise<LowerResult>;
+) => StageLowerResult | Promise<StageLowerResult>;
 
 export interface StageOptions {
   readonly level: OptLevel;

@@ -1,7 +1,6 @@
 // `dlc ir FILE [--entry NAME] [--stage S] [--format F] [-D name=value] [-O level]`:
 // one way to look inside every stage of the compiler (stages.ts lists them). The
 // lowering is passed in (makeIrCommand) like compile's, so tests can substitute it.
-import { statSync } from 'node:fs';
 import type { Command } from '../command';
 import { formatDiagnostics } from '../../../dsl/diagnostics';
 import { DlcError } from '../../../runtime/errors';
@@ -71,15 +70,8 @@ export interface IrIO {
 /** Runs `dlc ir`; resolves to the exit code. Usage and I/O errors are DlcErrors (exit 2). */
 export async function runIr(argv: readonly string[], lower: StageLowerFn, io: IrIO): Promise<number> {
   const options = parseIrArgs(argv);
-  let isFile = false;
-  try {
-    isFile = statSync(options.file).isFile();
-  } catch {
-    throw new DlcError(`cannot read '${options.file}': no such file`, 2);
-  }
-  if (!isFile) throw new DlcError(`cannot read '${options.file}': not a file`, 2);
-
   const lowered = await lower(options.file, { defines: options.defines, stage: loweringFor(options.stage) });
+  if (lowered.ioError !== undefined) throw new DlcError(lowered.ioError, 2);
   if (lowered.diagnostics.length > 0) io.stderr.write(formatDiagnostics(lowered.diagnostics, sourceLookup(lowered.sources)));
   if (lowered.diagnostics.some((d) => d.severity === 'error') || !lowered.program) return 1;
   const program = lowered.program;
