@@ -102,6 +102,8 @@ export interface ConvOutputAt {
   readonly ox: string;
   /** Flat index of the element in the (unpooled) output tensor. */
   readonly flat: string;
+  /** The let-bound value of `perChannel` for this channel (when given). */
+  readonly channelValue: string;
 }
 
 /** Pooling of the finished values, written in place of them. */
@@ -133,6 +135,8 @@ export interface ConvNestOptions {
    * `bind(expr)` emits `let <name> = expr;` before it and returns the name.
    */
   readonly epilogue?: (acc: string, at: ConvOutputAt, bind: (expr: string) => string) => string;
+  /** f32 WGSL from the global output channel `ocg`, evaluated once per channel up front (a bias load) and seen by the epilogue as `channelValue`. */
+  readonly perChannel?: (ocg: string) => string;
   readonly pool?: ConvPool;
 }
 
@@ -220,6 +224,7 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
     // Channels past the group's end are clamped onto its last one: loads stay in range, stores are skipped.
     L.push(`  let ocl${i} = min(oclBase + ${i}, ${p.ocPerGroup - 1});`);
     L.push(`  let ocg${i} = grp * ${p.ocPerGroup} + ocl${i};`);
+    if (o.perChannel) L.push(`  let pc${i} = ${o.perChannel(`ocg${i}`)};`);
   }
   for (let i = 0; i < TO; i++) for (const c of cs) L.push(`  var a${i}_${c}: f32 = 0.0;`);
   if (pool) {
@@ -275,7 +280,7 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
   const finish = (i: number, c: number, pad: string): string[] => {
     const ox = `(ox0 + ${c})`;
     if (!o.epilogue) return [`${pad}let e${i}_${c} = a${i}_${c};`];
-    const at: ConvOutputAt = { b: 'b', ocg: `ocg${i}`, ocl: `ocl${i}`, oy: 'oy', ox, flat: p.outAt(`ocg${i}`, `ocl${i}`, ox) };
+    const at: ConvOutputAt = { b: 'b', ocg: `ocg${i}`, ocl: `ocl${i}`, oy: 'oy', ox, flat: p.outAt(`ocg${i}`, `ocl${i}`, ox), channelValue: `pc${i}` };
     const lines = [`${pad}let acc${i}_${c} = a${i}_${c};`];
     const bind = (expr: string): string => {
       const name = `t${i}_${c}_${lines.length}`;

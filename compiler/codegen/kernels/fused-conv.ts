@@ -129,14 +129,14 @@ function broadcastAt(from: readonly number[], out: readonly number[], coords: re
 }
 
 /** The nest's extra bindings and epilogue hook for `e` on conv output type `y`. */
-function epilogueHooks(e: ConvEpilogue | undefined, y: TensorType): { bindings: ConvBinding[]; hook?: ConvNestOptions['epilogue'] } {
+function epilogueHooks(e: ConvEpilogue | undefined, y: TensorType): { bindings: ConvBinding[]; hook?: ConvNestOptions['epilogue']; perChannel?: ConvNestOptions['perChannel'] } {
   if (!e) return { bindings: [] };
   const extras = e.extraInputs ?? [];
   const bindings: ConvBinding[] = [];
   if (e.bias) bindings.push({ name: 'B', type: 'f32' });
   extras.forEach((t, k) => bindings.push({ name: `E${k}`, type: storageType(t.dtype) as ConvBinding['type'] }));
   const hook = (acc: string, at: ConvOutputAt, bind: (expr: string) => string): string => {
-    const v = e.bias ? bind(`${acc} + B[${at.ocg}]`) : acc;
+    const v = e.bias ? bind(`${acc} + ${at.channelValue}`) : acc;
     if (!e.expr) return v;
     const coords = [at.b, at.ocg, at.oy, at.ox];
     const idx: ConvIndex = {
@@ -153,7 +153,8 @@ function epilogueHooks(e: ConvEpilogue | undefined, y: TensorType): { bindings: 
     };
     return e.expr(v, idx, bind);
   };
-  return { bindings, hook };
+  // The bias is loaded once per channel, not once per output.
+  return { bindings, hook, perChannel: e.bias ? (ocg) => `B[${ocg}]` : undefined };
 }
 
 // --- forward -----------------------------------------------------------------------------
@@ -178,8 +179,8 @@ export interface Conv2dFused {
  */
 export function emitConv2dEpilogue(p: Conv2dFused): KernelSpec {
   const y = conv2dOutputType(p.x, p.w, p.conv);
-  const { bindings, hook } = epilogueHooks(p.epilogue, y);
-  return emitConvNest(conv2dGeometry(p.x, p.w, y, p.conv, p.name), { tile: p.tile, extraInputs: bindings, epilogue: hook });
+  const { bindings, hook, perChannel } = epilogueHooks(p.epilogue, y);
+  return emitConvNest(conv2dGeometry(p.x, p.w, y, p.conv, p.name), { tile: p.tile, extraInputs: bindings, epilogue: hook, perChannel });
 }
 
 export interface Conv2dPoolFused extends Conv2dFused {
@@ -229,12 +230,13 @@ export function emitConv2dPool(p: Conv2dPoolFused): KernelSpec {
   if (p.switches && p.pool.kind !== 'max') throw new Error(`${p.name}: switches need max pooling`);
   if (p.prePool && !poolCoversOutput(y, window)) throw new Error(`${p.name}: the pooling windows do not cover the conv output, so prePool cannot be written by this kernel`);
   if (window.padding[0] >= window.size[0] || window.padding[1] >= window.size[1]) throw new Error(`${p.name}: pool padding must be smaller than the window`);
-  const { bindings, hook } = epilogueHooks(p.epilogue, y);
+  const { bindings, hook, perChannel } = epilogueHooks(p.epilogue, y);
   const [, O, PH, PW] = pooled.shape;
   return emitConvNest(conv2dGeometry(p.x, p.w, y, p.conv, p.name), {
     tile: p.tile,
     extraInputs: bindings,
     epilogue: hook,
+    perChannel,
     pool: {
       kind: p.pool.kind,
       window,
