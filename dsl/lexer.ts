@@ -7,7 +7,7 @@ import { createToken, Lexer, type TokenType } from 'chevrotain';
 export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/ });
 
 function keyword(word: string): TokenType {
-  return createToken({ name: word[0]!.toUpperCase() + word.slice(1), pattern: new RegExp(`${word}\\b`), longer_alt: Identifier, label: `'${word}'` });
+  return createToken({ name: word[0]!.toUpperCase() + word.slice(1), pattern: new RegExp(word), longer_alt: Identifier, label: `'${word}'` });
 }
 
 export const Model = keyword('model');
@@ -40,9 +40,9 @@ function op(name: string, pattern: string, categories: TokenType[] = []): TokenT
   return createToken({ name, pattern: new RegExp(escaped), categories, label: `'${pattern}'` });
 }
 
-export const And = createToken({ name: 'And', pattern: /and\b/, longer_alt: Identifier, categories: [BinOp], label: "'and'" });
-export const Or = createToken({ name: 'Or', pattern: /or\b/, longer_alt: Identifier, categories: [BinOp], label: "'or'" });
-export const Not = createToken({ name: 'Not', pattern: /not\b/, longer_alt: Identifier, label: "'not'" });
+export const And = createToken({ name: 'And', pattern: /and/, longer_alt: Identifier, categories: [BinOp], label: "'and'" });
+export const Or = createToken({ name: 'Or', pattern: /or/, longer_alt: Identifier, categories: [BinOp], label: "'or'" });
+export const Not = createToken({ name: 'Not', pattern: /not/, longer_alt: Identifier, label: "'not'" });
 
 export const PipeOp = op('PipeOp', '|>', [BinOp]);
 export const Arrow = op('Arrow', '->');
@@ -100,7 +100,7 @@ export const ALL_TOKENS: readonly TokenType[] = [
 
 export const dlLexer = new Lexer([...ALL_TOKENS], {
   positionTracking: 'full',
-  ensureOptimizations: false,
+  ensureOptimizations: true,
   // Line terminators: only \n (a \r before it is whitespace).
   lineTerminatorsPattern: /\n/g,
   lineTerminatorCharacters: ['\n'],
