@@ -2,7 +2,10 @@ import type { Command } from '../command';
 import { checkCommand } from './check';
 import { devices } from './devices';
 import { makeIrCommand } from './ir';
+import { makeTrainCommand } from './train';
+import { makeEvalCommand } from './eval';
+import { makeSampleCommand } from './sample';
 import { lowerFile } from '../../lower/index';
 
 /** Every subcommand of `dlc`, in the order `dlc --help` lists them. */
-export const commands: readonly Command[] = [checkCommand, makeIrCommand(lowerFile), devices];
+export const commands: readonly Command[] = [checkCommand, makeIrCommand(lowerFile), makeTrainCommand(lowerFile), makeEvalCommand(lowerFile), makeSampleCommand(lowerFile), devices];
