@@ -45,6 +45,8 @@ export type StageLowerFn = (
 export interface StageOptions {
   readonly level: OptLevel;
   readonly family: CodegenOptions['family'];
+  /** Device limits for code generation and memory planning; default: portable WebGPU limits. */
+  readonly limits?: Readonly<Record<string, number>>;
 }
 
 export type StageOutput =
@@ -62,10 +64,11 @@ function optimized(program: Program, level: OptLevel): { program: Program; passe
   return { program: result.program, passes: result.stages };
 }
 
-/** The plan dlc compile would produce at `level`: code generation on the optimized program, then memory planning (packing from -O1). */
+/** The plan at `level`: code generation on the optimized program, then memory planning (packing from -O1). */
 export function planAt(program: Program, options: StageOptions): Plan {
-  const plan = generatePlan(optimized(program, options.level).program, { family: options.family, limits: DEFAULT_LIMITS });
-  return planMemory(plan, {}, { pack: options.level >= 1 });
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const plan = generatePlan(optimized(program, options.level).program, { family: options.family, limits });
+  return planMemory(plan, limits, { pack: options.level >= 1 });
 }
 
 /** Carries `program` (the lowering's output for loweringFor(stage)) on to `stage`. */
@@ -80,7 +83,11 @@ export function runStage(program: Program, stage: StageName, options: StageOptio
     }
     case 'planned':
     case 'wgsl':
-      return { kind: 'plan', plan: planAt(program, options), target: `${options.family} kernel family, portable WebGPU limits, -O${options.level}` };
+      return {
+        kind: 'plan',
+        plan: planAt(program, options),
+        target: `${options.family} kernel family, ${options.limits ? 'device' : 'portable WebGPU'} limits, -O${options.level}`,
+      };
     default: {
       const never: never = stage;
       throw new Error(`unknown stage ${String(never)}`);

@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
 import { makeIrCommand } from '../../compiler/cli/commands/ir';
 import { lowerFile } from '../../compiler/lower/index';
+import { runCli } from '../helpers/cli';
 
 const here = __dirname;
 const goldenDir = join(here, 'golden', 'ir');
@@ -143,9 +144,21 @@ describe('dlc ir errors', () => {
   });
 });
 
+describe('the built CLI', () => {
+  test('dlc ir is a registered subcommand printing what the command prints in-process', async () => {
+    const args = [TINY, '--stage', 'lowered', '--entry', 'predict'];
+    const built = await runCli(['ir', ...args]);
+    expect(built.code).toBe(0);
+    expect(built.stdout).toBe((await ir(...args)).stdout);
+    const bad = await runCli(['ir', TINY, '--stage', 'nope']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("dlc: error: unknown stage 'nope'");
+  });
+});
+
 describe('examples', () => {
   const mnist = relative(process.cwd(), join(here, '..', '..', 'examples', 'mnist_mlp.dl'));
-  test.skipIf(!existsSync(mnist))('dlc ir examples/mnist_mlp.dl --stage grad shows the backward pass with spans', async () => {
+  test('dlc ir examples/mnist_mlp.dl --stage grad shows the backward pass with spans', async () => {
     const r = await ir(mnist, '--stage', 'grad');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
