@@ -1,7 +1,7 @@
 // `dlc compile FILE -o DIR [-D name=value] [--json]`: lowers a .dl file, generates
 // its plan and writes DIR/<model>.ts, .d.ts and .js, then prints per entry point the
-// kernels, dispatches and planned bytes. The lowering is passed in (makeCompileCommand)
-// so the command can be tested on hand-built programs.
+// kernels, dispatches and planned bytes. makeCompileCommand takes the lowering as a
+// parameter so tests can feed hand-built programs; `compile` uses compiler/lower.
 import type { Command } from '../command';
 import type { Program } from '../../ir/program';
 import { formatDiagnostics } from '../../../dsl/diagnostics';
@@ -13,6 +13,7 @@ import { DEFAULT_LIMITS, generatePlan } from '../../codegen/plan';
 import type { CodegenOptions } from '../../codegen/plan';
 import { formatReport, planReport } from '../../codegen/report';
 import { writeModelFiles } from '../../codegen/write';
+import { lowerFile } from '../../lower/index';
 
 const USAGE = `usage: dlc compile FILE -o DIR [-D name=value]... [--json] [--family register|shared]
 
@@ -33,6 +34,8 @@ export interface LowerResult {
   readonly diagnostics: readonly Diagnostic[];
   /** The text of each file read, to quote source lines under diagnostics. */
   readonly sources?: SourceLookup | ReadonlyMap<string, string> | Readonly<Record<string, string>>;
+  /** The root file could not be read. */
+  readonly ioError?: string;
 }
 
 export type LowerFn = (path: string, options: { defines: Readonly<Record<string, number | boolean>> }) => LowerResult | Promise<LowerResult>;
@@ -99,7 +102,7 @@ async function targetOptions(family: CodegenOptions['family'] | undefined): Prom
   }
 }
 
-export function makeCompileCommand(lower: LowerFn): Command {
+export function makeCompileCommand(lower: LowerFn = lowerFile): Command {
   return {
     name: 'compile',
     summary: 'compile a .dl model to a typed TS module, its .d.ts and a bundled .js',
@@ -107,6 +110,7 @@ export function makeCompileCommand(lower: LowerFn): Command {
     async run(argv) {
       const options = parseCompileArgs(argv);
       const lowered = await lower(options.file, { defines: options.defines });
+      if (lowered.ioError) throw new DlcError(lowered.ioError, 2);
       if (lowered.diagnostics.length > 0) process.stderr.write(formatDiagnostics(lowered.diagnostics, sourceLookup(lowered.sources)));
       const failed = lowered.diagnostics.some((d) => d.severity === 'error');
       if (failed || !lowered.program) return 1;
@@ -126,3 +130,6 @@ export function makeCompileCommand(lower: LowerFn): Command {
     },
   };
 }
+
+/** `dlc compile` over the .dl lowering. */
+export const compile = makeCompileCommand();

@@ -1,5 +1,6 @@
 import type { Command } from '../command';
 import { checkCommand } from './check';
+import { compile } from './compile';
 import { devices } from './devices';
 import { makeIrCommand } from './ir';
 import { makeTrainCommand } from './train';
@@ -8,4 +9,4 @@ import { makeSampleCommand } from './sample';
 import { lowerFile } from '../../lower/index';
 
 /** Every subcommand of `dlc`, in the order `dlc --help` lists them. */
-export const commands: readonly Command[] = [checkCommand, makeIrCommand(lowerFile), makeTrainCommand(lowerFile), makeEvalCommand(lowerFile), makeSampleCommand(lowerFile), devices];
+export const commands: readonly Command[] = [checkCommand, makeIrCommand(lowerFile), compile, makeTrainCommand(lowerFile), makeEvalCommand(lowerFile), makeSampleCommand(lowerFile), devices];
