@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseGraph } from '../../../compiler/ir/parse';
-import { printGraph } from '../../../compiler/ir/print';
+import { printGraph, printProgram } from '../../../compiler/ir/print';
+import type { Program } from '../../../compiler/ir/program';
 import { verifyGraph } from '../../../compiler/ir/verify';
 import { SAMPLE_TEXT, sampleGraph } from './sample';
 
@@ -34,5 +35,27 @@ describe('IR text', () => {
     expect(() => parseGraph('graph g {\n  %1: f32[2] = neg %0\n  return x=%1\n}\n')).toThrow('line 2: %0 is not defined');
     expect(() => parseGraph('graph g {\n  input %x: q32[2]\n  return\n}\n')).toThrow("line 2: unknown dtype 'q32'");
     expect(() => parseGraph('graph g {\n  input %x: f32[2]\n')).toThrow("graph 'g' is not closed");
+  });
+});
+
+describe('program text', () => {
+  it('heads each entry with its kind and span; every graph in it parses back to the same text', () => {
+    const g = sampleGraph();
+    const program: Program = {
+      model: 'm',
+      hyper: { lr: 0.5, batch: 4 },
+      persistent: [],
+      scalars: [{ name: 'step.lr', value: 0.5 }],
+      entries: [
+        { name: 'a', kind: 'infer', graph: g, span: { file: 'm.dl', line: 3, col: 2, endLine: 3, endCol: 9 } },
+        { name: 'b', kind: 'train', graph: g },
+      ],
+    };
+    const text = printProgram(program);
+    expect(text.startsWith('# model m [batch=4, lr=0.5]\n# scalar step.lr = 0.5\n\n# entry a: infer, m.dl:3:2\ngraph ')).toBe(true);
+    expect(text).toContain('\n# entry b: train\ngraph ');
+    const graphs = text.split(/^# entry .*\n/m).slice(1).map((t) => t.replace(/\n\n$/, '\n'));
+    expect(graphs).toHaveLength(2);
+    for (const t of graphs) expect(printGraph(parseGraph(t))).toBe(t);
   });
 });
