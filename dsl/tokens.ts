@@ -93,9 +93,18 @@ function checkBrackets(tokens: readonly IToken[], file: string, diags: Diagnosti
   // Operators chained at each open level; their sum bounds the AST depth.
   const chained: number[] = [0];
   let chainSum = 0;
+  let prev: TokenType | undefined;
   for (const t of tokens) {
     const type = t.tokenType;
+    const after = prev;
+    prev = type;
     if (OPENERS.has(type)) {
+      // `f(a)(b)`, `x[0][1]`: each call or index applied to a bracketed result
+      // deepens the AST without deepening the brackets, so it counts as an operator.
+      if (after !== undefined && CLOSERS.has(after) && type !== T.LBrace) {
+        chained[chained.length - 1]!++;
+        chainSum++;
+      }
       open.push(t);
       chained.push(0);
       if (open.length > MAX_BRACKET_DEPTH || open.length + chainSum > MAX_EXPR_DEPTH) {

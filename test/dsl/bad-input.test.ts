@@ -85,3 +85,17 @@ describe('bad input', () => {
     expect(r.diagnostics).toEqual([]);
   });
 });
+
+describe('deep postfix chains', () => {
+  test('calls chained 300,000 times', () => {
+    const text = `fn f(x) = x${'(x)'.repeat(300_000)}\n`;
+    expect(parseSource(text, 'calls.dl').diagnostics.map((d) => d.code)).toEqual(['nested-too-deeply']);
+  });
+  test('indexing chained 300,000 times', () => {
+    const r = load(`model m() {\n  input x: f32[3]\n  fn f(v) = v${'[0]'.repeat(300_000)}\n}\n`);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['nested-too-deeply']);
+  });
+  test('transpose chained 300,000 times', () => {
+    expect(parseSource(`fn f(x) = x${'.T'.repeat(300_000)}\n`, 't.dl').diagnostics.map((d) => d.code)).toEqual(['nested-too-deeply']);
+  });
+});
