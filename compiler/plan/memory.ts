@@ -8,11 +8,14 @@
 //      outputs read back inside it), so every entry packs from offset 0 and an
 //      arena is as large as the largest entry's use of it.
 //   3. Within an entry, buffers are placed largest first (ties: earliest first use,
-//      then id). For each, every arena holding none of its conflicts (a dispatch may
-//      not read and write slices of one arena, nor a copy stay within one) is tried:
-//      the gaps between the slices of buffers whose lifetimes overlap its own are
-//      scanned at SLICE_ALIGNMENT (or the device's larger offset alignment); the
-//      smallest gap that fits wins (best fit), else the end of those slices. Across
+//      then id) — or, in entries of more than SIZE_ORDER_LIMIT buffers, in order of
+//      first use, so that the slices a new buffer must avoid are just those still
+//      live at its first use. For each, every arena holding none of its conflicts
+//      (a dispatch may not read and write slices of one arena, nor a copy stay
+//      within one) is tried: the gaps between the placed slices whose lifetimes
+//      overlap its own are scanned at SLICE_ALIGNMENT (or the device's larger offset
+//      alignment); the smallest gap that fits wins (best fit), else the end of those
+//      slices. Across
 //      arenas the choice growing the arena least wins, then the tightest gap. An
 //      arena never exceeds maxBufferSize nor maxStorageBufferBindingSize; when no
 //      arena can take a buffer a new one is opened.
@@ -71,13 +74,32 @@ interface Placed {
 
 const alignUp = (x: number, a: number): number => Math.ceil(x / a) * a;
 
+/** Where an arena's slices are looked up while one entry is packed. */
+interface SliceIndex {
+  /** The slices already placed whose lifetimes overlap `life`, by offset. */
+  liveDuring(life: Lifetime): readonly Placed[];
+  add(p: Placed): void;
+}
+
+/** Best-fit offset for `bytes` among `live` slices (by offset): the smallest gap that fits, else after the last. */
+function bestFit(live: readonly Placed[], bytes: number, align: number): { offset: number; waste: number } {
+  let cursor = 0;
+  let best: { offset: number; waste: number } | undefined;
+  for (const p of live) {
+    const gap = p.offset - cursor;
+    if (gap >= bytes && (!best || gap - bytes < best.waste)) best = { offset: cursor, waste: gap - bytes };
+    cursor = Math.max(cursor, alignUp(p.end, align));
+  }
+  return best ?? { offset: cursor, waste: Infinity };
+}
+
 /**
  * One arena's slices during one entry, indexed by time: each slice is listed in
  * every bucket of BUCKET_STEPS step numbers its lifetime touches, so finding the
  * slices live during a lifetime costs about the number of slices live then, not the
- * number placed (planning stays close to linear in the schedule's length).
+ * number placed.
  */
-class ArenaSlices {
+class ArenaSlices implements SliceIndex {
   private static readonly BUCKET_STEPS = 32;
   private readonly buckets = new Map<number, Placed[]>();
 
@@ -94,7 +116,7 @@ class ArenaSlices {
   }
 
   /** The slices whose lifetimes overlap `life`, by offset. */
-  liveDuring(life: Lifetime): Placed[] {
+  liveDuring(life: Lifetime): readonly Placed[] {
     const found = new Set<Placed>();
     for (let k = ArenaSlices.bucket(life.first); k <= ArenaSlices.bucket(life.last); k++) {
       for (const p of this.buckets.get(k) ?? []) if (overlaps(p.life, life)) found.add(p);
@@ -103,17 +125,48 @@ class ArenaSlices {
   }
 }
 
-/** Best-fit offset for `bytes` among the slices of one arena live during `life`. */
-function bestFit(slices: ArenaSlices, life: Lifetime, bytes: number, align: number): { offset: number; waste: number } {
-  let cursor = 0;
-  let best: { offset: number; waste: number } | undefined;
-  for (const p of slices.liveDuring(life)) {
-    const gap = p.offset - cursor;
-    if (gap >= bytes && (!best || gap - bytes < best.waste)) best = { offset: cursor, waste: gap - bytes };
-    cursor = Math.max(cursor, alignUp(p.end, align));
+/**
+ * The slices of one arena still live at the current step of a walk in order of
+ * first use, sorted by offset. Slices whose lifetime ended are dropped as the walk
+ * passes them, so each placement looks only at the buffers live at its start.
+ */
+class ActiveSlices implements SliceIndex {
+  private slices: Placed[] = [];
+  private soonestEnd = Infinity;
+
+  /** The live slices at `life.first` (the walk's current step): exactly those overlapping `life`. */
+  liveDuring(life: Lifetime): readonly Placed[] {
+    this.expire(life.first);
+    return this.slices;
   }
-  return best ?? { offset: cursor, waste: Infinity };
+
+  /** Drops the slices whose lifetime ends before `step`. */
+  private expire(step: number): void {
+    if (step <= this.soonestEnd) return;
+    this.slices = this.slices.filter((p) => p.life.last >= step);
+    this.soonestEnd = this.slices.reduce((m, p) => Math.min(m, p.life.last), Infinity);
+  }
+
+  add(p: Placed): void {
+    let lo = 0;
+    let hi = this.slices.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.slices[mid].offset < p.offset) lo = mid + 1;
+      else hi = mid;
+    }
+    this.slices.splice(lo, 0, p);
+    this.soonestEnd = Math.min(this.soonestEnd, p.life.last);
+  }
 }
+
+/**
+ * Entries with at most this many per-call buffers are packed largest first (close
+ * to the lower bound, but each placement looks at every slice overlapping it);
+ * larger ones in order of first use, where each placement looks only at the slices
+ * live at that step, so planning stays near-linear as models grow.
+ */
+const SIZE_ORDER_LIMIT = 2000;
 
 interface EntryPacking {
   readonly placed: Placed[];
@@ -123,7 +176,15 @@ interface EntryPacking {
 }
 
 /** Packs an entry's own per-call buffers into the temp arenas (of the given sizes so far). */
-function packEntry(buffers: readonly PlanBuffer[], own: readonly PlanBuffer[], entry: PlanEntry, arenaSizes: readonly number[], align: number, maxArena: number): EntryPacking {
+function packEntry(
+  buffers: readonly PlanBuffer[],
+  own: readonly PlanBuffer[],
+  entry: PlanEntry,
+  arenaSizes: readonly number[],
+  align: number,
+  maxArena: number,
+  order: PlanMemoryOptions['order'],
+): EntryPacking {
   const liveness = entryLiveness(entry, buffers);
   const everything: Lifetime = { first: -1, last: liveness.steps };
   const lifeOf = (b: PlanBuffer): Lifetime => liveness.lifetimes.get(b.id) ?? everything;
@@ -137,18 +198,24 @@ function packEntry(buffers: readonly PlanBuffer[], own: readonly PlanBuffer[], e
     link(a, b);
     link(b, a);
   }
-  const order = [...own].sort((a, b) => b.bytes - a.bytes || lifeOf(a).first - lifeOf(b).first || a.id - b.id);
+  const bySize = order === 'size' || (order === undefined && own.length <= SIZE_ORDER_LIMIT);
+  const placing = [...own].sort(
+    bySize
+      ? (a, b) => b.bytes - a.bytes || lifeOf(a).first - lifeOf(b).first || a.id - b.id
+      : (a, b) => lifeOf(a).first - lifeOf(b).first || b.bytes - a.bytes || a.id - b.id,
+  );
+  const newIndex = (): SliceIndex => (bySize ? new ArenaSlices() : new ActiveSlices());
   const sizes = [...arenaSizes];
-  const byArena: ArenaSlices[] = sizes.map(() => new ArenaSlices());
+  const byArena: SliceIndex[] = sizes.map(newIndex);
   const arenaOf = new Map<number, number>();
   const placed: Placed[] = [];
-  for (const b of order) {
+  for (const b of placing) {
     const life = lifeOf(b);
     const forbidden = new Set((neighbours.get(b.id) ?? []).map((n) => arenaOf.get(n)).filter((a) => a !== undefined));
     let choice: { arena: number; offset: number; growth: number; waste: number } | undefined;
     for (let a = 0; a < sizes.length; a++) {
       if (forbidden.has(a)) continue;
-      const fit = bestFit(byArena[a], life, b.bytes, align);
+      const fit = bestFit(byArena[a].liveDuring(life), b.bytes, align);
       if (fit.offset + b.bytes > maxArena) continue;
       const growth = Math.max(0, fit.offset + b.bytes - sizes[a]);
       const better = !choice || growth < choice.growth || (growth === choice.growth && fit.waste < choice.waste);
@@ -156,7 +223,7 @@ function packEntry(buffers: readonly PlanBuffer[], own: readonly PlanBuffer[], e
     }
     if (!choice) {
       sizes.push(0);
-      byArena.push(new ArenaSlices());
+      byArena.push(newIndex());
       choice = { arena: sizes.length - 1, offset: 0, growth: b.bytes, waste: Infinity };
     }
     const p: Placed = { buffer: b.id, arena: choice.arena, offset: choice.offset, end: choice.offset + b.bytes, life };
@@ -180,6 +247,8 @@ export interface PlanMemoryOptions {
    * over bytes that held other tensors).
    */
   readonly pack?: boolean | 'always';
+  /** Placement order; default 'size' up to SIZE_ORDER_LIMIT buffers per entry, else 'first-use'. */
+  readonly order?: 'size' | 'first-use';
 }
 
 /** Assigns every buffer of `plan` a slice of an arena (see the steps above) and fills in each entry's peak and naive bytes. */
@@ -209,7 +278,7 @@ export function planMemory(plan: Plan, limits: MemoryLimits = {}, options: PlanM
   for (const entry of plan.entries) {
     const own = plan.buffers.filter((b) => b.entry === entry.name && isPerCall(b.kind));
     const naive = own.reduce((sum, b) => sum + b.bytes, 0);
-    const packing = options.pack === false ? undefined : packEntry(plan.buffers, own, entry, tempSizes, align, maxArena);
+    const packing = options.pack === false ? undefined : packEntry(plan.buffers, own, entry, tempSizes, align, maxArena, options.order);
     if (packing && (options.pack === 'always' || packing.extent < naive)) {
       tempSizes = packing.sizes;
       for (const p of packing.placed) layout[p.buffer] = { arena: p.arena, offset: p.offset, size: plan.buffers[p.buffer].bytes };

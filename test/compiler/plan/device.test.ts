@@ -64,6 +64,15 @@ describe('memory-planned plans on the device', () => {
   }
 
   for (const make of [wideProgram, wideScanProgram]) {
+    it(`${make.name}: placed in order of first use (as large entries are), results stay bit-identical`, async () => {
+      const acquired = await (device ??= acquireDevice());
+      const program = make();
+      const unplanned = await compile(program, acquired);
+      const planned = planMemory(unplanned, acquired.limits, { order: 'first-use' });
+      expect(checkMemoryPlan(planned)).toEqual([]);
+      expect(await runAll(planned, program, acquired)).toEqual(await runAll(unplanned, program, acquired));
+    }, 120_000);
+
     it(`${make.name}: every entry packs its temporaries into at most 2/3 of their naive sum`, async () => {
       const acquired = await (device ??= acquireDevice());
       const planned = planMemory(await compile(make(), acquired), acquired.limits);

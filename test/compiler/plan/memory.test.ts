@@ -75,16 +75,18 @@ describe('entryLiveness', () => {
 });
 
 describe('planMemory', () => {
-  it('200 random plans: no live overlap, aligned, no dispatch reads and writes one arena, peak <= naive', () => {
-    let packed = 0;
-    for (let seed = 1; seed <= 200; seed++) {
-      const plan = planMemory(randomPlan(seed));
-      expectSound(plan);
-      if (plan.arenas.some((a) => a.name.startsWith('temp.'))) packed++;
-    }
-    // Most random plans have enough large temporaries for packing to pay.
-    expect(packed).toBeGreaterThan(150);
-  });
+  for (const order of ['size', 'first-use'] as const) {
+    it(`200 random plans placed by ${order}: no live overlap, aligned, no dispatch reads and writes one arena, peak <= naive`, () => {
+      let packed = 0;
+      for (let seed = 1; seed <= 200; seed++) {
+        const plan = planMemory(randomPlan(seed), {}, { order });
+        expectSound(plan);
+        if (plan.arenas.some((a) => a.name.startsWith('temp.'))) packed++;
+      }
+      // Most random plans have enough large temporaries for packing to pay.
+      expect(packed).toBeGreaterThan(150);
+    });
+  }
 
   it('honours a larger device offset alignment and the maximum buffer and binding sizes', () => {
     for (let seed = 1; seed <= 50; seed++) {
