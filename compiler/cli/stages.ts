@@ -13,7 +13,7 @@ import type { Program } from '../ir/program';
 import type { Plan } from '../../runtime/plan';
 import { DEFAULT_LIMITS, generatePlan } from '../codegen/plan';
 import type { CodegenOptions } from '../codegen/plan';
-import { optimizeProgram } from '../passes/pipeline';
+import { optimizeProgram, passesAt } from '../passes/pipeline';
 import type { OptLevel, PassStage } from '../passes/pipeline';
 import { planMemory } from '../plan/memory';
 import type { LowerResult } from './commands/compile';
@@ -50,12 +50,25 @@ export interface StageOptions {
 }
 
 export type StageOutput =
-  | { readonly kind: 'program'; readonly program: Program; readonly passes?: readonly PassStage[] }
+  | {
+      readonly kind: 'program';
+      readonly program: Program;
+      /** Optimized stage: every pass run on every entry. */
+      readonly passes?: readonly PassStage[];
+      /** Something the reader should know about how this output was made. */
+      readonly note?: string;
+    }
   | { readonly kind: 'plan'; readonly plan: Plan; readonly target: string };
 
 /** Which lowering a stage starts from. */
 export function loweringFor(stage: StageName): LoweringStage {
   return stage === 'lowered' ? 'lowered' : 'grad';
+}
+
+/** Says so when -O2 would run nothing beyond -O1 (before fusion passes join the pipeline). */
+function levelNote(level: OptLevel): string | undefined {
+  if (level === 2 && passesAt(2).length === passesAt(1).length) return '-O2 runs the same passes as -O1: the pipeline has no fusion passes yet';
+  return undefined;
 }
 
 /** The optimized program at `level`, with every pass run on every entry (dump files come from DLC_DUMP_PASSES). */
@@ -79,7 +92,8 @@ export function runStage(program: Program, stage: StageName, options: StageOptio
       return { kind: 'program', program };
     case 'optimized': {
       const { program: out, passes } = optimized(program, options.level);
-      return { kind: 'program', program: out, passes };
+      const note = levelNote(options.level);
+      return { kind: 'program', program: out, passes, ...(note !== undefined ? { note } : {}) };
     }
     case 'planned':
     case 'wgsl':
