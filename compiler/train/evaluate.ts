@@ -3,8 +3,8 @@
 // The split is visited in order in batches of the entry's batch size; the last one
 // is padded with zero rows (runtime/data/batches.ts) and only its real rows count.
 // - With labels (an i32 field of one value per example) and an output of shape
-//   [batch, K] with K the number of classes (the dataset's `classes`, else the
-//   largest test label + 1): test_accuracy = the fraction of examples whose argmax
+//   [batch, K] with K the number of classes (the dataset's `classes`, else any K
+//   larger than every label): test_accuracy = the fraction of examples whose argmax
 //   over K is the label.
 // - Otherwise each output is averaged: per-example outputs ([batch] or [batch, ...])
 //   over the real rows, scalar outputs over the full batches only (a padded batch's
@@ -35,17 +35,15 @@ export function labelField(split: Split, preferred?: string): string | undefined
   return labels.length === 1 ? labels[0] : undefined;
 }
 
-/** The number of classes: the dataset's `classes` fact, else the largest label + 1. */
-export function classCount(test: Split, label: string, info?: Readonly<Record<string, unknown>>): number {
-  if (typeof info?.classes === 'number') return info.classes;
+/**
+ * The output that scores the classes: f32 [batch, K] with K the dataset's `classes`
+ * when it states one (mnist: 10), else any K that covers every test label.
+ */
+function classOutput(entry: EntryInfo, batch: number, test: Split, label: string, info?: Readonly<Record<string, unknown>>): string | undefined {
   let max = -1;
   for (const v of test[label]!.data) if (v > max) max = v;
-  return max + 1;
-}
-
-/** The output that scores the classes: f32 [batch, classes]. */
-function classOutput(entry: EntryInfo, batch: number, classes: number): string | undefined {
-  return entry.outputs.find((o) => o.dtype === 'f32' && o.shape.length === 2 && o.shape[0] === batch && o.shape[1] === classes && classes > 1)?.name;
+  const fits = (k: number) => (typeof info?.classes === 'number' ? k === info.classes : k > max) && k > 1;
+  return entry.outputs.find((o) => o.dtype === 'f32' && o.shape.length === 2 && o.shape[0] === batch && fits(o.shape[1]!))?.name;
 }
 
 export async function evaluate(
@@ -59,7 +57,7 @@ export async function evaluate(
   const batch = batchSize(entry);
   const savedStep = runner.step;
   try {
-    const scores = label === undefined ? undefined : classOutput(entry, batch, classCount(test, label, info));
+    const scores = label === undefined ? undefined : classOutput(entry, batch, test, label, info);
     if (label !== undefined && scores !== undefined) {
       let correct = 0;
       let n = 0;

@@ -1,15 +1,20 @@
 // A .dl file (or an already lowered Program) to a runnable model: lowering (passed
-// in, so tests can hand over built programs), then either the reference executor
-// (`--backend reference`) or a plan generated for the device's limits and kernel
-// family, run by runtime/model.ts.
+// in, so tests can hand over built programs), the optimisation passes at the -O
+// level, then either the reference executor (`--backend reference`) or a plan
+// generated and memory-planned for the device's limits and kernel family
+// (compiler/cli/stages.ts planAt), run by runtime/model.ts.
 import { DlcError } from '../../runtime/errors';
 import { acquireDevice } from '../../runtime/device';
 import type { Program } from '../ir/program';
-import { generatePlan } from '../codegen/plan';
+import { optimizeProgram } from '../passes/pipeline';
+import { planAt } from '../cli/stages';
 import { sourceLookup, type LowerFn } from '../cli/commands/compile';
 import { formatDiagnostics } from '../../dsl/diagnostics';
 import { createGpuRunner, type ModelRunner } from './runner';
 import { createReferenceRunner } from './reference-runner';
+
+/** The -O level when none is given: the full pipeline, as `dlc ir` and `dlc compile` use. */
+export const DEFAULT_OPT_LEVEL = 2;
 
 export const BACKEND_CHOICES = ['auto', 'vulkan', 'metal', 'd3d12', 'opengles', 'reference'] as const;
 
@@ -40,15 +45,13 @@ export async function createRunner(program: Program, options: RunnerOptions): Pr
   if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) {
     throw new DlcError(`unknown backend '${options.backend}' (known backends: ${BACKEND_CHOICES.join(', ')})`, 2);
   }
-  if (options.optLevel !== undefined && options.optLevel > 0) {
-    // compiler/passes (the optimising pipeline) is not in the tree yet: refuse rather than ignore the level.
-    throw new DlcError(`-O${options.optLevel}: the optimising pass pipeline is not part of this build yet; use -O0`, 2);
-  }
+  const level = options.optLevel ?? DEFAULT_OPT_LEVEL;
+  if (level !== 0 && level !== 1 && level !== 2) throw new DlcError(`-O${level}: optimisation levels are 0, 1 and 2`, 2);
   if (backend === 'reference') {
     if (options.checkNumerics) throw new DlcError('--check-numerics needs a WebGPU backend (the reference executor has no kernels to check)', 2);
-    return createReferenceRunner(program, options.seed);
+    return createReferenceRunner(optimizeProgram(program, { level }).program, options.seed);
   }
   const acquired = await acquireDevice(backend === 'auto' ? {} : { backend });
-  const plan = generatePlan(program, { family: acquired.software ? 'register' : 'shared', limits: acquired.limits });
+  const plan = planAt(program, { level, family: acquired.software ? 'register' : 'shared', limits: acquired.limits });
   return createGpuRunner(plan, { seed: options.seed, checkNumerics: options.checkNumerics === true, device: acquired.device, where: acquired.description });
 }

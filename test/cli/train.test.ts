@@ -167,7 +167,7 @@ describe('dlc train', () => {
       [['tiny.dl', '--lr-schedule', 'wobble'], /^learning-rate schedule 'wobble': unknown kind/, 2],
       [['tiny.dl', '--frobnicate'], /^unknown option '--frobnicate' for 'dlc train'/, 2],
       [['tiny.dl', '--backend', 'nosuch'], /^unknown backend 'nosuch'/, 2],
-      [['tiny.dl', '-O2'], /^-O2: the optimising pass pipeline is not part of this build yet; use -O0$/, 2],
+      [['tiny.dl', '-O3'], /^-O3: optimisation levels are 0, 1 and 2$/, 2],
       [[], /^dlc train needs a FILE/, 2],
       [['missing.dl'], /^missing\.dl: 1 error; nothing was run$/, 1],
     ];

@@ -38,7 +38,7 @@ evaluation after every epoch, checkpoints, and a progress bar.
   --check-numerics     check every kernel's output for NaN/Inf and stop at the first,
                        naming the kernel and its .dl line (slow)
   -D name=value        override a hyperparameter (repeatable)
-  -O LEVEL             optimisation level 0..3
+  -O LEVEL             optimisation level 0, 1 or 2 (default 2; a checkpoint is tied to it)
   --backend B          auto | vulkan | metal | d3d12 | opengles | reference
 
 Batches: each epoch visits the training examples in a seeded shuffle, in full
