@@ -97,14 +97,20 @@ describe('dlc train', () => {
     expect(finalTwo.test_accuracy).toBe(finalOne.test_accuracy);
   });
 
-  it('skips and counts non-finite updates, stops after 5 in a row and never saves NaN weights', async () => {
-    const dir = tempDir();
-    const ckpt = join(dir, 'blowup.safetensors');
-    const run = runCommand('train', lower, ['blowup.dl', '--steps', '60', '--checkpoint', ckpt, '--backend', 'reference', '--loss-every', '4']);
-    await expectDlcError(run, /^training stopped at step \d+: 5 checked steps in a row had a non-finite loss or update \(from step \d+\); \d+ updates skipped in all; the last good weights are saved in /, 1);
-    const saved = readCheckpoint(ckpt);
-    expect(Number(saved.info.extra?.['train.skipped'])).toBeGreaterThanOrEqual(5);
-    for (const t of Object.values(saved.tensors)) expect(Array.from(t.data).every(Number.isFinite)).toBe(true);
+  for (const backend of ['auto', 'reference']) {
+    it(`skips and counts non-finite updates, stops after 5 in a row and never saves NaN weights (--backend ${backend})`, async () => {
+      const dir = tempDir();
+      const ckpt = join(dir, 'blowup.safetensors');
+      const run = runCommand('train', lower, ['blowup.dl', '--steps', '60', '--checkpoint', ckpt, '--backend', backend, '--loss-every', '4']);
+      await expectDlcError(run, /^training stopped at step \d+: 5 checked steps in a row had a non-finite loss or update \(from step \d+\); \d+ updates skipped in all; the last good weights are saved in /, 1);
+      const saved = readCheckpoint(ckpt);
+      expect(Number(saved.info.extra?.['train.skipped'])).toBeGreaterThanOrEqual(5);
+      for (const t of Object.values(saved.tensors)) expect(Array.from(t.data).every(Number.isFinite)).toBe(true);
+    });
+  }
+
+  it('--check-numerics stops at the first kernel that makes a non-finite value', async () => {
+    await expectDlcError(runCommand('train', lower, ['blowup.dl', '--steps', '10', '--check-numerics']), /^tiny_blowup\.step: kernel \w+ \(IR node %\d+ \w+\) wrote -?(Infinity|NaN) to '[^']+' element \d+$/, 1);
   });
 
   it('trains on .npy files bound by --bind, checkpoints every N steps, and eval finds the same data', async () => {
