@@ -12,7 +12,11 @@ import {
   emitConv2dPool,
   poolCoversOutput,
   conv2dOutputType,
+  convParamsOf,
+  poolWindowOf,
 } from '../../../compiler/codegen/kernels/fused-conv';
+import { normalizeAttrs } from '../../../compiler/ir/attrs';
+import { getOp } from '../../../compiler/ops/registry';
 import { runKernel } from '../../helpers/kernel';
 import { convBiasAct, expectClose, f32, randomTensor, ref } from './fused-conv-reference';
 
@@ -137,5 +141,13 @@ describe('conv2d → bias → relu → pooling in one kernel', () => {
     const base = { name: 'k', x: c.x, w: c.w, conv: c.conv };
     expect(() => emitConv2dPool({ ...base, pool: { kind: 'max', window: c.window }, prePool: true })).toThrow('do not cover the conv output');
     expect(() => emitConv2dPool({ ...base, pool: { kind: 'avg', window: c.window }, switches: true })).toThrow('switches need max pooling');
+  });
+});
+
+describe('reading the fused nodes\' attributes', () => {
+  it('takes normalized conv and pool attributes, a pool stride of [] meaning the window', () => {
+    expect(convParamsOf(normalizeAttrs(getOp('conv2d'), { stride: [2, 1], groups: 2 }))).toEqual({ stride: [2, 1], padding: [0, 0], groups: 2 });
+    expect(poolWindowOf(normalizeAttrs(getOp('max_pool'), { size: [2, 3] }))).toEqual({ size: [2, 3], stride: [2, 3], padding: [0, 0] });
+    expect(poolWindowOf(normalizeAttrs(getOp('avg_pool'), { size: [3, 3], stride: [2, 2], padding: [1, 1] }))).toEqual({ size: [3, 3], stride: [2, 2], padding: [1, 1] });
   });
 });
