@@ -1,13 +1,35 @@
-// Fused convolution kernels for the fusion pass: conv2d with an elementwise
-// epilogue (bias, activation, anything expressible per output element), conv2d →
-// epilogue → max/avg pooling in one kernel that writes only the pooled values (and
-// optionally the switches or the unpooled values for the backward pass), and the
-// backward convolutions (conv2d_transpose, conv2d_filter_grad) with the incoming
-// gradient masked by the activation's derivative on the fly. All are the direct
-// convolution nest of ./conv with hooks; see there for the register tiling.
+// Fused convolution kernels for the fusion pass. Entry points (each doc comment
+// states its exact binding order, inputs then outputs, per KernelSpec):
+//   emitConv2dEpilogue         conv2d → + bias[c] → elementwise expr      fused_conv2d_add_relu
+//   emitConv2dPool             conv2d → bias → expr → max_pool/avg_pool, writing the pooled
+//                              values (+ i32 switches, + the pre-pool values on request)
+//   emitConv2dTransposeFused   conv2d_transpose of the gradient masked by the activation's
+//   emitConv2dFilterGradFused  derivative (gradMask) and/or unpooled through switches (unpool)
+//   ./pool-fused.ts            emitMaxUnpoolMasked / emitMaxPoolGradMasked: the max pool's
+//                              gradient × the activation mask in one (cheap) kernel
+// Helpers: convParamsOf / poolWindowOf read node attributes; conv2dOutputType,
+// conv2dPoolOutputs give output types; activation / biasActivation build epilogues
+// from the registry's WGSL templates; RELU_GRAD_MASK is relu's mask. All kernels are
+// the direct convolution nest of ./conv with hooks; see there for the tiling.
 //
-// Measured on llvmpipe (2 shared cores), ms per dispatch, best of rounds:
-//   MEASUREMENTS
+// Measured on llvmpipe (2 cores shared with other jobs, load 7–14 while measuring, so
+// best of 4–8 rounds; single numbers still moved by up to 2×), ms per dispatch:
+//   forward, LeNet conv1 [64,1,28,28]*[20,1,5,5] → 24² → max pool 2 (with switches):
+//     separate conv2d 4.0 + add 3.0 + relu 1.7 + max_pool 0.9 = 9.6 (4 kernels),
+//     with add+relu as one elementwise kernel (2.0) 6.9 (3 kernels);
+//     conv2d+bias+relu epilogue 4.3; all fused in one kernel 3.3 (10×4 tile; 8×4: 4.0).
+//   forward, LeNet conv2 [64,20,12,12]*[50,20,5,5] → 8² → max pool 2:
+//     separate 15.0 + 0.9 + 0.5 + 0.3 = 16.7 (3 kernels: 15.9); fused 13.5 (8×4: 15.1).
+//   backward of conv1 → relu → pool: max_pool_grad 1.2 + relu mask 2.0 + dx 8.2 + dw 6.5;
+//     emitMaxUnpoolMasked 1.1 replaces the first two. Masking inside the backward
+//     convolutions is slower here (dx 13.4, dw 12.1; unpooling inside them too: 37.6,
+//     22.3): every gradient element is reread, and masked, once per filter tap, and
+//     lane-varying loads are what llvmpipe pays for. LeNet conv2 alike (dx 103 → 148,
+//     dw 57 → 95 masked inside; pool grad + mask 1.5 → 0.5 fused).
+// So for LeNet's train pass: forward emitConv2dPool with switches; backward
+// emitMaxUnpoolMasked then the plain conv2d_transpose / conv2d_filter_grad. The
+// in-convolution gradMask/unpool options are correct (tested) and may pay on GPUs,
+// where they save a pass over memory; not measured there.
 import type { AttrValue, Attrs, TensorType } from '../../ir/types';
 import type { KernelSpec } from '../../ops/registry';
 import { getOp } from '../../ops/registry';
