@@ -12,7 +12,13 @@
 // at most one i32 input of shape [batch] (the labels); `moby-dick` when its only
 // input is i32 [batch, T] (token windows, with context T); otherwise `--data` is required.
 import { DlcError } from '../../runtime/errors';
-import type { EntryInfo, ModelRunner, TensorInfo } from './runner';
+import type { EntryInfo, TensorInfo } from './runner';
+
+/** What entry choice needs to know of a model. */
+export interface ModelEntries {
+  readonly model: string;
+  readonly entries: readonly EntryInfo[];
+}
 
 type Kind = EntryInfo['kind'];
 
@@ -21,7 +27,7 @@ function listOf(entries: readonly EntryInfo[]): string {
 }
 
 /** The entry named `name` (which must be of kind `kind`), or the model's only entry of that kind. */
-export function chooseEntry(runner: ModelRunner, kind: Kind, name?: string, preferred?: string): EntryInfo {
+export function chooseEntry(runner: ModelEntries, kind: Kind, name?: string, preferred?: string): EntryInfo {
   if (name !== undefined) {
     const e = runner.entries.find((x) => x.name === name);
     if (!e) throw new DlcError(`model '${runner.model}' has no entry point '${name}' (entries: ${listOf(runner.entries)})`, 2);
@@ -37,7 +43,7 @@ export function chooseEntry(runner: ModelRunner, kind: Kind, name?: string, pref
 }
 
 /** The infer entry used for evaluation, or undefined when the model has none. */
-export function evalEntry(runner: ModelRunner): EntryInfo | undefined {
+export function evalEntry(runner: ModelEntries): EntryInfo | undefined {
   const infer = runner.entries.filter((e) => e.kind === 'infer');
   return infer.find((e) => e.name === 'predict') ?? (infer.length === 1 ? infer[0] : undefined);
 }

@@ -1,6 +1,7 @@
-// What train, eval and sample share: lower the file, pick the seed (a checkpoint's
-// own when one is loaded), create the runner, and read, validate and load the
-// checkpoint; then load the dataset and bind its fields to an entry's inputs.
+// What train, eval and sample share, in two halves so usage errors come before any
+// device work: prepareModel lowers the file and reads the seed (a checkpoint's own
+// when one is loaded); startModel creates the runner and reads, validates and loads
+// the checkpoint. Then: the dataset, and the binding of its fields to entry inputs.
 import { existsSync } from 'node:fs';
 import { DlcError } from '../../runtime/errors';
 import { readCheckpoint, type Checkpoint } from '../../runtime/checkpoint/file-node';
@@ -9,6 +10,8 @@ import { parseBindingSpec } from '../../runtime/data/bind';
 import type { Dataset } from '../../runtime/data/dataset';
 import type { LowerFn } from '../cli/commands/compile';
 import { createRunner, lowerModel } from './load-model';
+import { programEntries } from './reference-runner';
+import type { Program } from '../ir/program';
 import type { EntryInfo, ModelRunner } from './runner';
 import { checkpointSeed, readModelCheckpoint, restoreCheckpoint, type RunPosition } from './checkpoints';
 import { defaultDataset, tokenContext } from './entries';
@@ -33,20 +36,36 @@ export function requireCheckpointFile(path: string): void {
   if (!existsSync(path)) throw new DlcError(`no checkpoint at ${path}`, 2);
 }
 
-export async function openModel(lower: LowerFn, options: OpenOptions, stderr: NodeJS.WritableStream): Promise<OpenModel> {
+/** A lowered model before any device work: its entries (for checking arguments early) and the seed to create it with. */
+export interface PreparedModel {
+  readonly program: Program;
+  readonly model: string;
+  readonly entries: readonly EntryInfo[];
+  readonly seed: number;
+  /** What the checkpoint says about its run (read and checksummed, not yet checked against the model). */
+  readonly saved?: { readonly data: string; readonly bind: string; readonly schedule: string };
+}
+
+/** Lowers FILE and reads the checkpoint's seed; cheap, so usage errors come before the device starts. */
+export async function prepareModel(lower: LowerFn, options: OpenOptions, stderr: NodeJS.WritableStream): Promise<PreparedModel> {
   const program = await lowerModel(lower, options.file, options.defines, stderr);
-  let seed = options.seed ?? 0;
-  if (options.checkpoint !== undefined) {
-    requireCheckpointFile(options.checkpoint);
-    // A first read (structure and checksum) for the seed the run used; the model check follows.
-    const saved = checkpointSeed(readCheckpoint(options.checkpoint), options.checkpoint);
-    if (options.seed !== undefined && options.seed !== saved) {
-      throw new DlcError(`--seed ${options.seed} differs from the seed ${saved} that ${options.checkpoint} was trained with`, 2);
-    }
-    seed = saved;
+  const base = { program, model: program.model, entries: programEntries(program) };
+  if (options.checkpoint === undefined) return { ...base, seed: options.seed ?? 0 };
+  requireCheckpointFile(options.checkpoint);
+  // A first read (structure and checksum) for the run's seed and data; the model check follows in startModel.
+  const peek = readCheckpoint(options.checkpoint);
+  const seed = checkpointSeed(peek, options.checkpoint);
+  if (options.seed !== undefined && options.seed !== seed) {
+    throw new DlcError(`--seed ${options.seed} differs from the seed ${seed} that ${options.checkpoint} was trained with`, 2);
   }
-  const runner = await createRunner(program, {
-    seed,
+  const extra = peek.info.extra ?? {};
+  return { ...base, seed, saved: { data: extra['train.data'] ?? '', bind: extra['train.bind'] ?? '', schedule: peek.info.lr.spec } };
+}
+
+/** Creates the runner and loads the checkpoint into it after checking it against the model. */
+export async function startModel(prepared: PreparedModel, options: OpenOptions): Promise<OpenModel> {
+  const runner = await createRunner(prepared.program, {
+    seed: prepared.seed,
     ...(options.backend !== undefined ? { backend: options.backend } : {}),
     ...(options.checkNumerics ? { checkNumerics: true } : {}),
     ...(options.optLevel !== undefined ? { optLevel: options.optLevel } : {}),

@@ -5,7 +5,7 @@ import type { LowerFn } from '../cli/commands/compile';
 import { chooseEntry, evalEntry } from './entries';
 import { bindEntry, checkMappingTargets } from './feeds';
 import { evaluate, labelField } from './evaluate';
-import { bindingMapping, datasetSource, openDataset, openModel } from './open';
+import { bindingMapping, datasetSource, openDataset, prepareModel, startModel } from './open';
 import type { CommandIO } from './run-train';
 
 export interface EvalOptions {
@@ -21,29 +21,33 @@ export interface EvalOptions {
 }
 
 export async function runEval(lower: LowerFn, o: EvalOptions, io: CommandIO): Promise<number> {
-  const { runner, checkpoint } = await openModel(
-    lower,
-    { file: o.file, defines: o.defines, checkpoint: o.checkpoint, ...(o.backend !== undefined ? { backend: o.backend } : {}), ...(o.optLevel !== undefined ? { optLevel: o.optLevel } : {}) },
-    io.stderr,
-  );
+  const openOptions = {
+    file: o.file,
+    defines: o.defines,
+    checkpoint: o.checkpoint,
+    ...(o.backend !== undefined ? { backend: o.backend } : {}),
+    ...(o.optLevel !== undefined ? { optLevel: o.optLevel } : {}),
+  };
+  const prepared = await prepareModel(lower, openOptions, io.stderr);
+  const entry = o.entry !== undefined ? chooseEntry(prepared, 'infer', o.entry) : evalEntry(prepared);
+  if (!entry) {
+    const infer = prepared.entries.filter((e) => e.kind === 'infer').map((e) => e.name);
+    throw new DlcError(
+      infer.length === 0 ? `model '${prepared.model}' has no infer entry point to evaluate with` : `model '${prepared.model}' has several infer entry points (${infer.join(', ')}); pick one with --entry`,
+      2,
+    );
+  }
+  // The default dataset follows the train entry's inputs when there is one (labels included).
+  const train = prepared.entries.find((e) => e.kind === 'train');
+  const dataset = openDataset(train ?? entry, datasetSource(train ?? entry, o.data, prepared.saved?.data));
+  const mapping = bindingMapping(o.bind ?? prepared.saved?.bind, dataset, entry);
+  checkMappingTargets(mapping, train ? [train, entry] : [entry]);
+  const bindings = bindEntry(dataset.name, dataset.test, entry, mapping);
+  const labelInput = train?.inputs.find((i) => i.dtype === 'i32' && i.shape.length === 1);
+  const labelFrom = labelInput ? (Object.entries(mapping).find(([, input]) => input === labelInput.name)?.[0] ?? labelInput.name) : undefined;
+  const label = labelField(dataset.test, labelFrom);
+  const { runner, checkpoint } = await startModel(prepared, openOptions);
   try {
-    const entry = o.entry !== undefined ? chooseEntry(runner, 'infer', o.entry) : evalEntry(runner);
-    if (!entry) {
-      const infer = runner.entries.filter((e) => e.kind === 'infer').map((e) => e.name);
-      throw new DlcError(
-        infer.length === 0 ? `model '${runner.model}' has no infer entry point to evaluate with` : `model '${runner.model}' has several infer entry points (${infer.join(', ')}); pick one with --entry`,
-        2,
-      );
-    }
-    // The default dataset follows the train entry's inputs when there is one (labels included).
-    const train = runner.entries.find((e) => e.kind === 'train');
-    const dataset = openDataset(train ?? entry, datasetSource(train ?? entry, o.data, checkpoint!.position.data));
-    const mapping = bindingMapping(o.bind ?? checkpoint!.position.bind, dataset, entry);
-    checkMappingTargets(mapping, train ? [train, entry] : [entry]);
-    const bindings = bindEntry(dataset.name, dataset.test, entry, mapping);
-    const labelInput = train?.inputs.find((i) => i.dtype === 'i32' && i.shape.length === 1);
-    const labelFrom = labelInput ? (Object.entries(mapping).find(([, input]) => input === labelInput.name)?.[0] ?? labelInput.name) : undefined;
-    const label = labelField(dataset.test, labelFrom);
     const result = await evaluate(runner, entry, dataset.test, bindings, label, dataset.info);
     const step = checkpoint!.position.step;
     if (o.json) {

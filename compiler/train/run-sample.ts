@@ -7,7 +7,7 @@ import { writePng } from '../../runtime/png-node';
 import { loadMobyDick } from '../../runtime/data/moby-dick-node';
 import type { LowerFn } from '../cli/commands/compile';
 import { chooseEntry } from './entries';
-import { openModel } from './open';
+import { prepareModel, startModel } from './open';
 import { runSample } from './sample';
 import type { CommandIO } from './run-train';
 
@@ -27,14 +27,18 @@ export interface SampleOptions {
 export async function runSampleCommand(lower: LowerFn, o: SampleOptions, io: CommandIO): Promise<number> {
   const ext = o.out === undefined ? undefined : extname(o.out).toLowerCase();
   if (ext !== undefined && ext !== '.png' && ext !== '.txt') throw new DlcError(`--out ${o.out}: the file must end in .png (images) or .txt (text)`, 2);
-  const { runner, checkpoint } = await openModel(
-    lower,
-    { file: o.file, defines: o.defines, checkpoint: o.checkpoint, ...(o.backend !== undefined ? { backend: o.backend } : {}), ...(o.optLevel !== undefined ? { optLevel: o.optLevel } : {}) },
-    io.stderr,
-  );
+  const openOptions = {
+    file: o.file,
+    defines: o.defines,
+    checkpoint: o.checkpoint,
+    ...(o.backend !== undefined ? { backend: o.backend } : {}),
+    ...(o.optLevel !== undefined ? { optLevel: o.optLevel } : {}),
+  };
+  const prepared = await prepareModel(lower, openOptions, io.stderr);
+  const entry = chooseEntry(prepared, 'sample', o.entry);
+  const data = o.data ?? prepared.saved?.data;
+  const { runner } = await startModel(prepared, openOptions);
   try {
-    const entry = chooseEntry(runner, 'sample', o.entry);
-    const data = o.data ?? checkpoint!.position.data;
     const vocab = data === 'moby-dick' ? loadMobyDick().vocab : undefined;
     const result = await runSample(runner, entry, {
       ...(vocab ? { vocab } : {}),

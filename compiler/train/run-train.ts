@@ -10,7 +10,7 @@ import { batchSize, chooseEntry, evalEntry, lossOutput, trainMetrics } from './e
 import { bindEntry, checkMappingTargets } from './feeds';
 import { labelField } from './evaluate';
 import { trainLoop, type EpochRecord, type EvalSetup } from './loop';
-import { bindingMapping, datasetSource, formatBinding, openDataset, openModel } from './open';
+import { bindingMapping, datasetSource, formatBinding, openDataset, prepareModel, startModel } from './open';
 import { filterParam, preparePlotDir, writePlots } from './plots';
 
 export interface TrainOptions {
@@ -65,53 +65,53 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
   }
   const schedule = o.lrSchedule === undefined ? undefined : parseSchedule(o.lrSchedule);
   if (o.plots !== undefined) preparePlotDir(o.plots);
-  const { runner, checkpoint } = await openModel(
-    lower,
-    {
-      file: o.file,
-      defines: o.defines,
-      ...(o.backend !== undefined ? { backend: o.backend } : {}),
-      ...(o.seed !== undefined ? { seed: o.seed } : {}),
-      checkNumerics: o.checkNumerics,
-      ...(o.optLevel !== undefined ? { optLevel: o.optLevel } : {}),
-      ...(o.resume ? { checkpoint: o.checkpoint! } : {}),
-    },
-    io.stderr,
-  );
+  const openOptions = {
+    file: o.file,
+    defines: o.defines,
+    ...(o.backend !== undefined ? { backend: o.backend } : {}),
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    checkNumerics: o.checkNumerics,
+    ...(o.optLevel !== undefined ? { optLevel: o.optLevel } : {}),
+    ...(o.resume ? { checkpoint: o.checkpoint! } : {}),
+  };
+  // Everything that can be checked without the device comes first: entries, data, binding, schedule.
+  const prepared = await prepareModel(lower, openOptions, io.stderr);
+  const entry = chooseEntry(prepared, 'train', o.entry, 'step');
+  const loss = lossOutput(entry);
+  const saved = prepared.saved;
+  if (saved && o.data !== undefined && saved.data !== '' && o.data !== saved.data) {
+    throw new DlcError(`${o.checkpoint} was trained on '${saved.data}', not '${o.data}'; resuming needs the same data`, 2);
+  }
+  const source = datasetSource(entry, o.data, saved?.data);
+  const dataset = openDataset(entry, source);
+  if (saved && o.bind !== undefined && saved.bind !== o.bind) {
+    throw new DlcError(`${o.checkpoint} was trained with --bind '${saved.bind}', not '${o.bind}'; resuming needs the same binding`, 2);
+  }
+  const mapping = bindingMapping(o.bind ?? saved?.bind, dataset, entry);
+  const infer = evalEntry(prepared);
+  checkMappingTargets(mapping, infer ? [entry, infer] : [entry]);
+  const bindings = bindEntry(dataset.name, dataset.train, entry, mapping);
+  let evalSetup: EvalSetup | undefined;
+  if (infer) {
+    const labelInput = entry.inputs.find((i) => i.dtype === 'i32' && i.shape.length === 1);
+    const labelFrom = bindings.find((b) => b.input === labelInput?.name)?.field;
+    const label = labelField(dataset.test, labelFrom);
+    evalSetup = { entry: infer, bindings: bindEntry(dataset.name, dataset.test, infer, mapping), ...(label !== undefined ? { label } : {}) };
+  }
+  const batch = batchSize(entry);
+  const trainCount = dataset.train[Object.keys(dataset.train)[0]!]!.shape[0]!;
+  const perEpoch = Math.floor(trainCount / batch);
+  if (perEpoch === 0) throw new DlcError(`batch size ${batch} is larger than the ${trainCount} training examples of '${dataset.name}'`, 2);
+  const totalSteps = o.steps ?? (o.epochs ?? 1) * perEpoch;
+  const useSchedule = schedule ?? parseSchedule(saved?.schedule ?? 'constant');
+  const lr = prepared.program.scalars.find((s) => s.name === 'lr');
+  if (!lr && useSchedule.kind !== 'constant') throw new DlcError(`--lr-schedule: model '${prepared.model}' has no runtime scalar 'lr' to schedule`, 2);
+
+  const { runner, checkpoint } = await startModel(prepared, openOptions);
   try {
-    const entry = chooseEntry(runner, 'train', o.entry, 'step');
-    const loss = lossOutput(entry);
-    const saved = checkpoint?.position;
-    if (saved && o.data !== undefined && saved.data !== '' && o.data !== saved.data) {
-      throw new DlcError(`${checkpoint!.path} was trained on '${saved.data}', not '${o.data}'; resuming needs the same data`, 2);
-    }
-    const source = datasetSource(entry, o.data, saved?.data);
-    const dataset = openDataset(entry, source);
-    if (saved && o.bind !== undefined && saved.bind !== o.bind) {
-      throw new DlcError(`${checkpoint!.path} was trained with --bind '${saved.bind}', not '${o.bind}'; resuming needs the same binding`, 2);
-    }
-    const mapping = bindingMapping(o.bind ?? saved?.bind, dataset, entry);
-    const infer = evalEntry(runner);
-    checkMappingTargets(mapping, infer ? [entry, infer] : [entry]);
-    const bindings = bindEntry(dataset.name, dataset.train, entry, mapping);
-    let evalSetup: EvalSetup | undefined;
-    if (infer) {
-      const labelInput = entry.inputs.find((i) => i.dtype === 'i32' && i.shape.length === 1);
-      const labelFrom = bindings.find((b) => b.input === labelInput?.name)?.field;
-      const label = labelField(dataset.test, labelFrom);
-      evalSetup = { entry: infer, bindings: bindEntry(dataset.name, dataset.test, infer, mapping), ...(label !== undefined ? { label } : {}) };
-    }
-    const batch = batchSize(entry);
-    const trainCount = dataset.train[Object.keys(dataset.train)[0]!]!.shape[0]!;
-    const perEpoch = Math.floor(trainCount / batch);
-    if (perEpoch === 0) throw new DlcError(`batch size ${batch} is larger than the ${trainCount} training examples of '${dataset.name}'`, 2);
-    const totalSteps = o.steps ?? (o.epochs ?? 1) * perEpoch;
-    const useSchedule = schedule ?? parseSchedule(saved?.schedule ?? 'constant');
-    const lr = runner.scalars.find((s) => s.name === 'lr');
-    if (!lr && useSchedule.kind !== 'constant') throw new DlcError(`--lr-schedule: model '${runner.model}' has no runtime scalar 'lr' to schedule`, 2);
     const filters = o.plots !== undefined ? filterParam(runner, entry) : undefined;
 
-    const startStep = saved?.step ?? 0;
+    const startStep = checkpoint?.position.step ?? 0;
     const header =
       `training ${runner.model}.${entry.name} on ${dataset.name} (${trainCount} examples, batch ${batch}, ${perEpoch} steps per epoch) ` +
       `to step ${totalSteps}${startStep > 0 ? `, resuming at step ${startStep}` : ''}; lr schedule ${formatSchedule(useSchedule)}; on ${runner.where}`;
