@@ -1,0 +1,104 @@
+// The generative and sequence examples at small sizes on the device: every entry
+// (train, infer and sample; the random ones included) matches the reference
+// executor, and a few steps on a fixed batch of real data bring down the
+// reconstruction error (RBMs), the loss (denoising autoencoder, char-RNN).
+import { describe, expect, it } from 'vitest';
+import {
+  expectEntriesMatchReference,
+  expectFalls,
+  gpuRunner,
+  lowerExample,
+  mnistBatch,
+  mobyDickWindows,
+  standardisedMnistBatch,
+  trainCurve,
+} from './zoo-harness';
+
+const BATCH = 10;
+
+describe('generative examples on the device', () => {
+  it('rbm: cd, pcd and dream match the reference executor; CD-1 lowers the reconstruction error', async () => {
+    const program = lowerExample('rbm', { batch: BATCH, nh: 32 }, { 'dream(steps = 1000)': 'dream(steps = 4)' });
+    const { x } = mnistBatch(BATCH);
+    const runner = await gpuRunner(program);
+    try {
+      expect(await expectEntriesMatchReference(program, runner, { v0: x })).toEqual(['cd', 'pcd', 'dream']);
+    } finally {
+      runner.destroy();
+    }
+    const fresh = await gpuRunner(program);
+    try {
+      expectFalls(await trainCurve(fresh, 'cd', { v0: x }, 'recon', 30), 0.7);
+    } finally {
+      fresh.destroy();
+    }
+  });
+
+  it('rbm with CD-3: the Gibbs chain of k steps matches the reference executor', async () => {
+    const program = lowerExample('rbm', { batch: BATCH, nh: 16, k: 3 }, { 'dream(steps = 1000)': 'dream(steps = 2)' });
+    const runner = await gpuRunner(program);
+    try {
+      expect(await expectEntriesMatchReference(program, runner, { v0: mnistBatch(BATCH).x }, ['cd', 'pcd'])).toEqual(['cd', 'pcd']);
+    } finally {
+      runner.destroy();
+    }
+  });
+
+  it('grbm: cd and dream match the reference executor on standardised digits; the reconstruction error falls', async () => {
+    const program = lowerExample('grbm', { batch: BATCH, nh: 32 }, { 'dream(steps = 1000)': 'dream(steps = 4)' });
+    const v0 = standardisedMnistBatch(BATCH);
+    const runner = await gpuRunner(program);
+    try {
+      expect(await expectEntriesMatchReference(program, runner, { v0 })).toEqual(['cd', 'dream']);
+    } finally {
+      runner.destroy();
+    }
+    const fresh = await gpuRunner(program);
+    try {
+      expectFalls(await trainCurve(fresh, 'cd', { v0 }, 'recon', 30), 0.95);
+    } finally {
+      fresh.destroy();
+    }
+  });
+
+  for (const [noise, what] of [
+    [0, 'salt-and-pepper'],
+    [1, 'gaussian'],
+  ] as const) {
+    it(`dae (${what} corruption): step, reconstruct and walk match the reference executor; the loss falls`, async () => {
+      const program = lowerExample('dae', { batch: BATCH, nh: 32, noise }, { 'walk(steps = 100)': 'walk(steps = 3)' });
+      const { x } = mnistBatch(BATCH);
+      const runner = await gpuRunner(program);
+      try {
+        expect(await expectEntriesMatchReference(program, runner, { x })).toEqual(['step', 'reconstruct', 'walk']);
+      } finally {
+        runner.destroy();
+      }
+      const fresh = await gpuRunner(program);
+      try {
+        expectFalls(await trainCurve(fresh, 'step', { x }, 'loss', 30), 0.7);
+      } finally {
+        fresh.destroy();
+      }
+    });
+  }
+
+  it('char_rnn: step and generate match the reference executor on Moby Dick; the loss falls', async () => {
+    const T = 8;
+    const batch = 4;
+    const { tokens, vocab } = mobyDickWindows(batch, T + 1);
+    const program = lowerExample('char_rnn', { batch, T, hidden: 16, vocab }, { 'length = 200': 'length = 12' });
+    const runner = await gpuRunner(program);
+    try {
+      expect(await expectEntriesMatchReference(program, runner, { tokens, prime: tokens.subarray(0, 1) })).toEqual(['step', 'generate']);
+    } finally {
+      runner.destroy();
+    }
+    const fresh = await gpuRunner(program);
+    try {
+      expectFalls(await trainCurve(fresh, 'step', { tokens }, 'loss', 30), 0.7);
+    } finally {
+      fresh.destroy();
+    }
+  });
+});
