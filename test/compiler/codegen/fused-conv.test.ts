@@ -54,7 +54,7 @@ function inWindow(k: number, sw: number, y: TensorType, pooled: TensorType, w: P
   return sw >= 0 && sy < OH && sy >= y0 && sy < y0 + w.size[0] && sx >= x0 && sx < x0 + w.size[1];
 }
 
-async function checkPool(c: PoolCase, kind: 'max' | 'avg', opts: { switches: boolean; prePool: boolean }): Promise<void> {
+async function checkPool(c: PoolCase, kind: 'max' | 'avg', opts: { switches: boolean; prePool: boolean; tile?: { to: number; tx: number } }): Promise<void> {
   const x = randomTensor(c.x, 1);
   const w = randomTensor(c.w, 2);
   const bias = randomTensor(f32(c.w.shape[0]), 3);
@@ -135,6 +135,10 @@ describe('conv2d → bias → relu → pooling in one kernel', () => {
     expect(poolCoversOutput(conv2dOutputType(c.x, c.w, c.conv), c.window)).toBe(true);
     await checkPool(c, 'max', { switches: false, prePool: true });
   });
+  for (const tile of [{ to: 8, tx: 4 }, { to: 3, tx: 1 }, { to: 7, tx: 3 }]) {
+    it(`any tile: ${tile.to} channels × ${tile.tx} pooled columns (odd overlapping, max with switches and pre-pool)`, () =>
+      checkPool(ODD[1], 'max', { switches: true, prePool: true, tile }));
+  }
   it('refuses pre-pool values the windows do not cover, and switches of an average', () => {
     const c = ODD[0];
     expect(poolCoversOutput(conv2dOutputType(c.x, c.w, c.conv), c.window)).toBe(false);
