@@ -110,7 +110,7 @@ describe('dlc train', () => {
   }
 
   it('--check-numerics stops at the first kernel that makes a non-finite value', async () => {
-    await expectDlcError(runCommand('train', lower, ['blowup.dl', '--steps', '10', '--check-numerics']), /^tiny_blowup\.step: kernel \w+ \(IR node %\d+ \w+\) wrote -?(Infinity|NaN) to '[^']+' element \d+$/, 1);
+    await expectDlcError(runCommand('train', lower, ['blowup.dl', '--steps', '10', '--check-numerics']), /^tiny_blowup\.step: kernel \w+ \(IR nodes? [^)]+\) wrote -?(Infinity|NaN) to '[^']+' element \d+$/, 1);
   });
 
   it('trains on .npy files bound by --bind, checkpoints every N steps, and eval finds the same data', async () => {
