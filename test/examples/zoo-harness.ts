@@ -15,6 +15,7 @@ import type { ModelRunner } from '../../compiler/train/runner';
 import { loadMnist } from '../../runtime/data/mnist-node';
 import { loadMobyDick } from '../../runtime/data/moby-dick-node';
 import type { NamedTensors, OutputValue } from '../../runtime/model';
+import { standardisedMnist } from '../../scripts/zoo/data';
 
 export const SEED = 7;
 
@@ -50,22 +51,9 @@ export function mnistBatch(batch: number): { x: Float32Array; y: Int32Array } {
   return { x: train.x!.data.slice(0, batch * 784) as Float32Array, y: train.y!.data.slice(0, batch) as Int32Array };
 }
 
-/** The same digits standardised per pixel with the training split's mean and deviation (deviation floored at 0.1). */
+/** The first `batch` digits standardised per pixel as `npm run zoo` trains the Gaussian RBM. */
 export function standardisedMnistBatch(batch: number): Float32Array {
-  const x = loadMnist().train.x!.data as Float32Array;
-  const n = x.length / 784;
-  const mean = new Float64Array(784);
-  const sq = new Float64Array(784);
-  for (let i = 0; i < x.length; i++) {
-    mean[i % 784]! += x[i]! / n;
-    sq[i % 784]! += (x[i]! * x[i]!) / n;
-  }
-  const out = new Float32Array(batch * 784);
-  for (let i = 0; i < out.length; i++) {
-    const p = i % 784;
-    out[i] = (x[i]! - mean[p]!) / Math.max(0.1, Math.sqrt(Math.max(0, sq[p]! - mean[p]! ** 2)));
-  }
-  return out;
+  return standardisedMnist().train.slice(0, batch * 784);
 }
 
 /** `batch` consecutive windows of `len` Moby Dick characters (token ids), and the vocabulary size. */
