@@ -1,12 +1,12 @@
 // The dlc column: the `step` train entry point of each reference model, compiled
 // from bench/models/<name>.dl (the same shapes and optimizer as the peers) through
-// the same pipeline as `dlc compile` (load → lower → plan) and run by the runtime's
-// Model on dlc's own device.
+// the same pipeline as `dlc compile` (load → lower → compileProgram at -O2) and run
+// by the runtime's Model on dlc's own device.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadProgram } from '../dsl/index';
-import { generatePlan } from '../compiler/codegen/plan';
+import { compileProgram } from '../compiler/codegen/compile';
 import { planReport } from '../compiler/codegen/report';
 import { lowerModelProgram } from '../compiler/lower/model';
 import '../compiler/ops/index';
@@ -42,7 +42,7 @@ export async function runDlcModel(name: ModelName): Promise<StepRunner> {
   const lowered = lowerModelProgram(loaded.program);
   if (!lowered.program) throw new DlcUnavailable(`${name}.dl does not compile: ${lowered.diagnostics[0]?.message ?? 'unknown error'}`);
   const { device, limits, software } = await acquireDevice();
-  const plan = generatePlan(lowered.program, { family: software ? 'register' : 'shared', limits });
+  const { plan } = compileProgram(lowered.program, { level: 2, family: software ? 'register' : 'shared', limits });
   const entry = planReport(plan).entries.find((e) => e.name === ENTRY);
   if (!entry) throw new DlcUnavailable(`${name}.dl has no train entry '${ENTRY}'`);
   const model = await Model.create(plan, { device, seed: 1 });

@@ -147,6 +147,8 @@ export interface PlanEntry {
     readonly dispatches: number;
     readonly peakBytes: number;
     readonly naiveBytes: number;
+    /** Fusions a device limit split, one line each (`fused_mul_add: maxStorageBuffersPerShaderStage (8)`). */
+    readonly fusionSplits?: readonly string[];
   };
 }
 

@@ -11,11 +11,10 @@
 // kernel family) without opening a device, so their output is the same everywhere.
 import type { Program } from '../ir/program';
 import type { Plan } from '../../runtime/plan';
-import { DEFAULT_LIMITS, generatePlan } from '../codegen/plan';
+import { compileProgram } from '../codegen/compile';
 import type { CodegenOptions } from '../codegen/plan';
 import { optimizeProgram, passesAt } from '../passes/pipeline';
 import type { OptLevel, PassStage } from '../passes/pipeline';
-import { planMemory } from '../plan/memory';
 import type { LowerResult } from './commands/compile';
 
 export const STAGES = ['lowered', 'grad', 'optimized', 'planned', 'wgsl'] as const;
@@ -72,16 +71,14 @@ function levelNote(level: OptLevel): string | undefined {
 }
 
 /** The optimized program at `level`, with every pass run on every entry (dump files come from DLC_DUMP_PASSES). */
-function optimized(program: Program, level: OptLevel): { program: Program; passes: readonly PassStage[] } {
-  const result = optimizeProgram(program, { level });
+function optimized(program: Program, options: StageOptions): { program: Program; passes: readonly PassStage[] } {
+  const result = optimizeProgram(program, { level: options.level, ...(options.limits ? { limits: options.limits } : {}) });
   return { program: result.program, passes: result.stages };
 }
 
-/** The plan at `level`: code generation on the optimized program, then memory planning (packing from -O1). */
+/** The plan at `level`: compiler/codegen/compile.ts's pipeline (passes, code generation, memory planning). */
 export function planAt(program: Program, options: StageOptions): Plan {
-  const limits = options.limits ?? DEFAULT_LIMITS;
-  const plan = generatePlan(optimized(program, options.level).program, { family: options.family, limits });
-  return planMemory(plan, limits, { pack: options.level >= 1 });
+  return compileProgram(program, { level: options.level, family: options.family, ...(options.limits ? { limits: options.limits } : {}) }).plan;
 }
 
 /** Carries `program` (the lowering's output for loweringFor(stage)) on to `stage`. */
@@ -91,7 +88,7 @@ export function runStage(program: Program, stage: StageName, options: StageOptio
     case 'grad':
       return { kind: 'program', program };
     case 'optimized': {
-      const { program: out, passes } = optimized(program, options.level);
+      const { program: out, passes } = optimized(program, options);
       const note = levelNote(options.level);
       return { kind: 'program', program: out, passes, ...(note !== undefined ? { note } : {}) };
     }

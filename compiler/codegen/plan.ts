@@ -17,6 +17,7 @@ import type { BufferSlice, Plan, PlanArena, PlanBuffer, PlanEntry, PlanKernel, P
 import { FIRST_NAMED_SCALAR } from '../../runtime/plan';
 import { DlcError, formatSpan } from '../../runtime/errors';
 import { emitElementwiseKernel } from './elementwise';
+import { emitFused } from './fused';
 import { emitLoop } from './loops';
 import { scheduleNodes } from './schedule';
 import { collectLimits, countDispatches } from './stats';
@@ -167,7 +168,7 @@ export class EntryBuilder {
   /**
    * Values written straight into the persistent buffer an `assign` targets, which
    * saves the copy. Safe when that buffer has one assign in the pass, its value is
-   * made by an ordinary node (not a loop, whose outputs live in carry buffers), no
+   * made by an ordinary or fused node (not a loop, whose outputs live in carry buffers), no
    * node from that producer on reads the old value, and no result is the old value.
    */
   planInPlace(graph: Graph, compute: readonly Node[], assigns: readonly Node[]): void {
@@ -176,7 +177,7 @@ export class EntryBuilder {
       if (targets.filter((t) => t.target === target).length !== 1) continue;
       const producer = source.def;
       const at = producer ? compute.indexOf(producer) : -1;
-      if (!producer || at < 0 || (producer.regions && producer.regions.length > 0)) continue;
+      if (!producer || at < 0 || (producer.op !== 'fused' && producer.regions && producer.regions.length > 0)) continue;
       const readsOld = (v: Value): boolean => v.def === null && this.values.get(v) === target;
       if (compute.slice(at).some((n) => n.inputs.some(readsOld))) continue;
       if (graph.results.some((r) => readsOld(r.value))) continue;
@@ -186,6 +187,10 @@ export class EntryBuilder {
 
   emitNode(node: Node, steps: Step[]): void {
     const def = getOp(node.op);
+    if (node.op === 'fused') {
+      emitFused(this, node, steps);
+      return;
+    }
     if (node.regions && node.regions.length > 0) {
       emitLoop(this, node, steps);
       return;

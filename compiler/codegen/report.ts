@@ -11,6 +11,8 @@ export interface CompileReport {
     readonly dispatches: number;
     readonly peak_bytes: number;
     readonly naive_bytes: number;
+    /** Fusions a device limit split (absent when none was). */
+    readonly fusion_splits?: readonly string[];
   }[];
 }
 
@@ -24,6 +26,7 @@ export function planReport(plan: Plan): CompileReport {
       dispatches: e.stats.dispatches,
       peak_bytes: e.stats.peakBytes,
       naive_bytes: e.stats.naiveBytes,
+      ...(e.stats.fusionSplits && e.stats.fusionSplits.length > 0 ? { fusion_splits: [...e.stats.fusionSplits] } : {}),
     })),
   };
 }
@@ -34,10 +37,19 @@ export function formatBytes(bytes: number): string {
   return `${bytes} B`;
 }
 
+/** The table (kernels fused/unfused, dispatches, planned/naive bytes), then a line per split fusion. */
 export function formatReport(report: CompileReport): string {
-  const header = ['entry', 'kernels', 'dispatches', 'planned bytes'];
-  const rows = report.entries.map((e) => [e.name, String(e.kernels), String(e.dispatches), formatBytes(e.peak_bytes)]);
+  const header = ['entry', 'kernels', 'unfused', 'dispatches', 'planned bytes', 'naive bytes'];
+  const rows = report.entries.map((e) => [
+    e.name,
+    String(e.kernels),
+    String(e.kernels_unfused),
+    String(e.dispatches),
+    formatBytes(e.peak_bytes),
+    formatBytes(e.naive_bytes),
+  ]);
   const widths = header.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k].length)));
   const line = (cells: string[]): string => cells.map((c, k) => (k === 0 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n');
+  const splits = report.entries.flatMap((e) => (e.fusion_splits ?? []).map((s) => `${e.name}: fusion split at a device limit: ${s}`));
+  return [line(header), ...rows.map(line), ...splits].join('\n');
 }

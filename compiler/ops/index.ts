@@ -12,3 +12,4 @@ import './random';
 import './pool';
 import './norm';
 import './control';
+import './fused';

@@ -9,6 +9,8 @@ export interface PassContext {
   /** The entry point whose graph (or one of its region bodies) is being rewritten. */
   readonly entry: string;
   readonly level: OptLevel;
+  /** Device limits the fusion passes respect (maxStorageBuffersPerShaderStage); portable defaults when absent. */
+  readonly limits?: Readonly<Record<string, number>>;
 }
 
 export type Pass = (graph: Graph, ctx: PassContext) => Graph;

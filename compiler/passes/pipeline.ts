@@ -23,6 +23,7 @@ import { commonSubexpressionPass } from './cse';
 import { deadCodeEliminationPass } from './dead-code';
 import { constantFoldingPass } from './fold-constants';
 import { algebraicSimplificationPass } from './simplify';
+import { fuseElementwisePass } from './fuse-elementwise';
 
 export type { OptLevel, Pass, PassContext } from './context';
 
@@ -33,8 +34,10 @@ export interface PipelineEntry {
   readonly level: OptLevel;
 }
 
-/** Fusion passes (engineer G) go here, in order; they run at -O2 after the clean-up. */
-const FUSION_PASSES: readonly PipelineEntry[] = [];
+/** Fusion passes, in order; they run at -O2 after the clean-up (see compiler/passes/fuse-*.ts). */
+const FUSION_PASSES: readonly PipelineEntry[] = [
+  { name: 'fuse-elementwise', pass: fuseElementwisePass, level: 2 },
+];
 
 /** Every pass, in the order they run. */
 export const PIPELINE: readonly PipelineEntry[] = [
@@ -57,6 +60,8 @@ export interface PassStage {
 
 export interface OptimizeOptions {
   readonly level: OptLevel;
+  /** Device limits for the fusion passes (compiler/passes/fuse-limits.ts). */
+  readonly limits?: Readonly<Record<string, number>>;
   /** Called with each stage as it completes (tests run the verifier here). */
   readonly onStage?: (stage: PassStage) => void;
   /** Defaults to process.env.DLC_DUMP_PASSES. */
@@ -79,7 +84,7 @@ export function optimizeProgram(program: Program, options: OptimizeOptions): Opt
   const dump = options.dump ?? process.env.DLC_DUMP_PASSES;
   const stages: PassStage[] = [];
   const entries: Entry[] = program.entries.map((entry) => {
-    const ctx: PassContext = { entry: entry.name, level: options.level };
+    const ctx: PassContext = { entry: entry.name, level: options.level, ...(options.limits ? { limits: options.limits } : {}) };
     let graph = entry.graph;
     passes.forEach((p, k) => {
       const started = performance.now();

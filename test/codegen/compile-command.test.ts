@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { makeCompileCommand, parseCompileArgs } from '../../compiler/cli/commands/compile';
 import { DlcError } from '../../runtime/errors';
+import { FIRST_NAMED_SCALAR } from '../../runtime/plan';
 import { mlpProgram, scanProgram } from './programs';
 
 const dir = mkdtempSync(join(tmpdir(), 'dlc-compile-'));
@@ -31,8 +32,12 @@ describe('dlc compile', () => {
       out: 'out',
       defines: { batch: 64, train: false },
       json: true,
+      level: 2,
       family: undefined,
     });
+    expect(parseCompileArgs(['m.dl', '-o', 'out', '-O0']).level).toBe(0);
+    expect(parseCompileArgs(['m.dl', '-o', 'out', '-O1']).level).toBe(1);
+    expect(() => parseCompileArgs(['m.dl', '-o', 'x', '-O3'])).toThrow(/unknown optimization level '-O3'/);
     expect(() => parseCompileArgs(['m.dl'])).toThrow(/needs -o DIR/);
     expect(() => parseCompileArgs(['m.dl', '-o', 'x', '-D', 'batch'])).toThrow(/-D expects name=value, got 'batch'/);
     expect(() => parseCompileArgs(['m.dl', '-o', 'x', '--fast'])).toThrow(DlcError);
@@ -44,7 +49,7 @@ describe('dlc compile', () => {
       seen.push([path, options.defines]);
       return { program: mlpProgram(), diagnostics: [] };
     });
-    const { code, stdout } = await capture(() => cmd.run(['tiny.dl', '-o', dir, '-D', 'hidden=7', '--json', '--family', 'register']));
+    const { code, stdout } = await capture(() => cmd.run(['tiny.dl', '-o', dir, '-D', 'hidden=7', '--json', '--family', 'register', '-O0']));
     expect(code).toBe(0);
     expect(seen).toEqual([['tiny.dl', { hidden: 7 }]]);
     for (const ext of ['ts', 'd.ts', 'js']) expect(existsSync(join(dir, `tiny_mlp.${ext}`))).toBe(true);
@@ -52,15 +57,31 @@ describe('dlc compile', () => {
     expect(report.model).toBe('tiny_mlp');
     expect(report.entries.map((e: { name: string }) => e.name)).toEqual(['predict', 'step']);
     const predict = report.entries[0];
-    // matmul, add, relu, matmul, add, softmax: one kernel and one dispatch each.
+    // -O0: matmul, add, relu, matmul, add, softmax: one kernel and one dispatch each;
+    // no packing, so the peak is the naive sum.
     expect(predict).toEqual({ name: 'predict', kernels: 6, kernels_unfused: 6, dispatches: 6, peak_bytes: predict.naive_bytes, naive_bytes: predict.naive_bytes });
-    // x, the 5 intermediates and the output: 4 * (8*5 + 8*7*3 + 8*3*3).
-    expect(predict.naive_bytes).toBe(4 * (40 + 168 + 72));
+    // Resident (W1, b1, W2, b2, the scalars buffer, lr) plus x, the 5 intermediates
+    // and the output: 4 * (8*5 + 8*7*3 + 8*3*3).
+    const resident = 4 * (35 + 7 + 21 + 3) + 4 * (FIRST_NAMED_SCALAR + 1) + 4;
+    expect(predict.naive_bytes).toBe(resident + 4 * (40 + 168 + 72));
+  });
+
+  it('-O2 (the default) fuses and packs: fewer kernels than unfused, peak below naive', async () => {
+    const cmd = makeCompileCommand(() => ({ program: mlpProgram(), diagnostics: [] }));
+    const { stdout } = await capture(() => cmd.run(['tiny.dl', '-o', dir, '--json', '--family', 'register']));
+    for (const e of JSON.parse(stdout).entries) {
+      if (e.name === 'predict') expect(e.kernels_unfused).toBe(6);
+      expect(e.kernels, e.name).toBeLessThan(e.kernels_unfused);
+      expect(e.peak_bytes, e.name).toBeLessThan(e.naive_bytes);
+    }
+    const text = await capture(() => cmd.run(['tiny.dl', '-o', dir, '--family', 'register']));
+    expect(text.stdout).toMatch(/register family, -O2\)/);
+    expect(text.stdout).toMatch(/entry\s+kernels\s+unfused\s+dispatches\s+planned bytes\s+naive bytes/);
   });
 
   it('counts loop dispatches per iteration', async () => {
     const cmd = makeCompileCommand(() => ({ program: scanProgram(), diagnostics: [] }));
-    const { stdout } = await capture(() => cmd.run(['s.dl', '-o', dir, '--json', '--family', 'shared']));
+    const { stdout } = await capture(() => cmd.run(['s.dl', '-o', dir, '--json', '--family', 'shared', '-O0']));
     const [run] = JSON.parse(stdout).entries;
     // Per step: stack_get, matmul, add, tanh, cast, sum, mul, and the stack kernel of
     // `hs` (stacked on axis 1); `totals` is stacked by a copy.

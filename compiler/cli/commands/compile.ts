@@ -1,6 +1,7 @@
-// `dlc compile FILE -o DIR [-D name=value] [--json]`: lowers a .dl file, generates
-// its plan and writes DIR/<model>.ts, .d.ts and .js, then prints per entry point the
-// kernels, dispatches and planned bytes. makeCompileCommand takes the lowering as a
+// `dlc compile FILE -o DIR [-O0|-O1|-O2] [-D name=value] [--json]`: lowers a .dl file,
+// runs the optimizing pipeline (compiler/codegen/compile.ts: passes, code generation,
+// memory planning) and writes DIR/<model>.ts, .d.ts and .js, then prints per entry
+// point the kernels (fused and unfused), dispatches and planned bytes against naive. makeCompileCommand takes the lowering as a
 // parameter so tests can feed hand-built programs; `compile` uses compiler/lower.
 import type { Command } from '../command';
 import type { Program } from '../../ir/program';
@@ -9,19 +10,27 @@ import type { Diagnostic, SourceLookup } from '../../../dsl/diagnostics';
 import { DlcError } from '../../../runtime/errors';
 import { parseDefine } from '../args';
 import { acquireDevice } from '../../../runtime/device';
-import { DEFAULT_LIMITS, generatePlan } from '../../codegen/plan';
+import { compileProgram } from '../../codegen/compile';
+import { DEFAULT_LIMITS } from '../../codegen/plan';
+import type { OptLevel } from '../../passes/pipeline';
 import type { CodegenOptions } from '../../codegen/plan';
 import { formatReport, planReport } from '../../codegen/report';
 import { writeModelFiles } from '../../codegen/write';
 import { lowerFile } from '../../lower/index';
 
-const USAGE = `usage: dlc compile FILE -o DIR [-D name=value]... [--json] [--family register|shared]
+const USAGE = `usage: dlc compile FILE -o DIR [-O0|-O1|-O2] [-D name=value]... [--json] [--family register|shared]
 
 Compiles a .dl model to DIR/<model>.ts (typed module), DIR/<model>.d.ts and
 DIR/<model>.js (self-contained ESM bundle with the runtime), and prints per entry
-point the kernels, dispatches and planned bytes.
+point the kernels (and how many it takes unfused), dispatches and planned bytes
+(and the naive sum of all tensors).
 
   -o, --out DIR       where to write the three files
+  -O0                 no optimization: one kernel per op, one buffer per tensor
+  -O1                 clean-up passes (constant folding, simplification, CSE, dead
+                      code) and packed memory (temporaries share arenas by lifetime)
+  -O2                 -O1 and fusion: elementwise chains, matmul and conv epilogues,
+                      conv -> bias -> activation -> pooling in one kernel (default)
   -D name=value       override a hyperparameter (repeatable)
   --json              print {"model", "entries": [{"name", "kernels", "kernels_unfused",
                       "dispatches", "peak_bytes", "naive_bytes"}]}
@@ -53,6 +62,7 @@ interface Options {
   out: string;
   defines: Record<string, number | boolean>;
   json: boolean;
+  level: OptLevel;
   family?: CodegenOptions['family'];
 }
 
@@ -62,6 +72,7 @@ export function parseCompileArgs(argv: readonly string[]): Options {
   let family: CodegenOptions['family'] | undefined;
   const defines: Record<string, number | boolean> = {};
   let json = false;
+  let level: OptLevel = 2;
   const value = (i: number, flag: string): string => {
     const v = argv[i];
     if (v === undefined) throw new DlcError(`${flag} needs a value\n${USAGE}`, 2);
@@ -78,6 +89,8 @@ export function parseCompileArgs(argv: readonly string[]): Options {
       const [name, v] = parseDefine(arg.slice(2));
       defines[name] = v;
     } else if (arg === '--json') json = true;
+    else if (arg === '-O0' || arg === '-O1' || arg === '-O2') level = Number(arg.slice(2)) as OptLevel;
+    else if (arg.startsWith('-O')) throw new DlcError(`unknown optimization level '${arg}' (use -O0, -O1 or -O2)`, 2);
     else if (arg === '--family' || arg.startsWith('--family=')) {
       const f = arg === '--family' ? value(++i, arg) : arg.slice('--family='.length);
       if (f !== 'register' && f !== 'shared') throw new DlcError(`--family must be register or shared, got '${f}'`, 2);
@@ -88,7 +101,7 @@ export function parseCompileArgs(argv: readonly string[]): Options {
   }
   if (file === undefined) throw new DlcError(`dlc compile needs a FILE\n${USAGE}`, 2);
   if (out === undefined) throw new DlcError(`dlc compile needs -o DIR\n${USAGE}`, 2);
-  return { file, out, defines, json, family };
+  return { file, out, defines, json, level, family };
 }
 
 /** Kernel family and limits of the device dlc would run on (or portable defaults when there is none). */
@@ -115,7 +128,7 @@ export function makeCompileCommand(lower: LowerFn = lowerFile): Command {
       const failed = lowered.diagnostics.some((d) => d.severity === 'error');
       if (failed || !lowered.program) return 1;
       const target = await targetOptions(options.family);
-      const plan = generatePlan(lowered.program, target);
+      const { plan } = compileProgram(lowered.program, { level: options.level, family: target.family, limits: target.limits });
       const paths = await writeModelFiles(plan, options.out);
       const report = planReport(plan);
       if (options.json) {
@@ -123,7 +136,7 @@ export function makeCompileCommand(lower: LowerFn = lowerFile): Command {
       } else {
         process.stdout.write(
           `compiled ${plan.model}: ${paths.ts}, ${paths.dts}, ${paths.js}\n` +
-            `kernels for ${target.device} (${target.family} family)\n${formatReport(report)}\n`,
+            `kernels for ${target.device} (${target.family} family, -O${options.level})\n${formatReport(report)}\n`,
         );
       }
       return 0;

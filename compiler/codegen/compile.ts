@@ -1,0 +1,67 @@
+// The whole optimizing pipeline from a lowered program to an execution plan, as one
+// function that `dlc compile`, `dlc ir --stage planned`, `dlc train/eval/sample`
+// (compiler/train) and the benchmark (bench/dlc.ts) all call:
+//   1. optimizeProgram at the -O level (clean-up from -O1, fusion at -O2), the
+//      fusion passes bounded by the device's limits;
+//   2. generatePlan on the optimized program (one kernel per node or fused group);
+//   3. planMemory: lifetimes and arena offsets, packing from -O1.
+// The plan's per-entry stats say how many kernels the same program takes unfused
+// (the -O0 plan, generated for the count only), the planned peak against the naive
+// byte count, and which fusions a device limit split.
+import type { Graph } from '../ir/types';
+import type { Program } from '../ir/program';
+import type { Plan } from '../../runtime/plan';
+import { optimizeProgram } from '../passes/pipeline';
+import type { OptLevel, PassStage } from '../passes/pipeline';
+import { planMemory } from '../plan/memory';
+import { DEFAULT_LIMITS, generatePlan } from './plan';
+import type { CodegenOptions } from './plan';
+
+export interface CompileOptions {
+  /** 0: no optimization; 1: clean-up passes and packed memory; 2 (default): also fusion. */
+  readonly level?: OptLevel;
+  readonly family: CodegenOptions['family'];
+  /** Device limits for fusion, code generation and memory planning; default: portable WebGPU limits. */
+  readonly limits?: Readonly<Record<string, number>>;
+  /** Called with each pass as it completes (tests verify the graph here). */
+  readonly onStage?: (stage: PassStage) => void;
+}
+
+export interface Compiled {
+  readonly plan: Plan;
+  /** The program after the passes (what `dlc ir --stage optimized` prints). */
+  readonly optimized: Program;
+  /** Every pass run on every entry, in order. */
+  readonly stages: readonly PassStage[];
+}
+
+/** Optimizes, generates and memory-plans `program` (the lowering's output, after autodiff). */
+export function compileProgram(program: Program, options: CompileOptions): Compiled {
+  const level = options.level ?? 2;
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const target: CodegenOptions = { family: options.family, limits };
+  const optimized = optimizeProgram(program, { level, limits, ...(options.onStage ? { onStage: options.onStage } : {}) });
+  const plan = generatePlan(optimized.program, target);
+  const unfused = level === 0 ? plan : generatePlan(program, target);
+  const withCounts: Plan = {
+    ...plan,
+    entries: plan.entries.map((e, k) => {
+      const splits = fusionSplits(optimized.program.entries[k].graph);
+      return {
+        ...e,
+        stats: { ...e.stats, kernelsUnfused: unfused.entries[k].stats.kernels, ...(splits.length > 0 ? { fusionSplits: splits } : {}) },
+      };
+    }),
+  };
+  return { plan: planMemory(withCounts, limits, { pack: level >= 1 }), optimized: optimized.program, stages: optimized.stages };
+}
+
+/** `name: limit` for every fused node (loop bodies included) whose growth a device limit stopped. */
+export function fusionSplits(graph: Graph): string[] {
+  const out: string[] = [];
+  for (const n of graph.nodes) {
+    if (n.op === 'fused' && typeof n.attrs.split === 'string' && n.attrs.split !== '') out.push(`${String(n.attrs.name)} (%${n.id}): ${n.attrs.split}`);
+    if (n.op !== 'fused') for (const r of n.regions ?? []) out.push(...fusionSplits(r));
+  }
+  return out;
+}

@@ -1,0 +1,57 @@
+// `fused` nodes (compiler/ops/fused.ts) as one kernel each, by the pattern the
+// fusion pass recorded:
+//   elementwise — the body's chain in one flat kernel (elementwise.ts);
+//   conv        — conv2d → bias → activation → pooling (fused-conv-node.ts);
+//   matmul      — matmul → bias → activation through the matmul epilogue hook.
+// The kernel's bindings follow the registry convention (inputs, then outputs); each
+// emitter says which of the fused node's inputs and outputs go where.
+import type { Node } from '../ir/types';
+import type { Step } from '../../runtime/plan';
+import { emitElementwiseKernel } from './elementwise';
+import { emitFusedConv } from './fused-conv-node';
+import { emitFusedMatmul } from './fused-matmul-node';
+import type { FusedKernel } from './fused-kernel';
+import type { EntryBuilder } from './plan';
+
+export type FusedPattern = 'elementwise' | 'conv' | 'matmul';
+
+function patternOf(node: Node): FusedPattern {
+  const p = node.attrs.pattern;
+  if (p === 'elementwise' || p === 'conv' || p === 'matmul') return p;
+  throw new Error(`fused %${node.id} has an unknown pattern '${String(p)}'`);
+}
+
+/** The kernel of a fused node and which of the node's inputs and outputs it binds, in order. */
+export function fusedKernel(node: Node, eb: EntryBuilder): FusedKernel {
+  const body = node.regions![0];
+  const name = String(node.attrs.name);
+  const pattern = patternOf(node);
+  switch (pattern) {
+    case 'elementwise': {
+      const outputs = body.results.map((r) => r.value);
+      const spec = emitElementwiseKernel(
+        body.nodes,
+        body.args.map((a) => a.value),
+        outputs,
+      );
+      const shape = outputs[0].type.shape;
+      return { spec: { ...spec, name: `${name}_${shape.join('x') || 'scalar'}` }, inputs: body.args.map((_, k) => k), outputs: outputs.map((_, k) => k) };
+    }
+    case 'conv':
+      return emitFusedConv(body, name);
+    case 'matmul':
+      return emitFusedMatmul(body, name, eb.plan.ctx);
+    default: {
+      const never: never = pattern;
+      throw new Error(`unknown fused pattern ${String(never)}`);
+    }
+  }
+}
+
+export function emitFused(eb: EntryBuilder, node: Node, steps: Step[]): void {
+  const kernel = fusedKernel(node, eb);
+  const inputs = kernel.inputs.map((k) => eb.bufferOf(node.inputs[k]));
+  const outputs = kernel.outputs.map((k) => eb.outputBuffer(node.outputs[k]));
+  if (outputs.length !== node.outputs.length) throw new Error(`fused %${node.id} (${String(node.attrs.name)}): its kernel writes ${outputs.length} of ${node.outputs.length} outputs`);
+  eb.dispatch(kernel.spec, node, inputs, outputs, steps, node.regions![0].nodes);
+}

@@ -1,0 +1,92 @@
+// Elementwise fusion: chains (and trees) of elementwise ops of one output shape,
+// forward and backward alike, become one `fused` node that codegen emits as one
+// kernel keeping the inner values in registers (compiler/codegen/elementwise.ts).
+//   1. Walk the scope in order. An elementwise node (with a WGSL template) joins the
+//      groups of its elementwise producers of the same output shape, all of them at
+//      once, or starts a group of its own.
+//   2. Merging is legal when no value the merged group reads from outside depends
+//      on the group: with p(n) the node's position, every outside input is defined
+//      at a position below the group's first member (positions are a topological
+//      order, so such a value cannot depend on a member). This also makes the first
+//      member's position a valid place for the fused node.
+//   3. A merge that would bind more storage buffers than the device offers per
+//      shader stage (maxStorageBuffersPerShaderStage: inputs + outputs) is refused;
+//      the group that could not grow records the split, and `dlc compile` says so.
+//   4. Groups of two or more nodes become `fused [pattern="elementwise"]` nodes named
+//      after their ops (`fused_mul_add_mul_sub`); loop bodies are fused the same way.
+import type { Graph, Node, Value } from '../ir/types';
+import { getOp } from '../ops/registry';
+import type { PassContext } from './context';
+import { storageBufferLimit } from './fuse-limits';
+import type { FusionGroup } from './fuse-group';
+import { applyGroups, consumers, groupInputs, IdSource, inLoopBodies, isResult, positions } from './fuse-group';
+
+interface Group {
+  members: Node[];
+  first: number;
+  /** Highest position of a node defining a value the group reads from outside. */
+  lastOutside: number;
+  split?: string;
+}
+
+function fusible(n: Node): boolean {
+  const def = getOp(n.op);
+  return def.kind === 'elementwise' && def.wgsl !== undefined && n.outputs.length === 1 && !n.regions;
+}
+
+function sameShape(a: Value, b: Value): boolean {
+  const x = a.type.shape;
+  const y = b.type.shape;
+  return x.length === y.length && x.every((d, i) => d === y[i]);
+}
+
+/** Storage buffers the group's kernel binds: its outside inputs and the values read after it. */
+function bindingCount(graph: Graph, members: readonly Node[], users: Map<Value, Node[]>): number {
+  const set = new Set(members);
+  const outputs = members.flatMap((n) => n.outputs).filter((o) => isResult(graph, o) || (users.get(o) ?? []).some((u) => !set.has(u)));
+  return groupInputs(members).length + outputs.length;
+}
+
+export function fuseElementwisePass(graph: Graph, ctx: PassContext): Graph {
+  return fuseScope(graph, ctx, new IdSource(graph));
+}
+
+function fuseScope(graph: Graph, ctx: PassContext, ids: IdSource): Graph {
+  const limit = storageBufferLimit(ctx);
+  const pos = positions(graph);
+  const users = consumers(graph);
+  const groupOf = new Map<Node, Group>();
+  const defPos = (v: Value): number => (v.def && pos.has(v.def) ? pos.get(v.def)! : -1);
+
+  for (const n of graph.nodes) {
+    if (!fusible(n)) continue;
+    const out = n.outputs[0];
+    const candidates = new Set<Group>();
+    for (const v of n.inputs) {
+      const g = v.def ? groupOf.get(v.def) : undefined;
+      if (g && sameShape(v, out)) candidates.add(g);
+    }
+    let merged: Group = { members: [n], first: pos.get(n)!, lastOutside: -1 };
+    for (const g of candidates) {
+      const members = [...g.members, ...merged.members];
+      const inside = new Set(members);
+      const first = Math.min(g.first, merged.first);
+      const outsideInputs = groupInputs(members.sort((a, b) => pos.get(a)! - pos.get(b)!)).filter((v) => !(v.def && inside.has(v.def)));
+      const lastOutside = Math.max(-1, ...outsideInputs.map(defPos));
+      if (lastOutside >= first) continue;
+      if (bindingCount(graph, members, users) > limit) {
+        g.split = `maxStorageBuffersPerShaderStage (${limit})`;
+        continue;
+      }
+      merged = { members, first, lastOutside, split: g.split ?? merged.split };
+    }
+    for (const m of merged.members) groupOf.set(m, merged);
+  }
+
+  const groups: FusionGroup[] = [];
+  for (const g of new Set(groupOf.values())) {
+    if (g.members.length < 2 && !g.split) continue;
+    groups.push({ members: g.members, name: `fused_${g.members.map((m) => m.op).join('_')}`, pattern: 'elementwise', ...(g.split ? { split: g.split } : {}) });
+  }
+  return inLoopBodies(applyGroups(graph, groups, ids), (body) => fuseScope(body, ctx, ids));
+}

@@ -1,0 +1,191 @@
+// What every fusion pass shares: turning chosen groups of a scope's nodes into
+// `fused` region nodes (compiler/ops/fused.ts).
+//   1. A group's inputs are the values its nodes read that no member defines, in
+//      order of first use; each becomes a body arg with a fresh id.
+//   2. Its outputs are the members' values read after the group (by a node outside
+//      it or as a scope result), in member order.
+//   3. The body holds the members, their inputs remapped to the args; the outer
+//      `fused` node keeps the ids of the values it stands for, so the rest of the
+//      printed graph reads as before.
+//   4. The fused node takes the place of the group's first member. Callers must
+//      choose groups whose inputs are all defined before that member (every fusion
+//      pass checks this with scheduleIndex positions), so the scope stays in order.
+import type { Attrs, Graph, Node, Value } from '../ir/types';
+import { mapRegions } from './rewrite';
+
+type MutableNode = { -readonly [K in keyof Node]: Node[K] };
+
+/** A group to fuse: members in scope order, the fused node's name and pattern. */
+export interface FusionGroup {
+  readonly members: readonly Node[];
+  readonly name: string;
+  readonly pattern: 'elementwise' | 'conv' | 'matmul';
+  /** Why the group stopped growing, where a device limit stopped it. */
+  readonly split?: string;
+}
+
+/** Hands out ids above every value and node id in a graph (its bodies included). */
+export class IdSource {
+  private next: number;
+
+  constructor(graph: Graph) {
+    this.next = maxId(graph) + 1;
+  }
+
+  fresh(): number {
+    return this.next++;
+  }
+}
+
+function maxId(graph: Graph): number {
+  let m = -1;
+  for (const a of graph.args) m = Math.max(m, a.value.id);
+  for (const n of graph.nodes) {
+    m = Math.max(m, n.id);
+    for (const o of n.outputs) m = Math.max(m, o.id);
+    for (const r of n.regions ?? []) m = Math.max(m, maxId(r));
+  }
+  return m;
+}
+
+/** The values of `members` read outside them: by other nodes of `graph` or as its results. */
+export function groupOutputs(graph: Graph, members: ReadonlySet<Node>): Value[] {
+  const usedOutside = new Set<Value>();
+  for (const n of graph.nodes) if (!members.has(n)) for (const v of n.inputs) usedOutside.add(v);
+  for (const r of graph.results) usedOutside.add(r.value);
+  const out: Value[] = [];
+  for (const n of graph.nodes) if (members.has(n)) for (const o of n.outputs) if (usedOutside.has(o)) out.push(o);
+  return out;
+}
+
+/** The values `members` read that none of them defines, in order of first use. */
+export function groupInputs(members: readonly Node[]): Value[] {
+  const defined = new Set<Value>(members.flatMap((n) => n.outputs));
+  const seen = new Set<Value>();
+  const out: Value[] = [];
+  for (const n of members) {
+    for (const v of n.inputs) {
+      if (defined.has(v) || seen.has(v)) continue;
+      seen.add(v);
+      out.push(v);
+    }
+  }
+  return out;
+}
+
+/** Rebuilds `graph` with each group replaced by one `fused` node; `graph` itself when there are no groups. */
+export function applyGroups(graph: Graph, groups: readonly FusionGroup[], ids: IdSource): Graph {
+  if (groups.length === 0) return graph;
+  const groupOf = new Map<Node, FusionGroup>();
+  for (const g of groups) for (const n of g.members) groupOf.set(n, g);
+  const subst = new Map<Value, Value>();
+  const get = (v: Value): Value => subst.get(v) ?? v;
+  const nodes: Node[] = [];
+  const emitted = new Set<FusionGroup>();
+
+  for (const n of graph.nodes) {
+    const g = groupOf.get(n);
+    if (g) {
+      if (emitted.has(g)) continue;
+      emitted.add(g);
+      nodes.push(fusedNode(graph, g, get, subst, ids));
+      continue;
+    }
+    const inputs = n.inputs.map(get);
+    if (inputs.every((v, i) => v === n.inputs[i])) {
+      nodes.push(n);
+      continue;
+    }
+    const node: MutableNode = { ...n, inputs, outputs: [] };
+    node.outputs = n.outputs.map((o) => {
+      const v: Value = { ...o, def: node };
+      subst.set(o, v);
+      return v;
+    });
+    nodes.push(node);
+  }
+  return { name: graph.name, args: graph.args, nodes, results: graph.results.map((r) => ({ name: r.name, value: get(r.value) })) };
+}
+
+function fusedNode(graph: Graph, g: FusionGroup, get: (v: Value) => Value, subst: Map<Value, Value>, ids: IdSource): Node {
+  const memberSet = new Set(g.members);
+  const inputs = groupInputs(g.members);
+  const outputs = groupOutputs(graph, memberSet);
+  // The body: args for the inputs, members with inputs remapped, the outputs as results.
+  const inner = new Map<Value, Value>();
+  const args = inputs.map((v, k) => {
+    const value: Value = { id: ids.fresh(), type: v.type, def: null };
+    inner.set(v, value);
+    return { kind: 'region' as const, name: `in${k}`, value };
+  });
+  const bodyNodes = g.members.map((n) => {
+    const node: MutableNode = { ...n, inputs: n.inputs.map((v) => inner.get(v) ?? v), outputs: [] };
+    node.outputs = n.outputs.map((o) => {
+      const v: Value = { ...o, def: node };
+      inner.set(o, v);
+      return v;
+    });
+    return node as Node;
+  });
+  const body: Graph = {
+    name: g.name,
+    args,
+    nodes: bodyNodes,
+    results: outputs.map((o, k) => ({ name: `out${k}`, value: inner.get(o)! })),
+  };
+  const attrs: Attrs = { name: g.name, pattern: g.pattern, ...(g.split ? { split: g.split } : {}) };
+  const span = g.members.find((n) => n.span)?.span;
+  const node: MutableNode = { id: ids.fresh(), op: 'fused', inputs: inputs.map(get), outputs: [], attrs, regions: [body] };
+  if (span) node.span = span;
+  node.outputs = outputs.map((o) => {
+    const v: Value = { ...o, def: node };
+    subst.set(o, v);
+    return v;
+  });
+  return node;
+}
+
+/** Each node's position in the scope (inputs of a node always sit at lower positions). */
+export function positions(graph: Graph): Map<Node, number> {
+  return new Map(graph.nodes.map((n, i) => [n, i]));
+}
+
+/** Every node reading each value of the scope. */
+export function consumers(graph: Graph): Map<Value, Node[]> {
+  const out = new Map<Value, Node[]>();
+  for (const n of graph.nodes) {
+    for (const v of n.inputs) {
+      const list = out.get(v);
+      if (list) list.push(n);
+      else out.set(v, [n]);
+    }
+  }
+  return out;
+}
+
+/** Whether a scope result reads `v`. */
+export function isResult(graph: Graph, v: Value): boolean {
+  return graph.results.some((r) => r.value === v);
+}
+
+/** `graph` with `fuse` run on the bodies of its loops (not of fused nodes); `graph` itself when no body changed. */
+export function inLoopBodies(graph: Graph, fuse: (body: Graph) => Graph): Graph {
+  const subst = new Map<Value, Value>();
+  let changed = false;
+  const nodes = graph.nodes.map((n) => {
+    const regions = n.op === 'fused' ? n.regions : mapRegions(n, fuse);
+    const inputs = n.inputs.map((v) => subst.get(v) ?? v);
+    if (regions === n.regions && inputs.every((v, k) => v === n.inputs[k])) return n;
+    changed = true;
+    const node: MutableNode = { ...n, inputs, outputs: [] };
+    if (regions) node.regions = regions;
+    node.outputs = n.outputs.map((o) => {
+      const v: Value = { ...o, def: node };
+      subst.set(o, v);
+      return v;
+    });
+    return node as Node;
+  });
+  if (!changed) return graph;
+  return { name: graph.name, args: graph.args, nodes, results: graph.results.map((r) => ({ name: r.name, value: subst.get(r.value) ?? r.value })) };
+}
