@@ -40,7 +40,7 @@ describe('zoo test-set measures', () => {
   it('pseudo-likelihood: Σ_i log P(v_i | v_−i) from the free energies of the flipped vectors', () => {
     const expected = mean(
       rows(x).map((raw) => {
-        const v = raw.map((p) => (p >= 0.5 ? 1 : 0));
+        const v = raw.map((p): number => (p >= 0.5 ? 1 : 0));
         return v.reduce((s, vi, i) => {
           const flipped = v.map((u, k) => (k === i ? 1 - u : u));
           // P(v_i | rest) = e^{−F(v)} / (e^{−F(v)} + e^{−F(flipped)})
