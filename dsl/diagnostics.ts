@@ -3,8 +3,9 @@
 // reports a problem names the code and fills the placeholders; tests assert the
 // exact text, so changing a message is a reviewed golden diff.
 //
-// To add codes (the lowering's shape/type checks do), add entries to the table
-// below in their own section; codes are kebab-case and never reused.
+// Each section names the code that reports it. The lowering (compiler/lower)
+// reuses the front end's codes where it finds the same problem (arity, names);
+// codes are kebab-case and never reused for another meaning.
 import type { Span } from '../runtime/errors';
 
 export type Severity = 'error' | 'warning' | 'note';
@@ -96,11 +97,59 @@ export const DIAGNOSTICS = {
   'assign-to-global': { severity: 'error', template: "cannot assign to {what} '{name}' with '='; use '<-' for state and params" },
   'carry-not-assigned': { severity: 'warning', template: "carried value '{name}' is never assigned in the loop body" },
 
+  // ---- types and shapes (compiler/lower): found while elaborating a model
+  'no-model': { severity: 'error', template: 'the file defines no model' },
+  'unknown-model': { severity: 'error', template: "no model named '{name}' (models: {models})" },
+  'unknown-hyperparameter': { severity: 'error', template: "-D {name}: model '{model}' has no hyperparameter '{name}' (hyperparameters: {names})" },
+  'bad-hyperparameter': { severity: 'error', template: "hyperparameter '{name}' must be a number or a bool, found {found}" },
+  'bad-dimension': { severity: 'error', template: 'dimension must be a positive integer, found {value}' },
+  'tensor-too-large': { severity: 'error', template: '{type} has {count} elements, more than the {limit} one tensor may hold (a WebGPU buffer binding is limited to 2^31 bytes)' },
+  'not-an-initializer': { severity: 'error', template: 'expected an initializer ({names})' },
+  'initializer-args': { severity: 'error', template: '{name} takes {params}' },
+  'expected-value': { severity: 'error', template: 'expected {expected}, found {found}' },
+  'needs-compile-time': { severity: 'error', template: 'expected a value known at compile time (a number, bool or list), but this needs a tensor' },
+  'bad-window': { severity: 'error', template: 'expected {what} as one integer or [h, w], found {count} values' },
+  'axis-out-of-range': { severity: 'error', template: 'axis {axis} is out of range for a tensor of rank {rank}' },
+  'transpose-rank': { severity: 'error', template: '.T swaps the last two axes, but this tensor has rank {rank}' },
+  'too-many-indices': { severity: 'error', template: '{count} indices for a tensor of rank {rank}' },
+  'index-out-of-range': { severity: 'error', template: 'index {index} is out of range for an axis of size {size}' },
+  'empty-slice': { severity: 'error', template: 'slice {start}:{end} of an axis of size {size} is empty' },
+  'matmul-scalar': { severity: 'error', template: 'matmul needs tensors of rank 1 or more, found a scalar' },
+  'take-rank': { severity: 'error', template: 'take: indices must have one axis less than x (rank {want}), found rank {found}' },
+  'reduction-of-two': { severity: 'error', template: '{name} takes one tensor (use axis = ... to choose axes)' },
+  'shape-mismatch': { severity: 'error', template: '{message}' },
+  'no-members': { severity: 'error', template: '{what} has no members' },
+  'value-not-callable': { severity: 'error', template: '{what} cannot be called' },
+  'not-a-model-tensor': { severity: 'error', template: "'{name}' is not an input, param or state of this model" },
+  'loss-not-scalar': { severity: 'error', template: 'minimize needs a scalar f32 loss, found {type}' },
+  'bad-optimizer-option': { severity: 'error', template: "option '{name}' must be a number or a bool, found {found}" },
+  'nothing-to-train': { severity: 'error', template: 'the loss reads no params, so there is nothing to train' },
+  'write-type-mismatch': { severity: 'error', template: "cannot write {found} to '{target}', which is {type}" },
+  'layer-write-mismatch': { severity: 'error', template: 'layer instances do not match: {left} tensors on the left, {right} on the right' },
+  'layer-write-not-layer': { severity: 'error', template: 'the left side is a layer instance, so the right side must be one too, found {found}' },
+  'written-twice': { severity: 'error', template: "'{target}' is written twice in '{entry}'" },
+  'bad-write-target': { severity: 'error', template: "'<-' writes state or params (or a whole layer instance), not {what}" },
+  'tuple-count-mismatch': { severity: 'error', template: '{count} names on the left, but the right side has {values} values' },
+  'not-a-tuple': { severity: 'error', template: '{count} names on the left, but the right side is {found}' },
+  'bad-loop-count': { severity: 'error', template: 'a loop must run at least once, but its count is {count}' },
+  'carry-type-changes': { severity: 'error', template: "carried value '{name}' starts as {from} but the loop body makes it {to}" },
+  'empty-scan': { severity: 'error', template: 'this scan neither emits nor carries anything' },
+
   // ---- the front end itself
   'internal-error': { severity: 'error', template: 'internal error while checking this file: {message} (this is a bug in dlc)' },
 } as const satisfies Record<string, DiagnosticDef>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTICS;
+
+/** The sections of the table, by their first code (docs/language.md shows them as headings). */
+export const DIAGNOSTIC_SECTIONS: Readonly<Partial<Record<DiagnosticCode, string>>> = {
+  'invalid-utf8': 'input bytes and nesting',
+  'unexpected-character': 'lexing and parsing',
+  'import-not-found': 'imports and loading',
+  'undefined-name': 'names',
+  'no-model': 'types and shapes (compiler/lower)',
+  'internal-error': 'the front end itself',
+};
 export type DiagnosticArgs = Readonly<Record<string, string | number>>;
 
 /** Fills `{name}` placeholders; an unknown placeholder is a bug in the caller. */

@@ -2,7 +2,7 @@
 // optimizers, diagnostic codes) from the tables, so the docs cannot drift:
 // test/dsl/docs.test.ts compares them.
 import { BUILTINS, INITIALIZERS, OPTIMIZERS, type BuiltinParam } from './builtins';
-import { DIAGNOSTICS } from './diagnostics';
+import { DIAGNOSTIC_SECTIONS, DIAGNOSTICS, type DiagnosticCode } from './diagnostics';
 
 function param(p: BuiltinParam): string {
   if (p.rest) return `${p.name}...`;
@@ -22,6 +22,10 @@ export function renderBuiltinsReference(): string {
 
 export function renderDiagnosticsReference(): string {
   const out = ['| code | severity | message |', '|---|---|---|'];
-  for (const [code, d] of Object.entries(DIAGNOSTICS)) out.push(`| \`${code}\` | ${d.severity} | ${d.template.replace(/\|/g, '\\|')} |`);
+  for (const [code, d] of Object.entries(DIAGNOSTICS)) {
+    const section = DIAGNOSTIC_SECTIONS[code as DiagnosticCode];
+    if (section) out.push(`| **${section}** | | |`);
+    out.push(`| \`${code}\` | ${d.severity} | ${d.template.replace(/\|/g, '\\|')} |`);
+  }
   return out.join('\n') + '\n';
 }

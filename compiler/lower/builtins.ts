@@ -42,7 +42,7 @@ function reduceAxes(c: BuiltinCall, x: Value): number[] {
 function reduction(opName: string, binaryOp?: string): Lowering {
   return (c) => {
     if (c.args.y !== undefined) {
-      if (!binaryOp) throw new LowerError(c.span, `${opName} takes one tensor (use axis = ... to choose axes)`);
+      if (!binaryOp) throw new LowerError(c.span, 'reduction-of-two', { name: opName });
       return op(c, binaryOp, [t(c, 'x'), t(c, 'y')]);
     }
     const x = t(c, 'x');
@@ -103,7 +103,7 @@ function take(c: BuiltinCall): LVal {
   const rank = x.type.shape.length;
   const axis = oneAxis(c, x);
   if (idx.type.shape.length === rank) {
-    throw new LowerError(c.span, `take: indices must have one axis less than x (rank ${rank - 1}), found rank ${rank}`);
+    throw new LowerError(c.span, 'take-rank', { want: rank - 1, found: rank });
   }
   return op(c, 'take_along_axis', [x, idx], { axis });
 }
@@ -250,7 +250,7 @@ export const LOWERINGS: Readonly<Record<string, Lowering>> = {
 export function matmul(ctx: EntryContext, a: Value, b: Value, span: Span): Value {
   const ra = a.type.shape.length;
   const rb = b.type.shape.length;
-  if (ra === 0 || rb === 0) throw new LowerError(span, `matmul needs tensors of rank 1 or more, found a scalar`);
+  if (ra === 0 || rb === 0) throw new LowerError(span, 'matmul-scalar');
   const a2 = ra === 1 ? ctx.op('reshape', [a], { shape: [1, a.type.shape[0]] }, span) : a;
   const b2 = rb === 1 ? ctx.op('reshape', [b], { shape: [b.type.shape[0], 1] }, span) : b;
   const out = ctx.op('matmul', [a2, b2], {}, span);

@@ -17,31 +17,31 @@ export function asTensor(ctx: EntryContext, v: LVal, span: Span, dtype: DType = 
     case 'bool':
       return ctx.constant(v.value ? 1 : 0, { dtype: 'bool', shape: [] }, span);
     default:
-      throw new LowerError(span, `expected a tensor, found ${describe(v)}`);
+      throw new LowerError(span, 'expected-value', { expected: 'a tensor', found: describe(v) });
   }
 }
 
 export function asNumber(v: LVal, span: Span, what = 'a number'): number {
   if (v.kind === 'number') return v.value;
-  throw new LowerError(span, `expected ${what} known at compile time, found ${describe(v)}`);
+  throw new LowerError(span, 'expected-value', { expected: `${what} known at compile time`, found: describe(v) });
 }
 
 export function asInt(v: LVal, span: Span, what = 'an integer'): number {
   const n = asNumber(v, span, what);
-  if (!Number.isInteger(n)) throw new LowerError(span, `expected ${what}, found ${n}`);
+  if (!Number.isInteger(n)) throw new LowerError(span, 'expected-value', { expected: what, found: n });
   return n;
 }
 
 export function asBool(v: LVal, span: Span): boolean {
   if (v.kind === 'bool') return v.value;
-  throw new LowerError(span, `expected true or false, found ${describe(v)}`);
+  throw new LowerError(span, 'expected-value', { expected: 'true or false', found: describe(v) });
 }
 
 /** `[a, b]` or a single integer (as a one-item list). */
 export function asInts(v: LVal, span: Span, what = 'a list of integers'): number[] {
   if (v.kind === 'number') return [asInt(v, span, what)];
   if (v.kind === 'list' || v.kind === 'tuple') return v.items.map((x) => asInt(x, span, what));
-  throw new LowerError(span, `expected ${what}, found ${describe(v)}`);
+  throw new LowerError(span, 'expected-value', { expected: what, found: describe(v) });
 }
 
 /** A window or stride: one integer for both axes, or `[h, w]`. */
@@ -49,14 +49,14 @@ export function asPair(v: LVal, span: Span, what: string): [number, number] {
   const xs = asInts(v, span, what);
   if (xs.length === 1) return [xs[0], xs[0]];
   if (xs.length === 2) return [xs[0], xs[1]];
-  throw new LowerError(span, `expected ${what} as one integer or [h, w], found ${xs.length} values`);
+  throw new LowerError(span, 'bad-window', { what, count: xs.length });
 }
 
 /** Axes relative to a rank, negatives counted from the end, each checked in range. */
 export function normalizeAxes(axes: readonly number[], rank: number, span: Span): number[] {
   return axes.map((a) => {
     const k = a < 0 ? a + rank : a;
-    if (k < 0 || k >= rank) throw new LowerError(span, `axis ${a} is out of range for a tensor of rank ${rank}`);
+    if (k < 0 || k >= rank) throw new LowerError(span, 'axis-out-of-range', { axis: a, rank });
     return k;
   });
 }

@@ -10,6 +10,7 @@ import { GraphBuilder } from '../ir/builder';
 import type { EntryKind, PersistentTensor } from '../ir/program';
 import type { ArgKind, Attrs, Graph, Node, TensorType, Value } from '../ir/types';
 import { LowerError } from './errors';
+import { checkSize } from './limits';
 
 export interface Frame {
   readonly b: GraphBuilder;
@@ -84,7 +85,7 @@ export class EntryContext {
     const input = this.inputs.get(name);
     if (input) return this.use(this.own(0, b.arg('input', name, input)));
     const p = this.persistent.get(name);
-    if (!p) throw new LowerError(span, `'${name}' is not an input, param or state of this model`);
+    if (!p) throw new LowerError(span, 'not-a-model-tensor', { name });
     const kind: ArgKind = p.kind;
     return this.use(this.own(0, b.arg(kind, name, p.type, p.init)));
   }
@@ -116,7 +117,10 @@ export class EntryContext {
   emit(op: string, inputs: readonly Value[], attrs: Attrs, span: Span): Node {
     const f = this.frame;
     const node = f.b.emit(op, inputs.map((v) => this.use(v)), attrs, { span });
-    for (const o of node.outputs) f.owned.add(o);
+    for (const o of node.outputs) {
+      checkSize(o.type, span);
+      f.owned.add(o);
+    }
     return node;
   }
 

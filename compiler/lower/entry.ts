@@ -43,7 +43,7 @@ export function lowerEntry(model: ModelEnv, decl: EntryDecl, firstStream: number
     } else if (p.default) {
       scope.define(name, lowerExpr({ ctx: null, scope: model.scope }, p.default));
     } else if (!model.inputs.has(name)) {
-      throw new LowerError(p.span, `'${name}' is not an input of the model; declare it with 'input ${name}: ...' or give it a type here (${name}: f32[...])`);
+      throw new LowerError(p.span, 'entry-param-not-input', { name, model: model.name });
     }
   }
   const ctx = new EntryContext(decl.name.name, decl.entry, model.persistent, inputs, firstStream);
@@ -54,8 +54,8 @@ export function lowerEntry(model: ModelEnv, decl: EntryDecl, firstStream: number
 
   lowerStatements(env, decl.body, {
     minimize(env, s) {
-      if (decl.entry !== 'train') throw new LowerError(s.span, `'minimize' is only allowed in train entry points, not in ${decl.entry} '${decl.name.name}'`);
-      if (minimized) throw new LowerError(s.span, `train entry point '${decl.name.name}' has more than one 'minimize'`);
+      if (decl.entry !== 'train') throw new LowerError(s.span, 'minimize-outside-train');
+      if (minimized) throw new LowerError(s.span, 'minimize-twice');
       minimized = true;
       const update = minimize(ctx, env, s, model.stage);
       slots.push(...update.slots);
@@ -66,13 +66,13 @@ export function lowerEntry(model: ModelEnv, decl: EntryDecl, firstStream: number
     },
   });
   if (decl.entry === 'train' && !minimized) {
-    throw new LowerError(decl.name.span, `train entry point '${decl.name.name}' has no 'minimize ... with ...'`);
+    throw new LowerError(decl.name.span, 'train-without-minimize', { name: decl.name.name });
   }
 
   for (const w of ctx.writes) ctx.top.emit('assign', [w.value], { target: w.target }, { span: w.span });
   const results = decl.outputs.map((o) => {
     const v = scope.lookup(o.name);
-    if (!v) throw new LowerError(o.span, `output '${o.name}' is never assigned in '${decl.name.name}'`);
+    if (!v) throw new LowerError(o.span, 'output-not-assigned', { name: o.name, entry: decl.name.name });
     return { name: o.name, value: asTensor(ctx, v, o.span) };
   });
   const graph = ctx.top.finish(results);
@@ -83,21 +83,21 @@ export function lowerEntry(model: ModelEnv, decl: EntryDecl, firstStream: number
 function minimize(ctx: EntryContext, env: Env, s: Minimize, stage: ModelEnv['stage']): { slots: PersistentTensor[]; scalars: RuntimeScalar[] } {
   const loss = asTensor(ctx, lowerExpr(env, s.loss), s.loss.span);
   if (loss.type.dtype !== 'f32' || loss.type.shape.length !== 0) {
-    throw new LowerError(s.loss.span, `minimize needs a scalar f32 loss, found ${typeToString(loss.type)}`, [
+    throw new LowerError(s.loss.span, 'loss-not-scalar', { type: typeToString(loss.type) }, [
       { message: loss.type.shape.length ? 'take the mean or sum over the batch, e.g. mean(...)' : 'cast it with f32(...)' },
     ]);
   }
   const options: Record<string, OptionValue> = {};
   for (const a of s.args) {
-    if (!a.name) throw new LowerError(a.span, `optimizer options are named: ${s.optimizer.name}(lr = 0.1)`);
+    if (!a.name) throw new LowerError(a.span, 'optimizer-positional');
     const v = lowerExpr({ ctx: null, scope: env.scope }, a.value);
-    if (v.kind !== 'number' && v.kind !== 'bool') throw new LowerError(a.span, `option '${a.name.name}' must be a number or a bool, found ${describe(v)}`);
+    if (v.kind !== 'number' && v.kind !== 'bool') throw new LowerError(a.span, 'bad-optimizer-option', { name: a.name.name, found: describe(v) });
     options[a.name.name] = v.value;
   }
   if (stage === 'lowered') return { slots: [], scalars: [] };
   const b = ctx.top;
   const params = b.finish([]).args.filter((a) => a.kind === 'param');
-  if (params.length === 0) throw new LowerError(s.span, 'the loss reads no params, so there is nothing to train');
+  if (params.length === 0) throw new LowerError(s.span, 'nothing-to-train');
   return b.withSpan(s.span, () => {
     const grads = gradients(b, loss, params.map((p) => p.value));
     return applyOptimizer(b, {
@@ -114,12 +114,12 @@ function stateAssign(ctx: EntryContext, env: Env, s: StateAssign): void {
   if (value.kind === 'layer') {
     const sources = persistentNames(env, s.value, s.value.span);
     if (sources.length !== targets.length || sources.some((n, i) => suffix(n) !== suffix(targets[i]))) {
-      throw new LowerError(s.span, `layer instances do not match: ${targets.length} tensors on the left, ${sources.length} on the right`);
+      throw new LowerError(s.span, 'layer-write-mismatch', { left: targets.length, right: sources.length });
     }
     sources.forEach((src, i) => write(ctx, targets[i], ctx.global(src, s.value.span), s));
     return;
   }
-  if (targets.length !== 1) throw new LowerError(s.value.span, `the left side is a layer instance, so the right side must be one too, found ${describe(value)}`);
+  if (targets.length !== 1) throw new LowerError(s.value.span, 'layer-write-not-layer', { found: describe(value) });
   write(ctx, targets[0], asTensor(ctx, value, s.value.span), s);
 }
 
@@ -130,9 +130,12 @@ function suffix(name: string): string {
 function write(ctx: EntryContext, target: string, value: Value, s: StateAssign): void {
   const p = ctx.persistent.get(target)!;
   if (typeToString(p.type) !== typeToString(value.type)) {
-    throw new LowerError(s.span, `cannot write ${typeToString(value.type)} to '${target}', which is ${typeToString(p.type)}`, p.span ? [{ message: `'${target}' is declared here`, span: p.span }] : []);
+    throw new LowerError(s.span, 'write-type-mismatch', { found: typeToString(value.type), target, type: typeToString(p.type) }, [
+      { message: `the value written is ${typeToString(value.type)}`, span: s.value.span },
+      ...(p.span ? [{ message: `'${target}' is declared ${typeToString(p.type)} here`, span: p.span }] : []),
+    ]);
   }
-  if (ctx.writes.some((w) => w.target === target)) throw new LowerError(s.span, `'${target}' is written twice in '${ctx.name}'`);
+  if (ctx.writes.some((w) => w.target === target)) throw new LowerError(s.span, 'written-twice', { target, entry: ctx.name }, [{ message: `'${target}' is first written here`, span: ctx.writes.find((w) => w.target === target)!.span }]);
   ctx.writes.push({ target, value, span: s.span });
 }
 
@@ -141,5 +144,5 @@ function persistentNames(env: Env, e: StateAssign['target'], span: StateAssign['
   const v: LVal | undefined = e.kind === 'Name' ? env.scope.lookup(e.name) : lowerExpr({ ctx: null, scope: env.scope }, e);
   if (v?.kind === 'global' && v.role !== 'input') return [v.name];
   if (v?.kind === 'layer') return v.instance.members.map((m) => `${v.instance.path}.${m}`);
-  throw new LowerError(span, `'<-' writes state or params (or a whole layer instance), not ${v ? describe(v) : 'this'}`);
+  throw new LowerError(span, 'bad-write-target', { what: v ? describe(v) : 'this' });
 }

@@ -1,32 +1,98 @@
 // A located problem found while lowering (a type or shape error, a misuse of a
-// builtin). The lowering turns each into a Diagnostic; several can be reported
-// per file because each entry point is lowered on its own.
+// builtin). Each names a code of dsl/diagnostics.ts's DIAGNOSTICS table and fills
+// its template; the lowering turns it into a Diagnostic. Several can be reported
+// per file because each declaration and entry point is lowered on its own.
 import type { Span } from '../../dsl/ast';
-import type { Diagnostic, DiagnosticNote } from '../../dsl/diagnostics';
+import type { Diagnostic, DiagnosticArgs, DiagnosticCode, DiagnosticNote } from '../../dsl/diagnostics';
+import { makeDiagnostic, DIAGNOSTICS, renderTemplate } from '../../dsl/diagnostics';
+import type { TensorType } from '../ir/types';
+import { typeToString } from '../ir/types';
 import { DlcError, formatSpan } from '../../runtime/errors';
 
 export class LowerError extends Error {
   constructor(
     readonly span: Span,
-    message: string,
+    readonly code: DiagnosticCode,
+    readonly args: DiagnosticArgs = {},
     readonly notes: readonly DiagnosticNote[] = [],
   ) {
-    super(message);
+    super(renderTemplate(DIAGNOSTICS[code].template, args));
     this.name = 'LowerError';
   }
 }
 
-/** A lowering failure as a Diagnostic; DlcErrors from the IR builder keep their span. */
+/**
+ * A lowering failure as a Diagnostic. DlcErrors from the IR builder (an op's shape
+ * rule rejected its inputs) keep their span and their op's message under
+ * 'shape-mismatch'. Anything else is a bug in the lowering, and is rethrown.
+ */
 export function toDiagnostic(e: unknown): Diagnostic {
-  if (e instanceof LowerError) return { severity: 'error', code: 'type-error', message: e.message, span: e.span, notes: e.notes };
-  if (e instanceof DlcError && e.span) {
-    const prefix = `${formatSpan(e.span)}: `;
-    const message = e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
-    return { severity: 'error', code: 'type-error', message, span: e.span, notes: [] };
-  }
+  if (e instanceof LowerError) return makeDiagnostic(e.code, e.span, e.args, e.notes);
+  const shape = asShapeError(e);
+  if (shape) return makeDiagnostic('shape-mismatch', shape.span, { message: shape.message });
   throw e;
 }
 
-export function errorDiagnostic(span: Span, message: string): Diagnostic {
-  return { severity: 'error', code: 'type-error', message, span, notes: [] };
+/** The span and message (without its `file:line:col: ` prefix) of a builder's DlcError. */
+function asShapeError(e: unknown): { span: Span; message: string } | undefined {
+  if (!(e instanceof DlcError) || !e.span) return undefined;
+  const prefix = `${formatSpan(e.span)}: `;
+  return { span: e.span, message: e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message };
+}
+
+/** An operand of an operator or builtin call, for notes saying where each shape came from. */
+export interface Operand {
+  /** `left operand`, `argument 'x'`, ... */
+  readonly label: string;
+  readonly span: Span;
+  readonly type: TensorType;
+}
+
+/**
+ * Runs `f` (which emits the ops of one operator or builtin call at `span`); a
+ * shape error there, or a LowerError at `span` without notes, is rethrown with a
+ * note at each tensor operand saying its type.
+ */
+export function withOperandNotes<T>(span: Span, operands: readonly Operand[], f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (operands.length === 0) throw e;
+    const notes = operands.map((o): DiagnosticNote => ({ message: `the ${o.label} is ${typeToString(o.type)}`, span: o.span }));
+    if (e instanceof LowerError && e.notes.length === 0 && sameSpan(e.span, span)) throw new LowerError(e.span, e.code, e.args, notes);
+    const shape = asShapeError(e);
+    if (shape && sameSpan(shape.span, span)) throw new LowerError(shape.span, 'shape-mismatch', { message: shape.message }, notes);
+    throw e;
+  }
+}
+
+/**
+ * Runs `f` (the inlined body of a fn or layer, or a layer's declarations); a
+ * located error there gets a note at `span` (the call or instance) saying how the
+ * lowering got there. Nested calls add one note each, innermost first.
+ */
+export function withCallNote<T>(span: Span, message: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    const note: DiagnosticNote = { message, span };
+    if (e instanceof LowerError) throw new LowerError(e.span, e.code, e.args, [...e.notes, note]);
+    const shape = asShapeError(e);
+    if (shape) throw new LowerError(shape.span, 'shape-mismatch', { message: shape.message }, [note]);
+    throw e;
+  }
+}
+
+function sameSpan(a: Span, b: Span): boolean {
+  return a.file === b.file && a.line === b.line && a.col === b.col && a.endLine === b.endLine && a.endCol === b.endCol;
+}
+
+/**
+ * Any failure while lowering the declaration at `span`: a LowerError or shape error
+ * as itself, anything else as an internal error (a bug in dlc) located there.
+ */
+export function failureDiagnostic(e: unknown, span: Span): Diagnostic {
+  if (e instanceof LowerError || asShapeError(e)) return toDiagnostic(e);
+  const message = e instanceof Error ? e.message : String(e);
+  return makeDiagnostic('internal-error', span, { message });
 }

@@ -4,12 +4,15 @@
 import type { Arg, Binary, Call, Expr, Index, Span } from '../../dsl/ast';
 import { assertNever } from '../../dsl/ast';
 import type { DType, Value } from '../ir/types';
+import { typeToString } from '../ir/types';
 import { BUILTINS_BY_NAME } from '../../dsl/builtins';
 import type { ParamDefault } from '../../dsl/builtins';
 import { LOWERINGS, matmul } from './builtins';
 import { asInt, asTensor, dtypeOf } from './coerce';
 import type { EntryContext } from './context';
-import { LowerError } from './errors';
+import type { Operand } from './errors';
+import { LowerError, withCallNote, withOperandNotes } from './errors';
+import { didYouMean } from '../../dsl/resolve';
 import type { Scope } from './scope';
 import { lowerBlock, lowerLoop } from './stmts';
 import type { LayerInstanceVal, LVal } from './values';
@@ -22,7 +25,7 @@ export interface Env {
 }
 
 export function requireCtx(env: Env, span: Span): EntryContext {
-  if (!env.ctx) throw new LowerError(span, 'expected a value known at compile time (a number, bool or list), but this needs a tensor');
+  if (!env.ctx) throw new LowerError(span, 'needs-compile-time');
   return env.ctx;
 }
 
@@ -58,7 +61,7 @@ export function lowerExpr(env: Env, e: Expr): LVal {
       const ctx = requireCtx(env, e.span);
       const x = asTensor(ctx, lowerExpr(env, e.operand), e.span);
       const rank = x.type.shape.length;
-      if (rank < 2) throw new LowerError(e.span, `.T swaps the last two axes, but this tensor has rank ${rank}`);
+      if (rank < 2) throw new LowerError(e.span, 'transpose-rank', { rank }, [{ message: `the operand is ${typeToString(x.type)}`, span: e.operand.span }]);
       const perm = [...Array(rank).keys()];
       [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1], perm[rank - 2]];
       return tensor(ctx.op('transpose', [x], { perm }, e.span));
@@ -80,14 +83,14 @@ function resolveName(env: Env, name: string, span: Span): LVal {
   if (v?.kind === 'global') return tensor(requireCtx(env, span).global(v.name, span), span);
   if (v) return v;
   if (LOWERINGS[name]) return { kind: 'builtin', name };
-  throw new LowerError(span, `undefined name '${name}'`);
+  throw new LowerError(span, 'undefined-name', { name, hint: '' });
 }
 
 function member(env: Env, object: LVal, name: string, span: Span): LVal {
-  if (object.kind !== 'layer') throw new LowerError(span, `${describe(object)} has no members`);
+  if (object.kind !== 'layer') throw new LowerError(span, 'no-members', { what: capitalize(describe(object)) });
   const v = object.instance.scope.lookup(name);
   if (!v || !object.instance.scope.hasOwn(name)) {
-    throw new LowerError(span, `layer instance '${object.instance.path}' has no member '${name}'`);
+    throw new LowerError(span, 'undefined-member', { object: object.instance.path, member: name, hint: '' });
   }
   if (v.kind === 'global') return tensor(requireCtx(env, span).global(v.name, span), span);
   return v;
@@ -132,12 +135,18 @@ function binary(env: Env, e: Binary): LVal {
   const dtype: DType = logical ? 'bool' : dtypeOf(l) ?? dtypeOf(r) ?? 'f32';
   const a = asTensor(ctx, l, e.left.span, dtype);
   const b = asTensor(ctx, r, e.right.span, dtype);
-  if (e.op === '@') return tensor(matmul(ctx, a, b, e.opSpan));
-  // x ** 2 is the common case; square is exact and differentiates everywhere.
-  if (e.op === '**' && r.kind === 'number' && r.value === 2) return tensor(ctx.op('square', [a], {}, e.opSpan));
-  const opName = ARITH[e.op];
-  if (!opName) throw new Error(`no op for operator ${e.op}`);
-  return tensor(ctx.op(opName, [a, b], {}, e.opSpan));
+  const operands: Operand[] = [
+    { label: 'left operand', span: e.left.span, type: a.type },
+    { label: 'right operand', span: e.right.span, type: b.type },
+  ];
+  return withOperandNotes(e.opSpan, operands, () => {
+    if (e.op === '@') return tensor(matmul(ctx, a, b, e.opSpan));
+    // x ** 2 is the common case; square is exact and differentiates everywhere.
+    if (e.op === '**' && r.kind === 'number' && r.value === 2) return tensor(ctx.op('square', [a], {}, e.opSpan));
+    const opName = ARITH[e.op];
+    if (!opName) throw new Error(`no op for operator ${e.op}`);
+    return tensor(ctx.op(opName, [a, b], {}, e.opSpan));
+  });
 }
 
 /** An argument already lowered (a piped value) or still an expression. */
@@ -155,13 +164,13 @@ function call(env: Env, calleeExpr: Expr, piped: readonly Given[], span: Span, a
     case 'builtin':
       return callBuiltin(env, f.name, given, span);
     case 'fn': {
-      const scope = bindParams(env, f.closure.child(), `function '${f.decl.name.name}'`, f.decl.params, given, span);
-      return lowerBlock({ ctx: env.ctx, scope }, f.decl.body);
+      const scope = bindParams(env, f.closure.child(), { what: 'fn', name: f.decl.name.name }, f.decl.params, given, span);
+      return withCallNote(span, `in this call of '${f.decl.name.name}'`, () => lowerBlock({ ctx: env.ctx, scope }, f.decl.body));
     }
     case 'layer':
       return callLayer(env, f.instance, given, span);
     default:
-      throw new LowerError(callee.span, `${describe(f)} cannot be called`);
+      throw new LowerError(callee.span, 'value-not-callable', { what: capitalize(describe(f)) });
   }
 }
 
@@ -176,16 +185,16 @@ function lowerCallee(env: Env, callee: Expr): LVal {
 
 export function callLayer(env: Env, inst: LayerInstanceVal, given: readonly Given[], span: Span): LVal {
   const fwd = inst.def.forward;
-  if (!fwd) throw new LowerError(span, `layer '${inst.def.name.name}' has no forward function`);
-  const scope = bindParams(env, inst.scope.child(), `layer '${inst.path}'`, fwd.params, given, span);
-  return lowerBlock({ ctx: env.ctx, scope }, fwd.body);
+  if (!fwd) throw new LowerError(span, 'missing-forward', { name: inst.def.name.name });
+  const scope = bindParams(env, inst.scope.child(), { what: 'layer instance', name: inst.path }, fwd.params, given, span);
+  return withCallNote(span, `in this call of layer instance '${inst.path}'`, () => lowerBlock({ ctx: env.ctx, scope }, fwd.body));
 }
 
 /** Binds given arguments to declared parameters (positional, then named, then defaults). */
 function bindParams(
   env: Env,
   scope: Scope,
-  what: string,
+  sig: { readonly what: string; readonly name: string },
   params: readonly { name: { name: string }; default?: Expr }[],
   given: readonly Given[],
   span: Span,
@@ -195,18 +204,19 @@ function bindParams(
   for (const g of given) {
     if (g.name === undefined) {
       const param = params[position++];
-      if (!param) throw new LowerError(g.span, `${what} takes ${params.length} argument${params.length === 1 ? '' : 's'}, but more were given`);
+      if (!param) throw new LowerError(g.span, 'too-many-args', { ...sig, max: params.length, s: params.length === 1 ? '' : 's', count: given.filter((x) => x.name === undefined).length });
       bound.set(param.name.name, g.value);
     } else {
-      if (!params.some((p) => p.name.name === g.name)) throw new LowerError(g.span, `${what} has no parameter named '${g.name}'`);
-      if (bound.has(g.name)) throw new LowerError(g.span, `argument '${g.name}' of ${what} is given twice`);
+      const names = params.map((p) => p.name.name);
+      if (!names.includes(g.name)) throw new LowerError(g.span, 'unknown-named-arg', { ...sig, arg: g.name, hint: didYouMean(g.name, names) });
+      if (bound.has(g.name)) throw new LowerError(g.span, 'duplicate-arg', { arg: g.name });
       bound.set(g.name, g.value);
     }
   }
   for (const param of params) {
     let v = bound.get(param.name.name);
     if (v === undefined) {
-      if (!param.default) throw new LowerError(span, `${what} is missing its argument '${param.name.name}'`);
+      if (!param.default) throw new LowerError(span, 'missing-arg', { ...sig, param: param.name.name });
       v = lowerExpr({ ctx: env.ctx, scope }, param.default);
     }
     scope.define(param.name.name, v);
@@ -217,22 +227,28 @@ function bindParams(
 function callBuiltin(env: Env, name: string, given: readonly Given[], span: Span): LVal {
   const spec = BUILTINS_BY_NAME.get(name);
   const lower = LOWERINGS[name];
-  if (!spec || !lower) throw new LowerError(span, `undefined function '${name}'`);
+  if (!spec || !lower) throw new LowerError(span, 'undefined-name', { name, hint: '' });
   const ctx = requireCtx(env, span);
   const args: Record<string, LVal> = {};
   const rest: LVal[] = [];
+  const operands: Operand[] = [];
+  const sig = { what: 'builtin', name };
+  const names = spec.params.map((p) => p.name);
   let position = 0;
   for (const g of given) {
     const param = g.name === undefined ? spec.params[position] : spec.params.find((p) => p.name === g.name);
     if (g.name === undefined && !param?.rest) position++;
     if (!param) {
-      throw new LowerError(g.span, g.name === undefined ? `${name} takes at most ${spec.params.length} arguments` : `${name} has no parameter named '${g.name}' (parameters: ${spec.params.map((p) => p.name).join(', ')})`);
+      if (g.name !== undefined) throw new LowerError(g.span, 'unknown-named-arg', { ...sig, arg: g.name, hint: didYouMean(g.name, names) });
+      const max = spec.params.length;
+      throw new LowerError(g.span, 'too-many-args', { ...sig, max, s: max === 1 ? '' : 's', count: given.filter((x) => x.name === undefined).length });
     }
+    if (g.value.kind === 'tensor') operands.push({ label: `argument '${param.name}'`, span: g.span, type: g.value.value.type });
     if (param.rest) {
       rest.push(g.value);
       continue;
     }
-    if (param.name in args) throw new LowerError(g.span, `argument '${param.name}' of ${name} is given twice`);
+    if (param.name in args) throw new LowerError(g.span, 'duplicate-arg', { arg: param.name });
     args[param.name] = g.value;
   }
   for (const param of spec.params) {
@@ -241,10 +257,10 @@ function callBuiltin(env: Env, name: string, given: readonly Given[], span: Span
       continue;
     }
     if (param.name in args) continue;
-    if (param.default === undefined) throw new LowerError(span, `${name} is missing its argument '${param.name}'`);
+    if (param.default === undefined) throw new LowerError(span, 'missing-arg', { ...sig, param: param.name });
     if (param.default !== null) args[param.name] = fromDefault(param.default);
   }
-  return lower({ ctx, span, args });
+  return withOperandNotes(span, operands, () => lower({ ctx, span, args }));
 }
 
 /** A default from the builtin table as a compile-time value. */
@@ -259,7 +275,8 @@ function index(env: Env, e: Index): LVal {
   const ctx = requireCtx(env, e.span);
   let x: Value = asTensor(ctx, lowerExpr(env, e.object), e.object.span);
   const shape = x.type.shape;
-  if (e.items.length > shape.length) throw new LowerError(e.span, `${e.items.length} indices for a tensor of rank ${shape.length}`);
+  if (e.items.length > shape.length) throw new LowerError(e.span, 'too-many-indices', { count: e.items.length, rank: shape.length }, [{ message: `the indexed tensor is ${typeToString(x.type)}`, span: e.object.span }]);
+  const indexedNote = { message: `the indexed tensor is ${typeToString(x.type)}`, span: e.object.span };
   const starts = shape.map(() => 0);
   const ends = [...shape];
   const strides = shape.map(() => 1);
@@ -271,14 +288,14 @@ function index(env: Env, e: Index): LVal {
       if (!v) return dflt;
       const n = asInt(lowerExpr(env, v), v.span, 'an integer index');
       const k = n < 0 ? n + dim : n;
-      if (k < 0 || k > dim) throw new LowerError(v.span, `index ${n} is out of range for an axis of size ${dim}`);
+      if (k < 0 || k > dim) throw new LowerError(v.span, 'index-out-of-range', { index: n, size: dim }, [indexedNote]);
       return k;
     };
     if (item.kind === 'Slice') {
       starts[axis] = at(item.start, 0);
       ends[axis] = at(item.end, dim);
       strides[axis] = item.step ? asInt(lowerExpr(env, item.step), item.step.span, 'a slice step') : 1;
-      if (ends[axis] <= starts[axis]) throw new LowerError(item.span, `slice ${starts[axis]}:${ends[axis]} of an axis of size ${dim} is empty`);
+      if (ends[axis] <= starts[axis]) throw new LowerError(item.span, 'empty-slice', { start: starts[axis], end: ends[axis], size: dim }, [indexedNote]);
       return;
     }
     const v = lowerExpr(env, item);
@@ -287,7 +304,7 @@ function index(env: Env, e: Index): LVal {
       return;
     }
     const i = at(item, 0);
-    if (i >= dim) throw new LowerError(item.span, `index ${i} is out of range for an axis of size ${dim}`);
+    if (i >= dim) throw new LowerError(item.span, 'index-out-of-range', { index: i, size: dim }, [indexedNote]);
     starts[axis] = i;
     ends[axis] = i + 1;
     dropped.push(axis);
@@ -301,4 +318,8 @@ function index(env: Env, e: Index): LVal {
     x = ctx.op('gather', [x, asTensor(ctx, tensor(g.ids), e.span, 'i32')], { axis }, e.span);
   }
   return tensor(x);
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }

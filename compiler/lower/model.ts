@@ -3,13 +3,15 @@
 // scope (params and state become persistent tensors), then each entry point is
 // lowered on its own into one graph (entry.ts). Errors are collected per
 // declaration and per entry point, so one file reports several.
-import type { Expr, FnDecl, LayerDef, LayerInstance, ModelDecl, SourceProgram, TensorDecl, TypeExpr } from '../../dsl/ast';
+import type { Expr, FnDecl, LayerDef, LayerInstance, ModelDecl, SourceProgram, Span, TensorDecl, TypeExpr } from '../../dsl/ast';
 import type { Diagnostic } from '../../dsl/diagnostics';
+import { makeDiagnostic } from '../../dsl/diagnostics';
 import type { Entry, PersistentTensor, Program, RuntimeScalar } from '../ir/program';
 import type { Initializer, TensorType } from '../ir/types';
 import { asInt, asNumber } from './coerce';
 import { lowerEntry } from './entry';
-import { errorDiagnostic, LowerError, toDiagnostic } from './errors';
+import { failureDiagnostic, LowerError, withCallNote } from './errors';
+import { checkSize } from './limits';
 import type { Env } from './expr';
 import { lowerExpr } from './expr';
 import { Scope } from './scope';
@@ -33,9 +35,6 @@ export interface LowerResult {
   readonly diagnostics: Diagnostic[];
 }
 
-/** Largest element count of one tensor: WebGPU binding sizes are 32-bit byte counts. */
-const MAX_ELEMENTS = 2 ** 29;
-
 /** Initializer names and their positional parameters (`normal(0, 0.01)` is mean, std). */
 export const INITIALIZERS: Readonly<Record<string, readonly string[]>> = {
   zeros: [],
@@ -52,6 +51,7 @@ export const INITIALIZERS: Readonly<Record<string, readonly string[]>> = {
 
 /** Everything the model's declarations produce before any entry point is lowered. */
 export interface ModelEnv {
+  readonly name: string;
   readonly scope: Scope;
   readonly persistent: Map<string, PersistentTensor>;
   readonly inputs: Map<string, TensorType>;
@@ -64,8 +64,8 @@ export function lowerModelProgram(source: SourceProgram, options: LowerOptions =
   const models = source.root.items.filter((i): i is ModelDecl => i.kind === 'Model');
   const model = options.model ? models.find((m) => m.name.name === options.model) : models[0];
   if (!model) {
-    const what = options.model ? `no model named '${options.model}' (models: ${models.map((m) => m.name.name).join(', ') || 'none'})` : 'the file defines no model';
-    diagnostics.push(errorDiagnostic(source.root.span, what));
+    const names = models.map((m) => m.name.name).join(', ') || 'none';
+    diagnostics.push(options.model ? makeDiagnostic('unknown-model', source.root.span, { name: options.model, models: names }) : makeDiagnostic('no-model', source.root.span));
     return { diagnostics };
   }
 
@@ -79,11 +79,13 @@ export function lowerModelProgram(source: SourceProgram, options: LowerOptions =
     }
   }
 
-  const guard = <T>(f: () => T): T | undefined => {
+  // Each declaration and entry point is lowered on its own, so one file reports
+  // several errors; a non-DlcError is a bug here, reported at what was lowered.
+  const guard = <T>(span: Span, f: () => T): T | undefined => {
     try {
       return f();
     } catch (e) {
-      diagnostics.push(toDiagnostic(e));
+      diagnostics.push(failureDiagnostic(e, span));
       return undefined;
     }
   };
@@ -92,7 +94,7 @@ export function lowerModelProgram(source: SourceProgram, options: LowerOptions =
   const hyper: Record<string, number | boolean> = {};
   const defines = { ...options.defines };
   for (const h of model.hyper) {
-    guard(() => {
+    guard(h.span, () => {
       const name = h.name.name;
       let v: LVal;
       if (name in defines) {
@@ -102,20 +104,21 @@ export function lowerModelProgram(source: SourceProgram, options: LowerOptions =
       } else if (h.default) {
         v = lowerExpr({ ctx: null, scope }, h.default);
       } else {
-        throw new LowerError(h.span, `hyperparameter '${name}' needs a default value`);
+        throw new LowerError(h.span, 'missing-hyper-default', { name });
       }
-      if (v.kind !== 'number' && v.kind !== 'bool') throw new LowerError(h.span, `hyperparameter '${name}' must be a number or a bool, found ${describe(v)}`);
+      if (v.kind !== 'number' && v.kind !== 'bool') throw new LowerError(h.span, 'bad-hyperparameter', { name, found: describe(v) });
       hyper[name] = v.value;
       scope.define(name, v);
     });
   }
   for (const name of Object.keys(defines)) {
-    diagnostics.push(errorDiagnostic(model.name.span, `-D ${name}: model '${model.name.name}' has no hyperparameter '${name}' (hyperparameters: ${model.hyper.map((h) => h.name.name).join(', ') || 'none'})`));
+    const names = model.hyper.map((h) => h.name.name).join(', ') || 'none';
+    diagnostics.push(makeDiagnostic('unknown-hyperparameter', model.name.span, { name, model: model.name.name, names }));
   }
 
-  const env: ModelEnv = { scope, persistent: new Map(), inputs: new Map(), layerDefs, stage: options.stage ?? 'grad' };
+  const env: ModelEnv = { name: model.name.name, scope, persistent: new Map(), inputs: new Map(), layerDefs, stage: options.stage ?? 'grad' };
   for (const item of model.items) {
-    guard(() => {
+    guard(item.span, () => {
       switch (item.kind) {
         case 'TensorDecl':
           declareTensor(env, scope, '', item);
@@ -137,7 +140,7 @@ export function lowerModelProgram(source: SourceProgram, options: LowerOptions =
   let streams = 0;
   for (const item of model.items) {
     if (item.kind !== 'Entry') continue;
-    guard(() => {
+    guard(item.span, () => {
       const lowered = lowerEntry(env, item, streams);
       streams = lowered.streams;
       entries.push(lowered.entry);
@@ -157,20 +160,20 @@ export function evalType(scope: Scope, t: TypeExpr): TensorType {
   const env: Env = { ctx: null, scope };
   const shape = t.shape.map((d) => {
     const n = asInt(lowerExpr(env, d), d.span, 'a dimension (an integer)');
-    if (n <= 0) throw new LowerError(d.span, `dimension must be a positive integer, found ${n}`);
+    if (n <= 0) throw new LowerError(d.span, 'bad-dimension', { value: n });
     return n;
   });
-  const total = shape.reduce((a, b) => a * b, 1);
-  if (total > MAX_ELEMENTS) throw new LowerError(t.span, `${t.dtype}[${shape.join(',')}] has ${total} elements, more than the ${MAX_ELEMENTS} one tensor may hold`);
+  checkSize({ dtype: t.dtype, shape }, t.span);
   return { dtype: t.dtype, shape };
 }
+
 
 function evalInit(scope: Scope, e: Expr | undefined, span: TensorDecl['span']): Initializer {
   if (!e) return { name: 'zeros', args: {} };
   const name = e.kind === 'Name' ? e.name : e.kind === 'Call' && e.callee.kind === 'Name' ? e.callee.name : undefined;
   const params = name === undefined ? undefined : INITIALIZERS[name];
   if (name === undefined || params === undefined) {
-    throw new LowerError(e.span, `expected an initializer (${Object.keys(INITIALIZERS).join(', ')})`);
+    throw new LowerError(e.span, 'not-an-initializer', { names: Object.keys(INITIALIZERS).join(', ') });
   }
   const args: Record<string, number> = {};
   if (e.kind === 'Call') {
@@ -178,7 +181,7 @@ function evalInit(scope: Scope, e: Expr | undefined, span: TensorDecl['span']): 
     for (const a of e.args) {
       const key = a.name?.name ?? params[position++];
       if (key === undefined || !params.includes(key)) {
-        throw new LowerError(a.span, `${name} takes ${params.length === 0 ? 'no arguments' : `(${params.join(', ')})`}`);
+        throw new LowerError(a.span, 'initializer-args', { name, params: params.length === 0 ? 'no arguments' : `(${params.join(', ')})` });
       }
       args[key] = asNumber(lowerExpr({ ctx: null, scope }, a.value), a.span);
     }
@@ -188,11 +191,11 @@ function evalInit(scope: Scope, e: Expr | undefined, span: TensorDecl['span']): 
 }
 
 /** An input, param or state declaration; `prefix` is the layer instance path (`fc1.`). */
-function declareTensor(env: ModelEnv, scope: Scope, prefix: string, d: TensorDecl): void {
+function declareTensor(env: ModelEnv, scope: Scope, prefix: string, d: TensorDecl, layer?: string): void {
   const type = evalType(scope, d.type);
   const name = prefix + d.name.name;
   if (d.role === 'input') {
-    if (prefix) throw new LowerError(d.span, 'inputs are declared in the model, not in layers');
+    if (layer) throw new LowerError(d.span, 'input-in-layer', { name: layer });
     env.inputs.set(name, type);
   } else {
     env.persistent.set(name, { name, kind: d.role, type, init: evalInit(scope, d.init, d.span), span: d.span });
@@ -203,25 +206,33 @@ function declareTensor(env: ModelEnv, scope: Scope, prefix: string, d: TensorDec
 /** `layer fc1 = dense(784, hidden)`: binds the definition's parameters and declares its tensors. */
 function instantiate(env: ModelEnv, outer: Scope, path: string, inst: LayerInstance): LVal {
   const def = env.layerDefs.get(inst.layer.name);
-  if (!def) throw new LowerError(inst.layer.span, `undefined layer '${inst.layer.name}'`);
+  if (!def) throw new LowerError(inst.layer.span, 'not-a-layer', { name: inst.layer.name, hint: '' });
   const scope = new Scope(layerTop(outer));
   const given = new Map<string, LVal>();
   let position = 0;
   for (const a of inst.args) {
     const key = a.name?.name ?? def.params[position++]?.name.name;
-    if (key === undefined) throw new LowerError(a.span, `layer '${def.name.name}' takes ${def.params.length} arguments, but more were given`);
-    if (!def.params.some((p) => p.name.name === key)) throw new LowerError(a.span, `layer '${def.name.name}' has no parameter named '${key}'`);
+    const what = { what: 'layer', name: def.name.name };
+    if (key === undefined) throw new LowerError(a.span, 'too-many-args', { ...what, max: def.params.length, s: def.params.length === 1 ? '' : 's', count: inst.args.length });
+    if (!def.params.some((p) => p.name.name === key)) throw new LowerError(a.span, 'unknown-named-arg', { ...what, arg: key, hint: '' });
+    if (given.has(key)) throw new LowerError(a.span, 'duplicate-arg', { arg: key });
     given.set(key, lowerExpr({ ctx: null, scope: outer }, a.value));
   }
   for (const p of def.params) {
     const v = given.get(p.name.name) ?? (p.default ? lowerExpr({ ctx: null, scope }, p.default) : undefined);
-    if (v === undefined) throw new LowerError(inst.span, `layer '${def.name.name}' is missing its argument '${p.name.name}'`);
+    if (v === undefined) throw new LowerError(inst.span, 'missing-arg', { what: 'layer', name: def.name.name, param: p.name.name });
     scope.define(p.name.name, v);
   }
   const members: string[] = [];
+  withCallNote(inst.span, `in layer instance '${path}' = ${def.name.name}(...)`, () => declareMembers(env, scope, path, def, members));
+  return { kind: 'layer', instance: { path, def, scope, members } };
+}
+
+/** The tensors and nested instances of one layer instance; `members` collects their names. */
+function declareMembers(env: ModelEnv, scope: Scope, path: string, def: LayerDef, members: string[]): void {
   for (const item of def.items) {
     if (item.kind === 'TensorDecl') {
-      declareTensor(env, scope, `${path}.`, item);
+      declareTensor(env, scope, `${path}.`, item, def.name.name);
       members.push(item.name.name);
     } else if (item.kind === 'LayerInstance') {
       const child = instantiate(env, scope, `${path}.${item.name.name}`, item);
@@ -231,7 +242,6 @@ function instantiate(env: ModelEnv, outer: Scope, path: string, inst: LayerInsta
       scope.define(item.name.name, { kind: 'fn', decl: item, closure: scope });
     }
   }
-  return { kind: 'layer', instance: { path, def, scope, members } };
 }
 
 /** The top-level scope (fns of all files), under which every layer body is elaborated. */

@@ -33,9 +33,9 @@ export function lowerStatements(env: Env, stmts: readonly Stmt[], hooks: StmtHoo
           if (s.targets[0].name) env.scope.define(s.targets[0].name.name, v);
           break;
         }
-        if (v.kind !== 'tuple') throw new LowerError(s.span, `${s.targets.length} names on the left, but the right side is ${describe(v)}`);
+        if (v.kind !== 'tuple') throw new LowerError(s.span, 'not-a-tuple', { count: s.targets.length, found: describe(v) });
         if (v.items.length !== s.targets.length) {
-          throw new LowerError(s.span, `${s.targets.length} names on the left, but the right side has ${v.items.length} values`);
+          throw new LowerError(s.span, 'tuple-count-mismatch', { count: s.targets.length, values: v.items.length });
         }
         s.targets.forEach((t, i) => t.name && env.scope.define(t.name.name, v.items[i]));
         break;
@@ -45,15 +45,15 @@ export function lowerStatements(env: Env, stmts: readonly Stmt[], hooks: StmtHoo
         return values.length === 1 ? values[0] : { kind: 'tuple', items: values };
       }
       case 'Emit':
-        if (!hooks.emit) throw new LowerError(s.span, "'emit' is only allowed in the body of a scan");
+        if (!hooks.emit) throw new LowerError(s.span, 'emit-outside-scan');
         hooks.emit(s.values.map((x) => lowerExpr(env, x)), s.span);
         break;
       case 'Minimize':
-        if (!hooks.minimize) throw new LowerError(s.span, "'minimize' is only allowed in the body of a train entry point");
+        if (!hooks.minimize) throw new LowerError(s.span, 'minimize-outside-train');
         hooks.minimize(env, s);
         break;
       case 'StateAssign':
-        if (!hooks.stateAssign) throw new LowerError(s.span, "'<-' is only allowed in the body of an entry point, not in functions or loops");
+        if (!hooks.stateAssign) throw new LowerError(s.span, 'state-assign-in-fn');
         hooks.stateAssign(env, s);
         break;
       default:
@@ -67,7 +67,7 @@ export function lowerStatements(env: Env, stmts: readonly Stmt[], hooks: StmtHoo
 export function lowerBlock(env: Env, body: Body): LVal {
   if (body.kind === 'ExprBody') return lowerExpr(env, body.expr);
   const v = lowerStatements(env, body.stmts);
-  if (!v) throw new LowerError(body.span, "this block has no 'return'");
+  if (!v) throw new LowerError(body.span, 'missing-return');
   return v;
 }
 
@@ -83,7 +83,7 @@ export function lowerLoop(env: Env, e: Repeat | Scan): LVal {
   const ctx = requireCtx(env, e.span);
   const isScan = e.kind === 'Scan';
   const steps = asInt(lowerExpr(env, isScan ? e.length : e.count), (isScan ? e.length : e.count).span, 'a loop count');
-  if (steps < 1) throw new LowerError(e.span, `a loop must run at least once, but its count is ${steps}`);
+  if (steps < 1) throw new LowerError(e.span, 'bad-loop-count', { count: steps });
   const inits = e.carries.map((c) => asTensor(ctx, lowerExpr(env, c.init), c.init.span));
   const indexArg = isScan ? [{ name: e.index.name, type: { dtype: 'i32', shape: [] } as TensorType }] : [];
   const made = ctx.pushLoop(isScan ? 'scan_body' : 'repeat_body', steps, [
@@ -106,11 +106,13 @@ export function lowerLoop(env: Env, e: Repeat | Scan): LVal {
     const next = e.carries.map((c, i) => {
       const v = asTensor(ctx, scope.lookup(c.name.name)!, c.span);
       if (typeToString(v.type) !== typeToString(inits[i].type)) {
-        throw new LowerError(c.span, `carried value '${c.name.name}' starts as ${typeToString(inits[i].type)} but the loop body makes it ${typeToString(v.type)}`);
+        throw new LowerError(c.span, 'carry-type-changes', { name: c.name.name, from: typeToString(inits[i].type), to: typeToString(v.type) }, [
+          { message: `'${c.name.name}' starts as ${typeToString(inits[i].type)} here`, span: c.init.span },
+        ]);
       }
       return { name: c.name.name, value: v };
     });
-    if (isScan && emits.length === 0 && e.carries.length === 0) throw new LowerError(e.span, 'this scan neither emits nor carries anything');
+    if (isScan && emits.length === 0 && e.carries.length === 0) throw new LowerError(e.span, 'empty-scan');
     // A repeat whose body draws random numbers carries its iteration counter last.
     const counterNext = ctx.frame.counter ? [{ name: 'iter', value: ctx.op('add', [ctx.frame.iteration!, ctx.constant(1, I32_SCALAR, e.span)], {}, e.span) }] : [];
     const results = [...next, ...counterNext, ...emits.map((x, i) => ({ name: `emit${i}`, value: ctx.use(x.value) }))];

@@ -1,10 +1,11 @@
 // Mutation fuzzing of the example files: token deletion, duplication, swaps and
-// truncation. Every mutant must load without throwing, and every diagnostic must
-// carry a real location inside the file it names.
+// truncation. Every mutant goes through `dlc check` (parse, names, then the
+// lowering's type and shape checks) without throwing; every diagnostic carries a
+// real location inside the file it names, and none is an internal error.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { loadProgram } from '../../dsl/index';
+import { checkFiles } from '../../compiler/cli/commands/check';
 import { dlLexer } from '../../dsl/lexer';
 
 const dir = join(__dirname, '../../examples');
@@ -47,24 +48,29 @@ test('mutated examples never crash and every diagnostic is located', () => {
   const rand = rng(12345);
   const cases = 3000;
   let failures = 0;
+  let typeErrors = 0;
   for (let i = 0; i < cases; i++) {
     let text = sources[i % sources.length]!;
     const rounds = 1 + Math.floor(rand() * 3);
     for (let k = 0; k < rounds; k++) text = mutate(text, rand);
     const lines = text.split('\n');
-    const r = loadProgram('fuzz.dl', (p) => {
+    const r = checkFiles(['fuzz.dl'], (p) => {
       if (p === 'fuzz.dl') return new TextEncoder().encode(text);
       throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
     });
     if (r.diagnostics.some((d) => d.severity === 'error')) failures++;
+    if (r.loads[0]?.diagnostics.length === 0 && r.diagnostics.length > 0) typeErrors++;
     for (const d of r.diagnostics) {
       const where = `case ${i}: ${d.span.file}:${d.span.line}:${d.span.col} ${d.message}`;
       expect(d.span.line, where).toBeGreaterThanOrEqual(1);
       expect(d.span.col, where).toBeGreaterThanOrEqual(1);
       if (d.span.file === 'fuzz.dl') expect(d.span.line, where).toBeLessThanOrEqual(lines.length);
       expect(d.message, where).not.toMatch(/'undefined'|NaN|\{\w+\}|\[object/);
+      expect(d.code, where).not.toBe('internal-error');
     }
   }
   // Most mutants are broken; a fuzzer whose mutants all pass is not fuzzing.
   expect(failures).toBeGreaterThan(cases / 2);
+  // Some mutants pass the front end and are caught by the type and shape checks.
+  expect(typeErrors).toBeGreaterThan(0);
 }, 120_000);

@@ -1,11 +1,12 @@
 // Golden files: test/dsl/golden/ast/X.dl → X.ast (declaration summary with spans)
-// and test/dsl/golden/errors/X.dl → X.txt (exact `dlc check` diagnostics).
+// and test/dsl/golden/errors/X.dl → X.txt (exact `dlc check` diagnostics; the
+// type and shape errors have their own goldens in test/compiler/lower/golden/).
 // Refresh with UPDATE_GOLDEN=1 and review the diff.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { formatDiagnostics } from '../../dsl/diagnostics';
-import { loadProgram } from '../../dsl/index';
+import { checkFiles } from '../../compiler/cli/commands/check';
 import { parseSource } from '../../dsl/parse';
 import { printFile } from './print-ast';
 
@@ -33,7 +34,7 @@ describe('source → diagnostics', () => {
     test(name, () => {
       // Paths relative to the repo root so the text is the same on every machine.
       const path = relative(process.cwd(), join(root, 'errors', name));
-      const r = loadProgram(path);
+      const r = checkFiles([path]);
       const text = formatDiagnostics(r.diagnostics, (f) => r.sources.get(f));
       expect(text).not.toBe('');
       golden(join(root, 'errors', name.replace(/\.dl$/, '.txt')), text);

@@ -1,22 +1,26 @@
-// `dlc check FILE...`: parses and checks each file, prints diagnostics to stderr.
+// `dlc check FILE...`: parses, resolves and type/shape-checks each file (the
+// lowering of compiler/lower), prints diagnostics to stderr.
 // Exit 0 when clean, 1 when any file has errors, 2 for usage or I/O problems.
 import type { Command } from '../command';
-import { formatDiagnostic, makeDiagnostic, type Diagnostic } from '../../../dsl/diagnostics';
-import { loadProgram, type LoadResult } from '../../../dsl/index';
+import type { SourceProgram } from '../../../dsl/ast';
+import { formatDiagnostic, makeDiagnostic, sortDiagnostics, type Diagnostic } from '../../../dsl/diagnostics';
+import { loadProgram, type LoadResult, type ReadFile } from '../../../dsl/index';
+import { failureDiagnostic } from '../../lower/errors';
+import { lowerModelProgram } from '../../lower/index';
 
 export interface CheckResult {
   readonly diagnostics: readonly Diagnostic[];
   readonly sources: ReadonlyMap<string, string>;
   /** Some file could not be read or decoded. */
   readonly ioError: boolean;
-  /** Per-file load results, for later steps (the shape-checking lowering) to continue from. */
+  /** Per-file load results (the parsed, resolved program of each clean file). */
   readonly loads: readonly LoadResult[];
 }
 
 /** loadProgram, with a bug in the front end reported as an internal error located at the file. */
-function loadGuarded(path: string): LoadResult {
+function loadGuarded(path: string, readFile?: ReadFile): LoadResult {
   try {
-    return loadProgram(path);
+    return loadProgram(path, readFile);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const span = { file: path, line: 1, col: 1, endLine: 1, endCol: 2 };
@@ -24,25 +28,56 @@ function loadGuarded(path: string): LoadResult {
   }
 }
 
-/** Checks files; the lowering's shape checks plug in after loadProgram here. */
-export function checkFiles(paths: readonly string[]): CheckResult {
+/**
+ * Types and shapes: every model of the root file lowered (hyperparameters at their
+ * defaults), as `dlc compile` would. Only for files the front end found clean, so
+ * the lowering never sees a name or syntax error.
+ */
+function checkTypes(program: SourceProgram): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  for (const item of program.root.items) {
+    if (item.kind !== 'Model') continue;
+    try {
+      diagnostics.push(...lowerModelProgram(program, { model: item.name.name }).diagnostics);
+    } catch (err) {
+      diagnostics.push(failureDiagnostic(err, item.name.span));
+    }
+  }
+  return sortDiagnostics(dedupe(diagnostics));
+}
+
+/** A layer or fn used by two models can report the same problem twice. */
+function dedupe(ds: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return ds.filter((d) => {
+    const key = `${d.span.file}:${d.span.line}:${d.span.col}:${d.code}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Checks files: syntax and names (dsl/), then types and shapes (compiler/lower). */
+export function checkFiles(paths: readonly string[], readFile?: ReadFile): CheckResult {
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, string>();
   const loads: LoadResult[] = [];
   let ioError = false;
   for (const path of paths) {
-    const r = loadGuarded(path);
+    const r = loadGuarded(path, readFile);
     loads.push(r);
     diagnostics.push(...r.diagnostics);
     for (const [k, v] of r.sources) sources.set(k, v);
     ioError ||= r.ioError;
+    if (r.program && !r.diagnostics.some((d) => d.severity === 'error')) diagnostics.push(...checkTypes(r.program));
   }
   return { diagnostics, sources, ioError, loads };
 }
 
 const usage = `usage: dlc check FILE...
 
-Parses and checks each .dl file (syntax, names, calls) and prints every
+Parses and checks each .dl file (syntax, names, calls, then the types and
+shapes of every model, as dlc compile elaborates them) and prints every
 diagnostic to stderr. Exit status: 0 clean, 1 errors, 2 usage or I/O problem.`;
 
 export const checkCommand: Command = {
