@@ -1,12 +1,13 @@
 // Kernels for elementwise nodes, built from each op's `wgsl` expression: one
 // invocation per output element, operands read through numpy broadcasting with the
-// shapes baked in as constants. A kernel evaluates a group of nodes (one node until
-// fusion exists): the group's inner values stay in registers as `let`s.
+// shapes baked in as constants. A kernel evaluates a group of nodes (one node, or a
+// fused group): the group's inner values stay in registers as `let`s.
 import type { Node, Value } from '../ir/types';
 import { numel } from '../ir/types';
 import { getOp } from '../ops/registry';
 import type { KernelSpec } from '../ops/registry';
 import { bindingDecl, flatMain, flatWorkgroups, loadExpr, storeExpr } from './wgsl/buffers';
+import { emitElementwiseVec4, vec4Eligible } from './elementwise-vec4';
 
 function stridesOf(shape: readonly number[]): number[] {
   const strides = new Array<number>(shape.length);
@@ -47,8 +48,12 @@ export function broadcastIndex(from: readonly number[], to: readonly number[]): 
  * group's inputs are values produced outside it, its outputs the values used
  * outside it (`outputs`). All nodes share the output shape.
  */
-export function emitElementwiseKernel(group: readonly Node[], inputs: readonly Value[], outputs: readonly Value[]): KernelSpec {
+export function emitElementwiseKernel(group: readonly Node[], inputs: readonly Value[], outputs: readonly Value[], name?: string): KernelSpec {
   const shape = outputs[0].type.shape;
+  const ops = group.map((node) => node.op).join('_');
+  const baseName = name ?? `${group.length > 1 ? 'fused_' : ''}${ops}`;
+  // Rows of a multiple of 4 elements: 4 per invocation with vec4 loads and stores.
+  if (vec4Eligible(shape)) return emitElementwiseVec4(group, inputs, outputs, baseName);
   const n = numel(shape);
   const decls: string[] = [];
   const names = new Map<number, string>();
@@ -77,9 +82,8 @@ export function emitElementwiseKernel(group: readonly Node[], inputs: readonly V
     if (name === undefined) throw new Error(`elementwise group does not compute its output %${v.id}`);
     lines.push(`  out${k}[i] = ${storeExpr(name, v.type.dtype)};`);
   });
-  const ops = group.map((node) => node.op).join('_');
   return {
-    name: `${group.length > 1 ? 'fused_' : ''}${ops}_${shape.join('x') || 'scalar'}`,
+    name: `${baseName}_${shape.join('x') || 'scalar'}`,
     wgsl: `${decls.join('\n')}\n\n${flatMain(n, lines.join('\n'))}\n`,
     workgroups: flatWorkgroups(n),
   };

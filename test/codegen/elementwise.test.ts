@@ -7,7 +7,7 @@ import '../../compiler/ops/control';
 import { GraphBuilder } from '../../compiler/ir/builder';
 import type { TensorType, Value } from '../../compiler/ir/types';
 import { numel } from '../../compiler/ir/types';
-import { broadcastIndex } from '../../compiler/codegen/elementwise';
+import { broadcastIndex, emitElementwiseKernel } from '../../compiler/codegen/elementwise';
 import { DEFAULT_LIMITS, generatePlan } from '../../compiler/codegen/plan';
 import { execute, tensor } from '../../compiler/reference/execute';
 import { Model } from '../../runtime/model';
@@ -59,5 +59,33 @@ describe('elementwise kernels', () => {
     ));
   it('casts between f32, i32 and bool', () =>
     check([f32(9), { dtype: 'i32', shape: [9] }], (b, [a, n]) => b.op('add', [b.op('cast', [b.op('cast', [a], { to: 'i32' })], { to: 'f32' }), b.op('cast', [b.op('cast', [n], { to: 'bool' })], { to: 'f32' })])));
-  it('more elements than one dispatch row holds (2-D grid)', () => check([f32(2, 1100, 1000)], (b, [a]) => b.op('relu', [a])));
+  it('more elements than one dispatch row holds (2-D grid)', () => check([f32(2, 1100, 999)], (b, [a]) => b.op('relu', [a])));
+});
+
+// Outputs whose last axis is a multiple of 4 take the vec4 form (elementwise-vec4.ts).
+describe('elementwise kernels, vec4 form', () => {
+  const i32 = (...shape: number[]): TensorType => ({ dtype: 'i32', shape });
+  const bool = (...shape: number[]): TensorType => ({ dtype: 'bool', shape });
+  it('is chosen by the shape of the output', () => {
+    const b = new GraphBuilder('f');
+    const x = b.arg('input', 'x', f32(6, 8));
+    const y = b.arg('input', 'y', f32(8));
+    const wide = b.op('add', [x, y]).def!;
+    const spec = emitElementwiseKernel([wide], [x, y], wide.outputs);
+    expect(spec.wgsl).toContain('array<vec4<f32>>');
+    expect(spec.workgroups).toEqual([1, 1, 1]);
+    const odd = b.arg('input', 'w', f32(8, 3));
+    const narrow = b.op('neg', [odd]).def!;
+    expect(emitElementwiseKernel([narrow], [odd], narrow.outputs).wgsl).not.toContain('vec4');
+  });
+  it('same shape, a bias row and a column: [6,8] + [8] - [6,1]', () =>
+    check([f32(6, 8), f32(8), f32(6, 1)], (b, [a, c, d]) => b.op('sub', [b.op('add', [a, c]), d])));
+  it('a scalar operand and added leading axes: [3,5,12] * [] + [5,12]', () =>
+    check([f32(3, 5, 12), f32(), f32(5, 12)], (b, [a, s, c]) => b.op('add', [b.op('mul', [a, s]), c])));
+  it('bool in and out, where: [4,4]', () =>
+    check([f32(4, 4), f32(4), bool(4, 4)], (b, [a, c, m]) => b.op('where', [b.op('logical_or', [b.op('lt', [a, c]), m]), a, c])));
+  it('integers and casts: [2,8] i32 + [2,1] i32 → f32', () =>
+    check([i32(2, 8), i32(2, 1)], (b, [a, c]) => b.op('cast', [b.op('add', [a, c])], { to: 'f32' })));
+  it('a bool stored through a cast: [16] gt → bool', () => check([f32(16), f32()], (b, [a, s]) => b.op('gt', [a, s])));
+  it('more quads than one dispatch row holds (2-D grid)', () => check([f32(3, 1400, 2000)], (b, [a]) => b.op('relu', [a])));
 });
