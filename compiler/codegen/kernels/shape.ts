@@ -6,7 +6,8 @@ import { numel } from '../../ir/types';
 import { stridesOf } from '../../ops/broadcast';
 import type { KernelSpec } from '../../ops/registry';
 import { broadcastIndex } from '../elementwise';
-import { bindingDecl, flatMain, flatWorkgroups } from '../wgsl/buffers';
+import { vec4Eligible } from '../elementwise-vec4';
+import { bindingDecl, flatMain, flatWorkgroups, storageType } from '../wgsl/buffers';
 import { subgridOffset } from './reduce';
 
 const tag = (shape: readonly number[]): string => shape.join('x') || 'scalar';
@@ -29,7 +30,42 @@ export function emitCopyKernel(name: string, dtype: DType, shape: readonly numbe
   return flatKernel(name, [dtype], dtype, shape, '  y[i] = x0[i];');
 }
 
+/** Whether `perm` swaps the last two axes and keeps the others in place. */
+function swapsLastTwo(perm: readonly number[]): boolean {
+  const r = perm.length;
+  return r >= 2 && perm[r - 1] === r - 2 && perm[r - 2] === r - 1 && perm.slice(0, r - 2).every((p, k) => p === k);
+}
+
+/**
+ * A (batched) matrix transpose [..., R, C] → [..., C, R] with R and C multiples of
+ * 4: each invocation moves one 4×4 block with 4 vec4 loads and 4 vec4 stores,
+ * where the flat form pays 16 scalar loads and stores (each a per-lane loop on
+ * llvmpipe).
+ */
+function emitBlockTranspose(dtype: DType, inShape: readonly number[], perm: readonly number[]): KernelSpec {
+  const r = inShape.length;
+  const R = inShape[r - 2];
+  const C = inShape[r - 1];
+  const batch = numel(inShape.slice(0, r - 2));
+  const blocks = batch * (R / 4) * (C / 4);
+  const t = storageType(dtype);
+  const body = [
+    `  let cb = i % ${C / 4}u;`,
+    `  let rb = (i / ${C / 4}u) % ${R / 4}u;`,
+    `  let mat = i / ${(R / 4) * (C / 4)}u;`,
+    // vec4 index of x[mat, 4rb + j, 4cb] and of y[mat, 4cb + j, 4rb].
+    `  let src = (mat * ${R}u + rb * 4u) * ${C / 4}u + cb;`,
+    `  let dst = (mat * ${C}u + cb * 4u) * ${R / 4}u + rb;`,
+    ...[0, 1, 2, 3].map((j) => `  let r${j} = x0[src + ${j * (C / 4)}u];`),
+    ...(['x', 'y', 'z', 'w'] as const).map((l, j) => `  y[dst + ${j * (R / 4)}u] = vec4<${t}>(r0.${l}, r1.${l}, r2.${l}, r3.${l});`),
+  ].join('\n');
+  const decls = [`@group(0) @binding(0) var<storage, read> x0: array<vec4<${t}>>;`, `@group(0) @binding(1) var<storage, read_write> y: array<vec4<${t}>>;`];
+  return { name: `transpose_${tag(inShape)}_perm${perm.join('')}`, wgsl: `${decls.join('\n')}\n\n${flatMain(blocks, body)}\n`, workgroups: flatWorkgroups(blocks) };
+}
+
 export function emitTransposeKernel(dtype: DType, inShape: readonly number[], perm: readonly number[]): KernelSpec {
+  const r = inShape.length;
+  if (swapsLastTwo(perm) && inShape[r - 1] % 4 === 0 && inShape[r - 2] % 4 === 0) return emitBlockTranspose(dtype, inShape, perm);
   const inStrides = stridesOf(inShape);
   const outShape = perm.map((p) => inShape[p]);
   const src = subgridOffset(
@@ -41,6 +77,20 @@ export function emitTransposeKernel(dtype: DType, inShape: readonly number[], pe
 }
 
 export function emitBroadcastKernel(dtype: DType, inShape: readonly number[], outShape: readonly number[]): KernelSpec {
+  if (vec4Eligible(outShape)) {
+    // 4 output elements of one row per invocation, stored as one vec4: a column
+    // ([..., 1]) or a single element is one load splatted, a row one vec4 load.
+    const t = storageType(dtype);
+    const quads = numel(outShape) / 4;
+    const at = broadcastIndex(inShape, outShape);
+    const splat = numel(inShape) === 1 || inShape[inShape.length - 1] === 1;
+    const decls = [
+      `@group(0) @binding(0) var<storage, read> x0: array<${splat ? t : `vec4<${t}>`}>;`,
+      `@group(0) @binding(1) var<storage, read_write> y: array<vec4<${t}>>;`,
+    ];
+    const body = ['  let q = i;', '  let i4 = q * 4u;', `  y[q] = ${splat ? `vec4<${t}>(x0[${at.replace(/\bi\b/g, 'i4')}])` : `x0[(${at.replace(/\bi\b/g, 'i4')}) / 4u]`};`].join('\n');
+    return { name: `broadcast_to_${tag(inShape)}_to_${tag(outShape)}`, wgsl: `${decls.join('\n')}\n\n${flatMain(quads, body)}\n`, workgroups: flatWorkgroups(quads) };
+  }
   return flatKernel(`broadcast_to_${tag(inShape)}_to_${tag(outShape)}`, [dtype], dtype, outShape, `  y[i] = x0[${broadcastIndex(inShape, outShape)}];`);
 }
 

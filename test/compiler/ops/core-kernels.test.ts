@@ -150,6 +150,19 @@ describe('movement and indexing kernels on odd sizes', () => {
     await expectMatches('concat', [x, f32([3, 1, 7], wave), f32([3, 4, 7], wave)], { axis: 1 });
     await expectMatches('broadcast_to', [f32([5, 1], wave)], { shape: [3, 5, 9] });
   });
+  it('transpose of the last two axes by 4×4 blocks (sides of a multiple of 4)', async () => {
+    await expectMatches('transpose', [f32([12, 20], wave)], { perm: [1, 0] });
+    await expectMatches('transpose', [f32([3, 8, 4], wave)], { perm: [0, 2, 1] });
+    await expectMatches('transpose', [ints([4, 8], (e) => e * 3 - 7)], { perm: [1, 0] });
+    // A block whose sides are not both multiples of 4 keeps the flat form.
+    await expectMatches('transpose', [f32([8, 6], wave)], { perm: [1, 0] });
+  });
+  it('broadcast_to in the vec4 form (rows of a multiple of 4)', async () => {
+    await expectMatches('broadcast_to', [f32([5, 1], wave)], { shape: [3, 5, 8] });
+    await expectMatches('broadcast_to', [f32([12], wave)], { shape: [2, 3, 12] });
+    await expectMatches('broadcast_to', [f32([1], wave)], { shape: [4] });
+    await expectMatches('broadcast_to', [ints([2, 1, 4], (e) => e - 3)], { shape: [2, 3, 4] });
+  });
   it('gather, scatter_add and take_along_axis with repeated and out-of-range ids', async () => {
     const table = f32([11, 9], wave);
     const ids = ints([4, 5], (e) => [3, 3, 10, 0, 11, -1, 7][e % 7]);
