@@ -104,7 +104,8 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
   if (perEpoch === 0) throw new DlcError(`batch size ${batch} is larger than the ${trainCount} training examples of '${dataset.name}'`, 2);
   const totalSteps = o.steps ?? (o.epochs ?? 1) * perEpoch;
   const useSchedule = schedule ?? parseSchedule(saved?.schedule ?? 'constant');
-  const lr = prepared.program.scalars.find((s) => s.name === 'lr');
+  // The lowering names an optimizer's scalars after their train entry (`step.lr`).
+  const lr = prepared.program.scalars.find((s) => s.name === `${entry.name}.lr`) ?? prepared.program.scalars.find((s) => s.name === 'lr');
   if (!lr && useSchedule.kind !== 'constant') throw new DlcError(`--lr-schedule: model '${prepared.model}' has no runtime scalar 'lr' to schedule`, 2);
 
   const { runner, checkpoint } = await startModel(prepared, openOptions);
