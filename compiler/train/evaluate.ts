@@ -9,6 +9,8 @@
 // - Otherwise each output is averaged: per-example outputs ([batch] or [batch, ...])
 //   over the real rows, scalar outputs over the full batches only (a padded batch's
 //   scalar would mix in the padding).
+// - An entry returning per-row free energies (`energy`, metrics/energy-entry.ts)
+//   also gets `pseudo_likelihood`, the stochastic estimate over the test split.
 // The model's entry-call counter is put back afterwards, so evaluating never changes
 // the random numbers training draws (runs with and without evaluation stay identical).
 import { DlcError } from '../../runtime/errors';
@@ -18,6 +20,7 @@ import type { Split } from '../../runtime/data/dataset';
 import type { EntryInfo, ModelRunner } from './runner';
 import { batchSize } from './entries';
 import { feedsOf } from './feeds';
+import { devicePseudoLikelihood, energyEntry } from './metrics/energy-entry';
 
 export interface EvalResult {
   readonly examples: number;
@@ -100,6 +103,8 @@ export async function evaluate(
     if (Object.keys(metrics).length === 0) {
       throw new DlcError(`cannot evaluate with '${entry.name}': the dataset has no labels for it and it has no f32 outputs to average`, 2);
     }
+    const energy = energyEntry(entry, bindings);
+    if (energy) metrics.pseudo_likelihood = await devicePseudoLikelihood(runner, entry, energy, test);
     return { examples: n, metrics };
   } finally {
     runner.step = savedStep;

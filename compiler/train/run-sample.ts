@@ -1,13 +1,21 @@
 // `dlc sample`: load a checkpoint, run a sample entry and write a PNG grid (images)
 // or text (tokens): to --out, or by default images to MODEL-ENTRY.png and text to stdout.
+// An entry whose inputs are all f32 (the start of a Gibbs or walk-back chain) is fed
+// the first test examples of the training data, bound as in training; images of a
+// standardised dataset (mnist-standardized) are mapped back to pixel values.
 import { writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { DlcError } from '../../runtime/errors';
 import { writePng } from '../../runtime/png-node';
 import { loadMobyDick } from '../../runtime/data/moby-dick-node';
 import type { LowerFn } from '../cli/commands/compile';
-import { chooseEntry } from './entries';
-import { prepareModel, startModel } from './open';
+import { evalBatches } from '../../runtime/data/batches';
+import type { Dataset } from '../../runtime/data/dataset';
+import { standardizedStats, unstandardize } from '../../runtime/data/standardize';
+import { batchSize, chooseEntry } from './entries';
+import { bindEntry, feedsOf } from './feeds';
+import { bindingMapping, openDataset, prepareModel, startModel } from './open';
+import type { EntryInfo } from './runner';
 import { runSample } from './sample';
 import type { CommandIO } from './run-train';
 
@@ -37,11 +45,17 @@ export async function runSampleCommand(lower: LowerFn, o: SampleOptions, io: Com
   const prepared = await prepareModel(lower, openOptions, io.stderr);
   const entry = chooseEntry(prepared, 'sample', o.entry);
   const data = o.data ?? prepared.saved?.data;
+  const takesData = entry.inputs.length > 0 && entry.inputs.every((i) => i.dtype === 'f32') && data !== undefined && data !== '';
+  const dataset = takesData ? openDataset(entry, data) : undefined;
+  const feeds = dataset ? firstTestBatch(dataset, entry, prepared.saved?.bind) : undefined;
+  const stats = dataset ? standardizedStats(dataset) : undefined;
   const { runner } = await startModel(prepared, openOptions);
   try {
     const vocab = data === 'moby-dick' ? loadMobyDick().vocab : undefined;
     const result = await runSample(runner, entry, {
       ...(vocab ? { vocab } : {}),
+      ...(feeds ? { feeds } : {}),
+      ...(stats ? { toPixels: (v: ArrayLike<number>) => (v.length % stats.mean.length === 0 ? unstandardize(v, stats) : v) } : {}),
       ...(o.prime !== undefined ? { prime: o.prime } : {}),
       ...(o.output !== undefined ? { output: o.output } : {}),
     });
@@ -71,4 +85,12 @@ export async function runSampleCommand(lower: LowerFn, o: SampleOptions, io: Com
   } finally {
     runner.destroy();
   }
+}
+
+/** The entry's inputs from the first batch of the test split (rows in split order). */
+function firstTestBatch(dataset: Dataset, entry: EntryInfo, bind: string | undefined): Record<string, Float32Array | Int32Array> {
+  const bindings = bindEntry(dataset.name, dataset.test, entry, bindingMapping(bind, dataset, entry));
+  const first = evalBatches(dataset.test, batchSize(entry)).next();
+  if (first.done) throw new DlcError(`dataset '${dataset.name}' has no test examples to start '${entry.name}' from`, 2);
+  return feedsOf(first.value.fields, bindings);
 }

@@ -1,8 +1,10 @@
 // `dlc sample`: runs a sample entry and turns what it returns into something to look at.
 //
-// Inputs: integer inputs are filled from `prime` text (encoded with the corpus
+// Inputs: `feeds` when given (run-sample.ts feeds a chain's start from test data);
+// otherwise integer inputs are filled from `prime` text (encoded with the corpus
 // vocabulary, right-aligned, left-padded with the first character) when given,
-// zeros otherwise; float inputs are zeros.
+// zeros otherwise, and float inputs are zeros. Image values pass through `toPixels`
+// (e.g. undoing a dataset's standardisation) before they are drawn.
 // Output rendering, for the entry's first output that fits (or `output` when named):
 //   - images: f32 with last dimension 784 (seen as 28×28) or trailing dims [1,28,28]
 //     (and [3,H,W]) → a PNG grid, one tile per image, values clamped to [0,1];
@@ -60,7 +62,13 @@ function sampleInputs(entry: EntryInfo, vocab: readonly string[] | undefined, pr
 export async function runSample(
   runner: ModelRunner,
   entry: EntryInfo,
-  options: { readonly vocab?: readonly string[]; readonly prime?: string; readonly output?: string } = {},
+  options: {
+    readonly vocab?: readonly string[];
+    readonly prime?: string;
+    readonly output?: string;
+    readonly feeds?: Readonly<Record<string, Float32Array | Int32Array>>;
+    readonly toPixels?: (values: ArrayLike<number>) => ArrayLike<number>;
+  } = {},
 ): Promise<SampleResult> {
   const chosen = options.output !== undefined ? entry.outputs.find((o) => o.name === options.output) : entry.outputs.find((o) => imageLayout(o) || isTokens(o));
   if (options.output !== undefined && !chosen) {
@@ -70,13 +78,15 @@ export async function runSample(
     const what = entry.outputs.map((o) => `${o.name}: ${o.dtype}[${o.shape.join(',')}]`).join(', ') || 'none';
     throw new DlcError(`entry '${entry.name}' returns nothing dlc can show (outputs: ${what}); images need a last dimension of 784 or [1,28,28], text an i32 output`, 2);
   }
-  const out = await runner.run(entry.name, sampleInputs(entry, options.vocab, options.prime), [chosen.name]);
+  const inputs = { ...sampleInputs(entry, options.vocab, options.prime), ...options.feeds };
+  const out = await runner.run(entry.name, inputs, [chosen.name]);
   const value: OutputValue = out[chosen.name]!;
   const data = typeof value === 'number' ? [value] : value;
   const layout = imageLayout(chosen);
   if (layout) {
     const [count, channels, h, w] = layout;
-    return { kind: 'image', output: chosen.name, image: imageGrid({ shape: [count, channels, h, w], data }, { normalize: 'clamp', scale: 2 }), count };
+    const pixels = options.toPixels ? options.toPixels(data) : data;
+    return { kind: 'image', output: chosen.name, image: imageGrid({ shape: [count, channels, h, w], data: pixels }, { normalize: 'clamp', scale: 2 }), count };
   }
   const text = options.vocab ? decodeText(data, options.vocab) : Array.from(data).join(' ');
   return { kind: 'text', output: chosen.name, text };

@@ -1,6 +1,9 @@
 // Node-only: `--data NAME|PATH` to a Dataset.
 //
 //   mnist              the fixed 8,000/2,000 split of the `mnist` package (mnist.ts)
+//   mnist-standardized the same digits with every pixel standardised by the train
+//                      split's mean and deviation (standardize.ts), for real-valued
+//                      visible units (examples/grbm.dl)
 //   moby-dick          next-character windows of `options.context` tokens (text.ts)
 //   DIR                the user's .npy files, one per field, named FIELD.npy:
 //                        DIR/train/*.npy and DIR/test/*.npy when both folders exist;
@@ -12,10 +15,11 @@ import { makeDataset, seededSplit, type Dataset, type Split } from './dataset';
 import { loadMnist } from './mnist-node';
 import { loadMobyDick } from './moby-dick-node';
 import { readNpy } from './npy-node';
+import { standardizeDataset } from './standardize';
 import { windowDataset } from './text';
 import type { HostTensor } from './tensor';
 
-export const BUILTIN_DATASETS = ['mnist', 'moby-dick'] as const;
+export const BUILTIN_DATASETS = ['mnist', 'mnist-standardized', 'moby-dick'] as const;
 export const NPY_SPLIT_SEED = 0;
 
 export interface LoadOptions {
@@ -25,6 +29,7 @@ export interface LoadOptions {
 
 export function loadDataset(nameOrPath: string, options: LoadOptions = {}): Dataset {
   if (nameOrPath === 'mnist') return loadMnist();
+  if (nameOrPath === 'mnist-standardized') return standardizedMnist();
   if (nameOrPath === 'moby-dick') {
     if (options.context === undefined) throw new DlcError("dataset 'moby-dick' needs a context length (the model's sequence length)", 2);
     return windowDataset(loadMobyDick(), options.context);
@@ -43,6 +48,13 @@ export function loadDataset(nameOrPath: string, options: LoadOptions = {}): Data
   const n = Object.values(all)[0]!.shape[0] ?? 0;
   const { train, test } = seededSplit(all, Math.round(n * 0.8), NPY_SPLIT_SEED);
   return makeDataset(name, train, test, { source: nameOrPath, split: `seeded permutation, seed ${NPY_SPLIT_SEED}, 80% train` });
+}
+
+let standardized: Dataset | undefined;
+
+function standardizedMnist(): Dataset {
+  standardized ??= standardizeDataset(loadMnist(), 'mnist-standardized');
+  return standardized;
 }
 
 function readNpyFolder(dir: string): Split {

@@ -10,14 +10,16 @@ export const SAMPLE_USAGE = `usage: dlc sample FILE --checkpoint PATH [options]
 
 Loads a checkpoint and runs a sample entry. Image outputs (last dimension 784, or
 [...,1,28,28]) become a PNG grid; integer token outputs become text through the
-vocabulary of the corpus the model was trained on.
+vocabulary of the corpus the model was trained on. An entry whose inputs are all
+float (a chain's start, as an RBM's dream(v0)) gets the first test examples of the
+training data; samples of a standardised dataset are mapped back to pixel values.
 
   --checkpoint PATH    the trained weights (required)
   --entry NAME         the sample entry (default: the model's only sample entry)
   --out FILE.png|.txt  where to write (default: MODEL-ENTRY.png for images, stdout for text)
   --output NAME        which output of the entry to show (default: the first that fits)
   --prime TEXT         text fed to the entry's integer inputs (token models)
-  --data NAME          the corpus whose vocabulary decodes tokens (default: the training data)
+  --data NAME          the dataset that starts chains / decodes tokens (default: the training data)
   -D name=value        override a hyperparameter (as when training)
   -O LEVEL             optimisation level (as when training)
   --backend B          auto | vulkan | metal | d3d12 | opengles | reference`;
