@@ -1,0 +1,255 @@
+// The fusion passes: IR text in, IR text out for each pattern, the binding-limit
+// split, the examples' graphs verified after every pass, and the lenet train step
+// the issue names (conv+bias+relu+pool as one kernel, fewer kernels, peak ≤ 2/3 naive).
+import { describe, expect, it } from 'vitest';
+import '../../../compiler/ops/index';
+import { compileProgram } from '../../../compiler/codegen/compile';
+import { parseGraph } from '../../../compiler/ir/parse';
+import { printGraph } from '../../../compiler/ir/print';
+import type { Program } from '../../../compiler/ir/program';
+import { verifyGraph } from '../../../compiler/ir/verify';
+import { lowerFile } from '../../../compiler/lower/index';
+import { fuseConvPass } from '../../../compiler/passes/fuse-conv';
+import { fuseElementwisePass } from '../../../compiler/passes/fuse-elementwise';
+import { fuseMatmulPass } from '../../../compiler/passes/fuse-matmul';
+import { reluMaskPass } from '../../../compiler/passes/fuse-relu-mask';
+import { runStage } from '../../../compiler/cli/stages';
+import { dispatchSteps } from '../../../compiler/codegen/stats';
+import { CTX, expectPass, expectUnchanged, ir } from './expect-pass';
+
+function lower(name: string, defines: Record<string, number> = {}): Program {
+  const lowered = lowerFile(`examples/${name}.dl`, { defines });
+  if (!lowered.program) throw new Error(lowered.diagnostics.map((d) => d.message).join('; '));
+  return lowered.program;
+}
+
+describe('fuse-elementwise', () => {
+  it('fuses a chain into one region node named after its ops, keeping outer value ids', () =>
+    expectPass(
+      fuseElementwisePass,
+      `
+      graph f {
+        input %x: f32[4,3]
+        input %b: f32[3]
+        %2: f32[4,3] = add %x, %b
+        %3: f32[4,3] = relu %2
+        %4: f32[4] = sum %3 [axes=[1], keepdims=false]
+        %5: f32[4,3] = exp %3
+        return a=%4, b=%5
+      }
+      `,
+      `
+      graph f {
+        input %x: f32[4,3]
+        input %b: f32[3]
+        %3: f32[4,3], %5: f32[4,3] = fused %x, %b [name="fused_add_relu_exp", pattern="elementwise"]
+          graph fused_add_relu_exp {
+            region %in0: f32[4,3]
+            region %in1: f32[3]
+            %2: f32[4,3] = add %in0, %in1
+            %3: f32[4,3] = relu %2
+            %5: f32[4,3] = exp %3
+            return out0=%3, out1=%5
+          }
+        %4: f32[4] = sum %3 [axes=[1], keepdims=false]
+        return a=%4, b=%5
+      }
+      `,
+    ));
+
+  it('does not fuse across a value the group would both feed and read (no cycle through the sum)', () => {
+    const after = fuseElementwisePass(
+      parseGraph(
+        ir(`
+        graph f {
+          input %0: f32[4,3]
+          %1: f32[4,3] = exp %0
+          %2: f32[4,1] = sum %1 [axes=[1], keepdims=true]
+          %3: f32[4,3] = div %1, %2
+          return y=%3
+        }
+        `),
+      ),
+      CTX,
+    );
+    verifyGraph(after);
+    expect(after.nodes.map((n) => n.op)).toEqual(['exp', 'sum', 'div']);
+  });
+
+  it('leaves lone elementwise nodes and other shapes alone', () =>
+    expectUnchanged(
+      fuseElementwisePass,
+      `
+      graph f {
+        input %0: f32[4,3]
+        %1: f32[4,3] = exp %0
+        %2: f32[4] = sum %1 [axes=[1], keepdims=false]
+        %3: f32[4] = neg %2
+        return y=%3
+      }
+      `,
+    ));
+
+  it('splits a group that would bind more storage buffers than the device offers, and records it', () => {
+    const adds = Array.from({ length: 6 }, (_, k) => `  %${k + 8}: f32[16] = add %${k === 0 ? 0 : k + 7}, %${k + 1}`).join('\n');
+    const graph = parseGraph(`graph f {\n${Array.from({ length: 7 }, (_, k) => `  input %${k}: f32[16]`).join('\n')}\n${adds}\n  return y=%13\n}\n`);
+    const limited = fuseElementwisePass(graph, { ...CTX, limits: { maxStorageBuffersPerShaderStage: 4 } });
+    verifyGraph(limited);
+    const fused = limited.nodes.filter((n) => n.op === 'fused');
+    expect(fused.length).toBeGreaterThan(1);
+    for (const n of fused) expect(n.inputs.length + n.outputs.length).toBeLessThanOrEqual(4);
+    expect(fused.some((n) => n.attrs.split === 'maxStorageBuffersPerShaderStage (4)')).toBe(true);
+    // With the portable 8 the whole chain (7 inputs, 1 output) is one group.
+    const whole = fuseElementwisePass(graph, CTX);
+    expect(whole.nodes.map((n) => n.op)).toEqual(['fused']);
+    expect(whole.nodes[0].attrs.split).toBeUndefined();
+  });
+});
+
+describe('relu-mask', () => {
+  it('reads relu’s output for its gradient mask: x > 0 ⇔ relu(x) > 0', () =>
+    expectPass(
+      reluMaskPass,
+      `
+      graph f {
+        input %x: f32[4]
+        %1: f32[4] = relu %x
+        %2: f32[] = constant [dtype="f32", shape=[], value=0]
+        %3: bool[4] = gt %x, %2
+        return y=%1, m=%3
+      }
+      `,
+      `
+      graph f {
+        input %x: f32[4]
+        %1: f32[4] = relu %x
+        %2: f32[] = constant [dtype="f32", shape=[], value=0]
+        %3: bool[4] = gt %1, %2
+        return y=%1, m=%3
+      }
+      `,
+    ));
+});
+
+describe('fuse-matmul', () => {
+  it('fuses matmul → bias → activation; the bias must vary along columns', () =>
+    expectPass(
+      fuseMatmulPass,
+      `
+      graph f {
+        input %x: f32[4,3]
+        input %w: f32[3,5]
+        input %b: f32[5]
+        %3: f32[4,5] = matmul %x, %w
+        %4: f32[4,5] = add %3, %b
+        %5: f32[4,5] = tanh %4
+        return y=%5
+      }
+      `,
+      `
+      graph f {
+        input %x: f32[4,3]
+        input %w: f32[3,5]
+        input %b: f32[5]
+        %5: f32[4,5] = fused %x, %w, %b [name="fused_matmul_add_tanh", pattern="matmul"]
+          graph fused_matmul_add_tanh {
+            region %in0: f32[4,3]
+            region %in1: f32[3,5]
+            region %in2: f32[5]
+            %3: f32[4,5] = matmul %in0, %in1
+            %4: f32[4,5] = add %3, %in2
+            %5: f32[4,5] = tanh %4
+            return out0=%5
+          }
+        return y=%5
+      }
+      `,
+    ));
+
+  it('stops where an inner value has another reader', () =>
+    expectUnchanged(
+      fuseMatmulPass,
+      `
+      graph f {
+        input %0: f32[4,3]
+        input %1: f32[3,5]
+        input %2: f32[4,1]
+        %3: f32[4,5] = matmul %0, %1
+        %4: f32[4,5] = add %3, %2
+        return y=%4, z=%3
+      }
+      `,
+    ));
+});
+
+describe('fuse-conv', () => {
+  it('fuses conv2d → bias → relu → max_pool, writing the activation too when it is read', () => {
+    const { after } = { after: fuseConvPass(parseGraph(ir(`
+      graph f {
+        input %0: f32[2,1,8,8]
+        input %1: f32[3,1,3,3]
+        input %2: f32[3]
+        %3: f32[2,3,6,6] = conv2d %0, %1 [groups=1, padding=[0,0], stride=[1,1]]
+        %4: f32[1,3,1,1] = reshape %2 [shape=[1,3,1,1]]
+        %5: f32[2,3,6,6] = add %3, %4
+        %6: f32[2,3,6,6] = relu %5
+        %7: f32[2,3,3,3] = max_pool %6 [padding=[0,0], size=[2,2], stride=[2,2]]
+        return p=%7, a=%6
+      }
+      `)), CTX) };
+    verifyGraph(after);
+    expect(after.nodes.map((n) => n.op)).toEqual(['fused']);
+    expect(after.nodes[0].attrs).toEqual({ name: 'fused_conv2d_add_relu_max_pool', pattern: 'conv' });
+    expect(after.nodes[0].outputs.map((o) => o.id)).toEqual([6, 7]);
+  });
+
+  it('leaves the pool out when its windows leave gaps and the activation is read elsewhere', () => {
+    const after = fuseConvPass(parseGraph(ir(`
+      graph f {
+        input %0: f32[2,1,8,8]
+        input %1: f32[3,1,3,3]
+        %3: f32[2,3,6,6] = conv2d %0, %1 [groups=1, padding=[0,0], stride=[1,1]]
+        %6: f32[2,3,6,6] = relu %3
+        %7: f32[2,3,2,2] = max_pool %6 [padding=[0,0], size=[2,2], stride=[3,3]]
+        return p=%7, a=%6
+      }
+      `)), CTX);
+    verifyGraph(after);
+    expect(after.nodes.map((n) => n.op)).toEqual(['fused', 'max_pool']);
+    expect(after.nodes[0].attrs.name).toBe('fused_conv2d_relu');
+  });
+});
+
+describe('-O2 on the examples', () => {
+  it('every example verifies after every pass', () => {
+    for (const name of ['lenet', 'mnist_mlp', 'mnist_maxout', 'mnist_sigmoid', 'dae', 'rbm', 'grbm', 'char_rnn']) {
+      const program = lower(name, { batch: 2 });
+      const persistent = program.persistent.map((p) => p.name);
+      compileProgram(program, { level: 2, family: 'register', onStage: (s) => verifyGraph(s.graph, { persistent }) });
+    }
+  }, 120_000);
+
+  it('lenet step: conv+bias+relu+max_pool is one kernel, fewer kernels than unfused, peak ≤ 2/3 naive', () => {
+    const { plan } = compileProgram(lower('lenet'), { level: 2, family: 'register' });
+    const step = plan.entries.find((e) => e.name === 'step')!;
+    const convKernels = dispatchSteps(step.steps)
+      .map((d) => plan.kernels[d.kernel])
+      .filter((k) => k.origin.nodes.some((n) => n.op === 'conv2d'));
+    expect(convKernels.map((k) => k.origin.nodes.map((n) => n.op))).toEqual([
+      ['conv2d', 'reshape', 'add', 'relu', 'max_pool'],
+      ['conv2d', 'reshape', 'add', 'relu', 'max_pool'],
+    ]);
+    expect(convKernels[0].name).toMatch(/^fused_conv2d_add_relu_max_pool/);
+    expect(step.stats.kernels).toBeLessThan(step.stats.kernelsUnfused);
+    expect(step.stats.peakBytes).toBeLessThanOrEqual((2 / 3) * step.stats.naiveBytes);
+  }, 60_000);
+
+  it('dlc ir --stage optimized prints the fused groups as regions', () => {
+    const out = runStage(lower('lenet', { batch: 2 }), 'optimized', { level: 2, family: 'register' });
+    if (out.kind !== 'program') throw new Error('the optimized stage is a program');
+    const text = printGraph(out.program.entries.find((e) => e.name === 'step')!.graph);
+    expect(text).toContain('= fused %x, %c1.W, %c1.b [name="fused_conv2d_add_relu_max_pool", pattern="conv"]');
+    expect(text).toContain('    graph fused_conv2d_add_relu_max_pool {');
+    expect(text).toMatch(/fused_matmul_add_relu/);
+  });
+});
