@@ -5,9 +5,11 @@
 //      fusion passes bounded by the device's limits;
 //   2. generatePlan on the optimized program (one kernel per node or fused group);
 //   3. planMemory: lifetimes and arena offsets, packing from -O1.
-// The plan's per-entry stats say how many kernels the same program takes unfused
-// (the -O0 plan, generated for the count only), the planned peak against the naive
-// byte count, and which fusions a device limit split.
+// The plan's per-entry stats compare against the same program unoptimized (the -O0
+// plan, generated for the numbers only): `kernelsUnfused` is its kernel count and
+// `naiveBytes` its byte sum (resident tensors plus every tensor of the entry, one
+// buffer each: the sum of all tensors' sizes before any pass), against the kernels
+// and the planned peak at this level. They also list the fusions a device limit split.
 import type { Graph } from '../ir/types';
 import type { Program } from '../ir/program';
 import type { Plan } from '../../runtime/plan';
@@ -42,18 +44,20 @@ export function compileProgram(program: Program, options: CompileOptions): Compi
   const target: CodegenOptions = { family: options.family, limits };
   const optimized = optimizeProgram(program, { level, limits, ...(options.onStage ? { onStage: options.onStage } : {}) });
   const plan = generatePlan(optimized.program, target);
-  const unfused = level === 0 ? plan : generatePlan(program, target);
+  const planned = planMemory(plan, limits, { pack: level >= 1 });
+  const unfused = level === 0 ? planned : planMemory(generatePlan(program, target), limits, { pack: false });
   const withCounts: Plan = {
-    ...plan,
-    entries: plan.entries.map((e, k) => {
+    ...planned,
+    entries: planned.entries.map((e, k) => {
       const splits = fusionSplits(optimized.program.entries[k].graph);
+      const base = unfused.entries[k].stats;
       return {
         ...e,
-        stats: { ...e.stats, kernelsUnfused: unfused.entries[k].stats.kernels, ...(splits.length > 0 ? { fusionSplits: splits } : {}) },
+        stats: { ...e.stats, kernelsUnfused: base.kernels, naiveBytes: base.naiveBytes, ...(splits.length > 0 ? { fusionSplits: splits } : {}) },
       };
     }),
   };
-  return { plan: planMemory(withCounts, limits, { pack: level >= 1 }), optimized: optimized.program, stages: optimized.stages };
+  return { plan: withCounts, optimized: optimized.program, stages: optimized.stages };
 }
 
 /** `name: limit` for every fused node (loop bodies included) whose growth a device limit stopped. */

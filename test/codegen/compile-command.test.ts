@@ -4,7 +4,11 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { makeCompileCommand, parseCompileArgs } from '../../compiler/cli/commands/compile';
+import { compile, makeCompileCommand, parseCompileArgs } from '../../compiler/cli/commands/compile';
+import { compileProgram } from '../../compiler/codegen/compile';
+import { DEFAULT_LIMITS } from '../../compiler/codegen/plan';
+import { formatReport, planReport } from '../../compiler/codegen/report';
+import { dispatchSteps } from '../../compiler/codegen/stats';
 import { DlcError } from '../../runtime/errors';
 import { FIRST_NAMED_SCALAR } from '../../runtime/plan';
 import { mlpProgram, scanProgram } from './programs';
@@ -77,6 +81,26 @@ describe('dlc compile', () => {
     const text = await capture(() => cmd.run(['tiny.dl', '-o', dir, '--family', 'register']));
     expect(text.stdout).toMatch(/register family, -O2\)/);
     expect(text.stdout).toMatch(/entry\s+kernels\s+unfused\s+dispatches\s+planned bytes\s+naive bytes/);
+  });
+
+  it('examples/lenet.dl: the train step takes fewer kernels than unfused and peaks at most 2/3 of naive', async () => {
+    const { code, stdout } = await capture(() => compile.run(['examples/lenet.dl', '-o', dir, '--json', '--family', 'register']));
+    expect(code).toBe(0);
+    const step = JSON.parse(stdout).entries.find((e: { name: string }) => e.name === 'step');
+    expect(step.kernels).toBeLessThan(step.kernels_unfused);
+    expect(step.peak_bytes).toBeLessThanOrEqual((2 / 3) * step.naive_bytes);
+    const o0 = JSON.parse((await capture(() => compile.run(['examples/lenet.dl', '-o', dir, '--json', '--family', 'register', '-O0']))).stdout);
+    // Both columns are the -O0 plan's numbers.
+    const unoptimized = o0.entries.find((e: { name: string }) => e.name === 'step');
+    expect([unoptimized.kernels, unoptimized.peak_bytes, unoptimized.naive_bytes]).toEqual([step.kernels_unfused, step.naive_bytes, step.naive_bytes]);
+  }, 60_000);
+
+  it('the text report names every fusion a device limit split', () => {
+    const limits = { ...DEFAULT_LIMITS, maxStorageBuffersPerShaderStage: 4 };
+    const { plan } = compileProgram(mlpProgram(), { level: 2, family: 'register', limits });
+    const text = formatReport(planReport(plan));
+    expect(text).toMatch(/^step: fusion split at a device limit: fused_\w+ \(%\d+\): maxStorageBuffersPerShaderStage \(4\)$/m);
+    for (const e of plan.entries) for (const d of dispatchSteps(e.steps)) expect(d.bindings.length).toBeLessThanOrEqual(4);
   });
 
   it('counts loop dispatches per iteration', async () => {

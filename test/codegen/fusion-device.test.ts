@@ -67,18 +67,29 @@ function expectClose(what: string, got: OutputValue | ArrayLike<number>, want: O
   });
 }
 
-async function executorAt(program: Program, level: OptLevel): Promise<Executor> {
+type Family = 'register' | 'shared';
+
+async function executorAt(program: Program, level: OptLevel, family: Family | undefined): Promise<Executor> {
   const acquired = await acquireDevice();
-  const { plan } = compileProgram(program, { level, family: acquired.software ? 'register' : 'shared', limits: acquired.limits });
+  const { plan } = compileProgram(program, { level, family: family ?? (acquired.software ? 'register' : 'shared'), limits: acquired.limits });
   return Executor.create(plan, { device: acquired.device, seed: 3 });
 }
 
+// Every example in the device's own kernel family; the conv and matmul examples in both.
+const CASES: readonly (readonly [string, Family | undefined])[] = [
+  ...Object.keys(EXAMPLES).map((name) => [name, undefined] as const),
+  ['lenet', 'register'],
+  ['lenet', 'shared'],
+  ['mnist_sigmoid', 'register'],
+  ['mnist_sigmoid', 'shared'],
+];
+
 describe('fused plans agree with unfused plans on the device', () => {
-  for (const name of Object.keys(EXAMPLES)) {
-    it(`${name}: every entry point, outputs and persistent tensors`, async () => {
+  for (const [name, family] of CASES) {
+    it(`${name}${family ? ` (${family} kernels)` : ''}: every entry point, outputs and persistent tensors`, async () => {
       const program = lower(name);
-      const unfused = await executorAt(program, 0);
-      const fused = await executorAt(program, 2);
+      const unfused = await executorAt(program, 0, family);
+      const fused = await executorAt(program, 2, family);
       try {
         // Random parameters (biases start at zero, which would hide a lost bias).
         const names = unfused.persistentNames();
