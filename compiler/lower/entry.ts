@@ -15,7 +15,7 @@ import { applyOptimizer } from '../optim/index';
 import type { OptionValue } from '../optim/context';
 import { asTensor } from './coerce';
 import { EntryContext } from './context';
-import { LowerError } from './errors';
+import { FollowOnError, LowerError } from './errors';
 import type { Env } from './expr';
 import { lowerExpr } from './expr';
 import type { ModelEnv } from './model';
@@ -43,6 +43,7 @@ export function lowerEntry(model: ModelEnv, decl: EntryDecl, firstStream: number
     } else if (p.default) {
       scope.define(name, lowerExpr({ ctx: null, scope: model.scope }, p.default));
     } else if (!model.inputs.has(name)) {
+      if (model.scope.isPoisoned(name)) throw new FollowOnError(name);
       throw new LowerError(p.span, 'entry-param-not-input', { name, model: model.name });
     }
   }
@@ -144,5 +145,6 @@ function persistentNames(env: Env, e: StateAssign['target'], span: StateAssign['
   const v: LVal | undefined = e.kind === 'Name' ? env.scope.lookup(e.name) : lowerExpr({ ctx: null, scope: env.scope }, e);
   if (v?.kind === 'global' && v.role !== 'input') return [v.name];
   if (v?.kind === 'layer') return v.instance.members.map((m) => `${v.instance.path}.${m}`);
+  if (!v && e.kind === 'Name' && env.scope.isPoisoned(e.name)) throw new FollowOnError(e.name);
   throw new LowerError(span, 'bad-write-target', { what: v ? describe(v) : 'this' });
 }

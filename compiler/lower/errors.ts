@@ -22,6 +22,17 @@ export class LowerError extends Error {
 }
 
 /**
+ * A use of a declaration that failed to lower: its error is already reported, so
+ * this one is dropped (no cascade of follow-on errors).
+ */
+export class FollowOnError extends Error {
+  constructor(name: string) {
+    super(`'${name}' failed to lower`);
+    this.name = 'FollowOnError';
+  }
+}
+
+/**
  * A lowering failure as a Diagnostic. DlcErrors from the IR builder (an op's shape
  * rule rejected its inputs) keep their span and their op's message under
  * 'shape-mismatch'. Anything else is a bug in the lowering, and is rethrown.
@@ -89,9 +100,11 @@ function sameSpan(a: Span, b: Span): boolean {
 
 /**
  * Any failure while lowering the declaration at `span`: a LowerError or shape error
- * as itself, anything else as an internal error (a bug in dlc) located there.
+ * as itself, a follow-on error not at all, anything else as an internal error (a
+ * bug in dlc) located there.
  */
-export function failureDiagnostic(e: unknown, span: Span): Diagnostic {
+export function failureDiagnostic(e: unknown, span: Span): Diagnostic | undefined {
+  if (e instanceof FollowOnError) return undefined;
   if (e instanceof LowerError || asShapeError(e)) return toDiagnostic(e);
   const message = e instanceof Error ? e.message : String(e);
   return makeDiagnostic('internal-error', span, { message });

@@ -11,7 +11,7 @@ import { LOWERINGS, matmul } from './builtins';
 import { asInt, asTensor, dtypeOf } from './coerce';
 import type { EntryContext } from './context';
 import type { Operand } from './errors';
-import { LowerError, withCallNote, withOperandNotes } from './errors';
+import { FollowOnError, LowerError, withCallNote, withOperandNotes } from './errors';
 import { didYouMean } from '../../dsl/resolve';
 import type { Scope } from './scope';
 import { lowerBlock, lowerLoop } from './stmts';
@@ -83,6 +83,7 @@ function resolveName(env: Env, name: string, span: Span): LVal {
   if (v?.kind === 'global') return tensor(requireCtx(env, span).global(v.name, span), span);
   if (v) return v;
   if (LOWERINGS[name]) return { kind: 'builtin', name };
+  if (env.scope.isPoisoned(name)) throw new FollowOnError(name);
   throw new LowerError(span, 'undefined-name', { name, hint: '' });
 }
 

@@ -81,11 +81,14 @@ export function lowerModelProgram(source: SourceProgram, options: LowerOptions =
 
   // Each declaration and entry point is lowered on its own, so one file reports
   // several errors; a non-DlcError is a bug here, reported at what was lowered.
-  const guard = <T>(span: Span, f: () => T): T | undefined => {
+  // A declaration that fails poisons its name, so its uses are not reported again.
+  const guard = <T>(span: Span, f: () => T, declares?: string): T | undefined => {
     try {
       return f();
     } catch (e) {
-      diagnostics.push(failureDiagnostic(e, span));
+      const d = failureDiagnostic(e, span);
+      if (d) diagnostics.push(d);
+      if (declares !== undefined) scope.poison(declares);
       return undefined;
     }
   };
@@ -109,7 +112,7 @@ export function lowerModelProgram(source: SourceProgram, options: LowerOptions =
       if (v.kind !== 'number' && v.kind !== 'bool') throw new LowerError(h.span, 'bad-hyperparameter', { name, found: describe(v) });
       hyper[name] = v.value;
       scope.define(name, v);
-    });
+    }, h.name.name);
   }
   for (const name of Object.keys(defines)) {
     const names = model.hyper.map((h) => h.name.name).join(', ') || 'none';
@@ -132,7 +135,7 @@ export function lowerModelProgram(source: SourceProgram, options: LowerOptions =
         case 'Entry':
           break;
       }
-    });
+    }, item.kind === 'Entry' ? undefined : item.name.name);
   }
 
   const entries: Entry[] = [];

@@ -5,6 +5,8 @@ import type { LVal } from './values';
 
 export class Scope {
   private readonly names = new Map<string, LVal>();
+  /** Names whose declaration failed (and was reported): uses of them are follow-on errors. */
+  private readonly failed = new Set<string>();
 
   constructor(readonly parent?: Scope) {}
 
@@ -29,6 +31,20 @@ export class Scope {
       if (v !== undefined) return v;
     }
     return undefined;
+  }
+
+  /** Marks `name` as declared here but failed to lower. */
+  poison(name: string): void {
+    this.failed.add(name);
+  }
+
+  /** Whether `name` resolves to a declaration that failed to lower. */
+  isPoisoned(name: string): boolean {
+    for (let s: Scope | undefined = this; s; s = s.parent) {
+      if (s.names.has(name)) return false;
+      if (s.failed.has(name)) return true;
+    }
+    return false;
   }
 
   hasOwn(name: string): boolean {

@@ -40,7 +40,8 @@ function checkTypes(program: SourceProgram): Diagnostic[] {
     try {
       diagnostics.push(...lowerModelProgram(program, { model: item.name.name }).diagnostics);
     } catch (err) {
-      diagnostics.push(failureDiagnostic(err, item.name.span));
+      const d = failureDiagnostic(err, item.name.span);
+      if (d) diagnostics.push(d);
     }
   }
   return sortDiagnostics(dedupe(diagnostics));
