@@ -5,8 +5,7 @@
 // results.json go to DIR (default dist/zoo).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeStandardisedMnist } from './data';
-import { measureRun, type Figures } from './figures';
+import { figuresOf, type Figures } from './figures';
 import { RECIPES, totalSteps, type Recipe } from './recipes';
 import { runTrain } from './run';
 import { formatTable } from './table';
@@ -41,11 +40,11 @@ function parse(argv: readonly string[]): Options {
   return { names: names.length > 0 ? names : RECIPES.map((r) => r.name), ...(epochs !== undefined ? { epochs } : {}), out };
 }
 
-function trainArgs(recipe: Recipe, epochs: number, checkpoint: string, out: string): string[] {
+function trainArgs(recipe: Recipe, epochs: number, checkpoint: string): string[] {
   const args = [recipe.file, '--json', '--seed', '0', '--epochs', String(epochs), '--checkpoint', checkpoint];
   if (recipe.entry !== undefined) args.push('--entry', recipe.entry);
   if (recipe.schedule) args.push('--lr-schedule', recipe.schedule(totalSteps(recipe, epochs)));
-  if (recipe.data === 'standardised-mnist') args.push('--data', writeStandardisedMnist(join(out, 'mnist-standardised')));
+  if (recipe.data !== undefined) args.push('--data', recipe.data);
   return args;
 }
 
@@ -66,11 +65,11 @@ async function main(): Promise<void> {
     const checkpoint = join(options.out, `${name}.safetensors`);
     rmSync(checkpoint, { force: true });
     rmSync(`${checkpoint}.prev`, { force: true });
-    const args = trainArgs(recipe, epochs, checkpoint, options.out);
+    const args = trainArgs(recipe, epochs, checkpoint);
     const command = `dlc train ${args.join(' ')}`;
     process.stderr.write(`zoo: ${command}\n`);
     const run = await runTrain(args, (r) => process.stderr.write(`zoo: ${name} ${JSON.stringify(r)}\n`));
-    const figures = measureRun(recipe.measure, run.final, checkpoint);
+    const figures = figuresOf(run.final, recipe.bar);
     writeFileSync(join(options.out, `${name}.records.jsonl`), run.records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     rows.push({ name, command, figures, wallSeconds: run.wallSeconds });
     writeFileSync(join(options.out, 'results.json'), `${JSON.stringify(rows, null, 2)}\n`);

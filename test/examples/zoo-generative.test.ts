@@ -17,12 +17,12 @@ import {
 const BATCH = 10;
 
 describe('generative examples on the device', () => {
-  it('rbm: cd, pcd and dream match the reference executor; CD-1 lowers the reconstruction error', async () => {
-    const program = lowerExample('rbm', { batch: BATCH, nh: 32 }, { 'dream(steps = 1000)': 'dream(steps = 4)' });
+  it('rbm: cd, pcd, score and dream match the reference executor; CD-1 lowers the reconstruction error', async () => {
+    const program = lowerExample('rbm', { batch: BATCH, nh: 32 }, { 'dream(v0, steps = 1000)': 'dream(v0, steps = 4)' });
     const { x } = mnistBatch(BATCH);
     const runner = await gpuRunner(program);
     try {
-      expect(await expectEntriesMatchReference(program, runner, { v0: x })).toEqual(['cd', 'pcd', 'dream']);
+      expect(await expectEntriesMatchReference(program, runner, { v0: x })).toEqual(['cd', 'pcd', 'score', 'dream']);
     } finally {
       runner.destroy();
     }
@@ -35,7 +35,7 @@ describe('generative examples on the device', () => {
   });
 
   it('rbm with CD-3: the Gibbs chain of k steps matches the reference executor', async () => {
-    const program = lowerExample('rbm', { batch: BATCH, nh: 16, k: 3 }, { 'dream(steps = 1000)': 'dream(steps = 2)' });
+    const program = lowerExample('rbm', { batch: BATCH, nh: 16, k: 3 }, { 'dream(v0, steps = 1000)': 'dream(v0, steps = 2)' });
     const runner = await gpuRunner(program);
     try {
       expect(await expectEntriesMatchReference(program, runner, { v0: mnistBatch(BATCH).x }, ['cd', 'pcd'])).toEqual(['cd', 'pcd']);
@@ -44,12 +44,12 @@ describe('generative examples on the device', () => {
     }
   });
 
-  it('grbm: cd and dream match the reference executor on standardised digits; the reconstruction error falls', async () => {
-    const program = lowerExample('grbm', { batch: BATCH, nh: 32 }, { 'dream(steps = 1000)': 'dream(steps = 4)' });
+  it('grbm: cd, score and dream match the reference executor on standardised digits; the reconstruction error falls', async () => {
+    const program = lowerExample('grbm', { batch: BATCH, nh: 32 }, { 'dream(v0, steps = 1000)': 'dream(v0, steps = 4)' });
     const v0 = standardisedMnistBatch(BATCH);
     const runner = await gpuRunner(program);
     try {
-      expect(await expectEntriesMatchReference(program, runner, { v0 })).toEqual(['cd', 'dream']);
+      expect(await expectEntriesMatchReference(program, runner, { v0 })).toEqual(['cd', 'score', 'dream']);
     } finally {
       runner.destroy();
     }
@@ -65,12 +65,12 @@ describe('generative examples on the device', () => {
     [0, 'salt-and-pepper'],
     [1, 'gaussian'],
   ] as const) {
-    it(`dae (${what} corruption): step, reconstruct and walk match the reference executor; the loss falls`, async () => {
-      const program = lowerExample('dae', { batch: BATCH, nh: 32, noise }, { 'walk(steps = 100)': 'walk(steps = 3)' });
+    it(`dae (${what} corruption): step, score and walk match the reference executor; the loss falls`, async () => {
+      const program = lowerExample('dae', { batch: BATCH, nh: 32, noise }, { 'walk(x, steps = 100)': 'walk(x, steps = 3)' });
       const { x } = mnistBatch(BATCH);
       const runner = await gpuRunner(program);
       try {
-        expect(await expectEntriesMatchReference(program, runner, { x })).toEqual(['step', 'reconstruct', 'walk']);
+        expect(await expectEntriesMatchReference(program, runner, { x })).toEqual(['step', 'score', 'walk']);
       } finally {
         runner.destroy();
       }

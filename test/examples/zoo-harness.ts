@@ -15,7 +15,7 @@ import type { ModelRunner } from '../../compiler/train/runner';
 import { loadMnist } from '../../runtime/data/mnist-node';
 import { loadMobyDick } from '../../runtime/data/moby-dick-node';
 import type { NamedTensors, OutputValue } from '../../runtime/model';
-import { standardisedMnist } from '../../scripts/zoo/data';
+import { standardizeDataset } from '../../runtime/data/standardize';
 
 export const SEED = 7;
 
@@ -51,9 +51,9 @@ export function mnistBatch(batch: number): { x: Float32Array; y: Int32Array } {
   return { x: train.x!.data.slice(0, batch * 784) as Float32Array, y: train.y!.data.slice(0, batch) as Int32Array };
 }
 
-/** The first `batch` digits standardised per pixel as `npm run zoo` trains the Gaussian RBM. */
+/** The first `batch` digits of `--data mnist-standardized` (every pixel standardised by the train split's statistics). */
 export function standardisedMnistBatch(batch: number): Float32Array {
-  return standardisedMnist().train.slice(0, batch * 784);
+  return standardizeDataset(loadMnist(), 'mnist-standardized').train.x!.data.slice(0, batch * 784) as Float32Array;
 }
 
 /** `batch` consecutive windows of `len` Moby Dick characters (token ids), and the vocabulary size. */
