@@ -7,9 +7,10 @@
 //   3. The body holds the members, their inputs remapped to the args; the outer
 //      `fused` node keeps the ids of the values it stands for, so the rest of the
 //      printed graph reads as before.
-//   4. The fused node takes the place of the group's first member. Callers must
-//      choose groups whose inputs are all defined before that member (every fusion
-//      pass checks this with scheduleIndex positions), so the scope stays in order.
+//   4. The fused node takes the place of the group's first member (callers make
+//      sure every outside input is defined before it) or, with place 'last', of its
+//      last member (callers make sure only the last member's value is read outside),
+//      so the scope stays in order.
 import type { Attrs, Graph, Node, Value } from '../ir/types';
 import { mapRegions } from './rewrite';
 
@@ -22,6 +23,13 @@ export interface FusionGroup {
   readonly pattern: 'elementwise' | 'conv' | 'matmul';
   /** Why the group stopped growing, where a device limit stopped it. */
   readonly split?: string;
+  /**
+   * Where the fused node stands: at the first member (the default; every outside
+   * input must be defined before it) or at the last member (every member's value
+   * but the last is read only inside the group, so nothing outside reads the group
+   * before its last member).
+   */
+  readonly place?: 'first' | 'last';
 }
 
 /** Hands out ids above every value and node id in a graph (its bodies included). */
@@ -83,10 +91,11 @@ export function applyGroups(graph: Graph, groups: readonly FusionGroup[], ids: I
   const nodes: Node[] = [];
   const emitted = new Set<FusionGroup>();
 
+  const anchor = new Map<FusionGroup, Node>(groups.map((g) => [g, g.place === 'last' ? g.members[g.members.length - 1] : g.members[0]]));
   for (const n of graph.nodes) {
     const g = groupOf.get(n);
     if (g) {
-      if (emitted.has(g)) continue;
+      if (emitted.has(g) || anchor.get(g) !== n) continue;
       emitted.add(g);
       nodes.push(fusedNode(graph, g, get, subst, ids));
       continue;

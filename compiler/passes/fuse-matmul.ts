@@ -1,35 +1,46 @@
-// Matmul epilogue fusion: matmul → bias add → activation as one
-// `fused [pattern="matmul"]` node, emitted as one matmul kernel whose epilogue
-// hook adds the bias and applies the activation before the store
-// (compiler/codegen/fused-matmul-node.ts).
-//   1. From each plain 2-D matmul (no batch dims), follow its value while it has
-//      exactly one reader and is no result: an `add` of a per-column bias ([N] or
-//      [1,N]) defined before the matmul, then a one-operand f32 activation.
-//   2. The last value may have any readers (it is the kernel's one output).
-//   3. A chain of at least two nodes becomes a group (`fused_matmul_add_relu`);
-//      loop bodies are fused the same way.
+// Matmul epilogue fusion: a plain 2-D matmul and the elementwise computation that
+// follows it, as one `fused [pattern="matmul"]` node emitted as one matmul kernel
+// whose epilogue hook computes the rest per output element before the store
+// (compiler/codegen/fused-matmul-node.ts). Forward: bias add and activation;
+// backward: the activation-gradient mask (`g · f32(y > 0)`) of the layer below.
+//   1. From each matmul with 2-D operands, follow its value v while v has exactly
+//      one reader r and is no result, r being elementwise with an f32 output of v's
+//      shape [M, N].
+//   2. r's other operands join with the elementwise nodes computing them when those
+//      are read only by the group (the mask's gt and cast); what remains outside is
+//      read by the epilogue, broadcast against [M, N] (a bias [N], a mask input
+//      [M, N], a scalar).
+//   3. A step that would bind more storage buffers than the device offers is not
+//      taken, and the split is recorded.
+//   4. Only the last value is read outside, so the fused node stands where the
+//      last member stood. Loop bodies are fused the same way.
 import type { Graph, Node, Value } from '../ir/types';
-import { isActivation } from '../codegen/fused-conv-node';
-import { isColumnBias } from '../codegen/fused-matmul-node';
+import { getOp } from '../ops/registry';
+import { broadcastsToMatrix } from '../codegen/fused-matmul-node';
 import type { PassContext } from './context';
 import type { FusionGroup } from './fuse-group';
-import { applyGroups, consumers, IdSource, inLoopBodies, isResult, positions } from './fuse-group';
+import { applyGroups, consumers, groupInputs, IdSource, inLoopBodies, isResult, positions } from './fuse-group';
+import { storageBufferLimit } from './fuse-limits';
 
-export function fuseMatmulPass(graph: Graph, _ctx: PassContext): Graph {
-  return fuseScope(graph, new IdSource(graph));
+export function fuseMatmulPass(graph: Graph, ctx: PassContext): Graph {
+  return fuseScope(graph, storageBufferLimit(ctx), new IdSource(graph));
 }
 
-function fuseScope(graph: Graph, ids: IdSource): Graph {
+function fuseScope(graph: Graph, limit: number, ids: IdSource): Graph {
   const pos = positions(graph);
   const users = consumers(graph);
+  const taken = new Set<Node>();
   const groups: FusionGroup[] = [];
   for (const n of graph.nodes) {
-    if (n.op !== 'matmul' || n.inputs.some((v) => v.type.shape.length !== 2 || v.type.dtype !== 'f32')) continue;
-    const members = matmulChain(graph, n, pos, users);
-    if (members.length < 2) continue;
-    groups.push({ members, name: `fused_${members.map((m) => m.op).join('_')}`, pattern: 'matmul' });
+    if (n.op !== 'matmul' || taken.has(n) || n.inputs.some((v) => v.type.shape.length !== 2 || v.type.dtype !== 'f32')) continue;
+    const chain = matmulChain(graph, n, users, taken, limit);
+    if (chain.members.length < 2) continue;
+    const members = chain.members.sort((a, b) => pos.get(a)! - pos.get(b)!);
+    members.forEach((m) => taken.add(m));
+    const name = `fused_${chain.main.map((m) => m.op).join('_')}`;
+    groups.push({ members, name, pattern: 'matmul', place: 'last', ...(chain.split ? { split: chain.split } : {}) });
   }
-  return inLoopBodies(applyGroups(graph, groups, ids), (body) => fuseScope(body, ids));
+  return inLoopBodies(applyGroups(graph, groups, ids), (body) => fuseScope(body, limit, ids));
 }
 
 function soleReader(graph: Graph, v: Value, users: Map<Value, Node[]>): Node | undefined {
@@ -37,20 +48,56 @@ function soleReader(graph: Graph, v: Value, users: Map<Value, Node[]>): Node | u
   return readers.length === 1 && !isResult(graph, v) ? readers[0] : undefined;
 }
 
-function matmulChain(graph: Graph, matmul: Node, pos: Map<Node, number>, users: Map<Value, Node[]>): Node[] {
-  const at = pos.get(matmul)!;
-  const members: Node[] = [matmul];
-  let v = matmul.outputs[0];
-  let next = soleReader(graph, v, users);
-  if (next && next.op === 'add' && next.inputs.length === 2 && next.inputs[0] !== next.inputs[1]) {
-    const bias = next.inputs[0] === v ? next.inputs[1] : next.inputs[0];
-    const before = bias.def === null || (pos.has(bias.def) && pos.get(bias.def)! < at);
-    if (before && isColumnBias(bias, v)) {
-      members.push(next);
-      v = next.outputs[0];
-      next = soleReader(graph, v, users);
+function elementwise(n: Node): boolean {
+  const def = getOp(n.op);
+  return def.kind === 'elementwise' && def.wgsl !== undefined && n.outputs.length === 1 && !n.regions;
+}
+
+interface Chain {
+  /** The matmul and the nodes its value flows through, in order (they name the kernel). */
+  readonly main: Node[];
+  /** Every member: main and the side nodes computing its other operands. */
+  readonly members: Node[];
+  split?: string;
+}
+
+function matmulChain(graph: Graph, matmul: Node, users: Map<Value, Node[]>, taken: ReadonlySet<Node>, limit: number): Chain {
+  const chain: Chain = { main: [matmul], members: [matmul] };
+  const product = matmul.outputs[0];
+  let v = product;
+  for (;;) {
+    const r = soleReader(graph, v, users);
+    if (!r || taken.has(r) || !elementwise(r) || r.outputs[0].type.dtype !== 'f32' || !sameShape(r.outputs[0], product)) break;
+    const side: Node[] = [];
+    const leaves: Value[] = [];
+    const inGroup = new Set([...chain.members, r]);
+    // Side operands: elementwise nodes read only by the group join; the rest are leaves.
+    const visit = (u: Value): void => {
+      if (u === v || (u.def && inGroup.has(u.def))) return;
+      const d = u.def;
+      const readers = users.get(u) ?? [];
+      const onlyGroup = !isResult(graph, u) && readers.every((x) => inGroup.has(x));
+      if (d && !taken.has(d) && elementwise(d) && onlyGroup && broadcastsToMatrix(u, product)) {
+        inGroup.add(d);
+        side.push(d);
+        d.inputs.forEach(visit);
+      } else leaves.push(u);
+    };
+    r.inputs.forEach(visit);
+    if (leaves.some((u) => !broadcastsToMatrix(u, product))) break;
+    const members = [...chain.members, ...side, r];
+    // a, b, the epilogue's outside inputs and the output.
+    if (groupInputs(members).length + 1 > limit) {
+      chain.split = `maxStorageBuffersPerShaderStage (${limit})`;
+      break;
     }
+    chain.members.push(...side, r);
+    chain.main.push(r);
+    v = r.outputs[0];
   }
-  if (next && isActivation(next) && next.inputs[0] === v) members.push(next);
-  return members;
+  return chain;
+}
+
+function sameShape(a: Value, b: Value): boolean {
+  return a.type.shape.length === b.type.shape.length && a.type.shape.every((d, i) => d === b.type.shape[i]);
 }

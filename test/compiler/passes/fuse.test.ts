@@ -166,6 +166,34 @@ describe('fuse-matmul', () => {
       `,
     ));
 
+  it('takes the backward activation mask in, with the nodes computing it', () => {
+    const graph = parseGraph(
+      ir(`
+      graph f {
+        input %g: f32[4,5]
+        input %w: f32[3,5]
+        input %y: f32[4,3]
+        %1: f32[] = constant [dtype="f32", shape=[], value=0]
+        %2: bool[4,3] = gt %y, %1
+        %3: f32[4,3] = cast %2 [to="f32"]
+        %4: f32[4,3] = matmul %g, %w [transpose_b=true]
+        %5: f32[4,3] = mul %4, %3
+        %6: f32[3] = sum %5 [axes=[0], keepdims=false]
+        return dx=%5, db=%6
+      }
+      `),
+    );
+    const after = fuseMatmulPass(graph, CTX);
+    verifyGraph(after);
+    expect(after.nodes.map((n) => n.op)).toEqual(['fused', 'sum']);
+    const fused = after.nodes[0];
+    expect(fused.attrs.name).toBe('fused_matmul_mul');
+    expect(fused.inputs.map((v) => v.name)).toEqual(['y', 'g', 'w']);
+    expect(fused.regions![0].nodes.map((n) => n.op)).toEqual(['constant', 'gt', 'cast', 'matmul', 'mul']);
+    // With 3 storage buffers (g, w and the output) the mask, which reads y, stays out.
+    expect(fuseMatmulPass(graph, { ...CTX, limits: { maxStorageBuffersPerShaderStage: 3 } })).toBe(graph);
+  });
+
   it('stops where an inner value has another reader', () =>
     expectUnchanged(
       fuseMatmulPass,
