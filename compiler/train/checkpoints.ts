@@ -58,9 +58,21 @@ export async function makeCheckpoint(runner: ModelRunner, pos: RunPosition, dlcV
   };
 }
 
-/** Reads and validates a checkpoint for this model; nothing is loaded yet. */
-export function readModelCheckpoint(path: string, runner: ModelRunner): Checkpoint {
-  return readCheckpoint(path, modelSignature(runner));
+/**
+ * Reads and validates a checkpoint for this model; nothing is loaded yet. Resuming
+ * training needs the very program that wrote it (same kernels, same results). Using
+ * the weights (eval, sample) only needs the same model and tensors: with
+ * `otherProgram`, a checkpoint from another build of the compiler is accepted and
+ * `otherProgram` is told its program hash.
+ */
+export function readModelCheckpoint(path: string, runner: ModelRunner, otherProgram?: (savedHash: string) => void): Checkpoint {
+  const want = modelSignature(runner);
+  if (otherProgram === undefined) return readCheckpoint(path, want);
+  const saved = readCheckpoint(path).info.programHash;
+  if (saved === want.programHash) return readCheckpoint(path, want);
+  const ckpt = readCheckpoint(path, { ...want, programHash: saved });
+  otherProgram(saved);
+  return ckpt;
 }
 
 /** The seed a checkpoint's run used. */

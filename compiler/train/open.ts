@@ -25,6 +25,8 @@ export interface OpenOptions {
   readonly optLevel?: number;
   /** A checkpoint to load (it must exist). */
   readonly checkpoint?: string;
+  /** Eval and sample: accept a checkpoint written by another build of the compiler (same model and tensors), noting it here. */
+  readonly weightsOnly?: (note: string) => void;
 }
 
 export interface OpenModel {
@@ -72,7 +74,13 @@ export async function startModel(prepared: PreparedModel, options: OpenOptions):
   });
   if (options.checkpoint === undefined) return { runner };
   try {
-    const ckpt = readModelCheckpoint(options.checkpoint, runner);
+    const note = options.weightsOnly;
+    const ckpt = readModelCheckpoint(
+      options.checkpoint,
+      runner,
+      note &&
+        ((saved) => note(`note: ${options.checkpoint} was written by another build of the compiler (program ${saved.slice(0, 12)}…, now ${runner.programHash.slice(0, 12)}…); using its weights`)),
+    );
     const position = restoreCheckpoint(runner, ckpt, options.checkpoint);
     return { runner, checkpoint: { path: options.checkpoint, ckpt, position } };
   } catch (e) {

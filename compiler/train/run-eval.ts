@@ -25,6 +25,7 @@ export async function runEval(lower: LowerFn, o: EvalOptions, io: CommandIO): Pr
     file: o.file,
     defines: o.defines,
     checkpoint: o.checkpoint,
+    weightsOnly: (note: string) => io.stderr.write(`${note}\n`),
     ...(o.backend !== undefined ? { backend: o.backend } : {}),
     ...(o.optLevel !== undefined ? { optLevel: o.optLevel } : {}),
   };

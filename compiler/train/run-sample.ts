@@ -39,6 +39,7 @@ export async function runSampleCommand(lower: LowerFn, o: SampleOptions, io: Com
     file: o.file,
     defines: o.defines,
     checkpoint: o.checkpoint,
+    weightsOnly: (note: string) => io.stderr.write(`${note}\n`),
     ...(o.backend !== undefined ? { backend: o.backend } : {}),
     ...(o.optLevel !== undefined ? { optLevel: o.optLevel } : {}),
   };

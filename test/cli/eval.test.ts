@@ -54,6 +54,20 @@ describe('dlc eval', () => {
     expect(Math.abs(out.test_accuracy! * 2000 - Math.round(out.test_accuracy! * 2000))).toBeLessThan(1e-9);
   });
 
+  it('uses the weights of a checkpoint written by another build of the program, with a note; resuming from it is refused', async () => {
+    // The fake lowering puts -D values into the program, so `-D build=2` compiles to another program hash.
+    const other = ['tiny.dl', '--checkpoint', ckpt, '--json', '--backend', 'reference', '-D', 'build=2'];
+    const r = await runCommand('eval', lower, other);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^note: .*tiny\.safetensors was written by another build of the compiler \(program [0-9a-f]{12}…, now [0-9a-f]{12}…\); using its weights\n$/);
+    expect((JSON.parse(r.stdout) as Record<string, unknown>).test_accuracy).toBe(trained.test_accuracy);
+    const resumed = await runCommand('train', lower, ['tiny.dl', '--steps', '20', '--checkpoint', ckpt, '--resume', '--backend', 'reference', '-D', 'build=2']).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((resumed as Error).message).toMatch(/was saved by a different compiled program/);
+  });
+
   it('refuses a missing checkpoint, a checkpoint of another model and a corrupted one, with one-line errors', async () => {
     const fail = async (argv: string[], message: RegExp, code: number) => {
       const err = await runCommand('eval', lower, argv).then(

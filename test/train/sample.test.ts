@@ -41,4 +41,28 @@ describe('sampling', () => {
     expect(imageLayout({ name: 'v', dtype: 'f32', shape: [8, 10] })).toBeUndefined();
     expect(imageLayout({ name: 'v', dtype: 'i32', shape: [8, 784] })).toBeUndefined();
   });
+
+  it('feeds given inputs (a chain start) and maps image values through toPixels before drawing', async () => {
+    const entry: EntryInfo = { name: 'dream', kind: 'sample', inputs: [{ name: 'v0', dtype: 'f32', shape: [2, 784] }], outputs: [{ name: 'v', dtype: 'f32', shape: [2, 784] }] };
+    const seen: Record<string, unknown>[] = [];
+    const runner = {
+      model: 'chain',
+      entries: [entry],
+      async run(_name: string, inputs: Readonly<Record<string, unknown>>) {
+        seen.push({ ...inputs });
+        return { v: (inputs.v0 as Float32Array).map((x) => x - 1) }; // "standardised" values in [-1, 0]
+      },
+    } as unknown as ModelRunner;
+    const start = new Float32Array(2 * 784).fill(1);
+    const r = await runSample(runner, entry, { feeds: { v0: start }, toPixels: (v) => Float32Array.from(v, (x) => x + 1) });
+    expect(seen[0]!.v0).toBe(start);
+    if (r.kind !== 'image') throw new Error('expected an image');
+    expect(r.count).toBe(2);
+    // toPixels mapped 0 back to 1: white tiles (2 images × 784 values × 2×2 pixels × RGB), not values clamped to black
+    const white = (img: { data: Uint8Array }) => img.data.filter((b, i) => i % 4 !== 3 && b === 255).length;
+    expect(white(r.image)).toBeGreaterThanOrEqual(2 * 784 * 4 * 3);
+    const unmapped = await runSample(runner, entry, { feeds: { v0: start } });
+    if (unmapped.kind !== 'image') throw new Error('expected an image');
+    expect(white(unmapped.image)).toBeLessThan(white(r.image) / 10);
+  });
 });
