@@ -134,6 +134,8 @@ export const DIAGNOSTICS = {
   'bad-loop-count': { severity: 'error', template: 'a loop must run at least once, but its count is {count}' },
   'carry-type-changes': { severity: 'error', template: "carried value '{name}' starts as {from} but the loop body makes it {to}" },
   'empty-scan': { severity: 'error', template: 'this scan neither emits nor carries anything' },
+  'inline-too-deep': { severity: 'error', template: 'fn and layer calls nested more than {limit} deep (dlc inlines every call); make the chain shorter' },
+  'lowering-too-deep': { severity: 'error', template: 'this nests too deeply to lower (calls, loops and expressions together); split it into smaller steps' },
 
   // ---- the front end itself
   'internal-error': { severity: 'error', template: 'internal error while checking this file: {message} (this is a bug in dlc)' },

@@ -87,12 +87,18 @@ export function withCallNote<T>(span: Span, message: string, f: () => T): T {
     return f();
   } catch (e) {
     const note: DiagnosticNote = { message, span };
-    if (e instanceof LowerError) throw new LowerError(e.span, e.code, e.args, [...e.notes, note]);
+    if (e instanceof LowerError) {
+      // A long chain of calls says where it starts and ends, not every step between.
+      if (e.code === 'inline-too-deep' || e.notes.length >= MAX_CALL_NOTES) throw e;
+      throw new LowerError(e.span, e.code, e.args, [...e.notes, note]);
+    }
     const shape = asShapeError(e);
     if (shape) throw new LowerError(shape.span, 'shape-mismatch', { message: shape.message }, [note]);
     throw e;
   }
 }
+
+const MAX_CALL_NOTES = 8;
 
 function sameSpan(a: Span, b: Span): boolean {
   return a.file === b.file && a.line === b.line && a.col === b.col && a.endLine === b.endLine && a.endCol === b.endCol;
@@ -106,6 +112,9 @@ function sameSpan(a: Span, b: Span): boolean {
 export function failureDiagnostic(e: unknown, span: Span): Diagnostic | undefined {
   if (e instanceof FollowOnError) return undefined;
   if (e instanceof LowerError || asShapeError(e)) return toDiagnostic(e);
+  // Deep chains of calls, loops and expressions below the inlining limit can still
+  // exhaust the JavaScript stack; that is the input's depth, not a bug.
+  if (e instanceof RangeError && /call stack/i.test(e.message)) return makeDiagnostic('lowering-too-deep', span);
   const message = e instanceof Error ? e.message : String(e);
   return makeDiagnostic('internal-error', span, { message });
 }

@@ -157,6 +157,21 @@ interface Given {
   readonly name?: string;
 }
 
+/** How deep fn and layer calls may nest: every call is inlined, recursively. */
+export const MAX_INLINE_DEPTH = 200;
+let inlineDepth = 0;
+
+/** Lowers an inlined body one call level deeper, or reports the chain as too deep. */
+function inlined(span: Span, note: string, f: () => LVal): LVal {
+  if (inlineDepth >= MAX_INLINE_DEPTH) throw new LowerError(span, 'inline-too-deep', { limit: MAX_INLINE_DEPTH });
+  inlineDepth++;
+  try {
+    return withCallNote(span, note, f);
+  } finally {
+    inlineDepth--;
+  }
+}
+
 function call(env: Env, calleeExpr: Expr, piped: readonly Given[], span: Span, args: readonly Arg[]): LVal {
   const callee = calleeExpr.kind === 'Call' ? calleeExpr.callee : calleeExpr;
   const f = lowerCallee(env, callee);
@@ -166,7 +181,7 @@ function call(env: Env, calleeExpr: Expr, piped: readonly Given[], span: Span, a
       return callBuiltin(env, f.name, given, span);
     case 'fn': {
       const scope = bindParams(env, f.closure.child(), { what: 'fn', name: f.decl.name.name }, f.decl.params, given, span);
-      return withCallNote(span, `in this call of '${f.decl.name.name}'`, () => lowerBlock({ ctx: env.ctx, scope }, f.decl.body));
+      return inlined(span, `in this call of '${f.decl.name.name}'`, () => lowerBlock({ ctx: env.ctx, scope }, f.decl.body));
     }
     case 'layer':
       return callLayer(env, f.instance, given, span);
@@ -188,7 +203,7 @@ export function callLayer(env: Env, inst: LayerInstanceVal, given: readonly Give
   const fwd = inst.def.forward;
   if (!fwd) throw new LowerError(span, 'missing-forward', { name: inst.def.name.name });
   const scope = bindParams(env, inst.scope.child(), { what: 'layer instance', name: inst.path }, fwd.params, given, span);
-  return withCallNote(span, `in this call of layer instance '${inst.path}'`, () => lowerBlock({ ctx: env.ctx, scope }, fwd.body));
+  return inlined(span, `in this call of layer instance '${inst.path}'`, () => lowerBlock({ ctx: env.ctx, scope }, fwd.body));
 }
 
 /** Binds given arguments to declared parameters (positional, then named, then defaults). */

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, test, vi } from 'vitest';
 import { checkCommand, checkFiles } from '../../../compiler/cli/commands/check';
+import { failureDiagnostic } from '../../../compiler/lower/errors';
+import { MAX_INLINE_DEPTH } from '../../../compiler/lower/expr';
 import { formatDiagnostics } from '../../../dsl/diagnostics';
 
 const root = join(__dirname, 'golden');
@@ -61,5 +63,33 @@ describe('dlc check exit status with type and shape errors', () => {
     const r = await run('model a {\n  input x: f32[2]\n  infer p(x) -> y { y = x }\n}\nmodel b {\n  input x: f32[2]\n  infer p(x) -> y { y = x.T }\n}\n');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('m.dl:7:25: error: .T swaps the last two axes, but this tensor has rank 1');
+  });
+});
+
+describe('deep chains of calls', () => {
+  /** A model whose entry inlines a chain of `depth` fns, each calling the one before. */
+  function chain(depth: number): string {
+    const lines = ['fn f0(v) = v * 2'];
+    for (let i = 1; i < depth; i++) lines.push(`fn f${i}(v) = f${i - 1}(v) + 1`);
+    lines.push('model m {', '  input x: f32[2]', `  infer p(x) -> y { y = f${depth - 1}(x) }`, '}');
+    return lines.join('\n') + '\n';
+  }
+  const check = (text: string) => checkFiles(['chain.dl'], () => new TextEncoder().encode(text)).diagnostics;
+
+  test('a chain at the limit lowers', () => expect(check(chain(MAX_INLINE_DEPTH))).toEqual([]));
+
+  test('one call more is reported at the call that goes past the limit, without a note per call', () => {
+    const [d, ...rest] = check(chain(MAX_INLINE_DEPTH + 1));
+    expect(rest).toEqual([]);
+    expect(d.code).toBe('inline-too-deep');
+    expect(d.message).toBe(`fn and layer calls nested more than ${MAX_INLINE_DEPTH} deep (dlc inlines every call); make the chain shorter`);
+    expect(d.span.line).toBe(2);
+    expect(d.notes).toEqual([]);
+  });
+
+  test('a JavaScript stack overflow while lowering is a located depth error, not an internal error', () => {
+    const span = { file: 'a.dl', line: 3, col: 5, endLine: 3, endCol: 9 };
+    expect(failureDiagnostic(new RangeError('Maximum call stack size exceeded'), span)).toMatchObject({ code: 'lowering-too-deep', span });
+    expect(failureDiagnostic(new TypeError('x is undefined'), span)).toMatchObject({ code: 'internal-error', span });
   });
 });
