@@ -10,7 +10,11 @@ export const EVAL_USAGE = `usage: dlc eval FILE --checkpoint PATH [options]
 
 Loads a checkpoint and evaluates the model's infer entry on the test split of the
 data it was trained on: test accuracy when the data has labels and the entry returns
-[batch,K] scores, else the mean of each output.
+[batch,K] scores, else the mean of each output. An entry that returns per-example
+free energies as \`energy\` (an RBM's score) also gets pseudo_likelihood: the
+stochastic estimate (one random bit flipped per example, seed 0) in nats per
+example over the test digits binarised at 0.5. A checkpoint written by another
+build of the compiler is used with a note (resuming training needs the same build).
 
   --checkpoint PATH    the checkpoint to evaluate (required)
   --entry NAME         the infer entry (default: predict, or the only infer entry)

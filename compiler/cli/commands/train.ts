@@ -11,7 +11,8 @@ Trains a model on a dataset: shuffled full batches through the train entry, test
 evaluation after every epoch, checkpoints, and a progress bar.
 
   --entry NAME         the train entry (default: the model's only train entry, or 'step')
-  --data NAME|DIR      mnist, moby-dick, or a folder of FIELD.npy files (DIR/train and
+  --data NAME|DIR      mnist, mnist-standardized (each pixel at train mean 0, deviation
+                       1), moby-dick, or a folder of FIELD.npy files (DIR/train and
                        DIR/test, or one folder split 80/20). Default: mnist when the
                        train entry's inputs look like MNIST (one f32[batch,784] or
                        f32[batch,1,28,28] input and at most one i32[batch] label
