@@ -6,7 +6,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { figuresOf, type Figures } from './figures';
-import { RECIPES, totalSteps, type Recipe } from './recipes';
+import { RECIPES, recipeArgs } from './recipes';
 import { runTrain } from './run';
 import { formatTable } from './table';
 
@@ -40,14 +40,6 @@ function parse(argv: readonly string[]): Options {
   return { names: names.length > 0 ? names : RECIPES.map((r) => r.name), ...(epochs !== undefined ? { epochs } : {}), out };
 }
 
-function trainArgs(recipe: Recipe, epochs: number, checkpoint: string): string[] {
-  const args = [recipe.file, '--json', '--seed', '0', '--epochs', String(epochs), '--checkpoint', checkpoint];
-  if (recipe.entry !== undefined) args.push('--entry', recipe.entry);
-  if (recipe.schedule) args.push('--lr-schedule', recipe.schedule(totalSteps(recipe, epochs)));
-  if (recipe.data !== undefined) args.push('--data', recipe.data);
-  return args;
-}
-
 interface Row {
   readonly name: string;
   readonly command: string;
@@ -65,7 +57,7 @@ async function main(): Promise<void> {
     const checkpoint = join(options.out, `${name}.safetensors`);
     rmSync(checkpoint, { force: true });
     rmSync(`${checkpoint}.prev`, { force: true });
-    const args = trainArgs(recipe, epochs, checkpoint);
+    const args = recipeArgs(recipe, epochs, checkpoint);
     const command = `dlc train ${args.join(' ')}`;
     process.stderr.write(`zoo: ${command}\n`);
     const run = await runTrain(args, (r) => process.stderr.write(`zoo: ${name} ${JSON.stringify(r)}\n`));

@@ -38,3 +38,12 @@ export const RECIPES: readonly Recipe[] = [
 export function totalSteps(recipe: Recipe, epochs: number): number {
   return mnistSteps(recipe.batch) * epochs;
 }
+
+/** The `dlc train` arguments of a recipe's run of `epochs` epochs, saving to `checkpoint`. */
+export function recipeArgs(recipe: Recipe, epochs: number, checkpoint: string): string[] {
+  const args = [recipe.file, '--json', '--seed', '0', '--epochs', String(epochs), '--checkpoint', checkpoint];
+  if (recipe.entry !== undefined) args.push('--entry', recipe.entry);
+  if (recipe.schedule) args.push('--lr-schedule', recipe.schedule(totalSteps(recipe, epochs)));
+  if (recipe.data !== undefined) args.push('--data', recipe.data);
+  return args;
+}

@@ -1,0 +1,36 @@
+// The zoo's recipes are accepted by `dlc train` on the real examples: a one-epoch
+// run of a recipe's exact flags (schedule, --entry, --data) at small sizes, in
+// process, with the JSON records `npm run zoo` turns into its table.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { lowerFile } from '../../compiler/lower/index';
+import { figuresOf, type TrainRecord } from '../../scripts/zoo/figures';
+import { RECIPES, recipeArgs } from '../../scripts/zoo/recipes';
+import { runCommand, tempDir } from '../train/harness';
+
+async function oneEpoch(name: string, small: string[]): Promise<TrainRecord> {
+  const recipe = RECIPES.find((r) => r.name === name)!;
+  const r = await runCommand('train', lowerFile, [...recipeArgs(recipe, 1, join(tempDir(), `${name}.safetensors`)), ...small]);
+  expect(r.stderr.replace(/^Warning: .*\n/gm, '')).toBe('');
+  expect(r.code).toBe(0);
+  const final = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as TrainRecord;
+  expect(final.final).toBe(true);
+  return final;
+}
+
+describe('zoo recipes through dlc train', () => {
+  it('mnist_mlp: the cosine schedule over the run; test accuracy well above chance after one epoch', async () => {
+    const final = await oneEpoch('mnist_mlp', ['-D', 'hidden=32']);
+    expect(final.step).toBe(62);
+    expect(figuresOf(final, 0.97)['test accuracy %']).toBeGreaterThan(50);
+  });
+
+  it('grbm: --entry cd on mnist-standardized; the score entry reports the test reconstruction error', async () => {
+    const final = await oneEpoch('grbm', ['-D', 'nh=16', '-D', 'batch=100']);
+    expect(final.step).toBe(80);
+    expect(Object.keys(final.test_metrics ?? {})).toContain('recon');
+    expect(final.test_metrics!.recon).toBeGreaterThan(0);
+    expect(Number.isFinite(final.test_metrics!.recon)).toBe(true);
+    expect(Object.keys(final.train_metrics ?? {})).toEqual(['recon']);
+  });
+});
