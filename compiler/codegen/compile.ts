@@ -3,7 +3,8 @@
 // (compiler/train) and the benchmark (bench/dlc.ts) all call:
 //   1. optimizeProgram at the -O level (clean-up from -O1, fusion at -O2), the
 //      fusion passes bounded by the device's limits;
-//   2. generatePlan on the optimized program (one kernel per node or fused group);
+//   2. generatePlan on the optimized program (one kernel per node or fused group;
+//      from -O1, reshapes of temporaries share their operand's buffer);
 //   3. planMemory: lifetimes and arena offsets, packing from -O1.
 // The plan's per-entry stats compare against the same program unoptimized (the -O0
 // plan, generated for the numbers only): `kernelsUnfused` is its kernel count and
@@ -43,7 +44,7 @@ export function compileProgram(program: Program, options: CompileOptions): Compi
   const limits = options.limits ?? DEFAULT_LIMITS;
   const target: CodegenOptions = { family: options.family, limits };
   const optimized = optimizeProgram(program, { level, limits, ...(options.onStage ? { onStage: options.onStage } : {}) });
-  const plan = generatePlan(optimized.program, target);
+  const plan = generatePlan(optimized.program, { ...target, aliasReshapes: level >= 1 });
   const planned = planMemory(plan, limits, { pack: level >= 1 });
   const unfused = level === 0 ? planned : planMemory(generatePlan(program, target), limits, { pack: false });
   const withCounts: Plan = {

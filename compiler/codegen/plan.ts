@@ -27,6 +27,11 @@ export interface CodegenOptions {
   readonly family: 'register' | 'shared';
   /** Device limits kernels may rely on. */
   readonly limits: Readonly<Record<string, number>>;
+  /**
+   * Top-level reshapes of inputs and temporaries read their operand's buffer
+   * instead of copying it (compileProgram sets this from -O1).
+   */
+  readonly aliasReshapes?: boolean;
 }
 
 /** Limits every WebGPU device offers in compatibility mode, raised where dlc needs more. */
@@ -111,11 +116,15 @@ export class EntryBuilder {
   readonly kernelsUsed = new Set<number>();
   /** Values computed directly into the persistent buffer that an assign writes. */
   readonly inPlace = new Map<Value, number>();
+  /** The entry graph's own nodes (not loop bodies). */
+  readonly topLevel: ReadonlySet<Node>;
 
   constructor(
     readonly plan: PlanBuilder,
     readonly entry: Entry,
-  ) {}
+  ) {
+    this.topLevel = new Set(entry.graph.nodes);
+  }
 
   bufferOf(v: Value): number {
     const b = this.values.get(v);
@@ -185,7 +194,19 @@ export class EntryBuilder {
     }
   }
 
+  /** A reshape of an input or temporary at the top level is the same bytes: its value shares the operand's buffer. */
+  aliasesOperand(node: Node): boolean {
+    if (!this.plan.options.aliasReshapes || node.op !== 'reshape' || this.inPlace.has(node.outputs[0])) return false;
+    if (!this.topLevel.has(node)) return false;
+    const kind = this.plan.buffers[this.bufferOf(node.inputs[0])].kind;
+    return kind === 'temp' || kind === 'input';
+  }
+
   emitNode(node: Node, steps: Step[]): void {
+    if (this.aliasesOperand(node)) {
+      this.values.set(node.outputs[0], this.bufferOf(node.inputs[0]));
+      return;
+    }
     const def = getOp(node.op);
     if (node.op === 'fused') {
       emitFused(this, node, steps);

@@ -12,7 +12,9 @@
 //   3. A merge that would bind more storage buffers than the device offers per
 //      shader stage (maxStorageBuffersPerShaderStage: inputs + outputs) is refused;
 //      the group that could not grow records the split, and `dlc compile` says so.
-//   4. Groups of two or more nodes become `fused [pattern="elementwise"]` nodes named
+//   4. A constant read only by one node joins that node's group whatever its
+//      shape (it becomes a literal in the kernel).
+//   5. Groups of two or more nodes become `fused [pattern="elementwise"]` nodes named
 //      after their ops (`fused_mul_add_mul_sub`); loop bodies are fused the same way.
 import type { Graph, Node, Value } from '../ir/types';
 import { getOp } from '../ops/registry';
@@ -47,6 +49,27 @@ function bindingCount(graph: Graph, members: readonly Node[], users: Map<Value, 
   return groupInputs(members).length + outputs.length;
 }
 
+function isConstant(n: Node): boolean {
+  return n.op === 'constant' && n.inputs.length === 0;
+}
+
+/** A constant read only by `reader` joins its group whatever its shape: it is a literal in the kernel. */
+function inlinableConstant(graph: Graph, v: Value, reader: Node, users: Map<Value, Node[]>): boolean {
+  return v.def !== null && isConstant(v.def) && !isResult(graph, v) && (users.get(v) ?? []).every((u) => u === reader);
+}
+
+/** Members in scope order, each constant moved just before its reader, so the group starts at a computing node. */
+function constantsBeforeReaders(members: readonly Node[]): Node[] {
+  const constants = new Set(members.filter(isConstant));
+  const out: Node[] = [];
+  for (const m of members) {
+    if (constants.has(m)) continue;
+    for (const v of m.inputs) if (v.def && constants.has(v.def) && !out.includes(v.def)) out.push(v.def);
+    out.push(m);
+  }
+  return out;
+}
+
 export function fuseElementwisePass(graph: Graph, ctx: PassContext): Graph {
   return fuseScope(graph, ctx, new IdSource(graph));
 }
@@ -64,10 +87,12 @@ function fuseScope(graph: Graph, ctx: PassContext, ids: IdSource): Graph {
     const candidates = new Set<Group>();
     for (const v of n.inputs) {
       const g = v.def ? groupOf.get(v.def) : undefined;
-      if (g && sameShape(v, out)) candidates.add(g);
+      if (g && (sameShape(v, out) || inlinableConstant(graph, v, n, users))) candidates.add(g);
     }
-    let merged: Group = { members: [n], first: pos.get(n)!, lastOutside: -1 };
-    for (const g of candidates) {
+    // A constant has no inputs, so it constrains no position.
+    let merged: Group = { members: [n], first: isConstant(n) ? Infinity : pos.get(n)!, lastOutside: -1 };
+    // Constants first: once inside, they no longer count as outside inputs.
+    for (const g of [...candidates].sort((a, b) => Number(!isConstant(a.members[0])) - Number(!isConstant(b.members[0])))) {
       const members = [...g.members, ...merged.members];
       const inside = new Set(members);
       const first = Math.min(g.first, merged.first);
@@ -86,7 +111,7 @@ function fuseScope(graph: Graph, ctx: PassContext, ids: IdSource): Graph {
   const groups: FusionGroup[] = [];
   for (const g of new Set(groupOf.values())) {
     if (g.members.length < 2 && !g.split) continue;
-    groups.push({ members: g.members, name: `fused_${g.members.map((m) => m.op).join('_')}`, pattern: 'elementwise', ...(g.split ? { split: g.split } : {}) });
+    groups.push({ members: constantsBeforeReaders(g.members), name: `fused_${g.members.map((m) => m.op).join('_')}`, pattern: 'elementwise', ...(g.split ? { split: g.split } : {}) });
   }
   return inLoopBodies(applyGroups(graph, groups, ids), (body) => fuseScope(body, ctx, ids));
 }
