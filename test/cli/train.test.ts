@@ -161,7 +161,7 @@ describe('dlc train', () => {
     const cases: [string[], RegExp, number][] = [
       [['tiny.dl', '--entry', 'nosuch'], /^model 'tiny_mnist' has no entry point 'nosuch' \(entries: predict \(infer\), step \(train\), draw \(sample\)\)$/, 2],
       [['tiny.dl', '--entry', 'predict'], /^entry point 'predict' of model 'tiny_mnist' is a infer entry, not a train entry$/, 2],
-      [['tiny.dl', '--data', 'nosuch'], /^unknown dataset 'nosuch': not one of mnist, moby-dick and no such folder$/, 2],
+      [['tiny.dl', '--data', 'nosuch'], /^unknown dataset 'nosuch': not one of mnist, mnist-standardized, moby-dick and no such folder$/, 2],
       [['tiny.dl', '--bind', 'y=x'], /^dtype mismatch: field 'y' \(i32\[\] per example\) for model input 'x'/, 2],
       [['tiny.dl', '--bind', 'nope=x'], /^no field named 'nope' in dataset 'mnist'/, 2],
       [['tiny.dl', '--bind', 'x=image'], /^the model has no input named 'image' \(inputs: x, y\)$/, 2],
