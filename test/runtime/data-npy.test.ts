@@ -109,6 +109,6 @@ describe('.npy writer and folder datasets', () => {
     const trainY = Array.from(ds.train.y!.data);
     expect([...trainY, ...ds.test.y!.data].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(Array.from(ds.train.x!.data.subarray(0, 3))).toEqual([trainY[0], trainY[0], trainY[0]]);
-    expect(() => loadDataset('cifar')).toThrow("unknown dataset 'cifar': not one of mnist, moby-dick and no such folder");
+    expect(() => loadDataset('cifar')).toThrow("unknown dataset 'cifar': not one of mnist, mnist-standardized, moby-dick and no such folder");
   });
 });
