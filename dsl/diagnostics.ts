@@ -116,6 +116,7 @@ export const DIAGNOSTICS = {
   'empty-slice': { severity: 'error', template: 'slice {start}:{end} of an axis of size {size} is empty' },
   'matmul-scalar': { severity: 'error', template: 'matmul needs tensors of rank 1 or more, found a scalar' },
   'take-rank': { severity: 'error', template: 'take: indices must have one axis less than x (rank {want}), found rank {found}' },
+  'bad-noise-amount': { severity: 'error', template: '{name}: {param} must be {range}, found {value}' },
   'reduction-of-two': { severity: 'error', template: '{name} takes one tensor (use axis = ... to choose axes)' },
   'shape-mismatch': { severity: 'error', template: '{message}' },
   'no-members': { severity: 'error', template: '{what} has no members' },

@@ -82,6 +82,9 @@ function noise(opName: string, param: string): Lowering {
   return (c) => {
     const x = t(c, 'x');
     const amount = asNumber(c.args[param], c.span);
+    // Checked in every entry, though the noise is only on in train and sample ones.
+    const ok = param === 'p' ? amount >= 0 && amount < 1 : amount >= 0;
+    if (!ok) throw new LowerError(c.span, 'bad-noise-amount', { name: opName, param, range: param === 'p' ? 'in [0, 1)' : 'at least 0', value: amount });
     if (!c.ctx.noise || amount === 0) return tensor(x);
     return random(c, opName, [x], { [param]: amount });
   };
@@ -194,6 +197,7 @@ export const LOWERINGS: Readonly<Record<string, Lowering>> = {
     const xs = c.args.xs;
     const items = xs.kind === 'tuple' || xs.kind === 'list' ? xs.items : [xs];
     const values = items.map((v) => asTensor(c.ctx, v, c.span));
+    if (values.length === 0) throw new LowerError(c.span, 'missing-arg', { what: 'builtin', name: 'concat', param: 'xs' });
     const axis = normalizeAxes([asInt(c.args.axis, c.span, 'an axis')], values[0].type.shape.length, c.span)[0];
     return op(c, 'concat', values, { axis });
   },
