@@ -2,7 +2,8 @@
 // fusion pass recorded:
 //   elementwise — the body's chain in one flat kernel (elementwise.ts);
 //   conv        — conv2d → bias → activation → pooling (fused-conv-node.ts);
-//   matmul      — matmul → bias → activation through the matmul epilogue hook.
+//   matmul      — matmul → elementwise epilogue through the matmul epilogue hook;
+//   pool_grad   — max_pool_grad masked by relu's derivative (fused-pool-grad-node.ts).
 // The kernel's bindings follow the registry convention (inputs, then outputs); each
 // emitter says which of the fused node's inputs and outputs go where.
 import type { Node } from '../ir/types';
@@ -10,14 +11,15 @@ import type { Step } from '../../runtime/plan';
 import { emitElementwiseKernel } from './elementwise';
 import { emitFusedConv } from './fused-conv-node';
 import { emitFusedMatmul } from './fused-matmul-node';
+import { emitFusedPoolGrad } from './fused-pool-grad-node';
 import type { FusedKernel } from './fused-kernel';
 import type { EntryBuilder } from './plan';
 
-export type FusedPattern = 'elementwise' | 'conv' | 'matmul';
+export type FusedPattern = 'elementwise' | 'conv' | 'matmul' | 'pool_grad';
 
 function patternOf(node: Node): FusedPattern {
   const p = node.attrs.pattern;
-  if (p === 'elementwise' || p === 'conv' || p === 'matmul') return p;
+  if (p === 'elementwise' || p === 'conv' || p === 'matmul' || p === 'pool_grad') return p;
   throw new Error(`fused %${node.id} has an unknown pattern '${String(p)}'`);
 }
 
@@ -41,6 +43,8 @@ export function fusedKernel(node: Node, eb: EntryBuilder): FusedKernel {
       return emitFusedConv(body, name);
     case 'matmul':
       return emitFusedMatmul(body, name, eb.plan.ctx);
+    case 'pool_grad':
+      return emitFusedPoolGrad(body, name);
     default: {
       const never: never = pattern;
       throw new Error(`unknown fused pattern ${String(never)}`);

@@ -20,7 +20,7 @@ type MutableNode = { -readonly [K in keyof Node]: Node[K] };
 export interface FusionGroup {
   readonly members: readonly Node[];
   readonly name: string;
-  readonly pattern: 'elementwise' | 'conv' | 'matmul';
+  readonly pattern: 'elementwise' | 'conv' | 'matmul' | 'pool_grad';
   /** Why the group stopped growing, where a device limit stopped it. */
   readonly split?: string;
   /**

@@ -26,6 +26,8 @@ import { algebraicSimplificationPass } from './simplify';
 import { fuseConvPass } from './fuse-conv';
 import { fuseElementwisePass } from './fuse-elementwise';
 import { fuseMatmulPass } from './fuse-matmul';
+import { fusePoolGradPass } from './fuse-pool-grad';
+import { splitConstantsPass } from './fuse-split-constants';
 import { reluMaskPass } from './fuse-relu-mask';
 
 export type { OptLevel, Pass, PassContext } from './context';
@@ -40,7 +42,9 @@ export interface PipelineEntry {
 /** Fusion passes, in order; they run at -O2 after the clean-up (see compiler/passes/fuse-*.ts). */
 const FUSION_PASSES: readonly PipelineEntry[] = [
   { name: 'relu-mask', pass: reluMaskPass, level: 2 },
+  { name: 'split-constants', pass: splitConstantsPass, level: 2 },
   { name: 'fuse-conv', pass: fuseConvPass, level: 2 },
+  { name: 'fuse-pool-grad', pass: fusePoolGradPass, level: 2 },
   { name: 'fuse-matmul', pass: fuseMatmulPass, level: 2 },
   { name: 'fuse-elementwise', pass: fuseElementwisePass, level: 2 },
 ];

@@ -13,6 +13,8 @@ import { fuseConvPass } from '../../../compiler/passes/fuse-conv';
 import { fuseElementwisePass } from '../../../compiler/passes/fuse-elementwise';
 import { fuseMatmulPass } from '../../../compiler/passes/fuse-matmul';
 import { reluMaskPass } from '../../../compiler/passes/fuse-relu-mask';
+import { fusePoolGradPass } from '../../../compiler/passes/fuse-pool-grad';
+import { splitConstantsPass } from '../../../compiler/passes/fuse-split-constants';
 import { runStage } from '../../../compiler/cli/stages';
 import { dispatchSteps } from '../../../compiler/codegen/stats';
 import { CTX, expectPass, expectUnchanged, ir } from './expect-pass';
@@ -266,6 +268,54 @@ describe('fuse-conv', () => {
     verifyGraph(after);
     expect(after.nodes.map((n) => n.op)).toEqual(['fused', 'max_pool']);
     expect(after.nodes[0].attrs.name).toBe('fused_conv2d_relu');
+  });
+});
+
+describe('split-constants and fuse-pool-grad', () => {
+  it('gives each elementwise reader of a shared scalar constant its own copy', () => {
+    const after = splitConstantsPass(
+      parseGraph(
+        ir(`
+        graph f {
+          input %x: f32[4]
+          input %y: f32[4]
+          %1: f32[] = constant [dtype="f32", shape=[], value=0]
+          %2: bool[4] = gt %x, %1
+          %3: bool[4] = gt %y, %1
+          return a=%2, b=%3
+        }
+        `),
+      ),
+      CTX,
+    );
+    verifyGraph(after);
+    expect(after.nodes.map((n) => n.op)).toEqual(['constant', 'gt', 'constant', 'gt']);
+    expect(new Set(after.nodes.filter((n) => n.op === 'gt').map((n) => n.inputs[1])).size).toBe(2);
+  });
+
+  it('fuses max_pool_grad · f32(y > 0) into one node standing where the mul stood', () => {
+    const after = fusePoolGradPass(
+      parseGraph(
+        ir(`
+        graph f {
+          input %y: f32[2,3,4,4]
+          input %g: f32[2,3,2,2]
+          %1: f32[2,3,4,4] = max_pool_grad %y, %g [padding=[0,0], size=[2,2], stride=[2,2]]
+          %2: f32[] = constant [dtype="f32", shape=[], value=0]
+          %3: bool[2,3,4,4] = gt %y, %2
+          %4: f32[2,3,4,4] = cast %3 [to="f32"]
+          %5: f32[2,3,4,4] = mul %1, %4
+          %6: f32[3] = sum %5 [axes=[0,2,3], keepdims=false]
+          return dx=%5, db=%6
+        }
+        `),
+      ),
+      CTX,
+    );
+    verifyGraph(after);
+    expect(after.nodes.map((n) => n.op)).toEqual(['fused', 'sum']);
+    expect(after.nodes[0].attrs).toEqual({ name: 'fused_max_pool_grad_relu_mask', pattern: 'pool_grad' });
+    expect(after.nodes[0].inputs.map((v) => v.name)).toEqual(['y', 'g']);
   });
 });
 
