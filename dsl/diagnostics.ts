@@ -124,6 +124,7 @@ export const DIAGNOSTICS = {
   'not-a-model-tensor': { severity: 'error', template: "'{name}' is not an input, param or state of this model" },
   'loss-not-scalar': { severity: 'error', template: 'minimize needs a scalar f32 loss, found {type}' },
   'bad-optimizer-option': { severity: 'error', template: "option '{name}' must be a number or a bool, found {found}" },
+  'optimizer-rejects': { severity: 'error', template: '{message}' },
   'nothing-to-train': { severity: 'error', template: 'the loss reads no params, so there is nothing to train' },
   'write-type-mismatch': { severity: 'error', template: "cannot write {found} to '{target}', which is {type}" },
   'layer-write-mismatch': { severity: 'error', template: 'layer instances do not match: {left} tensors on the left, {right} on the right' },

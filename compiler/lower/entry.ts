@@ -13,6 +13,7 @@ import type { Value } from '../ir/types';
 import { typeToString } from '../ir/types';
 import { applyOptimizer } from '../optim/index';
 import type { OptionValue } from '../optim/context';
+import { DlcError } from '../../runtime/errors';
 import { asTensor } from './coerce';
 import { EntryContext } from './context';
 import { FollowOnError, LowerError } from './errors';
@@ -101,10 +102,21 @@ function minimize(ctx: EntryContext, env: Env, s: Minimize, stage: ModelEnv['sta
   if (params.length === 0) throw new LowerError(s.span, 'nothing-to-train');
   return b.withSpan(s.span, () => {
     const grads = gradients(b, loss, params.map((p) => p.value));
-    return applyOptimizer(b, {
-      params: params.map((p, i) => ({ name: p.name, value: p.value, grad: grads[i] })),
-      optimizer: { name: s.optimizer.name, options, scalarPrefix: `${ctx.name}.` },
-    });
+    try {
+      return applyOptimizer(b, {
+        params: params.map((p, i) => ({ name: p.name, value: p.value, grad: grads[i] })),
+        optimizer: { name: s.optimizer.name, options, scalarPrefix: `${ctx.name}.` },
+      });
+    } catch (e) {
+      // The optimizer checks its options' types and ranges (compiler/optim).
+      if (e instanceof DlcError) {
+        const message = e.message.replace(/^\S+:\d+:\d+: /, '');
+        const option = /option '(\w+)'/.exec(message)?.[1];
+        const at = s.args.find((a) => a.name?.name === option)?.span ?? s.span;
+        throw new LowerError(at, 'optimizer-rejects', { message });
+      }
+      throw e;
+    }
   });
 }
 
