@@ -26,11 +26,13 @@ function generate(layers: number): string {
   return lines.join('\n') + '\n';
 }
 
-const STAGES = ['parse + resolve', 'lower (checks)', 'autodiff + update', 'optimize -O2', 'plan + WGSL', 'memory plan', 'module emit'] as const;
+const STAGES = ['parse + resolve', 'lower forward (checks)', 'lower + autodiff + update', 'optimize -O2', 'plan + WGSL', 'memory plan', 'module emit'] as const;
 type Stage = (typeof STAGES)[number];
 
 /** Stages that threw, by model size: reported in the table instead of a time. */
 const failures = new Map<string, string>();
+/** Milliseconds of each -O2 pass (summed over entries), by model size. */
+const passMs = new Map<string, number>();
 
 function time<T>(times: Map<Stage, number>, stage: Stage, f: () => T): T {
   const start = performance.now();
@@ -55,13 +57,14 @@ function compile(layers: number): { times: Map<Stage, number>; nodes: number; ke
   const times = new Map<Stage, number>();
   const loaded = time(times, 'parse + resolve', () => loadProgram('deep.dl', () => text));
   if (!loaded.program) throw new Error(`generated model did not parse: ${loaded.diagnostics.map((d) => d.message).join('; ')}`);
-  const forward = time(times, 'lower (checks)', () => lowerModelProgram(loaded.program!, { stage: 'lowered' }));
+  // The lowering has no separate autodiff entry point: the forward-only lowering and
+  // the full one (backward pass and optimizer update included) are timed separately.
+  const forward = time(times, 'lower forward (checks)', () => lowerModelProgram(loaded.program!, { stage: 'lowered' }));
   if (!forward.program) throw new Error(`generated model did not lower: ${forward.diagnostics.map((d) => d.message).join('; ')}`);
-  // The lowering has no separate autodiff entry point: the 'grad' stage is the whole
-  // lowering again with the backward pass and the update; the difference is autodiff's.
-  const full = time(times, 'autodiff + update', () => lowerModelProgram(loaded.program!, { stage: 'grad' }));
-  times.set('autodiff + update', Math.max(0, times.get('autodiff + update')! - times.get('lower (checks)')!));
-  const optimized = time(times, 'optimize -O2', () => optimizeProgram(full.program!, { level: 2 }).program);
+  const full = time(times, 'lower + autodiff + update', () => lowerModelProgram(loaded.program!, { stage: 'grad' }));
+  const result = time(times, 'optimize -O2', () => optimizeProgram(full.program!, { level: 2 }));
+  const optimized = result.program;
+  for (const stage of result.stages) passMs.set(`${layers}:${stage.pass}`, (passMs.get(`${layers}:${stage.pass}`) ?? 0) + stage.ms);
   const plan = time(times, 'plan + WGSL', () => generatePlan(optimized, { family: 'register', limits: DEFAULT_LIMITS }));
   const planned = time(times, 'memory plan', () => planMemory(plan, DEFAULT_LIMITS, { pack: true }));
   attempt(layers, times, 'module emit', () => emitModule(planned));
@@ -109,3 +112,5 @@ for (const [where, message] of failures) {
   const [n, stage] = where.split(':');
   console.log(`${stage} failed at ${n} layers: ${message}`);
 }
+const passNames = [...new Set([...passMs.keys()].map((k) => k.slice(k.indexOf(':') + 1)))];
+console.log(`\n-O2 passes (ms, all entries): ${passNames.map((p) => `${p} ${layers.map((n) => (passMs.get(`${n}:${p}`) ?? 0).toFixed(0)).join('/')}`).join('; ')} (at ${layers.join('/')} layers)`);
