@@ -46,8 +46,10 @@ export function emitFusedMatmul(body: Graph, name: string, ctx: Pick<KernelConte
   const [a, b] = matmul.inputs;
   const product = matmul.outputs[0];
   const n = product.type.shape[1];
-  // Every other body arg is an epilogue binding, in arg order.
-  const leaves = body.args.map((x) => x.value).filter((v) => v !== a && v !== b);
+  // Every arg the epilogue reads is an epilogue binding, in arg order (a matmul
+  // operand read again binds its buffer a second time, read-only).
+  const epilogueReads = new Set(rest.flatMap((node) => node.inputs));
+  const leaves = body.args.map((x) => x.value).filter((v) => epilogueReads.has(v));
   const bindings: EpilogueBinding[] = leaves.map((v, k) => ({ name: `e${k}`, dtype: storageType(v.type.dtype) as EpilogueBinding['dtype'] }));
   const defs = new Map<Value, Node>(rest.map((node) => [node.outputs[0], node]));
   const result = body.results[0].value;

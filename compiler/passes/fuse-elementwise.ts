@@ -87,7 +87,8 @@ function fuseScope(graph: Graph, ctx: PassContext, ids: IdSource): Graph {
     const candidates = new Set<Group>();
     for (const v of n.inputs) {
       const g = v.def ? groupOf.get(v.def) : undefined;
-      if (g && (sameShape(v, out) || inlinableConstant(graph, v, n, users))) candidates.add(g);
+      // A constant joins only as a literal of its one reader (never as a group output).
+      if (g && (isConstant(v.def!) ? inlinableConstant(graph, v, n, users) : sameShape(v, out))) candidates.add(g);
     }
     // A constant has no inputs, so it constrains no position.
     let merged: Group = { members: [n], first: isConstant(n) ? Infinity : pos.get(n)!, lastOutside: -1 };
@@ -111,7 +112,7 @@ function fuseScope(graph: Graph, ctx: PassContext, ids: IdSource): Graph {
   const groups: FusionGroup[] = [];
   for (const g of new Set(groupOf.values())) {
     if (g.members.length < 2 && !g.split) continue;
-    groups.push({ members: constantsBeforeReaders(g.members), name: `fused_${g.members.map((m) => m.op).join('_')}`, pattern: 'elementwise', ...(g.split ? { split: g.split } : {}) });
+    groups.push({ members: constantsBeforeReaders(g.members), name: `fused_${g.members.filter((m) => !isConstant(m)).map((m) => m.op).join('_')}`, pattern: 'elementwise', ...(g.split ? { split: g.split } : {}) });
   }
   return inLoopBodies(applyGroups(graph, groups, ids), (body) => fuseScope(body, ctx, ids));
 }

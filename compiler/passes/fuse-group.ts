@@ -91,7 +91,14 @@ export function applyGroups(graph: Graph, groups: readonly FusionGroup[], ids: I
   const nodes: Node[] = [];
   const emitted = new Set<FusionGroup>();
 
-  const anchor = new Map<FusionGroup, Node>(groups.map((g) => [g, g.place === 'last' ? g.members[g.members.length - 1] : g.members[0]]));
+  // 'first' means the first member that reads something: a constant member has no
+  // inputs, constrains nothing and may stand anywhere before its reader.
+  const at = positions(graph);
+  const firstReading = (g: FusionGroup): Node => {
+    const reading = g.members.filter((n) => n.inputs.length > 0);
+    return reading.length === 0 ? g.members[0] : reading.reduce((a, b) => (at.get(b)! < at.get(a)! ? b : a));
+  };
+  const anchor = new Map<FusionGroup, Node>(groups.map((g) => [g, g.place === 'last' ? g.members[g.members.length - 1] : firstReading(g)]));
   for (const n of graph.nodes) {
     const g = groupOf.get(n);
     if (g) {

@@ -74,6 +74,11 @@ function matmulChain(graph: Graph, matmul: Node, users: Map<Value, Node[]>, take
     // Side operands: elementwise nodes read only by the group join; the rest are leaves.
     const visit = (u: Value): void => {
       if (u === v || (u.def && inGroup.has(u.def))) return;
+      // What the matmul itself reads comes from outside the kernel.
+      if (matmul.inputs.includes(u)) {
+        leaves.push(u);
+        return;
+      }
       const d = u.def;
       const readers = users.get(u) ?? [];
       const onlyGroup = !isResult(graph, u) && readers.every((x) => inGroup.has(x));

@@ -17,6 +17,8 @@ import { fusePoolGradPass } from '../../../compiler/passes/fuse-pool-grad';
 import { splitConstantsPass } from '../../../compiler/passes/fuse-split-constants';
 import { runStage } from '../../../compiler/cli/stages';
 import { dispatchSteps } from '../../../compiler/codegen/stats';
+import { emitFusedMatmul } from '../../../compiler/codegen/fused-matmul-node';
+import { DEFAULT_LIMITS } from '../../../compiler/codegen/plan';
 import { CTX, expectPass, expectUnchanged, ir } from './expect-pass';
 
 function lower(name: string, defines: Record<string, number> = {}): Program {
@@ -95,8 +97,34 @@ describe('fuse-elementwise', () => {
       CTX,
     );
     verifyGraph(after);
-    expect(after.nodes.map((n) => [n.op, n.attrs.name])).toEqual([['fused', 'fused_sub_constant_mul']]);
+    expect(after.nodes.map((n) => [n.op, n.attrs.name])).toEqual([['fused', 'fused_sub_mul']]);
     expect(after.nodes[0].inputs.map((v) => v.name)).toEqual(['x', 'y']);
+  });
+
+  it('places a group whose literal constant comes first in the scope at its first computing member', () => {
+    const after = fuseElementwisePass(
+      parseGraph(
+        ir(`
+        graph f {
+          input %x: f32[4]
+          %1: f32[] = constant [dtype="f32", shape=[], value=8]
+          %2: f32[4] = exp %x
+          %3: f32[4] = neg %2
+          %4: f32[] = sum %3 [axes=[0], keepdims=false]
+          %5: f32[4] = mul %x, %4
+          %6: f32[4] = div %5, %1
+          return y=%6
+        }
+        `),
+      ),
+      CTX,
+    );
+    verifyGraph(after);
+    expect(after.nodes.map((n) => [n.op, n.attrs.name])).toEqual([
+      ['fused', 'fused_exp_neg'],
+      ['sum', undefined],
+      ['fused', 'fused_mul_div'],
+    ]);
   });
 
   it('leaves lone elementwise nodes and other shapes alone', () =>
@@ -215,6 +243,28 @@ describe('fuse-matmul', () => {
     expect(fused.regions![0].nodes.map((n) => n.op)).toEqual(['constant', 'gt', 'cast', 'matmul', 'mul']);
     // With 3 storage buffers (g, w and the output) the mask, which reads y, stays out.
     expect(fuseMatmulPass(graph, { ...CTX, limits: { maxStorageBuffersPerShaderStage: 3 } })).toBe(graph);
+  });
+
+  it('reads a matmul operand the epilogue also reads from outside (bound twice), never computing it inside', () => {
+    const after = fuseMatmulPass(
+      parseGraph(
+        ir(`
+        graph f {
+          input %x: f32[4,4]
+          input %w: f32[4,4]
+          %1: f32[4,4] = relu %x
+          %2: f32[4,4] = matmul %1, %w
+          %3: f32[4,4] = mul %2, %1
+          return y=%3
+        }
+        `),
+      ),
+      CTX,
+    );
+    verifyGraph(after);
+    expect(after.nodes.map((n) => n.op)).toEqual(['relu', 'fused']);
+    const kernel = emitFusedMatmul(after.nodes[1].regions![0], 'fused_matmul_mul', { family: 'register', limits: DEFAULT_LIMITS });
+    expect(kernel.inputs).toEqual([0, 1, 0]);
   });
 
   it('stops where an inner value has another reader', () =>
