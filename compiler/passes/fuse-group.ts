@@ -2,8 +2,8 @@
 // `fused` region nodes (compiler/ops/fused.ts).
 //   1. A group's inputs are the values its nodes read that no member defines, in
 //      order of first use; each becomes a body arg with a fresh id.
-//   2. Its outputs are the members' values read after the group (by a node outside
-//      it or as a scope result), in member order.
+//   2. Its outputs are the members' values read outside the group (by another node
+//      or as a scope result), in member order (passes list members in scope order).
 //   3. The body holds the members, their inputs remapped to the args; the outer
 //      `fused` node keeps the ids of the values it stands for, so the rest of the
 //      printed graph reads as before.
@@ -56,14 +56,10 @@ function maxId(graph: Graph): number {
   return m;
 }
 
-/** The values of `members` read outside them: by other nodes of `graph` or as its results. */
-export function groupOutputs(graph: Graph, members: ReadonlySet<Node>): Value[] {
-  const usedOutside = new Set<Value>();
-  for (const n of graph.nodes) if (!members.has(n)) for (const v of n.inputs) usedOutside.add(v);
-  for (const r of graph.results) usedOutside.add(r.value);
-  const out: Value[] = [];
-  for (const n of graph.nodes) if (members.has(n)) for (const o of n.outputs) if (usedOutside.has(o)) out.push(o);
-  return out;
+/** The values of `members` (in their order) read outside them: by other nodes of `graph` or as its results. */
+export function groupOutputs(graph: Graph, members: readonly Node[], users: Map<Value, Node[]>): Value[] {
+  const inside = new Set(members);
+  return members.flatMap((n) => n.outputs).filter((o) => isResult(graph, o) || (users.get(o) ?? []).some((u) => !inside.has(u)));
 }
 
 /** The values `members` read that none of them defines, in order of first use. */
@@ -94,6 +90,7 @@ export function applyGroups(graph: Graph, groups: readonly FusionGroup[], ids: I
   // 'first' means the first member that reads something: a constant member has no
   // inputs, constrains nothing and may stand anywhere before its reader.
   const at = positions(graph);
+  const users = consumers(graph);
   const firstReading = (g: FusionGroup): Node => {
     const reading = g.members.filter((n) => n.inputs.length > 0);
     return reading.length === 0 ? g.members[0] : reading.reduce((a, b) => (at.get(b)! < at.get(a)! ? b : a));
@@ -104,7 +101,7 @@ export function applyGroups(graph: Graph, groups: readonly FusionGroup[], ids: I
     if (g) {
       if (emitted.has(g) || anchor.get(g) !== n) continue;
       emitted.add(g);
-      nodes.push(fusedNode(graph, g, get, subst, ids));
+      nodes.push(fusedNode(graph, g, users, get, subst, ids));
       continue;
     }
     const inputs = n.inputs.map(get);
@@ -123,10 +120,9 @@ export function applyGroups(graph: Graph, groups: readonly FusionGroup[], ids: I
   return { name: graph.name, args: graph.args, nodes, results: graph.results.map((r) => ({ name: r.name, value: get(r.value) })) };
 }
 
-function fusedNode(graph: Graph, g: FusionGroup, get: (v: Value) => Value, subst: Map<Value, Value>, ids: IdSource): Node {
-  const memberSet = new Set(g.members);
+function fusedNode(graph: Graph, g: FusionGroup, users: Map<Value, Node[]>, get: (v: Value) => Value, subst: Map<Value, Value>, ids: IdSource): Node {
   const inputs = groupInputs(g.members);
-  const outputs = groupOutputs(graph, memberSet);
+  const outputs = groupOutputs(graph, g.members, users);
   // The body: args for the inputs, members with inputs remapped, the outputs as results.
   const inner = new Map<Value, Value>();
   const args = inputs.map((v, k) => {
@@ -179,9 +175,16 @@ export function consumers(graph: Graph): Map<Value, Node[]> {
   return out;
 }
 
-/** Whether a scope result reads `v`. */
+const resultSets = new WeakMap<Graph, Set<Value>>();
+
+/** Whether a scope result reads `v` (the result set is built once per graph). */
 export function isResult(graph: Graph, v: Value): boolean {
-  return graph.results.some((r) => r.value === v);
+  let set = resultSets.get(graph);
+  if (!set) {
+    set = new Set(graph.results.map((r) => r.value));
+    resultSets.set(graph, set);
+  }
+  return set.has(v);
 }
 
 /** `graph` with `fuse` run on the bodies of its loops (not of fused nodes); `graph` itself when no body changed. */
