@@ -54,6 +54,9 @@ function describe(ref: PlanTensorRef): string {
  * bindings, workgroups) on one line. JSON strings never hold a raw newline, so only
  * structural arrays match.
  */
+/** Stands for the plan literal while ts-morph builds the module (see emitModule). */
+const PLAN_PLACEHOLDER = '(null as unknown as Plan)';
+
 function planLiteral(plan: Plan): string {
   return JSON.stringify(plan, null, 1).replace(/\[\n[-\d.e+,\s]*\]/g, (array) => array.replace(/\s+/g, '').replace(/,/g, ', '));
 }
@@ -94,7 +97,7 @@ function buildModule(project: Project, plan: Plan): SourceFile {
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
     docs: ['The compiled plan: buffers, kernels (WGSL, workgroups), steps of every entry point.'],
-    declarations: [{ name: 'plan', type: 'Plan', initializer: planLiteral(plan) }],
+    declarations: [{ name: 'plan', type: 'Plan', initializer: PLAN_PLACEHOLDER }],
   });
 
   const scalarNames = plan.scalars.map((s) => JSON.stringify(s.name)).join(' | ') || 'never';
@@ -178,5 +181,11 @@ export function emitModule(plan: Plan): { ts: string; dts: string } {
   const sf = buildModule(project, plan);
   const dts = sf.getEmitOutput({ emitOnlyDtsFiles: true }).getOutputFiles().find((f) => f.getFilePath().endsWith('.d.ts'));
   if (!dts) throw new Error('ts-morph produced no declaration file');
-  return { ts: sf.getFullText(), dts: dts.getText() };
+  // The plan literal is spliced in after ts-morph has printed and formatted the
+  // module: formatting a literal of thousands of kernels is slow, and ts-morph's
+  // writer fails on very large ones (1000-layer models).
+  const text = sf.getFullText();
+  const at = text.indexOf(PLAN_PLACEHOLDER);
+  if (at < 0 || text.indexOf(PLAN_PLACEHOLDER, at + 1) >= 0) throw new Error('the generated module must hold the plan placeholder exactly once');
+  return { ts: text.slice(0, at) + planLiteral(plan) + text.slice(at + PLAN_PLACEHOLDER.length), dts: dts.getText() };
 }
