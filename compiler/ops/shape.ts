@@ -17,17 +17,38 @@ import { defineOp, ShapeError } from './registry';
 
 const tag = (shape: readonly number[]): string => shape.join('x') || 'scalar';
 
-/** Calls `f(outFlat, coords)` for every element of `shape` in row-major order. */
-function forEachCoord(shape: readonly number[], f: (flat: number, coords: readonly number[]) => void): void {
+/**
+ * Calls `f(flat, index)` for every element of `shape` in row-major order, where
+ * `index = base + Σ coords[k]·steps[k]`: the element's position in another buffer
+ * that the ops below read from (transpose, slice) or write to (pad).
+ */
+function forEachAffineIndex(shape: readonly number[], base: number, steps: readonly number[], f: (flat: number, index: number) => void): void {
   const n = numel(shape);
   const c = new Array<number>(shape.length).fill(0);
   for (let e = 0; e < n; e++) {
-    f(e, c);
+    let index = base;
+    for (let k = 0; k < c.length; k++) index += c[k] * steps[k];
+    f(e, index);
     for (let k = shape.length - 1; k >= 0; k--) {
       if (++c[k] < shape[k]) break;
       c[k] = 0;
     }
   }
+}
+
+/**
+ * The three per-axis int attributes `names` of a pad or slice on `x`, the third
+ * (`[]` allowed) filled with `fill` on every axis; each must have one entry per axis.
+ */
+function perAxisAttrs(op: string, x: TensorType, attrs: Record<string, unknown>, names: readonly [string, string, string], fill: number): [number[], number[], number[]] {
+  const rank = x.shape.length;
+  const [a, b] = [attrs[names[0]] as number[], attrs[names[1]] as number[]];
+  const given = attrs[names[2]] as number[];
+  const c = given.length === 0 ? x.shape.map(() => fill) : given;
+  if (a.length !== rank || b.length !== rank || c.length !== rank) {
+    throw new ShapeError(`${op}: ${names[0]}, ${names[1]} and ${names[2]} need ${rank} entries for ${typeToString(x)}`, 0);
+  }
+  return [a, b, c];
 }
 
 // --- reshape -------------------------------------------------------------------
@@ -97,11 +118,12 @@ defineOp({
     const outShape = perm.map((p) => x.type.shape[p]);
     const inStrides = stridesOf(x.type.shape);
     const out = makeTensor({ dtype: x.type.dtype, shape: outShape });
-    forEachCoord(outShape, (e, c) => {
-      let src = 0;
-      for (let k = 0; k < c.length; k++) src += c[k] * inStrides[perm[k]];
-      out.data[e] = x.data[src];
-    });
+    forEachAffineIndex(
+      outShape,
+      0,
+      perm.map((p) => inStrides[p]),
+      (e, src) => (out.data[e] = x.data[src]),
+    );
     return [out];
   },
   kernel(node) {
@@ -228,14 +250,7 @@ interface SliceSpec {
 }
 
 function inferSlice(x: TensorType, attrs: Record<string, unknown>): SliceSpec {
-  const rank = x.shape.length;
-  const starts = attrs.starts as number[];
-  const ends = attrs.ends as number[];
-  const given = attrs.strides as number[];
-  const strides = given.length === 0 ? x.shape.map(() => 1) : given;
-  if (starts.length !== rank || ends.length !== rank || strides.length !== rank) {
-    throw new ShapeError(`slice: starts, ends and strides need ${rank} entries for ${typeToString(x)}`, 0);
-  }
+  const [starts, ends, strides] = perAxisAttrs('slice', x, attrs, ['starts', 'ends', 'strides'], 1);
   const shape = x.shape.map((d, k) => {
     const [s, e, st] = [starts[k], ends[k], strides[k]];
     if (st < 1 || s < 0 || e > d || s >= e) {
@@ -271,11 +286,13 @@ defineOp({
     const { starts, strides, shape } = inferSlice(x.type, attrs);
     const inStrides = stridesOf(x.type.shape);
     const out = makeTensor({ dtype: x.type.dtype, shape });
-    forEachCoord(shape, (e, c) => {
-      let src = 0;
-      for (let k = 0; k < c.length; k++) src += (starts[k] + c[k] * strides[k]) * inStrides[k];
-      out.data[e] = x.data[src];
-    });
+    const base = starts.reduce((sum, s, k) => sum + s * inStrides[k], 0);
+    forEachAffineIndex(
+      shape,
+      base,
+      strides.map((st, k) => st * inStrides[k]),
+      (e, src) => (out.data[e] = x.data[src]),
+    );
     return [out];
   },
   kernel(node) {
@@ -288,14 +305,7 @@ defineOp({
 // --- pad ---------------------------------------------------------------------------
 
 function inferPad(x: TensorType, attrs: Record<string, unknown>): { lo: number[]; hi: number[]; interior: number[]; shape: number[] } {
-  const rank = x.shape.length;
-  const lo = attrs.lo as number[];
-  const hi = attrs.hi as number[];
-  const given = attrs.interior as number[];
-  const interior = given.length === 0 ? x.shape.map(() => 0) : given;
-  if (lo.length !== rank || hi.length !== rank || interior.length !== rank) {
-    throw new ShapeError(`pad: lo, hi and interior need ${rank} entries for ${typeToString(x)}`, 0);
-  }
+  const [lo, hi, interior] = perAxisAttrs('pad', x, attrs, ['lo', 'hi', 'interior'], 0);
   if ([...lo, ...hi, ...interior].some((v) => v < 0)) throw new ShapeError('pad: padding amounts must be non-negative', 0);
   const shape = x.shape.map((d, k) => lo[k] + d + (d - 1) * interior[k] + hi[k]);
   return { lo, hi, interior, shape };
@@ -325,11 +335,13 @@ defineOp({
     const { lo, interior, shape } = inferPad(x.type, attrs);
     const out = makeTensor({ dtype: x.type.dtype, shape });
     const outStrides = stridesOf(shape);
-    forEachCoord(x.type.shape, (e, c) => {
-      let dst = 0;
-      for (let k = 0; k < c.length; k++) dst += (lo[k] + c[k] * (interior[k] + 1)) * outStrides[k];
-      out.data[dst] = x.data[e];
-    });
+    const base = lo.reduce((sum, l, k) => sum + l * outStrides[k], 0);
+    forEachAffineIndex(
+      x.type.shape,
+      base,
+      interior.map((i, k) => (i + 1) * outStrides[k]),
+      (e, dst) => (out.data[dst] = x.data[e]),
+    );
     return [out];
   },
   kernel(node) {
