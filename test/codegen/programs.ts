@@ -7,13 +7,18 @@ import '../../compiler/ops/control';
 import { GraphBuilder } from '../../compiler/ir/builder';
 import { gradients } from '../../compiler/autodiff/differentiate';
 import type { Program, PersistentTensor } from '../../compiler/ir/program';
-import { applyOptimizer } from '../../compiler/optim/index';
 import type { OptimizerSpec } from '../../compiler/optim/index';
-import type { TensorType, Value } from '../../compiler/ir/types';
-
-const f32 = (...shape: number[]): TensorType => ({ dtype: 'f32', shape });
+import type { Value } from '../../compiler/ir/types';
+import { f32, optimizerStep, paramArgs } from '../helpers/program-parts';
 
 export const MLP = { batch: 8, nIn: 5, hidden: 7, nOut: 3 };
+
+const MLP_PARAMS: readonly PersistentTensor[] = [
+  { name: 'W1', kind: 'param', type: f32(MLP.nIn, MLP.hidden), init: { name: 'glorot_uniform', args: {} } },
+  { name: 'b1', kind: 'param', type: f32(MLP.hidden), init: { name: 'constant', args: { value: 0.1 } } },
+  { name: 'W2', kind: 'param', type: f32(MLP.hidden, MLP.nOut), init: { name: 'normal', args: { mean: 0, std: 0.5 } } },
+  { name: 'b2', kind: 'param', type: f32(MLP.nOut), init: { name: 'zeros', args: {} } },
+];
 
 /** relu(x @ W1 + b1) @ W2 + b2, softmax, mean squared error against one-hot targets. */
 function mlpForward(b: GraphBuilder, x: Value, p: Record<string, Value>): { prob: Value; logits: Value } {
@@ -22,38 +27,28 @@ function mlpForward(b: GraphBuilder, x: Value, p: Record<string, Value>): { prob
   return { prob: b.op('softmax', [logits], { axis: 1 }), logits };
 }
 
-function mlpParams(b: GraphBuilder): Record<string, Value> {
-  const { nIn, hidden, nOut } = MLP;
-  return {
-    W1: b.arg('param', 'W1', f32(nIn, hidden)),
-    b1: b.arg('param', 'b1', f32(hidden)),
-    W2: b.arg('param', 'W2', f32(hidden, nOut)),
-    b2: b.arg('param', 'b2', f32(nOut)),
-  };
+/** The mean squared error of the MLP's softmax output against `y`. */
+function mlpLoss(tb: GraphBuilder, x: Value, y: Value, params: Record<string, Value>): Value {
+  const { prob } = mlpForward(tb, x, params);
+  const err = tb.op('sub', [prob, y]);
+  return tb.op('mean', [tb.op('mul', [err, err])], { axes: [0, 1], keepdims: false });
 }
 
 export function mlpProgram(): Program {
-  const { batch, nIn, hidden, nOut } = MLP;
-  const persistent: PersistentTensor[] = [
-    { name: 'W1', kind: 'param', type: f32(nIn, hidden), init: { name: 'glorot_uniform', args: {} } },
-    { name: 'b1', kind: 'param', type: f32(hidden), init: { name: 'constant', args: { value: 0.1 } } },
-    { name: 'W2', kind: 'param', type: f32(hidden, nOut), init: { name: 'normal', args: { mean: 0, std: 0.5 } } },
-    { name: 'b2', kind: 'param', type: f32(nOut), init: { name: 'zeros', args: {} } },
-  ];
+  const { batch, nIn, nOut } = MLP;
+  const persistent = [...MLP_PARAMS];
 
   const pb = new GraphBuilder('predict');
   const px = pb.arg('input', 'x', f32(batch, nIn));
-  const { prob } = mlpForward(pb, px, mlpParams(pb));
+  const { prob } = mlpForward(pb, px, paramArgs(pb, MLP_PARAMS));
   const predict = pb.finish({ prob });
 
   const tb = new GraphBuilder('step');
   const x = tb.arg('input', 'x', f32(batch, nIn));
   const y = tb.arg('input', 'y', f32(batch, nOut));
-  const params = mlpParams(tb);
+  const params = paramArgs(tb, MLP_PARAMS);
   const lr = tb.arg('scalar', 'lr', f32());
-  const { prob: p } = mlpForward(tb, x, params);
-  const err = tb.op('sub', [p, y]);
-  const loss = tb.op('mean', [tb.op('mul', [err, err])], { axes: [0, 1], keepdims: false });
+  const loss = mlpLoss(tb, x, y, params);
   const names = Object.keys(params);
   const grads = gradients(
     tb,
@@ -115,15 +110,7 @@ export function repeatProgram(): Program {
  */
 export function scanProgram(reverse = false): Program {
   const T = 4;
-  const b = new GraphBuilder('run');
-  const xs = b.arg('input', 'xs', f32(2, T, 3));
-  const h0 = b.arg('input', 'h0', f32(2, 3));
-  const U = b.arg('param', 'U', f32(3, 3));
-  const body = b.region('body');
-  const t = body.arg('region', 't', { dtype: 'i32', shape: [] });
-  const h = body.arg('region', 'h', f32(2, 3));
-  const xsc = body.arg('region', 'xs', f32(2, T, 3));
-  const Uc = body.arg('region', 'U', f32(3, 3));
+  const { b, xs, h0, U, body, t, h, xsc, Uc } = scanArgs('run', T, 2, 3);
   const xt = body.op('stack_get', [xsc, t], { axis: 1 });
   const h1 = body.op('tanh', [body.op('add', [body.op('matmul', [h, Uc]), xt])]);
   const tf = body.op('cast', [t], { to: 'f32' });
@@ -144,18 +131,30 @@ export function scanProgram(reverse = false): Program {
   };
 }
 
-/** BPTT: the scan of scanProgram, loss = mean(hs²) + sum(hT), gradients of U and h0 through the loop. */
-export function bpttProgram(): Program {
-  const T = 4;
-  const b = new GraphBuilder('grad');
-  const xs = b.arg('input', 'xs', f32(2, T, 3));
-  const h0 = b.arg('input', 'h0', f32(2, 3));
-  const U = b.arg('param', 'U', f32(3, 3));
+/**
+ * The arguments of an RNN scan over T steps: graph `name` takes xs [batch,T,n], h0 [batch,n]
+ * and param U [n,n]; its `body` region takes the step t, the carry h and the captured xs, U.
+ */
+function scanArgs(name: string, T: number, batch: number, n: number) {
+  const b = new GraphBuilder(name);
+  const xs = b.arg('input', 'xs', f32(batch, T, n));
+  const h0 = b.arg('input', 'h0', f32(batch, n));
+  const U = b.arg('param', 'U', f32(n, n));
   const body = b.region('body');
   const t = body.arg('region', 't', { dtype: 'i32', shape: [] });
-  const h = body.arg('region', 'h', f32(2, 3));
-  const xsc = body.arg('region', 'xs', f32(2, T, 3));
-  const Uc = body.arg('region', 'U', f32(3, 3));
+  const h = body.arg('region', 'h', f32(batch, n));
+  const xsc = body.arg('region', 'xs', f32(batch, T, n));
+  const Uc = body.arg('region', 'U', f32(n, n));
+  return { b, xs, h0, U, body, t, h, xsc, Uc };
+}
+
+/**
+ * BPTT: the scan of scanProgram, loss = mean(hs²) + sum(hT), gradients of U and h0 through
+ * the loop. `size` and `std` (U's init) default to scanProgram's; the plan tests use a wide one.
+ */
+export function bpttProgram(size = { T: 4, batch: 2, n: 3 }, model = 'bptt', std = 0.7): Program {
+  const { T, batch, n } = size;
+  const { b, xs, h0, U, body, t, h, xsc, Uc } = scanArgs('grad', T, batch, n);
   const h1 = body.op('tanh', [body.op('add', [body.op('matmul', [h, Uc]), body.op('stack_get', [xsc, t], { axis: 1 })])]);
   const bodyGraph = body.finish([
     { name: 'h', value: h1 },
@@ -169,9 +168,9 @@ export function bpttProgram(): Program {
   const [dU, dh0] = gradients(b, loss, [U, h0]);
   const graph = b.finish({ loss, dU, dh0 });
   return {
-    model: 'bptt',
+    model,
     hyper: {},
-    persistent: [{ name: 'U', kind: 'param', type: f32(3, 3), init: { name: 'normal', args: { std: 0.7 } } }],
+    persistent: [{ name: 'U', kind: 'param', type: f32(n, n), init: { name: 'normal', args: { std } } }],
     scalars: [],
     entries: [{ name: 'grad', kind: 'train', graph }],
   };
@@ -262,17 +261,9 @@ export function optimizedMlpProgram(optimizer: OptimizerSpec): Program {
   const tb = new GraphBuilder('step');
   const x = tb.arg('input', 'x', f32(batch, nIn));
   const y = tb.arg('input', 'y', f32(batch, nOut));
-  const params = mlpParams(tb);
-  const { prob } = mlpForward(tb, x, params);
-  const err = tb.op('sub', [prob, y]);
-  const loss = tb.op('mean', [tb.op('mul', [err, err])], { axes: [0, 1], keepdims: false });
-  const names = Object.keys(params);
-  const grads = gradients(
-    tb,
-    loss,
-    names.map((n) => params[n]),
-  );
-  const update = applyOptimizer(tb, { params: names.map((n, k) => ({ name: n, value: params[n], grad: grads[k] })), optimizer });
+  const params = paramArgs(tb, MLP_PARAMS);
+  const loss = mlpLoss(tb, x, y, params);
+  const update = optimizerStep(tb, params, loss, optimizer);
   return {
     ...base,
     model: `mlp_${optimizer.name}`,
