@@ -4,7 +4,7 @@
 // that contain it, so no two invocations write the same element and there are no
 // atomics. Window constants are baked in; padded positions are skipped.
 import type { KernelSpec } from '../../ops/registry';
-import { flatMain, flatWorkgroups } from '../wgsl/buffers';
+import { flatKernelSpec } from '../wgsl/flat-kernel';
 
 type Pair = readonly [number, number];
 
@@ -53,6 +53,15 @@ function windowsContaining(w: PoolWindow, out: Pair, body: string): string {
   ].join('\n');
 }
 
+/**
+ * The body of a backward gather over the input plane: input element (y, x) of plane
+ * `pl` sums `term` over the windows (py, px) that contain it (see windowsContaining)
+ * and stores the sum as `out[i]`; `prelude` lines run before the sum starts.
+ */
+function windowGather(w: PoolWindow, s: PoolShape, prelude: readonly string[], term: string, out: string): string {
+  return [decompose(s.inHW), ...prelude, '  var acc = 0.0;', windowsContaining(w, s.outHW, term), `  ${out}[i] = acc;`].join('\n');
+}
+
 /** Scans the window of output (y, x) in row-major order and leaves the first maximum in `best` and its plane index in `arg`. */
 function argmaxScan(w: PoolWindow, s: PoolShape, plane: string, oy: string, ox: string): string {
   const [H, W] = s.inHW;
@@ -88,45 +97,39 @@ export function emitMaxPool(name: string, w: PoolWindow, s: PoolShape, withSwitc
     '@group(0) @binding(1) var<storage, read_write> Y: array<f32>;',
     withSwitches ? '@group(0) @binding(2) var<storage, read_write> S: array<i32>;' : '',
   ];
-  return { name, wgsl: [...decls, '', flatMain(n, body), ''].join('\n'), workgroups: flatWorkgroups(n) };
+  return flatKernelSpec(name, decls, n, body);
 }
 
 /** max_pool_grad: dx[y, x] = Σ over windows whose first maximum is (y, x) of g[window]. */
 export function emitMaxPoolGrad(name: string, w: PoolWindow, s: PoolShape): KernelSpec {
   const n = s.planes * s.inHW[0] * s.inHW[1];
   const [PH, PW] = s.outHW;
-  const body = [
-    decompose(s.inHW),
-    `  let here = y * ${s.inHW[1]} + x;`,
-    '  var acc = 0.0;',
-    windowsContaining(w, s.outHW, [argmaxScan(w, s, `pl * ${s.inHW[0] * s.inHW[1]}`, 'py', 'px'), `    if (arg == here) { acc += G[(pl * ${PH} + py) * ${PW} + px]; }`].join('\n')),
-    '  DX[i] = acc;',
-  ].join('\n');
+  const body = windowGather(
+    w,
+    s,
+    [`  let here = y * ${s.inHW[1]} + x;`],
+    [argmaxScan(w, s, `pl * ${s.inHW[0] * s.inHW[1]}`, 'py', 'px'), `    if (arg == here) { acc += G[(pl * ${PH} + py) * ${PW} + px]; }`].join('\n'),
+    'DX',
+  );
   const decls = [
     '@group(0) @binding(0) var<storage, read> X: array<f32>;',
     '@group(0) @binding(1) var<storage, read> G: array<f32>;',
     '@group(0) @binding(2) var<storage, read_write> DX: array<f32>;',
   ];
-  return { name, wgsl: [...decls, '', flatMain(n, body), ''].join('\n'), workgroups: flatWorkgroups(n) };
+  return flatKernelSpec(name, decls, n, body);
 }
 
 /** max_unpool: out[y, x] = Σ over windows containing (y, x) whose switch is (y, x) of pooled[window]. */
 export function emitMaxUnpool(name: string, w: PoolWindow, s: PoolShape): KernelSpec {
   const n = s.planes * s.inHW[0] * s.inHW[1];
   const [PH, PW] = s.outHW;
-  const body = [
-    decompose(s.inHW),
-    `  let here = y * ${s.inHW[1]} + x;`,
-    '  var acc = 0.0;',
-    windowsContaining(w, s.outHW, `      let k = (pl * ${PH} + py) * ${PW} + px;\n      if (S[k] == here) { acc += P[k]; }`),
-    '  Y[i] = acc;',
-  ].join('\n');
+  const body = windowGather(w, s, [`  let here = y * ${s.inHW[1]} + x;`], `      let k = (pl * ${PH} + py) * ${PW} + px;\n      if (S[k] == here) { acc += P[k]; }`, 'Y');
   const decls = [
     '@group(0) @binding(0) var<storage, read> P: array<f32>;',
     '@group(0) @binding(1) var<storage, read> S: array<i32>;',
     '@group(0) @binding(2) var<storage, read_write> Y: array<f32>;',
   ];
-  return { name, wgsl: [...decls, '', flatMain(n, body), ''].join('\n'), workgroups: flatWorkgroups(n) };
+  return flatKernelSpec(name, decls, n, body);
 }
 
 /** max_unpool_grad: out[p] = g[switch[p]] within the same plane (switches out of range read 0). */
@@ -143,7 +146,7 @@ export function emitMaxUnpoolGrad(name: string, s: PoolShape): KernelSpec {
     '@group(0) @binding(1) var<storage, read> S: array<i32>;',
     '@group(0) @binding(2) var<storage, read_write> Y: array<f32>;',
   ];
-  return { name, wgsl: [...decls, '', flatMain(n, body), ''].join('\n'), workgroups: flatWorkgroups(n) };
+  return flatKernelSpec(name, decls, n, body);
 }
 
 /** Weighted window sums: y = Σ wt[ky,kx]·x (mode 'linear') or y = sqrt(Σ x²) (mode 'l2'); padding reads as 0. */
@@ -169,7 +172,7 @@ export function emitWindowSum(name: string, w: PoolWindow, s: PoolShape, weights
     weights ? '  Y[i] = acc;' : '  Y[i] = sqrt(acc);',
   ].join('\n');
   const decls = ['@group(0) @binding(0) var<storage, read> X: array<f32>;', '@group(0) @binding(1) var<storage, read_write> Y: array<f32>;'];
-  return { name, wgsl: [...decls, '', flatMain(n, body), ''].join('\n'), workgroups: flatWorkgroups(n) };
+  return flatKernelSpec(name, decls, n, body);
 }
 
 /** The adjoint of a linear window sum: dx[y, x] = Σ over windows containing (y, x) of wt[offset]·g[window]. */
@@ -177,15 +180,9 @@ export function emitWindowSumGrad(name: string, w: PoolWindow, s: PoolShape, wei
   const n = s.planes * s.inHW[0] * s.inHW[1];
   const [PH, PW] = s.outHW;
   const table = Array.from(weights, f32Lit).join(', ');
-  const body = [
-    decompose(s.inHW),
-    `  var wt = array<f32, ${weights.length}>(${table});`,
-    '  var acc = 0.0;',
-    windowsContaining(w, s.outHW, `      acc += wt[iy * ${w.size[1]} + ix] * G[(pl * ${PH} + py) * ${PW} + px];`),
-    '  DX[i] = acc;',
-  ].join('\n');
+  const body = windowGather(w, s, [`  var wt = array<f32, ${weights.length}>(${table});`], `      acc += wt[iy * ${w.size[1]} + ix] * G[(pl * ${PH} + py) * ${PW} + px];`, 'DX');
   const decls = ['@group(0) @binding(0) var<storage, read> G: array<f32>;', '@group(0) @binding(1) var<storage, read_write> DX: array<f32>;'];
-  return { name, wgsl: [...decls, '', flatMain(n, body), ''].join('\n'), workgroups: flatWorkgroups(n) };
+  return flatKernelSpec(name, decls, n, body);
 }
 
 /**
@@ -236,5 +233,5 @@ export function emitMaxPoolGradTiled(name: string, w: PoolWindow, s: PoolShape):
     '@group(0) @binding(1) var<storage, read> G: array<f32>;',
     '@group(0) @binding(2) var<storage, read_write> DX: array<f32>;',
   ];
-  return { name, wgsl: [...decls, '', flatMain(n, body), ''].join('\n'), workgroups: flatWorkgroups(n) };
+  return flatKernelSpec(name, decls, n, body);
 }
