@@ -1,9 +1,10 @@
 // softmax and log_softmax along one axis, both computed around the row maximum so
 // large logits neither overflow nor lose the small probabilities.
 import { emitSoftmaxKernel } from '../codegen/kernels/softmax';
+import type { TensorType } from '../ir/types';
 import { numel } from '../ir/types';
 import { makeTensor, normalizeAxis, requireDtypes } from './broadcast';
-import type { Tensor } from './registry';
+import type { OpDef, Tensor } from './registry';
 import { defineOp } from './registry';
 
 /** Calls `f(start, count, stride)` for every row of `shape` along `axis`. */
@@ -29,62 +30,49 @@ function softmaxReference(x: Tensor, axis: number, log: boolean): Tensor {
   return out;
 }
 
-const axisAttr = { axis: { type: 'int' as const, default: -1, doc: 'the axis that sums to one' } };
+/**
+ * softmax (log = false) or log_softmax (log = true): both share their attrs, shape
+ * rule, reference and kernel; only the doc and the gradient differ.
+ */
+function defineSoftmax(name: 'softmax' | 'log_softmax', log: boolean, doc: string, grad: NonNullable<OpDef['grad']>): void {
+  const axisOf = (t: TensorType, attr: unknown): number => normalizeAxis(name, attr as number, t.shape.length, t);
+  defineOp({
+    name,
+    kind: 'reduction',
+    doc,
+    arity: 1,
+    attrs: { axis: { type: 'int', default: -1, doc: 'the axis that sums to one' } },
+    infer(inputs, attrs) {
+      requireDtypes(name, inputs, ['f32']);
+      axisOf(inputs[0], attrs.axis);
+      return [inputs[0]];
+    },
+    grad,
+    reference([x], attrs) {
+      return [softmaxReference(x, axisOf(x.type, attrs.axis), log)];
+    },
+    kernel(node, ctx) {
+      const t = node.inputs[0].type;
+      const axis = axisOf(t, node.attrs.axis);
+      return [emitSoftmaxKernel(`${name}_${t.shape.join('x')}_axis${axis}`, t.shape, axis, log, ctx.family)];
+    },
+  });
+}
 
-defineOp({
-  name: 'softmax',
-  kind: 'reduction',
-  doc: 'exp(x - max) / Σ exp(x - max) along an axis: `%1: f32[4,10] = softmax %0 [axis=-1]`',
-  arity: 1,
-  attrs: axisAttr,
-  infer(inputs, attrs) {
-    requireDtypes('softmax', inputs, ['f32']);
-    normalizeAxis('softmax', attrs.axis as number, inputs[0].shape.length, inputs[0]);
-    return [inputs[0]];
-  },
-  // dx = y · (g - Σ g·y)
-  grad(b, node, [g]) {
-    if (!g) return [null];
-    const y = node.outputs[0];
-    const axis = normalizeAxis('softmax', node.attrs.axis as number, y.type.shape.length, y.type);
-    const dot = b.op('sum', [b.op('mul', [g, y])], { axes: [axis], keepdims: true });
-    return [b.op('mul', [y, b.op('sub', [g, dot])])];
-  },
-  reference([x], attrs) {
-    return [softmaxReference(x, normalizeAxis('softmax', attrs.axis as number, x.type.shape.length, x.type), false)];
-  },
-  kernel(node, ctx) {
-    const t = node.inputs[0].type;
-    const axis = normalizeAxis('softmax', node.attrs.axis as number, t.shape.length, t);
-    return [emitSoftmaxKernel(`softmax_${t.shape.join('x')}_axis${axis}`, t.shape, axis, false, ctx.family)];
-  },
+// dx = y · (g - Σ g·y)
+defineSoftmax('softmax', false, 'exp(x - max) / Σ exp(x - max) along an axis: `%1: f32[4,10] = softmax %0 [axis=-1]`', (b, node, [g]) => {
+  if (!g) return [null];
+  const y = node.outputs[0];
+  const axis = normalizeAxis('softmax', node.attrs.axis as number, y.type.shape.length, y.type);
+  const dot = b.op('sum', [b.op('mul', [g, y])], { axes: [axis], keepdims: true });
+  return [b.op('mul', [y, b.op('sub', [g, dot])])];
 });
 
-defineOp({
-  name: 'log_softmax',
-  kind: 'reduction',
-  doc: 'x - max - log Σ exp(x - max) along an axis: `%1: f32[4,10] = log_softmax %0 [axis=-1]`',
-  arity: 1,
-  attrs: axisAttr,
-  infer(inputs, attrs) {
-    requireDtypes('log_softmax', inputs, ['f32']);
-    normalizeAxis('log_softmax', attrs.axis as number, inputs[0].shape.length, inputs[0]);
-    return [inputs[0]];
-  },
-  // dx = g - softmax · Σ g, with softmax = exp(y)
-  grad(b, node, [g]) {
-    if (!g) return [null];
-    const y = node.outputs[0];
-    const axis = normalizeAxis('log_softmax', node.attrs.axis as number, y.type.shape.length, y.type);
-    const total = b.op('sum', [g], { axes: [axis], keepdims: true });
-    return [b.op('sub', [g, b.op('mul', [b.op('exp', [y]), total])])];
-  },
-  reference([x], attrs) {
-    return [softmaxReference(x, normalizeAxis('log_softmax', attrs.axis as number, x.type.shape.length, x.type), true)];
-  },
-  kernel(node, ctx) {
-    const t = node.inputs[0].type;
-    const axis = normalizeAxis('log_softmax', node.attrs.axis as number, t.shape.length, t);
-    return [emitSoftmaxKernel(`log_softmax_${t.shape.join('x')}_axis${axis}`, t.shape, axis, true, ctx.family)];
-  },
+// dx = g - softmax · Σ g, with softmax = exp(y)
+defineSoftmax('log_softmax', true, 'x - max - log Σ exp(x - max) along an axis: `%1: f32[4,10] = log_softmax %0 [axis=-1]`', (b, node, [g]) => {
+  if (!g) return [null];
+  const y = node.outputs[0];
+  const axis = normalizeAxis('log_softmax', node.attrs.axis as number, y.type.shape.length, y.type);
+  const total = b.op('sum', [g], { axes: [axis], keepdims: true });
+  return [b.op('sub', [g, b.op('mul', [b.op('exp', [y]), total])])];
 });
