@@ -153,31 +153,45 @@ export class Resolver {
 
   private model(m: A.ModelDecl): void {
     const scope = new Scope(this.global);
-    for (const h of m.hyper) {
-      if (!h.default) this.diags.report('missing-hyper-default', h.name.span, { name: h.name.name });
-      else this.expr(h.default, scope);
-      this.define(scope, { kind: 'hyper', name: h.name.name, span: h.name.span }, 'duplicate-param');
-    }
+    this.hyperParams(m.hyper, scope, true);
     this.collectItems(m.items, scope);
     for (const item of m.items) {
-      switch (item.kind) {
-        case 'TensorDecl':
-          this.tensorDecl(item, scope);
-          break;
-        case 'LayerInstance':
-          this.instance(item, scope);
-          break;
-        case 'Fn':
-          this.current = item;
-          this.fnDecl(item, scope);
-          this.current = undefined;
-          break;
-        case 'Entry':
-          this.entry(item, scope, m);
-          break;
-        default:
-          assertNever(item);
+      if (item.kind === 'Entry') {
+        this.entry(item, scope, m);
+      } else if (item.kind === 'Fn') {
+        // A model's functions are call-graph nodes of their own (a layer's count as the layer).
+        this.current = item;
+        this.layerItem(item, scope);
+        this.current = undefined;
+      } else {
+        this.layerItem(item, scope);
       }
+    }
+  }
+
+  /** Hyperparameters of a model (each needs a default) or a layer: defaults resolved, names defined. */
+  private hyperParams(params: readonly A.Param[], scope: Scope, defaultRequired: boolean): void {
+    for (const h of params) {
+      if (h.default) this.expr(h.default, scope);
+      else if (defaultRequired) this.diags.report('missing-hyper-default', h.name.span, { name: h.name.name });
+      this.define(scope, { kind: 'hyper', name: h.name.name, span: h.name.span }, 'duplicate-param');
+    }
+  }
+
+  /** An item of a layer body, or the same kind of item in a model, after collectItems defined its name. */
+  private layerItem(item: A.LayerItem, scope: Scope): void {
+    switch (item.kind) {
+      case 'TensorDecl':
+        this.tensorDecl(item, scope);
+        break;
+      case 'LayerInstance':
+        this.instance(item, scope);
+        break;
+      case 'Fn':
+        this.fnDecl(item, scope);
+        break;
+      default:
+        assertNever(item);
     }
   }
 
@@ -205,26 +219,9 @@ export class Resolver {
   private layerDef(l: A.LayerDef): void {
     this.current = l;
     const scope = new Scope(this.global);
-    for (const p of l.params) {
-      if (p.default) this.expr(p.default, scope);
-      this.define(scope, { kind: 'hyper', name: p.name.name, span: p.name.span }, 'duplicate-param');
-    }
+    this.hyperParams(l.params, scope, false);
     this.collectItems(l.items, scope);
-    for (const item of l.items) {
-      switch (item.kind) {
-        case 'TensorDecl':
-          this.tensorDecl(item, scope);
-          break;
-        case 'LayerInstance':
-          this.instance(item, scope);
-          break;
-        case 'Fn':
-          this.fnDecl(item, scope);
-          break;
-        default:
-          assertNever(item);
-      }
-    }
+    for (const item of l.items) this.layerItem(item, scope);
     if (l.forward) this.callable(l.forward.params, l.forward.body, scope);
     this.current = undefined;
   }
