@@ -7,6 +7,7 @@ import { ModuleKind, Project, QuoteKind, Scope, ScriptTarget, VariableDeclaratio
 import type { SourceFile } from 'ts-morph';
 import type { Plan, PlanDType, PlanEntry, PlanTensorRef } from '../../runtime/plan';
 import { DlcError, formatSpan } from '../../runtime/errors';
+import { hostArrayNames, shapeText } from '../../runtime/executor/io';
 
 export const RUNTIME_PACKAGE = 'dlc/runtime';
 
@@ -24,20 +25,7 @@ function propertyName(name: string): string {
 }
 
 function inputType(dtype: PlanDType): string {
-  switch (dtype) {
-    case 'f32':
-      return 'Float32Array';
-    case 'i32':
-      return 'Int32Array';
-    case 'u32':
-      return 'Uint32Array';
-    case 'bool':
-      return 'Uint8Array | Uint32Array';
-    default: {
-      const never: never = dtype;
-      throw new Error(`unknown dtype ${String(never)}`);
-    }
-  }
+  return hostArrayNames(dtype).join(' | ');
 }
 
 function outputType(ref: PlanTensorRef): string {
@@ -46,7 +34,7 @@ function outputType(ref: PlanTensorRef): string {
 }
 
 function describe(ref: PlanTensorRef): string {
-  return `${ref.name}: ${ref.dtype}[${ref.shape.join(',')}]`;
+  return `${ref.name}: ${shapeText(ref)}`;
 }
 
 /**
@@ -69,13 +57,13 @@ function addEntry(sf: SourceFile, entry: PlanEntry): { inputs: string; outputs: 
     name: inputs,
     isExported: true,
     docs: [`Inputs of ${entry.kind} \`${entry.name}\`.`],
-    properties: entry.inputs.map((ref) => ({ name: propertyName(ref.name), type: inputType(ref.dtype), isReadonly: true, docs: [`${ref.dtype}[${ref.shape.join(',')}]`] })),
+    properties: entry.inputs.map((ref) => ({ name: propertyName(ref.name), type: inputType(ref.dtype), isReadonly: true, docs: [shapeText(ref)] })),
   });
   sf.addInterface({
     name: outputs,
     isExported: true,
     docs: [`Outputs of ${entry.kind} \`${entry.name}\`.`],
-    properties: entry.outputs.map((ref) => ({ name: propertyName(ref.name), type: outputType(ref), docs: [`${ref.dtype}[${ref.shape.join(',')}]`] })),
+    properties: entry.outputs.map((ref) => ({ name: propertyName(ref.name), type: outputType(ref), docs: [shapeText(ref)] })),
   });
   return { inputs, outputs };
 }

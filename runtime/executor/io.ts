@@ -6,21 +6,29 @@ import type { PlanDType, PlanTensorRef } from '../plan';
 
 export type HostTensor = Float32Array | Int32Array | Uint32Array | Uint8Array;
 
-export function typedArrayName(dtype: PlanDType): string {
+/**
+ * The typed arrays that carry `dtype` on the host, by constructor name; bool takes
+ * either. The generated module's input types (compiler/codegen/module.ts) read this too.
+ */
+export function hostArrayNames(dtype: PlanDType): readonly string[] {
   switch (dtype) {
     case 'f32':
-      return 'Float32Array';
+      return ['Float32Array'];
     case 'i32':
-      return 'Int32Array';
+      return ['Int32Array'];
     case 'u32':
-      return 'Uint32Array';
+      return ['Uint32Array'];
     case 'bool':
-      return 'Uint8Array or Uint32Array';
+      return ['Uint8Array', 'Uint32Array'];
     default: {
       const never: never = dtype;
       throw new Error(`unknown dtype ${String(never)}`);
     }
   }
+}
+
+export function typedArrayName(dtype: PlanDType): string {
+  return hostArrayNames(dtype).join(' or ');
 }
 
 function describeGiven(value: unknown): string {
@@ -48,7 +56,8 @@ function accepts(dtype: PlanDType, value: unknown): value is HostTensor {
   }
 }
 
-function shapeText(ref: { dtype: PlanDType; shape: readonly number[] }): string {
+/** `f32[2,3]`. */
+export function shapeText(ref: { dtype: PlanDType; shape: readonly number[] }): string {
   return `${ref.dtype}[${ref.shape.join(',')}]`;
 }
 
