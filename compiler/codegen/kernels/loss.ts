@@ -15,8 +15,22 @@ function labelOf(dtype: DType): string {
   return dtype === 'i32' ? 'labels[o]' : 'i32(labels[o])';
 }
 
+/** A row kernel over the last axis of x with one label per row: y[o] = the loss `body` computes for row o. */
+function labelledRowKernel(op: string, shape: readonly number[], labelDtype: DType, body: string, family: KernelFamily): KernelSpec {
+  return emitRowKernel({
+    name: `${op}_${tag(shape)}`,
+    layout: rowLayout(shape, [shape.length - 1]),
+    inputs: [
+      { name: 'x', dtype: 'f32' },
+      { name: 'labels', dtype: labelDtype },
+    ],
+    outputs: [{ name: 'y', dtype: 'f32' }],
+    body,
+    family,
+  });
+}
+
 export function emitCrossEntropyKernel(shape: readonly number[], labelDtype: DType, family: KernelFamily = 'shared'): KernelSpec {
-  const axis = shape.length - 1;
   const body = `  let label = ${labelOf(labelDtype)};
   var m_acc = x[row_base(o)];
   for (var r = lid; r < LEN; r = r + WG) { m_acc = max_nan(m_acc, x[row_base(o) + r]); }
@@ -32,21 +46,10 @@ export function emitCrossEntropyKernel(shape: readonly number[], labelDtype: DTy
     let lse = select(m + log(total), m, inf_m);
     y[o] = select(${RUNTIME_NAN}, lse - picked, valid);
   }`;
-  return emitRowKernel({
-    name: `cross_entropy_${tag(shape)}`,
-    layout: rowLayout(shape, [axis]),
-    inputs: [
-      { name: 'x', dtype: 'f32' },
-      { name: 'labels', dtype: labelDtype },
-    ],
-    outputs: [{ name: 'y', dtype: 'f32' }],
-    body,
-    family,
-  });
+  return labelledRowKernel('cross_entropy', shape, labelDtype, body, family);
 }
 
 export function emitRankingHingeKernel(shape: readonly number[], labelDtype: DType, margin: number, family: KernelFamily = 'shared'): KernelSpec {
-  const axis = shape.length - 1;
   const body = `  let label = ${labelOf(labelDtype)};
   let valid = label >= 0i && label < i32(LEN);
   let sy = x[row_base(o) + u32(clamp(label, 0i, i32(LEN) - 1i))];
@@ -56,15 +59,5 @@ export function emitRankingHingeKernel(shape: readonly number[], labelDtype: DTy
   }
   let total = tree_sum(lid, acc);
   if (lid == 0u) { y[o] = select(${RUNTIME_NAN}, total, valid); }`;
-  return emitRowKernel({
-    name: `ranking_hinge_${tag(shape)}`,
-    layout: rowLayout(shape, [axis]),
-    inputs: [
-      { name: 'x', dtype: 'f32' },
-      { name: 'labels', dtype: labelDtype },
-    ],
-    outputs: [{ name: 'y', dtype: 'f32' }],
-    body,
-    family,
-  });
+  return labelledRowKernel('ranking_hinge', shape, labelDtype, body, family);
 }
