@@ -5,6 +5,7 @@ import type { LowerFn } from '../cli/commands/compile';
 import { chooseEntry, evalEntry } from './entries';
 import { bindEntry, checkMappingTargets } from './feeds';
 import { evaluate, labelField } from './evaluate';
+import { checkpointOpenOptions } from './checkpoint-options';
 import { bindingMapping, datasetSource, openDataset, prepareModel, startModel } from './open';
 import type { CommandIO } from './run-train';
 
@@ -21,14 +22,7 @@ export interface EvalOptions {
 }
 
 export async function runEval(lower: LowerFn, o: EvalOptions, io: CommandIO): Promise<number> {
-  const openOptions = {
-    file: o.file,
-    defines: o.defines,
-    checkpoint: o.checkpoint,
-    weightsOnly: (note: string) => io.stderr.write(`${note}\n`),
-    ...(o.backend !== undefined ? { backend: o.backend } : {}),
-    ...(o.optLevel !== undefined ? { optLevel: o.optLevel } : {}),
-  };
+  const openOptions = checkpointOpenOptions(o, io.stderr);
   const prepared = await prepareModel(lower, openOptions, io.stderr);
   const entry = o.entry !== undefined ? chooseEntry(prepared, 'infer', o.entry) : evalEntry(prepared);
   if (!entry) {

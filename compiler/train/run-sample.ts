@@ -14,6 +14,7 @@ import type { Dataset } from '../../runtime/data/dataset';
 import { standardizedStats, unstandardize } from '../../runtime/data/standardize';
 import { batchSize, chooseEntry } from './entries';
 import { bindEntry, feedsOf } from './feeds';
+import { checkpointOpenOptions } from './checkpoint-options';
 import { bindingMapping, openDataset, prepareModel, startModel } from './open';
 import type { EntryInfo } from './runner';
 import { runSample } from './sample';
@@ -35,14 +36,7 @@ export interface SampleOptions {
 export async function runSampleCommand(lower: LowerFn, o: SampleOptions, io: CommandIO): Promise<number> {
   const ext = o.out === undefined ? undefined : extname(o.out).toLowerCase();
   if (ext !== undefined && ext !== '.png' && ext !== '.txt') throw new DlcError(`--out ${o.out}: the file must end in .png (images) or .txt (text)`, 2);
-  const openOptions = {
-    file: o.file,
-    defines: o.defines,
-    checkpoint: o.checkpoint,
-    weightsOnly: (note: string) => io.stderr.write(`${note}\n`),
-    ...(o.backend !== undefined ? { backend: o.backend } : {}),
-    ...(o.optLevel !== undefined ? { optLevel: o.optLevel } : {}),
-  };
+  const openOptions = checkpointOpenOptions(o, io.stderr);
   const prepared = await prepareModel(lower, openOptions, io.stderr);
   const entry = chooseEntry(prepared, 'sample', o.entry);
   const data = o.data ?? prepared.saved?.data;
