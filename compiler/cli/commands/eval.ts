@@ -1,8 +1,8 @@
 // `dlc eval FILE --checkpoint PATH`: parses the arguments and hands over to compiler/train/run-eval.ts.
-import { DlcError } from '../../../runtime/errors';
 import type { Command } from '../command';
 import type { LowerFn } from './compile';
 import { oneFile, parseArgs } from '../args';
+import { givenValues, requiredValue } from '../given-flags';
 import { runEval } from '../../train/run-eval';
 import type { CommandIO } from '../../train/run-train';
 
@@ -32,22 +32,17 @@ export function makeEvalCommand(lower: LowerFn, io: CommandIO = { stdout: proces
     usage: EVAL_USAGE,
     run(argv) {
       const args = parseArgs('eval', argv, { values: ['checkpoint', 'entry', 'data', 'bind', 'backend'], booleans: ['json'] });
-      const get = (k: string) => args.values.get(k);
       const file = oneFile('eval', args, EVAL_USAGE);
-      const checkpoint = get('checkpoint');
-      if (checkpoint === undefined) throw new DlcError(`dlc eval needs --checkpoint PATH\n${EVAL_USAGE}`, 2);
+      const checkpoint = requiredValue('eval', args, 'checkpoint', 'PATH', EVAL_USAGE);
       return runEval(
         lower,
         {
           file,
           checkpoint,
-          ...(get('entry') !== undefined ? { entry: get('entry')! } : {}),
-          ...(get('data') !== undefined ? { data: get('data')! } : {}),
-          ...(get('bind') !== undefined ? { bind: get('bind')! } : {}),
+          ...givenValues(args, ['entry', 'data', 'bind', 'backend']),
           json: args.booleans.has('json'),
           defines: args.defines,
           ...(args.optLevel !== undefined ? { optLevel: args.optLevel } : {}),
-          ...(get('backend') !== undefined ? { backend: get('backend')! } : {}),
         },
         io,
       );

@@ -1,8 +1,8 @@
 // `dlc sample FILE --checkpoint PATH`: parses the arguments and hands over to compiler/train/run-sample.ts.
-import { DlcError } from '../../../runtime/errors';
 import type { Command } from '../command';
 import type { LowerFn } from './compile';
 import { oneFile, parseArgs } from '../args';
+import { givenValues, requiredValue } from '../given-flags';
 import { runSampleCommand } from '../../train/run-sample';
 import type { CommandIO } from '../../train/run-train';
 
@@ -31,23 +31,16 @@ export function makeSampleCommand(lower: LowerFn, io: CommandIO = { stdout: proc
     usage: SAMPLE_USAGE,
     run(argv) {
       const args = parseArgs('sample', argv, { values: ['checkpoint', 'entry', 'out', 'output', 'prime', 'data', 'backend'], booleans: [] });
-      const get = (k: string) => args.values.get(k);
       const file = oneFile('sample', args, SAMPLE_USAGE);
-      const checkpoint = get('checkpoint');
-      if (checkpoint === undefined) throw new DlcError(`dlc sample needs --checkpoint PATH\n${SAMPLE_USAGE}`, 2);
+      const checkpoint = requiredValue('sample', args, 'checkpoint', 'PATH', SAMPLE_USAGE);
       return runSampleCommand(
         lower,
         {
           file,
           checkpoint,
-          ...(get('entry') !== undefined ? { entry: get('entry')! } : {}),
-          ...(get('out') !== undefined ? { out: get('out')! } : {}),
-          ...(get('output') !== undefined ? { output: get('output')! } : {}),
-          ...(get('prime') !== undefined ? { prime: get('prime')! } : {}),
-          ...(get('data') !== undefined ? { data: get('data')! } : {}),
+          ...givenValues(args, ['entry', 'out', 'output', 'prime', 'data', 'backend']),
           defines: args.defines,
           ...(args.optLevel !== undefined ? { optLevel: args.optLevel } : {}),
-          ...(get('backend') !== undefined ? { backend: get('backend')! } : {}),
         },
         io,
       );

@@ -2,6 +2,7 @@
 import type { Command } from '../command';
 import type { LowerFn } from './compile';
 import { intFlag, oneFile, parseArgs } from '../args';
+import { givenValues } from '../given-flags';
 import { runTrain, type CommandIO } from '../../train/run-train';
 import { dlcVersion } from '../../train/version';
 
@@ -71,22 +72,17 @@ export function makeTrainCommand(lower: LowerFn, io: CommandIO = { stdout: proce
         lower,
         {
           file: oneFile('train', args, TRAIN_USAGE),
-          ...(get('entry') !== undefined ? { entry: get('entry')! } : {}),
-          ...(get('data') !== undefined ? { data: get('data')! } : {}),
-          ...(get('bind') !== undefined ? { bind: get('bind')! } : {}),
+          ...givenValues(args, ['entry', 'data', 'bind', 'checkpoint', 'plots', 'backend']),
           ...(epochs !== undefined ? { epochs } : {}),
           ...(steps !== undefined ? { steps } : {}),
           ...(seed !== undefined ? { seed } : {}),
-          ...(get('checkpoint') !== undefined ? { checkpoint: get('checkpoint')! } : {}),
           resume: args.booleans.has('resume'),
           ...(every !== undefined ? { every } : {}),
-          ...(get('plots') !== undefined ? { plots: get('plots')! } : {}),
           json: args.booleans.has('json'),
           ...(get('lr-schedule') !== undefined ? { lrSchedule: get('lr-schedule')! } : {}),
           checkNumerics: args.booleans.has('check-numerics'),
           defines: args.defines,
           ...(args.optLevel !== undefined ? { optLevel: args.optLevel } : {}),
-          ...(get('backend') !== undefined ? { backend: get('backend')! } : {}),
           lossEvery: intFlag(args, 'loss-every', 1) ?? 10,
           maxBad: intFlag(args, 'max-bad', 1) ?? 5,
           dlcVersion: dlcVersion(),
