@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 // runtime: what `dlc/runtime` (package.json exports) resolves to for generated modules.
-const entries = { dlc: 'compiler/cli/main.ts', bench: 'bench/main.ts', profile: 'bench/profile.ts', runtime: 'runtime/index.ts' };
+const entries = { dlc: 'compiler/cli/main.ts', bench: 'bench/main.ts', profile: 'bench/profile.ts', runtime: 'runtime/index.ts', 'device-check': 'bench/device-check.ts' };
 
 /** Marks every bare import external except those starting with one of `prefixes`. */
 function externalExcept(prefixes) {
