@@ -24,6 +24,7 @@ import { numel, sameType, typeToString } from '../ir/types';
 import { makeTensor } from './broadcast';
 import type { Tensor } from './registry';
 import { defineOp, ShapeError } from './registry';
+import { needsBody, oneBody } from './region-body';
 
 const I32_SCALAR: TensorType = { dtype: 'i32', shape: [] };
 
@@ -151,10 +152,6 @@ defineOp({
 
 // --- repeat and scan -------------------------------------------------------------------
 
-function needsBody(op: string): never {
-  throw new ShapeError(`${op} needs its body graph (emit it with a region)`);
-}
-
 /** Checks a body's args against the types the loop passes it. */
 function checkArgs(op: string, body: Graph, expected: readonly TensorType[]): void {
   if (body.args.length !== expected.length) {
@@ -198,11 +195,6 @@ function loopAttrs(op: string, inputs: readonly TensorType[], attrs: Attrs, step
   if (!(steps >= 1)) throw new ShapeError(`${op}: ${stepsAttr} must be at least 1, got ${steps}`);
   if (k < 0 || k > inputs.length) throw new ShapeError(`${op}: carries=${k} but only ${inputs.length} inputs`);
   return { steps, k };
-}
-
-function oneBody(op: string, regions: readonly Graph[]): Graph {
-  if (regions.length !== 1) throw new ShapeError(`${op} takes one body, got ${regions.length}`);
-  return regions[0];
 }
 
 defineOp({

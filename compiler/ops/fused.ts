@@ -9,14 +9,10 @@
 //             split (non-empty when a device limit stopped the group growing).
 // It only appears after autodiff, so it has no gradient.
 import { defineRegionRule } from '../ir/regions';
-import type { Graph, TensorType } from '../ir/types';
+import type { TensorType } from '../ir/types';
 import { sameType, typeToString } from '../ir/types';
 import { defineOp, ShapeError } from './registry';
-
-function body(regions: readonly Graph[]): Graph {
-  if (regions.length !== 1) throw new ShapeError(`fused takes one body, got ${regions.length}`);
-  return regions[0];
-}
+import { needsBody, oneBody } from './region-body';
 
 defineOp({
   name: 'fused',
@@ -28,9 +24,7 @@ defineOp({
     pattern: { type: 'string', doc: "how code generation emits it: 'elementwise', 'conv', 'matmul' or 'pool_grad'" },
     split: { type: 'string', default: '', doc: 'set when the group stopped growing at a device limit (which one)' },
   },
-  infer: () => {
-    throw new ShapeError('fused needs its body graph (emit it with a region)');
-  },
+  infer: () => needsBody('fused'),
   reference: () => {
     throw new ShapeError('fused needs its body graph');
   },
@@ -38,7 +32,7 @@ defineOp({
 
 defineRegionRule('fused', {
   infer(inputs: readonly TensorType[], _attrs, regions): TensorType[] {
-    const g = body(regions);
+    const g = oneBody('fused', regions);
     if (g.args.length !== inputs.length) throw new ShapeError(`fused: the body takes ${g.args.length} args for ${inputs.length} inputs`);
     g.args.forEach((a, i) => {
       if (!sameType(a.value.type, inputs[i])) throw new ShapeError(`fused: body arg ${i} is ${typeToString(a.value.type)}, input is ${typeToString(inputs[i])}`);
@@ -46,6 +40,6 @@ defineRegionRule('fused', {
     return g.results.map((r) => r.value.type);
   },
   reference(inputs, _attrs, regions, run) {
-    return run(body(regions), inputs);
+    return run(oneBody('fused', regions), inputs);
   },
 });
