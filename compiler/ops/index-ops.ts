@@ -13,6 +13,22 @@ function gatherShape(table: TensorType, ids: TensorType, axis: number): number[]
   return [...table.shape.slice(0, axis), ...ids.shape, ...table.shape.slice(axis + 1)];
 }
 
+/**
+ * For element u of gather's output (equally, of scatter_add's updates), given the
+ * table's `shape`, the indexed `axis` and the flattened `ids`: the flat index of the
+ * table element it reads (adds to), or -1 where its id is out of range.
+ */
+export function gatherSource(shape: readonly number[], axis: number, ids: ArrayLike<number>): (u: number) => number {
+  const v = shape[axis];
+  const post = numel(shape.slice(axis + 1));
+  const j = ids.length;
+  return (u) => {
+    const pre = Math.floor(u / (j * post));
+    const id = ids[Math.floor(u / post) % j];
+    return id >= 0 && id < v ? pre * v * post + id * post + (u % post) : -1;
+  };
+}
+
 defineOp({
   name: 'gather',
   kind: 'movement',
@@ -32,13 +48,10 @@ defineOp({
   reference([table, ids], attrs) {
     const axis = normalizeAxis('gather', attrs.axis as number, table.type.shape.length, table.type);
     const out = makeTensor({ dtype: table.type.dtype, shape: gatherShape(table.type, ids.type, axis) });
-    const v = table.type.shape[axis];
-    const post = numel(table.type.shape.slice(axis + 1));
-    const j = ids.data.length;
+    const source = gatherSource(table.type.shape, axis, ids.data);
     for (let i = 0; i < out.data.length; i++) {
-      const pre = Math.floor(i / (j * post));
-      const id = ids.data[Math.floor(i / post) % j];
-      out.data[i] = id >= 0 && id < v ? table.data[pre * v * post + id * post + (i % post)] : 0;
+      const at = source(i);
+      out.data[i] = at >= 0 ? table.data[at] : 0;
     }
     return [out];
   },
@@ -81,13 +94,10 @@ defineOp({
   reference([target, ids, updates], attrs) {
     const axis = checkScatter(target.type, ids.type, updates.type, attrs.axis as number);
     const out = makeTensor(target.type, Float64Array.from(target.data));
-    const v = target.type.shape[axis];
-    const post = numel(target.type.shape.slice(axis + 1));
-    const j = ids.data.length;
+    const source = gatherSource(target.type.shape, axis, ids.data);
     for (let u = 0; u < updates.data.length; u++) {
-      const pre = Math.floor(u / (j * post));
-      const id = ids.data[Math.floor(u / post) % j];
-      if (id >= 0 && id < v) out.data[pre * v * post + id * post + (u % post)] += updates.data[u];
+      const at = source(u);
+      if (at >= 0) out.data[at] += updates.data[u];
     }
     if (target.type.dtype !== 'f32') for (let i = 0; i < out.data.length; i++) out.data[i] = target.type.dtype === 'i32' ? out.data[i] | 0 : out.data[i] >>> 0;
     return [out];

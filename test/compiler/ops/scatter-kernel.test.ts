@@ -7,6 +7,7 @@ import { emitScatterAddKernel, scatterTile, type ScatterTiling } from '../../../
 import type { DType, TensorType } from '../../../compiler/ir/types';
 import { numel } from '../../../compiler/ir/types';
 import '../../../compiler/ops/index';
+import { gatherSource } from '../../../compiler/ops/index-ops';
 import type { Tensor } from '../../../compiler/ops/registry';
 import { getOp } from '../../../compiler/ops/registry';
 import { runKernel } from '../../helpers/kernel';
@@ -32,14 +33,10 @@ async function check(dtype: DType, shape: number[], idsType: TensorType, id: (j:
 /** The reference's sum order with every add rounded to f32, as the kernel adds. */
 function referenceInF32(target: Tensor, ids: Tensor, updates: Tensor, axis: number): number[] {
   const out = Array.from(target.data);
-  const v = target.type.shape[axis];
-  const post = numel(target.type.shape.slice(axis + 1));
-  const j = ids.data.length;
+  const source = gatherSource(target.type.shape, axis, ids.data);
   for (let u = 0; u < updates.data.length; u++) {
-    const pre = Math.floor(u / (j * post));
-    const id = ids.data[Math.floor(u / post) % j];
-    const at = pre * v * post + id * post + (u % post);
-    if (id >= 0 && id < v) out[at] = Math.fround(out[at] + updates.data[u]);
+    const at = source(u);
+    if (at >= 0) out[at] = Math.fround(out[at] + updates.data[u]);
   }
   return out;
 }
