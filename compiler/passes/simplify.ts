@@ -21,6 +21,11 @@
 //   transpose(transpose(x, p), q) = transpose(x, r) with r[k] = p[q[k]] (output axis
 //     k takes x's axis p[q[k]]); transpose(x, identity) = x.
 //   stop_gradient(x) = x: the pipeline runs after autodiff, where it is the identity.
+//   matmul(transpose(x), y) = matmul(x, y) with transpose_a flipped, and likewise
+//     for y and transpose_b, when the transpose swaps the last two axes only: the
+//     kernel reads the stored operand the other way round, the same products summed
+//     in the same order, and no transposed copy is materialised. The transpose stays
+//     while something else reads it (dead-code elimination removes it otherwise).
 // Not applied: x * 0 = 0 (NaN * 0 and inf * 0 are NaN), x / x = 1 (0/0, inf/inf).
 import type { Graph, Node, Value } from '../ir/types';
 import { sameType } from '../ir/types';
@@ -50,6 +55,28 @@ const isInteger = (v: Value): boolean => v.type.dtype === 'i32' || v.type.dtype 
 function isIdentityPerm(perm: readonly number[]): boolean {
   return perm.every((p, k) => p === k);
 }
+
+/** The operand `v` transposes when it is a transpose swapping only its last two axes. */
+function swappedLastTwo(v: Value): Value | undefined {
+  const def = v.def;
+  if (def?.op !== 'transpose') return undefined;
+  const perm = def.attrs.perm as number[];
+  const r = perm.length;
+  if (r < 2 || perm[r - 2] !== r - 1 || perm[r - 1] !== r - 2) return undefined;
+  return perm.slice(0, r - 2).every((p, k) => p === k) ? def.inputs[0] : undefined;
+}
+
+/** matmul(transpose(x), transpose(y)) with either transpose folded into the transpose_a/transpose_b flag. */
+const foldOperandTransposes: Rule = (n, [a, b]) => {
+  const [ta, tb] = [swappedLastTwo(a), swappedLastTwo(b)];
+  if (!ta && !tb) return undefined;
+  const attrs = {
+    ...n.attrs,
+    transpose_a: (n.attrs.transpose_a === true) !== (ta !== undefined),
+    transpose_b: (n.attrs.transpose_b === true) !== (tb !== undefined),
+  };
+  return { change: { inputs: [ta ?? a, tb ?? b], attrs } };
+};
 
 /** Identity with the rule that unit `c` on either side of a commutative op leaves the other operand. */
 function unitEither(c: number): Rule {
@@ -104,6 +131,8 @@ const RULES: Readonly<Record<string, readonly Rule[]>> = {
       return isIdentityPerm(r) ? { value: inner } : { change: { inputs: [inner], attrs: { perm: r } } };
     },
   ],
+  // matmul(transpose(x), y) = matmul(x, y) [transpose_a flipped]; likewise for y and transpose_b
+  matmul: [foldOperandTransposes],
   // stop_gradient(x) = x after autodiff
   stop_gradient: [(_n, [x]) => ({ value: x })],
 };
