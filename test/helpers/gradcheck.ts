@@ -9,6 +9,7 @@ import { numel, typeToString } from '../../compiler/ir/types';
 import { verifyGraph } from '../../compiler/ir/verify';
 import type { Tensor } from '../../compiler/ops/registry';
 import { execute } from '../../compiler/reference/execute';
+import { rng } from './rng';
 
 /** Builds the function under test from its inputs; returns its outputs. */
 export type BuildFn = (b: GraphBuilder, inputs: Value[]) => Value[];
@@ -36,17 +37,7 @@ export interface GradcheckReport {
   readonly graph: Graph;
 }
 
-/** A small deterministic PRNG (mulberry32) for test data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 function buildForward(build: BuildFn, inputs: readonly Tensor[]): { b: GraphBuilder; xs: Value[]; outs: Value[] } {
   const b = new GraphBuilder('gradcheck');
