@@ -4,9 +4,9 @@ import { readdirSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import '../../compiler/ops/index';
 import '../../compiler/ops/control';
-import { numel, typeToString } from '../../compiler/ir/types';
-import type { Tensor } from '../../compiler/ops/registry';
-import { gradcheck, rng } from '../helpers/gradcheck';
+import { typeToString } from '../../compiler/ir/types';
+import { gradcheck } from '../helpers/gradcheck';
+import { caseInputs } from './ops/case-data';
 import type { OpCase } from '../helpers/op-case';
 
 const dir = new URL('./op-cases/', import.meta.url);
@@ -21,17 +21,6 @@ const families: { file: string; cases: readonly OpCase[] }[] = [];
 for (const file of files) {
   const mod = (await import(new URL(file, dir).href)) as { cases?: readonly OpCase[] };
   families.push({ file, cases: mod.cases ?? [] });
-}
-
-function caseInputs(c: OpCase, seed: number): Tensor[] {
-  const u = rng(seed);
-  return c.inputs.map((type, i) => ({
-    type,
-    data: Float64Array.from({ length: numel(type.shape) }, (_, e) => {
-      const draw = u();
-      return c.data ? c.data(i, e, draw) : 2 * draw - 1;
-    }),
-  }));
 }
 
 const label = (c: OpCase): string => c.label ?? `${c.op}(${c.inputs.map(typeToString).join(', ')})`;
