@@ -4,20 +4,11 @@
 // fused group): the group's inner values stay in registers as `let`s.
 import type { Node, Value } from '../ir/types';
 import { numel } from '../ir/types';
+import { stridesOf } from '../ops/broadcast';
 import { getOp } from '../ops/registry';
 import type { KernelSpec } from '../ops/registry';
 import { bindingDecl, flatMain, flatWorkgroups, loadExpr, storeExpr } from './wgsl/buffers';
 import { emitElementwiseVec4, vec4Eligible } from './elementwise-vec4';
-
-function stridesOf(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    strides[i] = s;
-    s *= shape[i];
-  }
-  return strides;
-}
 
 /**
  * The WGSL expression of the flat index into a tensor of shape `from` read at
