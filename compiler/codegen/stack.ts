@@ -4,7 +4,8 @@
 import type { TensorType } from '../ir/types';
 import { numel } from '../ir/types';
 import type { KernelSpec } from '../ops/registry';
-import { bindingDecl, flatMain, flatWorkgroups, storageType } from './wgsl/buffers';
+import { bindingDecl, storageType } from './wgsl/buffers';
+import { flatKernelSpec } from './wgsl/flat-kernel';
 
 /** Elements before and after the stacking axis of one emitted value. */
 export function stackExtent(emit: TensorType, axis: number): { outer: number; inner: number } {
@@ -20,18 +21,8 @@ export function emitStackKernel(emit: TensorType, axis: number, count: number): 
     `  let within = i % ${inner}u;`,
     `  stacked[(outer * ${count}u + t) * ${inner}u + within] = emitted[i];`,
   ].join('\n');
-  return {
-    name: `stack_${emit.shape.join('x') || 'scalar'}_axis${axis}_of${count}`,
-    wgsl: [
-      bindingDecl(0, 'emitted', emit.dtype, 'read'),
-      bindingDecl(1, 'counter', 'i32', 'read'),
-      `@group(0) @binding(2) var<storage, read_write> stacked: array<${storageType(emit.dtype)}>;`,
-      '',
-      flatMain(n, body),
-      '',
-    ].join('\n'),
-    workgroups: flatWorkgroups(n),
-  };
+  const decls = [bindingDecl(0, 'emitted', emit.dtype, 'read'), bindingDecl(1, 'counter', 'i32', 'read'), bindingDecl(2, 'stacked', emit.dtype, 'read_write')];
+  return flatKernelSpec(`stack_${emit.shape.join('x') || 'scalar'}_axis${axis}_of${count}`, decls, n, body);
 }
 
 /** The kernel of `stack_get`: step t (read from the index buffer) of a stack, the axis removed. */
@@ -43,18 +34,8 @@ export function emitStackGetKernel(stack: TensorType, axis: number): KernelSpec 
     `  let t = u32(index[0]);`,
     `  stacked_out[i] = stacked[((i / ${inner}u) * ${size}u + t) * ${inner}u + i % ${inner}u];`,
   ].join('\n');
-  return {
-    name: `stack_get_${stack.shape.join('x')}_axis${axis}`,
-    wgsl: [
-      bindingDecl(0, 'stacked', stack.dtype, 'read'),
-      bindingDecl(1, 'index', 'i32', 'read'),
-      `@group(0) @binding(2) var<storage, read_write> stacked_out: array<${storageType(stack.dtype)}>;`,
-      '',
-      flatMain(n, body),
-      '',
-    ].join('\n'),
-    workgroups: flatWorkgroups(n),
-  };
+  const decls = [bindingDecl(0, 'stacked', stack.dtype, 'read'), bindingDecl(1, 'index', 'i32', 'read'), bindingDecl(2, 'stacked_out', stack.dtype, 'read_write')];
+  return flatKernelSpec(`stack_get_${stack.shape.join('x')}_axis${axis}`, decls, n, body);
 }
 
 /** The kernel of `stack_put`: a zero stack of `size` steps holding x at step t. */
@@ -68,16 +49,6 @@ export function emitStackPutKernel(x: TensorType, axis: number, size: number): K
     `  let outer = i / (${inner}u * ${size}u);`,
     `  stacked[i] = select(${storageType(x.dtype)}(0), x[outer * ${inner}u + within], step == t);`,
   ].join('\n');
-  return {
-    name: `stack_put_${x.shape.join('x') || 'scalar'}_axis${axis}_of${size}`,
-    wgsl: [
-      bindingDecl(0, 'x', x.dtype, 'read'),
-      bindingDecl(1, 'index', 'i32', 'read'),
-      `@group(0) @binding(2) var<storage, read_write> stacked: array<${storageType(x.dtype)}>;`,
-      '',
-      flatMain(n, body),
-      '',
-    ].join('\n'),
-    workgroups: flatWorkgroups(n),
-  };
+  const decls = [bindingDecl(0, 'x', x.dtype, 'read'), bindingDecl(1, 'index', 'i32', 'read'), bindingDecl(2, 'stacked', x.dtype, 'read_write')];
+  return flatKernelSpec(`stack_put_${x.shape.join('x') || 'scalar'}_axis${axis}_of${size}`, decls, n, body);
 }
