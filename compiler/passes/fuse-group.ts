@@ -16,6 +16,21 @@ import { mapRegions } from './rewrite';
 
 type MutableNode = { -readonly [K in keyof Node]: Node[K] };
 
+/**
+ * A copy of `n` with new inputs (and bodies, where given) whose outputs are new
+ * Values with the same ids, types and names, defined by the copy; `subst` maps
+ * each output of `n` to its counterpart.
+ */
+export function copyNode(n: Node, change: { readonly inputs: readonly Value[]; readonly regions?: readonly Graph[] }, subst: Map<Value, Value>): Node {
+  const node: MutableNode = { ...n, ...change, outputs: [] };
+  node.outputs = n.outputs.map((o) => {
+    const v: Value = { ...o, def: node };
+    subst.set(o, v);
+    return v;
+  });
+  return node;
+}
+
 /** A group to fuse: members in scope order, the fused node's name and pattern. */
 export interface FusionGroup {
   readonly members: readonly Node[];
@@ -109,13 +124,7 @@ export function applyGroups(graph: Graph, groups: readonly FusionGroup[], ids: I
       nodes.push(n);
       continue;
     }
-    const node: MutableNode = { ...n, inputs, outputs: [] };
-    node.outputs = n.outputs.map((o) => {
-      const v: Value = { ...o, def: node };
-      subst.set(o, v);
-      return v;
-    });
-    nodes.push(node);
+    nodes.push(copyNode(n, { inputs }, subst));
   }
   return { name: graph.name, args: graph.args, nodes, results: graph.results.map((r) => ({ name: r.name, value: get(r.value) })) };
 }
@@ -130,15 +139,7 @@ function fusedNode(graph: Graph, g: FusionGroup, users: Map<Value, Node[]>, get:
     inner.set(v, value);
     return { kind: 'region' as const, name: `in${k}`, value };
   });
-  const bodyNodes = g.members.map((n) => {
-    const node: MutableNode = { ...n, inputs: n.inputs.map((v) => inner.get(v) ?? v), outputs: [] };
-    node.outputs = n.outputs.map((o) => {
-      const v: Value = { ...o, def: node };
-      inner.set(o, v);
-      return v;
-    });
-    return node as Node;
-  });
+  const bodyNodes = g.members.map((n) => copyNode(n, { inputs: n.inputs.map((v) => inner.get(v) ?? v) }, inner));
   const body: Graph = {
     name: g.name,
     args,
@@ -196,14 +197,7 @@ export function inLoopBodies(graph: Graph, fuse: (body: Graph) => Graph): Graph 
     const inputs = n.inputs.map((v) => subst.get(v) ?? v);
     if (regions === n.regions && inputs.every((v, k) => v === n.inputs[k])) return n;
     changed = true;
-    const node: MutableNode = { ...n, inputs, outputs: [] };
-    if (regions) node.regions = regions;
-    node.outputs = n.outputs.map((o) => {
-      const v: Value = { ...o, def: node };
-      subst.set(o, v);
-      return v;
-    });
-    return node as Node;
+    return copyNode(n, regions ? { inputs, regions } : { inputs }, subst);
   });
   if (!changed) return graph;
   return { name: graph.name, args: graph.args, nodes, results: graph.results.map((r) => ({ name: r.name, value: subst.get(r.value) ?? r.value })) };

@@ -11,7 +11,7 @@ import type { Graph, Node, Value } from '../ir/types';
 import { numel } from '../ir/types';
 import { getOp } from '../ops/registry';
 import type { PassContext } from './context';
-import { consumers, IdSource, inLoopBodies, isResult } from './fuse-group';
+import { consumers, copyNode, IdSource, inLoopBodies, isResult } from './fuse-group';
 
 type MutableNode = { -readonly [K in keyof Node]: Node[K] };
 
@@ -60,13 +60,7 @@ function splitScope(graph: Graph, ids: IdSource): Graph {
       nodes.push(n);
       continue;
     }
-    const node: MutableNode = { ...n, inputs, outputs: [] };
-    node.outputs = n.outputs.map((o) => {
-      const out: Value = { ...o, def: node };
-      subst.set(o, out);
-      return out;
-    });
-    nodes.push(node);
+    nodes.push(copyNode(n, { inputs }, subst));
   }
   const out: Graph = { name: graph.name, args: graph.args, nodes, results: graph.results.map((r) => ({ name: r.name, value: subst.get(r.value) ?? r.value })) };
   return inLoopBodies(out, (body) => splitScope(body, ids));
