@@ -3,7 +3,8 @@
 // reference interpreter (bench/reference-check.ts, as the model-zoo tests do):
 // every example under examples/ and every benchmark model under bench/models/,
 // lowered at small sizes, each entry point run on both sides from the same state,
-// seed and step. One PASS/FAIL line per model and kernel family, then a summary;
+// seed and step. One PASS/FAIL line per model and kernel family, one for whether
+// the benchmark's peers (bench/webgpu-env.ts) get dlc's adapter, then a summary;
 // exit status 1 on any mismatch or failure. Written for a lent accelerator
 // (scripts/device/check.sh, docs/devices.md), where it runs with no vitest and no
 // node_modules besides Dawn's addon.
@@ -16,6 +17,7 @@ import { createGpuRunner } from '../compiler/train/runner';
 import { acquireDevice } from '../runtime/device';
 import type { Feeds } from './reference-check';
 import { compareEntriesToReference, lowerDl, SEED } from './reference-check';
+import { installPeerWebGpu } from './webgpu-env';
 
 type Family = 'register' | 'shared';
 
@@ -150,6 +152,11 @@ async function main(): Promise<number> {
   const cases = CASES.filter((c) => !args.only || args.only.some((o) => nameOf(c).startsWith(o)));
   if (cases.length === 0) throw new Error(`--only ${args.only?.join(',')} names no case (cases: ${CASES.map(nameOf).join(', ')})`);
   console.log(`device: ${acquired.description} (${acquired.backend}, ${acquired.featureLevel}${acquired.software ? ', software' : ''}); families ${families.join(', ')}`);
+  // The benchmark's columns are comparable only when TF.js and jax-js run on dlc's adapter.
+  const peer = (await installPeerWebGpu(acquired.backend, acquired.featureLevel)).description;
+  const words = (d: string): string => d.replace(/[()]/g, ' ').replace(/\s+/g, ' ').trim();
+  const peerOk = words(peer) === words(acquired.description);
+  console.log(`${peerOk ? 'PASS' : 'FAIL'} peers' adapter: ${peer}`);
   const results: Result[] = [];
   for (const c of cases) {
     for (const family of families) {
@@ -160,12 +167,12 @@ async function main(): Promise<number> {
     }
   }
   const failed = results.filter((r) => !r.pass);
-  console.log(`device check: ${results.length - failed.length} passed, ${failed.length} failed (${acquired.description}, ${acquired.backend})`);
+  console.log(`device check: ${results.length - failed.length} passed, ${failed.length} failed${peerOk ? '' : ", and the peers' adapter differs"} (${acquired.description}, ${acquired.backend})`);
   if (args.json) {
-    const summary = { adapter: acquired.description, backend: acquired.backend, featureLevel: acquired.featureLevel, passed: results.length - failed.length, failed: failed.length, results };
+    const summary = { adapter: acquired.description, backend: acquired.backend, featureLevel: acquired.featureLevel, peerAdapter: peer, peerOk, passed: results.length - failed.length, failed: failed.length, results };
     writeFileSync(args.json, `${JSON.stringify(summary, null, 2)}\n`);
   }
-  return failed.length === 0 ? 0 : 1;
+  return failed.length === 0 && peerOk ? 0 : 1;
 }
 
 main().then(

@@ -19,7 +19,8 @@ export async function installPeerWebGpu(backend: string, featureLevel: 'core' | 
   keepAlive.push(dawn);
   const gpu = {
     requestAdapter: async (options?: GPURequestAdapterOptions) => {
-      const adapter = await dawn.requestAdapter({ ...options, featureLevel });
+      // High performance, as runtime/device.ts asks for hardware backends: the discrete GPU, not a CPU rasteriser beside it.
+      const adapter = await dawn.requestAdapter({ ...options, featureLevel, ...(featureLevel === 'core' ? { powerPreference: 'high-performance' as const } : {}) });
       if (adapter) keepAlive.push(adapter);
       return adapter;
     },
