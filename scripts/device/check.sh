@@ -10,14 +10,14 @@
 #   3. dist/bench.js --json, one model at a time → bench-<model>.json
 #   4. summary.md: pass/fail, stage times, the benchmark as the tables of docs/performance.md.
 # Each stage has its own timeout; a failed adapter stops the run early. Everything
-# goes to $OUT (default ./device-out). Exit status: 0 when every stage passed.
+# goes to $OUT (default /tmp/dlc-device-out). Exit status: 0 when every stage passed.
 # DLC_DEVICE_BACKEND (default vulkan) picks Dawn's backend: opengles tests the kit on a
 # machine without a GPU. DLC_DEVICE_KIT names the kit folder (default .device-kit).
 set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
-out="${OUT:-$root/device-out}"
+out="${OUT:-${TMPDIR:-/tmp}/dlc-device-out}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 kit_dir="${DLC_DEVICE_KIT:-$root/.device-kit}"
