@@ -8,6 +8,7 @@ import type { MatmulEpilogue, MatmulProblem } from './matmul-problem';
 import { DEFAULT_REGISTER_TILE, emitRegisterMatmul } from './matmul-register';
 import type { RegisterTile } from './matmul-register';
 import { emitSharedMatmul, sharedWorkgroupSide } from './matmul-shared';
+import { emitMatvec, isMatvec } from './matvec';
 
 export type { EpilogueBinding, MatmulEpilogue, MatmulProblem } from './matmul-problem';
 export type { RegisterTile } from './matmul-register';
@@ -38,6 +39,8 @@ export interface MatmulKernelOptions {
 
 /** One compute shader for the problem, in the family the context asks for. */
 export function emitMatmulKernel(p: MatmulProblem, ctx: Pick<KernelContext, 'family' | 'limits'>, options: MatmulKernelOptions = {}): KernelSpec {
+  // n == 1 or m == 1: one output per invocation instead of a mostly idle register block (kernels/matvec.ts).
+  if (ctx.family === 'register' && !options.registerTile && isMatvec(p)) return emitMatvec(p, options.epilogue);
   switch (ctx.family) {
     case 'register':
       return emitRegisterMatmul(p, options.registerTile ?? DEFAULT_REGISTER_TILE, options.epilogue);
