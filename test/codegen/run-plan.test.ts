@@ -35,6 +35,22 @@ function persistentState(program: Program, values: Record<string, ArrayLike<numb
   return state;
 }
 
+/**
+ * Runs `entry` on the device and in the f32 reference executor from the same
+ * persistent state (read before the run); the reference takes each input with the
+ * type the entry's graph declares. `after`: the persistent tensors after the device run.
+ */
+async function runWithReference(program: Program, exec: Executor, entry: string, inputs: Record<string, Float32Array>) {
+  const before = await exec.readTensors(exec.persistentNames());
+  const out = await exec.run(entry, inputs);
+  const after = await exec.readTensors(exec.persistentNames());
+  const args = program.entries.find((e) => e.name === entry)!.graph.args;
+  const typeOf = (name: string) => args.find((a) => a.kind === 'input' && a.name === name)!.value.type;
+  const feeds = Object.fromEntries(Object.entries(inputs).map(([name, data]) => [name, tensor(typeOf(name), data)]));
+  const ref = executeEntry(program, entry, feeds, persistentState(program, before), { precision: 'f32' });
+  return { out, after, ref };
+}
+
 function expectClose(actual: OutputValue | ArrayLike<number>, expected: Tensor, tol = 1e-5): void {
   const got = typeof actual === 'number' ? [actual] : Array.from(actual);
   expect(got.length).toBe(expected.data.length);
@@ -51,11 +67,7 @@ describe('plans on the device match the reference executor', () => {
     const program = mlpProgram();
     const exec = await compileAndCreate(program);
     const x = random(MLP.batch * MLP.nIn, 1);
-    const params = await exec.readTensors(exec.persistentNames());
-    const out = await exec.run('predict', { x });
-    const ref = executeEntry(program, 'predict', { x: tensor({ dtype: 'f32', shape: [MLP.batch, MLP.nIn] }, x) }, persistentState(program, params), {
-      precision: 'f32',
-    });
+    const { out, ref } = await runWithReference(program, exec, 'predict', { x });
     expectClose(out.prob, ref.results.prob);
     exec.destroy();
   });
@@ -67,16 +79,7 @@ describe('plans on the device match the reference executor', () => {
       const x = random(MLP.batch * MLP.nIn, 2);
       const y = new Float32Array(MLP.batch * MLP.nOut);
       for (let r = 0; r < MLP.batch; r++) y[r * MLP.nOut + (r % MLP.nOut)] = 1;
-      const before = await exec.readTensors(exec.persistentNames());
-      const out = await exec.run('step', { x, y });
-      const after = await exec.readTensors(exec.persistentNames());
-      const ref = executeEntry(
-        program,
-        'step',
-        { x: tensor({ dtype: 'f32', shape: [MLP.batch, MLP.nIn] }, x), y: tensor({ dtype: 'f32', shape: [MLP.batch, MLP.nOut] }, y) },
-        persistentState(program, before),
-        { precision: 'f32' },
-      );
+      const { out, after, ref } = await runWithReference(program, exec, 'step', { x, y });
       expectClose(out.loss, ref.results.loss);
       for (const name of ['W1', 'b1', 'W2', 'b2']) expectClose(after[name], ref.assigns[name], 1e-4);
       exec.destroy();
@@ -87,12 +90,7 @@ describe('plans on the device match the reference executor', () => {
     const program = repeatProgram();
     const exec = await compileAndCreate(program);
     const x = random(6, 3);
-    const before = await exec.readTensors(exec.persistentNames());
-    const out = await exec.run('iterate', { x });
-    const after = await exec.readTensors(['s']);
-    const ref = executeEntry(program, 'iterate', { x: tensor({ dtype: 'f32', shape: [2, 3] }, x) }, persistentState(program, before), {
-      precision: 'f32',
-    });
+    const { out, after, ref } = await runWithReference(program, exec, 'iterate', { x });
     expectClose(out.out, ref.results.out);
     expectClose(after.s, ref.assigns.s);
     exec.destroy();
@@ -104,15 +102,7 @@ describe('plans on the device match the reference executor', () => {
       const exec = await compileAndCreate(program);
       const xs = random(2 * 4 * 3, 4);
       const h0 = random(6, 5);
-      const before = await exec.readTensors(exec.persistentNames());
-      const out = await exec.run('run', { xs, h0 });
-      const ref = executeEntry(
-        program,
-        'run',
-        { xs: tensor({ dtype: 'f32', shape: [2, 4, 3] }, xs), h0: tensor({ dtype: 'f32', shape: [2, 3] }, h0) },
-        persistentState(program, before),
-        { precision: 'f32' },
-      );
+      const { out, ref } = await runWithReference(program, exec, 'run', { xs, h0 });
       for (const name of ['hT', 'hs', 'totals']) expectClose(out[name], ref.results[name], 1e-4);
       exec.destroy();
     });
@@ -123,15 +113,7 @@ describe('plans on the device match the reference executor', () => {
     const exec = await compileAndCreate(program);
     const xs = random(2 * 4 * 3, 6);
     const h0 = random(6, 7);
-    const before = await exec.readTensors(exec.persistentNames());
-    const out = await exec.run('grad', { xs, h0 });
-    const ref = executeEntry(
-      program,
-      'grad',
-      { xs: tensor({ dtype: 'f32', shape: [2, 4, 3] }, xs), h0: tensor({ dtype: 'f32', shape: [2, 3] }, h0) },
-      persistentState(program, before),
-      { precision: 'f32' },
-    );
+    const { out, ref } = await runWithReference(program, exec, 'grad', { xs, h0 });
     for (const name of ['loss', 'dU', 'dh0']) expectClose(out[name], ref.results[name], 1e-4);
     exec.destroy();
   });
@@ -235,8 +217,7 @@ describe('plans on the device match the reference executor', () => {
     const exec = await compileAndCreate(program);
     const xs = random(2 * 3 * 4, 9);
     const h0 = random(8, 10);
-    const out = await exec.run('nest', { xs, h0 });
-    const ref = executeEntry(program, 'nest', { xs: tensor({ dtype: 'f32', shape: [2, 3, 4] }, xs), h0: tensor({ dtype: 'f32', shape: [2, 4] }, h0) }, {}, { precision: 'f32' });
+    const { out, ref } = await runWithReference(program, exec, 'nest', { xs, h0 });
     expectClose(out.h, ref.results.h, 1e-4);
     exec.destroy();
   });
@@ -245,9 +226,7 @@ describe('plans on the device match the reference executor', () => {
     const program = repeatGradProgram();
     const exec = await compileAndCreate(program);
     const x = random(6, 11);
-    const before = await exec.readTensors(exec.persistentNames());
-    const out = await exec.run('grad', { x });
-    const ref = executeEntry(program, 'grad', { x: tensor({ dtype: 'f32', shape: [2, 3] }, x) }, persistentState(program, before), { precision: 'f32' });
+    const { out, ref } = await runWithReference(program, exec, 'grad', { x });
     for (const name of ['loss', 'dx', 'dw']) expectClose(out[name], ref.results[name], 1e-4);
     exec.destroy();
   });
