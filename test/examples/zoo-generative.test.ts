@@ -6,12 +6,12 @@ import { describe, expect, it } from 'vitest';
 import {
   expectEntriesMatchReference,
   expectFalls,
-  gpuRunner,
   lowerExample,
   mnistBatch,
   mobyDickWindows,
   standardisedMnistBatch,
   trainCurve,
+  withGpuRunner,
 } from './zoo-harness';
 
 const BATCH = 10;
@@ -20,45 +20,30 @@ describe('generative examples on the device', () => {
   it('rbm: cd, pcd, score and dream match the reference executor; CD-1 lowers the reconstruction error', async () => {
     const program = lowerExample('rbm', { batch: BATCH, nh: 32 }, { 'dream(v0, steps = 1000)': 'dream(v0, steps = 4)' });
     const { x } = mnistBatch(BATCH);
-    const runner = await gpuRunner(program);
-    try {
+    await withGpuRunner(program, async (runner) => {
       expect(await expectEntriesMatchReference(program, runner, { v0: x })).toEqual(['cd', 'pcd', 'score', 'dream']);
-    } finally {
-      runner.destroy();
-    }
-    const fresh = await gpuRunner(program);
-    try {
+    });
+    await withGpuRunner(program, async (fresh) => {
       expectFalls(await trainCurve(fresh, 'cd', { v0: x }, 'recon', 30), 0.7);
-    } finally {
-      fresh.destroy();
-    }
+    });
   });
 
   it('rbm with CD-3: the Gibbs chain of k steps matches the reference executor', async () => {
     const program = lowerExample('rbm', { batch: BATCH, nh: 16, k: 3 }, { 'dream(v0, steps = 1000)': 'dream(v0, steps = 2)' });
-    const runner = await gpuRunner(program);
-    try {
+    await withGpuRunner(program, async (runner) => {
       expect(await expectEntriesMatchReference(program, runner, { v0: mnistBatch(BATCH).x }, ['cd', 'pcd'])).toEqual(['cd', 'pcd']);
-    } finally {
-      runner.destroy();
-    }
+    });
   });
 
   it('grbm: cd, score and dream match the reference executor on standardised digits; the reconstruction error falls', async () => {
     const program = lowerExample('grbm', { batch: BATCH, nh: 32 }, { 'dream(v0, steps = 1000)': 'dream(v0, steps = 4)' });
     const v0 = standardisedMnistBatch(BATCH);
-    const runner = await gpuRunner(program);
-    try {
+    await withGpuRunner(program, async (runner) => {
       expect(await expectEntriesMatchReference(program, runner, { v0 })).toEqual(['cd', 'score', 'dream']);
-    } finally {
-      runner.destroy();
-    }
-    const fresh = await gpuRunner(program);
-    try {
+    });
+    await withGpuRunner(program, async (fresh) => {
       expectFalls(await trainCurve(fresh, 'cd', { v0 }, 'recon', 30), 0.95);
-    } finally {
-      fresh.destroy();
-    }
+    });
   });
 
   for (const [noise, what] of [
@@ -68,18 +53,12 @@ describe('generative examples on the device', () => {
     it(`dae (${what} corruption): step, score and walk match the reference executor; the loss falls`, async () => {
       const program = lowerExample('dae', { batch: BATCH, nh: 32, noise }, { 'walk(x, steps = 100)': 'walk(x, steps = 3)' });
       const { x } = mnistBatch(BATCH);
-      const runner = await gpuRunner(program);
-      try {
+      await withGpuRunner(program, async (runner) => {
         expect(await expectEntriesMatchReference(program, runner, { x })).toEqual(['step', 'score', 'walk']);
-      } finally {
-        runner.destroy();
-      }
-      const fresh = await gpuRunner(program);
-      try {
+      });
+      await withGpuRunner(program, async (fresh) => {
         expectFalls(await trainCurve(fresh, 'step', { x }, 'loss', 30), 0.7);
-      } finally {
-        fresh.destroy();
-      }
+      });
     });
   }
 
@@ -88,17 +67,11 @@ describe('generative examples on the device', () => {
     const batch = 4;
     const { tokens, vocab } = mobyDickWindows(batch, T + 1);
     const program = lowerExample('char_rnn', { batch, T, hidden: 16, vocab }, { 'length = 200': 'length = 12' });
-    const runner = await gpuRunner(program);
-    try {
+    await withGpuRunner(program, async (runner) => {
       expect(await expectEntriesMatchReference(program, runner, { tokens, prime: tokens.subarray(0, 1) })).toEqual(['step', 'generate']);
-    } finally {
-      runner.destroy();
-    }
-    const fresh = await gpuRunner(program);
-    try {
+    });
+    await withGpuRunner(program, async (fresh) => {
       expectFalls(await trainCurve(fresh, 'step', { tokens }, 'loss', 30), 0.7);
-    } finally {
-      fresh.destroy();
-    }
+    });
   });
 });

@@ -44,6 +44,16 @@ export function gpuRunner(program: Program): Promise<ModelRunner> {
   return createRunner(program, { seed: SEED });
 }
 
+/** `use` given a fresh device runner of `program`, destroyed after it (whether or not `use` throws). */
+export async function withGpuRunner<T>(program: Program, use: (runner: ModelRunner) => Promise<T>): Promise<T> {
+  const runner = await gpuRunner(program);
+  try {
+    return await use(runner);
+  } finally {
+    runner.destroy();
+  }
+}
+
 /**
  * Runs every entry of `program` in order (or those named) once on the device and
  * once in the reference executor (bench/reference-check.ts) and expects every
