@@ -3,19 +3,16 @@
 // module and its bundled runtime) that trains on a fixed batch: the loss falls and
 // predict's probabilities sum to 1.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { compile } from '../../compiler/cli/commands/compile';
+import { moduleScratchDir, repoRoot } from '../helpers/module-scratch';
 
 const run = promisify(execFile);
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cacheDir = join(root, 'node_modules', '.cache');
-mkdirSync(cacheDir, { recursive: true });
-const dir = mkdtempSync(join(cacheDir, 'dlc-example-test-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const root = repoRoot;
+const dir = moduleScratchDir('dlc-example-test-');
 
 const B = 32;
 const script = `

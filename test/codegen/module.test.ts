@@ -2,25 +2,21 @@
 // runtime, imported by a plain Node script (no dlc code but the module) that trains
 // on a fixed batch, and bundled for the browser with no Node-only import.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { build } from 'esbuild';
 import { generatePlan, DEFAULT_LIMITS } from '../../compiler/codegen/plan';
 import { emitModule } from '../../compiler/codegen/module';
 import { runtimeEntry } from '../../compiler/codegen/bundle';
 import { writeModelFiles } from '../../compiler/codegen/write';
+import { moduleScratchDir, repoRoot } from '../helpers/module-scratch';
 import { MLP, mlpProgram } from './programs';
 
 const run = promisify(execFile);
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-// Inside node_modules (ignored by git) so the bundle's `webgpu` import resolves from the checkout.
-const cacheDir = join(root, 'node_modules', '.cache');
-mkdirSync(cacheDir, { recursive: true });
-const dir = mkdtempSync(join(cacheDir, 'dlc-module-test-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const root = repoRoot;
+const dir = moduleScratchDir('dlc-module-test-');
 
 const plan = generatePlan(mlpProgram(), { family: 'register', limits: DEFAULT_LIMITS });
 
