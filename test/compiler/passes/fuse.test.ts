@@ -19,7 +19,7 @@ import { runStage } from '../../../compiler/cli/stages';
 import { dispatchSteps } from '../../../compiler/codegen/stats';
 import { emitFusedMatmul } from '../../../compiler/codegen/fused-matmul-node';
 import { DEFAULT_LIMITS } from '../../../compiler/codegen/plan';
-import { CTX, expectPass, expectUnchanged, ir } from './expect-pass';
+import { CTX, expectPass, expectUnchanged, ir, runPass } from './expect-pass';
 
 function lower(name: string, defines: Record<string, number> = {}): Program {
   const lowered = lowerFile(`examples/${name}.dl`, { defines });
@@ -62,9 +62,7 @@ describe('fuse-elementwise', () => {
     ));
 
   it('does not fuse across a value the group would both feed and read (no cycle through the sum)', () => {
-    const after = fuseElementwisePass(
-      parseGraph(
-        ir(`
+    const { after } = runPass(fuseElementwisePass, `
         graph f {
           input %0: f32[4,3]
           %1: f32[4,3] = exp %0
@@ -72,18 +70,12 @@ describe('fuse-elementwise', () => {
           %3: f32[4,3] = div %1, %2
           return y=%3
         }
-        `),
-      ),
-      CTX,
-    );
-    verifyGraph(after);
+        `);
     expect(after.nodes.map((n) => n.op)).toEqual(['exp', 'sum', 'div']);
   });
 
   it('takes in a constant read only by the group, whatever its shape, as a literal', () => {
-    const after = fuseElementwisePass(
-      parseGraph(
-        ir(`
+    const { after } = runPass(fuseElementwisePass, `
         graph f {
           input %x: f32[4,3]
           input %y: f32[4,3]
@@ -92,19 +84,13 @@ describe('fuse-elementwise', () => {
           %3: f32[4,3] = mul %1, %2
           return z=%3
         }
-        `),
-      ),
-      CTX,
-    );
-    verifyGraph(after);
+        `);
     expect(after.nodes.map((n) => [n.op, n.attrs.name])).toEqual([['fused', 'fused_sub_mul']]);
     expect(after.nodes[0].inputs.map((v) => v.name)).toEqual(['x', 'y']);
   });
 
   it('places a group whose literal constant comes first in the scope at its first computing member', () => {
-    const after = fuseElementwisePass(
-      parseGraph(
-        ir(`
+    const { after } = runPass(fuseElementwisePass, `
         graph f {
           input %x: f32[4]
           %1: f32[] = constant [dtype="f32", shape=[], value=8]
@@ -115,11 +101,7 @@ describe('fuse-elementwise', () => {
           %6: f32[4] = div %5, %1
           return y=%6
         }
-        `),
-      ),
-      CTX,
-    );
-    verifyGraph(after);
+        `);
     expect(after.nodes.map((n) => [n.op, n.attrs.name])).toEqual([
       ['fused', 'fused_exp_neg'],
       ['sum', undefined],
@@ -218,8 +200,7 @@ describe('fuse-matmul', () => {
     ));
 
   it('takes the backward activation mask in, with the nodes computing it', () => {
-    const graph = parseGraph(
-      ir(`
+    const { before: graph, after } = runPass(fuseMatmulPass, `
       graph f {
         input %g: f32[4,5]
         input %w: f32[3,5]
@@ -232,10 +213,7 @@ describe('fuse-matmul', () => {
         %6: f32[3] = sum %5 [axes=[0], keepdims=false]
         return dx=%5, db=%6
       }
-      `),
-    );
-    const after = fuseMatmulPass(graph, CTX);
-    verifyGraph(after);
+      `);
     expect(after.nodes.map((n) => n.op)).toEqual(['fused', 'sum']);
     const fused = after.nodes[0];
     expect(fused.attrs.name).toBe('fused_matmul_mul');
@@ -246,9 +224,7 @@ describe('fuse-matmul', () => {
   });
 
   it('reads a matmul operand the epilogue also reads from outside (bound twice), never computing it inside', () => {
-    const after = fuseMatmulPass(
-      parseGraph(
-        ir(`
+    const { after } = runPass(fuseMatmulPass, `
         graph f {
           input %x: f32[4,4]
           input %w: f32[4,4]
@@ -257,11 +233,7 @@ describe('fuse-matmul', () => {
           %3: f32[4,4] = mul %2, %1
           return y=%3
         }
-        `),
-      ),
-      CTX,
-    );
-    verifyGraph(after);
+        `);
     expect(after.nodes.map((n) => n.op)).toEqual(['relu', 'fused']);
     const kernel = emitFusedMatmul(after.nodes[1].regions![0], 'fused_matmul_mul', { family: 'register', limits: DEFAULT_LIMITS });
     expect(kernel.inputs).toEqual([0, 1, 0]);
@@ -285,7 +257,7 @@ describe('fuse-matmul', () => {
 
 describe('fuse-conv', () => {
   it('fuses conv2d → bias → relu → max_pool, writing the activation too when it is read', () => {
-    const { after } = { after: fuseConvPass(parseGraph(ir(`
+    const { after } = runPass(fuseConvPass, `
       graph f {
         input %0: f32[2,1,8,8]
         input %1: f32[3,1,3,3]
@@ -297,15 +269,14 @@ describe('fuse-conv', () => {
         %7: f32[2,3,3,3] = max_pool %6 [padding=[0,0], size=[2,2], stride=[2,2]]
         return p=%7, a=%6
       }
-      `)), CTX) };
-    verifyGraph(after);
+      `);
     expect(after.nodes.map((n) => n.op)).toEqual(['fused']);
     expect(after.nodes[0].attrs).toEqual({ name: 'fused_conv2d_add_relu_max_pool', pattern: 'conv' });
     expect(after.nodes[0].outputs.map((o) => o.id)).toEqual([6, 7]);
   });
 
   it('leaves the pool out when its windows leave gaps and the activation is read elsewhere', () => {
-    const after = fuseConvPass(parseGraph(ir(`
+    const { after } = runPass(fuseConvPass, `
       graph f {
         input %0: f32[2,1,8,8]
         input %1: f32[3,1,3,3]
@@ -314,8 +285,7 @@ describe('fuse-conv', () => {
         %7: f32[2,3,2,2] = max_pool %6 [padding=[0,0], size=[2,2], stride=[3,3]]
         return p=%7, a=%6
       }
-      `)), CTX);
-    verifyGraph(after);
+      `);
     expect(after.nodes.map((n) => n.op)).toEqual(['fused', 'max_pool']);
     expect(after.nodes[0].attrs.name).toBe('fused_conv2d_relu');
   });
@@ -323,9 +293,7 @@ describe('fuse-conv', () => {
 
 describe('split-constants and fuse-pool-grad', () => {
   it('gives each elementwise reader of a shared scalar constant its own copy', () => {
-    const after = splitConstantsPass(
-      parseGraph(
-        ir(`
+    const { after } = runPass(splitConstantsPass, `
         graph f {
           input %x: f32[4]
           input %y: f32[4]
@@ -334,19 +302,13 @@ describe('split-constants and fuse-pool-grad', () => {
           %3: bool[4] = gt %y, %1
           return a=%2, b=%3
         }
-        `),
-      ),
-      CTX,
-    );
-    verifyGraph(after);
+        `);
     expect(after.nodes.map((n) => n.op)).toEqual(['constant', 'gt', 'constant', 'gt']);
     expect(new Set(after.nodes.filter((n) => n.op === 'gt').map((n) => n.inputs[1])).size).toBe(2);
   });
 
   it('fuses max_pool_grad · f32(y > 0) into one node standing where the mul stood', () => {
-    const after = fusePoolGradPass(
-      parseGraph(
-        ir(`
+    const { after } = runPass(fusePoolGradPass, `
         graph f {
           input %y: f32[2,3,4,4]
           input %g: f32[2,3,2,2]
@@ -358,11 +320,7 @@ describe('split-constants and fuse-pool-grad', () => {
           %6: f32[3] = sum %5 [axes=[0,2,3], keepdims=false]
           return dx=%5, db=%6
         }
-        `),
-      ),
-      CTX,
-    );
-    verifyGraph(after);
+        `);
     expect(after.nodes.map((n) => n.op)).toEqual(['fused', 'sum']);
     expect(after.nodes[0].attrs).toEqual({ name: 'fused_max_pool_grad_relu_mask', pattern: 'pool_grad' });
     expect(after.nodes[0].inputs.map((v) => v.name)).toEqual(['y', 'g']);
