@@ -18,6 +18,10 @@
 //   neg(neg(x)) = x: exact (two sign flips).
 //   reshape(reshape(x)) = reshape(x), and reshape/broadcast_to/cast to the type x
 //     already has = x: they move or convert no element.
+//   reshape(c) = broadcast_to(c) = c at the new shape, for a constant c: a constant
+//     is one value filling its shape, so every element of the result is that value.
+//     (Fusion then takes the constant in as a literal instead of materialising the
+//     broadcast: rbm's backward pass scales by a broadcast 1/batch.)
 //   transpose(transpose(x, p), q) = transpose(x, r) with r[k] = p[q[k]] (output axis
 //     k takes x's axis p[q[k]]); transpose(x, identity) = x.
 //   stop_gradient(x) = x: the pipeline runs after autodiff, where it is the identity.
@@ -90,6 +94,12 @@ function unitRight(c: number): Rule {
 /** reshape/broadcast_to/cast to the type x already has = x. */
 const unchangedType: Rule = (n, [x]) => sameAsOutput(n, x);
 
+/** reshape(c) = broadcast_to(c) = the constant c filling the output's shape. */
+const reshapedConstant: Rule = (n, [x]) =>
+  x.def?.op === 'constant' && x.def.inputs.length === 0
+    ? { change: { op: 'constant', inputs: [], attrs: { ...x.def.attrs, shape: [...n.outputs[0].type.shape] } } }
+    : undefined;
+
 const RULES: Readonly<Record<string, readonly Rule[]>> = {
   // x * 1 = 1 * x = x
   mul: [unitEither(1)],
@@ -110,6 +120,7 @@ const RULES: Readonly<Record<string, readonly Rule[]>> = {
   neg: [(n, [x]) => (x.def?.op === 'neg' ? sameAsOutput(n, x.def.inputs[0]) : undefined)],
   reshape: [
     unchangedType,
+    reshapedConstant,
     // reshape(reshape(x)) = reshape(x), and = x when that gives x's own shape
     (n, [x]) => {
       if (x.def?.op !== 'reshape') return undefined;
@@ -117,7 +128,7 @@ const RULES: Readonly<Record<string, readonly Rule[]>> = {
       return sameAsOutput(n, inner) ?? { change: { inputs: [inner] } };
     },
   ],
-  broadcast_to: [unchangedType],
+  broadcast_to: [unchangedType, reshapedConstant],
   cast: [unchangedType],
   transpose: [
     // transpose(x, identity) = x
