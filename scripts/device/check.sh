@@ -9,24 +9,33 @@
 #                                           model against the float64 reference, both kernel families)
 #   3. dist/bench.js --json, one model at a time → bench-<model>.json
 #   4. summary.md: pass/fail, stage times, the benchmark as the tables of docs/performance.md.
-# Each stage has its own timeout; a failed adapter stops the run early. Everything
-# goes to $OUT (default /tmp/dlc-device-out). Exit status: 0 when every stage passed.
+# Each stage has its own timeout; a failed adapter stops the run early. The run tool
+# brings back at most 8 files from $OUT (default /tmp/dlc-device-out), so $OUT gets
+# four: summary.md, results.json (every stage's JSON), logs.txt (every log and
+# env.txt, one after another) and run.tar.gz (the run folder as it was).
+# Exit status: 0 when every stage passed.
 # DLC_DEVICE_BACKEND (default vulkan) picks Dawn's backend: opengles tests the kit on a
 # machine without a GPU. DLC_DEVICE_KIT names the kit folder (default .device-kit).
 set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
-out="${OUT:-${TMPDIR:-/tmp}/dlc-device-out}"
-mkdir -p "$out"
-out="$(cd "$out" && pwd)"
+final="${OUT:-${TMPDIR:-/tmp}/dlc-device-out}"
+mkdir -p "$final"
+final="$(cd "$final" && pwd)"
+# The stages write here; the end gathers it into $OUT.
+out="${TMPDIR:-/tmp}/dlc-device-run"
+rm -rf "$out" && mkdir -p "$out"
 kit_dir="${DLC_DEVICE_KIT:-$root/.device-kit}"
 backend="${DLC_DEVICE_BACKEND:-vulkan}"
 models="${DLC_DEVICE_MODELS:-mlp rbm lenet}"
-# Seconds per stage: the whole run stays under ~8 minutes even when one stage hangs.
-t_devices="${DLC_DEVICE_T_DEVICES:-60}"
-t_check="${DLC_DEVICE_T_CHECK:-150}"
-t_bench="${DLC_DEVICE_T_BENCH:-100}" # per model
+# Seconds per stage, and for the whole run (each stage gets at most what is left of
+# it), so that the run ends within ~8 minutes even when a stage hangs.
+t_devices="${DLC_DEVICE_T_DEVICES:-45}"
+t_check="${DLC_DEVICE_T_CHECK:-120}"
+t_bench="${DLC_DEVICE_T_BENCH:-90}"                # per model, except lenet:
+t_bench_lenet="${DLC_DEVICE_T_BENCH_LENET:-180}"   # its TF.js CPU and jax-js Wasm columns take ~10 s a step
+budget="${DLC_DEVICE_BUDGET:-470}"
 unpacked="${TMPDIR:-/tmp}/dlc-device-kit"
 
 run_start=$(date +%s)
@@ -39,7 +48,14 @@ note() { echo "[check $(($(date +%s) - run_start))s] $*"; }
 stage() {
   local name="$1" limit="$2" stdout="$3" stderr="$4"
   shift 4
-  local t0 rc
+  local t0 rc left=$((budget - ($(date +%s) - run_start)))
+  if [ "$left" -lt 15 ]; then
+    printf '%s\t%s\t%s\n' "$name" skipped 0 >>"$out/stages.tsv"
+    note "$name: skipped, ${left}s left of the ${budget}s budget"
+    status=1
+    return 125
+  fi
+  [ "$limit" -le "$left" ] || limit="$left"
   t0=$(date +%s.%N)
   if command -v timeout >/dev/null; then
     timeout -k 10 "$limit" "$@" >"$stdout" 2>"$stderr"
@@ -102,9 +118,13 @@ if [ "$backend" = vulkan ]; then
     export LD_LIBRARY_PATH="$unpacked/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
     note "no system libvulkan.so.1: using the kit's loader"
   fi
+  mounted=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json # where NVIDIA's container runtime may leave it
   if [ -z "${VK_ICD_FILENAMES:-}${VK_DRIVER_FILES:-}" ] && ! ls /usr/share/vulkan/icd.d/nvidia*.json /etc/vulkan/icd.d/nvidia*.json >/dev/null 2>&1; then
     glx="$(grep -o '/[^ ]*libGLX_nvidia.so.0$' <<<"$listing" | head -1)"
-    if [ -n "$glx" ]; then
+    if [ -f "$mounted" ]; then
+      export VK_ICD_FILENAMES="$mounted" VK_DRIVER_FILES="$mounted"
+      note "NVIDIA ICD file at $mounted"
+    elif [ -n "$glx" ]; then
       printf '{ "file_format_version": "1.0.0", "ICD": { "library_path": "%s", "api_version": "1.3.0" } }\n' "$glx" >"$unpacked/nvidia_icd.json"
       export VK_ICD_FILENAMES="$unpacked/nvidia_icd.json" VK_DRIVER_FILES="$unpacked/nvidia_icd.json"
       note "no NVIDIA ICD file: wrote one for $glx"
@@ -130,13 +150,20 @@ if [ "$skip" = 0 ]; then
   stage check "$t_check" "$out/check.log" "$out/check.stderr" "$node" "$unpacked/dist/device-check.js" --json "$out/check.json"
   # 3. Benchmarks, one model per process so that one hang loses one row only.
   for m in $models; do
-    stage "bench-$m" "$t_bench" "$out/bench-$m.json" "$out/bench-$m.log" "$node" "$unpacked/dist/bench.js" --json --models "$m"
+    limit="$t_bench" && [ "$m" = lenet ] && limit="$t_bench_lenet"
+    stage "bench-$m" "$limit" "$out/bench-$m.json" "$out/bench-$m.log" "$node" "$unpacked/dist/bench.js" --json --models "$m"
   done
 fi
 
-# 4. The summary (also the end of this command's output).
-python3 "$root/scripts/device/summarize.py" "$out" >"$out/summary.md" 2>"$out/summarize.log" || status=1
+# 4. The summary (also the end of this command's output), then the four files of $OUT.
 printf 'total\t%s\t%s\n' "$status" "$(($(date +%s) - run_start))" >>"$out/stages.tsv"
-cat "$out/summary.md"
-note "done in $(($(date +%s) - run_start))s; status $status; results in $out"
+python3 "$root/scripts/device/summarize.py" "$out" "$final/results.json" >"$out/summary.md" 2>"$out/summarize.log" || status=1
+cp "$out/summary.md" "$final/summary.md"
+for f in env.txt stages.tsv MANIFEST.txt "$out"/*.log "$out"/*.stderr; do
+  f="$out/$(basename "$f")"
+  [ -f "$f" ] && printf '\n===== %s =====\n' "$(basename "$f")" && cat "$f"
+done >"$final/logs.txt"
+tar -C "$(dirname "$out")" -czf "$final/run.tar.gz" "$(basename "$out")"
+cat "$final/summary.md"
+note "done in $(($(date +%s) - run_start))s; status $status; results in $final (summary.md, results.json, logs.txt, run.tar.gz)"
 exit "$status"

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Summarises a scripts/device/check.sh run folder as Markdown: the adapter, the
 correctness check, stage times, and the benchmark in the form of the README's speed
-table (docs/performance.md), ready to paste. Python 3 standard library only: it runs
-on the device machine, which has no Node.js. Usage: summarize.py OUTDIR"""
+table (docs/performance.md), ready to paste; with RESULTS, also writes every stage's
+JSON into that one file. Python 3 standard library only: it runs on the device
+machine, which has no Node.js. Usage: summarize.py RUNDIR [RESULTS]"""
 import json
 import os
 import sys
@@ -13,9 +14,13 @@ out = sys.argv[1]
 def load(name):
     try:
         with open(os.path.join(out, name)) as f:
-            return json.load(f)
-    except (OSError, ValueError) as err:
-        return {'_error': str(err)}
+            text = f.read()
+    except OSError:
+        return {'_error': 'not run'}
+    try:
+        return json.loads(text)
+    except ValueError:
+        return {'_error': 'no JSON in its output' if text.strip() else 'empty output'}
 
 
 def lines(name):
@@ -53,13 +58,20 @@ print('- stages (rc, seconds): ' + ', '.join(f'{n} {rc} {s}s' for n, rc, s in st
 print()
 
 COLUMNS = [('dlc_ms', 'dlc'), ('tfjs_webgpu_ms', 'TF.js WebGPU'), ('tfjs_cpu_ms', 'TF.js CPU'), ('jaxjs_webgpu_ms', 'jax-js WebGPU'), ('jaxjs_wasm_ms', 'jax-js Wasm')]
-rows, matmul, memory, missing = [], None, [], []
-for name in sorted(f for f in os.listdir(out) if f.startswith('bench-') and f.endswith('.json')):
+ORDER = ['mlp', 'rbm', 'lenet']  # the README's row order
+rank = lambda f: (ORDER.index(f[6:-5]) if f[6:-5] in ORDER else len(ORDER), f)
+rows, matmul, memory, missing = [], {}, [], []
+for name in sorted((f for f in os.listdir(out) if f.startswith('bench-') and f.endswith('.json')), key=rank):
     bench = load(name)
     if '_error' in bench:
         missing.append(f"{name}: no result ({bench['_error']}; see {name[:-5]}.log)")
         continue
-    matmul = matmul or bench.get('matmul')
+    # Each process measures the matmuls again: keep the best of them, as bench/main.ts keeps the best of its runs.
+    for size, m in (bench.get('matmul') or {}).items():
+        best = matmul.setdefault(size, {})
+        for k, v in m.items():
+            if isinstance(v, (int, float)) and (best.get(k) is None or v > best[k]):
+                best[k] = v
     for model, r in bench.items():
         if not isinstance(r, dict) or 'dlc_ms' not in r:
             continue
@@ -86,3 +98,10 @@ if memory:
     print('Planned GPU memory per step: ' + ', '.join(memory) + '.')
 for m in missing:
     print(f'- {m}')
+
+if len(sys.argv) > 2:
+    results = {'stages': [{'stage': n, 'rc': rc, 'seconds': float(t)} for n, rc, t in stages], 'devices': devices, 'check': check}
+    for name in sorted(f for f in os.listdir(out) if f.endswith('.json') and f not in ('devices.json', 'check.json')):
+        results[name[:-5]] = load(name)
+    with open(sys.argv[2], 'w') as f:
+        json.dump(results, f, indent=2)
