@@ -34,7 +34,7 @@ function modelFile(name: ModelName): string {
 /**
  * A training step of the compiled dlc model `name` (batch 128, SGD momentum 0.9,
  * the loss read back each step); `gpuBytes()` gives the plan's peak bytes for the
- * step. A compile error becomes DlcUnavailable with its first diagnostic.
+ * step plus its operand textures. A compile error becomes DlcUnavailable with its first diagnostic.
  */
 export async function runDlcModel(name: ModelName): Promise<StepRunner> {
   const loaded = loadProgram(modelFile(name));
@@ -56,7 +56,7 @@ export async function runDlcModel(name: ModelName): Promise<StepRunner> {
       if (typeof loss !== 'number') throw new Error(`${name}: '${lossName}' is not a scalar`);
       return loss;
     },
-    gpuBytes: () => entry.peak_bytes,
+    gpuBytes: () => entry.peak_bytes + (entry.texture_bytes ?? 0),
     dispose() {
       model.destroy();
     },

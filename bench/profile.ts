@@ -25,7 +25,7 @@ import { acquireDevice } from '../runtime/device';
 import type { OptLevel } from '../compiler/passes/context';
 import type { Plan, Step } from '../runtime/plan';
 import { FIRST_NAMED_SCALAR } from '../runtime/plan';
-import { compilePipelines, createArenas, prepareSteps } from '../runtime/executor/resources';
+import { compilePipelines, createArenas, createTextures, prepareSteps } from '../runtime/executor/resources';
 import type { PreparedStep } from '../runtime/executor/resources';
 import { endPass, recordSteps } from '../runtime/executor/record';
 import { Model } from '../runtime/model';
@@ -161,7 +161,8 @@ function rowOf(step: Exclude<PreparedStep, { kind: 'loop' }>): Omit<Row, 'ms'> {
   if (step.kind === 'copy') return { label: `copy ${step.step.bytes} bytes`, op: 'copy', workgroups: '-' };
   const k = step.kernel;
   const ops = [...new Set(k.origin.nodes.map((n) => n.op))].join('+');
-  return { label: k.label, op: ops || k.name, workgroups: k.workgroups.join('×') };
+  const uploads = step.uploads.length > 0 ? ` (+${step.uploads.length} texture upload${step.uploads.length > 1 ? 's' : ''})` : '';
+  return { label: `${k.label}${uploads}`, op: ops || k.name, workgroups: k.workgroups.join('×') };
 }
 
 async function main(): Promise<void> {
@@ -188,7 +189,7 @@ async function main(): Promise<void> {
   };
   collect(entry.steps);
   const { pipelines } = await compilePipelines(device, plan, dispatches);
-  const prepared = await prepareSteps(device, plan, arenas, pipelines, entry.steps);
+  const prepared = await prepareSteps(device, plan, arenas, pipelines, entry.steps, createTextures(device, plan));
 
   const inputs = benchInputs(args.file);
   const model = await Model.create(plan, { device, seed: 1 });

@@ -41,6 +41,7 @@ const RAISED_LIMITS = [
   'maxStorageBufferBindingSize',
   'maxBufferSize',
   'maxComputeWorkgroupStorageSize',
+  'maxTextureDimension2D',
 ] as const;
 
 /** Standard limit names reported in AcquiredDevice.limits. */

@@ -89,6 +89,31 @@ export interface DispatchStep {
   readonly bindings: readonly number[];
   /** Bindings that the kernel writes (its outputs), checked by the numerics guard. */
   readonly writes: readonly number[];
+  /** Inputs the kernel reads through a texture: each is uploaded from its buffer right before the dispatch. */
+  readonly textures?: readonly TextureBinding[];
+}
+
+/**
+ * Operand textures (see compiler/codegen/wgsl/texture.ts): an rgba32float texture
+ * holding a buffer's bytes in order, TEXTURE_ROW_TEXELS texels (4 floats each) per
+ * row, so that a kernel can fetch vec4 i at (i % width, i / width). On CPU adapters
+ * a texture fetch is a vector gather where a storage-buffer load whose address
+ * differs across SIMD lanes is a per-lane scalar loop.
+ */
+export interface PlanTexture {
+  readonly id: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Texels in one row of an operand texture: 4 KiB, a multiple of the 256 bytes copyBufferToTexture asks of each row. */
+export const TEXTURE_ROW_TEXELS = 256;
+
+/** Binding `binding` of a dispatch (an input buffer) is read as texture `texture`, holding the buffer's first `texels` vec4s. */
+export interface TextureBinding {
+  readonly binding: number;
+  readonly texture: number;
+  readonly texels: number;
 }
 
 /**
@@ -146,6 +171,8 @@ export interface PlanEntry {
     readonly kernelsUnfused: number;
     readonly dispatches: number;
     readonly peakBytes: number;
+    /** Bytes of the operand textures the entry's kernels read (beside peakBytes, which counts buffers). */
+    readonly textureBytes?: number;
     readonly naiveBytes: number;
     /** Fusions a device limit split, one line each (`fused_mul_add: maxStorageBuffersPerShaderStage (8)`). */
     readonly fusionSplits?: readonly string[];
@@ -169,6 +196,8 @@ export interface Plan {
   /** Indexed by buffer id. */
   readonly layout: readonly BufferSlice[];
   readonly kernels: readonly PlanKernel[];
+  /** Operand textures, shared by the dispatches that upload into them (absent: none). */
+  readonly textures?: readonly PlanTexture[];
   /** Id of the packed scalars buffer. */
   readonly scalarsBuffer: number;
   readonly scalars: readonly PlanScalar[];

@@ -31,7 +31,7 @@ function matrixIndex(shape: readonly number[], n: number, row: string, col: stri
   return `(${row}) * ${n}u + (${col})`;
 }
 
-export function emitFusedMatmul(body: Graph, name: string, ctx: Pick<KernelContext, 'family' | 'limits'>): FusedKernel {
+export function emitFusedMatmul(body: Graph, name: string, ctx: Pick<KernelContext, 'family' | 'limits' | 'textures'>): FusedKernel {
   // Side nodes computing the epilogue's operands may come before the matmul.
   const matmuls = body.nodes.filter((node) => node.op === 'matmul');
   if (matmuls.length !== 1) throw new Error(`fused matmul body '${body.name}' holds ${matmuls.length} matmuls, not one`);

@@ -13,13 +13,14 @@ import type { Graph, Node, Value } from '../ir/types';
 import { numel } from '../ir/types';
 import type { KernelContext, KernelSpec } from '../ops/registry';
 import { getOp } from '../ops/registry';
-import type { BufferSlice, Plan, PlanArena, PlanBuffer, PlanEntry, PlanKernel, PlanScalar, Step } from '../../runtime/plan';
+import type { BufferSlice, Plan, PlanArena, PlanBuffer, PlanEntry, PlanKernel, PlanScalar, PlanTexture, Step, TextureBinding } from '../../runtime/plan';
 import { FIRST_NAMED_SCALAR } from '../../runtime/plan';
 import { DlcError, formatSpan } from '../../runtime/errors';
 import { emitElementwiseKernel } from './elementwise';
 import { emitFused } from './fused';
 import { emitLoop } from './loops';
 import { scheduleNodes } from './schedule';
+import { textureExtent } from './wgsl/texture';
 import { collectLimits, countDispatches } from './stats';
 
 export interface CodegenOptions {
@@ -32,6 +33,8 @@ export interface CodegenOptions {
    * instead of copying it (compileProgram sets this from -O1).
    */
   readonly aliasReshapes?: boolean;
+  /** Kernels may read operands through textures (KernelSpec.textureInputs); default: on for the 'register' family. */
+  readonly textures?: boolean;
 }
 
 /** Limits every WebGPU device offers in compatibility mode, raised where dlc needs more. */
@@ -49,6 +52,9 @@ export const DEFAULT_LIMITS: Readonly<Record<string, number>> = {
 export class PlanBuilder {
   readonly buffers: PlanBuffer[] = [];
   readonly kernels: PlanKernel[] = [];
+  readonly textures: PlanTexture[] = [];
+  /** Texture ids by extent and slot: an upload happens right before its dispatch, so dispatches can share textures. */
+  private readonly textureIds = new Map<string, number>();
   readonly persistent = new Map<string, number>();
   readonly scalars: PlanScalar[] = [];
   readonly scalarsBuffer: number;
@@ -85,7 +91,21 @@ export class PlanBuilder {
       },
       limits: options.limits,
       family: options.family,
+      textures: options.textures ?? options.family === 'register',
     };
+  }
+
+  /** A texture of the extent holding `texels` vec4s, for the `slot`-th texture input of a dispatch. */
+  textureFor(texels: number, slot: number): number {
+    const { width, height } = textureExtent(texels);
+    const key = `${width}x${height}#${slot}`;
+    let id = this.textureIds.get(key);
+    if (id === undefined) {
+      id = this.textures.length;
+      this.textures.push({ id, width, height });
+      this.textureIds.set(key, id);
+    }
+    return id;
   }
 
   addBuffer(b: Omit<PlanBuffer, 'id' | 'bytes'>): number {
@@ -157,7 +177,11 @@ export class EntryBuilder {
     this.kernelsUsed.add(kernel);
     const bindings = [...inputs, ...outputs];
     if (spec.usesScalars) bindings.push(this.plan.scalarsBuffer);
-    steps.push({ kind: 'dispatch', kernel, bindings, writes: [...outputs] });
+    const textures: TextureBinding[] = (spec.textureInputs ?? []).map((t, slot) => {
+      if (t.binding >= inputs.length) throw new Error(`${spec.name}: texture input ${t.binding} is not an input`);
+      return { binding: t.binding, texture: this.plan.textureFor(t.texels, slot), texels: t.texels };
+    });
+    steps.push({ kind: 'dispatch', kernel, bindings, writes: [...outputs], ...(textures.length > 0 ? { textures } : {}) });
   }
 
   copy(src: number, dst: number, steps: Step[]): void {
@@ -346,9 +370,10 @@ export function generatePlan(program: Program, options: CodegenOptions): Plan {
     arenas,
     layout,
     kernels: plan.kernels,
+    ...(plan.textures.length > 0 ? { textures: plan.textures } : {}),
     scalarsBuffer: plan.scalarsBuffer,
     scalars: plan.scalars,
     entries,
-    requiredLimits: collectLimits(plan.kernels, entries),
+    requiredLimits: collectLimits(plan.kernels, entries, plan.textures),
   };
 }

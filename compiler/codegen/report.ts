@@ -11,6 +11,8 @@ export interface CompileReport {
     readonly dispatches: number;
     readonly peak_bytes: number;
     readonly naive_bytes: number;
+    /** Operand textures the kernels read (absent when none). */
+    readonly texture_bytes?: number;
     /** Fusions a device limit split (absent when none was). */
     readonly fusion_splits?: readonly string[];
   }[];
@@ -26,6 +28,7 @@ export function planReport(plan: Plan): CompileReport {
       dispatches: e.stats.dispatches,
       peak_bytes: e.stats.peakBytes,
       naive_bytes: e.stats.naiveBytes,
+      ...(e.stats.textureBytes ? { texture_bytes: e.stats.textureBytes } : {}),
       ...(e.stats.fusionSplits && e.stats.fusionSplits.length > 0 ? { fusion_splits: [...e.stats.fusionSplits] } : {}),
     })),
   };
@@ -51,5 +54,6 @@ export function formatReport(report: CompileReport): string {
   const widths = header.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k].length)));
   const line = (cells: string[]): string => cells.map((c, k) => (k === 0 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join('  ');
   const splits = report.entries.flatMap((e) => (e.fusion_splits ?? []).map((s) => `${e.name}: fusion split at a device limit: ${s}`));
-  return [line(header), ...rows.map(line), ...splits].join('\n');
+  const textures = report.entries.flatMap((e) => (e.texture_bytes ? [`${e.name}: plus ${formatBytes(e.texture_bytes)} of operand textures (matmul inputs read as textures)`] : []));
+  return [line(header), ...rows.map(line), ...textures, ...splits].join('\n');
 }

@@ -1,6 +1,6 @@
 // Numbers about a plan: dispatches per call (loop bodies counted per iteration) and
 // the device limits its kernels need (largest workgroup, most storage bindings).
-import type { PlanEntry, PlanKernel, Step } from '../../runtime/plan';
+import type { PlanEntry, PlanKernel, PlanTexture, Step } from '../../runtime/plan';
 
 export function countDispatches(steps: readonly Step[]): number {
   let n = 0;
@@ -43,7 +43,7 @@ export function workgroupSize(wgsl: string): [number, number, number] {
   return [dims[0] || 1, dims[1] || 1, dims[2] || 1];
 }
 
-export function collectLimits(kernels: readonly PlanKernel[], entries: readonly PlanEntry[]): Record<string, number> {
+export function collectLimits(kernels: readonly PlanKernel[], entries: readonly PlanEntry[], textures: readonly PlanTexture[] = []): Record<string, number> {
   let invocations = 1;
   let sizeX = 1;
   let sizeY = 1;
@@ -54,11 +54,15 @@ export function collectLimits(kernels: readonly PlanKernel[], entries: readonly 
     sizeY = Math.max(sizeY, y);
   }
   let bindings = 1;
-  for (const e of entries) for (const d of dispatchSteps(e.steps)) bindings = Math.max(bindings, d.bindings.length);
-  return {
+  for (const e of entries) for (const d of dispatchSteps(e.steps)) bindings = Math.max(bindings, d.bindings.length - (d.textures?.length ?? 0));
+  const limits: Record<string, number> = {
     maxComputeInvocationsPerWorkgroup: invocations,
     maxComputeWorkgroupSizeX: sizeX,
     maxComputeWorkgroupSizeY: sizeY,
     maxStorageBuffersPerShaderStage: bindings,
   };
+  // Operand textures: rows of TEXTURE_ROW_TEXELS, so only their height can pass WebGPU's default 8192.
+  const side = Math.max(0, ...textures.map((t) => Math.max(t.width, t.height)));
+  if (side > 8192) limits.maxTextureDimension2D = side;
+  return limits;
 }

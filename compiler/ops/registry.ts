@@ -65,6 +65,12 @@ export interface KernelSpec {
   readonly wgsl: string;
   readonly workgroups: readonly [number, number, number];
   readonly usesScalars?: boolean;
+  /**
+   * Inputs the kernel declares as `texture_2d<f32>` operand textures instead of
+   * storage buffers (compiler/codegen/wgsl/texture.ts): the plan uploads each from
+   * its buffer right before the dispatch. Only where KernelContext.textures allows.
+   */
+  readonly textureInputs?: readonly { readonly binding: number; readonly texels: number }[];
 }
 
 /** What a kernel emitter may ask of the code generator. */
@@ -75,6 +81,8 @@ export interface KernelContext {
   readonly limits: Readonly<Record<string, number>>;
   /** Kernel family preference: 'register' for CPU-like adapters (llvmpipe), 'shared' for GPUs. */
   readonly family: 'register' | 'shared';
+  /** Whether kernels may read operands through textures (KernelSpec.textureInputs); on by default for the register family. */
+  readonly textures?: boolean;
 }
 
 export interface AttrSpec {

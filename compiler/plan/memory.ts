@@ -23,12 +23,14 @@
 //      GPUBuffer (tiny tensors lose to alignment padding), that entry keeps one
 //      arena per buffer, so planned bytes never exceed the naive sum.
 //   5. Per entry, stats.peakBytes is the resident bytes plus the entry's extent in
-//      each arena it uses; stats.naiveBytes is the resident bytes plus the sum of its
+//      each arena it uses; stats.textureBytes the operand textures its dispatches
+//      upload into (compiler/codegen/wgsl/texture.ts: not buffers, so not packed,
+//      and not part of the naive sum either); stats.naiveBytes is the resident bytes plus the sum of its
 //      own buffers — every tensor the entry's call holds, each in memory of its own.
 // In-place reuse (an elementwise kernel writing over an input that dies with it) is
 // not done: the input and output would be slices of one arena in one dispatch,
 // which WebGPU's binding rule forbids.
-import type { BufferKind, BufferSlice, Plan, PlanArena, PlanBuffer, PlanEntry } from '../../runtime/plan';
+import type { BufferKind, BufferSlice, Plan, PlanArena, PlanBuffer, PlanEntry, PlanTexture, Step } from '../../runtime/plan';
 import { SLICE_ALIGNMENT } from '../../runtime/plan';
 import { DlcError } from '../../runtime/errors';
 import type { Lifetime } from './lifetimes';
@@ -301,14 +303,39 @@ export function planMemory(plan: Plan, limits: MemoryLimits = {}, options: PlanM
     ...plan,
     arenas,
     layout: layout as BufferSlice[],
-    entries: plan.entries.map((e) => ({ ...e, stats: { ...e.stats, ...stats.get(e.name)! } })),
+    entries: plan.entries.map((e) => {
+      const textures = entryTextureBytes(plan, e);
+      return { ...e, stats: { ...e.stats, ...stats.get(e.name)!, ...(textures > 0 ? { textureBytes: textures } : {}) } };
+    }),
   };
 }
 
-/** Bytes a plan allocates (all arenas) against the sum of all its tensors. */
+/** Bytes of an operand texture (rgba32float: 16 a texel). */
+export function textureBytes(t: PlanTexture): number {
+  return t.width * t.height * 16;
+}
+
+/** The operand textures an entry's dispatches (loop bodies included) upload into. */
+export function entryTextures(plan: Plan, entry: PlanEntry): PlanTexture[] {
+  const ids = new Set<number>();
+  const visit = (steps: readonly Step[]): void => {
+    for (const s of steps) {
+      if (s.kind === 'dispatch') for (const t of s.textures ?? []) ids.add(t.texture);
+      else if (s.kind === 'loop') visit(s.body);
+    }
+  };
+  visit(entry.steps);
+  return (plan.textures ?? []).filter((t) => ids.has(t.id));
+}
+
+function entryTextureBytes(plan: Plan, entry: PlanEntry): number {
+  return entryTextures(plan, entry).reduce((sum, t) => sum + textureBytes(t), 0);
+}
+
+/** Bytes a plan allocates (all arenas and operand textures) against the sum of all its tensors. */
 export function memoryTotals(plan: Plan): { plannedBytes: number; naiveBytes: number } {
   return {
-    plannedBytes: plan.arenas.reduce((sum, a) => sum + a.bytes, 0),
+    plannedBytes: plan.arenas.reduce((sum, a) => sum + a.bytes, 0) + (plan.textures ?? []).reduce((sum, t) => sum + textureBytes(t), 0),
     naiveBytes: plan.buffers.reduce((sum, b) => sum + b.bytes, 0),
   };
 }

@@ -1,10 +1,11 @@
 // The memory plan as text (`dlc ir --stage planned`): the arenas, then the resident
 // buffers, then per entry point its peak and naive bytes and each of its buffers
 // with its arena, offset, size and lifetime in step numbers (-1: uploaded before the
-// pass; the entry's step count: read back after it). Deterministic, for goldens.
+// pass; the entry's step count: read back after it), and the operand textures its
+// kernels read. Deterministic, for goldens.
 import type { Plan, PlanBuffer } from '../../runtime/plan';
 import { entryLiveness } from './lifetimes';
-import { isPerCall, memoryTotals } from './memory';
+import { entryTextures, isPerCall, memoryTotals, textureBytes } from './memory';
 
 function table(rows: readonly string[][], indent: string): string[] {
   const widths = rows[0].map((_, k) => Math.max(...rows.map((r) => r[k].length)));
@@ -34,6 +35,11 @@ export function printMemoryPlan(plan: Plan, entryName?: string): string {
       return bufferRow(plan, b, life ? `live ${life.first}..${life.last}` : 'unused');
     });
     if (rows.length > 0) lines.push(...table(rows, '  '));
+    const textures = entryTextures(plan, entry);
+    if (textures.length > 0) {
+      lines.push(`  operand textures (rgba32float, filled from their buffers before each dispatch that reads them):`);
+      lines.push(...table(textures.map((t) => [`texture ${t.id}`, `${t.width}x${t.height}`, `${textureBytes(t)} B`]), '    '));
+    }
   }
   return `${lines.join('\n')}\n`;
 }

@@ -15,7 +15,7 @@ import { numelOf, readElements, validateInputs, validateTensor } from './io';
 import { runGuarded } from './numerics';
 import { endPass, recordSteps } from './record';
 import type { Bound, PreparedStep } from './resources';
-import { boundOf, compilePipelines, createArenas, MAP_READ_MODE, prepareSteps, USAGE } from './resources';
+import { boundOf, compilePipelines, createArenas, createTextures, MAP_READ_MODE, prepareSteps, USAGE } from './resources';
 
 export type { HostTensor } from './io';
 export type OutputValue = number | Float32Array | Int32Array | Uint32Array;
@@ -57,6 +57,7 @@ export class Executor {
     readonly plan: Plan,
     readonly device: GPUDevice,
     private readonly arenas: readonly GPUBuffer[],
+    private readonly textures: readonly GPUTexture[],
     readonly compileMs: number,
     readonly seed: number,
     readonly checkNumerics: boolean,
@@ -74,9 +75,10 @@ export class Executor {
     }
     const seed = (options.seed ?? 0) >>> 0;
     const arenas = await createArenas(device, plan);
+    const textures = createTextures(device, plan);
     const dispatches = plan.entries.flatMap((e) => collectDispatches(e.steps));
     const { pipelines, compileMs } = await compilePipelines(device, plan, dispatches);
-    const exec = new Executor(plan, device, arenas, compileMs, seed, options.checkNumerics === true);
+    const exec = new Executor(plan, device, arenas, textures, compileMs, seed, options.checkNumerics === true);
     device.addEventListener('uncapturederror', (event) => {
       exec.uncaptured ??= (event as GPUUncapturedErrorEvent).error.message;
     });
@@ -263,6 +265,7 @@ export class Executor {
 
   destroy(): void {
     for (const a of this.arenas) a.destroy();
+    for (const t of this.textures) t.destroy();
     for (const e of this.entries.values()) e.readback.destroy();
     this.guardStaging?.destroy();
   }
@@ -297,7 +300,7 @@ export class Executor {
   }
 
   private async prepareEntry(entry: PlanEntry, pipelines: ReadonlyMap<string, GPUComputePipeline>): Promise<EntryState> {
-    const steps = await prepareSteps(this.device, this.plan, this.arenas, pipelines, entry.steps);
+    const steps = await prepareSteps(this.device, this.plan, this.arenas, pipelines, entry.steps, this.textures);
     const inputs = entry.inputs.map((ref) => ({
       ref,
       bound: boundOf(this.plan, this.arenas, ref.buffer),

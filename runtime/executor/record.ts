@@ -1,7 +1,8 @@
 // Recording prepared steps into a command encoder. Consecutive dispatches share one
 // compute pass; a copy closes it. Loops are unrolled at record time into the same
 // command buffer, with the iteration index t deciding per-iteration copy offsets.
-import type { PreparedStep } from './resources';
+import { TEXTURE_ROW_TEXELS } from '../plan';
+import type { PreparedStep, TextureUpload } from './resources';
 
 export interface Recorder {
   readonly encoder: GPUCommandEncoder;
@@ -15,7 +16,23 @@ export function endPass(rec: Recorder): void {
   }
 }
 
+/** Copies a buffer into an operand texture: the whole rows, then the partial last row. */
+export function recordUpload(rec: Recorder, upload: TextureUpload): void {
+  endPass(rec);
+  const rowBytes = TEXTURE_ROW_TEXELS * 16;
+  const fullRows = Math.floor(upload.texels / TEXTURE_ROW_TEXELS);
+  const rest = upload.texels - fullRows * TEXTURE_ROW_TEXELS;
+  const { buffer, offset } = upload.src;
+  if (fullRows > 0) {
+    rec.encoder.copyBufferToTexture({ buffer, offset, bytesPerRow: rowBytes }, { texture: upload.texture }, [TEXTURE_ROW_TEXELS, fullRows, 1]);
+  }
+  if (rest > 0) {
+    rec.encoder.copyBufferToTexture({ buffer, offset: offset + fullRows * rowBytes }, { texture: upload.texture, origin: [0, fullRows, 0] }, [rest, 1, 1]);
+  }
+}
+
 export function recordDispatch(rec: Recorder, step: Extract<PreparedStep, { kind: 'dispatch' }>): void {
+  for (const upload of step.uploads) recordUpload(rec, upload);
   if (!rec.pass) rec.pass = rec.encoder.beginComputePass();
   rec.pass.setPipeline(step.pipeline);
   rec.pass.setBindGroup(0, step.bindGroup);

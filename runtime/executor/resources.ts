@@ -13,6 +13,13 @@ export interface Bound {
   readonly size: number;
 }
 
+/** A buffer copied into an operand texture before a dispatch (TEXTURE_ROW_TEXELS texels a row). */
+export interface TextureUpload {
+  readonly src: Bound;
+  readonly texture: GPUTexture;
+  readonly texels: number;
+}
+
 export type PreparedStep =
   | { readonly kind: 'dispatch';
       readonly step: DispatchStep;
@@ -21,6 +28,8 @@ export type PreparedStep =
       readonly bindGroup: GPUBindGroup;
       /** The arena of each binding, in binding order. */
       readonly buffers: readonly GPUBuffer[];
+      /** Operand textures to fill before the dispatch. */
+      readonly uploads: readonly TextureUpload[];
     }
   | { readonly kind: 'copy'; readonly src: Bound; readonly dst: Bound; readonly step: Extract<Step, { kind: 'copy' }> }
   | { readonly kind: 'loop'; readonly step: Extract<Step, { kind: 'loop' }>; readonly body: readonly PreparedStep[] };
@@ -39,6 +48,21 @@ export async function createArenas(device: GPUDevice, plan: Plan): Promise<GPUBu
   );
 }
 
+// GPUTextureUsage values from the WebGPU spec.
+const TEXTURE_USAGE = { COPY_DST: 0x2, TEXTURE_BINDING: 0x4 } as const;
+
+/** The plan's operand textures (rgba32float, filled by uploads before the dispatches that read them). */
+export function createTextures(device: GPUDevice, plan: Plan): GPUTexture[] {
+  return (plan.textures ?? []).map((t) =>
+    device.createTexture({
+      size: [t.width, t.height],
+      format: 'rgba32float',
+      usage: TEXTURE_USAGE.COPY_DST | TEXTURE_USAGE.TEXTURE_BINDING,
+      label: `${plan.model}:texture ${t.id} (${t.width}x${t.height})`,
+    }),
+  );
+}
+
 export function boundOf(plan: Plan, arenas: readonly GPUBuffer[], buffer: number): Bound {
   const slice = plan.layout[buffer];
   return { buffer: arenas[slice.arena], offset: slice.offset, size: slice.size };
@@ -46,7 +70,8 @@ export function boundOf(plan: Plan, arenas: readonly GPUBuffer[], buffer: number
 
 /** A dispatch's binding pattern: how many bindings, how many of them written (with the kernel, it fixes the layout). */
 function layoutKey(step: DispatchStep): string {
-  return `${step.bindings.length - step.writes.length}r${step.writes.length}w${step.bindings.length}`;
+  const textures = step.textures?.map((t) => t.binding).join(',') ?? '';
+  return `${step.bindings.length - step.writes.length}r${step.writes.length}w${step.bindings.length}${textures ? `t${textures}` : ''}`;
 }
 
 interface Compiled {
@@ -90,11 +115,15 @@ export async function compilePipelines(device: GPUDevice, plan: Plan, steps: rea
 function bindGroupLayout(device: GPUDevice, kernel: PlanKernel, step: DispatchStep): GPUBindGroupLayout {
   // The registry's convention: inputs (read-only), outputs (read_write), then the
   // scalars buffer (read-only) where the kernel uses it.
+  // Inputs uploaded into operand textures are bound as unfilterable-float textures.
   const firstWrite = step.bindings.length - step.writes.length - (kernel.usesScalars ? 1 : 0);
+  const textured = new Set(step.textures?.map((t) => t.binding));
   const entries: GPUBindGroupLayoutEntry[] = step.bindings.map((_, k) => ({
     binding: k,
     visibility: 0x4, // GPUShaderStage.COMPUTE
-    buffer: { type: k >= firstWrite && k < firstWrite + step.writes.length ? 'storage' : 'read-only-storage' },
+    ...(textured.has(k)
+      ? { texture: { sampleType: 'unfilterable-float', viewDimension: '2d' } }
+      : { buffer: { type: k >= firstWrite && k < firstWrite + step.writes.length ? 'storage' : 'read-only-storage' } }),
   }));
   return device.createBindGroupLayout({ entries, label: kernel.label });
 }
@@ -122,6 +151,7 @@ export async function prepareSteps(
   arenas: readonly GPUBuffer[],
   pipelines: ReadonlyMap<string, GPUComputePipeline>,
   steps: readonly Step[],
+  textures: readonly GPUTexture[] = [],
 ): Promise<PreparedStep[]> {
   const out: PreparedStep[] = [];
   for (const step of steps) {
@@ -130,24 +160,32 @@ export async function prepareSteps(
         const kernel = plan.kernels[step.kernel];
         const pipeline = pipelines.get(pipelineKey(step));
         if (!pipeline) throw new Error(`no pipeline for kernel ${kernel.label}`);
+        const textureOf = new Map(step.textures?.map((t) => [t.binding, textures[t.texture]]));
         const bindGroup = await withErrorScopes(device, `kernel ${kernel.label}: bind group`, () =>
           device.createBindGroup({
             layout: pipeline.getBindGroupLayout(0),
             entries: step.bindings.map((b, k) => {
+              const texture = textureOf.get(k);
+              if (texture) return { binding: k, resource: texture.createView() };
               const bound = boundOf(plan, arenas, b);
               return { binding: k, resource: { buffer: bound.buffer, offset: bound.offset, size: bound.size } };
             }),
             label: kernel.label,
           }),
         );
-        out.push({ kind: 'dispatch', step, kernel, pipeline, bindGroup, buffers: step.bindings.map((b) => boundOf(plan, arenas, b).buffer) });
+        const uploads = (step.textures ?? []).map((t) => {
+          const texture = textures[t.texture];
+          if (!texture) throw new DlcError(`kernel ${kernel.label}: the plan has no texture ${t.texture}`);
+          return { src: boundOf(plan, arenas, step.bindings[t.binding]), texture, texels: t.texels };
+        });
+        out.push({ kind: 'dispatch', step, kernel, pipeline, bindGroup, buffers: step.bindings.map((b) => boundOf(plan, arenas, b).buffer), uploads });
         break;
       }
       case 'copy':
         out.push({ kind: 'copy', step, src: boundOf(plan, arenas, step.src), dst: boundOf(plan, arenas, step.dst) });
         break;
       case 'loop':
-        out.push({ kind: 'loop', step, body: await prepareSteps(device, plan, arenas, pipelines, step.body) });
+        out.push({ kind: 'loop', step, body: await prepareSteps(device, plan, arenas, pipelines, step.body, textures) });
         break;
       default: {
         const never: never = step;

@@ -5,6 +5,7 @@
 import type { DType, TensorType } from '../../compiler/ir/types';
 import type { KernelSpec } from '../../compiler/ops/registry';
 import { acquireDevice, withErrorScopes, type AcquiredDevice } from '../../runtime/device';
+import { textureExtent } from '../../compiler/codegen/wgsl/texture';
 
 let shared: Promise<AcquiredDevice> | undefined;
 
@@ -167,11 +168,14 @@ export async function runKernel(
     if (spec.usesScalars) bindings.push(makeBinding(device, `${spec.name}.scalars`, opts.scalars ?? new Uint32Array(2), guarded, lead));
 
     const used = declaredBindings(spec.wgsl);
+    const textures = new Map((spec.textureInputs ?? []).map((t) => [t.binding, operandTexture(device, spec.name, t, inputs[t.binding])]));
     const entries: GPUBindGroupEntry[] = [];
     bindings.forEach((b, index) => {
       // A guarded binding extends over its tail guard, so a stray write past the end lands there.
       const size = guarded ? b.buffer.size - b.offset : b.bytes;
-      if (used.has(index)) entries.push({ binding: index, resource: { buffer: b.buffer, offset: b.offset, size } });
+      const texture = textures.get(index);
+      if (texture) entries.push({ binding: index, resource: texture.createView() });
+      else if (used.has(index)) entries.push({ binding: index, resource: { buffer: b.buffer, offset: b.offset, size } });
     });
     const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     const encoder = device.createCommandEncoder({ label: spec.name });
@@ -191,8 +195,27 @@ export async function runKernel(
       results.push(unpack(outputs[i]!.dtype, data.slice()));
     }
     for (const b of bindings) b.buffer.destroy();
+    for (const t of textures.values()) t.destroy();
     return results;
   });
+}
+
+/**
+ * An operand texture (compiler/codegen/wgsl/texture.ts) holding `input`, its texels
+ * past the data filled with the guard sentinel, so a fetch beyond the operand
+ * poisons the result.
+ */
+function operandTexture(device: GPUDevice, kernel: string, t: { binding: number; texels: number }, input: KernelInput | undefined): GPUTexture {
+  if (!input) throw new Error(`runKernel '${kernel}': texture input ${t.binding} is not an input`);
+  if (input.type.dtype !== 'f32' || t.texels * 4 !== input.data.length) {
+    throw new Error(`runKernel '${kernel}': texture input ${t.binding} holds ${t.texels} texels, the input is ${input.type.dtype}[${input.data.length}]`);
+  }
+  const { width, height } = textureExtent(t.texels);
+  const words = new Uint32Array(width * height * 4).fill(SENTINEL);
+  words.set(pack('f32', input.data));
+  const texture = device.createTexture({ label: `${kernel}.tex${t.binding}`, size: [width, height], format: 'rgba32float', usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST });
+  device.queue.writeTexture({ texture }, words, { bytesPerRow: width * 16, rowsPerImage: height }, [width, height]);
+  return texture;
 }
 
 function checkGuards(kernel: string, what: string, words: Uint32Array, b: Binding, data: Uint32Array): void {

@@ -6,7 +6,8 @@
 // the stored layout is contiguous, and there is no workgroup memory (llvmpipe's
 // barriers only cost). Out-of-range rows and columns are clamped onto the last valid
 // one so every load stays in bounds without a branch; only the stores are guarded.
-import type { KernelSpec } from '../../ops/registry';
+import type { KernelContext, KernelSpec } from '../../ops/registry';
+import { textureOperand, textureOperandFits } from '../wgsl/texture';
 import type { MatmulEpilogue, MatmulProblem } from './matmul-problem';
 import { applyEpilogue, batchCount, emitBatchOffsets, emitEpilogueBindings, matmulName } from './matmul-problem';
 
@@ -21,8 +22,37 @@ export interface RegisterTile {
   readonly wgY: number;
 }
 
-/** The shape measured fastest on llvmpipe (see docs/performance.md). */
+/** The shape measured fastest on llvmpipe with storage-buffer operands (see docs/performance.md). */
 export const DEFAULT_REGISTER_TILE: RegisterTile = { rows: 16, vec4Cols: 2, wgX: 8, wgY: 4 };
+
+/** With both operands read through textures loads are cheaper, and a 16×16 block is fastest. */
+export const TEXTURE_REGISTER_TILE: RegisterTile = { rows: 16, vec4Cols: 4, wgX: 8, wgY: 4 };
+
+/** Which operands are read through operand textures (vec4 fetches only). */
+export interface OperandTextures {
+  readonly a: boolean;
+  readonly b: boolean;
+}
+
+const NO_TEXTURES: OperandTextures = { a: false, b: false };
+
+function elementsOf(batch: readonly number[], rows: number, cols: number): number {
+  return batch.reduce((x, y) => x * y, 1) * rows * cols;
+}
+
+/** The operands `ctx` lets this problem read through textures: those fetched as vec4 that fit a texture. */
+export function operandTextures(p: MatmulProblem, tile: RegisterTile, ctx: Pick<KernelContext, 'textures' | 'limits'>): OperandTextures {
+  return {
+    a: fetchA(p, tile) !== 'scalar' && textureOperandFits(ctx, elementsOf(p.batchA, p.m, p.k)),
+    b: fetchB(p) !== 'scalar' && textureOperandFits(ctx, elementsOf(p.batchB, p.k, p.n)),
+  };
+}
+
+/** The block shape for a problem: the texture tile when both operands are textures, else the buffer one. */
+export function registerTileFor(p: MatmulProblem, ctx: Pick<KernelContext, 'textures' | 'limits'>): RegisterTile {
+  const t = operandTextures(p, TEXTURE_REGISTER_TILE, ctx);
+  return t.a && t.b ? TEXTURE_REGISTER_TILE : DEFAULT_REGISTER_TILE;
+}
 
 const LANE = ['x', 'y', 'z', 'w'] as const;
 
@@ -54,7 +84,12 @@ function kAt(k: string, kk: number): string {
   return kk === 0 ? k : `${k} + ${kk}u`;
 }
 
-export function emitRegisterMatmul(p: MatmulProblem, tile: RegisterTile = DEFAULT_REGISTER_TILE, epilogue?: MatmulEpilogue): KernelSpec {
+export function emitRegisterMatmul(
+  p: MatmulProblem,
+  tile: RegisterTile = DEFAULT_REGISTER_TILE,
+  epilogue?: MatmulEpilogue,
+  textures: OperandTextures = NO_TEXTURES,
+): KernelSpec {
   const { m: M, n: N, k: K } = p;
   const TM = tile.rows;
   const TN = tile.vec4Cols * 4;
@@ -68,8 +103,15 @@ export function emitRegisterMatmul(p: MatmulProblem, tile: RegisterTile = DEFAUL
   const outBinding = epilogueFirst + (epilogue?.bindings.length ?? 0);
 
   const L: string[] = [];
-  L.push(`@group(0) @binding(0) var<storage, read> a: array<${aFetch === 'scalar' ? 'f32' : 'vec4<f32>'}>;`);
-  L.push(`@group(0) @binding(1) var<storage, read> b: array<${bFetch === 'scalar' ? 'f32' : 'vec4<f32>'}>;`);
+  // vec4 i of an operand: a texel of its operand texture, or an element of its vec4 array.
+  const texA = textures.a && aFetch !== 'scalar';
+  const texB = textures.b && bFetch !== 'scalar';
+  const loadA = (i: string): string => (texA ? `load_a(${i})` : `a[${i}]`);
+  const loadB = (i: string): string => (texB ? `load_b(${i})` : `b[${i}]`);
+  if (texA) L.push(...textureOperand('a', 0));
+  else L.push(`@group(0) @binding(0) var<storage, read> a: array<${aFetch === 'scalar' ? 'f32' : 'vec4<f32>'}>;`);
+  if (texB) L.push(...textureOperand('b', 1));
+  else L.push(`@group(0) @binding(1) var<storage, read> b: array<${bFetch === 'scalar' ? 'f32' : 'vec4<f32>'}>;`);
   L.push(...emitEpilogueBindings(epilogue, epilogueFirst));
   L.push(`@group(0) @binding(${outBinding}) var<storage, read_write> c: array<${outVec ? 'vec4<f32>' : 'f32'}>;`);
   L.push('');
@@ -117,10 +159,10 @@ export function emitRegisterMatmul(p: MatmulProblem, tile: RegisterTile = DEFAUL
     // b{kk}_{j}: the vec4 of B at row k+kk, columns col0+4j..col0+4j+3.
     switch (bFetch) {
       case 'mnvec':
-        for (const kk of ks) for (const j of groups) S.push(`let b${kk}_${j} = b[${index(`bBase${j}`, kAt(k, kk), N / 4)}];`);
+        for (const kk of ks) for (const j of groups) S.push(`let b${kk}_${j} = ${loadB(index(`bBase${j}`, kAt(k, kk), N / 4))};`);
         break;
       case 'kvec':
-        for (const c of cols) S.push(`let bc${c} = b[bBase${c} + ${k} / 4u];`);
+        for (const c of cols) S.push(`let bc${c} = ${loadB(`bBase${c} + ${k} / 4u`)};`);
         for (const kk of ks)
           for (const j of groups) {
             const parts = [0, 1, 2, 3].map((l) => `bc${4 * j + l}.${LANE[kk]}`);
@@ -141,11 +183,11 @@ export function emitRegisterMatmul(p: MatmulProblem, tile: RegisterTile = DEFAUL
     let aValue: (i: number, kk: number) => string;
     switch (aFetch) {
       case 'kvec':
-        for (const i of rows) S.push(`let a${i} = a[aBase${i} + ${k} / 4u];`);
+        for (const i of rows) S.push(`let a${i} = ${loadA(`aBase${i} + ${k} / 4u`)};`);
         aValue = (i, kk) => `a${i}.${LANE[kk]}`;
         break;
       case 'mnvec':
-        for (let g = 0; g < TM / 4; g++) for (const kk of ks) S.push(`let a${g}_${kk} = a[${index(`aBase${g}`, kAt(k, kk), M / 4)}];`);
+        for (let g = 0; g < TM / 4; g++) for (const kk of ks) S.push(`let a${g}_${kk} = ${loadA(index(`aBase${g}`, kAt(k, kk), M / 4))};`);
         aValue = (i, kk) => `a${Math.floor(i / 4)}_${kk}.${LANE[i % 4]}`;
         break;
       case 'scalar':
@@ -205,5 +247,13 @@ export function emitRegisterMatmul(p: MatmulProblem, tile: RegisterTile = DEFAUL
     name: matmulName(p, 'register'),
     wgsl: L.join('\n') + '\n',
     workgroups: [Math.ceil(N / (TN * tile.wgX)), Math.ceil(M / (TM * tile.wgY)), batchCount(p)],
+    ...(texA || texB
+      ? {
+          textureInputs: [
+            ...(texA ? [{ binding: 0, texels: elementsOf(p.batchA, p.m, p.k) / 4 }] : []),
+            ...(texB ? [{ binding: 1, texels: elementsOf(p.batchB, p.k, p.n) / 4 }] : []),
+          ],
+        }
+      : {}),
   };
 }

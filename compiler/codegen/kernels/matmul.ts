@@ -5,7 +5,7 @@
 import type { TensorType } from '../../ir/types';
 import type { KernelContext, KernelSpec } from '../../ops/registry';
 import type { MatmulEpilogue, MatmulProblem } from './matmul-problem';
-import { DEFAULT_REGISTER_TILE, emitRegisterMatmul } from './matmul-register';
+import { emitRegisterMatmul, operandTextures, registerTileFor } from './matmul-register';
 import type { RegisterTile } from './matmul-register';
 import { emitSharedMatmul, sharedWorkgroupSide } from './matmul-shared';
 import { emitMatvec, isMatvec } from './matvec';
@@ -38,12 +38,14 @@ export interface MatmulKernelOptions {
 }
 
 /** One compute shader for the problem, in the family the context asks for. */
-export function emitMatmulKernel(p: MatmulProblem, ctx: Pick<KernelContext, 'family' | 'limits'>, options: MatmulKernelOptions = {}): KernelSpec {
+export function emitMatmulKernel(p: MatmulProblem, ctx: Pick<KernelContext, 'family' | 'limits' | 'textures'>, options: MatmulKernelOptions = {}): KernelSpec {
   // n == 1 or m == 1: one output per invocation instead of a mostly idle register block (kernels/matvec.ts).
   if (ctx.family === 'register' && !options.registerTile && isMatvec(p)) return emitMatvec(p, options.epilogue);
   switch (ctx.family) {
-    case 'register':
-      return emitRegisterMatmul(p, options.registerTile ?? DEFAULT_REGISTER_TILE, options.epilogue);
+    case 'register': {
+      const tile = options.registerTile ?? registerTileFor(p, ctx);
+      return emitRegisterMatmul(p, tile, options.epilogue, operandTextures(p, tile, ctx));
+    }
     case 'shared':
       return emitSharedMatmul(p, sharedWorkgroupSide(ctx.limits.maxComputeInvocationsPerWorkgroup ?? 256), options.epilogue);
     default:

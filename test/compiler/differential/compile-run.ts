@@ -3,6 +3,7 @@
 // every output and, at the end, every persistent tensor; compares two such records
 // within float32 tolerance.
 import { generatePlan } from '../../../compiler/codegen/plan';
+import type { CodegenOptions } from '../../../compiler/codegen/plan';
 import type { Program } from '../../../compiler/ir/program';
 import type { OptLevel } from '../../../compiler/passes/context';
 import { optimizeProgram } from '../../../compiler/passes/pipeline';
@@ -11,9 +12,10 @@ import type { AcquiredDevice } from '../../../runtime/device';
 import { Model } from '../../../runtime/model';
 import type { Plan } from '../../../runtime/plan';
 
-export function compileAt(program: Program, level: OptLevel, acquired: AcquiredDevice): Plan {
+export function compileAt(program: Program, level: OptLevel, acquired: AcquiredDevice, target: Partial<Pick<CodegenOptions, 'family' | 'textures'>> = {}): Plan {
   const optimized = optimizeProgram(program, { level }).program;
-  const plan = generatePlan(optimized, { family: acquired.software ? 'register' : 'shared', limits: acquired.limits });
+  const family = target.family ?? (acquired.software ? 'register' : 'shared');
+  const plan = generatePlan(optimized, { family, limits: acquired.limits, ...(target.textures !== undefined ? { textures: target.textures } : {}) });
   // The plan is plain data: what a generated module embeds is its JSON.
   return JSON.parse(JSON.stringify(planMemory(plan, acquired.limits, { pack: level >= 1 }))) as Plan;
 }

@@ -97,10 +97,16 @@ function expectClose(c: Case, got: Float64Array, inputs: Float64Array[], epilogu
   expect(worst).toBeLessThan(1);
 }
 
-async function check(c: Case, family: 'register' | 'shared', tile?: RegisterTile): Promise<void> {
+async function check(c: Case, family: 'register' | 'shared', tile?: RegisterTile, textures = false): Promise<void> {
   const { limits } = await testDevice();
   const p = matmulProblem(c.a, c.b, c.ta, c.tb);
-  const spec = emitMatmulKernel(p, { family, limits }, { registerTile: tile });
+  const spec = emitMatmulKernel(p, { family, limits, textures }, { registerTile: tile });
+  if (textures) {
+    // Every operand fetched as vec4 is read through a texture.
+    const vec4A = c.ta ? p.m % 4 === 0 : p.k % 4 === 0;
+    const vec4B = c.tb ? p.k % 4 === 0 : p.n % 4 === 0;
+    expect(spec.textureInputs?.map((t) => t.binding) ?? []).toEqual([...(vec4A ? [0] : []), ...(vec4B ? [1] : [])]);
+  }
   const inputs = [values(numel(c.a.shape), 7), values(numel(c.b.shape), 11)];
   const [outType] = getOp('matmul').infer([c.a, c.b], { transpose_a: c.ta, transpose_b: c.tb });
   const [got] = await runKernel(
@@ -119,6 +125,19 @@ describe.each(['register', 'shared'] as const)('matmul kernel, %s family', (fami
   it.each(CASES.map((c) => [label(c), c] as const))('%s', async (_name, c) => {
     await check(c, family);
   });
+});
+
+describe('matmul kernel, register family with operand textures', () => {
+  it.each(CASES.map((c) => [label(c), c] as const))('%s', async (_name, c) => {
+    await check(c, 'register', undefined, true);
+  });
+  // Operands spanning several texture rows with a partial last row (A: 100·20/4 = 500 texels).
+  it.each([plain(100, 20, 44, false, false), plain(100, 20, 44, true, true), plain(260, 16, 12, true, false, [3], [])].map((c) => [label(c), c] as const))(
+    'multi-row texture: %s',
+    async (_name, c) => {
+      await check(c, 'register', undefined, true);
+    },
+  );
 });
 
 describe('matmul kernel, other register tiles', () => {
