@@ -4,11 +4,11 @@
 //   conv2d_filter_grad(x, y)     the adjoint of conv2d in w (its filter gradient)
 // Each is bilinear and the adjoint of each in either operand is another of the
 // three, so gradients of gradients stay inside the family. Bias is a separate add.
-import type { Attrs, TensorType, Value } from '../ir/types';
+import type { Attrs, Node, TensorType, Value } from '../ir/types';
 import { numel } from '../ir/types';
-import { emitDirectConv } from '../codegen/kernels/conv';
+import { emitDirectConv, type DirectConv } from '../codegen/kernels/conv';
 import { conv2dGeometry, conv2dTransposeGeometry, filterGradGeometry } from '../codegen/kernels/conv-geometry';
-import type { AttrSpec, GradBuilder, Tensor } from './registry';
+import type { AttrSpec, GradBuilder, KernelSpec, Tensor } from './registry';
 import { defineOp, ShapeError } from './registry';
 import type { Pair } from './window';
 import { intAttr, pairAttr, requireNCHW, requireNonNegative, requirePositive, shapeText, transposedSize, windowOut } from './window';
@@ -173,6 +173,16 @@ const spatial = (t: TensorType): Pair => [t.shape[2], t.shape[3]];
 
 const dims = (t: TensorType): string => t.shape.join('x');
 
+type Geometry = (a: TensorType, b: TensorType, out: TensorType, params: ConvAttrs, name: string) => DirectConv;
+
+/** The kernel of op `op` (operands a, b): the direct-convolution nest as `geometry` fills it in, named `op_<a dims>_<b dims>`. */
+function directConvKernel(op: string, geometry: Geometry): (node: Node) => KernelSpec[] {
+  return (node) => {
+    const [a, b] = node.inputs.map((v) => v.type);
+    return [emitDirectConv(geometry(a, b, node.outputs[0].type, convAttrs(op, node.attrs), `${op}_${dims(a)}_${dims(b)}`))];
+  };
+}
+
 // --- the ops -------------------------------------------------------------------------------
 
 export const conv2d = defineOp({
@@ -190,11 +200,7 @@ export const conv2d = defineOp({
     return [transposeTo(b, g, w, a, spatial(x.type)), filterGrad(b, x, g, a, spatial(w.type))];
   },
   reference: referenceConv2d,
-  kernel(node) {
-    const [x, w] = node.inputs.map((v) => v.type);
-    const y = node.outputs[0].type;
-    return [emitDirectConv(conv2dGeometry(x, w, y, convAttrs('conv2d', node.attrs), `conv2d_${dims(x)}_${dims(w)}`))];
-  },
+  kernel: directConvKernel('conv2d', conv2dGeometry),
 });
 
 export const conv2dTranspose = defineOp({
@@ -212,11 +218,7 @@ export const conv2dTranspose = defineOp({
     return [b.op('conv2d', [dy, w], attrsOf(a)), filterGrad(b, dy, g, a, spatial(w.type))];
   },
   reference: referenceConv2dTranspose,
-  kernel(node) {
-    const [g, w] = node.inputs.map((v) => v.type);
-    const x = node.outputs[0].type;
-    return [emitDirectConv(conv2dTransposeGeometry(g, w, x, convAttrs('conv2d_transpose', node.attrs), `conv2d_transpose_${dims(g)}_${dims(w)}`))];
-  },
+  kernel: directConvKernel('conv2d_transpose', conv2dTransposeGeometry),
 });
 
 export const conv2dFilterGrad = defineOp({
@@ -234,9 +236,5 @@ export const conv2dFilterGrad = defineOp({
     return [transposeTo(b, g, ddw, a, spatial(x.type)), b.op('conv2d', [x, ddw], attrsOf(a))];
   },
   reference: referenceFilterGrad,
-  kernel(node) {
-    const [x, g] = node.inputs.map((v) => v.type);
-    const dw = node.outputs[0].type;
-    return [emitDirectConv(filterGradGeometry(x, g, dw, convAttrs('conv2d_filter_grad', node.attrs), `conv2d_filter_grad_${dims(x)}_${dims(g)}`))];
-  },
+  kernel: directConvKernel('conv2d_filter_grad', filterGradGeometry),
 });
