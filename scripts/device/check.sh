@@ -44,6 +44,18 @@ status=0
 
 note() { echo "[check $(($(date +%s) - run_start))s] $*"; }
 
+# Writes $OUT's summary.md, results.json and logs.txt from what the run folder holds so
+# far: after every stage, so that a run the tool kills still brings back the stages done.
+gather() {
+  python3 "$root/scripts/device/summarize.py" "$out" "$final/results.json" >"$out/summary.md" 2>"$out/summarize.log" || return 1
+  cp "$out/summary.md" "$final/summary.md"
+  local f
+  for f in env.txt stages.tsv MANIFEST.txt "$out"/*.log "$out"/*.stderr; do
+    f="$out/$(basename "$f")"
+    [ -f "$f" ] && printf '\n===== %s =====\n' "$(basename "$f")" && cat "$f"
+  done >"$final/logs.txt"
+}
+
 # stage NAME TIMEOUT STDOUT STDERR CMD...: runs CMD with a timeout, records rc and seconds.
 stage() {
   local name="$1" limit="$2" stdout="$3" stderr="$4"
@@ -68,6 +80,7 @@ stage() {
   printf '%s\t%s\t%s\n' "$name" "$rc" "$secs" >>"$out/stages.tsv"
   if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then note "$name: TIMED OUT after ${limit}s"; else note "$name: rc $rc in ${secs}s"; fi
   [ "$rc" -eq 0 ] || status=1
+  gather
   return "$rc"
 }
 
@@ -157,12 +170,7 @@ fi
 
 # 4. The summary (also the end of this command's output), then the four files of $OUT.
 printf 'total\t%s\t%s\n' "$status" "$(($(date +%s) - run_start))" >>"$out/stages.tsv"
-python3 "$root/scripts/device/summarize.py" "$out" "$final/results.json" >"$out/summary.md" 2>"$out/summarize.log" || status=1
-cp "$out/summary.md" "$final/summary.md"
-for f in env.txt stages.tsv MANIFEST.txt "$out"/*.log "$out"/*.stderr; do
-  f="$out/$(basename "$f")"
-  [ -f "$f" ] && printf '\n===== %s =====\n' "$(basename "$f")" && cat "$f"
-done >"$final/logs.txt"
+gather || status=1
 tar -C "$(dirname "$out")" -czf "$final/run.tar.gz" "$(basename "$out")"
 cat "$final/summary.md"
 note "done in $(($(date +%s) - run_start))s; status $status; results in $final (summary.md, results.json, logs.txt, run.tar.gz)"
