@@ -7,6 +7,7 @@
 // backward pass of the pooling and the activation read).
 import type { Graph, Node, Value } from '../ir/types';
 import { numel } from '../ir/types';
+import type { KernelContext } from '../ops/registry';
 import { getOp } from '../ops/registry';
 import type { ConvEpilogue } from './kernels/fused-conv';
 import { activation, convParamsOf, emitConv2dEpilogue, emitConv2dPool, poolCoversOutput, poolWindowOf } from './kernels/fused-conv';
@@ -69,7 +70,8 @@ export function readConvChain(body: Graph): ConvChain {
   return { conv, biasReshape, add, bias, act, pool };
 }
 
-export function emitFusedConv(body: Graph, name: string): FusedKernel {
+/** `ctx` decides whether the kernel reads its operands through textures (see ConvNestOptions.ctx). */
+export function emitFusedConv(body: Graph, name: string, ctx?: Pick<KernelContext, 'textures' | 'limits'>): FusedKernel {
   const chain = readConvChain(body);
   const argIndex = (v: Value): number => {
     const k = body.args.findIndex((a) => a.value === v);
@@ -91,7 +93,7 @@ export function emitFusedConv(body: Graph, name: string): FusedKernel {
   const prePoolValue = (chain.act ?? chain.add ?? chain.conv).outputs[0];
   if (!chain.pool) {
     if (resultIndex(prePoolValue) < 0 || body.results.length !== 1) throw new Error(`fused conv '${name}' must return exactly its last value`);
-    return { spec: emitConv2dEpilogue({ name, x: x.type, w: w.type, conv, epilogue }), inputs, outputs: [resultIndex(prePoolValue)] };
+    return { spec: emitConv2dEpilogue({ name, x: x.type, w: w.type, conv, epilogue, ctx }), inputs, outputs: [resultIndex(prePoolValue)] };
   }
   const window = poolWindowOf(chain.pool.attrs);
   const pooled = resultIndex(chain.pool.outputs[0]);
@@ -105,6 +107,7 @@ export function emitFusedConv(body: Graph, name: string): FusedKernel {
     w: w.type,
     conv,
     epilogue,
+    ctx,
     pool: { kind: chain.pool.op === 'max_pool' ? 'max' : 'avg', window },
     ...(prePool >= 0 ? { prePool: true } : {}),
   });

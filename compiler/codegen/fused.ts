@@ -40,7 +40,7 @@ export function fusedKernel(node: Node, eb: EntryBuilder): FusedKernel {
       return { spec: { ...spec, name: `${name}_${shape.join('x') || 'scalar'}` }, inputs: body.args.map((_, k) => k), outputs: outputs.map((_, k) => k) };
     }
     case 'conv':
-      return emitFusedConv(body, name);
+      return emitFusedConv(body, name, eb.plan.ctx);
     case 'matmul':
       return emitFusedMatmul(body, name, eb.plan.ctx);
     case 'pool_grad':

@@ -8,7 +8,7 @@ import type { Attrs, Node, TensorType, Value } from '../ir/types';
 import { numel } from '../ir/types';
 import { emitDirectConv, type DirectConv } from '../codegen/kernels/conv';
 import { conv2dGeometry, conv2dTransposeGeometry, filterGradGeometry } from '../codegen/kernels/conv-geometry';
-import type { AttrSpec, GradBuilder, KernelSpec, Tensor } from './registry';
+import type { AttrSpec, GradBuilder, KernelContext, KernelSpec, Tensor } from './registry';
 import { defineOp, ShapeError } from './registry';
 import type { Pair } from './window';
 import { intAttr, pairAttr, requireNCHW, requireNonNegative, requirePositive, shapeText, transposedSize, windowOut } from './window';
@@ -176,10 +176,10 @@ const dims = (t: TensorType): string => t.shape.join('x');
 type Geometry = (a: TensorType, b: TensorType, out: TensorType, params: ConvAttrs, name: string) => DirectConv;
 
 /** The kernel of op `op` (operands a, b): the direct-convolution nest as `geometry` fills it in, named `op_<a dims>_<b dims>`. */
-function directConvKernel(op: string, geometry: Geometry): (node: Node) => KernelSpec[] {
-  return (node) => {
+function directConvKernel(op: string, geometry: Geometry): (node: Node, ctx: KernelContext) => KernelSpec[] {
+  return (node, ctx) => {
     const [a, b] = node.inputs.map((v) => v.type);
-    return [emitDirectConv(geometry(a, b, node.outputs[0].type, convAttrs(op, node.attrs), `${op}_${dims(a)}_${dims(b)}`))];
+    return [emitDirectConv(geometry(a, b, node.outputs[0].type, convAttrs(op, node.attrs), `${op}_${dims(a)}_${dims(b)}`), ctx)];
   };
 }
 

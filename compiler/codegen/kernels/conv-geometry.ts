@@ -33,9 +33,12 @@ export function conv2dGeometry(x: TensorType, w: TensorType, y: TensorType, a: C
     kdil: [1, 1],
     idil: [1, 1],
     inHW: [H, W],
+    inElements: N * C * H * W,
     inPlane: `(b * ${C} + grp * ${Cg} + r) * ${H * W}`,
     weightAt: (ocg) => `(${ocg} * ${Cg} + r) * ${KH * KW} + ky * ${KW}`,
     weightKx: 1,
+    weightElements: O * Cg * KH * KW,
+    weightRowsAligned: KW % 4 === 0,
     outAt: (ocg, _ocl, ox) => `((b * ${O} + ${ocg}) * ${OH} + oy) * ${OW} + ${ox}`,
   };
 }
@@ -59,9 +62,12 @@ export function conv2dTransposeGeometry(g: TensorType, w: TensorType, x: TensorT
     kdil: [1, 1],
     idil: a.stride,
     inHW: [OH, OW],
+    inElements: N * O * OH * OW,
     inPlane: `(b * ${O} + grp * ${Og} + r) * ${OH * OW}`,
     weightAt: (_ocg, ocl) => `((grp * ${Og} + r) * ${Cg} + ${ocl}) * ${KH * KW} + (${KH - 1} - ky) * ${KW} + ${KW - 1}`,
     weightKx: -1,
+    weightElements: O * Cg * KH * KW,
+    weightRowsAligned: KW % 4 === 0,
     outAt: (ocg, _ocl, ox) => `((b * ${C} + ${ocg}) * ${H} + oy) * ${W} + ${ox}`,
   };
 }
@@ -85,9 +91,12 @@ export function filterGradGeometry(x: TensorType, g: TensorType, dw: TensorType,
     kdil: a.stride,
     idil: [1, 1],
     inHW: [H, W],
+    inElements: N * C * H * W,
     inPlane: `(r * ${C} + grp * ${Cg} + b) * ${H * W}`,
     weightAt: (ocg) => `(r * ${O} + ${ocg}) * ${OH * OW} + ky * ${OW}`,
     weightKx: 1,
+    weightElements: N * O * OH * OW,
+    weightRowsAligned: OW % 4 === 0,
     outAt: (ocg, _ocl, ox) => `((${ocg} * ${Cg} + b) * ${KH} + oy) * ${KW} + ${ox}`,
   };
 }

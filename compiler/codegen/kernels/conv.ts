@@ -14,12 +14,23 @@
 // unrolled with shapes baked in. Loads are clamped into range and masked; only the
 // stores are guarded.
 //
+// Operand textures (ConvNestOptions.ctx, the register family): llvmpipe loads even
+// the lane-uniform weights lane by lane from a buffer, and those loads, not the
+// multiply-adds, were most of a kernel's time (LeNet conv2 forward: 27 ms, 9 ms with
+// the weight loads replaced by arithmetic). So the weights are read as texels, each
+// run of KX weights of one channel and kernel row as ⌈KX/4⌉ fetches (one more plus
+// a uniform shift when runs are not 4-aligned, e.g. 5×5 filters), and X as texels
+// too where its rows are whole texels and each invocation's columns start at a
+// multiple of 4. With one column tile per row the columns are constants, so
+// masked-out (padding) columns cost neither a load nor a multiply-add.
+//
 // The nest takes hooks for fusion (ConvNestOptions): expressions applied to each
 // loaded operand element (an activation-gradient mask), to each finished sum (bias,
 // activation) and a pooling of the finished values over windows of the output
 // plane, in which case an invocation owns TO channels × TP pooled columns of one
 // pooled row and loops over the window's rows.
-import type { KernelSpec } from '../../ops/registry';
+import type { KernelContext, KernelSpec } from '../../ops/registry';
+import { textureOperand, textureOperandFits } from '../wgsl/texture';
 import type { PoolWindow } from './pool';
 
 type Pair = readonly [number, number];
@@ -44,12 +55,18 @@ export interface DirectConv {
   readonly idil: Pair;
   /** The stored input plane [h, w]. */
   readonly inHW: Pair;
+  /** Elements of the whole input tensor (for an operand texture's size). */
+  readonly inElements: number;
   /** i32 WGSL: index of the input plane's first element, from `b`, `r`, `grp`. */
   readonly inPlane: string;
   /** i32 WGSL: weight index at kx = 0 for one output channel (global `ocg`, in-group `ocl`), from `r`, `ky`, `grp`. */
   weightAt(ocg: string, ocl: string): string;
-  /** Weight index step per kx. */
+  /** Weight index step per kx (±1: the kx weights of one row are a contiguous run). */
   readonly weightKx: number;
+  /** Elements of the whole weight operand (for an operand texture's size). */
+  readonly weightElements: number;
+  /** Whether every run of kx weights starts at a multiple of 4 elements. */
+  readonly weightRowsAligned: boolean;
   /** i32 WGSL: output index from `b`, `oy`, `ox` and the channel. */
   outAt(ocg: string, ocl: string, ox: string): string;
 }
@@ -150,10 +167,97 @@ export interface ConvNestOptions {
   /** f32 WGSL from the global output channel `ocg`, evaluated once per channel up front (a bias load) and seen by the epilogue as `channelValue`. */
   readonly perChannel?: (ocg: string) => string;
   readonly pool?: ConvPool;
+  /**
+   * Where the context allows operand textures (KernelContext.textures), X is read
+   * through one when its rows are whole texels (see xTexture); not with `readX`.
+   */
+  readonly ctx?: Pick<KernelContext, 'textures' | 'limits'>;
 }
 
-export function emitDirectConv(p: DirectConv, tile: ConvTile = { to: channelBlock(p.ocPerGroup), tx: columnBlock(p.out[1]) }): KernelSpec {
-  return emitConvNest(p, { tile });
+export function emitDirectConv(p: DirectConv, ctx?: Pick<KernelContext, 'textures' | 'limits'>, tile?: ConvTile): KernelSpec {
+  return emitConvNest(p, { tile, ctx });
+}
+
+const LANE = ['x', 'y', 'z', 'w'] as const;
+
+/** Where an invocation's input columns start: q0 = tile · step + offset (tile = its column tile). */
+interface InputColumns {
+  readonly step: number;
+  readonly offset: number;
+  /** With one tile per row q0 is the constant `offset`: each input offset u's column and whether it is inside the row. */
+  readonly fixed?: { column(u: number): number; valid(u: number): boolean };
+}
+
+function inputColumns(p: DirectConv, pool: ConvPool | undefined, TX: number, tiles: number): InputColumns {
+  const [SX] = [p.stride[1]];
+  // ox0 = tile · TX (pooling: px0 · pool stride − pool padding, px0 = tile · TX); q0 = ox0 · SX − PX.
+  const oxStep = pool ? TX * pool.window.stride[1] : TX;
+  const oxOffset = pool ? -pool.window.padding[1] : 0;
+  const step = oxStep * SX;
+  const offset = oxOffset * SX - p.pad[1];
+  if (tiles !== 1) return { step, offset };
+  const [VX, IW] = [p.idil[1], p.inHW[1]];
+  const q = (u: number): number => offset + u;
+  return {
+    step,
+    offset,
+    fixed: {
+      column: (u) => q(u) / VX,
+      valid: (u) => q(u) >= 0 && q(u) <= (IW - 1) * VX && q(u) % VX === 0,
+    },
+  };
+}
+
+/**
+ * Whether X is read through an operand texture: the context allows it, no readX
+ * hook, an undilated input whose rows are whole texels (planes and rows then start
+ * at texel boundaries), and either fixed columns or a q0 that is always a multiple
+ * of 4 (so each fetched texel lies in the row or wholly outside it).
+ */
+function xTexture(p: DirectConv, o: ConvNestOptions, cols: InputColumns): boolean {
+  if (!o.ctx || o.readX || !textureOperandFits(o.ctx, p.inElements)) return false;
+  if (p.idil[1] !== 1 || p.inHW[1] % 4 !== 0) return false;
+  return cols.fixed !== undefined || (cols.step % 4 === 0 && cols.offset % 4 === 0);
+}
+
+/** Elements s..s+3 of the 8 in texels a, b (s = 0..3, the same in all lanes: blends, not gathers). */
+const SHIFT4 = [
+  'fn shift4(a: vec4<f32>, b: vec4<f32>, s: u32) -> vec4<f32> {',
+  '  return select(select(select(a, vec4<f32>(a.yzw, b.x), s == 1u), vec4<f32>(a.zw, b.xy), s == 2u), vec4<f32>(a.w, b.xyz), s == 3u);',
+  '}',
+].join('\n');
+
+/**
+ * Lines fetching channel i's run of KX weights (from `wr{i}`, the kx = 0 weight,
+ * stepping by weightKx) as vec4s `wv{i}_m`, element m·4 + k of the run ascending in
+ * memory. Unaligned runs take one texel more and shift it into place.
+ */
+function weightRunFetch(p: DirectConv, i: number, pad: string): string[] {
+  const KX = p.kernel[1];
+  const groups = Math.ceil(KX / 4);
+  const start = p.weightKx > 0 ? `wr${i}` : `wr${i} - ${KX - 1}`;
+  const L = [`${pad}let ws${i} = u32(${start});`, `${pad}let wt${i} = ws${i} >> 2u;`];
+  if (p.weightRowsAligned) {
+    for (let m = 0; m < groups; m++) L.push(`${pad}let wv${i}_${m} = load_Wt(wt${i} + ${m}u);`);
+    return L;
+  }
+  const texels = Math.ceil((KX + 3) / 4);
+  L.push(`${pad}let wsh${i} = ws${i} & 3u;`);
+  for (let j = 0; j < texels; j++) L.push(`${pad}let wa${i}_${j} = load_Wt(wt${i} + ${j}u);`);
+  // The last group may not reach into the next texel; it then shifts within its own.
+  for (let m = 0; m < groups; m++) L.push(`${pad}let wv${i}_${m} = shift4(wa${i}_${m}, wa${i}_${Math.min(m + 1, texels - 1)}, wsh${i});`);
+  return L;
+}
+
+/** WGSL for channel i's weight at kx from the run fetched by weightRunFetch. */
+function weightOfRun(p: DirectConv, i: number, kx: number): string {
+  const k = p.weightKx > 0 ? kx : p.kernel[1] - 1 - kx;
+  return `wv${i}_${k >> 2}.${LANE[k & 3]}`;
+}
+
+/** The texels (4 input offsets each, from q0) that cover offsets `us`. */
+function texelsOf(us: readonly number[]): number[] {
+  return [...new Set(us.map((u) => u >> 2))];
 }
 
 function f32Lit(v: number): string {
@@ -199,8 +303,17 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
   const us = [...offsets].sort((a, b) => a - b);
   const channelGuard = (i: number) => (TO * blocksPerGroup > p.ocPerGroup ? `if (oclBase + ${i} < ${p.ocPerGroup}) ` : '');
 
+  const cols = inputColumns(p, pool, TX, tiles);
+  const texX = xTexture(p, o, cols);
+  // Weights are the same for all lanes, yet llvmpipe still loads them lane by lane
+  // from a buffer: as texels each fetch brings 4 of them.
+  const texW = !o.readW && o.ctx !== undefined && textureOperandFits(o.ctx, p.weightElements) && Math.abs(p.weightKx) === 1;
+
   const L: string[] = [];
-  const decls = ['@group(0) @binding(0) var<storage, read> X: array<f32>;', '@group(0) @binding(1) var<storage, read> Wt: array<f32>;'];
+  const decls = [
+    ...(texX ? textureOperand('X', 0) : ['@group(0) @binding(0) var<storage, read> X: array<f32>;']),
+    ...(texW ? textureOperand('Wt', 1) : ['@group(0) @binding(1) var<storage, read> Wt: array<f32>;']),
+  ];
   let binding = 2;
   for (const e of o.extraInputs ?? []) decls.push(`@group(0) @binding(${binding++}) var<storage, read> ${e.name}: array<${e.type}>;`);
   if (pool) {
@@ -214,6 +327,7 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
     decls.push(`@group(0) @binding(${binding++}) var<storage, read_write> Y: array<f32>;`);
   }
   L.push(...decls);
+  if (texW && !p.weightRowsAligned) L.push('', SHIFT4);
   for (const f of o.functions ?? []) L.push('', f);
   L.push('');
   L.push(`@compute @workgroup_size(${WORKGROUP})`);
@@ -249,14 +363,26 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
     }
     for (const c of cs) L.push(`  let ok${c} = ox0 + ${c} >= 0 && ox0 + ${c} < ${OW};`);
   }
-  // Column of each input offset: clamped index and validity, fixed for the whole invocation.
+  // Column of each input offset: clamped index and validity, fixed for the whole
+  // invocation; with one tile per row they are constants, so masked-out columns
+  // cost neither a load nor a multiply-add.
   L.push(`  let q0 = ox0 * ${SX} - ${PX};`);
-  for (const u of us) {
-    const q = `(q0 + ${u})`;
-    const conds = [`${q} >= 0`, `${q} <= ${(IW - 1) * VX}`];
-    if (VX > 1) conds.push(`${q} % ${VX} == 0`);
-    L.push(`  let cv${u} = ${conds.join(' && ')};`);
-    L.push(`  let ci${u} = clamp(${q}${VX > 1 ? ` / ${VX}` : ''}, 0, ${IW - 1});`);
+  if (cols.fixed === undefined) {
+    for (const u of us) {
+      const q = `(q0 + ${u})`;
+      const conds = [`${q} >= 0`, `${q} <= ${(IW - 1) * VX}`];
+      if (VX > 1) conds.push(`${q} % ${VX} == 0`);
+      L.push(`  let cv${u} = ${conds.join(' && ')};`);
+      if (!texX) L.push(`  let ci${u} = clamp(${q}${VX > 1 ? ` / ${VX}` : ''}, 0, ${IW - 1});`);
+    }
+    if (texX) {
+      // Rows are whole texels and q0 is a multiple of 4: texel j of the invocation's
+      // columns is either all in its row or all outside.
+      for (const j of texelsOf(us)) {
+        L.push(`  let tv${j} = q0 + ${4 * j} >= 0 && q0 + ${4 * j} < ${IW};`);
+        L.push(`  let tc${j} = u32(clamp(q0 / 4 + ${j}, 0, ${IW / 4 - 1}));`);
+      }
+    }
   }
   let ind = '';
   if (pool) {
@@ -277,13 +403,31 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
   L.push(`${ind}      let rb = plane + ${VY > 1 ? `(row / ${VY})` : 'row'} * ${IW};`);
   const readX = o.readX ?? ((at: string) => `X[${at}]`);
   const readW = o.readW ?? ((at: string) => `Wt[${at}]`);
-  for (const u of us) L.push(`${ind}      let x${u} = select(0.0, ${readX(`rb + ci${u}`)}, cv${u});`);
+  if (texX) L.push(`${ind}      let rt = u32(rb) >> 2u;`);
+  if (cols.fixed !== undefined) {
+    const fixed = cols.fixed;
+    if (texX) {
+      const texels = [...new Set(us.filter((u) => fixed.valid(u)).map((u) => fixed.column(u) >> 2))];
+      for (const k of texels) L.push(`${ind}      let t${k} = load_X(rt + ${k}u);`);
+      for (const u of us) if (fixed.valid(u)) L.push(`${ind}      let x${u} = t${fixed.column(u) >> 2}.${LANE[fixed.column(u) & 3]};`);
+    } else {
+      for (const u of us) if (fixed.valid(u)) L.push(`${ind}      let x${u} = ${readX(`rb + ${fixed.column(u)}`)};`);
+    }
+  } else if (texX) {
+    for (const j of texelsOf(us)) L.push(`${ind}      let t${j} = select(vec4<f32>(0.0), load_X(rt + tc${j}), tv${j});`);
+    for (const u of us) L.push(`${ind}      let x${u} = t${u >> 2}.${LANE[u & 3]};`);
+  } else {
+    for (const u of us) L.push(`${ind}      let x${u} = select(0.0, ${readX(`rb + ci${u}`)}, cv${u});`);
+  }
+  /** Whether input offset u can hold an input element (false: statically a masked-out column). */
+  const live = (u: number): boolean => cols.fixed === undefined || cols.fixed.valid(u);
   for (let i = 0; i < TO; i++) L.push(`${ind}      let wr${i} = ${p.weightAt(`ocg${i}`, `ocl${i}`)};`);
+  if (texW) for (let i = 0; i < TO; i++) L.push(...weightRunFetch(p, i, `${ind}      `));
   for (let kx = 0; kx < KX; kx++) {
     for (let i = 0; i < TO; i++) {
-      L.push(`${ind}      let w${i}_${kx} = ${readW(`wr${i} + ${kx * p.weightKx}`)};`);
+      L.push(`${ind}      let w${i}_${kx} = ${texW ? weightOfRun(p, i, kx) : readW(`wr${i} + ${kx * p.weightKx}`)};`);
     }
-    for (let i = 0; i < TO; i++) for (const c of cs) L.push(`${ind}      a${i}_${c} += x${c * SX + kx * DX} * w${i}_${kx};`);
+    for (let i = 0; i < TO; i++) for (const c of cs) if (live(c * SX + kx * DX)) L.push(`${ind}      a${i}_${c} += x${c * SX + kx * DX} * w${i}_${kx};`);
   }
   L.push(`${ind}    }`);
   L.push(`${ind}  }`);
@@ -354,5 +498,13 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
     name: p.name,
     wgsl: L.join('\n') + '\n',
     workgroups: [x, p.groups * blocksPerGroup, Math.ceil(groupsX / x)],
+    ...(texX || texW
+      ? {
+          textureInputs: [
+            ...(texX ? [{ binding: 0, texels: p.inElements / 4 }] : []),
+            ...(texW ? [{ binding: 1, texels: p.weightElements / 4 }] : []),
+          ],
+        }
+      : {}),
   };
 }

@@ -192,6 +192,8 @@ export interface Conv2dFused {
   readonly epilogue?: ConvEpilogue;
   /** Channels × columns (pooled columns when pooling) per invocation; the default is measured. */
   readonly tile?: ConvNestOptions['tile'];
+  /** The kernel context: whether x may be read through an operand texture (ConvNestOptions.ctx). */
+  readonly ctx?: ConvNestOptions['ctx'];
 }
 
 /**
@@ -202,7 +204,7 @@ export interface Conv2dFused {
 export function emitConv2dEpilogue(p: Conv2dFused): KernelSpec {
   const y = conv2dOutputType(p.x, p.w, p.conv);
   const { bindings, hook, perChannel } = epilogueHooks(p.epilogue, y);
-  return emitConvNest(conv2dGeometry(p.x, p.w, y, p.conv, p.name), { tile: p.tile, extraInputs: bindings, epilogue: hook, perChannel });
+  return emitConvNest(conv2dGeometry(p.x, p.w, y, p.conv, p.name), { tile: p.tile, ctx: p.ctx, extraInputs: bindings, epilogue: hook, perChannel });
 }
 
 export interface Conv2dPoolFused extends Conv2dFused {
@@ -256,6 +258,7 @@ export function emitConv2dPool(p: Conv2dPoolFused): KernelSpec {
   const [, O, PH, PW] = pooled.shape;
   return emitConvNest(conv2dGeometry(p.x, p.w, y, p.conv, p.name), {
     tile: p.tile,
+    ctx: p.ctx,
     extraInputs: bindings,
     epilogue: hook,
     perChannel,
@@ -376,6 +379,8 @@ export interface Conv2dFilterGradFused {
   readonly gradMask?: GradMask;
   /** The forward max pool's window (must tile): read g as the unpooled max pool gradient. */
   readonly unpool?: PoolWindow;
+  /** The kernel context: whether x may be read through an operand texture (ConvNestOptions.ctx). */
+  readonly ctx?: ConvNestOptions['ctx'];
 }
 
 /**
@@ -388,5 +393,5 @@ export interface Conv2dFilterGradFused {
  */
 export function emitConv2dFilterGradFused(p: Conv2dFilterGradFused): KernelSpec {
   const r = gradRead('Wt', p.g, p.gradMask, p.unpool, p.name);
-  return emitConvNest(filterGradGeometry(p.x, p.g, p.out, p.conv, p.name), { extraInputs: r.extra, functions: r.functions, readW: r.read });
+  return emitConvNest(filterGradGeometry(p.x, p.g, p.out, p.conv, p.name), { ctx: p.ctx, extraInputs: r.extra, functions: r.functions, readW: r.read });
 }

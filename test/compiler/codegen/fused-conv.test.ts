@@ -54,16 +54,21 @@ function inWindow(k: number, sw: number, y: TensorType, pooled: TensorType, w: P
   return sw >= 0 && sy < OH && sy >= y0 && sy < y0 + w.size[0] && sx >= x0 && sx < x0 + w.size[1];
 }
 
-async function checkPool(c: PoolCase, kind: 'max' | 'avg', opts: { switches: boolean; prePool: boolean; tile?: { to: number; tx: number } }): Promise<void> {
+/** `textures`: let the kernel read operand textures and expect these bound ('x' binding 0, 'w' binding 1). */
+async function checkPool(c: PoolCase, kind: 'max' | 'avg', opts: { switches: boolean; prePool: boolean; tile?: { to: number; tx: number }; textures?: string }): Promise<void> {
   const x = randomTensor(c.x, 1);
   const w = randomTensor(c.w, 2);
   const bias = randomTensor(f32(c.w.shape[0]), 3);
   const act = convBiasAct(x, w, bias, 'relu', attrsOf(c.conv));
   const pooled = ref(kind === 'max' ? 'max_pool' : 'avg_pool', [act], poolAttrs(c.window))[0];
-  const p = { name: `fused_conv2d_add_relu_${kind}_pool`, x: c.x, w: c.w, conv: c.conv, epilogue: biasActivation('relu'), pool: { kind, window: c.window }, ...opts };
+  const { textures, ...flags } = opts;
+  const ctx = textures !== undefined ? { textures: true, limits: {} } : undefined;
+  const p = { name: `fused_conv2d_add_relu_${kind}_pool`, x: c.x, w: c.w, conv: c.conv, epilogue: biasActivation('relu'), pool: { kind, window: c.window }, ctx, ...flags };
   const outs = conv2dPoolOutputs(p);
   expect(outs[0].shape).toEqual(pooled.type.shape);
-  const got = await runKernel(emitConv2dPool(p), [input(x), input(w), input(bias)], outs, { guard: true });
+  const spec = emitConv2dPool(p);
+  if (textures !== undefined) expect((spec.textureInputs ?? []).map((t) => ['x', 'w'][t.binding]).join('')).toBe(textures);
+  const got = await runKernel(spec, [input(x), input(w), input(bias)], outs, { guard: true });
   expectClose(`${c.label} pooled`, got[0], pooled.data);
   let next = 1;
   if (opts.switches) {
@@ -139,6 +144,13 @@ describe('conv2d → bias → relu → pooling in one kernel', () => {
     it(`any tile: ${tile.to} channels × ${tile.tx} pooled columns (odd overlapping, max with switches and pre-pool)`, () =>
       checkPool(ODD[1], 'max', { switches: true, prePool: true, tile }));
   }
+  it('LeNet conv1 through operand textures: column tiles, unaligned weight runs', () => checkPool(LENET1, 'max', { switches: true, prePool: true, textures: 'xw' }));
+  it('LeNet conv2 through operand textures: one tile per row', () => checkPool(LENET2, 'max', { switches: true, prePool: true, textures: 'xw' }));
+  it('padded overlapping pool through operand textures: input columns from −4 in steps of 4, aligned weight runs', () => {
+    const c: PoolCase = { label: 'padded textured', x: f32(2, 4, 10, 24), w: f32(8, 4, 3, 4), conv: { stride: [1, 1], padding: [1, 3], groups: 1 }, window: { size: [3, 3], stride: [2, 2], padding: [1, 1] } };
+    return checkPool(c, 'max', { switches: true, prePool: true, tile: { to: 3, tx: 2 }, textures: 'xw' });
+  });
+  it('ragged groups: x stays a buffer where rows are not whole texels, w a texture', () => checkPool(ODD[0], 'avg', { switches: false, prePool: false, textures: 'w' }));
   it('refuses pre-pool values the windows do not cover, and switches of an average', () => {
     const c = ODD[0];
     expect(poolCoversOutput(conv2dOutputType(c.x, c.w, c.conv), c.window)).toBe(false);

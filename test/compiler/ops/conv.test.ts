@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TensorType } from '../../../compiler/ir/types';
+import type { KernelSpec } from '../../../compiler/ops/registry';
 import { gradcheck } from '../../helpers/gradcheck';
 import { f32, infer, run1 } from './ref-helpers';
 import { expectKernelMatches, randomInputs } from './vision-kernel';
@@ -111,6 +112,26 @@ describe('conv kernels on the device', () => {
     it(`conv2d_filter_grad ${label}`, async () => {
       const [y] = (await import('./ref-helpers')).infer('conv2d', [x, w], attrs);
       await expectKernelMatches('conv2d_filter_grad', [x, y], { ...attrs, kernel: [w.shape[2], w.shape[3]] });
+    });
+  }
+  // Operand textures (register family): which operands a kernel reads as textures
+  // ('x' binding 0, 'w' binding 1) is asserted, so a case cannot silently fall back.
+  const bound = (spec: KernelSpec): string => (spec.textureInputs ?? []).map((t) => ['x', 'w'][t.binding]).join('');
+  const textured: [string, string, TensorType[], Record<string, number[] | number>, string][] = [
+    // Rows of 16, kernel rows of 4 (aligned weight runs), columns in 3 tiles of 8 starting at −4.
+    ['conv2d', 'aligned runs, column tiles', [t(2, 3, 8, 16), t(4, 3, 4, 4)], { padding: [1, 4] }, 'xw'],
+    ['conv2d', 'stride 2, tiles of 16 input columns', [t(2, 3, 9, 24), t(4, 3, 3, 5)], { stride: [2, 2], padding: [1, 4] }, 'xw'],
+    ['conv2d', 'one tile per row, unaligned weight runs, ragged channel block', [t(3, 20, 12, 12), t(50, 20, 5, 5)], {}, 'xw'],
+    ['conv2d', 'groups', [t(2, 4, 6, 8), t(6, 2, 3, 2)], { groups: 2, padding: [1, 0] }, 'xw'],
+    ['conv2d_transpose', 'flipped unaligned runs over padding', [t(3, 50, 8, 8), t(50, 20, 5, 5)], {}, 'xw'],
+    ['conv2d_transpose', 'flipped aligned runs, rows of 21 as buffer', [t(2, 4, 7, 21), t(4, 3, 4, 4)], { padding: [1, 4] }, 'w'],
+    ['conv2d_filter_grad', 'runs of 21 gradient columns', [t(2, 3, 8, 16), t(2, 4, 7, 21)], { padding: [1, 4], kernel: [4, 4] }, 'xw'],
+    ['conv2d_filter_grad', 'LeNet layer 2 shapes', [t(3, 20, 12, 12), t(3, 50, 8, 8)], { kernel: [5, 5] }, 'xw'],
+  ];
+  for (const [op, label, types, attrs, want] of textured) {
+    it(`${op} through operand textures: ${label}`, async () => {
+      const spec = await expectKernelMatches(op, types, attrs, { textures: true, tol: 1e-3 });
+      expect(bound(spec)).toBe(want);
     });
   }
   it('LeNet layer 1: [64,1,28,28] * [20,1,5,5], forward and filter gradient', async () => {

@@ -5,7 +5,7 @@ import { normalizeAttrs } from '../../../compiler/ir/attrs';
 import type { Attrs, Node, TensorType, Value } from '../../../compiler/ir/types';
 import { numel } from '../../../compiler/ir/types';
 import '../../../compiler/ops/index';
-import type { Tensor } from '../../../compiler/ops/registry';
+import type { KernelSpec, Tensor } from '../../../compiler/ops/registry';
 import { getOp } from '../../../compiler/ops/registry';
 import { rng } from '../../helpers/gradcheck';
 import { runKernel } from '../../helpers/kernel';
@@ -24,17 +24,20 @@ export function randomInputs(types: readonly TensorType[], seed = 7, fill?: (inp
   return types.map((type, k) => ({ type, data: Float64Array.from({ length: numel(type.shape) }, (_, e) => (fill ? fill(k, e, r()) : 2 * r() - 1)) }));
 }
 
-/** Runs the op's kernels on the device (guarded) and compares with the reference in float32 tolerance. */
+/**
+ * Runs the op's kernels on the device (guarded) and compares with the reference in
+ * float32 tolerance; `textures` lets the kernel read operand textures. Returns the kernel.
+ */
 export async function expectKernelMatches(
   op: string,
   types: readonly TensorType[],
   attrs: Attrs = {},
-  opts: { fill?: (input: number, index: number, u: number) => number; tol?: number } = {},
-): Promise<void> {
+  opts: { fill?: (input: number, index: number, u: number) => number; tol?: number; textures?: boolean } = {},
+): Promise<KernelSpec> {
   const node = nodeOf(op, types, attrs);
   const inputs = randomInputs(types, 11, opts.fill);
   const expected = getOp(op).reference(inputs, node.attrs, { seed: 1, step: 0 });
-  const specs = getOp(op).kernel!(node, { scalarIndex: () => 2, limits: {}, family: 'register' });
+  const specs = getOp(op).kernel!(node, { scalarIndex: () => 2, limits: {}, family: 'register', textures: opts.textures === true });
   expect(specs.length).toBe(1);
   const got = await runKernel(
     specs[0],
@@ -54,4 +57,5 @@ export async function expectKernelMatches(
       }
     }
   });
+  return specs[0];
 }
