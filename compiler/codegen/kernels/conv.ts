@@ -22,13 +22,16 @@
 // a uniform shift when runs are not 4-aligned, e.g. 5×5 filters), and X as texels
 // too where its rows are whole texels and each invocation's columns start at a
 // multiple of 4. With one column tile per row the columns are constants, so
-// masked-out (padding) columns cost neither a load nor a multiply-add.
+// masked-out (padding) columns cost neither a load nor a multiply-add. Fetches
+// still cost more than multiply-adds, so an invocation sums several output rows in
+// one pass (ConvTile.ty; with pooling all rows of its windows), each weight fetched
+// once for all of them; textureTile picks the tile.
 //
 // The nest takes hooks for fusion (ConvNestOptions): expressions applied to each
 // loaded operand element (an activation-gradient mask), to each finished sum (bias,
 // activation) and a pooling of the finished values over windows of the output
 // plane, in which case an invocation owns TO channels × TP pooled columns of one
-// pooled row and loops over the window's rows.
+// pooled row and sums all the window's rows.
 import type { KernelContext, KernelSpec } from '../../ops/registry';
 import { textureOperand, textureOperandFits } from '../wgsl/texture';
 import type { PoolWindow } from './pool';
@@ -107,10 +110,42 @@ export function pooledColumnBlock(window: PoolWindow, pooledW: number): number {
   return Math.max(1, Math.min(pooledW, Math.floor((8 - window.size[1]) / window.stride[1]) + 1));
 }
 
+/**
+ * The tile where operand textures are allowed, measured on llvmpipe at LeNet's
+ * shapes (ms, best of 3 interleaved rounds, load ~1). Texel fetches, though cheaper
+ * than buffer loads, still cost more than the multiply-adds, so the tile is as big
+ * as pays: a whole output row where it is short, so the columns are constants
+ * (conv2d_transpose 128×50×8×8 → 12²: 8×8 tiles 81, 10×12 33; pooled conv1 24
+ * columns: 10×4 pooled 5.1, 10×12 4.0); several rows, each fetched weight serving
+ * all (the transpose: 10 channels × 1 row 31, 5 × 3 18, 5 × 6 15; filter grad of
+ * conv2, 5 rows: 10 × 1 18, 5 × 5 11.6, 10 × 5 12.3) but keeping 16 invocations
+ * per channel block; 6..10 channels as pooledChannelBlock, halved with several
+ * rows; and fewer channels when a block has under half a workgroup of invocations
+ * (filter grad of conv1, 5 per block: 8 channels 8.9, 4 7.3).
+ */
+export function textureTile(p: DirectConv, pool?: Pick<ConvPool, 'window' | 'outHW'>): ConvTile {
+  const to = pooledChannelBlock(p.ocPerGroup);
+  if (pool) {
+    const pw = pool.outHW[1];
+    const covered = (pw - 1) * pool.window.stride[1] + pool.window.size[1];
+    return { to, tx: covered <= 24 ? pw : pooledColumnBlock(pool.window, pw) };
+  }
+  const [OH, OW] = p.out;
+  const tx = OW <= 12 ? OW : columnBlock(OW);
+  const tiles = Math.ceil(OW / tx);
+  let ty = 1;
+  for (let d = 2; d <= Math.min(6, OH); d++) if (OH % d === 0 && p.batch * (OH / d) * tiles >= 16) ty = d;
+  if (ty > 1) return { to: Math.ceil(to / 2), tx, ty };
+  const perBlock = p.batch * OH * tiles;
+  return { to: perBlock <= WORKGROUP / 2 ? Math.min(to, Math.max(1, Math.ceil(p.ocPerGroup / 5))) : to, tx };
+}
+
 /** Output channels (`to`) × columns (`tx`; pooled columns when pooling) computed by one invocation. */
 export interface ConvTile {
   readonly to: number;
   readonly tx: number;
+  /** Output rows per invocation (default 1); with pooling the window's rows, always. */
+  readonly ty?: number;
 }
 
 /** A read-only storage binding declared after X (binding 0) and Wt (binding 1). */
@@ -272,7 +307,7 @@ function f32Lit(v: number): string {
  */
 export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec {
   const pool = o.pool;
-  const tile = o.tile ?? (pool ? { to: pooledChannelBlock(p.ocPerGroup), tx: pooledColumnBlock(pool.window, pool.outHW[1]) } : { to: channelBlock(p.ocPerGroup), tx: columnBlock(p.out[1]) });
+  const tile = o.tile ?? (o.ctx?.textures === true ? textureTile(p, pool) : pool ? { to: pooledChannelBlock(p.ocPerGroup), tx: pooledColumnBlock(pool.window, pool.outHW[1]) } : { to: channelBlock(p.ocPerGroup), tx: columnBlock(p.out[1]) });
   const TO = Math.min(tile.to, p.ocPerGroup);
   const [OH, OW] = p.out;
   // TX: columns (or pooled columns) an invocation owns along the output row it owns.
@@ -281,7 +316,11 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
   const TX = Math.min(tile.tx, colsOut);
   const blocksPerGroup = Math.ceil(p.ocPerGroup / TO);
   const tiles = Math.ceil(colsOut / TX);
-  const total = p.batch * rowsOut * tiles;
+  // TY: conv output rows an invocation sums in one pass over the reduction, so each
+  // fetched weight serves all of them; with pooling the window's rows.
+  const TY = pool ? pool.window.size[0] : Math.min(tile.ty ?? 1, OH);
+  const rowTiles = pool ? rowsOut : Math.ceil(OH / TY);
+  const total = p.batch * rowTiles * tiles;
   const [KY, KX] = p.kernel;
   const [SY, SX] = p.stride;
   const [PY, PX] = p.pad;
@@ -338,8 +377,16 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
   L.push(`  let grp = blk / ${blocksPerGroup};`);
   L.push(`  let oclBase = (blk % ${blocksPerGroup}) * ${TO};`);
   L.push(`  let tile = lin % ${tiles};`);
-  L.push(`  let ${pool ? 'py' : 'oy'} = (lin / ${tiles}) % ${rowsOut};`);
-  L.push(`  let b = lin / ${tiles * rowsOut};`);
+  L.push(`  let ${pool ? 'py' : 'oyBase'} = (lin / ${tiles}) % ${rowTiles}${pool ? '' : ` * ${TY}`};`);
+  L.push(`  let b = lin / ${tiles * rowTiles};`);
+  for (let t = 0; t < TY; t++) L.push(`  let oy${t} = ${pool ? `py * ${pool.window.stride[0]} - ${pool.window.padding[0]} + ${t}` : `oyBase + ${t}`};`);
+  // Whether row t of the invocation is an output row (always, without pooling, when TY divides OH).
+  const rowIn = (t: number): string | undefined => {
+    const conds: string[] = [];
+    if (pool && pool.window.padding[0] > t) conds.push(`oy${t} >= 0`);
+    if (pool ? (rowsOut - 1) * pool.window.stride[0] - pool.window.padding[0] + t >= OH : OH % TY !== 0 && t > 0) conds.push(`oy${t} < ${OH}`);
+    return conds.length > 0 ? conds.join(' && ') : undefined;
+  };
   if (pool) {
     L.push(`  let px0 = tile * ${TX};`);
     L.push(`  let ox0 = px0 * ${pool.window.stride[1]} - ${pool.window.padding[1]};`);
@@ -352,7 +399,8 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
     L.push(`  let ocg${i} = grp * ${p.ocPerGroup} + ocl${i};`);
     if (o.perChannel) L.push(`  let pc${i} = ${o.perChannel(`ocg${i}`)};`);
   }
-  for (let i = 0; i < TO; i++) for (const c of cs) L.push(`  var a${i}_${c}: f32 = 0.0;`);
+  const acc = (i: number, c: number, t: number): string => `a${i}_${c}_${t}`;
+  for (let t = 0; t < TY; t++) for (let i = 0; i < TO; i++) for (const c of cs) L.push(`  var ${acc(i, c, t)}: f32 = 0.0;`);
   if (pool) {
     for (let i = 0; i < TO; i++) {
       for (let j = 0; j < TX; j++) {
@@ -384,60 +432,61 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
       }
     }
   }
-  let ind = '';
-  if (pool) {
-    const w = pool.window;
-    L.push(`  for (var wy = 0; wy < ${w.size[0]}; wy++) {`);
-    L.push(`    let oy = py * ${w.stride[0]} - ${w.padding[0]} + wy;`);
-    L.push(`    if (oy < 0 || oy >= ${OH}) { continue; }`);
-    for (let i = 0; i < TO; i++) for (const c of cs) L.push(`    a${i}_${c} = 0.0;`);
-    ind = '  ';
+  L.push(`  for (var r = 0; r < ${p.reduce}; r++) {`);
+  L.push(`    let plane = ${p.inPlane};`);
+  L.push(`    for (var ky = 0; ky < ${KY}; ky++) {`);
+  for (let t = 0; t < TY; t++) {
+    L.push(`      let row${t} = oy${t} * ${SY} - ${PY} + ky * ${DY};`);
+    const ok = [`row${t} >= 0`, `row${t} <= ${(IH - 1) * VY}`];
+    if (VY > 1) ok.push(`row${t} % ${VY} == 0`);
+    const inside = rowIn(t);
+    if (inside) ok.unshift(inside);
+    L.push(`      let rv${t} = ${ok.join(' && ')};`);
   }
-  L.push(`${ind}  for (var r = 0; r < ${p.reduce}; r++) {`);
-  L.push(`${ind}    let plane = ${p.inPlane};`);
-  L.push(`${ind}    for (var ky = 0; ky < ${KY}; ky++) {`);
-  L.push(`${ind}      let row = oy * ${SY} - ${PY} + ky * ${DY};`);
-  const rowBad = [`row < 0`, `row > ${(IH - 1) * VY}`];
-  if (VY > 1) rowBad.push(`row % ${VY} != 0`);
-  L.push(`${ind}      if (${rowBad.join(' || ')}) { continue; }`);
-  L.push(`${ind}      let rb = plane + ${VY > 1 ? `(row / ${VY})` : 'row'} * ${IW};`);
+  L.push(`      if (!(${Array.from({ length: TY }, (_, t) => `rv${t}`).join(' || ')})) { continue; }`);
   const readX = o.readX ?? ((at: string) => `X[${at}]`);
   const readW = o.readW ?? ((at: string) => `Wt[${at}]`);
-  if (texX) L.push(`${ind}      let rt = u32(rb) >> 2u;`);
-  if (cols.fixed !== undefined) {
-    const fixed = cols.fixed;
-    if (texX) {
-      const texels = [...new Set(us.filter((u) => fixed.valid(u)).map((u) => fixed.column(u) >> 2))];
-      for (const k of texels) L.push(`${ind}      let t${k} = load_X(rt + ${k}u);`);
-      for (const u of us) if (fixed.valid(u)) L.push(`${ind}      let x${u} = t${fixed.column(u) >> 2}.${LANE[fixed.column(u) & 3]};`);
-    } else {
-      for (const u of us) if (fixed.valid(u)) L.push(`${ind}      let x${u} = ${readX(`rb + ${fixed.column(u)}`)};`);
-    }
-  } else if (texX) {
-    for (const j of texelsOf(us)) L.push(`${ind}      let t${j} = select(vec4<f32>(0.0), load_X(rt + tc${j}), tv${j});`);
-    for (const u of us) L.push(`${ind}      let x${u} = t${u >> 2}.${LANE[u & 3]};`);
-  } else {
-    for (const u of us) L.push(`${ind}      let x${u} = select(0.0, ${readX(`rb + ci${u}`)}, cv${u});`);
+  for (let i = 0; i < TO; i++) L.push(`      let wr${i} = ${p.weightAt(`ocg${i}`, `ocl${i}`)};`);
+  if (texW) for (let i = 0; i < TO; i++) L.push(...weightRunFetch(p, i, '      '));
+  for (let kx = 0; kx < KX; kx++) {
+    for (let i = 0; i < TO; i++) L.push(`      let w${i}_${kx} = ${texW ? weightOfRun(p, i, kx) : readW(`wr${i} + ${kx * p.weightKx}`)};`);
   }
   /** Whether input offset u can hold an input element (false: statically a masked-out column). */
   const live = (u: number): boolean => cols.fixed === undefined || cols.fixed.valid(u);
-  for (let i = 0; i < TO; i++) L.push(`${ind}      let wr${i} = ${p.weightAt(`ocg${i}`, `ocl${i}`)};`);
-  if (texW) for (let i = 0; i < TO; i++) L.push(...weightRunFetch(p, i, `${ind}      `));
-  for (let kx = 0; kx < KX; kx++) {
-    for (let i = 0; i < TO; i++) {
-      L.push(`${ind}      let w${i}_${kx} = ${texW ? weightOfRun(p, i, kx) : readW(`wr${i} + ${kx * p.weightKx}`)};`);
+  for (let t = 0; t < TY; t++) {
+    const ind = TY > 1 ? '  ' : '';
+    if (TY > 1) L.push(`      if (rv${t}) {`);
+    L.push(`${ind}      let rb = plane + ${VY > 1 ? `(row${t} / ${VY})` : `row${t}`} * ${IW};`);
+    if (texX) L.push(`${ind}      let rt = u32(rb) >> 2u;`);
+    if (cols.fixed !== undefined) {
+      const fixed = cols.fixed;
+      if (texX) {
+        const texels = [...new Set(us.filter((u) => fixed.valid(u)).map((u) => fixed.column(u) >> 2))];
+        for (const k of texels) L.push(`${ind}      let t${k} = load_X(rt + ${k}u);`);
+        for (const u of us) if (fixed.valid(u)) L.push(`${ind}      let x${u} = t${fixed.column(u) >> 2}.${LANE[fixed.column(u) & 3]};`);
+      } else {
+        for (const u of us) if (fixed.valid(u)) L.push(`${ind}      let x${u} = ${readX(`rb + ${fixed.column(u)}`)};`);
+      }
+    } else if (texX) {
+      for (const j of texelsOf(us)) L.push(`${ind}      let t${j} = select(vec4<f32>(0.0), load_X(rt + tc${j}), tv${j});`);
+      for (const u of us) L.push(`${ind}      let x${u} = t${u >> 2}.${LANE[u & 3]};`);
+    } else {
+      for (const u of us) L.push(`${ind}      let x${u} = select(0.0, ${readX(`rb + ci${u}`)}, cv${u});`);
     }
-    for (let i = 0; i < TO; i++) for (const c of cs) if (live(c * SX + kx * DX)) L.push(`${ind}      a${i}_${c} += x${c * SX + kx * DX} * w${i}_${kx};`);
+    for (let kx = 0; kx < KX; kx++) {
+      for (let i = 0; i < TO; i++) for (const c of cs) if (live(c * SX + kx * DX)) L.push(`${ind}      ${acc(i, c, t)} += x${c * SX + kx * DX} * w${i}_${kx};`);
+    }
+    if (TY > 1) L.push('      }');
   }
-  L.push(`${ind}    }`);
-  L.push(`${ind}  }`);
+  L.push('    }');
+  L.push('  }');
 
   /** Lines computing `e{i}_{c}`, the finished value of accumulator (i, c), inside a block where its column is valid. */
-  const finish = (i: number, c: number, pad: string): string[] => {
+  const finish = (i: number, c: number, t: number, pad: string): string[] => {
     const ox = `(ox0 + ${c})`;
-    if (!o.epilogue) return [`${pad}let e${i}_${c} = a${i}_${c};`];
+    if (!o.epilogue) return [`${pad}let e${i}_${c} = ${acc(i, c, t)};`];
     const at: ConvOutputAt = { b: 'b', ocg: `ocg${i}`, ocl: `ocl${i}`, oy: 'oy', ox, flat: p.outAt(`ocg${i}`, `ocl${i}`, ox), channelValue: `pc${i}` };
-    const lines = [`${pad}let acc${i}_${c} = a${i}_${c};`];
+    const lines = [`${pad}let acc${i}_${c} = ${acc(i, c, t)};`];
     const bind = (expr: string): string => {
       const name = `t${i}_${c}_${lines.length}`;
       lines.push(`${pad}let ${name} = ${expr};`);
@@ -448,27 +497,35 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
     return lines;
   };
 
+  // Each output row t in its own block, where `oy` is its row (the index maps read `oy`).
   if (pool) {
     const w = pool.window;
-    for (const c of cs) {
-      L.push(`    if (ok${c}) {`);
-      for (let i = 0; i < TO; i++) {
-        L.push(...finish(i, c, '      '));
-        if (pool.prePool) L.push(`      ${channelGuard(i)}{ Y[${p.outAt(`ocg${i}`, `ocl${i}`, `(ox0 + ${c})`)}] = e${i}_${c}; }`);
-        // Fold into every window j of this invocation that holds column c, in row-major order.
-        for (let j = 0; j < TX; j++) {
-          const wx = c - j * w.stride[1];
-          if (wx < 0 || wx >= w.size[1]) continue;
-          if (pool.kind === 'max') {
-            L.push(`      if (s${i}_${j} < 0 || e${i}_${c} > p${i}_${j}) { p${i}_${j} = e${i}_${c}; s${i}_${j} = oy * ${OW} + ox0 + ${c}; }`);
-          } else {
-            L.push(`      p${i}_${j} += e${i}_${c};`);
+    for (let t = 0; t < TY; t++) {
+      const inside = rowIn(t);
+      L.push(`  {`);
+      L.push(`    let oy = oy${t};`);
+      if (inside) L.push(`    if (${inside}) {`);
+      for (const c of cs) {
+        L.push(`    if (ok${c}) {`);
+        for (let i = 0; i < TO; i++) {
+          L.push(...finish(i, c, t, '      '));
+          if (pool.prePool) L.push(`      ${channelGuard(i)}{ Y[${p.outAt(`ocg${i}`, `ocl${i}`, `(ox0 + ${c})`)}] = e${i}_${c}; }`);
+          // Fold into every window j of this invocation that holds column c, in row-major order.
+          for (let j = 0; j < TX; j++) {
+            const wx = c - j * w.stride[1];
+            if (wx < 0 || wx >= w.size[1]) continue;
+            if (pool.kind === 'max') {
+              L.push(`      if (s${i}_${j} < 0 || e${i}_${c} > p${i}_${j}) { p${i}_${j} = e${i}_${c}; s${i}_${j} = oy * ${OW} + ox0 + ${c}; }`);
+            } else {
+              L.push(`      p${i}_${j} += e${i}_${c};`);
+            }
           }
         }
+        L.push('    }');
       }
-      L.push('    }');
+      if (inside) L.push('    }');
+      L.push('  }');
     }
-    L.push('  }');
     // Average pooling counts padding in the divisor (as avg_pool does).
     const scale = pool.kind === 'avg' ? ` * ${f32Lit(1 / (w.size[0] * w.size[1]))}` : '';
     for (let j = 0; j < TX; j++) {
@@ -481,12 +538,20 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
       L.push('  }');
     }
   } else {
-    for (let j = 0; j < TX; j++) {
-      L.push(`  if (ox0 + ${j} < ${OW}) {`);
-      for (let i = 0; i < TO; i++) {
-        const body = [...finish(i, j, ''), `Y[${p.outAt(`ocg${i}`, `ocl${i}`, `(ox0 + ${j})`)}] = e${i}_${j};`].join(' ');
-        L.push(`    ${channelGuard(i)}{ ${body} }`);
+    for (let t = 0; t < TY; t++) {
+      const inside = rowIn(t);
+      L.push(`  {`);
+      L.push(`    let oy = oy${t};`);
+      if (inside) L.push(`    if (${inside}) {`);
+      for (let j = 0; j < TX; j++) {
+        L.push(`  if (ox0 + ${j} < ${OW}) {`);
+        for (let i = 0; i < TO; i++) {
+          const body = [...finish(i, j, t, ''), `Y[${p.outAt(`ocg${i}`, `ocl${i}`, `(ox0 + ${j})`)}] = e${i}_${j};`].join(' ');
+          L.push(`    ${channelGuard(i)}{ ${body} }`);
+        }
+        L.push('  }');
       }
+      if (inside) L.push('    }');
       L.push('  }');
     }
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TensorType } from '../../../compiler/ir/types';
 import type { KernelSpec } from '../../../compiler/ops/registry';
+import type { ConvTile } from '../../../compiler/codegen/kernels/conv';
 import { gradcheck } from '../../helpers/gradcheck';
 import { f32, infer, run1 } from './ref-helpers';
 import { expectKernelMatches, randomInputs } from './vision-kernel';
@@ -133,6 +134,21 @@ describe('conv kernels on the device', () => {
       const spec = await expectKernelMatches(op, types, attrs, { textures: true, tol: 1e-3 });
       expect(bound(spec)).toBe(want);
     });
+  }
+  // Several output rows per invocation, the last row block ragged, with and without textures.
+  const rowBlocks: [string, TensorType[], Record<string, number[] | number>, ConvTile][] = [
+    ['conv2d', [t(2, 3, 9, 8), t(4, 3, 3, 3)], { padding: [1, 4] }, { to: 2, tx: 8, ty: 4 }],
+    ['conv2d_transpose', [t(2, 4, 7, 8), t(4, 3, 3, 3)], { padding: [1, 2] }, { to: 2, tx: 4, ty: 3 }],
+    ['conv2d_filter_grad', [t(2, 3, 9, 8), t(2, 5, 9, 10)], { padding: [1, 2], kernel: [3, 3] }, { to: 3, tx: 3, ty: 2 }],
+  ];
+  for (const [op, types, attrs, tile] of rowBlocks) {
+    for (const textures of [false, true]) {
+      it(`${op}: ${tile.ty} rows per invocation, ragged${textures ? ', through operand textures' : ''}`, async () => {
+        const spec = await expectKernelMatches(op, types, attrs, { textures, tile });
+        expect(spec.wgsl).toContain(`oy${tile.ty! - 1}`);
+        expect((spec.textureInputs ?? []).length > 0).toBe(textures);
+      });
+    }
   }
   it('LeNet layer 1: [64,1,28,28] * [20,1,5,5], forward and filter gradient', async () => {
     await expectKernelMatches('conv2d', [t(64, 1, 28, 28), t(20, 1, 5, 5)]);

@@ -9,6 +9,10 @@ import type { KernelSpec, Tensor } from '../../../compiler/ops/registry';
 import { getOp } from '../../../compiler/ops/registry';
 import { rng } from '../../helpers/gradcheck';
 import { runKernel } from '../../helpers/kernel';
+import type { ConvTile, DirectConv } from '../../../compiler/codegen/kernels/conv';
+import { emitDirectConv } from '../../../compiler/codegen/kernels/conv';
+import { conv2dGeometry, conv2dTransposeGeometry, filterGradGeometry } from '../../../compiler/codegen/kernels/conv-geometry';
+import { convParamsOf } from '../../../compiler/codegen/kernels/fused-conv';
 
 export function nodeOf(op: string, inputs: readonly TensorType[], attrs: Attrs = {}): Node {
   const def = getOp(op);
@@ -24,20 +28,33 @@ export function randomInputs(types: readonly TensorType[], seed = 7, fill?: (inp
   return types.map((type, k) => ({ type, data: Float64Array.from({ length: numel(type.shape) }, (_, e) => (fill ? fill(k, e, r()) : 2 * r() - 1)) }));
 }
 
+/** The direct-convolution nest of a conv2d, conv2d_transpose or conv2d_filter_grad node. */
+function convGeometry(node: Node): DirectConv {
+  const [a, b] = node.inputs.map((v) => v.type);
+  const out = node.outputs[0].type;
+  const params = convParamsOf(node.attrs);
+  if (node.op === 'conv2d') return conv2dGeometry(a, b, out, params, node.op);
+  if (node.op === 'conv2d_transpose') return conv2dTransposeGeometry(a, b, out, params, node.op);
+  if (node.op === 'conv2d_filter_grad') return filterGradGeometry(a, b, out, params, node.op);
+  throw new Error(`${node.op} is not a direct convolution`);
+}
+
 /**
  * Runs the op's kernels on the device (guarded) and compares with the reference in
- * float32 tolerance; `textures` lets the kernel read operand textures. Returns the kernel.
+ * float32 tolerance; `textures` lets the kernel read operand textures, `tile` (conv
+ * ops) sets the nest's tile. Returns the kernel.
  */
 export async function expectKernelMatches(
   op: string,
   types: readonly TensorType[],
   attrs: Attrs = {},
-  opts: { fill?: (input: number, index: number, u: number) => number; tol?: number; textures?: boolean } = {},
+  opts: { fill?: (input: number, index: number, u: number) => number; tol?: number; textures?: boolean; tile?: ConvTile } = {},
 ): Promise<KernelSpec> {
   const node = nodeOf(op, types, attrs);
   const inputs = randomInputs(types, 11, opts.fill);
   const expected = getOp(op).reference(inputs, node.attrs, { seed: 1, step: 0 });
-  const specs = getOp(op).kernel!(node, { scalarIndex: () => 2, limits: {}, family: 'register', textures: opts.textures === true });
+  const ctx = { scalarIndex: () => 2, limits: {}, family: 'register' as const, textures: opts.textures === true };
+  const specs = opts.tile ? [emitDirectConv(convGeometry(node), ctx, opts.tile)] : getOp(op).kernel!(node, ctx);
   expect(specs.length).toBe(1);
   const got = await runKernel(
     specs[0],
