@@ -128,7 +128,11 @@ export function textureTile(p: DirectConv, pool?: Pick<ConvPool, 'window' | 'out
   if (pool) {
     const pw = pool.outHW[1];
     const covered = (pw - 1) * pool.window.stride[1] + pool.window.size[1];
-    return { to, tx: covered <= 24 ? pw : pooledColumnBlock(pool.window, pw) };
+    const tx = covered <= 24 ? pw : pooledColumnBlock(pool.window, pw);
+    // Two pooled rows where a row's tile is small (conv2: 10 channels × 8 columns,
+    // 1 pooled row 15.3 ms, 2 rows 11.6; conv1's 10 × 24 gained nothing).
+    const columns = (tx - 1) * pool.window.stride[1] + pool.window.size[1];
+    return { to, tx, ...(to * columns <= 80 && pool.outHW[0] >= 2 ? { ty: 2 } : {}) };
   }
   const [OH, OW] = p.out;
   const tx = OW <= 12 ? OW : columnBlock(OW);
@@ -318,8 +322,20 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
   const tiles = Math.ceil(colsOut / TX);
   // TY: conv output rows an invocation sums in one pass over the reduction, so each
   // fetched weight serves all of them; with pooling the window's rows.
-  const TY = pool ? pool.window.size[0] : Math.min(tile.ty ?? 1, OH);
-  const rowTiles = pool ? rowsOut : Math.ceil(OH / TY);
+  // With pooling, TPY pooled rows per invocation: the conv rows of all their windows.
+  const TPY = pool ? Math.min(tile.ty ?? 1, rowsOut) : 1;
+  const rowSet = new Set<number>();
+  if (pool) {
+    for (let k = 0; k < TPY; k++) for (let wy = 0; wy < pool.window.size[0]; wy++) rowSet.add(k * pool.window.stride[0] + wy);
+  } else {
+    for (let t = 0; t < Math.min(tile.ty ?? 1, OH); t++) rowSet.add(t);
+  }
+  // Row t of the invocation is conv output row oyBase + rs[t].
+  const rs = [...rowSet].sort((a, b) => a - b);
+  const TY = rs.length;
+  const rowTiles = Math.ceil(rowsOut / (pool ? TPY : TY));
+  const rowStep = pool ? TPY * pool.window.stride[0] : TY;
+  const rowOffset = pool ? -pool.window.padding[0] : 0;
   const total = p.batch * rowTiles * tiles;
   const [KY, KX] = p.kernel;
   const [SY, SX] = p.stride;
@@ -377,14 +393,16 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
   L.push(`  let grp = blk / ${blocksPerGroup};`);
   L.push(`  let oclBase = (blk % ${blocksPerGroup}) * ${TO};`);
   L.push(`  let tile = lin % ${tiles};`);
-  L.push(`  let ${pool ? 'py' : 'oyBase'} = (lin / ${tiles}) % ${rowTiles}${pool ? '' : ` * ${TY}`};`);
+  L.push(`  let rowTile = (lin / ${tiles}) % ${rowTiles};`);
   L.push(`  let b = lin / ${tiles * rowTiles};`);
-  for (let t = 0; t < TY; t++) L.push(`  let oy${t} = ${pool ? `py * ${pool.window.stride[0]} - ${pool.window.padding[0]} + ${t}` : `oyBase + ${t}`};`);
-  // Whether row t of the invocation is an output row (always, without pooling, when TY divides OH).
+  if (pool) L.push(`  let py0 = rowTile * ${TPY};`);
+  L.push(`  let oyBase = rowTile * ${rowStep} - ${-rowOffset};`);
+  for (let t = 0; t < TY; t++) L.push(`  let oy${t} = oyBase + ${rs[t]};`);
+  // Whether row t of the invocation is a conv output row, where it can be outside.
   const rowIn = (t: number): string | undefined => {
     const conds: string[] = [];
-    if (pool && pool.window.padding[0] > t) conds.push(`oy${t} >= 0`);
-    if (pool ? (rowsOut - 1) * pool.window.stride[0] - pool.window.padding[0] + t >= OH : OH % TY !== 0 && t > 0) conds.push(`oy${t} < ${OH}`);
+    if (rowOffset + rs[t] < 0) conds.push(`oy${t} >= 0`);
+    if ((rowTiles - 1) * rowStep + rowOffset + rs[t] >= OH) conds.push(`oy${t} < ${OH}`);
     return conds.length > 0 ? conds.join(' && ') : undefined;
   };
   if (pool) {
@@ -403,10 +421,12 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
   for (let t = 0; t < TY; t++) for (let i = 0; i < TO; i++) for (const c of cs) L.push(`  var ${acc(i, c, t)}: f32 = 0.0;`);
   if (pool) {
     for (let i = 0; i < TO; i++) {
-      for (let j = 0; j < TX; j++) {
-        L.push(`  var p${i}_${j}: f32 = 0.0;`);
-        // The first in-range element replaces p (s < 0); max only.
-        if (pool.kind === 'max') L.push(`  var s${i}_${j}: i32 = -1;`);
+      for (let k = 0; k < TPY; k++) {
+        for (let j = 0; j < TX; j++) {
+          L.push(`  var p${i}_${j}_${k}: f32 = 0.0;`);
+          // The first in-range element replaces p (s < 0); max only.
+          if (pool.kind === 'max') L.push(`  var s${i}_${j}_${k}: i32 = -1;`);
+        }
       }
     }
     for (const c of cs) L.push(`  let ok${c} = ox0 + ${c} >= 0 && ox0 + ${c} < ${OW};`);
@@ -510,14 +530,21 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
         for (let i = 0; i < TO; i++) {
           L.push(...finish(i, c, t, '      '));
           if (pool.prePool) L.push(`      ${channelGuard(i)}{ Y[${p.outAt(`ocg${i}`, `ocl${i}`, `(ox0 + ${c})`)}] = e${i}_${c}; }`);
-          // Fold into every window j of this invocation that holds column c, in row-major order.
-          for (let j = 0; j < TX; j++) {
-            const wx = c - j * w.stride[1];
-            if (wx < 0 || wx >= w.size[1]) continue;
-            if (pool.kind === 'max') {
-              L.push(`      if (s${i}_${j} < 0 || e${i}_${c} > p${i}_${j}) { p${i}_${j} = e${i}_${c}; s${i}_${j} = oy * ${OW} + ox0 + ${c}; }`);
-            } else {
-              L.push(`      p${i}_${j} += e${i}_${c};`);
+          // Fold into every window (k, j) of this invocation that holds (row t, column c); rows
+          // and columns ascend, so each window sees its elements in row-major order.
+          for (let k = 0; k < TPY; k++) {
+            const wy = rs[t] - k * w.stride[0];
+            if (wy < 0 || wy >= w.size[0]) continue;
+            for (let j = 0; j < TX; j++) {
+              const wx = c - j * w.stride[1];
+              if (wx < 0 || wx >= w.size[1]) continue;
+              const pv = `p${i}_${j}_${k}`;
+              const sv = `s${i}_${j}_${k}`;
+              if (pool.kind === 'max') {
+                L.push(`      if (${sv} < 0 || e${i}_${c} > ${pv}) { ${pv} = e${i}_${c}; ${sv} = oy * ${OW} + ox0 + ${c}; }`);
+              } else {
+                L.push(`      ${pv} += e${i}_${c};`);
+              }
             }
           }
         }
@@ -528,13 +555,22 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
     }
     // Average pooling counts padding in the divisor (as avg_pool does).
     const scale = pool.kind === 'avg' ? ` * ${f32Lit(1 / (w.size[0] * w.size[1]))}` : '';
-    for (let j = 0; j < TX; j++) {
-      L.push(`  if (px0 + ${j} < ${pool.outHW[1]}) {`);
-      for (let i = 0; i < TO; i++) {
-        const at = pool.pooledAt(`ocg${i}`, `ocl${i}`, `(px0 + ${j})`);
-        const sw = pool.switches ? ` S[${at}] = s${i}_${j};` : '';
-        L.push(`    ${channelGuard(i)}{ P[${at}] = p${i}_${j}${scale};${sw} }`);
+    for (let k = 0; k < TPY; k++) {
+      // Pooled row k in its own block, where `py` is its row (pooledAt reads `py`).
+      L.push('  {');
+      L.push(`    let py = py0 + ${k};`);
+      const ragged = rowsOut % TPY !== 0 && k > 0;
+      if (ragged) L.push(`    if (py < ${rowsOut}) {`);
+      for (let j = 0; j < TX; j++) {
+        L.push(`  if (px0 + ${j} < ${pool.outHW[1]}) {`);
+        for (let i = 0; i < TO; i++) {
+          const at = pool.pooledAt(`ocg${i}`, `ocl${i}`, `(px0 + ${j})`);
+          const sw = pool.switches ? ` S[${at}] = s${i}_${j}_${k};` : '';
+          L.push(`    ${channelGuard(i)}{ P[${at}] = p${i}_${j}_${k}${scale};${sw} }`);
+        }
+        L.push('  }');
       }
+      if (ragged) L.push('    }');
       L.push('  }');
     }
   } else {

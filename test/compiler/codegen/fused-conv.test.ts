@@ -55,7 +55,7 @@ function inWindow(k: number, sw: number, y: TensorType, pooled: TensorType, w: P
 }
 
 /** `textures`: let the kernel read operand textures and expect these bound ('x' binding 0, 'w' binding 1). */
-async function checkPool(c: PoolCase, kind: 'max' | 'avg', opts: { switches: boolean; prePool: boolean; tile?: { to: number; tx: number }; textures?: string }): Promise<void> {
+async function checkPool(c: PoolCase, kind: 'max' | 'avg', opts: { switches: boolean; prePool: boolean; tile?: { to: number; tx: number; ty?: number }; textures?: string }): Promise<void> {
   const x = randomTensor(c.x, 1);
   const w = randomTensor(c.w, 2);
   const bias = randomTensor(f32(c.w.shape[0]), 3);
@@ -140,10 +140,12 @@ describe('conv2d → bias → relu → pooling in one kernel', () => {
     expect(poolCoversOutput(conv2dOutputType(c.x, c.w, c.conv), c.window)).toBe(true);
     await checkPool(c, 'max', { switches: false, prePool: true });
   });
-  for (const tile of [{ to: 8, tx: 4 }, { to: 3, tx: 1 }, { to: 7, tx: 3 }]) {
-    it(`any tile: ${tile.to} channels × ${tile.tx} pooled columns (odd overlapping, max with switches and pre-pool)`, () =>
+  for (const tile of [{ to: 8, tx: 4 }, { to: 3, tx: 1 }, { to: 7, tx: 3 }, { to: 3, tx: 2, ty: 2 }, { to: 4, tx: 1, ty: 3 }]) {
+    it(`any tile: ${tile.to} channels × ${tile.tx} pooled columns × ${tile.ty ?? 1} pooled rows (odd overlapping, max with switches and pre-pool)`, () =>
       checkPool(ODD[1], 'max', { switches: true, prePool: true, tile }));
   }
+  it('2 pooled rows per invocation, 9 rows: ragged, padded, average', () => checkPool(ODD[1], 'avg', { switches: false, prePool: true, tile: { to: 5, tx: 2, ty: 2 } }));
+  it('ragged groups, strided conv, 2 pooled rows per invocation', () => checkPool(ODD[0], 'max', { switches: true, prePool: false, tile: { to: 2, tx: 2, ty: 2 } }));
   it('LeNet conv1 through operand textures: column tiles, unaligned weight runs', () => checkPool(LENET1, 'max', { switches: true, prePool: true, textures: 'xw' }));
   it('LeNet conv2 through operand textures: one tile per row', () => checkPool(LENET2, 'max', { switches: true, prePool: true, textures: 'xw' }));
   it('padded overlapping pool through operand textures: input columns from −4 in steps of 4, aligned weight runs', () => {
