@@ -321,11 +321,16 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
   const blocksPerGroup = Math.ceil(p.ocPerGroup / TO);
   const tiles = Math.ceil(colsOut / TX);
   // TY: conv output rows an invocation sums in one pass over the reduction, so each
-  // fetched weight serves all of them; with pooling the window's rows.
-  // With pooling, TPY pooled rows per invocation: the conv rows of all their windows.
+  // fetched weight serves all of them. With pooling, TPY pooled rows per invocation:
+  // the conv rows of all their windows; except without textures and an explicit
+  // tile (the shared family, textures off), where the window's rows are a loop of
+  // one-row passes as before row blocking (not measured on GPUs, so kept there).
+  const rowLoop = pool !== undefined && o.ctx?.textures !== true && tile.ty === undefined;
   const TPY = pool ? Math.min(tile.ty ?? 1, rowsOut) : 1;
   const rowSet = new Set<number>();
-  if (pool) {
+  if (rowLoop) {
+    rowSet.add(0);
+  } else if (pool) {
     for (let k = 0; k < TPY; k++) for (let wy = 0; wy < pool.window.size[0]; wy++) rowSet.add(k * pool.window.stride[0] + wy);
   } else {
     for (let t = 0; t < Math.min(tile.ty ?? 1, OH); t++) rowSet.add(t);
@@ -397,12 +402,13 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
   L.push(`  let b = lin / ${tiles * rowTiles};`);
   if (pool) L.push(`  let py0 = rowTile * ${TPY};`);
   L.push(`  let oyBase = rowTile * ${rowStep} - ${-rowOffset};`);
-  for (let t = 0; t < TY; t++) L.push(`  let oy${t} = oyBase + ${rs[t]};`);
+  if (!rowLoop) for (let t = 0; t < TY; t++) L.push(`  let oy${t} = oyBase + ${rs[t]};`);
   // Whether row t of the invocation is a conv output row, where it can be outside.
   const rowIn = (t: number): string | undefined => {
     const conds: string[] = [];
     if (rowOffset + rs[t] < 0) conds.push(`oy${t} >= 0`);
-    if ((rowTiles - 1) * rowStep + rowOffset + rs[t] >= OH) conds.push(`oy${t} < ${OH}`);
+    const span = rowLoop ? pool!.window.size[0] - 1 : 0;
+    if ((rowTiles - 1) * rowStep + rowOffset + rs[t] + span >= OH) conds.push(`oy${t} < ${OH}`);
     return conds.length > 0 ? conds.join(' && ') : undefined;
   };
   if (pool) {
@@ -451,6 +457,11 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
         L.push(`  let tc${j} = u32(clamp(q0 / 4 + ${j}, 0, ${IW / 4 - 1}));`);
       }
     }
+  }
+  if (rowLoop) {
+    L.push(`  for (var wy = 0; wy < ${pool!.window.size[0]}; wy++) {`);
+    L.push('  let oy0 = oyBase + wy;');
+    for (let i = 0; i < TO; i++) for (const c of cs) L.push(`  ${acc(i, c, 0)} = 0.0;`);
   }
   L.push(`  for (var r = 0; r < ${p.reduce}; r++) {`);
   L.push(`    let plane = ${p.inPlane};`);
@@ -553,6 +564,7 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
       if (inside) L.push('    }');
       L.push('  }');
     }
+    if (rowLoop) L.push('  }');
     // Average pooling counts padding in the divisor (as avg_pool does).
     const scale = pool.kind === 'avg' ? ` * ${f32Lit(1 / (w.size[0] * w.size[1]))}` : '';
     for (let k = 0; k < TPY; k++) {
