@@ -228,7 +228,7 @@ interface InputColumns {
 }
 
 function inputColumns(p: DirectConv, pool: ConvPool | undefined, TX: number, tiles: number): InputColumns {
-  const [SX] = [p.stride[1]];
+  const SX = p.stride[1];
   // ox0 = tile · TX (pooling: px0 · pool stride − pool padding, px0 = tile · TX); q0 = ox0 · SX − PX.
   const oxStep = pool ? TX * pool.window.stride[1] : TX;
   const oxOffset = pool ? -pool.window.padding[1] : 0;
@@ -322,8 +322,8 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
   const tiles = Math.ceil(colsOut / TX);
   // TY: conv output rows an invocation sums in one pass over the reduction, so each
   // fetched weight serves all of them. With pooling, TPY pooled rows per invocation:
-  // the conv rows of all their windows; except without textures and an explicit
-  // tile (the shared family, textures off), where the window's rows are a loop of
+  // the conv rows of all their windows; except without textures and without tile.ty
+  // (the shared family, textures off), where the window's rows are a loop of
   // one-row passes as before row blocking (not measured on GPUs, so kept there).
   const rowLoop = pool !== undefined && o.ctx?.textures !== true && tile.ty === undefined;
   const TPY = pool ? Math.min(tile.ty ?? 1, rowsOut) : 1;
