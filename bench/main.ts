@@ -6,7 +6,7 @@
 //   3. with --explore-matmul, instead, every matmul kernel shape tried (docs/performance.md).
 import { acquireDevice } from '../runtime/device';
 import { DlcUnavailable, runDlcModel } from './dlc';
-import { EXPLORED_VARIANTS, timeMatmul } from './matmul-kernels';
+import { EXPLORED_VARIANTS, MLP_SHAPES, square, timeMatmul } from './matmul-kernels';
 import type { MatmulVariant } from './matmul-kernels';
 import type { ModelName } from './models';
 import { MODELS } from './models';
@@ -112,19 +112,21 @@ function table(rows: string[][]): string {
 async function exploreMatmul(args: Args): Promise<void> {
   const { device, limits, description } = await acquireDevice();
   // Three sweeps, best of each: other load on a shared CPU only ever slows a round down.
+  // Square products and the mlp step's five (its whole step is ~90% matmul).
+  const shapes = [square(512), square(1024), ...MLP_SHAPES];
   const best = new Map<string, number>();
   for (let sweep = 0; sweep < 3; sweep++) {
     for (const v of EXPLORED_VARIANTS) {
-      for (const size of [512, 1024]) {
-        const r = await timeMatmul(device, limits, v, size);
-        const key = `${v.label}@${size}`;
+      for (const shape of shapes) {
+        const r = await timeMatmul(device, limits, v, shape);
+        const key = `${v.label}@${shape.label}`;
         best.set(key, Math.max(best.get(key) ?? 0, r.gflops));
       }
     }
     log(args, `sweep ${sweep + 1}/3 done`);
   }
-  const rows = [['variant', 'GFLOP/s 512²', 'GFLOP/s 1024²']];
-  for (const v of EXPLORED_VARIANTS) rows.push([v.label, best.get(`${v.label}@512`)!.toFixed(1), best.get(`${v.label}@1024`)!.toFixed(1)]);
+  const rows = [['variant (GFLOP/s)', ...shapes.map((s) => s.label)]];
+  for (const v of EXPLORED_VARIANTS) rows.push([v.label, ...shapes.map((s) => best.get(`${v.label}@${s.label}`)!.toFixed(1))]);
   if (args.json) console.log(JSON.stringify({ adapter: description, variants: rows.slice(1) }));
   else console.log(`adapter: ${description}\n${table(rows)}`);
 }
@@ -147,7 +149,7 @@ async function main(): Promise<void> {
   const family: MatmulVariant['family'] = software ? 'register' : 'shared';
   const matmul: Record<string, { dlc_gflops: number | null; tfjs_webgpu_gflops: number | null; note?: string }> = {};
   for (const size of [512, 1024]) {
-    const dlc = await timeMatmul(device, limits, { label: family, family }, size);
+    const dlc = await timeMatmul(device, limits, { label: family, family }, square(size));
     let tf: number | null = null;
     let note: string | undefined;
     try {
