@@ -9,40 +9,8 @@ import { emitMatmulKernel, matmulProblem } from '../../../compiler/codegen/kerne
 import '../../../compiler/ops/index';
 import { getOp } from '../../../compiler/ops/registry';
 import { runKernel, testDevice } from '../../helpers/kernel';
-
-const f32 = (...shape: number[]): TensorType => ({ dtype: 'f32', shape });
-
-/** A deterministic pseudo-random stream in [-1, 1). */
-function values(n: number, seed: number): Float64Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = Math.fround(((s >>> 0) / 2 ** 32) * 2 - 1);
-  }
-  return out;
-}
-
-interface Case {
-  readonly a: TensorType;
-  readonly b: TensorType;
-  readonly ta: boolean;
-  readonly tb: boolean;
-}
-
-/** A (M×K)·(K×N) case with the operands stored as the transpose flags say. */
-function plain(m: number, k: number, n: number, ta: boolean, tb: boolean, batchA: number[] = [], batchB: number[] = []): Case {
-  return { a: f32(...batchA, ...(ta ? [k, m] : [m, k])), b: f32(...batchB, ...(tb ? [n, k] : [k, n])), ta, tb };
-}
-
-const VARIANTS: [boolean, boolean][] = [
-  [false, false],
-  [true, false],
-  [false, true],
-  [true, true],
-];
+import type { MatmulCase as Case } from '../../helpers/matmul-cases';
+import { expectMatmulClose as expectClose, f32, label, plain, values, VARIANTS } from '../../helpers/matmul-cases';
 
 const SIZES: [number, number, number][] = [
   [1, 1, 1],
@@ -60,42 +28,6 @@ const CASES: Case[] = [
   plain(9, 7, 6, true, false, [2], [2]),
   plain(12, 16, 20, true, true, [1, 2], [3, 1]),
 ];
-
-function label(c: Case): string {
-  return `${c.ta ? 't' : 'n'}${c.tb ? 't' : 'n'} [${c.a.shape}] @ [${c.b.shape}]`;
-}
-
-/**
- * |gpu - exact| ≤ 2·K·2⁻²⁴·Σ|a||b| + 2⁻²³·|exact| elementwise: the float32 summation
- * bound (inputs are exact float32 values, so only the K rounding steps of the sum
- * count) plus one rounding for an epilogue.
- */
-function expectClose(c: Case, got: Float64Array, inputs: Float64Array[], epilogueRef?: (x: number, col: number) => number): void {
-  const op = getOp('matmul');
-  const attrs = { transpose_a: c.ta, transpose_b: c.tb };
-  const [exact] = op.reference([{ type: c.a, data: inputs[0] }, { type: c.b, data: inputs[1] }], attrs, { seed: 0, step: 0 });
-  const [mag] = op.reference(
-    [
-      { type: c.a, data: inputs[0].map(Math.abs) },
-      { type: c.b, data: inputs[1].map(Math.abs) },
-    ],
-    attrs,
-    { seed: 0, step: 0 },
-  );
-  const { k, n } = matmulProblem(c.a, c.b, c.ta, c.tb);
-  expect(got.length).toBe(exact.data.length);
-  let worst = 0;
-  for (let i = 0; i < got.length; i++) {
-    const want = epilogueRef ? epilogueRef(exact.data[i], i % n) : exact.data[i];
-    const err = Math.abs(got[i] - want);
-    const bound = 2 * k * 2 ** -24 * mag.data[i] + 2 ** -23 * Math.abs(want) + 1e-30;
-    if (!(err <= bound)) {
-      throw new Error(`element ${i}: got ${got[i]}, want ${want} (error ${err.toExponential(2)} > bound ${bound.toExponential(2)})`);
-    }
-    worst = Math.max(worst, err);
-  }
-  expect(worst).toBeLessThan(1);
-}
 
 async function check(c: Case, family: 'register' | 'shared', tile?: RegisterTile, textures = false): Promise<void> {
   const { limits } = await testDevice();

@@ -12,39 +12,8 @@ import { isMatvec } from '../../../compiler/codegen/kernels/matvec';
 import '../../../compiler/ops/index';
 import { getOp } from '../../../compiler/ops/registry';
 import { runKernel, testDevice } from '../../helpers/kernel';
-
-const f32 = (...shape: number[]): TensorType => ({ dtype: 'f32', shape });
-
-/** Deterministic values in [-1, 1), exact in float32. */
-function values(n: number, seed: number): Float64Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = Math.fround(((s >>> 0) / 2 ** 32) * 2 - 1);
-  }
-  return out;
-}
-
-interface Case {
-  readonly a: TensorType;
-  readonly b: TensorType;
-  readonly ta: boolean;
-  readonly tb: boolean;
-}
-
-function plain(m: number, k: number, n: number, ta: boolean, tb: boolean, batchA: number[] = [], batchB: number[] = []): Case {
-  return { a: f32(...batchA, ...(ta ? [k, m] : [m, k])), b: f32(...batchB, ...(tb ? [n, k] : [k, n])), ta, tb };
-}
-
-const VARIANTS: [boolean, boolean][] = [
-  [false, false],
-  [true, false],
-  [false, true],
-  [true, true],
-];
+import type { MatmulCase as Case } from '../../helpers/matmul-cases';
+import { expectMatmulClose as expectClose, f32, label, plain, values, VARIANTS } from '../../helpers/matmul-cases';
 
 // (m, k, n) with n == 1 or m == 1: K % 4 == 0 or not, output length % 4 == 0 or not,
 // odd lengths (the last invocation's clamped rows), rbm's 128×784 and 784×128 shapes.
@@ -69,25 +38,6 @@ const CASES: Case[] = [
   plain(1, 8, 20, false, true, [2], [2]),
   plain(1, 5, 7, true, false, [1, 2], [3, 1]),
 ];
-
-const label = (c: Case): string => `${c.ta ? 't' : 'n'}${c.tb ? 't' : 'n'} [${c.a.shape}] @ [${c.b.shape}]`;
-
-/** |gpu - exact| ≤ 2·K·2⁻²⁴·Σ|a||b| + 2⁻²³·|exact|: the float32 summation bound. */
-function expectClose(c: Case, got: Float64Array, inputs: Float64Array[]): void {
-  const op = getOp('matmul');
-  const attrs = { transpose_a: c.ta, transpose_b: c.tb };
-  const run = (f: (x: number) => number) =>
-    op.reference([{ type: c.a, data: inputs[0].map(f) }, { type: c.b, data: inputs[1].map(f) }], attrs, { seed: 0, step: 0 })[0].data;
-  const exact = run((x) => x);
-  const mag = run(Math.abs);
-  const { k } = matmulProblem(c.a, c.b, c.ta, c.tb);
-  expect(got.length).toBe(exact.length);
-  for (let i = 0; i < got.length; i++) {
-    const want = exact[i];
-    const bound = 2 * k * 2 ** -24 * mag[i] + 2 ** -23 * Math.abs(want) + 1e-30;
-    if (!(Math.abs(got[i] - want) <= bound)) throw new Error(`element ${i}: got ${got[i]}, want ${want} (bound ${bound.toExponential(2)})`);
-  }
-}
 
 async function run(c: Case, epilogue?: MatmulEpilogue, extra: { type: TensorType; data: Float64Array }[] = []): Promise<{ got: Float64Array; inputs: Float64Array[] }> {
   const { limits } = await testDevice();
