@@ -43,7 +43,7 @@ export function emitMatmulKernel(p: MatmulProblem, ctx: Pick<KernelContext, 'fam
   if (ctx.family === 'register' && !options.registerTile && isMatvec(p)) return emitMatvec(p, options.epilogue);
   switch (ctx.family) {
     case 'register': {
-      const tile = options.registerTile ?? registerTileFor(p, ctx);
+      const tile = options.registerTile ?? registerTileFor(p);
       return emitRegisterMatmul(p, tile, options.epilogue, operandTextures(p, tile, ctx));
     }
     case 'shared':
