@@ -1,6 +1,7 @@
 // Numbers about a plan: dispatches per call (loop bodies counted per iteration) and
 // the device limits its kernels need (largest workgroup, most storage bindings).
 import type { PlanEntry, PlanKernel, PlanTexture, Step } from '../../runtime/plan';
+import { DEFAULT_MAX_TEXTURE_DIMENSION } from './wgsl/texture';
 
 export function countDispatches(steps: readonly Step[]): number {
   let n = 0;
@@ -61,8 +62,8 @@ export function collectLimits(kernels: readonly PlanKernel[], entries: readonly 
     maxComputeWorkgroupSizeY: sizeY,
     maxStorageBuffersPerShaderStage: bindings,
   };
-  // Operand textures: rows of TEXTURE_ROW_TEXELS, so only their height can pass WebGPU's default 8192.
+  // Operand textures: rows of TEXTURE_ROW_TEXELS, so only their height can pass WebGPU's default.
   const side = Math.max(0, ...textures.map((t) => Math.max(t.width, t.height)));
-  if (side > 8192) limits.maxTextureDimension2D = side;
+  if (side > DEFAULT_MAX_TEXTURE_DIMENSION) limits.maxTextureDimension2D = side;
   return limits;
 }

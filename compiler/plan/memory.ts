@@ -23,10 +23,10 @@
 //      GPUBuffer (tiny tensors lose to alignment padding), that entry keeps one
 //      arena per buffer, so planned bytes never exceed the naive sum.
 //   5. Per entry, stats.peakBytes is the resident bytes plus the entry's extent in
-//      each arena it uses; stats.textureBytes the operand textures its dispatches
-//      upload into (compiler/codegen/wgsl/texture.ts: not buffers, so not packed,
-//      and not part of the naive sum either); stats.naiveBytes is the resident bytes plus the sum of its
-//      own buffers — every tensor the entry's call holds, each in memory of its own.
+//      each arena it uses; stats.naiveBytes is the resident bytes plus the sum of its
+//      own buffers — every tensor the entry's call holds, each in memory of its own;
+//      stats.textureBytes the operand textures its dispatches upload into
+//      (compiler/codegen/wgsl/texture.ts: not buffers, so in neither of the two).
 // In-place reuse (an elementwise kernel writing over an input that dies with it) is
 // not done: the input and output would be slices of one arena in one dispatch,
 // which WebGPU's binding rule forbids.

@@ -53,7 +53,9 @@ export class Executor {
   private guardStaging: GPUBuffer | undefined;
   private stepCounter = 0;
   /** The device's uncapturederror listener, removed by destroy() (a shared device outlives many models). */
-  private onUncaptured: ((event: Event) => void) | undefined;
+  private readonly onUncaptured = (event: Event): void => {
+    this.uncaptured ??= (event as GPUUncapturedErrorEvent).error.message;
+  };
 
   private constructor(
     readonly plan: Plan,
@@ -81,9 +83,6 @@ export class Executor {
     const dispatches = plan.entries.flatMap((e) => collectDispatches(e.steps));
     const { pipelines, compileMs } = await compilePipelines(device, plan, dispatches);
     const exec = new Executor(plan, device, arenas, textures, compileMs, seed, options.checkNumerics === true);
-    exec.onUncaptured = (event: Event) => {
-      exec.uncaptured ??= (event as GPUUncapturedErrorEvent).error.message;
-    };
     device.addEventListener('uncapturederror', exec.onUncaptured);
     await withErrorScopes(device, `${plan.model}: setting up buffers`, async () => {
       exec.initializeBuffers();
@@ -269,7 +268,7 @@ export class Executor {
   destroy(): void {
     for (const a of this.arenas) a.destroy();
     for (const t of this.textures) t.destroy();
-    if (this.onUncaptured) this.device.removeEventListener('uncapturederror', this.onUncaptured);
+    this.device.removeEventListener('uncapturederror', this.onUncaptured);
     for (const e of this.entries.values()) e.readback.destroy();
     this.guardStaging?.destroy();
   }
