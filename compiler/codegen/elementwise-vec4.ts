@@ -13,7 +13,8 @@ import { numel } from '../ir/types';
 import { getOp } from '../ops/registry';
 import type { KernelSpec } from '../ops/registry';
 import { storageType } from './wgsl/buffers';
-import { broadcastIndex } from './elementwise';
+import { broadcastIndex, inputBindings } from './elementwise';
+import type { InPlaceOutputs } from './elementwise';
 
 /** Threads per workgroup of the vec4 kernels. */
 export const VEC4_WORKGROUP = 64;
@@ -34,7 +35,7 @@ export function vec4Eligible(shape: readonly number[]): boolean {
 }
 
 /** As emitElementwiseKernel (elementwise.ts), for outputs accepted by vec4Eligible. */
-export function emitElementwiseVec4(group: readonly Node[], inputs: readonly Value[], outputs: readonly Value[], name: string): KernelSpec {
+export function emitElementwiseVec4(group: readonly Node[], inputs: readonly Value[], outputs: readonly Value[], name: string, inPlace: InPlaceOutputs = new Map()): KernelSpec {
   const shape = outputs[0].type.shape;
   const quads = numel(shape) / 4;
   const decls: string[] = [];
@@ -42,14 +43,19 @@ export function emitElementwiseVec4(group: readonly Node[], inputs: readonly Val
   // names.get(value id)[lane]: the WGSL scalar holding that lane's element.
   const names = new Map<number, string[]>();
   const asValue = (v: string, dtype: string): string => (dtype === 'bool' ? `(${v} != 0u)` : v);
+  const { binding, firstOutput } = inputBindings(inputs, outputs, inPlace);
+  const sourceOf = new Map([...inPlace].map(([j, k]) => [k, `out${j}`]));
   inputs.forEach((v, k) => {
     const read = readOf(v.type.shape, shape);
     const elem = storageType(v.type.dtype);
-    decls.push(`@group(0) @binding(${k}) var<storage, read> in${k}: array<${read === 'vec' ? `vec4<${elem}>` : elem}>;`);
+    const b = binding[k];
+    if (b !== undefined) decls.push(`@group(0) @binding(${b}) var<storage, read> in${k}: array<${read === 'vec' ? `vec4<${elem}>` : elem}>;`);
     switch (read) {
       case 'vec': {
         const at = broadcastIndex(v.type.shape, shape);
-        lines.push(`  let a${k} = in${k}[${at === 'i' ? 'q' : `(${at}) / 4u`}];`);
+        // An input overwritten in place is read from its output's array (the same shape: index q).
+        const source = sourceOf.get(k);
+        lines.push(`  let a${k} = ${source ?? `in${k}`}[${at === 'i' || source ? 'q' : `(${at}) / 4u`}];`);
         names.set(
           v.id,
           LANES.map((l) => asValue(`a${k}.${l}`, v.type.dtype)),
@@ -66,7 +72,7 @@ export function emitElementwiseVec4(group: readonly Node[], inputs: readonly Val
     }
   });
   outputs.forEach((v, k) =>
-    decls.push(`@group(0) @binding(${inputs.length + k}) var<storage, read_write> out${k}: array<vec4<${storageType(v.type.dtype)}>>;`),
+    decls.push(`@group(0) @binding(${firstOutput + k}) var<storage, read_write> out${k}: array<vec4<${storageType(v.type.dtype)}>>;`),
   );
   for (const node of group) {
     const def = getOp(node.op);

@@ -35,26 +35,57 @@ export function broadcastIndex(from: readonly number[], to: readonly number[]): 
 }
 
 /**
+ * Outputs written in place over an input (output index → input index): that input
+ * has no binding of its own and is read from the output's read_write array at the
+ * element being written, before the store. Each element is read and written by one
+ * invocation only, so this is safe wherever the input has the output's shape.
+ */
+export type InPlaceOutputs = ReadonlyMap<number, number>;
+
+/** Binding numbers of the inputs that keep a binding (those not overwritten in place), and the first output binding. */
+export function inputBindings(inputs: readonly Value[], outputs: readonly Value[], inPlace: InPlaceOutputs): { binding: (number | undefined)[]; firstOutput: number } {
+  const over = new Set(inPlace.values());
+  for (const [j, k] of inPlace) {
+    const input = inputs[k];
+    const output = outputs[j];
+    if (!input || !output || input.type.dtype !== output.type.dtype || !sameShape(input.type.shape, outputs[0].type.shape) || !sameShape(output.type.shape, outputs[0].type.shape)) {
+      throw new Error(`output ${j} cannot be written in place over input ${k}: both must have the kernel's shape and one dtype`);
+    }
+  }
+  let next = 0;
+  const binding = inputs.map((_, k) => (over.has(k) ? undefined : next++));
+  return { binding, firstOutput: next };
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, k) => d === b[k]);
+}
+
+/**
  * One kernel for a group of elementwise nodes listed in dependency order: the
  * group's inputs are values produced outside it, its outputs the values used
  * outside it (`outputs`). All nodes share the output shape.
  */
-export function emitElementwiseKernel(group: readonly Node[], inputs: readonly Value[], outputs: readonly Value[], name?: string): KernelSpec {
+export function emitElementwiseKernel(group: readonly Node[], inputs: readonly Value[], outputs: readonly Value[], name?: string, inPlace: InPlaceOutputs = new Map()): KernelSpec {
   const shape = outputs[0].type.shape;
   const ops = group.map((node) => node.op).join('_');
   const baseName = name ?? `${group.length > 1 ? 'fused_' : ''}${ops}`;
   // Rows of a multiple of 4 elements: 4 per invocation with vec4 loads and stores.
-  if (vec4Eligible(shape)) return emitElementwiseVec4(group, inputs, outputs, baseName);
+  if (vec4Eligible(shape)) return emitElementwiseVec4(group, inputs, outputs, baseName, inPlace);
   const n = numel(shape);
   const decls: string[] = [];
   const names = new Map<number, string>();
   const lines: string[] = [];
+  const { binding, firstOutput } = inputBindings(inputs, outputs, inPlace);
+  const sourceOf = new Map([...inPlace].map(([j, k]) => [k, `out${j}`]));
   inputs.forEach((v, k) => {
-    decls.push(bindingDecl(k, `in${k}`, v.type.dtype, 'read'));
+    const b = binding[k];
+    if (b !== undefined) decls.push(bindingDecl(b, `in${k}`, v.type.dtype, 'read'));
     names.set(v.id, `a${k}`);
-    lines.push(`  let a${k} = ${loadExpr(`in${k}`, broadcastIndex(v.type.shape, shape), v.type.dtype)};`);
+    const source = sourceOf.get(k);
+    lines.push(`  let a${k} = ${loadExpr(source ?? `in${k}`, source ? 'i' : broadcastIndex(v.type.shape, shape), v.type.dtype)};`);
   });
-  outputs.forEach((v, k) => decls.push(bindingDecl(inputs.length + k, `out${k}`, v.type.dtype, 'read_write')));
+  outputs.forEach((v, k) => decls.push(bindingDecl(firstOutput + k, `out${k}`, v.type.dtype, 'read_write')));
   for (const node of group) {
     const def = getOp(node.op);
     if (!def.wgsl) throw new Error(`op '${node.op}' has no wgsl expression`);

@@ -9,6 +9,7 @@
 import type { Node } from '../ir/types';
 import type { Step } from '../../runtime/plan';
 import { emitElementwiseKernel } from './elementwise';
+import type { InPlaceOutputs } from './elementwise';
 import { emitFusedConv } from './fused-conv-node';
 import { emitFusedMatmul } from './fused-matmul-node';
 import { emitFusedPoolGrad } from './fused-pool-grad-node';
@@ -23,8 +24,13 @@ function patternOf(node: Node): FusedPattern {
   throw new Error(`fused %${node.id} has an unknown pattern '${String(p)}'`);
 }
 
-/** The kernel of a fused node and which of the node's inputs and outputs it binds, in order. */
-export function fusedKernel(node: Node, eb: EntryBuilder): FusedKernel {
+/**
+ * The kernel of a fused node and which of the node's inputs and outputs it binds,
+ * in order. `inPlace` maps an output index to the input index it overwrites (the
+ * planner's in-place assigns, see EntryBuilder.planInPlace): that input gets no
+ * binding of its own.
+ */
+export function fusedKernel(node: Node, eb: EntryBuilder, inPlace: InPlaceOutputs = new Map()): FusedKernel {
   const body = node.regions![0];
   const name = String(node.attrs.name);
   const pattern = patternOf(node);
@@ -35,15 +41,24 @@ export function fusedKernel(node: Node, eb: EntryBuilder): FusedKernel {
         body.nodes,
         body.args.map((a) => a.value),
         outputs,
+        undefined,
+        inPlace,
       );
       const shape = outputs[0].type.shape;
-      return { spec: { ...spec, name: `${name}_${shape.join('x') || 'scalar'}` }, inputs: body.args.map((_, k) => k), outputs: outputs.map((_, k) => k) };
+      const over = new Set(inPlace.values());
+      return {
+        spec: { ...spec, name: `${name}_${shape.join('x') || 'scalar'}` },
+        inputs: body.args.map((_, k) => k).filter((k) => !over.has(k)),
+        outputs: outputs.map((_, k) => k),
+      };
     }
     case 'conv':
+      if (inPlace.size > 0) throw new Error(`fused conv %${node.id} cannot write in place`);
       return emitFusedConv(body, name, eb.plan.ctx);
     case 'matmul':
-      return emitFusedMatmul(body, name, eb.plan.ctx);
+      return emitFusedMatmul(body, name, eb.plan.ctx, inPlace);
     case 'pool_grad':
+      if (inPlace.size > 0) throw new Error(`fused pool_grad %${node.id} cannot write in place`);
       return emitFusedPoolGrad(body, name);
     default: {
       const never: never = pattern;
@@ -53,7 +68,7 @@ export function fusedKernel(node: Node, eb: EntryBuilder): FusedKernel {
 }
 
 export function emitFused(eb: EntryBuilder, node: Node, steps: Step[]): void {
-  const kernel = fusedKernel(node, eb);
+  const kernel = fusedKernel(node, eb, eb.rewrites.get(node));
   const inputs = kernel.inputs.map((k) => eb.bufferOf(node.inputs[k]));
   const outputs = kernel.outputs.map((k) => eb.outputBuffer(node.outputs[k]));
   if (outputs.length !== node.outputs.length) throw new Error(`fused %${node.id} (${String(node.attrs.name)}): its kernel writes ${outputs.length} of ${node.outputs.length} outputs`);

@@ -136,6 +136,8 @@ export class EntryBuilder {
   readonly kernelsUsed = new Set<number>();
   /** Values computed directly into the persistent buffer that an assign writes. */
   readonly inPlace = new Map<Value, number>();
+  /** Fused nodes that read the old value of a buffer they write in place: output index → input index. */
+  readonly rewrites = new Map<Node, Map<number, number>>();
   /** The entry graph's own nodes (not loop bodies). */
   readonly topLevel: ReadonlySet<Node>;
 
@@ -201,8 +203,12 @@ export class EntryBuilder {
   /**
    * Values written straight into the persistent buffer an `assign` targets, which
    * saves the copy. Safe when that buffer has one assign in the pass, its value is
-   * made by an ordinary or fused node (not a loop, whose outputs live in carry buffers), no
-   * node from that producer on reads the old value, and no result is the old value.
+   * made by an ordinary or fused node (not a loop, whose outputs live in carry
+   * buffers), no node after that producer reads the old value, no result is the old
+   * value, and the producer reads the old value at most elementwise: a fused
+   * elementwise or matmul kernel reading it only at the element it writes (the
+   * optimizer's `W - lr·v`, `μ·v + g`), which it then does from the output's own
+   * binding (fused.ts).
    */
   planInPlace(graph: Graph, compute: readonly Node[], assigns: readonly Node[]): void {
     const targets = assigns.map((node) => this.assignTarget(node));
@@ -212,8 +218,16 @@ export class EntryBuilder {
       const at = producer ? compute.indexOf(producer) : -1;
       if (!producer || at < 0 || (producer.op !== 'fused' && producer.regions && producer.regions.length > 0)) continue;
       const readsOld = (v: Value): boolean => v.def === null && this.values.get(v) === target;
-      if (compute.slice(at).some((n) => n.inputs.some(readsOld))) continue;
+      if (compute.slice(at + 1).some((n) => n.inputs.some(readsOld))) continue;
       if (graph.results.some((r) => readsOld(r.value))) continue;
+      const reads = producer.inputs.flatMap((v, k) => (readsOld(v) ? [k] : []));
+      if (reads.length > 0) {
+        const output = producer.outputs.indexOf(source);
+        if (reads.length !== 1 || !rewritesElementwise(producer, output, reads[0])) continue;
+        const map = this.rewrites.get(producer) ?? new Map<number, number>();
+        map.set(output, reads[0]);
+        this.rewrites.set(producer, map);
+      }
       this.inPlace.set(source, target);
     }
   }
@@ -279,6 +293,22 @@ export class EntryBuilder {
     if (target === undefined) throw new Error(`assign %${node.id} writes '${String(named)}', which is no param, state or slot`);
     return { target, source: node.inputs[0] };
   }
+}
+
+/**
+ * Whether fused node `node` can write output `output` over its input `input`: an
+ * elementwise or matmul kernel whose body reads that input only in elementwise
+ * nodes, with exactly the output's shape and dtype (so at the element it writes).
+ */
+function rewritesElementwise(node: Node, output: number, input: number): boolean {
+  if (node.op !== 'fused' || (node.attrs.pattern !== 'elementwise' && node.attrs.pattern !== 'matmul')) return false;
+  const body = node.regions![0];
+  const arg = body.args[input]?.value;
+  const result = body.results[output]?.value;
+  if (!arg || !result) return false;
+  const sameShape = (a: Value, b: Value) => a.type.shape.length === b.type.shape.length && a.type.shape.every((d, k) => d === b.type.shape[k]);
+  if (arg.type.dtype !== result.type.dtype || !sameShape(arg, result) || !body.results.every((r) => sameShape(r.value, result))) return false;
+  return body.nodes.every((n) => !n.inputs.includes(arg) || (n.op !== 'matmul' && getOp(n.op).kind === 'elementwise'));
 }
 
 function bindEntryArgs(eb: EntryBuilder): PlanEntry['inputs'] {

@@ -3,23 +3,28 @@
 // whose epilogue hook computes the rest per output element before the store
 // (compiler/codegen/fused-matmul-node.ts). Forward: bias add and activation;
 // backward: the activation-gradient mask (`g · f32(y > 0)`) of the layer below.
-//   1. From each matmul with 2-D operands, follow its value v while v has exactly
-//      one reader r and is no result, r being elementwise with an f32 output of v's
-//      shape [M, N].
+//   1. From each matmul with 2-D operands, follow its value v to r, v's first
+//      reader (in scope order) that is elementwise with an f32 output of v's shape
+//      [M, N], then on from r's value. A value read outside too (an optimizer's new
+//      velocity, read by its assign and by the weight update) becomes another output
+//      of the kernel: the momentum update and the weight update join the weight
+//      gradient's matmul as one kernel storing both.
 //   2. r's other operands join with the elementwise nodes computing them when those
 //      are read only by the group (the mask's gt and cast); what remains outside is
 //      read by the epilogue, broadcast against [M, N] (a bias [N], a mask input
 //      [M, N], a scalar).
 //   3. A step that would bind more storage buffers than the device offers is not
 //      taken, and the split is recorded.
-//   4. Only the last value is read outside, so the fused node stands where the
-//      last member stood. Loop bodies are fused the same way.
+//   4. The fused node stands where the last member stood, so the chain is cut back
+//      to its longest prefix where every outside reader of an earlier output comes
+//      after that member, and no outside value the group reads depends on a member
+//      (that would be a cycle). Loop bodies are fused the same way.
 import type { Graph, Node, Value } from '../ir/types';
 import { getOp } from '../ops/registry';
 import { broadcastsToMatrix } from '../codegen/fused-matmul-node';
 import type { PassContext } from './context';
 import type { FusionGroup } from './fuse-group';
-import { applyGroups, consumers, groupInputs, IdSource, inLoopBodies, isResult, positions } from './fuse-group';
+import { applyGroups, consumers, groupInputs, groupOutputs, IdSource, inLoopBodies, isResult, positions } from './fuse-group';
 import { storageBufferLimit } from './fuse-limits';
 
 export function fuseMatmulPass(graph: Graph, ctx: PassContext): Graph {
@@ -33,7 +38,7 @@ function fuseScope(graph: Graph, limit: number, ids: IdSource): Graph {
   const groups: FusionGroup[] = [];
   for (const n of graph.nodes) {
     if (n.op !== 'matmul' || taken.has(n) || n.inputs.some((v) => v.type.shape.length !== 2 || v.type.dtype !== 'f32')) continue;
-    const chain = matmulChain(graph, n, users, taken, limit);
+    const chain = matmulChain(graph, n, users, pos, taken, limit);
     if (chain.members.length < 2) continue;
     const members = chain.members.sort((a, b) => pos.get(a)! - pos.get(b)!);
     members.forEach((m) => taken.add(m));
@@ -41,11 +46,6 @@ function fuseScope(graph: Graph, limit: number, ids: IdSource): Graph {
     groups.push({ members, name, pattern: 'matmul', place: 'last', ...(chain.split ? { split: chain.split } : {}) });
   }
   return inLoopBodies(applyGroups(graph, groups, ids), (body) => fuseScope(body, limit, ids));
-}
-
-function soleReader(graph: Graph, v: Value, users: Map<Value, Node[]>): Node | undefined {
-  const readers = users.get(v) ?? [];
-  return readers.length === 1 && !isResult(graph, v) ? readers[0] : undefined;
 }
 
 function elementwise(n: Node): boolean {
@@ -61,13 +61,17 @@ interface Chain {
   split?: string;
 }
 
-function matmulChain(graph: Graph, matmul: Node, users: Map<Value, Node[]>, taken: ReadonlySet<Node>, limit: number): Chain {
+function matmulChain(graph: Graph, matmul: Node, users: Map<Value, Node[]>, pos: Map<Node, number>, taken: ReadonlySet<Node>, limit: number): Chain {
   const chain: Chain = { main: [matmul], members: [matmul] };
   const product = matmul.outputs[0];
+  // The longest prefix that can stand at its last member (a lone matmul always can).
+  let valid = { members: 1, main: 1 };
   let v = product;
   for (;;) {
-    const r = soleReader(graph, v, users);
-    if (!r || taken.has(r) || !elementwise(r) || r.outputs[0].type.dtype !== 'f32' || !sameShape(r.outputs[0], product)) break;
+    const r = (users.get(v) ?? [])
+      .filter((x) => !taken.has(x) && !chain.members.includes(x) && elementwise(x) && x.outputs[0].type.dtype === 'f32' && sameShape(x.outputs[0], product))
+      .sort((x, y) => pos.get(x)! - pos.get(y)!)[0];
+    if (!r) break;
     const side: Node[] = [];
     const leaves: Value[] = [];
     const inGroup = new Set([...chain.members, r]);
@@ -91,16 +95,49 @@ function matmulChain(graph: Graph, matmul: Node, users: Map<Value, Node[]>, take
     r.inputs.forEach(visit);
     if (leaves.some((u) => !broadcastsToMatrix(u, product))) break;
     const members = [...chain.members, ...side, r];
-    // a, b, the epilogue's outside inputs and the output.
-    if (groupInputs(members).length + 1 > limit) {
+    // a, b, the epilogue's outside inputs and the outputs.
+    if (groupInputs(members).length + groupOutputs(graph, members, users).length > limit) {
       chain.split = `maxStorageBuffersPerShaderStage (${limit})`;
       break;
     }
     chain.members.push(...side, r);
     chain.main.push(r);
+    if (standsAtLast(graph, chain.members, users, pos)) valid = { members: chain.members.length, main: chain.main.length };
     v = r.outputs[0];
   }
+  if (valid.members < chain.members.length) {
+    chain.members.length = valid.members;
+    chain.main.length = valid.main;
+    delete chain.split;
+  }
   return chain;
+}
+
+/**
+ * Whether `members` fused can stand where their last member stands: every outside
+ * reader of their outputs comes after it, and nothing they read from outside
+ * depends on one of them.
+ */
+function standsAtLast(graph: Graph, members: readonly Node[], users: Map<Value, Node[]>, pos: Map<Node, number>): boolean {
+  const inside = new Set(members);
+  const first = Math.min(...members.map((n) => pos.get(n)!));
+  const last = Math.max(...members.map((n) => pos.get(n)!));
+  for (const o of groupOutputs(graph, members, users)) {
+    if ((users.get(o) ?? []).some((u) => !inside.has(u) && pos.get(u)! < last)) return false;
+  }
+  // Walk the outside inputs' definitions back to the first member: meeting a member is a cycle.
+  const seen = new Set<Node>();
+  const stack = groupInputs(members)
+    .map((u) => u.def)
+    .filter((d): d is Node => d !== null && pos.has(d));
+  while (stack.length > 0) {
+    const d = stack.pop()!;
+    if (inside.has(d)) return false;
+    if (seen.has(d) || pos.get(d)! < first) continue;
+    seen.add(d);
+    for (const u of d.inputs) if (u.def && pos.has(u.def)) stack.push(u.def);
+  }
+  return true;
 }
 
 function sameShape(a: Value, b: Value): boolean {

@@ -1,6 +1,7 @@
 // Hand-built programs compiled to plans and run on the real device (llvmpipe here),
 // checked against the reference executor in f32 precision.
 import { describe, expect, it } from 'vitest';
+import { compileProgram } from '../../compiler/codegen/compile';
 import { DEFAULT_LIMITS, generatePlan } from '../../compiler/codegen/plan';
 import { GraphBuilder } from '../../compiler/ir/builder';
 import { executeEntry, tensor } from '../../compiler/reference/execute';
@@ -12,9 +13,11 @@ import { Executor } from '../../runtime/executor';
 import type { OutputValue } from '../../runtime/executor';
 import { bpttProgram, generateProgram, MLP, nestedProgram, repeatGradProgram, optimizedMlpProgram, mlpProgram, repeatProgram, scanProgram, swapProgram } from './programs';
 
-async function compileAndCreate(program: Program, seed = 7, family?: 'register' | 'shared'): Promise<Executor> {
+async function compileAndCreate(program: Program, seed = 7, family?: 'register' | 'shared', level?: 2): Promise<Executor> {
   const acquired = await acquireDevice();
-  const plan = generatePlan(program, { family: family ?? (acquired.software ? 'register' : 'shared'), limits: acquired.limits });
+  const options = { family: family ?? (acquired.software ? 'register' : 'shared'), limits: acquired.limits } as const;
+  // -O2: fused kernels, optimizer updates written in place (compileProgram); else the plain plan.
+  const plan = level === 2 ? compileProgram(program, { ...options, level }).plan : generatePlan(program, options);
   // The plan is plain data: what the generated module embeds is its JSON.
   return Executor.create(JSON.parse(JSON.stringify(plan)), { device: acquired.device, seed });
 }
@@ -190,10 +193,10 @@ describe('plans on the device match the reference executor', () => {
     { name: 'rmsprop', options: { lr: 0.01 } },
     { name: 'adagrad', options: { lr: 0.1 } },
   ];
-  for (const optimizer of optimizers) {
-    it(`three ${optimizer.name} steps: params and slots follow the reference`, async () => {
+  for (const [optimizer, level] of optimizers.flatMap((o) => [[o, undefined] as const, [o, 2] as const])) {
+    it(`three ${optimizer.name} steps${level ? ` at -O${level} (fused, updates in place)` : ''}: params and slots follow the reference`, async () => {
       const program = optimizedMlpProgram(optimizer);
-      const exec = await compileAndCreate(program);
+      const exec = await compileAndCreate(program, 7, undefined, level);
       const x = random(MLP.batch * MLP.nIn, 8);
       const y = new Float32Array(MLP.batch * MLP.nOut);
       for (let r = 0; r < MLP.batch; r++) y[r * MLP.nOut + ((r * 2) % MLP.nOut)] = 1;
@@ -211,6 +214,15 @@ describe('plans on the device match the reference executor', () => {
       exec.destroy();
     });
   }
+
+  it('-O2 writes every momentum-SGD update in place: no copies, the weight update inside the gradient matmul', () => {
+    const program = optimizedMlpProgram({ name: 'sgd', options: { lr: 0.1, momentum: 0.9 } });
+    const { plan } = compileProgram(program, { family: 'register', limits: DEFAULT_LIMITS, level: 2 });
+    const steps = plan.entries[0].steps;
+    expect(steps.filter((st) => st.kind === 'copy')).toEqual([]);
+    const names = steps.flatMap((st) => (st.kind === 'dispatch' ? [plan.kernels[st.kernel].name] : []));
+    expect(names.some((n) => n.startsWith('fused_matmul_add_mul_sub'))).toBe(true);
+  });
 
   it('a scan nested in a repeat: the inner index and stacking restart each outer iteration', async () => {
     const program = nestedProgram();

@@ -9,7 +9,7 @@
 import type { KernelContext, KernelSpec } from '../../ops/registry';
 import { textureOperand, textureOperandFits } from '../wgsl/texture';
 import type { MatmulEpilogue, MatmulProblem } from './matmul-problem';
-import { applyEpilogue, batchCount, emitBatchOffsets, emitEpilogueBindings, matmulName } from './matmul-problem';
+import { batchCount, emitBatchOffsets, emitEpilogueBindings, epilogueScalarLoads, epilogueStoreQuad, epilogueStores, matmulName, PLAIN_EPILOGUE } from './matmul-problem';
 
 /** The block each invocation computes and the workgroup shape. */
 export interface RegisterTile {
@@ -89,7 +89,7 @@ function kAt(k: string, kk: number): string {
 export function emitRegisterMatmul(
   p: MatmulProblem,
   tile: RegisterTile = DEFAULT_REGISTER_TILE,
-  epilogue?: MatmulEpilogue,
+  epilogue: MatmulEpilogue = PLAIN_EPILOGUE,
   textures: OperandTextures = NO_TEXTURES,
 ): KernelSpec {
   const { m: M, n: N, k: K } = p;
@@ -101,8 +101,6 @@ export function emitRegisterMatmul(
   const rows = [...Array(TM).keys()];
   const groups = [...Array(tile.vec4Cols).keys()];
   const cols = [...Array(TN).keys()];
-  const epilogueFirst = 2;
-  const outBinding = epilogueFirst + (epilogue?.bindings.length ?? 0);
 
   const L: string[] = [];
   // vec4 i of an operand: a texel of its operand texture, or an element of its vec4 array.
@@ -114,8 +112,8 @@ export function emitRegisterMatmul(
   else L.push(`@group(0) @binding(0) var<storage, read> a: array<${aFetch === 'scalar' ? 'f32' : 'vec4<f32>'}>;`);
   if (texB) L.push(...textureOperand('b', 1));
   else L.push(`@group(0) @binding(1) var<storage, read> b: array<${bFetch === 'scalar' ? 'f32' : 'vec4<f32>'}>;`);
-  L.push(...emitEpilogueBindings(epilogue, epilogueFirst));
-  L.push(`@group(0) @binding(${outBinding}) var<storage, read_write> c: array<${outVec ? 'vec4<f32>' : 'f32'}>;`);
+  // With N % 4 == 0 the epilogue loads and stores 4 columns at once (epilogueStoreQuad).
+  L.push(...emitEpilogueBindings(epilogue, 2, outVec));
   L.push('');
   L.push(`@compute @workgroup_size(${tile.wgX}, ${tile.wgY}, 1)`);
   L.push('fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {');
@@ -124,6 +122,8 @@ export function emitRegisterMatmul(
   body.push(`let col0 = (wid.x * ${tile.wgX}u + lid.x) * ${TN}u;`);
   body.push(`if (row0 >= ${M}u || col0 >= ${N}u) { return; }`);
   body.push(...emitBatchOffsets(p, 'wid.z'));
+  const scalars = epilogueScalarLoads(epilogue);
+  body.push(...scalars.lines);
 
   // Per-row and per-column base addresses, clamped into range.
   switch (aFetch) {
@@ -222,19 +222,18 @@ export function emitRegisterMatmul(
     const S: string[] = [];
     for (const j of groups) {
       const acc = `acc${i}_${j}`;
-      const T: string[] = [`let col = col0 + ${4 * j}u;`];
       if (outVec) {
-        const parts = [0, 1, 2, 3].map((l) => applyEpilogue(epilogue, `${acc}.${LANE[l]}`, 'row', l === 0 ? 'col' : `(col + ${l}u)`));
-        T.push(`c[(cOff + row * ${N}u + col) / 4u] = vec4<f32>(${parts.join(', ')});`);
+        const quad = epilogueStoreQuad(epilogue, acc, N, 'row', 'col', `(cOff + row * ${N}u + col) / 4u`, scalars.scalarOf).join(' ');
+        S.push(`{ let col = col0 + ${4 * j}u; ${guardCols ? `if (col < ${N}u) { ${quad} }` : quad} }`);
       } else {
+        const T: string[] = [`let col = col0 + ${4 * j}u;`];
         for (const l of [0, 1, 2, 3]) {
           const colL = l === 0 ? 'col' : `(col + ${l}u)`;
-          const store = `c[cOff + row * ${N}u + ${colL}] = ${applyEpilogue(epilogue, `${acc}.${LANE[l]}`, 'row', colL)};`;
+          const store = epilogueStores(epilogue, `${acc}.${LANE[l]}`, N, `cOff + row * ${N}u + ${colL}`, 'row', colL, `${LANE[l]}_`);
           T.push(guardCols ? `if (${colL} < ${N}u) { ${store} }` : store);
         }
+        S.push(`{ ${T.join(' ')} }`);
       }
-      if (guardCols && outVec) S.push(`{ ${T[0]} if (col < ${N}u) { ${T.slice(1).join(' ')} } }`);
-      else S.push(`{ ${T.join(' ')} }`);
     }
     body.push(`{ let row = row0 + ${i}u;`);
     if (guardRows) body.push(`  if (row < ${M}u) {`);

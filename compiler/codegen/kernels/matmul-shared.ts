@@ -6,7 +6,7 @@
 // neighbouring words.
 import type { KernelSpec } from '../../ops/registry';
 import type { MatmulEpilogue, MatmulProblem } from './matmul-problem';
-import { applyEpilogue, batchCount, emitBatchOffsets, emitEpilogueBindings, matmulName } from './matmul-problem';
+import { batchCount, emitBatchOffsets, emitEpilogueBindings, epilogueStores, matmulName, PLAIN_EPILOGUE } from './matmul-problem';
 
 const BK = 16;
 const PER = 4;
@@ -16,14 +16,13 @@ export function sharedWorkgroupSide(maxInvocations: number): number {
   return maxInvocations >= 256 ? 16 : 8;
 }
 
-export function emitSharedMatmul(p: MatmulProblem, wg = 16, epilogue?: MatmulEpilogue): KernelSpec {
+export function emitSharedMatmul(p: MatmulProblem, wg = 16, epilogue: MatmulEpilogue = PLAIN_EPILOGUE): KernelSpec {
   const { m: M, n: N, k: K } = p;
   const BM = PER * wg;
   const BN = PER * wg;
   const threads = wg * wg;
   const loadsA = (BM * BK) / threads;
   const loadsB = (BK * BN) / threads;
-  const outBinding = 2 + (epilogue?.bindings.length ?? 0);
   const idx = [...Array(PER).keys()];
 
   // Element (m, k) of A and (k, n) of B in storage, for stored layouts [M,K]/[K,M] and [K,N]/[N,K].
@@ -34,7 +33,6 @@ export function emitSharedMatmul(p: MatmulProblem, wg = 16, epilogue?: MatmulEpi
   L.push('@group(0) @binding(0) var<storage, read> a: array<f32>;');
   L.push('@group(0) @binding(1) var<storage, read> b: array<f32>;');
   L.push(...emitEpilogueBindings(epilogue, 2));
-  L.push(`@group(0) @binding(${outBinding}) var<storage, read_write> c: array<f32>;`);
   L.push(`var<workgroup> As: array<f32, ${BK * BM}>;`);
   L.push(`var<workgroup> Bs: array<f32, ${BK * BN}>;`);
   L.push('');
@@ -71,7 +69,7 @@ export function emitSharedMatmul(p: MatmulProblem, wg = 16, epilogue?: MatmulEpi
       const row = `tileRow + lid.y + ${i * wg}u`;
       const col = `tileCol + lid.x + ${j * wg}u`;
       B.push(`{ let row = ${row}; let col = ${col};`);
-      B.push(`  if (row < ${M}u && col < ${N}u) { c[cOff + row * ${N}u + col] = ${applyEpilogue(epilogue, `acc${i}_${j}`, 'row', 'col')}; } }`);
+      B.push(`  if (row < ${M}u && col < ${N}u) { ${epilogueStores(epilogue, `acc${i}_${j}`, N, `cOff + row * ${N}u + col`, 'row', 'col')} } }`);
     }
   }
   L.push(...B.map((s) => `  ${s}`));

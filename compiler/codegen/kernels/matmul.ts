@@ -10,7 +10,7 @@ import type { RegisterTile } from './matmul-register';
 import { emitSharedMatmul, sharedWorkgroupSide } from './matmul-shared';
 import { emitMatvec, isMatvec } from './matvec';
 
-export type { EpilogueBinding, MatmulEpilogue, MatmulProblem } from './matmul-problem';
+export type { EpilogueLayout, EpilogueOperand, EpilogueOutput, MatmulEpilogue, MatmulProblem } from './matmul-problem';
 export type { RegisterTile } from './matmul-register';
 export { DEFAULT_REGISTER_TILE } from './matmul-register';
 

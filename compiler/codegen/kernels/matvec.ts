@@ -18,8 +18,8 @@
 // ways fall back to scalar loads. No workgroup memory, no barriers; the batch is
 // the z dimension, as in the other families.
 import type { KernelSpec } from '../../ops/registry';
-import type { MatmulEpilogue, MatmulProblem } from './matmul-problem';
-import { applyEpilogue, batchCount, emitBatchOffsets, emitEpilogueBindings, matmulName } from './matmul-problem';
+import type { EpilogueLayout, MatmulEpilogue, MatmulProblem } from './matmul-problem';
+import { batchCount, emitBatchOffsets, emitEpilogueBindings, epilogueScalarLoads, epilogueStoreQuad, epilogueStores, matmulName, PLAIN_EPILOGUE } from './matmul-problem';
 
 /** Invocations per workgroup: one 8-lane SIMD group per llvmpipe task keeps both cores busy at small sizes. */
 const WORKGROUP = 8;
@@ -60,15 +60,25 @@ function layoutOf(p: MatmulProblem): Layout {
   return { way: 'cols', len, mat, vec, matVec4: len % 4 === 0, vecVec4: false };
 }
 
+/**
+ * The epilogue with its operands' layouts as seen along the output vector: with
+ * N == 1 a per-row operand runs along it and a per-column one is a single value;
+ * with M == 1 the other way round.
+ */
+function asRowVector(e: MatmulEpilogue, p: MatmulProblem): MatmulEpilogue {
+  const along: EpilogueLayout = p.n === 1 ? 'row' : 'col';
+  const inputs = e.inputs.map((o) => ({ ...o, layout: o.layout === along ? ('matrix' as const) : o.layout === 'matrix' ? o.layout : ('scalar' as const) }));
+  return { ...e, inputs };
+}
+
 /** The (row, col) of C of output `i` of this batch. */
 function rowCol(p: MatmulProblem, i: string): [string, string] {
   return p.n === 1 ? [i, '0u'] : ['0u', i];
 }
 
-export function emitMatvec(p: MatmulProblem, epilogue?: MatmulEpilogue): KernelSpec {
+export function emitMatvec(p: MatmulProblem, epilogue: MatmulEpilogue = PLAIN_EPILOGUE): KernelSpec {
   const lay = layoutOf(p);
   const { k: K } = p;
-  const outBinding = 2 + (epilogue?.bindings.length ?? 0);
   const type = (v4: boolean) => (v4 ? 'vec4<f32>' : 'f32');
   const decl = (name: 'a' | 'b', v4: boolean) => `var<storage, read> ${name}: array<${type(v4)}>;`;
   const matOff = `${lay.mat}Off`;
@@ -80,8 +90,9 @@ export function emitMatvec(p: MatmulProblem, epilogue?: MatmulEpilogue): KernelS
   const L: string[] = [];
   L.push(`@group(0) @binding(0) ${decl('a', lay.mat === 'a' ? lay.matVec4 : lay.vecVec4)}`);
   L.push(`@group(0) @binding(1) ${decl('b', lay.mat === 'b' ? lay.matVec4 : lay.vecVec4)}`);
-  L.push(...emitEpilogueBindings(epilogue, 2));
-  L.push(`@group(0) @binding(${outBinding}) var<storage, read_write> c: array<${type(outVec4)}>;`);
+  // The vec4 path stores 4 consecutive outputs, loading each operand as one vec4 along the output vector.
+  const e = outVec4 ? asRowVector(epilogue, p) : epilogue;
+  L.push(...emitEpilogueBindings(e, 2, outVec4));
   L.push('');
   L.push(`@compute @workgroup_size(${WORKGROUP}, 1, 1)`);
   L.push('fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {');
@@ -91,7 +102,7 @@ export function emitMatvec(p: MatmulProblem, epilogue?: MatmulEpilogue): KernelS
   B.push(`if (t >= ${invocations}u) { return; }`);
   const store = (i: string, acc: string) => {
     const [row, col] = rowCol(p, i);
-    return `c[cOff + ${i}] = ${applyEpilogue(epilogue, acc, row, col)};`;
+    return epilogueStores(e, acc, p.n, `cOff + ${i}`, row, col);
   };
 
   if (lay.way === 'rows') {
@@ -123,11 +134,9 @@ export function emitMatvec(p: MatmulProblem, epilogue?: MatmulEpilogue): KernelS
     B.push(`for (var k = 0u; k < ${K}u; k += 1u) {`);
     B.push(`  acc = fma(${lay.mat}[m0 + k * ${stride}u], vec4<f32>(${lay.vec}[${vecOff} + k]), acc);`);
     B.push('}');
-    const lanes = ['x', 'y', 'z', 'w'].map((l, j) => {
-      const [row, col] = rowCol(p, `t * 4u + ${j}u`);
-      return applyEpilogue(epilogue, `acc.${l}`, row, col);
-    });
-    B.push(`c[cOff / 4u + t] = vec4<f32>(${lanes.join(', ')});`);
+    const scalars = epilogueScalarLoads(e);
+    B.push(...scalars.lines);
+    B.push(...epilogueStoreQuad(e, 'acc', lay.len, '0u', 't * 4u', 'cOff / 4u + t', scalars.scalarOf));
   } else {
     B.push(`let m0 = ${matOff} + t;`);
     B.push('var acc = 0.0;');

@@ -89,8 +89,9 @@ describe('matmul kernel, other register tiles', () => {
 describe('matmul kernel epilogue', () => {
   // bias[col] then ReLU, fused into the store.
   const epilogue: MatmulEpilogue = {
-    bindings: [{ name: 'bias', dtype: 'f32' }],
-    expr: (acc, _row, col) => `max(${acc} + bias[${col}], 0.0)`,
+    inputs: [{ name: 'bias', dtype: 'f32', layout: 'col' }],
+    outputs: [{ name: 'c' }],
+    values: (acc, valueOf) => ({ lets: [], stored: [`max(${acc} + ${valueOf('bias')}, 0.0)`] }),
   };
   it.each([
     ['register', plain(33, 20, 24, false, false)],

@@ -71,8 +71,9 @@ describe('matvec kernel (register family, n == 1 or m == 1)', () => {
       const p = matmulProblem(c.a, c.b, c.ta, c.tb);
       const byRow = p.n === 1;
       const epilogue: MatmulEpilogue = {
-        bindings: [{ name: 'bias', dtype: 'f32' }],
-        expr: (acc, row, col) => `1.0 / (1.0 + exp(-(${acc} + bias[${byRow ? row : col}])))`,
+        inputs: [{ name: 'bias', dtype: 'f32', layout: byRow ? 'row' : 'col' }],
+        outputs: [{ name: 'c' }],
+        values: (acc, valueOf) => ({ lets: [], stored: [`1.0 / (1.0 + exp(-(${acc} + ${valueOf('bias')})))`] }),
       };
       const bias = values(byRow ? p.m : p.n, 9);
       const { got, inputs } = await run(c, epilogue, [{ type: f32(bias.length), data: bias }]);

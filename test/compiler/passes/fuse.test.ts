@@ -239,20 +239,84 @@ describe('fuse-matmul', () => {
     expect(kernel.inputs).toEqual([0, 1, 0]);
   });
 
-  it('stops where an inner value has another reader', () =>
-    expectUnchanged(
+  it('stores an inner value read outside as a second output (the momentum step: new velocity and new weights)', () =>
+    expectPass(
       fuseMatmulPass,
       `
+      graph f {
+        input %x: f32[4,3]
+        input %g: f32[4,5]
+        input %v: f32[3,5]
+        input %w: f32[3,5]
+        input %mu: f32[]
+        input %lr: f32[]
+        %1: f32[3,5] = matmul %x, %g [transpose_a=true]
+        %2: f32[3,5] = mul %mu, %v
+        %3: f32[3,5] = add %2, %1
+        %4: f32[3,5] = mul %lr, %3
+        %5: f32[3,5] = sub %w, %4
+        return v=%3, w=%5
+      }
+      `,
+      `
+      graph f {
+        input %x: f32[4,3]
+        input %g: f32[4,5]
+        input %v: f32[3,5]
+        input %w: f32[3,5]
+        input %mu: f32[]
+        input %lr: f32[]
+        %3: f32[3,5], %5: f32[3,5] = fused %x, %g, %mu, %v, %lr, %w [name="fused_matmul_add_mul_sub", pattern="matmul"]
+          graph fused_matmul_add_mul_sub {
+            region %in0: f32[4,3]
+            region %in1: f32[4,5]
+            region %in2: f32[]
+            region %in3: f32[3,5]
+            region %in4: f32[]
+            region %in5: f32[3,5]
+            %1: f32[3,5] = matmul %in0, %in1 [transpose_a=true]
+            %2: f32[3,5] = mul %in2, %in3
+            %3: f32[3,5] = add %2, %1
+            %4: f32[3,5] = mul %in4, %3
+            %5: f32[3,5] = sub %in5, %4
+            return out0=%3, out1=%5
+          }
+        return v=%3, w=%5
+      }
+      `,
+    ));
+
+  it('cuts the chain back where an outside reader of an inner value comes before its end', () => {
+    const { after } = runPass(fuseMatmulPass, `
       graph f {
         input %0: f32[4,3]
         input %1: f32[3,5]
         input %2: f32[4,1]
         %3: f32[4,5] = matmul %0, %1
         %4: f32[4,5] = add %3, %2
-        return y=%4, z=%3
+        %5: f32[4] = sum %4 [axes=[1], keepdims=false]
+        %6: f32[4,5] = relu %4
+        return y=%6, s=%5
       }
-      `,
-    ));
+      `);
+    // sum reads %4 before relu: the fused node cannot stand at relu, so it ends at add.
+    expect(after.nodes.map((n) => n.op)).toEqual(['fused', 'sum', 'relu']);
+    expect(after.nodes[0].regions![0].nodes.map((n) => n.op)).toEqual(['matmul', 'add']);
+  });
+
+  it('does not take in a node whose outside operand depends on the group (a cycle)', () => {
+    const { after } = runPass(fuseMatmulPass, `
+      graph f {
+        input %0: f32[4,3]
+        input %1: f32[3,5]
+        %3: f32[4,5] = matmul %0, %1
+        %4: f32[4,1] = sum %3 [axes=[1], keepdims=true]
+        %5: f32[4,5] = sub %3, %4
+        return y=%5
+      }
+      `);
+    expect(after.nodes.map((n) => n.op)).toEqual(['matmul', 'sum', 'sub']);
+  });
 });
 
 describe('fuse-conv', () => {
