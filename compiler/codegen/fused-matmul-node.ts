@@ -1,7 +1,8 @@
 // A `fused [pattern="matmul"]` body as one matmul kernel with an epilogue
 // (compiler/codegen/kernels/matmul.ts's hook). The body, as
 // compiler/passes/fuse-matmul.ts builds it: a plain 2-D matmul(a, b) → [M, N] and
-// elementwise nodes whose outside operands broadcast against [M, N]; it returns one
+// elementwise nodes (and random draws like bernoulli, keyed by the element's index)
+// whose outside operands broadcast against [M, N]; it returns one
 // or more [M, N] values (an optimizer's new velocity and new weights). The epilogue
 // evaluates the nodes per output element, reading each outside operand at
 // (row, col), and stores every result.
@@ -16,6 +17,7 @@ import { getOp } from '../ops/registry';
 import type { FusedKernel } from './fused-kernel';
 import { emitMatmulKernel, matmulProblem } from './kernels/matmul';
 import type { EpilogueLayout, EpilogueOperand, MatmulEpilogue } from './kernels/matmul';
+import { philoxDrawWgsl } from './wgsl/philox';
 
 /** Whether `v` broadcasts against the 2-D product (numpy rules, rank at most 2). */
 export function broadcastsToMatrix(v: Value, product: Value): boolean {
@@ -89,7 +91,7 @@ export function emitFusedMatmul(
   const epilogue: MatmulEpilogue = {
     inputs,
     outputs: outputNames.map((o, j) => ({ name: o, ...(inPlace.has(j) ? { inPlace: true } : {}) })),
-    values: (acc, valueOf, prefix) => {
+    values: (acc, valueOf, prefix, element) => {
       const lets: string[] = [];
       const named = new Map<Value, string>();
       const exprOf = (v: Value): string => {
@@ -101,8 +103,11 @@ export function emitFusedMatmul(
         const node = defs.get(v);
         if (!node) throw new Error(`fused matmul '${name}' reads %${v.id}, which it neither loads nor computes`);
         const def = getOp(node.op);
-        if (!def.wgsl) throw new Error(`op '${node.op}' has no wgsl expression`);
-        const expr = `(${def.wgsl(node.inputs.map(exprOf), node.attrs, node.inputs.map((x) => x.type))})`;
+        const args = node.inputs.map(exprOf);
+        let expr: string;
+        if (def.wgsl) expr = `(${def.wgsl(args, node.attrs, node.inputs.map((x) => x.type))})`;
+        else if (def.drawWgsl) expr = `(${def.drawWgsl(args, node.attrs, element, node.inputs.map((x) => x.type))})`;
+        else throw new Error(`op '${node.op}' has no wgsl expression`);
         if ((uses.get(v) ?? 0) < 2) return expr;
         const id = `${prefix}v${v.id}`;
         lets.push(`let ${id} = ${expr};`);
@@ -113,8 +118,10 @@ export function emitFusedMatmul(
       return { lets, stored };
     },
   };
+  const draws = rest.some((node) => getOp(node.op).drawWgsl !== undefined);
+  const withDraws: MatmulEpilogue = draws ? { ...epilogue, usesScalars: true, functions: philoxDrawWgsl() } : epilogue;
   const problem = matmulProblem(a.type, b.type, matmul.attrs.transpose_a === true, matmul.attrs.transpose_b === true);
-  const spec = emitMatmulKernel(problem, ctx, { epilogue });
+  const spec = emitMatmulKernel(problem, ctx, { epilogue: withDraws });
   return {
     spec: { ...spec, name: `${name}_${problem.m}x${problem.k}x${problem.n}` },
     inputs: [argIndex(a), argIndex(b), ...leaves.map(argIndex)],

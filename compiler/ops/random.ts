@@ -133,6 +133,11 @@ defineOp({
     return [draw(p.type, attrs, ctx, iterationOf(inputs, 1), (w, e) => (uniform01(w[0]) < Math.fround(p.data[e]) ? 1 : 0))];
   },
   kernel: (node) => randomKernel(node, 'bernoulli', 1, '  y[i] = select(0.0, 1.0, philox_uniform01(w.x) < x0[i]);'),
+  // The same draw as the kernel's, the iteration (if any) taken as u32 bits.
+  drawWgsl: (args, attrs, element, inputs) => {
+    const iteration = inputs.length < 2 ? '0u' : inputs[1].dtype === 'u32' ? args[1] : `bitcast<u32>(${args[1]})`;
+    return `select(0.0, 1.0, philox_uniform01(philox_draw(${element}, ${streamOf(attrs) >>> 0}u, ${iteration}).x) < ${args[0]})`;
+  },
 });
 
 defineOp({

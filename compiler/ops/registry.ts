@@ -118,6 +118,14 @@ export interface OpDef {
    * `bool` values are WGSL `bool` in expressions and stored as u32 0/1 in buffers).
    */
   wgsl?(args: readonly string[], attrs: Attrs, inputs: readonly TensorType[]): string;
+  /**
+   * Random ops drawn element by element from same-shape operands (bernoulli): the
+   * WGSL expression of one element given its operands and `element`, the u32 flat
+   * index of the element in the output, drawing with `philox_draw` (which reads the
+   * kernel's `scalars` binding). Lets fusion compute the draw in a matmul epilogue,
+   * bit for bit as the op's own kernel draws it.
+   */
+  drawWgsl?(args: readonly string[], attrs: Attrs, element: string, inputs: readonly TensorType[]): string;
   /** Non-elementwise ops: the compute shader(s) that evaluate this node, run in order. */
   kernel?(node: Node, ctx: KernelContext): KernelSpec[];
 }

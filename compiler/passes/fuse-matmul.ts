@@ -9,6 +9,8 @@
 //      velocity, read by its assign and by the weight update) becomes another output
 //      of the kernel: the momentum update and the weight update join the weight
 //      gradient's matmul as one kernel storing both.
+//      r may also be a random draw per element (bernoulli(sigmoid(v·W + b)), the
+//      RBM's sample), drawn bit for bit as its own kernel would.
 //   2. r's other operands join with the elementwise nodes computing them when those
 //      are read only by the group (the mask's gt and cast); what remains outside is
 //      read by the epilogue, broadcast against [M, N] (a bias [N], a mask input
@@ -53,6 +55,16 @@ function elementwise(n: Node): boolean {
   return def.kind === 'elementwise' && def.wgsl !== undefined && n.outputs.length === 1 && !n.regions;
 }
 
+/**
+ * A random draw the epilogue can make per element (bernoulli, with or without its
+ * scalar iteration operand): only on the chain itself, where its element is the
+ * output's element.
+ */
+function elementDraw(n: Node): boolean {
+  const def = getOp(n.op);
+  return def.drawWgsl !== undefined && n.outputs.length === 1 && !n.regions && n.inputs.slice(1).every((v) => v.type.shape.length === 0);
+}
+
 interface Chain {
   /** The matmul and the nodes its value flows through, in order (they name the kernel). */
   readonly main: Node[];
@@ -69,7 +81,7 @@ function matmulChain(graph: Graph, matmul: Node, users: Map<Value, Node[]>, pos:
   let v = product;
   for (;;) {
     const r = (users.get(v) ?? [])
-      .filter((x) => !taken.has(x) && !chain.members.includes(x) && elementwise(x) && x.outputs[0].type.dtype === 'f32' && sameShape(x.outputs[0], product))
+      .filter((x) => !taken.has(x) && !chain.members.includes(x) && (elementwise(x) || elementDraw(x)) && x.outputs[0].type.dtype === 'f32' && sameShape(x.outputs[0], product))
       .sort((x, y) => pos.get(x)! - pos.get(y)!)[0];
     if (!r) break;
     const side: Node[] = [];
@@ -95,8 +107,8 @@ function matmulChain(graph: Graph, matmul: Node, users: Map<Value, Node[]>, pos:
     r.inputs.forEach(visit);
     if (leaves.some((u) => !broadcastsToMatrix(u, product))) break;
     const members = [...chain.members, ...side, r];
-    // a, b, the epilogue's outside inputs and the outputs.
-    if (groupInputs(members).length + groupOutputs(graph, members, users).length > limit) {
+    // a, b, the epilogue's outside inputs, the outputs and (for draws) the scalars.
+    if (groupInputs(members).length + groupOutputs(graph, members, users).length + (members.some(elementDraw) ? 1 : 0) > limit) {
       chain.split = `maxStorageBuffersPerShaderStage (${limit})`;
       break;
     }

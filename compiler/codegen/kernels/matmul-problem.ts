@@ -63,10 +63,14 @@ export interface MatmulEpilogue {
   /**
    * The f32 WGSL expression stored into each output, from the accumulator's and the
    * operands' WGSL expressions at the element (`valueOf(name)`: an input, or an
-   * in-place output's old value; bools as WGSL bool). Names the `lets` define
-   * start with `prefix`, which the kernel makes unique within a block.
+   * in-place output's old value; bools as WGSL bool) and the element's u32 flat
+   * index in the [M, N] output (`element`, for random draws). Names the `lets`
+   * define start with `prefix`, which the kernel makes unique within a block.
    */
-  readonly values: (acc: string, valueOf: (name: string) => string, prefix: string) => EpilogueValues;
+  readonly values: (acc: string, valueOf: (name: string) => string, prefix: string, element: string) => EpilogueValues;
+  /** Module-scope WGSL the values call (philox_draw); with `usesScalars`, the kernel binds `scalars` after the outputs. */
+  readonly functions?: string;
+  readonly usesScalars?: boolean;
 }
 
 /** No epilogue: C itself, stored as `c`. */
@@ -112,6 +116,7 @@ function epilogueValuesAt(e: MatmulEpilogue, acc: string, n: number, row: string
       return asValue(`${o.name}[${epilogueIndex(o.layout, n, row, col)}]`, o.dtype);
     },
     prefix,
+    `(${row}) * ${n}u + (${col})`,
   );
 }
 
@@ -156,6 +161,7 @@ export function epilogueStoreQuad(e: MatmulEpilogue, acc: string, n: number, row
         return v(l);
       },
       `${lanes[l]}_`,
+      `(${row}) * ${n}u + (${col}) + ${l}u`,
     ),
   );
   for (const v of perLane) L.push(...v.lets);
@@ -224,8 +230,9 @@ export function emitBatchOffsets(p: MatmulProblem, z: string): string[] {
 }
 
 /**
- * Binding declarations of the epilogue's inputs (read-only, from `first`) and
- * outputs (read_write, after the inputs). With `vec4`, the outputs and the 'matrix'
+ * Binding declarations of the epilogue's inputs (read-only, from `first`), outputs
+ * (read_write, after the inputs) and, where it draws random numbers, the `scalars`
+ * buffer and the functions it calls. With `vec4`, the outputs and the 'matrix'
  * and 'col' inputs are arrays of vec4 (for epilogueStoreQuad).
  */
 export function emitEpilogueBindings(e: MatmulEpilogue, first: number, vec4 = false): string[] {
@@ -235,7 +242,8 @@ export function emitEpilogueBindings(e: MatmulEpilogue, first: number, vec4 = fa
     return `@group(0) @binding(${first + i}) var<storage, read> ${o.name}: array<${wide ? `vec4<${elem(o.dtype)}>` : elem(o.dtype)}>;`;
   });
   const outputs = e.outputs.map((o, j) => `@group(0) @binding(${first + e.inputs.length + j}) var<storage, read_write> ${o.name}: array<${vec4 ? 'vec4<f32>' : 'f32'}>;`);
-  return [...inputs, ...outputs];
+  const scalars = e.usesScalars ? [`@group(0) @binding(${first + e.inputs.length + e.outputs.length}) var<storage, read> scalars: array<u32>;`] : [];
+  return [...inputs, ...outputs, ...scalars, ...(e.functions ? [e.functions] : [])];
 }
 
 /**

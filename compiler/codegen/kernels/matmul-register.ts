@@ -248,6 +248,7 @@ export function emitRegisterMatmul(
     name: matmulName(p, 'register'),
     wgsl: L.join('\n') + '\n',
     workgroups: [Math.ceil(N / (TN * tile.wgX)), Math.ceil(M / (TM * tile.wgY)), batchCount(p)],
+    ...(epilogue.usesScalars ? { usesScalars: true } : {}),
     ...(texA || texB
       ? {
           textureInputs: [

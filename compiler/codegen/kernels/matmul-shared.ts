@@ -78,5 +78,6 @@ export function emitSharedMatmul(p: MatmulProblem, wg = 16, epilogue: MatmulEpil
     name: matmulName(p, 'shared'),
     wgsl: L.join('\n') + '\n',
     workgroups: [Math.ceil(N / BN), Math.ceil(M / BM), batchCount(p)],
+    ...(epilogue.usesScalars ? { usesScalars: true } : {}),
   };
 }

@@ -151,5 +151,6 @@ export function emitMatvec(p: MatmulProblem, epilogue: MatmulEpilogue = PLAIN_EP
     name: matmulName(p, 'matvec'),
     wgsl: L.join('\n') + '\n',
     workgroups: [Math.ceil(invocations / WORKGROUP), 1, batchCount(p)],
+    ...(e.usesScalars ? { usesScalars: true } : {}),
   };
 }

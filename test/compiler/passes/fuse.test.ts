@@ -286,6 +286,27 @@ describe('fuse-matmul', () => {
       `,
     ));
 
+  it('draws bernoulli in the epilogue, with its iteration operand, binding the scalars buffer', () => {
+    const { after } = runPass(fuseMatmulPass, `
+      graph f {
+        input %v: f32[4,8]
+        input %w: f32[8,4]
+        input %b: f32[4]
+        input %it: i32[]
+        %1: f32[4,4] = matmul %v, %w
+        %2: f32[4,4] = add %1, %b
+        %3: f32[4,4] = sigmoid %2
+        %4: f32[4,4] = bernoulli %3, %it [stream=3]
+        return h=%4
+      }
+      `);
+    expect(after.nodes.map((n) => n.op)).toEqual(['fused']);
+    expect(after.nodes[0].attrs.name).toBe('fused_matmul_add_sigmoid_bernoulli');
+    const kernel = emitFusedMatmul(after.nodes[0].regions![0], 'fused', { family: 'register', limits: DEFAULT_LIMITS });
+    expect(kernel.spec.usesScalars).toBe(true);
+    expect(kernel.spec.wgsl).toContain('philox_draw((row) * 4u + (col) + 1u, 3u, bitcast<u32>(s_e1))');
+  });
+
   it('cuts the chain back where an outside reader of an inner value comes before its end', () => {
     const { after } = runPass(fuseMatmulPass, `
       graph f {
