@@ -17,9 +17,16 @@ export interface RegisterTile {
   readonly rows: number;
   /** vec4 column groups of C per invocation (4·vec4Cols columns). */
   readonly vec4Cols: number;
-  /** Workgroup size along columns (x) and rows (y). */
+  /** Workgroup size along columns (x) and rows (y); with `lanesAlongRows`, along rows (x) and columns (y). */
   readonly wgX: number;
   readonly wgY: number;
+  /**
+   * llvmpipe runs consecutive x invocations in its SIMD lanes: blocks side by side
+   * along x share the work. Columns run along x by default; a product with only one
+   * or two column blocks (N = 10 classes) puts its rows there instead, so that the
+   * lanes are not left idle.
+   */
+  readonly lanesAlongRows?: boolean;
 }
 
 /** The block for problems with a scalar-fetched operand (see docs/performance.md). */
@@ -43,16 +50,30 @@ function elementsOf(batch: readonly number[], rows: number, cols: number): numbe
   return batch.reduce((x, y) => x * y, 1) * rows * cols;
 }
 
-/** The operands `ctx` lets this problem read through textures: those fetched as vec4 that fit a texture. */
+/** The operands `ctx` lets this problem read through textures: those fetched as vec4 (aligned or shifted) that fit a texture. */
 export function operandTextures(p: MatmulProblem, tile: RegisterTile, ctx: Pick<KernelContext, 'textures' | 'limits'>): OperandTextures {
   return {
-    a: fetchA(p, tile) !== 'scalar' && textureOperandFits(ctx, elementsOf(p.batchA, p.m, p.k)),
-    b: fetchB(p) !== 'scalar' && textureOperandFits(ctx, elementsOf(p.batchB, p.k, p.n)),
+    a: fetchA(p, tile, true) !== 'scalar' && textureOperandFits(ctx, elementsOf(p.batchA, p.m, p.k)),
+    b: fetchB(p, true) !== 'scalar' && textureOperandFits(ctx, elementsOf(p.batchB, p.k, p.n)),
   };
 }
 
-/** The block shape for a problem: the wide block when both operands are fetched as vec4. */
+/** Columns up to which one block spans the whole width and the lanes run along rows (narrowTile). */
+const NARROW_COLUMNS = 16;
+
+/**
+ * The block for products at most NARROW_COLUMNS wide (a 10-class layer): 8 rows by
+ * every column, lanes along rows. With columns along the lanes, N = 10 would fill
+ * 2 of 8 lanes; this took 128×512×10 from ~0.44 to ~0.18–0.29 ms and 512×128×10 from
+ * ~0.47 to ~0.18–0.28 (docs/performance.md).
+ */
+function narrowTile(n: number): RegisterTile {
+  return { rows: 8, vec4Cols: Math.ceil(n / 4), wgX: 8, wgY: 1, lanesAlongRows: true };
+}
+
+/** The block shape for a problem: narrow products along rows, the wide block when both operands are fetched as vec4. */
 export function registerTileFor(p: MatmulProblem): RegisterTile {
+  if (p.n <= NARROW_COLUMNS && p.m > p.n) return narrowTile(p.n);
   return fetchA(p, WIDE_REGISTER_TILE) !== 'scalar' && fetchB(p) !== 'scalar' ? WIDE_REGISTER_TILE : DEFAULT_REGISTER_TILE;
 }
 
@@ -63,17 +84,42 @@ const LANE = ['x', 'y', 'z', 'w'] as const;
  * transposed, B transposed, K % 4 == 0); 'mnvec' loads 4 consecutive rows of A or
  * columns of B (A transposed with M % 4 == 0, B not transposed with N % 4 == 0);
  * 'scalar' loads one element at a time.
+ *
+ * The '-shift' kinds are the same reads where the stored row length is not a
+ * multiple of 4 (the 10-class layer's [512, 10] weights): from an operand texture,
+ * two neighbouring texels and a shuffle give the 4 floats. Row and block starts
+ * are multiples of 4, so how far each read sits into its texel is known when the
+ * kernel is generated (k·N mod 4 for row k of a [K, N] operand, and likewise).
  */
-type Fetch = 'kvec' | 'mnvec' | 'scalar';
+type Fetch = 'kvec' | 'mnvec' | 'kvec-shift' | 'mnvec-shift' | 'scalar';
 
-function fetchA(p: MatmulProblem, tile: RegisterTile): Fetch {
-  if (!p.transA) return p.k % 4 === 0 ? 'kvec' : 'scalar';
-  return p.m % 4 === 0 && tile.rows % 4 === 0 ? 'mnvec' : 'scalar';
+/** Shifted reads need a texture and 4-aligned batch matrices (their offsets must stay multiples of 4). */
+function shiftable(texture: boolean, batch: readonly number[], matrix: number): boolean {
+  return texture && (batch.reduce((x, y) => x * y, 1) === 1 || matrix % 4 === 0);
 }
 
-function fetchB(p: MatmulProblem): Fetch {
-  if (p.transB) return p.k % 4 === 0 ? 'kvec' : 'scalar';
-  return p.n % 4 === 0 ? 'mnvec' : 'scalar';
+function fetchA(p: MatmulProblem, tile: RegisterTile, texture = false): Fetch {
+  const shift = shiftable(texture, p.batchA, p.m * p.k);
+  if (!p.transA) return p.k % 4 === 0 ? 'kvec' : shift ? 'kvec-shift' : 'scalar';
+  if (tile.rows % 4 !== 0) return 'scalar';
+  return p.m % 4 === 0 ? 'mnvec' : shift ? 'mnvec-shift' : 'scalar';
+}
+
+function fetchB(p: MatmulProblem, texture = false): Fetch {
+  const shift = shiftable(texture, p.batchB, p.k * p.n);
+  if (p.transB) return p.k % 4 === 0 ? 'kvec' : shift ? 'kvec-shift' : 'scalar';
+  return p.n % 4 === 0 ? 'mnvec' : shift ? 'mnvec-shift' : 'scalar';
+}
+
+/** The float at position `pos` (0–7) of the 8-float window of texels `lo`, `hi`. */
+function windowAt(lo: string, hi: string, pos: number): string {
+  return pos < 4 ? `${lo}.${LANE[pos]}` : `${hi}.${LANE[pos - 4]}`;
+}
+
+/** The vec4 starting `o` floats into the window of texels `lo`, `hi`. */
+function window4(lo: string, hi: string, o: number): string {
+  if (o === 0) return lo;
+  return `vec4<f32>(${[0, 1, 2, 3].map((l) => windowAt(lo, hi, o + l)).join(', ')})`;
 }
 
 /** `base + k·stride` with the trivial cases folded. */
@@ -95,8 +141,8 @@ export function emitRegisterMatmul(
   const { m: M, n: N, k: K } = p;
   const TM = tile.rows;
   const TN = tile.vec4Cols * 4;
-  const aFetch = fetchA(p, tile);
-  const bFetch = fetchB(p);
+  const aFetch = fetchA(p, tile, textures.a);
+  const bFetch = fetchB(p, textures.b);
   const outVec = N % 4 === 0;
   const rows = [...Array(TM).keys()];
   const groups = [...Array(tile.vec4Cols).keys()];
@@ -108,6 +154,13 @@ export function emitRegisterMatmul(
   const texB = textures.b && bFetch !== 'scalar';
   const loadA = (i: string): string => (texA ? `load_a(${i})` : `a[${i}]`);
   const loadB = (i: string): string => (texB ? `load_b(${i})` : `b[${i}]`);
+  // Shifted reads of rows and columns past the matrix are not clamped (that would
+  // break the static shift); their texels are clamped to the texture instead, and
+  // what they read is never stored.
+  const lastA = elementsOf(p.batchA, M, K) / 4 - 1;
+  const lastB = elementsOf(p.batchB, K, N) / 4 - 1;
+  const texelA = (i: string): string => `load_a(min(${i}, ${lastA}u))`;
+  const texelB = (i: string): string => `load_b(min(${i}, ${lastB}u))`;
   if (texA) L.push(...textureOperand('a', 0));
   else L.push(`@group(0) @binding(0) var<storage, read> a: array<${aFetch === 'scalar' ? 'f32' : 'vec4<f32>'}>;`);
   if (texB) L.push(...textureOperand('b', 1));
@@ -118,8 +171,10 @@ export function emitRegisterMatmul(
   L.push(`@compute @workgroup_size(${tile.wgX}, ${tile.wgY}, 1)`);
   L.push('fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {');
   const body: string[] = [];
-  body.push(`let row0 = (wid.y * ${tile.wgY}u + lid.y) * ${TM}u;`);
-  body.push(`let col0 = (wid.x * ${tile.wgX}u + lid.x) * ${TN}u;`);
+  const [rowAxis, colAxis] = tile.lanesAlongRows ? (['x', 'y'] as const) : (['y', 'x'] as const);
+  const wgSize = { x: tile.wgX, y: tile.wgY };
+  body.push(`let row0 = (wid.${rowAxis} * ${wgSize[rowAxis]}u + lid.${rowAxis}) * ${TM}u;`);
+  body.push(`let col0 = (wid.${colAxis} * ${wgSize[colAxis]}u + lid.${colAxis}) * ${TN}u;`);
   body.push(`if (row0 >= ${M}u || col0 >= ${N}u) { return; }`);
   body.push(...emitBatchOffsets(p, 'wid.z'));
   const scalars = epilogueScalarLoads(epilogue);
@@ -133,6 +188,12 @@ export function emitRegisterMatmul(
     case 'mnvec':
       for (let g = 0; g < TM / 4; g++) body.push(`let aBase${g} = (aOff + min(row0 + ${4 * g}u, ${M - 4}u)) / 4u;`);
       break;
+    case 'kvec-shift':
+      for (const i of rows) body.push(`let aRow${i} = aOff + (row0 + ${i}u) * ${K}u;`);
+      break;
+    case 'mnvec-shift':
+      body.push('let aCol = aOff + row0;');
+      break;
     case 'scalar':
       for (const i of rows) body.push(`let aBase${i} = aOff + min(row0 + ${i}u, ${M - 1}u)${p.transA ? '' : ` * ${K}u`};`);
       break;
@@ -145,6 +206,12 @@ export function emitRegisterMatmul(
       break;
     case 'kvec':
       for (const c of cols) body.push(`let bBase${c} = (bOff + min(col0 + ${c}u, ${N - 1}u) * ${K}u) / 4u;`);
+      break;
+    case 'kvec-shift':
+      for (const c of cols) body.push(`let bRow${c} = bOff + (col0 + ${c}u) * ${K}u;`);
+      break;
+    case 'mnvec-shift':
+      body.push('let bCol = bOff + col0;');
       break;
     case 'scalar':
       for (const c of cols) body.push(`let bBase${c} = bOff + min(col0 + ${c}u, ${N - 1}u)${p.transB ? ` * ${K}u` : ''};`);
@@ -171,6 +238,29 @@ export function emitRegisterMatmul(
             S.push(`let b${kk}_${j} = vec4<f32>(${parts.join(', ')});`);
           }
         break;
+      case 'mnvec-shift':
+        // Row k+kk starts (k+kk)·N floats in: kk·N mod 4 into its texel (k is a multiple of 4).
+        for (const kk of ks) {
+          const o = (kk * N) % 4;
+          S.push(`let bt${kk} = (bCol + (${kAt(k, kk)}) * ${N}u) / 4u;`);
+          for (let t = 0; t < tile.vec4Cols + (o ? 1 : 0); t++) S.push(`let bt${kk}_${t} = ${texelB(`bt${kk} + ${t}u`)};`);
+          for (const j of groups) S.push(`let b${kk}_${j} = ${window4(`bt${kk}_${j}`, `bt${kk}_${j + 1}`, o)};`);
+        }
+        break;
+      case 'kvec-shift':
+        // Column c's k-run starts c·K mod 4 into its texel.
+        for (const c of cols) {
+          const o = (c * K) % 4;
+          S.push(`let bc${c} = (bRow${c} + ${k}) / 4u;`);
+          S.push(`let bc${c}lo = ${texelB(`bc${c}`)};`);
+          if (o + count > 4) S.push(`let bc${c}hi = ${texelB(`bc${c} + 1u`)};`);
+        }
+        for (const kk of ks)
+          for (const j of groups) {
+            const parts = [0, 1, 2, 3].map((l) => windowAt(`bc${4 * j + l}lo`, `bc${4 * j + l}hi`, ((4 * j + l) * K) % 4 + kk));
+            S.push(`let b${kk}_${j} = vec4<f32>(${parts.join(', ')});`);
+          }
+        break;
       case 'scalar':
         for (const kk of ks)
           for (const j of groups) {
@@ -192,6 +282,24 @@ export function emitRegisterMatmul(
         for (let g = 0; g < TM / 4; g++) for (const kk of ks) S.push(`let a${g}_${kk} = ${loadA(index(`aBase${g}`, kAt(k, kk), M / 4))};`);
         aValue = (i, kk) => `a${Math.floor(i / 4)}_${kk}.${LANE[i % 4]}`;
         break;
+      case 'kvec-shift':
+        // Row i's k-run starts i·K mod 4 into its texel (row0 is a multiple of 4).
+        for (const i of rows) {
+          S.push(`let ai${i} = (aRow${i} + ${k}) / 4u;`);
+          S.push(`let a${i}lo = ${texelA(`ai${i}`)};`);
+          if (((i * K) % 4) + count > 4) S.push(`let a${i}hi = ${texelA(`ai${i} + 1u`)};`);
+        }
+        aValue = (i, kk) => windowAt(`a${i}lo`, `a${i}hi`, ((i * K) % 4) + kk);
+        break;
+      case 'mnvec-shift':
+        for (const kk of ks) {
+          const o = (kk * M) % 4;
+          S.push(`let at${kk} = (aCol + (${kAt(k, kk)}) * ${M}u) / 4u;`);
+          for (let t = 0; t < TM / 4 + (o ? 1 : 0); t++) S.push(`let at${kk}_${t} = ${texelA(`at${kk} + ${t}u`)};`);
+          for (let g = 0; g < TM / 4; g++) S.push(`let a${g}_${kk} = ${window4(`at${kk}_${g}`, `at${kk}_${g + 1}`, o)};`);
+        }
+        aValue = (i, kk) => `a${Math.floor(i / 4)}_${kk}.${LANE[i % 4]}`;
+        break;
       case 'scalar':
         for (const i of rows) for (const kk of ks) S.push(`let a${i}_${kk} = a[${index(`aBase${i}`, kAt(k, kk), p.transA ? M : 1)}];`);
         aValue = (i, kk) => `a${i}_${kk}`;
@@ -210,8 +318,9 @@ export function emitRegisterMatmul(
     body.push('}');
   }
   if (K4 < K) {
-    body.push(`for (var k = ${K4}u; k < ${K}u; k += 1u) {`);
-    body.push(...chunk('k', 1).map((s) => `  ${s}`));
+    // The last K % 4 steps, unrolled: k stays a multiple of 4 (the shifted reads rely on it).
+    body.push('{');
+    body.push(...chunk(`${K4}u`, K - K4).map((s) => `  ${s}`));
     body.push('}');
   }
 
@@ -247,7 +356,9 @@ export function emitRegisterMatmul(
   return {
     name: matmulName(p, 'register'),
     wgsl: L.join('\n') + '\n',
-    workgroups: [Math.ceil(N / (TN * tile.wgX)), Math.ceil(M / (TM * tile.wgY)), batchCount(p)],
+    workgroups: tile.lanesAlongRows
+      ? [Math.ceil(M / (TM * tile.wgX)), Math.ceil(N / (TN * tile.wgY)), batchCount(p)]
+      : [Math.ceil(N / (TN * tile.wgX)), Math.ceil(M / (TM * tile.wgY)), batchCount(p)],
     ...(epilogue.usesScalars ? { usesScalars: true } : {}),
     ...(texA || texB
       ? {
