@@ -75,13 +75,16 @@ async function executorAt(program: Program, level: OptLevel, family: Family | un
   return Executor.create(plan, { device: acquired.device, seed: 3 });
 }
 
-// Every example in the device's own kernel family; the conv and matmul examples in both.
+// Every example in the device's own kernel family; the conv and matmul examples in
+// both, and rbm (bernoulli drawn in matmul epilogues) in both.
 const CASES: readonly (readonly [string, Family | undefined])[] = [
   ...Object.keys(EXAMPLES).map((name) => [name, undefined] as const),
   ['lenet', 'register'],
   ['lenet', 'shared'],
   ['mnist_sigmoid', 'register'],
   ['mnist_sigmoid', 'shared'],
+  ['rbm', 'register'],
+  ['rbm', 'shared'],
 ];
 
 describe('fused plans agree with unfused plans on the device', () => {
