@@ -8,8 +8,10 @@
 // one so every load stays in bounds without a branch; only the stores are guarded.
 import type { KernelContext, KernelSpec } from '../../ops/registry';
 import { textureOperand, textureOperandFits } from '../wgsl/texture';
-import type { MatmulEpilogue, MatmulProblem } from './matmul-problem';
-import { batchCount, emitBatchOffsets, emitEpilogueBindings, epilogueScalarLoads, epilogueStoreQuad, epilogueStores, matmulName, PLAIN_EPILOGUE } from './matmul-problem';
+import type { MatmulEpilogue } from './matmul-epilogue';
+import { emitEpilogueBindings, epilogueScalarLoads, epilogueStoreQuad, epilogueStores, PLAIN_EPILOGUE } from './matmul-epilogue';
+import type { MatmulProblem } from './matmul-problem';
+import { batchCount, emitBatchOffsets, matmulName } from './matmul-problem';
 
 /** The block each invocation computes and the workgroup shape. */
 export interface RegisterTile {

@@ -5,8 +5,10 @@
 // invocation accumulates a 4×4 sub-block strided by wg so neighbours read
 // neighbouring words.
 import type { KernelSpec } from '../../ops/registry';
-import type { MatmulEpilogue, MatmulProblem } from './matmul-problem';
-import { batchCount, emitBatchOffsets, emitEpilogueBindings, epilogueStores, matmulName, PLAIN_EPILOGUE } from './matmul-problem';
+import type { MatmulEpilogue } from './matmul-epilogue';
+import { emitEpilogueBindings, epilogueStores, PLAIN_EPILOGUE } from './matmul-epilogue';
+import type { MatmulProblem } from './matmul-problem';
+import { batchCount, emitBatchOffsets, matmulName } from './matmul-problem';
 
 const BK = 16;
 const PER = 4;

@@ -4,13 +4,15 @@
 // workgroup memory) for llvmpipe-like CPUs, 'shared' (workgroup-memory tiles) for GPUs.
 import type { TensorType } from '../../ir/types';
 import type { KernelContext, KernelSpec } from '../../ops/registry';
-import type { MatmulEpilogue, MatmulProblem } from './matmul-problem';
+import type { MatmulEpilogue } from './matmul-epilogue';
+import type { MatmulProblem } from './matmul-problem';
 import { emitRegisterMatmul, operandTextures, registerTileFor } from './matmul-register';
 import type { RegisterTile } from './matmul-register';
 import { emitSharedMatmul, sharedWorkgroupSide } from './matmul-shared';
 import { emitMatvec, isMatvec } from './matvec';
 
-export type { EpilogueLayout, EpilogueOperand, EpilogueOutput, MatmulEpilogue, MatmulProblem } from './matmul-problem';
+export type { EpilogueLayout, EpilogueOperand, EpilogueOutput, MatmulEpilogue } from './matmul-epilogue';
+export type { MatmulProblem } from './matmul-problem';
 export type { RegisterTile } from './matmul-register';
 export { DEFAULT_REGISTER_TILE } from './matmul-register';
 

@@ -18,8 +18,10 @@
 // ways fall back to scalar loads. No workgroup memory, no barriers; the batch is
 // the z dimension, as in the other families.
 import type { KernelSpec } from '../../ops/registry';
-import type { EpilogueLayout, MatmulEpilogue, MatmulProblem } from './matmul-problem';
-import { batchCount, emitBatchOffsets, emitEpilogueBindings, epilogueScalarLoads, epilogueStoreQuad, epilogueStores, matmulName, PLAIN_EPILOGUE } from './matmul-problem';
+import type { EpilogueLayout, MatmulEpilogue } from './matmul-epilogue';
+import { emitEpilogueBindings, epilogueScalarLoads, epilogueStoreQuad, epilogueStores, PLAIN_EPILOGUE } from './matmul-epilogue';
+import type { MatmulProblem } from './matmul-problem';
+import { batchCount, emitBatchOffsets, matmulName } from './matmul-problem';
 
 /** Invocations per workgroup: one 8-lane SIMD group per llvmpipe task keeps both cores busy at small sizes. */
 const WORKGROUP = 8;
