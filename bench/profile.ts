@@ -27,7 +27,7 @@ import type { Plan, Step } from '../runtime/plan';
 import { FIRST_NAMED_SCALAR } from '../runtime/plan';
 import { compilePipelines, createArenas, createTextures, prepareSteps } from '../runtime/executor/resources';
 import type { PreparedStep } from '../runtime/executor/resources';
-import { endPass, recordSteps } from '../runtime/executor/record';
+import { dueUploads, endPass, recordSteps } from '../runtime/executor/record';
 import { Model } from '../runtime/model';
 import type { NamedTensors } from '../runtime/model';
 import { MODELS, makeBatch } from './models';
@@ -161,7 +161,10 @@ function rowOf(step: Exclude<PreparedStep, { kind: 'loop' }>): Omit<Row, 'ms'> {
   if (step.kind === 'copy') return { label: `copy ${step.step.bytes} bytes`, op: 'copy', workgroups: '-' };
   const k = step.kernel;
   const ops = [...new Set(k.origin.nodes.map((n) => n.op))].join('+');
-  const uploads = step.uploads.length > 0 ? ` (+${step.uploads.length} texture upload${step.uploads.length > 1 ? 's' : ''})` : '';
+  const due = dueUploads(step).length;
+  const reused = step.uploads.length - due;
+  const parts = [...(due > 0 ? [`+${due} texture upload${due > 1 ? 's' : ''}`] : []), ...(reused > 0 ? [`${reused} texture${reused > 1 ? 's' : ''} reused`] : [])];
+  const uploads = parts.length > 0 ? ` (${parts.join(', ')})` : '';
   return { label: `${k.label}${uploads}`, op: ops || k.name, workgroups: k.workgroups.join('×') };
 }
 
@@ -197,6 +200,10 @@ async function main(): Promise<void> {
   writeReal(device, plan, arenas, entry, await model.save(), inputs);
   model.destroy();
   // One run fills every intermediate with real values; the timing rounds repeat it.
+  // It also leaves in every texture a read that skips its upload (TextureBinding
+  // `upload: false`) the bytes of that read's buffer: such a texture only ever
+  // receives that buffer, so timing the step alone, as the plan runs it (without
+  // the upload), still reads real values.
   const wholeMs = await timeRecorded(device, (rec) => recordSteps(rec, prepared), 3, args.rounds);
   const rows: Row[] = [];
   for (const { step, times } of flatten(prepared)) {

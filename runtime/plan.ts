@@ -89,7 +89,7 @@ export interface DispatchStep {
   readonly bindings: readonly number[];
   /** Bindings that the kernel writes (its outputs), checked by the numerics guard. */
   readonly writes: readonly number[];
-  /** Inputs the kernel reads through a texture: each is uploaded from its buffer right before the dispatch. */
+  /** Inputs the kernel reads through a texture: each is uploaded from its buffer right before the dispatch unless `upload` is false. */
   readonly textures?: readonly TextureBinding[];
 }
 
@@ -114,6 +114,13 @@ export interface TextureBinding {
   readonly binding: number;
   readonly texture: number;
   readonly texels: number;
+  /**
+   * False where the texture already holds the buffer's current bytes: an earlier
+   * step of the same entry call uploaded them, and since then nothing wrote the
+   * buffer nor uploaded into the texture (compiler/codegen/textures-plan.ts).
+   * Absent: upload.
+   */
+  readonly upload?: boolean;
 }
 
 /**

@@ -21,6 +21,7 @@ import { emitFused } from './fused';
 import { emitLoop } from './loops';
 import { scheduleNodes } from './schedule';
 import { textureExtent } from './wgsl/texture';
+import { planTextureUploads, UNASSIGNED_TEXTURE } from './textures-plan';
 import { collectLimits, countDispatches } from './stats';
 
 export interface CodegenOptions {
@@ -53,7 +54,11 @@ export class PlanBuilder {
   readonly buffers: PlanBuffer[] = [];
   readonly kernels: PlanKernel[] = [];
   readonly textures: PlanTexture[] = [];
-  /** Texture ids by extent and slot: an upload happens right before its dispatch, so dispatches can share textures. */
+  /**
+   * Texture ids by extent and slot (an upload right before each dispatch reading one,
+   * so dispatches can share them) or by buffer and extent (a buffer read several
+   * times between writes keeps its bytes there: textures-plan.ts).
+   */
   private readonly textureIds = new Map<string, number>();
   readonly persistent = new Map<string, number>();
   readonly scalars: PlanScalar[] = [];
@@ -97,8 +102,17 @@ export class PlanBuilder {
 
   /** A texture of the extent holding `texels` vec4s, for the `slot`-th texture input of a dispatch. */
   textureFor(texels: number, slot: number): number {
+    return this.textureKeyed(texels, `#${slot}`);
+  }
+
+  /** A texture of the extent holding `texels` vec4s for buffer `buffer` alone. */
+  textureForBuffer(buffer: number, texels: number): number {
+    return this.textureKeyed(texels, `@${buffer}`);
+  }
+
+  private textureKeyed(texels: number, owner: string): number {
     const { width, height } = textureExtent(texels);
-    const key = `${width}x${height}#${slot}`;
+    const key = `${width}x${height}${owner}`;
     let id = this.textureIds.get(key);
     if (id === undefined) {
       id = this.textures.length;
@@ -179,9 +193,10 @@ export class EntryBuilder {
     this.kernelsUsed.add(kernel);
     const bindings = [...inputs, ...outputs];
     if (spec.usesScalars) bindings.push(this.plan.scalarsBuffer);
-    const textures: TextureBinding[] = (spec.textureInputs ?? []).map((t, slot) => {
+    // Textures are assigned per entry once all its steps are known (planTextureUploads).
+    const textures: TextureBinding[] = (spec.textureInputs ?? []).map((t) => {
       if (t.binding >= inputs.length) throw new Error(`${spec.name}: texture input ${t.binding} is not an input`);
-      return { binding: t.binding, texture: this.plan.textureFor(t.texels, slot), texels: t.texels };
+      return { binding: t.binding, texture: UNASSIGNED_TEXTURE, texels: t.texels };
     });
     steps.push({ kind: 'dispatch', kernel, bindings, writes: [...outputs], ...(textures.length > 0 ? { textures } : {}) });
   }
@@ -350,8 +365,9 @@ function bindEntryArgs(eb: EntryBuilder): PlanEntry['inputs'] {
 function emitEntry(plan: PlanBuilder, entry: Entry): PlanEntry {
   const eb = new EntryBuilder(plan, entry);
   const inputs = bindEntryArgs(eb);
-  const steps: Step[] = [];
-  eb.emitNodes(entry.graph, steps);
+  const emitted: Step[] = [];
+  eb.emitNodes(entry.graph, emitted);
+  const steps = planTextureUploads(emitted, plan);
   const outputs = entry.graph.results.map((r) => ({
     name: r.name,
     dtype: r.value.type.dtype,

@@ -2,8 +2,9 @@
 // buffers, then per entry point its peak and naive bytes and each of its buffers
 // with its arena, offset, size and lifetime in step numbers (-1: uploaded before the
 // pass; the entry's step count: read back after it), and the operand textures its
-// kernels read. Deterministic, for goldens.
-import type { Plan, PlanBuffer } from '../../runtime/plan';
+// kernels read, with what they hold and how many reads upload or reuse their bytes.
+// Deterministic, for goldens.
+import type { Plan, PlanBuffer, PlanEntry, Step } from '../../runtime/plan';
 import { entryLiveness } from './lifetimes';
 import { entryTextures, isPerCall, memoryTotals, textureBytes } from './memory';
 
@@ -15,6 +16,39 @@ function table(rows: readonly string[][], indent: string): string[] {
 function bufferRow(plan: Plan, b: PlanBuffer, live: string): string[] {
   const s = plan.layout[b.id];
   return [b.name, b.kind, `${b.dtype}[${b.shape.join(',')}]`, `arena ${s.arena}`, `@${s.offset}`, `${s.size} B`, live];
+}
+
+interface TextureUse {
+  readonly buffers: Set<string>;
+  uploads: number;
+  reused: number;
+}
+
+/** Per texture of an entry: the buffers uploaded into it, how many reads upload and how many reuse its bytes (loop bodies count once). */
+function textureUses(plan: Plan, entry: PlanEntry): Map<number, TextureUse> {
+  const uses = new Map<number, TextureUse>();
+  const visit = (steps: readonly Step[]): void => {
+    for (const s of steps) {
+      if (s.kind === 'loop') visit(s.body);
+      if (s.kind !== 'dispatch') continue;
+      for (const t of s.textures ?? []) {
+        const use = uses.get(t.texture) ?? { buffers: new Set<string>(), uploads: 0, reused: 0 };
+        use.buffers.add(plan.buffers[s.bindings[t.binding]].name);
+        if (t.upload === false) use.reused++;
+        else use.uploads++;
+        uses.set(t.texture, use);
+      }
+    }
+  };
+  visit(entry.steps);
+  return uses;
+}
+
+function describeUse(use: TextureUse | undefined): string {
+  if (!use) return '';
+  const buffers = [...use.buffers];
+  const holds = buffers.length === 1 ? buffers[0] : `${buffers.length} buffers`;
+  return `${holds}: ${use.uploads} upload${use.uploads === 1 ? '' : 's'}${use.reused > 0 ? `, ${use.reused} reused` : ''}`;
 }
 
 export function printMemoryPlan(plan: Plan, entryName?: string): string {
@@ -37,8 +71,9 @@ export function printMemoryPlan(plan: Plan, entryName?: string): string {
     if (rows.length > 0) lines.push(...table(rows, '  '));
     const textures = entryTextures(plan, entry);
     if (textures.length > 0) {
-      lines.push(`  operand textures (rgba32float, filled from their buffers before each dispatch that reads them):`);
-      lines.push(...table(textures.map((t) => [`texture ${t.id}`, `${t.width}x${t.height}`, `${textureBytes(t)} B`]), '    '));
+      const uses = textureUses(plan, entry);
+      lines.push(`  operand textures (rgba32float, filled from a buffer before a dispatch reads it, unless it still holds that buffer's bytes: reused):`);
+      lines.push(...table(textures.map((t) => [`texture ${t.id}`, `${t.width}x${t.height}`, `${textureBytes(t)} B`, describeUse(uses.get(t.id))]), '    '));
     }
   }
   return `${lines.join('\n')}\n`;
