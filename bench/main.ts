@@ -1,8 +1,9 @@
 // `npm run bench [-- --json] [-- --models mlp,rbm] [-- --explore-matmul]`: dlc against
 // what a JavaScript user would pick instead, on the same adapter in one run.
 //   1. matmul microbenchmark (512², 1024²): GFLOP/s of dlc's kernel and TF.js's;
-//   2. per model, the median training step of dlc, TF.js WebGPU, TF.js CPU, jax-js
-//      WebGPU and jax-js Wasm (a column that cannot run shows its reason);
+//   2. per model, the training step of dlc, TF.js WebGPU, TF.js CPU, jax-js WebGPU
+//      and jax-js Wasm, all five open at once and timed in interleaved rounds, the
+//      best round's median (bench/timing.ts; a column that cannot run shows its reason);
 //   3. with --explore-matmul, instead, every matmul kernel shape tried (docs/performance.md).
 import { acquireDevice } from '../runtime/device';
 import { DlcUnavailable, runDlcModel } from './dlc';
@@ -10,10 +11,10 @@ import { EXPLORED_VARIANTS, MLP_SHAPES, square, timeMatmul } from './matmul-kern
 import type { MatmulVariant } from './matmul-kernels';
 import type { ModelName } from './models';
 import { MODELS } from './models';
-import { jaxjsModel } from './peers/jaxjs';
-import { tfjsMatmulGflops, tfjsModel } from './peers/tfjs';
+import { jaxjsModel, useJaxjs } from './peers/jaxjs';
+import { tfjsMatmulGflops, tfjsModel, useTfjs } from './peers/tfjs';
 import type { StepRunner } from './timing';
-import { timeSteps } from './timing';
+import { DEFAULT_ROUNDS, SLOW_STEP_MS, timeInterleaved } from './timing';
 import { installPeerWebGpu } from './webgpu-env';
 
 const COLUMNS = ['dlc', 'tfjs_webgpu', 'tfjs_cpu', 'jaxjs_webgpu', 'jaxjs_wasm'] as const;
@@ -62,21 +63,42 @@ function reasonOf(err: unknown): string {
   return text.split('\n')[0].slice(0, 160);
 }
 
-async function measure(open: () => Promise<StepRunner>): Promise<Cell> {
-  let runner: StepRunner | undefined;
-  try {
-    runner = await open();
-    const t = await timeSteps(runner, { warmup: 2, budgetMs: 6000, maxSteps: 20, minSteps: 3 });
-    return { ms: t.medianMs, steps: t.steps, gpuBytes: t.gpuBytes };
-  } catch (err) {
-    return { reason: err instanceof DlcUnavailable ? err.message : `failed: ${reasonOf(err)}` };
-  } finally {
+function failure(err: unknown): string {
+  return err instanceof DlcUnavailable ? err.message : `failed: ${reasonOf(err)}`;
+}
+
+/** Every column of `model` opened, timed interleaved (bench/timing.ts) and disposed. */
+async function measureModel(model: ModelName): Promise<Record<Column, Cell>> {
+  const row = {} as Record<Column, Cell>;
+  const runners = new Map<string, StepRunner>();
+  for (const column of COLUMNS) {
     try {
-      runner?.dispose();
-    } catch {
-      // a peer that failed mid-step may not dispose cleanly; the process ends soon anyway
+      runners.set(column, await opener(column, model)());
+    } catch (err) {
+      row[column] = { reason: failure(err) };
     }
   }
+  try {
+    const timed = await timeInterleaved(runners);
+    for (const [column, r] of timed) row[column as Column] = 'error' in r ? { reason: failure(r.error) } : { ms: r.timing.bestMs, steps: r.timing.steps, gpuBytes: r.timing.gpuBytes };
+  } finally {
+    for (const runner of runners.values()) {
+      try {
+        runner.dispose();
+      } catch {
+        // a peer that failed mid-step may not dispose cleanly; the process ends soon anyway
+      }
+    }
+  }
+  return row;
+}
+
+/** TF.js and jax-js keep one current backend per process: each runner makes its own current before its steps. */
+function withActivation(open: () => Promise<StepRunner>, activate: () => Promise<unknown>): () => Promise<StepRunner> {
+  return async () => {
+    const runner = await open();
+    return { ...runner, activate: async () => void (await activate()) };
+  };
 }
 
 function opener(column: Column, model: ModelName): () => Promise<StepRunner> {
@@ -84,13 +106,13 @@ function opener(column: Column, model: ModelName): () => Promise<StepRunner> {
     case 'dlc':
       return () => runDlcModel(model);
     case 'tfjs_webgpu':
-      return () => tfjsModel('webgpu', model);
+      return withActivation(() => tfjsModel('webgpu', model), () => useTfjs('webgpu'));
     case 'tfjs_cpu':
-      return () => tfjsModel('cpu', model);
+      return withActivation(() => tfjsModel('cpu', model), () => useTfjs('cpu'));
     case 'jaxjs_webgpu':
-      return () => jaxjsModel('webgpu', model);
+      return withActivation(() => jaxjsModel('webgpu', model), () => useJaxjs('webgpu'));
     case 'jaxjs_wasm':
-      return () => jaxjsModel('wasm', model);
+      return withActivation(() => jaxjsModel('wasm', model), () => useJaxjs('wasm'));
     default:
       throw new Error(`unknown column ${column satisfies never}`);
   }
@@ -164,11 +186,9 @@ async function main(): Promise<void> {
   // 2. training steps.
   const results: Record<string, Record<Column, Cell>> = {};
   for (const model of args.models) {
-    const row = {} as Record<Column, Cell>;
-    for (const column of COLUMNS) {
-      row[column] = await measure(opener(column, model));
-      log(args, `${model} ${HEADERS[column]}: ${formatCell(row[column])}`);
-    }
+    log(args, `${model}: opening every column, then ${DEFAULT_ROUNDS.rounds} interleaved rounds`);
+    const row = await measureModel(model);
+    for (const column of COLUMNS) log(args, `${model} ${HEADERS[column]}: ${formatCell(row[column])}`);
     results[model] = row;
   }
 
@@ -205,7 +225,9 @@ async function main(): Promise<void> {
       ...Object.entries(matmul).map(([size, m]) => [`${size}²`, m.dlc_gflops?.toFixed(1) ?? 'n/a', m.tfjs_webgpu_gflops?.toFixed(1) ?? `n/a: ${m.note}`]),
     ]),
   );
-  console.log('\ntraining step, batch 128, SGD momentum 0.9 (median ms per step, loss read back each step)');
+  console.log(
+    `\ntraining step, batch 128, SGD momentum 0.9 (ms per step, loss read back each step; columns interleaved, best of ${DEFAULT_ROUNDS.rounds} rounds, the median of each round's ${DEFAULT_ROUNDS.minSteps}–${DEFAULT_ROUNDS.maxSteps} steps; a column over ${SLOW_STEP_MS / 1000} s a step: the median of 2 steps)`,
+  );
   const rows = [['model', ...COLUMNS.map((c) => HEADERS[c]), 'dlc vs TF.js WebGPU']];
   for (const [model, r] of Object.entries(results)) {
     const s = speedup(r);

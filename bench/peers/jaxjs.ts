@@ -12,7 +12,7 @@ type Arr = JAX.Array;
 type Params = Record<string, Arr>;
 
 /** Loads jax-js and makes `device` the default; throws with the reason when it is unavailable. */
-async function useJaxjs(device: JaxjsDevice): Promise<typeof JAX> {
+export async function useJaxjs(device: JaxjsDevice): Promise<typeof JAX> {
   const jax = await import('@jax-js/jax');
   const started = await jax.init(device);
   if (!started.includes(device)) throw new Error(`jax-js could not start its '${device}' device (init gave [${started.join(', ')}])`);
