@@ -24,6 +24,8 @@ export interface CompileOptions {
   /** 0: no optimization; 1: clean-up passes and packed memory; 2 (default): also fusion. */
   readonly level?: OptLevel;
   readonly family: CodegenOptions['family'];
+  /** Operand textures on or off; default: CodegenOptions' (on for the 'register' family). */
+  readonly textures?: CodegenOptions['textures'];
   /** Device limits for fusion, code generation and memory planning; default: portable WebGPU limits. */
   readonly limits?: Readonly<Record<string, number>>;
   /** Called with each pass as it completes (tests verify the graph here). */
@@ -42,7 +44,7 @@ export interface Compiled {
 export function compileProgram(program: Program, options: CompileOptions): Compiled {
   const level = options.level ?? 2;
   const limits = options.limits ?? DEFAULT_LIMITS;
-  const target: CodegenOptions = { family: options.family, limits };
+  const target: CodegenOptions = { family: options.family, limits, ...(options.textures !== undefined ? { textures: options.textures } : {}) };
   const optimized = optimizeProgram(program, { level, limits, ...(options.onStage ? { onStage: options.onStage } : {}) });
   const plan = generatePlan(optimized.program, { ...target, aliasReshapes: level >= 1 });
   const planned = planMemory(plan, limits, { pack: level >= 1 });
