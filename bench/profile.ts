@@ -163,7 +163,7 @@ function rowOf(step: Exclude<PreparedStep, { kind: 'loop' }>): Omit<Row, 'ms'> {
   const ops = [...new Set(k.origin.nodes.map((n) => n.op))].join('+');
   const due = dueUploads(step).length;
   const reused = step.uploads.length - due;
-  const parts = [...(due > 0 ? [`+${due} texture upload${due > 1 ? 's' : ''}`] : []), ...(reused > 0 ? [`${reused} texture${reused > 1 ? 's' : ''} reused`] : [])];
+  const parts = [...(due > 0 ? [`+${due} texture upload${due > 1 ? 's' : ''}`] : []), ...(reused > 0 ? [`${reused} reused`] : [])];
   const uploads = parts.length > 0 ? ` (${parts.join(', ')})` : '';
   return { label: `${k.label}${uploads}`, op: ops || k.name, workgroups: k.workgroups.join('×') };
 }

@@ -7,6 +7,7 @@ import { compileProgram } from '../../compiler/codegen/compile';
 import { planTextureUploads, UNASSIGNED_TEXTURE } from '../../compiler/codegen/textures-plan';
 import type { TextureAllocator } from '../../compiler/codegen/textures-plan';
 import { lowerFile } from '../../compiler/lower/index';
+import { entryLiveness } from '../../compiler/plan/lifetimes';
 import type { DispatchStep, Plan, PlanEntry, Step } from '../../runtime/plan';
 
 /** Textures named by what keys them, so tests can tell shared from per-buffer ones. */
@@ -87,16 +88,21 @@ describe('planTextureUploads', () => {
  * Checks every skipped upload of an entry against a simulation of what each texture
  * holds: an upload fills it with the buffer, a write of the buffer anywhere makes
  * the textures holding it stale, a loop makes everything stale, and loop bodies
- * never skip. Returns how many reads reuse.
+ * never skip. The memory plan must keep the buffer live from the upload through
+ * the reuse (step numbers as entryLiveness counts them). Returns how many reads reuse.
  */
-function checkEntry(entry: PlanEntry): number {
-  const holds = new Map<number, number>();
+function checkEntry(plan: Plan, entry: PlanEntry): number {
+  const { lifetimes } = entryLiveness(entry, plan.buffers);
+  // Texture → the buffer it holds and the step that uploaded it.
+  const holds = new Map<number, { buffer: number; at: number }>();
   let reused = 0;
+  let at = 0;
   const write = (buffer: number): void => {
-    for (const [t, b] of holds) if (b === buffer) holds.delete(t);
+    for (const [t, h] of holds) if (h.buffer === buffer) holds.delete(t);
   };
   const visit = (steps: readonly Step[], inLoop: boolean): void => {
     for (const s of steps) {
+      const step = at++;
       if (s.kind === 'loop') {
         visit(s.body, true);
         holds.clear();
@@ -106,10 +112,12 @@ function checkEntry(entry: PlanEntry): number {
           const buffer = s.bindings[t.binding];
           if (t.upload === false) {
             expect(inLoop, `${entry.name}: a loop body skips an upload`).toBe(false);
-            expect(holds.get(t.texture), `${entry.name}: texture ${t.texture} does not hold buffer ${buffer}`).toBe(buffer);
+            const held = holds.get(t.texture);
+            expect(held?.buffer, `${entry.name}: texture ${t.texture} does not hold buffer ${buffer}`).toBe(buffer);
+            const life = lifetimes.get(buffer)!;
+            expect(life.first <= held!.at && life.last >= step, `${plan.buffers[buffer].name} is not live from step ${held!.at} to ${step}`).toBe(true);
             reused++;
-          }
-          holds.set(t.texture, buffer);
+          } else holds.set(t.texture, { buffer, at: step });
         }
         for (const w of s.writes) write(w);
       }
@@ -129,7 +137,7 @@ describe('compiled plans', () => {
   it("mlp's step uploads x once for the forward product and the weight gradient", () => {
     const plan = compiled('bench/models/mlp.dl');
     const step = plan.entries.find((e) => e.name === 'step')!;
-    expect(checkEntry(step)).toBeGreaterThanOrEqual(5);
+    expect(checkEntry(plan, step)).toBeGreaterThanOrEqual(5);
     const x = step.inputs.find((i) => i.name === 'x')!.buffer;
     const xReads: string[] = [];
     const visit = (steps: readonly Step[]): void => {
@@ -146,7 +154,7 @@ describe('compiled plans', () => {
     let reused = 0;
     for (const file of ['bench/models/rbm.dl', 'bench/models/lenet.dl', 'examples/char_rnn.dl', 'examples/grbm.dl', 'examples/dae.dl']) {
       const plan = compiled(file);
-      for (const entry of plan.entries) reused += checkEntry(entry);
+      for (const entry of plan.entries) reused += checkEntry(plan, entry);
     }
     expect(reused).toBeGreaterThan(0);
   });
