@@ -44,6 +44,8 @@ export type StageLowerFn = (
 export interface StageOptions {
   readonly level: OptLevel;
   readonly family: CodegenOptions['family'];
+  /** Operand textures on or off (`--textures`); default: the code generator's. */
+  readonly textures?: boolean;
   /** Device limits for code generation and memory planning; default: portable WebGPU limits. */
   readonly limits?: Readonly<Record<string, number>>;
 }
@@ -78,7 +80,12 @@ function optimized(program: Program, options: StageOptions): { program: Program;
 
 /** The plan at `level`: compiler/codegen/compile.ts's pipeline (passes, code generation, memory planning). */
 export function planAt(program: Program, options: StageOptions): Plan {
-  return compileProgram(program, { level: options.level, family: options.family, ...(options.limits ? { limits: options.limits } : {}) }).plan;
+  return compileProgram(program, {
+    level: options.level,
+    family: options.family,
+    ...(options.textures !== undefined ? { textures: options.textures } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
+  }).plan;
 }
 
 /** Carries `program` (the lowering's output for loweringFor(stage)) on to `stage`. */
@@ -97,7 +104,7 @@ export function runStage(program: Program, stage: StageName, options: StageOptio
       return {
         kind: 'plan',
         plan: planAt(program, options),
-        target: `${options.family} kernel family, ${options.limits ? 'device' : 'portable WebGPU'} limits, -O${options.level}`,
+        target: `${options.family} kernel family${options.textures !== undefined ? `, textures ${options.textures ? 'on' : 'off'}` : ''}, ${options.limits ? 'device' : 'portable WebGPU'} limits, -O${options.level}`,
       };
     default: {
       const never: never = stage;

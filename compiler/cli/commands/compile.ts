@@ -9,6 +9,7 @@ import { formatDiagnostics } from '../../../dsl/diagnostics';
 import type { Diagnostic, SourceLookup } from '../../../dsl/diagnostics';
 import { DlcError } from '../../../runtime/errors';
 import { parseDefine } from '../args';
+import { parseTexturesFlag } from '../textures-flag';
 import { acquireDevice } from '../../../runtime/device';
 import { compileProgram } from '../../codegen/compile';
 import { DEFAULT_LIMITS } from '../../codegen/plan';
@@ -19,6 +20,7 @@ import { writeModelFiles } from '../../codegen/write';
 import { lowerFile } from '../../lower/index';
 
 const USAGE = `usage: dlc compile FILE -o DIR [-O0|-O1|-O2] [-D name=value]... [--json] [--family register|shared]
+                        [--textures on|off]
 
 Compiles a .dl model to DIR/<model>.ts (typed module), DIR/<model>.d.ts and
 DIR/<model>.js (self-contained ESM bundle with the runtime), and prints per entry
@@ -35,7 +37,9 @@ point the kernels (and how many it takes unfused), dispatches and planned bytes
   --json              print {"model", "entries": [{"name", "kernels", "kernels_unfused",
                       "dispatches", "peak_bytes", "naive_bytes"}]}
   --family F          kernel family: register (CPU adapters such as llvmpipe) or shared
-                      (GPUs); default: chosen from the device dlc would run on`;
+                      (GPUs); default: chosen from the device dlc would run on
+  --textures on|off   operand textures: kernels read big operands through
+                      rgba32float textures; default: on for the register family`;
 
 /** What the lowering hands back (compiler/lower: `lowerFile(path, {defines})`). */
 export interface LowerResult {
@@ -64,12 +68,14 @@ interface Options {
   json: boolean;
   level: OptLevel;
   family?: CodegenOptions['family'];
+  textures?: boolean;
 }
 
 export function parseCompileArgs(argv: readonly string[]): Options {
   let file: string | undefined;
   let out: string | undefined;
   let family: CodegenOptions['family'] | undefined;
+  let textures: boolean | undefined;
   const defines: Record<string, number | boolean> = {};
   let json = false;
   let level: OptLevel = 2;
@@ -95,13 +101,15 @@ export function parseCompileArgs(argv: readonly string[]): Options {
       const f = arg === '--family' ? value(++i, arg) : arg.slice('--family='.length);
       if (f !== 'register' && f !== 'shared') throw new DlcError(`--family must be register or shared, got '${f}'`, 2);
       family = f;
+    } else if (arg === '--textures' || arg.startsWith('--textures=')) {
+      textures = parseTexturesFlag(arg === '--textures' ? value(++i, arg) : arg.slice('--textures='.length));
     } else if (arg.startsWith('-') && arg !== '-') throw new DlcError(`unknown option '${arg}' for 'dlc compile' (see 'dlc help compile')`, 2);
     else if (file === undefined) file = arg;
     else throw new DlcError(`dlc compile takes one FILE, got '${file}' and '${arg}'`, 2);
   }
   if (file === undefined) throw new DlcError(`dlc compile needs a FILE\n${USAGE}`, 2);
   if (out === undefined) throw new DlcError(`dlc compile needs -o DIR\n${USAGE}`, 2);
-  return { file, out, defines, json, level, family };
+  return { file, out, defines, json, level, family, ...(textures !== undefined ? { textures } : {}) };
 }
 
 /** Kernel family and limits of the device dlc would run on (or portable defaults when there is none). */
@@ -128,7 +136,8 @@ export function makeCompileCommand(lower: LowerFn = lowerFile): Command {
       const failed = lowered.diagnostics.some((d) => d.severity === 'error');
       if (failed || !lowered.program) return 1;
       const target = await targetOptions(options.family);
-      const { plan } = compileProgram(lowered.program, { level: options.level, family: target.family, limits: target.limits });
+      const textures = options.textures;
+      const { plan } = compileProgram(lowered.program, { level: options.level, family: target.family, limits: target.limits, ...(textures !== undefined ? { textures } : {}) });
       const paths = await writeModelFiles(plan, options.out);
       const report = planReport(plan);
       if (options.json) {
@@ -136,7 +145,7 @@ export function makeCompileCommand(lower: LowerFn = lowerFile): Command {
       } else {
         process.stdout.write(
           `compiled ${plan.model}: ${paths.ts}, ${paths.dts}, ${paths.js}\n` +
-            `kernels for ${target.device} (${target.family} family, -O${options.level})\n${formatReport(report)}\n`,
+            `kernels for ${target.device} (${target.family} family${textures !== undefined ? `, textures ${textures ? 'on' : 'off'}` : ''}, -O${options.level})\n${formatReport(report)}\n`,
         );
       }
       return 0;

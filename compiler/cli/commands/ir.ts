@@ -11,8 +11,10 @@ import type { Format } from '../render';
 import { STAGES, isPlanStage, isStageName, loweringFor, runStage } from '../stages';
 import type { StageLowerFn, StageName } from '../stages';
 import { sourceLookup } from './compile';
+import { parseTexturesFlag } from '../textures-flag';
 
 export const IR_USAGE = `usage: dlc ir FILE [--entry NAME] [--stage STAGE] [--format FORMAT] [-D name=value]... [-O LEVEL]
+              [--family F] [--textures on|off]
 
 Prints a .dl model as it stands after one stage of the compiler.
 
@@ -28,6 +30,8 @@ Prints a .dl model as it stands after one stage of the compiler.
   --format FORMAT   text (default), json, or dot (Graphviz; graph stages only)
   --family F        kernel family for planned/wgsl: shared (GPUs, default) or
                     register (CPU adapters such as llvmpipe)
+  --textures T      on or off: kernels for planned/wgsl read big operands through
+                    rgba32float textures (default: on for the register family)
   -D name=value     override a hyperparameter (repeatable)
   -O LEVEL          optimization level 0..2 for optimized/planned/wgsl (default 2)
 
@@ -42,12 +46,14 @@ export interface IrOptions {
   readonly format: Format;
   readonly entry?: string;
   readonly family: 'register' | 'shared';
+  /** `--textures on|off`; absent: the code generator's default. */
+  readonly textures?: boolean;
   readonly level: OptLevel;
   readonly defines: Readonly<Record<string, number | boolean>>;
 }
 
 export function parseIrArgs(argv: readonly string[]): IrOptions {
-  const args = parseArgs('ir', argv, { values: ['entry', 'stage', 'format', 'family'], booleans: [] });
+  const args = parseArgs('ir', argv, { values: ['entry', 'stage', 'format', 'family', 'textures'], booleans: [] });
   const file = oneFile('ir', args, IR_USAGE);
   const stage = args.values.get('stage') ?? 'grad';
   if (!isStageName(stage)) throw new DlcError(`unknown stage '${stage}' (stages: ${STAGES.join(', ')})`, 2);
@@ -56,10 +62,11 @@ export function parseIrArgs(argv: readonly string[]): IrOptions {
   if (format === 'dot' && isPlanStage(stage)) throw new DlcError(`--format dot draws graphs; the ${stage} stage is an execution plan (use text or json)`, 2);
   const family = args.values.get('family') ?? 'shared';
   if (family !== 'register' && family !== 'shared') throw new DlcError(`--family must be register or shared, got '${family}'`, 2);
+  const textures = parseTexturesFlag(args.values.get('textures'));
   const level = args.optLevel ?? 2;
   if (level > 2) throw new DlcError(`-O${level}: optimization levels are 0, 1 and 2`, 2);
   const entry = args.values.get('entry');
-  return { file, stage, format, family, level: level as OptLevel, defines: args.defines, ...(entry !== undefined ? { entry } : {}) };
+  return { file, stage, format, family, level: level as OptLevel, defines: args.defines, ...(entry !== undefined ? { entry } : {}), ...(textures !== undefined ? { textures } : {}) };
 }
 
 export interface IrIO {
@@ -78,7 +85,11 @@ export async function runIr(argv: readonly string[], lower: StageLowerFn, io: Ir
   if (options.entry !== undefined && !program.entries.some((e) => e.name === options.entry)) {
     throw new DlcError(`model '${program.model}' has no entry point '${options.entry}' (entry points: ${program.entries.map((e) => e.name).join(', ') || 'none'})`, 2);
   }
-  const out = runStage(program, options.stage, { level: options.level, family: options.family });
+  const out = runStage(program, options.stage, {
+    level: options.level,
+    family: options.family,
+    ...(options.textures !== undefined ? { textures: options.textures } : {}),
+  });
   io.stdout.write(renderStage(out, options.stage, options.format, options.entry));
   return 0;
 }
