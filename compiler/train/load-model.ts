@@ -24,6 +24,8 @@ export interface RunnerOptions {
   readonly checkNumerics?: boolean;
   /** `-O LEVEL`; 0 is the plain code generator. */
   readonly optLevel?: number;
+  /** `--textures on|off`: operand textures in the kernels; absent: the code generator's default. */
+  readonly textures?: boolean;
 }
 
 /** Lowers FILE; prints its diagnostics to `stderr` and fails (exit 1) on errors. */
@@ -52,6 +54,11 @@ export async function createRunner(program: Program, options: RunnerOptions): Pr
     return createReferenceRunner(optimizeProgram(program, { level }).program, options.seed);
   }
   const acquired = await acquireDevice(backend === 'auto' ? {} : { backend });
-  const plan = planAt(program, { level, family: acquired.software ? 'register' : 'shared', limits: acquired.limits });
+  const plan = planAt(program, {
+    level,
+    family: acquired.software ? 'register' : 'shared',
+    limits: acquired.limits,
+    ...(options.textures !== undefined ? { textures: options.textures } : {}),
+  });
   return createGpuRunner(plan, { seed: options.seed, checkNumerics: options.checkNumerics === true, device: acquired.device, where: acquired.description });
 }

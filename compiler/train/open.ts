@@ -23,6 +23,8 @@ export interface OpenOptions {
   readonly seed?: number;
   readonly checkNumerics?: boolean;
   readonly optLevel?: number;
+  /** `--textures on|off`: operand textures in the kernels; absent: the code generator's default. */
+  readonly textures?: boolean;
   /** A checkpoint to load (it must exist). */
   readonly checkpoint?: string;
   /** Eval and sample: accept a checkpoint written by another build of the compiler (same model and tensors), noting it here. */
@@ -71,6 +73,7 @@ export async function startModel(prepared: PreparedModel, options: OpenOptions):
     ...(options.backend !== undefined ? { backend: options.backend } : {}),
     ...(options.checkNumerics ? { checkNumerics: true } : {}),
     ...(options.optLevel !== undefined ? { optLevel: options.optLevel } : {}),
+    ...(options.textures !== undefined ? { textures: options.textures } : {}),
   });
   if (options.checkpoint === undefined) return { runner };
   try {

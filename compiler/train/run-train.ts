@@ -30,6 +30,8 @@ export interface TrainOptions {
   readonly checkNumerics: boolean;
   readonly defines: Readonly<Record<string, number | boolean>>;
   readonly optLevel?: number;
+  /** `--textures on|off`: operand textures in the kernels; absent: the code generator's default. */
+  readonly textures?: boolean;
   readonly backend?: string;
   readonly lossEvery: number;
   readonly maxBad: number;
@@ -72,6 +74,7 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
     ...(o.seed !== undefined ? { seed: o.seed } : {}),
     checkNumerics: o.checkNumerics,
     ...(o.optLevel !== undefined ? { optLevel: o.optLevel } : {}),
+    ...(o.textures !== undefined ? { textures: o.textures } : {}),
     ...(o.resume ? { checkpoint: o.checkpoint! } : {}),
   };
   // Everything that can be checked without the device comes first: entries, data, binding, schedule.

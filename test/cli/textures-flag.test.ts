@@ -1,13 +1,19 @@
-// `--textures on|off` of `dlc ir` and `dlc compile`: operand textures follow the flag
-// (planned stage: the texture table and texture bytes; wgsl: texture bindings;
-// compile --json: texture_bytes), the default is on for the register family, and a
-// bad value is a usage error (exit 2) naming the flag. Runs the built CLI.
+// `--textures on|off` of `dlc ir`, `dlc compile` and `dlc train`: operand textures
+// follow the flag (planned stage: the texture table and texture bytes; wgsl: texture
+// bindings; compile --json: texture_bytes; train: the compiled kernels), the default
+// is on for the register family, and a bad value is a usage error (exit 2) naming
+// the flag. ir and compile run the built CLI.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parseCompileArgs } from '../../compiler/cli/commands/compile';
+import { createRunner } from '../../compiler/train/load-model';
+import { acquireDevice } from '../../runtime/device';
+import { DlcError } from '../../runtime/errors';
 import { runCli } from '../helpers/cli';
+import { fakeLower, runCommand } from '../train/harness';
+import { tinyMnist } from '../train/programs';
 
 const MLP = 'bench/models/mlp.dl';
 const planned = (...flags: string[]) => runCli(['ir', MLP, '--stage', 'planned', '--family', 'register', ...flags]);
@@ -66,5 +72,34 @@ describe('dlc compile --textures', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('dlc train --textures', () => {
+  test('reaches the plan: on the register family (CPU adapters) the kernels differ', async () => {
+    const { software } = await acquireDevice();
+    const hash = async (textures?: boolean) => {
+      const runner = await createRunner(tinyMnist({ batch: 400 }), { seed: 0, ...(textures !== undefined ? { textures } : {}) });
+      try {
+        return runner.programHash;
+      } finally {
+        runner.destroy();
+      }
+    };
+    const [on, off, dflt] = [await hash(true), await hash(false), await hash()];
+    // The default is on for the register family (software adapters) and off for the shared one.
+    expect(dflt).toBe(software ? on : off);
+    if (software) expect(off).not.toBe(on);
+  });
+
+  test('a bad value is a usage error naming the flag', async () => {
+    const lower = fakeLower({ 'tiny.dl': () => tinyMnist({ batch: 400 }) });
+    const err = await runCommand('train', lower, ['tiny.dl', '--steps', '1', '--textures', 'sometimes']).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DlcError);
+    expect((err as DlcError).message).toBe("--textures must be on or off, got 'sometimes'");
+    expect((err as DlcError).exitCode).toBe(2);
   });
 });

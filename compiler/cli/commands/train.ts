@@ -3,6 +3,7 @@ import type { Command } from '../command';
 import type { LowerFn } from './compile';
 import { intFlag, oneFile, parseArgs } from '../args';
 import { givenValues } from '../given-flags';
+import { parseTexturesFlag } from '../textures-flag';
 import { runTrain, type CommandIO } from '../../train/run-train';
 import { dlcVersion } from '../../train/version';
 
@@ -42,6 +43,9 @@ evaluation after every epoch, checkpoints, and a progress bar.
   -D name=value        override a hyperparameter (repeatable)
   -O LEVEL             optimisation level 0, 1 or 2 (default 2; a checkpoint is tied to it)
   --backend B          auto | vulkan | metal | d3d12 | opengles | reference
+  --textures on|off    operand textures: kernels read big operands through
+                       rgba32float textures (default: on for the register family,
+                       which dlc picks on CPU adapters such as llvmpipe)
 
 Batches: each epoch visits the training examples in a seeded shuffle, in full
 batches (the batch size is the model's); the last partial batch is dropped.
@@ -60,7 +64,7 @@ export function makeTrainCommand(lower: LowerFn, io: CommandIO = { stdout: proce
     usage: TRAIN_USAGE,
     run(argv) {
       const args = parseArgs('train', argv, {
-        values: ['entry', 'data', 'bind', 'epochs', 'steps', 'seed', 'checkpoint', 'every', 'plots', 'lr-schedule', 'loss-every', 'max-bad', 'backend'],
+        values: ['entry', 'data', 'bind', 'epochs', 'steps', 'seed', 'checkpoint', 'every', 'plots', 'lr-schedule', 'loss-every', 'max-bad', 'backend', 'textures'],
         booleans: ['resume', 'json', 'check-numerics'],
       });
       const get = (k: string) => args.values.get(k);
@@ -68,6 +72,7 @@ export function makeTrainCommand(lower: LowerFn, io: CommandIO = { stdout: proce
       const steps = intFlag(args, 'steps', 1);
       const seed = intFlag(args, 'seed', 0);
       const every = intFlag(args, 'every', 1);
+      const textures = parseTexturesFlag(args.values.get('textures'));
       return runTrain(
         lower,
         {
@@ -83,6 +88,7 @@ export function makeTrainCommand(lower: LowerFn, io: CommandIO = { stdout: proce
           checkNumerics: args.booleans.has('check-numerics'),
           defines: args.defines,
           ...(args.optLevel !== undefined ? { optLevel: args.optLevel } : {}),
+          ...(textures !== undefined ? { textures } : {}),
           lossEvery: intFlag(args, 'loss-every', 1) ?? 10,
           maxBad: intFlag(args, 'max-bad', 1) ?? 5,
           dlcVersion: dlcVersion(),
