@@ -29,7 +29,7 @@ const HEADERS: Record<Column, string> = {
 };
 
 /** A measured time in ms, or why there is none. */
-type Cell = { ms: number; steps: number; gpuBytes: number | null } | { reason: string };
+type Cell = { ms: number; steps: number; gpuBytes: number | null; rounds: readonly number[] } | { reason: string };
 
 interface Args {
   json: boolean;
@@ -80,10 +80,11 @@ async function measureModel(model: ModelName): Promise<Record<Column, Cell>> {
   }
   try {
     const timed = await timeInterleaved(runners);
-    for (const [column, r] of timed) row[column as Column] = 'error' in r ? { reason: failure(r.error) } : { ms: r.timing.bestMs, steps: r.timing.steps, gpuBytes: r.timing.gpuBytes };
+    for (const [column, r] of timed) row[column as Column] = 'error' in r ? { reason: failure(r.error) } : { ms: r.timing.bestMs, steps: r.timing.steps, gpuBytes: r.timing.gpuBytes, rounds: r.timing.roundMs };
   } finally {
     for (const runner of runners.values()) {
       try {
+        await runner.activate?.();
         runner.dispose();
       } catch {
         // a peer that failed mid-step may not dispose cleanly; the process ends soon anyway
@@ -121,6 +122,12 @@ function opener(column: Column, model: ModelName): () => Promise<StepRunner> {
 const ms = (c: Cell): number | null => ('ms' in c ? c.ms : null);
 const bytes = (c: Cell): number | null => ('ms' in c ? c.gpuBytes : null);
 const mib = (b: number | null): string => (b === null ? 'n/a' : `${(b / 2 ** 20).toFixed(1)} MiB`);
+
+/** The round medians of a cell, for the progress log: how much the rounds spread. */
+function roundsOf(c: Cell): string {
+  if (!('ms' in c)) return '';
+  return c.rounds.length === 0 ? ` (${c.steps} steps, no rounds: slow)` : ` (round medians ${c.rounds.map((r) => r.toFixed(1)).join(', ')})`;
+}
 
 function formatCell(c: Cell): string {
   return 'ms' in c ? `${c.ms < 10 ? c.ms.toFixed(2) : c.ms.toFixed(1)} ms` : `n/a: ${c.reason}`;
@@ -188,7 +195,7 @@ async function main(): Promise<void> {
   for (const model of args.models) {
     log(args, `${model}: opening every column, then ${DEFAULT_ROUNDS.rounds} interleaved rounds`);
     const row = await measureModel(model);
-    for (const column of COLUMNS) log(args, `${model} ${HEADERS[column]}: ${formatCell(row[column])}`);
+    for (const column of COLUMNS) log(args, `${model} ${HEADERS[column]}: ${formatCell(row[column])}${roundsOf(row[column])}`);
     results[model] = row;
   }
 
