@@ -2,7 +2,11 @@
 // buffers, then per entry point its peak and naive bytes and each of its buffers
 // with its arena, offset, size and lifetime in step numbers (-1: uploaded before the
 // pass; the entry's step count: read back after it), and the operand textures its
-// kernels read, with what they hold and how many reads upload or reuse their bytes.
+// kernels read, with what they hold and how many reads upload or reuse their bytes;
+// then its steps in the same numbering: each kernel with what it reads (a texture
+// fetch marked `tex`, `tex reused` where the upload is skipped) and writes (a
+// persistent tensor written `in place`: an optimizer update computed straight into
+// its parameter or slot), each copy, each loop with its body indented.
 // Deterministic, for goldens.
 import type { Plan, PlanBuffer, PlanEntry, Step } from '../../runtime/plan';
 import { entryLiveness } from './lifetimes';
@@ -51,6 +55,40 @@ function describeUse(use: TextureUse | undefined): string {
   return `${holds}: ${use.uploads} upload${use.uploads === 1 ? '' : 's'}${use.reused > 0 ? `, ${use.reused} reused` : ''}`;
 }
 
+/** Each step of `steps` as one line, numbered from `first` as entryLiveness numbers them; returns the next number. */
+function stepLines(plan: Plan, steps: readonly Step[], first: number, indent: string, out: string[]): number {
+  let at = first;
+  const name = (id: number) => plan.buffers[id].name;
+  for (const s of steps) {
+    const n = `${indent}${at}`.padEnd(indent.length + 4);
+    at += 1;
+    switch (s.kind) {
+      case 'dispatch': {
+        // Bindings: the inputs, the outputs (s.writes), then the packed scalars where the kernel uses them.
+        const kernel = plan.kernels[s.kernel];
+        const inputs = s.bindings.length - s.writes.length - (kernel.usesScalars ? 1 : 0);
+        const textures = new Map((s.textures ?? []).map((t) => [t.binding, t.upload === false ? ' (tex reused)' : ' (tex)']));
+        const reads = s.bindings.slice(0, inputs).map((b, k) => `${name(b)}${textures.get(k) ?? ''}`);
+        const writes = s.writes.map((w) => `${name(w)}${isPerCall(plan.buffers[w].kind) ? '' : ' (in place)'}`);
+        out.push(`${n}${kernel.name}  reads ${reads.join(', ') || 'nothing'} → ${writes.join(', ')}`);
+        break;
+      }
+      case 'copy':
+        out.push(`${n}copy ${name(s.src)} → ${name(s.dst)} (${s.bytes} B)`);
+        break;
+      case 'loop':
+        out.push(`${n}loop ${s.label} ×${s.count}${s.reverse ? ' reversed' : ''}`);
+        at = stepLines(plan, s.body, at, `${indent}  `, out);
+        break;
+      default: {
+        const never: never = s;
+        throw new Error(`unknown plan step ${JSON.stringify(never)}`);
+      }
+    }
+  }
+  return at;
+}
+
 export function printMemoryPlan(plan: Plan, entryName?: string): string {
   const { plannedBytes, naiveBytes } = memoryTotals(plan);
   const lines = [`memory plan of ${plan.model}: ${plan.arenas.length} arenas, ${plannedBytes} bytes allocated, ${naiveBytes} bytes naive`];
@@ -75,6 +113,8 @@ export function printMemoryPlan(plan: Plan, entryName?: string): string {
       lines.push(`  operand textures (rgba32float, filled from a buffer before a dispatch reads it, unless it still holds that buffer's bytes: reused):`);
       lines.push(...table(textures.map((t) => [`texture ${t.id}`, `${t.width}x${t.height}`, `${textureBytes(t)} B`, describeUse(uses.get(t.id))]), '    '));
     }
+    lines.push('  steps:');
+    stepLines(plan, entry.steps, 0, '    ', lines);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -62,8 +62,18 @@ describe('dlc compile', () => {
     expect(report.entries.map((e: { name: string }) => e.name)).toEqual(['predict', 'step']);
     const predict = report.entries[0];
     // -O0: matmul, add, relu, matmul, add, softmax: one kernel and one dispatch each;
-    // no packing, so the peak is the naive sum.
-    expect(predict).toEqual({ name: 'predict', kernels: 6, kernels_unfused: 6, dispatches: 6, peak_bytes: predict.naive_bytes, naive_bytes: predict.naive_bytes });
+    // no packing, so the peak is the naive sum. The register matmuls read x [8,5] and
+    // h [8,7] through operand textures (rows of 5 and 7 floats as shifted texel
+    // pairs): 10 + 14 texels of 16 bytes.
+    expect(predict).toEqual({
+      name: 'predict',
+      kernels: 6,
+      kernels_unfused: 6,
+      dispatches: 6,
+      peak_bytes: predict.naive_bytes,
+      naive_bytes: predict.naive_bytes,
+      texture_bytes: 16 * (10 + 14),
+    });
     // Resident (W1, b1, W2, b2, the scalars buffer, lr) plus x, the 5 intermediates
     // and the output: 4 * (8*5 + 8*7*3 + 8*3*3).
     const resident = 4 * (35 + 7 + 21 + 3) + 4 * (FIRST_NAMED_SCALAR + 1) + 4;

@@ -58,7 +58,7 @@ function chainPlan(): Plan {
 }
 
 describe('printMemoryPlan', () => {
-  it('shows arenas, resident buffers and each buffer of an entry with its slice and lifetime', () => {
+  it('shows arenas, resident buffers, each buffer of an entry with its slice and lifetime, and the steps with what they read and write', () => {
     expect(printMemoryPlan(planMemory(chainPlan()))).toBe(
       [
         'memory plan of chain: 4 arenas, 4088 bytes allocated, 6408 bytes naive',
@@ -75,6 +75,11 @@ describe('printMemoryPlan', () => {
         '  f.b   temp  f32[300]  arena 0     @0  1200 B  live 1..2',
         '  f.c   temp  f32[300]  arena 1  @1280  1200 B  live 2..3',
         '  f.y   temp  f32[300]  arena 0     @0  1200 B  live 3..4',
+        '  steps:',
+        '    0   k  reads f.x, W → f.a',
+        '    1   k  reads f.a → f.b',
+        '    2   k  reads f.b → f.c',
+        '    3   k  reads f.c, f.a → f.y',
         '',
       ].join('\n'),
     );
