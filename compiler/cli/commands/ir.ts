@@ -24,7 +24,9 @@ Prints a .dl model as it stands after one stage of the compiler.
                     optimized  after the optimizing passes at -O LEVEL; a comment per
                                entry lists the passes and which changed the graph
                     planned    the execution plan's memory: each buffer's arena,
-                               offset, size and lifetime in steps
+                               offset, size and lifetime in steps; then the steps,
+                               each kernel with what it reads and writes ("in
+                               place": an update written into its parameter)
                     wgsl       the kernels of each entry, in dispatch order
   --entry NAME      only this entry point (default: every entry)
   --format FORMAT   text (default), json, or dot (Graphviz; graph stages only)
