@@ -139,10 +139,3 @@ export async function timeInterleaved(runners: ReadonlyMap<string, StepRunner>, 
   }
   return new Map([...runners.keys()].map((k) => [k, results.get(k)!]));
 }
-
-/** One runner alone through the same warm-up and rounds (scratch experiments). */
-export async function timeSteps(runner: StepRunner, opts: RoundOptions = DEFAULT_ROUNDS): Promise<ColumnTiming> {
-  const r = (await timeInterleaved(new Map([['runner', runner]]), opts)).get('runner')!;
-  if ('error' in r) throw r.error;
-  return r.timing;
-}

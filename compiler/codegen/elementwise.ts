@@ -3,7 +3,7 @@
 // shapes baked in as constants. A kernel evaluates a group of nodes (one node, or a
 // fused group): the group's inner values stay in registers as `let`s.
 import type { Node, Value } from '../ir/types';
-import { numel } from '../ir/types';
+import { numel, sameShape } from '../ir/types';
 import { stridesOf } from '../ops/broadcast';
 import { getOp } from '../ops/registry';
 import type { KernelSpec } from '../ops/registry';
@@ -55,10 +55,6 @@ export function inputBindings(inputs: readonly Value[], outputs: readonly Value[
   let next = 0;
   const binding = inputs.map((_, k) => (over.has(k) ? undefined : next++));
   return { binding, firstOutput: next };
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, k) => d === b[k]);
 }
 
 /**

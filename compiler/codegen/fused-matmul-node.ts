@@ -14,6 +14,7 @@
 import type { Graph, Node, Value } from '../ir/types';
 import type { KernelContext } from '../ops/registry';
 import { getOp } from '../ops/registry';
+import type { InPlaceOutputs } from './elementwise';
 import type { FusedKernel } from './fused-kernel';
 import { emitMatmulKernel, matmulProblem } from './kernels/matmul';
 import type { EpilogueLayout, EpilogueOperand, MatmulEpilogue } from './kernels/matmul';
@@ -45,7 +46,7 @@ export function emitFusedMatmul(
   body: Graph,
   name: string,
   ctx: Pick<KernelContext, 'family' | 'limits' | 'textures'>,
-  inPlace: ReadonlyMap<number, number> = new Map(),
+  inPlace: InPlaceOutputs = new Map(),
 ): FusedKernel {
   // Side nodes computing the epilogue's operands may come before the matmul.
   const matmuls = body.nodes.filter((node) => node.op === 'matmul');

@@ -10,7 +10,7 @@
 //      layout keeps the buffer → arena slice indirection ready for it).
 import type { Entry, Program } from '../ir/program';
 import type { Graph, Node, Value } from '../ir/types';
-import { numel } from '../ir/types';
+import { numel, sameShape, sameType } from '../ir/types';
 import type { KernelContext, KernelSpec } from '../ops/registry';
 import { getOp } from '../ops/registry';
 import type { BufferSlice, Plan, PlanArena, PlanBuffer, PlanEntry, PlanKernel, PlanScalar, PlanTexture, Step, TextureBinding } from '../../runtime/plan';
@@ -321,8 +321,7 @@ function rewritesElementwise(node: Node, output: number, input: number): boolean
   const arg = body.args[input]?.value;
   const result = body.results[output]?.value;
   if (!arg || !result) return false;
-  const sameShape = (a: Value, b: Value) => a.type.shape.length === b.type.shape.length && a.type.shape.every((d, k) => d === b.type.shape[k]);
-  if (arg.type.dtype !== result.type.dtype || !sameShape(arg, result) || !body.results.every((r) => sameShape(r.value, result))) return false;
+  if (!sameType(arg.type, result.type) || !body.results.every((r) => sameShape(r.value.type.shape, result.type.shape))) return false;
   return body.nodes.every((n) => !n.inputs.includes(arg) || (n.op !== 'matmul' && getOp(n.op).kind === 'elementwise'));
 }
 

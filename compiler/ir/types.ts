@@ -84,6 +84,10 @@ export function typeToString(t: TensorType): string {
   return `${t.dtype}[${t.shape.join(',')}]`;
 }
 
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
 export function sameType(a: TensorType, b: TensorType): boolean {
-  return a.dtype === b.dtype && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+  return a.dtype === b.dtype && sameShape(a.shape, b.shape);
 }

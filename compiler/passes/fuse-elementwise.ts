@@ -17,6 +17,7 @@
 //   5. Groups of two or more nodes become `fused [pattern="elementwise"]` nodes named
 //      after their ops (`fused_mul_add_mul_sub`); loop bodies are fused the same way.
 import type { Graph, Node, Value } from '../ir/types';
+import { sameShape as sameShapes } from '../ir/types';
 import { getOp } from '../ops/registry';
 import type { PassContext } from './context';
 import { storageBufferLimit } from './fuse-limits';
@@ -36,10 +37,9 @@ function fusible(n: Node): boolean {
   return def.kind === 'elementwise' && def.wgsl !== undefined && n.outputs.length === 1 && !n.regions;
 }
 
+/** Whether two values have the same shape. */
 function sameShape(a: Value, b: Value): boolean {
-  const x = a.type.shape;
-  const y = b.type.shape;
-  return x.length === y.length && x.every((d, i) => d === y[i]);
+  return sameShapes(a.type.shape, b.type.shape);
 }
 
 /** Storage buffers the group's kernel binds: its outside inputs and the values read after it. */

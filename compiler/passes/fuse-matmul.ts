@@ -22,6 +22,7 @@
 //      after that member, and no outside value the group reads depends on a member
 //      (that would be a cycle). Loop bodies are fused the same way.
 import type { Graph, Node, Value } from '../ir/types';
+import { sameShape as sameShapes } from '../ir/types';
 import { getOp } from '../ops/registry';
 import { broadcastsToMatrix } from '../codegen/fused-matmul-node';
 import type { PassContext } from './context';
@@ -152,6 +153,7 @@ function standsAtLast(graph: Graph, members: readonly Node[], users: Map<Value, 
   return true;
 }
 
+/** Whether two values have the same shape. */
 function sameShape(a: Value, b: Value): boolean {
-  return a.type.shape.length === b.type.shape.length && a.type.shape.every((d, i) => d === b.type.shape[i]);
+  return sameShapes(a.type.shape, b.type.shape);
 }

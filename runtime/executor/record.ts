@@ -31,19 +31,8 @@ export function recordUpload(rec: Recorder, upload: TextureUpload): void {
   }
 }
 
-/**
- * The uploads a dispatch records: those whose TextureBinding does not say
- * `upload: false` (the texture then holds the buffer's bytes from an earlier upload
- * in the same entry call; compiler/codegen/textures-plan.ts). `uploads` follows the
- * step's `textures` in order (prepareSteps).
- */
-export function dueUploads(step: Extract<PreparedStep, { kind: 'dispatch' }>): TextureUpload[] {
-  const bindings = step.step.textures ?? [];
-  return step.uploads.filter((_, k) => bindings[k]?.upload !== false);
-}
-
 export function recordDispatch(rec: Recorder, step: Extract<PreparedStep, { kind: 'dispatch' }>): void {
-  for (const upload of dueUploads(step)) recordUpload(rec, upload);
+  for (const upload of step.uploads) recordUpload(rec, upload);
   if (!rec.pass) rec.pass = rec.encoder.beginComputePass();
   rec.pass.setPipeline(step.pipeline);
   rec.pass.setBindGroup(0, step.bindGroup);

@@ -28,7 +28,11 @@ export type PreparedStep =
       readonly bindGroup: GPUBindGroup;
       /** The arena of each binding, in binding order. */
       readonly buffers: readonly GPUBuffer[];
-      /** Operand textures to fill before the dispatch. */
+      /**
+       * Operand textures to fill before the dispatch: those whose TextureBinding does
+       * not say `upload: false` (the texture then still holds the buffer's bytes from
+       * an earlier upload in the same entry call; compiler/codegen/textures-plan.ts).
+       */
       readonly uploads: readonly TextureUpload[];
     }
   | { readonly kind: 'copy'; readonly src: Bound; readonly dst: Bound; readonly step: Extract<Step, { kind: 'copy' }> }
@@ -173,7 +177,7 @@ export async function prepareSteps(
             label: kernel.label,
           }),
         );
-        const uploads = (step.textures ?? []).map((t) => {
+        const uploads = (step.textures ?? []).filter((t) => t.upload !== false).map((t) => {
           const texture = textures[t.texture];
           if (!texture) throw new DlcError(`kernel ${kernel.label}: the plan has no texture ${t.texture}`);
           return { src: boundOf(plan, arenas, step.bindings[t.binding]), texture, texels: t.texels };

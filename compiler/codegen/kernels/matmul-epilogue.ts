@@ -3,6 +3,7 @@
 // velocity...), compute each output's value, store it — and the WGSL pieces the
 // kernel families share to do it: one scalar load per operand, or (the register
 // family, N % 4 == 0) one vec4 per 4 columns.
+import { loadExpr, storageType } from '../wgsl/buffers';
 
 /**
  * How an epilogue operand lines up with the [M, N] product: one element per output
@@ -65,12 +66,12 @@ export interface MatmulEpilogue {
 export const PLAIN_EPILOGUE: MatmulEpilogue = { inputs: [], outputs: [{ name: 'c' }], values: (acc) => ({ lets: [], stored: [acc] }) };
 
 /** The operands read at each element: the inputs, then the in-place outputs (as f32 [M, N]). */
-export function epilogueReads(e: MatmulEpilogue): EpilogueOperand[] {
+function epilogueReads(e: MatmulEpilogue): EpilogueOperand[] {
   return [...e.inputs, ...e.outputs.filter((o) => o.inPlace).map((o) => ({ name: o.name, dtype: 'f32' as const, layout: 'matrix' as const }))];
 }
 
 /** The element index of an operand laid out `layout` at (row, col) of an [M, N] product. */
-export function epilogueIndex(layout: EpilogueLayout, n: number, row: string, col: string): string {
+function epilogueIndex(layout: EpilogueLayout, n: number, row: string, col: string): string {
   switch (layout) {
     case 'matrix':
       return `(${row}) * ${n}u + (${col})`;
@@ -85,7 +86,7 @@ export function epilogueIndex(layout: EpilogueLayout, n: number, row: string, co
   }
 }
 
-/** An operand's value as its WGSL expression type from a stored element (bool is stored as u32). */
+/** A lane of a loaded vec4 as its WGSL expression type (bool is stored as u32). */
 function asValue(element: string, dtype: EpilogueOperand['dtype']): string {
   return dtype === 'bool' ? `(${element} != 0u)` : element;
 }
@@ -101,10 +102,10 @@ function epilogueValuesAt(e: MatmulEpilogue, acc: string, n: number, row: string
     (name) => {
       const o = reads.get(name);
       if (!o) throw new Error(`matmul epilogue reads '${name}', which is neither an input nor an in-place output`);
-      return asValue(`${o.name}[${epilogueIndex(o.layout, n, row, col)}]`, o.dtype);
+      return loadExpr(o.name, epilogueIndex(o.layout, n, row, col), o.dtype);
     },
     prefix,
-    `(${row}) * ${n}u + (${col})`,
+    epilogueIndex('matrix', n, row, col),
   );
 }
 
@@ -130,7 +131,7 @@ export function epilogueStoreQuad(e: MatmulEpilogue, acc: string, n: number, row
         break;
       }
       case 'row':
-        L.push(`let q_${o.name} = ${asValue(`${o.name}[${row}]`, o.dtype)};`);
+        L.push(`let q_${o.name} = ${loadExpr(o.name, row, o.dtype)};`);
         quad.set(o.name, () => `q_${o.name}`);
         break;
       case 'scalar':
@@ -149,7 +150,7 @@ export function epilogueStoreQuad(e: MatmulEpilogue, acc: string, n: number, row
         return v(l);
       },
       `${lanes[l]}_`,
-      `(${row}) * ${n}u + (${col}) + ${l}u`,
+      `${epilogueIndex('matrix', n, row, col)} + ${l}u`,
     ),
   );
   for (const v of perLane) L.push(...v.lets);
@@ -163,7 +164,7 @@ export function epilogueStoreQuad(e: MatmulEpilogue, acc: string, n: number, row
 export function epilogueScalarLoads(e: MatmulEpilogue): { lines: string[]; scalarOf: (name: string) => string } {
   const scalars = e.inputs.filter((o) => o.layout === 'scalar');
   return {
-    lines: scalars.map((o) => `let s_${o.name} = ${asValue(`${o.name}[0u]`, o.dtype)};`),
+    lines: scalars.map((o) => `let s_${o.name} = ${loadExpr(o.name, '0u', o.dtype)};`),
     scalarOf: (name) => `s_${name}`,
   };
 }
@@ -175,10 +176,10 @@ export function epilogueScalarLoads(e: MatmulEpilogue): { lines: string[]; scala
  * and 'col' inputs are arrays of vec4 (for epilogueStoreQuad).
  */
 export function emitEpilogueBindings(e: MatmulEpilogue, first: number, vec4 = false): string[] {
-  const elem = (dtype: EpilogueOperand['dtype']) => (dtype === 'bool' ? 'u32' : dtype);
   const inputs = e.inputs.map((o, i) => {
     const wide = vec4 && (o.layout === 'matrix' || o.layout === 'col');
-    return `@group(0) @binding(${first + i}) var<storage, read> ${o.name}: array<${wide ? `vec4<${elem(o.dtype)}>` : elem(o.dtype)}>;`;
+    const elem = storageType(o.dtype);
+    return `@group(0) @binding(${first + i}) var<storage, read> ${o.name}: array<${wide ? `vec4<${elem}>` : elem}>;`;
   });
   const outputs = e.outputs.map((o, j) => `@group(0) @binding(${first + e.inputs.length + j}) var<storage, read_write> ${o.name}: array<${vec4 ? 'vec4<f32>' : 'f32'}>;`);
   const scalars = e.usesScalars ? [`@group(0) @binding(${first + e.inputs.length + e.outputs.length}) var<storage, read> scalars: array<u32>;`] : [];
