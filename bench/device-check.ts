@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { planAt } from '../compiler/cli/stages';
 import type { Program } from '../compiler/ir/program';
-import { createGpuRunner } from '../compiler/train/runner';
+import { createGpuRunner } from '../runtime/train/runner';
 import { acquireDevice } from '../runtime/device';
 import type { Feeds } from './reference-check';
 import { compareEntriesToReference, lowerDl, SEED } from './reference-check';

@@ -10,7 +10,7 @@ import type { Program } from '../compiler/ir/program';
 import { executeEntry } from '../compiler/reference/execute';
 import { initialState } from '../compiler/reference/state';
 import type { Tensor } from '../compiler/ops/registry';
-import type { ModelRunner } from '../compiler/train/runner';
+import type { ModelRunner } from '../runtime/train/runner';
 import type { NamedTensors, OutputValue } from '../runtime/model';
 
 /** The model seed both sides use. */

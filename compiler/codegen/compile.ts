@@ -1,6 +1,6 @@
 // The whole optimizing pipeline from a lowered program to an execution plan, as one
 // function that `dlc compile`, `dlc ir --stage planned`, `dlc train/eval/sample`
-// (compiler/train) and the benchmark (bench/dlc.ts) all call:
+// (compiler/cli/commands) and the benchmark (bench/dlc.ts) all call:
 //   1. optimizeProgram at the -O level (clean-up from -O1, fusion at -O2), the
 //      fusion passes bounded by the device's limits;
 //   2. generatePlan on the optimized program (one kernel per node or fused group;

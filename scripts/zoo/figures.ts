@@ -4,7 +4,7 @@
 // binary RBM dlc's stochastic pseudo-likelihood estimate) and the train entry's
 // metrics averaged over the last epoch.
 
-/** One `--json` record of `dlc train` (see compiler/train/loop.ts EpochRecord). */
+/** One `--json` record of `dlc train` (see runtime/train/loop.ts EpochRecord). */
 export interface TrainRecord {
   readonly epoch: number;
   readonly step: number;

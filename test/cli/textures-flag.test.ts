@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parseCompileArgs } from '../../compiler/cli/commands/compile';
-import { createRunner } from '../../compiler/train/load-model';
+import { createRunner } from '../../compiler/cli/commands/load-model';
 import { acquireDevice } from '../../runtime/device';
 import { DlcError } from '../../runtime/errors';
 import { runCli } from '../helpers/cli';

@@ -5,8 +5,8 @@
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Program } from '../../compiler/ir/program';
-import { createRunner } from '../../compiler/train/load-model';
-import type { ModelRunner } from '../../compiler/train/runner';
+import { createRunner } from '../../compiler/cli/commands/load-model';
+import type { ModelRunner } from '../../runtime/train/runner';
 import { loadMnist } from '../../runtime/data/mnist-node';
 import { loadMobyDick } from '../../runtime/data/moby-dick-node';
 import { standardizeDataset } from '../../runtime/data/standardize';

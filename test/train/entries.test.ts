@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { batchSize, chooseEntry, defaultDataset, evalEntry, lossOutput, looksLikeMnist, trainMetrics } from '../../compiler/train/entries';
-import type { EntryInfo, ModelRunner } from '../../compiler/train/runner';
+import { batchSize, chooseEntry, defaultDataset, evalEntry, lossOutput, looksLikeMnist, trainMetrics } from '../../runtime/train/entries';
+import type { EntryInfo, ModelRunner } from '../../runtime/train/runner';
 
 const f32 = (name: string, ...shape: number[]) => ({ name, dtype: 'f32' as const, shape });
 const i32 = (name: string, ...shape: number[]) => ({ name, dtype: 'i32' as const, shape });

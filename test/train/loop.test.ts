@@ -1,8 +1,8 @@
 // The training loop against a scripted fake model: which steps read the loss, the
 // learning rate each step gets, and how non-finite losses and weights are undone.
 import { describe, expect, it } from 'vitest';
-import { trainLoop, type LoopConfig } from '../../compiler/train/loop';
-import type { EntryInfo, ModelRunner } from '../../compiler/train/runner';
+import { trainLoop, type LoopConfig } from '../../runtime/train/loop';
+import type { EntryInfo, ModelRunner } from '../../runtime/train/runner';
 import { makeDataset } from '../../runtime/data/dataset';
 import { TrainBatches } from '../../runtime/data/batches';
 import { hostTensor } from '../../runtime/data/tensor';

@@ -1,8 +1,8 @@
 // The pseudo-likelihood estimator and the host free energy against brute force on
 // a tiny RBM: P(v) ∝ Σ_h exp(−E(v,h)), E(v,h) = −v·a − h·b − vᵀWh, every h enumerated.
 import { describe, expect, it } from 'vitest';
-import { binarize, pseudoLikelihood } from '../../compiler/train/metrics/pseudo-likelihood';
-import { freeEnergy, reconstructionError, type RbmWeights } from '../../compiler/train/metrics/rbm-host';
+import { binarize, pseudoLikelihood } from '../../runtime/train/metrics/pseudo-likelihood';
+import { freeEnergy, reconstructionError, type RbmWeights } from '../../runtime/train/metrics/rbm-host';
 
 const NV = 5;
 const NH = 3;

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { lowerFile } from '../../compiler/lower/index';
 import { readCheckpoint } from '../../runtime/checkpoint/file-node';
 import { loadMnist } from '../../runtime/data/mnist-node';
-import { binarize, pseudoLikelihood } from '../../compiler/train/metrics/pseudo-likelihood';
-import { freeEnergy, reconstructionError } from '../../compiler/train/metrics/rbm-host';
+import { binarize, pseudoLikelihood } from '../../runtime/train/metrics/pseudo-likelihood';
+import { freeEnergy, reconstructionError } from '../../runtime/train/metrics/rbm-host';
 import { runCommand, tempDir } from './harness';
 
 describe('rbm pseudo-likelihood through dlc train and dlc eval', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { imageLayout, runSample } from '../../compiler/train/sample';
-import type { EntryInfo, ModelRunner } from '../../compiler/train/runner';
+import { imageLayout, runSample } from '../../runtime/train/sample';
+import type { EntryInfo, ModelRunner } from '../../runtime/train/runner';
 
 /** A runner whose sample entry echoes its prime input shifted by one token. */
 function echoRunner(seen: Record<string, unknown>[]): { runner: ModelRunner; entry: EntryInfo } {

@@ -1,10 +1,10 @@
-// `dlc eval FILE --checkpoint PATH`: parses the arguments and hands over to compiler/train/run-eval.ts.
+// `dlc eval FILE --checkpoint PATH`: parses the arguments and hands over to compiler/cli/commands/run-eval.ts.
 import type { Command } from '../command';
 import type { LowerFn } from './compile';
 import { oneFile, parseArgs } from '../args';
 import { givenValues, requiredValue } from '../given-flags';
-import { runEval } from '../../train/run-eval';
-import type { CommandIO } from '../../train/run-train';
+import { runEval } from './run-eval';
+import type { CommandIO } from './run-train';
 
 export const EVAL_USAGE = `usage: dlc eval FILE --checkpoint PATH [options]
 

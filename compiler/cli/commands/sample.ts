@@ -1,10 +1,10 @@
-// `dlc sample FILE --checkpoint PATH`: parses the arguments and hands over to compiler/train/run-sample.ts.
+// `dlc sample FILE --checkpoint PATH`: parses the arguments and hands over to compiler/cli/commands/run-sample.ts.
 import type { Command } from '../command';
 import type { LowerFn } from './compile';
 import { oneFile, parseArgs } from '../args';
 import { givenValues, requiredValue } from '../given-flags';
-import { runSampleCommand } from '../../train/run-sample';
-import type { CommandIO } from '../../train/run-train';
+import { runSampleCommand } from './run-sample';
+import type { CommandIO } from './run-train';
 
 export const SAMPLE_USAGE = `usage: dlc sample FILE --checkpoint PATH [options]
 

@@ -1,11 +1,11 @@
-// `dlc train FILE ...`: parses the arguments and hands over to compiler/train/run-train.ts.
+// `dlc train FILE ...`: parses the arguments and hands over to compiler/cli/commands/run-train.ts.
 import type { Command } from '../command';
 import type { LowerFn } from './compile';
 import { intFlag, oneFile, parseArgs } from '../args';
 import { givenValues } from '../given-flags';
 import { parseTexturesFlag } from '../textures-flag';
-import { runTrain, type CommandIO } from '../../train/run-train';
-import { dlcVersion } from '../../train/version';
+import { runTrain, type CommandIO } from './run-train';
+import { dlcVersion } from '../version';
 
 export const TRAIN_USAGE = `usage: dlc train FILE [options]
 

@@ -21,12 +21,12 @@
 // A skipped step still consumes its batch and advances the step count, so a run is
 // a pure function of (seed, data, schedule) and resuming reproduces it bit for bit.
 // Saved tensors are always the last good state (writeCheckpoint refuses NaN anyway).
-import { DlcError } from '../../runtime/errors';
-import { TrainBatches } from '../../runtime/data/batches';
-import type { Binding } from '../../runtime/data/bind';
-import type { Dataset } from '../../runtime/data/dataset';
-import { writeCheckpoint } from '../../runtime/checkpoint/file-node';
-import { formatSchedule, learningRate, type Schedule } from '../../runtime/schedule';
+import { DlcError } from '../errors';
+import { TrainBatches } from '../data/batches';
+import type { Binding } from '../data/bind';
+import type { Dataset } from '../data/dataset';
+import { writeCheckpoint } from '../checkpoint/file-node';
+import { formatSchedule, learningRate, type Schedule } from '../schedule';
 import type { EntryInfo, ModelRunner } from './runner';
 import { batchSize } from './entries';
 import { evaluate, type EvalResult } from './evaluate';

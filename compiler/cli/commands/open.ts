@@ -3,18 +3,18 @@
 // when one is loaded); startModel creates the runner and reads, validates and loads
 // the checkpoint. Then: the dataset, and the binding of its fields to entry inputs.
 import { existsSync } from 'node:fs';
-import { DlcError } from '../../runtime/errors';
-import { readCheckpoint, type Checkpoint } from '../../runtime/checkpoint/file-node';
-import { loadDataset } from '../../runtime/data/load-node';
-import { parseBindingSpec } from '../../runtime/data/bind';
-import type { Dataset } from '../../runtime/data/dataset';
-import type { LowerFn } from '../cli/commands/compile';
+import { DlcError } from '../../../runtime/errors';
+import { readCheckpoint, type Checkpoint } from '../../../runtime/checkpoint/file-node';
+import { loadDataset } from '../../../runtime/data/load-node';
+import { parseBindingSpec } from '../../../runtime/data/bind';
+import type { Dataset } from '../../../runtime/data/dataset';
+import type { LowerFn } from './compile';
 import { createRunner, lowerModel } from './load-model';
-import { programEntries } from './reference-runner';
-import type { Program } from '../ir/program';
-import type { EntryInfo, ModelRunner } from './runner';
-import { checkpointSeed, readModelCheckpoint, restoreCheckpoint, type RunPosition } from './checkpoints';
-import { defaultDataset, tokenContext } from './entries';
+import { programEntries } from '../../reference/runner';
+import type { Program } from '../../ir/program';
+import type { EntryInfo, ModelRunner } from '../../../runtime/train/runner';
+import { checkpointSeed, readModelCheckpoint, restoreCheckpoint, type RunPosition } from '../../../runtime/train/checkpoints';
+import { defaultDataset, tokenContext } from '../../../runtime/train/entries';
 
 export interface OpenOptions {
   readonly file: string;

@@ -4,8 +4,8 @@
 // `pseudo_likelihood` figure in `dlc eval` and in every epoch of `dlc train`: the
 // stochastic estimate (pseudo-likelihood.ts, seed 0) over the test rows binarised
 // at 0.5. The entry's other inputs, if any, rule it out (they would need feeding).
-import type { Binding } from '../../../runtime/data/bind';
-import type { Split } from '../../../runtime/data/dataset';
+import type { Binding } from '../../data/bind';
+import type { Split } from '../../data/dataset';
 import type { EntryInfo, ModelRunner } from '../runner';
 import { binarize, pseudoLikelihood } from './pseudo-likelihood';
 

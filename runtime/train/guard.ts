@@ -1,6 +1,6 @@
 // The non-finite guard's bookkeeping: the last set of persistent tensors known to be
 // finite, and checks of loss values and tensors.
-import type { NamedTensors } from '../../runtime/model';
+import type { NamedTensors } from '../model';
 
 export interface GoodState {
   readonly tensors: NamedTensors;

@@ -7,10 +7,10 @@
 //                      drawn as a 28×28 tile (at most 100).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DlcError } from '../../runtime/errors';
-import { filterGrid } from '../../runtime/images';
-import { linePlot } from '../../runtime/plot';
-import { writePng } from '../../runtime/png-node';
+import { DlcError } from '../errors';
+import { filterGrid } from '../images';
+import { linePlot } from '../plot';
+import { writePng } from '../png-node';
 import type { EntryInfo, ModelRunner } from './runner';
 import type { History } from './loop';
 

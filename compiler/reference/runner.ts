@@ -7,12 +7,12 @@ import { initialize } from '../../runtime/init';
 import type { NamedTensors, OutputValue } from '../../runtime/model';
 import type { PlanDType } from '../../runtime/plan';
 import { sha256Hex } from '../../runtime/checkpoint/fingerprint';
-import { executeEntry } from '../reference/execute';
+import { executeEntry } from './execute';
 import type { Program } from '../ir/program';
 import { programToJson } from '../ir/json';
 import { numel, type TensorType } from '../ir/types';
 import type { Tensor } from '../ops/registry';
-import type { EntryInfo, ModelRunner, PersistentInfo } from './runner';
+import type { EntryInfo, ModelRunner, PersistentInfo } from '../../runtime/train/runner';
 
 function typedArrayFor(dtype: PlanDType, data: ArrayLike<number>): Float32Array | Int32Array | Uint32Array {
   switch (dtype) {

@@ -10,11 +10,11 @@
 //     (and [3,H,W]) → a PNG grid, one tile per image, values clamped to [0,1];
 //   - tokens: i32/u32 → text through the vocabulary of the dataset the model was
 //     trained on (moby-dick), or token ids separated by spaces when there is none.
-import { DlcError } from '../../runtime/errors';
-import { imageGrid } from '../../runtime/images';
-import type { RgbaImage } from '../../runtime/png';
-import { decodeText, encodeText } from '../../runtime/data/text';
-import type { OutputValue } from '../../runtime/model';
+import { DlcError } from '../errors';
+import { imageGrid } from '../images';
+import type { RgbaImage } from '../png';
+import { decodeText, encodeText } from '../data/text';
+import type { OutputValue } from '../model';
 import type { EntryInfo, ModelRunner, TensorInfo } from './runner';
 
 export type SampleResult =

@@ -3,15 +3,15 @@
 // level, then either the reference executor (`--backend reference`) or a plan
 // generated and memory-planned for the device's limits and kernel family
 // (compiler/cli/stages.ts planAt), run by runtime/model.ts.
-import { DlcError } from '../../runtime/errors';
-import { acquireDevice } from '../../runtime/device';
-import type { Program } from '../ir/program';
-import { optimizeProgram } from '../passes/pipeline';
-import { planAt } from '../cli/stages';
-import { sourceLookup, type LowerFn } from '../cli/commands/compile';
-import { formatDiagnostics } from '../../dsl/diagnostics';
-import { createGpuRunner, type ModelRunner } from './runner';
-import { createReferenceRunner } from './reference-runner';
+import { DlcError } from '../../../runtime/errors';
+import { acquireDevice } from '../../../runtime/device';
+import type { Program } from '../../ir/program';
+import { optimizeProgram } from '../../passes/pipeline';
+import { planAt } from '../stages';
+import { sourceLookup, type LowerFn } from './compile';
+import { formatDiagnostics } from '../../../dsl/diagnostics';
+import { createGpuRunner, type ModelRunner } from '../../../runtime/train/runner';
+import { createReferenceRunner } from '../../reference/runner';
 
 /** The -O level when none is given: the full pipeline, as `dlc ir` and `dlc compile` use. */
 export const DEFAULT_OPT_LEVEL = 2;

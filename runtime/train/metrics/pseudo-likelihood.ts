@@ -9,7 +9,7 @@
 // The free energy is a callback over a batch of rows, so the same estimator runs on
 // the device (a model's infer entry returning `energy`) and on the host (tests and
 // checkpoints: rbm-host.ts).
-import { uniformBelow } from '../../../runtime/data/prng';
+import { uniformBelow } from '../../data/prng';
 
 /** Free energies of `rows` visible vectors of `width` values each (row-major). */
 export type FreeEnergyFn = (rows: Float32Array, count: number) => Promise<ArrayLike<number>> | ArrayLike<number>;

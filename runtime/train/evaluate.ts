@@ -13,10 +13,10 @@
 //   also gets `pseudo_likelihood`, the stochastic estimate over the test split.
 // The model's entry-call counter is put back afterwards, so evaluating never changes
 // the random numbers training draws (runs with and without evaluation stay identical).
-import { DlcError } from '../../runtime/errors';
-import { evalBatches } from '../../runtime/data/batches';
-import type { Binding } from '../../runtime/data/bind';
-import type { Split } from '../../runtime/data/dataset';
+import { DlcError } from '../errors';
+import { evalBatches } from '../data/batches';
+import type { Binding } from '../data/bind';
+import type { Split } from '../data/dataset';
 import type { EntryInfo, ModelRunner } from './runner';
 import { batchSize } from './entries';
 import { feedsOf } from './feeds';

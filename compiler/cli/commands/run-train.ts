@@ -1,17 +1,17 @@
 // `dlc train`, once its arguments are parsed: open the model (and the checkpoint
 // when resuming), load and bind the data, run the loop, report per epoch (a
 // progress bar and a line, or one JSON object) and at the end.
-import { DlcError } from '../../runtime/errors';
+import { DlcError } from '../../../runtime/errors';
 import { existsSync } from 'node:fs';
-import { parseSchedule, formatSchedule } from '../../runtime/schedule';
-import type { LowerFn } from '../cli/commands/compile';
-import { TrainingProgress } from '../cli/progress';
-import { batchSize, chooseEntry, evalEntry, lossOutput, trainMetrics } from './entries';
-import { bindEntry, checkMappingTargets } from './feeds';
-import { labelField } from './evaluate';
-import { trainLoop, type EpochRecord, type EvalSetup } from './loop';
+import { parseSchedule, formatSchedule } from '../../../runtime/schedule';
+import type { LowerFn } from './compile';
+import { TrainingProgress } from '../progress';
+import { batchSize, chooseEntry, evalEntry, lossOutput, trainMetrics } from '../../../runtime/train/entries';
+import { bindEntry, checkMappingTargets } from '../../../runtime/train/feeds';
+import { labelField } from '../../../runtime/train/evaluate';
+import { trainLoop, type EpochRecord, type EvalSetup } from '../../../runtime/train/loop';
 import { bindingMapping, datasetSource, formatBinding, openDataset, prepareModel, startModel } from './open';
-import { filterParam, preparePlotDir, writePlots } from './plots';
+import { filterParam, preparePlotDir, writePlots } from '../../../runtime/train/plots';
 
 export interface TrainOptions {
   readonly file: string;

@@ -5,19 +5,19 @@
 // standardised dataset (mnist-standardized) are mapped back to pixel values.
 import { writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { DlcError } from '../../runtime/errors';
-import { writePng } from '../../runtime/png-node';
-import { loadMobyDick } from '../../runtime/data/moby-dick-node';
-import type { LowerFn } from '../cli/commands/compile';
-import { evalBatches } from '../../runtime/data/batches';
-import type { Dataset } from '../../runtime/data/dataset';
-import { standardizedStats, unstandardize } from '../../runtime/data/standardize';
-import { batchSize, chooseEntry } from './entries';
-import { bindEntry, feedsOf } from './feeds';
+import { DlcError } from '../../../runtime/errors';
+import { writePng } from '../../../runtime/png-node';
+import { loadMobyDick } from '../../../runtime/data/moby-dick-node';
+import type { LowerFn } from './compile';
+import { evalBatches } from '../../../runtime/data/batches';
+import type { Dataset } from '../../../runtime/data/dataset';
+import { standardizedStats, unstandardize } from '../../../runtime/data/standardize';
+import { batchSize, chooseEntry } from '../../../runtime/train/entries';
+import { bindEntry, feedsOf } from '../../../runtime/train/feeds';
 import { checkpointOpenOptions } from './checkpoint-options';
 import { bindingMapping, openDataset, prepareModel, startModel } from './open';
-import type { EntryInfo } from './runner';
-import { runSample } from './sample';
+import type { EntryInfo } from '../../../runtime/train/runner';
+import { runSample } from '../../../runtime/train/sample';
 import type { CommandIO } from './run-train';
 
 export interface SampleOptions {

@@ -3,12 +3,12 @@
 // the model's entry-call counter that keys random ops), the data-order cursor and the
 // learning-rate schedule with its position. The fingerprint is the model's name, its
 // persistent tensors' names, dtypes and shapes, and the hash of the compiled program.
-import { DlcError } from '../../runtime/errors';
-import type { Checkpoint } from '../../runtime/checkpoint/codec';
-import { fingerprint, type ModelSignature } from '../../runtime/checkpoint/fingerprint';
-import type { SavedTensor } from '../../runtime/checkpoint/safetensors';
-import { readCheckpoint } from '../../runtime/checkpoint/file-node';
-import { formatCursor, parseCursor, type DataCursor } from '../../runtime/data/batches';
+import { DlcError } from '../errors';
+import type { Checkpoint } from '../checkpoint/codec';
+import { fingerprint, type ModelSignature } from '../checkpoint/fingerprint';
+import type { SavedTensor } from '../checkpoint/safetensors';
+import { readCheckpoint } from '../checkpoint/file-node';
+import { formatCursor, parseCursor, type DataCursor } from '../data/batches';
 import type { ModelRunner } from './runner';
 
 export function modelSignature(runner: ModelRunner): ModelSignature {

@@ -11,7 +11,7 @@
 // inputs look like MNIST — one f32 input of shape [batch,784] or [batch,1,28,28] and
 // at most one i32 input of shape [batch] (the labels); `moby-dick` when its only
 // input is i32 [batch, T] (token windows, with context T); otherwise `--data` is required.
-import { DlcError } from '../../runtime/errors';
+import { DlcError } from '../errors';
 import type { EntryInfo, TensorInfo } from './runner';
 
 /** What entry choice needs to know of a model. */

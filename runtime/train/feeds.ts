@@ -2,9 +2,9 @@
 // field feeds which input; the data is already flat and row-major, so a field whose
 // example shape differs from the input's row shape (same element count) is passed
 // as it is.
-import { DlcError } from '../../runtime/errors';
-import { resolveBinding, type Binding } from '../../runtime/data/bind';
-import type { Split } from '../../runtime/data/dataset';
+import { DlcError } from '../errors';
+import { resolveBinding, type Binding } from '../data/bind';
+import type { Split } from '../data/dataset';
 import type { EntryInfo } from './runner';
 
 export function bindEntry(datasetName: string, split: Split, entry: EntryInfo, mapping: Readonly<Record<string, string>>): Binding[] {

@@ -1,10 +1,10 @@
 // What the training loop, evaluation and sampling drive: a compiled model behind one
 // interface, whether it runs on a WebGPU device (Model over a Plan) or on the CPU
 // with the reference executor (`--backend reference`, reference-runner.ts).
-import { Model, type NamedTensors, type OutputValue } from '../../runtime/model';
-import type { Plan, PlanDType } from '../../runtime/plan';
-import { isPersistentKind } from '../../runtime/plan';
-import { sha256Hex } from '../../runtime/checkpoint/fingerprint';
+import { Model, type NamedTensors, type OutputValue } from '../model';
+import type { Plan, PlanDType } from '../plan';
+import { isPersistentKind } from '../plan';
+import { sha256Hex } from '../checkpoint/fingerprint';
 
 export interface TensorInfo {
   readonly name: string;

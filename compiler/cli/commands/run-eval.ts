@@ -1,10 +1,10 @@
 // `dlc eval`: load a checkpoint into the model and evaluate its infer entry on the
 // test split of the data it was trained on (or `--data`).
-import { DlcError } from '../../runtime/errors';
-import type { LowerFn } from '../cli/commands/compile';
-import { chooseEntry, evalEntry } from './entries';
-import { bindEntry, checkMappingTargets } from './feeds';
-import { evaluate, labelField } from './evaluate';
+import { DlcError } from '../../../runtime/errors';
+import type { LowerFn } from './compile';
+import { chooseEntry, evalEntry } from '../../../runtime/train/entries';
+import { bindEntry, checkMappingTargets } from '../../../runtime/train/feeds';
+import { evaluate, labelField } from '../../../runtime/train/evaluate';
 import { checkpointOpenOptions } from './checkpoint-options';
 import { bindingMapping, datasetSource, openDataset, prepareModel, startModel } from './open';
 import type { CommandIO } from './run-train';
