@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { lowerFile } from '../../compiler/lower/index';
 import { figuresOf, type TrainRecord } from '../../scripts/zoo/figures';
 import { RECIPES, recipeArgs } from '../../scripts/zoo/recipes';
-import { runCommand, tempDir } from '../train/harness';
+import { runCommand, tempDir } from '../runtime/train/harness';
 
 async function oneEpoch(name: string, small: string[]): Promise<TrainRecord> {
   const recipe = RECIPES.find((r) => r.name === name)!;

@@ -1,4 +1,4 @@
-// Pieces the hand-built test programs (test/codegen/programs.ts,
+// Pieces the hand-built test programs (test/compiler/codegen/programs.ts,
 // test/compiler/plan/wide-program.ts) share: parameter arguments declared from the
 // persistent list, and the gradient + optimizer tail of a train step.
 import { gradients } from '../../compiler/autodiff/differentiate';

@@ -9,7 +9,7 @@ import { generatePlan, DEFAULT_LIMITS } from '../../compiler/codegen/plan';
 import { Model } from '../../runtime/model';
 import { DlcError } from '../../runtime/errors';
 import { SLICE_ALIGNMENT } from '../../runtime/plan';
-import { mlpProgram, MLP } from '../codegen/programs';
+import { mlpProgram, MLP } from '../compiler/codegen/programs';
 
 const span = { file: 'guard.dl', line: 4, col: 9, endLine: 4, endCol: 15 };
 

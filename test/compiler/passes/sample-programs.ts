@@ -5,7 +5,7 @@ import { tensor } from '../../../compiler/reference/execute';
 import type { Tensor } from '../../../compiler/ops/registry';
 import type { TensorType } from '../../../compiler/ir/types';
 import { numel } from '../../../compiler/ir/types';
-import { bpttProgram, generateProgram, mlpProgram, nestedProgram, optimizedMlpProgram, repeatProgram, scanProgram, swapProgram } from '../../codegen/programs';
+import { bpttProgram, generateProgram, mlpProgram, nestedProgram, optimizedMlpProgram, repeatProgram, scanProgram, swapProgram } from '../codegen/programs';
 
 export const SAMPLE_PROGRAMS: readonly { readonly name: string; readonly make: () => Program }[] = [
   { name: 'mlp', make: mlpProgram },

@@ -5,7 +5,7 @@ import '../../../compiler/ops/index';
 import { GraphBuilder } from '../../../compiler/ir/builder';
 import type { PersistentTensor, Program } from '../../../compiler/ir/program';
 import type { Value } from '../../../compiler/ir/types';
-import { bpttProgram } from '../../codegen/programs';
+import { bpttProgram } from '../codegen/programs';
 import { f32, optimizerStep, paramArgs } from '../../helpers/program-parts';
 
 export const WIDE = { batch: 32, nIn: 64, hidden: 96, nOut: 10 };

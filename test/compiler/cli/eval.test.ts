@@ -1,0 +1,93 @@
+// `dlc eval` in-process on a hand-built MNIST model and a checkpoint trained for it.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DlcError } from '../../../runtime/errors';
+import { tinyMnist } from '../../runtime/train/programs';
+import { fakeLower, runCommand, tempDir } from '../../runtime/train/harness';
+
+const lower = fakeLower({
+  'tiny.dl': () => tinyMnist({ batch: 400 }),
+  // Batch 384: the 2,000 test digits make 5 full batches and one padded batch of 80.
+  'odd.dl': () => tinyMnist({ batch: 384 }),
+  'other.dl': () => tinyMnist({ batch: 400, model: 'other_model' }),
+});
+
+let ckpt = '';
+let trained: Record<string, unknown> = {};
+
+beforeAll(async () => {
+  ckpt = join(tempDir(), 'tiny.safetensors');
+  const r = await runCommand('train', lower, ['tiny.dl', '--steps', '10', '--checkpoint', ckpt, '--json', '--backend', 'reference']);
+  trained = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+});
+
+describe('dlc eval', () => {
+  it('reports the same test accuracy as the end of training', async () => {
+    const r = await runCommand('eval', lower, ['tiny.dl', '--checkpoint', ckpt, '--json', '--backend', 'reference']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(out).toEqual({ model: 'tiny_mnist', entry: 'predict', data: 'mnist', step: 10, examples: 2000, test_accuracy: trained.test_accuracy });
+    expect(out.test_accuracy).toBeGreaterThan(0.5);
+    const text = await runCommand('eval', lower, ['tiny.dl', '--checkpoint', ckpt, '--backend', 'reference']);
+    expect(text.stdout).toBe(`tiny_mnist at step 10, predict on the 2000 test examples of mnist:\ntest accuracy: ${(100 * (trained.test_accuracy as number)).toFixed(2)}%\n`);
+  });
+
+  it('runs on the WebGPU device too, agreeing with the reference executor', async () => {
+    // The checkpoint holds the reference backend's program hash; train a GPU one of its own.
+    const gpu = join(tempDir(), 'gpu.safetensors');
+    const t = await runCommand('train', lower, ['tiny.dl', '--steps', '10', '--checkpoint', gpu, '--json']);
+    const final = JSON.parse(t.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
+    const r = await runCommand('eval', lower, ['tiny.dl', '--checkpoint', gpu, '--json']);
+    const out = JSON.parse(r.stdout) as Record<string, number>;
+    expect(out.test_accuracy).toBe(final.test_accuracy);
+    expect(Math.abs(out.test_accuracy! - (trained.test_accuracy as number))).toBeLessThan(0.01);
+  });
+
+  it('counts only the real rows of the padded last batch', async () => {
+    const odd = join(tempDir(), 'odd.safetensors');
+    await runCommand('train', lower, ['odd.dl', '--steps', '3', '--checkpoint', odd, '--backend', 'reference']);
+    const r = await runCommand('eval', lower, ['odd.dl', '--checkpoint', odd, '--json', '--backend', 'reference']);
+    const out = JSON.parse(r.stdout) as Record<string, number>;
+    expect(out.examples).toBe(2000);
+    // Accuracy is a count over exactly 2,000 examples.
+    expect(Math.abs(out.test_accuracy! * 2000 - Math.round(out.test_accuracy! * 2000))).toBeLessThan(1e-9);
+  });
+
+  it('uses the weights of a checkpoint written by another build of the program, with a note; resuming from it is refused', async () => {
+    // The fake lowering puts -D values into the program, so `-D build=2` compiles to another program hash.
+    const other = ['tiny.dl', '--checkpoint', ckpt, '--json', '--backend', 'reference', '-D', 'build=2'];
+    const r = await runCommand('eval', lower, other);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^note: .*tiny\.safetensors was written by another build of the compiler \(program [0-9a-f]{12}…, now [0-9a-f]{12}…\); using its weights\n$/);
+    expect((JSON.parse(r.stdout) as Record<string, unknown>).test_accuracy).toBe(trained.test_accuracy);
+    const resumed = await runCommand('train', lower, ['tiny.dl', '--steps', '20', '--checkpoint', ckpt, '--resume', '--backend', 'reference', '-D', 'build=2']).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((resumed as Error).message).toMatch(/was saved by a different compiled program/);
+  });
+
+  it('refuses a missing checkpoint, a checkpoint of another model and a corrupted one, with one-line errors', async () => {
+    const fail = async (argv: string[], message: RegExp, code: number) => {
+      const err = await runCommand('eval', lower, argv).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(DlcError);
+      expect((err as DlcError).message).toMatch(message);
+      expect((err as DlcError).exitCode).toBe(code);
+    };
+    await fail(['tiny.dl'], /^dlc eval needs --checkpoint PATH/, 2);
+    await fail(['tiny.dl', '--checkpoint', '/nonexistent/x.safetensors'], /^no checkpoint at \/nonexistent\/x\.safetensors$/, 2);
+    await fail(['other.dl', '--checkpoint', ckpt, '--backend', 'reference'], /file is from model 'tiny_mnist', not 'other_model'$/, 1);
+    await fail(['tiny.dl', '--checkpoint', ckpt, '--entry', 'nosuch', '--backend', 'reference'], /^model 'tiny_mnist' has no entry point 'nosuch'/, 2);
+    await fail(['tiny.dl', '--checkpoint', ckpt, '--backend', 'reference', '--seed', '3'], /^unknown option '--seed' for 'dlc eval'/, 2);
+    const bytes = readFileSync(ckpt);
+    const broken = join(tempDir(), 'broken.safetensors');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(broken, bytes.subarray(0, bytes.length - 100));
+    await fail(['tiny.dl', '--checkpoint', broken, '--backend', 'reference'], /broken\.safetensors: .*(truncated|end)/, 1);
+    expect(readFileSync(broken).length).toBe(bytes.length - 100);
+  });
+});
