@@ -8,11 +8,11 @@
 // Run: npx esbuild bench/compile-time.ts --bundle --platform=node --format=esm \
 //        --packages=external --outfile=dist/compile-time.js && node dist/compile-time.js [LAYERS...]
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_LIMITS, generatePlan } from '../compiler/codegen/plan';
+import { DEFAULT_LIMITS, generatePlan } from '../compiler/codegen/generate-plan';
 import { emitModule } from '../compiler/codegen/module';
 import { lowerModelProgram } from '../compiler/lower/index';
 import { optimizeProgram } from '../compiler/passes/pipeline';
-import { planMemory } from '../compiler/plan/memory';
+import { planMemory } from '../compiler/memory/memory';
 import { loadProgram } from '../dsl/index';
 import '../compiler/ops/index';
 

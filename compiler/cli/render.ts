@@ -8,9 +8,9 @@ import { programToDot } from '../ir/dot';
 import type { PassStage } from '../passes/pipeline';
 import type { Plan, PlanBuffer } from '../../runtime/plan';
 import { kernelOrder, printPlanWgsl } from '../codegen/print';
-import { printMemoryPlan } from '../plan/print';
-import { entryLiveness } from '../plan/lifetimes';
-import { isPerCall, memoryTotals } from '../plan/memory';
+import { printMemoryPlan } from '../memory/print';
+import { entryLiveness } from '../memory/lifetimes';
+import { isPerCall, memoryTotals } from '../memory/memory';
 import { DlcError } from '../../runtime/errors';
 import type { StageName, StageOutput } from './stages';
 

@@ -12,7 +12,7 @@
 import type { Program } from '../ir/program';
 import type { Plan } from '../../runtime/plan';
 import { compileProgram } from '../codegen/compile';
-import type { CodegenOptions } from '../codegen/plan';
+import type { CodegenOptions } from '../codegen/generate-plan';
 import { optimizeProgram, passesAt } from '../passes/pipeline';
 import type { OptLevel, PassStage } from '../passes/pipeline';
 import type { LowerResult } from './commands/compile';

@@ -16,9 +16,9 @@ import type { Program } from '../ir/program';
 import type { Plan } from '../../runtime/plan';
 import { optimizeProgram } from '../passes/pipeline';
 import type { OptLevel, PassStage } from '../passes/pipeline';
-import { planMemory } from '../plan/memory';
-import { DEFAULT_LIMITS, generatePlan } from './plan';
-import type { CodegenOptions } from './plan';
+import { planMemory } from '../memory/memory';
+import { DEFAULT_LIMITS, generatePlan } from './generate-plan';
+import type { CodegenOptions } from './generate-plan';
 
 export interface CompileOptions {
   /** 0: no optimization; 1: clean-up passes and packed memory; 2 (default): also fusion. */

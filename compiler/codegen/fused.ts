@@ -14,7 +14,7 @@ import { emitFusedConv } from './fused-conv-node';
 import { emitFusedMatmul } from './fused-matmul-node';
 import { emitFusedPoolGrad } from './fused-pool-grad-node';
 import type { FusedKernel } from './fused-kernel';
-import type { EntryBuilder } from './plan';
+import type { EntryBuilder } from './generate-plan';
 
 export type FusedPattern = 'elementwise' | 'conv' | 'matmul' | 'pool_grad';
 

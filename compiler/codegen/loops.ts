@@ -13,7 +13,7 @@
 //      staged so every copy reads this iteration's values.
 import type { Node, Value } from '../ir/types';
 import type { Step } from '../../runtime/plan';
-import type { EntryBuilder } from './plan';
+import type { EntryBuilder } from './generate-plan';
 import { readLoop } from './regions';
 import { emitStackKernel, stackExtent } from './stack';
 

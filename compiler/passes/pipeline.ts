@@ -8,7 +8,7 @@
 //        FUSION_PASSES below when they land).
 //
 // Memory planning is not a graph pass: it runs on the generated plan
-// (compiler/plan/memory.ts), at -O1 and above.
+// (compiler/memory/memory.ts), at -O1 and above.
 //
 // DLC_DUMP_PASSES=1 prints each entry's graph after every pass to stderr through
 // the IR printer; DLC_DUMP_PASSES=DIR writes them to DIR/<entry>.<NN>.<pass>.ir.

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { loadProgram } from '../../dsl/index';
 import { lowerModelProgram } from '../../compiler/lower/model';
-import { DEFAULT_LIMITS, generatePlan } from '../../compiler/codegen/plan';
+import { DEFAULT_LIMITS, generatePlan } from '../../compiler/codegen/generate-plan';
 import '../../compiler/ops/index';
 import { MODELS } from '../../bench/models';
 

@@ -1,5 +1,5 @@
 // Pieces the hand-built test programs (test/compiler/codegen/programs.ts,
-// test/compiler/plan/wide-program.ts) share: parameter arguments declared from the
+// test/compiler/memory/wide-program.ts) share: parameter arguments declared from the
 // persistent list, and the gradient + optimizer tail of a train step.
 import { gradients } from '../../compiler/autodiff/differentiate';
 import type { GraphBuilder } from '../../compiler/ir/builder';

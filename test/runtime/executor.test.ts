@@ -5,7 +5,7 @@ import '../../compiler/ops/index';
 import '../../compiler/ops/control';
 import { GraphBuilder } from '../../compiler/ir/builder';
 import type { Program } from '../../compiler/ir/program';
-import { generatePlan, DEFAULT_LIMITS } from '../../compiler/codegen/plan';
+import { generatePlan, DEFAULT_LIMITS } from '../../compiler/codegen/generate-plan';
 import { Model } from '../../runtime/model';
 import { DlcError } from '../../runtime/errors';
 import { SLICE_ALIGNMENT } from '../../runtime/plan';

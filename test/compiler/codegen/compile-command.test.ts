@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { compile, makeCompileCommand, parseCompileArgs } from '../../../compiler/cli/commands/compile';
 import { compileProgram } from '../../../compiler/codegen/compile';
-import { DEFAULT_LIMITS } from '../../../compiler/codegen/plan';
+import { DEFAULT_LIMITS } from '../../../compiler/codegen/generate-plan';
 import { formatReport, planReport } from '../../../compiler/codegen/report';
 import { dispatchSteps } from '../../../compiler/codegen/stats';
 import { DlcError } from '../../../runtime/errors';

@@ -8,7 +8,7 @@ import { GraphBuilder } from '../../../compiler/ir/builder';
 import type { TensorType, Value } from '../../../compiler/ir/types';
 import { numel } from '../../../compiler/ir/types';
 import { broadcastIndex, emitElementwiseKernel } from '../../../compiler/codegen/elementwise';
-import { DEFAULT_LIMITS, generatePlan } from '../../../compiler/codegen/plan';
+import { DEFAULT_LIMITS, generatePlan } from '../../../compiler/codegen/generate-plan';
 import { execute, tensor } from '../../../compiler/reference/execute';
 import { Model } from '../../../runtime/model';
 

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { build } from 'esbuild';
-import { generatePlan, DEFAULT_LIMITS } from '../../../compiler/codegen/plan';
+import { generatePlan, DEFAULT_LIMITS } from '../../../compiler/codegen/generate-plan';
 import { emitModule } from '../../../compiler/codegen/module';
 import { runtimeEntry } from '../../../compiler/codegen/bundle';
 import { writeModelFiles } from '../../../compiler/codegen/write';

@@ -2,7 +2,7 @@
 // plan) and run by the executor on the device, against the reference executor in
 // f32: checks the binding convention, scalars and dtype handling end to end.
 import { describe, expect, it } from 'vitest';
-import { generatePlan } from '../../../compiler/codegen/plan';
+import { generatePlan } from '../../../compiler/codegen/generate-plan';
 import { acquireDevice } from '../../../runtime/device';
 import { Model } from '../../../runtime/model';
 import { expectReferenceOutputs, opCaseGraph, plannedOpCases } from '../../helpers/op-case-device';

@@ -4,7 +4,7 @@
 // reads W through transpose_b (compiler/passes/simplify.ts) and its `v @ a` products
 // (n == 1) run on the matrix-vector kernel (compiler/codegen/kernels/matvec.ts).
 import { describe, expect, it } from 'vitest';
-import { generatePlan } from '../../../compiler/codegen/plan';
+import { generatePlan } from '../../../compiler/codegen/generate-plan';
 import { lowerFile } from '../../../compiler/lower/index';
 import { optimizeProgram } from '../../../compiler/passes/pipeline';
 import { executeEntry, tensor } from '../../../compiler/reference/execute';

@@ -2,7 +2,7 @@
 // checked against the reference executor in f32 precision.
 import { describe, expect, it } from 'vitest';
 import { compileProgram } from '../../../compiler/codegen/compile';
-import { DEFAULT_LIMITS, generatePlan } from '../../../compiler/codegen/plan';
+import { DEFAULT_LIMITS, generatePlan } from '../../../compiler/codegen/generate-plan';
 import { GraphBuilder } from '../../../compiler/ir/builder';
 import { executeEntry, tensor } from '../../../compiler/reference/execute';
 import type { Program } from '../../../compiler/ir/program';

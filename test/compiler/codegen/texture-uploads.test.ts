@@ -7,7 +7,7 @@ import { compileProgram } from '../../../compiler/codegen/compile';
 import { planTextureUploads, UNASSIGNED_TEXTURE } from '../../../compiler/codegen/textures-plan';
 import type { TextureAllocator } from '../../../compiler/codegen/textures-plan';
 import { lowerFile } from '../../../compiler/lower/index';
-import { entryLiveness } from '../../../compiler/plan/lifetimes';
+import { entryLiveness } from '../../../compiler/memory/lifetimes';
 import type { DispatchStep, Plan, PlanEntry, Step } from '../../../runtime/plan';
 
 /** Textures named by what keys them, so tests can tell shared from per-buffer ones. */

@@ -2,12 +2,12 @@
 // memory plan) and runs a fixed sequence of entry calls on the device, recording
 // every output and, at the end, every persistent tensor; compares two such records
 // within float32 tolerance.
-import { generatePlan } from '../../../compiler/codegen/plan';
-import type { CodegenOptions } from '../../../compiler/codegen/plan';
+import { generatePlan } from '../../../compiler/codegen/generate-plan';
+import type { CodegenOptions } from '../../../compiler/codegen/generate-plan';
 import type { Program } from '../../../compiler/ir/program';
 import type { OptLevel } from '../../../compiler/passes/context';
 import { optimizeProgram } from '../../../compiler/passes/pipeline';
-import { planMemory } from '../../../compiler/plan/memory';
+import { planMemory } from '../../../compiler/memory/memory';
 import type { AcquiredDevice } from '../../../runtime/device';
 import { Model } from '../../../runtime/model';
 import type { Plan } from '../../../runtime/plan';

@@ -6,7 +6,7 @@
 // [batch, 1] columns and scalars, reductions (sum, mean, max, logsumexp, softmax,
 // log_softmax), repeat loops and scan loops; its loss reaches every param it
 // declares, and its optimizer is one of sgd (momentum), adagrad, rmsprop or adam.
-import { rng } from '../plan/random-plans';
+import { rng } from '../memory/random-plans';
 
 export const BATCH = 2;
 export const WIDTH = 4;

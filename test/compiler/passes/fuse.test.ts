@@ -18,7 +18,7 @@ import { splitConstantsPass } from '../../../compiler/passes/fuse-split-constant
 import { runStage } from '../../../compiler/cli/stages';
 import { dispatchSteps } from '../../../compiler/codegen/stats';
 import { emitFusedMatmul } from '../../../compiler/codegen/fused-matmul-node';
-import { DEFAULT_LIMITS } from '../../../compiler/codegen/plan';
+import { DEFAULT_LIMITS } from '../../../compiler/codegen/generate-plan';
 import { CTX, expectPass, expectUnchanged, ir, runPass } from './expect-pass';
 
 function lower(name: string, defines: Record<string, number> = {}): Program {

@@ -12,7 +12,7 @@ import { sameType } from '../../../compiler/ir/types';
 import { verifyGraph } from '../../../compiler/ir/verify';
 import { executeEntry, tensor } from '../../../compiler/reference/execute';
 import { optimizeProgram } from '../../../compiler/passes/pipeline';
-import { rng } from '../plan/random-plans';
+import { rng } from '../memory/random-plans';
 import { sampleData } from './sample-programs';
 
 const T: TensorType = { dtype: 'f32', shape: [2, 3] };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, generatePlan } from '../../../compiler/codegen/plan';
-import { checkMemoryPlan } from '../../../compiler/plan/check';
-import { entryLiveness } from '../../../compiler/plan/lifetimes';
-import { memoryTotals, planMemory } from '../../../compiler/plan/memory';
+import { DEFAULT_LIMITS, generatePlan } from '../../../compiler/codegen/generate-plan';
+import { checkMemoryPlan } from '../../../compiler/memory/check';
+import { entryLiveness } from '../../../compiler/memory/lifetimes';
+import { memoryTotals, planMemory } from '../../../compiler/memory/memory';
 import type { Plan } from '../../../runtime/plan';
 import { SLICE_ALIGNMENT } from '../../../runtime/plan';
 import { SAMPLE_PROGRAMS } from '../passes/sample-programs';

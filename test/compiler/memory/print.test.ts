@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { planMemory } from '../../../compiler/plan/memory';
-import { printMemoryPlan } from '../../../compiler/plan/print';
+import { planMemory } from '../../../compiler/memory/memory';
+import { printMemoryPlan } from '../../../compiler/memory/print';
 import type { Plan, PlanBuffer } from '../../../runtime/plan';
 
 /**

@@ -3,11 +3,11 @@
 // plan over several calls; and the -O1 pipeline plus planning agrees with -O0
 // within f32 tolerance.
 import { describe, expect, it } from 'vitest';
-import { generatePlan } from '../../../compiler/codegen/plan';
+import { generatePlan } from '../../../compiler/codegen/generate-plan';
 import type { Program } from '../../../compiler/ir/program';
 import { optimizeProgram } from '../../../compiler/passes/pipeline';
-import { checkMemoryPlan } from '../../../compiler/plan/check';
-import { isPerCall, planMemory } from '../../../compiler/plan/memory';
+import { checkMemoryPlan } from '../../../compiler/memory/check';
+import { isPerCall, planMemory } from '../../../compiler/memory/memory';
 import { acquireDevice } from '../../../runtime/device';
 import type { AcquiredDevice } from '../../../runtime/device';
 import { Model } from '../../../runtime/model';

@@ -1,7 +1,7 @@
 // The plan's structure: labels naming IR node and span, loop steps with their
 // per-iteration copies, persistent buffers with initializers, JSON round trip.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, generatePlan } from '../../../compiler/codegen/plan';
+import { DEFAULT_LIMITS, generatePlan } from '../../../compiler/codegen/generate-plan';
 import { printPlanWgsl } from '../../../compiler/codegen/print';
 import { GraphBuilder } from '../../../compiler/ir/builder';
 import type { Step } from '../../../runtime/plan';
