@@ -15,7 +15,7 @@ export { SEED_INDEX, STEP_INDEX, FIRST_NAMED_SCALAR, isPersistentKind } from './
 export { initialize, fans, nameStream } from './init';
 export type { TypedTensor } from './init';
 export * from './philox';
-// Data and checkpoints (engineer E): the parts that run anywhere.
+// Data and checkpoints: the parts that run anywhere.
 export * from './data/tensor';
 export * from './data/dataset';
 export * from './data/batches';

@@ -1,5 +1,5 @@
 // A `fused [pattern="pool_grad"]` body (compiler/passes/fuse-pool-grad.ts:
-// max_pool_grad(y, g) · f32(y > 0)) as D2's masked max-pool-gradient kernel.
+// max_pool_grad(y, g) · f32(y > 0)) as the masked max-pool-gradient kernel.
 import type { Graph, Value } from '../ir/types';
 import type { FusedKernel } from './fused-kernel';
 import { poolWindowOf } from './kernels/fused-conv';

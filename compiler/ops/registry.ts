@@ -1,6 +1,6 @@
 // The op registry: one entry per op holds everything the compiler knows about it —
 // its shape rule, its gradient (built from other registry ops), its float64
-// reference semantics, its fusion class and (later) its WGSL emitter. Passes look
+// reference semantics, its fusion class and its WGSL emitter. Passes look
 // ops up here by name; they never switch on op names.
 import type { Attrs, AttrValue, Node, TensorType, Value } from '../ir/types';
 

@@ -1,7 +1,7 @@
 // Backward fusion of a max pool and relu: the pooling gradient masked by relu's
 // derivative,
 //   mul(max_pool_grad(y, g), cast(gt(y, 0)))   (y: relu's output, as relu-mask leaves it)
-// as one `fused [pattern="pool_grad"]` node, emitted as D2's masked max-pool-gradient
+// as one `fused [pattern="pool_grad"]` node, emitted as the masked max-pool-gradient
 // kernel (compiler/codegen/kernels/pool-fused.ts): each window cell gets
 // g · (y_max > 0) at its first maximum and 0 elsewhere, which is the product above
 // (the pooling gradient is 0 off the maximum; at it, y is the maximum).

@@ -5,7 +5,7 @@
 //   -O1  clean-up: constant folding, algebraic simplification, common-subexpression
 //        elimination, then dead-code elimination of what those left unread.
 //   -O2  clean-up, then fusion (kernel grouping; its passes are listed in
-//        FUSION_PASSES below when they land).
+//        FUSION_PASSES below).
 //
 // Memory planning is not a graph pass: it runs on the generated plan
 // (compiler/memory/memory.ts), at -O1 and above.
