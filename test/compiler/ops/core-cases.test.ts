@@ -30,11 +30,6 @@ describe('core op cases', () => {
       checked++;
     });
   }
-  it('covers every core op', () => {
-    const ops = new Set(cases.map((c) => c.op));
-    for (const name of ['add', 'where', 'cast', 'sum', 'argmax', 'softmax', 'cross_entropy', 'ranking_hinge', 'gather', 'scatter_add', 'dropout', 'constant']) {
-      expect(ops.has(name), name).toBe(true);
-    }
-    expect(checked).toBeGreaterThan(0);
-  });
+  // Coverage of the registry is test/compiler/op-cases/coverage.test.ts.
+  it('checks some gradients', () => expect(checked).toBeGreaterThan(0));
 });
