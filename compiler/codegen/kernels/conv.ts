@@ -35,6 +35,7 @@
 import type { KernelContext, KernelSpec } from '../../ops/registry';
 import { textureOperand, textureOperandFits } from '../wgsl/texture';
 import type { PoolWindow } from './pool';
+import { floatLiteral } from '../wgsl/literal';
 
 type Pair = readonly [number, number];
 
@@ -299,11 +300,6 @@ function texelsOf(us: readonly number[]): number[] {
   return [...new Set(us.map((u) => u >> 2))];
 }
 
-function f32Lit(v: number): string {
-  const s = Math.fround(v).toString();
-  return /[.eE]/.test(s) ? s : `${s}.0`;
-}
-
 /**
  * The convolution nest with fusion hooks. Bindings: X, Wt, then `extraInputs`, then
  * the outputs: Y; or with `pool`, the pooled values, the switches (if asked) and
@@ -566,7 +562,7 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
     }
     if (rowLoop) L.push('  }');
     // Average pooling counts padding in the divisor (as avg_pool does).
-    const scale = pool.kind === 'avg' ? ` * ${f32Lit(1 / (w.size[0] * w.size[1]))}` : '';
+    const scale = pool.kind === 'avg' ? ` * ${floatLiteral(1 / (w.size[0] * w.size[1]))}` : '';
     for (let k = 0; k < TPY; k++) {
       // Pooled row k in its own block, where `py` is its row (pooledAt reads `py`).
       L.push('  {');

@@ -2,17 +2,13 @@
 // reads the few channels of its window at the same (y, x).
 import type { KernelSpec } from '../../ops/registry';
 import { flatMain, flatWorkgroups } from '../wgsl/buffers';
+import { floatLiteral } from '../wgsl/literal';
 
 /** [N, C, H, W] with a channel window [c − lo, c − lo + size − 1] clipped to [0, C). */
 export interface ChannelWindow {
   readonly shape: readonly [number, number, number, number];
   readonly size: number;
   readonly lo: number;
-}
-
-function f32Lit(v: number): string {
-  const s = Math.fround(v).toString();
-  return /[.eE]/.test(s) ? s : `${s}.0`;
 }
 
 /** Loops `cc` over the window of channel `c` and accumulates `term` (an expression of `v = X[...]`) into `acc`. */
@@ -42,7 +38,8 @@ export function emitChannelWindowSum(name: string, w: ChannelWindow): KernelSpec
 /** lrn: y = x / (k + α Σ_window x²)^β. */
 export function emitLrn(name: string, w: ChannelWindow, alpha: number, beta: number, k: number): KernelSpec {
   const n = n4(w);
-  const body = [windowLoop(w, 'v * v'), `  Y[i] = X[i] / pow(${f32Lit(k)} + ${f32Lit(alpha)} * acc, ${f32Lit(beta)});`].join('\n');
+  const [kLit, alphaLit, betaLit] = [k, alpha, beta].map(floatLiteral);
+  const body = [windowLoop(w, 'v * v'), `  Y[i] = X[i] / pow(${kLit} + ${alphaLit} * acc, ${betaLit});`].join('\n');
   const decls = ['@group(0) @binding(0) var<storage, read> X: array<f32>;', '@group(0) @binding(1) var<storage, read_write> Y: array<f32>;'];
   return { name, wgsl: [...decls, '', flatMain(n, body), ''].join('\n'), workgroups: flatWorkgroups(n) };
 }
@@ -66,7 +63,7 @@ export function emitLcn(name: string, shape: readonly [number, number, number, n
   const T = 64;
   const [KH, KW] = size;
   const [RY, RX] = [(KH - 1) / 2, (KW - 1) / 2];
-  const table = Array.from(weights, f32Lit).join(', ');
+  const table = Array.from(weights, floatLiteral).join(', ');
   const gauss = (term: string) =>
     [
       '    var acc = 0.0;',
@@ -98,7 +95,7 @@ export function emitLcn(name: string, shape: readonly [number, number, number, n
     `    let y = p / ${W};`,
     `    let x = p % ${W};`,
     gauss('v'),
-    `    M[p] = acc * ${f32Lit(1 / C)};`,
+    `    M[p] = acc * ${floatLiteral(1 / C)};`,
     '  }',
     '  workgroupBarrier();',
     '  var part = 0.0;',
@@ -106,7 +103,7 @@ export function emitLcn(name: string, shape: readonly [number, number, number, n
     `    let y = p / ${W};`,
     `    let x = p % ${W};`,
     gauss(`(v - M[yy * ${W} + xx]) * (v - M[yy * ${W} + xx])`),
-    `    let sg = sqrt(acc * ${f32Lit(1 / C)});`,
+    `    let sg = sqrt(acc * ${floatLiteral(1 / C)});`,
     '    SG[p] = sg;',
     '    part += sg;',
     '  }',
@@ -116,7 +113,7 @@ export function emitLcn(name: string, shape: readonly [number, number, number, n
     '    if (lid < k) { red[lid] += red[lid + k]; }',
     '    workgroupBarrier();',
     '  }',
-    `  let meanSigma = red[0] * ${f32Lit(1 / HW)};`,
+    `  let meanSigma = red[0] * ${floatLiteral(1 / HW)};`,
     `  for (var e = i32(lid); e < ${C * HW}; e += ${T}) {`,
     `    let p = e % ${HW};`,
     '    Y[base + e] = (X[base + e] - M[p]) / max(SG[p], meanSigma);',

@@ -5,6 +5,7 @@
 // atomics. Window constants are baked in; padded positions are skipped.
 import type { KernelSpec } from '../../ops/registry';
 import { flatKernelSpec } from '../wgsl/flat-kernel';
+import { floatLiteral } from '../wgsl/literal';
 
 type Pair = readonly [number, number];
 
@@ -19,11 +20,6 @@ export interface PoolShape {
   readonly planes: number;
   readonly inHW: Pair;
   readonly outHW: Pair;
-}
-
-function f32Lit(v: number): string {
-  const s = Math.fround(v).toString();
-  return /[.eE]/.test(s) ? s : `${s}.0`;
 }
 
 /** Decomposes the flat index `i` into plane `pl` and position (`y`, `x`) of a [h, w] plane. */
@@ -156,7 +152,7 @@ export function emitWindowSum(name: string, w: PoolWindow, s: PoolShape, weights
   const terms: string[] = [];
   for (let ky = 0; ky < w.size[0]; ky++) {
     for (let kx = 0; kx < w.size[1]; kx++) {
-      const wt = weights ? f32Lit(weights[ky * w.size[1] + kx]) : '';
+      const wt = weights ? floatLiteral(weights[ky * w.size[1] + kx]) : '';
       terms.push(
         `  { let hy = y0 + ${ky}; let hx = x0 + ${kx}; if (hy >= 0 && hy < ${H} && hx >= 0 && hx < ${W}) { let v = X[base + hy * ${W} + hx]; acc += ${weights ? `${wt} * v` : 'v * v'}; } }`,
       );
@@ -179,7 +175,7 @@ export function emitWindowSum(name: string, w: PoolWindow, s: PoolShape, weights
 export function emitWindowSumGrad(name: string, w: PoolWindow, s: PoolShape, weights: Float64Array): KernelSpec {
   const n = s.planes * s.inHW[0] * s.inHW[1];
   const [PH, PW] = s.outHW;
-  const table = Array.from(weights, f32Lit).join(', ');
+  const table = Array.from(weights, floatLiteral).join(', ');
   const body = windowGather(w, s, [`  var wt = array<f32, ${weights.length}>(${table});`], `      acc += wt[iy * ${w.size[1]} + ix] * G[(pl * ${PH} + py) * ${PW} + px];`, 'DX');
   const decls = ['@group(0) @binding(0) var<storage, read> G: array<f32>;', '@group(0) @binding(1) var<storage, read_write> DX: array<f32>;'];
   return flatKernelSpec(name, decls, n, body);
