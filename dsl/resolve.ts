@@ -403,8 +403,9 @@ export class Resolver {
     for (const a of g.options) {
       this.expr(a.value, scope);
       if (!a.name) this.diags.report('optimizer-positional', a.span);
-      else if (ENTRY_WIDE_OPTIONS.includes(a.name.name)) this.diags.report('entry-wide-group-option', a.name.span, { option: a.name.name });
-      else if (!names.includes(a.name.name)) {
+      else if (ENTRY_WIDE_OPTIONS.includes(a.name.name)) {
+        this.diags.report('entry-wide-group-option', a.name.span, { option: a.name.name });
+      } else if (!names.includes(a.name.name)) {
         this.diags.report('unknown-group-option', a.name.span, { name: def.name, option: a.name.name, options: names.join(', ') });
       } else if (seen.has(a.name.name)) this.diags.report('duplicate-arg', a.name.span, { arg: a.name.name });
       if (a.name) seen.add(a.name.name);

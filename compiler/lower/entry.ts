@@ -135,7 +135,9 @@ function minimize(ctx: EntryContext, env: Env, s: Minimize, stage: ModelEnv['sta
       const group = choice.group.get(name);
       return [{ name, value, grad, ...(group ? { group } : {}) }];
     });
-    if (params.length === 0) throw new LowerError(s.span, 'nothing-to-train', {}, read.length ? [NO_GRADIENT_NOTE] : []);
+    if (params.length === 0) {
+      throw new LowerError(s.span, 'nothing-to-train', {}, read.length ? [NO_GRADIENT_NOTE] : []);
+    }
     try {
       const update = applyOptimizer(b, {
         params,
@@ -184,8 +186,11 @@ function chooseParams(ctx: EntryContext, env: Env, s: Minimize): ParamChoice {
   const named = new Map<string, Span>();
   const refs = (items: readonly Expr[]): { name: string; span: Span }[] =>
     items.flatMap((e) => {
-      const params = persistentNames(env, e, e.span, 'not-a-param').filter((n) => ctx.persistent.get(n)?.kind === 'param');
-      if (params.length === 0) throw new LowerError(e.span, 'not-a-param', { name: sourceName(e), what: 'a state tensor' });
+      const names = persistentNames(env, e, e.span, 'not-a-param');
+      const params = names.filter((n) => ctx.persistent.get(n)?.kind === 'param');
+      if (params.length === 0) {
+        throw new LowerError(e.span, 'not-a-param', { name: sourceName(e), what: 'a state tensor' });
+      }
       for (const name of params) if (!named.has(name)) named.set(name, e.span);
       return params.map((name) => ({ name, span: e.span }));
     });
@@ -260,5 +265,5 @@ function persistentNames(env: Env, e: Expr, span: Span, code: 'bad-write-target'
   if (v?.kind === 'layer') return v.instance.members.map((m) => `${v.instance.path}.${m}`);
   if (!v && e.kind === 'Name' && env.scope.isPoisoned(e.name)) throw new FollowOnError(e.name);
   const what = v ? describe(v) : 'this';
-  throw new LowerError(span, code, code === 'not-a-param' ? { name: e.kind === 'Name' ? e.name : what, what } : { what });
+  throw new LowerError(span, code, code === 'not-a-param' ? { name: sourceName(e), what } : { what });
 }

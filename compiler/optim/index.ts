@@ -69,7 +69,9 @@ export function applyOptimizer(
       if (known === undefined) {
         fail(`${rule.name} has no option '${k}' (options: ${[...Object.keys(rule.defaults), ...MODIFIERS].join(', ')})`);
       }
-      if (inGroup && ENTRY_WIDE_OPTIONS.includes(k)) fail(`${rule.name}: option '${k}' applies to the whole entry, not to a param group`);
+      if (inGroup && ENTRY_WIDE_OPTIONS.includes(k)) {
+        fail(`${rule.name}: option '${k}' applies to the whole entry, not to a param group`);
+      }
       if (typeof v !== typeof known) fail(`${rule.name}: option '${k}' must be a ${typeof known}`);
       if (typeof v === 'number' && MODIFIERS.includes(k) && !(v >= 0)) fail(`${rule.name}: option '${k}' must be ≥ 0, got ${v}`);
     }
@@ -81,11 +83,13 @@ export function applyOptimizer(
   const main = { ...rule.defaults, ...optimizer.options };
   const contexts = [
     new OptimizerContext(b, main, { entry: prefix, group: prefix, own: new Set() }),
-    ...(optimizer.groups ?? []).map(
-      (g, k) => new OptimizerContext(b, { ...main, ...g }, { entry: prefix, group: `${prefix}group${k + 1}.`, own: new Set(Object.keys(g)) }),
-    ),
+    ...(optimizer.groups ?? []).map((g, k) => {
+      const names = { entry: prefix, group: `${prefix}group${k + 1}.`, own: new Set(Object.keys(g)) };
+      return new OptimizerContext(b, { ...main, ...g }, names);
+    }),
   ];
-  const contextOf = (p: ParamGrad): OptimizerContext => contexts[p.group ?? 0] ?? fail(`param '${p.name}' is in no group`);
+  const contextOf = (p: ParamGrad): OptimizerContext =>
+    contexts[p.group ?? 0] ?? fail(`param '${p.name}' is in no group`);
 
   // Clipping is by the norm of all the entry's gradients together, whatever their group.
   let grads = params.map((p) => p.grad);

@@ -66,7 +66,7 @@ export interface LoopConfig {
   /** Total optimizer steps of the run, counting the steps before a resume. */
   readonly totalSteps: number;
   readonly schedule: Schedule;
-  /** The runtime scalars the schedule scales, the entry's lr and each param group's (their compiled defaults are the base rates). */
+  /** The runtime scalars the schedule scales: the entry's lr and each param group's (defaults: the base rates). */
   readonly lrScalars?: readonly { readonly name: string; readonly base: number }[];
   readonly checkpoint?: { readonly path: string; readonly every?: number };
   readonly dataName: string;

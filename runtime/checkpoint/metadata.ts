@@ -58,7 +58,8 @@ export function metadataToInfo(meta: Readonly<Record<string, string>>, file: str
   const fmt = get('dlc.format');
   if (fmt !== CHECKPOINT_FORMAT) {
     const why = OLD_FORMATS[fmt];
-    fail(`checkpoint format '${fmt}' is not supported (this dlc reads format ${CHECKPOINT_FORMAT})${why ? `: format ${fmt} has ${why}; train again, or use the dlc that wrote it` : ''}`);
+    const advice = why ? `: format ${fmt} has ${why}; train again, or use the dlc that wrote it` : '';
+    fail(`checkpoint format '${fmt}' is not supported (this dlc reads format ${CHECKPOINT_FORMAT})${advice}`);
   }
   const step = Number(get('dlc.step'));
   if (!Number.isSafeInteger(step) || step < 0) fail(`metadata dlc.step '${meta['dlc.step']}' is not a step count`);
