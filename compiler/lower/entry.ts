@@ -149,7 +149,8 @@ function minimize(ctx: EntryContext, env: Env, s: Minimize, stage: ModelEnv['sta
       if (e instanceof DlcError) {
         const message = e.message.replace(/^\S+:\d+:\d+: /, '');
         const option = /option '(\w+)'/.exec(message)?.[1];
-        const args = [...s.args, ...s.groups.flatMap((g) => g.options)];
+        const group = /\(param group (\d+)\)$/.exec(message)?.[1];
+        const args = group ? s.groups[Number(group) - 1]!.options : s.args;
         const at = args.find((a) => a.name?.name === option)?.span ?? s.span;
         throw new LowerError(at, 'optimizer-rejects', { message });
       }

@@ -63,21 +63,24 @@ export function applyOptimizer(
     throw new DlcError(span ? `${formatSpan(span)}: ${msg}` : msg, 1, span);
   };
   const rule = RULES.find((r) => r.name === optimizer.name) ?? fail(`unknown optimizer '${optimizer.name}' (expected one of ${OPTIMIZER_NAMES.join(', ')})`);
-  const check = (options: Readonly<Record<string, OptionValue>>, inGroup: boolean): void => {
+  // `group` (1-based) names the param group whose options these are, in the messages too.
+  const check = (options: Readonly<Record<string, OptionValue>>, group?: number): void => {
+    const inGroup = group !== undefined;
+    const reject = (msg: string): never => fail(inGroup ? `${msg} (param group ${group})` : msg);
     for (const [k, v] of Object.entries(options)) {
       const known = k in rule.defaults ? rule.defaults[k] : MODIFIERS.includes(k) ? 0 : undefined;
       if (known === undefined) {
-        fail(`${rule.name} has no option '${k}' (options: ${[...Object.keys(rule.defaults), ...MODIFIERS].join(', ')})`);
+        reject(`${rule.name} has no option '${k}' (options: ${[...Object.keys(rule.defaults), ...MODIFIERS].join(', ')})`);
       }
       if (inGroup && ENTRY_WIDE_OPTIONS.includes(k)) {
-        fail(`${rule.name}: option '${k}' applies to the whole entry, not to a param group`);
+        reject(`${rule.name}: option '${k}' applies to the whole entry, not to a param group`);
       }
-      if (typeof v !== typeof known) fail(`${rule.name}: option '${k}' must be a ${typeof known}`);
-      if (typeof v === 'number' && MODIFIERS.includes(k) && !(v >= 0)) fail(`${rule.name}: option '${k}' must be ≥ 0, got ${v}`);
+      if (typeof v !== typeof known) reject(`${rule.name}: option '${k}' must be a ${typeof known}`);
+      if (typeof v === 'number' && MODIFIERS.includes(k) && !(v >= 0)) reject(`${rule.name}: option '${k}' must be ≥ 0, got ${v}`);
     }
   };
-  check(optimizer.options, false);
-  for (const g of optimizer.groups ?? []) check(g, true);
+  check(optimizer.options);
+  (optimizer.groups ?? []).forEach((g, k) => check(g, k + 1));
 
   const prefix = optimizer.scalarPrefix ?? '';
   const main = { ...rule.defaults, ...optimizer.options };
