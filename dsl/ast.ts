@@ -219,12 +219,26 @@ export interface StateAssign {
   readonly span: Span;
 }
 
-/** `minimize loss with sgd(lr = 0.1)`; bare `with adam` has no args. */
+/**
+ * `minimize loss with sgd(lr = 0.1)`; bare `with adam` has no args. `over [fc2, out.W]`
+ * chooses the params; a `{ [fc1.b]: weight_decay = 0 }` block gives groups their own options.
+ */
 export interface Minimize {
   readonly kind: 'Minimize';
   readonly loss: Expr;
   readonly optimizer: Ident;
   readonly args: readonly Arg[];
+  /** The params named after `over` (Names or Members: params or layer instances). */
+  readonly over?: List;
+  readonly groups: readonly ParamGroup[];
+  readonly span: Span;
+}
+
+/** `[fc1.b, fc2.b]: weight_decay = 0` in a minimize's block: these params' own options. */
+export interface ParamGroup {
+  readonly kind: 'ParamGroup';
+  readonly params: List;
+  readonly options: readonly Arg[];
   readonly span: Span;
 }
 

@@ -276,11 +276,15 @@ export class AstBuilder {
       }
       case 'minimizeStmt': {
         const argList = this.maybeNode(c, 'argList');
+        const over = this.maybeNode(c, 'listExpr');
+        const groups = this.maybeNode(c, 'paramGroups');
         return {
           kind: 'Minimize',
           loss: this.expr(this.node(c, 'expression')),
           optimizer: this.ident(this.tok(c, 'Identifier')),
           args: argList ? this.args(argList) : [],
+          ...(over ? { over: this.list(over) } : {}),
+          groups: groups ? this.nodes(groups, 'paramGroup').map((g) => this.paramGroup(g)) : [],
           span,
         };
       }
@@ -375,6 +379,14 @@ export class AstBuilder {
     return { kind: 'Slice', ...(start ? { start } : {}), ...(end ? { end } : {}), ...(step ? { step } : {}), span: this.spanOf(n) };
   }
 
+  private list(n: CstNode): A.List {
+    return { kind: 'List', items: this.nodes(n, 'expression').map((e) => this.expr(e)), span: this.spanOf(n) };
+  }
+
+  private paramGroup(n: CstNode): A.ParamGroup {
+    return { kind: 'ParamGroup', params: this.list(this.node(n, 'listExpr')), options: this.args(n), span: this.spanOf(n) };
+  }
+
   private args(n: CstNode): A.Arg[] {
     return this.nodes(n, 'arg').map((a) => {
       const nameTok = this.tokens(a, 'Identifier')[0];
@@ -403,7 +415,7 @@ export class AstBuilder {
         case 'parenExpr':
           return this.expr(this.node(c as CstNode, 'expression'));
         case 'listExpr':
-          return { kind: 'List', items: this.nodes(c as CstNode, 'expression').map((e) => this.expr(e)), span };
+          return this.list(c as CstNode);
         case 'repeatExpr': {
           const r = c as CstNode;
           return { kind: 'Repeat', count: this.expr(this.node(r, 'expression')), carries: this.carries(r), body: this.block(this.node(r, 'block')), span };

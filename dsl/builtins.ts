@@ -165,6 +165,9 @@ export interface OptimizerDef {
 }
 
 /** Options every optimizer accepts: regularisation and gradient clipping. */
+/** Options that act on all of an entry's params at once, so a param group cannot set them. */
+export const ENTRY_WIDE_OPTIONS: readonly string[] = ['clip_norm'];
+
 const COMMON_OPTIONS = [
   { name: 'weight_decay', default: 0 },
   { name: 'l1', default: 0 },

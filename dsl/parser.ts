@@ -255,6 +255,28 @@ class DlParser extends CstParser {
     this.CONSUME(T.With);
     this.CONSUME(T.Identifier);
     this.OPTION(() => this.SUBRULE(this.argList));
+    this.OPTION2(() => {
+      this.CONSUME(T.Over);
+      this.SUBRULE(this.listExpr);
+    });
+    this.OPTION3(() => this.SUBRULE(this.paramGroups));
+  });
+
+  /** `{ [fc1.b, fc2.b]: weight_decay = 0 \n [fc1]: lr = 0.01 }` after a minimize. */
+  private readonly paramGroups = this.RULE('paramGroups', () => {
+    this.CONSUME(T.LBrace);
+    this.MANY(() => this.OR([{ ALT: () => this.SUBRULE(this.sep) }, { ALT: () => this.SUBRULE(this.paramGroup) }]));
+    this.CONSUME(T.RBrace);
+  });
+
+  private readonly paramGroup = this.RULE('paramGroup', () => {
+    this.SUBRULE(this.listExpr);
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.arg);
+    this.MANY(() => {
+      this.CONSUME(T.Comma);
+      this.SUBRULE2(this.arg);
+    });
   });
 
   private readonly emitStmt = this.RULE('emitStmt', () => {

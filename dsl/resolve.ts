@@ -10,7 +10,7 @@
 import type { Span } from '../runtime/errors';
 import type * as A from './ast';
 import { assertNever } from './ast';
-import { BUILTINS_BY_NAME, INITIALIZERS_BY_NAME, OPTIMIZERS_BY_NAME } from './builtins';
+import { BUILTINS_BY_NAME, ENTRY_WIDE_OPTIONS, INITIALIZERS_BY_NAME, OPTIMIZERS_BY_NAME, type OptimizerDef } from './builtins';
 import type { DiagnosticBag, DiagnosticNote } from './diagnostics';
 
 type SymKind = 'hyper' | 'input' | 'param' | 'state' | 'instance' | 'fn' | 'layer' | 'local' | 'carry' | 'index';
@@ -371,6 +371,47 @@ export class Resolver {
     }
   }
 
+  /** A name after `over` or in a param group: a param or a layer instance (whose params it means). */
+  private paramRef(t: A.Expr, scope: Scope): void {
+    let kind: SymKind | undefined;
+    let defined: Span | undefined;
+    if (t.kind === 'Name') {
+      const sym = scope.lookup(t.name);
+      if (!sym) {
+        this.diags.report('undefined-name', t.span, { name: t.name, hint: didYouMean(t.name, scope.allNames()) });
+        return;
+      }
+      kind = sym.kind;
+      defined = sym.span;
+    } else if (t.kind === 'Member') {
+      kind = this.member(t, scope);
+      if (!kind) return;
+    } else {
+      this.expr(t, scope);
+      this.diags.report('not-a-param', t.span, { name: '(expression)', what: 'a value' });
+      return;
+    }
+    if (kind === 'param' || kind === 'instance') return;
+    const notes = defined ? [{ message: `'${exprName(t)}' is defined here`, span: defined }] : [];
+    this.diags.report('not-a-param', t.span, { name: exprName(t), what: DESCRIBE[kind] }, notes);
+  }
+
+  /** A param group's options: the optimizer's, less those that act on the whole entry. */
+  private groupOptions(def: OptimizerDef, g: A.ParamGroup, scope: Scope): void {
+    const names = def.options.map((o) => o.name).filter((n) => !ENTRY_WIDE_OPTIONS.includes(n));
+    const seen = new Set<string>();
+    for (const a of g.options) {
+      this.expr(a.value, scope);
+      if (!a.name) this.diags.report('optimizer-positional', a.span);
+      else if (ENTRY_WIDE_OPTIONS.includes(a.name.name)) {
+        this.diags.report('entry-wide-group-option', a.name.span, { option: a.name.name });
+      } else if (!names.includes(a.name.name)) {
+        this.diags.report('unknown-group-option', a.name.span, { name: def.name, option: a.name.name, options: names.join(', ') });
+      } else if (seen.has(a.name.name)) this.diags.report('duplicate-arg', a.name.span, { arg: a.name.name });
+      if (a.name) seen.add(a.name.name);
+    }
+  }
+
   private stateTarget(t: A.Expr, scope: Scope): void {
     if (t.kind === 'Name') {
       const sym = scope.lookup(t.name);
@@ -388,6 +429,8 @@ export class Resolver {
   private optimizer(s: A.Minimize, scope: Scope): void {
     const def = OPTIMIZERS_BY_NAME.get(s.optimizer.name);
     for (const a of s.args) this.expr(a.value, scope);
+    for (const p of [...(s.over?.items ?? []), ...s.groups.flatMap((g) => g.params.items)]) this.paramRef(p, scope);
+    if (def) for (const g of s.groups) this.groupOptions(def, g, scope);
     if (!def) {
       this.diags.report('unknown-optimizer', s.optimizer.span, { name: s.optimizer.name, hint: didYouMean(s.optimizer.name, OPTIMIZERS_BY_NAME.keys()) });
       return;

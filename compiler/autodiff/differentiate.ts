@@ -10,13 +10,21 @@ import { backprop, isDifferentiable } from './backprop';
 
 /** d(sum of loss)/d(each of wrt), appended to `b`; zeros where loss does not depend on it. */
 export function gradients(b: GraphBuilder, loss: Value, wrt: readonly Value[]): Value[] {
+  return reachingGradients(b, loss, wrt).map((g, i) => g ?? b.constant(0, wrt[i].type));
+}
+
+/**
+ * Like `gradients`, but null where the gradient is structurally zero: no path
+ * from that value to the loss except through stop_gradient (or none at all). The
+ * optimizer leaves such params alone.
+ */
+export function reachingGradients(b: GraphBuilder, loss: Value, wrt: readonly Value[]): (Value | null)[] {
   if (!isDifferentiable(loss)) throw new Error(`cannot differentiate a ${typeToString(loss.type)} loss`);
   for (const w of wrt) {
     if (!isDifferentiable(w)) throw new Error(`cannot differentiate with respect to a ${typeToString(w.type)} value`);
   }
   const seed = b.withSpan(loss.def?.span, () => b.constant(1, loss.type));
-  const grads = backprop(b, [...b.nodeList], new Map([[loss, seed]]), wrt);
-  return grads.map((g, i) => g ?? b.constant(0, wrt[i].type));
+  return backprop(b, [...b.nodeList], new Map([[loss, seed]]), wrt);
 }
 
 export interface Differentiated {

@@ -3,11 +3,13 @@
 //     (`prime: i32[1]`), compile-time constants (`length = 200`);
 //  2. lower the body; `minimize` appends the backward pass (autodiff) and the
 //     optimizer update; `<-` records writes of state and params;
-//  3. emit the recorded writes as `assign` nodes at the end, so every read in the
+//  3. refuse a param that both `<-` and the optimizer write;
+//  4. emit the recorded writes as `assign` nodes at the end, so every read in the
 //     entry sees the values from before the call;
-//  4. close the graph with the declared outputs as its results.
-import type { EntryDecl, Minimize, StateAssign } from '../../dsl/ast';
-import { gradients } from '../autodiff/differentiate';
+//  5. close the graph with the declared outputs as its results.
+import type { Arg, EntryDecl, Expr, Minimize, StateAssign } from '../../dsl/ast';
+import type { Span } from '../../runtime/errors';
+import { reachingGradients } from '../autodiff/differentiate';
 import type { Entry, PersistentTensor, RuntimeScalar } from '../ir/program';
 import type { Value } from '../ir/types';
 import { typeToString } from '../ir/types';
@@ -18,7 +20,7 @@ import { asTensor } from './coerce';
 import { EntryContext } from './context';
 import { FollowOnError, LowerError } from './errors';
 import type { Env } from './expr';
-import { lowerExpr } from './expr';
+import { lowerExpr, memberOf } from './expr';
 import type { ModelEnv } from './model';
 import { evalType } from './model';
 import { lowerStatements } from './stmts';
@@ -53,6 +55,7 @@ export function lowerEntry(model: ModelEnv, decl: EntryDecl, firstStream: number
   const slots: PersistentTensor[] = [];
   const scalars: RuntimeScalar[] = [];
   let minimized = false;
+  let trained: { readonly names: ReadonlySet<string>; readonly span: Span } | undefined;
 
   lowerStatements(env, decl.body, {
     minimize(env, s) {
@@ -62,6 +65,7 @@ export function lowerEntry(model: ModelEnv, decl: EntryDecl, firstStream: number
       const update = minimize(ctx, env, s, model.stage);
       slots.push(...update.slots);
       scalars.push(...update.scalars);
+      trained = { names: update.trained, span: s.span };
     },
     stateAssign(env, s) {
       stateAssign(ctx, env, s);
@@ -71,6 +75,13 @@ export function lowerEntry(model: ModelEnv, decl: EntryDecl, firstStream: number
     throw new LowerError(decl.name.span, 'train-without-minimize', { name: decl.name.name });
   }
 
+  // Two writers of one param would leave it to the order of the assigns which one wins.
+  const clash = trained && ctx.writes.find((w) => trained!.names.has(w.target));
+  if (clash) {
+    throw new LowerError(clash.span, 'param-written-and-trained', { target: clash.target, entry: decl.name.name }, [
+      { message: `the optimizer updates '${clash.target}' here`, span: trained!.span },
+    ]);
+  }
   for (const w of ctx.writes) ctx.top.emit('assign', [w.value], { target: w.target }, { span: w.span });
   const results = decl.outputs.map((o) => {
     const v = scope.lookup(o.name);
@@ -81,38 +92,66 @@ export function lowerEntry(model: ModelEnv, decl: EntryDecl, firstStream: number
   return { entry: { name: decl.name.name, kind: decl.entry, graph, span: decl.span }, slots, scalars, streams: ctx.streamsUsed };
 }
 
-/** `minimize loss with opt(...)`: gradients of every param the loss reads, then the update. */
-function minimize(ctx: EntryContext, env: Env, s: Minimize, stage: ModelEnv['stage']): { slots: PersistentTensor[]; scalars: RuntimeScalar[] } {
+interface MinimizeResult {
+  readonly slots: PersistentTensor[];
+  readonly scalars: RuntimeScalar[];
+  /** The params the optimizer writes. */
+  readonly trained: ReadonlySet<string>;
+}
+
+/**
+ * `minimize loss with opt(...) [over [...]] [{ [...]: options }]`: the gradients of the
+ * chosen params (those listed after `over`, else every param the entry reads), then
+ * the update of those with a gradient. A param whose gradient is structurally zero
+ * (read only under stop_gradient) is left alone: no decay, momentum or constraint
+ * moves it, and no slot is made for it; one the author named is an error instead.
+ */
+function minimize(ctx: EntryContext, env: Env, s: Minimize, stage: ModelEnv['stage']): MinimizeResult {
   const loss = asTensor(ctx, lowerExpr(env, s.loss), s.loss.span);
   if (loss.type.dtype !== 'f32' || loss.type.shape.length !== 0) {
     throw new LowerError(s.loss.span, 'loss-not-scalar', { type: typeToString(loss.type) }, [
       { message: loss.type.shape.length ? 'take the mean or sum over the batch, e.g. mean(...)' : 'cast it with f32(...)' },
     ]);
   }
-  const options: Record<string, OptionValue> = {};
-  for (const a of s.args) {
-    if (!a.name) throw new LowerError(a.span, 'optimizer-positional');
-    const v = lowerExpr({ ctx: null, scope: env.scope }, a.value);
-    if (v.kind !== 'number' && v.kind !== 'bool') throw new LowerError(a.span, 'bad-optimizer-option', { name: a.name.name, found: describe(v) });
-    options[a.name.name] = v.value;
-  }
-  if (stage === 'lowered') return { slots: [], scalars: [] };
+  const options = optionValues(env, s.args);
+  const groups = s.groups.map((g) => optionValues(env, g.options));
+  const choice = chooseParams(ctx, env, s);
+  if (stage === 'lowered') return { slots: [], scalars: [], trained: new Set() };
   const b = ctx.top;
-  const params = b.finish([]).args.filter((a) => a.kind === 'param');
-  if (params.length === 0) throw new LowerError(s.span, 'nothing-to-train');
+  const read = b.finish([]).args.filter((a) => a.kind === 'param').map((a) => a.name);
+  const names = choice.over ?? read;
+  const values = names.map((n) => b.findArg(n)?.value);
   return b.withSpan(s.span, () => {
-    const grads = gradients(b, loss, params.map((p) => p.value));
+    const reached = values.filter((v) => v !== undefined);
+    const grads = new Map(reachingGradients(b, loss, reached).map((g, i) => [reached[i], g]));
+    const params = names.flatMap((name, i) => {
+      const value = values[i];
+      const grad = value && grads.get(value);
+      if (!value || !grad) {
+        const named = choice.named.get(name);
+        if (named) throw new LowerError(named, 'param-without-gradient', { name }, [NO_GRADIENT_NOTE]);
+        return [];
+      }
+      const group = choice.group.get(name);
+      return [{ name, value, grad, ...(group ? { group } : {}) }];
+    });
+    if (params.length === 0) {
+      throw new LowerError(s.span, 'nothing-to-train', {}, read.length ? [NO_GRADIENT_NOTE] : []);
+    }
     try {
-      return applyOptimizer(b, {
-        params: params.map((p, i) => ({ name: p.name, value: p.value, grad: grads[i] })),
-        optimizer: { name: s.optimizer.name, options, scalarPrefix: `${ctx.name}.` },
+      const update = applyOptimizer(b, {
+        params,
+        optimizer: { name: s.optimizer.name, options, scalarPrefix: `${ctx.name}.`, groups },
       });
+      return { ...update, trained: new Set(params.map((p) => p.name)) };
     } catch (e) {
       // The optimizer checks its options' types and ranges (compiler/optim).
       if (e instanceof DlcError) {
         const message = e.message.replace(/^\S+:\d+:\d+: /, '');
         const option = /option '(\w+)'/.exec(message)?.[1];
-        const at = s.args.find((a) => a.name?.name === option)?.span ?? s.span;
+        const group = /\(param group (\d+)\)$/.exec(message)?.[1];
+        const args = group ? s.groups[Number(group) - 1]!.options : s.args;
+        const at = args.find((a) => a.name?.name === option)?.span ?? s.span;
         throw new LowerError(at, 'optimizer-rejects', { message });
       }
       throw e;
@@ -120,12 +159,70 @@ function minimize(ctx: EntryContext, env: Env, s: Minimize, stage: ModelEnv['sta
   });
 }
 
+const NO_GRADIENT_NOTE = { message: 'a param read only under stop_gradient (or not at all) gets no gradient' };
+
+/** Named options of the optimizer or of a param group, as compile-time values. */
+function optionValues(env: Env, args: readonly Arg[]): Record<string, OptionValue> {
+  const options: Record<string, OptionValue> = {};
+  for (const a of args) {
+    if (!a.name) throw new LowerError(a.span, 'optimizer-positional');
+    const v = lowerExpr({ ctx: null, scope: env.scope }, a.value);
+    if (v.kind !== 'number' && v.kind !== 'bool') throw new LowerError(a.span, 'bad-optimizer-option', { name: a.name.name, found: describe(v) });
+    options[a.name.name] = v.value;
+  }
+  return options;
+}
+
+interface ParamChoice {
+  /** The params after `over`, in order; undefined without `over`. */
+  readonly over?: readonly string[];
+  /** Each param the author named (after `over` or in a group), where first named. */
+  readonly named: ReadonlyMap<string, Span>;
+  /** Each grouped param's group, 1-based. */
+  readonly group: ReadonlyMap<string, number>;
+}
+
+/** Expands `over` and the groups' lists (layer instances to their params), checking that groups don't overlap. */
+function chooseParams(ctx: EntryContext, env: Env, s: Minimize): ParamChoice {
+  const named = new Map<string, Span>();
+  const refs = (items: readonly Expr[]): { name: string; span: Span }[] =>
+    items.flatMap((e) => {
+      const names = persistentNames(env, e, e.span, 'not-a-param');
+      const params = names.filter((n) => ctx.persistent.get(n)?.kind === 'param');
+      if (params.length === 0) {
+        throw new LowerError(e.span, 'not-a-param', { name: sourceName(e), what: 'a state tensor' });
+      }
+      for (const name of params) if (!named.has(name)) named.set(name, e.span);
+      return params.map((name) => ({ name, span: e.span }));
+    });
+  const over = s.over ? [...new Set(refs(s.over.items).map((r) => r.name))] : undefined;
+  const group = new Map<string, number>();
+  s.groups.forEach((g, k) => {
+    for (const r of refs(g.params.items)) {
+      const first = group.get(r.name);
+      if (first !== undefined && first !== k + 1) {
+        throw new LowerError(r.span, 'param-in-two-groups', { name: r.name }, [
+          { message: `'${r.name}' is first grouped here`, span: s.groups[first - 1]!.params.span },
+        ]);
+      }
+      if (over && !over.includes(r.name)) throw new LowerError(r.span, 'group-param-not-over', { name: r.name });
+      group.set(r.name, k + 1);
+    }
+  });
+  return { ...(over ? { over } : {}), named, group };
+}
+
+/** `fc1.W` as written. */
+function sourceName(e: Expr): string {
+  return e.kind === 'Name' ? e.name : e.kind === 'Member' ? `${sourceName(e.object)}.${e.member.name}` : '(expression)';
+}
+
 /** `chain <- vk`, or `q_target <- q` for whole layer instances (member by member). */
 function stateAssign(ctx: EntryContext, env: Env, s: StateAssign): void {
-  const targets = persistentNames(env, s.target, s.target.span);
+  const targets = persistentNames(env, s.target, s.target.span, 'bad-write-target');
   const value = lowerExpr(env, s.value);
   if (value.kind === 'layer') {
-    const sources = persistentNames(env, s.value, s.value.span);
+    const sources = persistentNames(env, s.value, s.value.span, 'bad-write-target');
     if (sources.length !== targets.length || sources.some((n, i) => suffix(n) !== suffix(targets[i]))) {
       throw new LowerError(s.span, 'layer-write-mismatch', { left: targets.length, right: sources.length });
     }
@@ -152,11 +249,22 @@ function write(ctx: EntryContext, target: string, value: Value, s: StateAssign):
   ctx.writes.push({ target, value, span: s.span });
 }
 
-/** The persistent tensors an assignment target names: one state/param, or all of a layer's. */
-function persistentNames(env: Env, e: StateAssign['target'], span: StateAssign['span']): string[] {
-  const v: LVal | undefined = e.kind === 'Name' ? env.scope.lookup(e.name) : lowerExpr({ ctx: null, scope: env.scope }, e);
+/** A name or member chain as bound, without reading it (`fc1.W` stays the param, not its value). */
+function reference(env: Env, e: Expr): LVal | undefined {
+  if (e.kind === 'Name') return env.scope.lookup(e.name);
+  if (e.kind === 'Member') {
+    const object = reference(env, e.object);
+    if (object) return memberOf(object, e.member.name, e.span);
+  }
+  return lowerExpr({ ctx: null, scope: env.scope }, e);
+}
+
+/** The persistent tensors a name stands for: one state/param, or all of a layer's. */
+function persistentNames(env: Env, e: Expr, span: Span, code: 'bad-write-target' | 'not-a-param'): string[] {
+  const v = reference(env, e);
   if (v?.kind === 'global' && v.role !== 'input') return [v.name];
   if (v?.kind === 'layer') return v.instance.members.map((m) => `${v.instance.path}.${m}`);
   if (!v && e.kind === 'Name' && env.scope.isPoisoned(e.name)) throw new FollowOnError(e.name);
-  throw new LowerError(span, 'bad-write-target', { what: v ? describe(v) : 'this' });
+  const what = v ? describe(v) : 'this';
+  throw new LowerError(span, code, code === 'not-a-param' ? { name: sourceName(e), what } : { what });
 }

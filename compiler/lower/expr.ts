@@ -88,12 +88,18 @@ function resolveName(env: Env, name: string, span: Span): LVal {
 }
 
 function member(env: Env, object: LVal, name: string, span: Span): LVal {
+  const v = memberOf(object, name, span);
+  if (v.kind === 'global') return tensor(requireCtx(env, span).global(v.name, span), span);
+  return v;
+}
+
+/** `object.name` as bound in the instance: a param or state stays a `global` (what `<-` and `over` name). */
+export function memberOf(object: LVal, name: string, span: Span): LVal {
   if (object.kind !== 'layer') throw new LowerError(span, 'no-members', { what: capitalize(describe(object)) });
   const v = object.instance.scope.lookup(name);
   if (!v || !object.instance.scope.hasOwn(name)) {
     throw new LowerError(span, 'undefined-member', { object: object.instance.path, member: name, hint: '' });
   }
-  if (v.kind === 'global') return tensor(requireCtx(env, span).global(v.name, span), span);
   return v;
 }
 

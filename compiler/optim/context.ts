@@ -2,6 +2,13 @@
 // scalars (one `scalar` arg per numeric option, defaulting to the value given in
 // the program or the rule's default), its slots (per-param optimizer state, `slot`
 // args initialised to zeros or a constant) and the assigns that write them back.
+// One context serves one param group of one entry. Names carry their owner, so
+// nothing leaks between entries or groups:
+//   slots of a param      ENTRY.PARAM.NAME        step.fc1.W.momentum
+//   slots of the group    ENTRY[.groupK].NAME     step.adam.step, step.group1.adam.step
+//   scalars               ENTRY.OPTION            step.lr (options the group inherits)
+//                         ENTRY.groupK.OPTION     step.group1.lr (options the group sets)
+// Rules name slots by their short name (`fc1.W.momentum`); `write` maps it to the full one.
 import type { GraphBuilder } from '../ir/builder';
 import type { PersistentTensor, RuntimeScalar } from '../ir/program';
 import type { Initializer, TensorType, Value } from '../ir/types';
@@ -11,6 +18,8 @@ export interface ParamGrad {
   readonly name: string;
   readonly value: Value;
   readonly grad: Value;
+  /** Its param group (1-based index into OptimizerSpec.groups); absent: the main options. */
+  readonly group?: number;
 }
 
 export type OptionValue = number | boolean;
@@ -18,24 +27,35 @@ export type OptionValue = number | boolean;
 const F32_SCALAR: TensorType = { dtype: 'f32', shape: [] };
 export const ZEROS: Initializer = { name: 'zeros', args: {} };
 
+/** Where a context's names go (see the header). */
+export interface ContextNames {
+  /** The entry's prefix (`step.`): its scalars and every param's slots. */
+  readonly entry: string;
+  /** The group's own prefix (`step.group1.`; the entry's for the main group). */
+  readonly group: string;
+  /** Options the group sets itself: their scalars take the group's prefix. */
+  readonly own: ReadonlySet<string>;
+}
+
 export class OptimizerContext {
   readonly slots: PersistentTensor[] = [];
   readonly scalars: RuntimeScalar[] = [];
   private readonly writes = new Map<string, Value>();
+  /** Short slot name (`fc1.W.momentum`) → full name (`step.fc1.W.momentum`). */
+  private readonly slotNames = new Map<string, string>();
 
   constructor(
     readonly b: GraphBuilder,
     /** Options as given, with every known option's default filled in. */
     readonly options: Readonly<Record<string, OptionValue>>,
-    /** Prepended to scalar names (`step.` gives `step.lr`), so entries with their own optimizers don't share an `lr`. */
-    readonly scalarPrefix = '',
+    readonly names: ContextNames = { entry: '', group: '', own: new Set() },
   ) {}
 
   /** The runtime scalar for a numeric option: an f32[] arg named after it. */
   scalar(option: string): Value {
     const v = this.options[option];
     if (typeof v !== 'number') throw new Error(`optimizer option '${option}' is not a number`);
-    const name = this.scalarPrefix + option;
+    const name = (this.names.own.has(option) ? this.names.group : this.names.entry) + option;
     const existing = this.b.findArg(name);
     if (existing) return existing.value;
     this.scalars.push({ name, value: v });
@@ -50,9 +70,11 @@ export class OptimizerContext {
     return option in this.options;
   }
 
-  /** A slot of a param (`fc1.W.momentum`), shaped like the param unless `type` says otherwise. */
+  /** A slot of a param (`fc1.W.momentum`) or of the group, shaped like the param unless `type` says otherwise. */
   slot(param: ParamGrad | null, name: string, init: Initializer = ZEROS, type: TensorType = param?.value.type ?? F32_SCALAR): Value {
-    const full = param ? `${param.name}.${name}` : name;
+    const short = param ? `${param.name}.${name}` : name;
+    const full = (param ? this.names.entry : this.names.group) + short;
+    this.slotNames.set(short, full);
     const existing = this.b.findArg(full);
     if (existing) return existing.value;
     this.slots.push({ name: full, kind: 'slot', type, init, span: this.b.currentSpan });
@@ -61,8 +83,9 @@ export class OptimizerContext {
 
   /** Records the new value of a persistent tensor; `finish` emits the assigns. */
   write(name: string, value: Value): void {
-    if (this.writes.has(name)) throw new Error(`the optimizer writes '${name}' twice`);
-    this.writes.set(name, value);
+    const target = this.slotNames.get(name) ?? name;
+    if (this.writes.has(target)) throw new Error(`the optimizer writes '${target}' twice`);
+    this.writes.set(target, value);
   }
 
   finish(): void {

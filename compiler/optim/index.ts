@@ -5,6 +5,8 @@
 //  3. the update rule (sgd, adagrad, rmsprop, adam, vsgd) gives each new param;
 //  4. max_norm (if given): constrain the columns of the new weight matrices;
 //  5. assign the new params and slots.
+// Steps 2-4 use the options of the param's group (`minimize ... { [fc1.b]: weight_decay = 0 }`),
+// each group in its own OptimizerContext; clipping stays global to the entry.
 // Every numeric option is a runtime scalar (an f32[] `scalar` arg named after the
 // option, defaulting to its value), so a training loop can change `lr` without a
 // recompile; boolean options (nesterov) are fixed at compile time.
@@ -22,6 +24,7 @@ import { rmsprop } from './rmsprop';
 import { sgd } from './sgd';
 import { vsgd } from './vsgd';
 import { weightDecay } from './weight_decay';
+import { ENTRY_WIDE_OPTIONS } from '../../dsl/builtins';
 
 export type { ParamGrad } from './context';
 
@@ -35,8 +38,13 @@ export const OPTIMIZER_NAMES: readonly string[] = RULES.map((r) => r.name);
 export interface OptimizerSpec {
   readonly name: string;
   readonly options: Readonly<Record<string, OptionValue>>;
-  /** Prefix of the runtime scalars' names (the lowering passes `ENTRY.`). */
+  /** Prefix of the runtime scalars' and slots' names (the lowering passes `ENTRY.`). */
   readonly scalarPrefix?: string;
+  /**
+   * Param groups' own options, over the main ones; a param's `group` (1-based)
+   * picks one. Their scalars and shared slots are named `ENTRY.groupK.*`.
+   */
+  readonly groups?: readonly Readonly<Record<string, OptionValue>>[];
 }
 
 export interface OptimizerUpdate {
@@ -55,26 +63,49 @@ export function applyOptimizer(
     throw new DlcError(span ? `${formatSpan(span)}: ${msg}` : msg, 1, span);
   };
   const rule = RULES.find((r) => r.name === optimizer.name) ?? fail(`unknown optimizer '${optimizer.name}' (expected one of ${OPTIMIZER_NAMES.join(', ')})`);
-  for (const [k, v] of Object.entries(optimizer.options)) {
-    const known = k in rule.defaults ? rule.defaults[k] : MODIFIERS.includes(k) ? 0 : undefined;
-    if (known === undefined) {
-      fail(`${rule.name} has no option '${k}' (options: ${[...Object.keys(rule.defaults), ...MODIFIERS].join(', ')})`);
+  // `group` (1-based) names the param group whose options these are, in the messages too.
+  const check = (options: Readonly<Record<string, OptionValue>>, group?: number): void => {
+    const inGroup = group !== undefined;
+    const reject = (msg: string): never => fail(inGroup ? `${msg} (param group ${group})` : msg);
+    for (const [k, v] of Object.entries(options)) {
+      const known = k in rule.defaults ? rule.defaults[k] : MODIFIERS.includes(k) ? 0 : undefined;
+      if (known === undefined) {
+        reject(`${rule.name} has no option '${k}' (options: ${[...Object.keys(rule.defaults), ...MODIFIERS].join(', ')})`);
+      }
+      if (inGroup && ENTRY_WIDE_OPTIONS.includes(k)) {
+        reject(`${rule.name}: option '${k}' applies to the whole entry, not to a param group`);
+      }
+      if (typeof v !== typeof known) reject(`${rule.name}: option '${k}' must be a ${typeof known}`);
+      if (typeof v === 'number' && MODIFIERS.includes(k) && !(v >= 0)) reject(`${rule.name}: option '${k}' must be ≥ 0, got ${v}`);
     }
-    if (typeof v !== typeof known) fail(`${rule.name}: option '${k}' must be a ${typeof known}`);
-    if (typeof v === 'number' && MODIFIERS.includes(k) && !(v >= 0)) fail(`${rule.name}: option '${k}' must be ≥ 0, got ${v}`);
-  }
-  const ctx = new OptimizerContext(b, { ...rule.defaults, ...optimizer.options }, optimizer.scalarPrefix);
+  };
+  check(optimizer.options);
+  (optimizer.groups ?? []).forEach((g, k) => check(g, k + 1));
 
+  const prefix = optimizer.scalarPrefix ?? '';
+  const main = { ...rule.defaults, ...optimizer.options };
+  const contexts = [
+    new OptimizerContext(b, main, { entry: prefix, group: prefix, own: new Set() }),
+    ...(optimizer.groups ?? []).map((g, k) => {
+      const names = { entry: prefix, group: `${prefix}group${k + 1}.`, own: new Set(Object.keys(g)) };
+      return new OptimizerContext(b, { ...main, ...g }, names);
+    }),
+  ];
+  const contextOf = (p: ParamGrad): OptimizerContext =>
+    contexts[p.group ?? 0] ?? fail(`param '${p.name}' is in no group`);
+
+  // Clipping is by the norm of all the entry's gradients together, whatever their group.
   let grads = params.map((p) => p.grad);
-  if (ctx.has('clip_norm')) grads = clipNorm(ctx, grads);
+  if (contexts[0]!.has('clip_norm')) grads = clipNorm(contexts[0]!, grads);
   params.forEach((p, i) => {
-    let g = grads[i];
+    const ctx = contextOf(p);
+    let g = grads[i]!;
     if (ctx.has('weight_decay')) g = weightDecay(ctx, p, g);
     if (ctx.has('l1')) g = l1(ctx, p, g);
     let w = rule.update(ctx, p, g);
     if (ctx.has('max_norm')) w = maxNorm(ctx, w);
     ctx.write(p.name, w);
   });
-  ctx.finish();
-  return { slots: ctx.slots, scalars: ctx.scalars };
+  for (const ctx of contexts) ctx.finish();
+  return { slots: contexts.flatMap((c) => c.slots), scalars: contexts.flatMap((c) => c.scalars) };
 }

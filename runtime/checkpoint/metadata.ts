@@ -2,7 +2,7 @@
 // format requires), and the check of a loaded checkpoint against the model that
 // wants it. Browser-safe.
 //
-//   dlc.format        "1"
+//   dlc.format        "2" (format 1 named optimizer slots without their entry: `fc1.W.momentum`)
 //   dlc.model         the model's name             dlc.version    the dlc version that wrote it
 //   dlc.fingerprint   fingerprint() of the model  dlc.program    the compiled program's hash
 //   dlc.step          optimizer steps taken        dlc.rng        RNG counters, JSON {name: number}
@@ -14,7 +14,12 @@ import { formatShape } from '../data/tensor';
 import { fingerprint, type ModelSignature } from './fingerprint';
 import type { SafetensorsContent } from './safetensors';
 
-export const CHECKPOINT_FORMAT = '1';
+export const CHECKPOINT_FORMAT = '2';
+
+/** Why a checkpoint of an older format cannot be read. */
+const OLD_FORMATS: Readonly<Record<string, string>> = {
+  '1': "optimizer slots named without their train entry ('fc1.W.momentum', now 'step.fc1.W.momentum')",
+};
 
 export interface CheckpointInfo {
   readonly model: string;
@@ -51,7 +56,11 @@ export function metadataToInfo(meta: Readonly<Record<string, string>>, file: str
   };
   const get = (k: string): string => meta[k] ?? fail(`not a dlc checkpoint: metadata has no '${k}'`);
   const fmt = get('dlc.format');
-  if (fmt !== CHECKPOINT_FORMAT) fail(`checkpoint format '${fmt}' is not supported (this dlc reads format ${CHECKPOINT_FORMAT})`);
+  if (fmt !== CHECKPOINT_FORMAT) {
+    const why = OLD_FORMATS[fmt];
+    const advice = why ? `: format ${fmt} has ${why}; train again, or use the dlc that wrote it` : '';
+    fail(`checkpoint format '${fmt}' is not supported (this dlc reads format ${CHECKPOINT_FORMAT})${advice}`);
+  }
   const step = Number(get('dlc.step'));
   if (!Number.isSafeInteger(step) || step < 0) fail(`metadata dlc.step '${meta['dlc.step']}' is not a step count`);
   const json = (k: string): unknown => {

@@ -66,8 +66,8 @@ export interface LoopConfig {
   /** Total optimizer steps of the run, counting the steps before a resume. */
   readonly totalSteps: number;
   readonly schedule: Schedule;
-  /** The runtime scalar the schedule scales (its compiled default is the base rate). */
-  readonly lrScalar?: { readonly name: string; readonly base: number };
+  /** The runtime scalars the schedule scales: the entry's lr and each param group's (defaults: the base rates). */
+  readonly lrScalars?: readonly { readonly name: string; readonly base: number }[];
   readonly checkpoint?: { readonly path: string; readonly every?: number };
   readonly dataName: string;
   /** The binding spec recorded in checkpoints ('' when fields matched inputs by name). */
@@ -171,7 +171,7 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
     const last = step + 1 === cfg.totalSteps;
     const saveAfter = cfg.checkpoint?.every !== undefined && (step + 1) % cfg.checkpoint.every === 0;
     const checked = checkNext || last || endsEpoch || saveAfter || (step + 1) % cfg.lossEvery === 0;
-    if (cfg.lrScalar) runner.setScalar(cfg.lrScalar.name, learningRate(cfg.schedule, cfg.lrScalar.base, step));
+    for (const lr of cfg.lrScalars ?? []) runner.setScalar(lr.name, learningRate(cfg.schedule, lr.base, step));
     const feeds = feedsOf(batch.fields, cfg.bindings);
     if (!checked) {
       await runner.run(entry.name, feeds, []);

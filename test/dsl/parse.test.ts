@@ -56,6 +56,12 @@ describe('statements', () => {
   test('state assignment', () => expect(stmts('fc.W <- x')).toEqual(['fc.W <- x']));
   test('minimize', () => expect(stmts('minimize l with sgd(lr = 0.1)')).toEqual(['minimize l with (sgd lr=0.1)']));
   test('bare optimizer', () => expect(stmts('minimize l with adam')).toEqual(['minimize l with (adam)']));
+  test('minimize over a param list', () =>
+    expect(stmts('minimize l with sgd(lr = 0.1) over [fc2, out.W]')).toEqual(['minimize l with (sgd lr=0.1) over [fc2 out.W]']));
+  test('minimize with param groups, one a line or split by `;`', () =>
+    expect(stmts('minimize l with adam over [a] {\n  [a.b, c.b]: weight_decay = 0, lr = 0.1\n  [a.W]: lr = 0.01; [d]: l1 = 1\n}')).toEqual([
+      'minimize l with (adam) over [a] {[a.b c.b]: weight_decay=0 lr=0.1} {[a.W]: lr=0.01} {[d]: l1=1}',
+    ]));
   test('semicolons', () => expect(stmts('a = 1; b = 2')).toEqual(['a = 1', 'b = 2']));
   test('return tuple', () => expect(stmts('return h, c')).toEqual(['return h, c']));
   test('comments', () => expect(stmts('a = 1 // one\n/* two\n */ b = 2')).toEqual(['a = 1', 'b = 2']));

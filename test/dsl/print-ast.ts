@@ -33,7 +33,11 @@ export function printStmt(s: A.Stmt): string {
   switch (s.kind) {
     case 'Assign': return `${s.targets.map((t) => t.name?.name ?? '_').join(', ')} = ${printExpr(s.value)}`;
     case 'StateAssign': return `${printExpr(s.target)} <- ${printExpr(s.value)}`;
-    case 'Minimize': return `minimize ${printExpr(s.loss)} with (${[s.optimizer.name, ...s.args.map(printArg)].join(' ')})`;
+    case 'Minimize': {
+      const over = s.over ? ` over ${printExpr(s.over)}` : '';
+      const groups = s.groups.map((g) => ` {${printExpr(g.params)}: ${g.options.map(printArg).join(' ')}}`).join('');
+      return `minimize ${printExpr(s.loss)} with (${[s.optimizer.name, ...s.args.map(printArg)].join(' ')})${over}${groups}`;
+    }
     case 'Emit': return `emit ${s.values.map(printExpr).join(', ')}`;
     case 'Return': return `return ${s.values.map(printExpr).join(', ')}`;
   }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint, encodeCheckpoint } from '../../runtime/checkpoint/codec';
 import { previousPath, readCheckpoint, writeCheckpoint } from '../../runtime/checkpoint/file-node';
 import { fingerprint } from '../../runtime/checkpoint/fingerprint';
+import { infoToMetadata, metadataToInfo } from '../../runtime/checkpoint/metadata';
 import { sha256Hex } from '../../runtime/checkpoint/sha256';
 import { checkpoint, PROGRAM_HASH, signature, tensors } from './checkpoint-helpers';
 
@@ -177,5 +178,16 @@ describe('refused checkpoints (file left byte-identical)', () => {
     writeFileSync(path, bytes.subarray(0, bytes.length - 1));
     expect(() => readCheckpoint(path)).toThrow(`(the previous generation is at ${path}.prev)`);
     expect(readCheckpoint(`${path}.prev`).info.step).toBe(100);
+  });
+});
+
+describe('checkpoint format', () => {
+  it('refuses format 1 (slots named without their entry) saying why', () => {
+    const meta = { ...infoToMetadata(checkpoint(1).info), 'dlc.format': '1' };
+    expect(() => metadataToInfo(meta, 'old.safetensors')).toThrow(
+      "old.safetensors: checkpoint format '1' is not supported (this dlc reads format 2): format 1 has optimizer slots named " +
+        "without their train entry ('fc1.W.momentum', now 'step.fc1.W.momentum'); train again, or use the dlc that wrote it",
+    );
+    expect(metadataToInfo(infoToMetadata(checkpoint(1).info), 'new.safetensors').step).toBe(checkpoint(1).info.step);
   });
 });

@@ -107,9 +107,8 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
   if (perEpoch === 0) throw new DlcError(`batch size ${batch} is larger than the ${trainCount} training examples of '${dataset.name}'`, 2);
   const totalSteps = o.steps ?? (o.epochs ?? 1) * perEpoch;
   const useSchedule = schedule ?? parseSchedule(saved?.schedule ?? 'constant');
-  // The lowering names an optimizer's scalars after their train entry (`step.lr`).
-  const lr = prepared.program.scalars.find((s) => s.name === `${entry.name}.lr`) ?? prepared.program.scalars.find((s) => s.name === 'lr');
-  if (!lr && useSchedule.kind !== 'constant') throw new DlcError(`--lr-schedule: model '${prepared.model}' has no runtime scalar 'lr' to schedule`, 2);
+  const lrs = scheduledRates(prepared.program.scalars, entry.name);
+  if (lrs.length === 0 && useSchedule.kind !== 'constant') throw new DlcError(`--lr-schedule: model '${prepared.model}' has no runtime scalar 'lr' to schedule`, 2);
 
   const { runner, checkpoint } = await startModel(prepared, openOptions);
   try {
@@ -139,7 +138,7 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
         ...(evalSetup ? { eval: evalSetup } : {}),
         totalSteps,
         schedule: useSchedule,
-        ...(lr ? { lrScalar: { name: lr.name, base: lr.value } } : {}),
+        lrScalars: lrs.map((lr) => ({ name: lr.name, base: lr.value })),
         ...(o.checkpoint !== undefined ? { checkpoint: { path: o.checkpoint, ...(o.every !== undefined ? { every: o.every } : {}) } } : {}),
         dataName: source,
         bindSpec: formatBinding(mapping),
@@ -168,4 +167,14 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
   } finally {
     runner.destroy();
   }
+}
+
+/**
+ * The learning rates a schedule scales: the lowering names an optimizer's scalars
+ * after their train entry (`step.lr`) and a param group's own rate `step.groupK.lr`;
+ * each keeps its ratio to the others. A hand-built program may have a bare `lr`.
+ */
+export function scheduledRates<S extends { readonly name: string }>(scalars: readonly S[], entry: string): S[] {
+  const own = scalars.filter((s) => s.name === `${entry}.lr` || new RegExp(`^${entry}\\.group\\d+\\.lr$`).test(s.name));
+  return own.length ? own : scalars.filter((s) => s.name === 'lr');
 }

@@ -31,7 +31,7 @@ evaluation after every epoch, checkpoints, and a progress bar.
   --every N            also save every N steps
   --lr-schedule SPEC   constant | step:every=N,gamma=G | exp:gamma=G |
                        linear:total=T[,warmup=W][,final=F] | cosine:total=T[,…]
-                       scaling the model's lr (a runtime scalar: no recompile)
+                       scaling the entry's lr and its param groups' (no recompile)
   --loss-every N       read the loss back every N steps (default 10; each read syncs)
   --max-bad K          stop after K non-finite losses in a row (default 5)
   --plots DIR          write loss.png, accuracy.png and filters.png after every epoch

@@ -57,7 +57,7 @@ describe('bench rbm step at -O2 on the device', () => {
         state = { ...state, ...ref.assigns };
       }
       const after = await exec.readTensors(persistent);
-      expect(persistent.sort()).toEqual(['W', 'W.momentum', 'a', 'a.momentum', 'b', 'b.momentum']);
+      expect(persistent.sort()).toEqual(['W', 'a', 'b', 'step.W.momentum', 'step.a.momentum', 'step.b.momentum']);
       for (const name of persistent) expectClose(name, after[name], state[name]);
     } finally {
       exec.destroy();

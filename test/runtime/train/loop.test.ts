@@ -77,7 +77,7 @@ function config(fake: FakeRunner, over: Partial<LoopConfig>): LoopConfig {
     bindings,
     totalSteps: 12,
     schedule: parseSchedule('constant'),
-    lrScalar: { name: 'lr', base: 0.1 },
+    lrScalars: [{ name: 'lr', base: 0.1 }],
     dataName: 'ten',
     bindSpec: '',
     dlcVersion: 'test',
