@@ -33,8 +33,8 @@ const unary = (op: string, data?: OpCase['data']): OpCase[] => [
 export const cases: readonly OpCase[] = [
   // elementwise arithmetic with broadcasting
   { op: 'add', inputs: [f32(2, 3), f32(3)] },
-  { op: 'add', inputs: [f32(4, 1, 3), f32(2, 1)], label: 'both operands stretched' },
-  { op: 'sub', inputs: [f32(2, 1), f32(3)] },
+  { op: 'add', inputs: [f32(4, 1, 3), f32(1, 2, 1)], label: 'both operands stretched' },
+  { op: 'sub', inputs: [f32(2, 1), f32(1, 3)] },
   { op: 'mul', inputs: [f32(3, 4), f32()] },
   { op: 'mul', inputs: [f32(2, 3), f32(2, 3)] },
   { op: 'div', inputs: [f32(2, 3), f32(3)], data: (input, i, u) => (input === 1 ? 0.5 + u : 2 * u - 1) },
