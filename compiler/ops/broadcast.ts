@@ -54,7 +54,8 @@ function refuseInventedAxis(op: string, types: readonly TensorType[], out: reado
   for (let o = 0; o < rank; o++) {
     if (out[o] === 1) continue;
     // An operand of size 1 here, and one of lower rank that is longer here.
-    const stretches = (t: TensorType) => (u: TensorType) => u.shape.length < t.shape.length && (sizeAt(u, o, rank) ?? 1) > 1;
+    const stretches = (t: TensorType) => (u: TensorType) =>
+      u.shape.length < t.shape.length && (sizeAt(u, o, rank) ?? 1) > 1;
     const t = types.find((t) => sizeAt(t, o, rank) === 1 && types.some(stretches(t)));
     if (!t) continue;
     const other = types.findIndex(stretches(t));
@@ -63,9 +64,11 @@ function refuseInventedAxis(op: string, types: readonly TensorType[], out: reado
     // The likely intents: u lines up one axis further left (when the size-1 axis is
     // t's last), or t's size-1 axis is spurious.
     const tDropped = t.shape.filter((_, i) => i !== axis);
-    const lift = axis === t.shape.length - 1 ? `the ${typeToString(u)} operand to [${[...u.shape, 1].join(',')}] (reshape(_, [-1, 1])) or ` : '';
+    const lifted = [...u.shape, 1].join(',');
+    const lift = axis === t.shape.length - 1 ? `the ${typeToString(u)} operand to [${lifted}] (reshape(_, [-1, 1])) or ` : '';
     throw new ShapeError(
-      `${op}: the size-1 axis ${axis} of ${typeToString(t)} meets the ${u.shape.length}-d operand ${typeToString(u)}, ` +
+      `${op}: the size-1 axis ${axis} of ${typeToString(t)} ` +
+        `meets the ${u.shape.length}-d operand ${typeToString(u)}, ` +
         `so broadcasting adds an axis (the result would be [${out.join(',')}]); give both operands the same rank: ` +
         `reshape ${lift}the ${typeToString(t)} operand to [${tDropped.join(',')}]`,
       other,

@@ -105,7 +105,8 @@ const isFloat = (v: Value): boolean => v.type.dtype === 'f32';
  * holds: a denominator or log argument made safe before use, so that neither the
  * result nor its own gradient sees the pole (0 · inf would still be NaN).
  */
-const safe = (b: GradBuilder, cond: Value, x: Value, fallback: number): Value => b.op('where', [cond, x, scalar(b, fallback)]);
+const safe = (b: GradBuilder, cond: Value, x: Value, fallback: number): Value =>
+  b.op('where', [cond, x, scalar(b, fallback)]);
 
 // --- WGSL helpers ---------------------------------------------------------------
 

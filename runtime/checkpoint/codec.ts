@@ -45,6 +45,8 @@ function refuseNonFinite(tensors: Readonly<Record<string, SavedTensor>>, name: s
   for (const [tensor, t] of Object.entries(tensors)) {
     if (t.dtype !== 'f32') continue;
     const bad = t.data.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new DlcError(`${name}: tensor ${tensor} holds ${t.data[bad]} at element ${bad}; a checkpoint must be finite`);
+    if (bad >= 0) {
+      throw new DlcError(`${name}: tensor ${tensor} holds ${t.data[bad]} at element ${bad}; a checkpoint must be finite`);
+    }
   }
 }

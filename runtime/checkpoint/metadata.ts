@@ -82,7 +82,9 @@ export function metadataToInfo(meta: Readonly<Record<string, string>>, file: str
   parsed('dlc.data_cursor', parseCursor, get('dlc.data_cursor'));
   parsed('dlc.lr', parseSchedule, lr!.spec as string);
   const skipped = meta['train.skipped'];
-  if (skipped !== undefined && !Number.isSafeInteger(Number(skipped))) fail(`metadata train.skipped '${skipped}' is not a count`);
+  if (skipped !== undefined && !Number.isSafeInteger(Number(skipped))) {
+    fail(`metadata train.skipped '${skipped}' is not a count`);
+  }
   const extra: Record<string, string> = {};
   for (const [k, v] of Object.entries(meta)) if (!k.startsWith('dlc.')) extra[k] = v; // dlc.checksum is the file layer's
   return {

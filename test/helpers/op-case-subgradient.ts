@@ -19,7 +19,12 @@ export function subgradientGraph(c: OpCase): Graph {
   const outs = b.emit(c.op, args, c.attrs ?? {}).outputs.filter(isDifferentiable);
   const seeds = new Map(outs.map((o) => [o, b.constant(1, o.type)] as const));
   const wrt = subgradientInputs(c);
-  const grads = backprop(b, [...b.nodeList], seeds, wrt.map((k) => args[k]));
+  const grads = backprop(
+    b,
+    [...b.nodeList],
+    seeds,
+    wrt.map((k) => args[k]),
+  );
   return b.finish(grads.map((g, n) => ({ name: `g${wrt[n]}`, value: g ?? b.constant(0, args[wrt[n]].type) })));
 }
 
@@ -27,13 +32,22 @@ export function subgradientGraph(c: OpCase): Graph {
  * Throws unless every gradient in `got` (by output name `g<k>`) is finite and within
  * `tol` (absolute and relative) of what the row's subgradient gives for `inputs`.
  */
-export function expectSubgradient(c: OpCase, inputs: readonly ArrayLike<number>[], got: Readonly<Record<string, ArrayLike<number>>>, tol: number): void {
+export function expectSubgradient(
+  c: OpCase,
+  inputs: readonly ArrayLike<number>[],
+  got: Readonly<Record<string, ArrayLike<number>>>,
+  tol: number,
+): void {
   const want = c.subgradient!(inputs);
   subgradientInputs(c).forEach((k, n) => {
     const actual = Array.from(got[`g${k}`]);
     const expected = want[n];
-    if (actual.length !== expected.length) throw new Error(`gradient of input ${k}: ${actual.length} elements, expected ${expected.length}`);
-    const bad = actual.findIndex((v, i) => !Number.isFinite(v) || !(Math.abs(v - expected[i]) <= tol * (1 + Math.abs(expected[i]))));
-    if (bad >= 0) throw new Error(`gradient of input ${k} element ${bad}: got ${actual[bad]}, expected ${expected[bad]}`);
+    if (actual.length !== expected.length)
+      throw new Error(`gradient of input ${k}: ${actual.length} elements, expected ${expected.length}`);
+    const bad = actual.findIndex(
+      (v, i) => !Number.isFinite(v) || !(Math.abs(v - expected[i]) <= tol * (1 + Math.abs(expected[i]))),
+    );
+    if (bad >= 0)
+      throw new Error(`gradient of input ${k} element ${bad}: got ${actual[bad]}, expected ${expected[bad]}`);
   });
 }

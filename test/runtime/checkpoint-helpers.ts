@@ -43,7 +43,10 @@ export function checkpoint(seed: number, model = 'mnist_mlp'): Checkpoint {
 }
 
 /** Encodes a checkpoint with a valid checksum but without encodeCheckpoint's refusals, as another writer could. */
-export function encodeUnchecked(ckpt: Checkpoint, metadata: Record<string, string> = infoToMetadata(ckpt.info)): Uint8Array {
+export function encodeUnchecked(
+  ckpt: Checkpoint,
+  metadata: Record<string, string> = infoToMetadata(ckpt.info),
+): Uint8Array {
   const meta = { ...metadata };
   meta[CHECKSUM_KEY] = checksum({ tensors: ckpt.tensors, metadata: meta });
   return encodeSafetensors({ tensors: ckpt.tensors, metadata: meta });

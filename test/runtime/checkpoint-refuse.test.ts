@@ -19,7 +19,11 @@ function written(bytes: Uint8Array): string {
 
 describe('checkpoints holding NaN or Inf', () => {
   it('are refused naming the file, the tensor and the element, with or without a model to check against', () => {
-    for (const [value, text] of [[NaN, 'NaN'], [Infinity, 'Infinity'], [-Infinity, '-Infinity']] as const) {
+    for (const [value, text] of [
+      [NaN, 'NaN'],
+      [Infinity, 'Infinity'],
+      [-Infinity, '-Infinity'],
+    ] as const) {
       const ckpt = checkpoint(1);
       (ckpt.tensors['fc1.b']!.data as Float32Array)[3] = value;
       const path = written(encodeUnchecked(ckpt));
@@ -39,9 +43,13 @@ describe('metadata that resuming could not use', () => {
   };
   it('names the file and the key', () => {
     const cursor = withMeta((m) => (m['dlc.data_cursor'] = 'soon'));
-    expect(() => readCheckpoint(cursor)).toThrow(`${cursor}: metadata dlc.data_cursor is invalid: data cursor 'soon' is not of the form epoch:position`);
+    expect(() => readCheckpoint(cursor)).toThrow(
+      `${cursor}: metadata dlc.data_cursor is invalid: data cursor 'soon' is not of the form epoch:position`,
+    );
     const lr = withMeta((m) => (m['dlc.lr'] = JSON.stringify({ spec: 'wobble', step: 0 })));
-    expect(() => readCheckpoint(lr)).toThrow(new RegExp(`^${lr}: metadata dlc.lr is invalid: learning-rate schedule 'wobble'`));
+    expect(() => readCheckpoint(lr)).toThrow(
+      new RegExp(`^${lr}: metadata dlc.lr is invalid: learning-rate schedule 'wobble'`),
+    );
     const skipped = withMeta((m) => (m['train.skipped'] = 'many'));
     expect(() => readCheckpoint(skipped)).toThrow(`${skipped}: metadata train.skipped 'many' is not a count`);
   });
@@ -57,7 +65,9 @@ describe('checkWritable', () => {
   it('refuses a missing folder, a file used as a folder and a folder used as the file', () => {
     const d = dir();
     const missing = join(d, 'nope', 'm.safetensors');
-    expect(() => checkWritable(missing)).toThrow(`cannot save checkpoint ${missing}: folder ${join(d, 'nope')} does not exist (ENOENT)`);
+    expect(() => checkWritable(missing)).toThrow(
+      `cannot save checkpoint ${missing}: folder ${join(d, 'nope')} does not exist (ENOENT)`,
+    );
     writeFileSync(join(d, 'file'), 'x');
     const under = join(d, 'file', 'm.safetensors');
     expect(() => checkWritable(under)).toThrow(`cannot save checkpoint ${under}: ${join(d, 'file')} is not a folder`);
