@@ -37,7 +37,49 @@ export function broadcastShapes(op: string, types: readonly TensorType[]): numbe
       }
     }
   }
+  refuseInventedAxis(op, types, out);
   return out;
+}
+
+/**
+ * Refuses the classic `[n,1]` vs `[n]` trap: operands of different ranks where a
+ * size-1 axis of one meets a longer axis of a lower-rank operand. Right alignment
+ * then stretches the size-1 axis into a new one (`f32[n,1] - f32[n]` is
+ * `f32[n,n]`), which is almost never what the author meant, so it is an error with
+ * a hint; a `reshape` makes the intent explicit. Bias-like operands
+ * (`[n]` onto `[b,n]`), scalars, `[1]`, and same-rank size-1 axes stay legal.
+ */
+function refuseInventedAxis(op: string, types: readonly TensorType[], out: readonly number[]): void {
+  const rank = out.length;
+  for (let o = 0; o < rank; o++) {
+    if (out[o] === 1) continue;
+    // An operand of size 1 here, and one of lower rank that is longer here.
+    const stretches = (t: TensorType) => (u: TensorType) =>
+      u.shape.length < t.shape.length && (sizeAt(u, o, rank) ?? 1) > 1;
+    const t = types.find((t) => sizeAt(t, o, rank) === 1 && types.some(stretches(t)));
+    if (!t) continue;
+    const other = types.findIndex(stretches(t));
+    const u = types[other];
+    const axis = o - (rank - t.shape.length);
+    // The likely intents: u lines up one axis further left (when the size-1 axis is
+    // t's last), or t's size-1 axis is spurious.
+    const tDropped = t.shape.filter((_, i) => i !== axis);
+    const lifted = [...u.shape, 1].join(',');
+    const lift = axis === t.shape.length - 1 ? `the ${typeToString(u)} operand to [${lifted}] (reshape(_, [-1, 1])) or ` : '';
+    throw new ShapeError(
+      `${op}: the size-1 axis ${axis} of ${typeToString(t)} ` +
+        `meets the ${u.shape.length}-d operand ${typeToString(u)}, ` +
+        `so broadcasting adds an axis (the result would be [${out.join(',')}]); give both operands the same rank: ` +
+        `reshape ${lift}the ${typeToString(t)} operand to [${tDropped.join(',')}]`,
+      other,
+    );
+  }
+}
+
+/** The size of `t`'s axis aligned (from the right) with output axis `o`, if it has one. */
+function sizeAt(t: TensorType, o: number, rank: number): number | undefined {
+  const i = o - (rank - t.shape.length);
+  return i < 0 ? undefined : t.shape[i];
 }
 
 /**

@@ -100,6 +100,13 @@ const scalar = (b: GradBuilder, v: number): Value => b.constant(v, f32Scalar);
 /** 1.0 where `cond` holds, else 0.0, with cond's shape. */
 const mask = (b: GradBuilder, cond: Value): Value => b.op('cast', [cond], { to: 'f32' });
 const isFloat = (v: Value): boolean => v.type.dtype === 'f32';
+/**
+ * `where(cond, x, fallback)` for a value `x` that is only meaningful where `cond`
+ * holds: a denominator or log argument made safe before use, so that neither the
+ * result nor its own gradient sees the pole (0 · inf would still be NaN).
+ */
+const safe = (b: GradBuilder, cond: Value, x: Value, fallback: number): Value =>
+  b.op('where', [cond, x, scalar(b, fallback)]);
 
 // --- WGSL helpers ---------------------------------------------------------------
 
@@ -226,11 +233,17 @@ defineElementwise({
   dtype: floatSame('pow'),
   f: ([a, b]) => Math.pow(a, b),
   wgsl: ([a, b]) => powWgsl(a, b),
-  // d(x^y) = g·y·x^(y-1), g·x^y·log x
-  grad: (b, g, [x, y], out) => [
-    b.unbroadcast(b.op('mul', [g, b.op('mul', [y, b.op('pow', [x, b.op('sub', [y, scalar(b, 1)])])])]), x.type),
-    b.unbroadcast(b.op('mul', [g, b.op('mul', [out, b.op('log', [x])])]), y.type),
-  ],
+  // d(x^y) = g·y·x^(y-1), g·x^y·log x, with JAX's values at the boundary: x^(y-1)
+  // is taken as x^0 where y = 0 (so 0^0 has d/dx 0, not 0·inf), and log x as log 1
+  // where x = 0 (so d/dy of 0^y is 0, the limit for y > 0, not 0·-inf).
+  grad: (b, g, [x, y], out) => {
+    const exponent = safe(b, b.op('ne', [y, scalar(b, 0)]), b.op('sub', [y, scalar(b, 1)]), 1);
+    const logBase = b.op('log', [safe(b, b.op('ne', [x, scalar(b, 0)]), x, 1)]);
+    return [
+      b.unbroadcast(b.op('mul', [g, b.op('mul', [y, b.op('pow', [x, exponent])])]), x.type),
+      b.unbroadcast(b.op('mul', [g, b.op('mul', [out, logBase])]), y.type),
+    ];
+  },
 });
 
 defineElementwise({
@@ -295,13 +308,19 @@ defineElementwise({
 
 defineElementwise({
   name: 'sqrt',
-  doc: 'Square root (NaN for negatives): `%1: f32[4] = sqrt %0`',
+  doc: 'Square root (NaN for negatives; its gradient at 0 is 0): `%1: f32[4] = sqrt %0`',
   arity: 1,
   dtype: floatSame('sqrt'),
   f: ([a]) => Math.sqrt(a),
   wgsl: ([a]) => `select(sqrt(${a}), ${nanOf(a)}, ${a} < 0.0)`,
-  // d sqrt(x) = g / (2 sqrt(x))
-  grad: (b, g, _ins, out) => [b.op('div', [g, b.op('mul', [out, scalar(b, 2)])])],
+  // d sqrt(x) = g / (2 sqrt(x)) for x > 0, and 0 at x = 0: the value a norm takes
+  // there (torch.norm's subgradient), so sqrt of an all-zero window (after relu)
+  // gives a zero gradient instead of 0/0 = NaN.
+  grad: (b, g, _ins, out) => {
+    const positive = b.op('gt', [out, scalar(b, 0)]);
+    const slope = b.op('div', [g, b.op('mul', [safe(b, positive, out, 1), scalar(b, 2)])]);
+    return [b.op('where', [positive, slope, scalar(b, 0)])];
+  },
 });
 
 defineElementwise({

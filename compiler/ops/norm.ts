@@ -145,8 +145,9 @@ function lcnWindow(x: TensorType, attrs: Attrs): { size: Pair; sigma: number } {
 /**
  * Jarrett et al.'s LCN as registry ops, with G the gaussian-weighted mean over
  * the window and all channels (zero padding at the borders):
- *   v = x − G(x);  σ = sqrt(G(v²));  y = v / max(σ, mean_{h,w} σ)
- * Values: 1..10 follow the steps; step 10 is y.
+ *   v = x − G(x);  σ = sqrt(G(v²));  d = max(σ, mean_{h,w} σ);  y = v / (d > 0 ? d : 1)
+ * d is 0 only on an all-zero plane, where v is 0 too: y is 0 there instead of 0/0.
+ * Values: 1..14 follow the steps; step 14 is y.
  */
 export function lcnSteps(x: TensorType, attrs: Attrs): Step[] {
   const { size, sigma } = lcnWindow(x, attrs);
@@ -161,8 +162,12 @@ export function lcnSteps(x: TensorType, attrs: Attrs): Step[] {
     { op: 'gaussian_pool', inputs: [5], attrs: g }, // 6: G(v²)
     { op: 'sqrt', inputs: [6], attrs: {} }, // 7: σ
     { op: 'mean', inputs: [7], attrs: { axes: [2, 3], keepdims: true } }, // 8: mean σ per example
-    { op: 'maximum', inputs: [7, 8], attrs: {} }, // 9
-    { op: 'div', inputs: [3, 9], attrs: {} }, // 10: y
+    { op: 'maximum', inputs: [7, 8], attrs: {} }, // 9: d
+    { op: 'constant', inputs: [], attrs: { value: 0, dtype: 'f32', shape: [] } }, // 10
+    { op: 'constant', inputs: [], attrs: { value: 1, dtype: 'f32', shape: [] } }, // 11
+    { op: 'gt', inputs: [9, 10], attrs: {} }, // 12
+    { op: 'where', inputs: [12, 9, 11], attrs: {} }, // 13: d, or 1 where d is 0
+    { op: 'div', inputs: [3, 13], attrs: {} }, // 14: y
   ];
 }
 
@@ -181,7 +186,7 @@ function emitSteps(b: GradBuilder, x: Value, steps: readonly Step[]): Value[] {
 defineOp({
   name: 'lcn',
   kind: 'reduction',
-  doc: 'Local contrast normalisation (Jarrett et al. 2009), subtractive then divisive by max(σ, mean σ) with a gaussian window over all channels; defined as a composite of mean, gaussian_pool, sub, square, sqrt, maximum and div (reference and gradient; expandLcn emits it), run as one kernel per example for planes of up to 2048 pixels: `%1: f32[2,3,32,32] = lcn %0 [sigma=2, size=[9,9]]`',
+  doc: 'Local contrast normalisation (Jarrett et al. 2009), subtractive then divisive by max(σ, mean σ) (1 where that is 0: an all-zero plane gives 0) with a gaussian window over all channels; defined as a composite of mean, gaussian_pool, sub, square, sqrt, maximum, where and div (reference and gradient; expandLcn emits it), run as one kernel per example for planes of up to 2048 pixels: `%1: f32[2,3,32,32] = lcn %0 [sigma=2, size=[9,9]]`',
   arity: 1,
   attrs: {
     size: { type: 'ints', default: [9, 9], doc: 'odd window [kh, kw]' },
@@ -201,8 +206,9 @@ defineOp({
     for (let s = steps.length; s >= 1; s--) {
       const gs = grads.get(s);
       const def = values[s].def;
-      if (!gs || !def) continue;
-      const ins = getOp(steps[s - 1].op).grad!(b, def, [gs]);
+      const rule = getOp(steps[s - 1].op).grad;
+      if (!gs || !def || !rule) continue; // constants have no inputs to pass a gradient to
+      const ins = rule(b, def, [gs]);
       steps[s - 1].inputs.forEach((i, j) => {
         const gi = ins[j];
         if (!gi) return;

@@ -373,13 +373,18 @@ defineOp({
   attrs: WINDOW_ATTRS,
   infer: ([x], attrs) => [pooledType('l2_pool', x, poolWindow('l2_pool', attrs, false))],
   // y = sqrt(Σ x²) ⇒ dx = x · Σ_windows∋x g/y = x · k·avg_pool_grad(g/y), k the window's element count.
-  // Undefined (division by zero) where a whole window is zero, as the derivative of sqrt at 0.
+  // A window that is all zero (common after relu) contributes 0, the subgradient of a
+  // norm at 0; its y is replaced by 1 before dividing so that no 0/0 is formed.
   grad(b, node, [g]) {
     if (!g) return [null];
     const x = node.inputs[0];
+    const y = node.outputs[0];
     const w = poolWindow('l2_pool', node.attrs, false);
-    const k = b.constant(w.size[0] * w.size[1], { dtype: 'f32', shape: [] });
-    const spread = b.op('avg_pool_grad', [b.op('div', [g, node.outputs[0]])], { ...windowAttrs(w), out: [x.type.shape[2], x.type.shape[3]] });
+    const scalar = (v: number) => b.constant(v, { dtype: 'f32', shape: [] });
+    const k = scalar(w.size[0] * w.size[1]);
+    const positive = b.op('gt', [y, scalar(0)]);
+    const perWindow = b.op('where', [positive, b.op('div', [g, b.op('where', [positive, y, scalar(1)])]), scalar(0)]);
+    const spread = b.op('avg_pool_grad', [perWindow], { ...windowAttrs(w), out: [x.type.shape[2], x.type.shape[3]] });
     return [b.op('mul', [x, b.op('mul', [spread, k])])];
   },
   reference([x], attrs) {

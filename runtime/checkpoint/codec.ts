@@ -32,5 +32,21 @@ export function decodeCheckpoint(bytes: Uint8Array, name: string, expect?: Model
   if (stored !== checksum(content)) throw new DlcError(`${name}: checksum mismatch: the file was changed or corrupted after it was written`);
   const info = metadataToInfo(content.metadata, name);
   if (expect) checkAgainstModel(content, info, expect, name);
+  refuseNonFinite(content.tensors, name);
   return { tensors: content.tensors, info };
+}
+
+/**
+ * dlc never saves NaN or Inf (encodeCheckpoint), so a file holding one was written
+ * by something else or edited: refuse it, naming the tensor, rather than evaluate
+ * or sample from NaN weights.
+ */
+function refuseNonFinite(tensors: Readonly<Record<string, SavedTensor>>, name: string): void {
+  for (const [tensor, t] of Object.entries(tensors)) {
+    if (t.dtype !== 'f32') continue;
+    const bad = t.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      throw new DlcError(`${name}: tensor ${tensor} holds ${t.data[bad]} at element ${bad}; a checkpoint must be finite`);
+    }
+  }
 }

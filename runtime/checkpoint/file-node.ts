@@ -14,7 +14,8 @@
 //
 // readCheckpoint opens the file read-only, so a refused file is never modified; the
 // checks themselves are decodeCheckpoint's (codec.ts).
-import { closeSync, copyFileSync, existsSync, fsyncSync, linkSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, copyFileSync, existsSync, fsyncSync, linkSync, openSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DlcError } from '../errors';
@@ -49,6 +50,32 @@ export function writeCheckpoint(path: string, ckpt: Checkpoint, onStage?: (stage
   }
   syncFolder(dir);
   onStage?.('renamed');
+}
+
+/**
+ * Refuses a checkpoint PATH that writeCheckpoint could not write (its folder is
+ * missing, not a folder or not writable; PATH is a folder), so a training run
+ * fails before its first step rather than at its first save.
+ */
+export function checkWritable(path: string): void {
+  const dir = dirname(path);
+  const fail = (why: string): never => {
+    throw new DlcError(`cannot save checkpoint ${path}: ${why}`, 2);
+  };
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch (e) {
+    return fail(`folder ${dir} does not exist (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+  }
+  if (!isDir) fail(`${dir} is not a folder`);
+  try {
+    // The temp file and the .prev link are created in the folder: it must be writable.
+    accessSync(dir, constants.W_OK | constants.X_OK);
+  } catch {
+    fail(`folder ${dir} is not writable`);
+  }
+  if (existsSync(path) && statSync(path).isDirectory()) fail('it is a folder');
 }
 
 function writeAndSync(file: string, bytes: Uint8Array): void {

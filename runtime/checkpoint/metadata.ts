@@ -11,6 +11,8 @@
 // Keys not starting with "dlc." are the caller's own and are kept as they are.
 import { DlcError } from '../errors';
 import { formatShape } from '../data/tensor';
+import { parseCursor } from '../data/batches';
+import { parseSchedule } from '../schedule';
 import { fingerprint, type ModelSignature } from './fingerprint';
 import type { SafetensorsContent } from './safetensors';
 
@@ -78,6 +80,20 @@ export function metadataToInfo(meta: Readonly<Record<string, string>>, file: str
   if (typeof lr !== 'object' || lr === null || typeof lr.spec !== 'string' || !Number.isSafeInteger(lr.step)) {
     fail('metadata dlc.lr is not {"spec": string, "step": integer}');
   }
+  // The data cursor and the schedule are parsed again on resume; a bad one is this file's fault.
+  const parsed = (k: string, parse: (text: string) => unknown, text: string): void => {
+    try {
+      parse(text);
+    } catch (e) {
+      fail(`metadata ${k} is invalid: ${(e as Error).message}`);
+    }
+  };
+  parsed('dlc.data_cursor', parseCursor, get('dlc.data_cursor'));
+  parsed('dlc.lr', parseSchedule, lr!.spec as string);
+  const skipped = meta['train.skipped'];
+  if (skipped !== undefined && !Number.isSafeInteger(Number(skipped))) {
+    fail(`metadata train.skipped '${skipped}' is not a count`);
+  }
   const extra: Record<string, string> = {};
   for (const [k, v] of Object.entries(meta)) if (!k.startsWith('dlc.')) extra[k] = v; // dlc.checksum is the file layer's
   return {
@@ -93,6 +109,11 @@ export function metadataToInfo(meta: Readonly<Record<string, string>>, file: str
   };
 }
 
+/** Refuses a checkpoint of another model, naming both: the first check of every load. */
+export function checkModelName(info: CheckpointInfo, model: string, file: string): void {
+  if (info.model !== model) throw new DlcError(`${file}: file is from model '${info.model}', not '${model}'`);
+}
+
 /**
  * Checks a parsed checkpoint against the model that wants to load it, most telling
  * difference first: the model name, then missing, extra and mismatched tensors, then
@@ -102,7 +123,7 @@ export function checkAgainstModel(content: SafetensorsContent, info: CheckpointI
   const fail = (msg: string): never => {
     throw new DlcError(`${file}: ${msg}`);
   };
-  if (info.model !== want.model) fail(`file is from model '${info.model}', not '${want.model}'`);
+  checkModelName(info, want.model, file);
   for (const name of Object.keys(want.tensors).sort()) {
     const w = want.tensors[name]!;
     const t = content.tensors[name] ?? fail(`has no tensor ${name} (model wants ${w.dtype}${formatShape(w.shape)})`);

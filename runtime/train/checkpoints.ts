@@ -92,7 +92,7 @@ export function restoreCheckpoint(runner: ModelRunner, ckpt: Checkpoint, path: s
   for (const [name, t] of Object.entries(ckpt.tensors)) values[name] = t.data;
   runner.load(values);
   runner.step = calls;
-  const skipped = Number(ckpt.info.extra?.['train.skipped'] ?? '0');
+  const skipped = Number(ckpt.info.extra?.['train.skipped'] ?? '0'); // checked by metadataToInfo
   return {
     step: ckpt.info.step,
     cursor,

@@ -18,6 +18,13 @@ export interface OpCase {
   readonly wrt?: readonly number[];
   /** Why the gradient is not checked (non-differentiable op, discontinuity). */
   readonly noGrad?: string;
+  /**
+   * A boundary row, at a kink or pole of the op's derivative where finite differences
+   * do not apply: the gradient the op defines there (of Σ outputs, i.e. seeded with
+   * ones), one array per differentiated input, from the input values. The suites check
+   * it instead of a finite-difference check, in float64 and on the device.
+   */
+  readonly subgradient?: (inputs: readonly ArrayLike<number>[]) => readonly (readonly number[])[];
   /** Relative tolerance of the finite-difference check (default 1e-6). */
   readonly rtol?: number;
 }

@@ -1,7 +1,9 @@
 // A small checkpoint of a made-up two-layer model, shared by the checkpoint tests.
 import { fingerprint, type ModelSignature } from '../../runtime/checkpoint/fingerprint';
 import type { Checkpoint } from '../../runtime/checkpoint/codec';
-import type { SavedTensor } from '../../runtime/checkpoint/safetensors';
+import { encodeSafetensors, type SavedTensor } from '../../runtime/checkpoint/safetensors';
+import { checksum, CHECKSUM_KEY } from '../../runtime/checkpoint/checksum';
+import { infoToMetadata } from '../../runtime/checkpoint/metadata';
 
 export const PROGRAM_HASH = 'a'.repeat(64);
 
@@ -38,4 +40,14 @@ export function checkpoint(seed: number, model = 'mnist_mlp'): Checkpoint {
       extra: { note: `generation ${seed}` },
     },
   };
+}
+
+/** Encodes a checkpoint with a valid checksum but without encodeCheckpoint's refusals, as another writer could. */
+export function encodeUnchecked(
+  ckpt: Checkpoint,
+  metadata: Record<string, string> = infoToMetadata(ckpt.info),
+): Uint8Array {
+  const meta = { ...metadata };
+  meta[CHECKSUM_KEY] = checksum({ tensors: ckpt.tensors, metadata: meta });
+  return encodeSafetensors({ tensors: ckpt.tensors, metadata: meta });
 }

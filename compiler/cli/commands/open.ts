@@ -9,6 +9,7 @@ import { loadDataset } from '../../../runtime/data/load-node';
 import { parseBindingSpec } from '../../../runtime/data/bind';
 import type { Dataset } from '../../../runtime/data/dataset';
 import type { LowerFn } from './compile';
+import { checkModelName } from '../../../runtime/checkpoint/metadata';
 import { createRunner, lowerModel } from './load-model';
 import { programEntries } from '../../reference/runner';
 import type { Program } from '../../ir/program';
@@ -58,6 +59,8 @@ export async function prepareModel(lower: LowerFn, options: OpenOptions, stderr:
   requireCheckpointFile(options.checkpoint);
   // A first read (structure and checksum) for the run's seed and data; the model check follows in startModel.
   const peek = readCheckpoint(options.checkpoint);
+  // Another model's checkpoint is named as such before its recorded data and binding are used.
+  checkModelName(peek.info, program.model, options.checkpoint);
   const seed = checkpointSeed(peek, options.checkpoint);
   if (options.seed !== undefined && options.seed !== seed) {
     throw new DlcError(`--seed ${options.seed} differs from the seed ${seed} that ${options.checkpoint} was trained with`, 2);

@@ -3,6 +3,7 @@
 // progress bar and a line, or one JSON object) and at the end.
 import { DlcError } from '../../../runtime/errors';
 import { existsSync } from 'node:fs';
+import { checkWritable } from '../../../runtime/checkpoint/file-node';
 import { parseSchedule, formatSchedule } from '../../../runtime/schedule';
 import type { LowerFn } from './compile';
 import { TrainingProgress } from '../progress';
@@ -65,6 +66,7 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
   if (!o.resume && o.checkpoint !== undefined && existsSync(o.checkpoint)) {
     throw new DlcError(`${o.checkpoint} already exists; add --resume to continue from it, or choose another path`, 2);
   }
+  if (o.checkpoint !== undefined) checkWritable(o.checkpoint);
   const schedule = o.lrSchedule === undefined ? undefined : parseSchedule(o.lrSchedule);
   if (o.plots !== undefined) preparePlotDir(o.plots);
   const openOptions = {
@@ -139,7 +141,10 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
         totalSteps,
         schedule: useSchedule,
         lrScalars: lrs.map((lr) => ({ name: lr.name, base: lr.value })),
-        ...(o.checkpoint !== undefined ? { checkpoint: { path: o.checkpoint, ...(o.every !== undefined ? { every: o.every } : {}) } } : {}),
+        // A resume with nothing left to train writes nothing: PATH and PATH.prev stay as they are.
+        ...(o.checkpoint !== undefined && startStep < totalSteps
+          ? { checkpoint: { path: o.checkpoint, ...(o.every !== undefined ? { every: o.every } : {}) } }
+          : {}),
         dataName: source,
         bindSpec: formatBinding(mapping),
         dlcVersion: o.dlcVersion,

@@ -53,7 +53,7 @@ export const LCN_MAX_PLANE = 2048;
  *   1. M = G(x): each thread a strided share of the pixels;
  *   2. Σ = sqrt(G(v²)) with v = x − M (v is 0 outside the plane, as the composite pads);
  *   3. the mean of Σ over the plane, by a tree in workgroup memory;
- *   4. y = v / max(Σ, mean Σ).
+ *   4. y = v / max(Σ, mean Σ), dividing by 1 where that is 0 (an all-zero plane).
  * `weights` is the kh×kw gaussian window (summing to 1), centred on the pixel.
  */
 export function emitLcn(name: string, shape: readonly [number, number, number, number], size: readonly [number, number], weights: Float64Array): KernelSpec {
@@ -116,7 +116,9 @@ export function emitLcn(name: string, shape: readonly [number, number, number, n
     `  let meanSigma = red[0] * ${floatLiteral(1 / HW)};`,
     `  for (var e = i32(lid); e < ${C * HW}; e += ${T}) {`,
     `    let p = e % ${HW};`,
-    '    Y[base + e] = (X[base + e] - M[p]) / max(SG[p], meanSigma);',
+    // The divisor is 0 only on an all-zero plane (v = 0 there too): 1 gives y = 0, not 0/0.
+    '    let d = max(SG[p], meanSigma);',
+    '    Y[base + e] = (X[base + e] - M[p]) / select(1.0, d, d > 0.0);',
     '  }',
     '}',
     '',

@@ -1,6 +1,8 @@
 // `dlc eval` in-process on a hand-built MNIST model and a checkpoint trained for it.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readCheckpoint } from '../../../runtime/checkpoint/file-node';
+import { encodeUnchecked } from '../../runtime/checkpoint-helpers';
 import { join } from 'node:path';
 import { DlcError } from '../../../runtime/errors';
 import { tinyMnist } from '../../runtime/train/programs';
@@ -89,5 +91,25 @@ describe('dlc eval', () => {
     writeFileSync(broken, bytes.subarray(0, bytes.length - 100));
     await fail(['tiny.dl', '--checkpoint', broken, '--backend', 'reference'], /broken\.safetensors: .*(truncated|end)/, 1);
     expect(readFileSync(broken).length).toBe(bytes.length - 100);
+  });
+
+  it('eval and sample refuse a checkpoint holding NaN, naming the file and the tensor', async () => {
+    const saved = readCheckpoint(ckpt);
+    const name = Object.keys(saved.tensors).find((k) => saved.tensors[k]!.dtype === 'f32')!;
+    const data = Float32Array.from(saved.tensors[name]!.data as Float32Array);
+    data[7] = NaN;
+    const bad = join(tempDir(), 'nan.safetensors');
+    writeFileSync(bad, encodeUnchecked({ ...saved, tensors: { ...saved.tensors, [name]: { ...saved.tensors[name]!, data } } }));
+    const message = `${bad}: tensor ${name} holds NaN at element 7; a checkpoint must be finite`;
+    const out = join(tempDir(), 'x.png');
+    for (const [which, argv] of [['eval', []], ['sample', ['--out', out]]] as const) {
+      const err = await runCommand(which, lower, ['tiny.dl', '--checkpoint', bad, '--backend', 'reference', ...argv]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(DlcError);
+      expect((err as DlcError).message).toBe(message);
+    }
+    expect(existsSync(out)).toBe(false);
   });
 });

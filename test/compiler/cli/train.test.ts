@@ -181,6 +181,46 @@ describe('dlc train', () => {
     expect(existsSync(join(dir, 'none'))).toBe(false);
   });
 
+  it('names both models when the other model recorded a binding this one cannot use', async () => {
+    const dir = tempDir();
+    const ckpt = join(dir, 'ae.safetensors');
+    expect((await runCommand('train', lower, ['ae.dl', '--steps', '1', '--checkpoint', ckpt, '--backend', 'reference'])).code).toBe(0);
+    expect(readCheckpoint(ckpt).info.extra?.['train.bind']).toBe('x=v0');
+    const before = readFileSync(ckpt);
+    await expectDlcError(
+      runCommand('train', lower, ['tiny.dl', '--steps', '2', '--checkpoint', ckpt, '--resume', '--backend', 'reference']),
+      /ae\.safetensors: file is from model 'autoencoder', not 'tiny_mnist'$/,
+      1,
+    );
+    expect(readFileSync(ckpt).equals(before)).toBe(true);
+  });
+
+  it('reports an unwritable checkpoint path before training starts', async () => {
+    const dir = tempDir();
+    const ckpt = join(dir, 'missing', 'm.safetensors');
+    await expectDlcError(
+      runCommand('train', lower, ['tiny.dl', '--steps', '2', '--checkpoint', ckpt, '--backend', 'reference']),
+      /^cannot save checkpoint .*m\.safetensors: folder .*missing does not exist \(ENOENT\)$/,
+      2,
+    );
+  });
+
+  it('writes nothing when a resume has nothing left to train', async () => {
+    const dir = tempDir();
+    const ckpt = join(dir, 'm.safetensors');
+    const args = ['tiny.dl', '--checkpoint', ckpt, '--backend', 'reference'];
+    expect((await runCommand('train', lower, [...args, '--steps', '2'])).code).toBe(0);
+    expect((await runCommand('train', lower, [...args, '--steps', '3', '--resume'])).code).toBe(0);
+    const [now, prev] = [readFileSync(ckpt), readFileSync(`${ckpt}.prev`)];
+    const again = await runCommand('train', lower, [...args, '--steps', '3', '--resume']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('already at step 3 of 3; nothing to train');
+    expect(readFileSync(ckpt).equals(now)).toBe(true);
+    // The generation before stays: step 2, not a copy of step 3.
+    expect(readFileSync(`${ckpt}.prev`).equals(prev)).toBe(true);
+    expect(readCheckpoint(`${ckpt}.prev`).info.step).toBe(2);
+  });
+
   it('refuses to resume from a checkpoint of another model, and leaves the file untouched', async () => {
     const dir = tempDir();
     const ckpt = join(dir, 'other.safetensors');

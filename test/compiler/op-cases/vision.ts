@@ -3,6 +3,7 @@
 // overlapping-window variants. Max-pooling data are distinct values (a permutation
 // spaced 2/n apart) so finite differences never cross a tie.
 import type { TensorType } from '../../../compiler/ir/types';
+import { gaussianWindow } from '../../../compiler/ops/window';
 import type { OpCase } from '../../helpers/op-case';
 
 const f32 = (...shape: number[]): TensorType => ({ dtype: 'f32', shape });
@@ -74,6 +75,20 @@ const linearPools: OpCase[] = [
   { op: 'gaussian_pool_grad', inputs: [f32(2, 3, 2, 2)], attrs: { size: [3, 3], stride: [2, 2], sigma: 0.6, out: [6, 5] } },
   { op: 'l2_pool', inputs: [f32(2, 3, 6, 6)], attrs: { size: [2, 2] } },
   { op: 'l2_pool', inputs: [f32(2, 3, 6, 5)], attrs: { size: [3, 2], stride: [2, 1], padding: [1, 1] }, label: 'l2_pool overlapping, padded' },
+  {
+    // A window of zeros (as after relu): its norm's gradient is 0, the others' x / y.
+    op: 'l2_pool',
+    inputs: [f32(1, 2, 4, 4)],
+    attrs: { size: [2, 2] },
+    label: 'l2_pool with an all-zero window (boundary)',
+    data: (_input, e, u) => (e < 8 && e % 4 < 2 ? 0 : 0.5 + u),
+    subgradient: ([x]) => {
+      const win = (e: number) => Math.floor(e / 16) * 4 + Math.floor((e % 16) / 8) * 2 + Math.floor((e % 4) / 2);
+      const sq = new Float64Array(8);
+      Array.from(x).forEach((v, e) => (sq[win(e)] += v * v));
+      return [Array.from(x, (v, e) => (sq[win(e)] > 0 ? v / Math.sqrt(sq[win(e)]) : 0))];
+    },
+  },
 ];
 
 const norm: OpCase[] = [
@@ -81,6 +96,37 @@ const norm: OpCase[] = [
   { op: 'lrn', inputs: [f32(2, 6, 4, 4)], attrs: { size: 5, alpha: 0.5, beta: 0.75, k: 2 } },
   { op: 'lrn', inputs: [f32(2, 3, 6, 6)], attrs: { size: 2, alpha: 1, beta: 0.5, k: 1 }, label: 'lrn even window' },
   { op: 'lcn', inputs: [f32(2, 3, 6, 6)], attrs: { size: [3, 3], sigma: 1 }, rtol: 1e-5 },
+  {
+    // σ = 0 at the corner pixel (its whole neighbourhood is 0) while the plane is not:
+    // sqrt's kink there is |ε|-like, so central differences see the defined gradient.
+    op: 'lcn',
+    inputs: [f32(1, 1, 6, 6)],
+    attrs: { size: [3, 3], sigma: 1 },
+    label: 'lcn with an all-zero window',
+    data: (_input, e, u) => (Math.floor(e / 6) < 3 && e % 6 < 3 ? 0 : 0.5 + u),
+    rtol: 1e-4,
+  },
+  {
+    // An all-zero plane: y = 0 (the divisor max(σ, mean σ) is 0 and taken as 1), and
+    // Σ y = Σ v = Σ_q x_q (1 − cover(q)), cover(q) the gaussian weight the plane puts on q.
+    op: 'lcn',
+    inputs: [f32(1, 2, 3, 3)],
+    attrs: { size: [3, 3], sigma: 1 },
+    label: 'lcn of an all-zero plane (boundary)',
+    data: () => 0,
+    subgradient: ([x]) => {
+      const w = gaussianWindow([3, 3], 1);
+      const cover = (q: number) => {
+        let s = 0;
+        for (let p = 0; p < 9; p++) {
+          const [dy, dx] = [Math.floor(q / 3) - Math.floor(p / 3) + 1, (q % 3) - (p % 3) + 1];
+          if (dy >= 0 && dy < 3 && dx >= 0 && dx < 3) s += w[dy * 3 + dx];
+        }
+        return s;
+      };
+      return [Array.from(x, (_v, e) => 1 - cover(e % 9))];
+    },
+  },
 ];
 
 export const cases: readonly OpCase[] = [...conv, ...maxPool, ...linearPools, ...norm];

@@ -23,7 +23,8 @@ describe('core op cases', () => {
       expect(outs.map((o) => o.type)).toEqual(types);
       outs.forEach((o) => expect(o.data.length).toBe(numel(o.type.shape)));
     });
-    if (c.noGrad) continue;
+    // Boundary rows sit on a kink: ops-gradcheck checks their stated subgradient instead.
+    if (c.noGrad || c.subgradient) continue;
     it(`${title(c)}: gradient matches finite differences`, () => {
       const report = gradcheck((b, xs) => b.opN(c.op, xs, c.attrs ?? {}), caseInputs(c), { wrt: c.wrt, rtol: c.rtol ?? 1e-6 });
       expect(report.elements).toBeGreaterThan(0);

@@ -5,9 +5,11 @@ import { getOp } from '../../../compiler/ops/registry';
 describe('elementwise shape rules', () => {
   it('broadcasts numpy style', () => {
     expect(infer('add', [{ dtype: 'f32', shape: [2, 3] }, { dtype: 'f32', shape: [3] }])).toEqual([{ dtype: 'f32', shape: [2, 3] }]);
-    expect(infer('mul', [{ dtype: 'f32', shape: [4, 1, 5] }, { dtype: 'f32', shape: [3, 1] }])[0].shape).toEqual([4, 3, 5]);
+    expect(infer('mul', [{ dtype: 'f32', shape: [4, 1, 5] }, { dtype: 'f32', shape: [1, 3, 1] }])[0].shape).toEqual([4, 3, 5]);
+    expect(infer('mul', [{ dtype: 'f32', shape: [4, 1] }, { dtype: 'f32', shape: [4, 10] }])[0].shape).toEqual([4, 10]);
+    expect(infer('add', [{ dtype: 'f32', shape: [4, 10] }, { dtype: 'f32', shape: [1] }])[0].shape).toEqual([4, 10]);
     expect(infer('sub', [{ dtype: 'i32', shape: [] }, { dtype: 'i32', shape: [7] }])[0].shape).toEqual([7]);
-    expect(infer('where', [{ dtype: 'bool', shape: [2, 1] }, { dtype: 'f32', shape: [3] }, { dtype: 'f32', shape: [] }])).toEqual([
+    expect(infer('where', [{ dtype: 'bool', shape: [2, 1] }, { dtype: 'f32', shape: [1, 3] }, { dtype: 'f32', shape: [] }])).toEqual([
       { dtype: 'f32', shape: [2, 3] },
     ]);
     expect(infer('lt', [{ dtype: 'f32', shape: [2] }, { dtype: 'f32', shape: [] }])[0].dtype).toBe('bool');
@@ -16,6 +18,15 @@ describe('elementwise shape rules', () => {
     expect(() => infer('add', [{ dtype: 'f32', shape: [2, 3] }, { dtype: 'f32', shape: [4] }])).toThrow(
       'add: shapes f32[2,3], f32[4] cannot be broadcast together (dimension 1 is 3 vs 4)',
     );
+  });
+  it('refuses a size-1 axis stretched by a lower-rank operand (the [n,1] vs [n] trap)', () => {
+    expect(() => infer('sub', [{ dtype: 'f32', shape: [4, 1] }, { dtype: 'f32', shape: [4] }])).toThrow(
+      'sub: the size-1 axis 1 of f32[4,1] meets the 1-d operand f32[4], so broadcasting adds an axis (the result would be [4,4])',
+    );
+    // Either operand order, and any operand of a ternary op.
+    expect(() => infer('add', [{ dtype: 'f32', shape: [3] }, { dtype: 'f32', shape: [2, 1] }])).toThrow('size-1 axis 1 of f32[2,1]');
+    const where = [{ dtype: 'bool', shape: [2, 1] }, { dtype: 'f32', shape: [3] }, { dtype: 'f32', shape: [] }] as const;
+    expect(() => infer('where', [...where])).toThrow('size-1 axis 1 of bool[2,1] meets the 1-d operand f32[3]');
   });
   it('rejects mixed and wrong dtypes', () => {
     expect(() => infer('add', [{ dtype: 'f32', shape: [2] }, { dtype: 'i32', shape: [2] }])).toThrow('add: operand dtypes differ: f32[2] and i32[2]');
@@ -32,7 +43,7 @@ describe('elementwise shape rules', () => {
 describe('elementwise reference', () => {
   it('adds with broadcasting', () => {
     expect(run1('add', [f32([2, 3], [1, 2, 3, 4, 5, 6]), f32([3], [10, 20, 30])])).toEqual([11, 22, 33, 14, 25, 36]);
-    expect(run1('sub', [f32([2, 1], [1, 2]), f32([3], [1, 2, 3])])).toEqual([0, -1, -2, 1, 0, -1]);
+    expect(run1('sub', [f32([2, 1], [1, 2]), f32([1, 3], [1, 2, 3])])).toEqual([0, -1, -2, 1, 0, -1]);
   });
   it('integer arithmetic wraps and truncates like WGSL', () => {
     expect(run1('div', [i32([4], [7, -7, 5, 3]), i32([4], [2, 2, 0, -1])])).toEqual([3, -3, 5, -3]);
@@ -73,7 +84,7 @@ describe('elementwise reference', () => {
     expect(run1('logical_not', [tensor('bool', [2], [0, 1])])).toEqual([1, 0]);
   });
   it('where selects with broadcasting', () => {
-    const [out] = run('where', [tensor('bool', [2, 1], [1, 0]), f32([2], [1, 2]), f32([], [9])]);
+    const [out] = run('where', [tensor('bool', [2, 1], [1, 0]), f32([1, 2], [1, 2]), f32([], [9])]);
     expect(out.type.shape).toEqual([2, 2]);
     expect([...out.data]).toEqual([1, 2, 9, 9]);
   });
