@@ -47,13 +47,23 @@ class Scope {
   }
 }
 
-/** Levenshtein distance, bounded work for long names. */
+/**
+ * Optimal-string-alignment distance (Damerau): insert, delete, substitute, or swap two neighbours,
+ * each costing 1, so the common typo `tahn` is one edit from `tanh`. Bounded work for long names.
+ */
 export function editDistance(a: string, b: string): number {
   if (a.length > 64 || b.length > 64) return Math.abs(a.length - b.length) + 64;
+  let prev2: number[] = [];
   let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++) {
+      let d = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const swapped = i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1];
+      if (swapped) d = Math.min(d, prev2[j - 2]! + 1);
+      cur[j] = d;
+    }
+    prev2 = prev;
     prev = cur;
   }
   return prev[b.length]!;
