@@ -239,7 +239,7 @@ export function formatDiagnostic(d: Diagnostic, source: SourceLookup): string {
   const out = [header(d.span, d.severity, d.message), ...excerpt(d.span, lookup(d.span.file))];
   for (const n of d.notes) {
     if (n.span) out.push(header(n.span, 'note', n.message), ...excerpt(n.span, lookup(n.span.file)));
-    else out.push(`note: ${n.message}`);
+    else out.push(`note: ${escapeControls(n.message)}`);
   }
   return out.join('\n');
 }
@@ -249,7 +249,19 @@ export function formatDiagnostics(ds: readonly Diagnostic[], source: SourceLooku
 }
 
 function header(span: Span, severity: Severity, message: string): string {
-  return `${span.file}:${span.line}:${span.col}: ${severity}: ${message}`;
+  return `${escapeControls(span.file)}:${span.line}:${span.col}: ${severity}: ${escapeControls(message)}`;
+}
+
+/**
+ * C0/C1 controls, line/paragraph separators and bidi overrides: each could break a message's line or
+ * reorder what the reader sees (a name holding U+202E), so messages and excerpts never show them raw.
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+
+/** A message or file name with every unsafe character spelled `\u{XXXX}` (tabs kept). */
+export function escapeControls(s: string): string {
+  return s.replace(UNSAFE, (c) => `\\u{${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}}`);
 }
 
 function excerpt(span: Span, text: string | undefined): string[] {
@@ -276,10 +288,9 @@ function excerpt(span: Span, text: string | undefined): string[] {
   ];
 }
 
-/** Replaces control characters so binary garbage cannot corrupt a terminal; keeps tabs and widths. */
+/** Replaces unsafe characters so binary garbage cannot corrupt a terminal; keeps tabs and widths. */
 function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
+  return s.replace(UNSAFE, '?');
 }
 
 function lineAt(text: string, line: number): string | undefined {
