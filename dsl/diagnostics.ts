@@ -99,6 +99,10 @@ export const DIAGNOSTICS = {
 
   // ---- types and shapes (compiler/lower): found while elaborating a model
   'no-model': { severity: 'error', template: 'the file defines no model' },
+  'library-only': {
+    severity: 'warning',
+    template: 'the file defines no model, so `dlc compile` will refuse it (fine for a file that is only imported)',
+  },
   'unknown-model': { severity: 'error', template: "no model named '{name}' (models: {models})" },
   'unknown-hyperparameter': { severity: 'error', template: "-D {name}: model '{model}' has no hyperparameter '{name}' (hyperparameters: {names})" },
   'bad-hyperparameter': { severity: 'error', template: "hyperparameter '{name}' must be a number or a bool, found {found}" },
