@@ -95,6 +95,10 @@ export const DIAGNOSTICS = {
   'not-a-layer': { severity: 'error', template: "'{name}' is not a layer definition{hint}" },
   'wildcard-as-value': { severity: 'error', template: "'_' can only be an assignment target" },
   'assign-to-global': { severity: 'error', template: "cannot assign to {what} '{name}' with '='; use '<-' for state and params" },
+  'entry-name-reserved': {
+    severity: 'error',
+    template: "entry point '{name}' would clash with a method of the generated module; rename it (taken: {names})",
+  },
   'carry-not-assigned': { severity: 'warning', template: "carried value '{name}' is never assigned in the loop body" },
 
   // ---- types and shapes (compiler/lower): found while elaborating a model

@@ -10,6 +10,7 @@
 import type { Span } from '../runtime/errors';
 import type * as A from './ast';
 import { assertNever } from './ast';
+import { MODULE_METHOD_NAMES } from './module-methods';
 import { BUILTINS_BY_NAME, INITIALIZERS_BY_NAME, OPTIMIZERS_BY_NAME } from './builtins';
 import type { DiagnosticBag, DiagnosticNote } from './diagnostics';
 
@@ -299,6 +300,10 @@ export class Resolver {
 
   private entry(e: A.EntryDecl, modelScope: Scope, m: A.ModelDecl): void {
     const scope = new Scope(modelScope);
+    if (MODULE_METHOD_NAMES.has(e.name.name)) {
+      const names = [...MODULE_METHOD_NAMES].join(', ');
+      this.diags.report('entry-name-reserved', e.name.span, { name: e.name.name, names });
+    }
     for (const p of e.params) {
       if (p.type) {
         for (const d of p.type.shape) this.expr(d, modelScope);
