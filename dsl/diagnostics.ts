@@ -40,6 +40,10 @@ export const DIAGNOSTICS = {
   'unterminated-comment': { severity: 'error', template: "unterminated block comment (missing '*/')" },
   'unexpected-token': { severity: 'error', template: 'expected {expected} but found {found}' },
   'unexpected-end': { severity: 'error', template: 'expected {expected} but the file ended' },
+  'bare-expression': {
+    severity: 'error',
+    template: 'an expression on its own is not a statement; did you mean `return {text}`?',
+  },
   'unclosed-bracket': { severity: 'error', template: "'{open}' is never closed" },
   'unmatched-bracket': { severity: 'error', template: "unmatched '{close}'" },
   'bad-number': { severity: 'error', template: "invalid number '{text}'" },
