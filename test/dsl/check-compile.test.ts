@@ -41,6 +41,7 @@ test('check and compile agree on mutated examples', () => {
     const checkError = checked.diagnostics.some((d) => d.severity === 'error');
     const reported = checked.diagnostics.some((d) => d.span.file === 'fuzz.dl');
     if (checkError) continue;
+    if (process.env['DLC_DIFF_TRACE']) process.stderr.write(`case ${i}\n`);
     const failure = compileMutant(text);
     if (failure === undefined) compiled++;
     else if (!reported) disagreements.push(`case ${i}: check clean, compile: ${failure}\n${text}`);
