@@ -40,6 +40,10 @@ export const DIAGNOSTICS = {
   'unterminated-comment': { severity: 'error', template: "unterminated block comment (missing '*/')" },
   'unexpected-token': { severity: 'error', template: 'expected {expected} but found {found}' },
   'unexpected-end': { severity: 'error', template: 'expected {expected} but the file ended' },
+  'bare-expression': {
+    severity: 'error',
+    template: 'an expression on its own is not a statement; did you mean `return {text}`?',
+  },
   'unclosed-bracket': { severity: 'error', template: "'{open}' is never closed" },
   'unmatched-bracket': { severity: 'error', template: "unmatched '{close}'" },
   'bad-number': { severity: 'error', template: "invalid number '{text}'" },
@@ -98,10 +102,18 @@ export const DIAGNOSTICS = {
   'not-a-layer': { severity: 'error', template: "'{name}' is not a layer definition{hint}" },
   'wildcard-as-value': { severity: 'error', template: "'_' can only be an assignment target" },
   'assign-to-global': { severity: 'error', template: "cannot assign to {what} '{name}' with '='; use '<-' for state and params" },
+  'entry-name-reserved': {
+    severity: 'error',
+    template: "entry point '{name}' would clash with a method of the generated module; rename it (taken: {names})",
+  },
   'carry-not-assigned': { severity: 'warning', template: "carried value '{name}' is never assigned in the loop body" },
 
   // ---- types and shapes (compiler/lower): found while elaborating a model
   'no-model': { severity: 'error', template: 'the file defines no model' },
+  'library-only': {
+    severity: 'warning',
+    template: 'the file defines no model, so `dlc compile` will refuse it (fine for a file that is only imported)',
+  },
   'unknown-model': { severity: 'error', template: "no model named '{name}' (models: {models})" },
   'unknown-hyperparameter': { severity: 'error', template: "-D {name}: model '{model}' has no hyperparameter '{name}' (hyperparameters: {names})" },
   'bad-hyperparameter': { severity: 'error', template: "hyperparameter '{name}' must be a number or a bool, found {found}" },
@@ -246,7 +258,7 @@ export function formatDiagnostic(d: Diagnostic, source: SourceLookup): string {
   const out = [header(d.span, d.severity, d.message), ...excerpt(d.span, lookup(d.span.file))];
   for (const n of d.notes) {
     if (n.span) out.push(header(n.span, 'note', n.message), ...excerpt(n.span, lookup(n.span.file)));
-    else out.push(`note: ${n.message}`);
+    else out.push(`note: ${escapeControls(n.message)}`);
   }
   return out.join('\n');
 }
@@ -256,7 +268,19 @@ export function formatDiagnostics(ds: readonly Diagnostic[], source: SourceLooku
 }
 
 function header(span: Span, severity: Severity, message: string): string {
-  return `${span.file}:${span.line}:${span.col}: ${severity}: ${message}`;
+  return `${escapeControls(span.file)}:${span.line}:${span.col}: ${severity}: ${escapeControls(message)}`;
+}
+
+/**
+ * C0/C1 controls, line/paragraph separators and bidi overrides: each could break a message's line or
+ * reorder what the reader sees (a name holding U+202E), so messages and excerpts never show them raw.
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+
+/** A message or file name with every unsafe character spelled `\u{XXXX}` (tabs kept). */
+export function escapeControls(s: string): string {
+  return s.replace(UNSAFE, (c) => `\\u{${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}}`);
 }
 
 function excerpt(span: Span, text: string | undefined): string[] {
@@ -283,10 +307,9 @@ function excerpt(span: Span, text: string | undefined): string[] {
   ];
 }
 
-/** Replaces control characters so binary garbage cannot corrupt a terminal; keeps tabs and widths. */
+/** Replaces unsafe characters so binary garbage cannot corrupt a terminal; keeps tabs and widths. */
 function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
+  return s.replace(UNSAFE, '?');
 }
 
 function lineAt(text: string, line: number): string | undefined {

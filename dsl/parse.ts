@@ -2,7 +2,7 @@
 // parse with recovery, and build the AST when the file has no syntax errors.
 // A file with syntax errors yields its diagnostics and no AST, so later phases
 // never report follow-on errors about half-parsed code.
-import { EOF, type IRecognitionException, type IToken } from 'chevrotain';
+import { EOF, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
 import type { Span } from '../runtime/errors';
 import type { SourceFile } from './ast';
 import { AstBuilder } from './build';
@@ -31,6 +31,22 @@ function endOfFile(text: string, file: string): Span {
   return { file, line, col, endLine: line, endCol: col + 1 };
 }
 
+/** What the parser expects where a statement fails to start (dsl/parser.ts RULE_DESCRIPTIONS). */
+const STATEMENT = 'a statement';
+const EXPRESSION_STARTS: ReadonlySet<TokenType> = new Set([T.Identifier, T.LParen, T.Minus]);
+
+/** A statement position holding a name, number, `(` or `-`: an expression written where none can stand. */
+function startsExpression(t: IToken): boolean {
+  return EXPRESSION_STARTS.has(t.tokenType) || /^[0-9.]/.test(t.image);
+}
+
+/** The source from an offset to the end of its line, for the `return ...` hint (long lines cut). */
+function restOfLine(text: string, offset: number): string {
+  const nl = text.indexOf('\n', offset);
+  const rest = text.slice(offset, nl < 0 ? text.length : nl).replace(/\s*\}?\s*$/, '').trim();
+  return rest.length > 60 ? `${rest.slice(0, 60)}...` : rest;
+}
+
 export function parseSource(text: string, file: string, bag = new DiagnosticBag()): ParseResult {
   const start = bag.items.length;
   const stream = tokenize(text, file, bag);
@@ -39,13 +55,21 @@ export function parseSource(text: string, file: string, bag = new DiagnosticBag(
   const cst = dlParser.file();
   const errors: IRecognitionException[] = dlParser.errors;
   let lastLine = -1;
+  let bare = false;
   for (const e of errors) {
     const t = e.token;
     const atEnd = t.tokenType === EOF || Number.isNaN(t.startOffset);
     const span = atEnd ? endOfFile(text, file) : tokenSpan(file, t);
     // One error per line: later ones on the same line are almost always follow-ons.
     if (span.line === lastLine || stream.errorLines.has(span.line)) continue;
+    // After a bare expression the parser loses the body; the `}` that closed it is a follow-on.
+    if (bare && t.image === '}') continue;
     lastLine = span.line;
+    if (!atEnd && e.message === STATEMENT && startsExpression(t)) {
+      bare = true;
+      bag.report('bare-expression', span, { text: restOfLine(text, t.startOffset) });
+      continue;
+    }
     if (atEnd) bag.report('unexpected-end', span, { expected: e.message });
     else bag.report('unexpected-token', span, { expected: e.message, found: describeToken(t) });
   }

@@ -10,6 +10,7 @@
 import type { Span } from '../runtime/errors';
 import type * as A from './ast';
 import { assertNever } from './ast';
+import { MODULE_METHOD_NAMES } from './module-methods';
 import { BUILTINS_BY_NAME, ENTRY_WIDE_OPTIONS, INITIALIZERS_BY_NAME, OPTIMIZERS_BY_NAME, type OptimizerDef } from './builtins';
 import type { DiagnosticBag, DiagnosticNote } from './diagnostics';
 
@@ -47,13 +48,23 @@ class Scope {
   }
 }
 
-/** Levenshtein distance, bounded work for long names. */
+/**
+ * Optimal-string-alignment distance (Damerau): insert, delete, substitute, or swap two neighbours,
+ * each costing 1, so the common typo `tahn` is one edit from `tanh`. Bounded work for long names.
+ */
 export function editDistance(a: string, b: string): number {
   if (a.length > 64 || b.length > 64) return Math.abs(a.length - b.length) + 64;
+  let prev2: number[] = [];
   let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++) {
+      let d = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const swapped = i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1];
+      if (swapped) d = Math.min(d, prev2[j - 2]! + 1);
+      cur[j] = d;
+    }
+    prev2 = prev;
     prev = cur;
   }
   return prev[b.length]!;
@@ -289,6 +300,10 @@ export class Resolver {
 
   private entry(e: A.EntryDecl, modelScope: Scope, m: A.ModelDecl): void {
     const scope = new Scope(modelScope);
+    if (MODULE_METHOD_NAMES.has(e.name.name)) {
+      const names = [...MODULE_METHOD_NAMES].join(', ');
+      this.diags.report('entry-name-reserved', e.name.span, { name: e.name.name, names });
+    }
     for (const p of e.params) {
       if (p.type) {
         for (const d of p.type.shape) this.expr(d, modelScope);

@@ -3,6 +3,7 @@
 // entry (typed by its inputs and outputs) plus params/setParams/save/load/setScalar,
 // and a typed factory `createModel({device?, seed?, checkNumerics?})`. It imports the
 // runtime by package name (`dlc/runtime`) and nothing of the compiler.
+import { MODULE_METHOD_NAMES } from '../../dsl/module-methods';
 import { ModuleKind, Project, QuoteKind, Scope, ScriptTarget, VariableDeclarationKind } from 'ts-morph';
 import type { SourceFile } from 'ts-morph';
 import type { Plan, PlanDType, PlanEntry, PlanTensorRef } from '../../runtime/plan';
@@ -12,7 +13,6 @@ import { hostArrayNames, shapeText } from '../../runtime/executor/io';
 export const RUNTIME_PACKAGE = 'dlc/runtime';
 
 /** Members of the generated class; an entry point may not take one of these names. */
-const RESERVED = new Set(['runtime', 'params', 'setParams', 'save', 'load', 'setScalar', 'getScalar', 'destroy', 'compileMs', 'constructor']);
 
 export function pascalCase(name: string): string {
   const words = name.split(/[^A-Za-z0-9]+/).filter(Boolean);
@@ -75,7 +75,7 @@ function buildModule(project: Project, plan: Plan): SourceFile {
   sf.addImportDeclaration({ moduleSpecifier: RUNTIME_PACKAGE, isTypeOnly: true, namedImports: ['ModelOptions', 'NamedTensors', 'Plan'] });
 
   const types = plan.entries.map((entry) => {
-    if (RESERVED.has(entry.name)) {
+    if (MODULE_METHOD_NAMES.has(entry.name)) {
       throw new DlcError(`entry point '${entry.name}' clashes with a method of the generated model class; rename it`);
     }
     return { entry, ...addEntry(sf, entry) };

@@ -134,7 +134,11 @@ export class EntryContext {
   emitRegion(op: string, inputs: readonly Value[], attrs: Attrs, body: Graph, span: Span): Node {
     const f = this.frame;
     const node = f.b.emit(op, inputs.map((v) => this.use(v)), attrs, { span, regions: [body] });
-    for (const o of node.outputs) f.owned.add(o);
+    // A scan stacks one emit per step: its outputs can be far larger than anything in the body.
+    for (const o of node.outputs) {
+      checkSize(o.type, span);
+      f.owned.add(o);
+    }
     return node;
   }
 

@@ -55,6 +55,14 @@ describe('name errors', () => {
   test('did you mean', () => expect(didYouMean('sofmax', ['softmax', 'sum'])).toBe(" (did you mean 'softmax'?)"));
   test('no far-fetched hint', () => expect(didYouMean('b', ['T', 'x'])).toBe(''));
   test('edit distance', () => expect(editDistance('kitten', 'sitting')).toBe(3));
+  test('a swap of two neighbours is one edit', () => {
+    expect(editDistance('tahn', 'tanh')).toBe(1);
+    expect(editDistance('rleu', 'relu')).toBe(1);
+    expect(didYouMean('tahn', ['tanh', 'exp'])).toBe(" (did you mean 'tanh'?)");
+    expect(didYouMean('rleu', ['relu', 'exp'])).toBe(" (did you mean 'relu'?)");
+  });
+  test('did you mean on an unknown builtin call', () =>
+    expect(check('model m() {\n  input x: f32[3]\n  infer p(x) -> y { y = tahn(x) }\n}\n')).toContain("(did you mean 'tanh'?)"));
   test('builtin used as a value', () =>
     expect(check('model m() {\n  input x: f32[3]\n  infer p(x) -> y { y = relu + x }\n}\n')).toBe("t.dl:3:25: error: 'relu' is a builtin function; call it instead of using it as a value"));
   test('pipe target arity counts the piped value', () =>

@@ -35,6 +35,12 @@ function loadGuarded(path: string, readFile?: ReadFile): LoadResult {
  */
 function checkTypes(program: SourceProgram): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
+  // `dlc compile` needs a model. An empty file is refused as compile refuses it; a file of layers and fns
+  // is a legitimate import target, so it only gets a warning saying compile would refuse it.
+  if (!program.root.items.some((item) => item.kind === 'Model')) {
+    if (program.root.items.length === 0) return [...lowerModelProgram(program).diagnostics];
+    return [makeDiagnostic('library-only', program.root.span)];
+  }
   for (const item of program.root.items) {
     if (item.kind !== 'Model') continue;
     try {
