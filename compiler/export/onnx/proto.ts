@@ -1,7 +1,11 @@
 // The few ONNX protobuf messages dlc writes, built with onnx-proto's generated
 // classes (protobufjs) so the encoding is the maintained one, never hand-written.
-import { onnx } from 'onnx-proto';
+import onnxProto from 'onnx-proto';
+import type { onnx as P } from 'onnx-proto';
 import type { DType } from '../../ir/types';
+
+// onnx-proto is CommonJS: Node's ESM loader gives it only a default export.
+const { onnx } = onnxProto;
 
 /** Opset 18: every reduction takes its axes as an input (ReduceSum already did in 13). */
 export const OPSET = 18;
@@ -22,7 +26,7 @@ export function elemType(dtype: DType): number {
 export type OnnxAttr = number | string | readonly number[];
 
 /** An AttributeProto: integers as INT(S), other numbers as FLOAT, strings as STRING. */
-function attribute(name: string, v: OnnxAttr): onnx.IAttributeProto {
+function attribute(name: string, v: OnnxAttr): P.IAttributeProto {
   const A = onnx.AttributeProto.AttributeType;
   if (typeof v === 'string') return { name, type: A.STRING, s: new TextEncoder().encode(v) };
   if (typeof v === 'number') return Number.isInteger(v) ? { name, type: A.INT, i: v } : { name, type: A.FLOAT, f: v };
@@ -34,7 +38,7 @@ export function nodeProto(
   inputs: readonly string[],
   outputs: readonly string[],
   attrs: Readonly<Record<string, OnnxAttr>> = {},
-): onnx.INodeProto {
+): P.INodeProto {
   const attribute_ = Object.keys(attrs)
     .sort()
     .map((k) => attribute(k, attrs[k]!));
@@ -44,13 +48,13 @@ export function nodeProto(
 /** One dimension: a number, or a symbolic name (the dynamic batch axis). */
 export type OnnxDim = number | string;
 
-export function valueInfo(name: string, dtype: DType, dims: readonly OnnxDim[]): onnx.IValueInfoProto {
+export function valueInfo(name: string, dtype: DType, dims: readonly OnnxDim[]): P.IValueInfoProto {
   const dim = dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
   return { name, type: { tensorType: { elemType: elemType(dtype), shape: { dim } } } };
 }
 
 /** A tensor with its data as little-endian raw bytes (f32, i32, u32, bool as u8). */
-export function tensorProto(name: string, dtype: DType, dims: readonly number[], data: ArrayLike<number>): onnx.ITensorProto {
+export function tensorProto(name: string, dtype: DType, dims: readonly number[], data: ArrayLike<number>): P.ITensorProto {
   let raw: Uint8Array;
   if (dtype === 'bool') raw = Uint8Array.from(data, (v) => (v ? 1 : 0));
   else {
@@ -61,15 +65,15 @@ export function tensorProto(name: string, dtype: DType, dims: readonly number[],
 }
 
 /** INT64 tensors (shapes, axes, indices): ONNX wants them 64-bit. */
-export function int64Tensor(name: string, values: readonly number[]): onnx.ITensorProto {
+export function int64Tensor(name: string, values: readonly number[]): P.ITensorProto {
   const data = BigInt64Array.from(values, (v) => BigInt(v));
   return { name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array(data.buffer) };
 }
 
-export function encodeModel(model: onnx.IModelProto): Uint8Array {
+export function encodeModel(model: P.IModelProto): Uint8Array {
   return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
 }
 
-export function decodeModel(bytes: Uint8Array): onnx.ModelProto {
+export function decodeModel(bytes: Uint8Array): P.ModelProto {
   return onnx.ModelProto.decode(bytes);
 }
