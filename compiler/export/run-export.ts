@@ -9,14 +9,17 @@ import type { SavedTensor } from '../../runtime/checkpoint/safetensors';
 import type { Entry, Program } from '../ir/program';
 import { sourceLookup } from '../cli/commands/compile';
 import type { StageLowerFn } from '../cli/stages';
-import { chooseEntry } from '../train/entries';
+import { chooseEntry, evalEntry } from '../train/entries';
 import { programEntries } from '../train/reference-runner';
 import { dlcVersion } from '../train/version';
+import { initialize } from '../../runtime/init';
 import { exportOnnx } from './onnx/export';
 
 export interface ExportOptions {
   readonly file: string;
-  readonly checkpoint: string;
+  /** The trained weights; absent: the initial weights dlc train starts from at `seed`. */
+  readonly checkpoint?: string;
+  readonly seed?: number;
   readonly out: string;
   readonly entry?: string;
   /** Keep every shape as lowered (no symbolic batch axis). */
@@ -40,6 +43,15 @@ async function lowerAt(lower: StageLowerFn, o: ExportOptions, defines: ExportOpt
   return lowered.program;
 }
 
+/** Each persistent tensor as `dlc train --seed S` initializes it. */
+function initialTensors(program: Program, seed: number): (name: string) => SavedTensor {
+  return (name) => {
+    const p = program.persistent.find((x) => x.name === name)!;
+    const dtype = p.type.dtype === 'bool' ? 'u32' : p.type.dtype;
+    return { dtype, shape: p.type.shape, data: initialize(p.init, p.type.dtype, p.type.shape, seed >>> 0, p.name) };
+  };
+}
+
 /** The checkpoint's tensor for each param and state the entry reads, checked against the model. */
 function checkpointTensors(path: string, program: Program, entry: Entry): (name: string) => SavedTensor {
   const ckpt = readCheckpoint(path);
@@ -60,9 +72,14 @@ function checkpointTensors(path: string, program: Program, entry: Entry): (name:
 export async function runExport(lower: StageLowerFn, o: ExportOptions, io: ExportIO): Promise<number> {
   const program = await lowerAt(lower, o, o.defines, io);
   if (!program) return 1;
-  const info = chooseEntry({ model: program.model, entries: programEntries(program) }, 'infer', o.entry, 'predict');
+  const entries = { model: program.model, entries: programEntries(program) };
+  const info = o.entry !== undefined ? chooseEntry(entries, 'infer', o.entry) : (evalEntry(entries) ?? chooseEntry(entries, 'infer'));
   const entry = program.entries.find((e) => e.name === info.name)!;
-  const tensor = checkpointTensors(o.checkpoint, program, entry);
+  // Read on first use: a model with refused ops is reported before its checkpoint is read.
+  let tensors: ((name: string) => SavedTensor) | undefined;
+  const { checkpoint } = o;
+  const read = () => (checkpoint !== undefined ? checkpointTensors(checkpoint, program, entry) : initialTensors(program, o.seed ?? 0));
+  const tensor = (name: string): SavedTensor => (tensors ??= read())(name);
   // The twin lowering at twice the batch tells which axes follow it (onnx/batch.ts).
   const batch = program.hyper[BATCH];
   let twin: { entry: Entry; batch: number } | undefined;
@@ -83,6 +100,6 @@ export async function runExport(lower: StageLowerFn, o: ExportOptions, io: Expor
     throw new DlcError(`cannot write ${o.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 2);
   }
   const axis = twin ? `batch axis N (${BATCH} = ${batch} when lowered)` : `fixed shapes${typeof batch === 'number' ? ` (${BATCH} = ${batch})` : ''}`;
-  io.stdout.write(`wrote ${o.out}: ${program.model}.${entry.name}, ONNX opset 18, ${axis}, weights from ${o.checkpoint}\n`);
+  io.stdout.write(`wrote ${o.out}: ${program.model}.${entry.name}, ONNX opset 18, ${axis}, ${checkpoint !== undefined ? `weights from ${checkpoint}` : `initial weights (seed ${o.seed ?? 0}, untrained)`}\n`);
   return 0;
 }

@@ -1,12 +1,13 @@
 // The ONNX exporter: one infer entry of a lowered program (the forward graph after
 // lowering, before any optimizing pass or fusion) → an ONNX ModelProto.
 //   1. every graph input becomes an ONNX input (batch axis symbolic when a twin
-//      lowering at twice the batch is given, see batch.ts), every param and state
-//      an initializer holding its saved value;
+//      lowering at twice the batch is given, see batch.ts);
 //   2. every node goes through its rule in ops.ts, in graph order (already
 //      topological); refused ops become diagnostics at their .dl span, and the
 //      walk goes on so one run reports them all;
-//   3. each named result is an Identity into a graph output of its name.
+//   3. only then every param and state becomes an initializer holding its saved
+//      value, so a refused model is reported before any weights are read;
+//   4. each named result is an Identity into a graph output of its name.
 import type { onnx } from 'onnx-proto';
 import { makeDiagnostic } from '../../../dsl/diagnostics';
 import type { Diagnostic } from '../../../dsl/diagnostics';
@@ -138,17 +139,11 @@ export function exportOnnx(req: ExportRequest): ExportResult {
     },
   };
 
+  // Inputs first; the weights are read only once every op is known to export.
   try {
     for (const arg of graph.args) {
       names.set(arg.value.id, arg.name);
-      const t = arg.value.type;
-      if (arg.kind === 'input') inputs.push(valueInfo(arg.name, t.dtype, dimsOf(arg.value, arg.name)));
-      else if (arg.kind === 'param' || arg.kind === 'state') {
-        initializers.push(tensorProto(arg.name, t.dtype, t.shape, req.tensor(arg.name).data));
-      } else if (arg.kind === 'scalar') {
-        const s = req.program.scalars.find((x) => x.name === arg.name);
-        initializers.push(tensorProto(arg.name, t.dtype, t.shape, [s?.value ?? 0]));
-      } else throw new Error(`an infer entry has a ${arg.kind} argument '${arg.name}'`);
+      if (arg.kind === 'input') inputs.push(valueInfo(arg.name, arg.value.type.dtype, dimsOf(arg.value, arg.name)));
     }
   } catch (e) {
     if (e instanceof Refused) return { diagnostics: [e.diagnostic] };
@@ -171,6 +166,16 @@ export function exportOnnx(req: ExportRequest): ExportResult {
     }
   }
   if (diagnostics.length > 0) return { diagnostics };
+
+  for (const arg of graph.args) {
+    const t = arg.value.type;
+    if (arg.kind === 'param' || arg.kind === 'state') initializers.push(tensorProto(arg.name, t.dtype, t.shape, req.tensor(arg.name).data));
+    else if (arg.kind === 'scalar') {
+      // A runtime scalar (a learning rate, a temperature) is fixed at its default.
+      const s = req.program.scalars.find((x) => x.name === arg.name);
+      initializers.push(tensorProto(arg.name, t.dtype, t.shape, [s?.value ?? 0]));
+    } else if (arg.kind !== 'input') throw new Error(`an infer entry has a ${arg.kind} argument '${arg.name}'`);
+  }
 
   for (const r of graph.results) {
     nodes.push(nodeProto('Identity', [names.get(r.value.id)!], [r.name]));
