@@ -62,7 +62,7 @@ describe('dlc export over examples/', () => {
         const model = decodeModel(readFileSync(out));
         expect(Number(model.opsetImport[0]!.version)).toBeGreaterThanOrEqual(17);
         const input = entry.graph.args.find((a) => a.kind === 'input')!;
-        expect(model.graph?.input[0]?.type?.tensorType?.shape?.dim?.[0]?.dimParam).toBe('N');
+        expect(model.graph?.input?.[0]?.type?.tensorType?.shape?.dim?.[0]?.dimParam).toBe('N');
 
         const digits = mnistBatch(6).x;
         const example = input.value.type.shape.slice(1);
