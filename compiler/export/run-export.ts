@@ -2,7 +2,9 @@
 // axis), read the checkpoint's weights, check them against the entry's params, and
 // write the ONNX model (compiler/export/onnx/export.ts).
 import { writeFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { formatDiagnostics } from '../../dsl/diagnostics';
+import type { SourceLookup } from '../../dsl/diagnostics';
 import { DlcError } from '../../runtime/errors';
 import { readCheckpoint } from '../../runtime/checkpoint/file-node';
 import type { SavedTensor } from '../../runtime/checkpoint/safetensors';
@@ -35,12 +37,18 @@ export interface ExportIO {
 /** The hyperparameter that sizes the batch axis. */
 const BATCH = 'batch';
 
-async function lowerAt(lower: StageLowerFn, o: ExportOptions, defines: ExportOptions['defines'], io: ExportIO): Promise<Program | undefined> {
+/** The program lowered with `defines` (its diagnostics printed), or undefined when it has errors. */
+async function lowerAt(lower: StageLowerFn, o: ExportOptions, defines: ExportOptions['defines'], io: ExportIO): Promise<Lowered | undefined> {
   const lowered = await lower(o.file, { defines, stage: 'lowered' });
   if (lowered.ioError !== undefined) throw new DlcError(lowered.ioError, 2);
   if (lowered.diagnostics.length > 0) io.stderr.write(formatDiagnostics(lowered.diagnostics, sourceLookup(lowered.sources)));
-  if (lowered.diagnostics.some((d) => d.severity === 'error')) return undefined;
-  return lowered.program;
+  if (lowered.diagnostics.some((d) => d.severity === 'error') || !lowered.program) return undefined;
+  return { program: lowered.program, sources: sourceLookup(lowered.sources) };
+}
+
+interface Lowered {
+  readonly program: Program;
+  readonly sources: SourceLookup;
 }
 
 /** Each persistent tensor as `dlc train --seed S` initializes it. */
@@ -70,8 +78,9 @@ function checkpointTensors(path: string, program: Program, entry: Entry): (name:
 }
 
 export async function runExport(lower: StageLowerFn, o: ExportOptions, io: ExportIO): Promise<number> {
-  const program = await lowerAt(lower, o, o.defines, io);
-  if (!program) return 1;
+  const lowered = await lowerAt(lower, o, o.defines, io);
+  if (!lowered) return 1;
+  const { program } = lowered;
   const entries = { model: program.model, entries: programEntries(program) };
   const info = o.entry !== undefined ? chooseEntry(entries, 'infer', o.entry) : (evalEntry(entries) ?? chooseEntry(entries, 'infer'));
   const entry = program.entries.find((e) => e.name === info.name)!;
@@ -84,14 +93,16 @@ export async function runExport(lower: StageLowerFn, o: ExportOptions, io: Expor
   const batch = program.hyper[BATCH];
   let twin: { entry: Entry; batch: number } | undefined;
   if (!o.fixedBatch && typeof batch === 'number') {
-    const doubled = await lowerAt(lower, o, { ...o.defines, [BATCH]: 2 * batch }, io);
-    const twinEntry = doubled?.entries.find((e) => e.name === entry.name);
+    // Its diagnostics are the first lowering's again: not printed twice.
+    const quiet = { ...io, stderr: new Writable({ write: (_c, _e, done) => done() }) };
+    const doubled = await lowerAt(lower, o, { ...o.defines, [BATCH]: 2 * batch }, quiet);
+    const twinEntry = doubled?.program.entries.find((e) => e.name === entry.name);
     if (!twinEntry) throw new DlcError(`${o.file}: the model does not lower at batch ${2 * batch}; export with --fixed-batch`, 2);
     twin = { entry: twinEntry, batch };
   }
   const result = exportOnnx({ program, entry, ...(twin ? { twin } : {}), tensor, producerVersion: dlcVersion() });
   if ('diagnostics' in result) {
-    io.stderr.write(formatDiagnostics(result.diagnostics, sourceLookup((await lower(o.file, { defines: o.defines, stage: 'lowered' })).sources)));
+    io.stderr.write(formatDiagnostics(result.diagnostics, lowered.sources));
     return 1;
   }
   try {

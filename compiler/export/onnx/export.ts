@@ -10,6 +10,7 @@
 //   4. each named result is an Identity into a graph output of its name.
 import type { onnx } from 'onnx-proto';
 import { makeDiagnostic } from '../../../dsl/diagnostics';
+import { DlcError } from '../../../runtime/errors';
 import type { Diagnostic } from '../../../dsl/diagnostics';
 import type { SavedTensor } from '../../../runtime/checkpoint/safetensors';
 import type { Entry, Program } from '../../ir/program';
@@ -57,7 +58,9 @@ export function exportOnnx(req: ExportRequest): ExportResult {
   const fallbackSpan: Span = req.entry.span ?? { file: '<model>', line: 1, col: 1, endLine: 1, endCol: 1 };
   const spanOf = (node?: Node): Span => node?.span ?? fallbackSpan;
   const twinMap = req.twin ? twinValues(graph, req.twin.entry.graph) : undefined;
-  if (twinMap === null) throw new Error('the twin lowering at twice the batch has a different graph');
+  if (twinMap === null) {
+    throw new DlcError(`${req.program.model}.${req.entry.name} lowers to a different graph at twice the batch, so its batch axis cannot be made dynamic; export with --fixed-batch`, 2);
+  }
   const twinNodes = new Map<Node, Node>();
   if (req.twin) graph.nodes.forEach((n, i) => twinNodes.set(n, req.twin!.entry.graph.nodes[i]!));
   const batch = req.twin?.batch ?? 0;
