@@ -16,6 +16,7 @@ import { makeExportCommand } from '../../compiler/cli/commands/export';
 import { NOT_EXPORTED, ONNX_OPS } from '../../compiler/export/onnx/ops';
 import { decodeModel } from '../../compiler/export/onnx/proto';
 import { mnistBatch } from '../examples/zoo-harness';
+import { dlcStderr, runCli } from '../helpers/cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'dlc-onnx-all-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -83,14 +84,35 @@ describe('dlc export over examples/', () => {
     }
   }
 
-  it('refuses ops ONNX cannot express, each at its .dl line (golden text)', async () => {
+  it('refuses ops ONNX cannot express, each at its .dl line (golden text, the built CLI)', async () => {
     const file = 'test/export/golden/unexportable.dl';
-    const r = await exportTo([file, '-o', join(dir, 'u.onnx')]);
+    const r = await runCli(['export', file, '-o', join(dir, 'u.onnx')]);
     expect(r.code).toBe(1);
     expect(existsSync(join(dir, 'u.onnx'))).toBe(false);
     const golden = file.replace(/\.dl$/, '.txt');
-    if (process.env.UPDATE_GOLDEN === '1' || !existsSync(golden)) writeFileSync(golden, r.stderr);
-    expect(r.stderr).toBe(readFileSync(golden, 'utf8'));
+    const text = dlcStderr(r) + '\n';
+    if (process.env.UPDATE_GOLDEN === '1' || !existsSync(golden)) writeFileSync(golden, text);
+    expect(text).toBe(readFileSync(golden, 'utf8'));
+  });
+
+  it('--fixed-batch keeps the lowered batch', async () => {
+    const out = join(dir, 'fixed.onnx');
+    const r = await exportTo(['examples/mnist_mlp.dl', '-o', out, '--fixed-batch', '-D', 'batch=3', '-D', 'hidden=16']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('fixed shapes (batch = 3)');
+    const dims = decodeModel(readFileSync(out)).graph?.input?.[0]?.type?.tensorType?.shape?.dim?.map((d) => Number(d.dimValue));
+    expect(dims).toEqual([3, 784]);
+  });
+
+  it.each([
+    [['examples/mnist_mlp.dl'], /^dlc: error: dlc export needs --out OUT\.onnx/],
+    [['examples/mnist_mlp.dl', '-o', 'x.onnx', '--seed', '1', '--checkpoint', 'c'], /^dlc: error: --seed picks initial weights; a --checkpoint has its own/],
+    [['examples/rbm.dl', '-o', 'x.onnx', '--entry', 'cd'], /^dlc: error: entry point 'cd' of model 'rbm' is a train entry, not a infer entry/],
+    [['examples/mnist_mlp.dl', '-o', 'x.onnx', '--checkpoint', 'no/such.safetensors'], /^dlc: error: no\/such\.safetensors: cannot read checkpoint: ENOENT/],
+  ])('usage and I/O errors exit 2: %j', async (argv, message) => {
+    const r = await exportTo(argv.map((a) => (a === 'x.onnx' ? join(dir, a) : a)));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
   });
 });
 
