@@ -2,8 +2,8 @@
 // lowering, before any optimizing pass or fusion) → an ONNX ModelProto.
 //   1. every graph input becomes an ONNX input (batch axis symbolic when a twin
 //      lowering at twice the batch is given, see batch.ts);
-//   2. every node goes through its rule in ops.ts, in graph order (already
-//      topological); refused ops become diagnostics at their .dl span, and the
+//   2. every node a result depends on goes through its rule in ops.ts, in graph
+//      order (already topological); refused ops become diagnostics at their .dl span, and the
 //      walk goes on so one run reports them all;
 //   3. only then every param and state becomes an initializer holding its saved
 //      value, so a refused model is reported before any weights are read;
@@ -38,6 +38,18 @@ class Refused extends Error {
   constructor(readonly diagnostic: Diagnostic) {
     super(diagnostic.message);
   }
+}
+
+/** The nodes some result depends on: the lowering can leave dead constants (`x ** 2` becomes `square x`). */
+function liveNodes(graph: Graph): Set<Node> {
+  const live = new Set<Node>();
+  const stack = graph.results.map((r) => r.value);
+  for (let v = stack.pop(); v; v = stack.pop()) {
+    if (!v.def || live.has(v.def)) continue;
+    live.add(v.def);
+    stack.push(...v.def.inputs);
+  }
+  return live;
 }
 
 /** Pairs each value of a graph with the same value in its twin (same ops in the same order, lowered at 2× batch). */
@@ -153,7 +165,9 @@ export function exportOnnx(req: ExportRequest): ExportResult {
     throw e;
   }
 
+  const live = liveNodes(graph);
   for (const node of graph.nodes) {
+    if (!live.has(node)) continue;
     try {
       const rule = ONNX_OPS[node.op];
       if (!rule) {
