@@ -102,6 +102,6 @@ describe('dlc export → ONNX Runtime', () => {
       const part = await session.run({ [c.input]: new ort.Tensor('float32', digits.x.slice(0, half * digits.x.length / BATCH), [half, ...c.example]) });
       expect(part[c.output]!.dims[0]).toBe(half);
       expect(maxAbsDiff(part[c.output]!.data as Float32Array, dlcOut.slice(0, half * per))).toBeLessThan(1e-4);
-    }, 60_000);
+    }, 180_000);
   }
 });
