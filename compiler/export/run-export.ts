@@ -16,6 +16,7 @@ import { programEntries } from '../train/reference-runner';
 import { dlcVersion } from '../train/version';
 import { initialize } from '../../runtime/init';
 import { exportOnnx } from './onnx/export';
+import { OPSET } from './onnx/proto';
 
 export interface ExportOptions {
   readonly file: string;
@@ -38,10 +39,16 @@ export interface ExportIO {
 const BATCH = 'batch';
 
 /** The program lowered with `defines` (its diagnostics printed), or undefined when it has errors. */
-async function lowerAt(lower: StageLowerFn, o: ExportOptions, defines: ExportOptions['defines'], io: ExportIO): Promise<Lowered | undefined> {
+async function lowerAt(
+  lower: StageLowerFn,
+  o: ExportOptions,
+  defines: ExportOptions['defines'],
+  io: ExportIO,
+): Promise<Lowered | undefined> {
   const lowered = await lower(o.file, { defines, stage: 'lowered' });
   if (lowered.ioError !== undefined) throw new DlcError(lowered.ioError, 2);
-  if (lowered.diagnostics.length > 0) io.stderr.write(formatDiagnostics(lowered.diagnostics, sourceLookup(lowered.sources)));
+  if (lowered.diagnostics.length > 0)
+    io.stderr.write(formatDiagnostics(lowered.diagnostics, sourceLookup(lowered.sources)));
   if (lowered.diagnostics.some((d) => d.severity === 'error') || !lowered.program) return undefined;
   return { program: lowered.program, sources: sourceLookup(lowered.sources) };
 }
@@ -82,12 +89,16 @@ export async function runExport(lower: StageLowerFn, o: ExportOptions, io: Expor
   if (!lowered) return 1;
   const { program } = lowered;
   const entries = { model: program.model, entries: programEntries(program) };
-  const info = o.entry !== undefined ? chooseEntry(entries, 'infer', o.entry) : (evalEntry(entries) ?? chooseEntry(entries, 'infer'));
+  const info =
+    o.entry !== undefined
+      ? chooseEntry(entries, 'infer', o.entry)
+      : (evalEntry(entries) ?? chooseEntry(entries, 'infer'));
   const entry = program.entries.find((e) => e.name === info.name)!;
   // Read on first use: a model with refused ops is reported before its checkpoint is read.
   let tensors: ((name: string) => SavedTensor) | undefined;
   const { checkpoint } = o;
-  const read = () => (checkpoint !== undefined ? checkpointTensors(checkpoint, program, entry) : initialTensors(program, o.seed ?? 0));
+  const read = () =>
+    checkpoint !== undefined ? checkpointTensors(checkpoint, program, entry) : initialTensors(program, o.seed ?? 0);
   const tensor = (name: string): SavedTensor => (tensors ??= read())(name);
   // The twin lowering at twice the batch tells which axes follow it (onnx/batch.ts).
   const batch = program.hyper[BATCH];
@@ -97,7 +108,8 @@ export async function runExport(lower: StageLowerFn, o: ExportOptions, io: Expor
     const quiet = { ...io, stderr: new Writable({ write: (_c, _e, done) => done() }) };
     const doubled = await lowerAt(lower, o, { ...o.defines, [BATCH]: 2 * batch }, quiet);
     const twinEntry = doubled?.program.entries.find((e) => e.name === entry.name);
-    if (!twinEntry) throw new DlcError(`${o.file}: the model does not lower at batch ${2 * batch}; export with --fixed-batch`, 2);
+    if (!twinEntry)
+      throw new DlcError(`${o.file}: the model does not lower at batch ${2 * batch}; export with --fixed-batch`, 2);
     twin = { entry: twinEntry, batch };
   }
   const result = exportOnnx({ program, entry, ...(twin ? { twin } : {}), tensor, producerVersion: dlcVersion() });
@@ -110,7 +122,11 @@ export async function runExport(lower: StageLowerFn, o: ExportOptions, io: Expor
   } catch (e) {
     throw new DlcError(`cannot write ${o.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 2);
   }
-  const axis = twin ? `batch axis N (${BATCH} = ${batch} when lowered)` : `fixed shapes${typeof batch === 'number' ? ` (${BATCH} = ${batch})` : ''}`;
-  io.stdout.write(`wrote ${o.out}: ${program.model}.${entry.name}, ONNX opset 18, ${axis}, ${checkpoint !== undefined ? `weights from ${checkpoint}` : `initial weights (seed ${o.seed ?? 0}, untrained)`}\n`);
+  const axis = twin
+    ? `batch axis N (${BATCH} = ${batch} when lowered)`
+    : `fixed shapes${typeof batch === 'number' ? ` (${BATCH} = ${batch})` : ''}`;
+  const weights =
+    checkpoint !== undefined ? `weights from ${checkpoint}` : `initial weights (seed ${o.seed ?? 0}, untrained)`;
+  io.stdout.write(`wrote ${o.out}: ${program.model}.${entry.name}, ONNX opset ${OPSET}, ${axis}, ${weights}\n`);
   return 0;
 }

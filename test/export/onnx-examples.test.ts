@@ -33,13 +33,16 @@ async function exportTo(argv: readonly string[]): Promise<{ code: number; stdout
   return { code, stdout: out.text(), stderr: err.text() };
 }
 
-const defineArgs = (defines: Record<string, number>) => Object.entries(defines).flatMap(([k, v]) => ['-D', `${k}=${v}`]);
+const defineArgs = (defines: Record<string, number>) =>
+  Object.entries(defines).flatMap(([k, v]) => ['-D', `${k}=${v}`]);
 
 /** Small sizes so the reference executor is quick; batch 6 lowered, 4 fed to ONNX Runtime. */
 const SMALL: Record<string, number> = { batch: 6, hidden: 32, nh: 24, pieces: 2 };
 
 describe('dlc export over examples/', () => {
-  const files = readdirSync('examples').filter((f) => f.endsWith('.dl')).sort();
+  const files = readdirSync('examples')
+    .filter((f) => f.endsWith('.dl'))
+    .sort();
   for (const name of files) {
     const file = join('examples', name);
     const lowered = lowerFile(file, { defines: {}, stage: 'lowered' });
@@ -55,7 +58,7 @@ describe('dlc export over examples/', () => {
       });
     }
     for (const entry of infer) {
-      it(`${name} ${entry.name}: ONNX Runtime matches the reference executor (initial weights, batch 4 of 6)`, async () => {
+      it(`${name} ${entry.name}: ONNX Runtime matches the reference (initial weights, batch 4 of 6)`, async () => {
         const out = join(dir, `${program.model}.${entry.name}.onnx`);
         const r = await exportTo([file, '-o', out, '--entry', entry.name, ...defineArgs(defines)]);
         expect(r.stderr).toBe('');
@@ -70,14 +73,17 @@ describe('dlc export over examples/', () => {
         const reference = createReferenceRunner(program, 0);
         const want = await reference.run(entry.name, { [input.name]: digits });
         const session = await ort.InferenceSession.create(out);
-        const got = await session.run({ [input.name]: new ort.Tensor('float32', digits.slice(0, (4 * digits.length) / 6), [4, ...example]) });
+        const got = await session.run({
+          [input.name]: new ort.Tensor('float32', digits.slice(0, (4 * digits.length) / 6), [4, ...example]),
+        });
         for (const result of entry.graph.results) {
           const w = want[result.name] as Float32Array;
           const g = got[result.name]!.data as Float32Array;
           const per = w.length / 6;
           expect(g.length).toBe(4 * per);
           let worst = 0;
-          for (let i = 0; i < g.length; i++) worst = Math.max(worst, Math.abs(g[i]! - w[i]!) / Math.max(1, Math.abs(w[i]!)));
+          for (let i = 0; i < g.length; i++)
+            worst = Math.max(worst, Math.abs(g[i]! - w[i]!) / Math.max(1, Math.abs(w[i]!)));
           expect(worst, `${result.name}`).toBeLessThan(1e-4);
         }
       });
@@ -100,15 +106,26 @@ describe('dlc export over examples/', () => {
     const r = await exportTo(['examples/mnist_mlp.dl', '-o', out, '--fixed-batch', '-D', 'batch=3', '-D', 'hidden=16']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('fixed shapes (batch = 3)');
-    const dims = decodeModel(readFileSync(out)).graph?.input?.[0]?.type?.tensorType?.shape?.dim?.map((d) => Number(d.dimValue));
+    const dims = decodeModel(readFileSync(out)).graph?.input?.[0]?.type?.tensorType?.shape?.dim?.map((d) =>
+      Number(d.dimValue),
+    );
     expect(dims).toEqual([3, 784]);
   });
 
   it.each([
     [['examples/mnist_mlp.dl'], /^dlc: error: dlc export needs --out OUT\.onnx/],
-    [['examples/mnist_mlp.dl', '-o', 'x.onnx', '--seed', '1', '--checkpoint', 'c'], /^dlc: error: --seed picks initial weights; a --checkpoint has its own/],
-    [['examples/rbm.dl', '-o', 'x.onnx', '--entry', 'cd'], /^dlc: error: entry point 'cd' of model 'rbm' is a train entry, not a infer entry/],
-    [['examples/mnist_mlp.dl', '-o', 'x.onnx', '--checkpoint', 'no/such.safetensors'], /^dlc: error: no\/such\.safetensors: cannot read checkpoint: ENOENT/],
+    [
+      ['examples/mnist_mlp.dl', '-o', 'x.onnx', '--seed', '1', '--checkpoint', 'c'],
+      /^dlc: error: --seed picks initial weights; a --checkpoint has its own/,
+    ],
+    [
+      ['examples/rbm.dl', '-o', 'x.onnx', '--entry', 'cd'],
+      /^dlc: error: entry point 'cd' of model 'rbm' is a train entry, not a infer entry/,
+    ],
+    [
+      ['examples/mnist_mlp.dl', '-o', 'x.onnx', '--checkpoint', 'no/such.safetensors'],
+      /^dlc: error: no\/such\.safetensors: cannot read checkpoint: ENOENT/,
+    ],
   ])('usage and I/O errors exit 2: %j', async (argv, message) => {
     const r = await exportTo(argv.map((a) => (a === 'x.onnx' ? join(dir, a) : a)));
     expect(r.code).toBe(2);
@@ -118,7 +135,9 @@ describe('dlc export over examples/', () => {
 
 describe('the ONNX op table', () => {
   it('has every registered op exactly once: exported by a rule or refused with a reason', () => {
-    const names = allOps().map((o) => o.name).sort();
+    const names = allOps()
+      .map((o) => o.name)
+      .sort();
     const both = names.filter((n) => n in ONNX_OPS && n in NOT_EXPORTED);
     const neither = names.filter((n) => !(n in ONNX_OPS) && !(n in NOT_EXPORTED));
     expect({ both, neither }).toEqual({ both: [], neither: [] });

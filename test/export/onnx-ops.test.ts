@@ -25,37 +25,75 @@ function values(t: Input, k: number, lo: number, hi: number): number[] {
 }
 
 function oneNodeGraph(op: string, inputs: readonly TensorType[], attrs: Attrs): Graph {
-  const args = inputs.map((type, i) => ({ kind: 'input' as const, name: `in${i}`, value: { id: i, type, def: null } as Value }));
+  const args = inputs.map((type, i) => ({
+    kind: 'input' as const,
+    name: `in${i}`,
+    value: { id: i, type, def: null } as Value,
+  }));
   const outputs: Value[] = [];
   const node: Node = { id: 100, op, inputs: args.map((a) => a.value), outputs, attrs };
-  getOp(op).infer(inputs, attrs).forEach((type, k) => outputs.push({ id: 200 + k, type, def: node }));
+  getOp(op)
+    .infer(inputs, attrs)
+    .forEach((type, k) => outputs.push({ id: 200 + k, type, def: node }));
   return { name: 'f', args, nodes: [node], results: outputs.map((value, k) => ({ name: `out${k}`, value })) };
 }
 
 const ORT_TYPE: Record<DType, ort.Tensor.Type> = { f32: 'float32', i32: 'int32', u32: 'uint32', bool: 'bool' };
 
-async function check(op: string, inputs: readonly Input[], attrs: Attrs, range: [number, number] = [-2, 2]): Promise<void> {
+async function check(
+  op: string,
+  inputs: readonly Input[],
+  attrs: Attrs,
+  range: [number, number] = [-2, 2],
+): Promise<void> {
   const types = inputs.map((t) => ({ dtype: t.dtype, shape: [...t.shape] }));
   const graph = oneNodeGraph(op, types, attrs);
-  const program: Program = { model: 'ops', hyper: {}, persistent: [], scalars: [], entries: [{ name: 'f', kind: 'infer', graph }] };
-  const result = exportOnnx({ program, entry: program.entries[0]!, tensor: () => { throw new Error('no params'); }, producerVersion: 'test' });
+  const program: Program = {
+    model: 'ops',
+    hyper: {},
+    persistent: [],
+    scalars: [],
+    entries: [{ name: 'f', kind: 'infer', graph }],
+  };
+  const result = exportOnnx({
+    program,
+    entry: program.entries[0]!,
+    tensor: () => {
+      throw new Error('no params');
+    },
+    producerVersion: 'test',
+  });
   if (!('bytes' in result)) throw new Error(result.diagnostics.map((d) => d.message).join('\n'));
   const data = inputs.map((t, k) => values(t, k, ...range));
   const feeds: Record<string, ort.Tensor> = {};
   inputs.forEach((t, k) => {
     const d = data[k]!;
-    const typed = t.dtype === 'f32' ? Float32Array.from(d) : t.dtype === 'i32' ? Int32Array.from(d) : t.dtype === 'u32' ? Uint32Array.from(d) : Uint8Array.from(d);
+    const typed =
+      t.dtype === 'f32'
+        ? Float32Array.from(d)
+        : t.dtype === 'i32'
+          ? Int32Array.from(d)
+          : t.dtype === 'u32'
+            ? Uint32Array.from(d)
+            : Uint8Array.from(d);
     feeds[`in${k}`] = new ort.Tensor(ORT_TYPE[t.dtype], typed, [...t.shape]);
   });
   const session = await ort.InferenceSession.create(result.bytes);
   const got = await session.run(feeds);
-  const refIn: Tensor[] = types.map((type, k) => ({ type, data: Float64Array.from(data[k]!, (v) => (type.dtype === 'f32' ? Math.fround(v) : v)) }));
+  const refIn: Tensor[] = types.map((type, k) => ({
+    type,
+    data: Float64Array.from(data[k]!, (v) => (type.dtype === 'f32' ? Math.fround(v) : v)),
+  }));
   const want = getOp(op).reference(refIn, attrs, { seed: 0, step: 0 });
   want.forEach((w, k) => {
     const g = got[`out${k}`]!;
     expect(g.dims).toEqual(w.type.shape);
     const gv = Array.from(g.data as ArrayLike<number | boolean>, Number);
-    gv.forEach((v, i) => expect(Math.abs(v - w.data[i]!), `${op} element ${i}: ${v} vs ${w.data[i]}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(w.data[i]!))));
+    gv.forEach((v, i) =>
+      expect(Math.abs(v - w.data[i]!), `${op} element ${i}: ${v} vs ${w.data[i]}`).toBeLessThan(
+        1e-4 * Math.max(1, Math.abs(w.data[i]!)),
+      ),
+    );
   });
 }
 
@@ -66,14 +104,20 @@ const WIN = { stride: [2, 2], padding: [1, 1], size: [2, 2] };
 
 /** [op, inputs, attrs, value range]: at least one case per exported op. */
 const CASES: [string, Input[], Attrs, [number, number]?][] = [
-  ...['neg', 'exp', 'abs', 'sign', 'sigmoid', 'tanh', 'relu', 'softplus', 'square', 'stop_gradient'].map((op): [string, Input[], Attrs] => [op, [f(2, 3)], {}]),
+  ...['neg', 'exp', 'abs', 'sign', 'sigmoid', 'tanh', 'relu', 'softplus', 'square', 'stop_gradient'].map(
+    (op): [string, Input[], Attrs] => [op, [f(2, 3)], {}],
+  ),
   ['log', [f(2, 3)], {}, [0.1, 3]],
   ['sqrt', [f(2, 3)], {}, [0.1, 3]],
   ['reciprocal', [f(2, 3)], {}, [0.5, 3]],
   ...['add', 'sub', 'mul', 'minimum', 'maximum'].map((op): [string, Input[], Attrs] => [op, [f(2, 3), f(3)], {}]),
   ['div', [f(2, 3), f(3)], {}, [0.5, 3]],
   ['pow', [f(2, 3), f(2, 3)], {}, [0.5, 2]],
-  ...['eq', 'ne', 'lt', 'le', 'gt', 'ge'].map((op): [string, Input[], Attrs] => [op, [i32([2, 3], [1, 2, 3, 4, 5, 6]), i32([3], [1, 5, 3])], {}]),
+  ...['eq', 'ne', 'lt', 'le', 'gt', 'ge'].map((op): [string, Input[], Attrs] => [
+    op,
+    [i32([2, 3], [1, 2, 3, 4, 5, 6]), i32([3], [1, 5, 3])],
+    {},
+  ]),
   ['logical_and', [bools([4], [0, 0, 1, 1]), bools([4], [0, 1, 0, 1])], {}],
   ['logical_or', [bools([4], [0, 0, 1, 1]), bools([4], [0, 1, 0, 1])], {}],
   ['logical_not', [bools([2], [0, 1])], {}],
@@ -90,11 +134,19 @@ const CASES: [string, Input[], Attrs, [number, number]?][] = [
   ['matmul', [f(2, 2, 3), f(3, 4)], { transpose_a: false, transpose_b: false }],
   ['conv2d', [f(1, 2, 5, 5), f(3, 2, 3, 3)], { stride: [1, 1], padding: [1, 1], groups: 1 }],
   ['conv2d', [f(1, 4, 6, 6), f(4, 2, 3, 3)], { stride: [2, 2], padding: [0, 0], groups: 2 }],
-  ['conv2d_transpose', [f(1, 3, 3, 3), f(3, 2, 3, 3)], { stride: [2, 2], padding: [1, 1], groups: 1, output_padding: [1, 1] }],
+  [
+    'conv2d_transpose',
+    [f(1, 3, 3, 3), f(3, 2, 3, 3)],
+    { stride: [2, 2], padding: [1, 1], groups: 1, output_padding: [1, 1] },
+  ],
   ['max_pool', [f(1, 2, 5, 5)], WIN],
   ['avg_pool', [f(1, 2, 5, 5)], WIN],
   ['l2_pool', [f(1, 2, 5, 5)], WIN],
-  ...['sum', 'mean', 'max', 'min', 'logsumexp'].map((op): [string, Input[], Attrs] => [op, [f(2, 3, 4)], { axes: [0, 2], keepdims: false }]),
+  ...['sum', 'mean', 'max', 'min', 'logsumexp'].map((op): [string, Input[], Attrs] => [
+    op,
+    [f(2, 3, 4)],
+    { axes: [0, 2], keepdims: false },
+  ]),
   ['sum', [f(2, 3)], { axes: [1], keepdims: true }],
   ['argmax', [f(3, 4)], { axis: 1, keepdims: false }],
   ['softmax', [f(3, 4)], { axis: 1 }],

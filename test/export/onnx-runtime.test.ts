@@ -34,8 +34,26 @@ interface Case {
 }
 
 const CASES: readonly Case[] = [
-  { model: 'mnist_mlp', defines: { batch: BATCH, hidden: 64 }, train: 'step', infer: 'predict', input: 'x', output: 'prob', example: [784], feeds: (d) => d },
-  { model: 'lenet', defines: { batch: BATCH }, train: 'step', infer: 'predict', input: 'x', output: 'prob', example: [1, 28, 28], feeds: (d) => d },
+  {
+    model: 'mnist_mlp',
+    defines: { batch: BATCH, hidden: 64 },
+    train: 'step',
+    infer: 'predict',
+    input: 'x',
+    output: 'prob',
+    example: [784],
+    feeds: (d) => d,
+  },
+  {
+    model: 'lenet',
+    defines: { batch: BATCH },
+    train: 'step',
+    infer: 'predict',
+    input: 'x',
+    output: 'prob',
+    example: [1, 28, 28],
+    feeds: (d) => d,
+  },
   {
     model: 'mnist_maxout',
     defines: { batch: BATCH, hidden: 32, pieces: 3 },
@@ -46,7 +64,16 @@ const CASES: readonly Case[] = [
     example: [784],
     feeds: (d) => d,
   },
-  { model: 'rbm', defines: { batch: BATCH, nh: 32 }, train: 'cd', infer: 'hidden', input: 'v0', output: 'h', example: [784], feeds: (d) => ({ v0: d.x }) },
+  {
+    model: 'rbm',
+    defines: { batch: BATCH, nh: 32 },
+    train: 'cd',
+    infer: 'hidden',
+    input: 'v0',
+    output: 'h',
+    example: [784],
+    feeds: (d) => ({ v0: d.x }),
+  },
 ];
 
 const sink = (): { stream: NodeJS.WritableStream; text: () => string } => {
@@ -74,7 +101,14 @@ describe('dlc export → ONNX Runtime', () => {
       const ckpt = join(dir, `${c.model}.safetensors`);
       try {
         for (let i = 0; i < 3; i++) await runner.run(c.train, c.feeds(digits));
-        const pos = { step: 3, cursor: { epoch: 0, position: 0 }, schedule: 'constant', skipped: 0, data: 'mnist', bind: '' };
+        const pos = {
+          step: 3,
+          cursor: { epoch: 0, position: 0 },
+          schedule: 'constant',
+          skipped: 0,
+          data: 'mnist',
+          bind: '',
+        };
         writeCheckpoint(ckpt, await makeCheckpoint(runner, pos, 'test'));
         dlcOut = (await runner.run(c.infer, { [c.input]: digits.x }))[c.output] as Float32Array;
       } finally {
@@ -84,10 +118,14 @@ describe('dlc export → ONNX Runtime', () => {
       const err = sink();
       const out = sink();
       const file = join('examples', `${c.model}.dl`);
-      const code = await runExport(lowerFile, { file, checkpoint: ckpt, out: onnxPath, entry: c.infer, fixedBatch: false, defines: c.defines }, {
-        stdout: out.stream,
-        stderr: err.stream,
-      });
+      const code = await runExport(
+        lowerFile,
+        { file, checkpoint: ckpt, out: onnxPath, entry: c.infer, fixedBatch: false, defines: c.defines },
+        {
+          stdout: out.stream,
+          stderr: err.stream,
+        },
+      );
       expect(err.text()).toBe('');
       expect(code).toBe(0);
       expect(out.text()).toContain('batch axis N');
@@ -99,7 +137,9 @@ describe('dlc export → ONNX Runtime', () => {
       // Another batch size through the same model: the first half of the rows.
       const half = BATCH / 2;
       const per = dlcOut.length / BATCH;
-      const part = await session.run({ [c.input]: new ort.Tensor('float32', digits.x.slice(0, half * digits.x.length / BATCH), [half, ...c.example]) });
+      const part = await session.run({
+        [c.input]: new ort.Tensor('float32', digits.x.slice(0, (half * digits.x.length) / BATCH), [half, ...c.example]),
+      });
       expect(part[c.output]!.dims[0]).toBe(half);
       expect(maxAbsDiff(part[c.output]!.data as Float32Array, dlcOut.slice(0, half * per))).toBeLessThan(1e-4);
     }, 180_000);

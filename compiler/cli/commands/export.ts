@@ -8,8 +8,8 @@ import type { StageLowerFn } from '../stages';
 import { runExport } from '../../export/run-export';
 import type { ExportIO, ExportOptions } from '../../export/run-export';
 
-export const EXPORT_USAGE = `usage: dlc export FILE [--checkpoint PATH | --seed S] -o OUT.onnx [--entry NAME] [--fixed-batch]
-                  [-D name=value]...
+export const EXPORT_USAGE = `usage: dlc export FILE [--checkpoint PATH | --seed S] -o OUT.onnx [--entry NAME]
+                  [--fixed-batch] [-D name=value]...
 
 Writes an infer entry as a standard ONNX model (opset 18) for ONNX Runtime,
 TensorRT or Triton: the entry's graph as lowered (before dlc's fusion), the
@@ -36,10 +36,14 @@ export function makeExportCommand(lower: StageLowerFn, io: ExportIO = process): 
     usage: EXPORT_USAGE,
     async run(argv) {
       try {
-        const args = parseArgs('export', argv.map((a) => (a === '-o' ? '--out' : a)), {
-          values: ['checkpoint', 'seed', 'out', 'entry'],
-          booleans: ['fixed-batch'],
-        });
+        const args = parseArgs(
+          'export',
+          argv.map((a) => (a === '-o' ? '--out' : a)),
+          {
+            values: ['checkpoint', 'seed', 'out', 'entry'],
+            booleans: ['fixed-batch'],
+          },
+        );
         const file = oneFile('export', args, EXPORT_USAGE);
         const out = requiredValue('export', args, 'out', 'OUT.onnx', EXPORT_USAGE);
         const seed = intFlag(args, 'seed', 0);

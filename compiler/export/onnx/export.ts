@@ -71,7 +71,11 @@ export function exportOnnx(req: ExportRequest): ExportResult {
   const spanOf = (node?: Node): Span => node?.span ?? fallbackSpan;
   const twinMap = req.twin ? twinValues(graph, req.twin.entry.graph) : undefined;
   if (twinMap === null) {
-    throw new DlcError(`${req.program.model}.${req.entry.name} lowers to a different graph at twice the batch, so its batch axis cannot be made dynamic; export with --fixed-batch`, 2);
+    throw new DlcError(
+      `${req.program.model}.${req.entry.name} lowers to a different graph at twice the batch, ` +
+        'so its batch axis cannot be made dynamic; export with --fixed-batch',
+      2,
+    );
   }
   const twinNodes = new Map<Node, Node>();
   if (req.twin) graph.nodes.forEach((n, i) => twinNodes.set(n, req.twin!.entry.graph.nodes[i]!));
@@ -110,7 +114,9 @@ export function exportOnnx(req: ExportRequest): ExportResult {
       const dims = dimsOf(arg.value, arg.name);
       const axis = dims.findIndex((d) => typeof d === 'string');
       if (axis < 0) continue;
-      const k = classifyDims(arg.value.type.shape, twinMap!.get(arg.value.id)!.type.shape, batch)![axis] as { perBatch: number };
+      const k = classifyDims(arg.value.type.shape, twinMap!.get(arg.value.id)!.type.shape, batch)![axis] as {
+        perBatch: number;
+      };
       const shape = ctx.add('Shape', [arg.name])[0]!;
       const n = ctx.add('Gather', [shape, ctx.ints([axis])], { axis: 0 })[0]!;
       batchTensor = k.perBatch === 1 ? n : ctx.add('Div', [n, ctx.ints([k.perBatch])])[0]!;
@@ -145,7 +151,11 @@ export function exportOnnx(req: ExportRequest): ExportResult {
       if (dims.every((d) => 'fixed' in d)) return ctx.ints(a);
       // Runs of fixed dims as constants, batch-sized dims as k·N, joined by Concat.
       const parts = dims.map((d: BatchDim) =>
-        'fixed' in d ? ctx.ints([d.fixed]) : d.perBatch === 1 ? batchSize(node) : ctx.add('Mul', [batchSize(node), ctx.ints([d.perBatch])])[0]!,
+        'fixed' in d
+          ? ctx.ints([d.fixed])
+          : d.perBatch === 1
+            ? batchSize(node)
+            : ctx.add('Mul', [batchSize(node), ctx.ints([d.perBatch])])[0]!,
       );
       return ctx.add('Concat', parts, { axis: 0 })[0]!;
     },
@@ -175,7 +185,11 @@ export function exportOnnx(req: ExportRequest): ExportResult {
         throw new Refused(makeDiagnostic('export-unsupported-op', spanOf(node), { op: node.op, reason }));
       }
       for (const v of node.outputs) dimsOf(v, node.op, node);
-      const outs = rule(ctx, node, node.inputs.map((v) => names.get(v.id) ?? '?'));
+      const outs = rule(
+        ctx,
+        node,
+        node.inputs.map((v) => names.get(v.id) ?? '?'),
+      );
       node.outputs.forEach((v, k) => names.set(v.id, outs[k]!));
     } catch (e) {
       if (!(e instanceof Refused)) throw e;
@@ -186,7 +200,8 @@ export function exportOnnx(req: ExportRequest): ExportResult {
 
   for (const arg of graph.args) {
     const t = arg.value.type;
-    if (arg.kind === 'param' || arg.kind === 'state') initializers.push(tensorProto(arg.name, t.dtype, t.shape, req.tensor(arg.name).data));
+    if (arg.kind === 'param' || arg.kind === 'state')
+      initializers.push(tensorProto(arg.name, t.dtype, t.shape, req.tensor(arg.name).data));
     else if (arg.kind === 'scalar') {
       // A runtime scalar (a learning rate, a temperature) is fixed at its default.
       const s = req.program.scalars.find((x) => x.name === arg.name);
@@ -205,7 +220,13 @@ export function exportOnnx(req: ExportRequest): ExportResult {
     producerName: 'dlc',
     producerVersion: req.producerVersion,
     docString: `${req.program.model}.${req.entry.name}${where}, exported by dlc`,
-    graph: { name: `${req.program.model}_${req.entry.name}`, node: nodes, initializer: initializers, input: inputs, output: outputs },
+    graph: {
+      name: `${req.program.model}_${req.entry.name}`,
+      node: nodes,
+      initializer: initializers,
+      input: inputs,
+      output: outputs,
+    },
   });
   return { bytes };
 }

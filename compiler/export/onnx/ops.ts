@@ -10,7 +10,12 @@ import { elemType } from './proto';
 /** What a rule may ask of the exporter (export.ts). */
 export interface EmitContext {
   /** Adds one ONNX node; returns the names of its `outputs` outputs. */
-  add(opType: string, inputs: readonly string[], attrs?: Readonly<Record<string, OnnxAttr>>, outputs?: number): string[];
+  add(
+    opType: string,
+    inputs: readonly string[],
+    attrs?: Readonly<Record<string, OnnxAttr>>,
+    outputs?: number,
+  ): string[];
   /** An INT64 1-D constant (axes, pads, indices). */
   ints(values: readonly number[]): string;
   /** A scalar constant of a dlc dtype. */
@@ -26,15 +31,23 @@ export type OnnxRule = (e: EmitContext, node: Node, ins: readonly string[]) => s
 const ints = (node: Node, k: string) => node.attrs[k] as readonly number[];
 const int = (node: Node, k: string) => node.attrs[k] as number;
 
-const unary = (opType: string): OnnxRule => (e, _n, [x]) => e.add(opType, [x!]);
-const binary = (opType: string): OnnxRule => (e, _n, [a, b]) => e.add(opType, [a!, b!]);
+const unary =
+  (opType: string): OnnxRule =>
+  (e, _n, [x]) =>
+    e.add(opType, [x!]);
+const binary =
+  (opType: string): OnnxRule =>
+  (e, _n, [a, b]) =>
+    e.add(opType, [a!, b!]);
 
 /** Reductions take their axes as an input since opset 18; no axes reduces nothing (dlc), not everything (ONNX). */
-const reduce = (opType: string): OnnxRule => (e, n, [x]) => {
-  const axes = ints(n, 'axes');
-  if (axes.length === 0) return e.add('Identity', [x!]);
-  return e.add(opType, [x!, e.ints(axes)], { keepdims: n.attrs.keepdims ? 1 : 0 });
-};
+const reduce =
+  (opType: string): OnnxRule =>
+  (e, n, [x]) => {
+    const axes = ints(n, 'axes');
+    if (axes.length === 0) return e.add('Identity', [x!]);
+    return e.add(opType, [x!, e.ints(axes)], { keepdims: n.attrs.keepdims ? 1 : 0 });
+  };
 
 /** Swaps the last two axes of a rank-r tensor. */
 function swapLast(e: EmitContext, x: string, rank: number): string {
@@ -130,7 +143,11 @@ export const ONNX_OPS: Readonly<Record<string, OnnxRule>> = {
   conv2d: (e, n, [x, w]) => e.add('Conv', [x!, w!], { ...window(n), group: int(n, 'groups') }),
   // ConvTranspose's weight [C_in, C_out/group, kh, kw] is conv2d's filter as dlc stores it.
   conv2d_transpose: (e, n, [g, w]) =>
-    e.add('ConvTranspose', [g!, w!], { ...window(n), group: int(n, 'groups'), output_padding: ints(n, 'output_padding') }),
+    e.add('ConvTranspose', [g!, w!], {
+      ...window(n),
+      group: int(n, 'groups'),
+      output_padding: ints(n, 'output_padding'),
+    }),
   // Padding never wins a max, as in ONNX MaxPool.
   max_pool: (e, n, [x]) => e.add('MaxPool', [x!], window(n, 'size')),
   // dlc counts padding as zeros in the mean.
@@ -167,7 +184,8 @@ export const ONNX_OPS: Readonly<Record<string, OnnxRule>> = {
     return e.add('Slice', [x!, e.ints(starts), e.ints(ends), e.ints(axes), e.ints(strides)]);
   },
   pad: (e, n, [x]) => {
-    if (ints(n, 'interior').some((k) => k !== 0)) e.refuse(n, 'interior padding (zeros between elements) has no ONNX Pad mode');
+    if (ints(n, 'interior').some((k) => k !== 0))
+      e.refuse(n, 'interior padding (zeros between elements) has no ONNX Pad mode');
     return e.add('Pad', [x!, e.ints([...ints(n, 'lo'), ...ints(n, 'hi')])]);
   },
   // one_hot(i) = f32(i[..., None] == arange(depth)): out-of-range indices give zeros, as in dlc
@@ -190,7 +208,8 @@ export const ONNX_OPS: Readonly<Record<string, OnnxRule>> = {
   },
 };
 
-const RANDOM = 'draws random numbers from dlc\'s counter-based generator; an exported inference graph must be deterministic';
+const RANDOM =
+  "draws random numbers from dlc's counter-based generator; an exported inference graph must be deterministic";
 const GRADIENT = 'is a gradient op, found only in training graphs';
 const CUSTOM_POOL = 'is a custom pool with no ONNX equivalent';
 
@@ -208,7 +227,7 @@ export const NOT_EXPORTED: Readonly<Record<string, string>> = {
   max_unpool: `${CUSTOM_POOL} (it places values at dlc's per-plane switches)`,
   lcn: 'is local contrast normalisation, which has no ONNX equivalent',
   channel_window_sum: 'is a sum over a window of channels, which has no ONNX equivalent',
-  lrn: 'is not mapped to ONNX LRN, whose window and scaling have not been checked against dlc\'s',
+  lrn: "is not mapped to ONNX LRN, whose window and scaling have not been checked against dlc's",
   ranking_hinge: 'is a training loss not mapped to ONNX',
   repeat: 'is a loop; dlc does not export ONNX Loop or Scan',
   scan: 'is a loop; dlc does not export ONNX Loop or Scan',

@@ -54,11 +54,17 @@ export function valueInfo(name: string, dtype: DType, dims: readonly OnnxDim[]):
 }
 
 /** A tensor with its data as little-endian raw bytes (f32, i32, u32, bool as u8). */
-export function tensorProto(name: string, dtype: DType, dims: readonly number[], data: ArrayLike<number>): P.ITensorProto {
+export function tensorProto(
+  name: string,
+  dtype: DType,
+  dims: readonly number[],
+  data: ArrayLike<number>,
+): P.ITensorProto {
   let raw: Uint8Array;
   if (dtype === 'bool') raw = Uint8Array.from(data, (v) => (v ? 1 : 0));
   else {
-    const typed = dtype === 'f32' ? Float32Array.from(data) : dtype === 'i32' ? Int32Array.from(data) : Uint32Array.from(data);
+    const typed =
+      dtype === 'f32' ? Float32Array.from(data) : dtype === 'i32' ? Int32Array.from(data) : Uint32Array.from(data);
     raw = new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
   }
   return { name, dims: [...dims], dataType: elemType(dtype), rawData: raw };
@@ -67,7 +73,12 @@ export function tensorProto(name: string, dtype: DType, dims: readonly number[],
 /** INT64 tensors (shapes, axes, indices): ONNX wants them 64-bit. */
 export function int64Tensor(name: string, values: readonly number[]): P.ITensorProto {
   const data = BigInt64Array.from(values, (v) => BigInt(v));
-  return { name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array(data.buffer) };
+  return {
+    name,
+    dims: [values.length],
+    dataType: onnx.TensorProto.DataType.INT64,
+    rawData: new Uint8Array(data.buffer),
+  };
 }
 
 export function encodeModel(model: P.IModelProto): Uint8Array {
