@@ -144,7 +144,7 @@ export const DIAGNOSTICS = {
   'export-unsupported-attrs': { severity: 'error', template: "cannot export this '{op}' to ONNX: {reason}" },
   'export-batch-shape': {
     severity: 'error',
-    template: "this '{op}' has shape {first} at batch {b1} and {second} at batch {b2}, which an ONNX dynamic batch axis cannot express; export with --fixed-batch",
+    template: '{what} has shape {first} at batch {b1} and {second} at batch {b2}, which an ONNX dynamic batch axis cannot express; export with --fixed-batch',
   },
 
   // ---- the front end itself

@@ -90,11 +90,14 @@ describe('dlc export over examples/', () => {
     }
   }
 
-  it('refuses ops ONNX cannot express, each at its .dl line (golden text, the built CLI)', async () => {
-    const file = 'test/export/golden/unexportable.dl';
-    const r = await runCli(['export', file, '-o', join(dir, 'u.onnx')]);
+  // test/export/golden/X.dl → X.txt: what `dlc export` prints for a model it refuses.
+  const goldens = readdirSync('test/export/golden').filter((f) => f.endsWith('.dl'));
+  it.each(goldens)('refuses %s at its .dl lines, nothing written (golden text, the built CLI)', async (name) => {
+    const file = `test/export/golden/${name}`;
+    const out = join(dir, `${name}.onnx`);
+    const r = await runCli(['export', file, '-o', out]);
     expect(r.code).toBe(1);
-    expect(existsSync(join(dir, 'u.onnx'))).toBe(false);
+    expect(existsSync(out)).toBe(false);
     const golden = file.replace(/\.dl$/, '.txt');
     const text = dlcStderr(r) + '\n';
     if (process.env.UPDATE_GOLDEN === '1' || !existsSync(golden)) writeFileSync(golden, text);

@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node';
 import '../../compiler/ops/index';
 import { getOp } from '../../compiler/ops/registry';
 import type { Tensor } from '../../compiler/ops/registry';
-import type { Attrs, DType, Graph, Node, TensorType, Value } from '../../compiler/ir/types';
+import type { Attrs, DType, Graph, Node, Span, TensorType, Value } from '../../compiler/ir/types';
 import { numel } from '../../compiler/ir/types';
 import type { Program } from '../../compiler/ir/program';
 import { exportOnnx } from '../../compiler/export/onnx/export';
@@ -24,14 +24,14 @@ function values(t: Input, k: number, lo: number, hi: number): number[] {
   return Array.from({ length: numel(t.shape) }, (_, i) => lo + ((((i * 7 + k * 13) % 17) + 0.5) / 17) * (hi - lo));
 }
 
-function oneNodeGraph(op: string, inputs: readonly TensorType[], attrs: Attrs): Graph {
+function oneNodeGraph(op: string, inputs: readonly TensorType[], attrs: Attrs, span?: Span): Graph {
   const args = inputs.map((type, i) => ({
     kind: 'input' as const,
     name: `in${i}`,
     value: { id: i, type, def: null } as Value,
   }));
   const outputs: Value[] = [];
-  const node: Node = { id: 100, op, inputs: args.map((a) => a.value), outputs, attrs };
+  const node: Node = { id: 100, op, inputs: args.map((a) => a.value), outputs, attrs, ...(span ? { span } : {}) };
   getOp(op)
     .infer(inputs, attrs)
     .forEach((type, k) => outputs.push({ id: 200 + k, type, def: node }));
@@ -162,6 +162,46 @@ const CASES: [string, Input[], Attrs, [number, number]?][] = [
   ['take_along_axis', [f(4, 5), i32([4], [0, 4, 2, 2])], { axis: 1 }],
   ['scatter_add', [f(5, 3), i32([4], [1, 3, 1, 0]), f(4, 3)], { axis: 0 }],
 ];
+
+/** The diagnostics exportOnnx gives for one node. */
+function refusal(op: string, inputs: readonly TensorType[], attrs: Attrs): string[] {
+  const span = { file: 'm.dl', line: 3, col: 5, endLine: 3, endCol: 9 };
+  const graph = oneNodeGraph(op, inputs, attrs, span);
+  const program: Program = {
+    model: 'm',
+    hyper: {},
+    persistent: [],
+    scalars: [],
+    entries: [{ name: 'f', kind: 'infer', graph }],
+  };
+  const result = exportOnnx({
+    program,
+    entry: program.entries[0]!,
+    tensor: () => ({ dtype: 'f32', shape: [], data: new Float32Array(1) }),
+    producerVersion: 'test',
+  });
+  return 'diagnostics' in result
+    ? result.diagnostics.map((d) => `${d.span.file}:${d.span.line}:${d.span.col}: ${d.message}`)
+    : [];
+}
+
+describe('attributes ONNX has no form for (export-unsupported-attrs, exact text)', () => {
+  it('pad with interior zeros', () => {
+    expect(refusal('pad', [{ dtype: 'f32', shape: [3] }], { lo: [0], hi: [0], interior: [1] })).toEqual([
+      "m.dl:3:5: cannot export this 'pad' to ONNX: interior padding (zeros between elements) has no ONNX Pad mode",
+    ]);
+  });
+  it('scatter_add along axis 1', () => {
+    const inputs: TensorType[] = [
+      { dtype: 'f32', shape: [2, 3] },
+      { dtype: 'i32', shape: [2] },
+      { dtype: 'f32', shape: [2, 2] },
+    ];
+    expect(refusal('scatter_add', inputs, { axis: 1 })).toEqual([
+      "m.dl:3:5: cannot export this 'scatter_add' to ONNX: scatter_add is exported along axis 0 only",
+    ]);
+  });
+});
 
 describe('each exported op: ONNX Runtime against the float64 reference', () => {
   it('covers every op in ONNX_OPS', () => {

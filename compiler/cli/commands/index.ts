@@ -10,4 +10,13 @@ import { makeExportCommand } from './export';
 import { lowerFile } from '../../lower/index';
 
 /** Every subcommand of `dlc`, in the order `dlc --help` lists them. */
-export const commands: readonly Command[] = [checkCommand, makeIrCommand(lowerFile), compile, makeTrainCommand(lowerFile), makeEvalCommand(lowerFile), makeSampleCommand(lowerFile), makeExportCommand(lowerFile), devices];
+export const commands: readonly Command[] = [
+  checkCommand,
+  makeIrCommand(lowerFile),
+  compile,
+  makeTrainCommand(lowerFile),
+  makeEvalCommand(lowerFile),
+  makeSampleCommand(lowerFile),
+  makeExportCommand(lowerFile),
+  devices,
+];

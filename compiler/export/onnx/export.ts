@@ -90,17 +90,17 @@ export function exportOnnx(req: ExportRequest): ExportResult {
   let counter = 0;
   const fresh = (prefix: string) => `${prefix}${counter++}`;
 
-  const batchError = (op: string, first: readonly number[], second: readonly number[], node?: Node): never => {
-    const args = { op, first: `[${first.join(',')}]`, second: `[${second.join(',')}]`, b1: batch, b2: 2 * batch };
+  const batchError = (what: string, first: readonly number[], second: readonly number[], node?: Node): never => {
+    const args = { what, first: `[${first.join(',')}]`, second: `[${second.join(',')}]`, b1: batch, b2: 2 * batch };
     throw new Refused(makeDiagnostic('export-batch-shape', spanOf(node), args));
   };
 
   /** The value's dims for a value_info: numbers, with "N" where it follows the batch. */
-  function dimsOf(v: Value, op: string, node?: Node): OnnxDim[] {
+  function dimsOf(v: Value, what: string, node?: Node): OnnxDim[] {
     const twin = twinMap?.get(v.id);
     if (!twin) return [...v.type.shape];
     const dims = classifyDims(v.type.shape, twin.type.shape, batch);
-    if (!dims) return batchError(op, v.type.shape, twin.type.shape, node);
+    if (!dims) return batchError(what, v.type.shape, twin.type.shape, node);
     return dims.map((d) => ('fixed' in d ? d.fixed : dimParam(d.perBatch)));
   }
 
@@ -111,7 +111,7 @@ export function exportOnnx(req: ExportRequest): ExportResult {
     if (batchTensor) return batchTensor;
     for (const arg of graph.args) {
       if (arg.kind !== 'input') continue;
-      const dims = dimsOf(arg.value, arg.name);
+      const dims = dimsOf(arg.value, `input '${arg.name}'`);
       const axis = dims.findIndex((d) => typeof d === 'string');
       if (axis < 0) continue;
       const k = classifyDims(arg.value.type.shape, twinMap!.get(arg.value.id)!.type.shape, batch)![axis] as {
@@ -147,7 +147,7 @@ export function exportOnnx(req: ExportRequest): ExportResult {
       if (!twin) return ctx.ints(a);
       const b = twin.attrs[attr] as readonly number[];
       const dims = classifyDims(a, b, batch);
-      if (!dims) return batchError(node.op, a, b, node);
+      if (!dims) return batchError(`this '${node.op}'`, a, b, node);
       if (dims.every((d) => 'fixed' in d)) return ctx.ints(a);
       // Runs of fixed dims as constants, batch-sized dims as k·N, joined by Concat.
       const parts = dims.map((d: BatchDim) =>
@@ -168,7 +168,8 @@ export function exportOnnx(req: ExportRequest): ExportResult {
   try {
     for (const arg of graph.args) {
       names.set(arg.value.id, arg.name);
-      if (arg.kind === 'input') inputs.push(valueInfo(arg.name, arg.value.type.dtype, dimsOf(arg.value, arg.name)));
+      if (arg.kind === 'input')
+        inputs.push(valueInfo(arg.name, arg.value.type.dtype, dimsOf(arg.value, `input '${arg.name}'`)));
     }
   } catch (e) {
     if (e instanceof Refused) return { diagnostics: [e.diagnostic] };
@@ -184,7 +185,7 @@ export function exportOnnx(req: ExportRequest): ExportResult {
         const reason = NOT_EXPORTED[node.op] ?? 'has no ONNX mapping';
         throw new Refused(makeDiagnostic('export-unsupported-op', spanOf(node), { op: node.op, reason }));
       }
-      for (const v of node.outputs) dimsOf(v, node.op, node);
+      for (const v of node.outputs) dimsOf(v, `this '${node.op}'`, node);
       const outs = rule(
         ctx,
         node,
@@ -211,7 +212,7 @@ export function exportOnnx(req: ExportRequest): ExportResult {
 
   for (const r of graph.results) {
     nodes.push(nodeProto('Identity', [names.get(r.value.id)!], [r.name]));
-    outputs.push(valueInfo(r.name, r.value.type.dtype, dimsOf(r.value, r.name)));
+    outputs.push(valueInfo(r.name, r.value.type.dtype, dimsOf(r.value, `result '${r.name}'`)));
   }
   const where = req.entry.span ? ` (${req.entry.span.file}:${req.entry.span.line})` : '';
   const bytes = encodeModel({
