@@ -158,6 +158,14 @@ export const DIAGNOSTICS = {
   'inline-too-deep': { severity: 'error', template: 'fn and layer calls nested more than {limit} deep (dlc inlines every call); make the chain shorter' },
   'lowering-too-deep': { severity: 'error', template: 'this nests too deeply to lower (calls, loops and expressions together); split it into smaller steps' },
 
+  // ---- export to ONNX (compiler/export/onnx): ops and shapes of the exported entry
+  'export-unsupported-op': { severity: 'error', template: "cannot export '{op}' to ONNX: it {reason}" },
+  'export-unsupported-attrs': { severity: 'error', template: "cannot export this '{op}' to ONNX: {reason}" },
+  'export-batch-shape': {
+    severity: 'error',
+    template: '{what} has shape {first} at batch {b1} and {second} at batch {b2}, which an ONNX dynamic batch axis cannot express; export with --fixed-batch',
+  },
+
   // ---- the front end itself
   'internal-error': { severity: 'error', template: 'internal error while checking this file: {message} (this is a bug in dlc)' },
 } as const satisfies Record<string, DiagnosticDef>;
@@ -171,6 +179,7 @@ export const DIAGNOSTIC_SECTIONS: Readonly<Partial<Record<DiagnosticCode, string
   'import-not-found': 'imports and loading',
   'undefined-name': 'names',
   'no-model': 'types and shapes (compiler/lower)',
+  'export-unsupported-op': 'export to ONNX (dlc export)',
   'internal-error': 'the front end itself',
 };
 export type DiagnosticArgs = Readonly<Record<string, string | number>>;

@@ -42,10 +42,11 @@ export function chooseEntry(runner: ModelEntries, kind: Kind, name?: string, pre
   throw new DlcError(`model '${runner.model}' has several ${kind} entry points (${ofKind.map((e) => e.name).join(', ')}); pick one with --entry`, 2);
 }
 
-/** The infer entry used for evaluation, or undefined when the model has none. */
+/** The infer entry used for evaluation (predict, else score, else the only one), or undefined when there is none. */
 export function evalEntry(runner: ModelEntries): EntryInfo | undefined {
   const infer = runner.entries.filter((e) => e.kind === 'infer');
-  return infer.find((e) => e.name === 'predict') ?? (infer.length === 1 ? infer[0] : undefined);
+  const named = infer.find((e) => e.name === 'predict') ?? infer.find((e) => e.name === 'score');
+  return named ?? (infer.length === 1 ? infer[0] : undefined);
 }
 
 function isScalarF32(t: TensorInfo): boolean {

@@ -17,11 +17,11 @@ import {
 const BATCH = 10;
 
 describe('generative examples on the device', () => {
-  it('rbm: cd, pcd, score and dream match the reference executor; CD-1 lowers the reconstruction error', async () => {
+  it('rbm: cd, pcd, score, hidden and dream match the reference executor; CD-1 lowers the reconstruction error', async () => {
     const program = lowerExample('rbm', { batch: BATCH, nh: 32 }, { 'dream(v0, steps = 1000)': 'dream(v0, steps = 4)' });
     const { x } = mnistBatch(BATCH);
     await withGpuRunner(program, async (runner) => {
-      expect(await expectEntriesMatchReference(program, runner, { v0: x })).toEqual(['cd', 'pcd', 'score', 'dream']);
+      expect(await expectEntriesMatchReference(program, runner, { v0: x })).toEqual(['cd', 'pcd', 'score', 'hidden', 'dream']);
     });
     await withGpuRunner(program, async (fresh) => {
       expectFalls(await trainCurve(fresh, 'cd', { v0: x }, 'recon', 30), 0.7);

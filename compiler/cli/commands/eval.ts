@@ -17,7 +17,7 @@ example over the test digits binarised at 0.5. A checkpoint written by another
 build of the compiler is used with a note (resuming training needs the same build).
 
   --checkpoint PATH    the checkpoint to evaluate (required)
-  --entry NAME         the infer entry (default: predict, or the only infer entry)
+  --entry NAME         the infer entry (default: predict, else score, else the only infer entry)
   --data NAME|DIR      the dataset (default: the one the checkpoint was trained on)
   --bind FIELD=INPUT,… feed dataset field FIELD to model input INPUT
   --json               print {model, entry, data, step, examples, test_accuracy | test_metrics}

@@ -1,0 +1,97 @@
+// docs/interop.md's PyTorch scripts, run as written: a dlc checkpoint loaded into
+// the equivalent torch.nn model predicts what dlc predicts, and a torch state_dict
+// written back as a dlc checkpoint gives dlc the torch model's predictions. Needs
+// python3 with torch (and numpy); skipped, with a message, where there is none.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeCheckpoint, modelSignature, restoreCheckpoint } from '../../compiler/train/checkpoints';
+import { readCheckpoint, writeCheckpoint } from '../../runtime/checkpoint/file-node';
+import { gpuRunner, lowerExample, mnistBatch } from '../examples/zoo-harness';
+
+const PYTHONS = ['/usr/bin/python3', 'python3'];
+const python = PYTHONS.find((p) => spawnSync(p, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0);
+if (!python) console.log(`torch-interop: skipped: no python3 with torch and numpy (tried ${PYTHONS.join(', ')})`);
+
+const BATCH = 8;
+const HIDDEN = 32;
+
+/** The ```python block of docs/interop.md whose first line is `# NAME ...`. */
+function docScript(name: string): string {
+  const doc = readFileSync(join(__dirname, '../../docs/interop.md'), 'utf8');
+  const block = [...doc.matchAll(/```python\n([\s\S]*?)```/g)]
+    .map((m) => m[1]!)
+    .find((b) => b.startsWith(`# ${name} `));
+  if (!block) throw new Error(`docs/interop.md has no python block starting '# ${name}'`);
+  return block;
+}
+
+function py(args: readonly string[], cwd: string): void {
+  const r = spawnSync(python!, args, { cwd, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`python3 ${args.join(' ')} failed:\n${r.stderr}`);
+}
+
+const f32 = (path: string): Float32Array => {
+  const b = readFileSync(path);
+  return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+};
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+}
+
+describe.skipIf(!python)('docs/interop.md with PyTorch', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dlc-torch-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('dlc → torch predicts as dlc does; torch → dlc gives dlc the torch predictions (mnist_mlp)', async () => {
+    writeFileSync(join(dir, 'dlc_to_torch.py'), docScript('dlc_to_torch.py'));
+    writeFileSync(join(dir, 'torch_to_dlc.py'), docScript('torch_to_dlc.py'));
+    const lowered = lowerExample('mnist_mlp', { batch: BATCH, hidden: HIDDEN });
+    const program = { ...lowered, entries: lowered.entries.filter((e) => e.name === 'step' || e.name === 'predict') };
+    const digits = mnistBatch(BATCH);
+    writeFileSync(join(dir, 'digits.f32'), digits.x);
+    const runner = await gpuRunner(program);
+    try {
+      for (let i = 0; i < 3; i++) await runner.run('step', digits);
+      const ckpt = join(dir, 'mlp.safetensors');
+      const pos = {
+        step: 3,
+        cursor: { epoch: 0, position: 0 },
+        schedule: 'constant',
+        skipped: 0,
+        data: 'mnist',
+        bind: '',
+      };
+      writeCheckpoint(ckpt, await makeCheckpoint(runner, pos, 'test'));
+      const dlcProb = (await runner.run('predict', { x: digits.x })).prob as Float32Array;
+
+      py(['dlc_to_torch.py', ckpt, 'digits.f32', 'torch.f32', String(HIDDEN)], dir);
+      expect(maxAbsDiff(f32(join(dir, 'torch.f32')), dlcProb)).toBeLessThan(1e-4);
+
+      // A fresh torch model (other weights), saved as a state_dict, back into dlc.
+      const make = [
+        'import sys, torch, numpy as np',
+        'sys.path.insert(0, ".")',
+        'from dlc_to_torch import MnistMlp',
+        'torch.manual_seed(7)',
+        `m = MnistMlp(${HIDDEN}).eval()`,
+        'torch.save(m.state_dict(), "torch_weights.pt")',
+        'x = torch.from_numpy(np.fromfile("digits.f32", dtype="<f4").reshape(-1, 784))',
+        'm(x).detach().numpy().astype("<f4").tofile("torch_own.f32")',
+      ].join('\n');
+      py(['-c', make], dir);
+      const back = join(dir, 'from_torch.safetensors');
+      py(['torch_to_dlc.py', ckpt, 'torch_weights.pt', back, 'fc1', 'fc2', 'out'], dir);
+      restoreCheckpoint(runner, readCheckpoint(back, modelSignature(runner)), back);
+      const fromTorch = (await runner.run('predict', { x: digits.x })).prob as Float32Array;
+      expect(maxAbsDiff(fromTorch, f32(join(dir, 'torch_own.f32')))).toBeLessThan(1e-4);
+      expect(maxAbsDiff(fromTorch, dlcProb)).toBeGreaterThan(1e-3);
+    } finally {
+      runner.destroy();
+    }
+  }, 120_000);
+});
