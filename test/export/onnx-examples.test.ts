@@ -11,7 +11,7 @@ import * as ort from 'onnxruntime-node';
 import '../../compiler/ops/index';
 import { allOps } from '../../compiler/ops/registry';
 import { lowerFile } from '../../compiler/lower/index';
-import { createReferenceRunner } from '../../compiler/train/reference-runner';
+import { createReferenceRunner } from '../../compiler/reference/runner';
 import { makeExportCommand } from '../../compiler/cli/commands/export';
 import { NOT_EXPORTED, ONNX_OPS } from '../../compiler/export/onnx/ops';
 import { decodeModel } from '../../compiler/export/onnx/proto';

@@ -9,8 +9,8 @@ import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { lowerFile } from '../../compiler/lower/index';
-import { makeCheckpoint } from '../../compiler/train/checkpoints';
-import { runExport } from '../../compiler/export/run-export';
+import { makeCheckpoint } from '../../runtime/train/checkpoints';
+import { runExport } from '../../compiler/cli/commands/run-export';
 import { writeCheckpoint } from '../../runtime/checkpoint/file-node';
 import { gpuRunner, lowerExample, mnistBatch } from '../examples/zoo-harness';
 

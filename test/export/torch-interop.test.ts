@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeCheckpoint, modelSignature, restoreCheckpoint } from '../../compiler/train/checkpoints';
+import { makeCheckpoint, modelSignature, restoreCheckpoint } from '../../runtime/train/checkpoints';
 import { readCheckpoint, writeCheckpoint } from '../../runtime/checkpoint/file-node';
 import { gpuRunner, lowerExample, mnistBatch } from '../examples/zoo-harness';
 

@@ -1,12 +1,12 @@
 // `dlc export FILE --checkpoint PATH [--entry NAME] -o model.onnx`: parses the
-// arguments and hands over to compiler/export/run-export.ts.
+// arguments and hands over to ./run-export.ts.
 import type { Command } from '../command';
 import { givenValues, requiredValue } from '../given-flags';
 import { intFlag, oneFile, parseArgs } from '../args';
 import { DlcError } from '../../../runtime/errors';
 import type { StageLowerFn } from '../stages';
-import { runExport } from '../../export/run-export';
-import type { ExportIO, ExportOptions } from '../../export/run-export';
+import { runExport } from './run-export';
+import type { ExportIO, ExportOptions } from './run-export';
 
 export const EXPORT_USAGE = `usage: dlc export FILE [--checkpoint PATH | --seed S] -o OUT.onnx [--entry NAME]
                   [--fixed-batch] [-D name=value]...

@@ -3,20 +3,20 @@
 // write the ONNX model (compiler/export/onnx/export.ts).
 import { writeFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import { formatDiagnostics } from '../../dsl/diagnostics';
-import type { SourceLookup } from '../../dsl/diagnostics';
-import { DlcError } from '../../runtime/errors';
-import { readCheckpoint } from '../../runtime/checkpoint/file-node';
-import type { SavedTensor } from '../../runtime/checkpoint/safetensors';
-import type { Entry, Program } from '../ir/program';
-import { sourceLookup } from '../cli/commands/compile';
-import type { StageLowerFn } from '../cli/stages';
-import { chooseEntry, evalEntry } from '../train/entries';
-import { programEntries } from '../train/reference-runner';
-import { dlcVersion } from '../train/version';
-import { initialize } from '../../runtime/init';
-import { exportOnnx } from './onnx/export';
-import { OPSET } from './onnx/proto';
+import { formatDiagnostics } from '../../../dsl/diagnostics';
+import type { SourceLookup } from '../../../dsl/diagnostics';
+import { DlcError } from '../../../runtime/errors';
+import { readCheckpoint } from '../../../runtime/checkpoint/file-node';
+import type { SavedTensor } from '../../../runtime/checkpoint/safetensors';
+import type { Entry, Program } from '../../ir/program';
+import { sourceLookup } from './compile';
+import type { StageLowerFn } from '../stages';
+import { chooseEntry, evalEntry } from '../../../runtime/train/entries';
+import { programEntries } from '../../reference/runner';
+import { dlcVersion } from '../version';
+import { initialize } from '../../../runtime/init';
+import { exportOnnx } from '../../export/onnx/export';
+import { OPSET } from '../../export/onnx/proto';
 
 export interface ExportOptions {
   readonly file: string;
