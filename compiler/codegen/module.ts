@@ -131,6 +131,19 @@ function buildModule(project: Project, plan: Plan): SourceFile {
         statements: ['this.runtime.load(values);'],
       },
       {
+        name: 'saveSafetensors',
+        returnType: 'Promise<Uint8Array>',
+        docs: ['Every persistent tensor as a dlc checkpoint (safetensors, as `dlc train` writes them).'],
+        statements: ['return this.runtime.saveSafetensors();'],
+      },
+      {
+        name: 'loadSafetensors',
+        parameters: [{ name: 'bytes', type: 'Uint8Array' }, { name: 'name', type: 'string', hasQuestionToken: true }],
+        returnType: 'void',
+        docs: ['Loads a dlc checkpoint (from `dlc train` or saveSafetensors), checked as `dlc eval` checks it.'],
+        statements: ['this.runtime.loadSafetensors(bytes, name);'],
+      },
+      {
         name: 'setScalar',
         parameters: [
           { name: 'name', type: 'ScalarName' },

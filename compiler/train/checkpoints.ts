@@ -8,6 +8,7 @@ import type { Checkpoint } from '../../runtime/checkpoint/codec';
 import { fingerprint, type ModelSignature } from '../../runtime/checkpoint/fingerprint';
 import type { SavedTensor } from '../../runtime/checkpoint/safetensors';
 import { readCheckpoint } from '../../runtime/checkpoint/file-node';
+import { CALLS_COUNTER, SEED_COUNTER } from '../../runtime/checkpoint/plan-signature';
 import { formatCursor, parseCursor, type DataCursor } from '../../runtime/data/batches';
 import type { ModelRunner } from './runner';
 
@@ -31,8 +32,7 @@ export interface RunPosition {
   readonly bind: string;
 }
 
-export const SEED_COUNTER = 'seed';
-export const CALLS_COUNTER = 'model_step';
+export { CALLS_COUNTER, SEED_COUNTER };
 
 export async function makeCheckpoint(runner: ModelRunner, pos: RunPosition, dlcVersion: string): Promise<Checkpoint> {
   const values = await runner.save();
