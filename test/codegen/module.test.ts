@@ -46,7 +46,11 @@ const frozen = (await model.step({ x, y })).loss;
 const again = (await model.step({ x, y })).loss;
 let error = '';
 try { await model.step({ x: new Float32Array(3), y }); } catch (e) { error = e.message; }
-console.log(JSON.stringify({ losses, sums, names: Object.keys(saved), frozen, again, error, compileMs: model.compileMs }));
+const fresh = await createModel({ seed: 3 });
+fresh.loadSafetensors(await model.saveSafetensors(), 'weights.safetensors');
+const reloaded = Array.from((await fresh.predict({ x })).prob);
+const predicted = Array.from((await model.predict({ x })).prob);
+console.log(JSON.stringify({ losses, sums, names: Object.keys(saved), frozen, again, error, compileMs: model.compileMs, reloaded, predicted }));
 `;
 
 describe('generated module', () => {
@@ -98,6 +102,8 @@ describe('generated module', () => {
     expect(result.again).toBeCloseTo(result.frozen, 6);
     expect(result.error).toBe("step: input 'x' expects a Float32Array of 40 elements (f32[8,5]), given Float32Array of 3 elements");
     expect(result.compileMs).toBeGreaterThan(0);
+    // The weights file round-trips: a fresh model loaded from it predicts the same probabilities.
+    expect(result.reloaded).toEqual(result.predicted);
   });
 
   it('bundles for the browser without Node-only imports', async () => {
