@@ -91,6 +91,10 @@ function buildModule(project: Project, plan: Plan): SourceFile {
   const scalarNames = plan.scalars.map((s) => JSON.stringify(s.name)).join(' | ') || 'never';
   sf.addTypeAlias({ name: 'ScalarName', isExported: true, type: scalarNames, docs: ['Runtime-settable scalars (learning rates...).'] });
 
+  const paramNames = plan.buffers.filter((b) => b.kind === 'param').map((b) => JSON.stringify(b.name)).join(' | ') || 'never';
+  sf.addTypeAlias({ name: 'ParamName', isExported: true, type: paramNames, docs: ['The trained tensors, as params() and setParams() name them.'] });
+  sf.addTypeAlias({ name: 'Tensor', isExported: true, type: 'Float32Array | Int32Array | Uint32Array' });
+
   sf.addClass({
     name: className,
     isExported: true,
@@ -114,10 +118,15 @@ function buildModule(project: Project, plan: Plan): SourceFile {
           ],
         };
       }),
-      { name: 'params', returnType: 'Promise<NamedTensors>', docs: ['The trained tensors by name.'], statements: ['return this.runtime.params();'] },
+      {
+        name: 'params',
+        returnType: 'Promise<Record<ParamName, Tensor>>',
+        docs: ['The trained tensors by name.'],
+        statements: ['return this.runtime.params() as Promise<Record<ParamName, Tensor>>;'],
+      },
       {
         name: 'setParams',
-        parameters: [{ name: 'values', type: 'Readonly<Record<string, Float32Array | Int32Array | Uint32Array>>' }],
+        parameters: [{ name: 'values', type: 'Readonly<Partial<Record<ParamName, Tensor>>>' }],
         returnType: 'void',
         docs: ['Overwrites some or all params (names, dtypes and sizes are checked).'],
         statements: ['this.runtime.setParams(values);'],

@@ -64,11 +64,25 @@ describe('generated module', () => {
     expect(dts).toContain('step<K extends keyof StepOutputs = keyof StepOutputs>(inputs: StepInputs');
     expect(dts).toContain('export declare function createModel(options?: ModelOptions): Promise<TinyMlp>;');
     expect(dts).toContain('export type ScalarName = "lr";');
+    expect(dts).toContain('export type ParamName = "W1" | "b1" | "W2" | "b2";');
   });
 
   it('type-checks against the runtime', async () => {
     const { ts } = emitModule(plan);
     writeFileSync(join(dir, 'check.ts'), ts);
+    // Param and scalar names are literal unions: a misspelt one is a type error (tsc fails on an unused expect-error).
+    const consumer = [
+      "import { createModel } from './check';",
+      'const model = await createModel();',
+      "model.setParams({ W1: new Float32Array(1) });",
+      '// @ts-expect-error: not a param',
+      "model.setParams({ W9: new Float32Array(1) });",
+      '// @ts-expect-error: not a scalar',
+      "model.setScalar('rate', 1);",
+      'const w: Float32Array | Int32Array | Uint32Array = (await model.params()).b2;',
+      'export { w };',
+    ].join('\n');
+    writeFileSync(join(dir, 'consumer.ts'), consumer);
     const tsconfig = {
       compilerOptions: {
         strict: true,
@@ -81,7 +95,7 @@ describe('generated module', () => {
         skipLibCheck: true,
         paths: { 'dlc/runtime': [runtimeEntry()] },
       },
-      files: [join(dir, 'check.ts')],
+      files: [join(dir, 'check.ts'), join(dir, 'consumer.ts')],
     };
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig));
     await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')], { cwd: root }).catch((err) => {
