@@ -123,8 +123,12 @@ export class Model {
     const ckpt = decodeCheckpoint(bytes, name, { ...want, programHash: saved });
     const seed = ckpt.info.rng[SEED_COUNTER];
     const calls = ckpt.info.rng[CALLS_COUNTER];
-    if (seed === undefined || calls === undefined) throw new DlcError(`${name}: metadata dlc.rng lacks '${SEED_COUNTER}' or '${CALLS_COUNTER}'`);
-    if (seed !== this.seed) throw new DlcError(`${name}: saved with seed ${seed}, the model was created with seed ${this.seed}`);
+    if (seed === undefined || calls === undefined) {
+      throw new DlcError(`${name}: metadata dlc.rng lacks '${SEED_COUNTER}' or '${CALLS_COUNTER}'`);
+    }
+    if (seed !== this.seed) {
+      throw new DlcError(`${name}: saved with seed ${seed}, the model was created with seed ${this.seed}`);
+    }
     const values: Record<string, unknown> = {};
     for (const [tensor, t] of Object.entries(ckpt.tensors)) values[tensor] = t.data;
     this.load(values);

@@ -91,8 +91,10 @@ function buildModule(project: Project, plan: Plan): SourceFile {
   const scalarNames = plan.scalars.map((s) => JSON.stringify(s.name)).join(' | ') || 'never';
   sf.addTypeAlias({ name: 'ScalarName', isExported: true, type: scalarNames, docs: ['Runtime-settable scalars (learning rates...).'] });
 
-  const paramNames = plan.buffers.filter((b) => b.kind === 'param').map((b) => JSON.stringify(b.name)).join(' | ') || 'never';
-  sf.addTypeAlias({ name: 'ParamName', isExported: true, type: paramNames, docs: ['The trained tensors, as params() and setParams() name them.'] });
+  const params = plan.buffers.filter((b) => b.kind === 'param');
+  const paramNames = params.map((b) => JSON.stringify(b.name)).join(' | ') || 'never';
+  const paramDocs = ['The trained tensors, as params() and setParams() name them.'];
+  sf.addTypeAlias({ name: 'ParamName', isExported: true, type: paramNames, docs: paramDocs });
   sf.addTypeAlias({ name: 'Tensor', isExported: true, type: 'Float32Array | Int32Array | Uint32Array' });
 
   sf.addClass({

@@ -50,7 +50,8 @@ const fresh = await createModel({ seed: 3 });
 fresh.loadSafetensors(await model.saveSafetensors(), 'weights.safetensors');
 const reloaded = Array.from((await fresh.predict({ x })).prob);
 const predicted = Array.from((await model.predict({ x })).prob);
-console.log(JSON.stringify({ losses, sums, names: Object.keys(saved), frozen, again, error, compileMs: model.compileMs, reloaded, predicted }));
+const names = Object.keys(saved);
+console.log(JSON.stringify({ losses, sums, names, frozen, again, error, compileMs: model.compileMs, reloaded, predicted }));
 `;
 
 describe('generated module', () => {

@@ -12,14 +12,16 @@ import { tinyMnist } from '../train/programs';
 import { fakeLower, runCommand, tempDir } from '../train/harness';
 
 const lower = fakeLower({ 'tiny.dl': () => tinyMnist({ batch: 400 }) });
-const plan = (model?: string) => generatePlan(tinyMnist({ batch: 400, ...(model ? { model } : {}) }), { family: 'register', limits: DEFAULT_LIMITS });
+const plan = (model?: string) =>
+  generatePlan(tinyMnist({ batch: 400, ...(model ? { model } : {}) }), { family: 'register', limits: DEFAULT_LIMITS });
 
 let ckpt = '';
 let accuracy = 0;
 
 beforeAll(async () => {
   ckpt = join(tempDir(), 'tiny.safetensors');
-  const r = await runCommand('train', lower, ['tiny.dl', '--steps', '10', '--checkpoint', ckpt, '--json', '--backend', 'reference']);
+  const argv = ['tiny.dl', '--steps', '10', '--checkpoint', ckpt, '--json', '--backend', 'reference'];
+  const r = await runCommand('train', lower, argv);
   accuracy = (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { test_accuracy: number }).test_accuracy;
 });
 
@@ -46,10 +48,12 @@ describe('Model safetensors', () => {
   it('refuses another model, another seed and a changed file, as the CLI loader does', async () => {
     const bytes = readFileSync(ckpt);
     const other = await Model.create(plan('other_model'));
-    expect(() => other.loadSafetensors(bytes, 'w.safetensors')).toThrow("w.safetensors: file is from model 'tiny_mnist', not 'other_model'");
+    const fromOther = "w.safetensors: file is from model 'tiny_mnist', not 'other_model'";
+    expect(() => other.loadSafetensors(bytes, 'w.safetensors')).toThrow(fromOther);
     other.destroy();
     const seeded = await Model.create(plan(), { seed: 3 });
-    expect(() => seeded.loadSafetensors(bytes, 'w.safetensors')).toThrow('w.safetensors: saved with seed 0, the model was created with seed 3');
+    const seedMessage = 'w.safetensors: saved with seed 0, the model was created with seed 3';
+    expect(() => seeded.loadSafetensors(bytes, 'w.safetensors')).toThrow(seedMessage);
     const changed = new Uint8Array(bytes);
     changed[changed.length - 1]! ^= 1;
     expect(() => seeded.loadSafetensors(changed, 'w.safetensors')).toThrow('w.safetensors: checksum mismatch');
