@@ -2,6 +2,10 @@
 // the hooks the checkpoint code and training loops need (params, save/load, runtime
 // scalars, the step counter). Generated modules add one typed method per entry.
 import { DlcError } from './errors';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint/codec';
+import { CALLS_COUNTER, planSignature, SEED_COUNTER } from './checkpoint/plan-signature';
+import { fingerprint } from './checkpoint/fingerprint';
+import type { SavedTensor } from './checkpoint/safetensors';
 import { Executor } from './executor';
 import type { OutputValue, RunOptions } from './executor';
 import type { Plan } from './plan';
@@ -80,6 +84,55 @@ export class Model {
     const missing = this.exec.persistentNames().filter((name) => !(name in values));
     if (missing.length > 0) throw new DlcError(`load: the checkpoint lacks ${missing.map((m) => `'${m}'`).join(', ')}`);
     this.exec.writeTensors(values, 'load');
+  }
+
+  /**
+   * Every persistent tensor as a dlc checkpoint (safetensors, the CLI's format and
+   * names): `dlc eval --checkpoint` and `loadSafetensors` read it. Non-finite values are refused.
+   */
+  async saveSafetensors(): Promise<Uint8Array> {
+    const values = await this.save();
+    const sig = planSignature(this.plan);
+    const tensors: Record<string, SavedTensor> = {};
+    for (const [name, data] of Object.entries(values)) {
+      const dtype = data instanceof Float32Array ? 'f32' : data instanceof Int32Array ? 'i32' : 'u32';
+      tensors[name] = { dtype, shape: sig.tensors[name]!.shape, data };
+    }
+    const info = {
+      model: sig.model,
+      fingerprint: fingerprint(sig),
+      programHash: sig.programHash,
+      dlcVersion: 'module',
+      step: this.step,
+      rng: { [SEED_COUNTER]: this.seed, [CALLS_COUNTER]: this.step },
+      dataCursor: '0:0',
+      lr: { spec: '', step: this.step },
+    };
+    return encodeCheckpoint({ tensors, info }, `${sig.model} weights`);
+  }
+
+  /**
+   * Loads a dlc checkpoint (from \`dlc train\` or saveSafetensors), validated as \`dlc eval\`
+   * validates it: structure, checksum, model name, tensor names, dtypes and shapes. A
+   * checkpoint from another compiled program of the same model (another target) is accepted.
+   * The model must have been created with the seed the checkpoint was saved with.
+   */
+  loadSafetensors(bytes: Uint8Array, name = 'checkpoint'): void {
+    const want = planSignature(this.plan);
+    const saved = decodeCheckpoint(bytes, name).info.programHash;
+    const ckpt = decodeCheckpoint(bytes, name, { ...want, programHash: saved });
+    const seed = ckpt.info.rng[SEED_COUNTER];
+    const calls = ckpt.info.rng[CALLS_COUNTER];
+    if (seed === undefined || calls === undefined) {
+      throw new DlcError(`${name}: metadata dlc.rng lacks '${SEED_COUNTER}' or '${CALLS_COUNTER}'`);
+    }
+    if (seed !== this.seed) {
+      throw new DlcError(`${name}: saved with seed ${seed}, the model was created with seed ${this.seed}`);
+    }
+    const values: Record<string, unknown> = {};
+    for (const [tensor, t] of Object.entries(ckpt.tensors)) values[tensor] = t.data;
+    this.load(values);
+    this.step = calls;
   }
 
   /** Sets a runtime scalar (learning rate, momentum...) for the calls that follow. */

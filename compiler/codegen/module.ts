@@ -91,6 +91,12 @@ function buildModule(project: Project, plan: Plan): SourceFile {
   const scalarNames = plan.scalars.map((s) => JSON.stringify(s.name)).join(' | ') || 'never';
   sf.addTypeAlias({ name: 'ScalarName', isExported: true, type: scalarNames, docs: ['Runtime-settable scalars (learning rates...).'] });
 
+  const params = plan.buffers.filter((b) => b.kind === 'param');
+  const paramNames = params.map((b) => JSON.stringify(b.name)).join(' | ') || 'never';
+  const paramDocs = ['The trained tensors, as params() and setParams() name them.'];
+  sf.addTypeAlias({ name: 'ParamName', isExported: true, type: paramNames, docs: paramDocs });
+  sf.addTypeAlias({ name: 'Tensor', isExported: true, type: 'Float32Array | Int32Array | Uint32Array' });
+
   sf.addClass({
     name: className,
     isExported: true,
@@ -114,10 +120,15 @@ function buildModule(project: Project, plan: Plan): SourceFile {
           ],
         };
       }),
-      { name: 'params', returnType: 'Promise<NamedTensors>', docs: ['The trained tensors by name.'], statements: ['return this.runtime.params();'] },
+      {
+        name: 'params',
+        returnType: 'Promise<Record<ParamName, Tensor>>',
+        docs: ['The trained tensors by name.'],
+        statements: ['return this.runtime.params() as Promise<Record<ParamName, Tensor>>;'],
+      },
       {
         name: 'setParams',
-        parameters: [{ name: 'values', type: 'Readonly<Record<string, Float32Array | Int32Array | Uint32Array>>' }],
+        parameters: [{ name: 'values', type: 'Readonly<Partial<Record<ParamName, Tensor>>>' }],
         returnType: 'void',
         docs: ['Overwrites some or all params (names, dtypes and sizes are checked).'],
         statements: ['this.runtime.setParams(values);'],
@@ -129,6 +140,19 @@ function buildModule(project: Project, plan: Plan): SourceFile {
         returnType: 'void',
         docs: ['Restores what save() returned.'],
         statements: ['this.runtime.load(values);'],
+      },
+      {
+        name: 'saveSafetensors',
+        returnType: 'Promise<Uint8Array>',
+        docs: ['Every persistent tensor as a dlc checkpoint (safetensors, as `dlc train` writes them).'],
+        statements: ['return this.runtime.saveSafetensors();'],
+      },
+      {
+        name: 'loadSafetensors',
+        parameters: [{ name: 'bytes', type: 'Uint8Array' }, { name: 'name', type: 'string', hasQuestionToken: true }],
+        returnType: 'void',
+        docs: ['Loads a dlc checkpoint (from `dlc train` or saveSafetensors), checked as `dlc eval` checks it.'],
+        statements: ['this.runtime.loadSafetensors(bytes, name);'],
       },
       {
         name: 'setScalar',

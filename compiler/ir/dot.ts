@@ -1,7 +1,8 @@
 // Graphviz output: args as ellipses, nodes as boxes labelled with op and output
 // types, edges along the dataflow; a region body is a cluster under its node, fed
 // by dashed edges from the node's inputs to the body's args.
-import { formatSpan } from '../../runtime/errors';
+import { basename } from 'node:path';
+import { formatSpan, type Span } from '../../runtime/errors';
 import type { Program } from './program';
 import type { Graph, Value } from './types';
 import { typeToString } from './types';
@@ -15,6 +16,9 @@ export function graphToDot(graph: Graph): string {
 
 const quote = (s: string): string => JSON.stringify(s);
 
+/** A span with the file's name only: a picture should not carry the folder it was drawn in. */
+const spanLabel = (span: Span): string => formatSpan({ ...span, file: basename(span.file) });
+
 /** Emits one scope; returns the dot node id of each value, and of each arg in order. */
 function emitScope(graph: Graph, prefix: string, indent: string, lines: string[]): string[] {
   const ids = new Map<Value, string>();
@@ -27,7 +31,8 @@ function emitScope(graph: Graph, prefix: string, indent: string, lines: string[]
   graph.nodes.forEach((n, k) => {
     const id = `${prefix}_n${k}`;
     const outs = n.outputs.map((o) => `%${o.id}: ${typeToString(o.type)}`).join('\n');
-    const label = [n.op, outs, n.span ? formatSpan(n.span) : ''].filter((s) => s).join('\n');
+    const op = n.op === 'assign' ? `assign → ${String(n.attrs.target)}` : n.op;
+    const label = [op, outs, n.span ? spanLabel(n.span) : ''].filter((s) => s).join('\n');
     lines.push(`${indent}${id} [shape=box, label=${quote(label)}];`);
     for (const v of n.inputs) {
       const from = ids.get(v);

@@ -9,6 +9,7 @@ import { fingerprint, type ModelSignature } from '../checkpoint/fingerprint';
 import type { SavedTensor } from '../checkpoint/safetensors';
 import { readCheckpoint } from '../checkpoint/file-node';
 import { formatCursor, parseCursor, type DataCursor } from '../data/batches';
+import { CALLS_COUNTER, SEED_COUNTER } from '../checkpoint/plan-signature';
 import type { ModelRunner } from './runner';
 
 export function modelSignature(runner: ModelRunner): ModelSignature {
@@ -31,8 +32,7 @@ export interface RunPosition {
   readonly bind: string;
 }
 
-export const SEED_COUNTER = 'seed';
-export const CALLS_COUNTER = 'model_step';
+export { CALLS_COUNTER, SEED_COUNTER };
 
 export async function makeCheckpoint(runner: ModelRunner, pos: RunPosition, dlcVersion: string): Promise<Checkpoint> {
   const values = await runner.save();

@@ -4,7 +4,7 @@
 import { Model, type NamedTensors, type OutputValue } from '../model';
 import type { Plan, PlanDType } from '../plan';
 import { isPersistentKind } from '../plan';
-import { sha256Hex } from '../checkpoint/fingerprint';
+import { planHash } from '../checkpoint/plan-signature';
 
 export interface TensorInfo {
   readonly name: string;
@@ -44,16 +44,7 @@ export interface ModelRunner {
   destroy(): void;
 }
 
-/** The hash of a plan's compiled program: its kernels' WGSL and its entry signatures. */
-export function planHash(plan: Plan): string {
-  const entries = plan.entries.map((e) => ({
-    name: e.name,
-    kind: e.kind,
-    inputs: e.inputs.map((i) => [i.name, i.dtype, i.shape]),
-    outputs: e.outputs.map((o) => [o.name, o.dtype, o.shape]),
-  }));
-  return sha256Hex(JSON.stringify({ model: plan.model, kernels: plan.kernels.map((k) => k.wgsl), entries }));
-}
+export { planHash };
 
 export function planEntries(plan: Plan): EntryInfo[] {
   const info = (r: TensorInfo): TensorInfo => ({ name: r.name, dtype: r.dtype, shape: r.shape });

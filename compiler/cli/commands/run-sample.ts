@@ -47,6 +47,9 @@ export async function runSampleCommand(lower: LowerFn, o: SampleOptions, io: Com
   const { runner } = await startModel(prepared, openOptions);
   try {
     const vocab = data === 'moby-dick' ? loadMobyDick().vocab : undefined;
+    // A sample entry is one long call (a whole Gibbs or generation chain): say what runs, then how long it took.
+    io.stderr.write(`sampling ${entry.name} of ${runner.model} on ${runner.where}…\n`);
+    const started = Date.now();
     const result = await runSample(runner, entry, {
       ...(vocab ? { vocab } : {}),
       ...(feeds ? { feeds } : {}),
@@ -54,6 +57,7 @@ export async function runSampleCommand(lower: LowerFn, o: SampleOptions, io: Com
       ...(o.prime !== undefined ? { prime: o.prime } : {}),
       ...(o.output !== undefined ? { output: o.output } : {}),
     });
+    io.stderr.write(`sampled in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     switch (result.kind) {
       case 'image': {
         if (ext === '.txt') throw new DlcError(`'${entry.name}' returns images (${result.output}); write them to a .png file`, 2);

@@ -102,6 +102,19 @@ describe('dlc ir stages', () => {
   });
 });
 
+describe('dlc ir --format dot', () => {
+  test('labels spans with the file name only, however it was given; assign nodes name their target', async () => {
+    const dot = ['--stage', 'grad', '--format', 'dot', '--entry', 'step'];
+    const absolute = await ir(join(here, 'fixtures', 'tiny_dense.dl'), ...dot);
+    expect(absolute.code).toBe(0);
+    expect(absolute.stdout).not.toContain(here);
+    expect(absolute.stdout).toContain('tiny_dense.dl:21:5');
+    expect(absolute.stdout).toBe((await ir(TINY, ...dot)).stdout);
+    expect(absolute.stdout).toContain('label="assign → fc1.W\\ntiny_dense.dl:21:5"');
+    expect(absolute.stdout).not.toContain('label="assign\\n');
+  });
+});
+
 describe('dlc ir errors', () => {
   test('an unknown stage is a usage error naming the stages', async () => {
     const r = await ir(TINY, '--stage', 'fused');

@@ -20,6 +20,9 @@ describe('dlc sample', () => {
     const r = await runCommand('sample', lower, ['tiny.dl', '--checkpoint', ckpt, '--out', out, '--backend', 'reference']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`wrote 10 images from draw.images to ${out}\n`);
+    // Progress on stderr: what runs and where, then the time it took (the number is not checked).
+    const where = 'reference executor \\(CPU, float32 rounding\\)';
+    expect(r.stderr).toMatch(new RegExp(`^sampling draw of tiny_mnist on ${where}…\\nsampled in \\d+\\.\\d s\\n$`));
     const png = PNG.sync.read(readFileSync(out));
     // 10 tiles of 28×28 at scale 2 in rows of ceil(sqrt(10)) = 4: 4 columns, 3 rows.
     expect(png.width).toBeGreaterThan(4 * 56);

@@ -46,7 +46,12 @@ const frozen = (await model.step({ x, y })).loss;
 const again = (await model.step({ x, y })).loss;
 let error = '';
 try { await model.step({ x: new Float32Array(3), y }); } catch (e) { error = e.message; }
-console.log(JSON.stringify({ losses, sums, names: Object.keys(saved), frozen, again, error, compileMs: model.compileMs }));
+const fresh = await createModel({ seed: 3 });
+fresh.loadSafetensors(await model.saveSafetensors(), 'weights.safetensors');
+const reloaded = Array.from((await fresh.predict({ x })).prob);
+const predicted = Array.from((await model.predict({ x })).prob);
+const names = Object.keys(saved);
+console.log(JSON.stringify({ losses, sums, names, frozen, again, error, compileMs: model.compileMs, reloaded, predicted }));
 `;
 
 describe('generated module', () => {
@@ -60,11 +65,25 @@ describe('generated module', () => {
     expect(dts).toContain('step<K extends keyof StepOutputs = keyof StepOutputs>(inputs: StepInputs');
     expect(dts).toContain('export declare function createModel(options?: ModelOptions): Promise<TinyMlp>;');
     expect(dts).toContain('export type ScalarName = "lr";');
+    expect(dts).toContain('export type ParamName = "W1" | "b1" | "W2" | "b2";');
   });
 
   it('type-checks against the runtime', async () => {
     const { ts } = emitModule(plan);
     writeFileSync(join(dir, 'check.ts'), ts);
+    // Param and scalar names are literal unions: a misspelt one is a type error (tsc fails on an unused expect-error).
+    const consumer = [
+      "import { createModel } from './check';",
+      'const model = await createModel();',
+      "model.setParams({ W1: new Float32Array(1) });",
+      '// @ts-expect-error: not a param',
+      "model.setParams({ W9: new Float32Array(1) });",
+      '// @ts-expect-error: not a scalar',
+      "model.setScalar('rate', 1);",
+      'const w: Float32Array | Int32Array | Uint32Array = (await model.params()).b2;',
+      'export { w };',
+    ].join('\n');
+    writeFileSync(join(dir, 'consumer.ts'), consumer);
     const tsconfig = {
       compilerOptions: {
         strict: true,
@@ -77,7 +96,7 @@ describe('generated module', () => {
         skipLibCheck: true,
         paths: { 'dlc/runtime': [runtimeEntry()] },
       },
-      files: [join(dir, 'check.ts')],
+      files: [join(dir, 'check.ts'), join(dir, 'consumer.ts')],
     };
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig));
     await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')], { cwd: root }).catch((err) => {
@@ -98,6 +117,8 @@ describe('generated module', () => {
     expect(result.again).toBeCloseTo(result.frozen, 6);
     expect(result.error).toBe("step: input 'x' expects a Float32Array of 40 elements (f32[8,5]), given Float32Array of 3 elements");
     expect(result.compileMs).toBeGreaterThan(0);
+    // The weights file round-trips: a fresh model loaded from it predicts the same probabilities.
+    expect(result.reloaded).toEqual(result.predicted);
   });
 
   it('bundles for the browser without Node-only imports', async () => {
