@@ -62,6 +62,8 @@ export interface LoopConfig {
   readonly metrics: readonly string[];
   readonly dataset: Dataset;
   readonly bindings: readonly Binding[];
+  /** Rows per step; the train entry's batch size when absent (1 for a data-free run). */
+  readonly batch?: number;
   readonly eval?: EvalSetup;
   /** Total optimizer steps of the run, counting the steps before a resume. */
   readonly totalSteps: number;
@@ -102,7 +104,7 @@ function mean(xs: readonly number[]): number {
 export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
   const { runner, entry } = cfg;
   const now = cfg.now ?? Date.now;
-  const batches = new TrainBatches(cfg.dataset.train, batchSize(entry), runner.seed);
+  const batches = new TrainBatches(cfg.dataset.train, cfg.batch ?? batchSize(entry), runner.seed);
   let step = 0;
   let skipped = 0;
   let good: GoodState | undefined;
