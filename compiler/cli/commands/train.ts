@@ -25,6 +25,7 @@ evaluation after every epoch, checkpoints, and a progress bar.
                        a token dataset's x feeds a model's single token input
   --epochs N           train until N epochs are done (default 1)
   --steps N            train until step N (steps counted from the first run)
+                       (a train entry with no inputs trains without data: give --steps)
   --seed S             seed of initializers, random ops and data order (default 0)
   --checkpoint PATH    save a checkpoint (safetensors) at the end, PATH.prev keeps the last
   --resume             continue from --checkpoint (same result as one long run)
