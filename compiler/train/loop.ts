@@ -22,7 +22,7 @@
 // a pure function of (seed, data, schedule) and resuming reproduces it bit for bit.
 // Saved tensors are always the last good state (writeCheckpoint refuses NaN anyway).
 import { DlcError } from '../../runtime/errors';
-import { TrainBatches } from '../../runtime/data/batches';
+import { TrainBatches, type DataOrder } from '../../runtime/data/batches';
 import type { Binding } from '../../runtime/data/bind';
 import type { Dataset } from '../../runtime/data/dataset';
 import { writeCheckpoint } from '../../runtime/checkpoint/file-node';
@@ -64,6 +64,7 @@ export interface LoopConfig {
   readonly bindings: readonly Binding[];
   /** Rows per step; the train entry's batch size when absent (1 for a data-free run). */
   readonly batch?: number;
+  readonly order?: DataOrder;
   readonly eval?: EvalSetup;
   /** Total optimizer steps of the run, counting the steps before a resume. */
   readonly totalSteps: number;
@@ -104,7 +105,7 @@ function mean(xs: readonly number[]): number {
 export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
   const { runner, entry } = cfg;
   const now = cfg.now ?? Date.now;
-  const batches = new TrainBatches(cfg.dataset.train, cfg.batch ?? batchSize(entry), runner.seed);
+  const batches = new TrainBatches(cfg.dataset.train, cfg.batch ?? batchSize(entry), runner.seed, cfg.order);
   let step = 0;
   let skipped = 0;
   let good: GoodState | undefined;
@@ -127,7 +128,7 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
   let recovering = false;
   let lastEval: { step: number; result?: EvalResult } | undefined;
 
-  const position = (): RunPosition => ({ step, cursor: batches.cursor, schedule: scheduleSpec, skipped, data: cfg.dataName, bind: cfg.bindSpec });
+  const position = (): RunPosition => ({ step, cursor: batches.cursor, schedule: scheduleSpec, skipped, data: cfg.dataName, bind: cfg.bindSpec, order: batches.order });
   const save = async (): Promise<void> => {
     if (!cfg.checkpoint) return;
     const ckpt = await makeCheckpoint(runner, position(), cfg.dlcVersion);

@@ -10,6 +10,7 @@ import { batchSize, chooseEntry, evalEntry, lossOutput, trainMetrics } from './e
 import { bindEntry, checkMappingTargets } from './feeds';
 import { labelField } from './evaluate';
 import { trainLoop, type EpochRecord, type EvalSetup } from './loop';
+import type { DataOrder } from '../../runtime/data/batches';
 import { checkNoDataFlags, noDataName, stepsOnlyDataset, takesNoData } from './no-data';
 import { bindingMapping, datasetSource, formatBinding, openDataset, prepareModel, startModel } from './open';
 import { filterParam, preparePlotDir, writePlots } from './plots';
@@ -18,6 +19,7 @@ export interface TrainOptions {
   readonly file: string;
   readonly entry?: string;
   readonly data?: string;
+  readonly order?: DataOrder;
   readonly bind?: string;
   readonly epochs?: number;
   readonly steps?: number;
@@ -94,6 +96,10 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
   if (saved && o.bind !== undefined && saved.bind !== o.bind) {
     throw new DlcError(`${o.checkpoint} was trained with --bind '${saved.bind}', not '${o.bind}'; resuming needs the same binding`, 2);
   }
+  if (saved && o.order !== undefined && saved.order !== o.order) {
+    throw new DlcError(`${o.checkpoint} was trained with --order ${saved.order}, not ${o.order}; resuming needs the same order`, 2);
+  }
+  const order = o.order ?? saved?.order ?? 'shuffled';
   const mapping = dataFree ? {} : bindingMapping(o.bind ?? saved?.bind, dataset, entry);
   // Without data there is nothing to evaluate on; the infer entries still run from the generated module.
   const infer = dataFree ? undefined : evalEntry(prepared);
@@ -124,7 +130,7 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
     const header =
       (dataFree
         ? `training ${runner.model}.${entry.name} without data (it takes no inputs) `
-        : `training ${runner.model}.${entry.name} on ${dataset.name} (${trainCount} examples, batch ${batch}, ${perEpoch} steps per epoch) `) +
+        : `training ${runner.model}.${entry.name} on ${dataset.name} (${trainCount} examples, batch ${batch}, ${perEpoch} steps per epoch${order === 'shuffled' ? '' : `, ${order} order`}) `) +
       `to step ${totalSteps}${startStep > 0 ? `, resuming at step ${startStep}` : ''}; lr schedule ${formatSchedule(useSchedule)}; on ${runner.where}`;
     const progressStream = o.json ? io.stderr : io.stdout;
     const showProgress = !o.json || (io.stderr as NodeJS.WriteStream).isTTY === true;
@@ -144,6 +150,7 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
         dataset,
         bindings,
         batch,
+        order,
         ...(evalSetup ? { eval: evalSetup } : {}),
         totalSteps,
         schedule: useSchedule,
