@@ -20,6 +20,14 @@ import { fieldNames, selectRows, splitLength, type Split } from './dataset';
 import { permutation } from './prng';
 import type { HostTensor } from './tensor';
 
+// Orders (`dlc train --order`): 'shuffled' as above; 'sequential' visits examples in
+// stored order every epoch (curricula: store them easy to hard); 'striped' gives each
+// batch row its own contiguous stream, row r reading examples r*S, r*S+1, … with
+// S = floor(N / batchSize), so a state carried from one step to the next (TBPTT)
+// continues the same text in every row.
+export const DATA_ORDERS = ['shuffled', 'sequential', 'striped'] as const;
+export type DataOrder = (typeof DATA_ORDERS)[number];
+
 export interface DataCursor {
   readonly epoch: number;
   readonly position: number;
@@ -50,6 +58,7 @@ export class TrainBatches {
     private readonly split: Split,
     readonly batchSize: number,
     readonly seed: number,
+    readonly order: DataOrder = 'shuffled',
   ) {
     this.length = splitLength(split, 'training split');
     checkBatchSize(batchSize, this.length, 'training split');
@@ -59,7 +68,15 @@ export class TrainBatches {
 
   /** The example order of one epoch. */
   orderOf(epoch: number): Int32Array {
-    return permutation(this.length, this.seed, epoch + 1);
+    if (this.order === 'shuffled') return permutation(this.length, this.seed, epoch + 1);
+    const out = new Int32Array(this.length);
+    const b = this.batchSize;
+    const streams = this.batchesPerEpoch;
+    for (let i = 0; i < this.length; i++) {
+      // Past the last full batch (dropped) the order does not matter; keep it a permutation.
+      out[i] = this.order === 'sequential' || i >= streams * b ? i : (i % b) * streams + Math.floor(i / b);
+    }
+    return out;
   }
 
   get cursor(): DataCursor {

@@ -8,7 +8,7 @@ import type { Checkpoint } from '../checkpoint/codec';
 import { fingerprint, type ModelSignature } from '../checkpoint/fingerprint';
 import type { SavedTensor } from '../checkpoint/safetensors';
 import { readCheckpoint } from '../checkpoint/file-node';
-import { formatCursor, parseCursor, type DataCursor } from '../data/batches';
+import { DATA_ORDERS, formatCursor, parseCursor, type DataCursor, type DataOrder } from '../data/batches';
 import { CALLS_COUNTER, SEED_COUNTER } from '../checkpoint/plan-signature';
 import type { ModelRunner } from './runner';
 
@@ -30,6 +30,14 @@ export interface RunPosition {
   readonly data: string;
   /** The field → input binding it used, as `FIELD=INPUT,...` ('' when fields matched inputs by name). */
   readonly bind: string;
+  /** The data order (`--order`); checkpoints written before orders existed were shuffled. */
+  readonly order: DataOrder;
+}
+
+export function savedOrder(extra: Readonly<Record<string, string>> | undefined, path: string): DataOrder {
+  const o = extra?.['train.order'] ?? 'shuffled';
+  if (!(DATA_ORDERS as readonly string[]).includes(o)) throw new DlcError(`${path}: metadata train.order '${o}' is not one of ${DATA_ORDERS.join(', ')}`);
+  return o as DataOrder;
 }
 
 export { CALLS_COUNTER, SEED_COUNTER };
@@ -53,7 +61,7 @@ export async function makeCheckpoint(runner: ModelRunner, pos: RunPosition, dlcV
       rng: { [SEED_COUNTER]: runner.seed, [CALLS_COUNTER]: runner.step },
       dataCursor: formatCursor(pos.cursor),
       lr: { spec: pos.schedule, step: pos.step },
-      extra: { 'train.skipped': String(pos.skipped), 'train.data': pos.data, 'train.bind': pos.bind },
+      extra: { 'train.skipped': String(pos.skipped), 'train.data': pos.data, 'train.bind': pos.bind, 'train.order': pos.order },
     },
   };
 }
@@ -100,5 +108,6 @@ export function restoreCheckpoint(runner: ModelRunner, ckpt: Checkpoint, path: s
     skipped: Number.isSafeInteger(skipped) ? skipped : 0,
     data: ckpt.info.extra?.['train.data'] ?? '',
     bind: ckpt.info.extra?.['train.bind'] ?? '',
+    order: savedOrder(ckpt.info.extra, path),
   };
 }

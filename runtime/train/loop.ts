@@ -22,7 +22,7 @@
 // a pure function of (seed, data, schedule) and resuming reproduces it bit for bit.
 // Saved tensors are always the last good state (writeCheckpoint refuses NaN anyway).
 import { DlcError } from '../errors';
-import { TrainBatches } from '../data/batches';
+import { TrainBatches, type DataOrder } from '../data/batches';
 import type { Binding } from '../data/bind';
 import type { Dataset } from '../data/dataset';
 import { writeCheckpoint } from '../checkpoint/file-node';
@@ -62,6 +62,9 @@ export interface LoopConfig {
   readonly metrics: readonly string[];
   readonly dataset: Dataset;
   readonly bindings: readonly Binding[];
+  /** Rows per step; the train entry's batch size when absent (1 for a data-free run). */
+  readonly batch?: number;
+  readonly order?: DataOrder;
   readonly eval?: EvalSetup;
   /** Total optimizer steps of the run, counting the steps before a resume. */
   readonly totalSteps: number;
@@ -102,7 +105,7 @@ function mean(xs: readonly number[]): number {
 export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
   const { runner, entry } = cfg;
   const now = cfg.now ?? Date.now;
-  const batches = new TrainBatches(cfg.dataset.train, batchSize(entry), runner.seed);
+  const batches = new TrainBatches(cfg.dataset.train, cfg.batch ?? batchSize(entry), runner.seed, cfg.order);
   let step = 0;
   let skipped = 0;
   let good: GoodState | undefined;
@@ -125,7 +128,7 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
   let recovering = false;
   let lastEval: { step: number; result?: EvalResult } | undefined;
 
-  const position = (): RunPosition => ({ step, cursor: batches.cursor, schedule: scheduleSpec, skipped, data: cfg.dataName, bind: cfg.bindSpec });
+  const position = (): RunPosition => ({ step, cursor: batches.cursor, schedule: scheduleSpec, skipped, data: cfg.dataName, bind: cfg.bindSpec, order: batches.order });
   const save = async (): Promise<void> => {
     if (!cfg.checkpoint) return;
     const ckpt = await makeCheckpoint(runner, position(), cfg.dlcVersion);

@@ -14,8 +14,9 @@ import { createRunner, lowerModel } from './load-model';
 import { programEntries } from '../../reference/runner';
 import type { Program } from '../../ir/program';
 import type { EntryInfo, ModelRunner } from '../../../runtime/train/runner';
-import { checkpointSeed, readModelCheckpoint, restoreCheckpoint, type RunPosition } from '../../../runtime/train/checkpoints';
+import { checkpointSeed, readModelCheckpoint, restoreCheckpoint, savedOrder, type RunPosition } from '../../../runtime/train/checkpoints';
 import { defaultDataset, tokenContext } from '../../../runtime/train/entries';
+import type { DataOrder } from '../../../runtime/data/batches';
 
 export interface OpenOptions {
   readonly file: string;
@@ -48,7 +49,7 @@ export interface PreparedModel {
   readonly entries: readonly EntryInfo[];
   readonly seed: number;
   /** What the checkpoint says about its run (read and checksummed, not yet checked against the model). */
-  readonly saved?: { readonly data: string; readonly bind: string; readonly schedule: string };
+  readonly saved?: { readonly data: string; readonly bind: string; readonly schedule: string; readonly order: DataOrder };
 }
 
 /** Lowers FILE and reads the checkpoint's seed; cheap, so usage errors come before the device starts. */
@@ -66,7 +67,7 @@ export async function prepareModel(lower: LowerFn, options: OpenOptions, stderr:
     throw new DlcError(`--seed ${options.seed} differs from the seed ${seed} that ${options.checkpoint} was trained with`, 2);
   }
   const extra = peek.info.extra ?? {};
-  return { ...base, seed, saved: { data: extra['train.data'] ?? '', bind: extra['train.bind'] ?? '', schedule: peek.info.lr.spec } };
+  return { ...base, seed, saved: { data: extra['train.data'] ?? '', bind: extra['train.bind'] ?? '', schedule: peek.info.lr.spec, order: savedOrder(extra, options.checkpoint) } };
 }
 
 /** Creates the runner and loads the checkpoint into it after checking it against the model. */

@@ -11,6 +11,8 @@ import { batchSize, chooseEntry, evalEntry, lossOutput, trainMetrics } from '../
 import { bindEntry, checkMappingTargets } from '../../../runtime/train/feeds';
 import { labelField } from '../../../runtime/train/evaluate';
 import { trainLoop, type EpochRecord, type EvalSetup } from '../../../runtime/train/loop';
+import type { DataOrder } from '../../../runtime/data/batches';
+import { checkNoDataFlags, noDataName, stepsOnlyDataset, takesNoData } from '../../../runtime/train/no-data';
 import { bindingMapping, datasetSource, formatBinding, openDataset, prepareModel, startModel } from './open';
 import { filterParam, preparePlotDir, writePlots } from '../../../runtime/train/plots';
 
@@ -18,6 +20,7 @@ export interface TrainOptions {
   readonly file: string;
   readonly entry?: string;
   readonly data?: string;
+  readonly order?: DataOrder;
   readonly bind?: string;
   readonly epochs?: number;
   readonly steps?: number;
@@ -87,15 +90,23 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
   if (saved && o.data !== undefined && saved.data !== '' && o.data !== saved.data) {
     throw new DlcError(`${o.checkpoint} was trained on '${saved.data}', not '${o.data}'; resuming needs the same data`, 2);
   }
-  const source = datasetSource(entry, o.data, saved?.data);
-  const dataset = openDataset(entry, source);
+  const dataFree = takesNoData(entry);
+  // A data-free run is one epoch of --steps steps (checkNoDataFlags insists on --steps).
+  const source = dataFree ? noDataName : datasetSource(entry, o.data, saved?.data);
+  const freeSteps = dataFree ? checkNoDataFlags(entry, o) : undefined;
+  const dataset = freeSteps !== undefined ? stepsOnlyDataset(Math.max(freeSteps, 1)) : openDataset(entry, source);
   if (saved && o.bind !== undefined && saved.bind !== o.bind) {
     throw new DlcError(`${o.checkpoint} was trained with --bind '${saved.bind}', not '${o.bind}'; resuming needs the same binding`, 2);
   }
-  const mapping = bindingMapping(o.bind ?? saved?.bind, dataset, entry);
-  const infer = evalEntry(prepared);
+  if (saved && o.order !== undefined && saved.order !== o.order) {
+    throw new DlcError(`${o.checkpoint} was trained with --order ${saved.order}, not ${o.order}; resuming needs the same order`, 2);
+  }
+  const order = o.order ?? saved?.order ?? 'shuffled';
+  const mapping = dataFree ? {} : bindingMapping(o.bind ?? saved?.bind, dataset, entry);
+  // Without data there is nothing to evaluate on; the infer entries still run from the generated module.
+  const infer = dataFree ? undefined : evalEntry(prepared);
   checkMappingTargets(mapping, infer ? [entry, infer] : [entry]);
-  const bindings = bindEntry(dataset.name, dataset.train, entry, mapping);
+  const bindings = dataFree ? [] : bindEntry(dataset.name, dataset.train, entry, mapping);
   let evalSetup: EvalSetup | undefined;
   if (infer) {
     const labelInput = entry.inputs.find((i) => i.dtype === 'i32' && i.shape.length === 1);
@@ -103,7 +114,7 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
     const label = labelField(dataset.test, labelFrom);
     evalSetup = { entry: infer, bindings: bindEntry(dataset.name, dataset.test, infer, mapping), ...(label !== undefined ? { label } : {}) };
   }
-  const batch = batchSize(entry);
+  const batch = dataFree ? 1 : batchSize(entry);
   const trainCount = dataset.train[Object.keys(dataset.train)[0]!]!.shape[0]!;
   const perEpoch = Math.floor(trainCount / batch);
   if (perEpoch === 0) throw new DlcError(`batch size ${batch} is larger than the ${trainCount} training examples of '${dataset.name}'`, 2);
@@ -118,7 +129,9 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
 
     const startStep = checkpoint?.position.step ?? 0;
     const header =
-      `training ${runner.model}.${entry.name} on ${dataset.name} (${trainCount} examples, batch ${batch}, ${perEpoch} steps per epoch) ` +
+      (dataFree
+        ? `training ${runner.model}.${entry.name} without data (it takes no inputs) `
+        : `training ${runner.model}.${entry.name} on ${dataset.name} (${trainCount} examples, batch ${batch}, ${perEpoch} steps per epoch${order === 'shuffled' ? '' : `, ${order} order`}) `) +
       `to step ${totalSteps}${startStep > 0 ? `, resuming at step ${startStep}` : ''}; lr schedule ${formatSchedule(useSchedule)}; on ${runner.where}`;
     const progressStream = o.json ? io.stderr : io.stdout;
     const showProgress = !o.json || (io.stderr as NodeJS.WriteStream).isTTY === true;
@@ -137,6 +150,8 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
         metrics: trainMetrics(entry, loss),
         dataset,
         bindings,
+        batch,
+        order,
         ...(evalSetup ? { eval: evalSetup } : {}),
         totalSteps,
         schedule: useSchedule,

@@ -1,4 +1,6 @@
 // `dlc train FILE ...`: parses the arguments and hands over to compiler/cli/commands/run-train.ts.
+import { DATA_ORDERS, type DataOrder } from '../../../runtime/data/batches';
+import { DlcError } from '../../../runtime/errors';
 import type { Command } from '../command';
 import type { LowerFn } from './compile';
 import { intFlag, oneFile, parseArgs } from '../args';
@@ -24,7 +26,11 @@ evaluation after every epoch, checkpoints, and a progress bar.
                        of its dtype and example size (mnist's x feeds an RBM's v0), and
                        a token dataset's x feeds a model's single token input
   --epochs N           train until N epochs are done (default 1)
+  --order O            shuffled (default; a new order every epoch), sequential (stored
+                       order: store a curriculum easy to hard), or striped (batch row r
+                       reads its own contiguous stream, for state carried across steps)
   --steps N            train until step N (steps counted from the first run)
+                       (a train entry with no inputs trains without data: give --steps)
   --seed S             seed of initializers, random ops and data order (default 0)
   --checkpoint PATH    save a checkpoint (safetensors) at the end, PATH.prev keeps the last
   --resume             continue from --checkpoint (same result as one long run)
@@ -64,7 +70,7 @@ export function makeTrainCommand(lower: LowerFn, io: CommandIO = { stdout: proce
     usage: TRAIN_USAGE,
     run(argv) {
       const args = parseArgs('train', argv, {
-        values: ['entry', 'data', 'bind', 'epochs', 'steps', 'seed', 'checkpoint', 'every', 'plots', 'lr-schedule', 'loss-every', 'max-bad', 'backend', 'textures'],
+        values: ['entry', 'data', 'bind', 'epochs', 'steps', 'seed', 'checkpoint', 'every', 'plots', 'lr-schedule', 'loss-every', 'max-bad', 'backend', 'textures', 'order'],
         booleans: ['resume', 'json', 'check-numerics'],
       });
       const get = (k: string) => args.values.get(k);
@@ -73,6 +79,7 @@ export function makeTrainCommand(lower: LowerFn, io: CommandIO = { stdout: proce
       const seed = intFlag(args, 'seed', 0);
       const every = intFlag(args, 'every', 1);
       const textures = parseTexturesFlag(args.values.get('textures'));
+      const order = parseOrderFlag(get('order'));
       return runTrain(
         lower,
         {
@@ -89,6 +96,7 @@ export function makeTrainCommand(lower: LowerFn, io: CommandIO = { stdout: proce
           defines: args.defines,
           ...(args.optLevel !== undefined ? { optLevel: args.optLevel } : {}),
           ...(textures !== undefined ? { textures } : {}),
+          ...(order !== undefined ? { order } : {}),
           lossEvery: intFlag(args, 'loss-every', 1) ?? 10,
           maxBad: intFlag(args, 'max-bad', 1) ?? 5,
           dlcVersion: dlcVersion(),
@@ -97,4 +105,10 @@ export function makeTrainCommand(lower: LowerFn, io: CommandIO = { stdout: proce
       );
     },
   };
+}
+
+function parseOrderFlag(raw: string | undefined): DataOrder | undefined {
+  if (raw === undefined) return undefined;
+  if ((DATA_ORDERS as readonly string[]).includes(raw)) return raw as DataOrder;
+  throw new DlcError(`--order must be one of ${DATA_ORDERS.join(', ')}, got '${raw}'`, 2);
 }
