@@ -5,7 +5,7 @@
 import type { Span } from '../../dsl/ast';
 import type { DType, Value } from '../ir/types';
 import type { EntryContext } from './context';
-import { asBool, asInt, asInts, asNumber, asPair, asTensor, normalizeAxes } from './coerce';
+import { asBool, asInt, asInts, asNumber, asPair, asTensor, asTensorPair, normalizeAxes } from './coerce';
 import { LowerError } from './errors';
 import type { LVal } from './values';
 import { num, tensor } from './values';
@@ -28,7 +28,12 @@ function op(call: BuiltinCall, name: string, inputs: readonly Value[], attrs = {
 }
 
 const unary = (opName: string): Lowering => (c) => op(c, opName, [t(c, 'x')]);
-const binary = (opName: string): Lowering => (c) => op(c, opName, [t(c, 'a'), t(c, 'b')]);
+/** Named arguments `a` and `b` as one op's operands; a bare number takes the other's dtype (`min(i, 3)`). */
+function pair(c: BuiltinCall, a: string, b: string): Value[] {
+  return asTensorPair(c.ctx, c.args[a], c.span, c.args[b], c.span);
+}
+
+const binary = (opName: string): Lowering => (c) => op(c, opName, pair(c, 'a', 'b'));
 
 /** `axis` as the reduction's axes: absent means every axis. */
 function reduceAxes(c: BuiltinCall, x: Value): number[] {
@@ -43,7 +48,7 @@ function reduction(opName: string, binaryOp?: string): Lowering {
   return (c) => {
     if (c.args.y !== undefined) {
       if (!binaryOp) throw new LowerError(c.span, 'reduction-of-two', { name: opName });
-      return op(c, binaryOp, [t(c, 'x'), t(c, 'y')]);
+      return op(c, binaryOp, pair(c, 'x', 'y'));
     }
     const x = t(c, 'x');
     return op(c, opName, [x], { axes: reduceAxes(c, x), keepdims: asBool(c.args.keepdims, c.span) });
@@ -135,7 +140,7 @@ export const LOWERINGS: Readonly<Record<string, Lowering>> = {
   relu: unary('relu'),
   softplus: unary('softplus'),
   // A condition known at compile time (a hyperparameter test) picks its branch.
-  where: (c) => (c.args.cond.kind === 'bool' ? (c.args.cond.value ? c.args.a : c.args.b) : op(c, 'where', [t(c, 'cond', 'bool'), t(c, 'a'), t(c, 'b')])),
+  where: (c) => (c.args.cond.kind === 'bool' ? (c.args.cond.value ? c.args.a : c.args.b) : op(c, 'where', [t(c, 'cond', 'bool'), ...pair(c, 'a', 'b')])),
   max: reduction('max', 'maximum'),
   min: reduction('min', 'minimum'),
   // reductions

@@ -3,12 +3,12 @@
 // builtins onto registry ops (builtins.ts).
 import type { Arg, Binary, Call, Expr, Index, Span } from '../../dsl/ast';
 import { assertNever } from '../../dsl/ast';
-import type { DType, Value } from '../ir/types';
+import type { Value } from '../ir/types';
 import { typeToString } from '../ir/types';
 import { BUILTINS_BY_NAME } from '../../dsl/builtins';
 import type { ParamDefault } from '../../dsl/builtins';
 import { LOWERINGS, matmul } from './builtins';
-import { asInt, asTensor, dtypeOf } from './coerce';
+import { asInt, asTensor, asTensorPair } from './coerce';
 import type { EntryContext } from './context';
 import type { Operand } from './errors';
 import { FollowOnError, LowerError, withCallNote, withOperandNotes } from './errors';
@@ -133,9 +133,9 @@ function binary(env: Env, e: Binary): LVal {
   const ctx = requireCtx(env, e.span);
   const logical = e.op === 'and' || e.op === 'or';
   // A bare number takes the dtype of the tensor on the other side.
-  const dtype: DType = logical ? 'bool' : dtypeOf(l) ?? dtypeOf(r) ?? 'f32';
-  const a = asTensor(ctx, l, e.left.span, dtype);
-  const b = asTensor(ctx, r, e.right.span, dtype);
+  const [a, b] = logical
+    ? [asTensor(ctx, l, e.left.span, 'bool'), asTensor(ctx, r, e.right.span, 'bool')]
+    : asTensorPair(ctx, l, e.left.span, r, e.right.span);
   const operands: Operand[] = [
     { label: 'left operand', span: e.left.span, type: a.type },
     { label: 'right operand', span: e.right.span, type: b.type },
