@@ -113,3 +113,21 @@ model chain(batch = 2, n = 3, T = 4) {
     expect(Object.keys(run.assigns).sort()).toEqual(['W', 's']);
   });
 });
+
+describe('bare numbers beside integer tensors', () => {
+  it('take the i32 dtype in builtin calls and operators: min(i, 3), max(i, 0), where and operators', () => {
+    const src = `
+model m {
+  input i: i32[5]
+  infer clamp(i) -> y, z, w { y = min(max(i, 0), 3)  z = where(i > 1, i, 7)  w = 2 * i - 1 }
+}`;
+    const r = lowerSource(src);
+    expect(messages(r)).toEqual([]);
+    const i = tensor({ dtype: 'i32', shape: [5] }, [-2, 0, 2, 3, 9]);
+    const out = executeEntry(r.program!, 'clamp', { i }, initialState(r.program!, 1)).results;
+    expect(out.y.type.dtype).toBe('i32');
+    expect(Array.from(out.y.data)).toEqual([0, 0, 2, 3, 3]);
+    expect(Array.from(out.z.data)).toEqual([7, 7, 2, 3, 9]);
+    expect(Array.from(out.w.data)).toEqual([-5, -1, 3, 5, 17]);
+  });
+});
