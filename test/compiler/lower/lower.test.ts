@@ -4,6 +4,8 @@ import { initialState } from '../../../compiler/reference/state';
 import { verifyGraph } from '../../../compiler/ir/verify';
 import { printGraph } from '../../../compiler/ir/print';
 import { lowerSource, messages } from './helpers';
+import { acquireDevice } from '../../../runtime/device';
+import { compileAt, runCalls } from '../differential/compile-run';
 
 const MLP = `
 model mlp(batch = 4, hidden = 8, p_drop = 0) {
@@ -114,14 +116,15 @@ model chain(batch = 2, n = 3, T = 4) {
   });
 });
 
-describe('bare numbers beside integer tensors', () => {
-  it('take the i32 dtype in builtin calls and operators: min(i, 3), max(i, 0), where and operators', () => {
-    const src = `
+const BARE_INT = `
 model m {
   input i: i32[5]
   infer clamp(i) -> y, z, w { y = min(max(i, 0), 3)  z = where(i > 1, i, 7)  w = 2 * i - 1 }
 }`;
-    const r = lowerSource(src);
+
+describe('bare numbers beside integer tensors', () => {
+  it('take the i32 dtype in builtin calls and operators: min(i, 3), max(i, 0), where and operators', () => {
+    const r = lowerSource(BARE_INT);
     expect(messages(r)).toEqual([]);
     const i = tensor({ dtype: 'i32', shape: [5] }, [-2, 0, 2, 3, 9]);
     const out = executeEntry(r.program!, 'clamp', { i }, initialState(r.program!, 1)).results;
@@ -129,5 +132,15 @@ model m {
     expect(Array.from(out.y.data)).toEqual([0, 0, 2, 3, 3]);
     expect(Array.from(out.z.data)).toEqual([7, 7, 2, 3, 9]);
     expect(Array.from(out.w.data)).toEqual([-5, -1, 3, 5, 17]);
+  });
+
+  it('compute the same on the device', async () => {
+    const acquired = await acquireDevice();
+    const r = lowerSource(BARE_INT);
+    const calls = [{ entry: 'clamp', inputs: { i: Int32Array.from([-2, 0, 2, 3, 9]) } }];
+    const record = await runCalls(compileAt(r.program!, 2, acquired), calls, acquired);
+    expect(Array.from(record.get('0:clamp.y')!)).toEqual([0, 0, 2, 3, 3]);
+    expect(Array.from(record.get('0:clamp.z')!)).toEqual([7, 7, 2, 3, 9]);
+    expect(Array.from(record.get('0:clamp.w')!)).toEqual([-5, -1, 3, 5, 17]);
   });
 });
