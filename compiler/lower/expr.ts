@@ -7,6 +7,7 @@ import type { Value } from '../ir/types';
 import { typeToString } from '../ir/types';
 import { BUILTINS_BY_NAME } from '../../dsl/builtins';
 import type { ParamDefault } from '../../dsl/builtins';
+import { intRem } from '../ops/elementwise';
 import { LOWERINGS, matmul } from './builtins';
 import { asInt, asTensor, asTensorPair } from './coerce';
 import type { EntryContext } from './context';
@@ -98,7 +99,7 @@ function member(env: Env, object: LVal, name: string, span: Span): LVal {
 }
 
 const ARITH: Partial<Record<Binary['op'], string>> = {
-  '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '**': 'pow',
+  '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '%': 'mod', '**': 'pow',
   '==': 'eq', '!=': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge',
   and: 'logical_and', or: 'logical_or',
 };
@@ -109,6 +110,8 @@ function foldNumbers(op: Binary['op'], a: number, b: number, isInt: boolean): LV
     case '-': return num(a - b, isInt);
     case '*': return num(a * b, isInt);
     case '/': return num(a / b);
+    // Integer remainder only; a fraction goes on to the op, which rejects f32.
+    case '%': return isInt ? num(intRem(a, b, 'i32'), true) : undefined;
     case '**': return num(a ** b, isInt && b >= 0);
     case '==': return { kind: 'bool', value: a === b };
     case '!=': return { kind: 'bool', value: a !== b };
