@@ -119,11 +119,13 @@ model chain(batch = 2, n = 3, T = 4) {
 const BARE_INT = `
 model m {
   input i: i32[5]
-  infer clamp(i) -> y, z, w { y = min(max(i, 0), 3)  z = where(i > 1, i, 7)  w = 2 * i - 1 }
+  infer clamp(i) -> y, z, w, m {
+    y = min(max(i, 0), 3)  z = where(i > 1, i, 7)  w = 2 * i - 1  m = i % 3 + 7 % 4
+  }
 }`;
 
 describe('bare numbers beside integer tensors', () => {
-  it('take the i32 dtype in builtin calls and operators: min(i, 3), max(i, 0), where and operators', () => {
+  it('take the i32 dtype in builtin calls and operators: min(i, 3), max(i, 0), where, operators and integer %', () => {
     const r = lowerSource(BARE_INT);
     expect(messages(r)).toEqual([]);
     const i = tensor({ dtype: 'i32', shape: [5] }, [-2, 0, 2, 3, 9]);
@@ -132,6 +134,7 @@ describe('bare numbers beside integer tensors', () => {
     expect(Array.from(out.y.data)).toEqual([0, 0, 2, 3, 3]);
     expect(Array.from(out.z.data)).toEqual([7, 7, 2, 3, 9]);
     expect(Array.from(out.w.data)).toEqual([-5, -1, 3, 5, 17]);
+    expect(Array.from(out.m.data)).toEqual([1, 3, 5, 3, 3]);
   });
 
   it('compute the same on the device', async () => {
@@ -142,5 +145,6 @@ describe('bare numbers beside integer tensors', () => {
     expect(Array.from(record.get('0:clamp.y')!)).toEqual([0, 0, 2, 3, 3]);
     expect(Array.from(record.get('0:clamp.z')!)).toEqual([7, 7, 2, 3, 9]);
     expect(Array.from(record.get('0:clamp.w')!)).toEqual([-5, -1, 3, 5, 17]);
+    expect(Array.from(record.get('0:clamp.m')!)).toEqual([1, 3, 5, 3, 3]);
   });
 });
