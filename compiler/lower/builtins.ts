@@ -122,6 +122,13 @@ function unpooledSize(x: Value, w: Record<string, number[]>): number[] {
   return [(h - 1) * w.stride[0] + w.size[0] - 2 * w.padding[0], (wd - 1) * w.stride[1] + w.size[1] - 2 * w.padding[1]];
 }
 
+/** `arange(n)`: i32 [0 … n-1], an iota with no inputs (folded at compile time). */
+function arange(c: BuiltinCall): Value {
+  const n = asInt(c.args.n, c.span, 'a positive length');
+  if (n < 1) throw new LowerError(c.span, 'expected-value', { expected: 'a positive length', found: n });
+  return c.ctx.op('iota', [], { shape: [n], axis: 0 }, c.span);
+}
+
 export const LOWERINGS: Readonly<Record<string, Lowering>> = {
   // elementwise
   add: binary('add'),
@@ -250,6 +257,11 @@ export const LOWERINGS: Readonly<Record<string, Lowering>> = {
   stop_gradient: unary('stop_gradient'),
   zeros: fill(0),
   ones: fill(1),
+  arange: (c) => tensor(arange(c)),
+  eye: (c) => {
+    const r = arange(c);
+    return op(c, 'one_hot', [r], { depth: r.type.shape[0] });
+  },
 };
 
 /**

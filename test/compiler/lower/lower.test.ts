@@ -124,6 +124,32 @@ model m {
   }
 }`;
 
+const CREATION = `
+model m {
+  input x: f32[3, 3]
+  infer run(x) -> r, e, y { r = arange(4) % 3  e = eye(3)  y = x @ eye(3) + f32(arange(3)) }
+}`;
+
+describe('arange and eye', () => {
+  const x = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const want = { r: [0, 1, 2, 0], e: [1, 0, 0, 0, 1, 0, 0, 0, 1], y: [1, 3, 5, 4, 6, 8, 7, 9, 11] };
+
+  it('build i32 ranges and f32 identities on the reference', () => {
+    const r = lowerSource(CREATION);
+    expect(messages(r)).toEqual([]);
+    const out = executeEntry(r.program!, 'run', { x: tensor({ dtype: 'f32', shape: [3, 3] }, x) }, initialState(r.program!, 1));
+    expect(out.results.r.type).toEqual({ dtype: 'i32', shape: [4] });
+    for (const k of ['r', 'e', 'y'] as const) expect(Array.from(out.results[k].data)).toEqual(want[k]);
+  });
+
+  it('and on the device', async () => {
+    const acquired = await acquireDevice();
+    const calls = [{ entry: 'run', inputs: { x: Float32Array.from(x) } }];
+    const record = await runCalls(compileAt(lowerSource(CREATION).program!, 2, acquired), calls, acquired);
+    for (const k of ['r', 'e', 'y'] as const) expect(Array.from(record.get(`0:run.${k}`)!)).toEqual(want[k]);
+  });
+});
+
 describe('bare numbers beside integer tensors', () => {
   it('take the i32 dtype in builtin calls and operators: min(i, 3), max(i, 0), where, operators and integer %', () => {
     const r = lowerSource(BARE_INT);

@@ -104,6 +104,8 @@ export const cases: readonly OpCase[] = [
   { op: 'concat', inputs: [f32(1, 3), f32(2, 3)], attrs: { axis: 0 } },
   { op: 'slice', inputs: [f32(5, 4)], attrs: { starts: [1, 0], ends: [5, 3], strides: [2, 1] } },
   { op: 'pad', inputs: [f32(2, 3)], attrs: { lo: [1, 0], hi: [0, 2], interior: [1, 0] } },
+  { op: 'iota', inputs: [], attrs: { shape: [2, 3, 4], axis: 1 }, noGrad: 'no inputs' },
+  { op: 'iota', inputs: [], attrs: { shape: [5], axis: -1 }, noGrad: 'no inputs', label: 'arange' },
   { op: 'one_hot', inputs: [i32(4)], attrs: { depth: 3 }, data: labels(0, 3), noGrad: 'integer input' },
 
   // indexing
