@@ -34,10 +34,10 @@ export interface TypeExpr {
 // ---------------------------------------------------------------- expressions
 
 export type BinaryOp =
-  | '+' | '-' | '*' | '/' | '@' | '**'
+  | '+' | '-' | '*' | '/' | '%' | '@' | '**'
   | '==' | '!=' | '<' | '<=' | '>' | '>='
   | 'and' | 'or';
-export const BINARY_OPS: readonly BinaryOp[] = ['+', '-', '*', '/', '@', '**', '==', '!=', '<', '<=', '>', '>=', 'and', 'or'];
+export const BINARY_OPS: readonly BinaryOp[] = ['+', '-', '*', '/', '%', '@', '**', '==', '!=', '<', '<=', '>', '>=', 'and', 'or'];
 
 export type UnaryOp = '-' | 'not';
 

@@ -12,7 +12,7 @@ import type { DiagnosticBag } from './diagnostics';
 /** Binding strength of binary operators; prefix `-`/`not` sit between `* / @` and `**`. */
 const PRECEDENCE: Record<string, number> = {
   '|>': 1, or: 2, and: 3, '==': 4, '!=': 4, '<': 4, '<=': 4, '>': 4, '>=': 4,
-  '+': 5, '-': 5, '*': 6, '/': 6, '@': 6, '**': 8,
+  '+': 5, '-': 5, '*': 6, '/': 6, '%': 6, '@': 6, '**': 8,
 };
 const PREFIX_PRECEDENCE = 7;
 

@@ -128,6 +128,8 @@ export const BUILTINS: readonly Builtin[] = [
   // creation
   { name: 'zeros', category: 'creation', params: [req('shape')], results: 1, doc: 'f32 tensor of zeros' },
   { name: 'ones', category: 'creation', params: [req('shape')], results: 1, doc: 'f32 tensor of ones' },
+  { name: 'arange', category: 'creation', params: [req('n')], results: 1, doc: 'i32 [0, 1, ..., n-1]' },
+  { name: 'eye', category: 'creation', params: [req('n')], results: 1, doc: 'f32 n×n identity matrix' },
 ];
 
 export const BUILTINS_BY_NAME: ReadonlyMap<string, Builtin> = new Map(BUILTINS.map((b) => [b.name, b]));

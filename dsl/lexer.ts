@@ -60,6 +60,7 @@ export const Plus = op('Plus', '+', [BinOp]);
 export const Minus = op('Minus', '-', [BinOp]);
 export const Star = op('Star', '*', [BinOp]);
 export const Slash = op('Slash', '/', [BinOp]);
+export const Percent = op('Percent', '%', [BinOp]);
 export const At = op('At', '@', [BinOp]);
 export const Colon = op('Colon', ':');
 export const Comma = op('Comma', ',');
@@ -93,7 +94,7 @@ export const ALL_TOKENS: readonly TokenType[] = [
   StringTok, UnterminatedString, NumberTok,
   ...KEYWORDS, Identifier,
   PipeOp, Arrow, LeftArrow, FatArrow, Pow, EqEq, NotEq, LtEq, GtEq, Lt, Gt, Eq,
-  Plus, Minus, Star, Slash, At, Colon, Comma, Dot, Semi,
+  Plus, Minus, Star, Slash, Percent, At, Colon, Comma, Dot, Semi,
   LParen, RParen, LBracket, RBracket, LBrace, RBrace,
   BinOp,
 ];

@@ -5,7 +5,7 @@
 import type { Span } from '../../dsl/ast';
 import type { DType, Value } from '../ir/types';
 import type { EntryContext } from './context';
-import { asBool, asInt, asInts, asNumber, asPair, asTensor, normalizeAxes } from './coerce';
+import { asBool, asInt, asInts, asNumber, asPair, asTensor, asTensorPair, normalizeAxes } from './coerce';
 import { LowerError } from './errors';
 import type { LVal } from './values';
 import { num, tensor } from './values';
@@ -28,7 +28,12 @@ function op(call: BuiltinCall, name: string, inputs: readonly Value[], attrs = {
 }
 
 const unary = (opName: string): Lowering => (c) => op(c, opName, [t(c, 'x')]);
-const binary = (opName: string): Lowering => (c) => op(c, opName, [t(c, 'a'), t(c, 'b')]);
+/** Named arguments `a` and `b` as one op's operands; a bare number takes the other's dtype (`min(i, 3)`). */
+function pair(c: BuiltinCall, a: string, b: string): Value[] {
+  return asTensorPair(c.ctx, c.args[a], c.span, c.args[b], c.span);
+}
+
+const binary = (opName: string): Lowering => (c) => op(c, opName, pair(c, 'a', 'b'));
 
 /** `axis` as the reduction's axes: absent means every axis. */
 function reduceAxes(c: BuiltinCall, x: Value): number[] {
@@ -43,7 +48,7 @@ function reduction(opName: string, binaryOp?: string): Lowering {
   return (c) => {
     if (c.args.y !== undefined) {
       if (!binaryOp) throw new LowerError(c.span, 'reduction-of-two', { name: opName });
-      return op(c, binaryOp, [t(c, 'x'), t(c, 'y')]);
+      return op(c, binaryOp, pair(c, 'x', 'y'));
     }
     const x = t(c, 'x');
     return op(c, opName, [x], { axes: reduceAxes(c, x), keepdims: asBool(c.args.keepdims, c.span) });
@@ -117,6 +122,13 @@ function unpooledSize(x: Value, w: Record<string, number[]>): number[] {
   return [(h - 1) * w.stride[0] + w.size[0] - 2 * w.padding[0], (wd - 1) * w.stride[1] + w.size[1] - 2 * w.padding[1]];
 }
 
+/** `arange(n)`: i32 [0 … n-1], an iota with no inputs (folded at compile time). */
+function arange(c: BuiltinCall): Value {
+  const n = asInt(c.args.n, c.span, 'a positive length');
+  if (n < 1) throw new LowerError(c.span, 'expected-value', { expected: 'a positive length', found: n });
+  return c.ctx.op('iota', [], { shape: [n], axis: 0 }, c.span);
+}
+
 export const LOWERINGS: Readonly<Record<string, Lowering>> = {
   // elementwise
   add: binary('add'),
@@ -135,7 +147,7 @@ export const LOWERINGS: Readonly<Record<string, Lowering>> = {
   relu: unary('relu'),
   softplus: unary('softplus'),
   // A condition known at compile time (a hyperparameter test) picks its branch.
-  where: (c) => (c.args.cond.kind === 'bool' ? (c.args.cond.value ? c.args.a : c.args.b) : op(c, 'where', [t(c, 'cond', 'bool'), t(c, 'a'), t(c, 'b')])),
+  where: (c) => (c.args.cond.kind === 'bool' ? (c.args.cond.value ? c.args.a : c.args.b) : op(c, 'where', [t(c, 'cond', 'bool'), ...pair(c, 'a', 'b')])),
   max: reduction('max', 'maximum'),
   min: reduction('min', 'minimum'),
   // reductions
@@ -245,6 +257,11 @@ export const LOWERINGS: Readonly<Record<string, Lowering>> = {
   stop_gradient: unary('stop_gradient'),
   zeros: fill(0),
   ones: fill(1),
+  arange: (c) => tensor(arange(c)),
+  eye: (c) => {
+    const r = arange(c);
+    return op(c, 'one_hot', [r], { depth: r.type.shape[0] });
+  },
 };
 
 /**

@@ -13,6 +13,10 @@ export function asTensor(ctx: EntryContext, v: LVal, span: Span, dtype: DType = 
     case 'tensor':
       return ctx.use(v.value);
     case 'number':
+      // A fraction would silently truncate in an integer tensor.
+      if ((dtype === 'i32' || dtype === 'u32') && !Number.isInteger(v.value)) {
+        throw new LowerError(span, 'expected-value', { expected: `an integer (the other operand is ${dtype})`, found: v.value });
+      }
       return ctx.constant(v.value, { dtype, shape: [] }, span);
     case 'bool':
       return ctx.constant(v.value ? 1 : 0, { dtype: 'bool', shape: [] }, span);
@@ -64,4 +68,10 @@ export function normalizeAxes(axes: readonly number[], rank: number, span: Span)
 /** `dtype` of the tensor operand when the other side is a bare number. */
 export function dtypeOf(v: LVal): DType | undefined {
   return v.kind === 'tensor' ? v.value.type.dtype : undefined;
+}
+
+/** Two operands of one op: a bare number takes the dtype of the tensor beside it (f32 if neither is one). */
+export function asTensorPair(ctx: EntryContext, a: LVal, aSpan: Span, b: LVal, bSpan: Span): [Value, Value] {
+  const dtype = dtypeOf(a) ?? dtypeOf(b) ?? 'f32';
+  return [asTensor(ctx, a, aSpan, dtype), asTensor(ctx, b, bSpan, dtype)];
 }

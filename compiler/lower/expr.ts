@@ -3,12 +3,13 @@
 // builtins onto registry ops (builtins.ts).
 import type { Arg, Binary, Call, Expr, Index, Span } from '../../dsl/ast';
 import { assertNever } from '../../dsl/ast';
-import type { DType, Value } from '../ir/types';
+import type { Value } from '../ir/types';
 import { typeToString } from '../ir/types';
 import { BUILTINS_BY_NAME } from '../../dsl/builtins';
 import type { ParamDefault } from '../../dsl/builtins';
+import { intRem } from '../ops/elementwise';
 import { LOWERINGS, matmul } from './builtins';
-import { asInt, asTensor, dtypeOf } from './coerce';
+import { asInt, asTensor, asTensorPair } from './coerce';
 import type { EntryContext } from './context';
 import type { Operand } from './errors';
 import { FollowOnError, LowerError, withCallNote, withOperandNotes } from './errors';
@@ -104,7 +105,7 @@ export function memberOf(object: LVal, name: string, span: Span): LVal {
 }
 
 const ARITH: Partial<Record<Binary['op'], string>> = {
-  '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '**': 'pow',
+  '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '%': 'mod', '**': 'pow',
   '==': 'eq', '!=': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge',
   and: 'logical_and', or: 'logical_or',
 };
@@ -115,6 +116,8 @@ function foldNumbers(op: Binary['op'], a: number, b: number, isInt: boolean): LV
     case '-': return num(a - b, isInt);
     case '*': return num(a * b, isInt);
     case '/': return num(a / b);
+    // Integer remainder only; a fraction goes on to the op, which rejects f32.
+    case '%': return isInt ? num(intRem(a, b, 'i32'), true) : undefined;
     case '**': return num(a ** b, isInt && b >= 0);
     case '==': return { kind: 'bool', value: a === b };
     case '!=': return { kind: 'bool', value: a !== b };
@@ -139,9 +142,9 @@ function binary(env: Env, e: Binary): LVal {
   const ctx = requireCtx(env, e.span);
   const logical = e.op === 'and' || e.op === 'or';
   // A bare number takes the dtype of the tensor on the other side.
-  const dtype: DType = logical ? 'bool' : dtypeOf(l) ?? dtypeOf(r) ?? 'f32';
-  const a = asTensor(ctx, l, e.left.span, dtype);
-  const b = asTensor(ctx, r, e.right.span, dtype);
+  const [a, b] = logical
+    ? [asTensor(ctx, l, e.left.span, 'bool'), asTensor(ctx, r, e.right.span, 'bool')]
+    : asTensorPair(ctx, l, e.left.span, r, e.right.span);
   const operands: Operand[] = [
     { label: 'left operand', span: e.left.span, type: a.type },
     { label: 'right operand', span: e.right.span, type: b.type },

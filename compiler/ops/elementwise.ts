@@ -125,6 +125,12 @@ function intDiv(a: number, b: number, dtype: DType): number {
   return Math.trunc(a / b);
 }
 
+/** Remainder with the dividend's sign, as WGSL defines it: x % 0 = 0 and i32 min % -1 = 0. */
+export function intRem(a: number, b: number, dtype: DType): number {
+  if (b === 0 || (dtype === 'i32' && a === -2147483648 && b === -1)) return 0;
+  return a % b || 0;
+}
+
 function intMul(a: number, b: number, dtype: DType): number {
   return dtype === 'f32' ? a * b : Math.imul(a, b);
 }
@@ -224,6 +230,19 @@ defineElementwise({
     b.unbroadcast(b.op('div', [g, y]), x.type),
     b.unbroadcast(b.op('neg', [b.op('div', [b.op('mul', [g, x]), b.op('mul', [y, y])])]), y.type),
   ],
+});
+
+defineElementwise({
+  name: 'mod',
+  doc: 'Integer remainder with the dividend\'s sign (the language\'s `%`; x % 0 = 0): `%2: i32[4] = mod %0, %1`',
+  arity: 2,
+  dtype: (inputs) => {
+    requireDtypes('mod', inputs, ['i32', 'u32']);
+    return requireSameDtype('mod', inputs);
+  },
+  f: ([a, b], [d]) => intRem(a, b, d),
+  // WGSL defines both edge cases the same way (x % 0 and i32 min % -1 are 0).
+  wgsl: ([a, b]) => `(${a} % ${b})`,
 });
 
 defineElementwise({

@@ -3,6 +3,7 @@ import './elementwise';
 import './matmul';
 import './conv';
 import './constant';
+import './iota';
 import './reduction';
 import './softmax';
 import './loss';

@@ -159,6 +159,11 @@ export function emitConcatKernel(dtype: DType, inShapes: readonly (readonly numb
   );
 }
 
+/** iota: every element is its coordinate along `axis`. */
+export function emitIotaKernel(shape: readonly number[], axis: number): KernelSpec {
+  return flatKernel(`iota_${tag(shape)}_axis${axis}`, [], 'i32', shape, `  y[i] = i32(${coordExpr('i', shape, axis)});`);
+}
+
 export function emitOneHotKernel(indexDtype: DType, inShape: readonly number[], depth: number): KernelSpec {
   const outShape = [...inShape, depth];
   const idx = indexDtype === 'i32' ? `x0[i / ${depth}u]` : `i32(x0[i / ${depth}u])`;

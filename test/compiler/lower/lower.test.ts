@@ -4,6 +4,8 @@ import { initialState } from '../../../compiler/reference/state';
 import { verifyGraph } from '../../../compiler/ir/verify';
 import { printGraph } from '../../../compiler/ir/print';
 import { lowerSource, messages } from './helpers';
+import { acquireDevice } from '../../../runtime/device';
+import { compileAt, runCalls } from '../differential/compile-run';
 
 const MLP = `
 model mlp(batch = 4, hidden = 8, p_drop = 0) {
@@ -111,5 +113,64 @@ model chain(batch = 2, n = 3, T = 4) {
     const run = executeEntry(r.program!, 'run', { v0, xs }, initialState(r.program!, 3));
     expect(run.assigns.s.data).toEqual(run.results.last.data);
     expect(Object.keys(run.assigns).sort()).toEqual(['W', 's']);
+  });
+});
+
+const BARE_INT = `
+model m {
+  input i: i32[5]
+  infer clamp(i) -> y, z, w, m {
+    y = min(max(i, 0), 3)  z = where(i > 1, i, 7)  w = 2 * i - 1  m = i % 3 + 7 % 4
+  }
+}`;
+
+const CREATION = `
+model m {
+  input x: f32[3, 3]
+  infer run(x) -> r, e, y { r = arange(4) % 3  e = eye(3)  y = x @ eye(3) + f32(arange(3)) }
+}`;
+
+describe('arange and eye', () => {
+  const x = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const want = { r: [0, 1, 2, 0], e: [1, 0, 0, 0, 1, 0, 0, 0, 1], y: [1, 3, 5, 4, 6, 8, 7, 9, 11] };
+
+  it('build i32 ranges and f32 identities on the reference', () => {
+    const r = lowerSource(CREATION);
+    expect(messages(r)).toEqual([]);
+    const out = executeEntry(r.program!, 'run', { x: tensor({ dtype: 'f32', shape: [3, 3] }, x) }, initialState(r.program!, 1));
+    expect(out.results.r.type).toEqual({ dtype: 'i32', shape: [4] });
+    for (const k of ['r', 'e', 'y'] as const) expect(Array.from(out.results[k].data)).toEqual(want[k]);
+  });
+
+  it('and on the device', async () => {
+    const acquired = await acquireDevice();
+    const calls = [{ entry: 'run', inputs: { x: Float32Array.from(x) } }];
+    const record = await runCalls(compileAt(lowerSource(CREATION).program!, 2, acquired), calls, acquired);
+    for (const k of ['r', 'e', 'y'] as const) expect(Array.from(record.get(`0:run.${k}`)!)).toEqual(want[k]);
+  });
+});
+
+describe('bare numbers beside integer tensors', () => {
+  it('take the i32 dtype in builtin calls and operators: min(i, 3), max(i, 0), where, operators and integer %', () => {
+    const r = lowerSource(BARE_INT);
+    expect(messages(r)).toEqual([]);
+    const i = tensor({ dtype: 'i32', shape: [5] }, [-2, 0, 2, 3, 9]);
+    const out = executeEntry(r.program!, 'clamp', { i }, initialState(r.program!, 1)).results;
+    expect(out.y.type.dtype).toBe('i32');
+    expect(Array.from(out.y.data)).toEqual([0, 0, 2, 3, 3]);
+    expect(Array.from(out.z.data)).toEqual([7, 7, 2, 3, 9]);
+    expect(Array.from(out.w.data)).toEqual([-5, -1, 3, 5, 17]);
+    expect(Array.from(out.m.data)).toEqual([1, 3, 5, 3, 3]);
+  });
+
+  it('compute the same on the device', async () => {
+    const acquired = await acquireDevice();
+    const r = lowerSource(BARE_INT);
+    const calls = [{ entry: 'clamp', inputs: { i: Int32Array.from([-2, 0, 2, 3, 9]) } }];
+    const record = await runCalls(compileAt(r.program!, 2, acquired), calls, acquired);
+    expect(Array.from(record.get('0:clamp.y')!)).toEqual([0, 0, 2, 3, 3]);
+    expect(Array.from(record.get('0:clamp.z')!)).toEqual([7, 7, 2, 3, 9]);
+    expect(Array.from(record.get('0:clamp.w')!)).toEqual([-5, -1, 3, 5, 17]);
+    expect(Array.from(record.get('0:clamp.m')!)).toEqual([1, 3, 5, 3, 3]);
   });
 });

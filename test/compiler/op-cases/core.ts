@@ -38,6 +38,11 @@ export const cases: readonly OpCase[] = [
   { op: 'mul', inputs: [f32(3, 4), f32()] },
   { op: 'mul', inputs: [f32(2, 3), f32(2, 3)] },
   { op: 'div', inputs: [f32(2, 3), f32(3)], data: (input, i, u) => (input === 1 ? 0.5 + u : 2 * u - 1) },
+  // Both signs of dividend and divisor, and a zero divisor.
+  {
+    op: 'mod', inputs: [i32(2, 5), i32(5)], noGrad: 'integer op',
+    data: (input, i, u) => (input === 1 ? [3, -3, 0, 7, -1][i] : Math.round(40 * u - 20)),
+  },
   { op: 'pow', inputs: [f32(2, 3), f32(2, 3)], data: (input, i, u) => (input === 0 ? 0.5 + u : 3 * u - 1.5) },
   { op: 'pow', inputs: [f32(4), f32()], data: (input, i, u) => (input === 0 ? 0.5 + u : 2), label: 'square by a scalar exponent' },
   {
@@ -117,6 +122,8 @@ export const cases: readonly OpCase[] = [
   { op: 'concat', inputs: [f32(1, 3), f32(2, 3)], attrs: { axis: 0 } },
   { op: 'slice', inputs: [f32(5, 4)], attrs: { starts: [1, 0], ends: [5, 3], strides: [2, 1] } },
   { op: 'pad', inputs: [f32(2, 3)], attrs: { lo: [1, 0], hi: [0, 2], interior: [1, 0] } },
+  { op: 'iota', inputs: [], attrs: { shape: [2, 3, 4], axis: 1 }, noGrad: 'no inputs' },
+  { op: 'iota', inputs: [], attrs: { shape: [5], axis: -1 }, noGrad: 'no inputs', label: 'arange' },
   { op: 'one_hot', inputs: [i32(4)], attrs: { depth: 3 }, data: labels(0, 3), noGrad: 'integer input' },
 
   // indexing
