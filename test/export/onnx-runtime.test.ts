@@ -108,7 +108,7 @@ describe('dlc export → ONNX Runtime', () => {
           skipped: 0,
           data: 'mnist',
           bind: '',
-          order: 'shuffled',
+          order: 'shuffled' as const,
         };
         writeCheckpoint(ckpt, await makeCheckpoint(runner, pos, 'test'));
         dlcOut = (await runner.run(c.infer, { [c.input]: digits.x }))[c.output] as Float32Array;

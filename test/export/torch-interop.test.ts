@@ -65,7 +65,7 @@ describe.skipIf(!python)('docs/interop.md with PyTorch', () => {
         skipped: 0,
         data: 'mnist',
         bind: '',
-        order: 'shuffled',
+        order: 'shuffled' as const,
       };
       writeCheckpoint(ckpt, await makeCheckpoint(runner, pos, 'test'));
       const dlcProb = (await runner.run('predict', { x: digits.x })).prob as Float32Array;
