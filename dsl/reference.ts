@@ -1,7 +1,9 @@
 // Renders the generated sections of docs/language.md (builtins, initializers,
 // optimizers, diagnostic codes) from the tables, so the docs cannot drift:
 // test/dsl/docs.test.ts compares them.
-import { BUILTINS, INITIALIZERS, OPTIMIZERS, type BuiltinParam } from './builtins';
+import { INITIALIZERS } from '../runtime/init';
+import { BUILTINS, type BuiltinParam } from './builtins';
+import { COMMON_OPTIONS, OPTIMIZERS } from './optimizers';
 import { DIAGNOSTIC_SECTIONS, DIAGNOSTICS, type DiagnosticCode } from './diagnostics';
 
 function param(p: BuiltinParam): string {
@@ -16,7 +18,14 @@ export function renderBuiltinsReference(): string {
   out.push('', '| initializer | parameters | what it does |', '|---|---|---|');
   for (const i of INITIALIZERS) out.push(`| \`${i.name}\` | \`(${i.params.map(param).join(', ')})\` | ${i.doc} |`);
   out.push('', '| optimizer | options (defaults) | what it does |', '|---|---|---|');
-  for (const o of OPTIMIZERS) out.push(`| \`${o.name}\` | ${o.options.map((x) => `\`${x.name} = ${x.default}\``).join(', ')} | ${o.doc} |`);
+  for (const o of OPTIMIZERS) {
+    const own = o.options.filter((x) => !COMMON_OPTIONS.includes(x));
+    out.push(`| \`${o.name}\` | ${own.map((x) => `\`${x.name} = ${x.default}\`: ${x.doc}`).join('; ')} | ${o.doc} |`);
+  }
+  out.push('', '| option of every optimizer | default | what it does |', '|---|---|---|');
+  for (const x of COMMON_OPTIONS) {
+    out.push(`| \`${x.name}\` | \`${x.default}\` | ${x.doc}${x.entryWide ? ' (not in a param group)' : ''} |`);
+  }
   return out.join('\n') + '\n';
 }
 

@@ -11,7 +11,9 @@ import type { Span } from '../runtime/errors';
 import type * as A from './ast';
 import { assertNever } from './ast';
 import { MODULE_METHOD_NAMES } from './module-methods';
-import { BUILTINS_BY_NAME, ENTRY_WIDE_OPTIONS, INITIALIZERS_BY_NAME, OPTIMIZERS_BY_NAME, type OptimizerDef } from './builtins';
+import { INITIALIZERS_BY_NAME } from '../runtime/init';
+import { BUILTINS_BY_NAME } from './builtins';
+import { ENTRY_WIDE_OPTIONS, OPTIMIZERS_BY_NAME, type OptimizerDef } from './optimizers';
 import type { DiagnosticBag, DiagnosticNote } from './diagnostics';
 
 type SymKind = 'hyper' | 'input' | 'param' | 'state' | 'instance' | 'fn' | 'layer' | 'local' | 'carry' | 'index';
@@ -257,6 +259,10 @@ export class Resolver {
     if (!def) {
       this.diags.report('unknown-initializer', nameNode.span, { name: nameNode.name, hint: didYouMean(nameNode.name, INITIALIZERS_BY_NAME.keys()) });
       return;
+    }
+    const required = def.params.find((p) => p.default === undefined);
+    if (init.kind !== 'Call' && required) {
+      this.diags.report('missing-arg', init.span, { what: 'initializer', name: def.name, param: required.name });
     }
     if (init.kind === 'Call') {
       this.checkArgs({ what: 'initializer', name: def.name, params: def.params.map((p) => ({ name: p.name, required: p.default === undefined })) }, init.args, 0, init.span);

@@ -1,7 +1,10 @@
-// Host-side initializers of persistent tensors: zeros, ones, constant, normal,
-// uniform, glorot_uniform/normal, he_normal, orthogonal. Deterministic: each tensor
-// draws from Philox keyed by (model seed, a hash of the tensor's name), so a tensor's
-// start does not depend on which other tensors exist or their order.
+// The initializers of persistent tensors (`param W: f32[784, 10] = glorot_uniform`),
+// declared once: name, parameters with defaults, doc and the host-side fill. The
+// checker (dsl/resolve.ts), the lowering (compiler/lower/model.ts), the docs
+// (dsl/reference.ts) and the runtime all read INITIALIZERS; a new initializer is
+// one entry here. Deterministic: each tensor draws from Philox keyed by (model
+// seed, a hash of the tensor's name), so a tensor's start does not depend on which
+// other tensors exist or their order.
 import { DlcError } from './errors';
 import { boxMuller, philoxWords, uniform01 } from './philox';
 import type { PlanDType, PlanInit } from './plan';
@@ -42,15 +45,6 @@ export function fans(shape: readonly number[]): { fanIn: number; fanOut: number 
   if (shape.length === 2) return { fanIn: shape[0], fanOut: shape[1] };
   const field = shape.slice(2).reduce((a, b) => a * b, 1);
   return { fanIn: shape[1] * field, fanOut: shape[0] * field };
-}
-
-/** An argument by any of its names (or its position, as the lowering may pass `0`, `1`). */
-function arg(init: PlanInit, names: readonly string[], fallback: number): number {
-  for (const name of names) {
-    const v = init.args[name];
-    if (typeof v === 'number') return v;
-  }
-  return fallback;
 }
 
 function allocate(dtype: PlanDType, n: number): TypedTensor {
@@ -99,62 +93,102 @@ function orthogonal(out: TypedTensor, shape: readonly number[], draws: Draws, ga
   }
 }
 
+/** A parameter of an initializer; without `default` it is required. */
+export interface InitializerParam {
+  readonly name: string;
+  readonly default?: number;
+}
+
+/** What a fill writes into and draws from. */
+interface FillContext {
+  readonly out: TypedTensor;
+  readonly shape: readonly number[];
+  readonly draws: Draws;
+  readonly fanIn: number;
+  readonly fanOut: number;
+  /** Every parameter, the given ones over the defaults. */
+  readonly args: Readonly<Record<string, number>>;
+}
+
+export interface InitializerDef {
+  readonly name: string;
+  /** In positional order (`normal(0, 0.01)` is mean, std). */
+  readonly params: readonly InitializerParam[];
+  readonly doc: string;
+  fill(c: FillContext): void;
+}
+
+const gain: InitializerParam = { name: 'gain', default: 1 };
+
+function fillWith(c: FillContext, f: (i: number) => number): void {
+  for (let i = 0; i < c.out.length; i++) c.out[i] = f(i);
+}
+/** Uniform in ±limit. */
+const symmetric = (c: FillContext, limit: number): void => fillWith(c, (i) => limit * (2 * c.draws.uniform(i) - 1));
+const gaussian = (c: FillContext, mean: number, std: number): void => fillWith(c, (i) => mean + std * c.draws.normal(i));
+
+export const INITIALIZERS: readonly InitializerDef[] = [
+  { name: 'zeros', params: [], doc: 'all 0', fill: () => {} },
+  { name: 'ones', params: [], doc: 'all 1', fill: (c) => c.out.fill(1) },
+  { name: 'constant', params: [{ name: 'value' }], doc: 'all value', fill: (c) => c.out.fill(c.args.value) },
+  {
+    name: 'normal',
+    params: [{ name: 'mean', default: 0 }, { name: 'std', default: 1 }],
+    doc: 'gaussian samples',
+    fill: (c) => gaussian(c, c.args.mean, c.args.std),
+  },
+  {
+    name: 'uniform',
+    params: [{ name: 'low', default: -0.05 }, { name: 'high', default: 0.05 }],
+    doc: 'uniform samples in [low, high)',
+    fill: (c) => fillWith(c, (i) => c.args.low + (c.args.high - c.args.low) * c.draws.uniform(i)),
+  },
+  {
+    name: 'glorot_uniform',
+    params: [gain],
+    doc: 'uniform in ±gain*sqrt(6 / (fan_in + fan_out))',
+    fill: (c) => symmetric(c, c.args.gain * Math.sqrt(6 / (c.fanIn + c.fanOut))),
+  },
+  {
+    name: 'glorot_normal',
+    params: [gain],
+    doc: 'gaussian with std gain*sqrt(2 / (fan_in + fan_out))',
+    fill: (c) => gaussian(c, 0, c.args.gain * Math.sqrt(2 / (c.fanIn + c.fanOut))),
+  },
+  {
+    name: 'he_normal',
+    params: [gain],
+    doc: 'gaussian with std gain*sqrt(2 / fan_in)',
+    fill: (c) => gaussian(c, 0, c.args.gain * Math.sqrt(2 / c.fanIn)),
+  },
+  {
+    name: 'he_uniform',
+    params: [gain],
+    doc: 'uniform in ±gain*sqrt(6 / fan_in)',
+    fill: (c) => symmetric(c, c.args.gain * Math.sqrt(6 / c.fanIn)),
+  },
+  {
+    name: 'orthogonal',
+    params: [gain],
+    doc: 'a random orthogonal matrix (rows or columns), times gain',
+    fill: (c) => orthogonal(c.out, c.shape, c.draws, c.args.gain),
+  },
+];
+
+export const INITIALIZERS_BY_NAME: ReadonlyMap<string, InitializerDef> = new Map(INITIALIZERS.map((i) => [i.name, i]));
+
 /** The starting elements of a persistent tensor. */
 export function initialize(init: PlanInit, dtype: PlanDType, shape: readonly number[], seed: number, name: string): TypedTensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const out = allocate(dtype, n);
-  const draws = new Draws(seed >>> 0, nameStream(name));
-  const { fanIn, fanOut } = fans(shape);
-  const fill = (f: (i: number) => number): void => {
-    for (let i = 0; i < n; i++) out[i] = f(i);
-  };
-  switch (init.name) {
-    case 'zeros':
-      break;
-    case 'ones':
-      out.fill(1);
-      break;
-    case 'constant':
-    case 'full':
-      out.fill(arg(init, ['value', '0'], 0));
-      break;
-    case 'normal': {
-      const mean = arg(init, ['mean', 'mu', '0'], 0);
-      const std = arg(init, ['std', 'stddev', 'sigma', '1'], 1);
-      fill((i) => mean + std * draws.normal(i));
-      break;
-    }
-    case 'uniform': {
-      const low = arg(init, ['low', 'min', 'a', '0'], 0);
-      const high = arg(init, ['high', 'max', 'b', '1'], 1);
-      fill((i) => low + (high - low) * draws.uniform(i));
-      break;
-    }
-    case 'glorot_uniform': {
-      const limit = Math.sqrt(6 / (fanIn + fanOut));
-      fill((i) => limit * (2 * draws.uniform(i) - 1));
-      break;
-    }
-    case 'glorot_normal': {
-      const std = Math.sqrt(2 / (fanIn + fanOut));
-      fill((i) => std * draws.normal(i));
-      break;
-    }
-    case 'he_normal': {
-      const std = Math.sqrt(2 / fanIn);
-      fill((i) => std * draws.normal(i));
-      break;
-    }
-    case 'he_uniform': {
-      const limit = Math.sqrt(6 / fanIn);
-      fill((i) => limit * (2 * draws.uniform(i) - 1));
-      break;
-    }
-    case 'orthogonal':
-      orthogonal(out, shape, draws, arg(init, ['gain', '0'], 1));
-      break;
-    default:
-      throw new DlcError(`'${name}': unknown initializer '${init.name}'`);
+  const def = INITIALIZERS_BY_NAME.get(init.name);
+  if (!def) throw new DlcError(`'${name}': unknown initializer '${init.name}'`);
+  const args: Record<string, number> = {};
+  for (const p of def.params) {
+    const v = init.args[p.name] ?? p.default;
+    // The lowering checks the arguments; a hand-written plan may still lack one.
+    if (v === undefined) throw new DlcError(`'${name}': initializer '${init.name}' needs '${p.name}'`);
+    args[p.name] = v;
   }
+  const out = allocate(dtype, shape.reduce((a, b) => a * b, 1));
+  def.fill({ out, shape, draws: new Draws(seed >>> 0, nameStream(name)), ...fans(shape), args });
   return out;
 }

@@ -8,6 +8,7 @@ import type { Diagnostic } from '../../dsl/diagnostics';
 import { makeDiagnostic } from '../../dsl/diagnostics';
 import type { Entry, PersistentTensor, Program, RuntimeScalar } from '../ir/program';
 import type { Initializer, TensorType } from '../ir/types';
+import { INITIALIZERS_BY_NAME } from '../../runtime/init';
 import { asInt, asNumber } from './coerce';
 import { lowerEntry } from './entry';
 import { failureDiagnostic, LowerError, withCallNote } from './errors';
@@ -34,20 +35,6 @@ export interface LowerResult {
   readonly program?: Program;
   readonly diagnostics: Diagnostic[];
 }
-
-/** Initializer names and their positional parameters (`normal(0, 0.01)` is mean, std). */
-export const INITIALIZERS: Readonly<Record<string, readonly string[]>> = {
-  zeros: [],
-  ones: [],
-  constant: ['value'],
-  normal: ['mean', 'std'],
-  uniform: ['low', 'high'],
-  glorot_uniform: [],
-  glorot_normal: [],
-  he_normal: [],
-  he_uniform: [],
-  orthogonal: ['gain'],
-};
 
 /** Everything the model's declarations produce before any entry point is lowered. */
 export interface ModelEnv {
@@ -174,10 +161,11 @@ export function evalType(scope: Scope, t: TypeExpr): TensorType {
 function evalInit(scope: Scope, e: Expr | undefined, span: TensorDecl['span']): Initializer {
   if (!e) return { name: 'zeros', args: {} };
   const name = e.kind === 'Name' ? e.name : e.kind === 'Call' && e.callee.kind === 'Name' ? e.callee.name : undefined;
-  const params = name === undefined ? undefined : INITIALIZERS[name];
-  if (name === undefined || params === undefined) {
-    throw new LowerError(e.span, 'not-an-initializer', { names: Object.keys(INITIALIZERS).join(', ') });
+  const def = name === undefined ? undefined : INITIALIZERS_BY_NAME.get(name);
+  if (name === undefined || def === undefined) {
+    throw new LowerError(e.span, 'not-an-initializer', { names: [...INITIALIZERS_BY_NAME.keys()].join(', ') });
   }
+  const params = def.params.map((p) => p.name);
   const args: Record<string, number> = {};
   if (e.kind === 'Call') {
     let position = 0;
@@ -189,6 +177,9 @@ function evalInit(scope: Scope, e: Expr | undefined, span: TensorDecl['span']): 
       args[key] = asNumber(lowerExpr({ ctx: null, scope }, a.value), a.span);
     }
   }
+  // Defaults are filled by the runtime from the same table; a required one must be given.
+  const missing = def.params.find((p) => p.default === undefined && args[p.name] === undefined);
+  if (missing) throw new LowerError(e.span, 'missing-arg', { what: 'initializer', name, param: missing.name });
   void span;
   return { name, args };
 }

@@ -3,7 +3,6 @@ import type { UpdateRule } from './context';
 
 export const adagrad: UpdateRule = {
   name: 'adagrad',
-  defaults: { lr: 0.01, eps: 1e-8 },
   update(ctx, p, g) {
     const a = ctx.add(ctx.slot(p, 'accum'), ctx.square(g));
     ctx.write(`${p.name}.accum`, a);

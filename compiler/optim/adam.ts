@@ -19,7 +19,6 @@ function stepCount(ctx: OptimizerContext): Value {
 
 export const adam: UpdateRule = {
   name: 'adam',
-  defaults: { lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
   update(ctx, p, g) {
     const t = stepCount(ctx);
     const b1 = ctx.scalar('beta1');

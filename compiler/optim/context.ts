@@ -106,10 +106,9 @@ export class OptimizerContext {
     x.type.shape.length ? this.b.op('sum', [x], { axes: x.type.shape.map((_, i) => i), keepdims: false }) : x;
 }
 
-/** One update rule (sgd, adam...): its options with defaults, and the new param value. */
+/** One update rule (sgd, adam...); its options and their defaults are in dsl/optimizers.ts. */
 export interface UpdateRule {
   readonly name: string;
-  readonly defaults: Readonly<Record<string, OptionValue>>;
   /** Given the processed gradient `g`, writes the slots it uses and returns the new param. */
   update(ctx: OptimizerContext, p: ParamGrad, g: Value): Value;
 }

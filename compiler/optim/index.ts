@@ -24,16 +24,17 @@ import { rmsprop } from './rmsprop';
 import { sgd } from './sgd';
 import { vsgd } from './vsgd';
 import { weightDecay } from './weight_decay';
-import { ENTRY_WIDE_OPTIONS } from '../../dsl/builtins';
+import { COMMON_OPTIONS, ENTRY_WIDE_OPTIONS, OPTIMIZERS, OPTIMIZERS_BY_NAME } from '../../dsl/optimizers';
 
 export type { ParamGrad } from './context';
 
-const RULES: readonly UpdateRule[] = [sgd, adagrad, rmsprop, adam, vsgd];
+/** One update rule per optimizer of dsl/optimizers.ts (test/compiler/optim/tables.test.ts holds them equal). */
+export const RULES: Readonly<Record<string, UpdateRule>> = { sgd, adagrad, rmsprop, adam, vsgd };
 
 /** Options every optimizer accepts; present only when given. */
-const MODIFIERS: readonly string[] = ['clip_norm', 'weight_decay', 'l1', 'max_norm'];
+const MODIFIERS: readonly string[] = COMMON_OPTIONS.map((o) => o.name);
 
-export const OPTIMIZER_NAMES: readonly string[] = RULES.map((r) => r.name);
+export const OPTIMIZER_NAMES: readonly string[] = OPTIMIZERS.map((o) => o.name);
 
 export interface OptimizerSpec {
   readonly name: string;
@@ -62,15 +63,19 @@ export function applyOptimizer(
   const fail = (msg: string): never => {
     throw new DlcError(span ? `${formatSpan(span)}: ${msg}` : msg, 1, span);
   };
-  const rule = RULES.find((r) => r.name === optimizer.name) ?? fail(`unknown optimizer '${optimizer.name}' (expected one of ${OPTIMIZER_NAMES.join(', ')})`);
+  const def = OPTIMIZERS_BY_NAME.get(optimizer.name);
+  const rule = RULES[optimizer.name];
+  if (!def || !rule) return fail(`unknown optimizer '${optimizer.name}' (expected one of ${OPTIMIZER_NAMES.join(', ')})`);
+  // The rule's own options with their defaults; the common ones act only when given.
+  const defaults = Object.fromEntries(def.options.filter((o) => !MODIFIERS.includes(o.name)).map((o) => [o.name, o.default]));
   // `group` (1-based) names the param group whose options these are, in the messages too.
   const check = (options: Readonly<Record<string, OptionValue>>, group?: number): void => {
     const inGroup = group !== undefined;
     const reject = (msg: string): never => fail(inGroup ? `${msg} (param group ${group})` : msg);
     for (const [k, v] of Object.entries(options)) {
-      const known = k in rule.defaults ? rule.defaults[k] : MODIFIERS.includes(k) ? 0 : undefined;
+      const known = def.options.find((o) => o.name === k)?.default;
       if (known === undefined) {
-        reject(`${rule.name} has no option '${k}' (options: ${[...Object.keys(rule.defaults), ...MODIFIERS].join(', ')})`);
+        reject(`${rule.name} has no option '${k}' (options: ${def.options.map((o) => o.name).join(', ')})`);
       }
       if (inGroup && ENTRY_WIDE_OPTIONS.includes(k)) {
         reject(`${rule.name}: option '${k}' applies to the whole entry, not to a param group`);
@@ -83,7 +88,7 @@ export function applyOptimizer(
   (optimizer.groups ?? []).forEach((g, k) => check(g, k + 1));
 
   const prefix = optimizer.scalarPrefix ?? '';
-  const main = { ...rule.defaults, ...optimizer.options };
+  const main = { ...defaults, ...optimizer.options };
   const contexts = [
     new OptimizerContext(b, main, { entry: prefix, group: prefix, own: new Set() }),
     ...(optimizer.groups ?? []).map((g, k) => {

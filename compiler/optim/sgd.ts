@@ -6,7 +6,6 @@ import type { UpdateRule } from './context';
 
 export const sgd: UpdateRule = {
   name: 'sgd',
-  defaults: { lr: 0.01, momentum: 0, nesterov: false },
   update(ctx, p, g) {
     const lr = ctx.scalar('lr');
     if (ctx.options.momentum === 0 && !ctx.flag('nesterov')) return ctx.sub(p.value, ctx.mul(lr, g));

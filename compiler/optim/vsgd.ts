@@ -13,7 +13,6 @@ import type { UpdateRule } from './context';
 
 export const vsgd: UpdateRule = {
   name: 'vsgd',
-  defaults: { tau0: 10, c: 10, h0: 1, eps: 1e-8, delta: 1e-8 },
   update(ctx, p, g) {
     const { b } = ctx;
     const w = p.value;

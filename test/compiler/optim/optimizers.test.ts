@@ -111,7 +111,23 @@ describe('optimizer updates against hand-computed steps', () => {
       s.ms = 0.8 * (s.ms ?? 0) + 0.2 * g * g;
       return w - (0.01 * g) / (Math.sqrt(s.ms) + 1e-6);
     });
-    expectClose(run({ name: 'rmsprop', options: { lr: 0.01, rho: 0.8, eps: 1e-6 } }), hand);
+    expectClose(run({ name: 'rmsprop', options: { lr: 0.01, decay: 0.8, eps: 1e-6 } }), hand);
+  });
+
+  // Regression (#16): the documented defaults (decay 0.95, eps 1e-6) and momentum, as in PyTorch.
+  it('rmsprop with its documented defaults and momentum', () => {
+    const hand = handRun((w, g, s) => {
+      s.ms = 0.95 * (s.ms ?? 0) + 0.05 * g * g;
+      s.v = 0.5 * (s.v ?? 0) + g / (Math.sqrt(s.ms) + 1e-6);
+      return w - 0.01 * s.v;
+    }, 3);
+    expectClose(run({ name: 'rmsprop', options: { lr: 0.01, momentum: 0.5 } }, 3), hand);
+    expect(build({ name: 'rmsprop', options: { momentum: 0.5 } }).update.slots.map((s) => s.name).sort()).toEqual([
+      'W.momentum',
+      'W.ms',
+      'b.momentum',
+      'b.ms',
+    ]);
   });
 
   it('adam with bias correction', () => {
