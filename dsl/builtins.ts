@@ -25,13 +25,20 @@ export interface Builtin {
   /** How many values it returns (max_pool_with_switches returns 2). */
   readonly results: number;
   readonly doc: string;
+  /**
+   * The registry op it lowers to with its parameters as the operands, in order
+   * (`softsign(x)` is the op `softsign x`). Absent: compiler/lower/builtins.ts
+   * has its own lowering.
+   */
+  readonly op?: string;
 }
 
 const req = (name: string): BuiltinParam => ({ name });
 const opt = (name: string, d: ParamDefault): BuiltinParam => ({ name, default: d });
 
+/** An elementwise builtin that is the registry op of the same name. */
 function unary(name: string, doc: string): Builtin {
-  return { name, category: 'elementwise', params: [req('x')], results: 1, doc };
+  return { name, category: 'elementwise', params: [req('x')], results: 1, doc, op: name };
 }
 function binary(name: string, doc: string): Builtin {
   return { name, category: 'elementwise', params: [req('a'), req('b')], results: 1, doc };
@@ -66,6 +73,7 @@ export const BUILTINS: readonly Builtin[] = [
   unary('tanh', 'hyperbolic tangent'),
   unary('relu', 'max(x, 0)'),
   unary('softplus', 'log(1 + exp(x))'),
+  unary('softsign', 'x / (1 + |x|)'),
   { name: 'where', category: 'elementwise', params: [req('cond'), req('a'), req('b')], results: 1, doc: 'a where cond is true, else b' },
   // max/min are binary with two tensors, reductions with one tensor and `axis`.
   { name: 'max', category: 'reduction', params: [req('x'), opt('y', null), opt('axis', null), opt('keepdims', false)], results: 1, doc: 'elementwise max(x, y), or max over axis' },

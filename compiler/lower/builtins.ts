@@ -1,8 +1,10 @@
 // How each builtin function of the language lowers onto registry ops. The
 // builtins' names, parameters and defaults are data in dsl/builtins.ts (the resolver
-// checks calls against it); this table holds one lowering per builtin, from the
-// arguments bound by name. Shapes are checked by the ops' own shape rules.
+// checks calls against it); a builtin that is one op of its operands says so there
+// (`op`), and this file holds the lowering of every other one, from the arguments
+// bound by name. Shapes are checked by the ops' own shape rules.
 import type { Span } from '../../dsl/ast';
+import { BUILTINS } from '../../dsl/builtins';
 import type { DType, Value } from '../ir/types';
 import type { EntryContext } from './context';
 import { asBool, asInt, asInts, asNumber, asPair, asTensor, asTensorPair, normalizeAxes } from './coerce';
@@ -28,6 +30,7 @@ function op(call: BuiltinCall, name: string, inputs: readonly Value[], attrs = {
 }
 
 const unary = (opName: string): Lowering => (c) => op(c, opName, [t(c, 'x')]);
+const direct = (opName: string, params: readonly string[]): Lowering => (c) => op(c, opName, params.map((p) => t(c, p)));
 /** Named arguments `a` and `b` as one op's operands; a bare number takes the other's dtype (`min(i, 3)`). */
 function pair(c: BuiltinCall, a: string, b: string): Value[] {
   return asTensorPair(c.ctx, c.args[a], c.span, c.args[b], c.span);
@@ -129,23 +132,19 @@ function arange(c: BuiltinCall): Value {
   return c.ctx.op('iota', [], { shape: [n], axis: 0 }, c.span);
 }
 
-export const LOWERINGS: Readonly<Record<string, Lowering>> = {
+/** Builtins that are one registry op of their operands (`op` in dsl/builtins.ts). */
+const DIRECT: Readonly<Record<string, Lowering>> = Object.fromEntries(
+  BUILTINS.filter((b) => b.op !== undefined).map((b) => [b.name, direct(b.op!, b.params.map((p) => p.name))]),
+);
+
+/** Lowerings of the builtins without `op`; test/compiler/lower/tables.test.ts holds the two to BUILTINS. */
+export const OWN_LOWERINGS: Readonly<Record<string, Lowering>> = {
   // elementwise
   add: binary('add'),
   sub: binary('sub'),
   mul: binary('mul'),
   div: binary('div'),
   pow: binary('pow'),
-  neg: unary('neg'),
-  exp: unary('exp'),
-  log: unary('log'),
-  sqrt: unary('sqrt'),
-  abs: unary('abs'),
-  sign: unary('sign'),
-  sigmoid: unary('sigmoid'),
-  tanh: unary('tanh'),
-  relu: unary('relu'),
-  softplus: unary('softplus'),
   // A condition known at compile time (a hyperparameter test) picks its branch.
   where: (c) => (c.args.cond.kind === 'bool' ? (c.args.cond.value ? c.args.a : c.args.b) : op(c, 'where', [t(c, 'cond', 'bool'), ...pair(c, 'a', 'b')])),
   max: reduction('max', 'maximum'),
@@ -263,6 +262,8 @@ export const LOWERINGS: Readonly<Record<string, Lowering>> = {
     return op(c, 'one_hot', [r], { depth: r.type.shape[0] });
   },
 };
+
+export const LOWERINGS: Readonly<Record<string, Lowering>> = { ...DIRECT, ...OWN_LOWERINGS };
 
 /**
  * `a @ b` with numpy's rules for vectors: a vector on the left is a row, on the

@@ -433,6 +433,21 @@ defineElementwise({
   grad: (b, g, [x]) => [b.op('mul', [g, b.op('sigmoid', [x])])],
 });
 
+defineElementwise({
+  name: 'softsign',
+  doc: 'x / (1 + |x|), ±1 at ±inf: `%1: f32[4] = softsign %0`',
+  arity: 1,
+  dtype: floatSame('softsign'),
+  f: ([a]) => (Math.abs(a) === Infinity ? Math.sign(a) : a / (1 + Math.abs(a))),
+  // inf / inf is NaN; beyond 1e30 the quotient is ±1 in f32 anyway, so sign(x) is exact there.
+  wgsl: ([a]) => `select(${a} / (1.0 + abs(${a})), sign(${a}), abs(${a}) > 1e30)`,
+  // d softsign = 1 / (1 + |x|)² = (1 - |out|)²
+  grad: (b, g, _ins, out) => {
+    const r = b.op('sub', [scalar(b, 1), b.op('abs', [out])]);
+    return [b.op('mul', [g, b.op('mul', [r, r])])];
+  },
+});
+
 // --- selection and casts ----------------------------------------------------------
 
 defineElementwise({

@@ -104,7 +104,7 @@ const WIN = { stride: [2, 2], padding: [1, 1], size: [2, 2] };
 
 /** [op, inputs, attrs, value range]: at least one case per exported op. */
 const CASES: [string, Input[], Attrs, [number, number]?][] = [
-  ...['neg', 'exp', 'abs', 'sign', 'sigmoid', 'tanh', 'relu', 'softplus', 'square', 'stop_gradient'].map(
+  ...['neg', 'exp', 'abs', 'sign', 'sigmoid', 'tanh', 'relu', 'softplus', 'softsign', 'square', 'stop_gradient'].map(
     (op): [string, Input[], Attrs] => [op, [f(2, 3)], {}],
   ),
   ['log', [f(2, 3)], {}, [0.1, 3]],

@@ -90,6 +90,7 @@ export const ONNX_OPS: Readonly<Record<string, OnnxRule>> = {
   tanh: unary('Tanh'),
   relu: unary('Relu'),
   softplus: unary('Softplus'),
+  softsign: unary('Softsign'),
   stop_gradient: unary('Identity'),
   square: (e, _n, [x]) => e.add('Mul', [x!, x!]),
   where: (e, _n, [c, a, b]) => e.add('Where', [c!, a!, b!]),

@@ -77,6 +77,7 @@ export const cases: readonly OpCase[] = [
   ...unary('tanh'),
   ...unary('relu', awayFromZero),
   ...unary('softplus', (_i, _e, u) => 8 * u - 4),
+  ...unary('softsign', (_i, _e, u) => 8 * u - 4),
   { op: 'where', inputs: [bool(2, 3), f32(2, 3), f32(3)], data: (input, index, u) => (input === 0 ? index % 2 : 2 * u - 1) },
   { op: 'cast', inputs: [f32(2, 3)], attrs: { to: 'f32' }, label: 'f32 to f32 passes the gradient' },
   { op: 'cast', inputs: [f32(2, 3)], attrs: { to: 'i32' }, noGrad: noGradBool },

@@ -176,7 +176,7 @@ describe('movement and indexing kernels on odd sizes', () => {
 describe('elementwise expressions at edge values', () => {
   const edges = [0, -0, 1, -1, 0.5, -2.5, 30, -30, 100, -100, 1e30, -1e30, Infinity, -Infinity, NaN];
   const x = f32([edges.length], (e) => edges[e]);
-  const unaryOps = ['neg', 'exp', 'log', 'sqrt', 'abs', 'sign', 'square', 'reciprocal', 'sigmoid', 'tanh', 'relu', 'softplus'];
+  const unaryOps = ['neg', 'exp', 'log', 'sqrt', 'abs', 'sign', 'square', 'reciprocal', 'sigmoid', 'tanh', 'relu', 'softplus', 'softsign'];
   for (const op of unaryOps) {
     it(op, async () => {
       await expectMatches(op, [x]);
