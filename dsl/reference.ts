@@ -1,6 +1,6 @@
 // Renders the generated sections of docs/language.md (builtins, initializers,
 // optimizers, diagnostic codes) from the tables, so the docs cannot drift:
-// test/dsl/docs.test.ts compares them.
+// `npm run docs` (scripts/docs.mjs) rewrites them, test/dsl/docs.test.ts fails when stale.
 import { INITIALIZERS } from '../runtime/init';
 import { BUILTINS, type BuiltinParam } from './builtins';
 import { COMMON_OPTIONS, OPTIMIZERS } from './optimizers';
@@ -37,4 +37,19 @@ export function renderDiagnosticsReference(): string {
     out.push(`| \`${code}\` | ${d.severity} | ${d.template.replace(/\|/g, '\\|')} |`);
   }
   return out.join('\n') + '\n';
+}
+
+/** Replaces the text between `<!-- BEGIN GENERATED NAME -->` and its END marker. */
+function replaceSection(doc: string, name: string, body: string): string {
+  const begin = `<!-- BEGIN GENERATED ${name} -->\n`;
+  const end = `<!-- END GENERATED ${name} -->`;
+  const a = doc.indexOf(begin);
+  const b = doc.indexOf(end);
+  if (a < 0 || b < a) throw new Error(`docs/language.md lacks the ${name} markers`);
+  return doc.slice(0, a + begin.length) + body + doc.slice(b);
+}
+
+/** docs/language.md with its generated sections rendered afresh. */
+export function renderLanguageDoc(doc: string): string {
+  return replaceSection(replaceSection(doc, 'BUILTINS', renderBuiltinsReference()), 'DIAGNOSTICS', renderDiagnosticsReference());
 }
