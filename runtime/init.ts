@@ -118,7 +118,7 @@ export interface InitializerDef {
   fill(c: FillContext): void;
 }
 
-const gain: InitializerParam = { name: 'gain', default: 1 };
+const GAIN: InitializerParam = { name: 'gain', default: 1 };
 
 function fillWith(c: FillContext, f: (i: number) => number): void {
   for (let i = 0; i < c.out.length; i++) c.out[i] = f(i);
@@ -145,31 +145,31 @@ export const INITIALIZERS: readonly InitializerDef[] = [
   },
   {
     name: 'glorot_uniform',
-    params: [gain],
+    params: [GAIN],
     doc: 'uniform in ±gain*sqrt(6 / (fan_in + fan_out))',
     fill: (c) => symmetric(c, c.args.gain * Math.sqrt(6 / (c.fanIn + c.fanOut))),
   },
   {
     name: 'glorot_normal',
-    params: [gain],
+    params: [GAIN],
     doc: 'gaussian with std gain*sqrt(2 / (fan_in + fan_out))',
     fill: (c) => gaussian(c, 0, c.args.gain * Math.sqrt(2 / (c.fanIn + c.fanOut))),
   },
   {
     name: 'he_normal',
-    params: [gain],
+    params: [GAIN],
     doc: 'gaussian with std gain*sqrt(2 / fan_in)',
     fill: (c) => gaussian(c, 0, c.args.gain * Math.sqrt(2 / c.fanIn)),
   },
   {
     name: 'he_uniform',
-    params: [gain],
+    params: [GAIN],
     doc: 'uniform in ±gain*sqrt(6 / fan_in)',
     fill: (c) => symmetric(c, c.args.gain * Math.sqrt(6 / c.fanIn)),
   },
   {
     name: 'orthogonal',
-    params: [gain],
+    params: [GAIN],
     doc: 'a random orthogonal matrix (rows or columns), times gain',
     fill: (c) => orthogonal(c.out, c.shape, c.draws, c.args.gain),
   },
