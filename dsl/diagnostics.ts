@@ -108,6 +108,37 @@ export const DIAGNOSTICS = {
   },
   'carry-not-assigned': { severity: 'warning', template: "carried value '{name}' is never assigned in the loop body" },
 
+  // ---- training schedules (dsl/build.ts reads the clauses, dsl/resolve.ts checks the entries)
+  'duplicate-schedule': { severity: 'error', template: 'a model has at most one schedule' },
+  'unknown-stage-clause': {
+    severity: 'error',
+    template: "expected a stage clause ('for', 'data', 'bind', 'lr_schedule', 'eval', 'every' or 'at end') but found {found}",
+  },
+  'duplicate-stage-clause': { severity: 'error', template: "{what} is given twice in stage '{stage}'" },
+  'stage-without-length': {
+    severity: 'error',
+    template: "stage '{stage}' says neither how many epochs nor how many steps to train (add 'for N epochs' or 'for N steps')",
+  },
+  'schedule-unknown-entry': { severity: 'error', template: "model '{model}' has no entry point '{name}'{hint}" },
+  'stage-not-train': {
+    severity: 'error',
+    template: "stage '{stage}' trains '{name}', which is {kind} entry point; a stage trains a 'train' entry point",
+  },
+  'schedule-call-not-update': {
+    severity: 'error',
+    template: "'call {name}' needs an 'update' entry point, but '{name}' is {kind} entry point",
+  },
+  'schedule-call-with-inputs': {
+    severity: 'error',
+    template: "update entry point '{name}' takes inputs ({inputs}); a schedule can only call one that takes none",
+  },
+  'stage-data-free': {
+    severity: 'error',
+    template: "stage '{stage}' trains '{name}', which takes no inputs: {why}",
+  },
+  'bad-stage-count': { severity: 'error', template: '{what} must be a positive integer, found {value}' },
+  'bad-lr-schedule': { severity: 'error', template: 'lr_schedule: {message}' },
+
   // ---- types and shapes (compiler/lower): found while elaborating a model
   'no-model': { severity: 'error', template: 'the file defines no model' },
   'library-only': {

@@ -178,6 +178,48 @@ export class Resolver {
         this.layerItem(item, scope);
       }
     }
+    if (m.schedule) this.schedule(m, m.schedule, scope);
+  }
+
+  /**
+   * A schedule's names: stages are unique, each trains a train entry and calls update
+   * entries that take no inputs; stage lengths and counts are hyperparameter expressions.
+   */
+  private schedule(m: A.ModelDecl, s: A.ScheduleDecl, scope: Scope): void {
+    const entries = new Map(m.items.filter((i): i is A.EntryDecl => i.kind === 'Entry').map((e) => [e.name.name, e]));
+    const lookup = (id: A.Ident): A.EntryDecl | undefined => {
+      const e = entries.get(id.name);
+      if (!e) this.diags.report('schedule-unknown-entry', id.span, { model: m.name.name, name: id.name, hint: didYouMean(id.name, entries.keys()) });
+      return e;
+    };
+    const article = (e: A.EntryDecl) => `${e.entry === 'infer' || e.entry === 'update' ? 'an' : 'a'} '${e.entry}'`;
+    const takesInputs = (e: A.EntryDecl) => e.params.filter((p) => !p.default).map((p) => p.name.name);
+    const names = new Map<string, A.Ident>();
+    for (const st of s.stages) {
+      const prev = names.get(st.name.name);
+      if (prev) this.diags.report('duplicate-global', st.name.span, { what: 'stage', name: st.name.name }, [{ message: 'first defined here', span: prev.span }]);
+      else names.set(st.name.name, st.name);
+      for (const d of [st.length, st.eval?.kind === 'Duration' ? st.eval : undefined, ...st.calls.map((c) => c.every)]) {
+        if (d) this.expr(d.count, scope);
+      }
+      // `cosine(total = n)`: the schedule's kind is a word, its arguments may name hyperparameters.
+      if (st.lrSchedule?.kind === 'Call') for (const a of st.lrSchedule.args) this.expr(a.value, scope);
+      if (!st.length) this.diags.report('stage-without-length', st.name.span, { stage: st.name.name });
+      const e = lookup(st.entry);
+      if (e && e.entry !== 'train') this.diags.report('stage-not-train', st.entry.span, { stage: st.name.name, name: e.name.name, kind: article(e) });
+      if (e && e.entry === 'train' && takesInputs(e).length === 0) {
+        const stage = st.name.name;
+        const name = e.name.name;
+        const misuse = st.length?.unit === 'epochs' ? { span: st.length.span, why: "give its length in steps ('for N steps'); there are no epochs without data" } : st.data ? { span: st.data.span, why: "drop 'data'" } : st.bind ? { span: st.bind.span, why: "drop 'bind'" } : undefined;
+        if (misuse) this.diags.report('stage-data-free', misuse.span, { stage, name, why: misuse.why });
+      }
+      for (const c of st.calls) {
+        const u = lookup(c.entry);
+        if (!u) continue;
+        if (u.entry !== 'update') this.diags.report('schedule-call-not-update', c.entry.span, { name: u.name.name, kind: article(u) });
+        else if (takesInputs(u).length > 0) this.diags.report('schedule-call-with-inputs', c.entry.span, { name: u.name.name, inputs: takesInputs(u).join(', ') });
+      }
+    }
   }
 
   /** Hyperparameters of a model (each needs a default) or a layer: defaults resolved, names defined. */
