@@ -6,6 +6,7 @@
 // records the stage it was written in and the position in it, so `--resume` skips the
 // finished stages and continues that one exactly where it stopped.
 import { DlcError } from '../../../runtime/errors';
+import type { DataOrder } from '../../../runtime/data/batches';
 import { formatSchedule } from '../../../runtime/schedule';
 import { chooseEntry, trainMetrics } from '../../../runtime/train/entries';
 import { trainLoop, type EpochRecord } from '../../../runtime/train/loop';
@@ -38,6 +39,7 @@ function selectStages(prepared: PreparedModel, schedule: TrainingSchedule, only:
 function checkFlags(o: TrainOptions): void {
   if (o.epochs !== undefined) throw new DlcError("--epochs: the schedule gives each stage's length; --steps N stops the whole run after N steps", 2);
   if (o.lrSchedule !== undefined) throw new DlcError("--lr-schedule: a schedule gives each stage its own ('lr_schedule' in the stage)", 2);
+  if (o.plots !== undefined) throw new DlcError('--plots draws one entry\'s run: give --entry NAME to train one entry of the schedule with plots', 2);
 }
 
 /** Where a resumed run starts: the index of the checkpoint's stage among those run. */
@@ -93,7 +95,9 @@ export async function runSchedule(prepared: PreparedModel, schedule: TrainingSch
         offset += run.steps;
         continue; // finished before the checkpoint was written
       }
-      final = { stage: run.stage.name, record: await runStage(runner, run, o, io, { startStep, stageStop, showProgress, progressStream, ...(start ? { start, ckpt: checkpoint! } : {}) }) };
+      const order = o.order ?? prepared.saved?.order ?? 'shuffled'; // every stage of a resumed run keeps the run's order
+      const at = { startStep, stageStop, order, showProgress, progressStream, ...(start ? { start, ckpt: checkpoint! } : {}) };
+      final = { stage: run.stage.name, record: await runStage(runner, run, o, io, at) };
       offset += run.steps;
     }
     if (!final) {
@@ -116,6 +120,7 @@ interface StageStart {
   readonly startStep: number;
   /** The stage's steps to run to (its length, or less under --steps). */
   readonly stageStop: number;
+  readonly order: DataOrder;
   readonly showProgress: boolean;
   readonly progressStream: NodeJS.WritableStream;
   readonly start?: NonNullable<Awaited<ReturnType<typeof startModel>>['checkpoint']>['position'];
@@ -154,7 +159,7 @@ async function runStage(runner: ModelRunner, run: StageRun, o: TrainOptions, io:
       dataset: setup.dataset,
       bindings: setup.bindings,
       batch: setup.batch,
-      order: o.order ?? s.start?.order ?? 'shuffled',
+      order: s.order,
       ...(setup.eval ? { eval: setup.eval } : {}),
       evalEvery: stage.evalEvery,
       totalSteps: s.stageStop,

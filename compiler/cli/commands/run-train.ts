@@ -54,6 +54,7 @@ export interface CommandIO {
 
 export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): Promise<number> {
   if (o.epochs !== undefined && o.steps !== undefined) throw new DlcError('give --epochs or --steps, not both', 2);
+  if (o.stage !== undefined && o.entry !== undefined) throw new DlcError('give --stage (a stage of the schedule) or --entry (one entry alone), not both', 2);
   if (o.resume && o.checkpoint === undefined) throw new DlcError('--resume needs --checkpoint PATH', 2);
   if (o.every !== undefined && o.checkpoint === undefined) throw new DlcError('--every needs --checkpoint PATH', 2);
   if (!o.resume && o.checkpoint !== undefined && existsSync(o.checkpoint)) {

@@ -49,22 +49,27 @@ describe('training schedules', () => {
     const data = dataDir(dir);
     const whole = join(dir, 'whole');
     const parts = join(dir, 'parts');
-    const r = await train([staged, '--data', data, '--checkpoint', whole, '--json']);
+    const r = await train([staged, '--data', data, '--checkpoint', whole, '--json', '--order', 'striped']);
     const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { stage: string; step: number; stage_done?: boolean; final?: boolean });
     expect(records.map((x) => `${x.stage}:${x.step}${x.stage_done ? ' done' : ''}${x.final ? ' final' : ''}`)).toEqual([
       'one:4', 'one:8', 'one:8 done', 'two:4', 'two:8', 'two:12', 'two:12 done', 'two:12 final',
     ]);
     expect(readCheckpoint(whole).info.extra?.['train.stage']).toBe('two');
     // 8 steps of stage one, then 5 of stage two's 12; then the rest.
-    const first = await train([staged, '--data', data, '--checkpoint', parts, '--steps', '13']);
+    const first = await train([staged, '--data', data, '--checkpoint', parts, '--steps', '13', '--order', 'striped']);
     expect(first.stdout).toContain('stage two: training staged.fit_v on');
     expect(first.stdout).toContain('(stopped by --steps 13 of 20)');
     expect(readCheckpoint(parts).info.step).toBe(5);
-    const rest = await train([staged, '--data', data, '--checkpoint', parts, '--resume']);
+    const rest = await train([staged, '--data', data, '--checkpoint', parts, '--resume']); // the order comes from the checkpoint
     expect(rest.stdout).not.toContain('stage one:');
     expect(rest.stdout).toContain('resuming at step 5');
     expect(Object.keys(readCheckpoint(whole).tensors).length).toBeGreaterThan(3); // optimizer slots too
     for (const name of Object.keys(readCheckpoint(whole).tensors)) expect(tensor(parts, name), name).toEqual(tensor(whole, name));
+    // Stopped in stage one: the resumed run finishes it and runs stage two in the same order.
+    const early = join(dir, 'early');
+    await train([staged, '--data', data, '--checkpoint', early, '--steps', '5', '--order', 'striped']);
+    await train([staged, '--data', data, '--checkpoint', early, '--resume']);
+    for (const name of Object.keys(readCheckpoint(whole).tensors)) expect(tensor(early, name), name).toEqual(tensor(whole, name));
   });
 
   it('--stage runs one stage; misuse is refused', async () => {
@@ -76,6 +81,8 @@ describe('training schedules', () => {
     for (const [argv, message] of [
       [['--stage', 'three'], "--stage: the schedule of 'staged' has no stage 'three' (stages: one, two)"],
       [['--epochs', '2'], "--epochs: the schedule gives each stage's length; --steps N stops the whole run after N steps"],
+      [['--stage', 'one', '--entry', 'fit_w'], 'give --stage (a stage of the schedule) or --entry (one entry alone), not both'],
+      [['--lr-schedule', 'exp:gamma=0.9'], "--lr-schedule: a schedule gives each stage its own ('lr_schedule' in the stage)"],
     ] as const) {
       const err = await runCommand('train', lowerFile, [staged, '--data', data, '--backend', 'reference', ...argv]).then(() => undefined, (e: unknown) => e);
       expect(err).toBeInstanceOf(DlcError);
