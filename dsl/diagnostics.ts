@@ -146,7 +146,7 @@ export const DIAGNOSTICS = {
   'derivative-bad-wrt': { severity: 'error', template: '{fn}: wrt must name f32 tensors, params or layer instances, but {item} is {found}' },
   'derivative-no-dependence': { severity: 'error', template: '{fn}: {of} does not depend on {item}, so there is no derivative to take' },
   'derivative-vector-count': { severity: 'error', template: '{fn}: v has {count} part{s} but wrt has {want}' },
-  'derivative-vector-type': { severity: 'error', template: '{fn}: part {index} of v is {found}, but {item} is {want}' },
+  'derivative-vector-type': { severity: 'error', template: '{fn}: {part} is {found}, but {item} is {want}' },
   'gauss-newton-bypass': {
     severity: 'error',
     template: 'hvp: {of} depends on {item} other than through gauss_newton = ..., so the Gauss–Newton product would drop that curvature',

@@ -4,7 +4,7 @@
 //   vjp:   Jᵀu                      (reverse mode seeded with u)
 //   jvp:   Jv = ∇_u ⟨Jᵀu, v⟩        (Jᵀu is linear in u, so its gradient in u is Jv
 //                                    whatever u is; u is a zero constant)
-//   hvp:   Hv = ∇_w ⟨∇_w f, v⟩      (reverse over reverse)
+//   hvp:   Hv = ∇_w ⟨∇_w f, v⟩      (reverse over reverse, v held fixed)
 //   gnvp:  Gv = Jᵀ H_z J v           (Martens 2010: f's curvature in the model's
 //                                    outputs z only; J = ∂z/∂w)
 // Each pass differentiates the nodes the tape has so far (the forward and the
@@ -62,7 +62,9 @@ export function jvp(t: Tape, y: Value, wrt: readonly Value[], vs: readonly Value
 }
 
 export function hvp(t: Tape, f: Value, wrt: readonly Value[], vs: readonly Value[]): (Value | null)[] {
-  const inner = dot(t.b, grad(t, f, wrt), vs);
+  // v is held fixed: where it was computed from wrt (a product of a product), its own derivative is no part of Hv.
+  const fixed = vs.map((v) => t.b.op('stop_gradient', [v]));
+  const inner = dot(t.b, grad(t, f, wrt), fixed);
   return inner ? grad(t, inner, wrt) : wrt.map(() => null);
 }
 

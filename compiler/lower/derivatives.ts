@@ -71,7 +71,12 @@ export function lowerHvp(c: BuiltinCall): LVal {
     const nodes = t.nodes();
     if (!zL || !reaches(nodes, [zL], fL)) throw new LowerError(span(c, 'gauss_newton'), 'gauss-newton-not-between', { of: 'f' });
     ws.forEach((w, i) => {
-      if (reaches(nodes, [w], fL, zL)) throw new LowerError(c.span, 'gauss-newton-bypass', { of: 'f', item: wrt.items[i]!.label });
+      if (reaches(nodes, [w], fL, zL)) {
+        throw new LowerError(span(c, 'f'), 'gauss-newton-bypass', { of: 'f', item: wrt.items[i]!.label }, [
+          { message: 'the model output z is this value', span: span(c, 'gauss_newton') },
+          { message: 'add the curvature of such terms yourself (an L2 term λ·sum(W ** 2) adds 2·λ·v), or take hvp without gauss_newton' },
+        ]);
+      }
     });
     return gnvp(t, fL, zL, ws, vs);
   });
@@ -104,10 +109,12 @@ function wrtOf(c: BuiltinCall, fn: Fn): Wrt {
       if (names.length === 0) throw new LowerError(at, 'derivative-bad-wrt', { fn, item: position, found: `${describe(v)}, which has no params` });
       return names.map((n) => ({ value: c.ctx.global(n, at), label: `'${n}'` }));
     }
-    if (v.kind !== 'tensor' || v.value.type.dtype !== 'f32') throw new LowerError(at, 'derivative-bad-wrt', { fn, item: position, found: describe(v) });
+    if (v.kind !== 'tensor') throw new LowerError(at, 'derivative-bad-wrt', { fn, item: position, found: describe(v) });
     const made = c.ctx.origin(v.value);
-    const label = made.def === null && made.name ? `'${made.name}'` : `${position} (${typeToString(v.value.type)})`;
-    return [{ value: c.ctx.use(v.value), label }];
+    const named = made.def === null && made.name ? `'${made.name}'` : undefined;
+    const type = typeToString(v.value.type);
+    if (v.value.type.dtype !== 'f32') throw new LowerError(at, 'derivative-bad-wrt', { fn, item: named ?? position, found: type });
+    return [{ value: c.ctx.use(v.value), label: named ?? `${position} (${type})` }];
   });
   if (items.length === 0) throw new LowerError(at, 'derivative-bad-wrt', { fn, item: 'wrt', found: 'an empty list' });
   return { items, single: !list && given.kind !== 'layer', span: at };
@@ -117,7 +124,8 @@ function wrtOf(c: BuiltinCall, fn: Fn): Wrt {
 function vectorOf(c: BuiltinCall, fn: Fn, wrt: Wrt): Value[] {
   const given = c.args.v;
   const at = span(c, 'v');
-  const parts = given.kind === 'list' || given.kind === 'tuple' ? given.items : [given];
+  const list = given.kind === 'list' || given.kind === 'tuple';
+  const parts = list ? given.items : [given];
   if (parts.length !== wrt.items.length) {
     throw new LowerError(at, 'derivative-vector-count', { fn, count: parts.length, s: parts.length === 1 ? '' : 's', want: wrt.items.length });
   }
@@ -125,7 +133,8 @@ function vectorOf(c: BuiltinCall, fn: Fn, wrt: Wrt): Value[] {
     const v = asTensor(c.ctx, p, at);
     const want = wrt.items[i]!;
     if (typeToString(v.type) !== typeToString(want.value.type)) {
-      throw new LowerError(at, 'derivative-vector-type', { fn, index: i + 1, found: typeToString(v.type), item: want.label, want: typeToString(want.value.type) });
+      const part = list ? `part ${i + 1} of v` : 'v';
+      throw new LowerError(at, 'derivative-vector-type', { fn, part, found: typeToString(v.type), item: want.label, want: typeToString(want.value.type) });
     }
     return v;
   });
