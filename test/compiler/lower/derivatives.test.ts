@@ -5,45 +5,11 @@
 // a loop body against the products outside it.
 import { describe, expect, it } from 'vitest';
 import type { Program } from '../../../compiler/ir/program';
-import { verifyGraph } from '../../../compiler/ir/verify';
 import type { Tensor } from '../../../compiler/ops/registry';
-import { executeEntry, tensor } from '../../../compiler/reference/execute';
+import { executeEntry } from '../../../compiler/reference/execute';
 import { initialState } from '../../../compiler/reference/state';
-import { lowerSource, messages } from './helpers';
+import { FEEDS, lowerDerivativesModel as lower } from './derivatives-fixture';
 
-// A small smooth net with explicit params; its entries take derivatives as values.
-function model(entries: string): string {
-  return `
-model m {
-  input x: f32[5, 4]
-  input y: i32[5]
-  input vW: f32[4, 3]
-  input vb: f32[3]
-  input vV: f32[3, 3]
-  param W: f32[4, 3] = normal(0, 0.8)
-  param b: f32[3] = normal(0, 0.3)
-  param V: f32[3, 3] = normal(0, 0.8)
-  fn z(x) = tanh(x @ W + b) @ V
-  fn loss(x, y) = mean(cross_entropy(z(x), y)) + 0.1 * sum(softplus(W) ** 2)
-${entries}
-}`;
-}
-
-function lower(entries: string): Program {
-  const r = lowerSource(model(entries));
-  expect(messages(r)).toEqual([]);
-  for (const e of r.program!.entries) verifyGraph(e.graph);
-  return r.program!;
-}
-
-const f32 = (shape: number[], f: (i: number) => number): Tensor => tensor({ dtype: 'f32', shape }, Array.from({ length: shape.reduce((a, d) => a * d, 1) }, (_, i) => f(i)));
-const FEEDS: Record<string, Tensor> = {
-  x: f32([5, 4], (i) => Math.sin(i + 1)),
-  y: tensor({ dtype: 'i32', shape: [5] }, [0, 2, 1, 1, 0]),
-  vW: f32([4, 3], (i) => Math.cos(2 * i + 1)),
-  vb: f32([3], (i) => 0.5 - i / 3),
-  vV: f32([3, 3], (i) => Math.sin(3 * i)),
-};
 const PARAMS = ['W', 'b', 'V'] as const;
 const DIRECTION: Record<string, string> = { W: 'vW', b: 'vb', V: 'vV' };
 
