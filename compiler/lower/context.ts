@@ -159,8 +159,14 @@ export class EntryContext {
 
   /** Emits a node in the innermost frame, mapping its inputs into it. */
   emit(op: string, inputs: readonly Value[], attrs: Attrs, span: Span): Node {
-    const f = this.frame;
-    const node = f.b.emit(op, inputs.map((v) => this.use(v)), attrs, { span });
+    return this.emitAt(this.frames.length - 1, op, inputs, attrs, span);
+  }
+
+  /** Emits a node in the frame at `level` (an enclosing one: hoisted out of the loops inside it). */
+  emitAt(level: number, op: string, inputs: readonly Value[], attrs: Attrs, span: Span, regions?: readonly Graph[]): Node {
+    const f = this.frames[level];
+    const node = f.b.emit(op, inputs.map((v) => this.useAt(level, v)), attrs, { span, ...(regions ? { regions } : {}) });
+    // A scan stacks one emit per step: its outputs can be far larger than anything in the body.
     for (const o of node.outputs) {
       checkSize(o.type, span);
       f.owned.add(o);
@@ -176,14 +182,7 @@ export class EntryContext {
 
   /** Emits a region op (repeat, scan) with its body graph in the innermost frame. */
   emitRegion(op: string, inputs: readonly Value[], attrs: Attrs, body: Graph, span: Span): Node {
-    const f = this.frame;
-    const node = f.b.emit(op, inputs.map((v) => this.use(v)), attrs, { span, regions: [body] });
-    // A scan stacks one emit per step: its outputs can be far larger than anything in the body.
-    for (const o of node.outputs) {
-      checkSize(o.type, span);
-      f.owned.add(o);
-    }
-    return node;
+    return this.emitAt(this.frames.length - 1, op, inputs, attrs, span, [body]);
   }
 
   constant(value: number, type: TensorType, span: Span): Value {

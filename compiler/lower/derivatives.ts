@@ -162,20 +162,24 @@ function onTape(c: BuiltinCall, fn: Fn, f: Value, extra: readonly Value[], wrt: 
     ctx.adopt();
     return parts;
   }
-  return replay(ctx, b, parts, c.span);
+  return replay(ctx, b, level, parts, c.span);
 }
 
-/** Emits `scratch`'s nodes into the innermost frame; the given values as the copies made there. */
-function replay(ctx: EntryContext, scratch: GraphBuilder, values: readonly (Value | null)[], at: Span): (Value | null)[] {
+/**
+ * Emits `scratch`'s nodes, each in the deepest frame that one of its inputs comes
+ * from: the innermost for those that read the loop's values, an enclosing one for
+ * the rest (a pass that does not read v is computed once, not on every iteration
+ * of the loop). Returns the given values as the copies made.
+ */
+function replay(ctx: EntryContext, scratch: GraphBuilder, base: number, values: readonly (Value | null)[], at: Span): (Value | null)[] {
   const copies = new Map<Value, Value>();
   for (const n of scratch.nodeList) {
     const inputs = n.inputs.map((v) => copies.get(v) ?? v);
-    const regions = n.regions ?? [];
-    if (regions.length > 1) throw new Error(`replay: '${n.op}' has ${regions.length} regions`);
-    const node = regions.length ? ctx.emitRegion(n.op, inputs, n.attrs, regions[0]!, n.span ?? at) : ctx.emit(n.op, inputs, n.attrs, n.span ?? at);
+    const level = Math.max(base, ...inputs.map((v) => ctx.levelOf(v)));
+    const node = ctx.emitAt(level, n.op, inputs, n.attrs, n.span ?? at, n.regions);
     n.outputs.forEach((o, i) => copies.set(o, node.outputs[i]!));
   }
-  return values.map((v) => v && (copies.get(v) ?? ctx.use(v)));
+  return values.map((v) => v && ctx.use(copies.get(v) ?? v));
 }
 
 /** Step 4, then the parts as one tensor or a tuple. */

@@ -32,6 +32,9 @@ export const RECIPES: readonly Recipe[] = [
   { name: 'grbm', file: 'examples/grbm.dl', entry: 'cd', epochs: 15, batch: 20, data: 'mnist-standardized', bar: 0 },
   { name: 'dae', file: 'examples/dae.dl', epochs: 15, batch: 20, bar: 0 },
   { name: 'char_rnn', file: 'examples/char_rnn.dl', epochs: 1, batch: 32, bar: 0 },
+  // Second-order methods written with grad and hvp as values: one batch of 1000 per step, 8 steps per epoch.
+  { name: 'lbfgs', file: 'examples/lbfgs.dl', epochs: 40, batch: 1000, bar: 0.96 },
+  { name: 'hessian_free', file: 'examples/hessian_free.dl', epochs: 8, batch: 1000, bar: 0.96 },
 ];
 
 /** Training steps per epoch on the dataset the recipe uses (only MNIST recipes have schedules). */
