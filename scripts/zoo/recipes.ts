@@ -35,7 +35,7 @@ export const RECIPES: readonly Recipe[] = [
   { name: 'dae', file: 'examples/dae.dl', epochs: 15, batch: 20, bar: 0 },
   { name: 'char_rnn', file: 'examples/char_rnn.dl', epochs: 1, batch: 32, bar: 0 },
   // Second-order methods written with grad and hvp as values: one batch of 1000 per step, 8 steps per epoch.
-  { name: 'lbfgs', file: 'examples/lbfgs.dl', entry: 'step', epochs: 40, batch: 1000, bar: 0.96 },
+  { name: 'lbfgs', file: 'examples/lbfgs.dl', entry: 'step', epochs: 25, batch: 1000, bar: 0.96 },
   // Their baseline: the same net and objective by SGD with momentum, batch 100.
   { name: 'lbfgs_momentum', file: 'examples/lbfgs.dl', entry: 'momentum', defines: { batch: 100 }, epochs: 20, batch: 100, bar: 0.96 },
   { name: 'hessian_free', file: 'examples/hessian_free.dl', epochs: 8, batch: 1000, bar: 0.96 },
