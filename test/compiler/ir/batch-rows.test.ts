@@ -72,7 +72,7 @@ describe('batch rows of the example models', () => {
 
   it('refuses ops that combine rows: a batch norm, a contraction over rows, a slice of rows', () => {
     expect(entry('    y = x - mean(x, axis = 0)')).toBe("fixed: output 'y' combines rows of the batch @ m.dl:6:13");
-    expect(entry('    y = x.T @ x')).toBe("fixed: output 'y' combines rows of the batch @ m.dl:6:9");
+    expect(entry('    y = x.T @ x')).toBe("fixed: output 'y' combines rows of the batch @ m.dl:6:13");
     expect(entry('    y = softmax(x, axis = 0)')).toBe("fixed: output 'y' combines rows of the batch @ m.dl:6:9");
     expect(entry('    y = x.T')).toBe("fixed: output 'y' holds the rows on axis 1, not 0");
   });
