@@ -288,7 +288,9 @@ export function batchRows(program: Program, entry: Entry): BatchRows | undefined
   for (const r of entry.graph.results) {
     const t = tagOf(w, r.value);
     if (t.kind === 'rows' && t.axis === 0) outputs.push(r.name);
-    else if (t.kind === 'rows') fixed ??= { reason: `output '${r.name}' holds the rows on axis ${t.axis}, not 0` };
+    else if (t.kind === 'rows') {
+      fixed ??= { reason: `output '${r.name}' holds the rows on axis ${t.axis}, not 0`, ...(r.value.def ? { node: r.value.def } : {}) };
+    }
     else if (t.kind === 'mixed') fixed ??= { reason: `output '${r.name}' combines rows of the batch`, ...(t.node ? { node: t.node } : {}) };
   }
   if (w.assign) fixed ??= { reason: `it writes '${String(w.assign.attrs.target)}' from the batch rows`, node: w.assign };

@@ -74,7 +74,7 @@ describe('batch rows of the example models', () => {
     expect(entry('    y = x - mean(x, axis = 0)')).toBe("fixed: output 'y' combines rows of the batch @ m.dl:6:13");
     expect(entry('    y = x.T @ x')).toBe("fixed: output 'y' combines rows of the batch @ m.dl:6:13");
     expect(entry('    y = softmax(x, axis = 0)')).toBe("fixed: output 'y' combines rows of the batch @ m.dl:6:9");
-    expect(entry('    y = x.T')).toBe("fixed: output 'y' holds the rows on axis 1, not 0");
+    expect(entry('    y = x.T')).toBe("fixed: output 'y' holds the rows on axis 1, not 0 @ m.dl:6:9");
   });
 
   it('refuses an entry that writes state from the rows', () => {
