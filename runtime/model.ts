@@ -9,7 +9,6 @@ import type { SavedTensor } from './checkpoint/safetensors';
 import { Executor } from './executor';
 import type { OutputValue, RunOptions } from './executor';
 import type { Plan } from './plan';
-import { formatSchedule } from './schedule';
 
 export type { OutputValue, RunOptions } from './executor';
 
@@ -107,8 +106,7 @@ export class Model {
       step: this.step,
       rng: { [SEED_COUNTER]: this.seed, [CALLS_COUNTER]: this.step },
       dataCursor: '0:0',
-      // A module has no schedule: its learning rates are what setScalar last set.
-      lr: { spec: formatSchedule({ kind: 'constant' }), step: this.step },
+      lr: { spec: 'constant', step: this.step },
     };
     return encodeCheckpoint({ tensors, info }, `${sig.model} weights`);
   }
