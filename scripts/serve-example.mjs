@@ -42,7 +42,8 @@ export function prepareExample(build, { defines = {}, steps, train = EXAMPLE_MOD
     // The register kernels: software WebGPU (SwiftShader, llvmpipe) runs them well; see docs/modules.md.
     if (!existsSync(join(build, `${m.name}.js`))) dlc(['compile', m.file, '-o', build, '--family', 'register', ...d]);
     const ckpt = join(build, `${m.name}.safetensors`);
-    if (train.includes(m.name) && !existsSync(ckpt)) dlc(['train', m.file, ...m.train, ...length, '--checkpoint', ckpt, ...d]);
+    if (train.includes(m.name) && !existsSync(ckpt))
+      dlc(['train', m.file, ...m.train, ...length, '--checkpoint', ckpt, ...d]);
   }
 }
 
@@ -58,7 +59,9 @@ const TYPES = {
 export function serveExample(build, port = 8080) {
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
-    const [base, rest] = path.startsWith('/build/') ? [build, path.slice('/build/'.length)] : [pageDir, path.slice(1) || 'index.html'];
+    const [base, rest] = path.startsWith('/build/')
+      ? [build, path.slice('/build/'.length)]
+      : [pageDir, path.slice(1) || 'index.html'];
     const file = normalize(join(base, rest));
     const type = TYPES[extname(file)];
     if (!file.startsWith(normalize(base) + sep) || !type || !existsSync(file) || !statSync(file).isFile()) {
@@ -87,7 +90,9 @@ function parseArgs(argv) {
     else if (a === '-D') {
       const m = /^(\w+)\.(\w+)=(.+)$/.exec(value());
       if (!m || !EXAMPLE_MODELS.some((e) => e.name === m[1])) {
-        throw new Error(`-D takes model.name=value with model ${EXAMPLE_MODELS.map((e) => e.name).join(' or ')}, given '${argv[i]}'`);
+        throw new Error(
+          `-D takes model.name=value with model ${EXAMPLE_MODELS.map((e) => e.name).join(' or ')}, given '${argv[i]}'`,
+        );
       }
       (out.defines[m[1]] ??= {})[m[2]] = m[3];
     } else throw new Error(`unknown option '${a}' (options: --port N, --build DIR, -D model.name=value)`);

@@ -64,13 +64,22 @@ function addEntry(sf: SourceFile, entry: PlanEntry): { inputs: string; outputs: 
     name: inputs,
     isExported: true,
     docs: [`Inputs of ${entry.kind} \`${entry.name}\`.`],
-    properties: entry.inputs.map((ref) => ({ name: propertyName(ref.name), type: inputType(ref.dtype), isReadonly: true, docs: [rowsDoc(entry, ref)] })),
+    properties: entry.inputs.map((ref) => ({
+      name: propertyName(ref.name),
+      type: inputType(ref.dtype),
+      isReadonly: true,
+      docs: [rowsDoc(entry, ref)],
+    })),
   });
   sf.addInterface({
     name: outputs,
     isExported: true,
     docs: [`Outputs of ${entry.kind} \`${entry.name}\`.`],
-    properties: entry.outputs.map((ref) => ({ name: propertyName(ref.name), type: outputType(ref), docs: [rowsDoc(entry, ref)] })),
+    properties: entry.outputs.map((ref) => ({
+      name: propertyName(ref.name),
+      type: outputType(ref),
+      docs: [rowsDoc(entry, ref)],
+    })),
   });
   return { inputs, outputs };
 }

@@ -22,11 +22,17 @@ import { getOp } from '../ops/registry';
 import type { PlanBatch } from '../../runtime/plan';
 
 /** Free of the batch rows; a row axis; or mixing rows, first at `node`. */
-export type RowTag = { readonly kind: 'free' } | { readonly kind: 'rows'; readonly axis: number } | { readonly kind: 'mixed'; readonly node?: Node };
+export type RowTag =
+  | { readonly kind: 'free' }
+  | { readonly kind: 'rows'; readonly axis: number }
+  | { readonly kind: 'mixed'; readonly node?: Node };
 
 const FREE: RowTag = { kind: 'free' };
 const rows = (axis: number): RowTag => ({ kind: 'rows', axis });
-const mixed = (node?: Node): RowTag => ({ kind: 'mixed', ...(node ? { node } : {}) });
+const mixed = (node?: Node): RowTag => ({
+  kind: 'mixed',
+  ...(node ? { node } : {}),
+});
 
 export interface BatchRows {
   /** The compiled batch size. */
@@ -96,7 +102,8 @@ const keepsAxisUnless =
 type Rule = (node: Node, tags: readonly RowTag[]) => RowTag;
 
 const attrNumber = (node: Node, name: string): number => node.attrs[name] as number;
-const attrInts = (node: Node, name: string): readonly number[] => (node.attrs[name] as readonly number[] | undefined) ?? [];
+const attrInts = (node: Node, name: string): readonly number[] =>
+  (node.attrs[name] as readonly number[] | undefined) ?? [];
 const rank0 = (node: Node): number => node.inputs[0]!.type.shape.length;
 
 /** Row rules by op where the op's kind (kindRule) does not decide it. */
@@ -125,12 +132,21 @@ const OP_RULES: Readonly<Record<string, Rule>> = {
   transpose: (n, [t]) => (t!.kind === 'rows' ? rows(attrInts(n, 'perm').indexOf(t!.axis)) : t!),
   slice: keepsAxisUnless((n, axis) => {
     const size = n.inputs[0]!.type.shape[axis]!;
-    return attrInts(n, 'starts')[axis] !== 0 || attrInts(n, 'ends')[axis] !== size || (attrInts(n, 'strides')[axis] ?? 1) !== 1;
+    return (
+      attrInts(n, 'starts')[axis] !== 0 ||
+      attrInts(n, 'ends')[axis] !== size ||
+      (attrInts(n, 'strides')[axis] ?? 1) !== 1
+    );
   }),
-  pad: keepsAxisUnless((n, axis) => attrInts(n, 'lo')[axis] !== 0 || attrInts(n, 'hi')[axis] !== 0 || (attrInts(n, 'interior')[axis] ?? 0) !== 0),
+  pad: keepsAxisUnless(
+    (n, axis) =>
+      attrInts(n, 'lo')[axis] !== 0 || attrInts(n, 'hi')[axis] !== 0 || (attrInts(n, 'interior')[axis] ?? 0) !== 0,
+  ),
   concat: (n, tags) => {
     const tag = tags.reduce(join, FREE);
-    return tag.kind === 'rows' && tag.axis === norm(attrNumber(n, 'axis'), n.outputs[0]!.type.shape.length) ? mixed(n) : tag;
+    return tag.kind === 'rows' && tag.axis === norm(attrNumber(n, 'axis'), n.outputs[0]!.type.shape.length)
+      ? mixed(n)
+      : tag;
   },
   broadcast_to: (n, tags) => broadcastRule(n, tags),
   one_hot: (_n, [t]) => t!,
@@ -192,7 +208,9 @@ function kindRule(node: Node, tags: readonly RowTag[]): RowTag {
       // Draws per output element from a same-shape operand (a second one is the loop step).
       return broadcastRule(node, tags, Math.min(1, node.inputs.length));
     case 'reduction':
-      return Array.isArray(node.attrs.axes) ? reduceRule(node, tags[0]!, node.attrs.axes as number[], node.attrs.keepdims === true) : anyRows(node, tags);
+      return Array.isArray(node.attrs.axes)
+        ? reduceRule(node, tags[0]!, node.attrs.axes as number[], node.attrs.keepdims === true)
+        : anyRows(node, tags);
     case 'contraction':
     case 'movement':
     case 'control':
@@ -289,12 +307,27 @@ export function batchRows(program: Program, entry: Entry): BatchRows | undefined
     const t = tagOf(w, r.value);
     if (t.kind === 'rows' && t.axis === 0) outputs.push(r.name);
     else if (t.kind === 'rows') {
-      fixed ??= { reason: `output '${r.name}' holds the rows on axis ${t.axis}, not 0`, ...(r.value.def ? { node: r.value.def } : {}) };
-    }
-    else if (t.kind === 'mixed') fixed ??= { reason: `output '${r.name}' combines rows of the batch`, ...(t.node ? { node: t.node } : {}) };
+      fixed ??= {
+        reason: `output '${r.name}' holds the rows on axis ${t.axis}, not 0`,
+        ...(r.value.def ? { node: r.value.def } : {}),
+      };
+    } else if (t.kind === 'mixed')
+      fixed ??= {
+        reason: `output '${r.name}' combines rows of the batch`,
+        ...(t.node ? { node: t.node } : {}),
+      };
   }
-  if (w.assign) fixed ??= { reason: `it writes '${String(w.assign.attrs.target)}' from the batch rows`, node: w.assign };
-  return { size, inputs: inputs.map((a) => a.name), outputs, ...(fixed ? { fixed } : {}) };
+  if (w.assign)
+    fixed ??= {
+      reason: `it writes '${String(w.assign.attrs.target)}' from the batch rows`,
+      node: w.assign,
+    };
+  return {
+    size,
+    inputs: inputs.map((a) => a.name),
+    outputs,
+    ...(fixed ? { fixed } : {}),
+  };
 }
 
 /** batchRows as the plan carries it (runtime/plan.ts PlanBatch), the node at fault as its span. */
@@ -304,5 +337,8 @@ export function planBatch(program: Program, entry: Entry): PlanBatch | undefined
   const { fixed, ...rest } = found;
   if (!fixed) return rest;
   const span = fixed.node?.span ?? entry.span;
-  return { ...rest, fixed: { reason: fixed.reason, ...(span ? { span } : {}) } };
+  return {
+    ...rest,
+    fixed: { reason: fixed.reason, ...(span ? { span } : {}) },
+  };
 }

@@ -82,7 +82,9 @@ export function createReferenceRunner(program: Program, seed: number): ModelRunn
       if (rows !== undefined) validateInputs(name, entry.inputs, inputs, { n: rows, inputs: batch!.inputs });
       const full = padRows(entry.inputs, batch, inputs, rows);
       const feeds: Record<string, Tensor> = {};
-      for (const i of entry.inputs) feeds[i.name] = toTensor(`${name}: input '${i.name}'`, { dtype: i.dtype, shape: i.shape }, full[i.name]);
+      for (const i of entry.inputs) {
+        feeds[i.name] = toTensor(`${name}: input '${i.name}'`, { dtype: i.dtype, shape: i.shape }, full[i.name]);
+      }
       const { results, assigns } = executeEntry(program, name, feeds, state, { seed: seed >>> 0, step, precision: 'f32', scalars });
       step = (step + 1) >>> 0;
       for (const [target, t] of Object.entries(assigns)) state[target] = t;

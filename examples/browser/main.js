@@ -82,7 +82,9 @@ async function classify(x) {
   const out = new Float32Array(rows * 10);
   for (let start = 0; start < rows; start += batch) {
     const n = Math.min(batch, rows - start);
-    const { prob } = await mlp.predict({ x: x.subarray(start * PIXELS, (start + n) * PIXELS) });
+    const { prob } = await mlp.predict({
+      x: x.subarray(start * PIXELS, (start + n) * PIXELS),
+    });
     out.set(prob, start * 10);
   }
   return out;
@@ -109,7 +111,7 @@ const shown = document.getElementById('samples');
 /** Noise to start the chains from: a fixed linear congruential sequence, so reruns match. */
 function noise(length) {
   let s = 12345;
-  return Float32Array.from({ length }, () => ((s = (s * 1103515245 + 12345) >>> 0) >>> 16) / 65536 < 0.2 ? 1 : 0);
+  return Float32Array.from({ length }, () => (((s = (s * 1103515245 + 12345) >>> 0) >>> 16) / 65536 < 0.2 ? 1 : 0));
 }
 
 /** One round of `dream` (1000 Gibbs steps) from where the chains were; draws the first ten. */
@@ -134,7 +136,8 @@ async function generate() {
     g.imageSmoothingEnabled = false;
     g.drawImage(tile, i * SIDE * k, 0, SIDE * k, SIDE * k);
   }
-  document.getElementById('rounds').textContent = `${rounds} round${rounds === 1 ? '' : 's'}, ${1000 * rounds} Gibbs steps`;
+  document.getElementById('rounds').textContent =
+    `${rounds} round${rounds === 1 ? '' : 's'}, ${1000 * rounds} Gibbs steps`;
   return v;
 }
 
@@ -158,4 +161,12 @@ ready.catch((err) => {
   status.textContent = `Failed: ${err.message}`;
 });
 
-window.dlcExample = { ready, classify, classifyPad, drawDigit, padPixels, generate, hidden };
+window.dlcExample = {
+  ready,
+  classify,
+  classifyPad,
+  drawDigit,
+  padPixels,
+  generate,
+  hidden,
+};

@@ -111,7 +111,8 @@ export class Executor {
     if (!state) throw new DlcError(`${this.plan.model} has no entry point '${name}' (entries: ${[...this.entries.keys()].join(', ')})`);
     const { batch } = state.entry;
     const rows = givenRows(name, state.entry.inputs, batch, inputs);
-    validateInputs(name, state.entry.inputs, inputs, rows === undefined || !batch ? undefined : { n: rows, inputs: batch.inputs });
+    const fewer = rows === undefined || !batch ? undefined : { n: rows, inputs: batch.inputs };
+    validateInputs(name, state.entry.inputs, inputs, fewer);
     const wanted = options.outputs ?? state.entry.outputs.map((o) => o.name);
     for (const out of wanted) {
       if (!state.entry.outputs.some((o) => o.name === out)) {
@@ -119,7 +120,10 @@ export class Executor {
       }
     }
     const full = padRows(state.entry.inputs, batch, inputs ?? {}, rows);
-    const result = this.tail.then(async () => takeRows(batch, state.entry.outputs, await this.runNow(state, full, wanted), rows));
+    const result = this.tail.then(async () => {
+      const out = await this.runNow(state, full, wanted);
+      return takeRows(batch, state.entry.outputs, out, rows);
+    });
     this.tail = result.catch(() => undefined);
     return result;
   }

@@ -85,7 +85,8 @@ export function validateInputs(
     }
   }
   for (const declaredRef of declared) {
-    const ref = rows?.inputs.includes(declaredRef.name) ? { ...declaredRef, shape: [rows.n, ...declaredRef.shape.slice(1)] } : declaredRef;
+    const fewer = rows?.inputs.includes(declaredRef.name) === true;
+    const ref = fewer ? { ...declaredRef, shape: [rows!.n, ...declaredRef.shape.slice(1)] } : declaredRef;
     const value = inputs[ref.name];
     const want = `${typedArrayName(ref.dtype)} of ${numelOf(ref.shape)} elements (${shapeText(ref)})`;
     if (!accepts(ref.dtype, value)) throw new DlcError(`${entry}: input '${ref.name}' expects a ${want}, given ${describeGiven(value)}`);

@@ -39,7 +39,10 @@ export function givenRows(
     if (length === 0 || length % per !== 0 || length / per >= batch.size) return undefined;
     const n = length / per;
     if (rows && rows.n !== n) {
-      throw new DlcError(`${entry}: input '${ref.name}' has ${plural(n)} but '${rows.input}' has ${plural(rows.n)}; batch inputs take the same rows`);
+      throw new DlcError(
+        `${entry}: input '${ref.name}' has ${plural(n)} but '${rows.input}' has ${plural(rows.n)}; ` +
+          'batch inputs take the same rows',
+      );
     }
     rows ??= { n, input: ref.name };
   }

@@ -15,8 +15,19 @@ it('the complete model lowers, with its layers, entries and batch rows', () => {
   expect(messages(r)).toEqual([]);
   const program = r.program!;
   expect(program.model).toBe('digits');
-  expect(program.persistent.filter((t) => t.kind === 'param').map((t) => t.name)).toEqual(['h1.W', 'h1.b', 'h2.W', 'h2.b', 'out.W', 'out.b']);
+  expect(program.persistent.filter((t) => t.kind === 'param').map((t) => t.name)).toEqual([
+    'h1.W',
+    'h1.b',
+    'h2.W',
+    'h2.b',
+    'out.W',
+    'out.b',
+  ]);
   const [predict, step] = program.entries;
-  expect(planBatch(program, predict!)).toEqual({ size: 64, inputs: ['x'], outputs: ['prob'] });
+  expect(planBatch(program, predict!)).toEqual({
+    size: 64,
+    inputs: ['x'],
+    outputs: ['prob'],
+  });
   expect(planBatch(program, step!)!.fixed!.reason).toBe("output 'loss' combines rows of the batch");
 });

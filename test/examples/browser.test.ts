@@ -37,7 +37,11 @@ function findChromium(): string | undefined {
   if (process.env.DLC_CHROMIUM) return process.env.DLC_CHROMIUM;
   for (const name of ['chromium', 'chromium-browser']) {
     try {
-      return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim() || undefined;
+      return (
+        execFileSync('sh', ['-c', `command -v ${name}`], {
+          encoding: 'utf8',
+        }).trim() || undefined
+      );
     } catch {
       // not on the PATH
     }
@@ -46,11 +50,15 @@ function findChromium(): string | undefined {
 }
 
 const executable = findChromium();
-if (!executable) console.warn('browser.test: no chromium binary (set DLC_CHROMIUM or install Debian\'s chromium); skipping');
+if (!executable)
+  console.warn("browser.test: no chromium binary (set DLC_CHROMIUM or install Debian's chromium); skipping");
 
 // Small sizes keep SwiftShader quick: the RBM's chains run 1000 Gibbs steps a round.
 const RBM_BATCH = 4;
-const DEFINES = { mnist_mlp: { hidden: 64 }, rbm: { nh: 16, batch: RBM_BATCH } };
+const DEFINES = {
+  mnist_mlp: { hidden: 64 },
+  rbm: { nh: 16, batch: RBM_BATCH },
+};
 const build = moduleScratchDir('dlc-browser-');
 const PIXELS = 784;
 
@@ -90,14 +98,21 @@ describe.skipIf(!executable)('examples/browser in headless Chromium', () => {
   beforeAll(async () => {
     const script = (await import(pathToFileURL(join(repoRoot, 'scripts', 'serve-example.mjs')).href)) as ExampleScript;
     // The MLP is trained by dlc train; the RBM's weights are its initial ones, saved by the module.
-    script.prepareExample(build, { defines: DEFINES, steps: 20, train: ['mnist_mlp'] });
+    script.prepareExample(build, {
+      defines: DEFINES,
+      steps: 20,
+      train: ['mnist_mlp'],
+    });
     const load = async (name: string) => (await import(pathToFileURL(join(build, `${name}.js`)).href)) as ModuleOf;
     mlp = await (await load('mnist_mlp')).createModel();
     mlp.loadSafetensors(readFileSync(join(build, 'mnist_mlp.safetensors')), 'mnist_mlp.safetensors');
     rbm = await (await load('rbm')).createModel();
     writeFileSync(join(build, 'rbm.safetensors'), await rbm.saveSafetensors());
     server = await script.serveExample(build, 0);
-    browser = await chromium.launch({ executablePath: executable, args: ['--enable-unsafe-webgpu'] });
+    browser = await chromium.launch({
+      executablePath: executable,
+      args: ['--enable-unsafe-webgpu'],
+    });
     page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -119,7 +134,11 @@ describe.skipIf(!executable)('examples/browser in headless Chromium', () => {
     const pageProbs = fromBase64(
       await page.evaluate(async (digits) => {
         const bytes = Uint8Array.from(atob(digits), (c) => c.charCodeAt(0));
-        const ex = (window as unknown as { dlcExample: { classify(x: Float32Array): Promise<Float32Array> } }).dlcExample;
+        const ex = (
+          window as unknown as {
+            dlcExample: { classify(x: Float32Array): Promise<Float32Array> };
+          }
+        ).dlcExample;
         const probs = await ex.classify(new Float32Array(bytes.buffer));
         let s = '';
         const out = new Uint8Array(probs.buffer);
@@ -133,7 +152,15 @@ describe.skipIf(!executable)('examples/browser in headless Chromium', () => {
     for (let i = 0; i < nodeProbs.length; i++) worst = Math.max(worst, Math.abs(pageProbs[i]! - nodeProbs[i]!));
     expect(worst).toBeLessThan(1e-4);
 
-    const r = await runCli(['eval', 'examples/mnist_mlp.dl', '-D', 'hidden=64', '--checkpoint', join(build, 'mnist_mlp.safetensors'), '--json']);
+    const r = await runCli([
+      'eval',
+      'examples/mnist_mlp.dl',
+      '-D',
+      'hidden=64',
+      '--checkpoint',
+      join(build, 'mnist_mlp.safetensors'),
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const evalAccuracy = (JSON.parse(r.stdout) as { test_accuracy: number; examples: number }).test_accuracy;
     let correct = 0;
@@ -151,13 +178,23 @@ describe.skipIf(!executable)('examples/browser in headless Chromium', () => {
   it('classifies a digit painted on the canvas as Node classifies its pixels', async () => {
     const digit = Array.from(x.subarray(0, PIXELS));
     const seen = await page.evaluate(async (d) => {
-      const ex = (window as unknown as {
-        dlcExample: { drawDigit(p: number[]): void; padPixels(): Float32Array; classifyPad(): Promise<{ label: number; probs: number[] }> };
-      }).dlcExample;
+      const ex = (
+        window as unknown as {
+          dlcExample: {
+            drawDigit(p: number[]): void;
+            padPixels(): Float32Array;
+            classifyPad(): Promise<{ label: number; probs: number[] }>;
+          };
+        }
+      ).dlcExample;
       ex.drawDigit(d);
-      return { pixels: Array.from(ex.padPixels()), ...(await ex.classifyPad()) };
+      return {
+        pixels: Array.from(ex.padPixels()),
+        ...(await ex.classifyPad()),
+      };
     }, digit);
-    for (let i = 0; i < PIXELS; i++) expect(Math.abs(seen.pixels[i]! - digit[i]!)).toBeLessThanOrEqual(0.5 / 255 + 1e-6);
+    for (let i = 0; i < PIXELS; i++)
+      expect(Math.abs(seen.pixels[i]! - digit[i]!)).toBeLessThanOrEqual(0.5 / 255 + 1e-6);
     const node = (await mlp.predict({ x: Float32Array.from(seen.pixels) })).prob;
     for (let k = 0; k < 10; k++) expect(Math.abs(seen.probs[k]! - node[k]!)).toBeLessThan(1e-4);
     expect(seen.label).toBe(argmax(node, 0).best);
@@ -169,7 +206,11 @@ describe.skipIf(!executable)('examples/browser in headless Chromium', () => {
     const v0 = Float32Array.from(x.subarray(0, 3 * PIXELS), (p) => (p > 0.5 ? 1 : 0));
     const h = fromBase64(
       await page.evaluate(async (v) => {
-        const ex = (window as unknown as { dlcExample: { hidden(v0: Float32Array): Promise<Float32Array> } }).dlcExample;
+        const ex = (
+          window as unknown as {
+            dlcExample: { hidden(v0: Float32Array): Promise<Float32Array> };
+          }
+        ).dlcExample;
         const out = new Uint8Array((await ex.hidden(Float32Array.from(v))).buffer);
         let s = '';
         for (let i = 0; i < out.length; i++) s += String.fromCharCode(out[i]!);
@@ -180,7 +221,11 @@ describe.skipIf(!executable)('examples/browser in headless Chromium', () => {
     expect(h.length).toBe(node.length);
     for (let i = 0; i < h.length; i++) expect(Math.abs(h[i]! - node[i]!)).toBeLessThan(1e-4);
     const samples = await page.evaluate(async () => {
-      const ex = (window as unknown as { dlcExample: { generate(): Promise<Float32Array> } }).dlcExample;
+      const ex = (
+        window as unknown as {
+          dlcExample: { generate(): Promise<Float32Array> };
+        }
+      ).dlcExample;
       const v = await ex.generate();
       return { length: v.length, inRange: v.every((p) => p >= 0 && p <= 1) };
     });

@@ -62,7 +62,10 @@ beforeAll(async () => {
   const rbmModel = await Model.create(compileProgram(rbm, { family: 'register' }).plan);
   models = [mlpModel, rbmModel];
   backends.device = { mlp: onModel(mlpModel), rbm: onModel(rbmModel) };
-  backends.reference = { mlp: onReference(createReferenceRunner(mlp, 0)), rbm: onReference(createReferenceRunner(rbm, 0)) };
+  backends.reference = {
+    mlp: onReference(createReferenceRunner(mlp, 0)),
+    rbm: onReference(createReferenceRunner(rbm, 0)),
+  };
 });
 
 afterAll(() => {
@@ -93,7 +96,9 @@ describe.each(['device', 'reference'])('fewer rows on the %s', (where) => {
     const score = await m.run('score', { v0: v0.slice(0, 3 * 64) });
     expect((score.recon as Float32Array).length).toBe(3);
     const fullScore = await m.run('score', { v0 });
-    expect(Array.from(score.recon as Float32Array)).toEqual(Array.from((fullScore.recon as Float32Array).subarray(0, 3)));
+    expect(Array.from(score.recon as Float32Array)).toEqual(
+      Array.from((fullScore.recon as Float32Array).subarray(0, 3)),
+    );
   });
 
   it('refuses fewer rows for a train step (its mean loss and update combine rows)', async () => {

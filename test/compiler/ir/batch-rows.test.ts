@@ -6,10 +6,12 @@ import { planBatch } from '../../../compiler/ir/batch-rows';
 import { lowerFile } from '../../../compiler/lower/index';
 import { formatSpan } from '../../../runtime/errors';
 
-const source = (text: string) => (p: string): Uint8Array => {
-  if (p === 'm.dl') return new TextEncoder().encode(text);
-  throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
-};
+const source =
+  (text: string) =>
+  (p: string): Uint8Array => {
+    if (p === 'm.dl') return new TextEncoder().encode(text);
+    throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
+  };
 
 /** One line per entry: the rows it takes, or why it needs the full batch and where. */
 function batches(path: string, read?: (p: string) => Uint8Array): Record<string, string> {
@@ -20,7 +22,8 @@ function batches(path: string, read?: (p: string) => Uint8Array): Record<string,
   for (const entry of program.entries) {
     const b = planBatch(program, entry);
     if (!b) out[entry.name] = 'no batch inputs';
-    else if (b.fixed) out[entry.name] = `fixed: ${b.fixed.reason}${b.fixed.span ? ` @ ${formatSpan(b.fixed.span)}` : ''}`;
+    else if (b.fixed)
+      out[entry.name] = `fixed: ${b.fixed.reason}${b.fixed.span ? ` @ ${formatSpan(b.fixed.span)}` : ''}`;
     else out[entry.name] = `rows ${b.size}: ${b.inputs.join(',')} -> ${b.outputs.join(',') || 'none'}`;
   }
   return out;
