@@ -156,8 +156,23 @@ export function lowerModelProgram(source: SourceProgram, options: LowerOptions =
   const stages = model.schedule?.stages.map((s) => guard(s.span, () => lowerStage(s, scope)));
   if (diagnostics.length > 0) return { diagnostics };
   const schedule = stages && { stages: stages.filter((s) => s !== undefined) };
-  const program: Program = { model: model.name.name, hyper, persistent: [...env.persistent.values()], scalars: [...scalars.values()], entries };
+  const program: Program = {
+    model: model.name.name,
+    hyper,
+    persistent: [...env.persistent.values()],
+    scalars: [...scalars.values()],
+    entries,
+    batchInputs: declaredBatchInputs(model),
+  };
   return { diagnostics, program: schedule ? { ...program, schedule } : program };
+}
+
+/** Inputs whose first dimension is written `batch`: `input x: f32[batch, 784]`. */
+function declaredBatchInputs(model: ModelDecl): string[] {
+  return model.items
+    .filter((i): i is TensorDecl => i.kind === 'TensorDecl' && i.role === 'input')
+    .filter((d) => d.type.shape[0]?.kind === 'Name' && d.type.shape[0].name === 'batch')
+    .map((d) => d.name.name);
 }
 
 /** Evaluates `f32[batch, 784]` in `scope`. */
