@@ -41,6 +41,8 @@ export const RECIPES: readonly Recipe[] = [
   { name: 'rbm', file: 'examples/rbm.dl', entry: 'cd', epochs: 15, batch: 20, bar: 0 },
   { name: 'grbm', file: 'examples/grbm.dl', entry: 'cd', epochs: 15, batch: 20, data: 'mnist-standardized', bar: 0 },
   { name: 'dae', file: 'examples/dae.dl', epochs: 15, batch: 20, bar: 0 },
+  { name: 'sparse_ae', file: 'examples/sparse_ae.dl', epochs: 10, batch: 64, bar: 0 },
+  { name: 'cae', file: 'examples/cae.dl', epochs: 20, batch: 64, bar: 0 },
   { name: 'char_rnn', file: 'examples/char_rnn.dl', epochs: 1, batch: 32, bar: 0 },
   // Second-order methods written with grad and hvp as values: one batch of 1000 per step, 8 steps per epoch.
   { name: 'lbfgs', file: 'examples/lbfgs.dl', entry: 'step', epochs: 25, batch: 1000, bar: 0.96 },
