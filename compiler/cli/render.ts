@@ -1,4 +1,4 @@
-// A stage's output (stages.ts) as `dlc ir` prints it: text through the IR printer
+// A stage's output (compiler/driver.ts STAGES) as `dlc ir` prints it: text through the IR printer
 // (or the plan printers), JSON for tools, Graphviz dot for graphs. Every form is a
 // pure function of the output, so goldens compare byte for byte.
 import type { Entry, Program } from '../ir/program';
@@ -12,7 +12,7 @@ import { printMemoryPlan } from '../memory/print';
 import { entryLiveness } from '../memory/lifetimes';
 import { isPerCall, memoryTotals } from '../memory/memory';
 import { DlcError } from '../../runtime/errors';
-import type { StageName, StageOutput } from './stages';
+import type { StageName, StageOutput } from '../driver';
 
 export const FORMATS = ['text', 'json', 'dot'] as const;
 export type Format = (typeof FORMATS)[number];
