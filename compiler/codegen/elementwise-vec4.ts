@@ -11,7 +11,7 @@
 import type { Node, Value } from '../ir/types';
 import { numel } from '../ir/types';
 import { getOp } from '../ops/registry';
-import type { KernelSpec } from '../ops/registry';
+import type { KernelSpec } from './kernel-spec';
 import { storageType } from './wgsl/buffers';
 import { broadcastIndex, inputBindings } from './elementwise';
 import type { InPlaceOutputs } from './elementwise';

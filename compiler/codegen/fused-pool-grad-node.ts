@@ -2,7 +2,7 @@
 // max_pool_grad(y, g) · f32(y > 0)) as the masked max-pool-gradient kernel.
 import type { Graph, Value } from '../ir/types';
 import type { FusedKernel } from './fused-kernel';
-import { poolWindowOf } from './kernels/fused-conv';
+import { poolWindowOf } from '../ops/fusion-rules';
 import { emitMaxPoolGradMasked } from './kernels/pool-fused';
 
 export function emitFusedPoolGrad(body: Graph, name: string): FusedKernel {

@@ -32,7 +32,7 @@
 // activation) and a pooling of the finished values over windows of the output
 // plane, in which case an invocation owns TO channels × TP pooled columns of one
 // pooled row and sums all the window's rows.
-import type { KernelContext, KernelSpec } from '../../ops/registry';
+import type { KernelContext, KernelSpec } from '../kernel-spec';
 import { textureOperand, textureOperandFits } from '../wgsl/texture';
 import type { PoolWindow } from './pool';
 import { floatLiteral } from '../wgsl/literal';

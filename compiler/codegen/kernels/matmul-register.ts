@@ -6,7 +6,7 @@
 // the stored layout is contiguous, and there is no workgroup memory (llvmpipe's
 // barriers only cost). Out-of-range rows and columns are clamped onto the last valid
 // one so every load stays in bounds without a branch; only the stores are guarded.
-import type { KernelContext, KernelSpec } from '../../ops/registry';
+import type { KernelContext, KernelSpec } from '../kernel-spec';
 import { textureOperand, textureOperandFits } from '../wgsl/texture';
 import type { MatmulEpilogue } from './matmul-epilogue';
 import { emitEpilogueBindings, epilogueScalarLoads, epilogueStoreQuad, epilogueStores, PLAIN_EPILOGUE } from './matmul-epilogue';

@@ -4,7 +4,7 @@
 // coalesced along the stored layout, zero outside the matrix), then every
 // invocation accumulates a 4×4 sub-block strided by wg so neighbours read
 // neighbouring words.
-import type { KernelSpec } from '../../ops/registry';
+import type { KernelSpec } from '../kernel-spec';
 import type { MatmulEpilogue } from './matmul-epilogue';
 import { emitEpilogueBindings, epilogueStores, PLAIN_EPILOGUE } from './matmul-epilogue';
 import type { MatmulProblem } from './matmul-problem';

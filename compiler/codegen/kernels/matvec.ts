@@ -17,7 +17,7 @@
 // vector's loads are the same address in every lane. Without vec4 alignment both
 // ways fall back to scalar loads. No workgroup memory, no barriers; the batch is
 // the z dimension, as in the other families.
-import type { KernelSpec } from '../../ops/registry';
+import type { KernelSpec } from '../kernel-spec';
 import type { EpilogueLayout, MatmulEpilogue } from './matmul-epilogue';
 import { emitEpilogueBindings, epilogueScalarLoads, epilogueStoreQuad, epilogueStores, PLAIN_EPILOGUE } from './matmul-epilogue';
 import type { MatmulProblem } from './matmul-problem';

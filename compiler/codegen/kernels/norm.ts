@@ -1,6 +1,6 @@
 // Normalisation kernels across channels, one output element per invocation: each
 // reads the few channels of its window at the same (y, x).
-import type { KernelSpec } from '../../ops/registry';
+import type { KernelSpec } from '../kernel-spec';
 import { flatMain, flatWorkgroups } from '../wgsl/buffers';
 import { floatLiteral } from '../wgsl/literal';
 

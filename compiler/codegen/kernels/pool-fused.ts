@@ -7,7 +7,7 @@
 // (emitMaxUnpoolMasked: no rescan) or from a scan of the activation
 // (emitMaxPoolGradMasked). This is cheaper on llvmpipe than masking inside the
 // conv backward kernels, which reread every gradient element once per tap.
-import type { KernelSpec } from '../../ops/registry';
+import type { KernelSpec } from '../kernel-spec';
 import { flatMain, flatWorkgroups } from '../wgsl/buffers';
 import type { PoolShape, PoolWindow } from './pool';
 

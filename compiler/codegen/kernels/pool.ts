@@ -3,7 +3,7 @@
 // their window; backward kernels are gathers: each input element visits the windows
 // that contain it, so no two invocations write the same element and there are no
 // atomics. Window constants are baked in; padded positions are skipped.
-import type { KernelSpec } from '../../ops/registry';
+import type { KernelSpec } from '../kernel-spec';
 import { flatKernelSpec } from '../wgsl/flat-kernel';
 import { floatLiteral } from '../wgsl/literal';
 

@@ -5,7 +5,7 @@
 // (one i32 or u32, taken as u32 bits).
 import type { DType } from '../../ir/types';
 import { numel } from '../../ir/types';
-import type { KernelSpec } from '../../ops/registry';
+import type { KernelSpec } from '../kernel-spec';
 import { bindingDecl, flatMain, flatWorkgroups } from '../wgsl/buffers';
 import { philoxDrawWgsl } from '../wgsl/philox';
 

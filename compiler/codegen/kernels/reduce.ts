@@ -5,7 +5,7 @@
 import type { DType } from '../../ir/types';
 import { numel } from '../../ir/types';
 import { stridesOf } from '../../ops/broadcast';
-import type { KernelSpec } from '../../ops/registry';
+import type { KernelSpec } from '../kernel-spec';
 import { bindingDecl, loadExpr, storeExpr } from '../wgsl/buffers';
 
 /** Most threads per row workgroup (a power of two within compatibility mode's 128). */

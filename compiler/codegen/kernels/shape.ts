@@ -4,7 +4,7 @@
 import type { DType } from '../../ir/types';
 import { numel } from '../../ir/types';
 import { stridesOf } from '../../ops/broadcast';
-import type { KernelSpec } from '../../ops/registry';
+import type { KernelSpec } from '../kernel-spec';
 import { broadcastIndex } from '../elementwise';
 import { vec4Eligible } from '../elementwise-vec4';
 import { bindingDecl, flatMain, flatWorkgroups, storageType } from '../wgsl/buffers';
