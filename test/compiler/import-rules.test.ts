@@ -2,7 +2,8 @@
 // compiler/, runtime/, dsl/ and bench/ (tests may import anything they test):
 //   - only compiler/cli/ imports compiler/cli/ (everything else reaches the compiler
 //     through compiler/driver.ts);
-//   - code generation does not import the passes (the driver runs them);
+//   - code generation does not import the passes (the driver runs them), nor the
+//     passes code generation (what both ask of a node is in compiler/ops/fusion-rules.ts);
 //   - the runtime imports neither the compiler nor dsl/ (a generated module ships the
 //     runtime alone), and runtime/train in particular does not import the compiler.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -27,6 +28,8 @@ const under = (path: string, folder: string): boolean => path === folder || path
 const RULES: readonly Rule[] = [
   { name: 'compiler/cli imported from outside it', broken: (e) => under(e.to, 'compiler/cli') && !under(e.from, 'compiler/cli') },
   { name: 'codegen imports passes', broken: (e) => under(e.from, 'compiler/codegen') && under(e.to, 'compiler/passes') },
+  // Fusion predicates live in compiler/ops/fusion-rules.ts, shared by passes and kernels.
+  { name: 'passes import codegen', broken: (e) => under(e.from, 'compiler/passes') && under(e.to, 'compiler/codegen') },
   {
     name: 'runtime imports the compiler or dsl',
     broken: (e) => under(e.from, 'runtime') && (under(e.to, 'compiler') || under(e.to, 'dsl')),
@@ -70,6 +73,7 @@ describe('import rules', () => {
       violations([
         { from: 'bench/profile.ts', to: 'compiler/cli/stages' },
         { from: 'compiler/codegen/compile.ts', to: 'compiler/passes/pipeline' },
+        { from: 'compiler/passes/fuse-conv.ts', to: 'compiler/codegen/fused-conv-node' },
         { from: 'runtime/model.ts', to: 'dsl/diagnostics' },
         { from: 'runtime/train/loop.ts', to: 'compiler/ir/types' },
         { from: 'compiler/cli/commands/ir.ts', to: 'compiler/cli/render' },
@@ -78,6 +82,7 @@ describe('import rules', () => {
     ).toEqual([
       'compiler/cli imported from outside it: bench/profile.ts -> compiler/cli/stages',
       'codegen imports passes: compiler/codegen/compile.ts -> compiler/passes/pipeline',
+      'passes import codegen: compiler/passes/fuse-conv.ts -> compiler/codegen/fused-conv-node',
       'runtime imports the compiler or dsl: runtime/model.ts -> dsl/diagnostics',
       'runtime imports the compiler or dsl: runtime/train/loop.ts -> compiler/ir/types',
       'runtime/train imports the compiler: runtime/train/loop.ts -> compiler/ir/types',
