@@ -5,7 +5,7 @@
 //                              values (+ i32 switches, + the pre-pool values on request)
 //   emitConv2dTransposeFused   conv2d_transpose of the gradient masked by the activation's
 //   emitConv2dFilterGradFused  derivative (gradMask) and/or unpooled through switches (unpool)
-//   ./pool-fused.ts            emitMaxUnpoolMasked / emitMaxPoolGradMasked: the max pool's
+//   ./pool-fused.ts            emitMaxUnpoolMasked / emitMaxPoolGradTiled: the max pool's
 //                              gradient × the activation mask in one (cheap) kernel
 // Helpers: convParamsOf reads a conv node's attributes (poolWindowOf, in
 // compiler/ops/fusion-rules.ts, a pooling node's); conv2dOutputType,
