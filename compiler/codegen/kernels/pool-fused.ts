@@ -8,7 +8,7 @@
 // (emitMaxPoolGradTiled, also max_pool_grad's own kernel when the windows tile). This is cheaper on llvmpipe than masking inside the
 // conv backward kernels, which reread every gradient element once per tap.
 import type { KernelSpec } from '../kernel-spec';
-import { flatMain, flatWorkgroups } from '../wgsl/buffers';
+import { bindingDecl, flatMain, flatWorkgroups } from '../wgsl/buffers';
 import type { PoolShape, PoolWindow } from './pool';
 import { poolWindowsTile } from '../../ops/fusion-rules';
 
@@ -67,10 +67,10 @@ export function emitMaxUnpoolMasked(name: string, w: PoolWindow, s: PoolShape, m
   if (mask) body.push('  let y = Y[p];');
   body.push(`  let value = ${mask ? mask('g', 'y') : 'g'};`, ...cellWrites(w, s));
   const decls = [
-    '@group(0) @binding(0) var<storage, read> GP: array<f32>;',
-    '@group(0) @binding(1) var<storage, read> S: array<i32>;',
-    ...(mask ? ['@group(0) @binding(2) var<storage, read> Y: array<f32>;'] : []),
-    `@group(0) @binding(${mask ? 3 : 2}) var<storage, read_write> DX: array<f32>;`,
+    bindingDecl(0, 'GP', 'f32', 'read'),
+    bindingDecl(1, 'S', 'i32', 'read'),
+    ...(mask ? [bindingDecl(2, 'Y', 'f32', 'read')] : []),
+    bindingDecl(mask ? 3 : 2, 'DX', 'f32', 'read_write'),
   ];
   return { name, wgsl: [...decls, '', flatMain(n, body.join('\n')), ''].join('\n'), workgroups: flatWorkgroups(n) };
 }
@@ -97,9 +97,9 @@ export function emitMaxPoolGradTiled(name: string, w: PoolWindow, s: PoolShape, 
   scan.push('  }');
   const body = [...lines, ...scan, '  let g = G[p];', `  let value = ${mask ? mask('g', 'y') : 'g'};`, ...cellWrites(w, s)];
   const decls = [
-    '@group(0) @binding(0) var<storage, read> X: array<f32>;',
-    '@group(0) @binding(1) var<storage, read> G: array<f32>;',
-    '@group(0) @binding(2) var<storage, read_write> DX: array<f32>;',
+    bindingDecl(0, 'X', 'f32', 'read'),
+    bindingDecl(1, 'G', 'f32', 'read'),
+    bindingDecl(2, 'DX', 'f32', 'read_write'),
   ];
   return { name, wgsl: [...decls, '', flatMain(n, body.join('\n')), ''].join('\n'), workgroups: flatWorkgroups(n) };
 }

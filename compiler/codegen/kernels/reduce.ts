@@ -83,7 +83,7 @@ function rowDecls(inputs: readonly RowBinding[], outputs: readonly RowBinding[],
     ...inputs.map((b, k) => bindingDecl(k, b.name, b.dtype, 'read')),
     ...outputs.map((b, k) => bindingDecl(inputs.length + k, b.name, b.dtype, 'read_write')),
   ];
-  if (usesScalars) decls.push(`@group(0) @binding(${inputs.length + outputs.length}) var<storage, read> scalars: array<u32>;`);
+  if (usesScalars) decls.push(bindingDecl(inputs.length + outputs.length, 'scalars', 'u32', 'read'));
   return decls;
 }
 
