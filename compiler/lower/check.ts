@@ -5,7 +5,8 @@ import type { SourceProgram } from '../../dsl/ast';
 import { makeDiagnostic, sortDiagnostics, type Diagnostic } from '../../dsl/diagnostics';
 import { loadProgram, type LoadResult, type ReadFile } from '../../dsl/index';
 import { failureDiagnostic } from './errors';
-import { lowerModelProgram } from './model';
+// Through the entry point, which registers the ops the lowering builds graphs of.
+import { lowerModelProgram } from './index';
 
 export interface CheckResult {
   readonly diagnostics: readonly Diagnostic[];
