@@ -21,7 +21,7 @@ import type { Graph } from './ir/types';
 import type { Program } from './ir/program';
 import type { Plan } from '../runtime/plan';
 import type { Diagnostic, SourceLookup } from '../dsl/diagnostics';
-import { optimizeProgram, passesAt } from './passes/pipeline';
+import { optimizeProgram } from './passes/pipeline';
 import type { OptLevel, PassStage } from './passes/pipeline';
 import { planMemory } from './memory/memory';
 import { DEFAULT_LIMITS, generatePlan } from './codegen/generate-plan';
@@ -147,20 +147,12 @@ export type StageOutput =
       readonly program: Program;
       /** Optimized stage: every pass run on every entry. */
       readonly passes?: readonly PassStage[];
-      /** Something the reader should know about how this output was made. */
-      readonly note?: string;
     }
   | { readonly kind: 'plan'; readonly plan: Plan; readonly target: string };
 
 /** Which lowering a stage starts from. */
 export function loweringFor(stage: StageName): LoweringStage {
   return stage === 'lowered' ? 'lowered' : 'grad';
-}
-
-/** Says so when -O2 would run nothing beyond -O1 (before fusion passes join the pipeline). */
-function levelNote(level: OptLevel): string | undefined {
-  if (level === 2 && passesAt(2).length === passesAt(1).length) return '-O2 runs the same passes as -O1: the pipeline has no fusion passes yet';
-  return undefined;
 }
 
 /** The optimized program at `level`, with every pass run on every entry (dump files come from DLC_DUMP_PASSES). */
@@ -187,8 +179,7 @@ export function runStage(program: Program, stage: StageName, options: StageOptio
       return { kind: 'program', program };
     case 'optimized': {
       const { program: out, passes } = optimized(program, options);
-      const note = levelNote(options.level);
-      return { kind: 'program', program: out, passes, ...(note !== undefined ? { note } : {}) };
+      return { kind: 'program', program: out, passes };
     }
     case 'planned':
     case 'wgsl':

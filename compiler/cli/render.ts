@@ -95,10 +95,10 @@ export function renderStage(out: StageOutput, stage: StageName, format: Format, 
     const program = onlyEntry(out.program, entry);
     switch (format) {
       case 'text':
-        return (out.note !== undefined ? `# note: ${out.note}\n` : '') + (out.passes ? passSummary(out.passes, program.entries) : '') + printProgram(program);
+        return (out.passes ? passSummary(out.passes, program.entries) : '') + printProgram(program);
       case 'json': {
         const json = programToJson(program) as Record<string, unknown>;
-        const extra = { ...(out.note !== undefined ? { note: out.note } : {}), ...(out.passes ? { passes: passesJson(out.passes, entry) } : {}) };
+        const extra = { ...(out.passes ? { passes: passesJson(out.passes, entry) } : {}) };
         return JSON.stringify({ ...json, ...extra }, null, 2) + '\n';
       }
       case 'dot':
