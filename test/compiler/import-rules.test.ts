@@ -23,23 +23,30 @@ interface Rule {
   readonly broken: (edge: Edge) => boolean;
 }
 
-const under = (path: string, folder: string): boolean => path === folder || path.startsWith(`${folder}/`);
+// '' is the whole tree.
+const under = (path: string, folder: string): boolean =>
+  folder === '' || path === folder || path.startsWith(`${folder}/`);
+
+/** A rule forbidding every edge from `from` (anywhere but `except`) into `to`. */
+const rule = (name: string, from: string, to: readonly string[], except?: string): Rule => ({
+  name,
+  broken: (e) =>
+    under(e.from, from) && (except === undefined || !under(e.from, except)) && to.some((t) => under(e.to, t)),
+});
 
 const RULES: readonly Rule[] = [
-  { name: 'compiler/cli imported from outside it', broken: (e) => under(e.to, 'compiler/cli') && !under(e.from, 'compiler/cli') },
-  { name: 'codegen imports passes', broken: (e) => under(e.from, 'compiler/codegen') && under(e.to, 'compiler/passes') },
+  rule('compiler/cli imported from outside it', '', ['compiler/cli'], 'compiler/cli'),
+  rule('codegen imports passes', 'compiler/codegen', ['compiler/passes']),
   // Fusion predicates live in compiler/ops/fusion-rules.ts, shared by passes and kernels.
-  { name: 'passes import codegen', broken: (e) => under(e.from, 'compiler/passes') && under(e.to, 'compiler/codegen') },
-  {
-    name: 'runtime imports the compiler or dsl',
-    broken: (e) => under(e.from, 'runtime') && (under(e.to, 'compiler') || under(e.to, 'dsl')),
-  },
-  { name: 'runtime/train imports the compiler', broken: (e) => under(e.from, 'runtime/train') && under(e.to, 'compiler') },
+  rule('passes import codegen', 'compiler/passes', ['compiler/codegen']),
+  rule('runtime imports the compiler or dsl', 'runtime', ['compiler', 'dsl']),
+  rule('runtime/train imports the compiler', 'runtime/train', ['compiler']),
 ];
 
 /** `rule: from -> to` for every edge a rule forbids. */
 function violations(edges: readonly Edge[]): string[] {
-  return edges.flatMap((e) => RULES.filter((r) => r.broken(e)).map((r) => `${r.name}: ${e.from} -> ${e.to}`));
+  const broken = (e: Edge) => RULES.filter((r) => r.broken(e)).map((r) => `${r.name}: ${e.from} -> ${e.to}`);
+  return edges.flatMap(broken);
 }
 
 function sourceFiles(dir: string): string[] {
