@@ -17,10 +17,12 @@
 // `naiveBytes` its byte sum (resident tensors plus every tensor of the entry, one
 // buffer each: the sum of all tensors' sizes before any pass), against the kernels
 // and the planned peak at this level. They also list the fusions a device limit split.
+// Each entry with `[batch, …]` inputs carries which rows a call may give (ir/batch-rows.ts).
 import type { Graph } from './ir/types';
 import type { Program } from './ir/program';
 import type { Plan } from '../runtime/plan';
 import type { Diagnostic, SourceLookup } from '../dsl/diagnostics';
+import { planBatch } from './ir/batch-rows';
 import { optimizeProgram } from './passes/pipeline';
 import type { OptLevel, PassStage } from './passes/pipeline';
 import { planMemory } from './memory/memory';
@@ -88,8 +90,10 @@ export function compileProgram(program: Program, options: CompileOptions): Compi
     entries: planned.entries.map((e, k) => {
       const splits = fusionSplits(optimized.program.entries[k].graph);
       const base = unfused.entries[k].stats;
+      const batch = planBatch(program, program.entries[k]);
       return {
         ...e,
+        ...(batch ? { batch } : {}),
         stats: { ...e.stats, kernelsUnfused: base.kernels, naiveBytes: base.naiveBytes, ...(splits.length > 0 ? { fusionSplits: splits } : {}) },
       };
     }),

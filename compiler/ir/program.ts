@@ -38,4 +38,6 @@ export interface Program {
   readonly persistent: readonly PersistentTensor[];
   readonly scalars: readonly RuntimeScalar[];
   readonly entries: readonly Entry[];
+  /** Inputs declared `[batch, …]`: a call may give fewer rows of them (ir/batch-rows.ts). */
+  readonly batchInputs?: readonly string[];
 }

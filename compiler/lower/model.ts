@@ -154,8 +154,23 @@ export function lowerModelProgram(source: SourceProgram, options: LowerOptions =
   if (diagnostics.length > 0) return { diagnostics };
   return {
     diagnostics,
-    program: { model: model.name.name, hyper, persistent: [...env.persistent.values()], scalars: [...scalars.values()], entries },
+    program: {
+      model: model.name.name,
+      hyper,
+      persistent: [...env.persistent.values()],
+      scalars: [...scalars.values()],
+      entries,
+      batchInputs: declaredBatchInputs(model),
+    },
   };
+}
+
+/** Inputs whose first dimension is written `batch`: `input x: f32[batch, 784]`. */
+function declaredBatchInputs(model: ModelDecl): string[] {
+  return model.items
+    .filter((i): i is TensorDecl => i.kind === 'TensorDecl' && i.role === 'input')
+    .filter((d) => d.type.shape[0]?.kind === 'Name' && d.type.shape[0].name === 'batch')
+    .map((d) => d.name.name);
 }
 
 /** Evaluates `f32[batch, 784]` in `scope`. */
