@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../../compiler/ops/index';
-import { compileProgram } from '../../compiler/codegen/compile';
+import { compileProgram } from '../../compiler/driver';
 import { lowerFile } from '../../compiler/lower/index';
 import { createReferenceRunner } from '../../compiler/reference/runner';
 import type { Program } from '../../compiler/ir/program';

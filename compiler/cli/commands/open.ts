@@ -8,7 +8,7 @@ import { readCheckpoint, type Checkpoint } from '../../../runtime/checkpoint/fil
 import { loadDataset } from '../../../runtime/data/load-node';
 import { parseBindingSpec } from '../../../runtime/data/bind';
 import type { Dataset } from '../../../runtime/data/dataset';
-import type { LowerFn } from './compile';
+import type { LowerFn } from '../../driver';
 import { checkModelName } from '../../../runtime/checkpoint/metadata';
 import { createRunner, lowerModel } from './load-model';
 import { programEntries } from '../../reference/runner';

@@ -5,7 +5,7 @@ import { DlcError } from '../../../runtime/errors';
 import { existsSync } from 'node:fs';
 import { checkWritable } from '../../../runtime/checkpoint/file-node';
 import { parseSchedule, formatSchedule } from '../../../runtime/schedule';
-import type { LowerFn } from './compile';
+import type { LowerFn } from '../../driver';
 import { TrainingProgress } from '../progress';
 import { chooseEntry, trainMetrics } from '../../../runtime/train/entries';
 import { trainLoop } from '../../../runtime/train/loop';

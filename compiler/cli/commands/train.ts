@@ -2,7 +2,7 @@
 import { DATA_ORDERS, type DataOrder } from '../../../runtime/data/batches';
 import { DlcError } from '../../../runtime/errors';
 import type { Command } from '../command';
-import type { LowerFn } from './compile';
+import type { LowerFn } from '../../driver';
 import { intFlag, oneFile, parseArgs } from '../args';
 import { givenValues } from '../given-flags';
 import { parseTexturesFlag } from '../textures-flag';
