@@ -1,6 +1,7 @@
 // Differential test: `dlc check` and `dlc compile` agree on mutated examples. A mutant check finds clean must
 // compile (up to the generated module; no device); a mutant compile refuses must have a check diagnostic in
-// the user's file; nothing may escape as an internal error. DLC_DIFF_CASES=N runs a bigger sample.
+// the user's file; nothing may escape as an internal error. DLC_DIFF_CASES=N runs a bigger sample,
+// DLC_DIFF_SEED=S another one.
 import { expect, test } from 'vitest';
 import { compileProgram } from '../../compiler/codegen/compile';
 import { emitModule } from '../../compiler/codegen/module';
@@ -67,7 +68,7 @@ for (const c of REFUSED) {
 }
 
 test('check and compile agree on mutated examples', () => {
-  const rand = rng(20261205);
+  const rand = rng(Number(process.env['DLC_DIFF_SEED'] ?? 20261205));
   const cases = Number(process.env['DLC_DIFF_CASES'] ?? 120);
   const disagreements: string[] = [];
   let compiled = 0;

@@ -24,8 +24,8 @@ describe('dlc train / eval / sample (built CLI)', () => {
     const wrong = await runCli(['eval', 'examples/mnist_mlp.dl', '-D', 'hidden=48', '--checkpoint', ckpt], { timeoutMs: 300_000 });
     expect(wrong.code).toBe(1);
     expect(dlcStderr(wrong)).toBe(`dlc: error: ${ckpt}: saved by another model named 'mnist_mlp', with other tensors: ` +
-        'tensor fc1.W has shape [784,32], model wants [784,48]; tensor fc2.W has shape [32,32], model wants [48,48]; ' +
-        'tensor fc2.b has shape [32], model wants [48]; and 8 more');
+        'tensor fc1.W has shape [784,32], model wants [784,48]; tensor fc1.b has shape [32], model wants [48]; ' +
+        'tensor fc2.W has shape [32,32], model wants [48,48]; and 7 more');
   });
 
   it('samples images from an RBM checkpoint into a PNG', async () => {
