@@ -3,7 +3,7 @@
 // the user's file; nothing may escape as an internal error. DLC_DIFF_CASES=N runs a bigger sample,
 // DLC_DIFF_SEED=S another one.
 import { expect, test } from 'vitest';
-import { compileProgram } from '../../compiler/codegen/compile';
+import { compileProgram } from '../../compiler/driver';
 import { emitModule } from '../../compiler/codegen/module';
 import { lowerFile } from '../../compiler/lower/index';
 import { checkMutant, exampleSources, expectLocatedDiagnostic } from '../helpers/example-fuzz';
