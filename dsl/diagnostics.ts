@@ -152,7 +152,12 @@ export const DIAGNOSTICS = {
   'unknown-hyperparameter': { severity: 'error', template: "-D {name}: model '{model}' has no hyperparameter '{name}' (hyperparameters: {names})" },
   'bad-hyperparameter': { severity: 'error', template: "hyperparameter '{name}' must be a number or a bool, found {found}" },
   'bad-dimension': { severity: 'error', template: 'dimension must be a positive integer, found {value}' },
-  'tensor-too-large': { severity: 'error', template: '{type} has {count} elements, more than the {limit} one tensor may hold (a WebGPU buffer binding is limited to 2^31 bytes)' },
+  'tensor-too-large': {
+    severity: 'error',
+    template:
+      "{what} ({type}) takes {size}, more than the {limit} a kernel may bind (WebGPU's default maxStorageBufferBindingSize, " +
+      'which every device grants); {hint}',
+  },
   'not-an-initializer': { severity: 'error', template: 'expected an initializer ({names})' },
   'initializer-args': { severity: 'error', template: '{name} takes {params}' },
   'expected-value': { severity: 'error', template: 'expected {expected}, found {found}' },

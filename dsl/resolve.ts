@@ -88,6 +88,15 @@ export function didYouMean(name: string, candidates: Iterable<string>): string {
   return best === undefined ? '' : ` (did you mean '${best}'?)`;
 }
 
+/**
+ * didYouMean, then every valid name, for an unknown layer, optimizer, initializer
+ * or option: ` (did you mean 'lr'?); its options are lr, momentum`. `valid` is
+ * listed in the order given; none listed when there are none.
+ */
+export function unknownNameHint(name: string, valid: readonly string[], what: string): string {
+  return didYouMean(name, valid) + (valid.length === 0 ? '' : `; ${what} ${valid.length === 1 ? 'is' : 'are'} ${valid.join(', ')}`);
+}
+
 interface Signature {
   readonly what: string;
   readonly name: string;
@@ -301,7 +310,7 @@ export class Resolver {
     }
     const def = INITIALIZERS_BY_NAME.get(nameNode.name);
     if (!def) {
-      this.diags.report('unknown-initializer', nameNode.span, { name: nameNode.name, hint: didYouMean(nameNode.name, INITIALIZERS_BY_NAME.keys()) });
+      this.diags.report('unknown-initializer', nameNode.span, { name: nameNode.name, hint: unknownNameHint(nameNode.name, [...INITIALIZERS_BY_NAME.keys()].sort(), 'the initializers') });
       return;
     }
     const required = def.params.find((p) => p.default === undefined);
@@ -319,7 +328,7 @@ export class Resolver {
     for (const a of inst.args) this.expr(a.value, scope);
     if (!sym || sym.kind !== 'layer' || !sym.layer) {
       const layers = [...this.global.syms.values()].filter((s) => s.kind === 'layer').map((s) => s.name);
-      this.diags.report('not-a-layer', inst.layer.span, { name: inst.layer.name, hint: didYouMean(inst.layer.name, layers) });
+      this.diags.report('not-a-layer', inst.layer.span, { name: inst.layer.name, hint: unknownNameHint(inst.layer.name, layers.sort(), 'the layers') });
       return;
     }
     this.edge(sym.layer);
@@ -500,7 +509,7 @@ export class Resolver {
     for (const p of [...(s.over?.items ?? []), ...s.groups.flatMap((g) => g.params.items)]) this.paramRef(p, scope);
     if (def) for (const g of s.groups) this.groupOptions(def, g, scope);
     if (!def) {
-      this.diags.report('unknown-optimizer', s.optimizer.span, { name: s.optimizer.name, hint: didYouMean(s.optimizer.name, OPTIMIZERS_BY_NAME.keys()) });
+      this.diags.report('unknown-optimizer', s.optimizer.span, { name: s.optimizer.name, hint: unknownNameHint(s.optimizer.name, [...OPTIMIZERS_BY_NAME.keys()].sort(), 'the optimizers') });
       return;
     }
     const seen = new Set<string>();
@@ -510,7 +519,7 @@ export class Resolver {
         continue;
       }
       const names = def.options.map((o) => o.name);
-      if (!names.includes(a.name.name)) this.diags.report('unknown-optimizer-option', a.name.span, { name: def.name, option: a.name.name, hint: didYouMean(a.name.name, names) });
+      if (!names.includes(a.name.name)) this.diags.report('unknown-optimizer-option', a.name.span, { name: def.name, option: a.name.name, hint: unknownNameHint(a.name.name, names, 'its options') });
       else if (seen.has(a.name.name)) this.diags.report('duplicate-arg', a.name.span, { arg: a.name.name });
       seen.add(a.name.name);
     }
@@ -732,7 +741,7 @@ export class Resolver {
       sawNamed = true;
       const name = a.name.name;
       if (!sig.params.some((p) => p.name === name && !p.rest)) {
-        this.diags.report('unknown-named-arg', a.name.span, { what: sig.what, name: sig.name, arg: name, hint: didYouMean(name, sig.params.map((p) => p.name)) }, notes);
+        this.diags.report('unknown-named-arg', a.name.span, { what: sig.what, name: sig.name, arg: name, hint: unknownNameHint(name, sig.params.filter((p) => !p.rest).map((p) => p.name), 'its parameters') }, notes);
         return;
       }
       if (given.has(name)) {

@@ -106,6 +106,7 @@ export class Model {
       step: this.step,
       rng: { [SEED_COUNTER]: this.seed, [CALLS_COUNTER]: this.step },
       dataCursor: '0:0',
+      // A module runs no schedule (its user sets lr): 'constant', which a resume parses.
       lr: { spec: 'constant', step: this.step },
     };
     return encodeCheckpoint({ tensors, info }, `${sig.model} weights`);

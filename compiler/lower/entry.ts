@@ -20,6 +20,7 @@ import { DlcError } from '../../runtime/errors';
 import { asTensor } from './coerce';
 import { EntryContext } from './context';
 import { FollowOnError, LowerError } from './errors';
+import { checkGraphSizes } from './limits';
 import type { Env } from './expr';
 import { lowerExpr, memberOf } from './expr';
 import type { ModelEnv } from './model';
@@ -42,7 +43,7 @@ export function lowerEntry(model: ModelEnv, decl: EntryDecl, firstStream: number
   for (const p of decl.params) {
     const name = p.name.name;
     if (p.type) {
-      inputs.set(name, evalType(model.scope, p.type));
+      inputs.set(name, evalType(model.scope, p.type, `input '${name}'`, 'use a smaller batch'));
       scope.define(name, { kind: 'global', name, role: 'input' });
     } else if (p.default) {
       scope.define(name, lowerExpr({ ctx: null, scope: model.scope }, p.default));
@@ -91,6 +92,7 @@ export function lowerEntry(model: ModelEnv, decl: EntryDecl, firstStream: number
     return { name: o.name, value: asTensor(ctx, v, o.span) };
   });
   const graph = ctx.top.finish(results);
+  checkGraphSizes(graph, decl.span);
   return { entry: { name: decl.name.name, kind: decl.entry, graph, span: decl.span }, slots, scalars, streams: ctx.streamsUsed };
 }
 

@@ -8,6 +8,7 @@ import { makeDiagnostic, DIAGNOSTICS, renderTemplate } from '../../dsl/diagnosti
 import type { TensorType } from '../ir/types';
 import { typeToString } from '../ir/types';
 import { DlcError, formatSpan } from '../../runtime/errors';
+import { PRELUDE_FILE } from '../../dsl/prelude';
 
 export class LowerError extends Error {
   constructor(
@@ -38,10 +39,24 @@ export class FollowOnError extends Error {
  * 'shape-mismatch'. Anything else is a bug in the lowering, and is rethrown.
  */
 export function toDiagnostic(e: unknown): Diagnostic {
-  if (e instanceof LowerError) return makeDiagnostic(e.code, e.span, e.args, e.notes);
+  if (e instanceof LowerError) return atCallSite(makeDiagnostic(e.code, e.span, e.args, e.notes));
   const shape = asShapeError(e);
-  if (shape) return makeDiagnostic('shape-mismatch', shape.span, { message: shape.message });
+  if (shape) return atCallSite(makeDiagnostic('shape-mismatch', shape.span, { message: shape.message }));
   throw e;
+}
+
+/**
+ * A problem found inside the prelude is the user's to fix at their call or layer
+ * instance (the nearest call note in their file): that becomes the primary
+ * location, and the prelude line a note. Other diagnostics are returned as they are.
+ */
+export function atCallSite(d: Diagnostic): Diagnostic {
+  if (d.span.file !== PRELUDE_FILE) return d;
+  const k = d.notes.findIndex((n) => n.span !== undefined && n.span.file !== PRELUDE_FILE);
+  if (k < 0) return d;
+  const site = d.notes[k];
+  const inPrelude: DiagnosticNote = { message: `found here in the prelude, ${site.message}`, span: d.span };
+  return { ...d, span: site.span!, notes: [inPrelude, ...d.notes.slice(0, k), ...d.notes.slice(k + 1)] };
 }
 
 /** The span and message (without its `file:line:col: ` prefix) of a builder's DlcError. */

@@ -13,7 +13,7 @@ import { asInt, asTensor, asTensorPair } from './coerce';
 import type { EntryContext } from './context';
 import type { Operand } from './errors';
 import { FollowOnError, LowerError, withCallNote, withOperandNotes } from './errors';
-import { didYouMean } from '../../dsl/resolve';
+import { unknownNameHint } from '../../dsl/resolve';
 import type { Scope } from './scope';
 import { lowerBlock, lowerLoop } from './stmts';
 import type { LayerInstanceVal, LVal } from './values';
@@ -233,7 +233,9 @@ function bindParams(
       bound.set(param.name.name, g.value);
     } else {
       const names = params.map((p) => p.name.name);
-      if (!names.includes(g.name)) throw new LowerError(g.span, 'unknown-named-arg', { ...sig, arg: g.name, hint: didYouMean(g.name, names) });
+      if (!names.includes(g.name)) {
+        throw new LowerError(g.span, 'unknown-named-arg', { ...sig, arg: g.name, hint: unknownNameHint(g.name, names, 'its parameters') });
+      }
       if (bound.has(g.name)) throw new LowerError(g.span, 'duplicate-arg', { arg: g.name });
       bound.set(g.name, g.value);
     }
@@ -259,13 +261,16 @@ function callBuiltin(env: Env, name: string, given: readonly Given[], span: Span
   const rest: LVal[] = [];
   const operands: Operand[] = [];
   const sig = { what: 'builtin', name };
-  const names = spec.params.map((p) => p.name);
+  // A variadic tail cannot be named, so it is not listed among the parameters.
+  const names = spec.params.filter((p) => !p.rest).map((p) => p.name);
   let position = 0;
   for (const g of given) {
     const param = g.name === undefined ? spec.params[position] : spec.params.find((p) => p.name === g.name);
     if (g.name === undefined && !param?.rest) position++;
     if (!param) {
-      if (g.name !== undefined) throw new LowerError(g.span, 'unknown-named-arg', { ...sig, arg: g.name, hint: didYouMean(g.name, names) });
+      if (g.name !== undefined) {
+        throw new LowerError(g.span, 'unknown-named-arg', { ...sig, arg: g.name, hint: unknownNameHint(g.name, names, 'its parameters') });
+      }
       const max = spec.params.length;
       throw new LowerError(g.span, 'too-many-args', { ...sig, max, s: max === 1 ? '' : 's', count: given.filter((x) => x.name === undefined).length });
     }

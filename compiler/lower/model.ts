@@ -163,14 +163,14 @@ function declaredBatchInputs(model: ModelDecl): string[] {
 }
 
 /** Evaluates `f32[batch, 784]` in `scope`. */
-export function evalType(scope: Scope, t: TypeExpr): TensorType {
+export function evalType(scope: Scope, t: TypeExpr, what?: string, hint?: string): TensorType {
   const env: Env = { ctx: null, scope };
   const shape = t.shape.map((d) => {
     const n = asInt(lowerExpr(env, d), d.span, 'a dimension (an integer)');
     if (n <= 0) throw new LowerError(d.span, 'bad-dimension', { value: n });
     return n;
   });
-  checkSize({ dtype: t.dtype, shape }, t.span);
+  checkSize({ dtype: t.dtype, shape }, t.span, what, hint);
   return { dtype: t.dtype, shape };
 }
 
@@ -203,8 +203,9 @@ function evalInit(scope: Scope, e: Expr | undefined, span: TensorDecl['span']): 
 
 /** An input, param or state declaration; `prefix` is the layer instance path (`fc1.`). */
 function declareTensor(env: ModelEnv, scope: Scope, prefix: string, d: TensorDecl, layer?: string): void {
-  const type = evalType(scope, d.type);
   const name = prefix + d.name.name;
+  const hint = d.role === 'input' ? 'use a smaller batch' : 'split it into smaller tensors (a layer into several)';
+  const type = evalType(scope, d.type, `${d.role} '${name}'`, hint);
   if (d.role === 'input') {
     if (layer) throw new LowerError(d.span, 'input-in-layer', { name: layer });
     env.inputs.set(name, type);

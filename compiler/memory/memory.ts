@@ -263,9 +263,15 @@ export function planMemory(plan: Plan, limits: MemoryLimits = {}, options: PlanM
   plan.buffers.forEach((b, index) => {
     if (b.id !== index) throw new Error(`${plan.model}: buffer '${b.name}' has id ${b.id} at index ${index}; plan.layout is indexed by id`);
   });
+  // The lowering refuses, located in the user's file, any tensor over WebGPU's default
+  // binding size (compiler/lower/limits.ts); this catches plans built some other way.
+  const limitSource = limits.maxStorageBufferBindingSize === undefined ? "WebGPU's default" : 'the limit planned for';
   for (const b of plan.buffers) {
     if (b.bytes > maxBinding) {
-      throw new DlcError(`${plan.model}: tensor '${b.name}' (${b.dtype}[${b.shape.join(',')}]) needs ${b.bytes} bytes, more than the device's maxStorageBufferBindingSize of ${maxBinding}`);
+      throw new DlcError(
+        `${plan.model}: buffer '${b.name}' (${b.dtype}[${b.shape.join(',')}]) needs ${b.bytes} bytes, ` +
+          `more than maxStorageBufferBindingSize = ${maxBinding} (${limitSource})`,
+      );
     }
   }
 

@@ -13,7 +13,7 @@ import { DlcError } from '../errors';
 import { formatShape } from '../data/tensor';
 import { parseCursor } from '../data/batches';
 import { parseSchedule } from '../schedule';
-import { fingerprint, type ModelSignature } from './fingerprint';
+import { fingerprint, type ModelSignature, type TensorSignature } from './fingerprint';
 import type { SafetensorsContent } from './safetensors';
 
 export const CHECKPOINT_FORMAT = '2';
@@ -114,6 +114,53 @@ export function checkModelName(info: CheckpointInfo, model: string, file: string
   if (info.model !== model) throw new DlcError(`${file}: file is from model '${info.model}', not '${model}'`);
 }
 
+/** What a checkpoint holds of a tensor; bool tensors are saved as u32 (makeCheckpoint). */
+const savedDtype = (dtype: string): string => (dtype === 'bool' ? 'u32' : dtype);
+
+/** How many differences a refusal lists before counting the rest. */
+const SHOWN_DIFFERENCES = 3;
+
+/**
+ * Every way the tensors of a checkpoint (`have`) differ from a model's (`want`), by
+ * name: tensors the model wants and the file lacks, tensors of another dtype or
+ * shape, and tensors the file has that the model does not.
+ */
+export function tensorDifferences(
+  have: Readonly<Record<string, TensorSignature>>,
+  want: Readonly<Record<string, TensorSignature>>,
+  model: string,
+): string[] {
+  const out: string[] = [];
+  for (const name of Object.keys(want).sort()) {
+    const w = want[name]!;
+    const t = have[name];
+    if (!t) out.push(`has no tensor ${name} (model wants ${w.dtype}${formatShape(w.shape)})`);
+    else if (t.dtype !== savedDtype(w.dtype)) out.push(`tensor ${name} has dtype ${t.dtype}, model wants ${w.dtype}`);
+    else if (formatShape(t.shape) !== formatShape(w.shape)) out.push(`tensor ${name} has shape ${formatShape(t.shape)}, model wants ${formatShape(w.shape)}`);
+  }
+  for (const name of Object.keys(have).sort()) if (!(name in want)) out.push(`has tensor ${name}, which model '${model}' does not have`);
+  return out;
+}
+
+/**
+ * Refuses a checkpoint of another model: by name first (checkModelName), then, for
+ * a model of the same name whose params, state or optimizer slots changed, listing
+ * what differs. Run before anything the file recorded (its data binding) is used, so
+ * the refusal names the model rather than a follow-on symptom.
+ */
+export function checkSameModel(
+  info: CheckpointInfo,
+  have: Readonly<Record<string, TensorSignature>>,
+  want: { readonly model: string; readonly tensors: Readonly<Record<string, TensorSignature>> },
+  file: string,
+): void {
+  checkModelName(info, want.model, file);
+  const diffs = tensorDifferences(have, want.tensors, want.model);
+  if (diffs.length === 0) return;
+  const more = diffs.length > SHOWN_DIFFERENCES ? `; and ${diffs.length - SHOWN_DIFFERENCES} more` : '';
+  throw new DlcError(`${file}: saved by another model named '${want.model}', with other tensors: ${diffs.slice(0, SHOWN_DIFFERENCES).join('; ')}${more}`);
+}
+
 /**
  * Checks a parsed checkpoint against the model that wants to load it, most telling
  * difference first: the model name, then missing, extra and mismatched tensors, then
@@ -123,16 +170,7 @@ export function checkAgainstModel(content: SafetensorsContent, info: CheckpointI
   const fail = (msg: string): never => {
     throw new DlcError(`${file}: ${msg}`);
   };
-  checkModelName(info, want.model, file);
-  for (const name of Object.keys(want.tensors).sort()) {
-    const w = want.tensors[name]!;
-    const t = content.tensors[name] ?? fail(`has no tensor ${name} (model wants ${w.dtype}${formatShape(w.shape)})`);
-    if (t.dtype !== w.dtype) fail(`tensor ${name} has dtype ${t.dtype}, model wants ${w.dtype}`);
-    if (formatShape(t.shape) !== formatShape(w.shape)) fail(`tensor ${name} has shape ${formatShape(t.shape)}, model wants ${formatShape(w.shape)}`);
-  }
-  for (const name of Object.keys(content.tensors).sort()) {
-    if (!(name in want.tensors)) fail(`has tensor ${name}, which model '${want.model}' does not have`);
-  }
+  checkSameModel(info, content.tensors, want, file);
   if (info.programHash !== want.programHash) {
     fail(`was saved by a different compiled program (hash ${info.programHash.slice(0, 12)}…, this build ${want.programHash.slice(0, 12)}…); recompile with the same options or retrain`);
   }

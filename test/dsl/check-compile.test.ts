@@ -1,6 +1,7 @@
 // Differential test: `dlc check` and `dlc compile` agree on mutated examples. A mutant check finds clean must
 // compile (up to the generated module; no device); a mutant compile refuses must have a check diagnostic in
-// the user's file; nothing may escape as an internal error. DLC_DIFF_CASES=N runs a bigger sample.
+// the user's file; nothing may escape as an internal error. DLC_DIFF_CASES=N runs a bigger sample,
+// DLC_DIFF_SEED=S another one.
 import { expect, test } from 'vitest';
 import { compileProgram } from '../../compiler/driver';
 import { emitModule } from '../../compiler/codegen/module';
@@ -28,8 +29,46 @@ function compileMutant(text: string): string | undefined {
   }
 }
 
+/** `dlc check` of `text`: its first error, as `line:col: message`, or undefined when clean. */
+function checkError(text: string): string | undefined {
+  const d = checkMutant(text).diagnostics.find((x) => x.severity === 'error');
+  return d && `${d.span.file}:${d.span.line}:${d.span.col}: ${d.message}`;
+}
+
+/** Regressions the differential test found or the issue listed: check and compile must refuse each alike. */
+const REFUSED: readonly { name: string; text: string; at: string }[] = [
+  {
+    // Planning refused this unlocated ("tensor 'fc2.W' ... the device's maxStorageBufferBindingSize").
+    name: 'a param over the binding limit, in a prelude layer',
+    text: exampleSources.find((t) => t.includes('model mnist_mlp'))!.replace('hidden = 1024', 'hidden = 8192'),
+    at: "fuzz.dl:8:3: param 'fc2.W' (f32[8192,8192]) takes 256 MiB",
+  },
+  {
+    // A loop's gradient stacks its carries over the steps: only autodiff makes this tensor.
+    name: 'the carries a loop gradient keeps',
+    text: `model m(steps = 4096) {
+  input x: f32[64, 256]
+  param W: f32[256, 256] = glorot_uniform
+  train step(x) -> loss {
+    h = repeat steps carry h = x { h = tanh(h @ W) }
+    loss = mean(h * h)
+    minimize loss with sgd(lr = 0.1)
+  }
+}
+`,
+    at: 'fuzz.dl:5:9: a tensor the gradient of this expression needs (f32[64,4096,256]) takes 256 MiB',
+  },
+];
+
+for (const c of REFUSED) {
+  test(`check and compile both refuse ${c.name}`, () => {
+    expect(checkError(c.text)).toContain(c.at);
+    expect(compileMutant(c.text)).toContain(c.at.replace(/^fuzz\.dl:\d+:\d+: /, ''));
+  });
+}
+
 test('check and compile agree on mutated examples', () => {
-  const rand = rng(20261205);
+  const rand = rng(Number(process.env['DLC_DIFF_SEED'] ?? 20261205));
   const cases = Number(process.env['DLC_DIFF_CASES'] ?? 120);
   const disagreements: string[] = [];
   let compiled = 0;

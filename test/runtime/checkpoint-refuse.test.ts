@@ -5,9 +5,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { lowerFile } from '../../compiler/lower/index';
 import { checkWritable, readCheckpoint } from '../../runtime/checkpoint/file-node';
-import { infoToMetadata } from '../../runtime/checkpoint/metadata';
+import { checkSameModel, infoToMetadata } from '../../runtime/checkpoint/metadata';
 import { checkpoint, encodeUnchecked, signature } from './checkpoint-helpers';
+import { runCommand } from './train/harness';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'dlc-ckpt-'));
 
@@ -52,6 +54,52 @@ describe('metadata that resuming could not use', () => {
     );
     const skipped = withMeta((m) => (m['train.skipped'] = 'many'));
     expect(() => readCheckpoint(skipped)).toThrow(`${skipped}: metadata train.skipped 'many' is not a count`);
+  });
+});
+
+describe('a checkpoint of another model with the same name', () => {
+  // Two versions of model 'codes': the second renamed its input and widened W. The
+  // checkpoint of the first recorded the binding `x=v0`, which the second cannot use.
+  const model = (input: string, width: number): string => `model codes(batch = 10) {
+  input ${input}: f32[batch, 784]
+  param W: f32[784, ${width}] = normal(0, 0.01)
+  train step(${input}) -> loss {
+    h = ${input} @ W
+    loss = mean(h * h)
+    minimize loss with sgd(lr = 0.01, momentum = 0.9)
+  }
+}
+`;
+
+  it('is refused naming the model and what differs, before the binding it recorded is used', async () => {
+    const d = dir();
+    writeFileSync(join(d, 'old.dl'), model('v0', 8));
+    writeFileSync(join(d, 'new.dl'), model('v', 16));
+    const ckpt = join(d, 'codes.safetensors');
+    const argv = (file: string) => [join(d, file), '--steps', '2', '--checkpoint', ckpt, '--backend', 'reference'];
+    expect((await runCommand('train', lowerFile, argv('old.dl'))).code).toBe(0);
+    expect(readCheckpoint(ckpt).info.extra?.['train.bind']).toBe('x=v0');
+    const refused = await runCommand('train', lowerFile, [...argv('new.dl'), '--resume']).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    // Was: "the model has no input named 'v0' (inputs: v)".
+    expect((refused as Error).message).toBe(
+      `${ckpt}: saved by another model named 'codes', with other tensors: ` +
+        'tensor W has shape [784,8], model wants [784,16]; tensor step.W.momentum has shape [784,8], model wants [784,16]',
+    );
+  }, 120_000);
+
+  it('lists at most three differences and counts the rest', () => {
+    const info = checkpoint(1).info;
+    const have = { a: { dtype: 'f32', shape: [1] }, b: { dtype: 'f32', shape: [2] }, flag: { dtype: 'u32', shape: [3] } };
+    const want = { b: { dtype: 'i32', shape: [2] }, c: { dtype: 'f32', shape: [] }, d: { dtype: 'f32', shape: [4] }, flag: { dtype: 'bool', shape: [3] } };
+    expect(() => checkSameModel(info, have, { model: info.model, tensors: want }, 'f.safetensors')).toThrow(
+      "f.safetensors: saved by another model named 'mnist_mlp', with other tensors: tensor b has dtype f32, model wants i32; " +
+        'has no tensor c (model wants f32[]); has no tensor d (model wants f32[4]); and 1 more',
+    );
+    // A bool tensor is saved as u32: the same tensor, not a difference.
+    expect(() => checkSameModel(info, { flag: have.flag }, { model: info.model, tensors: { flag: want.flag } }, 'f')).not.toThrow();
   });
 });
 

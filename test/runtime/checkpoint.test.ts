@@ -160,12 +160,12 @@ describe('refused checkpoints (file left byte-identical)', () => {
     expectRefused(rbm, "file is from model 'rbm', not 'mnist_mlp'");
     const wider = signature();
     const t = { ...wider.tensors, 'fc1.W': { dtype: 'f32', shape: [6, 8] } };
-    expectRefused(good, 'tensor fc1.W has shape [6,4], model wants [6,8]', { ...wider, tensors: t });
-    expectRefused(good, 'tensor adam.t has dtype i32, model wants f32', { ...wider, tensors: { ...wider.tensors, 'adam.t': { dtype: 'f32', shape: [1] } } });
+    expectRefused(good, `saved by another model named 'mnist_mlp', with other tensors: tensor fc1.W has shape [6,4], model wants [6,8]`, { ...wider, tensors: t });
+    expectRefused(good, `saved by another model named 'mnist_mlp', with other tensors: tensor adam.t has dtype i32, model wants f32`, { ...wider, tensors: { ...wider.tensors, 'adam.t': { dtype: 'f32', shape: [1] } } });
     const fewer = { ...wider.tensors } as Record<string, { dtype: string; shape: readonly number[] }>;
     delete fewer['rng.key'];
-    expectRefused(good, "has tensor rng.key, which model 'mnist_mlp' does not have", { ...wider, tensors: fewer });
-    expectRefused(good, 'has no tensor fc3.W (model wants f32[2])', { ...wider, tensors: { ...wider.tensors, 'fc3.W': { dtype: 'f32', shape: [2] } } });
+    expectRefused(good, `saved by another model named 'mnist_mlp', with other tensors: has tensor rng.key, which model 'mnist_mlp' does not have`, { ...wider, tensors: fewer });
+    expectRefused(good, `saved by another model named 'mnist_mlp', with other tensors: has no tensor fc3.W (model wants f32[2])`, { ...wider, tensors: { ...wider.tensors, 'fc3.W': { dtype: 'f32', shape: [2] } } });
     expectRefused(good, /was saved by a different compiled program \(hash aaaaaaaaaaaa…, this build bbbbbbbbbbbb…\)/, { ...wider, programHash: 'b'.repeat(64) });
     expect(PROGRAM_HASH).toBe('a'.repeat(64));
   });

@@ -9,7 +9,7 @@ import { loadDataset } from '../../../runtime/data/load-node';
 import { parseBindingSpec } from '../../../runtime/data/bind';
 import type { Dataset } from '../../../runtime/data/dataset';
 import type { LowerFn } from '../../driver';
-import { checkModelName } from '../../../runtime/checkpoint/metadata';
+import { checkSameModel } from '../../../runtime/checkpoint/metadata';
 import { createRunner, lowerModel } from './load-model';
 import { programEntries } from '../../reference/runner';
 import type { Program } from '../../ir/program';
@@ -59,6 +59,13 @@ export interface PreparedModel {
   };
 }
 
+/** The persistent tensors a checkpoint of `program` holds, as the runner will name them. */
+function programTensors(program: Program): { model: string; tensors: Record<string, { dtype: string; shape: readonly number[] }> } {
+  const tensors: Record<string, { dtype: string; shape: readonly number[] }> = {};
+  for (const p of program.persistent) tensors[p.name] = { dtype: p.type.dtype, shape: p.type.shape };
+  return { model: program.model, tensors };
+}
+
 /** Lowers FILE and reads the checkpoint's seed; cheap, so usage errors come before the device starts. */
 export async function prepareModel(lower: LowerFn, options: OpenOptions, stderr: NodeJS.WritableStream): Promise<PreparedModel> {
   const program = await lowerModel(lower, options.file, options.defines, stderr);
@@ -67,8 +74,9 @@ export async function prepareModel(lower: LowerFn, options: OpenOptions, stderr:
   requireCheckpointFile(options.checkpoint);
   // A first read (structure and checksum) for the run's seed and data; the model check follows in startModel.
   const peek = readCheckpoint(options.checkpoint);
-  // Another model's checkpoint is named as such before its recorded data and binding are used.
-  checkModelName(peek.info, program.model, options.checkpoint);
+  // Another model's checkpoint (another name, or the same name with other tensors) is
+  // named as such before its recorded data and binding are used.
+  checkSameModel(peek.info, peek.tensors, programTensors(program), options.checkpoint);
   const seed = checkpointSeed(peek, options.checkpoint);
   if (options.seed !== undefined && options.seed !== seed) {
     throw new DlcError(`--seed ${options.seed} differs from the seed ${seed} that ${options.checkpoint} was trained with`, 2);

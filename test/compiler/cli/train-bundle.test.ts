@@ -23,7 +23,9 @@ describe('dlc train / eval / sample (built CLI)', () => {
     expect((JSON.parse(evaluated.stdout) as Record<string, unknown>).test_accuracy).toBe(final.test_accuracy);
     const wrong = await runCli(['eval', 'examples/mnist_mlp.dl', '-D', 'hidden=48', '--checkpoint', ckpt], { timeoutMs: 300_000 });
     expect(wrong.code).toBe(1);
-    expect(dlcStderr(wrong)).toBe(`dlc: error: ${ckpt}: tensor fc1.W has shape [784,32], model wants [784,48]`);
+    expect(dlcStderr(wrong)).toBe(`dlc: error: ${ckpt}: saved by another model named 'mnist_mlp', with other tensors: ` +
+        'tensor fc1.W has shape [784,32], model wants [784,48]; tensor fc1.b has shape [32], model wants [48]; ' +
+        'tensor fc2.W has shape [32,32], model wants [48,48]; and 7 more');
   });
 
   it('samples images from an RBM checkpoint into a PNG', async () => {
