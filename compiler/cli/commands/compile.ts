@@ -1,6 +1,6 @@
 // `dlc compile FILE -o DIR [-O0|-O1|-O2] [-D name=value] [--json]`: lowers a .dl file,
 // runs the optimizing pipeline (compiler/codegen/compile.ts: passes, code generation,
-// memory planning) and writes DIR/<model>.ts, .d.ts and .js, then prints per entry
+// memory planning) and writes DIR/<model>.js, .d.ts, .source.ts and dlc-runtime.d.ts, then prints per entry
 // point the kernels (fused and unfused), dispatches and planned bytes against naive. makeCompileCommand takes the lowering as a
 // parameter so tests can feed hand-built programs; `compile` uses compiler/lower.
 import type { Command } from '../command';
@@ -22,12 +22,13 @@ import { lowerFile } from '../../lower/index';
 const USAGE = `usage: dlc compile FILE -o DIR [-O0|-O1|-O2] [-D name=value]... [--json] [--family register|shared]
                         [--textures on|off]
 
-Compiles a .dl model to DIR/<model>.ts (typed module), DIR/<model>.d.ts and
-DIR/<model>.js (self-contained ESM bundle with the runtime), and prints per entry
+Compiles a .dl model to DIR/<model>.js (self-contained ESM bundle with the runtime),
+its types DIR/<model>.d.ts and DIR/dlc-runtime.d.ts (they need no dlc installed), and
+DIR/<model>.source.ts (the typed source, importing dlc/runtime); prints per entry
 point the kernels (and how many it takes unfused), dispatches and planned bytes
 (and the naive sum of all tensors).
 
-  -o, --out DIR       where to write the three files
+  -o, --out DIR       where to write the files
   -O0                 no optimization: one kernel per op, one buffer per tensor
   -O1                 clean-up passes (constant folding, simplification, CSE, dead
                       code) and packed memory (temporaries share arenas by lifetime)
@@ -144,7 +145,7 @@ export function makeCompileCommand(lower: LowerFn = lowerFile): Command {
         process.stdout.write(`${JSON.stringify(report)}\n`);
       } else {
         process.stdout.write(
-          `compiled ${plan.model}: ${paths.ts}, ${paths.dts}, ${paths.js}\n` +
+          `compiled ${plan.model}: ${paths.js}, ${paths.dts}, ${paths.runtimeTypes}, ${paths.ts}\n` +
             `kernels for ${target.device} (${target.family} family${textures !== undefined ? `, textures ${textures ? 'on' : 'off'}` : ''}, -O${options.level})\n${formatReport(report)}\n`,
         );
       }
