@@ -98,6 +98,10 @@ export interface History {
   readonly accuracy: [number, number][];
   /** The test loss at each evaluation, for models without an accuracy. */
   readonly testLoss: [number, number][];
+  /** The train entry's other scalar outputs (recon...) at each checked step. */
+  readonly trainMetrics: Record<string, [number, number][]>;
+  /** The infer entry's test means at each evaluation, for models without an accuracy. */
+  readonly testMetrics: Record<string, [number, number][]>;
 }
 
 export interface LoopResult {
@@ -124,7 +128,7 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
     good = { tensors: cfg.start.tensors, step };
   }
   const scheduleSpec = formatSchedule(cfg.schedule);
-  const history: History = { loss: [], accuracy: [], testLoss: [] };
+  const history: History = { loss: [], accuracy: [], testLoss: [], trainMetrics: {}, testMetrics: {} };
   const epochs: EpochRecord[] = [];
   const runStart = now();
   let epochStart = runStart;
@@ -163,6 +167,7 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
       const testBatch = cfg.batch ?? batchSize(entry);
       result.loss = await testLoss(runner, entry, cfg.loss, cfg.dataset.test, cfg.bindings, testBatch);
       if (result.loss !== undefined) history.testLoss.push([step, result.loss]);
+      for (const [m, v] of Object.entries(result.metrics ?? {})) (history.testMetrics[m] ??= []).push([step, v]);
     }
     lastEval = { step, result };
     return result;
@@ -213,7 +218,11 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
       if (isFiniteNumber(loss) && after === undefined) {
         losses.push(loss);
         history.loss.push([step + 1, loss]);
-        for (const m of cfg.metrics) if (isFiniteNumber(out[m])) (metricValues[m] ??= []).push(out[m] as number);
+        for (const m of cfg.metrics) {
+          if (!isFiniteNumber(out[m])) continue;
+          (metricValues[m] ??= []).push(out[m] as number);
+          (history.trainMetrics[m] ??= []).push([step + 1, out[m] as number]);
+        }
         badRun = 0;
         recovering = false;
         checkNext = false;
