@@ -40,7 +40,8 @@ evaluation after every epoch, checkpoints, and a progress bar.
                        scaling the entry's lr and its param groups' (no recompile)
   --loss-every N       read the loss back every N steps (default 10; each read syncs)
   --max-bad K          stop after K non-finite losses in a row (default 5)
-  --plots DIR          write loss.png, accuracy.png and filters.png after every epoch
+  --plots DIR          write loss.png (recon.png for a train entry with a recon output),
+                       accuracy.png and filters.png after every epoch
   --json               one JSON object per epoch ({epoch, step, loss, test_accuracy or
                        test_loss and test_metrics, skipped, seconds}) and a last one with "final": true; loss is the
                        mean of the values read, seconds the epoch's (the run's, at the end)
