@@ -11,7 +11,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { planAt } from '../compiler/cli/stages';
+import { planAt } from '../compiler/driver';
 import type { Program } from '../compiler/ir/program';
 import { createGpuRunner } from '../runtime/train/runner';
 import { acquireDevice } from '../runtime/device';

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadProgram } from '../dsl/index';
-import { compileProgram } from '../compiler/codegen/compile';
+import { compileProgram } from '../compiler/driver';
 import { planReport } from '../compiler/codegen/report';
 import { lowerModelProgram } from '../compiler/lower/model';
 import '../compiler/ops/index';

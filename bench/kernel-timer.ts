@@ -3,7 +3,7 @@
 // several such rounds (and the fastest), divided by reps. Inputs are filled with
 // small values. A kernel reading operand textures pays for their uploads before
 // every dispatch, as it does in a plan.
-import type { KernelSpec } from '../compiler/ops/registry';
+import type { KernelSpec } from '../compiler/codegen/kernel-spec';
 import { textureExtent } from '../compiler/codegen/wgsl/texture';
 import { endPass, recordUpload } from '../runtime/executor/record';
 import type { Recorder } from '../runtime/executor/record';

@@ -4,7 +4,7 @@
 // records. Kernels reading operand textures pay for the uploads, as in a plan.
 import type { MatmulProblem, RegisterTile } from '../compiler/codegen/kernels/matmul';
 import { emitMatmulKernel } from '../compiler/codegen/kernels/matmul';
-import type { KernelContext } from '../compiler/ops/registry';
+import type { KernelContext } from '../compiler/codegen/kernel-spec';
 import { timeKernel } from './kernel-timer';
 
 export interface MatmulVariant {

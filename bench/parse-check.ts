@@ -5,7 +5,7 @@
 //        --packages=external --outfile=dist/parse-check.js && node dist/parse-check.js [FNS]
 import { performance } from 'node:perf_hooks';
 import { DiagnosticBag } from '../dsl/diagnostics';
-import { checkFiles } from '../compiler/cli/commands/check';
+import { checkFiles } from '../compiler/lower/check';
 import { loadProgram } from '../dsl/index';
 import { tokenize } from '../dsl/tokens';
 

@@ -18,7 +18,7 @@
 // The table lists every step (label = IR node + .dl span), then the totals per op.
 import { basename } from 'node:path';
 import { loadProgram } from '../dsl/index';
-import { planAt } from '../compiler/cli/stages';
+import { planAt } from '../compiler/driver';
 import { lowerModelProgram } from '../compiler/lower/model';
 import '../compiler/ops/index';
 import { acquireDevice } from '../runtime/device';

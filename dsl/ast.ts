@@ -349,6 +349,54 @@ export interface EntryDecl {
 
 export type ModelItem = TensorDecl | LayerInstance | FnDecl | EntryDecl;
 
+// ---------------------------------------------------------------- training schedules
+
+export type DurationUnit = 'epochs' | 'steps';
+
+/** `5 epochs`, `every 100 steps`: the count may name a hyperparameter (`pre_epochs epochs`). */
+export interface Duration {
+  readonly kind: 'Duration';
+  readonly count: Expr;
+  readonly unit: DurationUnit;
+  readonly span: Span;
+}
+
+/** `every 3 steps call sync` (with `every`) or `at end call sync` (without): an `update` entry the stage calls. */
+export interface StageCall {
+  readonly kind: 'StageCall';
+  readonly entry: Ident;
+  readonly every?: Duration;
+  readonly span: Span;
+}
+
+/**
+ * `stage finetune: train step for 10 epochs, data "mnist", lr_schedule cosine, eval every 2 epochs`.
+ * Clauses after the first may come in any order, each at most once (calls repeat).
+ */
+export interface StageDecl {
+  readonly kind: 'Stage';
+  readonly name: Ident;
+  /** The train entry the stage steps. */
+  readonly entry: Ident;
+  /** `for N epochs|steps`; absent only in a file with diagnostics (the resolver reports it). */
+  readonly length?: Duration;
+  readonly data?: StringLit;
+  readonly bind?: StringLit;
+  /** `lr_schedule cosine(total = 3000)`: a Name or a Call with named number arguments. */
+  readonly lrSchedule?: Expr;
+  /** `eval every K epochs`: a Duration; `eval none`: 'none'; absent: after every epoch. */
+  readonly eval?: Duration | { readonly kind: 'NoEval'; readonly span: Span };
+  readonly calls: readonly StageCall[];
+  readonly span: Span;
+}
+
+/** `schedule { stage ...; stage ... }`: the stages `dlc train FILE` runs, in order. */
+export interface ScheduleDecl {
+  readonly kind: 'Schedule';
+  readonly stages: readonly StageDecl[];
+  readonly span: Span;
+}
+
 /** `model mnist_mlp(batch = 128, hidden = 1024) { ... }`. */
 export interface ModelDecl {
   readonly kind: 'Model';
@@ -356,6 +404,8 @@ export interface ModelDecl {
   /** Hyperparameters; each has a default. */
   readonly hyper: readonly Param[];
   readonly items: readonly ModelItem[];
+  /** The model's `schedule { ... }` block, when it has one. */
+  readonly schedule?: ScheduleDecl;
   readonly span: Span;
 }
 
@@ -386,7 +436,7 @@ export interface SourceProgram {
 export type Node =
   | Ident | TypeExpr | Expr | Arg | Slice | Carry | Target | Stmt | Param | TensorDecl
   | LayerInstance | Body | FnDecl | Forward | LayerDef | EntryDecl | ModelDecl | ImportDecl
-  | SourceFile;
+  | SourceFile | Duration | StageCall | StageDecl | ScheduleDecl;
 
 export function assertNever(x: never, what = 'node'): never {
   throw new Error(`unhandled ${what}: ${JSON.stringify((x as { kind?: string })?.kind ?? x)}`);

@@ -20,6 +20,25 @@ function isToken(e: CstElement): e is IToken {
   return (e as IToken).image !== undefined;
 }
 
+/** The clauses of a stage as they are read, before the StageDecl is made. */
+type StageClauses = {
+  -readonly [K in 'length' | 'data' | 'bind' | 'lrSchedule' | 'eval']?: A.StageDecl[K];
+} & { calls: A.StageCall[] };
+
+/** `1 epoch` reads as well as `2 epochs`. */
+const UNIT_WORDS: Record<string, A.DurationUnit> = { epochs: 'epochs', epoch: 'epochs', steps: 'steps', step: 'steps' };
+
+function wordOf(e: A.Expr): string | undefined {
+  return e.kind === 'Name' ? e.name : undefined;
+}
+
+function describeWord(e: A.Expr): string {
+  if (e.kind === 'Name') return `'${e.name}'`;
+  if (e.kind === 'Number') return `'${e.raw}'`;
+  if (e.kind === 'String') return 'a string';
+  return 'an expression';
+}
+
 export class AstBuilder {
   constructor(
     private readonly file: string,
@@ -112,6 +131,7 @@ export class AstBuilder {
   private model(n: CstNode): A.ModelDecl {
     const hyper = this.maybeNode(n, 'paramList') ? this.params(this.node(n, 'paramList')) : [];
     const items: A.ModelItem[] = [];
+    let schedule: A.ScheduleDecl | undefined;
     for (const item of this.nodes(n, 'modelItem')) {
       const [kind, c] = this.only(item);
       switch (kind) {
@@ -130,11 +150,165 @@ export class AstBuilder {
         case 'entryDecl':
           items.push(this.entry(c));
           break;
+        case 'scheduleDecl': {
+          const sched = this.schedule(c);
+          if (schedule) this.diags.report('duplicate-schedule', sched.span, {}, [{ message: 'the first schedule is here', span: schedule.span }]);
+          else schedule = sched;
+          break;
+        }
         default:
           throw new Error(`unexpected model item ${kind}`);
       }
     }
-    return { kind: 'Model', name: this.ident(this.tok(n, 'Identifier')), hyper, items, span: this.spanOf(n) };
+    const name = this.ident(this.tok(n, 'Identifier'));
+    return { kind: 'Model', name, hyper, items, ...(schedule ? { schedule } : {}), span: this.spanOf(n) };
+  }
+
+  // ---- schedules: the grammar reads each stage clause as words; their meaning is checked here.
+
+  private schedule(n: CstNode): A.ScheduleDecl {
+    const stages: A.StageDecl[] = [];
+    for (const st of this.nodes(n, 'stageDecl')) {
+      const stage = this.stage(st);
+      if (stage) stages.push(stage);
+    }
+    return { kind: 'Schedule', stages, span: this.spanOf(n) };
+  }
+
+  private stage(n: CstNode): A.StageDecl | undefined {
+    const [word, nameTok, entryTok] = this.tokens(n, 'Identifier');
+    if (word!.image !== 'stage') {
+      this.diags.report('unexpected-token', this.tokSpan(word!), { expected: "'stage'", found: `'${word!.image}'` });
+      return undefined;
+    }
+    const name = this.ident(nameTok!);
+    const clauses: StageClauses = { calls: [] };
+    for (const c of this.nodes(n, 'stageClause')) this.stageClause(name.name, c, clauses);
+    return { kind: 'Stage', name, entry: this.ident(entryTok!), ...clauses, span: this.spanOf(n) };
+  }
+
+  /** One clause: `for D`, `data "S"`, `bind "S"`, `lr_schedule E`, `eval every D | eval none`, `every D call U`, `at end call U`. */
+  private stageClause(stage: string, n: CstNode, out: StageClauses): void {
+    const words = this.nodes(n, 'postfixExpr').map((p) => this.postfix(p));
+    const span = this.spanOf(n);
+    const head = words[0]!;
+    const key = wordOf(head);
+    const expect = (i: number, expected: string): A.Expr | undefined => {
+      const w = words[i];
+      if (w) return w;
+      const at = words[words.length - 1]!.span;
+      this.diags.report('unexpected-token', { ...at, col: at.endCol, endCol: at.endCol + 1, line: at.endLine }, { expected, found: 'end of clause' });
+      return undefined;
+    };
+    const once = (field: keyof Omit<StageClauses, 'calls'>, what: string): boolean => {
+      if (out[field] === undefined) return true;
+      this.diags.report('duplicate-stage-clause', head.span, { what, stage });
+      return false;
+    };
+    const finish = (used: number): void => {
+      const extra = words[used];
+      if (extra) this.diags.report('unexpected-token', extra.span, { expected: "',' or the end of the line", found: describeWord(extra) });
+    };
+    const str = (what: string): A.StringLit | undefined => {
+      const v = expect(1, `a string after '${what}'`);
+      if (v && v.kind !== 'String') {
+        this.diags.report('unexpected-token', v.span, { expected: `a string after '${what}'`, found: describeWord(v) });
+        return undefined;
+      }
+      finish(2);
+      return v;
+    };
+    switch (key) {
+      case 'for': {
+        const d = this.duration(words, 1, ['epochs', 'steps']);
+        if (d && once('length', "'for'")) out.length = d;
+        finish(3);
+        return;
+      }
+      case 'data':
+      case 'bind': {
+        const v = str(key);
+        if (v && once(key, `'${key}'`)) out[key] = v;
+        return;
+      }
+      case 'lr_schedule': {
+        const v = expect(1, 'a schedule after \'lr_schedule\' (constant, step(...), exp(...), linear(...) or cosine(...))');
+        if (v && once('lrSchedule', "'lr_schedule'")) out.lrSchedule = v;
+        finish(2);
+        return;
+      }
+      case 'eval': {
+        const next = expect(1, "'every' or 'none' after 'eval'");
+        if (!next) return;
+        if (wordOf(next) === 'none') {
+          if (once('eval', "'eval'")) out.eval = { kind: 'NoEval', span };
+          finish(2);
+          return;
+        }
+        if (wordOf(next) !== 'every') {
+          this.diags.report('unexpected-token', next.span, { expected: "'every' or 'none' after 'eval'", found: describeWord(next) });
+          return;
+        }
+        const d = this.duration(words, 2, ['epochs']);
+        if (d && once('eval', "'eval'")) out.eval = d;
+        finish(4);
+        return;
+      }
+      case 'every':
+      case 'at': {
+        let at = 1;
+        let every: A.Duration | undefined;
+        if (key === 'every') {
+          every = this.duration(words, 1, ['epochs', 'steps']);
+          if (!every) return;
+          at = 3;
+        } else {
+          const end = expect(1, "'end' after 'at'");
+          if (!end) return;
+          if (wordOf(end) !== 'end') {
+            this.diags.report('unexpected-token', end.span, { expected: "'end' after 'at'", found: describeWord(end) });
+            return;
+          }
+          at = 2;
+        }
+        const call = expect(at, "'call'");
+        if (!call) return;
+        if (wordOf(call) !== 'call') {
+          this.diags.report('unexpected-token', call.span, { expected: "'call'", found: describeWord(call) });
+          return;
+        }
+        const target = expect(at + 1, 'the name of an update entry point');
+        if (!target) return;
+        if (target.kind !== 'Name') {
+          this.diags.report('unexpected-token', target.span, { expected: 'the name of an update entry point', found: describeWord(target) });
+          return;
+        }
+        out.calls.push({ kind: 'StageCall', entry: { kind: 'Ident', name: target.name, span: target.span }, ...(every ? { every } : {}), span });
+        finish(at + 2);
+        return;
+      }
+      default:
+        this.diags.report('unknown-stage-clause', head.span, { found: describeWord(head) });
+    }
+  }
+
+  /** `N epochs` / `N steps` at words[i], the count a number or a hyperparameter's name. */
+  private duration(words: readonly A.Expr[], i: number, units: readonly A.DurationUnit[]): A.Duration | undefined {
+    const count = words[i];
+    const unitWord = words[i + 1];
+    const expected = units.map((u) => `'${u}'`).join(' or ');
+    const last = words[words.length - 1]!.span;
+    const endOf: Span = { ...last, line: last.endLine, col: last.endCol, endCol: last.endCol + 1 };
+    if (!count || (count.kind !== 'Number' && count.kind !== 'Name' && count.kind !== 'Call' && count.kind !== 'Binary')) {
+      this.diags.report('unexpected-token', count?.span ?? endOf, { expected: `a count of ${expected}`, found: count ? describeWord(count) : 'end of clause' });
+      return undefined;
+    }
+    const unit = unitWord ? UNIT_WORDS[wordOf(unitWord) ?? ''] : undefined;
+    if (!unit || !units.includes(unit)) {
+      this.diags.report('unexpected-token', unitWord?.span ?? endOf, { expected, found: unitWord ? describeWord(unitWord) : 'end of clause' });
+      return undefined;
+    }
+    return { kind: 'Duration', count, unit, span: this.join(count.span, unitWord!.span) };
   }
 
   private params(n: CstNode): A.Param[] {

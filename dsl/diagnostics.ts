@@ -79,7 +79,10 @@ export const DIAGNOSTICS = {
   'state-assign-in-fn': { severity: 'error', template: "'<-' is only allowed in the body of an entry point" },
   'minimize-outside-train': { severity: 'error', template: "'minimize' is only allowed in a train entry point" },
   'minimize-twice': { severity: 'error', template: "a train entry point can 'minimize' only once" },
-  'train-without-minimize': { severity: 'error', template: "train entry point '{name}' never says 'minimize ... with ...'" },
+  'train-without-minimize': {
+    severity: 'error',
+    template: "train entry point '{name}' neither says 'minimize ... with ...' nor writes a param with '<-'",
+  },
   'minimize-in-loop': { severity: 'error', template: "'minimize' is not allowed inside a loop body" },
   'unknown-optimizer': { severity: 'error', template: "unknown optimizer '{name}'{hint}" },
   'unknown-optimizer-option': { severity: 'error', template: "optimizer '{name}' has no option '{option}'{hint}" },
@@ -107,6 +110,37 @@ export const DIAGNOSTICS = {
     template: "entry point '{name}' would clash with a method of the generated module; rename it (taken: {names})",
   },
   'carry-not-assigned': { severity: 'warning', template: "carried value '{name}' is never assigned in the loop body" },
+
+  // ---- training schedules (dsl/build.ts reads the clauses, dsl/resolve.ts checks the entries)
+  'duplicate-schedule': { severity: 'error', template: 'a model has at most one schedule' },
+  'unknown-stage-clause': {
+    severity: 'error',
+    template: "expected a stage clause ('for', 'data', 'bind', 'lr_schedule', 'eval', 'every' or 'at end') but found {found}",
+  },
+  'duplicate-stage-clause': { severity: 'error', template: "{what} is given twice in stage '{stage}'" },
+  'stage-without-length': {
+    severity: 'error',
+    template: "stage '{stage}' says neither how many epochs nor how many steps to train (add 'for N epochs' or 'for N steps')",
+  },
+  'schedule-unknown-entry': { severity: 'error', template: "model '{model}' has no entry point '{name}'{hint}" },
+  'stage-not-train': {
+    severity: 'error',
+    template: "stage '{stage}' trains '{name}', which is {kind} entry point; a stage trains a 'train' entry point",
+  },
+  'schedule-call-not-update': {
+    severity: 'error',
+    template: "'call {name}' needs an 'update' entry point, but '{name}' is {kind} entry point",
+  },
+  'schedule-call-with-inputs': {
+    severity: 'error',
+    template: "update entry point '{name}' takes inputs ({inputs}); a schedule can only call one that takes none",
+  },
+  'stage-data-free': {
+    severity: 'error',
+    template: "stage '{stage}' trains '{name}', which takes no inputs: {why}",
+  },
+  'bad-stage-count': { severity: 'error', template: '{what} must be a positive integer, found {value}' },
+  'bad-lr-schedule': { severity: 'error', template: 'lr_schedule: {message}' },
 
   // ---- types and shapes (compiler/lower): found while elaborating a model
   'no-model': { severity: 'error', template: 'the file defines no model' },
@@ -138,6 +172,17 @@ export const DIAGNOSTICS = {
   'value-not-callable': { severity: 'error', template: '{what} cannot be called' },
   'not-a-model-tensor': { severity: 'error', template: "'{name}' is not an input, param or state of this model" },
   'loss-not-scalar': { severity: 'error', template: 'minimize needs a scalar f32 loss, found {type}' },
+  'derivative-not-scalar': { severity: 'error', template: '{fn} needs a scalar f32 value to differentiate, found {type}' },
+  'derivative-not-float': { severity: 'error', template: '{fn} differentiates f32 values, found {type}' },
+  'derivative-bad-wrt': { severity: 'error', template: '{fn}: wrt must name f32 tensors, params or layer instances, but {item} is {found}' },
+  'derivative-no-dependence': { severity: 'error', template: '{fn}: {of} does not depend on {item}, so there is no derivative to take' },
+  'derivative-vector-count': { severity: 'error', template: '{fn}: v has {count} part{s} but wrt has {want}' },
+  'derivative-vector-type': { severity: 'error', template: '{fn}: {part} is {found}, but {item} is {want}' },
+  'gauss-newton-bypass': {
+    severity: 'error',
+    template: 'hvp: {of} depends on {item} other than through gauss_newton = ..., so the Gauss–Newton product would drop that curvature',
+  },
+  'gauss-newton-not-between': { severity: 'error', template: 'hvp: {of} does not depend on gauss_newton = ..., so it has no curvature there' },
   'bad-optimizer-option': { severity: 'error', template: "option '{name}' must be a number or a bool, found {found}" },
   'optimizer-rejects': { severity: 'error', template: '{message}' },
   'nothing-to-train': { severity: 'error', template: 'no param gets a gradient from the loss, so there is nothing to train' },

@@ -12,7 +12,9 @@ import * as T from './lexer';
 /** How each rule is described in "expected ... but found ..." messages. */
 const RULE_DESCRIPTIONS: Record<string, string> = {
   topItem: "'model', 'layer', 'fn' or 'import'",
-  modelItem: "a model item ('input', 'param', 'state', 'layer', 'fn', 'infer', 'train', 'sample' or 'update')",
+  modelItem: "a model item ('input', 'param', 'state', 'layer', 'fn', 'infer', 'train', 'sample', 'update' or 'schedule')",
+  stageDecl: "'stage NAME: train ENTRY for N epochs'",
+  stageClause: "a stage clause ('for', 'data', 'bind', 'lr_schedule', 'eval', 'every' or 'at end')",
   layerItem: "a layer item ('param', 'state', 'layer', 'fn' or the forward '(x) => ...')",
   statement: 'a statement',
   expression: 'an expression',
@@ -97,7 +99,37 @@ class DlParser extends CstParser {
       { ALT: () => this.SUBRULE(this.layerDecl) },
       { ALT: () => this.SUBRULE(this.fnDecl) },
       { ALT: () => this.SUBRULE(this.entryDecl) },
+      // `schedule` is a word only here (a model may still name something `schedule`).
+      { GATE: () => this.LA(1).image === 'schedule', ALT: () => this.SUBRULE(this.scheduleDecl) },
     ]);
+  });
+
+  /** `schedule { stage NAME: train ENTRY clause, clause ... }`, one stage per line. */
+  private readonly scheduleDecl = this.RULE('scheduleDecl', () => {
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.LBrace);
+    this.MANY(() => this.OR([{ ALT: () => this.SUBRULE(this.sep) }, { ALT: () => this.SUBRULE(this.stageDecl) }]));
+    this.CONSUME(T.RBrace);
+  });
+
+  /** `stage NAME: train ENTRY for 5 epochs, every 3 steps call sync`; the words are checked in dsl/build.ts. */
+  private readonly stageDecl = this.RULE('stageDecl', () => {
+    this.CONSUME(T.Identifier);
+    this.CONSUME2(T.Identifier);
+    this.CONSUME(T.Colon);
+    this.CONSUME(T.Train);
+    this.CONSUME3(T.Identifier);
+    // Optional so that a stage without its length gets the resolver's message, not a parse error.
+    this.OPTION(() => this.SUBRULE(this.stageClause));
+    this.MANY(() => {
+      this.CONSUME(T.Comma);
+      this.SUBRULE2(this.stageClause);
+    });
+  });
+
+  /** Words, numbers, strings and calls (`for 5 epochs`, `lr_schedule cosine(final = 0.1)`). */
+  private readonly stageClause = this.RULE('stageClause', () => {
+    this.AT_LEAST_ONE(() => this.SUBRULE(this.postfixExpr));
   });
 
   private readonly paramList = this.RULE('paramList', () => {

@@ -100,6 +100,8 @@ interface BodyContext {
   readonly inLoop: boolean;
   readonly scan?: { emitted: boolean };
   minimized?: A.Minimize;
+  /** Whether a `<-` may write a param (a param or a layer instance): a user update rule. */
+  writesParam?: boolean;
   readonly assigned: Set<string>;
 }
 
@@ -176,6 +178,48 @@ export class Resolver {
         this.current = undefined;
       } else {
         this.layerItem(item, scope);
+      }
+    }
+    if (m.schedule) this.schedule(m, m.schedule, scope);
+  }
+
+  /**
+   * A schedule's names: stages are unique, each trains a train entry and calls update
+   * entries that take no inputs; stage lengths and counts are hyperparameter expressions.
+   */
+  private schedule(m: A.ModelDecl, s: A.ScheduleDecl, scope: Scope): void {
+    const entries = new Map(m.items.filter((i): i is A.EntryDecl => i.kind === 'Entry').map((e) => [e.name.name, e]));
+    const lookup = (id: A.Ident): A.EntryDecl | undefined => {
+      const e = entries.get(id.name);
+      if (!e) this.diags.report('schedule-unknown-entry', id.span, { model: m.name.name, name: id.name, hint: didYouMean(id.name, entries.keys()) });
+      return e;
+    };
+    const article = (e: A.EntryDecl) => `${e.entry === 'infer' || e.entry === 'update' ? 'an' : 'a'} '${e.entry}'`;
+    const takesInputs = (e: A.EntryDecl) => e.params.filter((p) => !p.default).map((p) => p.name.name);
+    const names = new Map<string, A.Ident>();
+    for (const st of s.stages) {
+      const prev = names.get(st.name.name);
+      if (prev) this.diags.report('duplicate-global', st.name.span, { what: 'stage', name: st.name.name }, [{ message: 'first defined here', span: prev.span }]);
+      else names.set(st.name.name, st.name);
+      for (const d of [st.length, st.eval?.kind === 'Duration' ? st.eval : undefined, ...st.calls.map((c) => c.every)]) {
+        if (d) this.expr(d.count, scope);
+      }
+      // `cosine(total = n)`: the schedule's kind is a word, its arguments may name hyperparameters.
+      if (st.lrSchedule?.kind === 'Call') for (const a of st.lrSchedule.args) this.expr(a.value, scope);
+      if (!st.length) this.diags.report('stage-without-length', st.name.span, { stage: st.name.name });
+      const e = lookup(st.entry);
+      if (e && e.entry !== 'train') this.diags.report('stage-not-train', st.entry.span, { stage: st.name.name, name: e.name.name, kind: article(e) });
+      if (e && e.entry === 'train' && takesInputs(e).length === 0) {
+        const stage = st.name.name;
+        const name = e.name.name;
+        const misuse = st.length?.unit === 'epochs' ? { span: st.length.span, why: "give its length in steps ('for N steps'); there are no epochs without data" } : st.data ? { span: st.data.span, why: "drop 'data'" } : st.bind ? { span: st.bind.span, why: "drop 'bind'" } : undefined;
+        if (misuse) this.diags.report('stage-data-free', misuse.span, { stage, name, why: misuse.why });
+      }
+      for (const c of st.calls) {
+        const u = lookup(c.entry);
+        if (!u) continue;
+        if (u.entry !== 'update') this.diags.report('schedule-call-not-update', c.entry.span, { name: u.name.name, kind: article(u) });
+        else if (takesInputs(u).length > 0) this.diags.report('schedule-call-with-inputs', c.entry.span, { name: u.name.name, inputs: takesInputs(u).join(', ') });
       }
     }
   }
@@ -320,7 +364,7 @@ export class Resolver {
     }
     const ctx: BodyContext = { entry: e, fnBody: false, inLoop: false, assigned: new Set() };
     this.stmts(e.body, scope, ctx);
-    if (e.entry === 'train' && !ctx.minimized) this.diags.report('train-without-minimize', e.name.span, { name: e.name.name });
+    if (e.entry === 'train' && !ctx.minimized && !ctx.writesParam) this.diags.report('train-without-minimize', e.name.span, { name: e.name.name });
     for (const o of e.outputs) {
       if (!ctx.assigned.has(o.name)) this.diags.report('output-not-assigned', o.span, { name: o.name, entry: e.name.name });
     }
@@ -360,7 +404,8 @@ export class Resolver {
       case 'StateAssign': {
         if (!ctx.entry || ctx.inLoop) this.diags.report('state-assign-in-fn', s.span);
         this.expr(s.value, scope, true);
-        this.stateTarget(s.target, scope);
+        const kind = this.stateTarget(s.target, scope);
+        if (kind === 'param' || kind === 'instance') ctx.writesParam = true;
         return;
       }
       case 'Minimize': {
@@ -427,7 +472,8 @@ export class Resolver {
     }
   }
 
-  private stateTarget(t: A.Expr, scope: Scope): void {
+  /** Checks a `<-` target; its kind when it names one. */
+  private stateTarget(t: A.Expr, scope: Scope): SymKind | undefined {
     if (t.kind === 'Name') {
       const sym = scope.lookup(t.name);
       if (!sym) {
@@ -435,10 +481,11 @@ export class Resolver {
       } else if (sym.kind !== 'state' && sym.kind !== 'param' && sym.kind !== 'instance') {
         this.diags.report('bad-state-assign', t.span, { name: t.name, what: DESCRIBE[sym.kind] }, [{ message: `'${t.name}' is defined here`, span: sym.span }]);
       }
-      return;
+      return sym?.kind;
     }
     const kind = this.member(t as A.Member, scope);
     if (kind && kind !== 'state' && kind !== 'param' && kind !== 'instance') this.diags.report('bad-state-assign', t.span, { name: exprName(t), what: DESCRIBE[kind] });
+    return kind;
   }
 
   private optimizer(s: A.Minimize, scope: Scope): void {

@@ -167,6 +167,21 @@ export interface PlanTensorRef {
   readonly buffer: number;
 }
 
+/**
+ * The batch rows of an entry (compiler/ir/batch-rows.ts): a call may give 1..size rows
+ * of `inputs`; it runs as the zero-padded full batch and `outputs` come back with the
+ * rows given. Other outputs come back whole.
+ */
+export interface PlanBatch {
+  readonly size: number;
+  /** Inputs declared `[batch, …]`. */
+  readonly inputs: readonly string[];
+  /** Outputs computed row by row (row axis 0). */
+  readonly outputs: readonly string[];
+  /** Why a call must give all `size` rows, and where in the .dl source; absent: fewer rows are accepted. */
+  readonly fixed?: { readonly reason: string; readonly span?: Span };
+}
+
 export interface PlanEntry {
   readonly name: string;
   readonly kind: 'infer' | 'train' | 'sample' | 'update';
@@ -175,6 +190,8 @@ export interface PlanEntry {
   readonly inputs: readonly PlanTensorRef[];
   readonly outputs: readonly PlanTensorRef[];
   readonly steps: readonly Step[];
+  /** Present where some inputs are declared `[batch, …]`. */
+  readonly batch?: PlanBatch;
   /** Summary numbers reported by `dlc compile`. */
   readonly stats: {
     readonly kernels: number;

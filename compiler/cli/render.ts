@@ -1,4 +1,4 @@
-// A stage's output (stages.ts) as `dlc ir` prints it: text through the IR printer
+// A stage's output (compiler/driver.ts STAGES) as `dlc ir` prints it: text through the IR printer
 // (or the plan printers), JSON for tools, Graphviz dot for graphs. Every form is a
 // pure function of the output, so goldens compare byte for byte.
 import type { Entry, Program } from '../ir/program';
@@ -12,7 +12,7 @@ import { printMemoryPlan } from '../memory/print';
 import { entryLiveness } from '../memory/lifetimes';
 import { isPerCall, memoryTotals } from '../memory/memory';
 import { DlcError } from '../../runtime/errors';
-import type { StageName, StageOutput } from './stages';
+import type { StageName, StageOutput } from '../driver';
 
 export const FORMATS = ['text', 'json', 'dot'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -95,10 +95,10 @@ export function renderStage(out: StageOutput, stage: StageName, format: Format, 
     const program = onlyEntry(out.program, entry);
     switch (format) {
       case 'text':
-        return (out.note !== undefined ? `# note: ${out.note}\n` : '') + (out.passes ? passSummary(out.passes, program.entries) : '') + printProgram(program);
+        return (out.passes ? passSummary(out.passes, program.entries) : '') + printProgram(program);
       case 'json': {
         const json = programToJson(program) as Record<string, unknown>;
-        const extra = { ...(out.note !== undefined ? { note: out.note } : {}), ...(out.passes ? { passes: passesJson(out.passes, entry) } : {}) };
+        const extra = { ...(out.passes ? { passes: passesJson(out.passes, entry) } : {}) };
         return JSON.stringify({ ...json, ...extra }, null, 2) + '\n';
       }
       case 'dot':

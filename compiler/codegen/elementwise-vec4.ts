@@ -11,8 +11,8 @@
 import type { Node, Value } from '../ir/types';
 import { numel } from '../ir/types';
 import { getOp } from '../ops/registry';
-import type { KernelSpec } from '../ops/registry';
-import { storageType } from './wgsl/buffers';
+import type { KernelSpec } from './kernel-spec';
+import { storageDecl, storageType } from './wgsl/buffers';
 import { broadcastIndex, inputBindings } from './elementwise';
 import type { InPlaceOutputs } from './elementwise';
 
@@ -49,7 +49,7 @@ export function emitElementwiseVec4(group: readonly Node[], inputs: readonly Val
     const read = readOf(v.type.shape, shape);
     const elem = storageType(v.type.dtype);
     const b = binding[k];
-    if (b !== undefined) decls.push(`@group(0) @binding(${b}) var<storage, read> in${k}: array<${read === 'vec' ? `vec4<${elem}>` : elem}>;`);
+    if (b !== undefined) decls.push(storageDecl(b, `in${k}`, read === 'vec' ? `vec4<${elem}>` : elem, 'read'));
     switch (read) {
       case 'vec': {
         const at = broadcastIndex(v.type.shape, shape);
@@ -72,7 +72,7 @@ export function emitElementwiseVec4(group: readonly Node[], inputs: readonly Val
     }
   });
   outputs.forEach((v, k) =>
-    decls.push(`@group(0) @binding(${firstOutput + k}) var<storage, read_write> out${k}: array<vec4<${storageType(v.type.dtype)}>>;`),
+    decls.push(storageDecl(firstOutput + k, `out${k}`, `vec4<${storageType(v.type.dtype)}>`, 'read_write')),
   );
   for (const node of group) {
     const def = getOp(node.op);

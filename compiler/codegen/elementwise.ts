@@ -6,7 +6,7 @@ import type { Node, Value } from '../ir/types';
 import { numel, sameShape } from '../ir/types';
 import { stridesOf } from '../ops/broadcast';
 import { getOp } from '../ops/registry';
-import type { KernelSpec } from '../ops/registry';
+import type { KernelSpec } from './kernel-spec';
 import { bindingDecl, flatMain, flatWorkgroups, loadExpr, storeExpr } from './wgsl/buffers';
 import { emitElementwiseVec4, vec4Eligible } from './elementwise-vec4';
 

@@ -6,11 +6,10 @@
 // values and, when the body returns it, the value before pooling (what the
 // backward pass of the pooling and the activation read).
 import type { Graph, Node, Value } from '../ir/types';
-import { numel } from '../ir/types';
-import type { KernelContext } from '../ops/registry';
-import { getOp } from '../ops/registry';
+import type { KernelContext } from './kernel-spec';
+import { isActivation, isPool, poolCoversOutput, poolWindowOf } from '../ops/fusion-rules';
 import type { ConvEpilogue } from './kernels/fused-conv';
-import { activation, convParamsOf, emitConv2dEpilogue, emitConv2dPool, poolCoversOutput, poolWindowOf } from './kernels/fused-conv';
+import { activation, convParamsOf, emitConv2dEpilogue, emitConv2dPool } from './kernels/fused-conv';
 import type { FusedKernel } from './fused-kernel';
 
 /** The parts of a conv chain; each later part reads the previous part's value. */
@@ -23,25 +22,6 @@ export interface ConvChain {
   readonly bias?: Value;
   readonly act?: Node;
   readonly pool?: Node;
-}
-
-/** Whether `v` broadcast against the conv output [N, O, OH, OW] varies along the channel axis only. */
-export function isChannelBias(v: Value, convOut: Value): boolean {
-  const shape = v.type.shape;
-  const out = convOut.type.shape;
-  if (v.type.dtype !== 'f32' || shape.length > out.length) return false;
-  const offset = out.length - shape.length;
-  return shape.every((d, k) => (k + offset === 1 ? d === out[1] : d === 1)) && numel(shape) === out[1];
-}
-
-/** One-operand f32 elementwise ops with a WGSL template (relu, tanh, sigmoid, ...). */
-export function isActivation(n: Node): boolean {
-  const def = getOp(n.op);
-  return def.kind === 'elementwise' && def.wgsl !== undefined && n.inputs.length === 1 && n.outputs.length === 1 && n.outputs[0].type.dtype === 'f32' && n.inputs[0].type.dtype === 'f32';
-}
-
-export function isPool(n: Node): boolean {
-  return n.op === 'max_pool' || n.op === 'avg_pool';
 }
 
 /** Reads a fused conv body back into its chain. */

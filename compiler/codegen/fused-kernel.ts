@@ -1,7 +1,7 @@
 // What a fused pattern's emitter returns: the kernel, and which of the fused
 // node's inputs and outputs its bindings take, in binding order (inputs first,
 // then outputs, as the registry's convention has them).
-import type { KernelSpec } from '../ops/registry';
+import type { KernelSpec } from './kernel-spec';
 
 export interface FusedKernel {
   readonly spec: KernelSpec;

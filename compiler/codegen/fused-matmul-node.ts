@@ -12,22 +12,14 @@
 // operand is then no input binding but the output's own read_write binding, read at
 // each element before the new value is stored there.
 import type { Graph, Node, Value } from '../ir/types';
-import type { KernelContext } from '../ops/registry';
+import type { KernelContext } from './kernel-spec';
 import { getOp } from '../ops/registry';
 import type { InPlaceOutputs } from './elementwise';
 import type { FusedKernel } from './fused-kernel';
 import { emitMatmulKernel, matmulProblem } from './kernels/matmul';
 import type { EpilogueLayout, EpilogueOperand, MatmulEpilogue } from './kernels/matmul';
 import { philoxDrawWgsl } from './wgsl/philox';
-
-/** Whether `v` broadcasts against the 2-D product (numpy rules, rank at most 2). */
-export function broadcastsToMatrix(v: Value, product: Value): boolean {
-  const shape = v.type.shape;
-  const out = product.type.shape;
-  if (shape.length > out.length) return false;
-  const offset = out.length - shape.length;
-  return shape.every((d, k) => d === 1 || d === out[k + offset]);
-}
+import { broadcastsToMatrix } from '../ops/fusion-rules';
 
 /** How an operand of `shape`, broadcast against [M, N], is indexed: a whole matrix first, then a row or column vector, then a single value. */
 function layoutOf(shape: readonly number[], m: number, n: number): EpilogueLayout {

@@ -2,8 +2,8 @@
 // max_pool_grad(y, g) · f32(y > 0)) as the masked max-pool-gradient kernel.
 import type { Graph, Value } from '../ir/types';
 import type { FusedKernel } from './fused-kernel';
-import { poolWindowOf } from './kernels/fused-conv';
-import { emitMaxPoolGradMasked } from './kernels/pool-fused';
+import { poolWindowOf } from '../ops/fusion-rules';
+import { emitMaxPoolGradTiled } from './kernels/pool-fused';
 
 export function emitFusedPoolGrad(body: Graph, name: string): FusedKernel {
   const grad = body.nodes.find((n) => n.op === 'max_pool_grad');
@@ -20,7 +20,7 @@ export function emitFusedPoolGrad(body: Graph, name: string): FusedKernel {
   const [y, g] = grad.inputs;
   const x = y.type.shape;
   const out = g.type.shape;
-  const spec = emitMaxPoolGradMasked(
+  const spec = emitMaxPoolGradTiled(
     `${name}_${x.join('x')}`,
     poolWindowOf(grad.attrs),
     { planes: x[0] * x[1], inHW: [x[2], x[3]], outHW: [out[2], out[3]] },

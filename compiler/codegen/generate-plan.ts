@@ -11,7 +11,7 @@
 import type { Entry, Program } from '../ir/program';
 import type { Graph, Node, Value } from '../ir/types';
 import { numel, sameShape, sameType } from '../ir/types';
-import type { KernelContext, KernelSpec } from '../ops/registry';
+import type { KernelContext, KernelSpec } from './kernel-spec';
 import { getOp } from '../ops/registry';
 import type { BufferSlice, Plan, PlanArena, PlanBuffer, PlanEntry, PlanKernel, PlanScalar, PlanTexture, Step, TextureBinding } from '../../runtime/plan';
 import { FIRST_NAMED_SCALAR } from '../../runtime/plan';

@@ -50,6 +50,13 @@ function planLiteral(plan: Plan): string {
   return JSON.stringify(plan, null, 1).replace(/\[\n[-\d.e+,\s]*\]/g, (array) => array.replace(/\s+/g, '').replace(/,/g, ', '));
 }
 
+/** `f32[128,784]`, and for the batch rows of an entry that takes fewer: `f32[128,784], 1 to 128 rows` (PlanBatch). */
+function rowsDoc(entry: PlanEntry, ref: PlanEntry['inputs'][number]): string {
+  const batch = entry.batch;
+  const rows = batch && !batch.fixed && (batch.inputs.includes(ref.name) || batch.outputs.includes(ref.name));
+  return rows ? `${shapeText(ref)}, 1 to ${batch.size} rows (as many as the inputs give)` : shapeText(ref);
+}
+
 function addEntry(sf: SourceFile, entry: PlanEntry): { inputs: string; outputs: string } {
   const base = pascalCase(entry.name);
   const inputs = `${base}Inputs`;
@@ -58,13 +65,22 @@ function addEntry(sf: SourceFile, entry: PlanEntry): { inputs: string; outputs: 
     name: inputs,
     isExported: true,
     docs: [`Inputs of ${entry.kind} \`${entry.name}\`.`],
-    properties: entry.inputs.map((ref) => ({ name: propertyName(ref.name), type: inputType(ref.dtype), isReadonly: true, docs: [shapeText(ref)] })),
+    properties: entry.inputs.map((ref) => ({
+      name: propertyName(ref.name),
+      type: inputType(ref.dtype),
+      isReadonly: true,
+      docs: [rowsDoc(entry, ref)],
+    })),
   });
   sf.addInterface({
     name: outputs,
     isExported: true,
     docs: [`Outputs of ${entry.kind} \`${entry.name}\`.`],
-    properties: entry.outputs.map((ref) => ({ name: propertyName(ref.name), type: outputType(ref), docs: [shapeText(ref)] })),
+    properties: entry.outputs.map((ref) => ({
+      name: propertyName(ref.name),
+      type: outputType(ref),
+      docs: [rowsDoc(entry, ref)],
+    })),
   });
   return { inputs, outputs };
 }

@@ -3,7 +3,7 @@
 // (When the stacking axis is outermost the write is a plain buffer copy instead.)
 import type { TensorType } from '../ir/types';
 import { numel } from '../ir/types';
-import type { KernelSpec } from '../ops/registry';
+import type { KernelSpec } from './kernel-spec';
 import { bindingDecl, storageType } from './wgsl/buffers';
 import { flatKernelSpec } from './wgsl/flat-kernel';
 

@@ -1,6 +1,7 @@
 // A lowered program: what the lowering hands to autodiff, passes and codegen —
 // one graph per entry point plus the model's persistent tensors.
 import type { Graph, Initializer, Span, TensorType } from './types';
+import type { TrainingSchedule } from '../../runtime/train/schedule-plan';
 
 export type EntryKind = 'infer' | 'train' | 'sample' | 'update';
 
@@ -38,4 +39,8 @@ export interface Program {
   readonly persistent: readonly PersistentTensor[];
   readonly scalars: readonly RuntimeScalar[];
   readonly entries: readonly Entry[];
+  /** Inputs declared `[batch, …]`: a call may give fewer rows of them (ir/batch-rows.ts). */
+  readonly batchInputs?: readonly string[];
+  /** The model's `schedule { ... }`: the stages `dlc train FILE` runs. */
+  readonly schedule?: TrainingSchedule;
 }

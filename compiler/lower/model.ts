@@ -10,6 +10,7 @@ import type { Entry, PersistentTensor, Program, RuntimeScalar } from '../ir/prog
 import type { Initializer, TensorType } from '../ir/types';
 import { asInt, asNumber } from './coerce';
 import { lowerEntry } from './entry';
+import { lowerStage } from './schedule';
 import { failureDiagnostic, LowerError, withCallNote } from './errors';
 import { checkSize } from './limits';
 import type { Env } from './expr';
@@ -151,11 +152,27 @@ export function lowerModelProgram(source: SourceProgram, options: LowerOptions =
       for (const s of lowered.scalars) scalars.set(s.name, s);
     });
   }
+  // Each stage on its own, so one file reports every bad count.
+  const stages = model.schedule?.stages.map((s) => guard(s.span, () => lowerStage(s, scope)));
   if (diagnostics.length > 0) return { diagnostics };
-  return {
-    diagnostics,
-    program: { model: model.name.name, hyper, persistent: [...env.persistent.values()], scalars: [...scalars.values()], entries },
+  const schedule = stages && { stages: stages.filter((s) => s !== undefined) };
+  const program: Program = {
+    model: model.name.name,
+    hyper,
+    persistent: [...env.persistent.values()],
+    scalars: [...scalars.values()],
+    entries,
+    batchInputs: declaredBatchInputs(model),
   };
+  return { diagnostics, program: schedule ? { ...program, schedule } : program };
+}
+
+/** Inputs whose first dimension is written `batch`: `input x: f32[batch, 784]`. */
+function declaredBatchInputs(model: ModelDecl): string[] {
+  return model.items
+    .filter((i): i is TensorDecl => i.kind === 'TensorDecl' && i.role === 'input')
+    .filter((d) => d.type.shape[0]?.kind === 'Name' && d.type.shape[0].name === 'batch')
+    .map((d) => d.name.name);
 }
 
 /** Evaluates `f32[batch, 784]` in `scope`. */

@@ -12,7 +12,9 @@
 import type { Attrs, TensorType, Value } from '../ir/types';
 import { numel } from '../ir/types';
 import type { PoolShape, PoolWindow } from '../codegen/kernels/pool';
-import { emitMaxPool, emitMaxPoolGrad, emitMaxPoolGradTiled, emitMaxUnpool, emitMaxUnpoolGrad, emitWindowSum, emitWindowSumGrad } from '../codegen/kernels/pool';
+import { emitMaxPoolGradTiled } from '../codegen/kernels/pool-fused';
+import { poolWindowsTile } from './fusion-rules';
+import { emitMaxPool, emitMaxPoolGrad, emitMaxUnpool, emitMaxUnpoolGrad, emitWindowSum, emitWindowSumGrad } from '../codegen/kernels/pool';
 import type { AttrSpec, GradBuilder, Tensor } from './registry';
 import { defineOp, getOp, ShapeError } from './registry';
 import type { Pair } from './window';
@@ -180,9 +182,8 @@ defineOp({
   kernel(node) {
     const w = poolWindow('max_pool_grad', node.attrs, true);
     const [x, g] = node.inputs.map((v) => v.type);
-    const tiles = w.stride[0] === w.size[0] && w.stride[1] === w.size[1] && w.padding[0] === 0 && w.padding[1] === 0;
     const name = `max_pool_grad_${x.shape.join('x')}`;
-    return [tiles ? emitMaxPoolGradTiled(name, w, poolShape(x, g)) : emitMaxPoolGrad(name, w, poolShape(x, g))];
+    return [poolWindowsTile(w) ? emitMaxPoolGradTiled(name, w, poolShape(x, g)) : emitMaxPoolGrad(name, w, poolShape(x, g))];
   },
 });
 

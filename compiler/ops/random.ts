@@ -17,7 +17,8 @@ import { typeToString } from '../ir/types';
 import { emitCategoricalKernel, emitRandomKernel } from '../codegen/kernels/random';
 import { boxMuller, philoxWords, uniform01 } from '../../runtime/philox';
 import { makeTensor, requireDtypes, wgslLiteral } from './broadcast';
-import type { AttrSpec, KernelSpec, RefContext, Tensor } from './registry';
+import type { AttrSpec, RefContext, Tensor } from './registry';
+import type { KernelSpec } from '../codegen/kernel-spec';
 import { defineOp, ShapeError } from './registry';
 
 const streamAttr: Record<string, AttrSpec> = { stream: { type: 'int', doc: 'which random stream this op draws (assigned by the lowering)' } };

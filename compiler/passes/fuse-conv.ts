@@ -13,8 +13,7 @@
 //   4. A chain of at least two nodes becomes a group named after its ops
 //      (`fused_conv2d_add_relu_max_pool`); loop bodies are fused the same way.
 import type { Graph, Node, Value } from '../ir/types';
-import { isActivation, isChannelBias, isPool } from '../codegen/fused-conv-node';
-import { poolCoversOutput, poolWindowOf } from '../codegen/kernels/fused-conv';
+import { isActivation, isChannelBias, isPool, poolCoversOutput, poolWindowOf } from '../ops/fusion-rules';
 import type { PassContext } from './context';
 import type { FusionGroup } from './fuse-group';
 import { applyGroups, consumers, IdSource, inLoopBodies, isResult, positions } from './fuse-group';

@@ -24,7 +24,7 @@
 import type { Graph, Node, Value } from '../ir/types';
 import { sameShape as sameShapes } from '../ir/types';
 import { getOp } from '../ops/registry';
-import { broadcastsToMatrix } from '../codegen/fused-matmul-node';
+import { broadcastsToMatrix } from '../ops/fusion-rules';
 import type { PassContext } from './context';
 import type { FusionGroup } from './fuse-group';
 import { applyGroups, consumers, groupInputs, groupOutputs, IdSource, inLoopBodies, isResult, positions } from './fuse-group';

@@ -11,7 +11,7 @@
 //      shared zeros private); every inner value read only by the next.
 //   2. The group [max_pool_grad, constant, gt, cast, mul] stands where the mul stood.
 import type { Graph, Node, Value } from '../ir/types';
-import { poolWindowOf, poolWindowsTile } from '../codegen/kernels/fused-conv';
+import { poolWindowOf, poolWindowsTile } from '../ops/fusion-rules';
 import type { PassContext } from './context';
 import type { FusionGroup } from './fuse-group';
 import { applyGroups, consumers, IdSource, inLoopBodies, isResult, positions } from './fuse-group';

@@ -8,6 +8,9 @@ import type { NamedTensors, OutputValue } from '../../runtime/model';
 import type { PlanDType } from '../../runtime/plan';
 import { sha256Hex } from '../../runtime/checkpoint/fingerprint';
 import { executeEntry } from './execute';
+import { planBatch } from '../ir/batch-rows';
+import { givenRows, padRows, takeRows } from '../../runtime/executor/rows';
+import { validateInputs } from '../../runtime/executor/io';
 import type { Program } from '../ir/program';
 import { programToJson } from '../ir/json';
 import { numel, type TensorType } from '../ir/types';
@@ -55,6 +58,7 @@ export function createReferenceRunner(program: Program, seed: number): ModelRunn
   }
   const scalars: Record<string, number> = Object.fromEntries(program.scalars.map((s) => [s.name, Math.fround(s.value)]));
   const entries = programEntries(program);
+  const batches = new Map(program.entries.map((e) => [e.name, planBatch(program, e)]));
   let step = 0;
   return {
     model: program.model,
@@ -73,8 +77,14 @@ export function createReferenceRunner(program: Program, seed: number): ModelRunn
     async run(name, inputs, outputs) {
       const entry = entries.find((e) => e.name === name);
       if (!entry) throw new DlcError(`${program.model} has no entry point '${name}' (entries: ${entries.map((e) => e.name).join(', ')})`);
+      const batch = batches.get(name);
+      const rows = givenRows(name, entry.inputs, batch, inputs);
+      if (rows !== undefined) validateInputs(name, entry.inputs, inputs, { n: rows, inputs: batch!.inputs });
+      const full = padRows(entry.inputs, batch, inputs, rows);
       const feeds: Record<string, Tensor> = {};
-      for (const i of entry.inputs) feeds[i.name] = toTensor(`${name}: input '${i.name}'`, { dtype: i.dtype, shape: i.shape }, inputs[i.name]);
+      for (const i of entry.inputs) {
+        feeds[i.name] = toTensor(`${name}: input '${i.name}'`, { dtype: i.dtype, shape: i.shape }, full[i.name]);
+      }
       const { results, assigns } = executeEntry(program, name, feeds, state, { seed: seed >>> 0, step, precision: 'f32', scalars });
       step = (step + 1) >>> 0;
       for (const [target, t] of Object.entries(assigns)) state[target] = t;
@@ -84,7 +94,7 @@ export function createReferenceRunner(program: Program, seed: number): ModelRunn
         const data = typedArrayFor(o.dtype, results[o.name]!.data);
         out[o.name] = o.shape.length === 0 ? data[0]! : data;
       }
-      return out;
+      return takeRows(batch, entry.outputs, out, rows);
     },
     async save() {
       const out: NamedTensors = {};

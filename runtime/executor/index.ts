@@ -13,6 +13,7 @@ import { isPersistentKind, SEED_INDEX, STEP_INDEX } from '../plan';
 import type { HostTensor } from './io';
 import { numelOf, readElements, validateInputs, validateTensor } from './io';
 import { runGuarded } from './numerics';
+import { givenRows, padRows, takeRows } from './rows';
 import { endPass, recordSteps } from './record';
 import type { Bound, PreparedStep } from './resources';
 import { boundOf, compilePipelines, createArenas, createTextures, MAP_READ_MODE, prepareSteps, USAGE } from './resources';
@@ -108,14 +109,21 @@ export class Executor {
   async run(name: string, inputs?: Readonly<Record<string, unknown>>, options: RunOptions = {}): Promise<Record<string, OutputValue>> {
     const state = this.entries.get(name);
     if (!state) throw new DlcError(`${this.plan.model} has no entry point '${name}' (entries: ${[...this.entries.keys()].join(', ')})`);
-    validateInputs(name, state.entry.inputs, inputs);
+    const { batch } = state.entry;
+    const rows = givenRows(name, state.entry.inputs, batch, inputs);
+    const fewer = rows === undefined || !batch ? undefined : { n: rows, inputs: batch.inputs };
+    validateInputs(name, state.entry.inputs, inputs, fewer);
     const wanted = options.outputs ?? state.entry.outputs.map((o) => o.name);
     for (const out of wanted) {
       if (!state.entry.outputs.some((o) => o.name === out)) {
         throw new DlcError(`${name}: unknown output '${out}' (outputs: ${state.entry.outputs.map((o) => o.name).join(', ') || 'none'})`);
       }
     }
-    const result = this.tail.then(() => this.runNow(state, inputs ?? {}, wanted));
+    const full = padRows(state.entry.inputs, batch, inputs ?? {}, rows);
+    const result = this.tail.then(async () => {
+      const out = await this.runNow(state, full, wanted);
+      return takeRows(batch, state.entry.outputs, out, rows);
+    });
     this.tail = result.catch(() => undefined);
     return result;
   }

@@ -67,9 +67,15 @@ export function numelOf(shape: readonly number[]): number {
 
 /**
  * Checks a call's inputs against an entry's declared inputs; throws a DlcError
- * naming the input, what was expected and what was given.
+ * naming the input, what was expected and what was given. `rows`: the call gives n
+ * rows of these batch inputs (executor/rows.ts), not the declared first dimension.
  */
-export function validateInputs(entry: string, declared: readonly PlanTensorRef[], given: Readonly<Record<string, unknown>> | undefined): void {
+export function validateInputs(
+  entry: string,
+  declared: readonly Pick<PlanTensorRef, 'name' | 'dtype' | 'shape'>[],
+  given: Readonly<Record<string, unknown>> | undefined,
+  rows?: { readonly n: number; readonly inputs: readonly string[] },
+): void {
   const inputs = given ?? {};
   if (typeof inputs !== 'object') throw new DlcError(`${entry}: inputs must be an object of named typed arrays, got ${typeof inputs}`);
   for (const name of Object.keys(inputs)) {
@@ -78,7 +84,9 @@ export function validateInputs(entry: string, declared: readonly PlanTensorRef[]
       throw new DlcError(`${entry}: unknown input '${name}' (inputs: ${known})`);
     }
   }
-  for (const ref of declared) {
+  for (const declaredRef of declared) {
+    const fewer = rows?.inputs.includes(declaredRef.name) === true;
+    const ref = fewer ? { ...declaredRef, shape: [rows!.n, ...declaredRef.shape.slice(1)] } : declaredRef;
     const value = inputs[ref.name];
     const want = `${typedArrayName(ref.dtype)} of ${numelOf(ref.shape)} elements (${shapeText(ref)})`;
     if (!accepts(ref.dtype, value)) throw new DlcError(`${entry}: input '${ref.name}' expects a ${want}, given ${describeGiven(value)}`);

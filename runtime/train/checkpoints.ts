@@ -32,6 +32,8 @@ export interface RunPosition {
   readonly bind: string;
   /** The data order (`--order`); checkpoints written before orders existed were shuffled. */
   readonly order: DataOrder;
+  /** The schedule stage the run was in (`schedule { stage NAME: ... }`); absent for a plain run. */
+  readonly stage?: string;
 }
 
 export function savedOrder(extra: Readonly<Record<string, string>> | undefined, path: string): DataOrder {
@@ -61,7 +63,13 @@ export async function makeCheckpoint(runner: ModelRunner, pos: RunPosition, dlcV
       rng: { [SEED_COUNTER]: runner.seed, [CALLS_COUNTER]: runner.step },
       dataCursor: formatCursor(pos.cursor),
       lr: { spec: pos.schedule, step: pos.step },
-      extra: { 'train.skipped': String(pos.skipped), 'train.data': pos.data, 'train.bind': pos.bind, 'train.order': pos.order },
+      extra: {
+        'train.skipped': String(pos.skipped),
+        'train.data': pos.data,
+        'train.bind': pos.bind,
+        'train.order': pos.order,
+        ...(pos.stage !== undefined ? { 'train.stage': pos.stage } : {}),
+      },
     },
   };
 }
@@ -109,5 +117,6 @@ export function restoreCheckpoint(runner: ModelRunner, ckpt: Checkpoint, path: s
     data: ckpt.info.extra?.['train.data'] ?? '',
     bind: ckpt.info.extra?.['train.bind'] ?? '',
     order: savedOrder(ckpt.info.extra, path),
+    ...(ckpt.info.extra?.['train.stage'] !== undefined ? { stage: ckpt.info.extra['train.stage'] } : {}),
   };
 }

@@ -72,6 +72,8 @@ export interface LoopConfig {
   readonly batch?: number;
   readonly order?: DataOrder;
   readonly eval?: EvalSetup;
+  /** Evaluate after every `evalEvery`-th epoch and at the end (default 1); 0: never. */
+  readonly evalEvery?: number;
   /** Total optimizer steps of the run, counting the steps before a resume. */
   readonly totalSteps: number;
   readonly schedule: Schedule;
@@ -86,6 +88,13 @@ export interface LoopConfig {
   readonly maxBad: number;
   /** Where a resumed run starts; the runner already holds its tensors. */
   readonly start?: RunPosition & { readonly tensors: GoodState['tensors'] };
+  /** The schedule stage this loop runs, recorded in checkpoints. */
+  readonly stage?: string;
+  /**
+   * Runs after each step (1-based count `step`), before any checkpoint of that step:
+   * a schedule's `update` calls, so a resumed run makes the same calls.
+   */
+  readonly afterStep?: (step: number) => Promise<void>;
   readonly now?: () => number;
   readonly onStep?: (s: { step: number; epoch: number; loss?: number }) => void;
   readonly onEpoch?: (r: EpochRecord, history: History) => void | Promise<void>;
@@ -140,7 +149,16 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
   let recovering = false;
   let lastEval: { step: number; result: Evaluation } | undefined;
 
-  const position = (): RunPosition => ({ step, cursor: batches.cursor, schedule: scheduleSpec, skipped, data: cfg.dataName, bind: cfg.bindSpec, order: batches.order });
+  const position = (): RunPosition => ({
+    step,
+    cursor: batches.cursor,
+    schedule: scheduleSpec,
+    skipped,
+    data: cfg.dataName,
+    bind: cfg.bindSpec,
+    order: batches.order,
+    ...(cfg.stage !== undefined ? { stage: cfg.stage } : {}),
+  });
   const save = async (): Promise<void> => {
     if (!cfg.checkpoint) return;
     const ckpt = await makeCheckpoint(runner, position(), cfg.dlcVersion);
@@ -157,7 +175,9 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
     recovering = true;
     checkNext = true;
   };
+  const evalEvery = cfg.evalEvery ?? 1;
   const evaluation = async (): Promise<Evaluation> => {
+    if (evalEvery === 0) return {};
     if (lastEval?.step === step) return lastEval.result;
     const result: Evaluation = cfg.eval
       ? await evaluate(runner, cfg.eval.entry, cfg.dataset.test, cfg.eval.bindings, cfg.eval.label, cfg.dataset.info)
@@ -243,10 +263,12 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
         `training stopped at step ${step}: ${badRun} checked steps in a row had a non-finite loss or update (from step ${firstBad}); ${skipped} updates skipped in all${saved}. Try a lower learning rate.`,
       );
     }
+    await cfg.afterStep?.(step);
     cfg.onStep?.({ step, epoch: batch.epoch + 1, ...(losses.length > 0 ? { loss: losses[losses.length - 1]! } : {}) });
     if (saveAfter && !last) await save();
     if (endsEpoch) {
-      const r = record(batch.epoch + 1, await evaluation(), epochStart);
+      const evalNow = (batch.epoch + 1) % Math.max(evalEvery, 1) === 0 || last;
+      const r = record(batch.epoch + 1, evalNow ? await evaluation() : {}, epochStart);
       epochs.push(r);
       await cfg.onEpoch?.(r, history);
       losses = [];

@@ -53,11 +53,10 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const name of options.names) {
     const recipe = RECIPES.find((r) => r.name === name)!;
-    const epochs = options.epochs ?? recipe.epochs;
     const checkpoint = join(options.out, `${name}.safetensors`);
     rmSync(checkpoint, { force: true });
     rmSync(`${checkpoint}.prev`, { force: true });
-    const args = recipeArgs(recipe, epochs, checkpoint);
+    const args = recipeArgs(recipe, options.epochs, checkpoint);
     const command = `dlc train ${args.join(' ')}`;
     process.stderr.write(`zoo: ${command}\n`);
     const run = await runTrain(args, (r) => process.stderr.write(`zoo: ${name} ${JSON.stringify(r)}\n`));

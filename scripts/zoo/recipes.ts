@@ -13,12 +13,22 @@ export interface Recipe {
   readonly schedule?: (totalSteps: number) => string;
   /** `--data` when not the default for the model's inputs. */
   readonly data?: string;
+  /** `-D NAME=VALUE` overrides of the model's hyperparameters. */
+  readonly defines?: Readonly<Record<string, number>>;
   /** The test accuracy the issue asks for (0: no bar). */
   readonly bar: number;
+  /**
+   * A model with a schedule gives no --epochs: its stage lengths are these
+   * hyperparameters (in epochs), set with -D; a quick check's --epochs N sets each to N.
+   */
+  readonly stageEpochs?: Readonly<Record<string, number>>;
+  /** `--stage`: run one stage of the model's schedule. */
+  readonly stage?: string;
 }
 
 const mnistSteps = (batch: number): number => Math.floor(MNIST_TRAIN_COUNT / batch);
 const cosine = (total: number): string => `cosine:total=${total}`;
+const DBN_EPOCHS = { pre_epochs: 3, fine_epochs: 12 };
 
 export const RECIPES: readonly Recipe[] = [
   // Hinton et al. 2012 recipe; cosine decay to 0 over the run (the PyTorch calibration run reached 96.9% after 30 constant-lr epochs).
@@ -31,7 +41,18 @@ export const RECIPES: readonly Recipe[] = [
   { name: 'rbm', file: 'examples/rbm.dl', entry: 'cd', epochs: 15, batch: 20, bar: 0 },
   { name: 'grbm', file: 'examples/grbm.dl', entry: 'cd', epochs: 15, batch: 20, data: 'mnist-standardized', bar: 0 },
   { name: 'dae', file: 'examples/dae.dl', epochs: 15, batch: 20, bar: 0 },
+  { name: 'sparse_ae', file: 'examples/sparse_ae.dl', epochs: 10, batch: 64, bar: 0 },
+  { name: 'cae', file: 'examples/cae.dl', epochs: 20, batch: 64, bar: 0 },
   { name: 'char_rnn', file: 'examples/char_rnn.dl', epochs: 1, batch: 32, bar: 0 },
+  // Second-order methods written with grad and hvp as values: one batch of 1000 per step, 8 steps per epoch.
+  { name: 'lbfgs', file: 'examples/lbfgs.dl', entry: 'step', epochs: 25, batch: 1000, bar: 0.96 },
+  // Their baseline: the same net and objective by SGD with momentum, batch 100.
+  { name: 'lbfgs_momentum', file: 'examples/lbfgs.dl', entry: 'momentum', defines: { batch: 100 }, epochs: 20, batch: 100, bar: 0.96 },
+  { name: 'hessian_free', file: 'examples/hessian_free.dl', epochs: 8, batch: 1000, bar: 0.96 },
+  // Greedy CD-1 pretraining of two RBMs, then fine-tuning under a cosine decay: the schedule in the file.
+  { name: 'dbn', file: 'examples/dbn.dl', epochs: 0, batch: 64, bar: 0.975, stageEpochs: DBN_EPOCHS },
+  // The same net and fine-tuning from random init: the schedule's last stage alone.
+  { name: 'dbn_random', file: 'examples/dbn.dl', epochs: 0, batch: 64, bar: 0.975, stageEpochs: DBN_EPOCHS, stage: 'finetune' },
 ];
 
 /** Training steps per epoch on the dataset the recipe uses (only MNIST recipes have schedules). */
@@ -39,11 +60,21 @@ export function totalSteps(recipe: Recipe, epochs: number): number {
   return mnistSteps(recipe.batch) * epochs;
 }
 
-/** The `dlc train` arguments of a recipe's run of `epochs` epochs, saving to `checkpoint`. */
-export function recipeArgs(recipe: Recipe, epochs: number, checkpoint: string): string[] {
+/**
+ * The `dlc train` arguments of a recipe's run of `epochs` epochs, saving to `checkpoint`;
+ * for a scheduled recipe, `epochs` overrides every stage length when given.
+ */
+export function recipeArgs(recipe: Recipe, epochs: number | undefined, checkpoint: string): string[] {
+  if (recipe.stageEpochs) {
+    const lengths = Object.entries(recipe.stageEpochs).flatMap(([k, v]) => ['-D', `${k}=${epochs ?? v}`]);
+    const stage = recipe.stage !== undefined ? ['--stage', recipe.stage] : [];
+    return [recipe.file, '--json', '--seed', '0', ...lengths, ...stage, '--checkpoint', checkpoint];
+  }
+  epochs ??= recipe.epochs;
   const args = [recipe.file, '--json', '--seed', '0', '--epochs', String(epochs), '--checkpoint', checkpoint];
   if (recipe.entry !== undefined) args.push('--entry', recipe.entry);
   if (recipe.schedule) args.push('--lr-schedule', recipe.schedule(totalSteps(recipe, epochs)));
   if (recipe.data !== undefined) args.push('--data', recipe.data);
+  for (const [k, v] of Object.entries(recipe.defines ?? {})) args.push('-D', `${k}=${v}`);
   return args;
 }

@@ -2,7 +2,7 @@
 // compile (up to the generated module; no device); a mutant compile refuses must have a check diagnostic in
 // the user's file; nothing may escape as an internal error. DLC_DIFF_CASES=N runs a bigger sample.
 import { expect, test } from 'vitest';
-import { compileProgram } from '../../compiler/codegen/compile';
+import { compileProgram } from '../../compiler/driver';
 import { emitModule } from '../../compiler/codegen/module';
 import { lowerFile } from '../../compiler/lower/index';
 import { checkMutant, exampleSources, expectLocatedDiagnostic } from '../helpers/example-fuzz';

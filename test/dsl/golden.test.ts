@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { formatDiagnostics } from '../../dsl/diagnostics';
-import { checkFiles } from '../../compiler/cli/commands/check';
+import { checkFiles } from '../../compiler/lower/check';
 import { parseSource } from '../../dsl/parse';
 import { printFile } from './print-ast';
 

@@ -2,7 +2,8 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test, vi } from 'vitest';
-import { checkCommand, checkFiles } from '../../compiler/cli/commands/check';
+import { checkCommand } from '../../compiler/cli/commands/check';
+import { checkFiles } from '../../compiler/lower/check';
 import { formatDiagnostics } from '../../dsl/diagnostics';
 
 const dir = join(__dirname, '../../examples');

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { checkFiles, type CheckResult } from '../../compiler/cli/commands/check';
+import { checkFiles, type CheckResult } from '../../compiler/lower/check';
 import type { Diagnostic } from '../../dsl/diagnostics';
 
 const dir = join(__dirname, '../../examples');

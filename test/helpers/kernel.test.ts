@@ -1,7 +1,7 @@
 // The kernel-test helper itself: real WGSL kernels on the real device, checked
 // against values computed here, and the guard catching a stray write.
 import { describe, expect, it } from 'vitest';
-import type { KernelSpec } from '../../compiler/ops/registry';
+import type { KernelSpec } from '../../compiler/codegen/kernel-spec';
 import { runKernel } from './kernel';
 
 const addRelu: KernelSpec = {

@@ -3,7 +3,7 @@
 // convention of KernelSpec (compiler/ops/registry.ts): inputs, then outputs, then
 // the optional scalars buffer, all in @group(0), tightly packed 32-bit elements.
 import type { DType, TensorType } from '../../compiler/ir/types';
-import type { KernelSpec } from '../../compiler/ops/registry';
+import type { KernelSpec } from '../../compiler/codegen/kernel-spec';
 import { acquireDevice, withErrorScopes, type AcquiredDevice } from '../../runtime/device';
 import { textureExtent } from '../../compiler/codegen/wgsl/texture';
 

@@ -1,16 +1,14 @@
 // `dlc compile FILE -o DIR [-O0|-O1|-O2] [-D name=value] [--json]`: lowers a .dl file,
-// runs the optimizing pipeline (compiler/codegen/compile.ts: passes, code generation,
+// runs the optimizing pipeline (compiler/driver.ts: passes, code generation,
 // memory planning) and writes DIR/<model>.js, .d.ts, .source.ts and dlc-runtime.d.ts, then prints per entry
 // point the kernels (fused and unfused), dispatches and planned bytes against naive. makeCompileCommand takes the lowering as a
 // parameter so tests can feed hand-built programs; `compile` uses compiler/lower.
 import type { Command } from '../command';
-import type { Program } from '../../ir/program';
 import { formatDiagnostics } from '../../../dsl/diagnostics';
-import type { Diagnostic, SourceLookup } from '../../../dsl/diagnostics';
 import { DlcError } from '../../../runtime/errors';
 import { parseDefine } from '../args';
 import { parseTexturesFlag } from '../textures-flag';
-import { compileProgram } from '../../codegen/compile';
+import { compileProgram, sourceLookup, type LowerFn } from '../../driver';
 import type { OptLevel } from '../../passes/pipeline';
 import type { CodegenOptions } from '../../codegen/generate-plan';
 import { describeTarget, parseTarget, resolveTarget, type TargetName } from '../target';
@@ -44,26 +42,6 @@ point the kernels (and how many it takes unfused), dispatches and planned bytes
                       (GPUs); default: the target's
   --textures on|off   operand textures: kernels read big operands through
                       rgba32float textures; default: on for the register family`;
-
-/** What the lowering hands back (compiler/lower: `lowerFile(path, {defines})`). */
-export interface LowerResult {
-  readonly program?: Program;
-  readonly diagnostics: readonly Diagnostic[];
-  /** The text of each file read, to quote source lines under diagnostics. */
-  readonly sources?: SourceLookup | ReadonlyMap<string, string> | Readonly<Record<string, string>>;
-  /** The root file could not be read. */
-  readonly ioError?: string;
-}
-
-export type LowerFn = (path: string, options: { defines: Readonly<Record<string, number | boolean>> }) => LowerResult | Promise<LowerResult>;
-
-export function sourceLookup(sources: LowerResult['sources']): SourceLookup {
-  if (sources === undefined) return () => undefined;
-  if (typeof sources === 'string' || typeof sources === 'function') return sources;
-  if (sources instanceof Map) return (file) => sources.get(file);
-  const record = sources as Readonly<Record<string, string>>;
-  return (file) => record[file];
-}
 
 interface Options {
   file: string;

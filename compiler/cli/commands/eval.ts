@@ -1,6 +1,6 @@
 // `dlc eval FILE --checkpoint PATH`: parses the arguments and hands over to compiler/cli/commands/run-eval.ts.
 import type { Command } from '../command';
-import type { LowerFn } from './compile';
+import type { LowerFn } from '../../driver';
 import { oneFile, parseArgs } from '../args';
 import { givenValues, requiredValue } from '../given-flags';
 import { runEval } from './run-eval';

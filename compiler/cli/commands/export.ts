@@ -4,7 +4,7 @@ import type { Command } from '../command';
 import { givenValues, requiredValue } from '../given-flags';
 import { intFlag, oneFile, parseArgs } from '../args';
 import { DlcError } from '../../../runtime/errors';
-import type { StageLowerFn } from '../stages';
+import type { LowerFn } from '../../driver';
 import { runExport } from './run-export';
 import type { ExportIO, ExportOptions } from './run-export';
 
@@ -29,7 +29,7 @@ custom pools) are refused at their .dl line.
 Exit status: 0 written, 1 the model has errors or ops ONNX cannot express,
 2 usage or I/O problem.`;
 
-export function makeExportCommand(lower: StageLowerFn, io: ExportIO = process): Command {
+export function makeExportCommand(lower: LowerFn, io: ExportIO = process): Command {
   return {
     name: 'export',
     summary: 'write an infer entry and its trained weights as an ONNX model',

@@ -1,5 +1,5 @@
 // `dlc ir FILE [--entry NAME] [--stage S] [--format F] [-D name=value] [-O level]`:
-// one way to look inside every stage of the compiler (stages.ts lists them). The
+// one way to look inside every stage of the compiler (compiler/driver.ts lists them). The
 // lowering is passed in (makeIrCommand) like compile's, so tests can substitute it.
 import type { Command } from '../command';
 import { formatDiagnostics } from '../../../dsl/diagnostics';
@@ -8,9 +8,9 @@ import type { OptLevel } from '../../passes/pipeline';
 import { parseArgs, oneFile } from '../args';
 import { FORMATS, isFormat, renderStage } from '../render';
 import type { Format } from '../render';
-import { STAGES, isPlanStage, isStageName, loweringFor, runStage } from '../stages';
-import type { StageLowerFn, StageName } from '../stages';
-import { sourceLookup } from './compile';
+import { STAGES, isPlanStage, isStageName, loweringFor, runStage } from '../../driver';
+import type { LowerFn, StageName } from '../../driver';
+import { sourceLookup } from '../../driver';
 import { parseTexturesFlag } from '../textures-flag';
 import { describeTarget, parseTarget, resolveTarget, type TargetName } from '../target';
 
@@ -83,7 +83,7 @@ export interface IrIO {
 }
 
 /** Runs `dlc ir`; resolves to the exit code. Usage and I/O errors are DlcErrors (exit 2). */
-export async function runIr(argv: readonly string[], lower: StageLowerFn, io: IrIO): Promise<number> {
+export async function runIr(argv: readonly string[], lower: LowerFn, io: IrIO): Promise<number> {
   const options = parseIrArgs(argv);
   const lowered = await lower(options.file, { defines: options.defines, stage: loweringFor(options.stage) });
   if (lowered.ioError !== undefined) throw new DlcError(lowered.ioError, 2);
@@ -105,7 +105,7 @@ export async function runIr(argv: readonly string[], lower: StageLowerFn, io: Ir
   return 0;
 }
 
-export function makeIrCommand(lower: StageLowerFn, io: IrIO = process): Command {
+export function makeIrCommand(lower: LowerFn, io: IrIO = process): Command {
   return {
     name: 'ir',
     summary: 'print a model after one compiler stage (lowered, grad, optimized, planned, wgsl)',

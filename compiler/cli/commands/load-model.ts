@@ -2,13 +2,13 @@
 // in, so tests can hand over built programs), the optimisation passes at the -O
 // level, then either the reference executor (`--backend reference`) or a plan
 // generated and memory-planned for the device's limits and kernel family
-// (compiler/cli/stages.ts planAt), run by runtime/model.ts.
+// (compiler/driver.ts planAt), run by runtime/model.ts.
 import { DlcError } from '../../../runtime/errors';
 import { acquireDevice } from '../../../runtime/device';
 import type { Program } from '../../ir/program';
 import { optimizeProgram } from '../../passes/pipeline';
-import { planAt } from '../stages';
-import { sourceLookup, type LowerFn } from './compile';
+import { planAt } from '../../driver';
+import { sourceLookup, type LowerFn } from '../../driver';
 import { formatDiagnostics } from '../../../dsl/diagnostics';
 import { createGpuRunner, type ModelRunner } from '../../../runtime/train/runner';
 import { createReferenceRunner } from '../../reference/runner';

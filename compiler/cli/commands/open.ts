@@ -8,7 +8,7 @@ import { readCheckpoint, type Checkpoint } from '../../../runtime/checkpoint/fil
 import { loadDataset } from '../../../runtime/data/load-node';
 import { parseBindingSpec } from '../../../runtime/data/bind';
 import type { Dataset } from '../../../runtime/data/dataset';
-import type { LowerFn } from './compile';
+import type { LowerFn } from '../../driver';
 import { checkModelName } from '../../../runtime/checkpoint/metadata';
 import { createRunner, lowerModel } from './load-model';
 import { programEntries } from '../../reference/runner';
@@ -49,7 +49,14 @@ export interface PreparedModel {
   readonly entries: readonly EntryInfo[];
   readonly seed: number;
   /** What the checkpoint says about its run (read and checksummed, not yet checked against the model). */
-  readonly saved?: { readonly data: string; readonly bind: string; readonly schedule: string; readonly order: DataOrder };
+  readonly saved?: {
+    readonly data: string;
+    readonly bind: string;
+    readonly schedule: string;
+    readonly order: DataOrder;
+    /** The schedule stage the checkpoint was written in. */
+    readonly stage?: string;
+  };
 }
 
 /** Lowers FILE and reads the checkpoint's seed; cheap, so usage errors come before the device starts. */
@@ -67,7 +74,9 @@ export async function prepareModel(lower: LowerFn, options: OpenOptions, stderr:
     throw new DlcError(`--seed ${options.seed} differs from the seed ${seed} that ${options.checkpoint} was trained with`, 2);
   }
   const extra = peek.info.extra ?? {};
-  return { ...base, seed, saved: { data: extra['train.data'] ?? '', bind: extra['train.bind'] ?? '', schedule: peek.info.lr.spec, order: savedOrder(extra, options.checkpoint) } };
+  const stage = extra['train.stage'];
+  const saved = { data: extra['train.data'] ?? '', bind: extra['train.bind'] ?? '', schedule: peek.info.lr.spec, order: savedOrder(extra, options.checkpoint) };
+  return { ...base, seed, saved: stage !== undefined ? { ...saved, stage } : saved };
 }
 
 /** Creates the runner and loads the checkpoint into it after checking it against the model. */

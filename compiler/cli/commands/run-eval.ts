@@ -1,7 +1,7 @@
 // `dlc eval`: load a checkpoint into the model and evaluate its infer entry on the
 // test split of the data it was trained on (or `--data`).
 import { DlcError } from '../../../runtime/errors';
-import type { LowerFn } from './compile';
+import type { LowerFn } from '../../driver';
 import { chooseEntry, evalEntry } from '../../../runtime/train/entries';
 import { bindEntry, checkMappingTargets } from '../../../runtime/train/feeds';
 import { evaluate, labelField } from '../../../runtime/train/evaluate';

@@ -9,8 +9,8 @@ import { DlcError } from '../../../runtime/errors';
 import { readCheckpoint } from '../../../runtime/checkpoint/file-node';
 import type { SavedTensor } from '../../../runtime/checkpoint/safetensors';
 import type { Entry, Program } from '../../ir/program';
-import { sourceLookup } from './compile';
-import type { StageLowerFn } from '../stages';
+import { sourceLookup } from '../../driver';
+import type { LowerFn } from '../../driver';
 import { chooseEntry, evalEntry } from '../../../runtime/train/entries';
 import { programEntries } from '../../reference/runner';
 import { dlcVersion } from '../version';
@@ -40,7 +40,7 @@ const BATCH = 'batch';
 
 /** The program lowered with `defines` (its diagnostics printed), or undefined when it has errors. */
 async function lowerAt(
-  lower: StageLowerFn,
+  lower: LowerFn,
   o: ExportOptions,
   defines: ExportOptions['defines'],
   io: ExportIO,
@@ -84,7 +84,7 @@ function checkpointTensors(path: string, program: Program, entry: Entry): (name:
   return (name) => ckpt.tensors[name]!;
 }
 
-export async function runExport(lower: StageLowerFn, o: ExportOptions, io: ExportIO): Promise<number> {
+export async function runExport(lower: LowerFn, o: ExportOptions, io: ExportIO): Promise<number> {
   const lowered = await lowerAt(lower, o, o.defines, io);
   if (!lowered) return 1;
   const { program } = lowered;

@@ -8,7 +8,7 @@ import { extname } from 'node:path';
 import { DlcError } from '../../../runtime/errors';
 import { writePng } from '../../../runtime/png-node';
 import { loadMobyDick } from '../../../runtime/data/moby-dick-node';
-import type { LowerFn } from './compile';
+import type { LowerFn } from '../../driver';
 import { evalBatches } from '../../../runtime/data/batches';
 import type { Dataset } from '../../../runtime/data/dataset';
 import { standardizedStats, unstandardize } from '../../../runtime/data/standardize';

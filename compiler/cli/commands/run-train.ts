@@ -5,16 +5,19 @@ import { DlcError } from '../../../runtime/errors';
 import { existsSync } from 'node:fs';
 import { checkWritable } from '../../../runtime/checkpoint/file-node';
 import { parseSchedule, formatSchedule } from '../../../runtime/schedule';
-import type { LowerFn } from './compile';
+import type { LowerFn } from '../../driver';
 import { TrainingProgress } from '../progress';
-import { batchSize, chooseEntry, evalEntry, lossOutput, trainMetrics } from '../../../runtime/train/entries';
-import { bindEntry, checkMappingTargets } from '../../../runtime/train/feeds';
-import { labelField } from '../../../runtime/train/evaluate';
-import { trainLoop, type EpochRecord, type EvalSetup } from '../../../runtime/train/loop';
+import { chooseEntry, trainMetrics } from '../../../runtime/train/entries';
+import { trainLoop } from '../../../runtime/train/loop';
 import type { DataOrder } from '../../../runtime/data/batches';
-import { checkNoDataFlags, noDataName, stepsOnlyDataset, takesNoData } from '../../../runtime/train/no-data';
-import { bindingMapping, datasetSource, formatBinding, openDataset, prepareModel, startModel } from './open';
+import { checkNoDataFlags, takesNoData } from '../../../runtime/train/no-data';
+import { formatBinding, prepareModel, startModel, type OpenOptions } from './open';
+import { describeRecord, scheduledRates, setupEntry } from './train-setup';
+import { runSchedule } from './run-stages';
 import { filterParam, preparePlotDir, writePlots } from '../../../runtime/train/plots';
+
+// Tests import these from here.
+export { describeRecord, scheduledRates };
 
 export interface TrainOptions {
   readonly file: string;
@@ -40,6 +43,8 @@ export interface TrainOptions {
   readonly lossEvery: number;
   readonly maxBad: number;
   readonly dlcVersion: string;
+  /** `--stage NAME`: run only this stage of the model's schedule. */
+  readonly stage?: string;
 }
 
 export interface CommandIO {
@@ -47,24 +52,9 @@ export interface CommandIO {
   readonly stderr: NodeJS.WritableStream;
 }
 
-function percent(x: number): string {
-  return `${(100 * x).toFixed(2)}%`;
-}
-
-/** One human-readable line for an epoch or the end of the run. */
-export function describeRecord(r: EpochRecord): string {
-  const parts = [`step ${r.step}`, `loss ${Number.isFinite(r.loss) ? r.loss.toFixed(4) : 'n/a'}`];
-  if (r.test_accuracy !== undefined) parts.push(`test accuracy ${percent(r.test_accuracy)}`);
-  if (r.test_loss !== undefined) parts.push(`test loss ${r.test_loss.toFixed(4)}`);
-  for (const [k, v] of Object.entries(r.test_metrics ?? {})) parts.push(`test ${k} ${v.toFixed(4)}`);
-  for (const [k, v] of Object.entries(r.train_metrics ?? {})) parts.push(`train ${k} ${v.toFixed(4)}`);
-  if (r.skipped > 0) parts.push(`${r.skipped} updates skipped`);
-  parts.push(`${r.seconds.toFixed(1)}s`);
-  return parts.join(', ');
-}
-
 export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): Promise<number> {
   if (o.epochs !== undefined && o.steps !== undefined) throw new DlcError('give --epochs or --steps, not both', 2);
+  if (o.stage !== undefined && o.entry !== undefined) throw new DlcError('give --stage (a stage of the schedule) or --entry (one entry alone), not both', 2);
   if (o.resume && o.checkpoint === undefined) throw new DlcError('--resume needs --checkpoint PATH', 2);
   if (o.every !== undefined && o.checkpoint === undefined) throw new DlcError('--every needs --checkpoint PATH', 2);
   if (!o.resume && o.checkpoint !== undefined && existsSync(o.checkpoint)) {
@@ -73,7 +63,7 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
   if (o.checkpoint !== undefined) checkWritable(o.checkpoint);
   const schedule = o.lrSchedule === undefined ? undefined : parseSchedule(o.lrSchedule);
   if (o.plots !== undefined) preparePlotDir(o.plots);
-  const openOptions = {
+  const openOptions: OpenOptions = {
     file: o.file,
     defines: o.defines,
     ...(o.backend !== undefined ? { backend: o.backend } : {}),
@@ -85,40 +75,34 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
   };
   // Everything that can be checked without the device comes first: entries, data, binding, schedule.
   const prepared = await prepareModel(lower, openOptions, io.stderr);
-  const entry = chooseEntry(prepared, 'train', o.entry, 'step');
-  const loss = lossOutput(entry);
   const saved = prepared.saved;
-  if (saved && o.data !== undefined && saved.data !== '' && o.data !== saved.data) {
-    throw new DlcError(`${o.checkpoint} was trained on '${saved.data}', not '${o.data}'; resuming needs the same data`, 2);
-  }
-  const dataFree = takesNoData(entry);
-  // A data-free run is one epoch of --steps steps (checkNoDataFlags insists on --steps).
-  const source = dataFree ? noDataName : datasetSource(entry, o.data, saved?.data);
-  const freeSteps = dataFree ? checkNoDataFlags(entry, o) : undefined;
-  const dataset = freeSteps !== undefined ? stepsOnlyDataset(Math.max(freeSteps, 1)) : openDataset(entry, source);
-  if (saved && o.bind !== undefined && saved.bind !== o.bind) {
-    throw new DlcError(`${o.checkpoint} was trained with --bind '${saved.bind}', not '${o.bind}'; resuming needs the same binding`, 2);
-  }
+  if (o.stage !== undefined && !prepared.program.schedule) throw new DlcError(`--stage: model '${prepared.model}' has no schedule`, 2);
   if (saved && o.order !== undefined && saved.order !== o.order) {
     throw new DlcError(`${o.checkpoint} was trained with --order ${saved.order}, not ${o.order}; resuming needs the same order`, 2);
   }
-  const order = o.order ?? saved?.order ?? 'shuffled';
-  const mapping = dataFree ? {} : bindingMapping(o.bind ?? saved?.bind, dataset, entry);
-  // Without data there is nothing to evaluate on; the infer entries still run from the generated module.
-  const infer = dataFree ? undefined : evalEntry(prepared);
-  checkMappingTargets(mapping, infer ? [entry, infer] : [entry]);
-  const bindings = dataFree ? [] : bindEntry(dataset.name, dataset.train, entry, mapping);
-  let evalSetup: EvalSetup | undefined;
-  if (infer) {
-    const labelInput = entry.inputs.find((i) => i.dtype === 'i32' && i.shape.length === 1);
-    const labelFrom = bindings.find((b) => b.input === labelInput?.name)?.field;
-    const label = labelField(dataset.test, labelFrom);
-    evalSetup = { entry: infer, bindings: bindEntry(dataset.name, dataset.test, infer, mapping), ...(label !== undefined ? { label } : {}) };
+  // Without --entry, a model with a schedule trains its stages.
+  if (prepared.program.schedule && o.entry === undefined) return runSchedule(prepared, prepared.program.schedule, o, openOptions, io);
+  if (saved?.stage !== undefined) {
+    throw new DlcError(`${o.checkpoint} was written in stage '${saved.stage}' of the schedule; resume it without --entry`, 2);
   }
-  const batch = dataFree ? 1 : batchSize(entry);
-  const trainCount = dataset.train[Object.keys(dataset.train)[0]!]!.shape[0]!;
-  const perEpoch = Math.floor(trainCount / batch);
-  if (perEpoch === 0) throw new DlcError(`batch size ${batch} is larger than the ${trainCount} training examples of '${dataset.name}'`, 2);
+  const entry = chooseEntry(prepared, 'train', o.entry, 'step');
+  if (saved && o.data !== undefined && saved.data !== '' && o.data !== saved.data) {
+    throw new DlcError(`${o.checkpoint} was trained on '${saved.data}', not '${o.data}'; resuming needs the same data`, 2);
+  }
+  // A data-free run is one epoch of --steps steps (checkNoDataFlags insists on --steps).
+  const freeSteps = takesNoData(entry) ? checkNoDataFlags(entry, o) : undefined;
+  if (saved && o.bind !== undefined && saved.bind !== o.bind) {
+    throw new DlcError(`${o.checkpoint} was trained with --bind '${saved.bind}', not '${o.bind}'; resuming needs the same binding`, 2);
+  }
+  const order = o.order ?? saved?.order ?? 'shuffled';
+  const setup = setupEntry(prepared, entry, {
+    ...(o.data !== undefined ? { data: o.data } : {}),
+    ...((o.bind ?? saved?.bind) !== undefined ? { bind: (o.bind ?? saved?.bind)! } : {}),
+    ...(saved ? { savedData: saved.data } : {}),
+    ...(freeSteps !== undefined ? { freeSteps } : {}),
+  });
+  const { loss, dataFree, source, dataset, mapping, bindings, batch, trainCount, perEpoch } = setup;
+  const evalSetup = setup.eval;
   const totalSteps = o.steps ?? (o.epochs ?? 1) * perEpoch;
   const useSchedule = schedule ?? parseSchedule(saved?.schedule ?? 'constant');
   const lrs = scheduledRates(prepared.program.scalars, entry.name);
@@ -188,14 +172,4 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
   } finally {
     runner.destroy();
   }
-}
-
-/**
- * The learning rates a schedule scales: the lowering names an optimizer's scalars
- * after their train entry (`step.lr`) and a param group's own rate `step.groupK.lr`;
- * each keeps its ratio to the others. A hand-built program may have a bare `lr`.
- */
-export function scheduledRates<S extends { readonly name: string }>(scalars: readonly S[], entry: string): S[] {
-  const own = scalars.filter((s) => s.name === `${entry}.lr` || new RegExp(`^${entry}\\.group\\d+\\.lr$`).test(s.name));
-  return own.length ? own : scalars.filter((s) => s.name === 'lr');
 }

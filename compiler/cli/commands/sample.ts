@@ -1,6 +1,6 @@
 // `dlc sample FILE --checkpoint PATH`: parses the arguments and hands over to compiler/cli/commands/run-sample.ts.
 import type { Command } from '../command';
-import type { LowerFn } from './compile';
+import type { LowerFn } from '../../driver';
 import { oneFile, parseArgs } from '../args';
 import { givenValues, requiredValue } from '../given-flags';
 import { runSampleCommand } from './run-sample';

@@ -2,7 +2,7 @@
 import { DATA_ORDERS, type DataOrder } from '../../../runtime/data/batches';
 import { DlcError } from '../../../runtime/errors';
 import type { Command } from '../command';
-import type { LowerFn } from './compile';
+import type { LowerFn } from '../../driver';
 import { intFlag, oneFile, parseArgs } from '../args';
 import { givenValues } from '../given-flags';
 import { parseTexturesFlag } from '../textures-flag';
@@ -12,9 +12,12 @@ import { dlcVersion } from '../version';
 export const TRAIN_USAGE = `usage: dlc train FILE [options]
 
 Trains a model on a dataset: shuffled full batches through the train entry, test
-evaluation after every epoch, checkpoints, and a progress bar.
+evaluation after every epoch, checkpoints, and a progress bar. A model with a
+\`schedule { ... }\` runs its stages in order (docs/language.md "Training schedules").
 
-  --entry NAME         the train entry (default: the model's only train entry, or 'step')
+  --entry NAME         the train entry (default: the model's only train entry, or 'step');
+                       with a schedule, trains this one entry instead of the stages
+  --stage NAME         run only this stage of the model's schedule
   --data NAME|DIR      mnist, mnist-standardized (each pixel at train mean 0, deviation
                        1), moby-dick, or a folder of FIELD.npy files (DIR/train and
                        DIR/test, or one folder split 80/20). Default: mnist when the
@@ -29,7 +32,8 @@ evaluation after every epoch, checkpoints, and a progress bar.
   --order O            shuffled (default; a new order every epoch), sequential (stored
                        order: store a curriculum easy to hard), or striped (batch row r
                        reads its own contiguous stream, for state carried across steps)
-  --steps N            train until step N (steps counted from the first run)
+  --steps N            train until step N (steps counted from the first run; with a
+                       schedule, counted over all its stages)
                        (a train entry with no inputs trains without data: give --steps)
   --seed S             seed of initializers, random ops and data order (default 0)
   --checkpoint PATH    save a checkpoint (safetensors) at the end, PATH.prev keeps the last
@@ -73,7 +77,7 @@ export function makeTrainCommand(lower: LowerFn, io: CommandIO = { stdout: proce
     usage: TRAIN_USAGE,
     run(argv) {
       const args = parseArgs('train', argv, {
-        values: ['entry', 'data', 'bind', 'epochs', 'steps', 'seed', 'checkpoint', 'every', 'plots', 'lr-schedule', 'loss-every', 'max-bad', 'backend', 'textures', 'order'],
+        values: ['entry', 'data', 'bind', 'epochs', 'steps', 'seed', 'checkpoint', 'every', 'plots', 'lr-schedule', 'loss-every', 'max-bad', 'backend', 'textures', 'order', 'stage'],
         booleans: ['resume', 'json', 'check-numerics'],
       });
       const get = (k: string) => args.values.get(k);
@@ -87,7 +91,7 @@ export function makeTrainCommand(lower: LowerFn, io: CommandIO = { stdout: proce
         lower,
         {
           file: oneFile('train', args, TRAIN_USAGE),
-          ...givenValues(args, ['entry', 'data', 'bind', 'checkpoint', 'plots', 'backend']),
+          ...givenValues(args, ['entry', 'data', 'bind', 'checkpoint', 'plots', 'backend', 'stage']),
           ...(epochs !== undefined ? { epochs } : {}),
           ...(steps !== undefined ? { steps } : {}),
           ...(seed !== undefined ? { seed } : {}),

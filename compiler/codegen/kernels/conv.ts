@@ -32,10 +32,11 @@
 // activation) and a pooling of the finished values over windows of the output
 // plane, in which case an invocation owns TO channels × TP pooled columns of one
 // pooled row and sums all the window's rows.
-import type { KernelContext, KernelSpec } from '../../ops/registry';
+import type { KernelContext, KernelSpec } from '../kernel-spec';
 import { textureOperand, textureOperandFits } from '../wgsl/texture';
 import type { PoolWindow } from './pool';
 import { floatLiteral } from '../wgsl/literal';
+import { storageDecl, bindingDecl } from '../wgsl/buffers';
 
 type Pair = readonly [number, number];
 
@@ -367,20 +368,20 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
 
   const L: string[] = [];
   const decls = [
-    ...(texX ? textureOperand('X', 0) : ['@group(0) @binding(0) var<storage, read> X: array<f32>;']),
-    ...(texW ? textureOperand('Wt', 1) : ['@group(0) @binding(1) var<storage, read> Wt: array<f32>;']),
+    ...(texX ? textureOperand('X', 0) : [bindingDecl(0, 'X', 'f32', 'read')]),
+    ...(texW ? textureOperand('Wt', 1) : [bindingDecl(1, 'Wt', 'f32', 'read')]),
   ];
   let binding = 2;
-  for (const e of o.extraInputs ?? []) decls.push(`@group(0) @binding(${binding++}) var<storage, read> ${e.name}: array<${e.type}>;`);
+  for (const e of o.extraInputs ?? []) decls.push(storageDecl(binding++, e.name, e.type, 'read'));
   if (pool) {
-    decls.push(`@group(0) @binding(${binding++}) var<storage, read_write> P: array<f32>;`);
+    decls.push(bindingDecl(binding++, 'P', 'f32', 'read_write'));
     if (pool.switches) {
       if (pool.kind !== 'max') throw new Error(`${p.name}: switches need max pooling`);
-      decls.push(`@group(0) @binding(${binding++}) var<storage, read_write> S: array<i32>;`);
+      decls.push(bindingDecl(binding++, 'S', 'i32', 'read_write'));
     }
-    if (pool.prePool) decls.push(`@group(0) @binding(${binding++}) var<storage, read_write> Y: array<f32>;`);
+    if (pool.prePool) decls.push(bindingDecl(binding++, 'Y', 'f32', 'read_write'));
   } else {
-    decls.push(`@group(0) @binding(${binding++}) var<storage, read_write> Y: array<f32>;`);
+    decls.push(bindingDecl(binding++, 'Y', 'f32', 'read_write'));
   }
   L.push(...decls);
   if (texW && !p.weightRowsAligned) L.push('', SHIFT4);

@@ -5,9 +5,10 @@
 //                              values (+ i32 switches, + the pre-pool values on request)
 //   emitConv2dTransposeFused   conv2d_transpose of the gradient masked by the activation's
 //   emitConv2dFilterGradFused  derivative (gradMask) and/or unpooled through switches (unpool)
-//   ./pool-fused.ts            emitMaxUnpoolMasked / emitMaxPoolGradMasked: the max pool's
+//   ./pool-fused.ts            emitMaxUnpoolMasked / emitMaxPoolGradTiled: the max pool's
 //                              gradient × the activation mask in one (cheap) kernel
-// Helpers: convParamsOf / poolWindowOf read node attributes; conv2dOutputType,
+// Helpers: convParamsOf reads a conv node's attributes (poolWindowOf, in
+// compiler/ops/fusion-rules.ts, a pooling node's); conv2dOutputType,
 // conv2dPoolOutputs give output types; activation / biasActivation build epilogues
 // from the registry's WGSL templates; RELU_GRAD_MASK is relu's mask. All kernels are
 // the direct convolution nest of ./conv with hooks; see there for the tiling.
@@ -33,7 +34,7 @@
 // (Numbers above predate operand textures; with ctx.textures the nest reads x and w
 // as texels and blocks rows, see ./conv: LeNet batch 128, conv2 forward 20 → 12 ms.)
 import type { AttrValue, Attrs, TensorType } from '../../ir/types';
-import type { KernelSpec } from '../../ops/registry';
+import type { KernelSpec } from '../kernel-spec';
 import { getOp } from '../../ops/registry';
 import { loadExpr, storageType } from '../wgsl/buffers';
 import type { ConvBinding, ConvNestOptions, ConvOutputAt } from './conv';
@@ -41,6 +42,7 @@ import { emitConvNest } from './conv';
 import type { ConvParams } from './conv-geometry';
 import { conv2dGeometry, conv2dTransposeGeometry, filterGradGeometry } from './conv-geometry';
 import type { PoolWindow } from './pool';
+import { pairAttr, pooledType, poolCoversOutput, poolWindowsTile, windowCount } from '../../ops/fusion-rules';
 
 export type { ConvParams } from './conv-geometry';
 export type { PoolWindow } from './pool';
@@ -50,36 +52,18 @@ type Pair = readonly [number, number];
 
 // --- reading IR attributes ---------------------------------------------------------
 
-function pairOf(v: AttrValue | undefined, fallback: Pair): Pair {
-  return Array.isArray(v) && v.length === 2 ? [Number(v[0]), Number(v[1])] : fallback;
-}
-
 /** A conv2d (or conv2d_transpose / conv2d_filter_grad) node's attributes as numbers. */
 export function convParamsOf(attrs: Attrs): ConvParams {
-  return { stride: pairOf(attrs.stride, [1, 1]), padding: pairOf(attrs.padding, [0, 0]), groups: typeof attrs.groups === 'number' ? attrs.groups : 1 };
-}
-
-/** A pooling node's window; `stride` absent or [] means the window size. */
-export function poolWindowOf(attrs: Attrs): PoolWindow {
-  const size = pairOf(attrs.size, [0, 0]);
-  if (!(size[0] > 0 && size[1] > 0)) throw new Error(`pooling attributes without a window size: ${JSON.stringify(attrs)}`);
-  return { size, stride: pairOf(attrs.stride, size), padding: pairOf(attrs.padding, [0, 0]) };
+  return { stride: pairAttr(attrs.stride, [1, 1]), padding: pairAttr(attrs.padding, [0, 0]), groups: typeof attrs.groups === 'number' ? attrs.groups : 1 };
 }
 
 // --- shapes ----------------------------------------------------------------------------
-
-const windows = (n: number, k: number, s: number, p: number): number => Math.floor((n + 2 * p - k) / s) + 1;
 
 /** conv2d's output type for x [N,C,H,W] * w [O,Cg,KH,KW]. */
 export function conv2dOutputType(x: TensorType, w: TensorType, conv: ConvParams): TensorType {
   const [N, , H, W] = x.shape;
   const [O, , KH, KW] = w.shape;
-  return { dtype: 'f32', shape: [N, O, windows(H, KH, conv.stride[0], conv.padding[0]), windows(W, KW, conv.stride[1], conv.padding[1])] };
-}
-
-function pooledType(y: TensorType, window: PoolWindow): TensorType {
-  const [N, O, OH, OW] = y.shape;
-  return { dtype: 'f32', shape: [N, O, windows(OH, window.size[0], window.stride[0], window.padding[0]), windows(OW, window.size[1], window.stride[1], window.padding[1])] };
+  return { dtype: 'f32', shape: [N, O, windowCount(H, KH, conv.stride[0], conv.padding[0]), windowCount(W, KW, conv.stride[1], conv.padding[1])] };
 }
 
 // --- epilogues ---------------------------------------------------------------------------
@@ -220,16 +204,6 @@ export interface Conv2dPoolFused extends Conv2dFused {
   readonly prePool?: boolean;
 }
 
-/** Whether pooling windows touch every element of the conv output (no stride gaps, no ragged end), as `prePool` needs. */
-export function poolCoversOutput(y: TensorType, window: PoolWindow): boolean {
-  const pooled = pooledType(y, window);
-  return [0, 1].every((d) => {
-    const n = y.shape[2 + d];
-    const covered = (pooled.shape[2 + d] - 1) * window.stride[d] - window.padding[d] + window.size[d];
-    return window.stride[d] <= window.size[d] && covered >= n;
-  });
-}
-
 /** The output types of emitConv2dPool, in binding order. */
 export function conv2dPoolOutputs(p: Conv2dPoolFused): TensorType[] {
   const y = conv2dOutputType(p.x, p.w, p.conv);
@@ -288,11 +262,6 @@ export interface GradMask {
 
 /** relu's derivative read from its output: g · (y > 0), as relu's gradient (g · (x > 0)) computes it. */
 export const RELU_GRAD_MASK: GradMask = { expr: (g, y) => `${g} * select(0.0, 1.0, ${y} > 0.0)` };
-
-/** Whether the pooling windows tile the plane (stride = size, no padding), as `unpool` needs. */
-export function poolWindowsTile(window: PoolWindow): boolean {
-  return window.stride[0] === window.size[0] && window.stride[1] === window.size[1] && window.padding[0] === 0 && window.padding[1] === 0;
-}
 
 /** The incoming gradient of the conv output and how the kernel reads it. */
 interface GradRead {

@@ -5,7 +5,7 @@
 // reference.
 import type { DType } from '../../ir/types';
 import { numel } from '../../ir/types';
-import type { KernelSpec } from '../../ops/registry';
+import type { KernelSpec } from '../kernel-spec';
 import { bindingDecl, flatMain, flatWorkgroups } from '../wgsl/buffers';
 
 const tag = (shape: readonly number[]): string => shape.join('x') || 'scalar';

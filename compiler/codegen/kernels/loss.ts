@@ -3,7 +3,7 @@
 // labelled score, then one sum tree). An out-of-range label gives NaN.
 import type { DType } from '../../ir/types';
 import { wgslLiteral } from '../../ops/broadcast';
-import type { KernelSpec } from '../../ops/registry';
+import type { KernelSpec } from '../kernel-spec';
 import { emitRowKernel, rowLayout, type KernelFamily } from './reduce';
 
 const tag = (shape: readonly number[]): string => shape.join('x') || 'scalar';

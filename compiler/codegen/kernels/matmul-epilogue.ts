@@ -3,7 +3,7 @@
 // velocity...), compute each output's value, store it — and the WGSL pieces the
 // kernel families share to do it: one scalar load per operand, or (the register
 // family, N % 4 == 0) one vec4 per 4 columns.
-import { loadExpr, storageType } from '../wgsl/buffers';
+import { storageDecl, bindingDecl, loadExpr, storageType } from '../wgsl/buffers';
 
 /**
  * How an epilogue operand lines up with the [M, N] product: one element per output
@@ -179,10 +179,10 @@ export function emitEpilogueBindings(e: MatmulEpilogue, first: number, vec4 = fa
   const inputs = e.inputs.map((o, i) => {
     const wide = vec4 && (o.layout === 'matrix' || o.layout === 'col');
     const elem = storageType(o.dtype);
-    return `@group(0) @binding(${first + i}) var<storage, read> ${o.name}: array<${wide ? `vec4<${elem}>` : elem}>;`;
+    return storageDecl(first + i, o.name, wide ? `vec4<${elem}>` : elem, 'read');
   });
-  const outputs = e.outputs.map((o, j) => `@group(0) @binding(${first + e.inputs.length + j}) var<storage, read_write> ${o.name}: array<${vec4 ? 'vec4<f32>' : 'f32'}>;`);
-  const scalars = e.usesScalars ? [`@group(0) @binding(${first + e.inputs.length + e.outputs.length}) var<storage, read> scalars: array<u32>;`] : [];
+  const outputs = e.outputs.map((o, j) => storageDecl(first + e.inputs.length + j, o.name, vec4 ? 'vec4<f32>' : 'f32', 'read_write'));
+  const scalars = e.usesScalars ? [bindingDecl(first + e.inputs.length + e.outputs.length, 'scalars', 'u32', 'read')] : [];
   return [...inputs, ...outputs, ...scalars, ...(e.functions ? [e.functions] : [])];
 }
 

@@ -6,12 +6,13 @@
 // the stored layout is contiguous, and there is no workgroup memory (llvmpipe's
 // barriers only cost). Out-of-range rows and columns are clamped onto the last valid
 // one so every load stays in bounds without a branch; only the stores are guarded.
-import type { KernelContext, KernelSpec } from '../../ops/registry';
+import type { KernelContext, KernelSpec } from '../kernel-spec';
 import { textureOperand, textureOperandFits } from '../wgsl/texture';
 import type { MatmulEpilogue } from './matmul-epilogue';
 import { emitEpilogueBindings, epilogueScalarLoads, epilogueStoreQuad, epilogueStores, PLAIN_EPILOGUE } from './matmul-epilogue';
 import type { MatmulProblem } from './matmul-problem';
 import { batchCount, emitBatchOffsets, matmulName } from './matmul-problem';
+import { storageDecl } from '../wgsl/buffers';
 
 /** The block each invocation computes and the workgroup shape. */
 export interface RegisterTile {
@@ -164,9 +165,9 @@ export function emitRegisterMatmul(
   const texelA = (i: string): string => `load_a(min(${i}, ${lastA}u))`;
   const texelB = (i: string): string => `load_b(min(${i}, ${lastB}u))`;
   if (texA) L.push(...textureOperand('a', 0));
-  else L.push(`@group(0) @binding(0) var<storage, read> a: array<${aFetch === 'scalar' ? 'f32' : 'vec4<f32>'}>;`);
+  else L.push(storageDecl(0, 'a', aFetch === 'scalar' ? 'f32' : 'vec4<f32>', 'read'));
   if (texB) L.push(...textureOperand('b', 1));
-  else L.push(`@group(0) @binding(1) var<storage, read> b: array<${bFetch === 'scalar' ? 'f32' : 'vec4<f32>'}>;`);
+  else L.push(storageDecl(1, 'b', bFetch === 'scalar' ? 'f32' : 'vec4<f32>', 'read'));
   // With N % 4 == 0 the epilogue loads and stores 4 columns at once (epilogueStoreQuad).
   L.push(...emitEpilogueBindings(epilogue, 2, outVec));
   L.push('');

@@ -4,11 +4,12 @@
 // coalesced along the stored layout, zero outside the matrix), then every
 // invocation accumulates a 4×4 sub-block strided by wg so neighbours read
 // neighbouring words.
-import type { KernelSpec } from '../../ops/registry';
+import type { KernelSpec } from '../kernel-spec';
 import type { MatmulEpilogue } from './matmul-epilogue';
 import { emitEpilogueBindings, epilogueStores, PLAIN_EPILOGUE } from './matmul-epilogue';
 import type { MatmulProblem } from './matmul-problem';
 import { batchCount, emitBatchOffsets, matmulName } from './matmul-problem';
+import { bindingDecl } from '../wgsl/buffers';
 
 const BK = 16;
 const PER = 4;
@@ -32,8 +33,8 @@ export function emitSharedMatmul(p: MatmulProblem, wg = 16, epilogue: MatmulEpil
   const bAt = (k: string, n: string) => (p.transB ? `bOff + ${n} * ${K}u + ${k}` : `bOff + ${k} * ${N}u + ${n}`);
 
   const L: string[] = [];
-  L.push('@group(0) @binding(0) var<storage, read> a: array<f32>;');
-  L.push('@group(0) @binding(1) var<storage, read> b: array<f32>;');
+  L.push(bindingDecl(0, 'a', 'f32', 'read'));
+  L.push(bindingDecl(1, 'b', 'f32', 'read'));
   L.push(...emitEpilogueBindings(epilogue, 2));
   L.push(`var<workgroup> As: array<f32, ${BK * BM}>;`);
   L.push(`var<workgroup> Bs: array<f32, ${BK * BN}>;`);

@@ -3,7 +3,7 @@
 // epilogue. The family follows the adapter: 'register' (register tiling, no
 // workgroup memory) for llvmpipe-like CPUs, 'shared' (workgroup-memory tiles) for GPUs.
 import type { TensorType } from '../../ir/types';
-import type { KernelContext, KernelSpec } from '../../ops/registry';
+import type { KernelContext, KernelSpec } from '../kernel-spec';
 import type { MatmulEpilogue } from './matmul-epilogue';
 import type { MatmulProblem } from './matmul-problem';
 import { emitRegisterMatmul, operandTextures, registerTileFor } from './matmul-register';

@@ -17,11 +17,12 @@
 // vector's loads are the same address in every lane. Without vec4 alignment both
 // ways fall back to scalar loads. No workgroup memory, no barriers; the batch is
 // the z dimension, as in the other families.
-import type { KernelSpec } from '../../ops/registry';
+import type { KernelSpec } from '../kernel-spec';
 import type { EpilogueLayout, MatmulEpilogue } from './matmul-epilogue';
 import { emitEpilogueBindings, epilogueScalarLoads, epilogueStoreQuad, epilogueStores, PLAIN_EPILOGUE } from './matmul-epilogue';
 import type { MatmulProblem } from './matmul-problem';
 import { batchCount, emitBatchOffsets, matmulName } from './matmul-problem';
+import { storageDecl } from '../wgsl/buffers';
 
 /** Invocations per workgroup: one 8-lane SIMD group per llvmpipe task keeps both cores busy at small sizes. */
 const WORKGROUP = 8;
@@ -82,7 +83,7 @@ export function emitMatvec(p: MatmulProblem, epilogue: MatmulEpilogue = PLAIN_EP
   const lay = layoutOf(p);
   const { k: K } = p;
   const type = (v4: boolean) => (v4 ? 'vec4<f32>' : 'f32');
-  const decl = (name: 'a' | 'b', v4: boolean) => `var<storage, read> ${name}: array<${type(v4)}>;`;
+  const decl = (name: 'a' | 'b', v4: boolean) => storageDecl(name === 'a' ? 0 : 1, name, type(v4), 'read');
   const matOff = `${lay.mat}Off`;
   const vecOff = `${lay.vec}Off`;
   const outVec4 = lay.way === 'cols' && lay.matVec4;
@@ -90,8 +91,8 @@ export function emitMatvec(p: MatmulProblem, epilogue: MatmulEpilogue = PLAIN_EP
   const invocations = Math.ceil(lay.len / perInvocation);
 
   const L: string[] = [];
-  L.push(`@group(0) @binding(0) ${decl('a', lay.mat === 'a' ? lay.matVec4 : lay.vecVec4)}`);
-  L.push(`@group(0) @binding(1) ${decl('b', lay.mat === 'b' ? lay.matVec4 : lay.vecVec4)}`);
+  L.push(decl('a', lay.mat === 'a' ? lay.matVec4 : lay.vecVec4));
+  L.push(decl('b', lay.mat === 'b' ? lay.matVec4 : lay.vecVec4));
   // The vec4 path stores 4 consecutive outputs, loading each operand as one vec4 along the output vector.
   const e = outVec4 ? asRowVector(epilogue, p) : epilogue;
   L.push(...emitEpilogueBindings(e, 2, outVec4));

@@ -1,7 +1,7 @@
 // Normalisation kernels across channels, one output element per invocation: each
 // reads the few channels of its window at the same (y, x).
-import type { KernelSpec } from '../../ops/registry';
-import { flatMain, flatWorkgroups } from '../wgsl/buffers';
+import type { KernelSpec } from '../kernel-spec';
+import { bindingDecl, flatMain, flatWorkgroups } from '../wgsl/buffers';
 import { floatLiteral } from '../wgsl/literal';
 
 /** [N, C, H, W] with a channel window [c − lo, c − lo + size − 1] clipped to [0, C). */
@@ -31,7 +31,7 @@ const n4 = (w: ChannelWindow): number => w.shape.reduce((a, b) => a * b, 1);
 /** channel_window_sum: y[c] = Σ_{c' in window(c)} x[c']. */
 export function emitChannelWindowSum(name: string, w: ChannelWindow): KernelSpec {
   const n = n4(w);
-  const decls = ['@group(0) @binding(0) var<storage, read> X: array<f32>;', '@group(0) @binding(1) var<storage, read_write> Y: array<f32>;'];
+  const decls = [bindingDecl(0, 'X', 'f32', 'read'), bindingDecl(1, 'Y', 'f32', 'read_write')];
   return { name, wgsl: [...decls, '', flatMain(n, [windowLoop(w, 'v'), '  Y[i] = acc;'].join('\n')), ''].join('\n'), workgroups: flatWorkgroups(n) };
 }
 
@@ -40,7 +40,7 @@ export function emitLrn(name: string, w: ChannelWindow, alpha: number, beta: num
   const n = n4(w);
   const [kLit, alphaLit, betaLit] = [k, alpha, beta].map(floatLiteral);
   const body = [windowLoop(w, 'v * v'), `  Y[i] = X[i] / pow(${kLit} + ${alphaLit} * acc, ${betaLit});`].join('\n');
-  const decls = ['@group(0) @binding(0) var<storage, read> X: array<f32>;', '@group(0) @binding(1) var<storage, read_write> Y: array<f32>;'];
+  const decls = [bindingDecl(0, 'X', 'f32', 'read'), bindingDecl(1, 'Y', 'f32', 'read_write')];
   return { name, wgsl: [...decls, '', flatMain(n, body), ''].join('\n'), workgroups: flatWorkgroups(n) };
 }
 
@@ -80,8 +80,8 @@ export function emitLcn(name: string, shape: readonly [number, number, number, n
       '    }',
     ].join('\n');
   const wgsl = [
-    '@group(0) @binding(0) var<storage, read> X: array<f32>;',
-    '@group(0) @binding(1) var<storage, read_write> Y: array<f32>;',
+    bindingDecl(0, 'X', 'f32', 'read'),
+    bindingDecl(1, 'Y', 'f32', 'read_write'),
     `var<workgroup> M: array<f32, ${HW}>;`,
     `var<workgroup> SG: array<f32, ${HW}>;`,
     `var<workgroup> red: array<f32, ${T}>;`,

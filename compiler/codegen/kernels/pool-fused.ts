@@ -5,17 +5,18 @@
 // activation at the maximum (the pooled value), so relu's mask is `y > 0` there.
 // The maximum comes either from the switches the fused forward kernel wrote
 // (emitMaxUnpoolMasked: no rescan) or from a scan of the activation
-// (emitMaxPoolGradMasked). This is cheaper on llvmpipe than masking inside the
+// (emitMaxPoolGradTiled, also max_pool_grad's own kernel when the windows tile). This is cheaper on llvmpipe than masking inside the
 // conv backward kernels, which reread every gradient element once per tap.
-import type { KernelSpec } from '../../ops/registry';
-import { flatMain, flatWorkgroups } from '../wgsl/buffers';
+import type { KernelSpec } from '../kernel-spec';
+import { bindingDecl, flatMain, flatWorkgroups } from '../wgsl/buffers';
 import type { PoolShape, PoolWindow } from './pool';
+import { poolWindowsTile } from '../../ops/fusion-rules';
 
 /** An f32 WGSL expression of the let-bound pooled gradient `g` and activation at the maximum `y`. */
 export type PoolGradMask = (g: string, y: string) => string;
 
 function requireTiling(name: string, w: PoolWindow): void {
-  if (w.stride[0] !== w.size[0] || w.stride[1] !== w.size[1] || w.padding[0] !== 0 || w.padding[1] !== 0) {
+  if (!poolWindowsTile(w)) {
     throw new Error(`${name}: the windows must tile the plane (stride = size, no padding)`);
   }
 }
@@ -66,20 +67,22 @@ export function emitMaxUnpoolMasked(name: string, w: PoolWindow, s: PoolShape, m
   if (mask) body.push('  let y = Y[p];');
   body.push(`  let value = ${mask ? mask('g', 'y') : 'g'};`, ...cellWrites(w, s));
   const decls = [
-    '@group(0) @binding(0) var<storage, read> GP: array<f32>;',
-    '@group(0) @binding(1) var<storage, read> S: array<i32>;',
-    ...(mask ? ['@group(0) @binding(2) var<storage, read> Y: array<f32>;'] : []),
-    `@group(0) @binding(${mask ? 3 : 2}) var<storage, read_write> DX: array<f32>;`,
+    bindingDecl(0, 'GP', 'f32', 'read'),
+    bindingDecl(1, 'S', 'i32', 'read'),
+    ...(mask ? [bindingDecl(2, 'Y', 'f32', 'read')] : []),
+    bindingDecl(mask ? 3 : 2, 'DX', 'f32', 'read_write'),
   ];
   return { name, wgsl: [...decls, '', flatMain(n, body.join('\n')), ''].join('\n'), workgroups: flatWorkgroups(n) };
 }
 
 /**
- * max_pool_grad masked by the activation's derivative at the maximum: the first
- * maximum of each window of the activation x gets mask(g, x_max). Bindings: 0 x
- * f32[N,C,H,W] (the pooled activation), 1 g f32[N,C,PH,PW]; then dx f32[N,C,H,W].
+ * max_pool_grad for windows that tile the plane, optionally masked by the
+ * activation's derivative at the maximum: the first maximum of each window of x
+ * gets mask(g, x_max), or g without a mask (max_pool_grad's own kernel when the
+ * windows tile). Bindings: 0 x f32[N,C,H,W] (the pooled activation), 1 g
+ * f32[N,C,PH,PW]; then dx f32[N,C,H,W].
  */
-export function emitMaxPoolGradMasked(name: string, w: PoolWindow, s: PoolShape, mask: PoolGradMask): KernelSpec {
+export function emitMaxPoolGradTiled(name: string, w: PoolWindow, s: PoolShape, mask?: PoolGradMask): KernelSpec {
   requireTiling(name, w);
   const [KH, KW] = w.size;
   const W = s.inHW[1];
@@ -92,11 +95,11 @@ export function emitMaxPoolGradMasked(name: string, w: PoolWindow, s: PoolShape,
     }
   }
   scan.push('  }');
-  const body = [...lines, ...scan, '  let g = G[p];', `  let value = ${mask('g', 'y')};`, ...cellWrites(w, s)];
+  const body = [...lines, ...scan, '  let g = G[p];', `  let value = ${mask ? mask('g', 'y') : 'g'};`, ...cellWrites(w, s)];
   const decls = [
-    '@group(0) @binding(0) var<storage, read> X: array<f32>;',
-    '@group(0) @binding(1) var<storage, read> G: array<f32>;',
-    '@group(0) @binding(2) var<storage, read_write> DX: array<f32>;',
+    bindingDecl(0, 'X', 'f32', 'read'),
+    bindingDecl(1, 'G', 'f32', 'read'),
+    bindingDecl(2, 'DX', 'f32', 'read_write'),
   ];
   return { name, wgsl: [...decls, '', flatMain(n, body.join('\n')), ''].join('\n'), workgroups: flatWorkgroups(n) };
 }

@@ -3,9 +3,10 @@
 // their window; backward kernels are gathers: each input element visits the windows
 // that contain it, so no two invocations write the same element and there are no
 // atomics. Window constants are baked in; padded positions are skipped.
-import type { KernelSpec } from '../../ops/registry';
+import type { KernelSpec } from '../kernel-spec';
 import { flatKernelSpec } from '../wgsl/flat-kernel';
 import { floatLiteral } from '../wgsl/literal';
+import { bindingDecl } from '../wgsl/buffers';
 
 type Pair = readonly [number, number];
 
@@ -89,9 +90,9 @@ export function emitMaxPool(name: string, w: PoolWindow, s: PoolShape, withSwitc
     '  }',
   ].join('\n');
   const decls = [
-    '@group(0) @binding(0) var<storage, read> X: array<f32>;',
-    '@group(0) @binding(1) var<storage, read_write> Y: array<f32>;',
-    withSwitches ? '@group(0) @binding(2) var<storage, read_write> S: array<i32>;' : '',
+    bindingDecl(0, 'X', 'f32', 'read'),
+    bindingDecl(1, 'Y', 'f32', 'read_write'),
+    withSwitches ? bindingDecl(2, 'S', 'i32', 'read_write') : '',
   ];
   return flatKernelSpec(name, decls, n, body);
 }
@@ -108,9 +109,9 @@ export function emitMaxPoolGrad(name: string, w: PoolWindow, s: PoolShape): Kern
     'DX',
   );
   const decls = [
-    '@group(0) @binding(0) var<storage, read> X: array<f32>;',
-    '@group(0) @binding(1) var<storage, read> G: array<f32>;',
-    '@group(0) @binding(2) var<storage, read_write> DX: array<f32>;',
+    bindingDecl(0, 'X', 'f32', 'read'),
+    bindingDecl(1, 'G', 'f32', 'read'),
+    bindingDecl(2, 'DX', 'f32', 'read_write'),
   ];
   return flatKernelSpec(name, decls, n, body);
 }
@@ -121,9 +122,9 @@ export function emitMaxUnpool(name: string, w: PoolWindow, s: PoolShape): Kernel
   const [PH, PW] = s.outHW;
   const body = windowGather(w, s, [`  let here = y * ${s.inHW[1]} + x;`], `      let k = (pl * ${PH} + py) * ${PW} + px;\n      if (S[k] == here) { acc += P[k]; }`, 'Y');
   const decls = [
-    '@group(0) @binding(0) var<storage, read> P: array<f32>;',
-    '@group(0) @binding(1) var<storage, read> S: array<i32>;',
-    '@group(0) @binding(2) var<storage, read_write> Y: array<f32>;',
+    bindingDecl(0, 'P', 'f32', 'read'),
+    bindingDecl(1, 'S', 'i32', 'read'),
+    bindingDecl(2, 'Y', 'f32', 'read_write'),
   ];
   return flatKernelSpec(name, decls, n, body);
 }
@@ -138,9 +139,9 @@ export function emitMaxUnpoolGrad(name: string, s: PoolShape): KernelSpec {
     `  Y[i] = select(0.0, G[pl * ${plane} + clamp(sw, 0, ${plane - 1})], sw >= 0 && sw < ${plane});`,
   ].join('\n');
   const decls = [
-    '@group(0) @binding(0) var<storage, read> G: array<f32>;',
-    '@group(0) @binding(1) var<storage, read> S: array<i32>;',
-    '@group(0) @binding(2) var<storage, read_write> Y: array<f32>;',
+    bindingDecl(0, 'G', 'f32', 'read'),
+    bindingDecl(1, 'S', 'i32', 'read'),
+    bindingDecl(2, 'Y', 'f32', 'read_write'),
   ];
   return flatKernelSpec(name, decls, n, body);
 }
@@ -167,7 +168,7 @@ export function emitWindowSum(name: string, w: PoolWindow, s: PoolShape, weights
     ...terms,
     weights ? '  Y[i] = acc;' : '  Y[i] = sqrt(acc);',
   ].join('\n');
-  const decls = ['@group(0) @binding(0) var<storage, read> X: array<f32>;', '@group(0) @binding(1) var<storage, read_write> Y: array<f32>;'];
+  const decls = [bindingDecl(0, 'X', 'f32', 'read'), bindingDecl(1, 'Y', 'f32', 'read_write')];
   return flatKernelSpec(name, decls, n, body);
 }
 
@@ -177,57 +178,6 @@ export function emitWindowSumGrad(name: string, w: PoolWindow, s: PoolShape, wei
   const [PH, PW] = s.outHW;
   const table = Array.from(weights, floatLiteral).join(', ');
   const body = windowGather(w, s, [`  var wt = array<f32, ${weights.length}>(${table});`], `      acc += wt[iy * ${w.size[1]} + ix] * G[(pl * ${PH} + py) * ${PW} + px];`, 'DX');
-  const decls = ['@group(0) @binding(0) var<storage, read> G: array<f32>;', '@group(0) @binding(1) var<storage, read_write> DX: array<f32>;'];
-  return flatKernelSpec(name, decls, n, body);
-}
-
-/**
- * max_pool_grad when the windows tile the input (stride = size, no padding): one
- * invocation per window cell writes its whole cell, g at the first maximum and 0
- * elsewhere, instead of every input element rescanning the windows around it.
- * Cells past the last window (the ragged end) are written as zeros.
- */
-export function emitMaxPoolGradTiled(name: string, w: PoolWindow, s: PoolShape): KernelSpec {
-  const [KH, KW] = w.size;
-  const [H, W] = s.inHW;
-  const [PH, PW] = s.outHW;
-  const CH = Math.ceil(H / KH);
-  const CW = Math.ceil(W / KW);
-  const n = s.planes * CH * CW;
-  const cells: string[] = [];
-  for (let i = 0; i < KH; i++) {
-    for (let j = 0; j < KW; j++) {
-      const at = `base + (cy * ${KH} + ${i}) * ${W} + cx * ${KW} + ${j}`;
-      cells.push(`    { let k = ${at}; let v = X[k]; if (arg < 0 || v > best) { best = v; arg = k; } }`);
-    }
-  }
-  const writes: string[] = [];
-  for (let i = 0; i < KH; i++) {
-    for (let j = 0; j < KW; j++) {
-      const inRange = `cy * ${KH} + ${i} < ${H} && cx * ${KW} + ${j} < ${W}`;
-      writes.push(`    if (${inRange}) { let k = base + (cy * ${KH} + ${i}) * ${W} + cx * ${KW} + ${j}; DX[k] = select(0.0, g, k == arg); }`);
-    }
-  }
-  const body = [
-    `  let cx = i32(i % ${CW}u);`,
-    `  let cy = i32((i / ${CW}u) % ${CH}u);`,
-    `  let pl = i32(i / ${CH * CW}u);`,
-    `  let base = pl * ${H * W};`,
-    '  var best = 0.0;',
-    '  var arg = -1;',
-    '  var g = 0.0;',
-    `  if (cy < ${PH} && cx < ${PW}) {`,
-    ...cells,
-    `    g = G[(pl * ${PH} + cy) * ${PW} + cx];`,
-    '  }',
-    '  {',
-    ...writes,
-    '  }',
-  ].join('\n');
-  const decls = [
-    '@group(0) @binding(0) var<storage, read> X: array<f32>;',
-    '@group(0) @binding(1) var<storage, read> G: array<f32>;',
-    '@group(0) @binding(2) var<storage, read_write> DX: array<f32>;',
-  ];
+  const decls = [bindingDecl(0, 'G', 'f32', 'read'), bindingDecl(1, 'DX', 'f32', 'read_write')];
   return flatKernelSpec(name, decls, n, body);
 }

@@ -5,7 +5,7 @@
 // (one i32 or u32, taken as u32 bits).
 import type { DType } from '../../ir/types';
 import { numel } from '../../ir/types';
-import type { KernelSpec } from '../../ops/registry';
+import type { KernelSpec } from '../kernel-spec';
 import { bindingDecl, flatMain, flatWorkgroups } from '../wgsl/buffers';
 import { philoxDrawWgsl } from '../wgsl/philox';
 
@@ -35,7 +35,7 @@ export function emitRandomKernel(
   const decls = [
     ...inputs.map((d, k) => bindingDecl(k, `x${k}`, d, 'read')),
     bindingDecl(inputs.length, 'y', out, 'read_write'),
-    `@group(0) @binding(${inputs.length + 1}) var<storage, read> scalars: array<u32>;`,
+    bindingDecl(inputs.length + 1, 'scalars', 'u32', 'read'),
   ];
   const n = numel(shape);
   const main = flatMain(n, `  let w = philox_draw(i, ${stream >>> 0}u, ${iterationWgsl(inputs, hasIteration)});\n${body}`);

@@ -5,7 +5,7 @@
 import type { DType } from '../../ir/types';
 import { numel } from '../../ir/types';
 import { stridesOf } from '../../ops/broadcast';
-import type { KernelSpec } from '../../ops/registry';
+import type { KernelSpec } from '../kernel-spec';
 import { bindingDecl, loadExpr, storeExpr } from '../wgsl/buffers';
 
 /** Most threads per row workgroup (a power of two within compatibility mode's 128). */
@@ -83,7 +83,7 @@ function rowDecls(inputs: readonly RowBinding[], outputs: readonly RowBinding[],
     ...inputs.map((b, k) => bindingDecl(k, b.name, b.dtype, 'read')),
     ...outputs.map((b, k) => bindingDecl(inputs.length + k, b.name, b.dtype, 'read_write')),
   ];
-  if (usesScalars) decls.push(`@group(0) @binding(${inputs.length + outputs.length}) var<storage, read> scalars: array<u32>;`);
+  if (usesScalars) decls.push(bindingDecl(inputs.length + outputs.length, 'scalars', 'u32', 'read'));
   return decls;
 }
 

@@ -4,10 +4,10 @@
 import type { DType } from '../../ir/types';
 import { numel } from '../../ir/types';
 import { stridesOf } from '../../ops/broadcast';
-import type { KernelSpec } from '../../ops/registry';
+import type { KernelSpec } from '../kernel-spec';
 import { broadcastIndex } from '../elementwise';
 import { vec4Eligible } from '../elementwise-vec4';
-import { bindingDecl, flatMain, flatWorkgroups, storageType } from '../wgsl/buffers';
+import { storageDecl, bindingDecl, flatMain, flatWorkgroups, storageType } from '../wgsl/buffers';
 import { subgridOffset } from './reduce';
 
 const tag = (shape: readonly number[]): string => shape.join('x') || 'scalar';
@@ -59,7 +59,7 @@ function emitBlockTranspose(dtype: DType, inShape: readonly number[], perm: read
     ...[0, 1, 2, 3].map((j) => `  let r${j} = x0[src + ${j * (C / 4)}u];`),
     ...(['x', 'y', 'z', 'w'] as const).map((l, j) => `  y[dst + ${j * (R / 4)}u] = vec4<${t}>(r0.${l}, r1.${l}, r2.${l}, r3.${l});`),
   ].join('\n');
-  const decls = [`@group(0) @binding(0) var<storage, read> x0: array<vec4<${t}>>;`, `@group(0) @binding(1) var<storage, read_write> y: array<vec4<${t}>>;`];
+  const decls = [storageDecl(0, 'x0', `vec4<${t}>`, 'read'), storageDecl(1, 'y', `vec4<${t}>`, 'read_write')];
   return { name: `transpose_${tag(inShape)}_perm${perm.join('')}`, wgsl: `${decls.join('\n')}\n\n${flatMain(blocks, body)}\n`, workgroups: flatWorkgroups(blocks) };
 }
 
@@ -85,8 +85,8 @@ export function emitBroadcastKernel(dtype: DType, inShape: readonly number[], ou
     const at = broadcastIndex(inShape, outShape);
     const splat = numel(inShape) === 1 || inShape[inShape.length - 1] === 1;
     const decls = [
-      `@group(0) @binding(0) var<storage, read> x0: array<${splat ? t : `vec4<${t}>`}>;`,
-      `@group(0) @binding(1) var<storage, read_write> y: array<vec4<${t}>>;`,
+      storageDecl(0, 'x0', splat ? t : `vec4<${t}>`, 'read'),
+      storageDecl(1, 'y', `vec4<${t}>`, 'read_write'),
     ];
     const body = ['  let q = i;', '  let i4 = q * 4u;', `  y[q] = ${splat ? `vec4<${t}>(x0[${at.replace(/\bi\b/g, 'i4')}])` : `x0[(${at.replace(/\bi\b/g, 'i4')}) / 4u]`};`].join('\n');
     return { name: `broadcast_to_${tag(inShape)}_to_${tag(outShape)}`, wgsl: `${decls.join('\n')}\n\n${flatMain(quads, body)}\n`, workgroups: flatWorkgroups(quads) };

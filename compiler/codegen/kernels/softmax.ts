@@ -1,6 +1,6 @@
 // softmax and log_softmax along one axis: one workgroup per row, in one kernel —
 // a tree for the row's maximum, a tree for Σ exp(x - max), then the row is written.
-import type { KernelSpec } from '../../ops/registry';
+import type { KernelSpec } from '../kernel-spec';
 import { emitRowKernel, rowLayout, type KernelFamily } from './reduce';
 
 export function emitSoftmaxKernel(name: string, shape: readonly number[], axis: number, log: boolean, family: KernelFamily = 'shared'): KernelSpec {

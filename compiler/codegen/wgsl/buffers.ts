@@ -9,7 +9,12 @@ export function storageType(dtype: DType): string {
 }
 
 export function bindingDecl(binding: number, name: string, dtype: DType, access: 'read' | 'read_write'): string {
-  return `@group(0) @binding(${binding}) var<storage, ${access}> ${name}: array<${storageType(dtype)}>;`;
+  return storageDecl(binding, name, storageType(dtype), access);
+}
+
+/** A storage binding of WGSL elements `element` (`f32`, `vec4<f32>`): bindingDecl for vector layouts. */
+export function storageDecl(binding: number | string, name: string, element: string, access: 'read' | 'read_write'): string {
+  return `@group(0) @binding(${binding}) var<storage, ${access}> ${name}: array<${element}>;`;
 }
 
 /** An expression of the value's expression type from a stored element. */

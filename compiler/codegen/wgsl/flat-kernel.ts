@@ -1,7 +1,7 @@
 // The KernelSpec of a flat kernel (one invocation per element, see flatMain): its
 // binding declarations, a blank line, the entry point, and the 2-D dispatch
 // covering `n` invocations.
-import type { KernelSpec } from '../../ops/registry';
+import type { KernelSpec } from '../kernel-spec';
 import { flatMain, flatWorkgroups } from './buffers';
 
 export function flatKernelSpec(name: string, decls: readonly string[], n: number, body: string): KernelSpec {

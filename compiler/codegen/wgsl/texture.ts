@@ -8,7 +8,7 @@
 // (i % TEXTURE_ROW_TEXELS, i / TEXTURE_ROW_TEXELS): the kernel indexes it exactly as
 // it would index an `array<vec4<f32>>`, and the upload is one copyBufferToTexture
 // of whole 4 KiB rows plus one for the last, partial row.
-import type { KernelContext } from '../../ops/registry';
+import type { KernelContext } from '../kernel-spec';
 import { TEXTURE_ROW_TEXELS } from '../../../runtime/plan';
 
 export { TEXTURE_ROW_TEXELS } from '../../../runtime/plan';

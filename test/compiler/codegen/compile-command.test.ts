@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { compile, makeCompileCommand, parseCompileArgs } from '../../../compiler/cli/commands/compile';
-import { compileProgram } from '../../../compiler/codegen/compile';
+import { compileProgram } from '../../../compiler/driver';
 import { DEFAULT_LIMITS } from '../../../compiler/codegen/generate-plan';
 import { formatReport, planReport } from '../../../compiler/codegen/report';
 import { dispatchSteps } from '../../../compiler/codegen/stats';

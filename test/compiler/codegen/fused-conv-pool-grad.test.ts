@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Attrs, TensorType } from '../../../compiler/ir/types';
 import type { Tensor } from '../../../compiler/ops/registry';
 import type { PoolWindow } from '../../../compiler/codegen/kernels/pool';
-import { emitMaxPoolGradMasked, emitMaxUnpoolMasked } from '../../../compiler/codegen/kernels/pool-fused';
+import { emitMaxPoolGradTiled, emitMaxUnpoolMasked } from '../../../compiler/codegen/kernels/pool-fused';
 import { RELU_GRAD_MASK } from '../../../compiler/codegen/kernels/fused-conv';
 import { runKernel } from '../../helpers/kernel';
 import { expectClose, f32, randomTensor, ref } from './fused-conv-reference';
@@ -41,7 +41,7 @@ describe('max pool gradient with the relu mask in one kernel', () => {
     });
     it(`${c.label}: from the activation`, async () => {
       const { act, gp, want, shape } = setup(c);
-      const spec = emitMaxPoolGradMasked('fused_max_pool_grad_relu_grad', c.window, shape, RELU_GRAD_MASK.expr);
+      const spec = emitMaxPoolGradTiled('fused_max_pool_grad_relu_grad', c.window, shape, RELU_GRAD_MASK.expr);
       const [got] = await runKernel(spec, [input(act), input(gp)], [c.act], { guard: true });
       expectClose(`${c.label} dx`, got, want);
     });

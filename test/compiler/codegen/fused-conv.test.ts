@@ -10,11 +10,10 @@ import {
   conv2dPoolOutputs,
   emitConv2dEpilogue,
   emitConv2dPool,
-  poolCoversOutput,
   conv2dOutputType,
   convParamsOf,
-  poolWindowOf,
 } from '../../../compiler/codegen/kernels/fused-conv';
+import { poolCoversOutput, poolWindowOf } from '../../../compiler/ops/fusion-rules';
 import { normalizeAttrs } from '../../../compiler/ir/attrs';
 import { getOp } from '../../../compiler/ops/registry';
 import { runKernel } from '../../helpers/kernel';

@@ -2,7 +2,7 @@
 // small sizes: the same parameters and inputs give the same outputs and the same
 // persistent tensors after each entry point (train steps included).
 import { describe, expect, it } from 'vitest';
-import { compileProgram } from '../../../compiler/codegen/compile';
+import { compileProgram } from '../../../compiler/driver';
 import { lowerFile } from '../../../compiler/lower/index';
 import type { Program } from '../../../compiler/ir/program';
 import type { OptLevel } from '../../../compiler/passes/pipeline';

@@ -1,7 +1,7 @@
 // Hand-built programs compiled to plans and run on the real device (llvmpipe here),
 // checked against the reference executor in f32 precision.
 import { describe, expect, it } from 'vitest';
-import { compileProgram } from '../../../compiler/codegen/compile';
+import { compileProgram } from '../../../compiler/driver';
 import { DEFAULT_LIMITS, generatePlan } from '../../../compiler/codegen/generate-plan';
 import { GraphBuilder } from '../../../compiler/ir/builder';
 import { executeEntry, tensor } from '../../../compiler/reference/execute';

@@ -3,7 +3,7 @@
 // Hand-built steps pin the rule; compiled bench models are checked against an
 // independent simulation of what each texture holds.
 import { describe, expect, it } from 'vitest';
-import { compileProgram } from '../../../compiler/codegen/compile';
+import { compileProgram } from '../../../compiler/driver';
 import { planTextureUploads, UNASSIGNED_TEXTURE } from '../../../compiler/codegen/textures-plan';
 import type { TextureAllocator } from '../../../compiler/codegen/textures-plan';
 import { lowerFile } from '../../../compiler/lower/index';

@@ -6,7 +6,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, test, vi } from 'vitest';
-import { checkCommand, checkFiles } from '../../../compiler/cli/commands/check';
+import { checkCommand } from '../../../compiler/cli/commands/check';
+import { checkFiles } from '../../../compiler/lower/check';
 import { failureDiagnostic } from '../../../compiler/lower/errors';
 import { MAX_INLINE_DEPTH } from '../../../compiler/lower/expr';
 import { formatDiagnostics } from '../../../dsl/diagnostics';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TensorType } from '../../../compiler/ir/types';
-import type { KernelSpec } from '../../../compiler/ops/registry';
+import type { KernelSpec } from '../../../compiler/codegen/kernel-spec';
 import type { ConvTile } from '../../../compiler/codegen/kernels/conv';
 import { gradcheck } from '../../helpers/gradcheck';
 import { f32, infer, run1 } from './ref-helpers';

@@ -3,7 +3,7 @@
 // the issue names (conv+bias+relu+pool as one kernel, fewer kernels, peak ≤ 2/3 naive).
 import { describe, expect, it } from 'vitest';
 import '../../../compiler/ops/index';
-import { compileProgram } from '../../../compiler/codegen/compile';
+import { compileProgram, runStage } from '../../../compiler/driver';
 import { parseGraph } from '../../../compiler/ir/parse';
 import { printGraph } from '../../../compiler/ir/print';
 import type { Program } from '../../../compiler/ir/program';
@@ -15,7 +15,6 @@ import { fuseMatmulPass } from '../../../compiler/passes/fuse-matmul';
 import { reluMaskPass } from '../../../compiler/passes/fuse-relu-mask';
 import { fusePoolGradPass } from '../../../compiler/passes/fuse-pool-grad';
 import { splitConstantsPass } from '../../../compiler/passes/fuse-split-constants';
-import { runStage } from '../../../compiler/cli/stages';
 import { dispatchSteps } from '../../../compiler/codegen/stats';
 import { emitFusedMatmul } from '../../../compiler/codegen/fused-matmul-node';
 import { DEFAULT_LIMITS } from '../../../compiler/codegen/generate-plan';

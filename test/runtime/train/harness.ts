@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Program } from '../../../compiler/ir/program';
-import type { LowerFn } from '../../../compiler/cli/commands/compile';
+import type { LowerFn } from '../../../compiler/driver';
 import { makeTrainCommand } from '../../../compiler/cli/commands/train';
 import { makeEvalCommand } from '../../../compiler/cli/commands/eval';
 import { makeSampleCommand } from '../../../compiler/cli/commands/sample';

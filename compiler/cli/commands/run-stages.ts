@@ -1,0 +1,192 @@
+// `dlc train FILE` for a model with a `schedule { ... }`: runs its stages in order
+// (or the one `--stage NAME` names) on one model, each stage a training loop over its
+// own train entry, data, lr schedule and evaluation frequency, calling its `update`
+// entries after the steps they are due. Steps count within a stage; `--steps N`
+// stops the whole run after N steps counted over the stages run. A checkpoint
+// records the stage it was written in and the position in it, so `--resume` skips the
+// finished stages and continues that one exactly where it stopped.
+import { DlcError } from '../../../runtime/errors';
+import type { DataOrder } from '../../../runtime/data/batches';
+import { formatSchedule } from '../../../runtime/schedule';
+import { chooseEntry, trainMetrics } from '../../../runtime/train/entries';
+import { trainLoop, type EpochRecord } from '../../../runtime/train/loop';
+import type { ModelRunner } from '../../../runtime/train/runner';
+import { stageLrSchedule, type StagePlan, type StageLength, type TrainingSchedule } from '../../../runtime/train/schedule-plan';
+import { TrainingProgress } from '../progress';
+import { formatBinding, startModel, type OpenOptions, type PreparedModel } from './open';
+import type { CommandIO, TrainOptions } from './run-train';
+import { describeRecord, scheduledRates, setupEntry, type EntrySetup } from './train-setup';
+
+interface StageRun {
+  readonly stage: StagePlan;
+  readonly setup: EntrySetup;
+  /** The stage's length in steps. */
+  readonly steps: number;
+}
+
+function inSteps(l: StageLength, perEpoch: number): number {
+  return l.unit === 'steps' ? l.count : l.count * perEpoch;
+}
+
+/** The stages to run: all of them, or the one `--stage` names. */
+function selectStages(prepared: PreparedModel, schedule: TrainingSchedule, only: string | undefined): StagePlan[] {
+  if (only === undefined) return [...schedule.stages];
+  const stage = schedule.stages.find((s) => s.name === only);
+  if (!stage) throw new DlcError(`--stage: the schedule of '${prepared.model}' has no stage '${only}' (stages: ${schedule.stages.map((s) => s.name).join(', ')})`, 2);
+  return [stage];
+}
+
+function checkFlags(o: TrainOptions): void {
+  if (o.epochs !== undefined) throw new DlcError("--epochs: the schedule gives each stage's length; --steps N stops the whole run after N steps", 2);
+  if (o.lrSchedule !== undefined) throw new DlcError("--lr-schedule: a schedule gives each stage its own ('lr_schedule' in the stage)", 2);
+  if (o.plots !== undefined) throw new DlcError('--plots draws one entry\'s run: give --entry NAME to train one entry of the schedule with plots', 2);
+}
+
+/** Where a resumed run starts: the index of the checkpoint's stage among those run. */
+function resumeIndex(stages: readonly StagePlan[], prepared: PreparedModel, o: TrainOptions): number {
+  const saved = prepared.saved;
+  if (!saved) return 0;
+  if (saved.stage === undefined) throw new DlcError(`${o.checkpoint} was written by a run of one entry, not by the schedule; resume it with --entry`, 2);
+  const at = stages.findIndex((s) => s.name === saved.stage);
+  if (at < 0) {
+    const which = o.stage !== undefined ? `--stage ${o.stage}` : 'the schedule';
+    throw new DlcError(`${o.checkpoint} was written in stage '${saved.stage}', which ${which} does not run`, 2);
+  }
+  return at;
+}
+
+export async function runSchedule(prepared: PreparedModel, schedule: TrainingSchedule, o: TrainOptions, openOptions: OpenOptions, io: CommandIO): Promise<number> {
+  checkFlags(o);
+  const stages = selectStages(prepared, schedule, o.stage);
+  const first = resumeIndex(stages, prepared, o);
+  // Every stage is set up before the device starts, so a bad entry or dataset stops the run before any training.
+  const runs: StageRun[] = stages.map((stage) => {
+    const entry = chooseEntry(prepared, 'train', stage.entry);
+    const data = stage.data ?? o.data;
+    const bind = stage.bind ?? o.bind;
+    const setup = setupEntry(prepared, entry, {
+      ...(data !== undefined ? { data } : {}),
+      ...(bind !== undefined ? { bind } : {}),
+      ...(stage.length.unit === 'steps' ? { freeSteps: stage.length.count } : {}),
+    });
+    const lrs = scheduledRates(prepared.program.scalars, entry.name);
+    if (stage.lrSchedule !== undefined && stage.lrSchedule !== 'constant' && lrs.length === 0) {
+      throw new DlcError(`stage '${stage.name}': entry '${entry.name}' has no runtime scalar 'lr' for its lr_schedule`, 2);
+    }
+    return { stage, setup, steps: inSteps(stage.length, setup.perEpoch) };
+  });
+  const total = runs.reduce((n, r) => n + r.steps, 0);
+  const stopAt = o.steps ?? total;
+
+  const { runner, checkpoint } = await startModel(prepared, openOptions);
+  try {
+    const progressStream = o.json ? io.stderr : io.stdout;
+    const showProgress = !o.json || (io.stderr as NodeJS.WriteStream).isTTY === true;
+    const info = (text: string) => (o.json ? io.stderr : io.stdout).write(`${text}\n`);
+    info(`schedule of ${runner.model}: ${runs.map((r) => `${r.stage.name} (${r.steps} steps)`).join(', ')}; ${total} steps on ${runner.where}`);
+    let offset = 0;
+    let final: { stage: string; record: EpochRecord } | undefined;
+    for (let i = 0; i < runs.length && offset < stopAt; i++) {
+      const run = runs[i]!;
+      const start = i === first && checkpoint ? checkpoint.position : undefined;
+      const startStep = i < first ? run.steps : (start?.step ?? 0);
+      const stageStop = Math.min(run.steps, stopAt - offset);
+      if (startStep >= stageStop) {
+        offset += run.steps;
+        continue; // finished before the checkpoint was written
+      }
+      const order = o.order ?? prepared.saved?.order ?? 'shuffled'; // every stage of a resumed run keeps the run's order
+      const at = { startStep, stageStop, order, showProgress, progressStream, ...(start ? { start, ckpt: checkpoint! } : {}) };
+      final = { stage: run.stage.name, record: await runStage(runner, run, o, io, at) };
+      offset += run.steps;
+    }
+    if (!final) {
+      info(`already at step ${Math.min(stopAt, total)} of the schedule; nothing to train`);
+      return 0;
+    }
+    if (o.json) io.stdout.write(`${JSON.stringify({ stage: final.stage, ...final.record, final: true })}\n`);
+    else {
+      const where = o.checkpoint !== undefined ? `; checkpoint ${o.checkpoint}` : '';
+      const stopped = stopAt < total ? ` (stopped by --steps ${stopAt} of ${total})` : '';
+      io.stdout.write(`done: stage ${final.stage}, ${describeRecord(final.record)}${stopped}${where}\n`);
+    }
+    return 0;
+  } finally {
+    runner.destroy();
+  }
+}
+
+interface StageStart {
+  readonly startStep: number;
+  /** The stage's steps to run to (its length, or less under --steps). */
+  readonly stageStop: number;
+  readonly order: DataOrder;
+  readonly showProgress: boolean;
+  readonly progressStream: NodeJS.WritableStream;
+  readonly start?: NonNullable<Awaited<ReturnType<typeof startModel>>['checkpoint']>['position'];
+  readonly ckpt?: NonNullable<Awaited<ReturnType<typeof startModel>>['checkpoint']>;
+}
+
+async function runStage(runner: ModelRunner, run: StageRun, o: TrainOptions, io: CommandIO, s: StageStart): Promise<EpochRecord> {
+  const { stage, setup, steps } = run;
+  const name = stage.name;
+  const lrSchedule = stageLrSchedule(stage.lrSchedule, steps);
+  const lrs = scheduledRates(runner.scalars, setup.entry.name);
+  const what = setup.dataFree
+    ? 'without data'
+    : `on ${setup.dataset.name} (${setup.trainCount} examples, batch ${setup.batch}, ${setup.perEpoch} steps per epoch)`;
+  const resuming = s.startStep > 0 ? `, resuming at step ${s.startStep}` : '';
+  const evalText = setup.eval && stage.evalEvery > 0 ? (stage.evalEvery === 1 ? '' : `; eval every ${stage.evalEvery} epochs`) : '; no evaluation';
+  const header = `stage ${name}: training ${runner.model}.${setup.entry.name} ${what} to step ${s.stageStop} of ${steps}${resuming}; lr schedule ${formatSchedule(lrSchedule)}${evalText}`;
+  if (!o.json) io.stdout.write(`${header}\n`);
+  else io.stderr.write(`${header}\n`);
+  const progress = s.showProgress ? new TrainingProgress({ totalSteps: s.stageStop, startStep: s.startStep, stream: s.progressStream }) : undefined;
+  const say = (text: string) => (progress ? progress.log(text) : io.stderr.write(`${text}\n`));
+  // The update entries due after a stage step (1-based): `every` ones on their multiples, `at end` ones after the last.
+  const afterStep = async (step: number): Promise<void> => {
+    for (const c of stage.calls) {
+      const due = c.every === undefined ? step === steps : step % inSteps(c.every, setup.perEpoch) === 0;
+      if (due) await runner.run(c.entry, {}, []);
+    }
+  };
+  let result;
+  try {
+    result = await trainLoop({
+      runner,
+      entry: setup.entry,
+      loss: setup.loss,
+      metrics: trainMetrics(setup.entry, setup.loss),
+      dataset: setup.dataset,
+      bindings: setup.bindings,
+      batch: setup.batch,
+      order: s.order,
+      ...(setup.eval ? { eval: setup.eval } : {}),
+      evalEvery: stage.evalEvery,
+      totalSteps: s.stageStop,
+      schedule: lrSchedule,
+      lrScalars: lrs.map((lr) => ({ name: lr.name, base: lr.value })),
+      ...(o.checkpoint !== undefined ? { checkpoint: { path: o.checkpoint, ...(o.every !== undefined ? { every: o.every } : {}) } } : {}),
+      dataName: setup.source,
+      bindSpec: formatBinding(setup.mapping),
+      dlcVersion: o.dlcVersion,
+      lossEvery: o.lossEvery,
+      maxBad: o.maxBad,
+      stage: name,
+      afterStep,
+      ...(s.start && s.ckpt
+        ? { start: { ...s.start, tensors: Object.fromEntries(Object.entries(s.ckpt.ckpt.tensors).map(([k, t]) => [k, t.data])) } }
+        : {}),
+      onStep: (p) => progress?.update(p),
+      onMessage: say,
+      onEpoch: (r) => {
+        if (o.json) io.stdout.write(`${JSON.stringify({ stage: name, ...r })}\n`);
+        else say(`stage ${name}, epoch ${r.epoch}: ${describeRecord(r)}`);
+      },
+    });
+  } finally {
+    progress?.stop();
+  }
+  if (o.json) io.stdout.write(`${JSON.stringify({ stage: name, ...result.final, stage_done: true })}\n`);
+  else io.stdout.write(`stage ${name} done: ${describeRecord(result.final)}\n`);
+  return result.final;
+}
