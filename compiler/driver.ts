@@ -143,6 +143,8 @@ export interface StageOptions {
   readonly textures?: boolean;
   /** Device limits for code generation and memory planning; default: portable WebGPU limits. */
   readonly limits?: Readonly<Record<string, number>>;
+  /** The target's printed line (compiler/cli/target.ts); default: family, textures, limits and level. */
+  readonly target?: string;
 }
 
 export type StageOutput =
@@ -190,7 +192,7 @@ export function runStage(program: Program, stage: StageName, options: StageOptio
       return {
         kind: 'plan',
         plan: planAt(program, options),
-        target: `${options.family} kernel family${options.textures !== undefined ? `, textures ${options.textures ? 'on' : 'off'}` : ''}, ${options.limits ? 'device' : 'portable WebGPU'} limits, -O${options.level}`,
+        target: options.target ?? `${options.family} kernel family${options.textures !== undefined ? `, textures ${options.textures ? 'on' : 'off'}` : ''}, ${options.limits ? 'device' : 'portable WebGPU'} limits, -O${options.level}`,
       };
     default: {
       const never: never = stage;

@@ -9,19 +9,11 @@ import type { SavedTensor } from './checkpoint/safetensors';
 import { Executor } from './executor';
 import type { OutputValue, RunOptions } from './executor';
 import type { Plan } from './plan';
+import type { ModelOptions, NamedTensors } from './module-types';
+
+export type { ModelOptions, NamedTensors } from './module-types';
 
 export type { OutputValue, RunOptions } from './executor';
-
-export interface ModelOptions {
-  /** A device to run on; default: the process's device (hardware first, then llvmpipe). */
-  readonly device?: GPUDevice;
-  /** Seed of the initializers and random ops (u32); default 0. */
-  readonly seed?: number;
-  /** Check every kernel's outputs for NaN/Inf and report the first with its .dl location (slow). */
-  readonly checkNumerics?: boolean;
-}
-
-export type NamedTensors = Record<string, Float32Array | Int32Array | Uint32Array>;
 
 export class Model {
   private constructor(private readonly exec: Executor) {}

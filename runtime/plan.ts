@@ -138,6 +138,8 @@ export interface CopyStep {
   readonly srcOffsetPerIter?: number;
   readonly dstOffsetPerIter?: number;
   readonly bytes: number;
+  /** The .dl code the copy comes from (an assign, a loop's carried value). */
+  readonly span?: Span;
 }
 
 /**
@@ -153,6 +155,7 @@ export interface LoopStep {
   readonly body: readonly Step[];
   /** The IR node of the loop, for labels. */
   readonly label: string;
+  readonly span?: Span;
 }
 
 export type Step = DispatchStep | CopyStep | LoopStep;

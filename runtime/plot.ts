@@ -10,6 +10,8 @@ export interface Series {
   /** [x, y] pairs in increasing x. */
   readonly points: readonly (readonly [number, number])[];
   readonly color?: Rgb;
+  /** A 5×5 square on every point: for sparse series (one point per epoch), where one point alone is a dot. */
+  readonly markers?: boolean;
 }
 
 export interface PlotOptions {
@@ -77,6 +79,10 @@ function line(img: RgbaImage, x0: number, y0: number, x1: number, y1: number, c:
   }
 }
 
+function marker(img: RgbaImage, x: number, y: number, c: Rgb): void {
+  for (let dy = -2; dy <= 2; dy++) for (let dx = -2; dx <= 2; dx++) setPixel(img, Math.round(x) + dx, Math.round(y) + dy, c);
+}
+
 export function linePlot(series: readonly Series[], options: PlotOptions = {}): RgbaImage {
   const width = options.width ?? 640;
   const height = options.height ?? 400;
@@ -129,6 +135,7 @@ export function linePlot(series: readonly Series[], options: PlotOptions = {}): 
       const p: [number, number] = [px(x), py(y)];
       if (prev) line(img, prev[0], prev[1], p[0], p[1], c);
       else setPixel(img, p[0], p[1], c);
+      if (s.markers) marker(img, p[0], p[1], c);
       prev = p;
     }
   });

@@ -201,10 +201,10 @@ export class EntryBuilder {
     steps.push({ kind: 'dispatch', kernel, bindings, writes: [...outputs], ...(textures.length > 0 ? { textures } : {}) });
   }
 
-  copy(src: number, dst: number, steps: Step[]): void {
+  copy(src: number, dst: number, steps: Step[], node: Node): void {
     const bytes = this.plan.buffers[src].bytes;
     if (bytes !== this.plan.buffers[dst].bytes) throw new Error(`copy between buffers of ${bytes} and ${this.plan.buffers[dst].bytes} bytes`);
-    if (src !== dst) steps.push({ kind: 'copy', src, dst, srcOffset: 0, dstOffset: 0, bytes });
+    if (src !== dst) steps.push({ kind: 'copy', src, dst, srcOffset: 0, dstOffset: 0, bytes, ...(node.span ? { span: node.span } : {}) });
   }
 
   /** Emits the steps of a graph's nodes (arguments already bound) in schedule order. */
@@ -292,11 +292,11 @@ export class EntryBuilder {
       const src = this.bufferOf(w.source);
       if (!targets.has(src) || src === w.target) return src;
       const staged = this.plan.addBuffer({ ...this.plan.buffers[src], name: `${this.entry.name}.staged.${this.plan.buffers[src].name}`, kind: 'temp', entry: this.entry.name, init: undefined });
-      this.copy(src, staged, steps);
+      this.copy(src, staged, steps, w.node);
       return staged;
     });
     writes.forEach((w, k) => {
-      this.copy(sources[k], w.target, steps);
+      this.copy(sources[k], w.target, steps, w.node);
       for (const out of w.node.outputs) this.values.set(out, w.target);
     });
   }

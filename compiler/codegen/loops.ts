@@ -19,12 +19,13 @@ import { emitStackKernel, stackExtent } from './stack';
 
 export function emitLoop(eb: EntryBuilder, node: Node, steps: Step[]): void {
   const loop = readLoop(node);
+  const at = node.span ? { span: node.span } : {};
   const body = node.regions![0];
   const plan = eb.plan;
 
   const carriedBuffers = loop.carried.map((c) => {
     const buffer = eb.temp(c.arg, `%${node.id}.carry${c.arg.id}`);
-    eb.copy(eb.bufferOf(c.init), buffer, steps);
+    eb.copy(eb.bufferOf(c.init), buffer, steps, node);
     eb.values.set(c.out, buffer);
     return buffer;
   });
@@ -44,7 +45,7 @@ export function emitLoop(eb: EntryBuilder, node: Node, steps: Step[]): void {
       shape: [Math.max(1, loop.count)],
       data: Array.from({ length: Math.max(1, loop.count) }, (_, t) => t),
     });
-    bodySteps.push({ kind: 'copy', src: table, dst: counter, srcOffset: 0, srcOffsetPerIter: 4, dstOffset: 0, bytes: 4 });
+    bodySteps.push({ kind: 'copy', src: table, dst: counter, srcOffset: 0, srcOffsetPerIter: 4, dstOffset: 0, bytes: 4, ...at });
   }
 
   eb.emitNodes(body, bodySteps);
@@ -53,7 +54,7 @@ export function emitLoop(eb: EntryBuilder, node: Node, steps: Step[]): void {
     const src = eb.bufferOf(e.result);
     if (e.extent.outer === 1) {
       const bytes = plan.buffers[src].bytes;
-      bodySteps.push({ kind: 'copy', src, dst: e.buffer, srcOffset: 0, dstOffset: 0, dstOffsetPerIter: bytes, bytes });
+      bodySteps.push({ kind: 'copy', src, dst: e.buffer, srcOffset: 0, dstOffset: 0, dstOffsetPerIter: bytes, bytes, ...at });
     } else {
       eb.dispatch(emitStackKernel(e.result.type, e.axis, loop.count), node, [src, counter], [e.buffer], bodySteps);
     }
@@ -64,10 +65,10 @@ export function emitLoop(eb: EntryBuilder, node: Node, steps: Step[]): void {
     const src = eb.bufferOf(c.result);
     if (src === carriedBuffers[k] || !carriedSet.has(src)) return src;
     const staged = plan.addBuffer({ ...plan.buffers[src], name: `${plan.buffers[src].name}.staged`, kind: 'temp', entry: eb.entry.name });
-    eb.copy(src, staged, bodySteps);
+    eb.copy(src, staged, bodySteps, node);
     return staged;
   });
-  sources.forEach((src, k) => eb.copy(src, carriedBuffers[k], bodySteps));
+  sources.forEach((src, k) => eb.copy(src, carriedBuffers[k], bodySteps, node));
 
-  steps.push({ kind: 'loop', count: loop.count, reverse: loop.reverse, body: bodySteps, label: eb.label(node, node.op) });
+  steps.push({ kind: 'loop', count: loop.count, reverse: loop.reverse, body: bodySteps, label: eb.label(node, node.op), ...at });
 }

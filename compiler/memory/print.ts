@@ -6,8 +6,11 @@
 // then its steps in the same numbering: each kernel with what it reads (a texture
 // fetch marked `tex`, `tex reused` where the upload is skipped) and writes (a
 // persistent tensor written `in place`: an optimizer update computed straight into
-// its parameter or slot), each copy, each loop with its body indented.
+// its parameter or slot), each copy, each loop with its body indented; each step
+// ends with the .dl location it comes from as a `# file:line:col` comment.
 // Deterministic, for goldens.
+import { basename } from 'node:path';
+import { formatSpan, type Span } from '../../runtime/errors';
 import type { Plan, PlanBuffer, PlanEntry, Step } from '../../runtime/plan';
 import { entryLiveness } from './lifetimes';
 import { entryTextures, isPerCall, memoryTotals, textureBytes } from './memory';
@@ -55,6 +58,11 @@ function describeUse(use: TextureUse | undefined): string {
   return `${holds}: ${use.uploads} upload${use.uploads === 1 ? '' : 's'}${use.reused > 0 ? `, ${use.reused} reused` : ''}`;
 }
 
+/** A step's .dl location as a trailing comment, with the file's name only (goldens do not depend on folders). */
+function where(span: Span | undefined): string {
+  return span ? `  # ${formatSpan({ ...span, file: basename(span.file) })}` : '';
+}
+
 /** Each step of `steps` as one line, numbered from `first` as entryLiveness numbers them; returns the next number. */
 function stepLines(plan: Plan, steps: readonly Step[], first: number, indent: string, out: string[]): number {
   let at = first;
@@ -70,14 +78,14 @@ function stepLines(plan: Plan, steps: readonly Step[], first: number, indent: st
         const textures = new Map((s.textures ?? []).map((t) => [t.binding, t.upload === false ? ' (tex reused)' : ' (tex)']));
         const reads = s.bindings.slice(0, inputs).map((b, k) => `${name(b)}${textures.get(k) ?? ''}`);
         const writes = s.writes.map((w) => `${name(w)}${isPerCall(plan.buffers[w].kind) ? '' : ' (in place)'}`);
-        out.push(`${n}${kernel.name}  reads ${reads.join(', ') || 'nothing'} → ${writes.join(', ')}`);
+        out.push(`${n}${kernel.name}  reads ${reads.join(', ') || 'nothing'} → ${writes.join(', ')}${where(kernel.origin.span)}`);
         break;
       }
       case 'copy':
-        out.push(`${n}copy ${name(s.src)} → ${name(s.dst)} (${s.bytes} B)`);
+        out.push(`${n}copy ${name(s.src)} → ${name(s.dst)} (${s.bytes} B)${where(s.span)}`);
         break;
       case 'loop':
-        out.push(`${n}loop ${s.label} ×${s.count}${s.reverse ? ' reversed' : ''}`);
+        out.push(`${n}loop ${s.label} ×${s.count}${s.reverse ? ' reversed' : ''}${where(s.span)}`);
         at = stepLines(plan, s.body, at, `${indent}  `, out);
         break;
       default: {

@@ -31,6 +31,7 @@ import type { EntryInfo, ModelRunner } from './runner';
 import { batchSize } from './entries';
 import { evaluate, type EvalResult } from './evaluate';
 import { feedsOf } from './feeds';
+import { testLoss } from './test-loss';
 import { makeCheckpoint, type RunPosition } from './checkpoints';
 import { firstNonFinite, isFiniteNumber, type GoodState } from './guard';
 
@@ -41,6 +42,8 @@ export interface EpochRecord {
   /** Mean of the losses read during the epoch (NaN when none was read). */
   readonly loss: number;
   readonly test_accuracy?: number;
+  /** Without a test accuracy: the train entry's loss on the test split (runtime/train/test-loss.ts). */
+  readonly test_loss?: number;
   /** Test-set means of the infer entry's outputs, when there is no accuracy. */
   readonly test_metrics?: Readonly<Record<string, number>>;
   /** Means of the train entry's other scalar outputs (accuracy, recon...). */
@@ -48,6 +51,9 @@ export interface EpochRecord {
   readonly skipped: number;
   readonly seconds: number;
 }
+
+/** What an evaluation found: the infer entry's results (when there is one) and the test loss. */
+type Evaluation = { -readonly [K in keyof EvalResult]?: EvalResult[K] } & { loss?: number };
 
 export interface EvalSetup {
   readonly entry: EntryInfo;
@@ -99,6 +105,12 @@ export interface LoopConfig {
 export interface History {
   readonly loss: [number, number][];
   readonly accuracy: [number, number][];
+  /** The test loss at each evaluation, for models without an accuracy. */
+  readonly testLoss: [number, number][];
+  /** The train entry's other scalar outputs (recon...) at each checked step. */
+  readonly trainMetrics: Record<string, [number, number][]>;
+  /** The infer entry's test means at each evaluation, for models without an accuracy. */
+  readonly testMetrics: Record<string, [number, number][]>;
 }
 
 export interface LoopResult {
@@ -125,7 +137,7 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
     good = { tensors: cfg.start.tensors, step };
   }
   const scheduleSpec = formatSchedule(cfg.schedule);
-  const history: History = { loss: [], accuracy: [] };
+  const history: History = { loss: [], accuracy: [], testLoss: [], trainMetrics: {}, testMetrics: {} };
   const epochs: EpochRecord[] = [];
   const runStart = now();
   let epochStart = runStart;
@@ -135,7 +147,7 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
   let firstBad = 0;
   let checkNext = true;
   let recovering = false;
-  let lastEval: { step: number; result?: EvalResult } | undefined;
+  let lastEval: { step: number; result: Evaluation } | undefined;
 
   const position = (): RunPosition => ({
     step,
@@ -164,23 +176,32 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
     checkNext = true;
   };
   const evalEvery = cfg.evalEvery ?? 1;
-  const evaluation = async (): Promise<EvalResult | undefined> => {
-    if (!cfg.eval || evalEvery === 0) return undefined;
+  const evaluation = async (): Promise<Evaluation> => {
+    if (evalEvery === 0) return {};
     if (lastEval?.step === step) return lastEval.result;
-    const result = await evaluate(runner, cfg.eval.entry, cfg.dataset.test, cfg.eval.bindings, cfg.eval.label, cfg.dataset.info);
-    lastEval = { step, result };
+    const result: Evaluation = cfg.eval
+      ? await evaluate(runner, cfg.eval.entry, cfg.dataset.test, cfg.eval.bindings, cfg.eval.label, cfg.dataset.info)
+      : {};
     if (result.accuracy !== undefined) history.accuracy.push([step, result.accuracy]);
+    else {
+      const testBatch = cfg.batch ?? batchSize(entry);
+      result.loss = await testLoss(runner, entry, cfg.loss, cfg.dataset.test, cfg.bindings, testBatch);
+      if (result.loss !== undefined) history.testLoss.push([step, result.loss]);
+      for (const [m, v] of Object.entries(result.metrics ?? {})) (history.testMetrics[m] ??= []).push([step, v]);
+    }
+    lastEval = { step, result };
     return result;
   };
-  const record = (epoch: number, result: EvalResult | undefined, start: number): EpochRecord => {
+  const record = (epoch: number, result: Evaluation, start: number): EpochRecord => {
     const trainMetrics: Record<string, number> = {};
     for (const m of cfg.metrics) trainMetrics[m] = mean(metricValues[m] ?? []);
     return {
       epoch,
       step,
       loss: mean(losses),
-      ...(result?.accuracy !== undefined ? { test_accuracy: result.accuracy } : {}),
-      ...(result && result.accuracy === undefined ? { test_metrics: result.metrics } : {}),
+      ...(result.accuracy !== undefined ? { test_accuracy: result.accuracy } : {}),
+      ...(result.loss !== undefined ? { test_loss: result.loss } : {}),
+      ...(result.metrics && result.accuracy === undefined ? { test_metrics: result.metrics } : {}),
       ...(cfg.metrics.length > 0 ? { train_metrics: trainMetrics } : {}),
       skipped,
       seconds: (now() - start) / 1000,
@@ -217,7 +238,11 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
       if (isFiniteNumber(loss) && after === undefined) {
         losses.push(loss);
         history.loss.push([step + 1, loss]);
-        for (const m of cfg.metrics) if (isFiniteNumber(out[m])) (metricValues[m] ??= []).push(out[m] as number);
+        for (const m of cfg.metrics) {
+          if (!isFiniteNumber(out[m])) continue;
+          (metricValues[m] ??= []).push(out[m] as number);
+          (history.trainMetrics[m] ??= []).push([step + 1, out[m] as number]);
+        }
         badRun = 0;
         recovering = false;
         checkNext = false;
@@ -243,7 +268,7 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
     if (saveAfter && !last) await save();
     if (endsEpoch) {
       const evalNow = (batch.epoch + 1) % Math.max(evalEvery, 1) === 0 || last;
-      const r = record(batch.epoch + 1, evalNow ? await evaluation() : undefined, epochStart);
+      const r = record(batch.epoch + 1, evalNow ? await evaluation() : {}, epochStart);
       epochs.push(r);
       await cfg.onEpoch?.(r, history);
       losses = [];

@@ -1,7 +1,13 @@
 // `--plots DIR`: pictures rewritten after every epoch (each file replaced atomically,
 // so a viewer refreshing it never sees half a file):
-//   DIR/loss.png       the loss values read during training against the step;
-//   DIR/accuracy.png   test accuracy after each epoch (when the model reports one);
+//   DIR/loss.png       the loss values read during training against the step, and
+//                      the test loss after each epoch (models without an accuracy);
+//   DIR/recon.png      instead of loss.png, for a train entry with a `recon` output
+//                      (the RBMs): the reconstruction error, in training and on the
+//                      test split, since their loss, a CD cost, oscillates around 0
+//                      and says little of progress;
+//   DIR/accuracy.png   test accuracy after each evaluation (when the model reports
+//                      one), with a marker on every point so one epoch shows too;
 //   DIR/filters.png    for models with image inputs (784 values or 1×28×28 per
 //                      example): the first param of shape [784, n], each column
 //                      drawn as a 28×28 tile (at most 100).
@@ -9,12 +15,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DlcError } from '../errors';
 import { filterGrid } from '../images';
-import { linePlot } from '../plot';
+import { linePlot, type Series } from '../plot';
 import { writePng } from '../png-node';
 import type { EntryInfo, ModelRunner } from './runner';
 import type { History } from './loop';
 
 export const MAX_FILTERS = 100;
+/** The train output plotted instead of the loss when there is one. */
+export const RECON = 'recon';
 
 /** The param whose columns are first-layer filters, when the entry takes images. */
 export function filterParam(runner: ModelRunner, entry: EntryInfo): string | undefined {
@@ -37,14 +45,19 @@ export function preparePlotDir(dir: string): void {
 /** Writes the pictures; returns the paths written. */
 export async function writePlots(dir: string, history: History, runner: ModelRunner, filters: string | undefined): Promise<string[]> {
   const written: string[] = [];
-  const lossPath = join(dir, 'loss.png');
-  writePng(lossPath, linePlot([{ name: 'loss', points: history.loss }], { title: `${runner.model}: training loss`, xLabel: 'step' }));
-  written.push(lossPath);
-  if (history.accuracy.length > 0) {
-    const accPath = join(dir, 'accuracy.png');
-    writePng(accPath, linePlot([{ name: 'test accuracy', points: history.accuracy }], { title: `${runner.model}: test accuracy`, xLabel: 'step' }));
-    written.push(accPath);
+  const plot = (file: string, series: Series[], title: string): void => {
+    const path = join(dir, file);
+    writePng(path, linePlot(series.filter((s) => s.points.length > 0), { title: `${runner.model}: ${title}`, xLabel: 'step' }));
+    written.push(path);
+  };
+  const recon = history.trainMetrics[RECON];
+  if (recon !== undefined) {
+    const test = history.testMetrics[RECON] ?? [];
+    plot('recon.png', [{ name: 'train recon', points: recon }, { name: 'test recon', points: test, markers: true }], 'reconstruction error');
+  } else {
+    plot('loss.png', [{ name: 'loss', points: history.loss }, { name: 'test loss', points: history.testLoss, markers: true }], 'loss');
   }
+  if (history.accuracy.length > 0) plot('accuracy.png', [{ name: 'test accuracy', points: history.accuracy, markers: true }], 'test accuracy');
   if (filters !== undefined) {
     const values = await runner.save();
     const shape = runner.persistent.find((p) => p.name === filters)!.shape;

@@ -27,6 +27,12 @@ describe('line plots', () => {
     expect(back.width).toBe(640);
   });
 
+  it('marks the points of a sparse series, so the accuracy of one epoch shows', () => {
+    const plain = linePlot([{ name: 'acc', points: [[62, 0.9]] }], { width: 200, height: 120 });
+    const marked = linePlot([{ name: 'acc', points: [[62, 0.9]], markers: true }], { width: 200, height: 120 });
+    expect(colourCount(marked.data, [31, 119, 180]) - colourCount(plain.data, [31, 119, 180])).toBe(24);
+  });
+
   it('breaks the line at non-finite points and draws an empty plot without failing', () => {
     const withNaN = linePlot([{ name: 'loss', points: [[0, 1], [1, NaN], [2, 1]] }], { width: 200, height: 120 });
     const without = linePlot([{ name: 'loss', points: [[0, 1], [1, 1], [2, 1]] }], { width: 200, height: 120 });

@@ -1,6 +1,6 @@
 // `dlc compile FILE -o DIR [-O0|-O1|-O2] [-D name=value] [--json]`: lowers a .dl file,
 // runs the optimizing pipeline (compiler/driver.ts: passes, code generation,
-// memory planning) and writes DIR/<model>.ts, .d.ts and .js, then prints per entry
+// memory planning) and writes DIR/<model>.js, .d.ts, .source.ts and dlc-runtime.d.ts, then prints per entry
 // point the kernels (fused and unfused), dispatches and planned bytes against naive. makeCompileCommand takes the lowering as a
 // parameter so tests can feed hand-built programs; `compile` uses compiler/lower.
 import type { Command } from '../command';
@@ -8,24 +8,24 @@ import { formatDiagnostics } from '../../../dsl/diagnostics';
 import { DlcError } from '../../../runtime/errors';
 import { parseDefine } from '../args';
 import { parseTexturesFlag } from '../textures-flag';
-import { acquireDevice } from '../../../runtime/device';
 import { compileProgram, sourceLookup, type LowerFn } from '../../driver';
-import { DEFAULT_LIMITS } from '../../codegen/generate-plan';
 import type { OptLevel } from '../../passes/pipeline';
 import type { CodegenOptions } from '../../codegen/generate-plan';
+import { describeTarget, parseTarget, resolveTarget, type TargetName } from '../target';
 import { formatReport, planReport } from '../../codegen/report';
 import { writeModelFiles } from '../../codegen/write';
 import { lowerFile } from '../../lower/index';
 
-const USAGE = `usage: dlc compile FILE -o DIR [-O0|-O1|-O2] [-D name=value]... [--json] [--family register|shared]
-                        [--textures on|off]
+const USAGE = `usage: dlc compile FILE -o DIR [-O0|-O1|-O2] [-D name=value]... [--json] [--target portable|tuned]
+                        [--family register|shared] [--textures on|off]
 
-Compiles a .dl model to DIR/<model>.ts (typed module), DIR/<model>.d.ts and
-DIR/<model>.js (self-contained ESM bundle with the runtime), and prints per entry
+Compiles a .dl model to DIR/<model>.js (self-contained ESM bundle with the runtime),
+its types DIR/<model>.d.ts and DIR/dlc-runtime.d.ts (they need no dlc installed), and
+DIR/<model>.source.ts (the typed source, importing dlc/runtime); prints per entry
 point the kernels (and how many it takes unfused), dispatches and planned bytes
 (and the naive sum of all tensors).
 
-  -o, --out DIR       where to write the three files
+  -o, --out DIR       where to write the files
   -O0                 no optimization: one kernel per op, one buffer per tensor
   -O1                 clean-up passes (constant folding, simplification, CSE, dead
                       code) and packed memory (temporaries share arenas by lifetime)
@@ -34,8 +34,12 @@ point the kernels (and how many it takes unfused), dispatches and planned bytes
   -D name=value       override a hyperparameter (repeatable)
   --json              print {"model", "entries": [{"name", "kernels", "kernels_unfused",
                       "dispatches", "peak_bytes", "naive_bytes"}]}
+  --target T          tuned (default): for the adapter here (\`dlc devices\`): register
+                      family with textures on CPU adapters such as llvmpipe, shared on
+                      GPUs, the adapter's limits; portable: shared family, no textures,
+                      WebGPU's default limits (runs on any WebGPU device: for browsers)
   --family F          kernel family: register (CPU adapters such as llvmpipe) or shared
-                      (GPUs); default: chosen from the device dlc would run on
+                      (GPUs); default: the target's
   --textures on|off   operand textures: kernels read big operands through
                       rgba32float textures; default: on for the register family`;
 
@@ -47,6 +51,7 @@ interface Options {
   level: OptLevel;
   family?: CodegenOptions['family'];
   textures?: boolean;
+  target: TargetName;
 }
 
 export function parseCompileArgs(argv: readonly string[]): Options {
@@ -54,6 +59,7 @@ export function parseCompileArgs(argv: readonly string[]): Options {
   let out: string | undefined;
   let family: CodegenOptions['family'] | undefined;
   let textures: boolean | undefined;
+  let target: string | undefined;
   const defines: Record<string, number | boolean> = {};
   let json = false;
   let level: OptLevel = 2;
@@ -79,6 +85,8 @@ export function parseCompileArgs(argv: readonly string[]): Options {
       const f = arg === '--family' ? value(++i, arg) : arg.slice('--family='.length);
       if (f !== 'register' && f !== 'shared') throw new DlcError(`--family must be register or shared, got '${f}'`, 2);
       family = f;
+    } else if (arg === '--target' || arg.startsWith('--target=')) {
+      target = arg === '--target' ? value(++i, arg) : arg.slice('--target='.length);
     } else if (arg === '--textures' || arg.startsWith('--textures=')) {
       textures = parseTexturesFlag(arg === '--textures' ? value(++i, arg) : arg.slice('--textures='.length));
     } else if (arg.startsWith('-') && arg !== '-') throw new DlcError(`unknown option '${arg}' for 'dlc compile' (see 'dlc help compile')`, 2);
@@ -87,18 +95,7 @@ export function parseCompileArgs(argv: readonly string[]): Options {
   }
   if (file === undefined) throw new DlcError(`dlc compile needs a FILE\n${USAGE}`, 2);
   if (out === undefined) throw new DlcError(`dlc compile needs -o DIR\n${USAGE}`, 2);
-  return { file, out, defines, json, level, family, ...(textures !== undefined ? { textures } : {}) };
-}
-
-/** Kernel family and limits of the device dlc would run on (or portable defaults when there is none). */
-async function targetOptions(family: CodegenOptions['family'] | undefined): Promise<CodegenOptions & { device: string }> {
-  try {
-    const acquired = await acquireDevice();
-    return { family: family ?? (acquired.software ? 'register' : 'shared'), limits: acquired.limits, device: acquired.description };
-  } catch (err) {
-    if (!(err instanceof DlcError)) throw err;
-    return { family: family ?? 'shared', limits: DEFAULT_LIMITS, device: 'no device found; portable limits' };
-  }
+  return { file, out, defines, json, level, family, target: parseTarget(target), ...(textures !== undefined ? { textures } : {}) };
 }
 
 export function makeCompileCommand(lower: LowerFn = lowerFile): Command {
@@ -113,17 +110,16 @@ export function makeCompileCommand(lower: LowerFn = lowerFile): Command {
       if (lowered.diagnostics.length > 0) process.stderr.write(formatDiagnostics(lowered.diagnostics, sourceLookup(lowered.sources)));
       const failed = lowered.diagnostics.some((d) => d.severity === 'error');
       if (failed || !lowered.program) return 1;
-      const target = await targetOptions(options.family);
-      const textures = options.textures;
-      const { plan } = compileProgram(lowered.program, { level: options.level, family: target.family, limits: target.limits, ...(textures !== undefined ? { textures } : {}) });
+      const target = await resolveTarget(options.target, options.family, options.textures);
+      const { plan } = compileProgram(lowered.program, { level: options.level, family: target.family, textures: target.textures, ...(target.limits ? { limits: target.limits } : {}) });
       const paths = await writeModelFiles(plan, options.out);
       const report = planReport(plan);
       if (options.json) {
         process.stdout.write(`${JSON.stringify(report)}\n`);
       } else {
         process.stdout.write(
-          `compiled ${plan.model}: ${paths.ts}, ${paths.dts}, ${paths.js}\n` +
-            `kernels for ${target.device} (${target.family} family${textures !== undefined ? `, textures ${textures ? 'on' : 'off'}` : ''}, -O${options.level})\n${formatReport(report)}\n`,
+          `compiled ${plan.model}: ${paths.js}, ${paths.dts}, ${paths.runtimeTypes}, ${paths.ts}\n` +
+            `target: ${describeTarget(target, options.level)}\n${formatReport(report)}\n`,
         );
       }
       return 0;

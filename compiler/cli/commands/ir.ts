@@ -12,9 +12,10 @@ import { STAGES, isPlanStage, isStageName, loweringFor, runStage } from '../../d
 import type { LowerFn, StageName } from '../../driver';
 import { sourceLookup } from '../../driver';
 import { parseTexturesFlag } from '../textures-flag';
+import { describeTarget, parseTarget, resolveTarget, type TargetName } from '../target';
 
 export const IR_USAGE = `usage: dlc ir FILE [--entry NAME] [--stage STAGE] [--format FORMAT] [-D name=value]... [-O LEVEL]
-              [--family F] [--textures on|off]
+              [--target portable|tuned] [--family F] [--textures on|off]
 
 Prints a .dl model as it stands after one stage of the compiler.
 
@@ -30,14 +31,17 @@ Prints a .dl model as it stands after one stage of the compiler.
                     wgsl       the kernels of each entry, in dispatch order
   --entry NAME      only this entry point (default: every entry)
   --format FORMAT   text (default), json, or dot (Graphviz; graph stages only)
-  --family F        kernel family for planned/wgsl: shared (GPUs, default) or
-                    register (CPU adapters such as llvmpipe)
+  --target T        what planned/wgsl generate code for, as \`dlc compile\` does (the
+                    same default, printed first): tuned (default; the adapter here)
+                    or portable (any WebGPU device, the same output everywhere)
+  --family F        kernel family for planned/wgsl: shared (GPUs) or register (CPU
+                    adapters such as llvmpipe); default: the target's
   --textures T      on or off: kernels for planned/wgsl read big operands through
                     rgba32float textures (default: on for the register family)
   -D name=value     override a hyperparameter (repeatable)
   -O LEVEL          optimization level 0..2 for optimized/planned/wgsl (default 2)
 
-planned and wgsl generate code for portable WebGPU limits without opening a device.
+planned and wgsl with --target portable open no device.
 DLC_DUMP_PASSES=DIR writes the graph after every optimizing pass to
 DIR/<entry>.<NN>.<pass>.ir (DLC_DUMP_PASSES=1: to stderr).
 Exit status: 0 printed, 1 the model has errors, 2 usage or I/O problem.`;
@@ -47,7 +51,8 @@ export interface IrOptions {
   readonly stage: StageName;
   readonly format: Format;
   readonly entry?: string;
-  readonly family: 'register' | 'shared';
+  readonly family?: 'register' | 'shared';
+  readonly target: TargetName;
   /** `--textures on|off`; absent: the code generator's default. */
   readonly textures?: boolean;
   readonly level: OptLevel;
@@ -55,20 +60,21 @@ export interface IrOptions {
 }
 
 export function parseIrArgs(argv: readonly string[]): IrOptions {
-  const args = parseArgs('ir', argv, { values: ['entry', 'stage', 'format', 'family', 'textures'], booleans: [] });
+  const args = parseArgs('ir', argv, { values: ['entry', 'stage', 'format', 'family', 'textures', 'target'], booleans: [] });
   const file = oneFile('ir', args, IR_USAGE);
   const stage = args.values.get('stage') ?? 'grad';
   if (!isStageName(stage)) throw new DlcError(`unknown stage '${stage}' (stages: ${STAGES.join(', ')})`, 2);
   const format = args.values.get('format') ?? 'text';
   if (!isFormat(format)) throw new DlcError(`unknown format '${format}' (formats: ${FORMATS.join(', ')})`, 2);
   if (format === 'dot' && isPlanStage(stage)) throw new DlcError(`--format dot draws graphs; the ${stage} stage is an execution plan (use text or json)`, 2);
-  const family = args.values.get('family') ?? 'shared';
-  if (family !== 'register' && family !== 'shared') throw new DlcError(`--family must be register or shared, got '${family}'`, 2);
+  const family = args.values.get('family');
+  if (family !== undefined && family !== 'register' && family !== 'shared') throw new DlcError(`--family must be register or shared, got '${family}'`, 2);
   const textures = parseTexturesFlag(args.values.get('textures'));
   const level = args.optLevel ?? 2;
   if (level > 2) throw new DlcError(`-O${level}: optimization levels are 0, 1 and 2`, 2);
   const entry = args.values.get('entry');
-  return { file, stage, format, family, level: level as OptLevel, defines: args.defines, ...(entry !== undefined ? { entry } : {}), ...(textures !== undefined ? { textures } : {}) };
+  const target = parseTarget(args.values.get('target'));
+  return { file, stage, format, target, ...(family !== undefined ? { family } : {}), level: level as OptLevel, defines: args.defines, ...(entry !== undefined ? { entry } : {}), ...(textures !== undefined ? { textures } : {}) };
 }
 
 export interface IrIO {
@@ -87,10 +93,13 @@ export async function runIr(argv: readonly string[], lower: LowerFn, io: IrIO): 
   if (options.entry !== undefined && !program.entries.some((e) => e.name === options.entry)) {
     throw new DlcError(`model '${program.model}' has no entry point '${options.entry}' (entry points: ${program.entries.map((e) => e.name).join(', ') || 'none'})`, 2);
   }
+  // Only code generation needs the target (and, when tuned, the device).
+  const target = isPlanStage(options.stage) ? await resolveTarget(options.target, options.family, options.textures) : undefined;
   const out = runStage(program, options.stage, {
     level: options.level,
-    family: options.family,
-    ...(options.textures !== undefined ? { textures: options.textures } : {}),
+    family: target?.family ?? 'shared',
+    ...(target ? { textures: target.textures, target: describeTarget(target, options.level) } : {}),
+    ...(target?.limits ? { limits: target.limits } : {}),
   });
   io.stdout.write(renderStage(out, options.stage, options.format, options.entry));
   return 0;

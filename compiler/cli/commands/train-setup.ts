@@ -79,6 +79,7 @@ function percent(x: number): string {
 export function describeRecord(r: EpochRecord): string {
   const parts = [`step ${r.step}`, `loss ${Number.isFinite(r.loss) ? r.loss.toFixed(4) : 'n/a'}`];
   if (r.test_accuracy !== undefined) parts.push(`test accuracy ${percent(r.test_accuracy)}`);
+  if (r.test_loss !== undefined) parts.push(`test loss ${r.test_loss.toFixed(4)}`);
   for (const [k, v] of Object.entries(r.test_metrics ?? {})) parts.push(`test ${k} ${v.toFixed(4)}`);
   for (const [k, v] of Object.entries(r.train_metrics ?? {})) parts.push(`train ${k} ${v.toFixed(4)}`);
   if (r.skipped > 0) parts.push(`${r.skipped} updates skipped`);

@@ -44,9 +44,10 @@ evaluation after every epoch, checkpoints, and a progress bar. A model with a
                        scaling the entry's lr and its param groups' (no recompile)
   --loss-every N       read the loss back every N steps (default 10; each read syncs)
   --max-bad K          stop after K non-finite losses in a row (default 5)
-  --plots DIR          write loss.png, accuracy.png and filters.png after every epoch
-  --json               one JSON object per epoch ({epoch, step, loss, test_accuracy,
-                       skipped, seconds}) and a last one with "final": true; loss is the
+  --plots DIR          write loss.png (recon.png for a train entry with a recon output),
+                       accuracy.png and filters.png after every epoch
+  --json               one JSON object per epoch ({epoch, step, loss, test_accuracy or
+                       test_loss and test_metrics, skipped, seconds}) and a last one with "final": true; loss is the
                        mean of the values read, seconds the epoch's (the run's, at the end)
   --check-numerics     check every kernel's output for NaN/Inf and stop at the first,
                        naming the kernel and its .dl line (slow)
@@ -65,7 +66,9 @@ weights. NaN weights are never saved.
 
 Evaluation uses the infer entry (predict, or the only one) over the test split in
 batches, the last one padded with zero rows that are not counted; test_accuracy is
-the argmax of a [batch,K] output against the labels.`;
+the argmax of a [batch,K] output against the labels. A model without one gets
+test_loss: the train entry's loss over the test split's full batches, with the
+weights put back after each (nothing is learned from the test split).`;
 
 export function makeTrainCommand(lower: LowerFn, io: CommandIO = { stdout: process.stdout, stderr: process.stderr }): Command {
   return {

@@ -56,11 +56,11 @@ const GOLDENS: readonly (readonly [string, readonly string[]])[] = [
   ['tiny.optimized-O0.txt', ['--stage', 'optimized', '-O0', '--entry', 'step']],
   ['tiny.optimized.json', ['--stage', 'optimized', '--format', 'json', '--entry', 'step']],
   ['tiny.optimized.dot', ['--stage', 'optimized', '--format', 'dot', '--entry', 'step']],
-  ['tiny.planned.txt', ['--stage', 'planned']],
-  ['tiny.planned-O0.txt', ['--stage', 'planned', '-O0']],
-  ['tiny.planned.json', ['--stage', 'planned', '--format', 'json', '--entry', 'predict']],
-  ['tiny.wgsl.txt', ['--stage', 'wgsl', '--entry', 'predict']],
-  ['tiny.wgsl-register.json', ['--stage', 'wgsl', '--format', 'json', '--entry', 'predict', '--family', 'register']],
+  ['tiny.planned.txt', ['--stage', 'planned', '--target', 'portable']],
+  ['tiny.planned-O0.txt', ['--stage', 'planned', '-O0', '--target', 'portable']],
+  ['tiny.planned.json', ['--stage', 'planned', '--format', 'json', '--entry', 'predict', '--target', 'portable']],
+  ['tiny.wgsl.txt', ['--stage', 'wgsl', '--entry', 'predict', '--target', 'portable']],
+  ['tiny.wgsl-register.json', ['--stage', 'wgsl', '--format', 'json', '--entry', 'predict', '--family', 'register', '--target', 'portable']],
 ];
 
 describe('dlc ir goldens', () => {

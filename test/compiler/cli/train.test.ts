@@ -144,7 +144,10 @@ describe('dlc train', () => {
   it('feeds MNIST images to an unlabelled model by fit, reports its other outputs and averages its infer outputs', async () => {
     const r = await runCommand('train', lower, ['ae.dl', '--steps', '4', '--json', '--backend', 'reference']);
     const [final] = jsonLines(r.stdout) as [Record<string, unknown>];
-    expect(Object.keys(final).sort()).toEqual(['epoch', 'final', 'loss', 'seconds', 'skipped', 'step', 'test_metrics', 'train_metrics']);
+    expect(Object.keys(final).sort()).toEqual(['epoch', 'final', 'loss', 'seconds', 'skipped', 'step', 'test_loss', 'test_metrics', 'train_metrics']);
+    // No accuracy: the train entry's cost on the test split is the test loss.
+    expect(final.test_loss as number).toBeGreaterThan(0);
+    expect(final.test_loss as number).toBeCloseTo(final.loss as number, 1);
     const train = final.train_metrics as Record<string, number>;
     const test = final.test_metrics as Record<string, number>;
     // recon sums the 784 squared errors that cost averages.

@@ -38,7 +38,10 @@ describe('dlc compile', () => {
       json: true,
       level: 2,
       family: undefined,
+      target: 'tuned',
     });
+    expect(parseCompileArgs(['m.dl', '-o', 'out', '--target', 'portable']).target).toBe('portable');
+    expect(() => parseCompileArgs(['m.dl', '-o', 'out', '--target', 'fast'])).toThrow(/^--target must be portable or tuned, got 'fast'$/);
     expect(parseCompileArgs(['m.dl', '-o', 'out', '-O0']).level).toBe(0);
     expect(parseCompileArgs(['m.dl', '-o', 'out', '-O1']).level).toBe(1);
     expect(() => parseCompileArgs(['m.dl', '-o', 'x', '-O3'])).toThrow(/unknown optimization level '-O3'/);
@@ -47,7 +50,7 @@ describe('dlc compile', () => {
     expect(() => parseCompileArgs(['m.dl', '-o', 'x', '--fast'])).toThrow(DlcError);
   });
 
-  it('passes defines to the lowering, writes the three files and prints the JSON summary', async () => {
+  it('passes defines to the lowering, writes the four files and prints the JSON summary', async () => {
     const seen: unknown[] = [];
     const cmd = makeCompileCommand((path, options) => {
       seen.push([path, options.defines]);
@@ -56,7 +59,10 @@ describe('dlc compile', () => {
     const { code, stdout } = await capture(() => cmd.run(['tiny.dl', '-o', dir, '-D', 'hidden=7', '--json', '--family', 'register', '-O0']));
     expect(code).toBe(0);
     expect(seen).toEqual([['tiny.dl', { hidden: 7 }]]);
-    for (const ext of ['ts', 'd.ts', 'js']) expect(existsSync(join(dir, `tiny_mlp.${ext}`))).toBe(true);
+    for (const ext of ['source.ts', 'd.ts', 'js']) expect(existsSync(join(dir, `tiny_mlp.${ext}`))).toBe(true);
+    expect(existsSync(join(dir, 'dlc-runtime.d.ts'))).toBe(true);
+    // No tiny_mlp.ts: TypeScript would resolve './tiny_mlp.js' to it before the .d.ts.
+    expect(existsSync(join(dir, 'tiny_mlp.ts'))).toBe(false);
     const report = JSON.parse(stdout);
     expect(report.model).toBe('tiny_mlp');
     expect(report.entries.map((e: { name: string }) => e.name)).toEqual(['predict', 'step']);
@@ -89,7 +95,7 @@ describe('dlc compile', () => {
       expect(e.peak_bytes, e.name).toBeLessThan(e.naive_bytes);
     }
     const text = await capture(() => cmd.run(['tiny.dl', '-o', dir, '--family', 'register']));
-    expect(text.stdout).toMatch(/register family, -O2\)/);
+    expect(text.stdout).toMatch(/^target: .+: register family, textures on, (adapter|default WebGPU) limits, -O2$/m);
     expect(text.stdout).toMatch(/entry\s+kernels\s+unfused\s+dispatches\s+planned bytes\s+naive bytes/);
   });
 
