@@ -269,6 +269,14 @@ export class EntryBuilder {
       emitLoop(this, node, steps);
       return;
     }
+    if (def.constData) {
+      // Known at compile time: uploaded once at creation, no kernel, no step.
+      const t = node.outputs[0].type;
+      const name = `${this.entry.name}.%${node.outputs[0].id}.const`;
+      const data = [...def.constData(node)];
+      this.values.set(node.outputs[0], this.plan.addBuffer({ name, kind: 'const', dtype: t.dtype, shape: t.shape, data }));
+      return;
+    }
     const inputs = node.inputs.map((v) => this.bufferOf(v));
     const outputs = node.outputs.map((v) => this.outputBuffer(v));
     if (def.kind === 'elementwise' && def.wgsl) {

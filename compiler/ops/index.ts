@@ -4,6 +4,7 @@ import './matmul';
 import './conv';
 import './constant';
 import './iota';
+import './literal';
 import './reduction';
 import './softmax';
 import './loss';
