@@ -122,6 +122,11 @@ export const DIAGNOSTICS = {
   'not-an-initializer': { severity: 'error', template: 'expected an initializer ({names})' },
   'initializer-args': { severity: 'error', template: '{name} takes {params}' },
   'expected-value': { severity: 'error', template: 'expected {expected}, found {found}' },
+  'ragged-literal': {
+    severity: 'error',
+    template: 'tensor literal is ragged: this item is {found} where the first item of its list is {expected}',
+  },
+  'empty-literal': { severity: 'error', template: 'a tensor literal needs at least one element in each list' },
   'needs-compile-time': { severity: 'error', template: 'expected a value known at compile time (a number, bool or list), but this needs a tensor' },
   'bad-window': { severity: 'error', template: 'expected {what} as one integer or [h, w], found {count} values' },
   'axis-out-of-range': { severity: 'error', template: 'axis {axis} is out of range for a tensor of rank {rank}' },
