@@ -155,6 +155,11 @@ export const INITIALIZERS: readonly InitializerDef[] = [
   { name: 'glorot_normal', params: [opt('gain', 1)], doc: 'gaussian with std gain*sqrt(2 / (fan_in + fan_out))' },
   { name: 'he_normal', params: [opt('gain', 1)], doc: 'gaussian with std gain*sqrt(2 / fan_in)' },
   { name: 'orthogonal', params: [opt('gain', 1)], doc: 'a random orthogonal matrix (rows or columns), times gain' },
+  {
+    name: 'load',
+    params: [req('file'), opt('tensor', '')],
+    doc: 'the tensor `tensor` of a `.safetensors` file, or the array of a `.npy` file (path relative to the `.dl` file), read at compile time',
+  },
 ];
 
 export const INITIALIZERS_BY_NAME: ReadonlyMap<string, InitializerDef> = new Map(INITIALIZERS.map((i) => [i.name, i]));

@@ -153,6 +153,10 @@ export function initialize(init: PlanInit, dtype: PlanDType, shape: readonly num
     case 'orthogonal':
       orthogonal(out, shape, draws, arg(init, ['gain', '0'], 1));
       break;
+    case 'load':
+      if (init.data?.length !== n) throw new DlcError(`'${name}': load needs ${n} elements, the plan holds ${init.data?.length ?? 0}`);
+      out.set(init.data);
+      break;
     default:
       throw new DlcError(`'${name}': unknown initializer '${init.name}'`);
   }

@@ -9,11 +9,11 @@
 //   4. Every value gets a buffer of its own (memory planning comes later: the plan's
 //      layout keeps the buffer → arena slice indirection ready for it).
 import type { Entry, Program } from '../ir/program';
-import type { Graph, Node, Value } from '../ir/types';
+import type { Graph, Initializer, Node, Value } from '../ir/types';
 import { numel, sameShape, sameType } from '../ir/types';
 import type { KernelContext, KernelSpec } from '../ops/registry';
 import { getOp } from '../ops/registry';
-import type { BufferSlice, Plan, PlanArena, PlanBuffer, PlanEntry, PlanKernel, PlanScalar, PlanTexture, Step, TextureBinding } from '../../runtime/plan';
+import type { BufferSlice, Plan, PlanArena, PlanBuffer, PlanEntry, PlanInit, PlanKernel, PlanScalar, PlanTexture, Step, TextureBinding } from '../../runtime/plan';
 import { FIRST_NAMED_SCALAR } from '../../runtime/plan';
 import { DlcError, formatSpan } from '../../runtime/errors';
 import { emitElementwiseKernel } from './elementwise';
@@ -72,7 +72,7 @@ export class PlanBuilder {
     for (const p of program.persistent) {
       this.persistent.set(
         p.name,
-        this.addBuffer({ name: p.name, kind: p.kind, dtype: p.type.dtype, shape: p.type.shape, init: { name: p.init.name, args: { ...p.init.args } } }),
+        this.addBuffer({ name: p.name, kind: p.kind, dtype: p.type.dtype, shape: p.type.shape, init: planInit(p.init) }),
       );
     }
     this.scalarsBuffer = this.addBuffer({
@@ -429,4 +429,9 @@ export function generatePlan(program: Program, options: CodegenOptions): Plan {
     entries,
     requiredLimits: collectLimits(plan.kernels, entries, plan.textures),
   };
+}
+
+/** A persistent tensor's initializer as plan data (a loaded tensor's elements included). */
+function planInit(init: Initializer): PlanInit {
+  return { name: init.name, args: { ...init.args }, ...(init.data ? { data: init.data } : {}) };
 }

@@ -10,6 +10,8 @@ import type { Entry, PersistentTensor, Program, RuntimeScalar } from '../ir/prog
 import type { Initializer, TensorType } from '../ir/types';
 import { asInt, asNumber } from './coerce';
 import { lowerEntry } from './entry';
+import type { LoadRequest } from './load-tensor';
+import { loadInitializer } from './load-tensor';
 import { failureDiagnostic, LowerError, withCallNote } from './errors';
 import { checkSize } from './limits';
 import type { Env } from './expr';
@@ -47,6 +49,7 @@ export const INITIALIZERS: Readonly<Record<string, readonly string[]>> = {
   he_normal: [],
   he_uniform: [],
   orthogonal: ['gain'],
+  load: ['file', 'tensor'],
 };
 
 /** Everything the model's declarations produce before any entry point is lowered. */
@@ -171,13 +174,14 @@ export function evalType(scope: Scope, t: TypeExpr): TensorType {
 }
 
 
-function evalInit(scope: Scope, e: Expr | undefined, span: TensorDecl['span']): Initializer {
+function evalInit(scope: Scope, e: Expr | undefined, decl: Omit<LoadRequest, 'file' | 'fileSpan' | 'tensor' | 'tensorSpan' | 'span'>): Initializer {
   if (!e) return { name: 'zeros', args: {} };
   const name = e.kind === 'Name' ? e.name : e.kind === 'Call' && e.callee.kind === 'Name' ? e.callee.name : undefined;
   const params = name === undefined ? undefined : INITIALIZERS[name];
   if (name === undefined || params === undefined) {
     throw new LowerError(e.span, 'not-an-initializer', { names: Object.keys(INITIALIZERS).join(', ') });
   }
+  if (name === 'load') return evalLoad(scope, e, decl);
   const args: Record<string, number> = {};
   if (e.kind === 'Call') {
     let position = 0;
@@ -189,8 +193,27 @@ function evalInit(scope: Scope, e: Expr | undefined, span: TensorDecl['span']): 
       args[key] = asNumber(lowerExpr({ ctx: null, scope }, a.value), a.span);
     }
   }
-  void span;
   return { name, args };
+}
+
+/** `load(file, tensor)`: both compile-time strings; the file is read now (load-tensor.ts). */
+function evalLoad(scope: Scope, e: Expr, decl: Omit<LoadRequest, 'file' | 'fileSpan' | 'tensor' | 'tensorSpan' | 'span'>): Initializer {
+  const args = e.kind === 'Call' ? e.args : [];
+  const strings: Record<string, { value: string; span: Span }> = {};
+  let position = 0;
+  for (const a of args) {
+    const key = a.name?.name ?? INITIALIZERS.load[position++];
+    if (key === undefined || !INITIALIZERS.load.includes(key)) {
+      throw new LowerError(a.span, 'initializer-args', { name: 'load', params: '(file, tensor)' });
+    }
+    const v = lowerExpr({ ctx: null, scope }, a.value);
+    if (v.kind !== 'string') throw new LowerError(a.value.span, 'expected-value', { expected: `the ${key} name as a string`, found: describe(v) });
+    strings[key] = { value: v.value, span: a.value.span };
+  }
+  const file = strings.file;
+  if (!file) throw new LowerError(e.span, 'initializer-args', { name: 'load', params: '(file, tensor)' });
+  const tensor = strings.tensor ?? { value: '', span: e.span };
+  return loadInitializer({ ...decl, file: file.value, fileSpan: file.span, tensor: tensor.value, tensorSpan: tensor.span, span: e.span });
 }
 
 /** An input, param or state declaration; `prefix` is the layer instance path (`fc1.`). */
@@ -201,7 +224,8 @@ function declareTensor(env: ModelEnv, scope: Scope, prefix: string, d: TensorDec
     if (layer) throw new LowerError(d.span, 'input-in-layer', { name: layer });
     env.inputs.set(name, type);
   } else {
-    env.persistent.set(name, { name, kind: d.role, type, init: evalInit(scope, d.init, d.span), span: d.span });
+    const init = evalInit(scope, d.init, { role: d.role, name, type });
+    env.persistent.set(name, { name, kind: d.role, type, init, span: d.span });
   }
   scope.define(d.name.name, { kind: 'global', name, role: d.role });
 }
