@@ -15,8 +15,9 @@ import type { DataOrder } from '../../../runtime/data/batches';
 import { checkNoDataFlags, noDataName, stepsOnlyDataset, takesNoData } from '../../../runtime/train/no-data';
 import { bindingMapping, datasetSource, formatBinding, openDataset, prepareModel, startModel } from './open';
 import { filterParam, preparePlotDir, writePlots } from '../../../runtime/train/plots';
+import { applyInitFrom, readInitFrom, type InitFromOption } from './init-from-option';
 
-export interface TrainOptions {
+export interface TrainOptions extends InitFromOption {
   readonly file: string;
   readonly entry?: string;
   readonly data?: string;
@@ -69,7 +70,11 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
   if (!o.resume && o.checkpoint !== undefined && existsSync(o.checkpoint)) {
     throw new DlcError(`${o.checkpoint} already exists; add --resume to continue from it, or choose another path`, 2);
   }
+  if (o.resume && o.initFrom !== undefined) {
+    throw new DlcError('--init-from starts a new run from other weights and --resume continues this one: give one of them', 2);
+  }
   if (o.checkpoint !== undefined) checkWritable(o.checkpoint);
+  const initBytes = readInitFrom(o);
   const schedule = o.lrSchedule === undefined ? undefined : parseSchedule(o.lrSchedule);
   if (o.plots !== undefined) preparePlotDir(o.plots);
   const openOptions = {
@@ -125,6 +130,7 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
 
   const { runner, checkpoint } = await startModel(prepared, openOptions);
   try {
+    await applyInitFrom(runner, o, initBytes, o.json ? io.stderr : io.stdout);
     const filters = o.plots !== undefined ? filterParam(runner, entry) : undefined;
 
     const startStep = checkpoint?.position.step ?? 0;
