@@ -106,7 +106,7 @@ export class Model {
       step: this.step,
       rng: { [SEED_COUNTER]: this.seed, [CALLS_COUNTER]: this.step },
       dataCursor: '0:0',
-      lr: { spec: '', step: this.step },
+      lr: { spec: 'constant', step: this.step },
     };
     return encodeCheckpoint({ tensors, info }, `${sig.model} weights`);
   }

@@ -15,7 +15,7 @@ import type { OpCase } from '../helpers/op-case';
 const dir = new URL('./op-cases/', import.meta.url);
 const files = (() => {
   try {
-    return readdirSync(dir).filter((f) => f.endsWith('.ts')).sort();
+    return readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort();
   } catch {
     return [];
   }

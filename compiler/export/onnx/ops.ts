@@ -70,6 +70,20 @@ function labelIndex(e: EmitContext, labels: string): string {
   return e.add('Unsqueeze', [wide, e.ints([-1])])[0]!;
 }
 
+/** Each element's coordinate along `axis`: Range(0, shape[axis]) laid along that axis, expanded to the shape. */
+const iota: OnnxRule = (e, n) => {
+  const shape = e.shapeAttr(n, 'shape');
+  const rank = ints(n, 'shape').length;
+  const axis = (int(n, 'axis') + rank) % rank;
+  const scalar = (t: string) => e.add('Squeeze', [t, e.ints([0])])[0]!;
+  const size = scalar(e.add('Gather', [shape, e.ints([axis])])[0]!);
+  const range = e.add('Range', [scalar(e.ints([0])), size, scalar(e.ints([1]))])[0]!;
+  const along = [...Array(rank).keys()].map((d) => (d === axis ? -1 : 1));
+  const placed = e.add('Reshape', [range, e.ints(along)])[0]!;
+  const full = e.add('Expand', [placed, shape])[0]!;
+  return e.add('Cast', [full], { to: 6 });
+};
+
 export const ONNX_OPS: Readonly<Record<string, OnnxRule>> = {
   // --- elementwise: ONNX broadcasts multidirectionally like numpy, as dlc does
   add: binary('Add'),
@@ -78,6 +92,8 @@ export const ONNX_OPS: Readonly<Record<string, OnnxRule>> = {
   div: binary('Div'),
   pow: binary('Pow'),
   minimum: binary('Min'),
+  // fmod=1 keeps the dividend's sign, as dlc's `%` does; dlc defines x % 0 = 0, ONNX leaves it undefined.
+  mod: (e, _n, [a, b]) => e.add('Mod', [a!, b!], { fmod: 1 }),
   maximum: binary('Max'),
   neg: unary('Neg'),
   exp: unary('Exp'),
@@ -173,6 +189,7 @@ export const ONNX_OPS: Readonly<Record<string, OnnxRule>> = {
   reshape: (e, n, [x]) => e.add('Reshape', [x!, e.shapeAttr(n, 'shape')]),
   transpose: (e, n, [x]) => e.add('Transpose', [x!], { perm: ints(n, 'perm') }),
   broadcast_to: (e, n, [x]) => e.add('Expand', [x!, e.shapeAttr(n, 'shape')]),
+  iota: iota,
   concat: (e, n, ins) => e.add('Concat', ins, { axis: int(n, 'axis') }),
   slice: (e, n, [x]) => {
     const starts = ints(n, 'starts');

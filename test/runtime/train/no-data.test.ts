@@ -7,7 +7,7 @@ import { readCheckpoint } from '../../../runtime/checkpoint/file-node';
 import { DlcError } from '../../../runtime/errors';
 import { runCommand, tempDir } from './harness';
 
-const file = 'test/train/fixtures/no_data.dl';
+const file = 'test/runtime/train/fixtures/no_data.dl';
 
 function weights(path: string): number[] {
   const t = readCheckpoint(path).tensors;

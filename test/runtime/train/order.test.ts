@@ -10,7 +10,7 @@ import { hostTensor } from '../../../runtime/data/tensor';
 import { DlcError } from '../../../runtime/errors';
 import { runCommand, tempDir } from './harness';
 
-const file = 'test/train/fixtures/order_fit.dl';
+const file = 'test/runtime/train/fixtures/order_fit.dl';
 
 function dataDir(dir: string): string {
   const data = join(dir, 'data');
