@@ -160,6 +160,8 @@ const CASES: [string, Input[], Attrs, [number, number]?][] = [
   ['pad', [f(2, 3)], { lo: [1, 0], hi: [0, 2], interior: [0, 0] }],
   ['iota', [], { shape: [2, 3, 4], axis: 1 }],
   ['iota', [], { shape: [3, 2], axis: -1 }],
+  ['literal', [], { data: [1.5, -2, 0.25, 4, 0, 3], dtype: 'f32', shape: [2, 3] }],
+  ['literal', [], { data: [3, -1, 7], dtype: 'i32', shape: [3] }],
   ['one_hot', [i32([4], [0, 3, 7, -1])], { depth: 5 }],
   ['gather', [f(5, 3), i32([2, 2], [4, 0, 2, 2])], { axis: 0 }],
   ['take_along_axis', [f(4, 5), i32([4], [0, 4, 2, 2])], { axis: 1 }],

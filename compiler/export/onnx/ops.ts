@@ -20,6 +20,8 @@ export interface EmitContext {
   ints(values: readonly number[]): string;
   /** A scalar constant of a dlc dtype. */
   scalar(value: number, dtype: DType): string;
+  /** `literal` node `node`'s elements as a constant (refused when they follow the batch). */
+  literal(node: Node): string;
   /** Node attribute `attr` (a shape) as an INT64 shape tensor, computed from the batch where it follows it. */
   shapeAttr(node: Node, attr: string): string;
   /** Raised for a node this rule cannot express (an attribute ONNX has no form for). */
@@ -124,6 +126,9 @@ export const ONNX_OPS: Readonly<Record<string, OnnxRule>> = {
     const v = e.scalar(n.attrs.value as number, n.attrs.dtype as DType);
     return ints(n, 'shape').length === 0 ? [v] : e.add('Expand', [v, e.shapeAttr(n, 'shape')]);
   },
+
+  // literal [data, dtype, shape] = an initializer holding data
+  literal: (e, n) => [e.literal(n)],
 
   // --- losses, composite: each its defining formula in ONNX ops
   // binary_cross_entropy(z, t) = softplus(z) - z·t
