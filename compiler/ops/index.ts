@@ -5,6 +5,7 @@ import './conv';
 import './constant';
 import './iota';
 import './literal';
+import './sort';
 import './reduction';
 import './softmax';
 import './loss';

@@ -162,6 +162,8 @@ const CASES: [string, Input[], Attrs, [number, number]?][] = [
   ['iota', [], { shape: [3, 2], axis: -1 }],
   ['literal', [], { data: [1.5, -2, 0.25, 4, 0, 3], dtype: 'f32', shape: [2, 3] }],
   ['literal', [], { data: [3, -1, 7], dtype: 'i32', shape: [3] }],
+  ['top_k', [f(3, 6)], { k: 3, largest: true }],
+  ['top_k', [f(2, 5)], { k: 5, largest: false }],
   ['one_hot', [i32([4], [0, 3, 7, -1])], { depth: 5 }],
   ['gather', [f(5, 3), i32([2, 2], [4, 0, 2, 2])], { axis: 0 }],
   ['take_along_axis', [f(4, 5), i32([4], [0, 4, 2, 2])], { axis: 1 }],

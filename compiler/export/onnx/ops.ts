@@ -216,6 +216,12 @@ export const ONNX_OPS: Readonly<Record<string, OnnxRule>> = {
     const hit = e.add('Equal', [labelIndex(e, i!), e.ints([...Array(depth).keys()])])[0]!;
     return e.add('Cast', [hit], { to: elemType('f32') });
   },
+  // TopK breaks ties to the lower index, as dlc does; its INT64 indices are cast to i32.
+  top_k: (e, n, [x]) => {
+    const attrs = { axis: -1, largest: n.attrs.largest ? 1 : 0, sorted: 1 };
+    const [values, indices] = e.add('TopK', [x!, e.ints([int(n, 'k')])], attrs, 2);
+    return [values!, e.add('Cast', [indices!], { to: elemType('i32') })[0]!];
+  },
   gather: (e, n, [table, ids]) => e.add('Gather', [table!, ids!], { axis: int(n, 'axis') }),
   // take_along_axis(x, idx) = squeeze(GatherElements(x, idx[..., None at axis]))
   take_along_axis: (e, n, [x, idx]) => {
