@@ -14,7 +14,7 @@ function checkTopK(x: TensorType, k: number): number {
   requireDtypes('top_k', [x], ['f32', 'i32', 'u32']);
   if (x.shape.length === 0) throw new ShapeError('top_k: needs a tensor of rank 1 or more, found a scalar', 0);
   const n = x.shape[x.shape.length - 1];
-  if (!Number.isInteger(k) || k < 1 || k > n) throw new ShapeError(`top_k: k must be from 1 to ${n} (the last axis), found ${k}`, 0);
+  if (!Number.isInteger(k) || k < 1 || k > n) throw new ShapeError(`top_k: k must be from 1 to ${n} (the size of its axis), found ${k}`, 0);
   return n;
 }
 
