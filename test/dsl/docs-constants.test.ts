@@ -10,12 +10,13 @@ import { initialState } from '../../compiler/reference/state';
 import { lowerSource, messages } from '../compiler/lower/helpers';
 
 const doc = readFileSync(join(__dirname, '../../docs/language.md'), 'utf8');
+// The constants section, then the sorting one.
 const section = doc.slice(doc.indexOf('## Constants and tensors from files'), doc.indexOf('## What `minimize` updates'));
 const examples = [...section.matchAll(/```\n(model[\s\S]*?)```/g)].map((m) => m[1]!);
 
-it('has the TICA, unigram, self-paced and DeViSE examples; the first three lower, with their constants folded', () => {
-  expect(examples.map((e) => e.split(/[ (]/)[1])).toEqual(['tica', 'unigram', 'paced', 'devise']);
-  const [tica, unigram] = examples.slice(0, 3).map((text) => {
+it('has the TICA, unigram, self-paced and DeViSE examples; all but DeViSE lower, with their constants folded', () => {
+  expect(examples.map((e) => e.split(/[ (]/)[1])).toEqual(['tica', 'unigram', 'devise', 'paced']);
+  const [tica, unigram] = [examples[0]!, examples[1]!, examples[3]!].map((text) => {
     const r = lowerSource(text);
     expect(messages(r)).toEqual([]);
     return r.program!;
