@@ -133,7 +133,10 @@ export const DIAGNOSTICS = {
     severity: 'error',
     template: "'{path}' is a safetensors file: name the tensor, load(\"{path}\", \"NAME\") (it holds {names})",
   },
-  'load-name-npy': { severity: 'error', template: "'{path}' is a .npy file, which holds one tensor: drop the name '{tensor}'" },
+  'load-name-npy': {
+    severity: 'error',
+    template: "'{path}' is a .npy file, which holds one tensor: drop the name '{tensor}'",
+  },
   'load-type-mismatch': {
     severity: 'error',
     template: "tensor '{tensor}' in '{path}' is {found}, but {role} '{name}' is declared {type}",

@@ -154,7 +154,9 @@ export function initialize(init: PlanInit, dtype: PlanDType, shape: readonly num
       orthogonal(out, shape, draws, arg(init, ['gain', '0'], 1));
       break;
     case 'load':
-      if (init.data?.length !== n) throw new DlcError(`'${name}': load needs ${n} elements, the plan holds ${init.data?.length ?? 0}`);
+      if (init.data?.length !== n) {
+        throw new DlcError(`'${name}': load needs ${n} elements, the plan holds ${init.data?.length ?? 0}`);
+      }
       out.set(init.data);
       break;
     default:

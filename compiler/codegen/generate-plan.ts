@@ -13,7 +13,8 @@ import type { Graph, Initializer, Node, Value } from '../ir/types';
 import { numel, sameShape, sameType } from '../ir/types';
 import type { KernelContext, KernelSpec } from '../ops/registry';
 import { getOp } from '../ops/registry';
-import type { BufferSlice, Plan, PlanArena, PlanBuffer, PlanEntry, PlanInit, PlanKernel, PlanScalar, PlanTexture, Step, TextureBinding } from '../../runtime/plan';
+import type { BufferSlice, Plan, PlanArena, PlanBuffer, PlanEntry, PlanKernel } from '../../runtime/plan';
+import type { PlanInit, PlanScalar, PlanTexture, Step, TextureBinding } from '../../runtime/plan';
 import { FIRST_NAMED_SCALAR } from '../../runtime/plan';
 import { DlcError, formatSpan } from '../../runtime/errors';
 import { emitElementwiseKernel } from './elementwise';
@@ -72,7 +73,13 @@ export class PlanBuilder {
     for (const p of program.persistent) {
       this.persistent.set(
         p.name,
-        this.addBuffer({ name: p.name, kind: p.kind, dtype: p.type.dtype, shape: p.type.shape, init: planInit(p.init) }),
+        this.addBuffer({
+          name: p.name,
+          kind: p.kind,
+          dtype: p.type.dtype,
+          shape: p.type.shape,
+          init: planInit(p.init),
+        }),
       );
     }
     this.scalarsBuffer = this.addBuffer({
@@ -274,7 +281,8 @@ export class EntryBuilder {
       const t = node.outputs[0].type;
       const name = `${this.entry.name}.%${node.outputs[0].id}.const`;
       const data = [...def.constData(node)];
-      this.values.set(node.outputs[0], this.plan.addBuffer({ name, kind: 'const', dtype: t.dtype, shape: t.shape, data }));
+      const buffer = this.plan.addBuffer({ name, kind: 'const', dtype: t.dtype, shape: t.shape, data });
+      this.values.set(node.outputs[0], buffer);
       return;
     }
     const inputs = node.inputs.map((v) => this.bufferOf(v));

@@ -213,7 +213,8 @@ export function parseGraph(text: string): Graph {
           const nums: Record<string, number> = {};
           // `load(file="...", tensor="...")` names where its data came from; the data itself is not in the text.
           const { file, tensor } = pairs;
-          if (initName === 'load' && typeof file === 'string' && typeof tensor === 'string' && Object.keys(pairs).length === 2) {
+          const isLoad = initName === 'load' && Object.keys(pairs).length === 2;
+          if (isLoad && typeof file === 'string' && typeof tensor === 'string') {
             init = { name: initName, args: nums, source: { file, tensor } };
           } else {
             for (const [k, v] of Object.entries(pairs)) {

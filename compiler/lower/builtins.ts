@@ -64,7 +64,9 @@ function oneAxis(c: BuiltinCall, x: Value): number {
  * is swapped to the end and both results swapped back. Returns (values, indices).
  */
 function selectAlong(c: BuiltinCall, x: Value, k: (n: number) => number, largest: boolean): LVal {
-  if (x.type.shape.length === 0) throw new LowerError(c.span, 'expected-value', { expected: 'a tensor of rank 1 or more', found: 'a scalar' });
+  if (x.type.shape.length === 0) {
+    throw new LowerError(c.span, 'expected-value', { expected: 'a tensor of rank 1 or more', found: 'a scalar' });
+  }
   const axis = oneAxis(c, x);
   const last = x.type.shape.length - 1;
   const perm = [...Array(last + 1).keys()];
@@ -194,7 +196,10 @@ export const LOWERINGS: Readonly<Record<string, Lowering>> = {
   avg_pool: pool('avg_pool'),
   l2_pool: pool('l2_pool'),
   gaussian_pool: (c) => op(c, 'gaussian_pool', [t(c, 'x')], { ...windowAttrs(c), sigma: asNumber(c.args.sigma, c.span) }),
-  top_k: (c) => selectAlong(c, t(c, 'x'), () => asInt(c.args.k, c.span, 'k (an integer)'), asBool(c.args.largest, c.span)),
+  top_k: (c) => {
+    const k = asInt(c.args.k, c.span, 'k (an integer)');
+    return selectAlong(c, t(c, 'x'), () => k, asBool(c.args.largest, c.span));
+  },
   sort: (c) => selectAlong(c, t(c, 'x'), (n) => n, asBool(c.args.descending, c.span)),
   max_pool_with_switches: (c) => {
     const node = c.ctx.emit('max_pool_with_switches', [t(c, 'x')], windowAttrs(c), c.span);

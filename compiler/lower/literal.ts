@@ -45,8 +45,11 @@ function shapeOf(v: LVal, span: Span): number[] {
   const spanOf = (k: number): Span => v.spans?.[k] ?? span;
   const first = shapeOf(v.items[0], spanOf(0));
   v.items.forEach((item, k) => {
-    const same = (item.kind === 'list') === (v.items[0].kind === 'list') && (item.kind !== 'list' || item.items.length === first[0]);
-    if (!same) throw new LowerError(spanOf(k), 'ragged-literal', { found: itemShape(item), expected: itemShape(v.items[0]) });
+    const same =
+      (item.kind === 'list') === (v.items[0].kind === 'list') &&
+      (item.kind !== 'list' || item.items.length === first[0]);
+    if (!same)
+      throw new LowerError(spanOf(k), 'ragged-literal', { found: itemShape(item), expected: itemShape(v.items[0]) });
     if (k > 0) shapeOf(item, spanOf(k));
   });
   return [v.items.length, ...first];
@@ -56,16 +59,25 @@ function shapeOf(v: LVal, span: Span): number[] {
 function element(v: LVal, span: Span, dtype: DType): number {
   if (dtype === 'bool') {
     if (v.kind === 'bool') return v.value ? 1 : 0;
-    throw new LowerError(span, 'expected-value', { expected: 'true or false (the literal is bool)', found: describe(v) });
+    throw new LowerError(span, 'expected-value', {
+      expected: 'true or false (the literal is bool)',
+      found: describe(v),
+    });
   }
   if (v.kind !== 'number') {
-    throw new LowerError(span, 'expected-value', { expected: `a number known at compile time (the literal is ${dtype})`, found: describe(v) });
+    throw new LowerError(span, 'expected-value', {
+      expected: `a number known at compile time (the literal is ${dtype})`,
+      found: describe(v),
+    });
   }
   if (dtype === 'f32') return Math.fround(v.value);
   const [low, high] = dtype === 'i32' ? [-(2 ** 31), 2 ** 31 - 1] : [0, 2 ** 32 - 1];
   // A fraction would silently truncate, and an out-of-range number wrap.
   if (!Number.isInteger(v.value) || v.value < low || v.value > high) {
-    throw new LowerError(span, 'expected-value', { expected: `an integer from ${low} to ${high} (the literal is ${dtype})`, found: v.value });
+    throw new LowerError(span, 'expected-value', {
+      expected: `an integer from ${low} to ${high} (the literal is ${dtype})`,
+      found: v.value,
+    });
   }
   return v.value;
 }

@@ -15,6 +15,9 @@ import type { Initializer, TensorType } from '../ir/types';
 import { sameType, typeToString } from '../ir/types';
 import { LowerError } from './errors';
 
+/** The declaration a `load` initializes. */
+export type LoadTarget = Pick<LoadRequest, 'role' | 'name' | 'type'>;
+
 export interface LoadRequest {
   /** The path as written, and where. */
   readonly file: string;
@@ -74,7 +77,12 @@ function readTensor(r: LoadRequest): FileTensor {
   const t = content.tensors[r.tensor];
   if (!t) {
     const hint = didYouMean(r.tensor, names);
-    throw new LowerError(r.tensorSpan, 'load-no-tensor', { path: r.file, tensor: r.tensor, hint, names: listNames(names) });
+    throw new LowerError(r.tensorSpan, 'load-no-tensor', {
+      path: r.file,
+      tensor: r.tensor,
+      hint,
+      names: listNames(names),
+    });
   }
   return { type: { dtype: t.dtype, shape: [...t.shape] }, data: t.data };
 }
@@ -85,7 +93,14 @@ export function loadInitializer(r: LoadRequest): Initializer {
   if (!sameType(t.type, r.type)) {
     const tensor = r.tensor === '' ? r.file : r.tensor;
     const found = typeToString(t.type);
-    throw new LowerError(r.span, 'load-type-mismatch', { tensor, path: r.file, found, role: r.role, name: r.name, type: typeToString(r.type) });
+    throw new LowerError(r.span, 'load-type-mismatch', {
+      tensor,
+      path: r.file,
+      found,
+      role: r.role,
+      name: r.name,
+      type: typeToString(r.type),
+    });
   }
   return { name: 'load', args: {}, data: Array.from(t.data), source: { file: r.file, tensor: r.tensor } };
 }

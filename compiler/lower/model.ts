@@ -10,7 +10,7 @@ import type { Entry, PersistentTensor, Program, RuntimeScalar } from '../ir/prog
 import type { Initializer, TensorType } from '../ir/types';
 import { asInt, asNumber } from './coerce';
 import { lowerEntry } from './entry';
-import type { LoadRequest } from './load-tensor';
+import type { LoadTarget } from './load-tensor';
 import { loadInitializer } from './load-tensor';
 import { failureDiagnostic, LowerError, withCallNote } from './errors';
 import { checkSize } from './limits';
@@ -174,7 +174,7 @@ export function evalType(scope: Scope, t: TypeExpr): TensorType {
 }
 
 
-function evalInit(scope: Scope, e: Expr | undefined, decl: Omit<LoadRequest, 'file' | 'fileSpan' | 'tensor' | 'tensorSpan' | 'span'>): Initializer {
+function evalInit(scope: Scope, e: Expr | undefined, decl: LoadTarget): Initializer {
   if (!e) return { name: 'zeros', args: {} };
   const name = e.kind === 'Name' ? e.name : e.kind === 'Call' && e.callee.kind === 'Name' ? e.callee.name : undefined;
   const params = name === undefined ? undefined : INITIALIZERS[name];
@@ -197,7 +197,7 @@ function evalInit(scope: Scope, e: Expr | undefined, decl: Omit<LoadRequest, 'fi
 }
 
 /** `load(file, tensor)`: both compile-time strings; the file is read now (load-tensor.ts). */
-function evalLoad(scope: Scope, e: Expr, decl: Omit<LoadRequest, 'file' | 'fileSpan' | 'tensor' | 'tensorSpan' | 'span'>): Initializer {
+function evalLoad(scope: Scope, e: Expr, decl: LoadTarget): Initializer {
   const args = e.kind === 'Call' ? e.args : [];
   const strings: Record<string, { value: string; span: Span }> = {};
   let position = 0;
@@ -207,13 +207,17 @@ function evalLoad(scope: Scope, e: Expr, decl: Omit<LoadRequest, 'file' | 'fileS
       throw new LowerError(a.span, 'initializer-args', { name: 'load', params: '(file, tensor)' });
     }
     const v = lowerExpr({ ctx: null, scope }, a.value);
-    if (v.kind !== 'string') throw new LowerError(a.value.span, 'expected-value', { expected: `the ${key} name as a string`, found: describe(v) });
+    if (v.kind !== 'string') {
+      const expected = `the ${key} name as a string`;
+      throw new LowerError(a.value.span, 'expected-value', { expected, found: describe(v) });
+    }
     strings[key] = { value: v.value, span: a.value.span };
   }
   const file = strings.file;
   if (!file) throw new LowerError(e.span, 'initializer-args', { name: 'load', params: '(file, tensor)' });
   const tensor = strings.tensor ?? { value: '', span: e.span };
-  return loadInitializer({ ...decl, file: file.value, fileSpan: file.span, tensor: tensor.value, tensorSpan: tensor.span, span: e.span });
+  const where = { file: file.value, fileSpan: file.span, tensor: tensor.value, tensorSpan: tensor.span, span: e.span };
+  return loadInitializer({ ...decl, ...where });
 }
 
 /** An input, param or state declaration; `prefix` is the layer instance path (`fc1.`). */

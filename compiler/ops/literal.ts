@@ -21,7 +21,8 @@ defineOp({
     const dtype = attrs.dtype as DType;
     if (!DTYPES.includes(dtype)) throw new ShapeError(`literal: unknown dtype '${String(attrs.dtype)}'`);
     const shape = attrs.shape as number[];
-    if (shape.some((d) => !Number.isInteger(d) || d <= 0)) throw new ShapeError(`literal: invalid shape [${shape.join(',')}]`);
+    if (shape.some((d) => !Number.isInteger(d) || d <= 0))
+      throw new ShapeError(`literal: invalid shape [${shape.join(',')}]`);
     const data = attrs.data as number[];
     if (data.length !== numel(shape)) {
       throw new ShapeError(`literal: ${data.length} elements for shape [${shape.join(',')}]`);

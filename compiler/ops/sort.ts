@@ -14,7 +14,8 @@ function checkTopK(x: TensorType, k: number): number {
   requireDtypes('top_k', [x], ['f32', 'i32', 'u32']);
   if (x.shape.length === 0) throw new ShapeError('top_k: needs a tensor of rank 1 or more, found a scalar', 0);
   const n = x.shape[x.shape.length - 1];
-  if (!Number.isInteger(k) || k < 1 || k > n) throw new ShapeError(`top_k: k must be from 1 to ${n} (the size of its axis), found ${k}`, 0);
+  if (!Number.isInteger(k) || k < 1 || k > n)
+    throw new ShapeError(`top_k: k must be from 1 to ${n} (the size of its axis), found ${k}`, 0);
   return n;
 }
 
@@ -37,7 +38,10 @@ defineOp({
   infer([x], attrs) {
     checkTopK(x, attrs.k as number);
     const shape = [...x.shape.slice(0, -1), attrs.k as number];
-    return [{ dtype: x.dtype, shape }, { dtype: 'i32', shape: [...shape] }];
+    return [
+      { dtype: x.dtype, shape },
+      { dtype: 'i32', shape: [...shape] },
+    ];
   },
   // dx = scatter of g to the flat positions row·n + index: a sum over the rows' k slots.
   grad(b, node, [g]) {
@@ -46,13 +50,20 @@ defineOp({
     const k = node.attrs.k as number;
     const n = x.shape[x.shape.length - 1];
     const rows = numel(x.shape) / n;
-    const rowStart = b.op('mul', [b.op('iota', [], { shape: [rows, k], axis: 0 }), b.constant(n, { dtype: 'i32', shape: [] })]);
+    const rowStart = b.op('mul', [
+      b.op('iota', [], { shape: [rows, k], axis: 0 }),
+      b.constant(n, { dtype: 'i32', shape: [] }),
+    ]);
     const at = b.op('add', [rowStart, b.op('reshape', [node.outputs[1]], { shape: [rows, k] })]);
-    const flat = b.op('scatter_add', [
-      b.constant(0, { dtype: 'f32', shape: [rows * n] }),
-      b.op('reshape', [at], { shape: [rows * k] }),
-      b.op('reshape', [g], { shape: [rows * k] }),
-    ], { axis: 0 });
+    const flat = b.op(
+      'scatter_add',
+      [
+        b.constant(0, { dtype: 'f32', shape: [rows * n] }),
+        b.op('reshape', [at], { shape: [rows * k] }),
+        b.op('reshape', [g], { shape: [rows * k] }),
+      ],
+      { axis: 0 },
+    );
     return [b.op('reshape', [flat], { shape: [...x.shape] })];
   },
   reference([x], attrs) {

@@ -21,7 +21,12 @@ export interface InitFromReport {
 }
 
 /** Loads the params of `runner` that `bytes` (a safetensors file named `path`) holds. */
-export async function initFrom(runner: ModelRunner, bytes: Uint8Array, path: string, strict: boolean): Promise<InitFromReport> {
+export async function initFrom(
+  runner: ModelRunner,
+  bytes: Uint8Array,
+  path: string,
+  strict: boolean,
+): Promise<InitFromReport> {
   const content = parseSafetensors(bytes, path);
   const stored = content.metadata[CHECKSUM_KEY];
   // A dlc checkpoint carries a checksum: a changed or corrupted one is refused as --checkpoint refuses it.
@@ -40,7 +45,9 @@ export async function initFrom(runner: ModelRunner, bytes: Uint8Array, path: str
     }
     const same = t.dtype === p.dtype && t.shape.length === p.shape.length && t.shape.every((d, k) => d === p.shape[k]);
     if (!same) {
-      problems.push(`'${p.name}' is ${t.dtype}${formatShape(t.shape)} there but ${p.dtype}${formatShape(p.shape)} in ${runner.model}`);
+      problems.push(
+        `'${p.name}' is ${t.dtype}${formatShape(t.shape)} there but ${p.dtype}${formatShape(p.shape)} in ${runner.model}`,
+      );
       continue;
     }
     const bad = t.dtype === 'f32' ? t.data.findIndex((v) => !Number.isFinite(v)) : -1;
@@ -52,16 +59,24 @@ export async function initFrom(runner: ModelRunner, bytes: Uint8Array, path: str
   }
   if (problems.length > 0) throw new DlcError(`--init-from ${path}: ${problems.join('; ')}`, 2);
   if (strict && kept.length > 0) {
-    throw new DlcError(`--init-from-strict: ${path} has no ${kept.map((n) => `'${n}'`).join(', ')} (params of ${runner.model})`, 2);
+    throw new DlcError(
+      `--init-from-strict: ${path} has no ${kept.map((n) => `'${n}'`).join(', ')} (params of ${runner.model})`,
+      2,
+    );
   }
   if (loaded.length === 0) {
-    throw new DlcError(`--init-from ${path}: no tensor there is named like a param of ${runner.model} (${params.map((p) => p.name).join(', ')})`, 2);
+    throw new DlcError(
+      `--init-from ${path}: no tensor there is named like a param of ${runner.model} (${params.map((p) => p.name).join(', ')})`,
+      2,
+    );
   }
   const values: Record<string, unknown> = { ...(await runner.save()) };
   for (const name of loaded) values[name] = content.tensors[name]!.data;
   runner.load(values);
   const isParam = new Set(params.map((p) => p.name));
-  const unused = Object.keys(content.tensors).filter((n) => !isParam.has(n)).sort();
+  const unused = Object.keys(content.tensors)
+    .filter((n) => !isParam.has(n))
+    .sort();
   return { loaded, kept, unused };
 }
 

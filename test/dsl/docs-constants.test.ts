@@ -11,7 +11,10 @@ import { lowerSource, messages } from '../compiler/lower/helpers';
 
 const doc = readFileSync(join(__dirname, '../../docs/language.md'), 'utf8');
 // The constants section, then the sorting one.
-const section = doc.slice(doc.indexOf('## Constants and tensors from files'), doc.indexOf('## What `minimize` updates'));
+const section = doc.slice(
+  doc.indexOf('## Constants and tensors from files'),
+  doc.indexOf('## What `minimize` updates'),
+);
 const examples = [...section.matchAll(/```\n(model[\s\S]*?)```/g)].map((m) => m[1]!);
 
 it('has the TICA, unigram, self-paced and DeViSE examples; all but DeViSE lower, with their constants folded', () => {
@@ -34,7 +37,12 @@ it('has the TICA, unigram, self-paced and DeViSE examples; all but DeViSE lower,
   });
   expect(literal.attrs.data).toEqual(ring);
 
-  const out = executeEntry(unigram!, 'noise', { seen: tensor({ dtype: 'f32', shape: [4] }, [1, 0, 0, 0]) }, initialState(unigram!, 0));
+  const out = executeEntry(
+    unigram!,
+    'noise',
+    { seen: tensor({ dtype: 'f32', shape: [4] }, [1, 0, 0, 0]) },
+    initialState(unigram!, 0),
+  );
   const q = [120, 40, 25, 5].map((c) => c ** 0.75);
   const total = q.reduce((a, b) => a + b, 0);
   Array.from(out.results.p!.data).forEach((v, k) => expect(v).toBeCloseTo(q[k]! / total, 6));

@@ -27,7 +27,11 @@ export function checkpointOpenOptions(o: CheckpointCommandOptions, stderr: NodeJ
 }
 
 /** `--checkpoint PATH` or `--init-from FILE [--init-from-strict]`: exactly one says where the weights come from. */
-export function weightsSource(command: string, args: ParsedArgs, usage: string): { checkpoint?: string } & InitFromOption {
+export function weightsSource(
+  command: string,
+  args: ParsedArgs,
+  usage: string,
+): { checkpoint?: string } & InitFromOption {
   const checkpoint = args.values.get('checkpoint');
   const init = initFromOption(args);
   if ((checkpoint === undefined) === (init.initFrom === undefined)) {

@@ -40,7 +40,12 @@ export function readInitFrom(o: InitFromOption): Uint8Array | undefined {
 }
 
 /** Loads the params and writes the report to `out`. */
-export async function applyInitFrom(runner: ModelRunner, o: InitFromOption, bytes: Uint8Array | undefined, out: NodeJS.WritableStream): Promise<void> {
+export async function applyInitFrom(
+  runner: ModelRunner,
+  o: InitFromOption,
+  bytes: Uint8Array | undefined,
+  out: NodeJS.WritableStream,
+): Promise<void> {
   if (o.initFrom === undefined || bytes === undefined) return;
   out.write(describeInitFrom(o.initFrom, await initFrom(runner, bytes, o.initFrom, o.initFromStrict === true)));
 }

@@ -71,7 +71,8 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
     throw new DlcError(`${o.checkpoint} already exists; add --resume to continue from it, or choose another path`, 2);
   }
   if (o.resume && o.initFrom !== undefined) {
-    throw new DlcError('--init-from starts a new run from other weights and --resume continues this one: give one of them', 2);
+    const why = '--init-from starts a new run from other weights and --resume continues this one: give one of them';
+    throw new DlcError(why, 2);
   }
   if (o.checkpoint !== undefined) checkWritable(o.checkpoint);
   const initBytes = readInitFrom(o);

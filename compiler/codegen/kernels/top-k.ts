@@ -29,7 +29,11 @@ fn before(a: f32, ia: u32, b: f32, ib: u32) -> bool {
 export function emitTopKKernel(dtype: DType, shape: readonly number[], k: number, largest: boolean): KernelSpec {
   const n = shape[shape.length - 1];
   const total = numel(shape);
-  const decls = [bindingDecl(0, 'x0', dtype, 'read'), bindingDecl(1, 'y0', dtype, 'read_write'), bindingDecl(2, 'y1', 'i32', 'read_write')];
+  const decls = [
+    bindingDecl(0, 'x0', dtype, 'read'),
+    bindingDecl(1, 'y0', dtype, 'read_write'),
+    bindingDecl(2, 'y1', 'i32', 'read_write'),
+  ];
   const body = `  let row = i / ${n}u;
   let j = i % ${n}u;
   let base = row * ${n}u;
@@ -43,5 +47,9 @@ export function emitTopKKernel(dtype: DType, shape: readonly number[], k: number
     y1[row * ${k}u + rank] = i32(j);
   }`;
   const name = `top_k_${shape.join('x')}_k${k}${largest ? '' : '_smallest'}`;
-  return { name, wgsl: `${decls.join('\n')}\n\n${beforeFn(dtype, largest)}\n\n${flatMain(total, body)}\n`, workgroups: flatWorkgroups(total) };
+  return {
+    name,
+    wgsl: `${decls.join('\n')}\n\n${beforeFn(dtype, largest)}\n\n${flatMain(total, body)}\n`,
+    workgroups: flatWorkgroups(total),
+  };
 }

@@ -42,15 +42,25 @@ async function trainA(dir: string): Promise<string> {
 }
 
 describe('dlc train --init-from', () => {
-  it('starts model B from model A\'s weights by name: the shared layer is A\'s, the rest B\'s own', async () => {
+  it("starts model B from model A's weights by name: the shared layer is A's, the rest B's own", async () => {
     const dir = tempDir();
     const a = await trainA(dir);
     writeFileSync(join(dir, 'clf.dl'), CLASSIFY());
     const b = join(dir, 'b.safetensors');
     const fresh = join(dir, 'fresh.safetensors');
-    const r = await runCommand('train', lowerFile, [join(dir, 'clf.dl'), '--steps', '3', '--init-from', a, '--checkpoint', b]);
+    const r = await runCommand('train', lowerFile, [
+      join(dir, 'clf.dl'),
+      '--steps',
+      '3',
+      '--init-from',
+      a,
+      '--checkpoint',
+      b,
+    ]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`init from ${a}: loaded 1 param: W1\n  kept their initializers: W2\n  not used from the file: step.W1.momentum\n`);
+    expect(r.stdout).toContain(
+      `init from ${a}: loaded 1 param: W1\n  kept their initializers: W2\n  not used from the file: step.W1.momentum\n`,
+    );
     const own = await runCommand('train', lowerFile, [join(dir, 'clf.dl'), '--steps', '3', '--checkpoint', fresh]);
     expect(own.code, own.stderr).toBe(0);
     const [pre, clf, alone] = [a, b, fresh].map((p) => readCheckpoint(p).tensors);
@@ -66,27 +76,54 @@ describe('dlc train --init-from', () => {
     writeFileSync(join(dir, 'clf.dl'), CLASSIFY());
     const w2 = Float32Array.from([1, -1, 0.5, 0.5, -0.25, 2]);
     const plain = join(dir, 'head.safetensors');
-    writeFileSync(plain, encodeSafetensors({ tensors: { W2: { dtype: 'f32', shape: [3, 2], data: w2 } }, metadata: {} }));
-    const strict = await runCommand('train', lowerFile, [join(dir, 'clf.dl'), '--steps', '1', '--init-from', plain, '--init-from-strict']).then(
+    writeFileSync(
+      plain,
+      encodeSafetensors({ tensors: { W2: { dtype: 'f32', shape: [3, 2], data: w2 } }, metadata: {} }),
+    );
+    const strict = await runCommand('train', lowerFile, [
+      join(dir, 'clf.dl'),
+      '--steps',
+      '1',
+      '--init-from',
+      plain,
+      '--init-from-strict',
+    ]).then(
       () => undefined,
       (e: unknown) => e as Error,
     );
     expect(strict?.message).toBe(`--init-from-strict: ${plain} has no 'W1' (params of clf)`);
     const out = join(dir, 'out.safetensors');
-    const r = await runCommand('train', lowerFile, [join(dir, 'clf.dl'), '--steps', '1', '--init-from', plain, '--checkpoint', out, '--json']);
+    const r = await runCommand('train', lowerFile, [
+      join(dir, 'clf.dl'),
+      '--steps',
+      '1',
+      '--init-from',
+      plain,
+      '--checkpoint',
+      out,
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain(`init from ${plain}: loaded 1 param: W2\n  kept their initializers: W1\n  not used from the file: none\n`);
+    expect(r.stderr).toContain(
+      `init from ${plain}: loaded 1 param: W2\n  kept their initializers: W1\n  not used from the file: none\n`,
+    );
   });
 
   it('refuses a param of another shape, and --init-from with --resume', async () => {
     const dir = tempDir();
     const a = await trainA(dir);
     writeFileSync(join(dir, 'wide.dl'), CLASSIFY('f32[4, 5]').replace('W2: f32[3, 2]', 'W2: f32[5, 2]'));
-    const fail = (argv: string[]) => runCommand('train', lowerFile, argv).then(() => undefined, (e: unknown) => e as Error);
+    const fail = (argv: string[]) =>
+      runCommand('train', lowerFile, argv).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
     const shape = await fail([join(dir, 'wide.dl'), '--steps', '1', '--init-from', a]);
     expect(shape?.message).toBe(`--init-from ${a}: 'W1' is f32[4,3] there but f32[4,5] in clf`);
     const both = await fail([join(dir, 'wide.dl'), '--steps', '1', '--init-from', a, '--checkpoint', a, '--resume']);
-    expect(both?.message).toBe('--init-from starts a new run from other weights and --resume continues this one: give one of them');
+    expect(both?.message).toBe(
+      '--init-from starts a new run from other weights and --resume continues this one: give one of them',
+    );
     const missing = await fail([join(dir, 'wide.dl'), '--steps', '1', '--init-from', join(dir, 'nothing.safetensors')]);
     expect(missing?.message).toBe(`--init-from: cannot read ${join(dir, 'nothing.safetensors')}: no such file`);
   });

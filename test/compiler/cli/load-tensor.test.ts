@@ -21,7 +21,7 @@ model m {
 }`;
 
 describe('params and state loaded from files', () => {
-  it('start training from the files\' values (one SGD step moves E by -lr·c; t stays)', async () => {
+  it("start training from the files' values (one SGD step moves E by -lr·c; t stays)", async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'data'));
     const emb = Float32Array.from([0.5, -1, 2, 0.25, 3, -0.75]);

@@ -40,7 +40,8 @@ describe('tensor literals', () => {
     expect(out.results.j.type).toEqual({ dtype: 'i32', shape: [2] });
     expect(out.results.b.type).toEqual({ dtype: 'bool', shape: [2] });
     expect(out.results.k.type).toEqual({ dtype: 'i32', shape: [2, 2] });
-    for (const k of Object.keys(want) as (keyof typeof want)[]) expect(Array.from(out.results[k].data)).toEqual(want[k]);
+    for (const k of Object.keys(want) as (keyof typeof want)[])
+      expect(Array.from(out.results[k].data)).toEqual(want[k]);
   });
 
   it('give the same values on the device, at -O0 (computed) and -O2 (folded)', async () => {
@@ -48,7 +49,8 @@ describe('tensor literals', () => {
     const calls = [{ entry: 'run', inputs: { x: Float32Array.from(x), i: Int32Array.from(i) } }];
     for (const level of [0, 2] as const) {
       const record = await runCalls(compileAt(lowerSource(LITERALS).program!, level, acquired), calls, acquired);
-      for (const k of Object.keys(want)) expect(Array.from(record.get(`0:run.${k}`)!), `${k} at -O${level}`).toEqual(want[k as keyof typeof want]);
+      for (const k of Object.keys(want))
+        expect(Array.from(record.get(`0:run.${k}`)!), `${k} at -O${level}`).toEqual(want[k as keyof typeof want]);
     }
   });
 });

@@ -38,14 +38,16 @@ describe('top_k and sort', () => {
     const out = executeEntry(r.program!, 'run', feeds, initialState(r.program!, 1));
     expect(out.results.vi!.type).toEqual({ dtype: 'i32', shape: [2, 2] });
     expect(out.results.c!.type).toEqual({ dtype: 'f32', shape: [2, 5] });
-    for (const k of Object.keys(want) as (keyof typeof want)[]) expect(Array.from(out.results[k]!.data), k).toEqual(want[k]);
+    for (const k of Object.keys(want) as (keyof typeof want)[])
+      expect(Array.from(out.results[k]!.data), k).toEqual(want[k]);
   });
 
   it('and on the device', async () => {
     const acquired = await acquireDevice();
     const calls = [{ entry: 'run', inputs: { x: Float32Array.from(x), i: Int32Array.from(i) } }];
     const record = await runCalls(compileAt(lowerSource(SELECT).program!, 2, acquired), calls, acquired);
-    for (const k of Object.keys(want) as (keyof typeof want)[]) expect(Array.from(record.get(`0:run.${k}`)!), k).toEqual(want[k]);
+    for (const k of Object.keys(want) as (keyof typeof want)[])
+      expect(Array.from(record.get(`0:run.${k}`)!), k).toEqual(want[k]);
   });
 });
 
@@ -89,10 +91,15 @@ describe('a gradient through sorted values', () => {
     const ref = executeEntry(paced!, 'step', feeds, initialState(paced!, 3));
     const picked = Array.from(ref.results.picked!.data);
     const rows = { x: picked.flatMap((r) => x.slice(3 * r, 3 * r + 3)), y: picked.map((r) => y[r]!) };
-    const alone = executeEntry(plain!, 'step', {
-      x: tensor({ dtype: 'f32', shape: [2, 3] }, rows.x),
-      y: tensor({ dtype: 'i32', shape: [2] }, rows.y),
-    }, initialState(plain!, 3));
+    const alone = executeEntry(
+      plain!,
+      'step',
+      {
+        x: tensor({ dtype: 'f32', shape: [2, 3] }, rows.x),
+        y: tensor({ dtype: 'i32', shape: [2] }, rows.y),
+      },
+      initialState(plain!, 3),
+    );
     const written = (e: typeof ref) => Array.from(e.assigns.W!.data);
     written(ref).forEach((w, k) => expect(w).toBeCloseTo(written(alone)[k]!, 12));
     expect(ref.results.loss!.data[0]).toBeCloseTo(alone.results.loss!.data[0]!, 12);

@@ -142,7 +142,12 @@ export const cases: readonly OpCase[] = [
   { op: 'pad', inputs: [f32(2, 3)], attrs: { lo: [1, 0], hi: [0, 2], interior: [1, 0] } },
   { op: 'iota', inputs: [], attrs: { shape: [2, 3, 4], axis: 1 }, noGrad: 'no inputs' },
   { op: 'iota', inputs: [], attrs: { shape: [5], axis: -1 }, noGrad: 'no inputs', label: 'arange' },
-  { op: 'literal', inputs: [], attrs: { data: [1.5, -2, 0.25, 4, 0, 3], dtype: 'f32', shape: [2, 3] }, noGrad: 'no inputs' },
+  {
+    op: 'literal',
+    inputs: [],
+    attrs: { data: [1.5, -2, 0.25, 4, 0, 3], dtype: 'f32', shape: [2, 3] },
+    noGrad: 'no inputs',
+  },
   { op: 'literal', inputs: [], attrs: { data: [3, -1, 7], dtype: 'i32', shape: [3] }, noGrad: 'no inputs', label: 'i32' },
   { op: 'one_hot', inputs: [i32(4)], attrs: { depth: 3 }, data: labels(0, 3), noGrad: 'integer input' },
 
