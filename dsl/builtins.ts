@@ -6,7 +6,7 @@
 
 export type BuiltinCategory =
   | 'elementwise' | 'reduction' | 'contraction' | 'pooling' | 'normalisation'
-  | 'shape' | 'indexing' | 'loss' | 'random' | 'cast' | 'control' | 'creation';
+  | 'shape' | 'indexing' | 'loss' | 'random' | 'cast' | 'control' | 'creation' | 'derivative';
 
 export type ParamDefault = number | boolean | string | null | readonly number[];
 
@@ -139,6 +139,10 @@ export const BUILTINS: readonly Builtin[] = [
   { name: 'bool', category: 'cast', params: [req('x')], results: 1, doc: 'x != 0' },
   // control
   { name: 'stop_gradient', category: 'control', params: [req('x')], results: 1, doc: 'x, with no gradient flowing through' },
+  // derivatives as values (wrt: a tensor, param or layer instance, or a list of them; v: one part per wrt tensor)
+  { name: 'grad', category: 'derivative', params: [req('f'), req('wrt')], results: 1, doc: 'gradient of the scalar f: one tensor per wrt tensor (a tuple when there are several)' },
+  { name: 'jvp', category: 'derivative', params: [req('y'), req('wrt'), req('v')], results: 1, doc: 'Jacobian–vector product (R-op): how y changes along v, shaped like y' },
+  { name: 'hvp', category: 'derivative', params: [req('f'), req('wrt'), req('v'), opt('gauss_newton', null)], results: 1, doc: 'Hessian–vector product of the scalar f; with gauss_newton = z, the Gauss–Newton product Jᵀ·H_z·J·v of the model output z' },
   // creation
   { name: 'zeros', category: 'creation', params: [req('shape')], results: 1, doc: 'f32 tensor of zeros' },
   { name: 'ones', category: 'creation', params: [req('shape')], results: 1, doc: 'f32 tensor of ones' },

@@ -100,6 +100,8 @@ interface BodyContext {
   readonly inLoop: boolean;
   readonly scan?: { emitted: boolean };
   minimized?: A.Minimize;
+  /** Whether a `<-` may write a param (a param or a layer instance): a user update rule. */
+  writesParam?: boolean;
   readonly assigned: Set<string>;
 }
 
@@ -320,7 +322,7 @@ export class Resolver {
     }
     const ctx: BodyContext = { entry: e, fnBody: false, inLoop: false, assigned: new Set() };
     this.stmts(e.body, scope, ctx);
-    if (e.entry === 'train' && !ctx.minimized) this.diags.report('train-without-minimize', e.name.span, { name: e.name.name });
+    if (e.entry === 'train' && !ctx.minimized && !ctx.writesParam) this.diags.report('train-without-minimize', e.name.span, { name: e.name.name });
     for (const o of e.outputs) {
       if (!ctx.assigned.has(o.name)) this.diags.report('output-not-assigned', o.span, { name: o.name, entry: e.name.name });
     }
@@ -360,7 +362,8 @@ export class Resolver {
       case 'StateAssign': {
         if (!ctx.entry || ctx.inLoop) this.diags.report('state-assign-in-fn', s.span);
         this.expr(s.value, scope, true);
-        this.stateTarget(s.target, scope);
+        const kind = this.stateTarget(s.target, scope);
+        if (kind === 'param' || kind === 'instance') ctx.writesParam = true;
         return;
       }
       case 'Minimize': {
@@ -427,7 +430,8 @@ export class Resolver {
     }
   }
 
-  private stateTarget(t: A.Expr, scope: Scope): void {
+  /** Checks a `<-` target; its kind when it names one. */
+  private stateTarget(t: A.Expr, scope: Scope): SymKind | undefined {
     if (t.kind === 'Name') {
       const sym = scope.lookup(t.name);
       if (!sym) {
@@ -435,10 +439,11 @@ export class Resolver {
       } else if (sym.kind !== 'state' && sym.kind !== 'param' && sym.kind !== 'instance') {
         this.diags.report('bad-state-assign', t.span, { name: t.name, what: DESCRIBE[sym.kind] }, [{ message: `'${t.name}' is defined here`, span: sym.span }]);
       }
-      return;
+      return sym?.kind;
     }
     const kind = this.member(t as A.Member, scope);
     if (kind && kind !== 'state' && kind !== 'param' && kind !== 'instance') this.diags.report('bad-state-assign', t.span, { name: exprName(t), what: DESCRIBE[kind] });
+    return kind;
   }
 
   private optimizer(s: A.Minimize, scope: Scope): void {

@@ -6,6 +6,7 @@ import type { Span } from '../../dsl/ast';
 import type { DType, Value } from '../ir/types';
 import type { EntryContext } from './context';
 import { asBool, asInt, asInts, asNumber, asPair, asTensor, asTensorPair, normalizeAxes } from './coerce';
+import { lowerGrad, lowerHvp, lowerJvp } from './derivatives';
 import { LowerError } from './errors';
 import type { LVal } from './values';
 import { num, tensor } from './values';
@@ -15,6 +16,8 @@ export interface BuiltinCall {
   readonly span: Span;
   /** Bound arguments by parameter name; optional ones left out are absent. */
   readonly args: Readonly<Record<string, LVal>>;
+  /** Where each argument given was written (absent for defaults). */
+  readonly argSpans: Readonly<Record<string, Span>>;
 }
 
 export type Lowering = (call: BuiltinCall) => LVal;
@@ -277,6 +280,10 @@ export const LOWERINGS: Readonly<Record<string, Lowering>> = {
   bool: cast('bool'),
   // control and creation
   stop_gradient: unary('stop_gradient'),
+  // derivatives as values
+  grad: lowerGrad,
+  jvp: lowerJvp,
+  hvp: lowerHvp,
   zeros: fill(0),
   ones: fill(1),
   arange: (c) => tensor(arange(c)),

@@ -59,6 +59,11 @@ export class EntryContext {
     return this.frames[this.frames.length - 1];
   }
 
+  /** How many frames are open: 1 in the entry's graph, one more per enclosing loop body. */
+  get depth(): number {
+    return this.frames.length;
+  }
+
   get inLoop(): boolean {
     return this.frames.length > 1;
   }
@@ -108,6 +113,45 @@ export class EntryContext {
     return arg;
   }
 
+  /** The frame at `level` (0: the entry's graph), for derivatives taken over an outer frame's nodes. */
+  frameAt(level: number): Frame {
+    return this.frames[level];
+  }
+
+  /** The innermost frame that made `value` (its own capture args mapped back outwards first). */
+  levelOf(value: Value): number {
+    const v = this.origin(value);
+    for (let level = this.frames.length - 1; level > 0; level--) if (this.frames[level].owned.has(v)) return level;
+    return 0;
+  }
+
+  /** `value` as it was before any loop body captured it. */
+  origin(value: Value): Value {
+    // Each frame's `captures` is keyed by the value it was asked for, outermost view or not.
+    let v = value;
+    for (let level = this.frames.length - 1; level > 0; level--) {
+      for (const [asked, arg] of this.frames[level].captures) {
+        if (arg === v) {
+          v = asked;
+          break;
+        }
+      }
+    }
+    return v;
+  }
+
+  /** `value` as seen from the frame at `level` (undefined if it is made in a deeper one). */
+  seenFrom(level: number, value: Value): Value | undefined {
+    const v = this.origin(value);
+    return this.levelOf(v) <= level ? this.useAt(level, v) : undefined;
+  }
+
+  /** Marks every node output of the innermost frame as its own (after nodes were emitted into its builder directly). */
+  adopt(): void {
+    const f = this.frame;
+    for (const n of f.b.nodeList) for (const o of n.outputs) f.owned.add(o);
+  }
+
   private own(level: number, v: Value): Value {
     this.frames[level].owned.add(v);
     return v;
@@ -115,8 +159,14 @@ export class EntryContext {
 
   /** Emits a node in the innermost frame, mapping its inputs into it. */
   emit(op: string, inputs: readonly Value[], attrs: Attrs, span: Span): Node {
-    const f = this.frame;
-    const node = f.b.emit(op, inputs.map((v) => this.use(v)), attrs, { span });
+    return this.emitAt(this.frames.length - 1, op, inputs, attrs, span);
+  }
+
+  /** Emits a node in the frame at `level` (an enclosing one: hoisted out of the loops inside it). */
+  emitAt(level: number, op: string, inputs: readonly Value[], attrs: Attrs, span: Span, regions?: readonly Graph[]): Node {
+    const f = this.frames[level];
+    const node = f.b.emit(op, inputs.map((v) => this.useAt(level, v)), attrs, { span, ...(regions ? { regions } : {}) });
+    // A scan stacks one emit per step: its outputs can be far larger than anything in the body.
     for (const o of node.outputs) {
       checkSize(o.type, span);
       f.owned.add(o);
@@ -132,14 +182,7 @@ export class EntryContext {
 
   /** Emits a region op (repeat, scan) with its body graph in the innermost frame. */
   emitRegion(op: string, inputs: readonly Value[], attrs: Attrs, body: Graph, span: Span): Node {
-    const f = this.frame;
-    const node = f.b.emit(op, inputs.map((v) => this.use(v)), attrs, { span, regions: [body] });
-    // A scan stacks one emit per step: its outputs can be far larger than anything in the body.
-    for (const o of node.outputs) {
-      checkSize(o.type, span);
-      f.owned.add(o);
-    }
-    return node;
+    return this.emitAt(this.frames.length - 1, op, inputs, attrs, span, [body]);
   }
 
   constant(value: number, type: TensorType, span: Span): Value {

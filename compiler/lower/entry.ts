@@ -2,7 +2,8 @@
 //  1. bind the entry's parameters: model inputs by name, typed runtime inputs
 //     (`prime: i32[1]`), compile-time constants (`length = 200`);
 //  2. lower the body; `minimize` appends the backward pass (autodiff) and the
-//     optimizer update; `<-` records writes of state and params;
+//     optimizer update; `<-` records writes of state and params (a train entry
+//     without minimize is a user update rule, `W <- W - lr * grad(loss, W)`);
 //  3. refuse a param that both `<-` and the optimizer write;
 //  4. emit the recorded writes as `assign` nodes at the end, so every read in the
 //     entry sees the values from before the call;
@@ -71,7 +72,8 @@ export function lowerEntry(model: ModelEnv, decl: EntryDecl, firstStream: number
       stateAssign(ctx, env, s);
     },
   });
-  if (decl.entry === 'train' && !minimized) {
+  // Without minimize, a train entry is a user update rule: it must write a param.
+  if (decl.entry === 'train' && !minimized && !ctx.writes.some((w) => ctx.persistent.get(w.target)?.kind === 'param')) {
     throw new LowerError(decl.name.span, 'train-without-minimize', { name: decl.name.name });
   }
 

@@ -255,6 +255,7 @@ function callBuiltin(env: Env, name: string, given: readonly Given[], span: Span
   if (!spec || !lower) throw new LowerError(span, 'undefined-name', { name, hint: '' });
   const ctx = requireCtx(env, span);
   const args: Record<string, LVal> = {};
+  const argSpans: Record<string, Span> = {};
   const rest: LVal[] = [];
   const operands: Operand[] = [];
   const sig = { what: 'builtin', name };
@@ -275,6 +276,7 @@ function callBuiltin(env: Env, name: string, given: readonly Given[], span: Span
     }
     if (param.name in args) throw new LowerError(g.span, 'duplicate-arg', { arg: param.name });
     args[param.name] = g.value;
+    argSpans[param.name] = g.span;
   }
   for (const param of spec.params) {
     if (param.rest) {
@@ -285,7 +287,7 @@ function callBuiltin(env: Env, name: string, given: readonly Given[], span: Span
     if (param.default === undefined) throw new LowerError(span, 'missing-arg', { ...sig, param: param.name });
     if (param.default !== null) args[param.name] = fromDefault(param.default);
   }
-  return withOperandNotes(span, operands, () => lower({ ctx, span, args }));
+  return withOperandNotes(span, operands, () => lower({ ctx, span, args, argSpans }));
 }
 
 /** A default from the builtin table as a compile-time value. */

@@ -13,6 +13,8 @@ export interface Recipe {
   readonly schedule?: (totalSteps: number) => string;
   /** `--data` when not the default for the model's inputs. */
   readonly data?: string;
+  /** `-D NAME=VALUE` overrides of the model's hyperparameters. */
+  readonly defines?: Readonly<Record<string, number>>;
   /** The test accuracy the issue asks for (0: no bar). */
   readonly bar: number;
 }
@@ -32,6 +34,11 @@ export const RECIPES: readonly Recipe[] = [
   { name: 'grbm', file: 'examples/grbm.dl', entry: 'cd', epochs: 15, batch: 20, data: 'mnist-standardized', bar: 0 },
   { name: 'dae', file: 'examples/dae.dl', epochs: 15, batch: 20, bar: 0 },
   { name: 'char_rnn', file: 'examples/char_rnn.dl', epochs: 1, batch: 32, bar: 0 },
+  // Second-order methods written with grad and hvp as values: one batch of 1000 per step, 8 steps per epoch.
+  { name: 'lbfgs', file: 'examples/lbfgs.dl', entry: 'step', epochs: 25, batch: 1000, bar: 0.96 },
+  // Their baseline: the same net and objective by SGD with momentum, batch 100.
+  { name: 'lbfgs_momentum', file: 'examples/lbfgs.dl', entry: 'momentum', defines: { batch: 100 }, epochs: 20, batch: 100, bar: 0.96 },
+  { name: 'hessian_free', file: 'examples/hessian_free.dl', epochs: 8, batch: 1000, bar: 0.96 },
 ];
 
 /** Training steps per epoch on the dataset the recipe uses (only MNIST recipes have schedules). */
@@ -45,5 +52,6 @@ export function recipeArgs(recipe: Recipe, epochs: number, checkpoint: string): 
   if (recipe.entry !== undefined) args.push('--entry', recipe.entry);
   if (recipe.schedule) args.push('--lr-schedule', recipe.schedule(totalSteps(recipe, epochs)));
   if (recipe.data !== undefined) args.push('--data', recipe.data);
+  for (const [k, v] of Object.entries(recipe.defines ?? {})) args.push('-D', `${k}=${v}`);
   return args;
 }

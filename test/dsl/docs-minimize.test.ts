@@ -6,7 +6,7 @@ import { expect, it } from 'vitest';
 import { lowerSource, messages } from '../compiler/lower/helpers';
 
 const doc = readFileSync(join(__dirname, '../../docs/language.md'), 'utf8');
-const section = doc.slice(doc.indexOf('## What `minimize` updates'), doc.indexOf('## Standard prelude'));
+const section = doc.slice(doc.indexOf('## What `minimize` updates'), doc.indexOf('## Derivatives as values'));
 const examples = [...section.matchAll(/```\n(model[\s\S]*?)```/g)].map((m) => m[1]!);
 
 it('has the two examples, which lower with the documented slots and scalars', () => {

@@ -25,6 +25,19 @@ describe('zoo recipes through dlc train', () => {
     expect(figuresOf(final, 0.97)['test accuracy %']).toBeGreaterThan(50);
   });
 
+  it('hessian_free: an update rule with no minimize trains through dlc train; well above chance after one epoch', async () => {
+    const final = await oneEpoch('hessian_free', ['-D', 'hidden=16', '-D', 'cg_iters=3']);
+    expect(final.step).toBe(8);
+    expect(Object.keys(final.train_metrics ?? {}).sort()).toEqual(['accuracy', 'damping', 'ratio']);
+    expect(figuresOf(final, 0.96)['test accuracy %']).toBeGreaterThan(50);
+  });
+
+  it('lbfgs_momentum: the baseline entry of lbfgs.dl with its -D batch=100', async () => {
+    const final = await oneEpoch('lbfgs_momentum', ['-D', 'hidden=16']);
+    expect(final.step).toBe(80);
+    expect(figuresOf(final, 0.96)['test accuracy %']).toBeGreaterThan(50);
+  });
+
   it('grbm: --entry cd on mnist-standardized; the score entry reports the test reconstruction error', async () => {
     const final = await oneEpoch('grbm', ['-D', 'nh=16', '-D', 'batch=100']);
     expect(final.step).toBe(80);
