@@ -16,7 +16,7 @@ import type { OpCaseFeed } from './op-case-inputs';
 
 /** The cases with a kernel of their own; composites without one (lcn) are expanded by the lowering, never planned. */
 export function plannedOpCases(): OpCase[] {
-  return [...core, ...matmul, ...vision].filter((c) => getOp(c.op).kernel || getOp(c.op).wgsl || getOp(c.op).constData);
+  return [...core, ...matmul, ...vision].filter((c) => getOp(c.op).kernel || getOp(c.op).wgsl);
 }
 
 /** The case's op applied to arguments `x<k>`, its outputs returned as `y<k>`. */
