@@ -83,6 +83,20 @@ export const BUILTINS: readonly Builtin[] = [
   reduction('mean', 'mean over axis (all axes when omitted)'),
   reduction('logsumexp', 'log(sum(exp(x))) over axis, computed stably'),
   { name: 'argmax', category: 'reduction', params: [req('x'), opt('axis', -1)], results: 1, doc: 'index (i32) of the largest element along axis' },
+  {
+    name: 'top_k',
+    category: 'reduction',
+    params: [req('x'), req('k'), opt('axis', -1), opt('largest', true)],
+    results: 2,
+    doc: 'the k largest (largest = false: smallest) elements along axis, in order, and their i32 indices; NaN counts as largest, ties go to the lower index; gradient through the values',
+  },
+  {
+    name: 'sort',
+    category: 'reduction',
+    params: [req('x'), opt('axis', -1), opt('descending', false)],
+    results: 2,
+    doc: 'the elements along axis in order (stable) and their i32 indices (argsort); gradient through the values',
+  },
   { name: 'softmax', category: 'reduction', params: [req('x'), opt('axis', -1)], results: 1, doc: 'exp(x) / sum(exp(x)) along axis' },
   { name: 'log_softmax', category: 'reduction', params: [req('x'), opt('axis', -1)], results: 1, doc: 'log(softmax(x)) along axis, computed stably' },
   // contraction

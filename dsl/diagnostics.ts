@@ -161,6 +161,25 @@ export const DIAGNOSTICS = {
   'not-an-initializer': { severity: 'error', template: 'expected an initializer ({names})' },
   'initializer-args': { severity: 'error', template: '{name} takes {params}' },
   'expected-value': { severity: 'error', template: 'expected {expected}, found {found}' },
+  'ragged-literal': {
+    severity: 'error',
+    template: 'tensor literal is ragged: this item is {found} where the first item of its list is {expected}',
+  },
+  'empty-literal': { severity: 'error', template: 'a tensor literal needs at least one element in each list' },
+  'load-file': { severity: 'error', template: "cannot read tensor file '{path}': {reason}" },
+  'load-no-tensor': { severity: 'error', template: "'{path}' has no tensor '{tensor}'{hint} (it holds {names})" },
+  'load-name-needed': {
+    severity: 'error',
+    template: "'{path}' is a safetensors file: name the tensor, load(\"{path}\", \"NAME\") (it holds {names})",
+  },
+  'load-name-npy': {
+    severity: 'error',
+    template: "'{path}' is a .npy file, which holds one tensor: drop the name '{tensor}'",
+  },
+  'load-type-mismatch': {
+    severity: 'error',
+    template: "tensor '{tensor}' in '{path}' is {found}, but {role} '{name}' is declared {type}",
+  },
   'needs-compile-time': { severity: 'error', template: 'expected a value known at compile time (a number, bool or list), but this needs a tensor' },
   'bad-window': { severity: 'error', template: 'expected {what} as one integer or [h, w], found {count} values' },
   'axis-out-of-range': { severity: 'error', template: 'axis {axis} is out of range for a tensor of rank {rank}' },

@@ -97,10 +97,14 @@ function orthogonal(out: TypedTensor, shape: readonly number[], draws: Draws, ga
 export interface InitializerParam {
   readonly name: string;
   readonly default?: number;
+  /** A string the compiler consumes (a file name): checked at compile time, never in the plan's args. */
+  readonly text?: true;
 }
 
 /** What a fill writes into and draws from. */
 interface FillContext {
+  /** The tensor's name, for messages. */
+  readonly name: string;
   readonly out: TypedTensor;
   readonly shape: readonly number[];
   readonly draws: Draws;
@@ -108,6 +112,8 @@ interface FillContext {
   readonly fanOut: number;
   /** Every parameter, the given ones over the defaults. */
   readonly args: Readonly<Record<string, number>>;
+  /** `load`: the elements the compiler read from the file. */
+  readonly data?: readonly number[];
 }
 
 export interface InitializerDef {
@@ -173,6 +179,17 @@ export const INITIALIZERS: readonly InitializerDef[] = [
     doc: 'a random orthogonal matrix (rows or columns), times gain',
     fill: (c) => orthogonal(c.out, c.shape, c.draws, c.args.gain),
   },
+  {
+    name: 'load',
+    params: [{ name: 'file', text: true }, { name: 'tensor', text: true }],
+    doc: 'the tensor `tensor` of a `.safetensors` file, or the array of a `.npy` file (path relative to the `.dl` file), read at compile time',
+    fill: (c) => {
+      if (c.data?.length !== c.out.length) {
+        throw new DlcError(`'${c.name}': load needs ${c.out.length} elements, the plan holds ${c.data?.length ?? 0}`);
+      }
+      c.out.set(c.data);
+    },
+  },
 ];
 
 export const INITIALIZERS_BY_NAME: ReadonlyMap<string, InitializerDef> = new Map(INITIALIZERS.map((i) => [i.name, i]));
@@ -183,12 +200,14 @@ export function initialize(init: PlanInit, dtype: PlanDType, shape: readonly num
   if (!def) throw new DlcError(`'${name}': unknown initializer '${init.name}'`);
   const args: Record<string, number> = {};
   for (const p of def.params) {
+    if (p.text) continue;
     const v = init.args[p.name] ?? p.default;
     // The lowering checks the arguments; a hand-written plan may still lack one.
     if (v === undefined) throw new DlcError(`'${name}': initializer '${init.name}' needs '${p.name}'`);
     args[p.name] = v;
   }
   const out = allocate(dtype, shape.reduce((a, b) => a * b, 1));
-  def.fill({ out, shape, draws: new Draws(seed >>> 0, nameStream(name)), ...fans(shape), args });
+  const draws = new Draws(seed >>> 0, nameStream(name));
+  def.fill({ name, out, shape, draws, ...fans(shape), args, ...(init.data ? { data: init.data } : {}) });
   return out;
 }

@@ -9,6 +9,8 @@ export type PlanDType = 'f32' | 'i32' | 'u32' | 'bool';
 export interface PlanInit {
   readonly name: string;
   readonly args: Readonly<Record<string, number>>;
+  /** `load`: the starting elements, read from a file when the model was compiled. */
+  readonly data?: readonly number[];
 }
 
 /**

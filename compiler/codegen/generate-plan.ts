@@ -9,11 +9,12 @@
 //   4. Every value gets a buffer of its own (memory planning comes later: the plan's
 //      layout keeps the buffer → arena slice indirection ready for it).
 import type { Entry, Program } from '../ir/program';
-import type { Graph, Node, Value } from '../ir/types';
+import type { Graph, Initializer, Node, Value } from '../ir/types';
 import { numel, sameShape, sameType } from '../ir/types';
 import type { KernelContext, KernelSpec } from './kernel-spec';
 import { getOp } from '../ops/registry';
-import type { BufferSlice, Plan, PlanArena, PlanBuffer, PlanEntry, PlanKernel, PlanScalar, PlanTexture, Step, TextureBinding } from '../../runtime/plan';
+import type { BufferSlice, Plan, PlanArena, PlanBuffer, PlanEntry, PlanKernel } from '../../runtime/plan';
+import type { PlanInit, PlanScalar, PlanTexture, Step, TextureBinding } from '../../runtime/plan';
 import { FIRST_NAMED_SCALAR } from '../../runtime/plan';
 import { DlcError, formatSpan } from '../../runtime/errors';
 import { emitElementwiseKernel } from './elementwise';
@@ -72,7 +73,13 @@ export class PlanBuilder {
     for (const p of program.persistent) {
       this.persistent.set(
         p.name,
-        this.addBuffer({ name: p.name, kind: p.kind, dtype: p.type.dtype, shape: p.type.shape, init: { name: p.init.name, args: { ...p.init.args } } }),
+        this.addBuffer({
+          name: p.name,
+          kind: p.kind,
+          dtype: p.type.dtype,
+          shape: p.type.shape,
+          init: planInit(p.init),
+        }),
       );
     }
     this.scalarsBuffer = this.addBuffer({
@@ -269,6 +276,15 @@ export class EntryBuilder {
       emitLoop(this, node, steps);
       return;
     }
+    if (def.constData) {
+      // Known at compile time: uploaded once at creation, no kernel, no step.
+      const t = node.outputs[0].type;
+      const name = `${this.entry.name}.%${node.outputs[0].id}.const`;
+      const data = [...def.constData(node)];
+      const buffer = this.plan.addBuffer({ name, kind: 'const', dtype: t.dtype, shape: t.shape, data });
+      this.values.set(node.outputs[0], buffer);
+      return;
+    }
     const inputs = node.inputs.map((v) => this.bufferOf(v));
     const outputs = node.outputs.map((v) => this.outputBuffer(v));
     if (def.kind === 'elementwise' && def.wgsl) {
@@ -421,4 +437,9 @@ export function generatePlan(program: Program, options: CodegenOptions): Plan {
     entries,
     requiredLimits: collectLimits(plan.kernels, entries, plan.textures),
   };
+}
+
+/** A persistent tensor's initializer as plan data (a loaded tensor's elements included). */
+function planInit(init: Initializer): PlanInit {
+  return { name: init.name, args: { ...init.args }, ...(init.data ? { data: init.data } : {}) };
 }

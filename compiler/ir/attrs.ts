@@ -32,6 +32,8 @@ export function attrMatches(spec: AttrSpec, v: AttrValue): boolean {
       return typeof v === 'string';
     case 'ints':
       return Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isInteger(x));
+    case 'floats':
+      return Array.isArray(v) && v.every((x) => typeof x === 'number');
     default: {
       const never: never = spec.type;
       throw new Error(`unknown attribute type ${String(never)}`);

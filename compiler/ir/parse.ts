@@ -211,11 +211,18 @@ export function parseGraph(text: string): Graph {
           c.expect('punct', '(');
           const pairs = parsePairs(c, ')');
           const nums: Record<string, number> = {};
-          for (const [k, v] of Object.entries(pairs)) {
-            if (typeof v !== 'number') return c.fail(`initializer argument '${k}' must be a number`);
-            nums[k] = v;
+          // `load(file="...", tensor="...")` names where its data came from; the data itself is not in the text.
+          const { file, tensor } = pairs;
+          const isLoad = initName === 'load' && Object.keys(pairs).length === 2;
+          if (isLoad && typeof file === 'string' && typeof tensor === 'string') {
+            init = { name: initName, args: nums, source: { file, tensor } };
+          } else {
+            for (const [k, v] of Object.entries(pairs)) {
+              if (typeof v !== 'number') return c.fail(`initializer argument '${k}' must be a number`);
+              nums[k] = v;
+            }
+            init = { name: initName, args: nums };
           }
-          init = { name: initName, args: nums };
         }
         if (!c.atEnd()) c.fail(`unexpected '${c.peek()!.text}'`);
         const id = /^[0-9]+$/.test(ref) ? Number(ref) : ids.value++;

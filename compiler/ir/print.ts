@@ -44,7 +44,7 @@ function printScope(graph: Graph, indent: string, lines: string[]): void {
   for (const a of graph.args) {
     let line = `${inner}${a.kind} ${argRef(a)}: ${typeToString(a.value.type)}`;
     if (!IDENT.test(a.name)) line += ` ${JSON.stringify(a.name)}`;
-    if (a.init) line += ` = ${a.init.name}(${printPairs(a.init.args)})`;
+    if (a.init) line += ` = ${a.init.name}(${printPairs(a.init.source ?? a.init.args)})`;
     lines.push(line);
   }
   for (const n of graph.nodes) {

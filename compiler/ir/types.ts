@@ -52,6 +52,10 @@ export type ArgKind = 'input' | 'param' | 'state' | 'slot' | 'scalar' | 'region'
 export interface Initializer {
   readonly name: string;
   readonly args: Readonly<Record<string, number>>;
+  /** `load`: the elements read from a file at compile time, row-major, of the tensor's dtype. */
+  readonly data?: readonly number[];
+  /** `load`: the file and the tensor's name in it ('' for a .npy file) as written, for printing. */
+  readonly source?: { readonly file: string; readonly tensor: string };
 }
 
 export interface Arg {

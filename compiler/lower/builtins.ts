@@ -65,6 +65,23 @@ function oneAxis(c: BuiltinCall, x: Value): number {
   return normalizeAxes([asInt(c.args.axis, c.span, 'an axis')], x.type.shape.length, c.span)[0];
 }
 
+/**
+ * top_k and sort along `axis`: the top_k op works on the last axis, so another axis
+ * is swapped to the end and both results swapped back. Returns (values, indices).
+ */
+function selectAlong(c: BuiltinCall, x: Value, k: (n: number) => number, largest: boolean): LVal {
+  if (x.type.shape.length === 0) {
+    throw new LowerError(c.span, 'expected-value', { expected: 'a tensor of rank 1 or more', found: 'a scalar' });
+  }
+  const axis = oneAxis(c, x);
+  const last = x.type.shape.length - 1;
+  const perm = [...Array(last + 1).keys()];
+  [perm[axis], perm[last]] = [last, axis];
+  const swap = (v: Value): Value => (axis === last ? v : c.ctx.op('transpose', [v], { perm }, c.span));
+  const node = c.ctx.emit('top_k', [swap(x)], { k: k(x.type.shape[axis]), largest }, c.span);
+  return { kind: 'tuple', items: node.outputs.map((v) => tensor(swap(v))) };
+}
+
 const axisOp = (opName: string): Lowering => (c) => {
   const x = t(c, 'x');
   return op(c, opName, [x], { axis: oneAxis(c, x) });
@@ -181,6 +198,11 @@ export const OWN_LOWERINGS: Readonly<Record<string, Lowering>> = {
   avg_pool: pool('avg_pool'),
   l2_pool: pool('l2_pool'),
   gaussian_pool: (c) => op(c, 'gaussian_pool', [t(c, 'x')], { ...windowAttrs(c), sigma: asNumber(c.args.sigma, c.span) }),
+  top_k: (c) => {
+    const k = asInt(c.args.k, c.span, 'k (an integer)');
+    return selectAlong(c, t(c, 'x'), () => k, asBool(c.args.largest, c.span));
+  },
+  sort: (c) => selectAlong(c, t(c, 'x'), (n) => n, asBool(c.args.descending, c.span)),
   max_pool_with_switches: (c) => {
     const node = c.ctx.emit('max_pool_with_switches', [t(c, 'x')], windowAttrs(c), c.span);
     return { kind: 'tuple', items: node.outputs.map((v) => tensor(v)) };

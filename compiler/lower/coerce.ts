@@ -6,12 +6,20 @@ import type { DType, Value } from '../ir/types';
 import type { EntryContext } from './context';
 import { LowerError } from './errors';
 import type { LVal } from './values';
+import { elementsDtype, literalTensor } from './literal';
 import { describe } from './values';
 
-export function asTensor(ctx: EntryContext, v: LVal, span: Span, dtype: DType = 'f32'): Value {
+/**
+ * `v` where a tensor is needed. `dtype` is what the context asks of a bare number or
+ * a tensor literal; without one a number is f32 and a literal its elements' dtype.
+ */
+export function asTensor(ctx: EntryContext, v: LVal, span: Span, context?: DType): Value {
+  const dtype = context ?? 'f32';
   switch (v.kind) {
     case 'tensor':
       return ctx.use(v.value);
+    case 'list':
+      return literalTensor(ctx, v, span, context);
     case 'number':
       // A fraction would silently truncate in an integer tensor.
       if ((dtype === 'i32' || dtype === 'u32') && !Number.isInteger(v.value)) {
@@ -70,8 +78,13 @@ export function dtypeOf(v: LVal): DType | undefined {
   return v.kind === 'tensor' ? v.value.type.dtype : undefined;
 }
 
-/** Two operands of one op: a bare number takes the dtype of the tensor beside it (f32 if neither is one). */
+/**
+ * Two operands of one op: a bare number or tensor literal takes the dtype of the
+ * tensor beside it; with none, the dtype the literal's and number's elements ask for
+ * together (`[1, 2] * 0.5` is f32), f32 for two bare numbers.
+ */
 export function asTensorPair(ctx: EntryContext, a: LVal, aSpan: Span, b: LVal, bSpan: Span): [Value, Value] {
-  const dtype = dtypeOf(a) ?? dtypeOf(b) ?? 'f32';
+  const literal = a.kind === 'list' || b.kind === 'list' ? elementsDtype([a, b]) : undefined;
+  const dtype = dtypeOf(a) ?? dtypeOf(b) ?? literal ?? 'f32';
   return [asTensor(ctx, a, aSpan, dtype), asTensor(ctx, b, bSpan, dtype)];
 }

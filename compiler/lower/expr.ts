@@ -39,7 +39,7 @@ export function lowerExpr(env: Env, e: Expr): LVal {
     case 'String':
       return { kind: 'string', value: e.value };
     case 'List':
-      return { kind: 'list', items: e.items.map((x) => lowerExpr(env, x)) };
+      return { kind: 'list', items: e.items.map((x) => lowerExpr(env, x)), spans: e.items.map((x) => x.span) };
     case 'Name':
       return resolveName(env, e.name, e.span);
     case 'Member':

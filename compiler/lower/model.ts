@@ -12,6 +12,8 @@ import { INITIALIZERS_BY_NAME } from '../../runtime/init';
 import { asInt, asNumber } from './coerce';
 import { lowerEntry } from './entry';
 import { lowerStage } from './schedule';
+import type { LoadTarget } from './load-tensor';
+import { loadInitializer } from './load-tensor';
 import { failureDiagnostic, LowerError, withCallNote } from './errors';
 import { checkSize } from './limits';
 import type { Env } from './expr';
@@ -175,13 +177,14 @@ export function evalType(scope: Scope, t: TypeExpr, what?: string, hint?: string
 }
 
 
-function evalInit(scope: Scope, e: Expr | undefined, span: TensorDecl['span']): Initializer {
+function evalInit(scope: Scope, e: Expr | undefined, decl: LoadTarget): Initializer {
   if (!e) return { name: 'zeros', args: {} };
   const name = e.kind === 'Name' ? e.name : e.kind === 'Call' && e.callee.kind === 'Name' ? e.callee.name : undefined;
   const def = name === undefined ? undefined : INITIALIZERS_BY_NAME.get(name);
   if (name === undefined || def === undefined) {
     throw new LowerError(e.span, 'not-an-initializer', { names: [...INITIALIZERS_BY_NAME.keys()].join(', ') });
   }
+  if (name === 'load') return evalLoad(scope, e, decl);
   const params = def.params.map((p) => p.name);
   const args: Record<string, number> = {};
   if (e.kind === 'Call') {
@@ -197,8 +200,33 @@ function evalInit(scope: Scope, e: Expr | undefined, span: TensorDecl['span']): 
   // Defaults are filled by the runtime from the same table; a required one must be given.
   const missing = def.params.find((p) => p.default === undefined && args[p.name] === undefined);
   if (missing) throw new LowerError(e.span, 'missing-arg', { what: 'initializer', name, param: missing.name });
-  void span;
   return { name, args };
+}
+
+const LOAD_PARAMS = INITIALIZERS_BY_NAME.get('load')!.params.map((p) => p.name);
+
+/** `load(file, tensor)`: both compile-time strings; the file is read now (load-tensor.ts). */
+function evalLoad(scope: Scope, e: Expr, decl: LoadTarget): Initializer {
+  const args = e.kind === 'Call' ? e.args : [];
+  const strings: Record<string, { value: string; span: Span }> = {};
+  let position = 0;
+  for (const a of args) {
+    const key = a.name?.name ?? LOAD_PARAMS[position++];
+    if (key === undefined || !LOAD_PARAMS.includes(key)) {
+      throw new LowerError(a.span, 'initializer-args', { name: 'load', params: '(file, tensor)' });
+    }
+    const v = lowerExpr({ ctx: null, scope }, a.value);
+    if (v.kind !== 'string') {
+      const expected = `the ${key} name as a string`;
+      throw new LowerError(a.value.span, 'expected-value', { expected, found: describe(v) });
+    }
+    strings[key] = { value: v.value, span: a.value.span };
+  }
+  const file = strings.file;
+  if (!file) throw new LowerError(e.span, 'initializer-args', { name: 'load', params: '(file, tensor)' });
+  const tensor = strings.tensor ?? { value: '', span: e.span };
+  const where = { file: file.value, fileSpan: file.span, tensor: tensor.value, tensorSpan: tensor.span, span: e.span };
+  return loadInitializer({ ...decl, ...where });
 }
 
 /** An input, param or state declaration; `prefix` is the layer instance path (`fc1.`). */
@@ -210,7 +238,8 @@ function declareTensor(env: ModelEnv, scope: Scope, prefix: string, d: TensorDec
     if (layer) throw new LowerError(d.span, 'input-in-layer', { name: layer });
     env.inputs.set(name, type);
   } else {
-    env.persistent.set(name, { name, kind: d.role, type, init: evalInit(scope, d.init, d.span), span: d.span });
+    const init = evalInit(scope, d.init, { role: d.role, name, type });
+    env.persistent.set(name, { name, kind: d.role, type, init, span: d.span });
   }
   scope.define(d.name.name, { kind: 'global', name, role: d.role });
 }

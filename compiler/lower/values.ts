@@ -10,7 +10,8 @@ export type LVal =
   | { readonly kind: 'number'; readonly value: number; readonly isInt: boolean }
   | { readonly kind: 'bool'; readonly value: boolean }
   | { readonly kind: 'string'; readonly value: string }
-  | { readonly kind: 'list'; readonly items: readonly LVal[] }
+  /** `spans`: where each item was written, for a list from the source (tensor literal errors point there). */
+  | { readonly kind: 'list'; readonly items: readonly LVal[]; readonly spans?: readonly Span[] }
   | { readonly kind: 'tuple'; readonly items: readonly LVal[] }
   | { readonly kind: 'tensor'; readonly value: Value; readonly origin?: Span }
   | { readonly kind: 'fn'; readonly decl: FnDecl; readonly closure: Scope }

@@ -4,6 +4,8 @@ import './matmul';
 import './conv';
 import './constant';
 import './iota';
+import './literal';
+import './sort';
 import './reduction';
 import './softmax';
 import './loss';

@@ -52,7 +52,7 @@ export interface GradBuilder {
 }
 
 export interface AttrSpec {
-  readonly type: 'int' | 'float' | 'bool' | 'string' | 'ints';
+  readonly type: 'int' | 'float' | 'bool' | 'string' | 'ints' | 'floats';
   /** Absent means required. */
   readonly default?: AttrValue;
   readonly doc?: string;
@@ -94,6 +94,11 @@ export interface OpDef {
   drawWgsl?(args: readonly string[], attrs: Attrs, element: string, inputs: readonly TensorType[]): string;
   /** Non-elementwise ops: the compute shader(s) that evaluate this node, run in order. */
   kernel?(node: Node, ctx: KernelContext): KernelSpec[];
+  /**
+   * Ops whose output is known at compile time in full (`literal`): its elements, which
+   * the code generator uploads once into a constant buffer instead of running a kernel.
+   */
+  constData?(node: Node): readonly number[];
 }
 
 const registry = new Map<string, OpDef>();

@@ -9,7 +9,11 @@ import { sha256Hex, type ModelSignature } from './fingerprint';
 export const SEED_COUNTER = 'seed';
 export const CALLS_COUNTER = 'model_step';
 
-/** The hash of a plan's compiled program: its kernels' WGSL and its entry signatures. */
+/**
+ * The hash of a plan's compiled program: its kernels' WGSL, its entry signatures and
+ * its constant buffers' elements (a folded constant or tensor literal lives there, not
+ * in a kernel, and a checkpoint trained with other constants is another program).
+ */
 export function planHash(plan: Plan): string {
   const entries = plan.entries.map((e) => ({
     name: e.name,
@@ -17,7 +21,8 @@ export function planHash(plan: Plan): string {
     inputs: e.inputs.map((i) => [i.name, i.dtype, i.shape]),
     outputs: e.outputs.map((o) => [o.name, o.dtype, o.shape]),
   }));
-  return sha256Hex(JSON.stringify({ model: plan.model, kernels: plan.kernels.map((k) => k.wgsl), entries }));
+  const consts = plan.buffers.filter((b) => b.kind === 'const').map((b) => b.data ?? []);
+  return sha256Hex(JSON.stringify({ model: plan.model, kernels: plan.kernels.map((k) => k.wgsl), entries, consts }));
 }
 
 /** The plan's signature, as the CLI's modelSignature (compiler/train/checkpoints.ts) computes it. */

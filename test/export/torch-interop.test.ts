@@ -1,14 +1,18 @@
 // docs/interop.md's PyTorch scripts, run as written: a dlc checkpoint loaded into
 // the equivalent torch.nn model predicts what dlc predicts, and a torch state_dict
-// written back as a dlc checkpoint gives dlc the torch model's predictions. Needs
+// written as safetensors and loaded by --init-from gives dlc the torch model's
+// predictions (and `dlc eval --init-from` takes it). Needs
 // python3 with torch (and numpy); skipped, with a message, where there is none.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeCheckpoint, modelSignature, restoreCheckpoint } from '../../runtime/train/checkpoints';
-import { readCheckpoint, writeCheckpoint } from '../../runtime/checkpoint/file-node';
+import { makeCheckpoint } from '../../runtime/train/checkpoints';
+import { writeCheckpoint } from '../../runtime/checkpoint/file-node';
+import { initFrom } from '../../runtime/train/init-from';
+import { lowerFile } from '../../compiler/lower/index';
+import { runCommand } from '../runtime/train/harness';
 import { gpuRunner, lowerExample, mnistBatch } from '../examples/zoo-harness';
 
 const PYTHONS = ['/usr/bin/python3', 'python3'];
@@ -86,13 +90,24 @@ describe.skipIf(!python)('docs/interop.md with PyTorch', () => {
       ].join('\n');
       py(['-c', make], dir);
       const back = join(dir, 'from_torch.safetensors');
-      py(['torch_to_dlc.py', ckpt, 'torch_weights.pt', back, 'fc1', 'fc2', 'out'], dir);
-      restoreCheckpoint(runner, readCheckpoint(back, modelSignature(runner)), back);
+      py(['torch_to_dlc.py', 'torch_weights.pt', back, 'fc1', 'fc2', 'out'], dir);
+      // What `--init-from FILE --init-from-strict` does: every param by name, nothing else.
+      const report = await initFrom(runner, readFileSync(back), back, true);
+      expect(report).toEqual({ loaded: ['fc1.W', 'fc1.b', 'fc2.W', 'fc2.b', 'out.W', 'out.b'], kept: [], unused: [] });
       const fromTorch = (await runner.run('predict', { x: digits.x })).prob as Float32Array;
       expect(maxAbsDiff(fromTorch, f32(join(dir, 'torch_own.f32')))).toBeLessThan(1e-4);
       expect(maxAbsDiff(fromTorch, dlcProb)).toBeGreaterThan(1e-3);
+
+      // The documented command evaluates the file as it is.
+      const file = join(__dirname, '../../examples/mnist_mlp.dl');
+      const argv = [file, '-D', `hidden=${HIDDEN}`, '--init-from', back, '--init-from-strict', '--json'];
+      const evaluated = await runCommand('eval', lowerFile, argv);
+      expect(evaluated.code).toBe(0);
+      const params = 'fc1.W, fc1.b, fc2.W, fc2.b, out.W, out.b';
+      expect(evaluated.stderr).toContain(`init from ${back}: loaded 6 params: ${params}\n`);
+      expect((JSON.parse(evaluated.stdout) as { step: number }).step).toBe(0);
     } finally {
       runner.destroy();
     }
-  }, 120_000);
+  }, 240_000);
 });

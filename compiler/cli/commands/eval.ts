@@ -2,11 +2,13 @@
 import type { Command } from '../command';
 import type { LowerFn } from '../../driver';
 import { oneFile, parseArgs } from '../args';
-import { givenValues, requiredValue } from '../given-flags';
+import { givenValues } from '../given-flags';
+import { weightsSource } from './checkpoint-options';
+import { INIT_FROM_FLAGS, INIT_FROM_USAGE } from './init-from-option';
 import { runEval } from './run-eval';
 import type { CommandIO } from './run-train';
 
-export const EVAL_USAGE = `usage: dlc eval FILE --checkpoint PATH [options]
+export const EVAL_USAGE = `usage: dlc eval FILE --checkpoint PATH | --init-from FILE [options]
 
 Loads a checkpoint and evaluates the model's infer entry on the test split of the
 data it was trained on: test accuracy when the data has labels and the entry returns
@@ -16,7 +18,8 @@ stochastic estimate (one random bit flipped per example, seed 0) in nats per
 example over the test digits binarised at 0.5. A checkpoint written by another
 build of the compiler is used with a note (resuming training needs the same build).
 
-  --checkpoint PATH    the checkpoint to evaluate (required)
+  --checkpoint PATH    the checkpoint to evaluate (this or --init-from)
+${INIT_FROM_USAGE}
   --entry NAME         the infer entry (default: predict, else score, else the only infer entry)
   --data NAME|DIR      the dataset (default: the one the checkpoint was trained on)
   --bind FIELD=INPUT,… feed dataset field FIELD to model input INPUT
@@ -31,14 +34,16 @@ export function makeEvalCommand(lower: LowerFn, io: CommandIO = { stdout: proces
     summary: 'evaluate a checkpoint on the test split (accuracy or metrics)',
     usage: EVAL_USAGE,
     run(argv) {
-      const args = parseArgs('eval', argv, { values: ['checkpoint', 'entry', 'data', 'bind', 'backend'], booleans: ['json'] });
+      const args = parseArgs('eval', argv, {
+        values: ['checkpoint', 'entry', 'data', 'bind', 'backend', ...INIT_FROM_FLAGS.values],
+        booleans: ['json', ...INIT_FROM_FLAGS.booleans],
+      });
       const file = oneFile('eval', args, EVAL_USAGE);
-      const checkpoint = requiredValue('eval', args, 'checkpoint', 'PATH', EVAL_USAGE);
       return runEval(
         lower,
         {
           file,
-          checkpoint,
+          ...weightsSource('eval', args, EVAL_USAGE),
           ...givenValues(args, ['entry', 'data', 'bind', 'backend']),
           json: args.booleans.has('json'),
           defines: args.defines,

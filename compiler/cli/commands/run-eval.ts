@@ -8,10 +8,11 @@ import { evaluate, labelField } from '../../../runtime/train/evaluate';
 import { checkpointOpenOptions } from './checkpoint-options';
 import { bindingMapping, datasetSource, openDataset, prepareModel, startModel } from './open';
 import type { CommandIO } from './run-train';
+import { applyInitFrom, readInitFrom, type InitFromOption } from './init-from-option';
 
-export interface EvalOptions {
+export interface EvalOptions extends InitFromOption {
   readonly file: string;
-  readonly checkpoint: string;
+  readonly checkpoint?: string;
   readonly entry?: string;
   readonly data?: string;
   readonly bind?: string;
@@ -23,6 +24,7 @@ export interface EvalOptions {
 
 export async function runEval(lower: LowerFn, o: EvalOptions, io: CommandIO): Promise<number> {
   const openOptions = checkpointOpenOptions(o, io.stderr);
+  const initBytes = readInitFrom(o);
   const prepared = await prepareModel(lower, openOptions, io.stderr);
   const entry = o.entry !== undefined ? chooseEntry(prepared, 'infer', o.entry) : evalEntry(prepared);
   if (!entry) {
@@ -43,8 +45,9 @@ export async function runEval(lower: LowerFn, o: EvalOptions, io: CommandIO): Pr
   const label = labelField(dataset.test, labelFrom);
   const { runner, checkpoint } = await startModel(prepared, openOptions);
   try {
+    await applyInitFrom(runner, o, initBytes, o.json ? io.stderr : io.stdout);
     const result = await evaluate(runner, entry, dataset.test, bindings, label, dataset.info);
-    const step = checkpoint!.position.step;
+    const step = checkpoint?.position.step ?? 0;
     if (o.json) {
       const out = { model: runner.model, entry: entry.name, data: dataset.name, step, examples: result.examples, ...(result.accuracy !== undefined ? { test_accuracy: result.accuracy } : { test_metrics: result.metrics }) };
       io.stdout.write(`${JSON.stringify(out)}\n`);

@@ -15,14 +15,15 @@ import { standardizedStats, unstandardize } from '../../../runtime/data/standard
 import { batchSize, chooseEntry } from '../../../runtime/train/entries';
 import { bindEntry, feedsOf } from '../../../runtime/train/feeds';
 import { checkpointOpenOptions } from './checkpoint-options';
+import { applyInitFrom, readInitFrom, type InitFromOption } from './init-from-option';
 import { bindingMapping, openDataset, prepareModel, startModel } from './open';
 import type { EntryInfo } from '../../../runtime/train/runner';
 import { runSample } from '../../../runtime/train/sample';
 import type { CommandIO } from './run-train';
 
-export interface SampleOptions {
+export interface SampleOptions extends InitFromOption {
   readonly file: string;
-  readonly checkpoint: string;
+  readonly checkpoint?: string;
   readonly entry?: string;
   readonly out?: string;
   readonly output?: string;
@@ -37,6 +38,7 @@ export async function runSampleCommand(lower: LowerFn, o: SampleOptions, io: Com
   const ext = o.out === undefined ? undefined : extname(o.out).toLowerCase();
   if (ext !== undefined && ext !== '.png' && ext !== '.txt') throw new DlcError(`--out ${o.out}: the file must end in .png (images) or .txt (text)`, 2);
   const openOptions = checkpointOpenOptions(o, io.stderr);
+  const initBytes = readInitFrom(o);
   const prepared = await prepareModel(lower, openOptions, io.stderr);
   const entry = chooseEntry(prepared, 'sample', o.entry);
   const data = o.data ?? prepared.saved?.data;
@@ -46,6 +48,7 @@ export async function runSampleCommand(lower: LowerFn, o: SampleOptions, io: Com
   const stats = dataset ? standardizedStats(dataset) : undefined;
   const { runner } = await startModel(prepared, openOptions);
   try {
+    await applyInitFrom(runner, o, initBytes, io.stderr);
     const vocab = data === 'moby-dick' ? loadMobyDick().vocab : undefined;
     // A sample entry is one long call (a whole Gibbs or generation chain): say what runs, then how long it took.
     io.stderr.write(`sampling ${entry.name} of ${runner.model} on ${runner.where}…\n`);

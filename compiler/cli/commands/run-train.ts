@@ -15,11 +15,12 @@ import { formatBinding, prepareModel, startModel, type OpenOptions } from './ope
 import { describeRecord, scheduledRates, setupEntry } from './train-setup';
 import { runSchedule } from './run-stages';
 import { filterParam, preparePlotDir, writePlots } from '../../../runtime/train/plots';
+import { applyInitFrom, readInitFrom, type InitFromOption } from './init-from-option';
 
 // Tests import these from here.
 export { describeRecord, scheduledRates };
 
-export interface TrainOptions {
+export interface TrainOptions extends InitFromOption {
   readonly file: string;
   readonly entry?: string;
   readonly data?: string;
@@ -60,7 +61,12 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
   if (!o.resume && o.checkpoint !== undefined && existsSync(o.checkpoint)) {
     throw new DlcError(`${o.checkpoint} already exists; add --resume to continue from it, or choose another path`, 2);
   }
+  if (o.resume && o.initFrom !== undefined) {
+    const why = '--init-from starts a new run from other weights and --resume continues this one: give one of them';
+    throw new DlcError(why, 2);
+  }
   if (o.checkpoint !== undefined) checkWritable(o.checkpoint);
+  const initBytes = readInitFrom(o);
   const schedule = o.lrSchedule === undefined ? undefined : parseSchedule(o.lrSchedule);
   if (o.plots !== undefined) preparePlotDir(o.plots);
   const openOptions: OpenOptions = {
@@ -110,6 +116,7 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
 
   const { runner, checkpoint } = await startModel(prepared, openOptions);
   try {
+    await applyInitFrom(runner, o, initBytes, o.json ? io.stderr : io.stdout);
     const filters = o.plots !== undefined ? filterParam(runner, entry) : undefined;
 
     const startStep = checkpoint?.position.step ?? 0;

@@ -2,11 +2,13 @@
 import type { Command } from '../command';
 import type { LowerFn } from '../../driver';
 import { oneFile, parseArgs } from '../args';
-import { givenValues, requiredValue } from '../given-flags';
+import { givenValues } from '../given-flags';
+import { weightsSource } from './checkpoint-options';
+import { INIT_FROM_FLAGS, INIT_FROM_USAGE } from './init-from-option';
 import { runSampleCommand } from './run-sample';
 import type { CommandIO } from './run-train';
 
-export const SAMPLE_USAGE = `usage: dlc sample FILE --checkpoint PATH [options]
+export const SAMPLE_USAGE = `usage: dlc sample FILE --checkpoint PATH | --init-from FILE [options]
 
 Loads a checkpoint and runs a sample entry. Image outputs (last dimension 784, or
 [...,1,28,28]) become a PNG grid; integer token outputs become text through the
@@ -14,7 +16,8 @@ vocabulary of the corpus the model was trained on. An entry whose inputs are all
 float (a chain's start, as an RBM's dream(v0)) gets the first test examples of the
 training data; samples of a standardised dataset are mapped back to pixel values.
 
-  --checkpoint PATH    the trained weights (required)
+  --checkpoint PATH    the trained weights (this or --init-from)
+${INIT_FROM_USAGE}
   --entry NAME         the sample entry (default: the model's only sample entry)
   --out FILE.png|.txt  where to write (default: MODEL-ENTRY.png for images, stdout for text)
   --output NAME        which output of the entry to show (default: the first that fits)
@@ -30,14 +33,16 @@ export function makeSampleCommand(lower: LowerFn, io: CommandIO = { stdout: proc
     summary: 'run a sample entry from a checkpoint (PNG grid or text)',
     usage: SAMPLE_USAGE,
     run(argv) {
-      const args = parseArgs('sample', argv, { values: ['checkpoint', 'entry', 'out', 'output', 'prime', 'data', 'backend'], booleans: [] });
+      const args = parseArgs('sample', argv, {
+        values: ['checkpoint', 'entry', 'out', 'output', 'prime', 'data', 'backend', ...INIT_FROM_FLAGS.values],
+        booleans: [...INIT_FROM_FLAGS.booleans],
+      });
       const file = oneFile('sample', args, SAMPLE_USAGE);
-      const checkpoint = requiredValue('sample', args, 'checkpoint', 'PATH', SAMPLE_USAGE);
       return runSampleCommand(
         lower,
         {
           file,
-          checkpoint,
+          ...weightsSource('sample', args, SAMPLE_USAGE),
           ...givenValues(args, ['entry', 'out', 'output', 'prime', 'data', 'backend']),
           defines: args.defines,
           ...(args.optLevel !== undefined ? { optLevel: args.optLevel } : {}),

@@ -8,6 +8,7 @@ import { givenValues } from '../given-flags';
 import { parseTexturesFlag } from '../textures-flag';
 import { runTrain, type CommandIO } from './run-train';
 import { dlcVersion } from '../version';
+import { INIT_FROM_FLAGS, INIT_FROM_USAGE, initFromOption } from './init-from-option';
 
 export const TRAIN_USAGE = `usage: dlc train FILE [options]
 
@@ -38,6 +39,7 @@ evaluation after every epoch, checkpoints, and a progress bar. A model with a
   --seed S             seed of initializers, random ops and data order (default 0)
   --checkpoint PATH    save a checkpoint (safetensors) at the end, PATH.prev keeps the last
   --resume             continue from --checkpoint (same result as one long run)
+${INIT_FROM_USAGE}
   --every N            also save every N steps
   --lr-schedule SPEC   constant | step:every=N,gamma=G | exp:gamma=G |
                        linear:total=T[,warmup=W][,final=F] | cosine:total=T[,…]
@@ -77,8 +79,11 @@ export function makeTrainCommand(lower: LowerFn, io: CommandIO = { stdout: proce
     usage: TRAIN_USAGE,
     run(argv) {
       const args = parseArgs('train', argv, {
-        values: ['entry', 'data', 'bind', 'epochs', 'steps', 'seed', 'checkpoint', 'every', 'plots', 'lr-schedule', 'loss-every', 'max-bad', 'backend', 'textures', 'order', 'stage'],
-        booleans: ['resume', 'json', 'check-numerics'],
+        values: [
+          ...['entry', 'data', 'bind', 'epochs', 'steps', 'seed', 'checkpoint', 'every', 'plots', 'lr-schedule'],
+          ...['loss-every', 'max-bad', 'backend', 'textures', 'order', ...INIT_FROM_FLAGS.values],
+        ],
+        booleans: ['resume', 'json', 'check-numerics', ...INIT_FROM_FLAGS.booleans],
       });
       const get = (k: string) => args.values.get(k);
       const epochs = intFlag(args, 'epochs', 1);
@@ -96,6 +101,7 @@ export function makeTrainCommand(lower: LowerFn, io: CommandIO = { stdout: proce
           ...(steps !== undefined ? { steps } : {}),
           ...(seed !== undefined ? { seed } : {}),
           resume: args.booleans.has('resume'),
+          ...initFromOption(args),
           ...(every !== undefined ? { every } : {}),
           json: args.booleans.has('json'),
           ...(get('lr-schedule') !== undefined ? { lrSchedule: get('lr-schedule')! } : {}),

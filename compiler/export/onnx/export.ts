@@ -141,6 +141,16 @@ export function exportOnnx(req: ExportRequest): ExportResult {
       initializers.push(tensorProto(name, dtype, [], [value]));
       return name;
     },
+    literal(node) {
+      const twin = twinNodes.get(node);
+      if (twin && JSON.stringify(twin.attrs) !== JSON.stringify(node.attrs)) {
+        return batchError('this tensor literal', node.attrs.shape as number[], twin.attrs.shape as number[], node);
+      }
+      const name = fresh('c');
+      const { data, dtype, shape } = node.attrs as { data: number[]; dtype: DType; shape: number[] };
+      initializers.push(tensorProto(name, dtype, shape, data));
+      return name;
+    },
     shapeAttr(node, attr) {
       const a = node.attrs[attr] as readonly number[];
       const twin = twinNodes.get(node);

@@ -20,6 +20,8 @@ export interface EmitContext {
   ints(values: readonly number[]): string;
   /** A scalar constant of a dlc dtype. */
   scalar(value: number, dtype: DType): string;
+  /** `literal` node `node`'s elements as a constant (refused when they follow the batch). */
+  literal(node: Node): string;
   /** Node attribute `attr` (a shape) as an INT64 shape tensor, computed from the batch where it follows it. */
   shapeAttr(node: Node, attr: string): string;
   /** Raised for a node this rule cannot express (an attribute ONNX has no form for). */
@@ -126,6 +128,9 @@ export const ONNX_OPS: Readonly<Record<string, OnnxRule>> = {
     return ints(n, 'shape').length === 0 ? [v] : e.add('Expand', [v, e.shapeAttr(n, 'shape')]);
   },
 
+  // literal [data, dtype, shape] = an initializer holding data
+  literal: (e, n) => [e.literal(n)],
+
   // --- losses, composite: each its defining formula in ONNX ops
   // binary_cross_entropy(z, t) = softplus(z) - z·t
   binary_cross_entropy: (e, _n, [z, t]) => e.add('Sub', [e.add('Softplus', [z!])[0]!, e.add('Mul', [z!, t!])[0]!]),
@@ -211,6 +216,12 @@ export const ONNX_OPS: Readonly<Record<string, OnnxRule>> = {
     const depth = int(n, 'depth');
     const hit = e.add('Equal', [labelIndex(e, i!), e.ints([...Array(depth).keys()])])[0]!;
     return e.add('Cast', [hit], { to: elemType('f32') });
+  },
+  // TopK breaks ties to the lower index, as dlc does; its INT64 indices are cast to i32.
+  top_k: (e, n, [x]) => {
+    const attrs = { axis: -1, largest: n.attrs.largest ? 1 : 0, sorted: 1 };
+    const [values, indices] = e.add('TopK', [x!, e.ints([int(n, 'k')])], attrs, 2);
+    return [values!, e.add('Cast', [indices!], { to: elemType('i32') })[0]!];
   },
   gather: (e, n, [table, ids]) => e.add('Gather', [table!, ids!], { axis: int(n, 'axis') }),
   // take_along_axis(x, idx) = squeeze(GatherElements(x, idx[..., None at axis]))

@@ -35,6 +35,20 @@ describe('dlc eval', () => {
     expect(text.stdout).toBe(`tiny_mnist at step 10, predict on the 2000 test examples of mnist:\ntest accuracy: ${(100 * (trained.test_accuracy as number)).toFixed(2)}%\n`);
   });
 
+  it('evaluates weights given by --init-from as --checkpoint does (step 0: no run to resume)', async () => {
+    const r = await runCommand('eval', lower, ['tiny.dl', '--init-from', ckpt, '--json', '--backend', 'reference']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    const want = { model: 'tiny_mnist', entry: 'predict', data: 'mnist', step: 0, examples: 2000 };
+    expect(out).toEqual({ ...want, test_accuracy: trained.test_accuracy });
+    expect(r.stderr).toMatch(/^init from .*: loaded 2 params: /);
+    const both = await runCommand('eval', lower, ['tiny.dl', '--init-from', ckpt, '--checkpoint', ckpt]).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(both?.message).toMatch(/^dlc eval takes one of --checkpoint PATH or --init-from FILE\n/);
+  });
+
   it('runs on the WebGPU device too, agreeing with the reference executor', async () => {
     // The checkpoint holds the reference backend's program hash; train a GPU one of its own.
     const gpu = join(tempDir(), 'gpu.safetensors');

@@ -31,6 +31,21 @@ describe('IR text', () => {
     expect(() => verifyGraph(g)).not.toThrow();
   });
 
+  it('round-trips tensor literals and tensors loaded from files (by where they came from)', () => {
+    const text = `graph g {
+  param %E: f32[2,2] = load(file="vectors.safetensors", tensor="emb")
+  %1: f32[2,2] = literal [data=[1,0.5,-2,0], dtype="f32", shape=[2,2]]
+  %2: f32[2,2] = matmul %E, %1 [transpose_a=false, transpose_b=false]
+  return y=%2
+}
+`;
+    const g = parseGraph(text);
+    expect(g.args[0].init?.source).toEqual({ file: 'vectors.safetensors', tensor: 'emb' });
+    expect(g.nodes[0].attrs.data).toEqual([1, 0.5, -2, 0]);
+    expect(printGraph(g)).toBe(text);
+    expect(() => verifyGraph(g)).not.toThrow();
+  });
+
   it('reports parse errors with their line', () => {
     expect(() => parseGraph('graph g {\n  %1: f32[2] = neg %0\n  return x=%1\n}\n')).toThrow('line 2: %0 is not defined');
     expect(() => parseGraph('graph g {\n  input %x: q32[2]\n  return\n}\n')).toThrow("line 2: unknown dtype 'q32'");

@@ -100,6 +100,24 @@ export const cases: readonly OpCase[] = [
   { op: 'logsumexp', inputs: [f32(3, 5)], attrs: { axes: [1] } },
   { op: 'logsumexp', inputs: [f32(2, 3, 4)], attrs: { axes: [0, 2], keepdims: true } },
   { op: 'argmax', inputs: [f32(3, 5)], attrs: { axis: 1 }, data: distinct, noGrad: noGradBool },
+  { op: 'top_k', inputs: [f32(3, 6)], attrs: { k: 3, largest: true }, data: distinct },
+  { op: 'top_k', inputs: [f32(2, 2, 5)], attrs: { k: 5, largest: false }, data: distinct, label: 'sort ascending' },
+  {
+    op: 'top_k',
+    inputs: [f32(2, 5)],
+    attrs: { k: 4, largest: true },
+    data: (_input, e) => [1, NaN, 1, -2, 5, 0, 0, 0, -1, 0][e]!,
+    noGrad: 'ties and NaN: the order is checked, not its gradient',
+    label: 'ties to the lower index, NaN largest',
+  },
+  {
+    op: 'top_k',
+    inputs: [i32(2, 4)],
+    attrs: { k: 2, largest: false },
+    data: (_input, e) => [3, -7, 3, 0, 2, 2, 9, -1][e]!,
+    noGrad: noGradBool,
+    label: 'i32 smallest',
+  },
   { op: 'softmax', inputs: [f32(3, 5)], attrs: { axis: -1 } },
   { op: 'softmax', inputs: [f32(4, 3, 2)], attrs: { axis: 1 } },
   { op: 'log_softmax', inputs: [f32(3, 5)], attrs: { axis: -1 } },
@@ -125,6 +143,13 @@ export const cases: readonly OpCase[] = [
   { op: 'pad', inputs: [f32(2, 3)], attrs: { lo: [1, 0], hi: [0, 2], interior: [1, 0] } },
   { op: 'iota', inputs: [], attrs: { shape: [2, 3, 4], axis: 1 }, noGrad: 'no inputs' },
   { op: 'iota', inputs: [], attrs: { shape: [5], axis: -1 }, noGrad: 'no inputs', label: 'arange' },
+  {
+    op: 'literal',
+    inputs: [],
+    attrs: { data: [1.5, -2, 0.25, 4, 0, 3], dtype: 'f32', shape: [2, 3] },
+    noGrad: 'no inputs',
+  },
+  { op: 'literal', inputs: [], attrs: { data: [3, -1, 7], dtype: 'i32', shape: [3] }, noGrad: 'no inputs', label: 'i32' },
   { op: 'one_hot', inputs: [i32(4)], attrs: { depth: 3 }, data: labels(0, 3), noGrad: 'integer input' },
 
   // indexing
