@@ -22,11 +22,26 @@ function generate(layers: number): string {
   const body = ['    h = x'];
   for (let i = 0; i < layers; i++) body.push(`    h = tanh(fc${i}(h)) * 0.5 + 0.1`);
   lines.push('  infer predict(x) -> prob {', ...body, '    prob = softmax(h)', '  }');
-  lines.push('  train step(x, y) -> loss {', ...body, '    loss = mean(cross_entropy(h, y))', '    minimize loss with sgd(lr = 0.01, momentum = 0.9)', '  }', '}');
+  lines.push(
+    '  train step(x, y) -> loss {',
+    ...body,
+    '    loss = mean(cross_entropy(h, y))',
+    '    minimize loss with sgd(lr = 0.01, momentum = 0.9)',
+    '  }',
+    '}',
+  );
   return lines.join('\n') + '\n';
 }
 
-const STAGES = ['parse + resolve', 'lower forward (checks)', 'lower + autodiff + update', 'optimize -O2', 'plan + WGSL', 'memory plan', 'module emit'] as const;
+const STAGES = [
+  'parse + resolve',
+  'lower forward (checks)',
+  'lower + autodiff + update',
+  'optimize -O2',
+  'plan + WGSL',
+  'memory plan',
+  'module emit',
+] as const;
 type Stage = (typeof STAGES)[number];
 
 /** Stages that threw, by model size: reported in the table instead of a time. */
@@ -56,16 +71,21 @@ function compile(layers: number): { times: Map<Stage, number>; nodes: number; ke
   const text = new TextEncoder().encode(generate(layers));
   const times = new Map<Stage, number>();
   const loaded = time(times, 'parse + resolve', () => loadProgram('deep.dl', () => text));
-  if (!loaded.program) throw new Error(`generated model did not parse: ${loaded.diagnostics.map((d) => d.message).join('; ')}`);
+  if (!loaded.program)
+    throw new Error(`generated model did not parse: ${loaded.diagnostics.map((d) => d.message).join('; ')}`);
   // The lowering has no separate autodiff entry point: the forward-only lowering and
   // the full one (backward pass and optimizer update included) are timed separately.
   const forward = time(times, 'lower forward (checks)', () => lowerModelProgram(loaded.program!, { stage: 'lowered' }));
-  if (!forward.program) throw new Error(`generated model did not lower: ${forward.diagnostics.map((d) => d.message).join('; ')}`);
+  if (!forward.program)
+    throw new Error(`generated model did not lower: ${forward.diagnostics.map((d) => d.message).join('; ')}`);
   const full = time(times, 'lower + autodiff + update', () => lowerModelProgram(loaded.program!, { stage: 'grad' }));
   const result = time(times, 'optimize -O2', () => optimizeProgram(full.program!, { level: 2 }));
   const optimized = result.program;
-  for (const stage of result.stages) passMs.set(`${layers}:${stage.pass}`, (passMs.get(`${layers}:${stage.pass}`) ?? 0) + stage.ms);
-  const plan = time(times, 'plan + WGSL', () => generatePlan(optimized, { family: 'register', limits: DEFAULT_LIMITS }));
+  for (const stage of result.stages)
+    passMs.set(`${layers}:${stage.pass}`, (passMs.get(`${layers}:${stage.pass}`) ?? 0) + stage.ms);
+  const plan = time(times, 'plan + WGSL', () =>
+    generatePlan(optimized, { family: 'register', limits: DEFAULT_LIMITS }),
+  );
   const planned = time(times, 'memory plan', () => planMemory(plan, DEFAULT_LIMITS, { pack: true }));
   attempt(layers, times, 'module emit', () => emitModule(planned));
   const nodes = full.program!.entries.reduce((n, e) => n + e.graph.nodes.length, 0);
@@ -94,7 +114,12 @@ for (const stage of STAGES) {
   const growth = ms[a] < 1 ? NaN : ms[b] / rows[b].layers / (ms[a] / rows[a].layers);
   const ratio = rows[b].layers / rows[a].layers;
   const verdict = growth <= 1.5 ? 'linear' : growth <= Math.sqrt(ratio) ? 'roughly linear' : 'WORSE THAN LINEAR';
-  table.push([stage, ...ms.map((m) => (Number.isNaN(m) ? 'failed' : `${m.toFixed(1)} ms`)), Number.isNaN(growth) ? '' : `×${growth.toFixed(2)}`, Number.isNaN(growth) ? '' : verdict]);
+  table.push([
+    stage,
+    ...ms.map((m) => (Number.isNaN(m) ? 'failed' : `${m.toFixed(1)} ms`)),
+    Number.isNaN(growth) ? '' : `×${growth.toFixed(2)}`,
+    Number.isNaN(growth) ? '' : verdict,
+  ]);
 }
 const totals = rows.map((r) => [...r.times.values()].filter((t) => !Number.isNaN(t)).reduce((a, b) => a + b, 0));
 table.push(['total (stages that ran)', ...totals.map((t) => `${t.toFixed(1)} ms`), '', '']);
@@ -113,4 +138,6 @@ for (const [where, message] of failures) {
   console.log(`${stage} failed at ${n} layers: ${message}`);
 }
 const passNames = [...new Set([...passMs.keys()].map((k) => k.slice(k.indexOf(':') + 1)))];
-console.log(`\n-O2 passes (ms, all entries): ${passNames.map((p) => `${p} ${layers.map((n) => (passMs.get(`${n}:${p}`) ?? 0).toFixed(0)).join('/')}`).join('; ')} (at ${layers.join('/')} layers)`);
+console.log(
+  `\n-O2 passes (ms, all entries): ${passNames.map((p) => `${p} ${layers.map((n) => (passMs.get(`${n}:${p}`) ?? 0).toFixed(0)).join('/')}`).join('; ')} (at ${layers.join('/')} layers)`,
+);

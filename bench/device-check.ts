@@ -39,16 +39,34 @@ const CASES: readonly Case[] = [
   { file: 'examples/mnist_maxout.dl', defines: { batch: 16, hidden: 16, pieces: 3 } },
   { file: 'examples/mnist_sigmoid.dl', defines: { batch: 16, hidden: 32 } },
   { file: 'examples/lenet.dl', defines: { batch: 8 } },
-  { file: 'examples/rbm.dl', defines: { batch: 10, nh: 32 }, shorten: { 'dream(v0, steps = 1000)': 'dream(v0, steps = 4)' } },
-  { file: 'examples/grbm.dl', defines: { batch: 10, nh: 32 }, shorten: { 'dream(v0, steps = 1000)': 'dream(v0, steps = 4)' } },
-  { file: 'examples/dae.dl', defines: { batch: 10, nh: 32 }, shorten: { 'walk(x, steps = 100)': 'walk(x, steps = 3)' } },
-  { file: 'examples/char_rnn.dl', defines: { batch: 4, T: 8, hidden: 16, vocab: 12 }, shorten: { 'length = 200': 'length = 12' }, intRange: 12 },
+  {
+    file: 'examples/rbm.dl',
+    defines: { batch: 10, nh: 32 },
+    shorten: { 'dream(v0, steps = 1000)': 'dream(v0, steps = 4)' },
+  },
+  {
+    file: 'examples/grbm.dl',
+    defines: { batch: 10, nh: 32 },
+    shorten: { 'dream(v0, steps = 1000)': 'dream(v0, steps = 4)' },
+  },
+  {
+    file: 'examples/dae.dl',
+    defines: { batch: 10, nh: 32 },
+    shorten: { 'walk(x, steps = 100)': 'walk(x, steps = 3)' },
+  },
+  {
+    file: 'examples/char_rnn.dl',
+    defines: { batch: 4, T: 8, hidden: 16, vocab: 12 },
+    shorten: { 'length = 200': 'length = 12' },
+    intRange: 12,
+  },
   { file: 'bench/models/mlp.dl', defines: { batch: 32 } },
   { file: 'bench/models/rbm.dl', defines: { batch: 32 } },
   { file: 'bench/models/lenet.dl', defines: { batch: 32 } },
 ];
 
-const nameOf = (c: Case): string => c.file.replace(/^.*\//, '').replace(/\.dl$/, '') + (c.file.startsWith('bench/') ? ' (bench)' : '');
+const nameOf = (c: Case): string =>
+  c.file.replace(/^.*\//, '').replace(/\.dl$/, '') + (c.file.startsWith('bench/') ? ' (bench)' : '');
 
 interface Args {
   family: 'own' | 'both' | Family;
@@ -67,11 +85,13 @@ function parseArgs(argv: readonly string[]): Args {
     };
     if (a === '--family') {
       const f = value();
-      if (f !== 'own' && f !== 'both' && f !== 'register' && f !== 'shared') throw new Error(`--family takes own, both, register or shared, not '${f}'`);
+      if (f !== 'own' && f !== 'both' && f !== 'register' && f !== 'shared')
+        throw new Error(`--family takes own, both, register or shared, not '${f}'`);
       args.family = f;
     } else if (a === '--only') args.only = value().split(',').filter(Boolean);
     else if (a === '--json') args.json = value();
-    else throw new Error(`unknown option '${a}' (known: --family own|both|register|shared, --only NAME,..., --json FILE)`);
+    else
+      throw new Error(`unknown option '${a}' (known: --family own|both|register|shared, --only NAME,..., --json FILE)`);
   }
   return args;
 }
@@ -98,8 +118,12 @@ function feedsFor(program: Program, intRange: number): Feeds {
       if (a.kind !== 'input' || feeds[a.name]) continue;
       const n = a.value.type.shape.reduce((x, y) => x * y, 1);
       if (a.value.type.dtype === 'f32') feeds[a.name] = Float32Array.from({ length: n }, next);
-      else if (a.value.type.dtype === 'i32') feeds[a.name] = Int32Array.from({ length: n }, () => Math.floor(next() * intRange));
-      else throw new Error(`input '${a.name}' of ${entry.name} is ${a.value.type.dtype}; the device check feeds f32 and i32 only`);
+      else if (a.value.type.dtype === 'i32')
+        feeds[a.name] = Int32Array.from({ length: n }, () => Math.floor(next() * intRange));
+      else
+        throw new Error(
+          `input '${a.name}' of ${entry.name} is ${a.value.type.dtype}; the device check feeds f32 and i32 only`,
+        );
     }
   }
   return feeds;
@@ -125,11 +149,16 @@ async function checkCase(root: string, c: Case, family: Family): Promise<Result>
     const plan = planAt(program, { level: 2, family, limits: acquired.limits });
     result.kernels = plan.kernels.length;
     runner = await createGpuRunner(plan, { seed: SEED, device: acquired.device, where: acquired.description });
-    const { compared, mismatches } = await compareEntriesToReference(program, runner, feedsFor(program, c.intRange ?? 10));
+    const { compared, mismatches } = await compareEntriesToReference(
+      program,
+      runner,
+      feedsFor(program, c.intRange ?? 10),
+    );
     result.entries = compared;
     result.problems = mismatches;
     result.pass = mismatches.length === 0 && compared.length === program.entries.length;
-    if (compared.length !== program.entries.length) result.problems.push(`compared ${compared.length} of ${program.entries.length} entries`);
+    if (compared.length !== program.entries.length)
+      result.problems.push(`compared ${compared.length} of ${program.entries.length} entries`);
   } catch (err) {
     result.problems.push(`failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
   } finally {
@@ -148,10 +177,18 @@ async function main(): Promise<number> {
   const root = sourceRoot();
   const acquired = await acquireDevice();
   const own: Family = acquired.software ? 'register' : 'shared';
-  const families: Family[] = args.family === 'own' ? [own] : args.family === 'both' ? [own, own === 'shared' ? 'register' : 'shared'] : [args.family];
+  const families: Family[] =
+    args.family === 'own'
+      ? [own]
+      : args.family === 'both'
+        ? [own, own === 'shared' ? 'register' : 'shared']
+        : [args.family];
   const cases = CASES.filter((c) => !args.only || args.only.some((o) => nameOf(c).startsWith(o)));
-  if (cases.length === 0) throw new Error(`--only ${args.only?.join(',')} names no case (cases: ${CASES.map(nameOf).join(', ')})`);
-  console.log(`device: ${acquired.description} (${acquired.backend}, ${acquired.featureLevel}${acquired.software ? ', software' : ''}); families ${families.join(', ')}`);
+  if (cases.length === 0)
+    throw new Error(`--only ${args.only?.join(',')} names no case (cases: ${CASES.map(nameOf).join(', ')})`);
+  console.log(
+    `device: ${acquired.description} (${acquired.backend}, ${acquired.featureLevel}${acquired.software ? ', software' : ''}); families ${families.join(', ')}`,
+  );
   // The benchmark's columns are comparable only when TF.js and jax-js run on dlc's adapter.
   const peer = (await installPeerWebGpu(acquired.backend, acquired.featureLevel)).description;
   const words = (d: string): string => d.replace(/[()]/g, ' ').replace(/\s+/g, ' ').trim();
@@ -167,9 +204,20 @@ async function main(): Promise<number> {
     }
   }
   const failed = results.filter((r) => !r.pass);
-  console.log(`device check: ${results.length - failed.length} passed, ${failed.length} failed${peerOk ? '' : ", and the peers' adapter differs"} (${acquired.description}, ${acquired.backend})`);
+  console.log(
+    `device check: ${results.length - failed.length} passed, ${failed.length} failed${peerOk ? '' : ", and the peers' adapter differs"} (${acquired.description}, ${acquired.backend})`,
+  );
   if (args.json) {
-    const summary = { adapter: acquired.description, backend: acquired.backend, featureLevel: acquired.featureLevel, peerAdapter: peer, peerOk, passed: results.length - failed.length, failed: failed.length, results };
+    const summary = {
+      adapter: acquired.description,
+      backend: acquired.backend,
+      featureLevel: acquired.featureLevel,
+      peerAdapter: peer,
+      peerOk,
+      passed: results.length - failed.length,
+      failed: failed.length,
+      results,
+    };
     writeFileSync(args.json, `${JSON.stringify(summary, null, 2)}\n`);
   }
   return failed.length === 0 && peerOk ? 0 : 1;

@@ -38,9 +38,11 @@ function modelFile(name: ModelName): string {
  */
 export async function runDlcModel(name: ModelName): Promise<StepRunner> {
   const loaded = loadProgram(modelFile(name));
-  if (!loaded.program) throw new DlcUnavailable(`${name}.dl does not parse: ${loaded.diagnostics[0]?.message ?? 'unknown error'}`);
+  if (!loaded.program)
+    throw new DlcUnavailable(`${name}.dl does not parse: ${loaded.diagnostics[0]?.message ?? 'unknown error'}`);
   const lowered = lowerModelProgram(loaded.program);
-  if (!lowered.program) throw new DlcUnavailable(`${name}.dl does not compile: ${lowered.diagnostics[0]?.message ?? 'unknown error'}`);
+  if (!lowered.program)
+    throw new DlcUnavailable(`${name}.dl does not compile: ${lowered.diagnostics[0]?.message ?? 'unknown error'}`);
   const { device, limits, software } = await acquireDevice();
   const { plan } = compileProgram(lowered.program, { level: 2, family: software ? 'register' : 'shared', limits });
   const entry = planReport(plan).entries.find((e) => e.name === ENTRY);

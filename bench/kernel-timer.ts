@@ -36,10 +36,20 @@ export async function timeKernel(
   const module = device.createShaderModule({ label: spec.name, code: spec.wgsl });
   const info = await module.getCompilationInfo();
   const errors = info.messages.filter((m) => m.type === 'error');
-  if (errors.length > 0) throw new Error(`${spec.name}: ${errors.map((e) => `${e.lineNum}:${e.linePos} ${e.message}`).join('; ')}`);
-  const pipeline = await device.createComputePipelineAsync({ label: spec.name, layout: 'auto', compute: { module, entryPoint: 'main' } });
+  if (errors.length > 0)
+    throw new Error(`${spec.name}: ${errors.map((e) => `${e.lineNum}:${e.linePos} ${e.message}`).join('; ')}`);
+  const pipeline = await device.createComputePipelineAsync({
+    label: spec.name,
+    layout: 'auto',
+    compute: { module, entryPoint: 'main' },
+  });
   const buffers = bindingWords.map((words, i) => {
-    const buffer = device.createBuffer({ label: `${spec.name}.${i}`, size: Math.max(4, words * 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, mappedAtCreation: true });
+    const buffer = device.createBuffer({
+      label: `${spec.name}.${i}`,
+      size: Math.max(4, words * 4),
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+      mappedAtCreation: true,
+    });
     const view = new Float32Array(buffer.getMappedRange());
     for (let e = 0; e < view.length; e++) view[e] = ((e * 7919) % 17) / 17 - 0.5;
     buffer.unmap();
@@ -47,7 +57,11 @@ export async function timeKernel(
   });
   const uploads: TextureUpload[] = (spec.textureInputs ?? []).map((t) => {
     const { width, height } = textureExtent(t.texels);
-    const texture = device.createTexture({ size: [width, height], format: 'rgba32float', usage: GPUTextureUsage.COPY_DST | GPUTextureUsage.TEXTURE_BINDING });
+    const texture = device.createTexture({
+      size: [width, height],
+      format: 'rgba32float',
+      usage: GPUTextureUsage.COPY_DST | GPUTextureUsage.TEXTURE_BINDING,
+    });
     return { src: { buffer: buffers[t.binding], offset: 0, size: t.texels * 16 }, texture, texels: t.texels };
   });
   const textureAt = new Map((spec.textureInputs ?? []).map((t, k) => [t.binding, uploads[k].texture]));

@@ -46,7 +46,8 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--models') {
       const names = (argv[++i] ?? '').split(',').filter(Boolean);
       const unknown = names.filter((n) => !(MODELS as readonly string[]).includes(n));
-      if (unknown.length > 0 || names.length === 0) throw new Error(`--models takes a comma-separated list of ${MODELS.join(', ')}`);
+      if (unknown.length > 0 || names.length === 0)
+        throw new Error(`--models takes a comma-separated list of ${MODELS.join(', ')}`);
       args.models = names as ModelName[];
     } else throw new Error(`unknown option '${a}' (known: --json, --models LIST, --explore-matmul)`);
   }
@@ -80,7 +81,11 @@ async function measureModel(model: ModelName): Promise<Record<Column, Cell>> {
   }
   try {
     const timed = await timeInterleaved(runners);
-    for (const [column, r] of timed) row[column as Column] = 'error' in r ? { reason: failure(r.error) } : { ms: r.timing.bestMs, steps: r.timing.steps, gpuBytes: r.timing.gpuBytes, rounds: r.timing.roundMs };
+    for (const [column, r] of timed)
+      row[column as Column] =
+        'error' in r
+          ? { reason: failure(r.error) }
+          : { ms: r.timing.bestMs, steps: r.timing.steps, gpuBytes: r.timing.gpuBytes, rounds: r.timing.roundMs };
   } finally {
     for (const runner of runners.values()) {
       try {
@@ -107,13 +112,25 @@ function opener(column: Column, model: ModelName): () => Promise<StepRunner> {
     case 'dlc':
       return () => runDlcModel(model);
     case 'tfjs_webgpu':
-      return withActivation(() => tfjsModel('webgpu', model), () => useTfjs('webgpu'));
+      return withActivation(
+        () => tfjsModel('webgpu', model),
+        () => useTfjs('webgpu'),
+      );
     case 'tfjs_cpu':
-      return withActivation(() => tfjsModel('cpu', model), () => useTfjs('cpu'));
+      return withActivation(
+        () => tfjsModel('cpu', model),
+        () => useTfjs('cpu'),
+      );
     case 'jaxjs_webgpu':
-      return withActivation(() => jaxjsModel('webgpu', model), () => useJaxjs('webgpu'));
+      return withActivation(
+        () => jaxjsModel('webgpu', model),
+        () => useJaxjs('webgpu'),
+      );
     case 'jaxjs_wasm':
-      return withActivation(() => jaxjsModel('wasm', model), () => useJaxjs('wasm'));
+      return withActivation(
+        () => jaxjsModel('wasm', model),
+        () => useJaxjs('wasm'),
+      );
     default:
       throw new Error(`unknown column ${column satisfies never}`);
   }
@@ -126,7 +143,9 @@ const mib = (b: number | null): string => (b === null ? 'n/a' : `${(b / 2 ** 20)
 /** The round medians of a cell, for the progress log: how much the rounds spread. */
 function roundsOf(c: Cell): string {
   if (!('ms' in c)) return '';
-  return c.rounds.length === 0 ? ` (${c.steps} steps, no rounds: slow)` : ` (round medians ${c.rounds.map((r) => r.toFixed(1)).join(', ')})`;
+  return c.rounds.length === 0
+    ? ` (${c.steps} steps, no rounds: slow)`
+    : ` (round medians ${c.rounds.map((r) => r.toFixed(1)).join(', ')})`;
 }
 
 function formatCell(c: Cell): string {
@@ -155,7 +174,8 @@ async function exploreMatmul(args: Args): Promise<void> {
     log(args, `sweep ${sweep + 1}/3 done`);
   }
   const rows = [['variant (GFLOP/s)', ...shapes.map((s) => s.label)]];
-  for (const v of EXPLORED_VARIANTS) rows.push([v.label, ...shapes.map((s) => best.get(`${v.label}@${s.label}`)!.toFixed(1))]);
+  for (const v of EXPLORED_VARIANTS)
+    rows.push([v.label, ...shapes.map((s) => best.get(`${v.label}@${s.label}`)!.toFixed(1))]);
   if (args.json) console.log(JSON.stringify({ adapter: description, variants: rows.slice(1) }));
   else console.log(`adapter: ${description}\n${table(rows)}`);
 }
@@ -187,7 +207,10 @@ async function main(): Promise<void> {
       note = `TF.js failed: ${reasonOf(err)}`;
     }
     matmul[`${size}`] = { dlc_gflops: dlc.gflops, tfjs_webgpu_gflops: tf, ...(note ? { note } : {}) };
-    log(args, `matmul ${size}²: dlc ${dlc.gflops.toFixed(1)} GFLOP/s, TF.js ${tf === null ? note : `${tf.toFixed(1)} GFLOP/s`}`);
+    log(
+      args,
+      `matmul ${size}²: dlc ${dlc.gflops.toFixed(1)} GFLOP/s, TF.js ${tf === null ? note : `${tf.toFixed(1)} GFLOP/s`}`,
+    );
   }
 
   // 2. training steps.
@@ -195,7 +218,8 @@ async function main(): Promise<void> {
   for (const model of args.models) {
     log(args, `${model}: opening every column, then ${DEFAULT_ROUNDS.rounds} interleaved rounds`);
     const row = await measureModel(model);
-    for (const column of COLUMNS) log(args, `${model} ${HEADERS[column]}: ${formatCell(row[column])}${roundsOf(row[column])}`);
+    for (const column of COLUMNS)
+      log(args, `${model} ${HEADERS[column]}: ${formatCell(row[column])}${roundsOf(row[column])}`);
     results[model] = row;
   }
 
@@ -216,7 +240,9 @@ async function main(): Promise<void> {
         speedup_vs_tfjs_webgpu: speedup(r),
         dlc_planned_bytes: bytes(r.dlc),
         tfjs_webgpu_bytes: bytes(r.tfjs_webgpu),
-        unavailable: Object.fromEntries(COLUMNS.filter((c) => 'reason' in r[c]).map((c) => [c, (r[c] as { reason: string }).reason])),
+        unavailable: Object.fromEntries(
+          COLUMNS.filter((c) => 'reason' in r[c]).map((c) => [c, (r[c] as { reason: string }).reason]),
+        ),
       };
     }
     out.matmul = matmul;
@@ -229,7 +255,11 @@ async function main(): Promise<void> {
   console.log(
     table([
       ['size', 'dlc', 'TF.js WebGPU'],
-      ...Object.entries(matmul).map(([size, m]) => [`${size}²`, m.dlc_gflops?.toFixed(1) ?? 'n/a', m.tfjs_webgpu_gflops?.toFixed(1) ?? `n/a: ${m.note}`]),
+      ...Object.entries(matmul).map(([size, m]) => [
+        `${size}²`,
+        m.dlc_gflops?.toFixed(1) ?? 'n/a',
+        m.tfjs_webgpu_gflops?.toFixed(1) ?? `n/a: ${m.note}`,
+      ]),
     ]),
   );
   console.log(
@@ -242,7 +272,12 @@ async function main(): Promise<void> {
   }
   console.log(table(rows));
   console.log('\nGPU memory: dlc planned bytes per step vs TF.js WebGPU allocated bytes after the timed steps');
-  console.log(table([['model', 'dlc', 'TF.js WebGPU'], ...Object.entries(results).map(([m, r]) => [m, mib(bytes(r.dlc)), mib(bytes(r.tfjs_webgpu))])]));
+  console.log(
+    table([
+      ['model', 'dlc', 'TF.js WebGPU'],
+      ...Object.entries(results).map(([m, r]) => [m, mib(bytes(r.dlc)), mib(bytes(r.tfjs_webgpu))]),
+    ]),
+  );
 }
 
 main().then(

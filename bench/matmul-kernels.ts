@@ -82,6 +82,9 @@ export async function timeMatmul(
   const spec = emitMatmulKernel(p, { family: variant.family, limits, textures }, { registerTile: variant.tile });
   const flops = 2 * shape.m * shape.n * shape.k;
   // Fewer repetitions for big products keep the whole run short on a CPU adapter.
-  const { bestMs } = await timeKernel(device, spec, [shape.m * shape.k, shape.k * shape.n, shape.m * shape.n], { reps: flops >= 2e9 ? 2 : 4, rounds: 5 });
+  const { bestMs } = await timeKernel(device, spec, [shape.m * shape.k, shape.k * shape.n, shape.m * shape.n], {
+    reps: flops >= 2e9 ? 2 : 4,
+    rounds: 5,
+  });
   return { variant: variant.label, shape: shape.label, ms: bestMs, gflops: flops / (bestMs * 1e6) };
 }

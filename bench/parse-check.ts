@@ -20,11 +20,21 @@ function generate(fns: number): string {
       lines.push(`  fn f${i}(v) = relu(fc${Math.floor(i / 10)}(v))`);
       continue;
     }
-    lines.push(`  fn f${i}(v) {`, `    h = tanh(v @ fc${Math.floor(i / 10)}.W + fc${Math.floor(i / 10)}.b) * 0.5`, `    return f${i - 1}(h) + sum(h, axis = 1, keepdims = true)`, '  }');
+    lines.push(
+      `  fn f${i}(v) {`,
+      `    h = tanh(v @ fc${Math.floor(i / 10)}.W + fc${Math.floor(i / 10)}.b) * 0.5`,
+      `    return f${i - 1}(h) + sum(h, axis = 1, keepdims = true)`,
+      '  }',
+    );
   }
   lines.push(`  train step(x, y) -> loss {`, '    h = x');
   for (let end = CHAIN - 1; end < fns; end += CHAIN) lines.push(`    h = h + f${end}(x)`);
-  lines.push('    loss = mean(cross_entropy(h, y))', '    minimize loss with sgd(lr = 0.1, momentum = 0.9)', '  }', '}');
+  lines.push(
+    '    loss = mean(cross_entropy(h, y))',
+    '    minimize loss with sgd(lr = 0.1, momentum = 0.9)',
+    '  }',
+    '}',
+  );
   return lines.join('\n') + '\n';
 }
 
@@ -43,11 +53,17 @@ const totalMs = performance.now() - t;
 
 console.log(`file: ${lineCount} lines, ${(bytes.length / 1e6).toFixed(2)} MB, ${fns} fns`);
 console.log(`tokenize:                  ${lexMs.toFixed(0)} ms`);
-console.log(`load (parse + resolve):    ${totalMs.toFixed(0)} ms  (${((lineCount / totalMs) * 1000).toFixed(0)} lines/s)`);
+console.log(
+  `load (parse + resolve):    ${totalMs.toFixed(0)} ms  (${((lineCount / totalMs) * 1000).toFixed(0)} lines/s)`,
+);
 console.log(`diagnostics: ${r.diagnostics.length}`);
 
 t = performance.now();
 const checked = checkFiles(['big.dl'], () => bytes);
 const checkMs = performance.now() - t;
-console.log(`dlc check (+ types, shapes): ${checkMs.toFixed(0)} ms  (${((lineCount / checkMs) * 1000).toFixed(0)} lines/s)`);
-console.log(`diagnostics: ${checked.diagnostics.map((d) => `${d.span.line}:${d.span.col} ${d.message}`).join('; ') || 'none'}`);
+console.log(
+  `dlc check (+ types, shapes): ${checkMs.toFixed(0)} ms  (${((lineCount / checkMs) * 1000).toFixed(0)} lines/s)`,
+);
+console.log(
+  `diagnostics: ${checked.diagnostics.map((d) => `${d.span.line}:${d.span.col} ${d.message}`).join('; ') || 'none'}`,
+);

@@ -56,13 +56,13 @@ function parseArgs(argv: readonly string[]): Args {
       const l = Number(next());
       if (l !== 0 && l !== 1 && l !== 2) throw new Error('-O takes 0, 1 or 2');
       args.level = l;
-    }
-    else if (a === '--reps') args.reps = Number(next());
+    } else if (a === '--reps') args.reps = Number(next());
     else if (a === '--rounds') args.rounds = Number(next());
     else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
     else args.file = a;
   }
-  if (!args.file) throw new Error('usage: node dist/profile.js MODEL.dl [--entry step] [-O 2] [--reps 20] [--rounds 5]');
+  if (!args.file)
+    throw new Error('usage: node dist/profile.js MODEL.dl [--entry step] [-O 2] [--reps 20] [--rounds 5]');
   return args;
 }
 
@@ -109,10 +109,23 @@ function benchInputs(file: string): NamedTensors | undefined {
 }
 
 /** Writes `values` over the buffers of persistent tensors (by name) and of the entry's inputs. */
-function writeReal(device: GPUDevice, plan: Plan, arenas: readonly GPUBuffer[], entry: Plan['entries'][number], persistent: NamedTensors, inputs: NamedTensors | undefined): void {
+function writeReal(
+  device: GPUDevice,
+  plan: Plan,
+  arenas: readonly GPUBuffer[],
+  entry: Plan['entries'][number],
+  persistent: NamedTensors,
+  inputs: NamedTensors | undefined,
+): void {
   const put = (buffer: number, data: ArrayBufferView): void => {
     const slice = plan.layout[buffer];
-    device.queue.writeBuffer(arenas[slice.arena], slice.offset, data.buffer, data.byteOffset, Math.min(data.byteLength, slice.size));
+    device.queue.writeBuffer(
+      arenas[slice.arena],
+      slice.offset,
+      data.buffer,
+      data.byteOffset,
+      Math.min(data.byteLength, slice.size),
+    );
   };
   for (const b of plan.buffers) {
     const v = persistent[b.name];
@@ -124,7 +137,12 @@ function writeReal(device: GPUDevice, plan: Plan, arenas: readonly GPUBuffer[], 
   }
 }
 
-async function timeRecorded(device: GPUDevice, record: (rec: Recorder) => void, reps: number, rounds: number): Promise<number> {
+async function timeRecorded(
+  device: GPUDevice,
+  record: (rec: Recorder) => void,
+  reps: number,
+  rounds: number,
+): Promise<number> {
   const once = async (): Promise<number> => {
     const rec: Recorder = { encoder: device.createCommandEncoder(), pass: null };
     for (let r = 0; r < reps; r++) record(rec);
@@ -163,7 +181,10 @@ function rowOf(step: Exclude<PreparedStep, { kind: 'loop' }>): Omit<Row, 'ms'> {
   const ops = [...new Set(k.origin.nodes.map((n) => n.op))].join('+');
   const due = step.uploads.length;
   const reused = (step.step.textures?.length ?? 0) - due;
-  const parts = [...(due > 0 ? [`+${due} texture upload${due > 1 ? 's' : ''}`] : []), ...(reused > 0 ? [`${reused} reused`] : [])];
+  const parts = [
+    ...(due > 0 ? [`+${due} texture upload${due > 1 ? 's' : ''}`] : []),
+    ...(reused > 0 ? [`${reused} reused`] : []),
+  ];
   const uploads = parts.length > 0 ? ` (${parts.join(', ')})` : '';
   return { label: `${k.label}${uploads}`, op: ops || k.name, workgroups: k.workgroups.join('×') };
 }
@@ -179,7 +200,10 @@ async function main(): Promise<void> {
   const family = acquired.software ? 'register' : 'shared';
   const plan = planAt(lowered.program, { level: args.level, family, limits: acquired.limits });
   const entry = plan.entries.find((e) => e.name === args.entry);
-  if (!entry) throw new Error(`${args.file} has no entry '${args.entry}' (entries: ${plan.entries.map((e) => e.name).join(', ')})`);
+  if (!entry)
+    throw new Error(
+      `${args.file} has no entry '${args.entry}' (entries: ${plan.entries.map((e) => e.name).join(', ')})`,
+    );
 
   const arenas = await createArenas(device, plan);
   fillArenas(device, plan, arenas);
@@ -214,12 +238,16 @@ async function main(): Promise<void> {
   const total = rows.reduce((s, r) => s + r.ms, 0);
 
   console.log(`${plan.model}/${entry.name} at -O${args.level}, ${family} kernels on ${acquired.description}`);
-  console.log(`inputs: ${inputs ? 'the benchmark batch' : 'synthetic'}; ${rows.length} steps; whole entry ${wholeMs.toFixed(2)} ms per run (one submit), sum of isolated steps ${total.toFixed(2)} ms`);
+  console.log(
+    `inputs: ${inputs ? 'the benchmark batch' : 'synthetic'}; ${rows.length} steps; whole entry ${wholeMs.toFixed(2)} ms per run (one submit), sum of isolated steps ${total.toFixed(2)} ms`,
+  );
   console.log('');
   const labelWidth = Math.min(90, Math.max(...rows.map((r) => r.label.length)));
   console.log(`${pad('step', labelWidth)}  ${pad('workgroups', 12)}  ${lpad('ms', 8)}  ${lpad('share', 6)}`);
   for (const r of rows) {
-    console.log(`${pad(r.label.slice(0, labelWidth), labelWidth)}  ${pad(r.workgroups, 12)}  ${lpad(r.ms.toFixed(3), 8)}  ${lpad(((100 * r.ms) / total).toFixed(1), 5)}%`);
+    console.log(
+      `${pad(r.label.slice(0, labelWidth), labelWidth)}  ${pad(r.workgroups, 12)}  ${lpad(r.ms.toFixed(3), 8)}  ${lpad(((100 * r.ms) / total).toFixed(1), 5)}%`,
+    );
   }
   const byOp = new Map<string, { ms: number; count: number }>();
   for (const r of rows) {
@@ -231,7 +259,9 @@ async function main(): Promise<void> {
   console.log('');
   console.log(`${pad('op', 28)}  ${lpad('steps', 5)}  ${lpad('ms', 8)}  ${lpad('share', 6)}`);
   for (const [op, g] of [...byOp].sort((a, b) => b[1].ms - a[1].ms)) {
-    console.log(`${pad(op, 28)}  ${lpad(String(g.count), 5)}  ${lpad(g.ms.toFixed(3), 8)}  ${lpad(((100 * g.ms) / total).toFixed(1), 5)}%`);
+    console.log(
+      `${pad(op, 28)}  ${lpad(String(g.count), 5)}  ${lpad(g.ms.toFixed(3), 8)}  ${lpad(((100 * g.ms) / total).toFixed(1), 5)}%`,
+    );
   }
   for (const a of arenas) a.destroy();
   device.destroy();

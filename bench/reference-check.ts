@@ -38,7 +38,8 @@ export function lowerDl(path: string, defines: Record<string, number>, shorten: 
   const lowered = lowerFile(path, { defines }, read);
   const messages = lowered.diagnostics.map((d) => d.message);
   if (lowered.ioError !== undefined) messages.push(lowered.ioError);
-  if (messages.length > 0 || !lowered.program) throw new Error(`${path} does not lower: ${messages.join('; ') || 'no program'}`);
+  if (messages.length > 0 || !lowered.program)
+    throw new Error(`${path} does not lower: ${messages.join('; ') || 'no program'}`);
   return lowered.program;
 }
 
@@ -46,8 +47,14 @@ export function lowerDl(path: string, defines: Record<string, number>, shorten: 
  * Float32 agreement: |gpu − ref| ≤ 2e-4 + 2e-3·|ref| element-wise, integer outputs
  * equal. Returns the worst disagreement in words, or undefined when they agree.
  */
-export function mismatch(what: string, gpu: ArrayLike<number>, ref: ArrayLike<number>, dtype: string): string | undefined {
-  if (gpu.length !== ref.length) return `${what}: ${gpu.length} elements on the GPU, ${ref.length} in the reference executor`;
+export function mismatch(
+  what: string,
+  gpu: ArrayLike<number>,
+  ref: ArrayLike<number>,
+  dtype: string,
+): string | undefined {
+  if (gpu.length !== ref.length)
+    return `${what}: ${gpu.length} elements on the GPU, ${ref.length} in the reference executor`;
   let worst = 0;
   let at = -1;
   for (let i = 0; i < ref.length; i++) {
@@ -84,7 +91,12 @@ export interface ReferenceComparison {
  * once in the reference executor, each from the reference's state so far and the
  * same step number, and compares outputs and written persistent tensors.
  */
-export async function compareEntriesToReference(program: Program, runner: ModelRunner, feeds: Feeds, only?: readonly string[]): Promise<ReferenceComparison> {
+export async function compareEntriesToReference(
+  program: Program,
+  runner: ModelRunner,
+  feeds: Feeds,
+  only?: readonly string[],
+): Promise<ReferenceComparison> {
   const mismatches: string[] = [];
   const check = (what: string, gpu: ArrayLike<number>, ref: ArrayLike<number>, dtype: string): void => {
     const m = mismatch(what, gpu, ref, dtype);
@@ -92,7 +104,8 @@ export async function compareEntriesToReference(program: Program, runner: ModelR
   };
   let state = initialState(program, SEED);
   const gpuStart = toTensors(program, await runner.save());
-  for (const p of program.persistent) check(`initial ${p.name}`, gpuStart[p.name]!.data, state[p.name]!.data, p.type.dtype);
+  for (const p of program.persistent)
+    check(`initial ${p.name}`, gpuStart[p.name]!.data, state[p.name]!.data, p.type.dtype);
   const compared: string[] = [];
   let step = 0;
   for (const entry of program.entries) {
@@ -105,7 +118,14 @@ export async function compareEntriesToReference(program: Program, runner: ModelR
       gpuFeeds[a.name] = data;
       refFeeds[a.name] = { type: a.value.type, data: Float64Array.from(data) };
     }
-    runner.load(Object.fromEntries(program.persistent.map((p) => [p.name, p.type.dtype === 'f32' ? Float32Array.from(state[p.name]!.data) : Int32Array.from(state[p.name]!.data)])));
+    runner.load(
+      Object.fromEntries(
+        program.persistent.map((p) => [
+          p.name,
+          p.type.dtype === 'f32' ? Float32Array.from(state[p.name]!.data) : Int32Array.from(state[p.name]!.data),
+        ]),
+      ),
+    );
     runner.step = step;
     const gpu = await runner.run(entry.name, gpuFeeds);
     const ref = executeEntry(program, entry.name, refFeeds, state, { seed: SEED, step, precision: 'f32' });
@@ -115,7 +135,8 @@ export async function compareEntriesToReference(program: Program, runner: ModelR
     }
     const after = toTensors(program, await runner.save());
     state = { ...state, ...ref.assigns };
-    for (const p of program.persistent) check(`${entry.name} writes ${p.name}`, after[p.name]!.data, state[p.name]!.data, p.type.dtype);
+    for (const p of program.persistent)
+      check(`${entry.name} writes ${p.name}`, after[p.name]!.data, state[p.name]!.data, p.type.dtype);
     compared.push(entry.name);
     step++;
   }

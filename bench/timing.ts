@@ -85,7 +85,10 @@ async function timedStep(live: Live, now: () => number): Promise<number> {
  * interleaved rounds (see the header). A runner that throws drops out with its error;
  * the others go on. Runners are not disposed here.
  */
-export async function timeInterleaved(runners: ReadonlyMap<string, StepRunner>, opts: RoundOptions = DEFAULT_ROUNDS): Promise<Map<string, ColumnResult>> {
+export async function timeInterleaved(
+  runners: ReadonlyMap<string, StepRunner>,
+  opts: RoundOptions = DEFAULT_ROUNDS,
+): Promise<Map<string, ColumnResult>> {
   const now = opts.clock ?? (() => performance.now());
   const results = new Map<string, ColumnResult>();
   const live: Live[] = [];
@@ -93,7 +96,8 @@ export async function timeInterleaved(runners: ReadonlyMap<string, StepRunner>, 
     results.set(l.key, { error });
     live.splice(live.indexOf(l), 1);
   };
-  for (const [key, runner] of runners) live.push({ key, runner, slow: false, steps: 0, loss: NaN, slowTimes: [], roundMs: [] });
+  for (const [key, runner] of runners)
+    live.push({ key, runner, slow: false, steps: 0, loss: NaN, slowTimes: [], roundMs: [] });
 
   for (const l of [...live]) {
     try {
@@ -119,7 +123,8 @@ export async function timeInterleaved(runners: ReadonlyMap<string, StepRunner>, 
         await l.runner.activate?.();
         const times: number[] = [];
         const start = now();
-        while (times.length < opts.maxSteps && (times.length < opts.minSteps || now() - start < opts.burstMs)) times.push(await timedStep(l, now));
+        while (times.length < opts.maxSteps && (times.length < opts.minSteps || now() - start < opts.burstMs))
+          times.push(await timedStep(l, now));
         l.roundMs.push(median(times));
       } catch (err) {
         fail(l, err);
@@ -132,7 +137,16 @@ export async function timeInterleaved(runners: ReadonlyMap<string, StepRunner>, 
       if (!Number.isFinite(l.loss)) throw new Error(`the loss is ${l.loss}`);
       await l.runner.activate?.();
       const bestMs = l.slow ? median(l.slowTimes) : Math.min(...l.roundMs);
-      results.set(l.key, { timing: { bestMs, roundMs: l.roundMs, steps: l.steps, slow: l.slow, lastLoss: l.loss, gpuBytes: l.runner.gpuBytes?.() ?? null } });
+      results.set(l.key, {
+        timing: {
+          bestMs,
+          roundMs: l.roundMs,
+          steps: l.steps,
+          slow: l.slow,
+          lastLoss: l.loss,
+          gpuBytes: l.runner.gpuBytes?.() ?? null,
+        },
+      });
     } catch (err) {
       results.set(l.key, { error: err });
     }

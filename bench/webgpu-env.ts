@@ -20,16 +20,26 @@ export async function installPeerWebGpu(backend: string, featureLevel: 'core' | 
   const gpu = {
     requestAdapter: async (options?: GPURequestAdapterOptions) => {
       // High performance, as runtime/device.ts asks for hardware backends: the discrete GPU, not a CPU rasteriser beside it.
-      const adapter = await dawn.requestAdapter({ ...options, featureLevel, ...(featureLevel === 'core' ? { powerPreference: 'high-performance' as const } : {}) });
+      const adapter = await dawn.requestAdapter({
+        ...options,
+        featureLevel,
+        ...(featureLevel === 'core' ? { powerPreference: 'high-performance' as const } : {}),
+      });
       if (adapter) keepAlive.push(adapter);
       return adapter;
     },
     getPreferredCanvasFormat: () => 'rgba8unorm' as GPUTextureFormat,
     wgslLanguageFeatures: dawn.wgslLanguageFeatures,
   } as unknown as GPU;
-  Object.defineProperty(globalThis, 'navigator', { value: { gpu, userAgent: 'node' }, configurable: true, writable: true });
+  Object.defineProperty(globalThis, 'navigator', {
+    value: { gpu, userAgent: 'node' },
+    configurable: true,
+    writable: true,
+  });
   const adapter = await gpu.requestAdapter();
   const info = adapter?.info;
-  const description = info ? [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') : 'no adapter';
+  const description = info
+    ? [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ')
+    : 'no adapter';
   return { gpu, description };
 }

@@ -24,10 +24,14 @@ if (process.env[CHILD]) {
     execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
   }
   const tty = process.stderr.isTTY ? String(process.stderr.columns || 80) : '0';
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: ['inherit', 'inherit', 'pipe'],
-    env: { ...process.env, [CHILD]: tty },
-  });
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    {
+      stdio: ['inherit', 'inherit', 'pipe'],
+      env: { ...process.env, [CHILD]: tty },
+    },
+  );
   const filter = createStderrFilter();
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk) => process.stderr.write(filter.push(chunk)));

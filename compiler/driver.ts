@@ -80,8 +80,16 @@ export interface Compiled {
 export function compileProgram(program: Program, options: CompileOptions): Compiled {
   const level = options.level ?? 2;
   const limits = options.limits ?? DEFAULT_LIMITS;
-  const target: CodegenOptions = { family: options.family, limits, ...(options.textures !== undefined ? { textures: options.textures } : {}) };
-  const optimized = optimizeProgram(program, { level, limits, ...(options.onStage ? { onStage: options.onStage } : {}) });
+  const target: CodegenOptions = {
+    family: options.family,
+    limits,
+    ...(options.textures !== undefined ? { textures: options.textures } : {}),
+  };
+  const optimized = optimizeProgram(program, {
+    level,
+    limits,
+    ...(options.onStage ? { onStage: options.onStage } : {}),
+  });
   const plan = generatePlan(optimized.program, { ...target, aliasReshapes: level >= 1 });
   const planned = planMemory(plan, limits, { pack: level >= 1 });
   const unfused = level === 0 ? planned : planMemory(generatePlan(program, target), limits, { pack: false });
@@ -94,7 +102,12 @@ export function compileProgram(program: Program, options: CompileOptions): Compi
       return {
         ...e,
         ...(batch ? { batch } : {}),
-        stats: { ...e.stats, kernelsUnfused: base.kernels, naiveBytes: base.naiveBytes, ...(splits.length > 0 ? { fusionSplits: splits } : {}) },
+        stats: {
+          ...e.stats,
+          kernelsUnfused: base.kernels,
+          naiveBytes: base.naiveBytes,
+          ...(splits.length > 0 ? { fusionSplits: splits } : {}),
+        },
       };
     }),
   };
@@ -105,7 +118,8 @@ export function compileProgram(program: Program, options: CompileOptions): Compi
 export function fusionSplits(graph: Graph): string[] {
   const out: string[] = [];
   for (const n of graph.nodes) {
-    if (n.op === 'fused' && typeof n.attrs.split === 'string' && n.attrs.split !== '') out.push(`${String(n.attrs.name)} (%${n.id}): ${n.attrs.split}`);
+    if (n.op === 'fused' && typeof n.attrs.split === 'string' && n.attrs.split !== '')
+      out.push(`${String(n.attrs.name)} (%${n.id}): ${n.attrs.split}`);
     if (n.op !== 'fused') for (const r of n.regions ?? []) out.push(...fusionSplits(r));
   }
   return out;
@@ -163,7 +177,10 @@ export function loweringFor(stage: StageName): LoweringStage {
 
 /** The optimized program at `level`, with every pass run on every entry (dump files come from DLC_DUMP_PASSES). */
 function optimized(program: Program, options: StageOptions): { program: Program; passes: readonly PassStage[] } {
-  const result = optimizeProgram(program, { level: options.level, ...(options.limits ? { limits: options.limits } : {}) });
+  const result = optimizeProgram(program, {
+    level: options.level,
+    ...(options.limits ? { limits: options.limits } : {}),
+  });
   return { program: result.program, passes: result.stages };
 }
 
@@ -192,7 +209,9 @@ export function runStage(program: Program, stage: StageName, options: StageOptio
       return {
         kind: 'plan',
         plan: planAt(program, options),
-        target: options.target ?? `${options.family} kernel family${options.textures !== undefined ? `, textures ${options.textures ? 'on' : 'off'}` : ''}, ${options.limits ? 'device' : 'portable WebGPU'} limits, -O${options.level}`,
+        target:
+          options.target ??
+          `${options.family} kernel family${options.textures !== undefined ? `, textures ${options.textures ? 'on' : 'off'}` : ''}, ${options.limits ? 'device' : 'portable WebGPU'} limits, -O${options.level}`,
       };
     default: {
       const never: never = stage;

@@ -33,11 +33,24 @@ export interface TypeExpr {
 
 // ---------------------------------------------------------------- expressions
 
-export type BinaryOp =
-  | '+' | '-' | '*' | '/' | '%' | '@' | '**'
-  | '==' | '!=' | '<' | '<=' | '>' | '>='
-  | 'and' | 'or';
-export const BINARY_OPS: readonly BinaryOp[] = ['+', '-', '*', '/', '%', '@', '**', '==', '!=', '<', '<=', '>', '>=', 'and', 'or'];
+export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '@' | '**' | '==' | '!=' | '<' | '<=' | '>' | '>=' | 'and' | 'or';
+export const BINARY_OPS: readonly BinaryOp[] = [
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '@',
+  '**',
+  '==',
+  '!=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  'and',
+  'or',
+];
 
 export type UnaryOp = '-' | 'not';
 
@@ -189,8 +202,20 @@ export interface Scan {
 }
 
 export type Expr =
-  | NumberLit | BoolLit | StringLit | Name | Member | Unary | Binary | Pipe
-  | Transpose | Call | Index | List | Repeat | Scan;
+  | NumberLit
+  | BoolLit
+  | StringLit
+  | Name
+  | Member
+  | Unary
+  | Binary
+  | Pipe
+  | Transpose
+  | Call
+  | Index
+  | List
+  | Repeat
+  | Scan;
 
 // ---------------------------------------------------------------- statements
 
@@ -434,9 +459,29 @@ export interface SourceProgram {
 }
 
 export type Node =
-  | Ident | TypeExpr | Expr | Arg | Slice | Carry | Target | Stmt | Param | TensorDecl
-  | LayerInstance | Body | FnDecl | Forward | LayerDef | EntryDecl | ModelDecl | ImportDecl
-  | SourceFile | Duration | StageCall | StageDecl | ScheduleDecl;
+  | Ident
+  | TypeExpr
+  | Expr
+  | Arg
+  | Slice
+  | Carry
+  | Target
+  | Stmt
+  | Param
+  | TensorDecl
+  | LayerInstance
+  | Body
+  | FnDecl
+  | Forward
+  | LayerDef
+  | EntryDecl
+  | ModelDecl
+  | ImportDecl
+  | SourceFile
+  | Duration
+  | StageCall
+  | StageDecl
+  | ScheduleDecl;
 
 export function assertNever(x: never, what = 'node'): never {
   throw new Error(`unhandled ${what}: ${JSON.stringify((x as { kind?: string })?.kind ?? x)}`);

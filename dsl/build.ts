@@ -11,8 +11,22 @@ import type { DiagnosticBag } from './diagnostics';
 
 /** Binding strength of binary operators; prefix `-`/`not` sit between `* / @` and `**`. */
 const PRECEDENCE: Record<string, number> = {
-  '|>': 1, or: 2, and: 3, '==': 4, '!=': 4, '<': 4, '<=': 4, '>': 4, '>=': 4,
-  '+': 5, '-': 5, '*': 6, '/': 6, '%': 6, '@': 6, '**': 8,
+  '|>': 1,
+  or: 2,
+  and: 3,
+  '==': 4,
+  '!=': 4,
+  '<': 4,
+  '<=': 4,
+  '>': 4,
+  '>=': 4,
+  '+': 5,
+  '-': 5,
+  '*': 6,
+  '/': 6,
+  '%': 6,
+  '@': 6,
+  '**': 8,
 };
 const PREFIX_PRECEDENCE = 7;
 
@@ -70,10 +84,22 @@ export class AstBuilder {
 
   spanOf(n: CstNode): Span {
     const l = n.location!;
-    return { file: this.file, line: l.startLine ?? 1, col: l.startColumn ?? 1, endLine: l.endLine ?? 1, endCol: (l.endColumn ?? 0) + 1 };
+    return {
+      file: this.file,
+      line: l.startLine ?? 1,
+      col: l.startColumn ?? 1,
+      endLine: l.endLine ?? 1,
+      endCol: (l.endColumn ?? 0) + 1,
+    };
   }
   private tokSpan(t: IToken): Span {
-    return { file: this.file, line: t.startLine ?? 1, col: t.startColumn ?? 1, endLine: t.endLine ?? 1, endCol: (t.endColumn ?? 0) + 1 };
+    return {
+      file: this.file,
+      line: t.startLine ?? 1,
+      col: t.startColumn ?? 1,
+      endLine: t.endLine ?? 1,
+      endCol: (t.endColumn ?? 0) + 1,
+    };
   }
   private join(a: Span, b: Span): Span {
     return { file: this.file, line: a.line, col: a.col, endLine: b.endLine, endCol: b.endCol };
@@ -115,7 +141,13 @@ export class AstBuilder {
           throw new Error(`unexpected top item ${kind}`);
       }
     }
-    const span: Span = { file: this.file, line: 1, col: 1, endLine: root.location?.endLine ?? 1, endCol: (root.location?.endColumn ?? 0) + 1 };
+    const span: Span = {
+      file: this.file,
+      line: 1,
+      col: 1,
+      endLine: root.location?.endLine ?? 1,
+      endCol: (root.location?.endColumn ?? 0) + 1,
+    };
     return { kind: 'SourceFile', file: this.file, imports, items, span };
   }
 
@@ -141,7 +173,12 @@ export class AstBuilder {
         case 'layerDecl': {
           const l = this.layerDecl(c);
           if (l.kind === 'LayerInstance') items.push(l);
-          else this.misplaced('a layer definition', 'inside a model (define it at the top level of the file)', l.name.span);
+          else
+            this.misplaced(
+              'a layer definition',
+              'inside a model (define it at the top level of the file)',
+              l.name.span,
+            );
           break;
         }
         case 'fnDecl':
@@ -152,7 +189,10 @@ export class AstBuilder {
           break;
         case 'scheduleDecl': {
           const sched = this.schedule(c);
-          if (schedule) this.diags.report('duplicate-schedule', sched.span, {}, [{ message: 'the first schedule is here', span: schedule.span }]);
+          if (schedule)
+            this.diags.report('duplicate-schedule', sched.span, {}, [
+              { message: 'the first schedule is here', span: schedule.span },
+            ]);
           else schedule = sched;
           break;
         }
@@ -197,7 +237,11 @@ export class AstBuilder {
       const w = words[i];
       if (w) return w;
       const at = words[words.length - 1]!.span;
-      this.diags.report('unexpected-token', { ...at, col: at.endCol, endCol: at.endCol + 1, line: at.endLine }, { expected, found: 'end of clause' });
+      this.diags.report(
+        'unexpected-token',
+        { ...at, col: at.endCol, endCol: at.endCol + 1, line: at.endLine },
+        { expected, found: 'end of clause' },
+      );
       return undefined;
     };
     const once = (field: keyof Omit<StageClauses, 'calls'>, what: string): boolean => {
@@ -207,7 +251,11 @@ export class AstBuilder {
     };
     const finish = (used: number): void => {
       const extra = words[used];
-      if (extra) this.diags.report('unexpected-token', extra.span, { expected: "',' or the end of the line", found: describeWord(extra) });
+      if (extra)
+        this.diags.report('unexpected-token', extra.span, {
+          expected: "',' or the end of the line",
+          found: describeWord(extra),
+        });
     };
     const str = (what: string): A.StringLit | undefined => {
       const v = expect(1, `a string after '${what}'`);
@@ -232,7 +280,10 @@ export class AstBuilder {
         return;
       }
       case 'lr_schedule': {
-        const v = expect(1, 'a schedule after \'lr_schedule\' (constant, step(...), exp(...), linear(...) or cosine(...))');
+        const v = expect(
+          1,
+          "a schedule after 'lr_schedule' (constant, step(...), exp(...), linear(...) or cosine(...))",
+        );
         if (v && once('lrSchedule', "'lr_schedule'")) out.lrSchedule = v;
         finish(2);
         return;
@@ -246,7 +297,10 @@ export class AstBuilder {
           return;
         }
         if (wordOf(next) !== 'every') {
-          this.diags.report('unexpected-token', next.span, { expected: "'every' or 'none' after 'eval'", found: describeWord(next) });
+          this.diags.report('unexpected-token', next.span, {
+            expected: "'every' or 'none' after 'eval'",
+            found: describeWord(next),
+          });
           return;
         }
         const d = this.duration(words, 2, ['epochs']);
@@ -280,10 +334,18 @@ export class AstBuilder {
         const target = expect(at + 1, 'the name of an update entry point');
         if (!target) return;
         if (target.kind !== 'Name') {
-          this.diags.report('unexpected-token', target.span, { expected: 'the name of an update entry point', found: describeWord(target) });
+          this.diags.report('unexpected-token', target.span, {
+            expected: 'the name of an update entry point',
+            found: describeWord(target),
+          });
           return;
         }
-        out.calls.push({ kind: 'StageCall', entry: { kind: 'Ident', name: target.name, span: target.span }, ...(every ? { every } : {}), span });
+        out.calls.push({
+          kind: 'StageCall',
+          entry: { kind: 'Ident', name: target.name, span: target.span },
+          ...(every ? { every } : {}),
+          span,
+        });
         finish(at + 2);
         return;
       }
@@ -299,13 +361,22 @@ export class AstBuilder {
     const expected = units.map((u) => `'${u}'`).join(' or ');
     const last = words[words.length - 1]!.span;
     const endOf: Span = { ...last, line: last.endLine, col: last.endCol, endCol: last.endCol + 1 };
-    if (!count || (count.kind !== 'Number' && count.kind !== 'Name' && count.kind !== 'Call' && count.kind !== 'Binary')) {
-      this.diags.report('unexpected-token', count?.span ?? endOf, { expected: `a count of ${expected}`, found: count ? describeWord(count) : 'end of clause' });
+    if (
+      !count ||
+      (count.kind !== 'Number' && count.kind !== 'Name' && count.kind !== 'Call' && count.kind !== 'Binary')
+    ) {
+      this.diags.report('unexpected-token', count?.span ?? endOf, {
+        expected: `a count of ${expected}`,
+        found: count ? describeWord(count) : 'end of clause',
+      });
       return undefined;
     }
     const unit = unitWord ? UNIT_WORDS[wordOf(unitWord) ?? ''] : undefined;
     if (!unit || !units.includes(unit)) {
-      this.diags.report('unexpected-token', unitWord?.span ?? endOf, { expected, found: unitWord ? describeWord(unitWord) : 'end of clause' });
+      this.diags.report('unexpected-token', unitWord?.span ?? endOf, {
+        expected,
+        found: unitWord ? describeWord(unitWord) : 'end of clause',
+      });
       return undefined;
     }
     return { kind: 'Duration', count, unit, span: this.join(count.span, unitWord!.span) };
@@ -332,7 +403,12 @@ export class AstBuilder {
       this.diags.report('bad-dtype', this.tokSpan(t), { name: t.image });
       dtype = 'f32';
     }
-    return { kind: 'TypeExpr', dtype, shape: this.nodes(n, 'expression').map((e) => this.expr(e)), span: this.spanOf(n) };
+    return {
+      kind: 'TypeExpr',
+      dtype,
+      shape: this.nodes(n, 'expression').map((e) => this.expr(e)),
+      span: this.spanOf(n),
+    };
   }
 
   private tensorDecl(n: CstNode): A.TensorDecl {
@@ -353,7 +429,13 @@ export class AstBuilder {
     const span = this.spanOf(n);
     if (this.tokens(n, 'Eq').length > 0) {
       const argList = this.maybeNode(n, 'argList');
-      return { kind: 'LayerInstance', name, layer: this.ident(this.tok(n, 'Identifier', 1)), args: argList ? this.args(argList) : [], span };
+      return {
+        kind: 'LayerInstance',
+        name,
+        layer: this.ident(this.tok(n, 'Identifier', 1)),
+        args: argList ? this.args(argList) : [],
+        span,
+      };
     }
     const params = this.params(this.node(n, 'paramList'));
     const items: A.LayerItem[] = [];
@@ -399,7 +481,12 @@ export class AstBuilder {
   }
 
   private forward(n: CstNode): A.Forward {
-    return { kind: 'Forward', params: this.params(this.node(n, 'paramList')), body: this.body(n), span: this.spanOf(n) };
+    return {
+      kind: 'Forward',
+      params: this.params(this.node(n, 'paramList')),
+      body: this.body(n),
+      span: this.spanOf(n),
+    };
   }
 
   private fn(n: CstNode): A.FnDecl {
@@ -439,13 +526,22 @@ export class AstBuilder {
     switch (kind) {
       case 'assign': {
         const targets = this.tokens(c, 'Identifier').map((t): A.Target =>
-          t.image === '_' ? { kind: 'Target', span: this.tokSpan(t) } : { kind: 'Target', name: this.ident(t), span: this.tokSpan(t) });
+          t.image === '_'
+            ? { kind: 'Target', span: this.tokSpan(t) }
+            : { kind: 'Target', name: this.ident(t), span: this.tokSpan(t) },
+        );
         return { kind: 'Assign', targets, value: this.expr(this.node(c, 'expression')), span };
       }
       case 'stateAssign': {
         const ids = this.tokens(c, 'Identifier');
         let target: A.Expr = { kind: 'Name', name: ids[0]!.image, span: this.tokSpan(ids[0]!) };
-        for (const t of ids.slice(1)) target = { kind: 'Member', object: target, member: this.ident(t), span: this.join(target.span, this.tokSpan(t)) };
+        for (const t of ids.slice(1))
+          target = {
+            kind: 'Member',
+            object: target,
+            member: this.ident(t),
+            span: this.join(target.span, this.tokSpan(t)),
+          };
         return { kind: 'StateAssign', target, value: this.expr(this.node(c, 'expression')), span };
       }
       case 'minimizeStmt': {
@@ -489,7 +585,13 @@ export class AstBuilder {
       if (top.prefix) {
         const operand = values.pop()!;
         const opSpan = this.tokSpan(top.tok);
-        values.push({ kind: 'Unary', op: top.tok.image as A.UnaryOp, operand, opSpan, span: this.join(opSpan, operand.span) });
+        values.push({
+          kind: 'Unary',
+          op: top.tok.image as A.UnaryOp,
+          operand,
+          opSpan,
+          span: this.join(opSpan, operand.span),
+        });
         return;
       }
       const right = values.pop()!;
@@ -512,7 +614,9 @@ export class AstBuilder {
         }
         stack.push({ prefix: false, tok, prec });
       }
-      const prefixes = [...this.tokens(u, 'Minus'), ...this.tokens(u, 'Not')].sort((a, b) => a.startOffset - b.startOffset);
+      const prefixes = [...this.tokens(u, 'Minus'), ...this.tokens(u, 'Not')].sort(
+        (a, b) => a.startOffset - b.startOffset,
+      );
       for (const p of prefixes) stack.push({ prefix: true, tok: p });
       values.push(this.postfix(this.node(u, 'postfixExpr')));
     });
@@ -550,7 +654,13 @@ export class AstBuilder {
       if (colons[1] && en.location!.startOffset > colons[1].startOffset) step = e;
       else end = e;
     }
-    return { kind: 'Slice', ...(start ? { start } : {}), ...(end ? { end } : {}), ...(step ? { step } : {}), span: this.spanOf(n) };
+    return {
+      kind: 'Slice',
+      ...(start ? { start } : {}),
+      ...(end ? { end } : {}),
+      ...(step ? { step } : {}),
+      span: this.spanOf(n),
+    };
   }
 
   private list(n: CstNode): A.List {
@@ -558,13 +668,23 @@ export class AstBuilder {
   }
 
   private paramGroup(n: CstNode): A.ParamGroup {
-    return { kind: 'ParamGroup', params: this.list(this.node(n, 'listExpr')), options: this.args(n), span: this.spanOf(n) };
+    return {
+      kind: 'ParamGroup',
+      params: this.list(this.node(n, 'listExpr')),
+      options: this.args(n),
+      span: this.spanOf(n),
+    };
   }
 
   private args(n: CstNode): A.Arg[] {
     return this.nodes(n, 'arg').map((a) => {
       const nameTok = this.tokens(a, 'Identifier')[0];
-      return { kind: 'Arg', ...(nameTok ? { name: this.ident(nameTok) } : {}), value: this.expr(this.node(a, 'expression')), span: this.spanOf(a) };
+      return {
+        kind: 'Arg',
+        ...(nameTok ? { name: this.ident(nameTok) } : {}),
+        value: this.expr(this.node(a, 'expression')),
+        span: this.spanOf(a),
+      };
     });
   }
 
@@ -592,7 +712,13 @@ export class AstBuilder {
           return this.list(c as CstNode);
         case 'repeatExpr': {
           const r = c as CstNode;
-          return { kind: 'Repeat', count: this.expr(this.node(r, 'expression')), carries: this.carries(r), body: this.block(this.node(r, 'block')), span };
+          return {
+            kind: 'Repeat',
+            count: this.expr(this.node(r, 'expression')),
+            carries: this.carries(r),
+            body: this.block(this.node(r, 'block')),
+            span,
+          };
         }
         case 'scanExpr': {
           const s = c as CstNode;

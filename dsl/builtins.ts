@@ -5,8 +5,19 @@
 // A parameter without `default` is required; `rest` marks a variadic tail.
 
 export type BuiltinCategory =
-  | 'elementwise' | 'reduction' | 'contraction' | 'pooling' | 'normalisation'
-  | 'shape' | 'indexing' | 'loss' | 'random' | 'cast' | 'control' | 'creation' | 'derivative';
+  | 'elementwise'
+  | 'reduction'
+  | 'contraction'
+  | 'pooling'
+  | 'normalisation'
+  | 'shape'
+  | 'indexing'
+  | 'loss'
+  | 'random'
+  | 'cast'
+  | 'control'
+  | 'creation'
+  | 'derivative';
 
 export type ParamDefault = number | boolean | string | null | readonly number[];
 
@@ -44,10 +55,22 @@ function binary(name: string, doc: string): Builtin {
   return { name, category: 'elementwise', params: [req('a'), req('b')], results: 1, doc };
 }
 function reduction(name: string, doc: string): Builtin {
-  return { name, category: 'reduction', params: [req('x'), opt('axis', null), opt('keepdims', false)], results: 1, doc };
+  return {
+    name,
+    category: 'reduction',
+    params: [req('x'), opt('axis', null), opt('keepdims', false)],
+    results: 1,
+    doc,
+  };
 }
 function pool(name: string, doc: string, extra: BuiltinParam[] = [], results = 1): Builtin {
-  return { name, category: 'pooling', params: [req('x'), req('size'), opt('stride', null), opt('padding', 0), ...extra], results, doc };
+  return {
+    name,
+    category: 'pooling',
+    params: [req('x'), req('size'), opt('stride', null), opt('padding', 0), ...extra],
+    results,
+    doc,
+  };
 }
 function loss(name: string, params: BuiltinParam[], doc: string): Builtin {
   return { name, category: 'loss', params, results: 1, doc };
@@ -74,15 +97,39 @@ export const BUILTINS: readonly Builtin[] = [
   unary('relu', 'max(x, 0)'),
   unary('softplus', 'log(1 + exp(x))'),
   unary('softsign', 'x / (1 + |x|)'),
-  { name: 'where', category: 'elementwise', params: [req('cond'), req('a'), req('b')], results: 1, doc: 'a where cond is true, else b' },
+  {
+    name: 'where',
+    category: 'elementwise',
+    params: [req('cond'), req('a'), req('b')],
+    results: 1,
+    doc: 'a where cond is true, else b',
+  },
   // max/min are binary with two tensors, reductions with one tensor and `axis`.
-  { name: 'max', category: 'reduction', params: [req('x'), opt('y', null), opt('axis', null), opt('keepdims', false)], results: 1, doc: 'elementwise max(x, y), or max over axis' },
-  { name: 'min', category: 'reduction', params: [req('x'), opt('y', null), opt('axis', null), opt('keepdims', false)], results: 1, doc: 'elementwise min(x, y), or min over axis' },
+  {
+    name: 'max',
+    category: 'reduction',
+    params: [req('x'), opt('y', null), opt('axis', null), opt('keepdims', false)],
+    results: 1,
+    doc: 'elementwise max(x, y), or max over axis',
+  },
+  {
+    name: 'min',
+    category: 'reduction',
+    params: [req('x'), opt('y', null), opt('axis', null), opt('keepdims', false)],
+    results: 1,
+    doc: 'elementwise min(x, y), or min over axis',
+  },
   // reductions
   reduction('sum', 'sum over axis (all axes when omitted)'),
   reduction('mean', 'mean over axis (all axes when omitted)'),
   reduction('logsumexp', 'log(sum(exp(x))) over axis, computed stably'),
-  { name: 'argmax', category: 'reduction', params: [req('x'), opt('axis', -1)], results: 1, doc: 'index (i32) of the largest element along axis' },
+  {
+    name: 'argmax',
+    category: 'reduction',
+    params: [req('x'), opt('axis', -1)],
+    results: 1,
+    doc: 'index (i32) of the largest element along axis',
+  },
   {
     name: 'top_k',
     category: 'reduction',
@@ -97,41 +144,159 @@ export const BUILTINS: readonly Builtin[] = [
     results: 2,
     doc: 'the elements along axis in order (stable) and their i32 indices (argsort); gradient through the values',
   },
-  { name: 'softmax', category: 'reduction', params: [req('x'), opt('axis', -1)], results: 1, doc: 'exp(x) / sum(exp(x)) along axis' },
-  { name: 'log_softmax', category: 'reduction', params: [req('x'), opt('axis', -1)], results: 1, doc: 'log(softmax(x)) along axis, computed stably' },
+  {
+    name: 'softmax',
+    category: 'reduction',
+    params: [req('x'), opt('axis', -1)],
+    results: 1,
+    doc: 'exp(x) / sum(exp(x)) along axis',
+  },
+  {
+    name: 'log_softmax',
+    category: 'reduction',
+    params: [req('x'), opt('axis', -1)],
+    results: 1,
+    doc: 'log(softmax(x)) along axis, computed stably',
+  },
   // contraction
-  { name: 'matmul', category: 'contraction', params: [req('a'), req('b')], results: 1, doc: 'batched matrix product (same as a @ b)' },
-  { name: 'conv2d', category: 'contraction', params: [req('x'), req('w'), opt('stride', 1), opt('padding', 0), opt('groups', 1)], results: 1, doc: 'NCHW convolution with OIHW weights' },
-  { name: 'conv2d_transpose', category: 'contraction', params: [req('x'), req('w'), opt('stride', 1), opt('padding', 0), opt('groups', 1)], results: 1, doc: 'transposed convolution (the gradient of conv2d w.r.t. its input)' },
+  {
+    name: 'matmul',
+    category: 'contraction',
+    params: [req('a'), req('b')],
+    results: 1,
+    doc: 'batched matrix product (same as a @ b)',
+  },
+  {
+    name: 'conv2d',
+    category: 'contraction',
+    params: [req('x'), req('w'), opt('stride', 1), opt('padding', 0), opt('groups', 1)],
+    results: 1,
+    doc: 'NCHW convolution with OIHW weights',
+  },
+  {
+    name: 'conv2d_transpose',
+    category: 'contraction',
+    params: [req('x'), req('w'), opt('stride', 1), opt('padding', 0), opt('groups', 1)],
+    results: 1,
+    doc: 'transposed convolution (the gradient of conv2d w.r.t. its input)',
+  },
   // pooling
   pool('max_pool', 'max over size x size windows'),
   pool('avg_pool', 'average over size x size windows'),
   pool('l2_pool', 'sqrt of the sum of squares over windows'),
   pool('gaussian_pool', 'gaussian-weighted average over windows', [opt('sigma', 1)]),
   pool('max_pool_with_switches', 'max pooling that also returns where each max came from (i32 switches)', [], 2),
-  { name: 'unpool', category: 'pooling', params: [req('x'), req('switches'), req('size'), opt('stride', null)], results: 1, doc: 'places each value where its switch says (inverse of max_pool_with_switches)' },
+  {
+    name: 'unpool',
+    category: 'pooling',
+    params: [req('x'), req('switches'), req('size'), opt('stride', null)],
+    results: 1,
+    doc: 'places each value where its switch says (inverse of max_pool_with_switches)',
+  },
   // normalisation
-  { name: 'local_response_norm', category: 'normalisation', params: [req('x'), opt('size', 5), opt('alpha', 1e-4), opt('beta', 0.75), opt('k', 2)], results: 1, doc: 'local response normalisation across channels' },
-  { name: 'local_contrast_norm', category: 'normalisation', params: [req('x'), opt('size', 9), opt('sigma', 2)], results: 1, doc: 'local contrast normalisation: subtractive then divisive, gaussian window' },
+  {
+    name: 'local_response_norm',
+    category: 'normalisation',
+    params: [req('x'), opt('size', 5), opt('alpha', 1e-4), opt('beta', 0.75), opt('k', 2)],
+    results: 1,
+    doc: 'local response normalisation across channels',
+  },
+  {
+    name: 'local_contrast_norm',
+    category: 'normalisation',
+    params: [req('x'), opt('size', 9), opt('sigma', 2)],
+    results: 1,
+    doc: 'local contrast normalisation: subtractive then divisive, gaussian window',
+  },
   // shape
-  { name: 'reshape', category: 'shape', params: [req('x'), req('shape')], results: 1, doc: 'same elements in a new shape; one dimension may be -1' },
-  { name: 'transpose', category: 'shape', params: [req('x'), opt('perm', null)], results: 1, doc: 'permutes axes (reverses them when perm is omitted)' },
-  { name: 'concat', category: 'shape', params: [{ name: 'xs', rest: true }, opt('axis', 0)], results: 1, doc: 'joins tensors along axis' },
-  { name: 'slice', category: 'shape', params: [req('x'), req('axis'), req('start'), req('end')], results: 1, doc: 'x[start:end] along axis (same as indexing)' },
-  { name: 'broadcast', category: 'shape', params: [req('x'), req('shape')], results: 1, doc: 'repeats x to the given shape' },
+  {
+    name: 'reshape',
+    category: 'shape',
+    params: [req('x'), req('shape')],
+    results: 1,
+    doc: 'same elements in a new shape; one dimension may be -1',
+  },
+  {
+    name: 'transpose',
+    category: 'shape',
+    params: [req('x'), opt('perm', null)],
+    results: 1,
+    doc: 'permutes axes (reverses them when perm is omitted)',
+  },
+  {
+    name: 'concat',
+    category: 'shape',
+    params: [{ name: 'xs', rest: true }, opt('axis', 0)],
+    results: 1,
+    doc: 'joins tensors along axis',
+  },
+  {
+    name: 'slice',
+    category: 'shape',
+    params: [req('x'), req('axis'), req('start'), req('end')],
+    results: 1,
+    doc: 'x[start:end] along axis (same as indexing)',
+  },
+  {
+    name: 'broadcast',
+    category: 'shape',
+    params: [req('x'), req('shape')],
+    results: 1,
+    doc: 'repeats x to the given shape',
+  },
   { name: 'flatten', category: 'shape', params: [req('x')], results: 1, doc: 'keeps axis 0, flattens the rest' },
-  { name: 'one_hot', category: 'shape', params: [req('x'), req('depth')], results: 1, doc: 'f32 one-hot vectors of integer labels' },
+  {
+    name: 'one_hot',
+    category: 'shape',
+    params: [req('x'), req('depth')],
+    results: 1,
+    doc: 'f32 one-hot vectors of integer labels',
+  },
   // indexing
-  { name: 'gather', category: 'indexing', params: [req('table'), req('indices')], results: 1, doc: 'rows of table at integer indices (embedding lookup)' },
-  { name: 'scatter_add', category: 'indexing', params: [req('target'), req('indices'), req('values')], results: 1, doc: 'adds values into rows of target at indices' },
-  { name: 'take', category: 'indexing', params: [req('x'), req('indices'), opt('axis', -1)], results: 1, doc: 'one element per row along axis (Q(s, a))' },
+  {
+    name: 'gather',
+    category: 'indexing',
+    params: [req('table'), req('indices')],
+    results: 1,
+    doc: 'rows of table at integer indices (embedding lookup)',
+  },
+  {
+    name: 'scatter_add',
+    category: 'indexing',
+    params: [req('target'), req('indices'), req('values')],
+    results: 1,
+    doc: 'adds values into rows of target at indices',
+  },
+  {
+    name: 'take',
+    category: 'indexing',
+    params: [req('x'), req('indices'), opt('axis', -1)],
+    results: 1,
+    doc: 'one element per row along axis (Q(s, a))',
+  },
   // losses (per example; reduce with mean)
-  loss('cross_entropy', [req('logits'), req('labels')], 'softmax cross entropy of logits against integer labels (per example)'),
-  loss('binary_cross_entropy', [req('logits'), req('target')], 'binary cross entropy of sigmoid(logits) against targets in [0, 1], computed stably from the logits (per element)'),
+  loss(
+    'cross_entropy',
+    [req('logits'), req('labels')],
+    'softmax cross entropy of logits against integer labels (per example)',
+  ),
+  loss(
+    'binary_cross_entropy',
+    [req('logits'), req('target')],
+    'binary cross entropy of sigmoid(logits) against targets in [0, 1], computed stably from the logits (per element)',
+  ),
   loss('squared_error', [req('x'), req('target')], '(x - target) ** 2 (per element)'),
   loss('huber', [req('x'), opt('delta', 1)], 'huber loss of a residual'),
-  loss('hinge', [req('scores'), req('targets')], 'binary hinge loss max(0, 1 - t·s) of scores against targets ±1 (per element)'),
-  loss('ranking_hinge', [req('scores'), req('labels'), opt('margin', 0.1)], 'DeViSE ranking loss per row: sum over j ≠ label of max(0, margin - s[label] + s[j])'),
+  loss(
+    'hinge',
+    [req('scores'), req('targets')],
+    'binary hinge loss max(0, 1 - t·s) of scores against targets ±1 (per element)',
+  ),
+  loss(
+    'ranking_hinge',
+    [req('scores'), req('labels'), opt('margin', 0.1)],
+    'DeViSE ranking loss per row: sum over j ≠ label of max(0, margin - s[label] + s[j])',
+  ),
   // randomness (counter-based; off in infer entries for dropout and noise)
   random('uniform', [req('shape'), opt('low', 0), opt('high', 1)], 'uniform samples in [low, high)'),
   random('normal', [req('shape'), opt('mean', 0), opt('std', 1)], 'gaussian samples'),
@@ -146,11 +311,35 @@ export const BUILTINS: readonly Builtin[] = [
   { name: 'u32', category: 'cast', params: [req('x')], results: 1, doc: 'converts to u32' },
   { name: 'bool', category: 'cast', params: [req('x')], results: 1, doc: 'x != 0' },
   // control
-  { name: 'stop_gradient', category: 'control', params: [req('x')], results: 1, doc: 'x, with no gradient flowing through' },
+  {
+    name: 'stop_gradient',
+    category: 'control',
+    params: [req('x')],
+    results: 1,
+    doc: 'x, with no gradient flowing through',
+  },
   // derivatives as values (wrt: a tensor, param or layer instance, or a list of them; v: one part per wrt tensor)
-  { name: 'grad', category: 'derivative', params: [req('f'), req('wrt')], results: 1, doc: 'gradient of the scalar f: one tensor per wrt tensor (a tuple when there are several)' },
-  { name: 'jvp', category: 'derivative', params: [req('y'), req('wrt'), req('v')], results: 1, doc: 'Jacobian–vector product (R-op): how y changes along v, shaped like y' },
-  { name: 'hvp', category: 'derivative', params: [req('f'), req('wrt'), req('v'), opt('gauss_newton', null)], results: 1, doc: 'Hessian–vector product of the scalar f; with gauss_newton = z, the Gauss–Newton product Jᵀ·H_z·J·v of the model output z' },
+  {
+    name: 'grad',
+    category: 'derivative',
+    params: [req('f'), req('wrt')],
+    results: 1,
+    doc: 'gradient of the scalar f: one tensor per wrt tensor (a tuple when there are several)',
+  },
+  {
+    name: 'jvp',
+    category: 'derivative',
+    params: [req('y'), req('wrt'), req('v')],
+    results: 1,
+    doc: 'Jacobian–vector product (R-op): how y changes along v, shaped like y',
+  },
+  {
+    name: 'hvp',
+    category: 'derivative',
+    params: [req('f'), req('wrt'), req('v'), opt('gauss_newton', null)],
+    results: 1,
+    doc: 'Hessian–vector product of the scalar f; with gauss_newton = z, the Gauss–Newton product Jᵀ·H_z·J·v of the model output z',
+  },
   // creation
   { name: 'zeros', category: 'creation', params: [req('shape')], results: 1, doc: 'f32 tensor of zeros' },
   { name: 'ones', category: 'creation', params: [req('shape')], results: 1, doc: 'f32 tensor of ones' },

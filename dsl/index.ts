@@ -111,5 +111,11 @@ export function loadProgram(path: string, readFile: ReadFile = (p) => readFileSy
     program = { files, root: rootAst };
     resolveProgram(program, bag);
   }
-  return { ...(program ? { program } : {}), diagnostics: sortDiagnostics(bag.items), sources, ioError, ...(ioMessage ? { ioMessage } : {}) };
+  return {
+    ...(program ? { program } : {}),
+    diagnostics: sortDiagnostics(bag.items),
+    sources,
+    ioError,
+    ...(ioMessage ? { ioMessage } : {}),
+  };
 }

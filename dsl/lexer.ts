@@ -7,7 +7,12 @@ import { createToken, Lexer, type TokenType } from 'chevrotain';
 export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/ });
 
 function keyword(word: string): TokenType {
-  return createToken({ name: word[0]!.toUpperCase() + word.slice(1), pattern: new RegExp(word), longer_alt: Identifier, label: `'${word}'` });
+  return createToken({
+    name: word[0]!.toUpperCase() + word.slice(1),
+    pattern: new RegExp(word),
+    longer_alt: Identifier,
+    label: `'${word}'`,
+  });
 }
 
 export const Model = keyword('model');
@@ -40,8 +45,20 @@ function op(name: string, pattern: string, categories: TokenType[] = []): TokenT
   return createToken({ name, pattern: new RegExp(escaped), categories, label: `'${pattern}'` });
 }
 
-export const And = createToken({ name: 'And', pattern: /and/, longer_alt: Identifier, categories: [BinOp], label: "'and'" });
-export const Or = createToken({ name: 'Or', pattern: /or/, longer_alt: Identifier, categories: [BinOp], label: "'or'" });
+export const And = createToken({
+  name: 'And',
+  pattern: /and/,
+  longer_alt: Identifier,
+  categories: [BinOp],
+  label: "'and'",
+});
+export const Or = createToken({
+  name: 'Or',
+  pattern: /or/,
+  longer_alt: Identifier,
+  categories: [BinOp],
+  label: "'or'",
+});
 export const Not = createToken({ name: 'Not', pattern: /not/, longer_alt: Identifier, label: "'not'" });
 
 export const PipeOp = op('PipeOp', '|>', [BinOp]);
@@ -73,29 +90,101 @@ export const RBracket = op('RBracket', ']');
 export const LBrace = op('LBrace', '{');
 export const RBrace = op('RBrace', '}');
 
-export const NumberTok = createToken({ name: 'Number', pattern: /(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?/, label: 'a number' });
+export const NumberTok = createToken({
+  name: 'Number',
+  pattern: /(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?/,
+  label: 'a number',
+});
 export const StringTok = createToken({ name: 'String', pattern: /"(?:[^"\\\n]|\\.)*"/, label: 'a string' });
 /** A string that reaches the end of its line; reported, then treated as a string. */
-export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /"(?:[^"\\\n]|\\.)*/, label: 'a string' });
+export const UnterminatedString = createToken({
+  name: 'UnterminatedString',
+  pattern: /"(?:[^"\\\n]|\\.)*/,
+  label: 'a string',
+});
 
 export const Newline = createToken({ name: 'Newline', pattern: /\n/, line_breaks: true, label: 'end of line' });
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\f\v\uFEFF]+/, group: Lexer.SKIPPED });
 export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n]*/, group: Lexer.SKIPPED });
-export const BlockComment = createToken({ name: 'BlockComment', pattern: /\/\*[\s\S]*?\*\//, line_breaks: true, group: 'comments' });
-export const UnterminatedComment = createToken({ name: 'UnterminatedComment', pattern: /\/\*[\s\S]*/, line_breaks: true, group: 'comments' });
+export const BlockComment = createToken({
+  name: 'BlockComment',
+  pattern: /\/\*[\s\S]*?\*\//,
+  line_breaks: true,
+  group: 'comments',
+});
+export const UnterminatedComment = createToken({
+  name: 'UnterminatedComment',
+  pattern: /\/\*[\s\S]*/,
+  line_breaks: true,
+  group: 'comments',
+});
 
 export const KEYWORDS: readonly TokenType[] = [
-  Model, Layer, Fn, Input, Param, State, Infer, Train, Sample, Update, Minimize, With,
-  Repeat, Carry, Scan, Over, Emit, Return, Import, True, False, And, Or, Not,
+  Model,
+  Layer,
+  Fn,
+  Input,
+  Param,
+  State,
+  Infer,
+  Train,
+  Sample,
+  Update,
+  Minimize,
+  With,
+  Repeat,
+  Carry,
+  Scan,
+  Over,
+  Emit,
+  Return,
+  Import,
+  True,
+  False,
+  And,
+  Or,
+  Not,
 ];
 
 export const ALL_TOKENS: readonly TokenType[] = [
-  WhiteSpace, Newline, LineComment, BlockComment, UnterminatedComment,
-  StringTok, UnterminatedString, NumberTok,
-  ...KEYWORDS, Identifier,
-  PipeOp, Arrow, LeftArrow, FatArrow, Pow, EqEq, NotEq, LtEq, GtEq, Lt, Gt, Eq,
-  Plus, Minus, Star, Slash, Percent, At, Colon, Comma, Dot, Semi,
-  LParen, RParen, LBracket, RBracket, LBrace, RBrace,
+  WhiteSpace,
+  Newline,
+  LineComment,
+  BlockComment,
+  UnterminatedComment,
+  StringTok,
+  UnterminatedString,
+  NumberTok,
+  ...KEYWORDS,
+  Identifier,
+  PipeOp,
+  Arrow,
+  LeftArrow,
+  FatArrow,
+  Pow,
+  EqEq,
+  NotEq,
+  LtEq,
+  GtEq,
+  Lt,
+  Gt,
+  Eq,
+  Plus,
+  Minus,
+  Star,
+  Slash,
+  Percent,
+  At,
+  Colon,
+  Comma,
+  Dot,
+  Semi,
+  LParen,
+  RParen,
+  LBracket,
+  RBracket,
+  LBrace,
+  RBrace,
   BinOp,
 ];
 

@@ -23,7 +23,11 @@ export interface OptimizerDef {
 export const COMMON_OPTIONS: readonly OptimizerOption[] = [
   { name: 'weight_decay', default: 0, doc: 'L2 penalty: adds weight_decay·w to the gradient' },
   { name: 'l1', default: 0, doc: 'L1 penalty: adds l1·sign(w) to the gradient' },
-  { name: 'max_norm', default: 0, doc: 'after the update, scales each column of a weight matrix back to norm ≤ max_norm' },
+  {
+    name: 'max_norm',
+    default: 0,
+    doc: 'after the update, scales each column of a weight matrix back to norm ≤ max_norm',
+  },
   {
     name: 'clip_norm',
     default: 0,
@@ -83,10 +87,12 @@ const OWN: readonly OptimizerDef[] = [
   },
 ];
 
-export const OPTIMIZERS: readonly OptimizerDef[] = OWN.map((o) => ({ ...o, options: [...o.options, ...COMMON_OPTIONS] }));
+export const OPTIMIZERS: readonly OptimizerDef[] = OWN.map((o) => ({
+  ...o,
+  options: [...o.options, ...COMMON_OPTIONS],
+}));
 
 export const OPTIMIZERS_BY_NAME: ReadonlyMap<string, OptimizerDef> = new Map(OPTIMIZERS.map((o) => [o.name, o]));
 
 /** Options that act on all of an entry's params at once, so a param group cannot set them. */
 export const ENTRY_WIDE_OPTIONS: readonly string[] = COMMON_OPTIONS.filter((o) => o.entryWide).map((o) => o.name);
-

@@ -43,7 +43,10 @@ function startsExpression(t: IToken): boolean {
 /** The source from an offset to the end of its line, for the `return ...` hint (long lines cut). */
 function restOfLine(text: string, offset: number): string {
   const nl = text.indexOf('\n', offset);
-  const rest = text.slice(offset, nl < 0 ? text.length : nl).replace(/\s*\}?\s*$/, '').trim();
+  const rest = text
+    .slice(offset, nl < 0 ? text.length : nl)
+    .replace(/\s*\}?\s*$/, '')
+    .trim();
   return rest.length > 60 ? `${rest.slice(0, 60)}...` : rest;
 }
 

@@ -12,7 +12,8 @@ import * as T from './lexer';
 /** How each rule is described in "expected ... but found ..." messages. */
 const RULE_DESCRIPTIONS: Record<string, string> = {
   topItem: "'model', 'layer', 'fn' or 'import'",
-  modelItem: "a model item ('input', 'param', 'state', 'layer', 'fn', 'infer', 'train', 'sample', 'update' or 'schedule')",
+  modelItem:
+    "a model item ('input', 'param', 'state', 'layer', 'fn', 'infer', 'train', 'sample', 'update' or 'schedule')",
   stageDecl: "'stage NAME: train ENTRY for N epochs'",
   stageClause: "a stage clause ('for', 'data', 'bind', 'lr_schedule', 'eval', 'every' or 'at end')",
   layerItem: "a layer item ('param', 'state', 'layer', 'fn' or the forward '(x) => ...')",
@@ -53,12 +54,18 @@ const messages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage: ({ expected }) => tokenLabel(expected),
   buildNotAllInputParsedMessage: () => RULE_DESCRIPTIONS['topItem']!,
   buildNoViableAltMessage: ({ expectedPathsPerAlt, ruleName }) => describeAlternatives(expectedPathsPerAlt, ruleName),
-  buildEarlyExitMessage: ({ expectedIterationPaths, ruleName }) => describeAlternatives([expectedIterationPaths], ruleName),
+  buildEarlyExitMessage: ({ expectedIterationPaths, ruleName }) =>
+    describeAlternatives([expectedIterationPaths], ruleName),
 };
 
 class DlParser extends CstParser {
   constructor() {
-    super([...T.ALL_TOKENS], { recoveryEnabled: true, nodeLocationTracking: 'full', maxLookahead: 3, errorMessageProvider: messages });
+    super([...T.ALL_TOKENS], {
+      recoveryEnabled: true,
+      nodeLocationTracking: 'full',
+      maxLookahead: 3,
+      errorMessageProvider: messages,
+    });
     this.performSelfAnalysis();
   }
 
@@ -172,7 +179,11 @@ class DlParser extends CstParser {
   });
 
   private readonly tensorDecl = this.RULE('tensorDecl', () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Input) }, { ALT: () => this.CONSUME(T.Param) }, { ALT: () => this.CONSUME(T.State) }]);
+    this.OR([
+      { ALT: () => this.CONSUME(T.Input) },
+      { ALT: () => this.CONSUME(T.Param) },
+      { ALT: () => this.CONSUME(T.State) },
+    ]);
     this.CONSUME(T.Identifier);
     this.CONSUME(T.Colon);
     this.SUBRULE(this.typeExpr);
@@ -190,7 +201,9 @@ class DlParser extends CstParser {
         ALT: () => {
           this.SUBRULE(this.paramList);
           this.CONSUME(T.LBrace);
-          this.MANY(() => this.OR2([{ ALT: () => this.SUBRULE(this.sep) }, { ALT: () => this.SUBRULE(this.layerItem) }]));
+          this.MANY(() =>
+            this.OR2([{ ALT: () => this.SUBRULE(this.sep) }, { ALT: () => this.SUBRULE(this.layerItem) }]),
+          );
           this.CONSUME(T.RBrace);
         },
       },

@@ -14,7 +14,10 @@ function param(p: BuiltinParam): string {
 
 export function renderBuiltinsReference(): string {
   const out = ['| builtin | parameters | category | what it does |', '|---|---|---|---|'];
-  for (const b of BUILTINS) out.push(`| \`${b.name}\` | \`(${b.params.map(param).join(', ')})\` | ${b.category} | ${b.doc}${b.results > 1 ? ` (returns ${b.results} values)` : ''} |`);
+  for (const b of BUILTINS)
+    out.push(
+      `| \`${b.name}\` | \`(${b.params.map(param).join(', ')})\` | ${b.category} | ${b.doc}${b.results > 1 ? ` (returns ${b.results} values)` : ''} |`,
+    );
   out.push('', '| initializer | parameters | what it does |', '|---|---|---|');
   for (const i of INITIALIZERS) out.push(`| \`${i.name}\` | \`(${i.params.map(param).join(', ')})\` | ${i.doc} |`);
   out.push('', '| optimizer | options (defaults) | what it does |', '|---|---|---|');
@@ -51,5 +54,9 @@ function replaceSection(doc: string, name: string, body: string): string {
 
 /** docs/language.md with its generated sections rendered afresh. */
 export function renderLanguageDoc(doc: string): string {
-  return replaceSection(replaceSection(doc, 'BUILTINS', renderBuiltinsReference()), 'DIAGNOSTICS', renderDiagnosticsReference());
+  return replaceSection(
+    replaceSection(doc, 'BUILTINS', renderBuiltinsReference()),
+    'DIAGNOSTICS',
+    renderDiagnosticsReference(),
+  );
 }

@@ -28,9 +28,16 @@ interface Sym {
 }
 
 const DESCRIBE: Record<SymKind, string> = {
-  hyper: 'a hyperparameter', input: 'an input', param: 'a param', state: 'a state tensor',
-  instance: 'a layer instance', fn: 'a fn', layer: 'a layer definition', local: 'a local value',
-  carry: 'a carried value', index: 'a loop index',
+  hyper: 'a hyperparameter',
+  input: 'an input',
+  param: 'a param',
+  state: 'a state tensor',
+  instance: 'a layer instance',
+  fn: 'a fn',
+  layer: 'a layer definition',
+  local: 'a local value',
+  carry: 'a carried value',
+  index: 'a loop index',
 };
 
 class Scope {
@@ -94,7 +101,10 @@ export function didYouMean(name: string, candidates: Iterable<string>): string {
  * listed in the order given; none listed when there are none.
  */
 export function unknownNameHint(name: string, valid: readonly string[], what: string): string {
-  return didYouMean(name, valid) + (valid.length === 0 ? '' : `; ${what} ${valid.length === 1 ? 'is' : 'are'} ${valid.join(', ')}`);
+  return (
+    didYouMean(name, valid) +
+    (valid.length === 0 ? '' : `; ${what} ${valid.length === 1 ? 'is' : 'are'} ${valid.join(', ')}`)
+  );
 }
 
 interface Signature {
@@ -132,7 +142,10 @@ export class Resolver {
         if (item.kind === 'Model') continue;
         const kind: SymKind = item.kind === 'Fn' ? 'fn' : 'layer';
         const what = item.kind === 'Fn' ? 'fn' : 'layer';
-        const sym: Sym = item.kind === 'Fn' ? { kind, name: item.name.name, span: item.name.span, fn: item } : { kind, name: item.name.name, span: item.name.span, layer: item };
+        const sym: Sym =
+          item.kind === 'Fn'
+            ? { kind, name: item.name.name, span: item.name.span, fn: item }
+            : { kind, name: item.name.name, span: item.name.span, layer: item };
         this.define(this.global, sym, 'duplicate-global', what);
       }
     }
@@ -142,7 +155,10 @@ export class Resolver {
         switch (item.kind) {
           case 'Model': {
             const prev = models.get(item.name.name);
-            if (prev) this.diags.report('duplicate-global', item.name.span, { what: 'model', name: item.name.name }, [{ message: 'first defined here', span: prev.name.span }]);
+            if (prev)
+              this.diags.report('duplicate-global', item.name.span, { what: 'model', name: item.name.name }, [
+                { message: 'first defined here', span: prev.name.span },
+              ]);
             else models.set(item.name.name, item);
             this.model(item);
             break;
@@ -164,10 +180,17 @@ export class Resolver {
     this.findRecursion();
   }
 
-  private define(scope: Scope, sym: Sym, code: 'duplicate-name' | 'duplicate-global' | 'duplicate-param', what = ''): void {
+  private define(
+    scope: Scope,
+    sym: Sym,
+    code: 'duplicate-name' | 'duplicate-global' | 'duplicate-param',
+    what = '',
+  ): void {
     const prev = scope.syms.get(sym.name);
     if (prev) {
-      this.diags.report(code, sym.span, { name: sym.name, what }, [{ message: `'${sym.name}' was first defined here`, span: prev.span }]);
+      this.diags.report(code, sym.span, { name: sym.name, what }, [
+        { message: `'${sym.name}' was first defined here`, span: prev.span },
+      ]);
       return;
     }
     scope.syms.set(sym.name, sym);
@@ -202,7 +225,12 @@ export class Resolver {
     const entries = new Map(m.items.filter((i): i is A.EntryDecl => i.kind === 'Entry').map((e) => [e.name.name, e]));
     const lookup = (id: A.Ident): A.EntryDecl | undefined => {
       const e = entries.get(id.name);
-      if (!e) this.diags.report('schedule-unknown-entry', id.span, { model: m.name.name, name: id.name, hint: didYouMean(id.name, entries.keys()) });
+      if (!e)
+        this.diags.report('schedule-unknown-entry', id.span, {
+          model: m.name.name,
+          name: id.name,
+          hint: didYouMean(id.name, entries.keys()),
+        });
       return e;
     };
     const article = (e: A.EntryDecl) => `${e.entry === 'infer' || e.entry === 'update' ? 'an' : 'a'} '${e.entry}'`;
@@ -210,27 +238,54 @@ export class Resolver {
     const names = new Map<string, A.Ident>();
     for (const st of s.stages) {
       const prev = names.get(st.name.name);
-      if (prev) this.diags.report('duplicate-global', st.name.span, { what: 'stage', name: st.name.name }, [{ message: 'first defined here', span: prev.span }]);
+      if (prev)
+        this.diags.report('duplicate-global', st.name.span, { what: 'stage', name: st.name.name }, [
+          { message: 'first defined here', span: prev.span },
+        ]);
       else names.set(st.name.name, st.name);
-      for (const d of [st.length, st.eval?.kind === 'Duration' ? st.eval : undefined, ...st.calls.map((c) => c.every)]) {
+      for (const d of [
+        st.length,
+        st.eval?.kind === 'Duration' ? st.eval : undefined,
+        ...st.calls.map((c) => c.every),
+      ]) {
         if (d) this.expr(d.count, scope);
       }
       // `cosine(total = n)`: the schedule's kind is a word, its arguments may name hyperparameters.
       if (st.lrSchedule?.kind === 'Call') for (const a of st.lrSchedule.args) this.expr(a.value, scope);
       if (!st.length) this.diags.report('stage-without-length', st.name.span, { stage: st.name.name });
       const e = lookup(st.entry);
-      if (e && e.entry !== 'train') this.diags.report('stage-not-train', st.entry.span, { stage: st.name.name, name: e.name.name, kind: article(e) });
+      if (e && e.entry !== 'train')
+        this.diags.report('stage-not-train', st.entry.span, {
+          stage: st.name.name,
+          name: e.name.name,
+          kind: article(e),
+        });
       if (e && e.entry === 'train' && takesInputs(e).length === 0) {
         const stage = st.name.name;
         const name = e.name.name;
-        const misuse = st.length?.unit === 'epochs' ? { span: st.length.span, why: "give its length in steps ('for N steps'); there are no epochs without data" } : st.data ? { span: st.data.span, why: "drop 'data'" } : st.bind ? { span: st.bind.span, why: "drop 'bind'" } : undefined;
+        const misuse =
+          st.length?.unit === 'epochs'
+            ? {
+                span: st.length.span,
+                why: "give its length in steps ('for N steps'); there are no epochs without data",
+              }
+            : st.data
+              ? { span: st.data.span, why: "drop 'data'" }
+              : st.bind
+                ? { span: st.bind.span, why: "drop 'bind'" }
+                : undefined;
         if (misuse) this.diags.report('stage-data-free', misuse.span, { stage, name, why: misuse.why });
       }
       for (const c of st.calls) {
         const u = lookup(c.entry);
         if (!u) continue;
-        if (u.entry !== 'update') this.diags.report('schedule-call-not-update', c.entry.span, { name: u.name.name, kind: article(u) });
-        else if (takesInputs(u).length > 0) this.diags.report('schedule-call-with-inputs', c.entry.span, { name: u.name.name, inputs: takesInputs(u).join(', ') });
+        if (u.entry !== 'update')
+          this.diags.report('schedule-call-not-update', c.entry.span, { name: u.name.name, kind: article(u) });
+        else if (takesInputs(u).length > 0)
+          this.diags.report('schedule-call-with-inputs', c.entry.span, {
+            name: u.name.name,
+            inputs: takesInputs(u).join(', '),
+          });
       }
     }
   }
@@ -268,7 +323,11 @@ export class Resolver {
           this.define(scope, { kind: item.role, name: item.name.name, span: item.name.span }, 'duplicate-name');
           break;
         case 'LayerInstance':
-          this.define(scope, { kind: 'instance', name: item.name.name, span: item.name.span, instance: item }, 'duplicate-name');
+          this.define(
+            scope,
+            { kind: 'instance', name: item.name.name, span: item.name.span, instance: item },
+            'duplicate-name',
+          );
           break;
         case 'Fn':
           this.define(scope, { kind: 'fn', name: item.name.name, span: item.name.span, fn: item }, 'duplicate-name');
@@ -310,7 +369,10 @@ export class Resolver {
     }
     const def = INITIALIZERS_BY_NAME.get(nameNode.name);
     if (!def) {
-      this.diags.report('unknown-initializer', nameNode.span, { name: nameNode.name, hint: unknownNameHint(nameNode.name, [...INITIALIZERS_BY_NAME.keys()].sort(), 'the initializers') });
+      this.diags.report('unknown-initializer', nameNode.span, {
+        name: nameNode.name,
+        hint: unknownNameHint(nameNode.name, [...INITIALIZERS_BY_NAME.keys()].sort(), 'the initializers'),
+      });
       return;
     }
     const required = def.params.find((p) => p.default === undefined);
@@ -318,7 +380,16 @@ export class Resolver {
       this.diags.report('missing-arg', init.span, { what: 'initializer', name: def.name, param: required.name });
     }
     if (init.kind === 'Call') {
-      this.checkArgs({ what: 'initializer', name: def.name, params: def.params.map((p) => ({ name: p.name, required: p.default === undefined })) }, init.args, 0, init.span);
+      this.checkArgs(
+        {
+          what: 'initializer',
+          name: def.name,
+          params: def.params.map((p) => ({ name: p.name, required: p.default === undefined })),
+        },
+        init.args,
+        0,
+        init.span,
+      );
       for (const a of init.args) this.expr(a.value, scope);
     }
   }
@@ -328,12 +399,25 @@ export class Resolver {
     for (const a of inst.args) this.expr(a.value, scope);
     if (!sym || sym.kind !== 'layer' || !sym.layer) {
       const layers = [...this.global.syms.values()].filter((s) => s.kind === 'layer').map((s) => s.name);
-      this.diags.report('not-a-layer', inst.layer.span, { name: inst.layer.name, hint: unknownNameHint(inst.layer.name, layers.sort(), 'the layers') });
+      this.diags.report('not-a-layer', inst.layer.span, {
+        name: inst.layer.name,
+        hint: unknownNameHint(inst.layer.name, layers.sort(), 'the layers'),
+      });
       return;
     }
     this.edge(sym.layer);
     const def = sym.layer;
-    this.checkArgs({ what: 'layer', name: def.name.name, params: def.params.map((p) => ({ name: p.name.name, required: !p.default })) }, inst.args, 0, inst.span, def.name.span);
+    this.checkArgs(
+      {
+        what: 'layer',
+        name: def.name.name,
+        params: def.params.map((p) => ({ name: p.name.name, required: !p.default })),
+      },
+      inst.args,
+      0,
+      inst.span,
+      def.name.span,
+    );
   }
 
   private fnDecl(f: A.FnDecl, scope: Scope): void {
@@ -372,16 +456,24 @@ export class Resolver {
         this.define(scope, { kind: 'hyper', name: p.name.name, span: p.name.span }, 'duplicate-param');
       } else {
         const sym = modelScope.lookup(p.name.name);
-        if (!sym || sym.kind !== 'input') this.diags.report('entry-param-not-input', p.name.span, { name: p.name.name, model: m.name.name }, sym ? [{ message: `'${p.name.name}' is ${DESCRIBE[sym.kind]} defined here`, span: sym.span }] : []);
+        if (!sym || sym.kind !== 'input')
+          this.diags.report(
+            'entry-param-not-input',
+            p.name.span,
+            { name: p.name.name, model: m.name.name },
+            sym ? [{ message: `'${p.name.name}' is ${DESCRIBE[sym.kind]} defined here`, span: sym.span }] : [],
+          );
         if (scope.syms.has(p.name.name)) this.diags.report('duplicate-param', p.name.span, { name: p.name.name });
         else scope.syms.set(p.name.name, { kind: 'input', name: p.name.name, span: p.name.span });
       }
     }
     const ctx: BodyContext = { entry: e, fnBody: false, inLoop: false, assigned: new Set() };
     this.stmts(e.body, scope, ctx);
-    if (e.entry === 'train' && !ctx.minimized && !ctx.writesParam) this.diags.report('train-without-minimize', e.name.span, { name: e.name.name });
+    if (e.entry === 'train' && !ctx.minimized && !ctx.writesParam)
+      this.diags.report('train-without-minimize', e.name.span, { name: e.name.name });
     for (const o of e.outputs) {
-      if (!ctx.assigned.has(o.name)) this.diags.report('output-not-assigned', o.span, { name: o.name, entry: e.name.name });
+      if (!ctx.assigned.has(o.name))
+        this.diags.report('output-not-assigned', o.span, { name: o.name, entry: e.name.name });
     }
   }
 
@@ -390,7 +482,11 @@ export class Resolver {
   private stmts(stmts: readonly A.Stmt[], scope: Scope, ctx: BodyContext): void {
     const savedLater = this.later;
     this.later = new Map(savedLater);
-    for (const s of stmts) if (s.kind === 'Assign') for (const t of s.targets) if (t.name && !scope.lookup(t.name.name) && !this.later.has(t.name.name)) this.later.set(t.name.name, t.name.span);
+    for (const s of stmts)
+      if (s.kind === 'Assign')
+        for (const t of s.targets)
+          if (t.name && !scope.lookup(t.name.name) && !this.later.has(t.name.name))
+            this.later.set(t.name.name, t.name.span);
     stmts.forEach((s, i) => {
       this.stmt(s, scope, ctx);
       if (s.kind === 'Return' && i !== stmts.length - 1) this.diags.report('return-not-last', s.span);
@@ -406,8 +502,20 @@ export class Resolver {
           if (!t.name) continue;
           const name = t.name.name;
           const sym = scope.lookup(name);
-          if (sym && (sym.kind === 'hyper' || sym.kind === 'input' || sym.kind === 'param' || sym.kind === 'state' || sym.kind === 'instance' || sym.kind === 'fn' || sym.kind === 'layer' || sym.kind === 'index')) {
-            this.diags.report('assign-to-global', t.name.span, { what: DESCRIBE[sym.kind], name }, [{ message: `'${name}' is defined here`, span: sym.span }]);
+          if (
+            sym &&
+            (sym.kind === 'hyper' ||
+              sym.kind === 'input' ||
+              sym.kind === 'param' ||
+              sym.kind === 'state' ||
+              sym.kind === 'instance' ||
+              sym.kind === 'fn' ||
+              sym.kind === 'layer' ||
+              sym.kind === 'index')
+          ) {
+            this.diags.report('assign-to-global', t.name.span, { what: DESCRIBE[sym.kind], name }, [
+              { message: `'${name}' is defined here`, span: sym.span },
+            ]);
             continue;
           }
           if (!sym) scope.syms.set(name, { kind: 'local', name, span: t.name.span });
@@ -427,7 +535,10 @@ export class Resolver {
         this.expr(s.loss, scope);
         if (!ctx.entry || ctx.entry.entry !== 'train') this.diags.report('minimize-outside-train', s.span);
         else if (ctx.inLoop) this.diags.report('minimize-in-loop', s.span);
-        else if (ctx.minimized) this.diags.report('minimize-twice', s.span, {}, [{ message: 'first minimize is here', span: ctx.minimized.span }]);
+        else if (ctx.minimized)
+          this.diags.report('minimize-twice', s.span, {}, [
+            { message: 'first minimize is here', span: ctx.minimized.span },
+          ]);
         else ctx.minimized = s;
         this.optimizer(s, scope);
         return;
@@ -481,7 +592,11 @@ export class Resolver {
       else if (ENTRY_WIDE_OPTIONS.includes(a.name.name)) {
         this.diags.report('entry-wide-group-option', a.name.span, { option: a.name.name });
       } else if (!names.includes(a.name.name)) {
-        this.diags.report('unknown-group-option', a.name.span, { name: def.name, option: a.name.name, options: names.join(', ') });
+        this.diags.report('unknown-group-option', a.name.span, {
+          name: def.name,
+          option: a.name.name,
+          options: names.join(', '),
+        });
       } else if (seen.has(a.name.name)) this.diags.report('duplicate-arg', a.name.span, { arg: a.name.name });
       if (a.name) seen.add(a.name.name);
     }
@@ -494,12 +609,15 @@ export class Resolver {
       if (!sym) {
         this.diags.report('undefined-name', t.span, { name: t.name, hint: didYouMean(t.name, scope.allNames()) });
       } else if (sym.kind !== 'state' && sym.kind !== 'param' && sym.kind !== 'instance') {
-        this.diags.report('bad-state-assign', t.span, { name: t.name, what: DESCRIBE[sym.kind] }, [{ message: `'${t.name}' is defined here`, span: sym.span }]);
+        this.diags.report('bad-state-assign', t.span, { name: t.name, what: DESCRIBE[sym.kind] }, [
+          { message: `'${t.name}' is defined here`, span: sym.span },
+        ]);
       }
       return sym?.kind;
     }
     const kind = this.member(t as A.Member, scope);
-    if (kind && kind !== 'state' && kind !== 'param' && kind !== 'instance') this.diags.report('bad-state-assign', t.span, { name: exprName(t), what: DESCRIBE[kind] });
+    if (kind && kind !== 'state' && kind !== 'param' && kind !== 'instance')
+      this.diags.report('bad-state-assign', t.span, { name: exprName(t), what: DESCRIBE[kind] });
     return kind;
   }
 
@@ -509,7 +627,10 @@ export class Resolver {
     for (const p of [...(s.over?.items ?? []), ...s.groups.flatMap((g) => g.params.items)]) this.paramRef(p, scope);
     if (def) for (const g of s.groups) this.groupOptions(def, g, scope);
     if (!def) {
-      this.diags.report('unknown-optimizer', s.optimizer.span, { name: s.optimizer.name, hint: unknownNameHint(s.optimizer.name, [...OPTIMIZERS_BY_NAME.keys()].sort(), 'the optimizers') });
+      this.diags.report('unknown-optimizer', s.optimizer.span, {
+        name: s.optimizer.name,
+        hint: unknownNameHint(s.optimizer.name, [...OPTIMIZERS_BY_NAME.keys()].sort(), 'the optimizers'),
+      });
       return;
     }
     const seen = new Set<string>();
@@ -519,7 +640,12 @@ export class Resolver {
         continue;
       }
       const names = def.options.map((o) => o.name);
-      if (!names.includes(a.name.name)) this.diags.report('unknown-optimizer-option', a.name.span, { name: def.name, option: a.name.name, hint: unknownNameHint(a.name.name, names, 'its options') });
+      if (!names.includes(a.name.name))
+        this.diags.report('unknown-optimizer-option', a.name.span, {
+          name: def.name,
+          option: a.name.name,
+          hint: unknownNameHint(a.name.name, names, 'its options'),
+        });
       else if (seen.has(a.name.name)) this.diags.report('duplicate-arg', a.name.span, { arg: a.name.name });
       seen.add(a.name.name);
     }
@@ -596,7 +722,9 @@ export class Resolver {
         const ctx: BodyContext = { fnBody: false, inLoop: true, ...(scan ? { scan } : {}), assigned: new Set() };
         this.stmts(e.body, inner, ctx);
         if (scan && !scan.emitted) this.diags.report('scan-without-emit', e.span);
-        for (const c of e.carries) if (!ctx.assigned.has(c.name.name)) this.diags.report('carry-not-assigned', c.name.span, { name: c.name.name });
+        for (const c of e.carries)
+          if (!ctx.assigned.has(c.name.name))
+            this.diags.report('carry-not-assigned', c.name.span, { name: c.name.name });
         return;
       }
       default:
@@ -612,9 +740,17 @@ export class Resolver {
     const sym = scope.lookup(e.name);
     if (!sym) {
       const later = this.later.get(e.name);
-      if (later) this.diags.report('use-before-definition', e.span, { name: e.name }, [{ message: `'${e.name}' is defined here`, span: later }]);
-      else if (BUILTINS_BY_NAME.has(e.name)) this.diags.report('not-a-value', e.span, { name: e.name, what: 'a builtin function' });
-      else this.diags.report('undefined-name', e.span, { name: e.name, hint: didYouMean(e.name, [...scope.allNames(), ...BUILTINS_BY_NAME.keys()]) });
+      if (later)
+        this.diags.report('use-before-definition', e.span, { name: e.name }, [
+          { message: `'${e.name}' is defined here`, span: later },
+        ]);
+      else if (BUILTINS_BY_NAME.has(e.name))
+        this.diags.report('not-a-value', e.span, { name: e.name, what: 'a builtin function' });
+      else
+        this.diags.report('undefined-name', e.span, {
+          name: e.name,
+          hint: didYouMean(e.name, [...scope.allNames(), ...BUILTINS_BY_NAME.keys()]),
+        });
       return undefined;
     }
     if (sym.kind === 'fn' || sym.kind === 'layer' || (sym.kind === 'instance' && !valueMayBeInstance)) {
@@ -631,7 +767,10 @@ export class Resolver {
       const sym = scope.lookup(e.object.name);
       objName = e.object.name;
       if (!sym) {
-        this.diags.report('undefined-name', e.object.span, { name: e.object.name, hint: didYouMean(e.object.name, scope.allNames()) });
+        this.diags.report('undefined-name', e.object.span, {
+          name: e.object.name,
+          hint: didYouMean(e.object.name, scope.allNames()),
+        });
         return undefined;
       }
       if (sym.kind !== 'instance' || !sym.instance) {
@@ -642,7 +781,8 @@ export class Resolver {
     } else if (e.object.kind === 'Member') {
       const k = this.member(e.object, scope);
       if (k !== 'instance') {
-        if (k) this.diags.report('not-a-layer-instance', e.object.span, { name: exprName(e.object), what: DESCRIBE[k] });
+        if (k)
+          this.diags.report('not-a-layer-instance', e.object.span, { name: exprName(e.object), what: DESCRIBE[k] });
         return undefined;
       }
       objName = exprName(e.object);
@@ -655,7 +795,19 @@ export class Resolver {
     if (!layer) return undefined; // the instance's layer is unknown: reported at the instance
     const item = layer.items.find((i) => i.name.name === e.member.name);
     if (!item) {
-      this.diags.report('undefined-member', e.member.span, { object: objName, member: e.member.name, hint: didYouMean(e.member.name, layer.items.map((i) => i.name.name)) }, [{ message: `layer '${layer.name.name}' is defined here`, span: layer.name.span }]);
+      this.diags.report(
+        'undefined-member',
+        e.member.span,
+        {
+          object: objName,
+          member: e.member.name,
+          hint: didYouMean(
+            e.member.name,
+            layer.items.map((i) => i.name.name),
+          ),
+        },
+        [{ message: `layer '${layer.name.name}' is defined here`, span: layer.name.span }],
+      );
       return undefined;
     }
     return item.kind === 'TensorDecl' ? item.role : item.kind === 'LayerInstance' ? 'instance' : 'fn';
@@ -686,7 +838,8 @@ export class Resolver {
   private signatureOf(callee: A.Expr, scope: Scope): { sig: Signature; defSpan?: Span } | undefined {
     if (callee.kind === 'Member') {
       const kind = this.member(callee, scope);
-      if (kind && kind !== 'fn' && kind !== 'instance') this.diags.report('not-callable', callee.span, { name: exprName(callee), what: DESCRIBE[kind] });
+      if (kind && kind !== 'fn' && kind !== 'instance')
+        this.diags.report('not-callable', callee.span, { name: exprName(callee), what: DESCRIBE[kind] });
       return undefined;
     }
     if (callee.kind !== 'Name') {
@@ -698,15 +851,28 @@ export class Resolver {
     const sym = scope.lookup(name);
     if (sym?.kind === 'fn' && sym.fn) {
       this.edge(sym.fn);
-      return { sig: { what: 'fn', name, params: sym.fn.params.map((p) => ({ name: p.name.name, required: !p.default })) }, defSpan: sym.fn.name.span };
+      return {
+        sig: { what: 'fn', name, params: sym.fn.params.map((p) => ({ name: p.name.name, required: !p.default })) },
+        defSpan: sym.fn.name.span,
+      };
     }
     if (sym?.kind === 'instance' && sym.instance) {
       const layer = this.global.lookup(sym.instance.layer.name)?.layer;
       if (!layer?.forward) return undefined;
-      return { sig: { what: 'layer instance', name, params: layer.forward.params.map((p) => ({ name: p.name.name, required: !p.default })) }, defSpan: layer.forward.span };
+      return {
+        sig: {
+          what: 'layer instance',
+          name,
+          params: layer.forward.params.map((p) => ({ name: p.name.name, required: !p.default })),
+        },
+        defSpan: layer.forward.span,
+      };
     }
     if (sym?.kind === 'layer') {
-      this.diags.report('not-callable', callee.span, { name, what: "a layer definition (make an instance: 'layer l = " + name + "(...)')" });
+      this.diags.report('not-callable', callee.span, {
+        name,
+        what: "a layer definition (make an instance: 'layer l = " + name + "(...)')",
+      });
       return undefined;
     }
     if (sym) {
@@ -715,11 +881,28 @@ export class Resolver {
     }
     const builtin = BUILTINS_BY_NAME.get(name);
     if (builtin) {
-      return { sig: { what: 'builtin', name, params: builtin.params.map((p) => ({ name: p.name, required: p.default === undefined && !p.rest, ...(p.rest ? { rest: true } : {}) })) } };
+      return {
+        sig: {
+          what: 'builtin',
+          name,
+          params: builtin.params.map((p) => ({
+            name: p.name,
+            required: p.default === undefined && !p.rest,
+            ...(p.rest ? { rest: true } : {}),
+          })),
+        },
+      };
     }
     const later = this.later.get(name);
-    if (later) this.diags.report('use-before-definition', callee.span, { name }, [{ message: `'${name}' is defined here`, span: later }]);
-    else this.diags.report('undefined-name', callee.span, { name, hint: didYouMean(name, [...scope.allNames(), ...BUILTINS_BY_NAME.keys()]) });
+    if (later)
+      this.diags.report('use-before-definition', callee.span, { name }, [
+        { message: `'${name}' is defined here`, span: later },
+      ]);
+    else
+      this.diags.report('undefined-name', callee.span, {
+        name,
+        hint: didYouMean(name, [...scope.allNames(), ...BUILTINS_BY_NAME.keys()]),
+      });
     return undefined;
   }
 
@@ -741,7 +924,21 @@ export class Resolver {
       sawNamed = true;
       const name = a.name.name;
       if (!sig.params.some((p) => p.name === name && !p.rest)) {
-        this.diags.report('unknown-named-arg', a.name.span, { what: sig.what, name: sig.name, arg: name, hint: unknownNameHint(name, sig.params.filter((p) => !p.rest).map((p) => p.name), 'its parameters') }, notes);
+        this.diags.report(
+          'unknown-named-arg',
+          a.name.span,
+          {
+            what: sig.what,
+            name: sig.name,
+            arg: name,
+            hint: unknownNameHint(
+              name,
+              sig.params.filter((p) => !p.rest).map((p) => p.name),
+              'its parameters',
+            ),
+          },
+          notes,
+        );
         return;
       }
       if (given.has(name)) {
@@ -752,14 +949,20 @@ export class Resolver {
     }
     const maxPositional = rest >= 0 ? Infinity : sig.params.length;
     if (positional > maxPositional) {
-      this.diags.report('too-many-args', span, { what: sig.what, name: sig.name, max: maxPositional, s: maxPositional === 1 ? '' : 's', count: positional }, notes);
+      this.diags.report(
+        'too-many-args',
+        span,
+        { what: sig.what, name: sig.name, max: maxPositional, s: maxPositional === 1 ? '' : 's', count: positional },
+        notes,
+      );
       return;
     }
     sig.params.forEach((p, i) => {
       if (rest >= 0 && i >= rest) return;
       const byPosition = i < positional;
       if (byPosition && given.has(p.name)) this.diags.report('duplicate-arg', span, { arg: p.name });
-      else if (p.required && !byPosition && !given.has(p.name)) this.diags.report('missing-arg', span, { what: sig.what, name: sig.name, param: p.name }, notes);
+      else if (p.required && !byPosition && !given.has(p.name))
+        this.diags.report('missing-arg', span, { what: sig.what, name: sig.name, param: p.name }, notes);
     });
   }
 
@@ -799,7 +1002,12 @@ export class Resolver {
         if (s === 'active') {
           const cycle = path.slice(path.indexOf(n));
           const names = [...cycle, n].map((c) => `'${c.name.name}'`).join(' -> ');
-          this.diags.report('recursion', n.name.span, { cycle: names }, cycle.slice(1).map((c) => ({ message: `'${c.name.name}' is defined here`, span: c.name.span })));
+          this.diags.report(
+            'recursion',
+            n.name.span,
+            { cycle: names },
+            cycle.slice(1).map((c) => ({ message: `'${c.name.name}' is defined here`, span: c.name.span })),
+          );
         } else if (s === undefined) push(n);
       }
     }

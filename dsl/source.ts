@@ -17,7 +17,10 @@ export function decodeSource(bytes: Uint8Array, file: string): Decoded {
     const line = lines.length;
     const col = lines[line - 1]!.length + 1;
     const span: Span = { file, line, col, endLine: line, endCol: col + 1 };
-    return { ok: false, diagnostic: makeDiagnostic('invalid-utf8', span, { byte: (bytes[bad] ?? 0).toString(16).padStart(2, '0') }) };
+    return {
+      ok: false,
+      diagnostic: makeDiagnostic('invalid-utf8', span, { byte: (bytes[bad] ?? 0).toString(16).padStart(2, '0') }),
+    };
   }
 }
 

@@ -38,11 +38,26 @@ export function tokenSpan(file: string, t: IToken): Span {
   };
 }
 
-const OPENERS = new Map<TokenType, TokenType>([[T.LParen, T.RParen], [T.LBracket, T.RBracket], [T.LBrace, T.RBrace]]);
+const OPENERS = new Map<TokenType, TokenType>([
+  [T.LParen, T.RParen],
+  [T.LBracket, T.RBracket],
+  [T.LBrace, T.RBrace],
+]);
 const CLOSERS = new Set<TokenType>([T.RParen, T.RBracket, T.RBrace]);
 
 /** Tokens after which a newline continues the expression. */
-const CONTINUES_AFTER = new Set<TokenType>([T.Comma, T.Eq, T.Arrow, T.LeftArrow, T.FatArrow, T.Not, T.Colon, T.Dot, T.LParen, T.LBracket]);
+const CONTINUES_AFTER = new Set<TokenType>([
+  T.Comma,
+  T.Eq,
+  T.Arrow,
+  T.LeftArrow,
+  T.FatArrow,
+  T.Not,
+  T.Colon,
+  T.Dot,
+  T.LParen,
+  T.LBracket,
+]);
 /** Tokens that, starting a line, continue the previous one. */
 const CONTINUES_BEFORE = new Set<TokenType>([T.Dot, T.LBrace, T.FatArrow, T.Arrow, T.RParen, T.RBracket]);
 
@@ -59,7 +74,11 @@ export function tokenize(text: string, file: string, diags: DiagnosticBag): Toke
     errorLines.add(line);
     const ch = text.slice(e.offset, e.offset + Math.min(e.length, 1));
     const shown = ch === '' ? 'end of file' : JSON.stringify(ch).slice(1, -1);
-    diags.report('unexpected-character', { file, line, col, endLine: line, endCol: col + Math.max(1, e.length) }, { text: shown });
+    diags.report(
+      'unexpected-character',
+      { file, line, col, endLine: line, endCol: col + Math.max(1, e.length) },
+      { text: shown },
+    );
   }
   for (const c of lexed.groups['comments'] ?? []) {
     if (c.tokenType === T.UnterminatedComment) {
@@ -108,7 +127,9 @@ function checkBrackets(tokens: readonly IToken[], file: string, diags: Diagnosti
       open.push(t);
       chained.push(0);
       if (open.length > MAX_BRACKET_DEPTH || open.length + chainSum > MAX_EXPR_DEPTH) {
-        diags.report('nested-too-deeply', tokenSpan(file, t), { limit: open.length > MAX_BRACKET_DEPTH ? MAX_BRACKET_DEPTH : MAX_EXPR_DEPTH });
+        diags.report('nested-too-deeply', tokenSpan(file, t), {
+          limit: open.length > MAX_BRACKET_DEPTH ? MAX_BRACKET_DEPTH : MAX_EXPR_DEPTH,
+        });
         return false;
       }
     } else if (CLOSERS.has(type)) {
@@ -155,7 +176,14 @@ function dropSoftNewlines(tokens: readonly IToken[]): IToken[] {
     }
     const inside = stack.length > 0 && stack[stack.length - 1] !== T.LBrace;
     const prev = out[out.length - 1];
-    if (inside || prev === undefined || prev.tokenType === T.Newline || prev.tokenType === T.Semi || prev.tokenType === T.LBrace) continue;
+    if (
+      inside ||
+      prev === undefined ||
+      prev.tokenType === T.Newline ||
+      prev.tokenType === T.Semi ||
+      prev.tokenType === T.LBrace
+    )
+      continue;
     if (CONTINUES_AFTER.has(prev.tokenType) || isBinOp(prev)) continue;
     let j = i + 1;
     while (j < tokens.length && tokens[j]!.tokenType === T.Newline) j++;

@@ -82,7 +82,10 @@ function requestedBackend(req: DeviceRequest): { name: string; source: string } 
 export async function acquireDevice(req: DeviceRequest = {}): Promise<AcquiredDevice> {
   const { name, source } = requestedBackend(req);
   if (name !== 'auto' && !(BACKENDS as readonly string[]).includes(name)) {
-    throw new DlcError(`unknown backend '${name}' (from ${source}), so no backend was tried; known backends: ${knownNames()}`, 2);
+    throw new DlcError(
+      `unknown backend '${name}' (from ${source}), so no backend was tried; known backends: ${knownNames()}`,
+      2,
+    );
   }
   const backend = name === 'auto' ? await chooseAuto() : (name as Backend);
   const acquired = await deviceFor(backend);
@@ -133,7 +136,8 @@ function chooseAuto(): Promise<Backend> {
         const probe = await probeFor(backend);
         if (typeof probe === 'string') tried.push(`${backend}: ${probe}`);
         // A software Vulkan/D3D adapter (lavapipe, WARP) is slower than the GL path and less tested.
-        else if (probe.software && backend !== 'opengles') tried.push(`${backend}: only a software adapter (${probe.description})`);
+        else if (probe.software && backend !== 'opengles')
+          tried.push(`${backend}: only a software adapter (${probe.description})`);
         else return backend;
       }
       throw new DlcError(`no WebGPU adapter found (tried ${tried.join('; ')})${installHint()}`, 2);
@@ -148,13 +152,21 @@ function chooseAuto(): Promise<Backend> {
 
 async function openBackend(backend: Backend): Promise<AcquiredDevice> {
   if (!isNode()) {
-    if (backend !== 'browser') throw new DlcError(`backend '${backend}' is only available in Node; in a browser use 'browser' or 'auto'`, 2);
+    if (backend !== 'browser')
+      throw new DlcError(`backend '${backend}' is only available in Node; in a browser use 'browser' or 'auto'`, 2);
     return openBrowser();
   }
-  if (backend === 'browser') throw new DlcError(`backend 'browser' needs navigator.gpu, which Node does not have; known backends: ${knownNames()}`, 2);
+  if (backend === 'browser')
+    throw new DlcError(
+      `backend 'browser' needs navigator.gpu, which Node does not have; known backends: ${knownNames()}`,
+      2,
+    );
   const probe = await probeFor(backend);
   if (typeof probe === 'string') {
-    throw new DlcError(`no WebGPU adapter found (tried ${backend}: ${probe})${backend === 'opengles' ? installHint() : ''}`, 2);
+    throw new DlcError(
+      `no WebGPU adapter found (tried ${backend}: ${probe})${backend === 'opengles' ? installHint() : ''}`,
+      2,
+    );
   }
   return openDevice(probe.adapter, backend, probe.description, probe.software);
 }
@@ -172,7 +184,9 @@ function hardwareBackends(): Backend[] {
 
 function installHint(): string {
   if (process.platform !== 'linux') return '';
-  return missingLibraries('opengles').length > 0 ? '; on Debian/Ubuntu: apt-get install libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri' : '';
+  return missingLibraries('opengles').length > 0
+    ? '; on Debian/Ubuntu: apt-get install libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri'
+    : '';
 }
 
 function probeFor(backend: Backend): Promise<Probe | string> {
@@ -202,22 +216,35 @@ async function probeNodeBackend(backend: Backend): Promise<Probe | string> {
     return `the webgpu package failed to load (${err instanceof Error ? err.message : String(err)})`;
   }
   keepAlive.push(gpu);
-  const adapter = await gpu.requestAdapter(compat ? { featureLevel: 'compatibility' } : { powerPreference: 'high-performance' });
+  const adapter = await gpu.requestAdapter(
+    compat ? { featureLevel: 'compatibility' } : { powerPreference: 'high-performance' },
+  );
   if (!adapter) return 'no adapter';
   keepAlive.push(adapter);
   const description = describe(adapter);
-  return { adapter, description, software: SOFTWARE_ADAPTER.test(description) || adapter.info.isFallbackAdapter === true };
+  return {
+    adapter,
+    description,
+    software: SOFTWARE_ADAPTER.test(description) || adapter.info.isFallbackAdapter === true,
+  };
 }
 
 async function openBrowser(): Promise<AcquiredDevice> {
   const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (!gpu) throw new DlcError('this browser has no WebGPU (navigator.gpu is missing)', 2);
   const adapter =
-    (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ?? (await gpu.requestAdapter({ featureLevel: 'compatibility' }));
-  if (!adapter) throw new DlcError('this browser offers no WebGPU adapter (tried core and compatibility feature levels)', 2);
+    (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ??
+    (await gpu.requestAdapter({ featureLevel: 'compatibility' }));
+  if (!adapter)
+    throw new DlcError('this browser offers no WebGPU adapter (tried core and compatibility feature levels)', 2);
   keepAlive.push(adapter);
   const description = describe(adapter);
-  return openDevice(adapter, 'browser', description, SOFTWARE_ADAPTER.test(description) || adapter.info.isFallbackAdapter === true);
+  return openDevice(
+    adapter,
+    'browser',
+    description,
+    SOFTWARE_ADAPTER.test(description) || adapter.info.isFallbackAdapter === true,
+  );
 }
 
 function describe(adapter: GPUAdapter): string {
@@ -232,7 +259,12 @@ function adapterLimit(adapter: GPUAdapter, name: string): number | undefined {
   return typeof value === 'number' ? value : undefined;
 }
 
-async function openDevice(adapter: GPUAdapter, backend: Backend, description: string, software: boolean): Promise<AcquiredDevice> {
+async function openDevice(
+  adapter: GPUAdapter,
+  backend: Backend,
+  description: string,
+  software: boolean,
+): Promise<AcquiredDevice> {
   const requiredLimits: Record<string, number> = {};
   for (const name of RAISED_LIMITS) {
     const offered = adapterLimit(adapter, name);
@@ -242,7 +274,10 @@ async function openDevice(adapter: GPUAdapter, backend: Backend, description: st
   try {
     device = await adapter.requestDevice({ requiredLimits, label: `dlc ${backend}` });
   } catch (err) {
-    throw new DlcError(`${backend} adapter ${description} refused a device: ${err instanceof Error ? err.message : String(err)}`, 2);
+    throw new DlcError(
+      `${backend} adapter ${description} refused a device: ${err instanceof Error ? err.message : String(err)}`,
+      2,
+    );
   }
   const limits: Record<string, number> = {};
   for (const name of LIMIT_NAMES) {
@@ -262,6 +297,7 @@ function checkRequiredLimits(required: Readonly<Record<string, number>>, acquire
     if (offered === undefined) throw new DlcError(`unknown or unsupported device limit '${name}' (asked ${asked})`, 2);
     // min* limits are alignments: smaller is stronger.
     const ok = name.startsWith('min') ? asked >= offered : asked <= offered;
-    if (!ok) throw new DlcError(`the ${backend} device cannot provide ${name} = ${asked} (the adapter offers ${offered})`, 2);
+    if (!ok)
+      throw new DlcError(`the ${backend} device cannot provide ${name} = ${asked} (the adapter offers ${offered})`, 2);
   }
 }

@@ -50,9 +50,9 @@ function drawGrid(t: Tiles, o: GridOptions): RgbaImage {
         for (let y = 0; y < t.height; y++)
           for (let x = 0; x < t.width; x++) {
             const v = t.at(n, c, y, x);
-            if (Number.isFinite(v)) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+            if (Number.isFinite(v)) ((lo = Math.min(lo, v)), (hi = Math.max(hi, v)));
           }
-      if (!(hi > lo)) (lo = lo === Infinity ? 0 : lo - 1), (hi = lo + 2); // a flat tile draws mid-grey
+      if (!(hi > lo)) ((lo = lo === Infinity ? 0 : lo - 1), (hi = lo + 2)); // a flat tile draws mid-grey
     }
     const ox = pad + (n % columns) * (tw + pad);
     const oy = pad + Math.floor(n / columns) * (th + pad);
@@ -82,20 +82,34 @@ export interface ImageBatch {
  * A batch of images: shape [N,H,W], [N,C,H,W] with C = 1 or 3 (C-major planes), or
  * [N,P] with `tile` [H,W] where H·W = P (e.g. MNIST rows [N,784] as 28×28).
  */
-export function imageGrid(batch: ImageBatch, options: GridOptions & { tile?: readonly [number, number] } = {}): RgbaImage {
+export function imageGrid(
+  batch: ImageBatch,
+  options: GridOptions & { tile?: readonly [number, number] } = {},
+): RgbaImage {
   const s = batch.shape;
   let count: number, channels: number, height: number, width: number;
   if (s.length === 2 && options.tile) [count, channels, height, width] = [s[0]!, 1, options.tile[0], options.tile[1]];
   else if (s.length === 3) [count, channels, height, width] = [s[0]!, 1, s[1]!, s[2]!];
   else if (s.length === 4) [count, channels, height, width] = [s[0]!, s[1]!, s[2]!, s[3]!];
-  else throw new DlcError(`cannot draw a batch of shape [${s.join(',')}] as images (want [N,H,W], [N,C,H,W], or [N,P] with a tile size)`);
+  else
+    throw new DlcError(
+      `cannot draw a batch of shape [${s.join(',')}] as images (want [N,H,W], [N,C,H,W], or [N,P] with a tile size)`,
+    );
   if (channels !== 1 && channels !== 3) throw new DlcError(`images need 1 or 3 channels, got ${channels}`);
   if (count * channels * height * width !== batch.data.length) {
-    throw new DlcError(`cannot see ${batch.data.length} values of shape [${s.join(',')}] as ${count} images of ${channels}×${height}×${width}`);
+    throw new DlcError(
+      `cannot see ${batch.data.length} values of shape [${s.join(',')}] as ${count} images of ${channels}×${height}×${width}`,
+    );
   }
   const plane = height * width;
   return drawGrid(
-    { count, channels: channels as 1 | 3, height, width, at: (n, c, y, x) => batch.data[(n * channels + c) * plane + y * width + x]! },
+    {
+      count,
+      channels: channels as 1 | 3,
+      height,
+      width,
+      at: (n, c, y, x) => batch.data[(n * channels + c) * plane + y * width + x]!,
+    },
     options,
   );
 }
@@ -111,11 +125,21 @@ export function filterGrid(
   options: GridOptions & { maxFilters?: number } = {},
 ): RgbaImage {
   const [inputs, units] = weights.shape as [number, number];
-  if (weights.shape.length !== 2) throw new DlcError(`filters need a weight matrix [inputs, units], got [${weights.shape.join(',')}]`);
-  if (tile[0] * tile[1] !== inputs) throw new DlcError(`a ${tile[0]}×${tile[1]} tile needs ${tile[0] * tile[1]} inputs per filter, the matrix has ${inputs}`);
+  if (weights.shape.length !== 2)
+    throw new DlcError(`filters need a weight matrix [inputs, units], got [${weights.shape.join(',')}]`);
+  if (tile[0] * tile[1] !== inputs)
+    throw new DlcError(
+      `a ${tile[0]}×${tile[1]} tile needs ${tile[0] * tile[1]} inputs per filter, the matrix has ${inputs}`,
+    );
   const count = Math.min(units, options.maxFilters ?? units);
   return drawGrid(
-    { count, channels: 1, height: tile[0], width: tile[1], at: (n, _c, y, x) => weights.data[(y * tile[1] + x) * units + n]! },
+    {
+      count,
+      channels: 1,
+      height: tile[0],
+      width: tile[1],
+      at: (n, _c, y, x) => weights.data[(y * tile[1] + x) * units + n]!,
+    },
     { normalize: 'each', ...options },
   );
 }

@@ -131,7 +131,8 @@ function fillWith(c: FillContext, f: (i: number) => number): void {
 }
 /** Uniform in ±limit. */
 const symmetric = (c: FillContext, limit: number): void => fillWith(c, (i) => limit * (2 * c.draws.uniform(i) - 1));
-const gaussian = (c: FillContext, mean: number, std: number): void => fillWith(c, (i) => mean + std * c.draws.normal(i));
+const gaussian = (c: FillContext, mean: number, std: number): void =>
+  fillWith(c, (i) => mean + std * c.draws.normal(i));
 
 export const INITIALIZERS: readonly InitializerDef[] = [
   { name: 'zeros', params: [], doc: 'all 0', fill: () => {} },
@@ -139,13 +140,19 @@ export const INITIALIZERS: readonly InitializerDef[] = [
   { name: 'constant', params: [{ name: 'value' }], doc: 'all value', fill: (c) => c.out.fill(c.args.value) },
   {
     name: 'normal',
-    params: [{ name: 'mean', default: 0 }, { name: 'std', default: 1 }],
+    params: [
+      { name: 'mean', default: 0 },
+      { name: 'std', default: 1 },
+    ],
     doc: 'gaussian samples',
     fill: (c) => gaussian(c, c.args.mean, c.args.std),
   },
   {
     name: 'uniform',
-    params: [{ name: 'low', default: -0.05 }, { name: 'high', default: 0.05 }],
+    params: [
+      { name: 'low', default: -0.05 },
+      { name: 'high', default: 0.05 },
+    ],
     doc: 'uniform samples in [low, high)',
     fill: (c) => fillWith(c, (i) => c.args.low + (c.args.high - c.args.low) * c.draws.uniform(i)),
   },
@@ -181,7 +188,10 @@ export const INITIALIZERS: readonly InitializerDef[] = [
   },
   {
     name: 'load',
-    params: [{ name: 'file', text: true }, { name: 'tensor', text: true }],
+    params: [
+      { name: 'file', text: true },
+      { name: 'tensor', text: true },
+    ],
     doc: 'the tensor `tensor` of a `.safetensors` file, or the array of a `.npy` file (path relative to the `.dl` file), read at compile time',
     fill: (c) => {
       if (c.data?.length !== c.out.length) {
@@ -195,7 +205,13 @@ export const INITIALIZERS: readonly InitializerDef[] = [
 export const INITIALIZERS_BY_NAME: ReadonlyMap<string, InitializerDef> = new Map(INITIALIZERS.map((i) => [i.name, i]));
 
 /** The starting elements of a persistent tensor. */
-export function initialize(init: PlanInit, dtype: PlanDType, shape: readonly number[], seed: number, name: string): TypedTensor {
+export function initialize(
+  init: PlanInit,
+  dtype: PlanDType,
+  shape: readonly number[],
+  seed: number,
+  name: string,
+): TypedTensor {
   const def = INITIALIZERS_BY_NAME.get(init.name);
   if (!def) throw new DlcError(`'${name}': unknown initializer '${init.name}'`);
   const args: Record<string, number> = {};
@@ -206,7 +222,10 @@ export function initialize(init: PlanInit, dtype: PlanDType, shape: readonly num
     if (v === undefined) throw new DlcError(`'${name}': initializer '${init.name}' needs '${p.name}'`);
     args[p.name] = v;
   }
-  const out = allocate(dtype, shape.reduce((a, b) => a * b, 1));
+  const out = allocate(
+    dtype,
+    shape.reduce((a, b) => a * b, 1),
+  );
   const draws = new Draws(seed >>> 0, nameStream(name));
   def.fill({ name, out, shape, draws, ...fans(shape), args, ...(init.data ? { data: init.data } : {}) });
   return out;

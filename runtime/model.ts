@@ -49,7 +49,11 @@ export class Model {
   }
 
   /** Runs entry point `name`; resolves to the outputs asked for (all by default, none with `outputs: []`). */
-  run(name: string, inputs?: Readonly<Record<string, unknown>>, options?: RunOptions): Promise<Record<string, OutputValue>> {
+  run(
+    name: string,
+    inputs?: Readonly<Record<string, unknown>>,
+    options?: RunOptions,
+  ): Promise<Record<string, OutputValue>> {
     return this.exec.run(name, inputs, options);
   }
 
@@ -61,7 +65,8 @@ export class Model {
   /** Overwrites some or all params; names, dtypes and sizes are checked first. */
   setParams(values: Readonly<Record<string, unknown>>): void {
     for (const name of Object.keys(values)) {
-      if (!this.exec.persistentNames(['param']).includes(name)) throw new DlcError(`setParams: '${name}' is not a param of ${this.plan.model}`);
+      if (!this.exec.persistentNames(['param']).includes(name))
+        throw new DlcError(`setParams: '${name}' is not a param of ${this.plan.model}`);
     }
     this.exec.writeTensors(values, 'setParams');
   }

@@ -74,7 +74,13 @@ export function philox4x32_10(counter: PhiloxCounter, key: PhiloxKey): [number, 
 }
 
 /** The four words of one element's draw, keyed as described at the top of this file. */
-export function philoxWords(seed: number, stream: number, step: number, element: number, iteration = 0): [number, number, number, number] {
+export function philoxWords(
+  seed: number,
+  stream: number,
+  step: number,
+  element: number,
+  iteration = 0,
+): [number, number, number, number] {
   return philox4x32_10([element, step, iteration, 0], [seed, stream]);
 }
 

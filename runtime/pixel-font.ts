@@ -76,7 +76,8 @@ export function drawText(img: RgbaImage, x: number, y: number, text: string, col
       for (let c = 0; c < GLYPH_WIDTH; c++) {
         if (rows[r]![c] !== '#') continue;
         for (let sy = 0; sy < scale; sy++)
-          for (let sx = 0; sx < scale; sx++) setPixel(img, x + (i * ADVANCE + c) * scale + sx, y + r * scale + sy, color);
+          for (let sx = 0; sx < scale; sx++)
+            setPixel(img, x + (i * ADVANCE + c) * scale + sx, y + r * scale + sy, color);
       }
     }
   }

@@ -37,10 +37,13 @@ export function niceTicks(lo: number, hi: number, target = 5): number[] {
   const raw = (hi - lo) / target;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const candidates = [1, 2, 5, 10].map((m) => m * mag);
-  const step = candidates.reduce((best, s) => (Math.abs((hi - lo) / s - target) < Math.abs((hi - lo) / best - target) ? s : best));
+  const step = candidates.reduce((best, s) =>
+    Math.abs((hi - lo) / s - target) < Math.abs((hi - lo) / best - target) ? s : best,
+  );
   const ticks: number[] = [];
   // Multiples of the step, rounded to 12 digits so 3 × 0.2 prints as 0.6.
-  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) ticks.push(Number((k * step).toPrecision(12)) + 0);
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++)
+    ticks.push(Number((k * step).toPrecision(12)) + 0);
   return ticks;
 }
 
@@ -55,7 +58,7 @@ export function formatTick(v: number): string {
 function range(values: number[]): [number, number] {
   let lo = Math.min(...values);
   let hi = Math.max(...values);
-  if (hi === lo) (lo -= Math.abs(lo) * 0.1 || 1), (hi += Math.abs(hi) * 0.1 || 1);
+  if (hi === lo) ((lo -= Math.abs(lo) * 0.1 || 1), (hi += Math.abs(hi) * 0.1 || 1));
   const pad = (hi - lo) * 0.05;
   return [lo - pad, hi + pad];
 }
@@ -74,13 +77,14 @@ function line(img: RgbaImage, x0: number, y0: number, x1: number, y1: number, c:
     setPixel(img, x0, y0 + 1, c);
     if (x0 === x1 && y0 === y1) break;
     const e2 = 2 * err;
-    if (e2 >= dy) (err += dy), (x0 += sx);
-    if (e2 <= dx) (err += dx), (y0 += sy);
+    if (e2 >= dy) ((err += dy), (x0 += sx));
+    if (e2 <= dx) ((err += dx), (y0 += sy));
   }
 }
 
 function marker(img: RgbaImage, x: number, y: number, c: Rgb): void {
-  for (let dy = -2; dy <= 2; dy++) for (let dx = -2; dx <= 2; dx++) setPixel(img, Math.round(x) + dx, Math.round(y) + dy, c);
+  for (let dy = -2; dy <= 2; dy++)
+    for (let dx = -2; dx <= 2; dx++) setPixel(img, Math.round(x) + dx, Math.round(y) + dy, c);
 }
 
 export function linePlot(series: readonly Series[], options: PlotOptions = {}): RgbaImage {
@@ -119,10 +123,11 @@ export function linePlot(series: readonly Series[], options: PlotOptions = {}): 
     const label = formatTick(t);
     drawText(img, x - textWidth(label) / 2, bottom + 7, label, INK);
   }
-  if (options.xLabel) drawText(img, (left + right - textWidth(options.xLabel)) / 2, height - GLYPH_HEIGHT - 4, options.xLabel, INK);
+  if (options.xLabel)
+    drawText(img, (left + right - textWidth(options.xLabel)) / 2, height - GLYPH_HEIGHT - 4, options.xLabel, INK);
   // Frame.
-  for (let x = left; x <= right; x++) setPixel(img, x, top, INK), setPixel(img, x, bottom, INK);
-  for (let y = top; y <= bottom; y++) setPixel(img, left, y, INK), setPixel(img, right, y, INK);
+  for (let x = left; x <= right; x++) (setPixel(img, x, top, INK), setPixel(img, x, bottom, INK));
+  for (let y = top; y <= bottom; y++) (setPixel(img, left, y, INK), setPixel(img, right, y, INK));
   // Series, each a polyline broken at non-finite points.
   series.forEach((s, i) => {
     const c = s.color ?? PALETTE[i % PALETTE.length]!;
@@ -145,8 +150,9 @@ export function linePlot(series: readonly Series[], options: PlotOptions = {}): 
   series.forEach((s, i) => {
     const c = s.color ?? PALETTE[i % PALETTE.length]!;
     const ly = top + 8 + i * 12;
-    for (let y = ly - 1; y <= ly + 6; y++) for (let x = lx - 3; x < lx + legendWidth + 3; x++) setPixel(img, x, y, [255, 255, 255]);
-    for (let x = lx; x < lx + 14; x++) setPixel(img, x, ly + 3, c), setPixel(img, x, ly + 2, c);
+    for (let y = ly - 1; y <= ly + 6; y++)
+      for (let x = lx - 3; x < lx + legendWidth + 3; x++) setPixel(img, x, y, [255, 255, 255]);
+    for (let x = lx; x < lx + 14; x++) (setPixel(img, x, ly + 3, c), setPixel(img, x, ly + 2, c));
     drawText(img, lx + 20, ly, s.name, INK);
   });
   return img;

@@ -6,6 +6,9 @@ import { encodePng, type RgbaImage } from './png';
 
 export function writePng(path: string, img: RgbaImage): void {
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, encodePng(img, (raw) => deflateSync(raw)));
+  writeFileSync(
+    tmp,
+    encodePng(img, (raw) => deflateSync(raw)),
+  );
   renameSync(tmp, path);
 }

@@ -50,10 +50,10 @@ function crc32(bytes: Uint8Array): number {
 function adler32(bytes: Uint8Array): number {
   let a = 1;
   let b = 0;
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     // 5552 is the largest run before b can overflow 2^32 (zlib's NMAX).
     const end = Math.min(bytes.length, i + 5552);
-    for (; i < end; i++) (a += bytes[i]!), (b += a);
+    for (; i < end; i++) ((a += bytes[i]!), (b += a));
     a %= 65521;
     b %= 65521;
   }
@@ -94,7 +94,9 @@ function chunk(type: string, body: Uint8Array): Uint8Array {
 /** Encodes an image as PNG (8-bit RGBA, no interlace, filter 0 on every row). */
 export function encodePng(img: RgbaImage, deflate: (raw: Uint8Array) => Uint8Array = zlibStored): Uint8Array {
   if (img.data.length !== img.width * img.height * 4) {
-    throw new RangeError(`image data has ${img.data.length} bytes, ${img.width}x${img.height} RGBA needs ${img.width * img.height * 4}`);
+    throw new RangeError(
+      `image data has ${img.data.length} bytes, ${img.width}x${img.height} RGBA needs ${img.width * img.height * 4}`,
+    );
   }
   const stride = img.width * 4;
   const raw = new Uint8Array((stride + 1) * img.height);
@@ -112,6 +114,6 @@ export function encodePng(img: RgbaImage, deflate: (raw: Uint8Array) => Uint8Arr
   ];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const p of parts) out.set(p, at), (at += p.length);
+  for (const p of parts) (out.set(p, at), (at += p.length));
   return out;
 }

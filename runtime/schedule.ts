@@ -88,12 +88,18 @@ export function parseSchedule(spec: string): Schedule {
   const allowed = [...KEYS[k].required, ...KEYS[k].optional];
   const values = new Map<string, number>();
   const body = colon < 0 ? '' : spec.slice(colon + 1);
-  for (const part of body.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+  for (const part of body
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
     const eq = part.indexOf('=');
     if (eq < 0) fail(`'${part}' is not key=value`);
     const key = part.slice(0, eq).trim();
     const text = part.slice(eq + 1).trim();
-    if (!allowed.includes(key)) fail(`'${k}' has no parameter '${key}' (${allowed.length ? `parameters: ${allowed.join(', ')}` : 'it takes none'})`);
+    if (!allowed.includes(key))
+      fail(
+        `'${k}' has no parameter '${key}' (${allowed.length ? `parameters: ${allowed.join(', ')}` : 'it takes none'})`,
+      );
     if (values.has(key)) fail(`'${key}' is given twice`);
     const v = Number(text);
     if (text === '' || !Number.isFinite(v)) fail(`${key}=${text} is not a number`);

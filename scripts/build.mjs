@@ -8,14 +8,22 @@ import { dirname, join } from 'node:path';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 // runtime: what `dlc/runtime` (package.json exports) resolves to for generated modules.
-const entries = { dlc: 'compiler/cli/main.ts', bench: 'bench/main.ts', profile: 'bench/profile.ts', runtime: 'runtime/index.ts', 'device-check': 'bench/device-check.ts' };
+const entries = {
+  dlc: 'compiler/cli/main.ts',
+  bench: 'bench/main.ts',
+  profile: 'bench/profile.ts',
+  runtime: 'runtime/index.ts',
+  'device-check': 'bench/device-check.ts',
+};
 
 /** Marks every bare import external except those starting with one of `prefixes`. */
 function externalExcept(prefixes) {
   return {
     name: 'external-except',
     setup(b) {
-      b.onResolve({ filter: /^[^./]/ }, (args) => (prefixes.some((p) => args.path.startsWith(p)) ? undefined : { path: args.path, external: true }));
+      b.onResolve({ filter: /^[^./]/ }, (args) =>
+        prefixes.some((p) => args.path.startsWith(p)) ? undefined : { path: args.path, external: true },
+      );
     },
   };
 }
@@ -32,8 +40,12 @@ for (const [name, entry] of Object.entries(entries)) {
     sourcemap: true,
     // The benchmark bundles TF.js (tfjs-core's gradients exist only in its ESM sources)
     // and seedrandom, whose named exports Node's ESM loader cannot see.
-    ...(name === 'bench' ? { plugins: [externalExcept(['@tensorflow/', 'seedrandom'])], mainFields: ['module', 'main'] } : { packages: 'external' }),
-    banner: { js: "import { createRequire as __dlcCreateRequire } from 'node:module'; const require = __dlcCreateRequire(import.meta.url);" },
+    ...(name === 'bench'
+      ? { plugins: [externalExcept(['@tensorflow/', 'seedrandom'])], mainFields: ['module', 'main'] }
+      : { packages: 'external' }),
+    banner: {
+      js: "import { createRequire as __dlcCreateRequire } from 'node:module'; const require = __dlcCreateRequire(import.meta.url);",
+    },
     define: { DLC_VERSION: JSON.stringify(version) },
     logLevel: 'warning',
   });

@@ -14,7 +14,9 @@ const out = await build({
   write: false,
   logLevel: 'error',
 });
-const { renderLanguageDoc } = await import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`);
+const { renderLanguageDoc } = await import(
+  `data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`
+);
 const path = join(root, 'docs/language.md');
 const before = readFileSync(path, 'utf8');
 const after = renderLanguageDoc(before);

@@ -15,7 +15,9 @@ await build({
   format: 'esm',
   target: 'node20',
   packages: 'external',
-  banner: { js: "import { createRequire as __dlcCreateRequire } from 'node:module'; const require = __dlcCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __dlcCreateRequire } from 'node:module'; const require = __dlcCreateRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });
 process.chdir(root);

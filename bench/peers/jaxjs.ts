@@ -15,7 +15,8 @@ type Params = Record<string, Arr>;
 export async function useJaxjs(device: JaxjsDevice): Promise<typeof JAX> {
   const jax = await import('@jax-js/jax');
   const started = await jax.init(device);
-  if (!started.includes(device)) throw new Error(`jax-js could not start its '${device}' device (init gave [${started.join(', ')}])`);
+  if (!started.includes(device))
+    throw new Error(`jax-js could not start its '${device}' device (init gave [${started.join(', ')}])`);
   jax.defaultDevice(device);
   return jax;
 }
@@ -27,7 +28,16 @@ export async function jaxjsModel(device: JaxjsDevice, model: ModelName): Promise
   const params: Params = {};
   let seed = 1;
   const param = (name: string, shape: number[], fanIn: number, fanOut: number) => {
-    params[name] = np.array(initWeights(shape.reduce((a, b) => a * b, 1), fanIn, fanOut, seed++)).reshape(shape);
+    params[name] = np
+      .array(
+        initWeights(
+          shape.reduce((a, b) => a * b, 1),
+          fanIn,
+          fanOut,
+          seed++,
+        ),
+      )
+      .reshape(shape);
   };
   const zeros = (name: string, shape: number[]) => {
     params[name] = np.zeros(shape);
@@ -84,7 +94,10 @@ export async function jaxjsModel(device: JaxjsDevice, model: ModelName): Promise
       zeros('b', [RBM_HIDDEN]);
       // F(v) = -v·a - Σ softplus(vW + b); cost = mean F(v0) - mean F(v1). Here `y` carries v1.
       const freeEnergy = (p: Params, v: Arr): Arr =>
-        np.matmul(v.ref, p.a).neg().sub(np.sum(nn.softplus(np.matmul(v, p.W).add(p.b)), -1));
+        np
+          .matmul(v.ref, p.a)
+          .neg()
+          .sub(np.sum(nn.softplus(np.matmul(v, p.W).add(p.b)), -1));
       lossFn = (p, v0, v1) => np.mean(freeEnergy(tree.ref(p), v0)).sub(np.mean(freeEnergy(p, v1)));
       break;
     }
@@ -105,7 +118,9 @@ export async function jaxjsModel(device: JaxjsDevice, model: ModelName): Promise
           const keys = random.split(key, 2);
           const [k1, k2] = [keys.ref.slice(0), keys.slice(1)];
           const h0 = random.bernoulli(k1, nn.sigmoid(np.matmul(v0.ref, p.W.ref).add(p.b.ref)));
-          const v1 = random.bernoulli(k2, nn.sigmoid(np.matmul(h0, p.W.ref.transpose()).add(p.a.ref))).astype(np.float32);
+          const v1 = random
+            .bernoulli(k2, nn.sigmoid(np.matmul(h0, p.W.ref.transpose()).add(p.a.ref)))
+            .astype(np.float32);
           return update(p, m, v0, v1);
         })
       : jax.jit(update);

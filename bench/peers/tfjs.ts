@@ -58,7 +58,17 @@ export async function tfjsModel(backend: TfjsBackend, model: ModelName): Promise
   const optimizer = tf.train.momentum(LEARNING_RATE, MOMENTUM);
   const vars: TF.Variable[] = [];
   const param = (shape: number[], fanIn: number, fanOut: number): TF.Variable => {
-    const v = tf.variable(tf.tensor(initWeights(shape.reduce((a, b) => a * b, 1), fanIn, fanOut, vars.length + 1), shape));
+    const v = tf.variable(
+      tf.tensor(
+        initWeights(
+          shape.reduce((a, b) => a * b, 1),
+          fanIn,
+          fanOut,
+          vars.length + 1,
+        ),
+        shape,
+      ),
+    );
     vars.push(v);
     return v;
   };
@@ -75,7 +85,10 @@ export async function tfjsModel(backend: TfjsBackend, model: ModelName): Promise
     case 'mlp': {
       const x = tf.tensor2d(data.x, [BATCH, 784]);
       inputs.push(x);
-      const layers = MLP_SIZES.slice(1).map((n, i) => ({ W: param([MLP_SIZES[i], n], MLP_SIZES[i], n), b: zeros([n]) }));
+      const layers = MLP_SIZES.slice(1).map((n, i) => ({
+        W: param([MLP_SIZES[i], n], MLP_SIZES[i], n),
+        b: zeros([n]),
+      }));
       loss = () => {
         let h: TF.Tensor2D = x;
         layers.forEach((l, i) => {
@@ -109,10 +122,14 @@ export async function tfjsModel(backend: TfjsBackend, model: ModelName): Promise
       const W = param([RBM_VISIBLE, RBM_HIDDEN], RBM_VISIBLE, RBM_HIDDEN);
       const a = zeros([RBM_VISIBLE]);
       const b = zeros([RBM_HIDDEN]);
-      const bernoulli = (p: TF.Tensor): TF.Tensor2D => tf.cast(tf.less(tf.randomUniform(p.shape), p), 'float32') as TF.Tensor2D;
+      const bernoulli = (p: TF.Tensor): TF.Tensor2D =>
+        tf.cast(tf.less(tf.randomUniform(p.shape), p), 'float32') as TF.Tensor2D;
       // F(v) = -v·a - Σ softplus(vW + b); cost = mean F(v0) - mean F(v1), v1 one Gibbs step from v0.
       const freeEnergy = (v: TF.Tensor2D): TF.Tensor =>
-        tf.sub(tf.neg(tf.squeeze(tf.matMul(v, tf.reshape(a, [RBM_VISIBLE, 1])), [1])), tf.sum(tf.softplus(tf.add(tf.matMul(v, W), b)), 1));
+        tf.sub(
+          tf.neg(tf.squeeze(tf.matMul(v, tf.reshape(a, [RBM_VISIBLE, 1])), [1])),
+          tf.sum(tf.softplus(tf.add(tf.matMul(v, W), b)), 1),
+        );
       // The Gibbs chain is sampled outside the gradient (stop_gradient), then the cost is minimised.
       let v1: TF.Tensor2D | undefined;
       before = () => {

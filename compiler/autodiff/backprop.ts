@@ -87,13 +87,17 @@ function accumulateBackwards(
     b.withSpan(n.span, () => {
       const inGrads = rule(b, n, allGrads);
       if (inGrads.length !== n.inputs.length) {
-        throw new Error(`gradient rule of '${n.op}' returned ${inGrads.length} gradients for ${n.inputs.length} inputs`);
+        throw new Error(
+          `gradient rule of '${n.op}' returned ${inGrads.length} gradients for ${n.inputs.length} inputs`,
+        );
       }
       n.inputs.forEach((v, j) => {
         const g = inGrads[j];
         if (!g || !active.has(v)) return;
         if (!sameType(g.type, v.type)) {
-          throw new Error(`gradient rule of '${n.op}' gives input ${j} a ${typeToString(g.type)} gradient for a ${typeToString(v.type)} value`);
+          throw new Error(
+            `gradient rule of '${n.op}' gives input ${j} a ${typeToString(g.type)} gradient for a ${typeToString(v.type)} value`,
+          );
         }
         accumulate(v, g);
       });

@@ -31,7 +31,12 @@ export interface LoopShape {
 
 const I32_SCALAR: TensorType = { dtype: 'i32', shape: [] };
 
-export function loopGrad(gb: GradBuilder, node: Node, outGrads: readonly (Value | null)[], loop: LoopShape): (Value | null)[] {
+export function loopGrad(
+  gb: GradBuilder,
+  node: Node,
+  outGrads: readonly (Value | null)[],
+  loop: LoopShape,
+): (Value | null)[] {
   if (!(gb instanceof GraphBuilder)) throw new Error('loop gradients need a GraphBuilder (they build region bodies)');
   const b = gb;
   const { length: T, reverse, hasStep, carries: k, body } = loop;
@@ -53,7 +58,12 @@ export function loopGrad(gb: GradBuilder, node: Node, outGrads: readonly (Value 
       ...inl.results.slice(0, k).map((value, i) => ({ name: `carry${i}`, value })),
       ...cs.map((value, i) => ({ name: `stash${i}`, value })),
     ]);
-    const outs = b.emit('scan', [...c0, ...z], { length: T, carries: k, reverse, stash: k }, { regions: [stashBody] }).outputs;
+    const outs = b.emit(
+      'scan',
+      [...c0, ...z],
+      { length: T, carries: k, reverse, stash: k },
+      { regions: [stashBody] },
+    ).outputs;
     stashes = outs.slice(k);
   }
 
@@ -89,10 +99,7 @@ export function loopGrad(gb: GradBuilder, node: Node, outGrads: readonly (Value 
     }),
   ]);
 
-  const init = [
-    ...gc.map((i) => outGrads[i] ?? b.constant(0, c0[i].type)),
-    ...gz.map((j) => b.constant(0, z[j].type)),
-  ];
+  const init = [...gc.map((i) => outGrads[i] ?? b.constant(0, c0[i].type)), ...gz.map((j) => b.constant(0, z[j].type))];
   const outs = b.emit(
     'scan',
     [...init, ...stashes, ...ge.map((j) => outGrads[k + j]!), ...z],

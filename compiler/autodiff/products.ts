@@ -49,7 +49,9 @@ function dot(b: GraphBuilder, as: readonly (Value | null)[], bs: readonly Value[
   as.forEach((a, i) => {
     if (!a) return;
     const prod = b.op('mul', [a, bs[i]]);
-    const s = prod.type.shape.length ? b.op(sumOp, [prod], { axes: prod.type.shape.map((_, k) => k), keepdims: false }) : prod;
+    const s = prod.type.shape.length
+      ? b.op(sumOp, [prod], { axes: prod.type.shape.map((_, k) => k), keepdims: false })
+      : prod;
     acc = acc ? b.op(addOp, [acc, s]) : s;
   });
   return acc;

@@ -38,7 +38,9 @@ const STASH_RULES: Readonly<Record<string, StashRule>> = {
       ...inl.results.map((value, i) => ({ name: body.results[i].name, value })),
       ...args.slice(0, k).map((value, i) => ({ name: `stash${i}`, value })),
     ]);
-    return b.replaceWithMoreOutputs(node, 'scan', { length: node.attrs.count, carries: k, reverse: false, stash: k }, [withStep]);
+    return b.replaceWithMoreOutputs(node, 'scan', { length: node.attrs.count, carries: k, reverse: false, stash: k }, [
+      withStep,
+    ]);
   },
 };
 

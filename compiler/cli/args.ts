@@ -80,7 +80,9 @@ export function parseArgs(command: string, argv: readonly string[], spec: FlagSp
       positional.push(arg);
     }
   }
-  return optLevel === undefined ? { positional, values, booleans, defines } : { positional, values, booleans, defines, optLevel };
+  return optLevel === undefined
+    ? { positional, values, booleans, defines }
+    : { positional, values, booleans, defines, optLevel };
 }
 
 /** A flag's value as an integer ≥ min. */
@@ -97,6 +99,7 @@ export function intFlag(args: ParsedArgs, name: string, min: number): number | u
 /** The single FILE argument. */
 export function oneFile(command: string, args: ParsedArgs, usage: string): string {
   if (args.positional.length === 0) throw new DlcError(`dlc ${command} needs a FILE\n${usage}`, 2);
-  if (args.positional.length > 1) throw new DlcError(`dlc ${command} takes one FILE, got ${args.positional.map((p) => `'${p}'`).join(' and ')}`, 2);
+  if (args.positional.length > 1)
+    throw new DlcError(`dlc ${command} takes one FILE, got ${args.positional.map((p) => `'${p}'`).join(' and ')}`, 2);
   return args.positional[0]!;
 }

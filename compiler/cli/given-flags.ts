@@ -15,7 +15,13 @@ export function givenValues<K extends string>(args: ParsedArgs, names: readonly 
 }
 
 /** The value of `--name`, which `dlc command` needs: `dlc eval needs --checkpoint PATH` and the usage otherwise. */
-export function requiredValue(command: string, args: ParsedArgs, name: string, placeholder: string, usage: string): string {
+export function requiredValue(
+  command: string,
+  args: ParsedArgs,
+  name: string,
+  placeholder: string,
+  usage: string,
+): string {
   const value = args.values.get(name);
   if (value === undefined) throw new DlcError(`dlc ${command} needs --${name} ${placeholder}\n${usage}`, 2);
   return value;

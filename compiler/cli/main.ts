@@ -6,7 +6,9 @@ import { commands } from './commands/index';
 function printHelp(): void {
   const width = Math.max(...commands.map((c) => c.name.length), 4);
   const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
-  process.stdout.write(`usage: dlc <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'dlc help <command>' for a command's options.\n`);
+  process.stdout.write(
+    `usage: dlc <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'dlc help <command>' for a command's options.\n`,
+  );
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -42,7 +44,9 @@ main(process.argv.slice(2)).then(
       return;
     }
     const where = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`dlc: internal error: ${where}\n(this is a bug in dlc; set DLC_DEBUG=1 for the stack trace)\n`);
+    process.stderr.write(
+      `dlc: internal error: ${where}\n(this is a bug in dlc; set DLC_DEBUG=1 for the stack trace)\n`,
+    );
     if (process.env.DLC_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     process.exitCode = 3;
   },

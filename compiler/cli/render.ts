@@ -23,7 +23,9 @@ export function isFormat(s: string): s is Format {
 
 /** `program` with only the entry named `entry` (all entries when undefined). */
 function onlyEntry(program: Program, entry: string | undefined): Program {
-  return entry === undefined ? program : { ...program, entries: program.entries.filter((e: Entry) => e.name === entry) };
+  return entry === undefined
+    ? program
+    : { ...program, entries: program.entries.filter((e: Entry) => e.name === entry) };
 }
 
 /** One comment line per entry: the passes run on it, marking those that changed its graph. */
@@ -37,14 +39,17 @@ function passSummary(passes: readonly PassStage[], entries: readonly Entry[]): s
 }
 
 function passesJson(passes: readonly PassStage[], entry: string | undefined): unknown[] {
-  return passes.filter((p) => entry === undefined || p.entry === entry).map((p) => ({ entry: p.entry, pass: p.pass, changed: p.changed }));
+  return passes
+    .filter((p) => entry === undefined || p.entry === entry)
+    .map((p) => ({ entry: p.entry, pass: p.pass, changed: p.changed }));
 }
 
 /** The memory plan as data: arenas, each buffer's slice and lifetime, per-entry totals. */
 function memoryPlanJson(plan: Plan, entry: string | undefined): unknown {
   const entries = plan.entries.filter((e) => entry === undefined || e.name === entry);
   const live = new Map<number, { first: number; last: number }>();
-  for (const e of entries) for (const [id, l] of entryLiveness(e, plan.buffers).lifetimes) live.set(id, { first: l.first, last: l.last });
+  for (const e of entries)
+    for (const [id, l] of entryLiveness(e, plan.buffers).lifetimes) live.set(id, { first: l.first, last: l.last });
   const shown = (b: PlanBuffer): boolean => !isPerCall(b.kind) || entries.some((e) => e.name === b.entry);
   const { plannedBytes, naiveBytes } = memoryTotals(plan);
   return {
@@ -69,7 +74,12 @@ function memoryPlanJson(plan: Plan, entry: string | undefined): unknown {
         lifetime: isPerCall(b.kind) ? (live.get(b.id) ?? null) : 'always',
       };
     }),
-    entries: entries.map((e) => ({ name: e.name, kind: e.kind, peak_bytes: e.stats.peakBytes, naive_bytes: e.stats.naiveBytes })),
+    entries: entries.map((e) => ({
+      name: e.name,
+      kind: e.kind,
+      peak_bytes: e.stats.peakBytes,
+      naive_bytes: e.stats.naiveBytes,
+    })),
   };
 }
 
@@ -109,9 +119,14 @@ export function renderStage(out: StageOutput, stage: StageName, format: Format, 
       }
     }
   }
-  if (format === 'dot') throw new DlcError(`--format dot draws graphs; the ${stage} stage is an execution plan (use text or json)`, 2);
+  if (format === 'dot')
+    throw new DlcError(`--format dot draws graphs; the ${stage} stage is an execution plan (use text or json)`, 2);
   if (stage === 'wgsl') {
-    return format === 'json' ? JSON.stringify({ target: out.target, ...(kernelsJson(out.plan, entry) as object) }, null, 2) + '\n' : `// target: ${out.target}\n${printPlanWgsl(out.plan, entry)}`;
+    return format === 'json'
+      ? JSON.stringify({ target: out.target, ...(kernelsJson(out.plan, entry) as object) }, null, 2) + '\n'
+      : `// target: ${out.target}\n${printPlanWgsl(out.plan, entry)}`;
   }
-  return format === 'json' ? JSON.stringify({ target: out.target, ...(memoryPlanJson(out.plan, entry) as object) }, null, 2) + '\n' : `# target: ${out.target}\n${printMemoryPlan(out.plan, entry)}`;
+  return format === 'json'
+    ? JSON.stringify({ target: out.target, ...(memoryPlanJson(out.plan, entry) as object) }, null, 2) + '\n'
+    : `# target: ${out.target}\n${printMemoryPlan(out.plan, entry)}`;
 }

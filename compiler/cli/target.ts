@@ -27,7 +27,8 @@ export interface Target {
 
 export function parseTarget(value: string | undefined): TargetName {
   if (value === undefined) return DEFAULT_TARGET;
-  if (!(TARGETS as readonly string[]).includes(value)) throw new DlcError(`--target must be portable or tuned, got '${value}'`, 2);
+  if (!(TARGETS as readonly string[]).includes(value))
+    throw new DlcError(`--target must be portable or tuned, got '${value}'`, 2);
   return value as TargetName;
 }
 
@@ -41,7 +42,12 @@ export async function resolveTarget(name: TargetName, family?: Target['family'],
   if (name === 'portable') return finish({ name, family: 'shared' });
   try {
     const acquired = await acquireDevice();
-    return finish({ name, family: acquired.software ? 'register' : 'shared', limits: acquired.limits, device: acquired.description });
+    return finish({
+      name,
+      family: acquired.software ? 'register' : 'shared',
+      limits: acquired.limits,
+      device: acquired.description,
+    });
   } catch (err) {
     if (!(err instanceof DlcError)) throw err;
     return finish({ name: 'portable', family: 'shared', device: `no device found (${err.message}), so portable` });

@@ -35,7 +35,13 @@ export function vec4Eligible(shape: readonly number[]): boolean {
 }
 
 /** As emitElementwiseKernel (elementwise.ts), for outputs accepted by vec4Eligible. */
-export function emitElementwiseVec4(group: readonly Node[], inputs: readonly Value[], outputs: readonly Value[], name: string, inPlace: InPlaceOutputs = new Map()): KernelSpec {
+export function emitElementwiseVec4(
+  group: readonly Node[],
+  inputs: readonly Value[],
+  outputs: readonly Value[],
+  name: string,
+  inPlace: InPlaceOutputs = new Map(),
+): KernelSpec {
   const shape = outputs[0].type.shape;
   const quads = numel(shape) / 4;
   const decls: string[] = [];
@@ -65,7 +71,10 @@ export function emitElementwiseVec4(group: readonly Node[], inputs: readonly Val
       case 'splat':
       case 'scalar':
         lines.push(`  let a${k} = ${asValue(`in${k}[${broadcastIndex(v.type.shape, shape)}]`, v.type.dtype)};`);
-        names.set(v.id, LANES.map(() => `a${k}`));
+        names.set(
+          v.id,
+          LANES.map(() => `a${k}`),
+        );
         break;
       default:
         throw new Error(`unknown read ${read satisfies never}`);
@@ -84,7 +93,13 @@ export function emitElementwiseVec4(group: readonly Node[], inputs: readonly Val
         if (n === undefined) throw new Error(`elementwise group reads %${v.id}, which it neither loads nor computes`);
         return n[lane];
       });
-      lines.push(`  let v${out.id}${l} = ${def.wgsl!(args, node.attrs, node.inputs.map((x) => x.type))};`);
+      lines.push(
+        `  let v${out.id}${l} = ${def.wgsl!(
+          args,
+          node.attrs,
+          node.inputs.map((x) => x.type),
+        )};`,
+      );
       return `v${out.id}${l}`;
     });
     names.set(out.id, lanes);
@@ -97,7 +112,8 @@ export function emitElementwiseVec4(group: readonly Node[], inputs: readonly Val
     lines.push(`  out${k}[q] = vec4<${t}>(${parts.join(', ')});`);
   });
   const groups = Math.max(1, Math.ceil(quads / VEC4_WORKGROUP));
-  const workgroups: [number, number, number] = groups <= MAX_GROUPS_X ? [groups, 1, 1] : [MAX_GROUPS_X, Math.ceil(groups / MAX_GROUPS_X), 1];
+  const workgroups: [number, number, number] =
+    groups <= MAX_GROUPS_X ? [groups, 1, 1] : [MAX_GROUPS_X, Math.ceil(groups / MAX_GROUPS_X), 1];
   const main = [
     `@compute @workgroup_size(${VEC4_WORKGROUP})`,
     'fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {',

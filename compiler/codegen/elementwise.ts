@@ -43,13 +43,25 @@ export function broadcastIndex(from: readonly number[], to: readonly number[]): 
 export type InPlaceOutputs = ReadonlyMap<number, number>;
 
 /** Binding numbers of the inputs that keep a binding (those not overwritten in place), and the first output binding. */
-export function inputBindings(inputs: readonly Value[], outputs: readonly Value[], inPlace: InPlaceOutputs): { binding: (number | undefined)[]; firstOutput: number } {
+export function inputBindings(
+  inputs: readonly Value[],
+  outputs: readonly Value[],
+  inPlace: InPlaceOutputs,
+): { binding: (number | undefined)[]; firstOutput: number } {
   const over = new Set(inPlace.values());
   for (const [j, k] of inPlace) {
     const input = inputs[k];
     const output = outputs[j];
-    if (!input || !output || input.type.dtype !== output.type.dtype || !sameShape(input.type.shape, outputs[0].type.shape) || !sameShape(output.type.shape, outputs[0].type.shape)) {
-      throw new Error(`output ${j} cannot be written in place over input ${k}: both must have the kernel's shape and one dtype`);
+    if (
+      !input ||
+      !output ||
+      input.type.dtype !== output.type.dtype ||
+      !sameShape(input.type.shape, outputs[0].type.shape) ||
+      !sameShape(output.type.shape, outputs[0].type.shape)
+    ) {
+      throw new Error(
+        `output ${j} cannot be written in place over input ${k}: both must have the kernel's shape and one dtype`,
+      );
     }
   }
   let next = 0;
@@ -62,7 +74,13 @@ export function inputBindings(inputs: readonly Value[], outputs: readonly Value[
  * group's inputs are values produced outside it, its outputs the values used
  * outside it (`outputs`). All nodes share the output shape.
  */
-export function emitElementwiseKernel(group: readonly Node[], inputs: readonly Value[], outputs: readonly Value[], name?: string, inPlace: InPlaceOutputs = new Map()): KernelSpec {
+export function emitElementwiseKernel(
+  group: readonly Node[],
+  inputs: readonly Value[],
+  outputs: readonly Value[],
+  name?: string,
+  inPlace: InPlaceOutputs = new Map(),
+): KernelSpec {
   const shape = outputs[0].type.shape;
   const ops = group.map((node) => node.op).join('_');
   const baseName = name ?? `${group.length > 1 ? 'fused_' : ''}${ops}`;
@@ -79,7 +97,9 @@ export function emitElementwiseKernel(group: readonly Node[], inputs: readonly V
     if (b !== undefined) decls.push(bindingDecl(b, `in${k}`, v.type.dtype, 'read'));
     names.set(v.id, `a${k}`);
     const source = sourceOf.get(k);
-    lines.push(`  let a${k} = ${loadExpr(source ?? `in${k}`, source ? 'i' : broadcastIndex(v.type.shape, shape), v.type.dtype)};`);
+    lines.push(
+      `  let a${k} = ${loadExpr(source ?? `in${k}`, source ? 'i' : broadcastIndex(v.type.shape, shape), v.type.dtype)};`,
+    );
   });
   outputs.forEach((v, k) => decls.push(bindingDecl(firstOutput + k, `out${k}`, v.type.dtype, 'read_write')));
   for (const node of group) {
@@ -90,7 +110,11 @@ export function emitElementwiseKernel(group: readonly Node[], inputs: readonly V
       if (name === undefined) throw new Error(`elementwise group reads %${v.id}, which it neither loads nor computes`);
       return name;
     });
-    const expr = def.wgsl(args, node.attrs, node.inputs.map((v) => v.type));
+    const expr = def.wgsl(
+      args,
+      node.attrs,
+      node.inputs.map((v) => v.type),
+    );
     const out = node.outputs[0];
     names.set(out.id, `v${out.id}`);
     lines.push(`  let v${out.id} = ${expr};`);

@@ -51,7 +51,11 @@ export function readConvChain(body: Graph): ConvChain {
 }
 
 /** `ctx` decides whether the kernel reads its operands through textures (see ConvNestOptions.ctx). */
-export function emitFusedConv(body: Graph, name: string, ctx?: Pick<KernelContext, 'textures' | 'limits'>): FusedKernel {
+export function emitFusedConv(
+  body: Graph,
+  name: string,
+  ctx?: Pick<KernelContext, 'textures' | 'limits'>,
+): FusedKernel {
   const chain = readConvChain(body);
   const argIndex = (v: Value): number => {
     const k = body.args.findIndex((a) => a.value === v);
@@ -60,7 +64,12 @@ export function emitFusedConv(body: Graph, name: string, ctx?: Pick<KernelContex
   };
   const [x, w] = chain.conv.inputs;
   const inputs = [argIndex(x), argIndex(w)];
-  if (chain.bias) inputs.push(argIndex(chain.biasReshape && chain.bias === chain.biasReshape.outputs[0] ? chain.biasReshape.inputs[0] : chain.bias));
+  if (chain.bias)
+    inputs.push(
+      argIndex(
+        chain.biasReshape && chain.bias === chain.biasReshape.outputs[0] ? chain.biasReshape.inputs[0] : chain.bias,
+      ),
+    );
   const epilogue: ConvEpilogue | undefined =
     chain.bias || chain.act
       ? {
@@ -72,15 +81,22 @@ export function emitFusedConv(body: Graph, name: string, ctx?: Pick<KernelContex
   const resultIndex = (v: Value): number => body.results.findIndex((r) => r.value === v);
   const prePoolValue = (chain.act ?? chain.add ?? chain.conv).outputs[0];
   if (!chain.pool) {
-    if (resultIndex(prePoolValue) < 0 || body.results.length !== 1) throw new Error(`fused conv '${name}' must return exactly its last value`);
-    return { spec: emitConv2dEpilogue({ name, x: x.type, w: w.type, conv, epilogue, ctx }), inputs, outputs: [resultIndex(prePoolValue)] };
+    if (resultIndex(prePoolValue) < 0 || body.results.length !== 1)
+      throw new Error(`fused conv '${name}' must return exactly its last value`);
+    return {
+      spec: emitConv2dEpilogue({ name, x: x.type, w: w.type, conv, epilogue, ctx }),
+      inputs,
+      outputs: [resultIndex(prePoolValue)],
+    };
   }
   const window = poolWindowOf(chain.pool.attrs);
   const pooled = resultIndex(chain.pool.outputs[0]);
   const prePool = resultIndex(prePoolValue);
   if (pooled < 0) throw new Error(`fused conv '${name}' does not return its pooled value`);
-  if (body.results.length !== (prePool >= 0 ? 2 : 1)) throw new Error(`fused conv '${name}' returns values its kernel cannot write`);
-  if (prePool >= 0 && !poolCoversOutput(prePoolValue.type, window)) throw new Error(`fused conv '${name}': pooling windows do not cover the conv output`);
+  if (body.results.length !== (prePool >= 0 ? 2 : 1))
+    throw new Error(`fused conv '${name}' returns values its kernel cannot write`);
+  if (prePool >= 0 && !poolCoversOutput(prePoolValue.type, window))
+    throw new Error(`fused conv '${name}': pooling windows do not cover the conv output`);
   const spec = emitConv2dPool({
     name,
     x: x.type,

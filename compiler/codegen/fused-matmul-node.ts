@@ -42,7 +42,8 @@ export function emitFusedMatmul(
 ): FusedKernel {
   // Side nodes computing the epilogue's operands may come before the matmul.
   const matmuls = body.nodes.filter((node) => node.op === 'matmul');
-  if (matmuls.length !== 1) throw new Error(`fused matmul body '${body.name}' holds ${matmuls.length} matmuls, not one`);
+  if (matmuls.length !== 1)
+    throw new Error(`fused matmul body '${body.name}' holds ${matmuls.length} matmuls, not one`);
   const matmul = matmuls[0];
   const rest = body.nodes.filter((node) => node !== matmul);
   const argIndex = (v: Value): number => {
@@ -64,9 +65,18 @@ export function emitFusedMatmul(
   const inPlaceArg = new Map<Value, string>();
   for (const [j, arg] of inPlace) {
     const v = body.args[arg]?.value;
-    if (!v || j >= results.length) throw new Error(`fused matmul '${name}': in-place result ${j} over argument ${arg} does not exist`);
-    if (v === a || v === b || layoutOf(v.type.shape, m, n) !== 'matrix' || v.type.shape.length !== 2 || v.type.dtype !== 'f32') {
-      throw new Error(`fused matmul '${name}': argument ${arg} cannot be overwritten in place (it must be an f32 [${m}, ${n}] epilogue operand)`);
+    if (!v || j >= results.length)
+      throw new Error(`fused matmul '${name}': in-place result ${j} over argument ${arg} does not exist`);
+    if (
+      v === a ||
+      v === b ||
+      layoutOf(v.type.shape, m, n) !== 'matrix' ||
+      v.type.shape.length !== 2 ||
+      v.type.dtype !== 'f32'
+    ) {
+      throw new Error(
+        `fused matmul '${name}': argument ${arg} cannot be overwritten in place (it must be an f32 [${m}, ${n}] epilogue operand)`,
+      );
     }
     inPlaceArg.set(v, outputNames[j]);
   }
@@ -74,7 +84,11 @@ export function emitFusedMatmul(
   // operand read again binds its buffer a second time, read-only).
   const epilogueReads = new Set(rest.flatMap((node) => node.inputs));
   const leaves = body.args.map((x) => x.value).filter((v) => epilogueReads.has(v) && !inPlaceArg.has(v));
-  const inputs: EpilogueOperand[] = leaves.map((v, k) => ({ name: `e${k}`, dtype: v.type.dtype, layout: layoutOf(v.type.shape, m, n) }));
+  const inputs: EpilogueOperand[] = leaves.map((v, k) => ({
+    name: `e${k}`,
+    dtype: v.type.dtype,
+    layout: layoutOf(v.type.shape, m, n),
+  }));
   const operandName = new Map<Value, string>([...leaves.map((v, k) => [v, `e${k}`] as const), ...inPlaceArg]);
   const defs = new Map<Value, Node>(rest.map((node) => [node.outputs[0], node]));
   // Values read more than once (the new velocity, stored and used for the weights) get a `let`.
@@ -98,8 +112,19 @@ export function emitFusedMatmul(
         const def = getOp(node.op);
         const args = node.inputs.map(exprOf);
         let expr: string;
-        if (def.wgsl) expr = `(${def.wgsl(args, node.attrs, node.inputs.map((x) => x.type))})`;
-        else if (def.drawWgsl) expr = `(${def.drawWgsl(args, node.attrs, element, node.inputs.map((x) => x.type))})`;
+        if (def.wgsl)
+          expr = `(${def.wgsl(
+            args,
+            node.attrs,
+            node.inputs.map((x) => x.type),
+          )})`;
+        else if (def.drawWgsl)
+          expr = `(${def.drawWgsl(
+            args,
+            node.attrs,
+            element,
+            node.inputs.map((x) => x.type),
+          )})`;
         else throw new Error(`op '${node.op}' has no wgsl expression`);
         if ((uses.get(v) ?? 0) < 2) return expr;
         const id = `${prefix}v${v.id}`;

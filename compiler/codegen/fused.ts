@@ -71,6 +71,9 @@ export function emitFused(eb: EntryBuilder, node: Node, steps: Step[]): void {
   const kernel = fusedKernel(node, eb, eb.rewrites.get(node));
   const inputs = kernel.inputs.map((k) => eb.bufferOf(node.inputs[k]));
   const outputs = kernel.outputs.map((k) => eb.outputBuffer(node.outputs[k]));
-  if (outputs.length !== node.outputs.length) throw new Error(`fused %${node.id} (${String(node.attrs.name)}): its kernel writes ${outputs.length} of ${node.outputs.length} outputs`);
+  if (outputs.length !== node.outputs.length)
+    throw new Error(
+      `fused %${node.id} (${String(node.attrs.name)}): its kernel writes ${outputs.length} of ${node.outputs.length} outputs`,
+    );
   eb.dispatch(kernel.spec, node, inputs, outputs, steps, node.regions![0].nodes);
 }

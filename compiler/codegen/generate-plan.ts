@@ -185,7 +185,13 @@ export class EntryBuilder {
 
   /** A fresh temporary buffer for `v`. */
   temp(v: Value, what = `%${v.id}`): number {
-    const b = this.plan.addBuffer({ name: `${this.entry.name}.${what}`, kind: 'temp', dtype: v.type.dtype, shape: v.type.shape, entry: this.entry.name });
+    const b = this.plan.addBuffer({
+      name: `${this.entry.name}.${what}`,
+      kind: 'temp',
+      dtype: v.type.dtype,
+      shape: v.type.shape,
+      entry: this.entry.name,
+    });
     this.values.set(v, b);
     return b;
   }
@@ -195,7 +201,14 @@ export class EntryBuilder {
     return `${this.entry.name}/%${node.id} ${kernelName}${where}`;
   }
 
-  dispatch(spec: KernelSpec, node: Node, inputs: readonly number[], outputs: readonly number[], steps: Step[], nodes: readonly Node[] = [node]): void {
+  dispatch(
+    spec: KernelSpec,
+    node: Node,
+    inputs: readonly number[],
+    outputs: readonly number[],
+    steps: Step[],
+    nodes: readonly Node[] = [node],
+  ): void {
     const kernel = this.plan.addKernel(spec, this.label(node, spec.name), nodes);
     this.kernelsUsed.add(kernel);
     const bindings = [...inputs, ...outputs];
@@ -205,13 +218,29 @@ export class EntryBuilder {
       if (t.binding >= inputs.length) throw new Error(`${spec.name}: texture input ${t.binding} is not an input`);
       return { binding: t.binding, texture: UNASSIGNED_TEXTURE, texels: t.texels };
     });
-    steps.push({ kind: 'dispatch', kernel, bindings, writes: [...outputs], ...(textures.length > 0 ? { textures } : {}) });
+    steps.push({
+      kind: 'dispatch',
+      kernel,
+      bindings,
+      writes: [...outputs],
+      ...(textures.length > 0 ? { textures } : {}),
+    });
   }
 
   copy(src: number, dst: number, steps: Step[], node: Node): void {
     const bytes = this.plan.buffers[src].bytes;
-    if (bytes !== this.plan.buffers[dst].bytes) throw new Error(`copy between buffers of ${bytes} and ${this.plan.buffers[dst].bytes} bytes`);
-    if (src !== dst) steps.push({ kind: 'copy', src, dst, srcOffset: 0, dstOffset: 0, bytes, ...(node.span ? { span: node.span } : {}) });
+    if (bytes !== this.plan.buffers[dst].bytes)
+      throw new Error(`copy between buffers of ${bytes} and ${this.plan.buffers[dst].bytes} bytes`);
+    if (src !== dst)
+      steps.push({
+        kind: 'copy',
+        src,
+        dst,
+        srcOffset: 0,
+        dstOffset: 0,
+        bytes,
+        ...(node.span ? { span: node.span } : {}),
+      });
   }
 
   /** Emits the steps of a graph's nodes (arguments already bound) in schedule order. */
@@ -291,7 +320,8 @@ export class EntryBuilder {
       this.dispatch(emitElementwiseKernel([node], node.inputs, node.outputs), node, inputs, outputs, steps);
       return;
     }
-    if (!def.kernel) throw new Error(`op '${node.op}' (${def.kind}) has neither a wgsl expression nor a kernel emitter`);
+    if (!def.kernel)
+      throw new Error(`op '${node.op}' (${def.kind}) has neither a wgsl expression nor a kernel emitter`);
     const specs = def.kernel(node, this.plan.ctx);
     specs.forEach((spec) => this.dispatch(spec, node, inputs, outputs, steps));
   }
@@ -307,7 +337,13 @@ export class EntryBuilder {
     const sources = writes.map((w) => {
       const src = this.bufferOf(w.source);
       if (!targets.has(src) || src === w.target) return src;
-      const staged = this.plan.addBuffer({ ...this.plan.buffers[src], name: `${this.entry.name}.staged.${this.plan.buffers[src].name}`, kind: 'temp', entry: this.entry.name, init: undefined });
+      const staged = this.plan.addBuffer({
+        ...this.plan.buffers[src],
+        name: `${this.entry.name}.staged.${this.plan.buffers[src].name}`,
+        kind: 'temp',
+        entry: this.entry.name,
+        init: undefined,
+      });
       this.copy(src, staged, steps, w.node);
       return staged;
     });
@@ -321,7 +357,8 @@ export class EntryBuilder {
   assignTarget(node: Node): { target: number; source: Value } {
     const named = node.attrs.target;
     const target = typeof named === 'string' ? this.plan.persistent.get(named) : undefined;
-    if (target === undefined) throw new Error(`assign %${node.id} writes '${String(named)}', which is no param, state or slot`);
+    if (target === undefined)
+      throw new Error(`assign %${node.id} writes '${String(named)}', which is no param, state or slot`);
     return { target, source: node.inputs[0] };
   }
 }
@@ -337,7 +374,8 @@ function rewritesElementwise(node: Node, output: number, input: number): boolean
   const arg = body.args[input]?.value;
   const result = body.results[output]?.value;
   if (!arg || !result) return false;
-  if (!sameType(arg.type, result.type) || !body.results.every((r) => sameShape(r.value.type.shape, result.type.shape))) return false;
+  if (!sameType(arg.type, result.type) || !body.results.every((r) => sameShape(r.value.type.shape, result.type.shape)))
+    return false;
   return body.nodes.every((n) => !n.inputs.includes(arg) || (n.op !== 'matmul' && getOp(n.op).kind === 'elementwise'));
 }
 
@@ -347,7 +385,13 @@ function bindEntryArgs(eb: EntryBuilder): PlanEntry['inputs'] {
     switch (arg.kind) {
       case 'input': {
         const t = arg.value.type;
-        const buffer = eb.plan.addBuffer({ name: `${eb.entry.name}.${arg.name}`, kind: 'input', dtype: t.dtype, shape: t.shape, entry: eb.entry.name });
+        const buffer = eb.plan.addBuffer({
+          name: `${eb.entry.name}.${arg.name}`,
+          kind: 'input',
+          dtype: t.dtype,
+          shape: t.shape,
+          entry: eb.entry.name,
+        });
         eb.values.set(arg.value, buffer);
         inputs.push({ name: arg.name, dtype: t.dtype, shape: [...t.shape], buffer });
         break;
@@ -356,7 +400,8 @@ function bindEntryArgs(eb: EntryBuilder): PlanEntry['inputs'] {
       case 'state':
       case 'slot': {
         const buffer = eb.plan.persistent.get(arg.name);
-        if (buffer === undefined) throw new Error(`${eb.entry.name}: argument '${arg.name}' names no persistent tensor`);
+        if (buffer === undefined)
+          throw new Error(`${eb.entry.name}: argument '${arg.name}' names no persistent tensor`);
         eb.values.set(arg.value, buffer);
         break;
       }
@@ -418,7 +463,9 @@ export function generatePlan(program: Program, options: CodegenOptions): Plan {
     } catch (err) {
       if (err instanceof DlcError) throw err;
       const where = entry.span ? `${formatSpan(entry.span)}: ` : '';
-      throw new DlcError(`${where}internal error generating code for '${entry.name}': ${err instanceof Error ? err.message : String(err)}`);
+      throw new DlcError(
+        `${where}internal error generating code for '${entry.name}': ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
   // One arena per buffer until the memory planner packs them.

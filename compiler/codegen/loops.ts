@@ -45,7 +45,16 @@ export function emitLoop(eb: EntryBuilder, node: Node, steps: Step[]): void {
       shape: [Math.max(1, loop.count)],
       data: Array.from({ length: Math.max(1, loop.count) }, (_, t) => t),
     });
-    bodySteps.push({ kind: 'copy', src: table, dst: counter, srcOffset: 0, srcOffsetPerIter: 4, dstOffset: 0, bytes: 4, ...at });
+    bodySteps.push({
+      kind: 'copy',
+      src: table,
+      dst: counter,
+      srcOffset: 0,
+      srcOffsetPerIter: 4,
+      dstOffset: 0,
+      bytes: 4,
+      ...at,
+    });
   }
 
   eb.emitNodes(body, bodySteps);
@@ -54,7 +63,16 @@ export function emitLoop(eb: EntryBuilder, node: Node, steps: Step[]): void {
     const src = eb.bufferOf(e.result);
     if (e.extent.outer === 1) {
       const bytes = plan.buffers[src].bytes;
-      bodySteps.push({ kind: 'copy', src, dst: e.buffer, srcOffset: 0, dstOffset: 0, dstOffsetPerIter: bytes, bytes, ...at });
+      bodySteps.push({
+        kind: 'copy',
+        src,
+        dst: e.buffer,
+        srcOffset: 0,
+        dstOffset: 0,
+        dstOffsetPerIter: bytes,
+        bytes,
+        ...at,
+      });
     } else {
       eb.dispatch(emitStackKernel(e.result.type, e.axis, loop.count), node, [src, counter], [e.buffer], bodySteps);
     }
@@ -64,11 +82,23 @@ export function emitLoop(eb: EntryBuilder, node: Node, steps: Step[]): void {
   const sources = loop.carried.map((c, k) => {
     const src = eb.bufferOf(c.result);
     if (src === carriedBuffers[k] || !carriedSet.has(src)) return src;
-    const staged = plan.addBuffer({ ...plan.buffers[src], name: `${plan.buffers[src].name}.staged`, kind: 'temp', entry: eb.entry.name });
+    const staged = plan.addBuffer({
+      ...plan.buffers[src],
+      name: `${plan.buffers[src].name}.staged`,
+      kind: 'temp',
+      entry: eb.entry.name,
+    });
     eb.copy(src, staged, bodySteps, node);
     return staged;
   });
   sources.forEach((src, k) => eb.copy(src, carriedBuffers[k], bodySteps, node));
 
-  steps.push({ kind: 'loop', count: loop.count, reverse: loop.reverse, body: bodySteps, label: eb.label(node, node.op), ...at });
+  steps.push({
+    kind: 'loop',
+    count: loop.count,
+    reverse: loop.reverse,
+    body: bodySteps,
+    label: eb.label(node, node.op),
+    ...at,
+  });
 }

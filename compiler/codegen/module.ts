@@ -47,7 +47,9 @@ function describe(ref: PlanTensorRef): string {
 const PLAN_PLACEHOLDER = '(null as unknown as Plan)';
 
 function planLiteral(plan: Plan): string {
-  return JSON.stringify(plan, null, 1).replace(/\[\n[-\d.e+,\s]*\]/g, (array) => array.replace(/\s+/g, '').replace(/,/g, ', '));
+  return JSON.stringify(plan, null, 1).replace(/\[\n[-\d.e+,\s]*\]/g, (array) =>
+    array.replace(/\s+/g, '').replace(/,/g, ', '),
+  );
 }
 
 /** `f32[128,784]`, and for the batch rows of an entry that takes fewer: `f32[128,784], 1 to 128 rows` (PlanBatch). */
@@ -89,8 +91,16 @@ function buildModule(project: Project, plan: Plan): SourceFile {
   const className = pascalCase(plan.model);
   const sf = project.createSourceFile(`${plan.model}.ts`, '', { overwrite: true });
   sf.addImportDeclaration({ moduleSpecifier: RUNTIME_PACKAGE, namedImports: ['Model'] });
-  sf.addImportDeclaration({ moduleSpecifier: RUNTIME_PACKAGE, isTypeOnly: true, namedImports: ['ModelOptions', 'NamedTensors', 'Plan'] });
-  sf.addExportDeclaration({ moduleSpecifier: RUNTIME_PACKAGE, isTypeOnly: true, namedExports: ['ModelOptions', 'NamedTensors', 'Plan'] });
+  sf.addImportDeclaration({
+    moduleSpecifier: RUNTIME_PACKAGE,
+    isTypeOnly: true,
+    namedImports: ['ModelOptions', 'NamedTensors', 'Plan'],
+  });
+  sf.addExportDeclaration({
+    moduleSpecifier: RUNTIME_PACKAGE,
+    isTypeOnly: true,
+    namedExports: ['ModelOptions', 'NamedTensors', 'Plan'],
+  });
 
   const types = plan.entries.map((entry) => {
     if (MODULE_METHOD_NAMES.has(entry.name)) {
@@ -107,7 +117,12 @@ function buildModule(project: Project, plan: Plan): SourceFile {
   });
 
   const scalarNames = plan.scalars.map((s) => JSON.stringify(s.name)).join(' | ') || 'never';
-  sf.addTypeAlias({ name: 'ScalarName', isExported: true, type: scalarNames, docs: ['Runtime-settable scalars (learning rates...).'] });
+  sf.addTypeAlias({
+    name: 'ScalarName',
+    isExported: true,
+    type: scalarNames,
+    docs: ['Runtime-settable scalars (learning rates...).'],
+  });
 
   const params = plan.buffers.filter((b) => b.kind === 'param');
   const paramNames = params.map((b) => JSON.stringify(b.name)).join(' | ') || 'never';
@@ -120,8 +135,20 @@ function buildModule(project: Project, plan: Plan): SourceFile {
     isExported: true,
     docs: [`Model '${plan.model}' on a WebGPU device. Make one with createModel().`],
     // Private, so that the declarations name no runtime class: models come from createModel().
-    ctors: [{ scope: Scope.Private, parameters: [{ name: 'runtime', type: 'Model', isReadonly: true, scope: Scope.Private }] }],
-    getAccessors: [{ name: 'compileMs', returnType: 'number', docs: ['Milliseconds spent compiling the pipelines at creation.'], statements: ['return this.runtime.compileMs;'] }],
+    ctors: [
+      {
+        scope: Scope.Private,
+        parameters: [{ name: 'runtime', type: 'Model', isReadonly: true, scope: Scope.Private }],
+      },
+    ],
+    getAccessors: [
+      {
+        name: 'compileMs',
+        returnType: 'number',
+        docs: ['Milliseconds spent compiling the pipelines at creation.'],
+        statements: ['return this.runtime.compileMs;'],
+      },
+    ],
     methods: [
       {
         name: 'create',
@@ -141,7 +168,10 @@ function buildModule(project: Project, plan: Plan): SourceFile {
               '@param options.outputs the outputs to read back (default all; [] reads nothing back)',
           ],
           typeParameters: [{ name: 'K', constraint: `keyof ${outputs}`, default: `keyof ${outputs}` }],
-          parameters: [...signature, { name: 'options', type: '{ readonly outputs?: readonly K[] }', hasQuestionToken: true }],
+          parameters: [
+            ...signature,
+            { name: 'options', type: '{ readonly outputs?: readonly K[] }', hasQuestionToken: true },
+          ],
           returnType: `Promise<Pick<${outputs}, K>>`,
           statements: [
             `return this.runtime.run(${JSON.stringify(entry.name)}, ${entry.inputs.length === 0 ? '{}' : 'inputs as unknown as Record<string, unknown>'}, options) as unknown as Promise<Pick<${outputs}, K>>;`,
@@ -161,7 +191,12 @@ function buildModule(project: Project, plan: Plan): SourceFile {
         docs: ['Overwrites some or all params (names, dtypes and sizes are checked).'],
         statements: ['this.runtime.setParams(values);'],
       },
-      { name: 'save', returnType: 'Promise<NamedTensors>', docs: ['Every persistent tensor (params, state, optimizer slots): what a checkpoint holds.'], statements: ['return this.runtime.save();'] },
+      {
+        name: 'save',
+        returnType: 'Promise<NamedTensors>',
+        docs: ['Every persistent tensor (params, state, optimizer slots): what a checkpoint holds.'],
+        statements: ['return this.runtime.save();'],
+      },
       {
         name: 'load',
         parameters: [{ name: 'values', type: 'Readonly<Record<string, Float32Array | Int32Array | Uint32Array>>' }],
@@ -177,7 +212,10 @@ function buildModule(project: Project, plan: Plan): SourceFile {
       },
       {
         name: 'loadSafetensors',
-        parameters: [{ name: 'bytes', type: 'Uint8Array' }, { name: 'name', type: 'string', hasQuestionToken: true }],
+        parameters: [
+          { name: 'bytes', type: 'Uint8Array' },
+          { name: 'name', type: 'string', hasQuestionToken: true },
+        ],
         returnType: 'void',
         docs: ['Loads a dlc checkpoint (from `dlc train` or saveSafetensors), checked as `dlc eval` checks it.'],
         statements: ['this.runtime.loadSafetensors(bytes, name);'],
@@ -192,8 +230,18 @@ function buildModule(project: Project, plan: Plan): SourceFile {
         docs: ['Sets a runtime scalar (a learning rate...) for the calls that follow.'],
         statements: ['this.runtime.setScalar(name, value);'],
       },
-      { name: 'getScalar', parameters: [{ name: 'name', type: 'ScalarName' }], returnType: 'number', statements: ['return this.runtime.getScalar(name);'] },
-      { name: 'destroy', returnType: 'void', docs: ["Frees the model's GPU buffers."], statements: ['this.runtime.destroy();'] },
+      {
+        name: 'getScalar',
+        parameters: [{ name: 'name', type: 'ScalarName' }],
+        returnType: 'number',
+        statements: ['return this.runtime.getScalar(name);'],
+      },
+      {
+        name: 'destroy',
+        returnType: 'void',
+        docs: ["Frees the model's GPU buffers."],
+        statements: ['this.runtime.destroy();'],
+      },
     ],
   });
 
@@ -201,7 +249,7 @@ function buildModule(project: Project, plan: Plan): SourceFile {
     name: 'createModel',
     isExported: true,
     isAsync: true,
-    docs: ["Creates the model: buffers, initial values from the seed, and every pipeline compiled up front."],
+    docs: ['Creates the model: buffers, initial values from the seed, and every pipeline compiled up front.'],
     parameters: [{ name: 'options', type: 'ModelOptions', initializer: '{}' }],
     returnType: `Promise<${className}>`,
     statements: [`return ${className}.create(options);`],
@@ -216,7 +264,8 @@ function standaloneDts(dts: string): string {
   const imports = dts.split(`'${RUNTIME_PACKAGE}'`).length - 1;
   const text = dts.replaceAll(`'${RUNTIME_PACKAGE}'`, `'${RUNTIME_TYPES_SPECIFIER}'`);
   // Only type imports may point there: the companion declares no values.
-  if (imports !== 2 || /^import \{/m.test(text)) throw new Error('the module declarations must import only types of the runtime');
+  if (imports !== 2 || /^import \{/m.test(text))
+    throw new Error('the module declarations must import only types of the runtime');
   return text;
 }
 
@@ -228,13 +277,20 @@ export function emitModule(plan: Plan): { ts: string; dts: string } {
     compilerOptions: { target: ScriptTarget.ES2022, module: ModuleKind.ESNext, strict: true, declaration: true },
   });
   const sf = buildModule(project, plan);
-  const dts = sf.getEmitOutput({ emitOnlyDtsFiles: true }).getOutputFiles().find((f) => f.getFilePath().endsWith('.d.ts'));
+  const dts = sf
+    .getEmitOutput({ emitOnlyDtsFiles: true })
+    .getOutputFiles()
+    .find((f) => f.getFilePath().endsWith('.d.ts'));
   if (!dts) throw new Error('ts-morph produced no declaration file');
   // The plan literal is spliced in after ts-morph has printed and formatted the
   // module: formatting a literal of thousands of kernels is slow, and ts-morph's
   // writer fails on very large ones (1000-layer models).
   const text = sf.getFullText();
   const at = text.indexOf(PLAN_PLACEHOLDER);
-  if (at < 0 || text.indexOf(PLAN_PLACEHOLDER, at + 1) >= 0) throw new Error('the generated module must hold the plan placeholder exactly once');
-  return { ts: text.slice(0, at) + planLiteral(plan) + text.slice(at + PLAN_PLACEHOLDER.length), dts: standaloneDts(dts.getText()) };
+  if (at < 0 || text.indexOf(PLAN_PLACEHOLDER, at + 1) >= 0)
+    throw new Error('the generated module must hold the plan placeholder exactly once');
+  return {
+    ts: text.slice(0, at) + planLiteral(plan) + text.slice(at + PLAN_PLACEHOLDER.length),
+    dts: standaloneDts(dts.getText()),
+  };
 }

@@ -28,7 +28,9 @@ export function printPlanWgsl(plan: Plan, entryName?: string): string {
   const entries = plan.entries.filter((e) => entryName === undefined || e.name === entryName);
   const parts: string[] = [];
   for (const entry of entries) {
-    parts.push(`// ===== ${plan.model}.${entry.name}: ${entry.stats.kernels} kernels, ${entry.stats.dispatches} dispatches`);
+    parts.push(
+      `// ===== ${plan.model}.${entry.name}: ${entry.stats.kernels} kernels, ${entry.stats.dispatches} dispatches`,
+    );
     for (const id of kernelOrder(entry.steps, [])) {
       const k = plan.kernels[id];
       parts.push(`// --- ${k.label} [workgroups ${k.workgroups.join('x')}]`, k.wgsl.trimEnd(), '');

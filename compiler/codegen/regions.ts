@@ -60,7 +60,9 @@ export function readLoop(node: Node): LoopShape {
     throw new Error(`%${node.id} ${node.op}: body has ${body.args.length} arguments for ${node.inputs.length} inputs`);
   }
   if (body.results.length !== nCarry + nEmit || nCaptured < 0) {
-    throw new Error(`%${node.id} ${node.op}: body results ${body.results.length} do not match ${nCarry} carried + ${nEmit} emitted`);
+    throw new Error(
+      `%${node.id} ${node.op}: body results ${body.results.length} do not match ${nCarry} carried + ${nEmit} emitted`,
+    );
   }
   const first = hasIndex ? 1 : 0;
   return {

@@ -52,8 +52,15 @@ export function formatReport(report: CompileReport): string {
     formatBytes(e.naive_bytes),
   ]);
   const widths = header.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k].length)));
-  const line = (cells: string[]): string => cells.map((c, k) => (k === 0 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join('  ');
-  const splits = report.entries.flatMap((e) => (e.fusion_splits ?? []).map((s) => `${e.name}: fusion split at a device limit: ${s}`));
-  const textures = report.entries.flatMap((e) => (e.texture_bytes ? [`${e.name}: plus ${formatBytes(e.texture_bytes)} of operand textures (kernel inputs read as textures)`] : []));
+  const line = (cells: string[]): string =>
+    cells.map((c, k) => (k === 0 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join('  ');
+  const splits = report.entries.flatMap((e) =>
+    (e.fusion_splits ?? []).map((s) => `${e.name}: fusion split at a device limit: ${s}`),
+  );
+  const textures = report.entries.flatMap((e) =>
+    e.texture_bytes
+      ? [`${e.name}: plus ${formatBytes(e.texture_bytes)} of operand textures (kernel inputs read as textures)`]
+      : [],
+  );
   return [line(header), ...rows.map(line), ...textures, ...splits].join('\n');
 }

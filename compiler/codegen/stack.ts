@@ -21,7 +21,11 @@ export function emitStackKernel(emit: TensorType, axis: number, count: number): 
     `  let within = i % ${inner}u;`,
     `  stacked[(outer * ${count}u + t) * ${inner}u + within] = emitted[i];`,
   ].join('\n');
-  const decls = [bindingDecl(0, 'emitted', emit.dtype, 'read'), bindingDecl(1, 'counter', 'i32', 'read'), bindingDecl(2, 'stacked', emit.dtype, 'read_write')];
+  const decls = [
+    bindingDecl(0, 'emitted', emit.dtype, 'read'),
+    bindingDecl(1, 'counter', 'i32', 'read'),
+    bindingDecl(2, 'stacked', emit.dtype, 'read_write'),
+  ];
   return flatKernelSpec(`stack_${emit.shape.join('x') || 'scalar'}_axis${axis}_of${count}`, decls, n, body);
 }
 
@@ -34,7 +38,11 @@ export function emitStackGetKernel(stack: TensorType, axis: number): KernelSpec 
     `  let t = u32(index[0]);`,
     `  stacked_out[i] = stacked[((i / ${inner}u) * ${size}u + t) * ${inner}u + i % ${inner}u];`,
   ].join('\n');
-  const decls = [bindingDecl(0, 'stacked', stack.dtype, 'read'), bindingDecl(1, 'index', 'i32', 'read'), bindingDecl(2, 'stacked_out', stack.dtype, 'read_write')];
+  const decls = [
+    bindingDecl(0, 'stacked', stack.dtype, 'read'),
+    bindingDecl(1, 'index', 'i32', 'read'),
+    bindingDecl(2, 'stacked_out', stack.dtype, 'read_write'),
+  ];
   return flatKernelSpec(`stack_get_${stack.shape.join('x')}_axis${axis}`, decls, n, body);
 }
 
@@ -49,6 +57,10 @@ export function emitStackPutKernel(x: TensorType, axis: number, size: number): K
     `  let outer = i / (${inner}u * ${size}u);`,
     `  stacked[i] = select(${storageType(x.dtype)}(0), x[outer * ${inner}u + within], step == t);`,
   ].join('\n');
-  const decls = [bindingDecl(0, 'x', x.dtype, 'read'), bindingDecl(1, 'index', 'i32', 'read'), bindingDecl(2, 'stacked', x.dtype, 'read_write')];
+  const decls = [
+    bindingDecl(0, 'x', x.dtype, 'read'),
+    bindingDecl(1, 'index', 'i32', 'read'),
+    bindingDecl(2, 'stacked', x.dtype, 'read_write'),
+  ];
   return flatKernelSpec(`stack_put_${x.shape.join('x') || 'scalar'}_axis${axis}_of${size}`, decls, n, body);
 }

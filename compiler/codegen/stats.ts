@@ -44,7 +44,11 @@ export function workgroupSize(wgsl: string): [number, number, number] {
   return [dims[0] || 1, dims[1] || 1, dims[2] || 1];
 }
 
-export function collectLimits(kernels: readonly PlanKernel[], entries: readonly PlanEntry[], textures: readonly PlanTexture[] = []): Record<string, number> {
+export function collectLimits(
+  kernels: readonly PlanKernel[],
+  entries: readonly PlanEntry[],
+  textures: readonly PlanTexture[] = [],
+): Record<string, number> {
   let invocations = 1;
   let sizeX = 1;
   let sizeY = 1;
@@ -55,7 +59,9 @@ export function collectLimits(kernels: readonly PlanKernel[], entries: readonly 
     sizeY = Math.max(sizeY, y);
   }
   let bindings = 1;
-  for (const e of entries) for (const d of dispatchSteps(e.steps)) bindings = Math.max(bindings, d.bindings.length - (d.textures?.length ?? 0));
+  for (const e of entries)
+    for (const d of dispatchSteps(e.steps))
+      bindings = Math.max(bindings, d.bindings.length - (d.textures?.length ?? 0));
   const limits: Record<string, number> = {
     maxComputeInvocationsPerWorkgroup: invocations,
     maxComputeWorkgroupSizeX: sizeX,

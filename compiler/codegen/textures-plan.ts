@@ -103,7 +103,8 @@ export function planTextureUploads(steps: readonly Step[], alloc: TextureAllocat
         const textures = s.textures.map((r, slot): TextureBinding => {
           const buffer = s.bindings[r.binding];
           const key = versions.key(buffer, r.texels);
-          const texture = (counts.get(key) ?? 0) >= 2 ? alloc.textureForBuffer(buffer, r.texels) : alloc.textureFor(r.texels, slot);
+          const texture =
+            (counts.get(key) ?? 0) >= 2 ? alloc.textureForBuffer(buffer, r.texels) : alloc.textureFor(r.texels, slot);
           const fresh = holds.get(texture) === key;
           holds.set(texture, key);
           return { binding: r.binding, texture, texels: r.texels, ...(fresh ? { upload: false } : {}) };

@@ -34,7 +34,10 @@ export async function writeModelFiles(plan: Plan, dir: string): Promise<WrittenM
     writeFileSync(paths.js, js);
     writeFileSync(paths.runtimeTypes, runtimeTypes());
   } catch (err) {
-    throw new DlcError(`cannot write the compiled model to ${dir}: ${err instanceof Error ? err.message : String(err)}`, 2);
+    throw new DlcError(
+      `cannot write the compiled model to ${dir}: ${err instanceof Error ? err.message : String(err)}`,
+      2,
+    );
   }
   return paths;
 }

@@ -14,7 +14,8 @@ export function normalizeAttrs(def: OpDef, attrs: Attrs): Attrs {
     const spec = specs[k];
     const v = k in attrs ? attrs[k] : spec.default;
     if (v === undefined) throw new Error(`${def.name} needs attribute '${k}'`);
-    if (!attrMatches(spec, v)) throw new Error(`${def.name}: attribute '${k}' must be ${spec.type}, got ${JSON.stringify(v)}`);
+    if (!attrMatches(spec, v))
+      throw new Error(`${def.name}: attribute '${k}' must be ${spec.type}, got ${JSON.stringify(v)}`);
     out[k] = v;
   }
   return out;

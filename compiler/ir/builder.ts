@@ -132,7 +132,10 @@ export class GraphBuilder implements GradBuilder {
     node.outputs = types.map((type, i) => {
       checkType(type);
       const name = opts.names?.[i];
-      const v: Value = name === undefined ? { id: this.ids.value++, type, def: node } : { id: this.ids.value++, type, def: node, name };
+      const v: Value =
+        name === undefined
+          ? { id: this.ids.value++, type, def: node }
+          : { id: this.ids.value++, type, def: node, name };
       return v;
     });
     this.nodes.push(node);
@@ -162,7 +165,10 @@ export class GraphBuilder implements GradBuilder {
       (o as { def: Node | null }).def = node;
       return o;
     });
-    node.outputs = [...kept, ...types.slice(kept.length).map((type): Value => ({ id: this.ids.value++, type, def: node }))];
+    node.outputs = [
+      ...kept,
+      ...types.slice(kept.length).map((type): Value => ({ id: this.ids.value++, type, def: node })),
+    ];
     this.nodes[at] = node;
     return node;
   }

@@ -59,7 +59,12 @@ function emitScope(graph: Graph, prefix: string, indent: string, lines: string[]
 
 /** A whole program as one digraph: each entry's graph is a cluster labelled with its name and kind. */
 export function programToDot(program: Program): string {
-  const lines = ['digraph dlc {', '  rankdir=TB;', '  node [fontname="monospace", fontsize=10];', `  label=${quote(`model ${program.model}`)};`];
+  const lines = [
+    'digraph dlc {',
+    '  rankdir=TB;',
+    '  node [fontname="monospace", fontsize=10];',
+    `  label=${quote(`model ${program.model}`)};`,
+  ];
   program.entries.forEach((e, k) => {
     lines.push(`  subgraph cluster_e${k} {`);
     lines.push(`    label=${quote(`${e.kind} ${e.name}`)};`);

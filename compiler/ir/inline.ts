@@ -26,12 +26,11 @@ export function inlineGraph(b: GraphBuilder, graph: Graph, args: readonly Value[
   };
   const nodes: Node[] = [];
   for (const n of graph.nodes) {
-    const copy = b.emit(
-      n.op,
-      n.inputs.map(get),
-      n.attrs,
-      { regions: n.regions, span: n.span, names: n.outputs.map((o) => o.name) },
-    );
+    const copy = b.emit(n.op, n.inputs.map(get), n.attrs, {
+      regions: n.regions,
+      span: n.span,
+      names: n.outputs.map((o) => o.name),
+    });
     n.outputs.forEach((o, i) => map.set(o, copy.outputs[i]));
     nodes.push(copy);
   }

@@ -41,7 +41,11 @@ function nodeToJson(n: Node): NodeJson {
     id: n.id,
     op: n.op,
     inputs: n.inputs.map((v) => v.id),
-    outputs: n.outputs.map((o) => ({ id: o.id, type: copyType(o.type), ...(o.name !== undefined ? { name: o.name } : {}) })),
+    outputs: n.outputs.map((o) => ({
+      id: o.id,
+      type: copyType(o.type),
+      ...(o.name !== undefined ? { name: o.name } : {}),
+    })),
     attrs: sortAttrs(n.attrs),
   };
   if (n.span) out.span = n.span;
@@ -78,7 +82,10 @@ export function graphFromJson(json: GraphJson): Graph {
     if (nj.span) node.span = nj.span;
     if (nj.regions) node.regions = nj.regions.map(graphFromJson);
     node.outputs = nj.outputs.map((o) => {
-      const v: Value = o.name !== undefined ? { id: o.id, type: o.type, def: node, name: o.name } : { id: o.id, type: o.type, def: node };
+      const v: Value =
+        o.name !== undefined
+          ? { id: o.id, type: o.type, def: node, name: o.name }
+          : { id: o.id, type: o.type, def: node };
       scope.set(o.id, v);
       return v;
     });

@@ -3,7 +3,19 @@
 // numbers are kept; args named in the text get fresh numbers above every number
 // used. Types are taken as written: run the verifier to check them.
 import type { Span } from '../../runtime/errors';
-import type { Arg, ArgKind, Attrs, AttrValue, DType, Graph, Initializer, Node, Result, TensorType, Value } from './types';
+import type {
+  Arg,
+  ArgKind,
+  Attrs,
+  AttrValue,
+  DType,
+  Graph,
+  Initializer,
+  Node,
+  Result,
+  TensorType,
+  Value,
+} from './types';
 import { DTYPES } from './types';
 
 export class IrParseError extends Error {
@@ -43,7 +55,9 @@ function lex(line: string, lineNo: number): Token[] {
       tokens.push({ kind: 'str', text: JSON.parse(m[0]) as string });
       i += m[0].length;
     } else if (/[-0-9]/.test(c)) {
-      const m = /^-?(?:Infinity|[0-9]+(?:\.[0-9]+)?(?:e[-+]?[0-9]+)?)/.exec(line.slice(i)) ?? err(`bad number at column ${i + 1}`);
+      const m =
+        /^-?(?:Infinity|[0-9]+(?:\.[0-9]+)?(?:e[-+]?[0-9]+)?)/.exec(line.slice(i)) ??
+        err(`bad number at column ${i + 1}`);
       tokens.push({ kind: 'num', text: m[0] });
       i += m[0].length;
     } else if (/[A-Za-z_]/.test(c)) {
@@ -86,7 +100,8 @@ class Cursor {
   }
   expect(kind: TokenKind, text?: string): Token {
     const t = this.next();
-    if (t.kind !== kind || (text !== undefined && t.text !== text)) this.fail(`expected ${text ?? kind}, got '${t.text}'`);
+    if (t.kind !== kind || (text !== undefined && t.text !== text))
+      this.fail(`expected ${text ?? kind}, got '${t.text}'`);
     return t;
   }
   fail(msg: string): never {
@@ -171,7 +186,11 @@ export function parseGraph(text: string): Graph {
   };
 
   const parseScope = (): Graph => {
-    const head = nextLine() ?? (() => { throw new IrParseError('expected a graph', pos); })();
+    const head =
+      nextLine() ??
+      (() => {
+        throw new IrParseError('expected a graph', pos);
+      })();
     const hc = head.c;
     hc.expect('ident', 'graph');
     const name = hc.expect('ident').text;
@@ -182,7 +201,11 @@ export function parseGraph(text: string): Graph {
     const nodes: Node[] = [];
     let results: Result[] | undefined;
     for (;;) {
-      const ln = nextLine() ?? (() => { throw new IrParseError(`graph '${name}' is not closed`, pos); })();
+      const ln =
+        nextLine() ??
+        (() => {
+          throw new IrParseError(`graph '${name}' is not closed`, pos);
+        })();
       const c = ln.c;
       if (c.is('punct', '}')) break;
       if (results) c.fail('nothing may follow return');
@@ -197,7 +220,12 @@ export function parseGraph(text: string): Graph {
           results.push({ name: t.text, value: lookup(c, c.expect('ref').text) });
           if (!c.atEnd()) c.expect('punct', ',');
         }
-      } else if (first?.kind === 'ident' && (ARG_KINDS as readonly string[]).includes(first.text) && c.peekAt(1)?.kind === 'ref' && c.peekAt(2)?.text === ':') {
+      } else if (
+        first?.kind === 'ident' &&
+        (ARG_KINDS as readonly string[]).includes(first.text) &&
+        c.peekAt(1)?.kind === 'ref' &&
+        c.peekAt(2)?.text === ':'
+      ) {
         const kind = c.next().text as ArgKind;
         const ref = c.expect('ref').text;
         c.expect('punct', ':');

@@ -92,6 +92,7 @@ export function printProgram(program: Program): string {
   const lines = [`# model ${program.model}${hyper.length ? ` [${hyper.join(', ')}]` : ''}`];
   for (const s of program.scalars) lines.push(`# scalar ${s.name} = ${printAttrValue(s.value)}`);
   const parts = [lines.join('\n') + '\n'];
-  for (const e of program.entries) parts.push(`\n# entry ${e.name}: ${e.kind}${e.span ? `, ${formatSpan(e.span)}` : ''}\n` + printGraph(e.graph));
+  for (const e of program.entries)
+    parts.push(`\n# entry ${e.name}: ${e.kind}${e.span ? `, ${formatSpan(e.span)}` : ''}\n` + printGraph(e.graph));
   return parts.join('');
 }

@@ -11,7 +11,13 @@ export type RunBody = (body: Graph, args: readonly Tensor[]) => Tensor[];
 export interface RegionRule {
   /** Output types from input types and the bodies; throws ShapeError. */
   infer(inputs: readonly TensorType[], attrs: Attrs, regions: readonly Graph[]): TensorType[];
-  reference(inputs: readonly Tensor[], attrs: Attrs, regions: readonly Graph[], run: RunBody, ctx: RefContext): Tensor[];
+  reference(
+    inputs: readonly Tensor[],
+    attrs: Attrs,
+    regions: readonly Graph[],
+    run: RunBody,
+    ctx: RefContext,
+  ): Tensor[];
 }
 
 const rules = new Map<string, RegionRule>();

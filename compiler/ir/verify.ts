@@ -45,7 +45,8 @@ function verifyScope(graph: Graph, path: string, isRegion: boolean, targets: Rea
   for (const a of graph.args) {
     if (names.has(a.name)) fail(`two args are named '${a.name}'`);
     names.add(a.name);
-    if (isRegion !== (a.kind === 'region')) fail(`arg '${a.name}' has kind '${a.kind}' in ${isRegion ? 'a region body' : 'an entry graph'}`);
+    if (isRegion !== (a.kind === 'region'))
+      fail(`arg '${a.name}' has kind '${a.kind}' in ${isRegion ? 'a region body' : 'an entry graph'}`);
     if (a.value.def !== null) fail(`arg '${a.name}' has a defining node`);
     define(a.value.id, `arg '${a.name}'`);
   }
@@ -66,7 +67,8 @@ function verifyScope(graph: Graph, path: string, isRegion: boolean, targets: Rea
     if (def.kind === 'effect') {
       if (isRegion) fail(`${at}: effects are not allowed in a region body`);
       const target = n.attrs.target;
-      if (typeof target !== 'string' || !targets.has(target)) fail(`${at}: assigns to '${String(target)}', which is not a persistent tensor`);
+      if (typeof target !== 'string' || !targets.has(target))
+        fail(`${at}: assigns to '${String(target)}', which is not a persistent tensor`);
     }
     (n.regions ?? []).forEach((r, i) => verifyScope(r, `${path}/${n.op}%${n.id}.${i}`, true, targets));
   }
@@ -82,7 +84,8 @@ function verifyNode(n: Node, at: string, fail: (msg: string) => never): void {
   if (!hasOp(n.op)) fail(`${at}: unknown op`);
   const def = getOp(n.op);
   const [min, max] = typeof def.arity === 'number' ? [def.arity, def.arity] : def.arity;
-  if (n.inputs.length < min || n.inputs.length > max) fail(`${at}: ${n.inputs.length} inputs, the op takes ${min}..${max}`);
+  if (n.inputs.length < min || n.inputs.length > max)
+    fail(`${at}: ${n.inputs.length} inputs, the op takes ${min}..${max}`);
   try {
     normalizeAttrs(def, n.attrs);
   } catch (e) {
@@ -97,8 +100,10 @@ function verifyNode(n: Node, at: string, fail: (msg: string) => never): void {
   } catch (e) {
     fail(`${at}: shape rule fails: ${(e as Error).message}`);
   }
-  if (types.length !== n.outputs.length) fail(`${at}: ${n.outputs.length} outputs, the shape rule gives ${types.length}`);
+  if (types.length !== n.outputs.length)
+    fail(`${at}: ${n.outputs.length} outputs, the shape rule gives ${types.length}`);
   n.outputs.forEach((o, i) => {
-    if (!sameType(o.type, types[i])) fail(`${at}: output %${o.id} is ${typeToString(o.type)}, the shape rule gives ${typeToString(types[i])}`);
+    if (!sameType(o.type, types[i]))
+      fail(`${at}: output %${o.id} is ${typeToString(o.type)}, the shape rule gives ${typeToString(types[i])}`);
   });
 }

@@ -32,14 +32,27 @@ function op(call: BuiltinCall, name: string, inputs: readonly Value[], attrs = {
   return tensor(call.ctx.op(name, inputs, attrs, call.span));
 }
 
-const unary = (opName: string): Lowering => (c) => op(c, opName, [t(c, 'x')]);
-const direct = (opName: string, params: readonly string[]): Lowering => (c) => op(c, opName, params.map((p) => t(c, p)));
+const unary =
+  (opName: string): Lowering =>
+  (c) =>
+    op(c, opName, [t(c, 'x')]);
+const direct =
+  (opName: string, params: readonly string[]): Lowering =>
+  (c) =>
+    op(
+      c,
+      opName,
+      params.map((p) => t(c, p)),
+    );
 /** Named arguments `a` and `b` as one op's operands; a bare number takes the other's dtype (`min(i, 3)`). */
 function pair(c: BuiltinCall, a: string, b: string): Value[] {
   return asTensorPair(c.ctx, c.args[a], c.span, c.args[b], c.span);
 }
 
-const binary = (opName: string): Lowering => (c) => op(c, opName, pair(c, 'a', 'b'));
+const binary =
+  (opName: string): Lowering =>
+  (c) =>
+    op(c, opName, pair(c, 'a', 'b'));
 
 /** `axis` as the reduction's axes: absent means every axis. */
 function reduceAxes(c: BuiltinCall, x: Value): number[] {
@@ -82,10 +95,12 @@ function selectAlong(c: BuiltinCall, x: Value, k: (n: number) => number, largest
   return { kind: 'tuple', items: node.outputs.map((v) => tensor(swap(v))) };
 }
 
-const axisOp = (opName: string): Lowering => (c) => {
-  const x = t(c, 'x');
-  return op(c, opName, [x], { axis: oneAxis(c, x) });
-};
+const axisOp =
+  (opName: string): Lowering =>
+  (c) => {
+    const x = t(c, 'x');
+    return op(c, opName, [x], { axis: oneAxis(c, x) });
+  };
 
 function cast(to: DType): Lowering {
   return (c) => {
@@ -94,7 +109,10 @@ function cast(to: DType): Lowering {
   };
 }
 
-const fill = (value: number): Lowering => (c) => tensor(c.ctx.constant(value, { dtype: 'f32', shape: asInts(c.args.shape, c.span, 'a shape') }, c.span));
+const fill =
+  (value: number): Lowering =>
+  (c) =>
+    tensor(c.ctx.constant(value, { dtype: 'f32', shape: asInts(c.args.shape, c.span, 'a shape') }, c.span));
 
 function windowAttrs(c: BuiltinCall): Record<string, number[]> {
   const size = asPair(c.args.size, c.span, 'a window size');
@@ -103,7 +121,10 @@ function windowAttrs(c: BuiltinCall): Record<string, number[]> {
   return { size, stride, padding };
 }
 
-const pool = (opName: string): Lowering => (c) => op(c, opName, [t(c, 'x')], windowAttrs(c));
+const pool =
+  (opName: string): Lowering =>
+  (c) =>
+    op(c, opName, [t(c, 'x')], windowAttrs(c));
 
 /** A random op that corrupts or masks its input; off (identity) outside train/sample. */
 function noise(opName: string, param: string): Lowering {
@@ -112,7 +133,13 @@ function noise(opName: string, param: string): Lowering {
     const amount = asNumber(c.args[param], c.span);
     // Checked in every entry, though the noise is only on in train and sample ones.
     const ok = param === 'p' ? amount >= 0 && amount < 1 : amount >= 0;
-    if (!ok) throw new LowerError(c.span, 'bad-noise-amount', { name: opName, param, range: param === 'p' ? 'in [0, 1)' : 'at least 0', value: amount });
+    if (!ok)
+      throw new LowerError(c.span, 'bad-noise-amount', {
+        name: opName,
+        param,
+        range: param === 'p' ? 'in [0, 1)' : 'at least 0',
+        value: amount,
+      });
     if (!c.ctx.noise || amount === 0) return tensor(x);
     return random(c, opName, [x], { [param]: amount });
   };
@@ -122,7 +149,12 @@ function noise(opName: string, param: string): Lowering {
  * Emits a random op with a fresh stream. Inside a loop body the loop's iteration
  * number is its last input, so every iteration draws new bits.
  */
-function random(c: BuiltinCall, opName: string, inputs: readonly Value[], attrs: Record<string, number | number[]>): LVal {
+function random(
+  c: BuiltinCall,
+  opName: string,
+  inputs: readonly Value[],
+  attrs: Record<string, number | number[]>,
+): LVal {
   const iteration = c.ctx.iteration(c.span);
   return op(c, opName, iteration ? [...inputs, iteration] : inputs, { ...attrs, stream: c.ctx.stream() });
 }
@@ -154,7 +186,13 @@ function arange(c: BuiltinCall): Value {
 
 /** Builtins that are one registry op of their operands (`op` in dsl/builtins.ts). */
 const DIRECT: Readonly<Record<string, Lowering>> = Object.fromEntries(
-  BUILTINS.filter((b) => b.op !== undefined).map((b) => [b.name, direct(b.op!, b.params.map((p) => p.name))]),
+  BUILTINS.filter((b) => b.op !== undefined).map((b) => [
+    b.name,
+    direct(
+      b.op!,
+      b.params.map((p) => p.name),
+    ),
+  ]),
 );
 
 /** Lowerings of the builtins without `op`; test/compiler/lower/tables.test.ts holds the two to BUILTINS. */
@@ -166,7 +204,12 @@ export const OWN_LOWERINGS: Readonly<Record<string, Lowering>> = {
   div: binary('div'),
   pow: binary('pow'),
   // A condition known at compile time (a hyperparameter test) picks its branch.
-  where: (c) => (c.args.cond.kind === 'bool' ? (c.args.cond.value ? c.args.a : c.args.b) : op(c, 'where', [t(c, 'cond', 'bool'), ...pair(c, 'a', 'b')])),
+  where: (c) =>
+    c.args.cond.kind === 'bool'
+      ? c.args.cond.value
+        ? c.args.a
+        : c.args.b
+      : op(c, 'where', [t(c, 'cond', 'bool'), ...pair(c, 'a', 'b')]),
   max: reduction('max', 'maximum'),
   min: reduction('min', 'minimum'),
   // reductions
@@ -197,7 +240,8 @@ export const OWN_LOWERINGS: Readonly<Record<string, Lowering>> = {
   max_pool: pool('max_pool'),
   avg_pool: pool('avg_pool'),
   l2_pool: pool('l2_pool'),
-  gaussian_pool: (c) => op(c, 'gaussian_pool', [t(c, 'x')], { ...windowAttrs(c), sigma: asNumber(c.args.sigma, c.span) }),
+  gaussian_pool: (c) =>
+    op(c, 'gaussian_pool', [t(c, 'x')], { ...windowAttrs(c), sigma: asNumber(c.args.sigma, c.span) }),
   top_k: (c) => {
     const k = asInt(c.args.k, c.span, 'k (an integer)');
     return selectAlong(c, t(c, 'x'), () => k, asBool(c.args.largest, c.span));
@@ -220,20 +264,28 @@ export const OWN_LOWERINGS: Readonly<Record<string, Lowering>> = {
       beta: asNumber(c.args.beta, c.span),
       k: asNumber(c.args.k, c.span),
     }),
-  local_contrast_norm: (c) => op(c, 'lcn', [t(c, 'x')], { size: asPair(c.args.size, c.span, 'a window size'), sigma: asNumber(c.args.sigma, c.span) }),
+  local_contrast_norm: (c) =>
+    op(c, 'lcn', [t(c, 'x')], {
+      size: asPair(c.args.size, c.span, 'a window size'),
+      sigma: asNumber(c.args.sigma, c.span),
+    }),
   // shape
   reshape: (c) => op(c, 'reshape', [t(c, 'x')], { shape: asInts(c.args.shape, c.span, 'a shape') }),
   transpose: (c) => {
     const x = t(c, 'x');
     const rank = x.type.shape.length;
-    const perm = c.args.perm === undefined ? [...Array(rank).keys()].reverse() : normalizeAxes(asInts(c.args.perm, c.span, 'a permutation'), rank, c.span);
+    const perm =
+      c.args.perm === undefined
+        ? [...Array(rank).keys()].reverse()
+        : normalizeAxes(asInts(c.args.perm, c.span, 'a permutation'), rank, c.span);
     return op(c, 'transpose', [x], { perm });
   },
   concat: (c) => {
     const xs = c.args.xs;
     const items = xs.kind === 'tuple' || xs.kind === 'list' ? xs.items : [xs];
     const values = items.map((v) => asTensor(c.ctx, v, c.span));
-    if (values.length === 0) throw new LowerError(c.span, 'missing-arg', { what: 'builtin', name: 'concat', param: 'xs' });
+    if (values.length === 0)
+      throw new LowerError(c.span, 'missing-arg', { what: 'builtin', name: 'concat', param: 'xs' });
     const axis = normalizeAxes([asInt(c.args.axis, c.span, 'an axis')], values[0].type.shape.length, c.span)[0];
     return op(c, 'concat', values, { axis });
   },
@@ -263,10 +315,21 @@ export const OWN_LOWERINGS: Readonly<Record<string, Lowering>> = {
   squared_error: (c) => op(c, 'squared_error', [t(c, 'x'), t(c, 'target')]),
   huber: (c) => op(c, 'huber', [t(c, 'x')], { delta: asNumber(c.args.delta, c.span) }),
   hinge: (c) => op(c, 'hinge', [t(c, 'scores'), t(c, 'targets')]),
-  ranking_hinge: (c) => op(c, 'ranking_hinge', [t(c, 'scores'), t(c, 'labels', 'i32')], { margin: asNumber(c.args.margin, c.span) }),
+  ranking_hinge: (c) =>
+    op(c, 'ranking_hinge', [t(c, 'scores'), t(c, 'labels', 'i32')], { margin: asNumber(c.args.margin, c.span) }),
   // randomness
-  uniform: (c) => random(c, 'uniform', [], { shape: asInts(c.args.shape, c.span, 'a shape'), low: asNumber(c.args.low, c.span), high: asNumber(c.args.high, c.span) }),
-  normal: (c) => random(c, 'normal', [], { shape: asInts(c.args.shape, c.span, 'a shape'), mean: asNumber(c.args.mean, c.span), std: asNumber(c.args.std, c.span) }),
+  uniform: (c) =>
+    random(c, 'uniform', [], {
+      shape: asInts(c.args.shape, c.span, 'a shape'),
+      low: asNumber(c.args.low, c.span),
+      high: asNumber(c.args.high, c.span),
+    }),
+  normal: (c) =>
+    random(c, 'normal', [], {
+      shape: asInts(c.args.shape, c.span, 'a shape'),
+      mean: asNumber(c.args.mean, c.span),
+      std: asNumber(c.args.std, c.span),
+    }),
   bernoulli: (c) => random(c, 'bernoulli', [t(c, 'p')], {}),
   categorical: (c) => random(c, 'categorical', [t(c, 'p')], {}),
   dropout: noise('dropout', 'p'),

@@ -23,7 +23,10 @@ export function asTensor(ctx: EntryContext, v: LVal, span: Span, context?: DType
     case 'number':
       // A fraction would silently truncate in an integer tensor.
       if ((dtype === 'i32' || dtype === 'u32') && !Number.isInteger(v.value)) {
-        throw new LowerError(span, 'expected-value', { expected: `an integer (the other operand is ${dtype})`, found: v.value });
+        throw new LowerError(span, 'expected-value', {
+          expected: `an integer (the other operand is ${dtype})`,
+          found: v.value,
+        });
       }
       return ctx.constant(v.value, { dtype, shape: [] }, span);
     case 'bool':

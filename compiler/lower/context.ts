@@ -163,9 +163,21 @@ export class EntryContext {
   }
 
   /** Emits a node in the frame at `level` (an enclosing one: hoisted out of the loops inside it). */
-  emitAt(level: number, op: string, inputs: readonly Value[], attrs: Attrs, span: Span, regions?: readonly Graph[]): Node {
+  emitAt(
+    level: number,
+    op: string,
+    inputs: readonly Value[],
+    attrs: Attrs,
+    span: Span,
+    regions?: readonly Graph[],
+  ): Node {
     const f = this.frames[level];
-    const node = f.b.emit(op, inputs.map((v) => this.useAt(level, v)), attrs, { span, ...(regions ? { regions } : {}) });
+    const node = f.b.emit(
+      op,
+      inputs.map((v) => this.useAt(level, v)),
+      attrs,
+      { span, ...(regions ? { regions } : {}) },
+    );
     // A scan stacks one emit per step: its outputs can be far larger than anything in the body.
     for (const o of node.outputs) {
       checkSize(o.type, span);
@@ -190,7 +202,12 @@ export class EntryContext {
   }
 
   /** Opens a loop-body frame; `args` are made first (loop index, carries), in order. */
-  pushLoop(name: string, steps: number, args: readonly { name: string; type: TensorType }[], iterationArg?: number): Value[] {
+  pushLoop(
+    name: string,
+    steps: number,
+    args: readonly { name: string; type: TensorType }[],
+    iterationArg?: number,
+  ): Value[] {
     const b = this.frame.b.region(name);
     const made = args.map((a) => b.arg('region', a.name, a.type));
     const frame: Frame = {
@@ -222,7 +239,10 @@ export class EntryContext {
         f.counter = true;
       }
       const it = this.useAt(this.frames.length - 1, f.iteration);
-      acc = acc === undefined ? it : this.op('add', [this.op('mul', [acc, this.constant(f.steps, I32_SCALAR, span)], {}, span), it], {}, span);
+      acc =
+        acc === undefined
+          ? it
+          : this.op('add', [this.op('mul', [acc, this.constant(f.steps, I32_SCALAR, span)], {}, span), it], {}, span);
     }
     return acc;
   }

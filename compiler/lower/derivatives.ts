@@ -47,7 +47,8 @@ export function lowerGrad(c: BuiltinCall): LVal {
 
 export function lowerJvp(c: BuiltinCall): LVal {
   const y = asTensor(c.ctx, c.args.y, span(c, 'y'));
-  if (y.type.dtype !== 'f32') throw new LowerError(span(c, 'y'), 'derivative-not-float', { fn: 'jvp', type: typeToString(y.type) });
+  if (y.type.dtype !== 'f32')
+    throw new LowerError(span(c, 'y'), 'derivative-not-float', { fn: 'jvp', type: typeToString(y.type) });
   const wrt = wrtOf(c, 'jvp');
   const vs = vectorOf(c, 'jvp', wrt);
   const [part] = onTape(c, 'jvp', y, [], wrt, (t, yL, ws) => {
@@ -65,16 +66,26 @@ export function lowerHvp(c: BuiltinCall): LVal {
   const wrt = wrtOf(c, 'hvp');
   const vs = vectorOf(c, 'hvp', wrt);
   const zGiven = c.args.gauss_newton;
-  if (zGiven === undefined) return results(c, 'hvp', wrt, onTape(c, 'hvp', f, [], wrt, (t, fL, ws) => hvp(t, fL, ws, vs)));
+  if (zGiven === undefined)
+    return results(
+      c,
+      'hvp',
+      wrt,
+      onTape(c, 'hvp', f, [], wrt, (t, fL, ws) => hvp(t, fL, ws, vs)),
+    );
   const z = asTensor(c.ctx, zGiven, span(c, 'gauss_newton'));
   const parts = onTape(c, 'hvp', f, [z], wrt, (t, fL, ws, [zL]) => {
     const nodes = t.nodes();
-    if (!zL || !reaches(nodes, [zL], fL)) throw new LowerError(span(c, 'gauss_newton'), 'gauss-newton-not-between', { of: 'f' });
+    if (!zL || !reaches(nodes, [zL], fL))
+      throw new LowerError(span(c, 'gauss_newton'), 'gauss-newton-not-between', { of: 'f' });
     ws.forEach((w, i) => {
       if (reaches(nodes, [w], fL, zL)) {
         throw new LowerError(span(c, 'f'), 'gauss-newton-bypass', { of: 'f', item: wrt.items[i]!.label }, [
           { message: 'the model output z is this value', span: span(c, 'gauss_newton') },
-          { message: 'add the curvature of such terms yourself (an L2 term λ·sum(W ** 2) adds 2·λ·v), or take hvp without gauss_newton' },
+          {
+            message:
+              'add the curvature of such terms yourself (an L2 term λ·sum(W ** 2) adds 2·λ·v), or take hvp without gauss_newton',
+          },
         ]);
       }
     });
@@ -91,7 +102,9 @@ function scalarOf(c: BuiltinCall, fn: Fn, name: string): Value {
   const f = asTensor(c.ctx, c.args[name], span(c, name));
   if (f.type.dtype !== 'f32' || f.type.shape.length !== 0) {
     throw new LowerError(span(c, name), 'derivative-not-scalar', { fn, type: typeToString(f.type) }, [
-      { message: f.type.shape.length ? 'take the mean or sum over the batch, e.g. mean(...)' : 'cast it with f32(...)' },
+      {
+        message: f.type.shape.length ? 'take the mean or sum over the batch, e.g. mean(...)' : 'cast it with f32(...)',
+      },
     ]);
   }
   return f;
@@ -105,15 +118,23 @@ function wrtOf(c: BuiltinCall, fn: Fn): Wrt {
   const items = (list ? given.items : [given]).flatMap((v, k): WrtItem[] => {
     const position = list ? `item ${k + 1} of wrt` : 'wrt';
     if (v.kind === 'layer') {
-      const names = v.instance.members.map((m) => `${v.instance.path}.${m}`).filter((n) => c.ctx.persistent.get(n)?.kind === 'param');
-      if (names.length === 0) throw new LowerError(at, 'derivative-bad-wrt', { fn, item: position, found: `${describe(v)}, which has no params` });
+      const names = v.instance.members
+        .map((m) => `${v.instance.path}.${m}`)
+        .filter((n) => c.ctx.persistent.get(n)?.kind === 'param');
+      if (names.length === 0)
+        throw new LowerError(at, 'derivative-bad-wrt', {
+          fn,
+          item: position,
+          found: `${describe(v)}, which has no params`,
+        });
       return names.map((n) => ({ value: c.ctx.global(n, at), label: `'${n}'` }));
     }
     if (v.kind !== 'tensor') throw new LowerError(at, 'derivative-bad-wrt', { fn, item: position, found: describe(v) });
     const made = c.ctx.origin(v.value);
     const named = made.def === null && made.name ? `'${made.name}'` : undefined;
     const type = typeToString(v.value.type);
-    if (v.value.type.dtype !== 'f32') throw new LowerError(at, 'derivative-bad-wrt', { fn, item: named ?? position, found: type });
+    if (v.value.type.dtype !== 'f32')
+      throw new LowerError(at, 'derivative-bad-wrt', { fn, item: named ?? position, found: type });
     return [{ value: c.ctx.use(v.value), label: named ?? `${position} (${type})` }];
   });
   if (items.length === 0) throw new LowerError(at, 'derivative-bad-wrt', { fn, item: 'wrt', found: 'an empty list' });
@@ -127,14 +148,25 @@ function vectorOf(c: BuiltinCall, fn: Fn, wrt: Wrt): Value[] {
   const list = given.kind === 'list' || given.kind === 'tuple';
   const parts = list ? given.items : [given];
   if (parts.length !== wrt.items.length) {
-    throw new LowerError(at, 'derivative-vector-count', { fn, count: parts.length, s: parts.length === 1 ? '' : 's', want: wrt.items.length });
+    throw new LowerError(at, 'derivative-vector-count', {
+      fn,
+      count: parts.length,
+      s: parts.length === 1 ? '' : 's',
+      want: wrt.items.length,
+    });
   }
   return parts.map((p, i) => {
     const v = asTensor(c.ctx, p, at);
     const want = wrt.items[i]!;
     if (typeToString(v.type) !== typeToString(want.value.type)) {
       const part = list ? `part ${i + 1} of v` : 'v';
-      throw new LowerError(at, 'derivative-vector-type', { fn, part, found: typeToString(v.type), item: want.label, want: typeToString(want.value.type) });
+      throw new LowerError(at, 'derivative-vector-type', {
+        fn,
+        part,
+        found: typeToString(v.type),
+        item: want.label,
+        want: typeToString(want.value.type),
+      });
     }
     return v;
   });
@@ -171,7 +203,13 @@ function onTape(c: BuiltinCall, fn: Fn, f: Value, extra: readonly Value[], wrt: 
  * the rest (a pass that does not read v is computed once, not on every iteration
  * of the loop). Returns the given values as the copies made.
  */
-function replay(ctx: EntryContext, scratch: GraphBuilder, base: number, values: readonly (Value | null)[], at: Span): (Value | null)[] {
+function replay(
+  ctx: EntryContext,
+  scratch: GraphBuilder,
+  base: number,
+  values: readonly (Value | null)[],
+  at: Span,
+): (Value | null)[] {
   const copies = new Map<Value, Value>();
   for (const n of scratch.nodeList) {
     const inputs = n.inputs.map((v) => copies.get(v) ?? v);

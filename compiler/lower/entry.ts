@@ -93,7 +93,12 @@ export function lowerEntry(model: ModelEnv, decl: EntryDecl, firstStream: number
   });
   const graph = ctx.top.finish(results);
   checkGraphSizes(graph, decl.span);
-  return { entry: { name: decl.name.name, kind: decl.entry, graph, span: decl.span }, slots, scalars, streams: ctx.streamsUsed };
+  return {
+    entry: { name: decl.name.name, kind: decl.entry, graph, span: decl.span },
+    slots,
+    scalars,
+    streams: ctx.streamsUsed,
+  };
 }
 
 interface MinimizeResult {
@@ -114,7 +119,11 @@ function minimize(ctx: EntryContext, env: Env, s: Minimize, stage: ModelEnv['sta
   const loss = asTensor(ctx, lowerExpr(env, s.loss), s.loss.span);
   if (loss.type.dtype !== 'f32' || loss.type.shape.length !== 0) {
     throw new LowerError(s.loss.span, 'loss-not-scalar', { type: typeToString(loss.type) }, [
-      { message: loss.type.shape.length ? 'take the mean or sum over the batch, e.g. mean(...)' : 'cast it with f32(...)' },
+      {
+        message: loss.type.shape.length
+          ? 'take the mean or sum over the batch, e.g. mean(...)'
+          : 'cast it with f32(...)',
+      },
     ]);
   }
   const options = optionValues(env, s.args);
@@ -122,7 +131,10 @@ function minimize(ctx: EntryContext, env: Env, s: Minimize, stage: ModelEnv['sta
   const choice = chooseParams(ctx, env, s);
   if (stage === 'lowered') return { slots: [], scalars: [], trained: new Set() };
   const b = ctx.top;
-  const read = b.finish([]).args.filter((a) => a.kind === 'param').map((a) => a.name);
+  const read = b
+    .finish([])
+    .args.filter((a) => a.kind === 'param')
+    .map((a) => a.name);
   const names = choice.over ?? read;
   const values = names.map((n) => b.findArg(n)?.value);
   return b.withSpan(s.span, () => {
@@ -171,7 +183,8 @@ function optionValues(env: Env, args: readonly Arg[]): Record<string, OptionValu
   for (const a of args) {
     if (!a.name) throw new LowerError(a.span, 'optimizer-positional');
     const v = lowerExpr({ ctx: null, scope: env.scope }, a.value);
-    if (v.kind !== 'number' && v.kind !== 'bool') throw new LowerError(a.span, 'bad-optimizer-option', { name: a.name.name, found: describe(v) });
+    if (v.kind !== 'number' && v.kind !== 'bool')
+      throw new LowerError(a.span, 'bad-optimizer-option', { name: a.name.name, found: describe(v) });
     options[a.name.name] = v.value;
   }
   return options;
@@ -244,12 +257,20 @@ function suffix(name: string): string {
 function write(ctx: EntryContext, target: string, value: Value, s: StateAssign): void {
   const p = ctx.persistent.get(target)!;
   if (typeToString(p.type) !== typeToString(value.type)) {
-    throw new LowerError(s.span, 'write-type-mismatch', { found: typeToString(value.type), target, type: typeToString(p.type) }, [
-      { message: `the value written is ${typeToString(value.type)}`, span: s.value.span },
-      ...(p.span ? [{ message: `'${target}' is declared ${typeToString(p.type)} here`, span: p.span }] : []),
-    ]);
+    throw new LowerError(
+      s.span,
+      'write-type-mismatch',
+      { found: typeToString(value.type), target, type: typeToString(p.type) },
+      [
+        { message: `the value written is ${typeToString(value.type)}`, span: s.value.span },
+        ...(p.span ? [{ message: `'${target}' is declared ${typeToString(p.type)} here`, span: p.span }] : []),
+      ],
+    );
   }
-  if (ctx.writes.some((w) => w.target === target)) throw new LowerError(s.span, 'written-twice', { target, entry: ctx.name }, [{ message: `'${target}' is first written here`, span: ctx.writes.find((w) => w.target === target)!.span }]);
+  if (ctx.writes.some((w) => w.target === target))
+    throw new LowerError(s.span, 'written-twice', { target, entry: ctx.name }, [
+      { message: `'${target}' is first written here`, span: ctx.writes.find((w) => w.target === target)!.span },
+    ]);
   ctx.writes.push({ target, value, span: s.span });
 }
 

@@ -84,10 +84,15 @@ export function withOperandNotes<T>(span: Span, operands: readonly Operand[], f:
     return f();
   } catch (e) {
     if (operands.length === 0) throw e;
-    const notes = operands.map((o): DiagnosticNote => ({ message: `the ${o.label} is ${typeToString(o.type)}`, span: o.span }));
-    if (e instanceof LowerError && OPERAND_CODES.has(e.code) && e.notes.length === 0 && sameSpan(e.span, span)) throw new LowerError(e.span, e.code, e.args, notes);
+    const notes = operands.map((o): DiagnosticNote => ({
+      message: `the ${o.label} is ${typeToString(o.type)}`,
+      span: o.span,
+    }));
+    if (e instanceof LowerError && OPERAND_CODES.has(e.code) && e.notes.length === 0 && sameSpan(e.span, span))
+      throw new LowerError(e.span, e.code, e.args, notes);
     const shape = asShapeError(e);
-    if (shape && sameSpan(shape.span, span)) throw new LowerError(shape.span, 'shape-mismatch', { message: shape.message }, notes);
+    if (shape && sameSpan(shape.span, span))
+      throw new LowerError(shape.span, 'shape-mismatch', { message: shape.message }, notes);
     throw e;
   }
 }
@@ -116,7 +121,13 @@ export function withCallNote<T>(span: Span, message: string, f: () => T): T {
 const MAX_CALL_NOTES = 8;
 
 /** The lowering's own errors that are about its operands' shapes (they get operand notes). */
-const OPERAND_CODES: ReadonlySet<DiagnosticCode> = new Set<DiagnosticCode>(['matmul-scalar', 'axis-out-of-range', 'take-rank', 'reduction-of-two', 'tensor-too-large']);
+const OPERAND_CODES: ReadonlySet<DiagnosticCode> = new Set<DiagnosticCode>([
+  'matmul-scalar',
+  'axis-out-of-range',
+  'take-rank',
+  'reduction-of-two',
+  'tensor-too-large',
+]);
 
 function sameSpan(a: Span, b: Span): boolean {
   return a.file === b.file && a.line === b.line && a.col === b.col && a.endLine === b.endLine && a.endCol === b.endCol;

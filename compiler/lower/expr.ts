@@ -57,12 +57,21 @@ export function lowerExpr(env: Env, e: Expr): LVal {
     case 'Binary':
       return binary(env, e);
     case 'Pipe':
-      return call(env, e.target, [{ value: lowerExpr(env, e.value), span: e.value.span }], e.span, e.target.kind === 'Call' ? e.target.args : []);
+      return call(
+        env,
+        e.target,
+        [{ value: lowerExpr(env, e.value), span: e.value.span }],
+        e.span,
+        e.target.kind === 'Call' ? e.target.args : [],
+      );
     case 'Transpose': {
       const ctx = requireCtx(env, e.span);
       const x = asTensor(ctx, lowerExpr(env, e.operand), e.span);
       const rank = x.type.shape.length;
-      if (rank < 2) throw new LowerError(e.span, 'transpose-rank', { rank }, [{ message: `the operand is ${typeToString(x.type)}`, span: e.operand.span }]);
+      if (rank < 2)
+        throw new LowerError(e.span, 'transpose-rank', { rank }, [
+          { message: `the operand is ${typeToString(x.type)}`, span: e.operand.span },
+        ]);
       const perm = [...Array(rank).keys()];
       [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1], perm[rank - 2]];
       return tensor(ctx.op('transpose', [x], { perm }, e.span));
@@ -105,27 +114,51 @@ export function memberOf(object: LVal, name: string, span: Span): LVal {
 }
 
 const ARITH: Partial<Record<Binary['op'], string>> = {
-  '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '%': 'mod', '**': 'pow',
-  '==': 'eq', '!=': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge',
-  and: 'logical_and', or: 'logical_or',
+  '+': 'add',
+  '-': 'sub',
+  '*': 'mul',
+  '/': 'div',
+  '%': 'mod',
+  '**': 'pow',
+  '==': 'eq',
+  '!=': 'ne',
+  '<': 'lt',
+  '<=': 'le',
+  '>': 'gt',
+  '>=': 'ge',
+  and: 'logical_and',
+  or: 'logical_or',
 };
 
 function foldNumbers(op: Binary['op'], a: number, b: number, isInt: boolean): LVal | undefined {
   switch (op) {
-    case '+': return num(a + b, isInt);
-    case '-': return num(a - b, isInt);
-    case '*': return num(a * b, isInt);
-    case '/': return num(a / b);
+    case '+':
+      return num(a + b, isInt);
+    case '-':
+      return num(a - b, isInt);
+    case '*':
+      return num(a * b, isInt);
+    case '/':
+      return num(a / b);
     // Integer remainder only; a fraction goes on to the op, which rejects f32.
-    case '%': return isInt ? num(intRem(a, b, 'i32'), true) : undefined;
-    case '**': return num(a ** b, isInt && b >= 0);
-    case '==': return { kind: 'bool', value: a === b };
-    case '!=': return { kind: 'bool', value: a !== b };
-    case '<': return { kind: 'bool', value: a < b };
-    case '<=': return { kind: 'bool', value: a <= b };
-    case '>': return { kind: 'bool', value: a > b };
-    case '>=': return { kind: 'bool', value: a >= b };
-    default: return undefined;
+    case '%':
+      return isInt ? num(intRem(a, b, 'i32'), true) : undefined;
+    case '**':
+      return num(a ** b, isInt && b >= 0);
+    case '==':
+      return { kind: 'bool', value: a === b };
+    case '!=':
+      return { kind: 'bool', value: a !== b };
+    case '<':
+      return { kind: 'bool', value: a < b };
+    case '<=':
+      return { kind: 'bool', value: a <= b };
+    case '>':
+      return { kind: 'bool', value: a > b };
+    case '>=':
+      return { kind: 'bool', value: a >= b };
+    default:
+      return undefined;
   }
 }
 
@@ -184,13 +217,25 @@ function inlined(span: Span, note: string, f: () => LVal): LVal {
 function call(env: Env, calleeExpr: Expr, piped: readonly Given[], span: Span, args: readonly Arg[]): LVal {
   const callee = calleeExpr.kind === 'Call' ? calleeExpr.callee : calleeExpr;
   const f = lowerCallee(env, callee);
-  const given: Given[] = [...piped, ...args.map((a) => ({ value: lowerExpr(env, a.value), span: a.span, name: a.name?.name }))];
+  const given: Given[] = [
+    ...piped,
+    ...args.map((a) => ({ value: lowerExpr(env, a.value), span: a.span, name: a.name?.name })),
+  ];
   switch (f.kind) {
     case 'builtin':
       return callBuiltin(env, f.name, given, span);
     case 'fn': {
-      const scope = bindParams(env, f.closure.child(), { what: 'fn', name: f.decl.name.name }, f.decl.params, given, span);
-      return inlined(span, `in this call of '${f.decl.name.name}'`, () => lowerBlock({ ctx: env.ctx, scope }, f.decl.body));
+      const scope = bindParams(
+        env,
+        f.closure.child(),
+        { what: 'fn', name: f.decl.name.name },
+        f.decl.params,
+        given,
+        span,
+      );
+      return inlined(span, `in this call of '${f.decl.name.name}'`, () =>
+        lowerBlock({ ctx: env.ctx, scope }, f.decl.body),
+      );
     }
     case 'layer':
       return callLayer(env, f.instance, given, span);
@@ -211,8 +256,17 @@ function lowerCallee(env: Env, callee: Expr): LVal {
 export function callLayer(env: Env, inst: LayerInstanceVal, given: readonly Given[], span: Span): LVal {
   const fwd = inst.def.forward;
   if (!fwd) throw new LowerError(span, 'missing-forward', { name: inst.def.name.name });
-  const scope = bindParams(env, inst.scope.child(), { what: 'layer instance', name: inst.path }, fwd.params, given, span);
-  return inlined(span, `in this call of layer instance '${inst.path}'`, () => lowerBlock({ ctx: env.ctx, scope }, fwd.body));
+  const scope = bindParams(
+    env,
+    inst.scope.child(),
+    { what: 'layer instance', name: inst.path },
+    fwd.params,
+    given,
+    span,
+  );
+  return inlined(span, `in this call of layer instance '${inst.path}'`, () =>
+    lowerBlock({ ctx: env.ctx, scope }, fwd.body),
+  );
 }
 
 /** Binds given arguments to declared parameters (positional, then named, then defaults). */
@@ -229,12 +283,22 @@ function bindParams(
   for (const g of given) {
     if (g.name === undefined) {
       const param = params[position++];
-      if (!param) throw new LowerError(g.span, 'too-many-args', { ...sig, max: params.length, s: params.length === 1 ? '' : 's', count: given.filter((x) => x.name === undefined).length });
+      if (!param)
+        throw new LowerError(g.span, 'too-many-args', {
+          ...sig,
+          max: params.length,
+          s: params.length === 1 ? '' : 's',
+          count: given.filter((x) => x.name === undefined).length,
+        });
       bound.set(param.name.name, g.value);
     } else {
       const names = params.map((p) => p.name.name);
       if (!names.includes(g.name)) {
-        throw new LowerError(g.span, 'unknown-named-arg', { ...sig, arg: g.name, hint: unknownNameHint(g.name, names, 'its parameters') });
+        throw new LowerError(g.span, 'unknown-named-arg', {
+          ...sig,
+          arg: g.name,
+          hint: unknownNameHint(g.name, names, 'its parameters'),
+        });
       }
       if (bound.has(g.name)) throw new LowerError(g.span, 'duplicate-arg', { arg: g.name });
       bound.set(g.name, g.value);
@@ -269,12 +333,22 @@ function callBuiltin(env: Env, name: string, given: readonly Given[], span: Span
     if (g.name === undefined && !param?.rest) position++;
     if (!param) {
       if (g.name !== undefined) {
-        throw new LowerError(g.span, 'unknown-named-arg', { ...sig, arg: g.name, hint: unknownNameHint(g.name, names, 'its parameters') });
+        throw new LowerError(g.span, 'unknown-named-arg', {
+          ...sig,
+          arg: g.name,
+          hint: unknownNameHint(g.name, names, 'its parameters'),
+        });
       }
       const max = spec.params.length;
-      throw new LowerError(g.span, 'too-many-args', { ...sig, max, s: max === 1 ? '' : 's', count: given.filter((x) => x.name === undefined).length });
+      throw new LowerError(g.span, 'too-many-args', {
+        ...sig,
+        max,
+        s: max === 1 ? '' : 's',
+        count: given.filter((x) => x.name === undefined).length,
+      });
     }
-    if (g.value.kind === 'tensor') operands.push({ label: `argument '${param.name}'`, span: g.span, type: g.value.value.type });
+    if (g.value.kind === 'tensor')
+      operands.push({ label: `argument '${param.name}'`, span: g.span, type: g.value.value.type });
     if (param.rest) {
       rest.push(g.value);
       continue;
@@ -307,7 +381,10 @@ function index(env: Env, e: Index): LVal {
   const ctx = requireCtx(env, e.span);
   let x: Value = asTensor(ctx, lowerExpr(env, e.object), e.object.span);
   const shape = x.type.shape;
-  if (e.items.length > shape.length) throw new LowerError(e.span, 'too-many-indices', { count: e.items.length, rank: shape.length }, [{ message: `the indexed tensor is ${typeToString(x.type)}`, span: e.object.span }]);
+  if (e.items.length > shape.length)
+    throw new LowerError(e.span, 'too-many-indices', { count: e.items.length, rank: shape.length }, [
+      { message: `the indexed tensor is ${typeToString(x.type)}`, span: e.object.span },
+    ]);
   const indexedNote = { message: `the indexed tensor is ${typeToString(x.type)}`, span: e.object.span };
   const starts = shape.map(() => 0);
   const ends = [...shape];
@@ -327,7 +404,10 @@ function index(env: Env, e: Index): LVal {
       starts[axis] = at(item.start, 0);
       ends[axis] = at(item.end, dim);
       strides[axis] = item.step ? asInt(lowerExpr(env, item.step), item.step.span, 'a slice step') : 1;
-      if (ends[axis] <= starts[axis]) throw new LowerError(item.span, 'empty-slice', { start: starts[axis], end: ends[axis], size: dim }, [indexedNote]);
+      if (ends[axis] <= starts[axis])
+        throw new LowerError(item.span, 'empty-slice', { start: starts[axis], end: ends[axis], size: dim }, [
+          indexedNote,
+        ]);
       return;
     }
     const v = lowerExpr(env, item);
@@ -343,7 +423,8 @@ function index(env: Env, e: Index): LVal {
   });
   const whole = starts.every((s, i) => s === 0 && ends[i] === shape[i] && strides[i] === 1);
   if (!whole) x = ctx.op('slice', [x], { starts, ends, strides }, e.span);
-  if (dropped.length > 0) x = ctx.op('reshape', [x], { shape: x.type.shape.filter((_, i) => !dropped.includes(i)) }, e.span);
+  if (dropped.length > 0)
+    x = ctx.op('reshape', [x], { shape: x.type.shape.filter((_, i) => !dropped.includes(i)) }, e.span);
   // Tensor indices (a scan's `t`) pick along their axis; later axes shift down as earlier ones go.
   for (const [k, g] of gathered.entries()) {
     const axis = g.axis - dropped.filter((d) => d < g.axis).length - k;

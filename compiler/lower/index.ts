@@ -21,10 +21,24 @@ export interface LoweredFile {
   readonly ioError?: string;
 }
 
-export function lowerFile(path: string, options: LowerOptions = {}, readFile: ReadFile = (p) => readFileSync(p)): LoweredFile {
+export function lowerFile(
+  path: string,
+  options: LowerOptions = {},
+  readFile: ReadFile = (p) => readFileSync(p),
+): LoweredFile {
   const loaded = loadProgram(path, readFile);
-  if (loaded.ioError) return { diagnostics: [...loaded.diagnostics], sources: loaded.sources, ioError: loaded.ioMessage ?? `cannot read '${path}'` };
-  if (!loaded.program || loaded.diagnostics.some((d) => d.severity === 'error')) return { diagnostics: [...loaded.diagnostics], sources: loaded.sources };
+  if (loaded.ioError)
+    return {
+      diagnostics: [...loaded.diagnostics],
+      sources: loaded.sources,
+      ioError: loaded.ioMessage ?? `cannot read '${path}'`,
+    };
+  if (!loaded.program || loaded.diagnostics.some((d) => d.severity === 'error'))
+    return { diagnostics: [...loaded.diagnostics], sources: loaded.sources };
   const lowered = lowerModelProgram(loaded.program, options);
-  return { program: lowered.program, diagnostics: [...loaded.diagnostics, ...lowered.diagnostics], sources: loaded.sources };
+  return {
+    program: lowered.program,
+    diagnostics: [...loaded.diagnostics, ...lowered.diagnostics],
+    sources: loaded.sources,
+  };
 }

@@ -62,7 +62,12 @@ export function checkSize(
 export function checkGraphSizes(graph: Graph, fallback: Span): void {
   for (const node of graph.nodes) {
     for (const o of node.outputs) {
-      checkSize(o.type, node.span ?? fallback, 'a tensor the gradient of this expression needs', 'use a smaller batch or fewer steps');
+      checkSize(
+        o.type,
+        node.span ?? fallback,
+        'a tensor the gradient of this expression needs',
+        'use a smaller batch or fewer steps',
+      );
     }
     for (const body of node.regions ?? []) checkGraphSizes(body, node.span ?? fallback);
   }

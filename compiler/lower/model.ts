@@ -3,7 +3,17 @@
 // scope (params and state become persistent tensors), then each entry point is
 // lowered on its own into one graph (entry.ts). Errors are collected per
 // declaration and per entry point, so one file reports several.
-import type { Expr, FnDecl, LayerDef, LayerInstance, ModelDecl, SourceProgram, Span, TensorDecl, TypeExpr } from '../../dsl/ast';
+import type {
+  Expr,
+  FnDecl,
+  LayerDef,
+  LayerInstance,
+  ModelDecl,
+  SourceProgram,
+  Span,
+  TensorDecl,
+  TypeExpr,
+} from '../../dsl/ast';
 import type { Diagnostic } from '../../dsl/diagnostics';
 import { makeDiagnostic } from '../../dsl/diagnostics';
 import type { Entry, PersistentTensor, Program, RuntimeScalar } from '../ir/program';
@@ -55,7 +65,11 @@ export function lowerModelProgram(source: SourceProgram, options: LowerOptions =
   const model = options.model ? models.find((m) => m.name.name === options.model) : models[0];
   if (!model) {
     const names = models.map((m) => m.name.name).join(', ') || 'none';
-    diagnostics.push(options.model ? makeDiagnostic('unknown-model', source.root.span, { name: options.model, models: names }) : makeDiagnostic('no-model', source.root.span));
+    diagnostics.push(
+      options.model
+        ? makeDiagnostic('unknown-model', source.root.span, { name: options.model, models: names })
+        : makeDiagnostic('no-model', source.root.span),
+    );
     return { diagnostics };
   }
 
@@ -87,45 +101,63 @@ export function lowerModelProgram(source: SourceProgram, options: LowerOptions =
   const hyper: Record<string, number | boolean> = {};
   const defines = { ...options.defines };
   for (const h of model.hyper) {
-    guard(h.span, () => {
-      const name = h.name.name;
-      let v: LVal;
-      if (name in defines) {
-        const d = defines[name];
-        v = typeof d === 'boolean' ? { kind: 'bool', value: d } : num(d);
-        delete defines[name];
-      } else if (h.default) {
-        v = lowerExpr({ ctx: null, scope }, h.default);
-      } else {
-        throw new LowerError(h.span, 'missing-hyper-default', { name });
-      }
-      if (v.kind !== 'number' && v.kind !== 'bool') throw new LowerError(h.span, 'bad-hyperparameter', { name, found: describe(v) });
-      hyper[name] = v.value;
-      scope.define(name, v);
-    }, h.name.name);
+    guard(
+      h.span,
+      () => {
+        const name = h.name.name;
+        let v: LVal;
+        if (name in defines) {
+          const d = defines[name];
+          v = typeof d === 'boolean' ? { kind: 'bool', value: d } : num(d);
+          delete defines[name];
+        } else if (h.default) {
+          v = lowerExpr({ ctx: null, scope }, h.default);
+        } else {
+          throw new LowerError(h.span, 'missing-hyper-default', { name });
+        }
+        if (v.kind !== 'number' && v.kind !== 'bool')
+          throw new LowerError(h.span, 'bad-hyperparameter', { name, found: describe(v) });
+        hyper[name] = v.value;
+        scope.define(name, v);
+      },
+      h.name.name,
+    );
   }
   for (const name of Object.keys(defines)) {
     const names = model.hyper.map((h) => h.name.name).join(', ') || 'none';
-    diagnostics.push(makeDiagnostic('unknown-hyperparameter', model.name.span, { name, model: model.name.name, names }));
+    diagnostics.push(
+      makeDiagnostic('unknown-hyperparameter', model.name.span, { name, model: model.name.name, names }),
+    );
   }
 
-  const env: ModelEnv = { name: model.name.name, scope, persistent: new Map(), inputs: new Map(), layerDefs, stage: options.stage ?? 'grad' };
+  const env: ModelEnv = {
+    name: model.name.name,
+    scope,
+    persistent: new Map(),
+    inputs: new Map(),
+    layerDefs,
+    stage: options.stage ?? 'grad',
+  };
   for (const item of model.items) {
-    guard(item.span, () => {
-      switch (item.kind) {
-        case 'TensorDecl':
-          declareTensor(env, scope, '', item);
-          break;
-        case 'LayerInstance':
-          scope.define(item.name.name, instantiate(env, scope, item.name.name, item));
-          break;
-        case 'Fn':
-          scope.define(item.name.name, { kind: 'fn', decl: item as FnDecl, closure: scope });
-          break;
-        case 'Entry':
-          break;
-      }
-    }, item.kind === 'Entry' ? undefined : item.name.name);
+    guard(
+      item.span,
+      () => {
+        switch (item.kind) {
+          case 'TensorDecl':
+            declareTensor(env, scope, '', item);
+            break;
+          case 'LayerInstance':
+            scope.define(item.name.name, instantiate(env, scope, item.name.name, item));
+            break;
+          case 'Fn':
+            scope.define(item.name.name, { kind: 'fn', decl: item as FnDecl, closure: scope });
+            break;
+          case 'Entry':
+            break;
+        }
+      },
+      item.kind === 'Entry' ? undefined : item.name.name,
+    );
   }
 
   const entries: Entry[] = [];
@@ -176,7 +208,6 @@ export function evalType(scope: Scope, t: TypeExpr, what?: string, hint?: string
   return { dtype: t.dtype, shape };
 }
 
-
 function evalInit(scope: Scope, e: Expr | undefined, decl: LoadTarget): Initializer {
   if (!e) return { name: 'zeros', args: {} };
   const name = e.kind === 'Name' ? e.name : e.kind === 'Call' && e.callee.kind === 'Name' ? e.callee.name : undefined;
@@ -192,7 +223,10 @@ function evalInit(scope: Scope, e: Expr | undefined, decl: LoadTarget): Initiali
     for (const a of e.args) {
       const key = a.name?.name ?? params[position++];
       if (key === undefined || !params.includes(key)) {
-        throw new LowerError(a.span, 'initializer-args', { name, params: params.length === 0 ? 'no arguments' : `(${params.join(', ')})` });
+        throw new LowerError(a.span, 'initializer-args', {
+          name,
+          params: params.length === 0 ? 'no arguments' : `(${params.join(', ')})`,
+        });
       }
       args[key] = asNumber(lowerExpr({ ctx: null, scope }, a.value), a.span);
     }
@@ -254,18 +288,28 @@ function instantiate(env: ModelEnv, outer: Scope, path: string, inst: LayerInsta
   for (const a of inst.args) {
     const key = a.name?.name ?? def.params[position++]?.name.name;
     const what = { what: 'layer', name: def.name.name };
-    if (key === undefined) throw new LowerError(a.span, 'too-many-args', { ...what, max: def.params.length, s: def.params.length === 1 ? '' : 's', count: inst.args.length });
-    if (!def.params.some((p) => p.name.name === key)) throw new LowerError(a.span, 'unknown-named-arg', { ...what, arg: key, hint: '' });
+    if (key === undefined)
+      throw new LowerError(a.span, 'too-many-args', {
+        ...what,
+        max: def.params.length,
+        s: def.params.length === 1 ? '' : 's',
+        count: inst.args.length,
+      });
+    if (!def.params.some((p) => p.name.name === key))
+      throw new LowerError(a.span, 'unknown-named-arg', { ...what, arg: key, hint: '' });
     if (given.has(key)) throw new LowerError(a.span, 'duplicate-arg', { arg: key });
     given.set(key, lowerExpr({ ctx: null, scope: outer }, a.value));
   }
   for (const p of def.params) {
     const v = given.get(p.name.name) ?? (p.default ? lowerExpr({ ctx: null, scope }, p.default) : undefined);
-    if (v === undefined) throw new LowerError(inst.span, 'missing-arg', { what: 'layer', name: def.name.name, param: p.name.name });
+    if (v === undefined)
+      throw new LowerError(inst.span, 'missing-arg', { what: 'layer', name: def.name.name, param: p.name.name });
     scope.define(p.name.name, v);
   }
   const members: string[] = [];
-  withCallNote(inst.span, `in layer instance '${path}' = ${def.name.name}(...)`, () => declareMembers(env, scope, path, def, members));
+  withCallNote(inst.span, `in layer instance '${path}' = ${def.name.name}(...)`, () =>
+    declareMembers(env, scope, path, def, members),
+  );
   return { kind: 'layer', instance: { path, def, scope, members } };
 }
 

@@ -23,10 +23,16 @@ function length(scope: Scope, d: Duration, what: string): StageLength {
 /** `cosine(final = 0.1)` → `cosine:final=0.1`; a bare name is a kind without parameters. */
 function lrSpec(scope: Scope, e: Expr): string {
   const kind = e.kind === 'Name' ? e.name : e.kind === 'Call' && e.callee.kind === 'Name' ? e.callee.name : undefined;
-  if (kind === undefined) throw new LowerError(e.span, 'bad-lr-schedule', { message: 'expected constant, step(...), exp(...), linear(...) or cosine(...)' });
+  if (kind === undefined)
+    throw new LowerError(e.span, 'bad-lr-schedule', {
+      message: 'expected constant, step(...), exp(...), linear(...) or cosine(...)',
+    });
   if (e.kind !== 'Call') return kind;
   const parts = e.args.map((a) => {
-    if (!a.name) throw new LowerError(a.span, 'bad-lr-schedule', { message: `the arguments of '${kind}' must be named (e.g. gamma = 0.5)` });
+    if (!a.name)
+      throw new LowerError(a.span, 'bad-lr-schedule', {
+        message: `the arguments of '${kind}' must be named (e.g. gamma = 0.5)`,
+      });
     return `${a.name.name}=${asNumber(lowerExpr({ ctx: null, scope }, a.value), a.value.span)}`;
   });
   return parts.length === 0 ? kind : `${kind}:${parts.join(',')}`;
@@ -41,10 +47,13 @@ export function lowerStage(s: StageDecl, scope: Scope): StagePlan {
       stageLrSchedule(lrSchedule, 1_000_000);
     } catch (err) {
       if (!(err instanceof DlcError)) throw err;
-      throw new LowerError(s.lrSchedule.span, 'bad-lr-schedule', { message: err.message.replace(/^learning-rate schedule '[^']*': /, '').replace(/ \(usage: [^)]*\)$/, '') });
+      throw new LowerError(s.lrSchedule.span, 'bad-lr-schedule', {
+        message: err.message.replace(/^learning-rate schedule '[^']*': /, '').replace(/ \(usage: [^)]*\)$/, ''),
+      });
     }
   }
-  const evalEvery = s.eval === undefined ? 1 : s.eval.kind === 'NoEval' ? 0 : count(scope, s.eval.count, "'eval every'");
+  const evalEvery =
+    s.eval === undefined ? 1 : s.eval.kind === 'NoEval' ? 0 : count(scope, s.eval.count, "'eval every'");
   return {
     name: s.name.name,
     entry: s.entry.name,
@@ -53,6 +62,9 @@ export function lowerStage(s: StageDecl, scope: Scope): StagePlan {
     ...(s.bind ? { bind: s.bind.value } : {}),
     ...(lrSchedule !== undefined ? { lrSchedule } : {}),
     evalEvery,
-    calls: s.calls.map((c) => ({ entry: c.entry.name, ...(c.every ? { every: length(scope, c.every, "'every'") } : {}) })),
+    calls: s.calls.map((c) => ({
+      entry: c.entry.name,
+      ...(c.every ? { every: length(scope, c.every, "'every'") } : {}),
+    })),
   };
 }

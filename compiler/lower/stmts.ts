@@ -33,7 +33,8 @@ export function lowerStatements(env: Env, stmts: readonly Stmt[], hooks: StmtHoo
           if (s.targets[0].name) env.scope.define(s.targets[0].name.name, v);
           break;
         }
-        if (v.kind !== 'tuple') throw new LowerError(s.span, 'not-a-tuple', { count: s.targets.length, found: describe(v) });
+        if (v.kind !== 'tuple')
+          throw new LowerError(s.span, 'not-a-tuple', { count: s.targets.length, found: describe(v) });
         if (v.items.length !== s.targets.length) {
           throw new LowerError(s.span, 'tuple-count-mismatch', { count: s.targets.length, values: v.items.length });
         }
@@ -46,7 +47,10 @@ export function lowerStatements(env: Env, stmts: readonly Stmt[], hooks: StmtHoo
       }
       case 'Emit':
         if (!hooks.emit) throw new LowerError(s.span, 'emit-outside-scan');
-        hooks.emit(s.values.map((x) => lowerExpr(env, x)), s.span);
+        hooks.emit(
+          s.values.map((x) => lowerExpr(env, x)),
+          s.span,
+        );
         break;
       case 'Minimize':
         if (!hooks.minimize) throw new LowerError(s.span, 'minimize-outside-train');
@@ -86,10 +90,12 @@ export function lowerLoop(env: Env, e: Repeat | Scan): LVal {
   if (steps < 1) throw new LowerError(e.span, 'bad-loop-count', { count: steps });
   const inits = e.carries.map((c) => asTensor(ctx, lowerExpr(env, c.init), c.init.span));
   const indexArg = isScan ? [{ name: e.index.name, type: { dtype: 'i32', shape: [] } as TensorType }] : [];
-  const made = ctx.pushLoop(isScan ? 'scan_body' : 'repeat_body', steps, [
-    ...indexArg,
-    ...e.carries.map((c, i) => ({ name: c.name.name, type: inits[i].type })),
-  ], isScan ? 0 : undefined);
+  const made = ctx.pushLoop(
+    isScan ? 'scan_body' : 'repeat_body',
+    steps,
+    [...indexArg, ...e.carries.map((c, i) => ({ name: c.name.name, type: inits[i].type }))],
+    isScan ? 0 : undefined,
+  );
   const scope = env.scope.child();
   const body: Env = { ctx, scope };
   if (isScan) scope.define(e.index.name, tensor(made[0]));
@@ -106,15 +112,25 @@ export function lowerLoop(env: Env, e: Repeat | Scan): LVal {
     const next = e.carries.map((c, i) => {
       const v = asTensor(ctx, scope.lookup(c.name.name)!, c.span);
       if (typeToString(v.type) !== typeToString(inits[i].type)) {
-        throw new LowerError(c.span, 'carry-type-changes', { name: c.name.name, from: typeToString(inits[i].type), to: typeToString(v.type) }, [
-          { message: `'${c.name.name}' starts as ${typeToString(inits[i].type)} here`, span: c.init.span },
-        ]);
+        throw new LowerError(
+          c.span,
+          'carry-type-changes',
+          { name: c.name.name, from: typeToString(inits[i].type), to: typeToString(v.type) },
+          [{ message: `'${c.name.name}' starts as ${typeToString(inits[i].type)} here`, span: c.init.span }],
+        );
       }
       return { name: c.name.name, value: v };
     });
     if (isScan && emits.length === 0 && e.carries.length === 0) throw new LowerError(e.span, 'empty-scan');
     // A repeat whose body draws random numbers carries its iteration counter last.
-    const counterNext = ctx.frame.counter ? [{ name: 'iter', value: ctx.op('add', [ctx.frame.iteration!, ctx.constant(1, I32_SCALAR, e.span)], {}, e.span) }] : [];
+    const counterNext = ctx.frame.counter
+      ? [
+          {
+            name: 'iter',
+            value: ctx.op('add', [ctx.frame.iteration!, ctx.constant(1, I32_SCALAR, e.span)], {}, e.span),
+          },
+        ]
+      : [];
     const results = [...next, ...counterNext, ...emits.map((x, i) => ({ name: `emit${i}`, value: ctx.use(x.value) }))];
     frame = ctx.popLoop();
     let graph = frame.b.finish(results);
@@ -127,7 +143,9 @@ export function lowerLoop(env: Env, e: Repeat | Scan): LVal {
       graph = { ...graph, args: [...rest.slice(0, at), counterArg, ...rest.slice(at)] };
       loopInits.push(ctx.constant(0, I32_SCALAR, e.span));
     }
-    const attrs: Record<string, number> = isScan ? { length: steps, carries: loopInits.length } : { count: steps, carries: loopInits.length };
+    const attrs: Record<string, number> = isScan
+      ? { length: steps, carries: loopInits.length }
+      : { count: steps, carries: loopInits.length };
     const node = ctx.emitRegion(isScan ? 'scan' : 'repeat', [...loopInits, ...frame.captured], attrs, graph, e.span);
     // The counter's final value is not part of the loop's value.
     const outs = node.outputs.filter((_, i) => !(frame!.counter && i === inits.length)).map((v) => tensor(v, e.span));

@@ -22,8 +22,12 @@ export function checkMemoryPlan(plan: Plan, align = SLICE_ALIGNMENT): string[] {
     const arena = plan.arenas[s?.arena ?? -1];
     if (!s || !arena) return void problems.push(`${b.name}: no arena`);
     if (s.size !== b.bytes) problems.push(`${b.name}: slice of ${s.size} bytes for a ${b.bytes}-byte tensor`);
-    if (s.offset < 0 || s.offset + s.size > arena.bytes) problems.push(`${b.name}: [${s.offset}, ${s.offset + s.size}) is outside arena ${s.arena} of ${arena.bytes} bytes`);
-    if (perArena.get(s.arena)! > 1 && s.offset % align !== 0) problems.push(`${b.name}: offset ${s.offset} is not a multiple of ${align}`);
+    if (s.offset < 0 || s.offset + s.size > arena.bytes)
+      problems.push(
+        `${b.name}: [${s.offset}, ${s.offset + s.size}) is outside arena ${s.arena} of ${arena.bytes} bytes`,
+      );
+    if (perArena.get(s.arena)! > 1 && s.offset % align !== 0)
+      problems.push(`${b.name}: offset ${s.offset} is not a multiple of ${align}`);
   });
 
   for (const entry of plan.entries) {
@@ -31,7 +35,11 @@ export function checkMemoryPlan(plan: Plan, align = SLICE_ALIGNMENT): string[] {
     const always: Lifetime = { first: -1, last: liveness.steps };
     const live = plan.buffers
       .filter((b) => !isPerCall(b.kind) || b.entry === entry.name)
-      .map((b) => ({ b, s: plan.layout[b.id], life: isPerCall(b.kind) ? (liveness.lifetimes.get(b.id) ?? always) : always }));
+      .map((b) => ({
+        b,
+        s: plan.layout[b.id],
+        life: isPerCall(b.kind) ? (liveness.lifetimes.get(b.id) ?? always) : always,
+      }));
     const byArena = new Map<number, typeof live>();
     for (const x of live) byArena.set(x.s.arena, [...(byArena.get(x.s.arena) ?? []), x]);
     for (const group of byArena.values()) {
@@ -39,7 +47,9 @@ export function checkMemoryPlan(plan: Plan, align = SLICE_ALIGNMENT): string[] {
       for (let i = 0; i < group.length; i++) {
         for (let j = i + 1; j < group.length && group[j].s.offset < group[i].s.offset + group[i].s.size; j++) {
           if (overlaps(group[i].life, group[j].life)) {
-            problems.push(`${entry.name}: ${group[i].b.name} and ${group[j].b.name} are live together in overlapping bytes of arena ${group[i].s.arena}`);
+            problems.push(
+              `${entry.name}: ${group[i].b.name} and ${group[j].b.name} are live together in overlapping bytes of arena ${group[i].s.arena}`,
+            );
           }
         }
       }
@@ -51,12 +61,18 @@ export function checkMemoryPlan(plan: Plan, align = SLICE_ALIGNMENT): string[] {
           case 'dispatch':
             for (const w of step.writes) {
               for (const b of step.bindings) {
-                if (b !== w && arenaOf(b) === arenaOf(w)) problems.push(`${entry.name}: kernel ${plan.kernels[step.kernel].label} binds ${plan.buffers[b].name} in arena ${arenaOf(w)}, which it writes (${plan.buffers[w].name})`);
+                if (b !== w && arenaOf(b) === arenaOf(w))
+                  problems.push(
+                    `${entry.name}: kernel ${plan.kernels[step.kernel].label} binds ${plan.buffers[b].name} in arena ${arenaOf(w)}, which it writes (${plan.buffers[w].name})`,
+                  );
               }
             }
             break;
           case 'copy':
-            if (arenaOf(step.src) === arenaOf(step.dst)) problems.push(`${entry.name}: copy ${plan.buffers[step.src].name} → ${plan.buffers[step.dst].name} within arena ${arenaOf(step.src)}`);
+            if (arenaOf(step.src) === arenaOf(step.dst))
+              problems.push(
+                `${entry.name}: copy ${plan.buffers[step.src].name} → ${plan.buffers[step.dst].name} within arena ${arenaOf(step.src)}`,
+              );
             break;
           case 'loop':
             visit(step.body);

@@ -65,12 +65,21 @@ function commonDepth(touches: readonly Touch[]): number {
 function lifetimeOf(touches: readonly Touch[]): Lifetime {
   const depth = commonDepth(touches);
   // Step 2: touches in loops nested in C cover those loops' spans.
-  const covered = touches.map((t) => ({ t, range: t.loops.length > depth ? t.loops[depth] : { first: t.at, last: t.at } }));
+  const covered = touches.map((t) => ({
+    t,
+    range: t.loops.length > depth ? t.loops[depth] : { first: t.at, last: t.at },
+  }));
   let earliest = covered[0];
   for (const c of covered) if (c.range.first < earliest.range.first) earliest = c;
-  const local = depth > 0 && earliest.t.access === 'write' && earliest.t.loops.length === depth && !covered.some((c) => c.range.first === earliest.range.first && c.t.access === 'read');
+  const local =
+    depth > 0 &&
+    earliest.t.access === 'write' &&
+    earliest.t.loops.length === depth &&
+    !covered.some((c) => c.range.first === earliest.range.first && c.t.access === 'read');
   // Step 4: otherwise every touch inside a loop covers the outermost loop.
-  const ranges = local ? covered.map((c) => c.range) : touches.map((t) => (t.loops.length > 0 ? t.loops[0] : { first: t.at, last: t.at }));
+  const ranges = local
+    ? covered.map((c) => c.range)
+    : touches.map((t) => (t.loops.length > 0 ? t.loops[0] : { first: t.at, last: t.at }));
   let first = Infinity;
   let last = -Infinity;
   for (const r of ranges) {

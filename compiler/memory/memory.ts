@@ -30,7 +30,16 @@
 // In-place reuse (an elementwise kernel writing over an input that dies with it) is
 // not done: the input and output would be slices of one arena in one dispatch,
 // which WebGPU's binding rule forbids.
-import type { BufferKind, BufferSlice, Plan, PlanArena, PlanBuffer, PlanEntry, PlanTexture, Step } from '../../runtime/plan';
+import type {
+  BufferKind,
+  BufferSlice,
+  Plan,
+  PlanArena,
+  PlanBuffer,
+  PlanEntry,
+  PlanTexture,
+  Step,
+} from '../../runtime/plan';
 import { SLICE_ALIGNMENT } from '../../runtime/plan';
 import { DlcError } from '../../runtime/errors';
 import type { Lifetime } from './lifetimes';
@@ -261,7 +270,10 @@ export function planMemory(plan: Plan, limits: MemoryLimits = {}, options: PlanM
   // could bind a whole arena (one tensor never needs more than maxBinding anyway).
   const maxArena = Math.min(limits.maxBufferSize ?? DEFAULT_MAX_BUFFER, maxBinding);
   plan.buffers.forEach((b, index) => {
-    if (b.id !== index) throw new Error(`${plan.model}: buffer '${b.name}' has id ${b.id} at index ${index}; plan.layout is indexed by id`);
+    if (b.id !== index)
+      throw new Error(
+        `${plan.model}: buffer '${b.name}' has id ${b.id} at index ${index}; plan.layout is indexed by id`,
+      );
   });
   // The lowering refuses, located in the user's file, any tensor over WebGPU's default
   // binding size (compiler/lower/limits.ts); this catches plans built some other way.
@@ -286,10 +298,14 @@ export function planMemory(plan: Plan, limits: MemoryLimits = {}, options: PlanM
   for (const entry of plan.entries) {
     const own = plan.buffers.filter((b) => b.entry === entry.name && isPerCall(b.kind));
     const naive = own.reduce((sum, b) => sum + b.bytes, 0);
-    const packing = options.pack === false ? undefined : packEntry(plan.buffers, own, entry, tempSizes, align, maxArena, options.order);
+    const packing =
+      options.pack === false
+        ? undefined
+        : packEntry(plan.buffers, own, entry, tempSizes, align, maxArena, options.order);
     if (packing && (options.pack === 'always' || packing.extent < naive)) {
       tempSizes = packing.sizes;
-      for (const p of packing.placed) layout[p.buffer] = { arena: p.arena, offset: p.offset, size: plan.buffers[p.buffer].bytes };
+      for (const p of packing.placed)
+        layout[p.buffer] = { arena: p.arena, offset: p.offset, size: plan.buffers[p.buffer].bytes };
       stats.set(entry.name, { peakBytes: residentBytes + packing.extent, naiveBytes: residentBytes + naive });
     } else {
       for (const b of own) ownArenas.push({ buffer: b });
@@ -311,7 +327,10 @@ export function planMemory(plan: Plan, limits: MemoryLimits = {}, options: PlanM
     layout: layout as BufferSlice[],
     entries: plan.entries.map((e) => {
       const textures = entryTextureBytes(plan, e);
-      return { ...e, stats: { ...e.stats, ...stats.get(e.name)!, ...(textures > 0 ? { textureBytes: textures } : {}) } };
+      return {
+        ...e,
+        stats: { ...e.stats, ...stats.get(e.name)!, ...(textures > 0 ? { textureBytes: textures } : {}) },
+      };
     }),
   };
 }
@@ -341,7 +360,9 @@ function entryTextureBytes(plan: Plan, entry: PlanEntry): number {
 /** Bytes a plan allocates (all arenas and operand textures) against the sum of all its tensors. */
 export function memoryTotals(plan: Plan): { plannedBytes: number; naiveBytes: number } {
   return {
-    plannedBytes: plan.arenas.reduce((sum, a) => sum + a.bytes, 0) + (plan.textures ?? []).reduce((sum, t) => sum + textureBytes(t), 0),
+    plannedBytes:
+      plan.arenas.reduce((sum, a) => sum + a.bytes, 0) +
+      (plan.textures ?? []).reduce((sum, t) => sum + textureBytes(t), 0),
     naiveBytes: plan.buffers.reduce((sum, b) => sum + b.bytes, 0),
   };
 }

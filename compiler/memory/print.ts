@@ -17,7 +17,14 @@ import { entryTextures, isPerCall, memoryTotals, textureBytes } from './memory';
 
 function table(rows: readonly string[][], indent: string): string[] {
   const widths = rows[0].map((_, k) => Math.max(...rows.map((r) => r[k].length)));
-  return rows.map((r) => indent + r.map((c, k) => (k === 0 || k === r.length - 1 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join('  ').trimEnd());
+  return rows.map(
+    (r) =>
+      indent +
+      r
+        .map((c, k) => (k === 0 || k === r.length - 1 ? c.padEnd(widths[k]) : c.padStart(widths[k])))
+        .join('  ')
+        .trimEnd(),
+  );
 }
 
 function bufferRow(plan: Plan, b: PlanBuffer, live: string): string[] {
@@ -75,10 +82,14 @@ function stepLines(plan: Plan, steps: readonly Step[], first: number, indent: st
         // Bindings: the inputs, the outputs (s.writes), then the packed scalars where the kernel uses them.
         const kernel = plan.kernels[s.kernel];
         const inputs = s.bindings.length - s.writes.length - (kernel.usesScalars ? 1 : 0);
-        const textures = new Map((s.textures ?? []).map((t) => [t.binding, t.upload === false ? ' (tex reused)' : ' (tex)']));
+        const textures = new Map(
+          (s.textures ?? []).map((t) => [t.binding, t.upload === false ? ' (tex reused)' : ' (tex)']),
+        );
         const reads = s.bindings.slice(0, inputs).map((b, k) => `${name(b)}${textures.get(k) ?? ''}`);
         const writes = s.writes.map((w) => `${name(w)}${isPerCall(plan.buffers[w].kind) ? '' : ' (in place)'}`);
-        out.push(`${n}${kernel.name}  reads ${reads.join(', ') || 'nothing'} → ${writes.join(', ')}${where(kernel.origin.span)}`);
+        out.push(
+          `${n}${kernel.name}  reads ${reads.join(', ') || 'nothing'} → ${writes.join(', ')}${where(kernel.origin.span)}`,
+        );
         break;
       }
       case 'copy':
@@ -99,16 +110,30 @@ function stepLines(plan: Plan, steps: readonly Step[], first: number, indent: st
 
 export function printMemoryPlan(plan: Plan, entryName?: string): string {
   const { plannedBytes, naiveBytes } = memoryTotals(plan);
-  const lines = [`memory plan of ${plan.model}: ${plan.arenas.length} arenas, ${plannedBytes} bytes allocated, ${naiveBytes} bytes naive`];
-  lines.push(...table(plan.arenas.map((a, k) => [`arena ${k}`, `${a.bytes} B`, a.name]), '  '));
+  const lines = [
+    `memory plan of ${plan.model}: ${plan.arenas.length} arenas, ${plannedBytes} bytes allocated, ${naiveBytes} bytes naive`,
+  ];
+  lines.push(
+    ...table(
+      plan.arenas.map((a, k) => [`arena ${k}`, `${a.bytes} B`, a.name]),
+      '  ',
+    ),
+  );
   const resident = plan.buffers.filter((b) => !isPerCall(b.kind));
   if (resident.length > 0) {
     lines.push('resident buffers:');
-    lines.push(...table(resident.map((b) => bufferRow(plan, b, 'live always')), '  '));
+    lines.push(
+      ...table(
+        resident.map((b) => bufferRow(plan, b, 'live always')),
+        '  ',
+      ),
+    );
   }
   for (const entry of plan.entries.filter((e) => entryName === undefined || e.name === entryName)) {
     const liveness = entryLiveness(entry, plan.buffers);
-    lines.push(`entry ${entry.name}: peak ${entry.stats.peakBytes} bytes, naive ${entry.stats.naiveBytes} bytes, steps 0..${liveness.steps - 1}`);
+    lines.push(
+      `entry ${entry.name}: peak ${entry.stats.peakBytes} bytes, naive ${entry.stats.naiveBytes} bytes, steps 0..${liveness.steps - 1}`,
+    );
     const own = plan.buffers.filter((b) => b.entry === entry.name && isPerCall(b.kind));
     const rows = own.map((b) => {
       const life = liveness.lifetimes.get(b.id);
@@ -118,8 +143,20 @@ export function printMemoryPlan(plan: Plan, entryName?: string): string {
     const textures = entryTextures(plan, entry);
     if (textures.length > 0) {
       const uses = textureUses(plan, entry);
-      lines.push(`  operand textures (rgba32float, filled from a buffer before a dispatch reads it, unless it still holds that buffer's bytes: reused):`);
-      lines.push(...table(textures.map((t) => [`texture ${t.id}`, `${t.width}x${t.height}`, `${textureBytes(t)} B`, describeUse(uses.get(t.id))]), '    '));
+      lines.push(
+        `  operand textures (rgba32float, filled from a buffer before a dispatch reads it, unless it still holds that buffer's bytes: reused):`,
+      );
+      lines.push(
+        ...table(
+          textures.map((t) => [
+            `texture ${t.id}`,
+            `${t.width}x${t.height}`,
+            `${textureBytes(t)} B`,
+            describeUse(uses.get(t.id)),
+          ]),
+          '    ',
+        ),
+      );
     }
     lines.push('  steps:');
     stepLines(plan, entry.steps, 0, '    ', lines);

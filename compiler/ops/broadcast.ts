@@ -65,7 +65,8 @@ function refuseInventedAxis(op: string, types: readonly TensorType[], out: reado
     // t's last), or t's size-1 axis is spurious.
     const tDropped = t.shape.filter((_, i) => i !== axis);
     const lifted = [...u.shape, 1].join(',');
-    const lift = axis === t.shape.length - 1 ? `the ${typeToString(u)} operand to [${lifted}] (reshape(_, [-1, 1])) or ` : '';
+    const lift =
+      axis === t.shape.length - 1 ? `the ${typeToString(u)} operand to [${lifted}] (reshape(_, [-1, 1])) or ` : '';
     throw new ShapeError(
       `${op}: the size-1 axis ${axis} of ${typeToString(t)} ` +
         `meets the ${u.shape.length}-d operand ${typeToString(u)}, ` +
@@ -134,11 +135,19 @@ export function makeTensor(type: TensorType, data?: Float64Array): Tensor {
 }
 
 /** Throws unless every input has one of the allowed dtypes. */
-export function requireDtypes(op: string, inputs: readonly TensorType[], allowed: readonly DType[], which?: readonly number[]): void {
+export function requireDtypes(
+  op: string,
+  inputs: readonly TensorType[],
+  allowed: readonly DType[],
+  which?: readonly number[],
+): void {
   const idx = which ?? inputs.map((_, i) => i);
   for (const i of idx) {
     if (!allowed.includes(inputs[i].dtype)) {
-      throw new ShapeError(`${op}: operand ${i + 1} is ${typeToString(inputs[i])}, expected dtype ${allowed.join(' or ')}`, i);
+      throw new ShapeError(
+        `${op}: operand ${i + 1} is ${typeToString(inputs[i])}, expected dtype ${allowed.join(' or ')}`,
+        i,
+      );
     }
   }
 }

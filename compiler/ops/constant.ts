@@ -30,7 +30,8 @@ defineOp({
     const dtype = attrs.dtype as DType;
     if (!DTYPES.includes(dtype)) throw new ShapeError(`constant: unknown dtype '${String(attrs.dtype)}'`);
     const shape = attrs.shape as number[];
-    if (shape.some((d) => !Number.isInteger(d) || d <= 0)) throw new ShapeError(`constant: invalid shape [${shape.join(',')}]`);
+    if (shape.some((d) => !Number.isInteger(d) || d <= 0))
+      throw new ShapeError(`constant: invalid shape [${shape.join(',')}]`);
     return [{ dtype, shape: [...shape] }];
   },
   reference(_inputs, attrs) {

@@ -45,7 +45,13 @@ function readSlice(stack: Tensor, axis: number, index: number, into: Float64Arra
   }
 }
 
-function writeSlice(stack: Float64Array, stackShape: readonly number[], axis: number, index: number, slice: Float64Array): void {
+function writeSlice(
+  stack: Float64Array,
+  stackShape: readonly number[],
+  axis: number,
+  index: number,
+  slice: Float64Array,
+): void {
   const { outer, size, inner } = sliceGeometry(stackShape, axis);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) stack[(o * size + index) * inner + i] = slice[o * inner + i];
@@ -96,8 +102,10 @@ defineOp({
   attrs: { axis: { type: 'int' } },
   infer([stack, t], attrs) {
     const axis = attrs.axis as number;
-    if (!sameType(t, I32_SCALAR)) throw new ShapeError(`stack_get: the step index must be i32[], got ${typeToString(t)}`, 1);
-    if (axis < 0 || axis >= stack.shape.length) throw new ShapeError(`stack_get: axis ${axis} is out of range for ${typeToString(stack)}`, 0);
+    if (!sameType(t, I32_SCALAR))
+      throw new ShapeError(`stack_get: the step index must be i32[], got ${typeToString(t)}`, 1);
+    if (axis < 0 || axis >= stack.shape.length)
+      throw new ShapeError(`stack_get: axis ${axis} is out of range for ${typeToString(stack)}`, 0);
     return [{ dtype: stack.dtype, shape: stack.shape.filter((_, i) => i !== axis) }];
   },
   // Linear in the stack: the adjoint puts the gradient back at step t.
@@ -126,8 +134,10 @@ defineOp({
   infer([x, t], attrs) {
     const axis = attrs.axis as number;
     const size = attrs.size as number;
-    if (!sameType(t, I32_SCALAR)) throw new ShapeError(`stack_put: the step index must be i32[], got ${typeToString(t)}`, 1);
-    if (axis < 0 || axis > x.shape.length) throw new ShapeError(`stack_put: axis ${axis} is out of range for ${typeToString(x)}`, 0);
+    if (!sameType(t, I32_SCALAR))
+      throw new ShapeError(`stack_put: the step index must be i32[], got ${typeToString(t)}`, 1);
+    if (axis < 0 || axis > x.shape.length)
+      throw new ShapeError(`stack_put: axis ${axis} is out of range for ${typeToString(x)}`, 0);
     if (!(size > 0)) throw new ShapeError(`stack_put: size must be positive, got ${size}`);
     const shape = [...x.shape];
     shape.splice(axis, 0, size);
@@ -159,7 +169,9 @@ function checkArgs(op: string, body: Graph, expected: readonly TensorType[]): vo
   }
   body.args.forEach((a, i) => {
     if (!sameType(a.value.type, expected[i])) {
-      throw new ShapeError(`${op}: body arg ${i} ('${a.name}') is ${typeToString(a.value.type)}, expected ${typeToString(expected[i])}`);
+      throw new ShapeError(
+        `${op}: body arg ${i} ('${a.name}') is ${typeToString(a.value.type)}, expected ${typeToString(expected[i])}`,
+      );
     }
   });
 }
@@ -172,7 +184,9 @@ function checkCarries(op: string, body: Graph, carries: readonly TensorType[], e
   carries.forEach((c, i) => {
     const r = body.results[i].value.type;
     if (!sameType(r, c)) {
-      throw new ShapeError(`${op}: carried value ${i} starts as ${typeToString(c)} but the body makes it ${typeToString(r)}`);
+      throw new ShapeError(
+        `${op}: carried value ${i} starts as ${typeToString(c)} but the body makes it ${typeToString(r)}`,
+      );
     }
   });
 }
@@ -181,7 +195,8 @@ function checkCarries(op: string, body: Graph, carries: readonly TensorType[], e
 function checkStash(body: Graph, k: number, stash: number): void {
   if (stash === 0) return;
   const n = body.results.length;
-  if (stash !== k || n < 2 * k) throw new ShapeError(`scan: stash=${stash} needs ${k} carries and as many stashed emits`);
+  if (stash !== k || n < 2 * k)
+    throw new ShapeError(`scan: stash=${stash} needs ${k} carries and as many stashed emits`);
   for (let i = 0; i < k; i++) {
     if (body.results[n - k + i].value !== body.args[1 + i].value) {
       throw new ShapeError(`scan: stashed emit ${i} is not the body's carry arg ${i}`);
@@ -189,7 +204,12 @@ function checkStash(body: Graph, k: number, stash: number): void {
   }
 }
 
-function loopAttrs(op: string, inputs: readonly TensorType[], attrs: Attrs, stepsAttr: string): { steps: number; k: number } {
+function loopAttrs(
+  op: string,
+  inputs: readonly TensorType[],
+  attrs: Attrs,
+  stepsAttr: string,
+): { steps: number; k: number } {
   const steps = attrs[stepsAttr] as number;
   const k = attrs.carries as number;
   if (!(steps >= 1)) throw new ShapeError(`${op}: ${stepsAttr} must be at least 1, got ${steps}`);
@@ -291,7 +311,11 @@ defineRegionRule('scan', {
       const step = makeTensor(I32_SCALAR, new Float64Array([t]));
       const out = run(body, [step, ...carries, ...captures]);
       carries = out.slice(0, k);
-      out.slice(k).forEach((e, j) => writeSlice(stacks[j], stackedType(emitTypes[j], T).shape, stackAxis(emitTypes[j]), t, e.data));
+      out
+        .slice(k)
+        .forEach((e, j) =>
+          writeSlice(stacks[j], stackedType(emitTypes[j], T).shape, stackAxis(emitTypes[j]), t, e.data),
+        );
     }
     return [...carries, ...stacks.map((data, j) => makeTensor(stackedType(emitTypes[j], T), data))];
   },

@@ -12,7 +12,16 @@ import type { AttrSpec, GradBuilder, Tensor } from './registry';
 import type { KernelContext, KernelSpec } from '../codegen/kernel-spec';
 import { defineOp, ShapeError } from './registry';
 import type { Pair } from './window';
-import { intAttr, pairAttr, requireNCHW, requireNonNegative, requirePositive, shapeText, transposedSize, windowOut } from './window';
+import {
+  intAttr,
+  pairAttr,
+  requireNCHW,
+  requireNonNegative,
+  requirePositive,
+  shapeText,
+  transposedSize,
+  windowOut,
+} from './window';
 
 const CONV_ATTRS: Record<string, AttrSpec> = {
   stride: { type: 'ints', default: [1, 1], doc: '[sh, sw]' },
@@ -37,7 +46,8 @@ function convAttrs(op: string, attrs: Attrs): ConvAttrs {
 }
 
 function requireGroups(op: string, what: string, channels: number, groups: number, operand: number): void {
-  if (channels % groups !== 0) throw new ShapeError(`${op}: ${what} has ${channels} channels, not divisible by groups=${groups}`, operand);
+  if (channels % groups !== 0)
+    throw new ShapeError(`${op}: ${what} has ${channels} channels, not divisible by groups=${groups}`, operand);
 }
 
 // --- shape rules -----------------------------------------------------------------
@@ -50,7 +60,10 @@ function inferConv2d(inputs: readonly TensorType[], attrs: Attrs): TensorType[] 
   requireGroups(op, 'input', C, groups, 0);
   requireGroups(op, 'filter', O, groups, 1);
   if (C !== Cg * groups) {
-    throw new ShapeError(`${op}: input has ${C} channels but the filter expects ${Cg * groups} (groups=${groups}): ${shapeText(inputs[0])} * ${shapeText(inputs[1])}`, 1);
+    throw new ShapeError(
+      `${op}: input has ${C} channels but the filter expects ${Cg * groups} (groups=${groups}): ${shapeText(inputs[0])} * ${shapeText(inputs[1])}`,
+      1,
+    );
   }
   const [OH, OW] = windowOut(op, 'input', [H, W], [KH, KW], stride, padding);
   return [{ dtype: 'f32', shape: [N, O, OH, OW] }];
@@ -63,14 +76,23 @@ function inferConv2dTranspose(inputs: readonly TensorType[], attrs: Attrs): Tens
   const [N, O, OH, OW] = requireNCHW(op, inputs[0], 'input', 0);
   const [FO, Cg, KH, KW] = requireNCHW(op, inputs[1], 'filter', 1);
   requireGroups(op, 'input', O, groups, 0);
-  if (O !== FO) throw new ShapeError(`${op}: input has ${O} channels but the filter has ${FO} output channels: ${shapeText(inputs[0])} * ${shapeText(inputs[1])}`, 1);
+  if (O !== FO)
+    throw new ShapeError(
+      `${op}: input has ${O} channels but the filter has ${FO} output channels: ${shapeText(inputs[0])} * ${shapeText(inputs[1])}`,
+      1,
+    );
   requireNonNegative(op, 'output_padding', extra);
   if (extra[0] >= stride[0] || extra[1] >= stride[1]) {
-    throw new ShapeError(`${op}: output_padding [${extra.join(',')}] must be smaller than the stride [${stride.join(',')}]`);
+    throw new ShapeError(
+      `${op}: output_padding [${extra.join(',')}] must be smaller than the stride [${stride.join(',')}]`,
+    );
   }
   const H = transposedSize(OH, KH, stride[0], padding[0], extra[0]);
   const W = transposedSize(OW, KW, stride[1], padding[1], extra[1]);
-  if (H < 1 || W < 1) throw new ShapeError(`${op}: padding [${padding.join(',')}] leaves an empty output for ${shapeText(inputs[0])} * ${shapeText(inputs[1])}`);
+  if (H < 1 || W < 1)
+    throw new ShapeError(
+      `${op}: padding [${padding.join(',')}] leaves an empty output for ${shapeText(inputs[0])} * ${shapeText(inputs[1])}`,
+    );
   return [{ dtype: 'f32', shape: [N, Cg * groups, H, W] }];
 }
 
@@ -81,12 +103,16 @@ function inferFilterGrad(inputs: readonly TensorType[], attrs: Attrs): TensorTyp
   requirePositive(op, 'kernel', kernel);
   const [N, C, H, W] = requireNCHW(op, inputs[0], 'input', 0);
   const [GN, O, OH, OW] = requireNCHW(op, inputs[1], 'output gradient', 1);
-  if (N !== GN) throw new ShapeError(`${op}: batch sizes differ: ${shapeText(inputs[0])} and ${shapeText(inputs[1])}`, 1);
+  if (N !== GN)
+    throw new ShapeError(`${op}: batch sizes differ: ${shapeText(inputs[0])} and ${shapeText(inputs[1])}`, 1);
   requireGroups(op, 'input', C, groups, 0);
   requireGroups(op, 'output gradient', O, groups, 1);
   const [EH, EW] = windowOut(op, 'input', [H, W], kernel, stride, padding);
   if (EH !== OH || EW !== OW) {
-    throw new ShapeError(`${op}: a ${kernel.join('x')} filter over ${shapeText(inputs[0])} gives ${EH}x${EW} outputs, but the gradient is ${shapeText(inputs[1])}`, 1);
+    throw new ShapeError(
+      `${op}: a ${kernel.join('x')} filter over ${shapeText(inputs[0])} gives ${EH}x${EW} outputs, but the gradient is ${shapeText(inputs[1])}`,
+      1,
+    );
   }
   return [{ dtype: 'f32', shape: [O, C / groups, kernel[0], kernel[1]] }];
 }
@@ -132,7 +158,13 @@ function referenceConv2d(inputs: readonly Tensor[], attrs: Attrs): Tensor[] {
   const [type] = inferConv2d([inputs[0].type, inputs[1].type], attrs);
   const [x, w] = inputs.map((t) => t.data);
   const out = new Float64Array(numel(type.shape));
-  forEachTap(inputs[0].type.shape, inputs[1].type.shape, type.shape, convAttrs('conv2d', attrs), (xi, wi, yi) => (out[yi] += x[xi] * w[wi]));
+  forEachTap(
+    inputs[0].type.shape,
+    inputs[1].type.shape,
+    type.shape,
+    convAttrs('conv2d', attrs),
+    (xi, wi, yi) => (out[yi] += x[xi] * w[wi]),
+  );
   return [{ type, data: out }];
 }
 
@@ -140,7 +172,13 @@ function referenceConv2dTranspose(inputs: readonly Tensor[], attrs: Attrs): Tens
   const [type] = inferConv2dTranspose([inputs[0].type, inputs[1].type], attrs);
   const [y, w] = inputs.map((t) => t.data);
   const out = new Float64Array(numel(type.shape));
-  forEachTap(type.shape, inputs[1].type.shape, inputs[0].type.shape, convAttrs('conv2d_transpose', attrs), (xi, wi, yi) => (out[xi] += y[yi] * w[wi]));
+  forEachTap(
+    type.shape,
+    inputs[1].type.shape,
+    inputs[0].type.shape,
+    convAttrs('conv2d_transpose', attrs),
+    (xi, wi, yi) => (out[xi] += y[yi] * w[wi]),
+  );
   return [{ type, data: out }];
 }
 
@@ -148,7 +186,13 @@ function referenceFilterGrad(inputs: readonly Tensor[], attrs: Attrs): Tensor[] 
   const [type] = inferFilterGrad([inputs[0].type, inputs[1].type], attrs);
   const [x, y] = inputs.map((t) => t.data);
   const out = new Float64Array(numel(type.shape));
-  forEachTap(inputs[0].type.shape, type.shape, inputs[1].type.shape, convAttrs('conv2d_filter_grad', attrs), (xi, wi, yi) => (out[wi] += x[xi] * y[yi]));
+  forEachTap(
+    inputs[0].type.shape,
+    type.shape,
+    inputs[1].type.shape,
+    convAttrs('conv2d_filter_grad', attrs),
+    (xi, wi, yi) => (out[wi] += x[xi] * y[yi]),
+  );
   return [{ type, data: out }];
 }
 
@@ -162,7 +206,10 @@ function attrsOf(a: ConvAttrs): Attrs {
 function transposeTo(b: GradBuilder, g: Value, w: Value, a: ConvAttrs, hw: Pair): Value {
   const [KH, KW] = [w.type.shape[2], w.type.shape[3]];
   const [OH, OW] = [g.type.shape[2], g.type.shape[3]];
-  const extra = [hw[0] - transposedSize(OH, KH, a.stride[0], a.padding[0], 0), hw[1] - transposedSize(OW, KW, a.stride[1], a.padding[1], 0)];
+  const extra = [
+    hw[0] - transposedSize(OH, KH, a.stride[0], a.padding[0], 0),
+    hw[1] - transposedSize(OW, KW, a.stride[1], a.padding[1], 0),
+  ];
   return b.op('conv2d_transpose', [g, w], { ...attrsOf(a), output_padding: extra });
 }
 
@@ -180,7 +227,12 @@ type Geometry = (a: TensorType, b: TensorType, out: TensorType, params: ConvAttr
 function directConvKernel(op: string, geometry: Geometry): (node: Node, ctx: KernelContext) => KernelSpec[] {
   return (node, ctx) => {
     const [a, b] = node.inputs.map((v) => v.type);
-    return [emitDirectConv(geometry(a, b, node.outputs[0].type, convAttrs(op, node.attrs), `${op}_${dims(a)}_${dims(b)}`), ctx)];
+    return [
+      emitDirectConv(
+        geometry(a, b, node.outputs[0].type, convAttrs(op, node.attrs), `${op}_${dims(a)}_${dims(b)}`),
+        ctx,
+      ),
+    ];
   };
 }
 
@@ -209,7 +261,14 @@ export const conv2dTranspose = defineOp({
   kind: 'contraction',
   doc: 'Transposed convolution (the adjoint of conv2d in its input; filter [in, out/groups, kh, kw] as conv2d stores it): `%2: f32[64,1,28,28] = conv2d_transpose %g, %w [groups=1, output_padding=[0,0], padding=[0,0], stride=[1,1]]`',
   arity: 2,
-  attrs: { ...CONV_ATTRS, output_padding: { type: 'ints', default: [0, 0], doc: 'extra rows/columns at the bottom/right, less than the stride' } },
+  attrs: {
+    ...CONV_ATTRS,
+    output_padding: {
+      type: 'ints',
+      default: [0, 0],
+      doc: 'extra rows/columns at the bottom/right, less than the stride',
+    },
+  },
   infer: inferConv2dTranspose,
   // y = Tᵀ(g, w) is bilinear: dg = conv2d(dy, w), dw = conv2d_filter_grad(dy, g).
   grad(b, node, [dy]) {

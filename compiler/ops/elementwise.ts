@@ -13,7 +13,13 @@ const NUMERIC: readonly DType[] = ['f32', 'i32', 'u32'];
 const SIGNED: readonly DType[] = ['f32', 'i32'];
 const FLOAT: readonly DType[] = ['f32'];
 
-export type ElementwiseGrad = (b: GradBuilder, g: Value, ins: readonly Value[], out: Value, attrs: Attrs) => (Value | null)[];
+export type ElementwiseGrad = (
+  b: GradBuilder,
+  g: Value,
+  ins: readonly Value[],
+  out: Value,
+  attrs: Attrs,
+) => (Value | null)[];
 
 export interface ElementwiseSpec {
   name: string;
@@ -234,7 +240,7 @@ defineElementwise({
 
 defineElementwise({
   name: 'mod',
-  doc: 'Integer remainder with the dividend\'s sign (the language\'s `%`; x % 0 = 0): `%2: i32[4] = mod %0, %1`',
+  doc: "Integer remainder with the dividend's sign (the language's `%`; x % 0 = 0): `%2: i32[4] = mod %0, %1`",
   arity: 2,
   dtype: (inputs) => {
     requireDtypes('mod', inputs, ['i32', 'u32']);
@@ -271,7 +277,8 @@ defineElementwise({
   arity: 2,
   dtype: numericSame('minimum'),
   f: ([a, b]) => Math.min(a, b),
-  wgsl: ([a, b], [d]) => (d === 'f32' ? `select(min(${a}, ${b}), ${a} + ${b}, ${isNan(a)} || ${isNan(b)})` : `min(${a}, ${b})`),
+  wgsl: ([a, b], [d]) =>
+    d === 'f32' ? `select(min(${a}, ${b}), ${a} + ${b}, ${isNan(a)} || ${isNan(b)})` : `min(${a}, ${b})`,
   // Ties send the gradient to the first operand.
   grad: (b, g, [x, y]) => [
     b.unbroadcast(b.op('mul', [g, mask(b, b.op('le', [x, y]))]), x.type),
@@ -285,7 +292,8 @@ defineElementwise({
   arity: 2,
   dtype: numericSame('maximum'),
   f: ([a, b]) => Math.max(a, b),
-  wgsl: ([a, b], [d]) => (d === 'f32' ? `select(max(${a}, ${b}), ${a} + ${b}, ${isNan(a)} || ${isNan(b)})` : `max(${a}, ${b})`),
+  wgsl: ([a, b], [d]) =>
+    d === 'f32' ? `select(max(${a}, ${b}), ${a} + ${b}, ${isNan(a)} || ${isNan(b)})` : `max(${a}, ${b})`,
   grad: (b, g, [x, y]) => [
     b.unbroadcast(b.op('mul', [g, mask(b, b.op('ge', [x, y]))]), x.type),
     b.unbroadcast(b.op('mul', [g, mask(b, b.op('lt', [x, y]))]), y.type),
@@ -510,10 +518,12 @@ for (const [name, symbol, test, allowBool] of comparisons) {
   });
 }
 
-const logicDtype = (op: string) => (inputs: readonly TensorType[]): DType => {
-  requireDtypes(op, inputs, ['bool']);
-  return 'bool';
-};
+const logicDtype =
+  (op: string) =>
+  (inputs: readonly TensorType[]): DType => {
+    requireDtypes(op, inputs, ['bool']);
+    return 'bool';
+  };
 
 defineElementwise({
   name: 'logical_and',

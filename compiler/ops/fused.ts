@@ -33,9 +33,13 @@ defineOp({
 defineRegionRule('fused', {
   infer(inputs: readonly TensorType[], _attrs, regions): TensorType[] {
     const g = oneBody('fused', regions);
-    if (g.args.length !== inputs.length) throw new ShapeError(`fused: the body takes ${g.args.length} args for ${inputs.length} inputs`);
+    if (g.args.length !== inputs.length)
+      throw new ShapeError(`fused: the body takes ${g.args.length} args for ${inputs.length} inputs`);
     g.args.forEach((a, i) => {
-      if (!sameType(a.value.type, inputs[i])) throw new ShapeError(`fused: body arg ${i} is ${typeToString(a.value.type)}, input is ${typeToString(inputs[i])}`);
+      if (!sameType(a.value.type, inputs[i]))
+        throw new ShapeError(
+          `fused: body arg ${i} is ${typeToString(a.value.type)}, input is ${typeToString(inputs[i])}`,
+        );
     });
     return g.results.map((r) => r.value.type);
   },

@@ -24,7 +24,14 @@ export function isChannelBias(v: Value, convOut: Value): boolean {
 /** One-operand f32 elementwise ops with a WGSL template (relu, tanh, sigmoid, ...). */
 export function isActivation(n: Node): boolean {
   const def = getOp(n.op);
-  return def.kind === 'elementwise' && def.wgsl !== undefined && n.inputs.length === 1 && n.outputs.length === 1 && n.outputs[0].type.dtype === 'f32' && n.inputs[0].type.dtype === 'f32';
+  return (
+    def.kind === 'elementwise' &&
+    def.wgsl !== undefined &&
+    n.inputs.length === 1 &&
+    n.outputs.length === 1 &&
+    n.outputs[0].type.dtype === 'f32' &&
+    n.inputs[0].type.dtype === 'f32'
+  );
 }
 
 export function isPool(n: Node): boolean {
@@ -48,14 +55,23 @@ export function pairAttr(v: AttrValue | undefined, fallback: Pair): Pair {
 /** A pooling node's window; `stride` absent or [] means the window size. */
 export function poolWindowOf(attrs: Attrs): PoolWindow {
   const size = pairAttr(attrs.size, [0, 0]);
-  if (!(size[0] > 0 && size[1] > 0)) throw new Error(`pooling attributes without a window size: ${JSON.stringify(attrs)}`);
+  if (!(size[0] > 0 && size[1] > 0))
+    throw new Error(`pooling attributes without a window size: ${JSON.stringify(attrs)}`);
   return { size, stride: pairAttr(attrs.stride, size), padding: pairAttr(attrs.padding, [0, 0]) };
 }
 
 /** The pooled type of a conv output y [N, O, OH, OW]. */
 export function pooledType(y: TensorType, window: PoolWindow): TensorType {
   const [N, O, OH, OW] = y.shape;
-  return { dtype: 'f32', shape: [N, O, windowCount(OH, window.size[0], window.stride[0], window.padding[0]), windowCount(OW, window.size[1], window.stride[1], window.padding[1])] };
+  return {
+    dtype: 'f32',
+    shape: [
+      N,
+      O,
+      windowCount(OH, window.size[0], window.stride[0], window.padding[0]),
+      windowCount(OW, window.size[1], window.stride[1], window.padding[1]),
+    ],
+  };
 }
 
 /** Whether pooling windows touch every element of the conv output (no stride gaps, no ragged end), as `prePool` needs. */
@@ -70,5 +86,10 @@ export function poolCoversOutput(y: TensorType, window: PoolWindow): boolean {
 
 /** Whether the pooling windows tile the plane (stride = size, no padding), as `unpool` needs. */
 export function poolWindowsTile(window: PoolWindow): boolean {
-  return window.stride[0] === window.size[0] && window.stride[1] === window.size[1] && window.padding[0] === 0 && window.padding[1] === 0;
+  return (
+    window.stride[0] === window.size[0] &&
+    window.stride[1] === window.size[1] &&
+    window.padding[0] === 0 &&
+    window.padding[1] === 0
+  );
 }

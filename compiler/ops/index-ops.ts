@@ -57,7 +57,13 @@ defineOp({
   },
   kernel(node) {
     const [table, ids] = node.inputs;
-    return [emitGatherKernel(table.type, ids.type, normalizeAxis('gather', node.attrs.axis as number, table.type.shape.length, table.type))];
+    return [
+      emitGatherKernel(
+        table.type,
+        ids.type,
+        normalizeAxis('gather', node.attrs.axis as number, table.type.shape.length, table.type),
+      ),
+    ];
   },
 });
 
@@ -66,7 +72,10 @@ function checkScatter(target: TensorType, ids: TensorType, updates: TensorType, 
   requireDtypes('scatter_add', [target, ids, updates], ['f32', 'i32', 'u32'], [0, 2]);
   const axis = normalizeAxis('scatter_add', axisAttr, target.shape.length, target);
   const want = gatherShape(target, ids, axis);
-  const ok = updates.dtype === target.dtype && updates.shape.length === want.length && want.every((d, k) => d === updates.shape[k]);
+  const ok =
+    updates.dtype === target.dtype &&
+    updates.shape.length === want.length &&
+    want.every((d, k) => d === updates.shape[k]);
   if (!ok) {
     throw new ShapeError(
       `scatter_add: updates ${typeToString(updates)} must be ${typeToString({ dtype: target.dtype, shape: want })} for target ${typeToString(target)} and ids ${typeToString(ids)}`,
@@ -99,13 +108,18 @@ defineOp({
       const at = source(u);
       if (at >= 0) out.data[at] += updates.data[u];
     }
-    if (target.type.dtype !== 'f32') for (let i = 0; i < out.data.length; i++) out.data[i] = target.type.dtype === 'i32' ? out.data[i] | 0 : out.data[i] >>> 0;
+    if (target.type.dtype !== 'f32')
+      for (let i = 0; i < out.data.length; i++)
+        out.data[i] = target.type.dtype === 'i32' ? out.data[i] | 0 : out.data[i] >>> 0;
     return [out];
   },
   kernel(node, ctx) {
     const [target, ids, updates] = node.inputs;
     const axis = checkScatter(target.type, ids.type, updates.type, node.attrs.axis as number);
-    const tiling = { storageBytes: ctx.limits.maxComputeWorkgroupStorageSize, minRowTiles: ctx.family === 'shared' ? 128 : 1 };
+    const tiling = {
+      storageBytes: ctx.limits.maxComputeWorkgroupStorageSize,
+      minRowTiles: ctx.family === 'shared' ? 128 : 1,
+    };
     return [emitScatterAddKernel(target.type, ids.type, axis, tiling)];
   },
 });
@@ -115,7 +129,11 @@ function checkTake(x: TensorType, idx: TensorType, axisAttr: number): number {
   const axis = normalizeAxis('take_along_axis', axisAttr, x.shape.length, x);
   const want = x.shape.filter((_, k) => k !== axis);
   const ok = idx.shape.length === want.length && want.every((d, k) => d === idx.shape[k]);
-  if (!ok) throw new ShapeError(`take_along_axis: indices ${typeToString(idx)} must have the shape of ${typeToString(x)} without axis ${axis}`, 1);
+  if (!ok)
+    throw new ShapeError(
+      `take_along_axis: indices ${typeToString(idx)} must have the shape of ${typeToString(x)} without axis ${axis}`,
+      1,
+    );
   return axis;
 }
 

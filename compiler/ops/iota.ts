@@ -9,7 +9,7 @@ import { defineOp, ShapeError } from './registry';
 defineOp({
   name: 'iota',
   kind: 'movement',
-  doc: 'Each element\'s coordinate along `axis`, as i32: `%0: i32[2,3] = iota [axis=1, shape=[2,3]]` is [[0,1,2],[0,1,2]]',
+  doc: "Each element's coordinate along `axis`, as i32: `%0: i32[2,3] = iota [axis=1, shape=[2,3]]` is [[0,1,2],[0,1,2]]",
   arity: 0,
   attrs: {
     shape: { type: 'ints', doc: 'the shape' },

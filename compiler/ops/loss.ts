@@ -11,10 +11,12 @@ import type { GradBuilder, Tensor } from './registry';
 import { defineOp, ShapeError } from './registry';
 
 const f32Scalar: TensorType = { dtype: 'f32', shape: [] };
-const floats = (op: string) => (inputs: readonly TensorType[]): DType => {
-  requireDtypes(op, inputs, ['f32']);
-  return requireSameDtype(op, inputs);
-};
+const floats =
+  (op: string) =>
+  (inputs: readonly TensorType[]): DType => {
+    requireDtypes(op, inputs, ['f32']);
+    return requireSameDtype(op, inputs);
+  };
 
 // --- row losses over the last axis -------------------------------------------------
 
@@ -24,9 +26,13 @@ function inferRowLoss(op: string, inputs: readonly TensorType[]): TensorType {
   requireDtypes(op, [logits], ['f32']);
   requireDtypes(op, inputs, ['i32', 'u32'], [1]);
   const rows = logits.shape.slice(0, -1);
-  const ok = logits.shape.length >= 1 && labels.shape.length === rows.length && rows.every((d, k) => d === labels.shape[k]);
+  const ok =
+    logits.shape.length >= 1 && labels.shape.length === rows.length && rows.every((d, k) => d === labels.shape[k]);
   if (!ok) {
-    throw new ShapeError(`${op}: labels ${typeToString(labels)} must have the shape of scores ${typeToString(logits)} without its last axis`, 1);
+    throw new ShapeError(
+      `${op}: labels ${typeToString(labels)} must have the shape of scores ${typeToString(logits)} without its last axis`,
+      1,
+    );
   }
   return { dtype: 'f32', shape: rows };
 }
@@ -36,7 +42,11 @@ function perRow(b: GradBuilder, g: Value): Value {
   return b.op('reshape', [g], { shape: [...g.type.shape, 1] });
 }
 
-function rowLossReference(logits: Tensor, labels: Tensor, f: (start: number, classes: number, label: number) => number): Tensor {
+function rowLossReference(
+  logits: Tensor,
+  labels: Tensor,
+  f: (start: number, classes: number, label: number) => number,
+): Tensor {
   const classes = logits.type.shape[logits.type.shape.length - 1];
   const out = makeTensor({ dtype: 'f32', shape: logits.type.shape.slice(0, -1) });
   for (let o = 0; o < out.data.length; o++) {
@@ -95,7 +105,8 @@ defineOp({
     return [
       rowLossReference(s, labels, (start, n, label) => {
         let total = 0;
-        for (let j = 0; j < n; j++) if (j !== label) total += Math.max(0, margin - s.data[start + label] + s.data[start + j]);
+        for (let j = 0; j < n; j++)
+          if (j !== label) total += Math.max(0, margin - s.data[start + label] + s.data[start + j]);
         return total;
       }),
     ];
@@ -176,7 +187,9 @@ defineElementwise({
   },
   // Where the margin is violated: ds = -g·t, dt = -g·s.
   grad: (b, g, [s, t]) => {
-    const active = b.op('cast', [b.op('gt', [b.op('sub', [scalar(b, 1), b.op('mul', [t, s])]), scalar(b, 0)])], { to: 'f32' });
+    const active = b.op('cast', [b.op('gt', [b.op('sub', [scalar(b, 1), b.op('mul', [t, s])]), scalar(b, 0)])], {
+      to: 'f32',
+    });
     const ga = b.op('neg', [b.op('mul', [g, active])]);
     return [b.unbroadcast(b.op('mul', [ga, t]), s.type), b.unbroadcast(b.op('mul', [ga, s]), t.type)];
   },

@@ -27,7 +27,10 @@ function broadcastBatch(a: TensorType, b: TensorType): number[] {
     const x = ba[i - (rank - ba.length)] ?? 1;
     const y = bb[i - (rank - bb.length)] ?? 1;
     if (x !== y && x !== 1 && y !== 1) {
-      throw new ShapeError(`matmul: batch dimensions [${ba.join(',')}] and [${bb.join(',')}] cannot be broadcast together: ${shapeText(a)} @ ${shapeText(b)}`, 1);
+      throw new ShapeError(
+        `matmul: batch dimensions [${ba.join(',')}] and [${bb.join(',')}] cannot be broadcast together: ${shapeText(a)} @ ${shapeText(b)}`,
+        1,
+      );
     }
     out.push(Math.max(x, y));
   }
@@ -37,8 +40,10 @@ function broadcastBatch(a: TensorType, b: TensorType): number[] {
 function inferMatmul(inputs: readonly TensorType[], attrs: Attrs): TensorType[] {
   const [a, b] = inputs;
   inputs.forEach((t, i) => {
-    if (t.dtype !== 'f32') throw new ShapeError(`matmul: operand ${i + 1} is ${t.dtype}${shapeText(t)}, expected f32`, i);
-    if (t.shape.length < 2) throw new ShapeError(`matmul: operand ${i + 1} has shape ${shapeText(t)}, expected rank 2 or more`, i);
+    if (t.dtype !== 'f32')
+      throw new ShapeError(`matmul: operand ${i + 1} is ${t.dtype}${shapeText(t)}, expected f32`, i);
+    if (t.shape.length < 2)
+      throw new ShapeError(`matmul: operand ${i + 1} has shape ${shapeText(t)}, expected rank 2 or more`, i);
   });
   const { ta, tb } = flags(attrs);
   const p = matmulProblem(a, b, ta, tb);

@@ -35,14 +35,18 @@ function referenceWindowSum(x: Tensor, w: ChannelWindow, term: (v: number) => nu
   return out;
 }
 
-const cwsWindow = (x: TensorType, attrs: Attrs): ChannelWindow => channelWindow('channel_window_sum', x, intAttr(attrs, 'size', 1), intAttr(attrs, 'lo', 0));
+const cwsWindow = (x: TensorType, attrs: Attrs): ChannelWindow =>
+  channelWindow('channel_window_sum', x, intAttr(attrs, 'size', 1), intAttr(attrs, 'lo', 0));
 
 defineOp({
   name: 'channel_window_sum',
   kind: 'reduction',
   doc: 'Sum over a window of neighbouring channels [c−lo, c−lo+size−1]: `%1: f32[2,8,6,6] = channel_window_sum %0 [lo=2, size=5]`',
   arity: 1,
-  attrs: { size: { type: 'int', doc: 'channels in the window' }, lo: { type: 'int', default: 0, doc: 'channels of the window below c' } },
+  attrs: {
+    size: { type: 'int', doc: 'channels in the window' },
+    lo: { type: 'int', default: 0, doc: 'channels of the window below c' },
+  },
   infer([x], attrs) {
     cwsWindow(x, attrs);
     return [x];
@@ -76,14 +80,15 @@ function lrnParams(x: TensorType, attrs: Attrs): LrnParams {
   const window = channelWindow('lrn', x, size, Math.floor(size / 2));
   const k = numAttr(attrs, 'k', 2);
   const alpha = numAttr(attrs, 'alpha', 1e-4);
-  if (!(k > 0) || !(alpha >= 0)) throw new ShapeError(`lrn: k must be positive and alpha non-negative, got k=${k}, alpha=${alpha}`);
+  if (!(k > 0) || !(alpha >= 0))
+    throw new ShapeError(`lrn: k must be positive and alpha non-negative, got k=${k}, alpha=${alpha}`);
   return { window, alpha, beta: numAttr(attrs, 'beta', 0.75), k };
 }
 
 defineOp({
   name: 'lrn',
   kind: 'reduction',
-  doc: 'Local response normalisation across channels, y = x / (k + α Σ_{|c\'−c|≤size/2} x²)^β: `%1: f32[2,96,55,55] = lrn %0 [alpha=0.0001, beta=0.75, k=2, size=5]`',
+  doc: "Local response normalisation across channels, y = x / (k + α Σ_{|c'−c|≤size/2} x²)^β: `%1: f32[2,96,55,55] = lrn %0 [alpha=0.0001, beta=0.75, k=2, size=5]`",
   arity: 1,
   attrs: {
     size: { type: 'int', default: 5, doc: 'channels in the window, centred on c' },
@@ -135,7 +140,9 @@ function lcnWindow(x: TensorType, attrs: Attrs): { size: Pair; sigma: number } {
   requireNCHW('lcn', x, 'input', 0);
   const size = pairAttr('lcn', attrs, 'size', [9, 9]);
   if (!(size[0] >= 1 && size[1] >= 1 && size[0] % 2 === 1 && size[1] % 2 === 1)) {
-    throw new ShapeError(`lcn: the window [${size.join(',')}] must have odd, positive sides so that it centres on a pixel`);
+    throw new ShapeError(
+      `lcn: the window [${size.join(',')}] must have odd, positive sides so that it centres on a pixel`,
+    );
   }
   const sigma = numAttr(attrs, 'sigma', 2);
   if (!(sigma > 0)) throw new ShapeError(`lcn: sigma must be positive, got ${sigma}`);
@@ -179,7 +186,14 @@ export function expandLcn(b: GradBuilder, x: Value, attrs: Attrs): Value {
 
 function emitSteps(b: GradBuilder, x: Value, steps: readonly Step[]): Value[] {
   const values: Value[] = [x];
-  for (const s of steps) values.push(b.op(s.op, s.inputs.map((i) => values[i]), s.attrs));
+  for (const s of steps)
+    values.push(
+      b.op(
+        s.op,
+        s.inputs.map((i) => values[i]),
+        s.attrs,
+      ),
+    );
   return values;
 }
 
@@ -222,7 +236,13 @@ defineOp({
     const values: Tensor[] = [x];
     for (const s of lcnSteps(x.type, attrs)) {
       const def = getOp(s.op);
-      values.push(def.reference(s.inputs.map((i) => values[i]), normalizeAttrs(def, s.attrs), ctx)[0]);
+      values.push(
+        def.reference(
+          s.inputs.map((i) => values[i]),
+          normalizeAttrs(def, s.attrs),
+          ctx,
+        )[0],
+      );
     }
     return [values[values.length - 1]];
   },
@@ -230,7 +250,10 @@ defineOp({
     const x = node.inputs[0].type;
     const { size, sigma } = lcnWindow(x, node.attrs);
     const [N, C, H, W] = x.shape;
-    if (H * W > LCN_MAX_PLANE) throw new ShapeError(`lcn: planes of ${H}x${W} are larger than the ${LCN_MAX_PLANE} pixels its kernel supports; use expandLcn`);
+    if (H * W > LCN_MAX_PLANE)
+      throw new ShapeError(
+        `lcn: planes of ${H}x${W} are larger than the ${LCN_MAX_PLANE} pixels its kernel supports; use expandLcn`,
+      );
     return [emitLcn(`lcn_${x.shape.join('x')}`, [N, C, H, W], size, gaussianWindow(size, sigma))];
   },
 });

@@ -14,14 +14,40 @@ import { numel } from '../ir/types';
 import type { PoolShape, PoolWindow } from '../codegen/kernels/pool';
 import { emitMaxPoolGradTiled } from '../codegen/kernels/pool-fused';
 import { poolWindowsTile } from './fusion-rules';
-import { emitMaxPool, emitMaxPoolGrad, emitMaxUnpool, emitMaxUnpoolGrad, emitWindowSum, emitWindowSumGrad } from '../codegen/kernels/pool';
+import {
+  emitMaxPool,
+  emitMaxPoolGrad,
+  emitMaxUnpool,
+  emitMaxUnpoolGrad,
+  emitWindowSum,
+  emitWindowSumGrad,
+} from '../codegen/kernels/pool';
 import type { AttrSpec, GradBuilder, Tensor } from './registry';
 import { defineOp, getOp, ShapeError } from './registry';
 import type { Pair } from './window';
-import { gaussianWindow, numAttr, pairAttr, requireNCHW, requireNonNegative, requirePositive, shapeText, transposedSize, WINDOW_ATTRS, windowOut } from './window';
+import {
+  gaussianWindow,
+  numAttr,
+  pairAttr,
+  requireNCHW,
+  requireNonNegative,
+  requirePositive,
+  shapeText,
+  transposedSize,
+  WINDOW_ATTRS,
+  windowOut,
+} from './window';
 
-const OUT_ATTR: AttrSpec = { type: 'ints', default: [], doc: 'spatial size [h, w] of the unpooled/gradient output; [] means (p−1)·s − 2·pad + k' };
-const SIGMA_ATTR: AttrSpec = { type: 'float', default: 1, doc: 'standard deviation of the gaussian weights, in pixels' };
+const OUT_ATTR: AttrSpec = {
+  type: 'ints',
+  default: [],
+  doc: 'spatial size [h, w] of the unpooled/gradient output; [] means (p−1)·s − 2·pad + k',
+};
+const SIGMA_ATTR: AttrSpec = {
+  type: 'float',
+  default: 1,
+  doc: 'standard deviation of the gaussian weights, in pixels',
+};
 
 function poolWindow(op: string, attrs: Attrs, max: boolean): PoolWindow {
   const size = pairAttr(op, attrs, 'size');
@@ -51,12 +77,18 @@ function pooledType(op: string, x: TensorType, w: PoolWindow): TensorType {
 /** The input-side [h, w] of a backward/unpool op: the `out` attribute, or the smallest size that pools to `pooled`. */
 function unpooledHW(op: string, attrs: Attrs, pooled: TensorType, w: PoolWindow): Pair {
   const [, , PH, PW] = pooled.shape;
-  const fallback: Pair = [transposedSize(PH, w.size[0], w.stride[0], w.padding[0], 0), transposedSize(PW, w.size[1], w.stride[1], w.padding[1], 0)];
+  const fallback: Pair = [
+    transposedSize(PH, w.size[0], w.stride[0], w.padding[0], 0),
+    transposedSize(PW, w.size[1], w.stride[1], w.padding[1], 0),
+  ];
   const hw = pairAttr(op, attrs, 'out', fallback);
   if (!(hw[0] >= 1 && hw[1] >= 1)) throw new ShapeError(`${op}: output size [${hw.join(',')}] must be positive`);
   const [EH, EW] = windowOut(op, 'output', hw, w.size, w.stride, w.padding);
   if (EH !== PH || EW !== PW) {
-    throw new ShapeError(`${op}: pooling a ${hw.join('x')} plane gives ${EH}x${EW}, but the pooled operand is ${shapeText(pooled)}`, 0);
+    throw new ShapeError(
+      `${op}: pooling a ${hw.join('x')} plane gives ${EH}x${EW}, but the pooled operand is ${shapeText(pooled)}`,
+      0,
+    );
   }
   return hw;
 }
@@ -160,7 +192,7 @@ defineOp({
 defineOp({
   name: 'max_pool_grad',
   kind: 'movement',
-  doc: 'Gradient of max_pool: g routed to each window\'s first maximum in x: `%2: f32[64,20,24,24] = max_pool_grad %x, %g [padding=[0,0], size=[2,2], stride=[2,2]]`',
+  doc: "Gradient of max_pool: g routed to each window's first maximum in x: `%2: f32[64,20,24,24] = max_pool_grad %x, %g [padding=[0,0], size=[2,2], stride=[2,2]]`",
   arity: 2,
   attrs: WINDOW_ATTRS,
   infer([x, g], attrs) {
@@ -183,7 +215,9 @@ defineOp({
     const w = poolWindow('max_pool_grad', node.attrs, true);
     const [x, g] = node.inputs.map((v) => v.type);
     const name = `max_pool_grad_${x.shape.join('x')}`;
-    return [poolWindowsTile(w) ? emitMaxPoolGradTiled(name, w, poolShape(x, g)) : emitMaxPoolGrad(name, w, poolShape(x, g))];
+    return [
+      poolWindowsTile(w) ? emitMaxPoolGradTiled(name, w, poolShape(x, g)) : emitMaxPoolGrad(name, w, poolShape(x, g)),
+    ];
   },
 });
 
@@ -227,7 +261,10 @@ defineOp({
     const [H, W] = unpooledHW('max_unpool', attrs, p, w);
     return [f32Of([p.shape[0], p.shape[1], H, W])];
   },
-  grad: (b, node, [g]) => [g ? b.op('max_unpool_grad', [g, node.inputs[1]], windowAttrs(poolWindow('max_unpool', node.attrs, true))) : null, null],
+  grad: (b, node, [g]) => [
+    g ? b.op('max_unpool_grad', [g, node.inputs[1]], windowAttrs(poolWindow('max_unpool', node.attrs, true))) : null,
+    null,
+  ],
   reference([p, s], attrs) {
     const [type] = getInfer('max_unpool')([p.type, s.type], attrs);
     return [{ type, data: unpool(p, s, type) }];
@@ -260,7 +297,9 @@ defineOp({
     const [type] = getInfer('max_unpool_grad')([g.type, s.type], attrs);
     const [, , H, W] = g.type.shape;
     const [, , PH, PW] = type.shape;
-    const data = Float64Array.from(s.data, (sw, k) => (sw >= 0 && sw < H * W ? g.data[Math.floor(k / (PH * PW)) * H * W + sw] : 0));
+    const data = Float64Array.from(s.data, (sw, k) =>
+      sw >= 0 && sw < H * W ? g.data[Math.floor(k / (PH * PW)) * H * W + sw] : 0,
+    );
     return [{ type, data }];
   },
   kernel(node) {
@@ -347,7 +386,8 @@ function defineLinearPool(p: LinearPool): void {
 defineLinearPool({
   name: 'avg_pool',
   doc: 'Mean over each window; padding counts as zeros in the mean: `%1: f32[2,3,3,3] = avg_pool %0 [padding=[0,0], size=[2,2], stride=[2,2]]`',
-  gradDoc: 'Adjoint of avg_pool (g spread evenly over each window): `%1: f32[2,3,6,6] = avg_pool_grad %0 [out=[6,6], padding=[0,0], size=[2,2], stride=[2,2]]`',
+  gradDoc:
+    'Adjoint of avg_pool (g spread evenly over each window): `%1: f32[2,3,6,6] = avg_pool_grad %0 [out=[6,6], padding=[0,0], size=[2,2], stride=[2,2]]`',
   attrs: WINDOW_ATTRS,
   weights: (w) => new Float64Array(w.size[0] * w.size[1]).fill(1 / (w.size[0] * w.size[1])),
 });
@@ -355,7 +395,8 @@ defineLinearPool({
 defineLinearPool({
   name: 'gaussian_pool',
   doc: 'Gaussian-weighted mean over each window (weights exp(−r²/2σ²) from the window centre, summing to 1): `%1: f32[2,3,2,2] = gaussian_pool %0 [padding=[0,0], sigma=1, size=[3,3], stride=[2,2]]`',
-  gradDoc: 'Adjoint of gaussian_pool: `%1: f32[2,3,5,5] = gaussian_pool_grad %0 [out=[5,5], padding=[0,0], sigma=1, size=[3,3], stride=[2,2]]`',
+  gradDoc:
+    'Adjoint of gaussian_pool: `%1: f32[2,3,5,5] = gaussian_pool_grad %0 [out=[5,5], padding=[0,0], sigma=1, size=[3,3], stride=[2,2]]`',
   attrs: { ...WINDOW_ATTRS, sigma: SIGMA_ATTR },
   weights(w, attrs) {
     const sigma = numAttr(attrs, 'sigma', 1);

@@ -21,7 +21,9 @@ import type { AttrSpec, RefContext, Tensor } from './registry';
 import type { KernelSpec } from '../codegen/kernel-spec';
 import { defineOp, ShapeError } from './registry';
 
-const streamAttr: Record<string, AttrSpec> = { stream: { type: 'int', doc: 'which random stream this op draws (assigned by the lowering)' } };
+const streamAttr: Record<string, AttrSpec> = {
+  stream: { type: 'int', doc: 'which random stream this op draws (assigned by the lowering)' },
+};
 const f = (v: number): string => wgslLiteral(v, 'f32');
 const streamOf = (attrs: Attrs): number => attrs.stream as number;
 
@@ -33,7 +35,10 @@ function checkIteration(op: string, inputs: readonly TensorType[], base: number)
   if (inputs.length <= base) return;
   const it = inputs[base];
   if ((it.dtype !== 'i32' && it.dtype !== 'u32') || it.shape.length !== 0) {
-    throw new ShapeError(`${op}: iteration operand ${base + 1} is ${typeToString(it)}, expected an i32 or u32 scalar`, base);
+    throw new ShapeError(
+      `${op}: iteration operand ${base + 1} is ${typeToString(it)}, expected an i32 or u32 scalar`,
+      base,
+    );
   }
 }
 
@@ -43,9 +48,16 @@ function iterationOf(inputs: readonly Tensor[], base: number): number {
 }
 
 /** Fills a tensor of `type` with `g(words, e)` for each element e. */
-function draw(type: TensorType, attrs: Attrs, ctx: RefContext, iteration: number, g: (w: readonly number[], e: number) => number): Tensor {
+function draw(
+  type: TensorType,
+  attrs: Attrs,
+  ctx: RefContext,
+  iteration: number,
+  g: (w: readonly number[], e: number) => number,
+): Tensor {
   const out = makeTensor(type);
-  for (let e = 0; e < out.data.length; e++) out.data[e] = g(philoxWords(ctx.seed, streamOf(attrs), ctx.step, e, iteration), e);
+  for (let e = 0; e < out.data.length; e++)
+    out.data[e] = g(philoxWords(ctx.seed, streamOf(attrs), ctx.step, e, iteration), e);
   return out;
 }
 
@@ -62,7 +74,8 @@ function checkProbability(op: string, p: number): void {
 }
 
 function checkShapeAttr(op: string, shape: readonly number[]): TensorType {
-  if (shape.some((d) => !Number.isInteger(d) || d <= 0)) throw new ShapeError(`${op}: invalid shape [${shape.join(',')}]`);
+  if (shape.some((d) => !Number.isInteger(d) || d <= 0))
+    throw new ShapeError(`${op}: invalid shape [${shape.join(',')}]`);
   return { dtype: 'f32', shape: [...shape] };
 }
 
@@ -86,17 +99,35 @@ defineOp({
   kind: 'random',
   doc: 'Uniform draws in [low, high), optional iteration: `%1: f32[4,3] = uniform %0 [high=1, low=0, shape=[4,3], stream=0]`',
   arity: [0, 1],
-  attrs: { ...streamAttr, low: { type: 'float', default: 0 }, high: { type: 'float', default: 1 }, shape: { type: 'ints' } },
+  attrs: {
+    ...streamAttr,
+    low: { type: 'float', default: 0 },
+    high: { type: 'float', default: 1 },
+    shape: { type: 'ints' },
+  },
   infer(inputs, attrs) {
     checkIteration('uniform', inputs, 0);
     return [checkShapeAttr('uniform', attrs.shape as number[])];
   },
   reference(inputs, attrs, ctx) {
     const [lo, hi] = [attrs.low as number, attrs.high as number];
-    return [draw(checkShapeAttr('uniform', attrs.shape as number[]), attrs, ctx, iterationOf(inputs, 0), (w) => lo + (hi - lo) * uniform01(w[0]))];
+    return [
+      draw(
+        checkShapeAttr('uniform', attrs.shape as number[]),
+        attrs,
+        ctx,
+        iterationOf(inputs, 0),
+        (w) => lo + (hi - lo) * uniform01(w[0]),
+      ),
+    ];
   },
   kernel: (node) =>
-    randomKernel(node, 'uniform', 0, `  y[i] = ${f(node.attrs.low as number)} + ${f((node.attrs.high as number) - (node.attrs.low as number))} * philox_uniform01(w.x);`),
+    randomKernel(
+      node,
+      'uniform',
+      0,
+      `  y[i] = ${f(node.attrs.low as number)} + ${f((node.attrs.high as number) - (node.attrs.low as number))} * philox_uniform01(w.x);`,
+    ),
 });
 
 defineOp({
@@ -104,17 +135,35 @@ defineOp({
   kind: 'random',
   doc: 'Gaussian draws by Box–Muller, optional iteration: `%0: f32[4,3] = normal [mean=0, shape=[4,3], std=1, stream=0]`',
   arity: [0, 1],
-  attrs: { ...streamAttr, mean: { type: 'float', default: 0 }, std: { type: 'float', default: 1 }, shape: { type: 'ints' } },
+  attrs: {
+    ...streamAttr,
+    mean: { type: 'float', default: 0 },
+    std: { type: 'float', default: 1 },
+    shape: { type: 'ints' },
+  },
   infer(inputs, attrs) {
     checkIteration('normal', inputs, 0);
     return [checkShapeAttr('normal', attrs.shape as number[])];
   },
   reference(inputs, attrs, ctx) {
     const [mean, std] = [attrs.mean as number, attrs.std as number];
-    return [draw(checkShapeAttr('normal', attrs.shape as number[]), attrs, ctx, iterationOf(inputs, 0), (w) => mean + std * boxMuller(w[0], w[1]))];
+    return [
+      draw(
+        checkShapeAttr('normal', attrs.shape as number[]),
+        attrs,
+        ctx,
+        iterationOf(inputs, 0),
+        (w) => mean + std * boxMuller(w[0], w[1]),
+      ),
+    ];
   },
   kernel: (node) =>
-    randomKernel(node, 'normal', 0, `  y[i] = ${f(node.attrs.mean as number)} + ${f(node.attrs.std as number)} * philox_normal(w.x, w.y);`),
+    randomKernel(
+      node,
+      'normal',
+      0,
+      `  y[i] = ${f(node.attrs.mean as number)} + ${f(node.attrs.std as number)} * philox_normal(w.x, w.y);`,
+    ),
 });
 
 defineOp({
@@ -131,7 +180,9 @@ defineOp({
   // u is exact in f32 and p is rounded to f32 as the GPU stores it, so both sides compare the same numbers.
   reference(inputs, attrs, ctx) {
     const p = inputs[0];
-    return [draw(p.type, attrs, ctx, iterationOf(inputs, 1), (w, e) => (uniform01(w[0]) < Math.fround(p.data[e]) ? 1 : 0))];
+    return [
+      draw(p.type, attrs, ctx, iterationOf(inputs, 1), (w, e) => (uniform01(w[0]) < Math.fround(p.data[e]) ? 1 : 0)),
+    ];
   },
   kernel: (node) => randomKernel(node, 'bernoulli', 1, '  y[i] = select(0.0, 1.0, philox_uniform01(w.x) < x0[i]);'),
   // The same draw as the kernel's, the iteration (if any) taken as u32 bits.
@@ -150,7 +201,8 @@ defineOp({
   infer(inputs) {
     const probs = inputs[0];
     requireDtypes('categorical', inputs, ['f32'], [0]);
-    if (probs.shape.length < 1) throw new ShapeError(`categorical: probabilities ${typeToString(probs)} need a class axis`, 0);
+    if (probs.shape.length < 1)
+      throw new ShapeError(`categorical: probabilities ${typeToString(probs)} need a class axis`, 0);
     checkIteration('categorical', inputs, 1);
     return [{ dtype: 'i32', shape: probs.shape.slice(0, -1) }];
   },
@@ -176,7 +228,9 @@ defineOp({
       }),
     ];
   },
-  kernel: (node) => [emitCategoricalKernel(streamOf(node.attrs), node.inputs[0].type.shape, node.inputs[1]?.type.dtype ?? null)],
+  kernel: (node) => [
+    emitCategoricalKernel(streamOf(node.attrs), node.inputs[0].type.shape, node.inputs[1]?.type.dtype ?? null),
+  ],
 });
 
 // --- corruption of an input (on in train mode; the lowering drops them in infer mode) ---
@@ -198,7 +252,8 @@ defineOp({
   attrs: { ...streamAttr, ...probabilityAttr('probability of dropping an element') },
   infer: (inputs, attrs) => checkFloatInput('dropout', inputs, attrs),
   // Linear in x with the same mask: the gradient is dropout of g with the same stream and iteration.
-  grad: (b, node, [g]) => withIterationGrad(node, [g ? b.op('dropout', [g, ...iterationInputs(node, 1)], node.attrs) : null]),
+  grad: (b, node, [g]) =>
+    withIterationGrad(node, [g ? b.op('dropout', [g, ...iterationInputs(node, 1)], node.attrs) : null]),
   reference(inputs, attrs, ctx) {
     const x = inputs[0];
     const p = attrs.p as number;
@@ -208,7 +263,12 @@ defineOp({
   },
   kernel: (node) => {
     const p = node.attrs.p as number;
-    return randomKernel(node, 'dropout', 1, `  y[i] = select(0.0, x0[i] * ${f(1 / (1 - p))}, philox_uniform01(w.x) >= ${f(p)});`);
+    return randomKernel(
+      node,
+      'dropout',
+      1,
+      `  y[i] = select(0.0, x0[i] * ${f(1 / (1 - p))}, philox_uniform01(w.x) >= ${f(p)});`,
+    );
   },
 });
 
@@ -224,13 +284,22 @@ defineOp({
     if (!g) return withIterationGrad(node, [null]);
     const zeros: Value = b.constant(0, g.type);
     const it = iterationInputs(node, 1);
-    return withIterationGrad(node, [b.op('sub', [b.op('salt_and_pepper', [g, ...it], node.attrs), b.op('salt_and_pepper', [zeros, ...it], node.attrs)])]);
+    return withIterationGrad(node, [
+      b.op('sub', [
+        b.op('salt_and_pepper', [g, ...it], node.attrs),
+        b.op('salt_and_pepper', [zeros, ...it], node.attrs),
+      ]),
+    ]);
   },
   reference(inputs, attrs, ctx) {
     const x = inputs[0];
     const p = attrs.p as number;
     checkProbability('salt_and_pepper', p);
-    return [draw(x.type, attrs, ctx, iterationOf(inputs, 1), (w, e) => (uniform01(w[0]) < p ? (uniform01(w[1]) < 0.5 ? 0 : 1) : x.data[e]))];
+    return [
+      draw(x.type, attrs, ctx, iterationOf(inputs, 1), (w, e) =>
+        uniform01(w[0]) < p ? (uniform01(w[1]) < 0.5 ? 0 : 1) : x.data[e],
+      ),
+    ];
   },
   kernel: (node) =>
     randomKernel(
@@ -254,5 +323,11 @@ defineOp({
     const std = attrs.std as number;
     return [draw(x.type, attrs, ctx, iterationOf(inputs, 1), (w, e) => x.data[e] + std * boxMuller(w[0], w[1]))];
   },
-  kernel: (node) => randomKernel(node, 'gaussian_noise', 1, `  y[i] = x0[i] + ${f(node.attrs.std as number)} * philox_normal(w.x, w.y);`),
+  kernel: (node) =>
+    randomKernel(
+      node,
+      'gaussian_noise',
+      1,
+      `  y[i] = x0[i] + ${f(node.attrs.std as number)} * philox_normal(w.x, w.y);`,
+    ),
 });

@@ -83,7 +83,9 @@ function defineReduce(spec: ReduceSpec): void {
     attrs: { ...axesAttr, ...keepAttr },
     infer(inputs, attrs) {
       const axes = axesOf(inputs, attrs);
-      return [{ dtype: spec.out(inputs[0].dtype), shape: reducedShape(inputs[0].shape, axes, attrs.keepdims === true) }];
+      return [
+        { dtype: spec.out(inputs[0].dtype), shape: reducedShape(inputs[0].shape, axes, attrs.keepdims === true) },
+      ];
     },
     grad: spec.grad
       ? (b, node, [g]) => {
@@ -109,7 +111,16 @@ function defineReduce(spec: ReduceSpec): void {
     kernel(node, ctx) {
       const x = node.inputs[0].type;
       const axes = normalizeAxes(spec.name, node.attrs.axes as number[], x);
-      return [emitReduceKernel(`${spec.name}_${x.shape.join('x') || 'scalar'}_axes${axes.join('_')}`, spec.name, x, axes, node.outputs[0].type.dtype, ctx.family)];
+      return [
+        emitReduceKernel(
+          `${spec.name}_${x.shape.join('x') || 'scalar'}_axes${axes.join('_')}`,
+          spec.name,
+          x,
+          axes,
+          node.outputs[0].type.dtype,
+          ctx.family,
+        ),
+      ];
     },
   });
 }
@@ -208,7 +219,16 @@ defineOp({
   kernel(node, ctx) {
     const x = node.inputs[0].type;
     const axes = normalizeAxes('logsumexp', node.attrs.axes as number[], x);
-    return [emitReduceKernel(`logsumexp_${x.shape.join('x') || 'scalar'}_axes${axes.join('_')}`, 'logsumexp', x, axes, 'f32', ctx.family)];
+    return [
+      emitReduceKernel(
+        `logsumexp_${x.shape.join('x') || 'scalar'}_axes${axes.join('_')}`,
+        'logsumexp',
+        x,
+        axes,
+        'f32',
+        ctx.family,
+      ),
+    ];
   },
 });
 
@@ -249,6 +269,8 @@ defineOp({
   kernel(node, ctx) {
     const x = node.inputs[0].type;
     const [axis] = normalizeAxes('argmax', [node.attrs.axis as number], x);
-    return [emitReduceKernel(`argmax_${x.shape.join('x') || 'scalar'}_axis${axis}`, 'argmax', x, [axis], 'i32', ctx.family)];
+    return [
+      emitReduceKernel(`argmax_${x.shape.join('x') || 'scalar'}_axis${axis}`, 'argmax', x, [axis], 'i32', ctx.family),
+    ];
   },
 });

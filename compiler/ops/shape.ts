@@ -22,7 +22,12 @@ const tag = (shape: readonly number[]): string => shape.join('x') || 'scalar';
  * `index = base + Σ coords[k]·steps[k]`: the element's position in another buffer
  * that the ops below read from (transpose, slice) or write to (pad).
  */
-function forEachAffineIndex(shape: readonly number[], base: number, steps: readonly number[], f: (flat: number, index: number) => void): void {
+function forEachAffineIndex(
+  shape: readonly number[],
+  base: number,
+  steps: readonly number[],
+  f: (flat: number, index: number) => void,
+): void {
   const n = numel(shape);
   const c = new Array<number>(shape.length).fill(0);
   for (let e = 0; e < n; e++) {
@@ -40,13 +45,22 @@ function forEachAffineIndex(shape: readonly number[], base: number, steps: reado
  * The three per-axis int attributes `names` of a pad or slice on `x`, the third
  * (`[]` allowed) filled with `fill` on every axis; each must have one entry per axis.
  */
-function perAxisAttrs(op: string, x: TensorType, attrs: Record<string, unknown>, names: readonly [string, string, string], fill: number): [number[], number[], number[]] {
+function perAxisAttrs(
+  op: string,
+  x: TensorType,
+  attrs: Record<string, unknown>,
+  names: readonly [string, string, string],
+  fill: number,
+): [number[], number[], number[]] {
   const rank = x.shape.length;
   const [a, b] = [attrs[names[0]] as number[], attrs[names[1]] as number[]];
   const given = attrs[names[2]] as number[];
   const c = given.length === 0 ? x.shape.map(() => fill) : given;
   if (a.length !== rank || b.length !== rank || c.length !== rank) {
-    throw new ShapeError(`${op}: ${names[0]}, ${names[1]} and ${names[2]} need ${rank} entries for ${typeToString(x)}`, 0);
+    throw new ShapeError(
+      `${op}: ${names[0]}, ${names[1]} and ${names[2]} need ${rank} entries for ${typeToString(x)}`,
+      0,
+    );
   }
   return [a, b, c];
 }
@@ -77,9 +91,16 @@ defineOp({
   infer([x], attrs) {
     return [{ dtype: x.dtype, shape: inferReshape(x, attrs.shape as number[]) }];
   },
-  grad: (b, node, [g]) => [g && node.inputs[0].type.dtype === 'f32' ? b.op('reshape', [g], { shape: node.inputs[0].type.shape }) : null],
+  grad: (b, node, [g]) => [
+    g && node.inputs[0].type.dtype === 'f32' ? b.op('reshape', [g], { shape: node.inputs[0].type.shape }) : null,
+  ],
   reference([x], attrs) {
-    return [{ type: { dtype: x.type.dtype, shape: inferReshape(x.type, attrs.shape as number[]) }, data: Float64Array.from(x.data) }];
+    return [
+      {
+        type: { dtype: x.type.dtype, shape: inferReshape(x.type, attrs.shape as number[]) },
+        data: Float64Array.from(x.data),
+      },
+    ];
   },
   kernel(node) {
     const out = node.outputs[0].type;
@@ -91,7 +112,11 @@ defineOp({
 
 function checkPerm(x: TensorType, perm: readonly number[]): void {
   const ok = perm.length === x.shape.length && [...perm].sort((a, b) => a - b).every((p, i) => p === i);
-  if (!ok) throw new ShapeError(`transpose: perm [${perm.join(',')}] is not a permutation of the ${x.shape.length} axes of ${typeToString(x)}`, 0);
+  if (!ok)
+    throw new ShapeError(
+      `transpose: perm [${perm.join(',')}] is not a permutation of the ${x.shape.length} axes of ${typeToString(x)}`,
+      0,
+    );
 }
 
 defineOp({
@@ -172,7 +197,10 @@ function inferConcat(inputs: readonly TensorType[], axisAttr: number): { axis: n
   const first = inputs[0];
   const axis = normalizeAxis('concat', axisAttr, first.shape.length, first);
   inputs.forEach((t, k) => {
-    const same = t.dtype === first.dtype && t.shape.length === first.shape.length && t.shape.every((d, i) => i === axis || d === first.shape[i]);
+    const same =
+      t.dtype === first.dtype &&
+      t.shape.length === first.shape.length &&
+      t.shape.every((d, i) => i === axis || d === first.shape[i]);
     if (!same) {
       throw new ShapeError(
         `concat: operand ${k + 1} is ${typeToString(t)}, which does not match ${typeToString(first)} except along axis ${axis}`,
@@ -221,7 +249,8 @@ defineOp({
     for (const t of inputs) {
       const d = t.type.shape[axis];
       for (let a = 0; a < outer; a++) {
-        for (let j = 0; j < d * inner; j++) out.data[a * shape[axis] * inner + offset * inner + j] = t.data[a * d * inner + j];
+        for (let j = 0; j < d * inner; j++)
+          out.data[a * shape[axis] * inner + offset * inner + j] = t.data[a * d * inner + j];
       }
       offset += d;
     }
@@ -304,9 +333,13 @@ defineOp({
 
 // --- pad ---------------------------------------------------------------------------
 
-function inferPad(x: TensorType, attrs: Record<string, unknown>): { lo: number[]; hi: number[]; interior: number[]; shape: number[] } {
+function inferPad(
+  x: TensorType,
+  attrs: Record<string, unknown>,
+): { lo: number[]; hi: number[]; interior: number[]; shape: number[] } {
   const [lo, hi, interior] = perAxisAttrs('pad', x, attrs, ['lo', 'hi', 'interior'], 0);
-  if ([...lo, ...hi, ...interior].some((v) => v < 0)) throw new ShapeError('pad: padding amounts must be non-negative', 0);
+  if ([...lo, ...hi, ...interior].some((v) => v < 0))
+    throw new ShapeError('pad: padding amounts must be non-negative', 0);
   const shape = x.shape.map((d, k) => lo[k] + d + (d - 1) * interior[k] + hi[k]);
   return { lo, hi, interior, shape };
 }

@@ -8,7 +8,11 @@ import type { OpDef, Tensor } from './registry';
 import { defineOp } from './registry';
 
 /** Calls `f(start, count, stride)` for every row of `shape` along `axis`. */
-export function forEachRow(shape: readonly number[], axis: number, f: (start: number, count: number, stride: number) => void): void {
+export function forEachRow(
+  shape: readonly number[],
+  axis: number,
+  f: (start: number, count: number, stride: number) => void,
+): void {
   const inner = numel(shape.slice(axis + 1));
   const outer = numel(shape.slice(0, axis));
   const n = shape[axis];
@@ -34,7 +38,12 @@ function softmaxReference(x: Tensor, axis: number, log: boolean): Tensor {
  * softmax (log = false) or log_softmax (log = true): both share their attrs, shape
  * rule, reference and kernel; only the doc and the gradient differ.
  */
-function defineSoftmax(name: 'softmax' | 'log_softmax', log: boolean, doc: string, grad: NonNullable<OpDef['grad']>): void {
+function defineSoftmax(
+  name: 'softmax' | 'log_softmax',
+  log: boolean,
+  doc: string,
+  grad: NonNullable<OpDef['grad']>,
+): void {
   const axisOf = (t: TensorType, attr: unknown): number => normalizeAxis(name, attr as number, t.shape.length, t);
   defineOp({
     name,
@@ -60,19 +69,29 @@ function defineSoftmax(name: 'softmax' | 'log_softmax', log: boolean, doc: strin
 }
 
 // dx = y · (g - Σ g·y)
-defineSoftmax('softmax', false, 'exp(x - max) / Σ exp(x - max) along an axis: `%1: f32[4,10] = softmax %0 [axis=-1]`', (b, node, [g]) => {
-  if (!g) return [null];
-  const y = node.outputs[0];
-  const axis = normalizeAxis('softmax', node.attrs.axis as number, y.type.shape.length, y.type);
-  const dot = b.op('sum', [b.op('mul', [g, y])], { axes: [axis], keepdims: true });
-  return [b.op('mul', [y, b.op('sub', [g, dot])])];
-});
+defineSoftmax(
+  'softmax',
+  false,
+  'exp(x - max) / Σ exp(x - max) along an axis: `%1: f32[4,10] = softmax %0 [axis=-1]`',
+  (b, node, [g]) => {
+    if (!g) return [null];
+    const y = node.outputs[0];
+    const axis = normalizeAxis('softmax', node.attrs.axis as number, y.type.shape.length, y.type);
+    const dot = b.op('sum', [b.op('mul', [g, y])], { axes: [axis], keepdims: true });
+    return [b.op('mul', [y, b.op('sub', [g, dot])])];
+  },
+);
 
 // dx = g - softmax · Σ g, with softmax = exp(y)
-defineSoftmax('log_softmax', true, 'x - max - log Σ exp(x - max) along an axis: `%1: f32[4,10] = log_softmax %0 [axis=-1]`', (b, node, [g]) => {
-  if (!g) return [null];
-  const y = node.outputs[0];
-  const axis = normalizeAxis('log_softmax', node.attrs.axis as number, y.type.shape.length, y.type);
-  const total = b.op('sum', [g], { axes: [axis], keepdims: true });
-  return [b.op('sub', [g, b.op('mul', [b.op('exp', [y]), total])])];
-});
+defineSoftmax(
+  'log_softmax',
+  true,
+  'x - max - log Σ exp(x - max) along an axis: `%1: f32[4,10] = log_softmax %0 [axis=-1]`',
+  (b, node, [g]) => {
+    if (!g) return [null];
+    const y = node.outputs[0];
+    const axis = normalizeAxis('log_softmax', node.attrs.axis as number, y.type.shape.length, y.type);
+    const total = b.op('sum', [g], { axes: [axis], keepdims: true });
+    return [b.op('sub', [g, b.op('mul', [b.op('exp', [y]), total])])];
+  },
+);

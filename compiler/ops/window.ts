@@ -36,9 +36,15 @@ export function numAttr(attrs: Attrs, key: string, fallback: number): number {
 }
 
 /** Requires f32 and rank 4 (NCHW); returns the shape. */
-export function requireNCHW(op: string, t: TensorType, what: string, operand: number): [number, number, number, number] {
+export function requireNCHW(
+  op: string,
+  t: TensorType,
+  what: string,
+  operand: number,
+): [number, number, number, number] {
   if (t.dtype !== 'f32') throw new ShapeError(`${op}: ${what} is ${shapeText(t)}, expected f32`, operand);
-  if (t.shape.length !== 4) throw new ShapeError(`${op}: ${what} has shape ${shapeText(t)}, expected rank 4 (NCHW)`, operand);
+  if (t.shape.length !== 4)
+    throw new ShapeError(`${op}: ${what} has shape ${shapeText(t)}, expected rank 4 (NCHW)`, operand);
   return [t.shape[0], t.shape[1], t.shape[2], t.shape[3]];
 }
 
@@ -51,7 +57,15 @@ export function requireNonNegative(op: string, key: string, p: Pair): void {
 }
 
 /** Window positions along one axis, or a ShapeError when the window does not fit. */
-export function windowCount(op: string, what: string, n: number, k: number, s: number, p: number, axis: 'height' | 'width'): number {
+export function windowCount(
+  op: string,
+  what: string,
+  n: number,
+  k: number,
+  s: number,
+  p: number,
+  axis: 'height' | 'width',
+): number {
   const span = n + 2 * p;
   if (span < k) throw new ShapeError(`${op}: ${what} ${axis} ${n} with padding ${p} is smaller than the window (${k})`);
   return Math.floor((span - k) / s) + 1;
@@ -59,7 +73,10 @@ export function windowCount(op: string, what: string, n: number, k: number, s: n
 
 /** Output spatial size of a window (kernel `k`) sliding with stride and padding over [h, w]. */
 export function windowOut(op: string, what: string, hw: Pair, k: Pair, s: Pair, p: Pair): Pair {
-  return [windowCount(op, what, hw[0], k[0], s[0], p[0], 'height'), windowCount(op, what, hw[1], k[1], s[1], p[1], 'width')];
+  return [
+    windowCount(op, what, hw[0], k[0], s[0], p[0], 'height'),
+    windowCount(op, what, hw[1], k[1], s[1], p[1], 'width'),
+  ];
 }
 
 /** The size `n` that a transposed window produces from `m` positions: (m-1)·s − 2p + k + extra. */

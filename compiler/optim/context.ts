@@ -71,7 +71,12 @@ export class OptimizerContext {
   }
 
   /** A slot of a param (`fc1.W.momentum`) or of the group, shaped like the param unless `type` says otherwise. */
-  slot(param: ParamGrad | null, name: string, init: Initializer = ZEROS, type: TensorType = param?.value.type ?? F32_SCALAR): Value {
+  slot(
+    param: ParamGrad | null,
+    name: string,
+    init: Initializer = ZEROS,
+    type: TensorType = param?.value.type ?? F32_SCALAR,
+  ): Value {
     const short = param ? `${param.name}.${name}` : name;
     const full = (param ? this.names.entry : this.names.group) + short;
     this.slotNames.set(short, full);

@@ -65,9 +65,12 @@ export function applyOptimizer(
   };
   const def = OPTIMIZERS_BY_NAME.get(optimizer.name);
   const rule = RULES[optimizer.name];
-  if (!def || !rule) return fail(`unknown optimizer '${optimizer.name}' (expected one of ${OPTIMIZER_NAMES.join(', ')})`);
+  if (!def || !rule)
+    return fail(`unknown optimizer '${optimizer.name}' (expected one of ${OPTIMIZER_NAMES.join(', ')})`);
   // The rule's own options with their defaults; the common ones act only when given.
-  const defaults = Object.fromEntries(def.options.filter((o) => !MODIFIERS.includes(o.name)).map((o) => [o.name, o.default]));
+  const defaults = Object.fromEntries(
+    def.options.filter((o) => !MODIFIERS.includes(o.name)).map((o) => [o.name, o.default]),
+  );
   // `group` (1-based) names the param group whose options these are, in the messages too.
   const check = (options: Readonly<Record<string, OptionValue>>, group?: number): void => {
     const inGroup = group !== undefined;
@@ -81,7 +84,8 @@ export function applyOptimizer(
         reject(`${rule.name}: option '${k}' applies to the whole entry, not to a param group`);
       }
       if (typeof v !== typeof known) reject(`${rule.name}: option '${k}' must be a ${typeof known}`);
-      if (typeof v === 'number' && MODIFIERS.includes(k) && !(v >= 0)) reject(`${rule.name}: option '${k}' must be ≥ 0, got ${v}`);
+      if (typeof v === 'number' && MODIFIERS.includes(k) && !(v >= 0))
+        reject(`${rule.name}: option '${k}' must be ≥ 0, got ${v}`);
     }
   };
   check(optimizer.options);

@@ -18,11 +18,16 @@ export const vsgd: UpdateRule = {
     const w = p.value;
     const slotOf = (name: string, init?: { name: string; args: Record<string, number> }) => ctx.slot(p, name, init);
     const tau = slotOf('tau', { name: 'constant', args: { value: ctx.options.tau0 as number } });
-    const [gBar, vBar, hBar, gPrev, wPrev, seen] = ['gbar', 'vbar', 'hbar', 'gprev', 'wprev', 'seen'].map((n) => slotOf(n));
+    const [gBar, vBar, hBar, gPrev, wPrev, seen] = ['gbar', 'vbar', 'hbar', 'gprev', 'wprev', 'seen'].map((n) =>
+      slotOf(n),
+    );
     // seen is 0 before the first update of this param and 1 after it.
     const first = b.op('eq', [seen, ctx.const(0)]);
     const c = ctx.scalar('c');
-    const hFd = ctx.div(b.op('abs', [ctx.sub(g, gPrev)]), b.op('maximum', [b.op('abs', [ctx.sub(w, wPrev)]), ctx.scalar('delta')]));
+    const hFd = ctx.div(
+      b.op('abs', [ctx.sub(g, gPrev)]),
+      b.op('maximum', [b.op('abs', [ctx.sub(w, wPrev)]), ctx.scalar('delta')]),
+    );
     const h = b.op('where', [first, b.op('mul', [c, ctx.scalar('h0')]), hFd]);
     const inv = ctx.div(ctx.const(1), tau);
     const avg = (old: typeof g, x: typeof g) => ctx.add(ctx.mul(ctx.sub(ctx.const(1), inv), old), ctx.mul(inv, x));

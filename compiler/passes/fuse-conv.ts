@@ -32,7 +32,10 @@ function fuseScope(graph: Graph, ids: IdSource): Graph {
     const members = convChain(graph, n, pos, users);
     if (members.length < 2) continue;
     members.forEach((m) => taken.add(m));
-    const name = `fused_${members.filter((m) => m.op !== 'reshape').map((m) => m.op).join('_')}`;
+    const name = `fused_${members
+      .filter((m) => m.op !== 'reshape')
+      .map((m) => m.op)
+      .join('_')}`;
     groups.push({ members: [...members].sort((a, b) => pos.get(a)! - pos.get(b)!), name, pattern: 'conv' });
   }
   return inLoopBodies(applyGroups(graph, groups, ids), (body) => fuseScope(body, ids));
@@ -54,7 +57,12 @@ function convChain(graph: Graph, conv: Node, pos: Map<Node, number>, users: Map<
   if (next && next.op === 'add' && next.inputs.length === 2 && next.inputs[0] !== next.inputs[1]) {
     const bias = next.inputs[0] === v ? next.inputs[1] : next.inputs[0];
     const reshape = bias.def;
-    const ownReshape = reshape !== null && reshape.op === 'reshape' && pos.get(reshape)! > at && soleReader(graph, bias, users) === next && definedBefore(reshape.inputs[0]);
+    const ownReshape =
+      reshape !== null &&
+      reshape.op === 'reshape' &&
+      pos.get(reshape)! > at &&
+      soleReader(graph, bias, users) === next &&
+      definedBefore(reshape.inputs[0]);
     if (isChannelBias(bias, v) && (ownReshape || definedBefore(bias))) {
       if (ownReshape) members.push(reshape!);
       members.push(next);

@@ -45,7 +45,9 @@ function sameShape(a: Value, b: Value): boolean {
 /** Storage buffers the group's kernel binds: its outside inputs and the values read after it. */
 function bindingCount(graph: Graph, members: readonly Node[], users: Map<Value, Node[]>): number {
   const set = new Set(members);
-  const outputs = members.flatMap((n) => n.outputs).filter((o) => isResult(graph, o) || (users.get(o) ?? []).some((u) => !set.has(u)));
+  const outputs = members
+    .flatMap((n) => n.outputs)
+    .filter((o) => isResult(graph, o) || (users.get(o) ?? []).some((u) => !set.has(u)));
   return groupInputs(members).length + outputs.length;
 }
 
@@ -93,11 +95,15 @@ function fuseScope(graph: Graph, ctx: PassContext, ids: IdSource): Graph {
     // A constant has no inputs, so it constrains no position.
     let merged: Group = { members: [n], first: isConstant(n) ? Infinity : pos.get(n)!, lastOutside: -1 };
     // Constants first: once inside, they no longer count as outside inputs.
-    for (const g of [...candidates].sort((a, b) => Number(!isConstant(a.members[0])) - Number(!isConstant(b.members[0])))) {
+    for (const g of [...candidates].sort(
+      (a, b) => Number(!isConstant(a.members[0])) - Number(!isConstant(b.members[0])),
+    )) {
       const members = [...g.members, ...merged.members];
       const inside = new Set(members);
       const first = Math.min(g.first, merged.first);
-      const outsideInputs = groupInputs(members.sort((a, b) => pos.get(a)! - pos.get(b)!)).filter((v) => !(v.def && inside.has(v.def)));
+      const outsideInputs = groupInputs(members.sort((a, b) => pos.get(a)! - pos.get(b)!)).filter(
+        (v) => !(v.def && inside.has(v.def)),
+      );
       const lastOutside = Math.max(-1, ...outsideInputs.map(defPos));
       if (lastOutside >= first) continue;
       if (bindingCount(graph, members, users) > limit) {
@@ -112,7 +118,15 @@ function fuseScope(graph: Graph, ctx: PassContext, ids: IdSource): Graph {
   const groups: FusionGroup[] = [];
   for (const g of new Set(groupOf.values())) {
     if (g.members.length < 2 && !g.split) continue;
-    groups.push({ members: constantsBeforeReaders(g.members), name: `fused_${g.members.filter((m) => !isConstant(m)).map((m) => m.op).join('_')}`, pattern: 'elementwise', ...(g.split ? { split: g.split } : {}) });
+    groups.push({
+      members: constantsBeforeReaders(g.members),
+      name: `fused_${g.members
+        .filter((m) => !isConstant(m))
+        .map((m) => m.op)
+        .join('_')}`,
+      pattern: 'elementwise',
+      ...(g.split ? { split: g.split } : {}),
+    });
   }
   return inLoopBodies(applyGroups(graph, groups, ids), (body) => fuseScope(body, ctx, ids));
 }

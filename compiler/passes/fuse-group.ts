@@ -21,7 +21,11 @@ type MutableNode = { -readonly [K in keyof Node]: Node[K] };
  * Values with the same ids, types and names, defined by the copy; `subst` maps
  * each output of `n` to its counterpart.
  */
-export function copyNode(n: Node, change: { readonly inputs: readonly Value[]; readonly regions?: readonly Graph[] }, subst: Map<Value, Value>): Node {
+export function copyNode(
+  n: Node,
+  change: { readonly inputs: readonly Value[]; readonly regions?: readonly Graph[] },
+  subst: Map<Value, Value>,
+): Node {
   const node: MutableNode = { ...n, ...change, outputs: [] };
   node.outputs = n.outputs.map((o) => {
     const v: Value = { ...o, def: node };
@@ -74,7 +78,9 @@ function maxId(graph: Graph): number {
 /** The values of `members` (in their order) read outside them: by other nodes of `graph` or as its results. */
 export function groupOutputs(graph: Graph, members: readonly Node[], users: Map<Value, Node[]>): Value[] {
   const inside = new Set(members);
-  return members.flatMap((n) => n.outputs).filter((o) => isResult(graph, o) || (users.get(o) ?? []).some((u) => !inside.has(u)));
+  return members
+    .flatMap((n) => n.outputs)
+    .filter((o) => isResult(graph, o) || (users.get(o) ?? []).some((u) => !inside.has(u)));
 }
 
 /** The values `members` read that none of them defines, in order of first use. */
@@ -110,7 +116,9 @@ export function applyGroups(graph: Graph, groups: readonly FusionGroup[], ids: I
     const reading = g.members.filter((n) => n.inputs.length > 0);
     return reading.length === 0 ? g.members[0] : reading.reduce((a, b) => (at.get(b)! < at.get(a)! ? b : a));
   };
-  const anchor = new Map<FusionGroup, Node>(groups.map((g) => [g, g.place === 'last' ? g.members[g.members.length - 1] : firstReading(g)]));
+  const anchor = new Map<FusionGroup, Node>(
+    groups.map((g) => [g, g.place === 'last' ? g.members[g.members.length - 1] : firstReading(g)]),
+  );
   for (const n of graph.nodes) {
     const g = groupOf.get(n);
     if (g) {
@@ -126,10 +134,22 @@ export function applyGroups(graph: Graph, groups: readonly FusionGroup[], ids: I
     }
     nodes.push(copyNode(n, { inputs }, subst));
   }
-  return { name: graph.name, args: graph.args, nodes, results: graph.results.map((r) => ({ name: r.name, value: get(r.value) })) };
+  return {
+    name: graph.name,
+    args: graph.args,
+    nodes,
+    results: graph.results.map((r) => ({ name: r.name, value: get(r.value) })),
+  };
 }
 
-function fusedNode(graph: Graph, g: FusionGroup, users: Map<Value, Node[]>, get: (v: Value) => Value, subst: Map<Value, Value>, ids: IdSource): Node {
+function fusedNode(
+  graph: Graph,
+  g: FusionGroup,
+  users: Map<Value, Node[]>,
+  get: (v: Value) => Value,
+  subst: Map<Value, Value>,
+  ids: IdSource,
+): Node {
   const inputs = groupInputs(g.members);
   const outputs = groupOutputs(graph, g.members, users);
   // The body: args for the inputs, members with inputs remapped, the outputs as results.
@@ -148,7 +168,14 @@ function fusedNode(graph: Graph, g: FusionGroup, users: Map<Value, Node[]>, get:
   };
   const attrs: Attrs = { name: g.name, pattern: g.pattern, ...(g.split ? { split: g.split } : {}) };
   const span = g.members.find((n) => n.span)?.span;
-  const node: MutableNode = { id: ids.fresh(), op: 'fused', inputs: inputs.map(get), outputs: [], attrs, regions: [body] };
+  const node: MutableNode = {
+    id: ids.fresh(),
+    op: 'fused',
+    inputs: inputs.map(get),
+    outputs: [],
+    attrs,
+    regions: [body],
+  };
   if (span) node.span = span;
   node.outputs = outputs.map((o) => {
     const v: Value = { ...o, def: node };
@@ -200,5 +227,10 @@ export function inLoopBodies(graph: Graph, fuse: (body: Graph) => Graph): Graph 
     return copyNode(n, regions ? { inputs, regions } : { inputs }, subst);
   });
   if (!changed) return graph;
-  return { name: graph.name, args: graph.args, nodes, results: graph.results.map((r) => ({ name: r.name, value: subst.get(r.value) ?? r.value })) };
+  return {
+    name: graph.name,
+    args: graph.args,
+    nodes,
+    results: graph.results.map((r) => ({ name: r.name, value: subst.get(r.value) ?? r.value })),
+  };
 }

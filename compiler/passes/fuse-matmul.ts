@@ -27,7 +27,16 @@ import { getOp } from '../ops/registry';
 import { broadcastsToMatrix } from '../ops/fusion-rules';
 import type { PassContext } from './context';
 import type { FusionGroup } from './fuse-group';
-import { applyGroups, consumers, groupInputs, groupOutputs, IdSource, inLoopBodies, isResult, positions } from './fuse-group';
+import {
+  applyGroups,
+  consumers,
+  groupInputs,
+  groupOutputs,
+  IdSource,
+  inLoopBodies,
+  isResult,
+  positions,
+} from './fuse-group';
 import { storageBufferLimit } from './fuse-limits';
 
 export function fuseMatmulPass(graph: Graph, ctx: PassContext): Graph {
@@ -40,7 +49,8 @@ function fuseScope(graph: Graph, limit: number, ids: IdSource): Graph {
   const taken = new Set<Node>();
   const groups: FusionGroup[] = [];
   for (const n of graph.nodes) {
-    if (n.op !== 'matmul' || taken.has(n) || n.inputs.some((v) => v.type.shape.length !== 2 || v.type.dtype !== 'f32')) continue;
+    if (n.op !== 'matmul' || taken.has(n) || n.inputs.some((v) => v.type.shape.length !== 2 || v.type.dtype !== 'f32'))
+      continue;
     const chain = matmulChain(graph, n, users, pos, taken, limit);
     if (chain.members.length < 2) continue;
     const members = chain.members.sort((a, b) => pos.get(a)! - pos.get(b)!);
@@ -63,7 +73,12 @@ function elementwise(n: Node): boolean {
  */
 function elementDraw(n: Node): boolean {
   const def = getOp(n.op);
-  return def.drawWgsl !== undefined && n.outputs.length === 1 && !n.regions && n.inputs.slice(1).every((v) => v.type.shape.length === 0);
+  return (
+    def.drawWgsl !== undefined &&
+    n.outputs.length === 1 &&
+    !n.regions &&
+    n.inputs.slice(1).every((v) => v.type.shape.length === 0)
+  );
 }
 
 interface Chain {
@@ -74,7 +89,14 @@ interface Chain {
   split?: string;
 }
 
-function matmulChain(graph: Graph, matmul: Node, users: Map<Value, Node[]>, pos: Map<Node, number>, taken: ReadonlySet<Node>, limit: number): Chain {
+function matmulChain(
+  graph: Graph,
+  matmul: Node,
+  users: Map<Value, Node[]>,
+  pos: Map<Node, number>,
+  taken: ReadonlySet<Node>,
+  limit: number,
+): Chain {
   const chain: Chain = { main: [matmul], members: [matmul] };
   const product = matmul.outputs[0];
   // The longest prefix that can stand at its last member (a lone matmul always can).
@@ -82,7 +104,14 @@ function matmulChain(graph: Graph, matmul: Node, users: Map<Value, Node[]>, pos:
   let v = product;
   for (;;) {
     const r = (users.get(v) ?? [])
-      .filter((x) => !taken.has(x) && !chain.members.includes(x) && (elementwise(x) || elementDraw(x)) && x.outputs[0].type.dtype === 'f32' && sameShape(x.outputs[0], product))
+      .filter(
+        (x) =>
+          !taken.has(x) &&
+          !chain.members.includes(x) &&
+          (elementwise(x) || elementDraw(x)) &&
+          x.outputs[0].type.dtype === 'f32' &&
+          sameShape(x.outputs[0], product),
+      )
       .sort((x, y) => pos.get(x)! - pos.get(y)!)[0];
     if (!r) break;
     const side: Node[] = [];
@@ -109,13 +138,17 @@ function matmulChain(graph: Graph, matmul: Node, users: Map<Value, Node[]>, pos:
     if (leaves.some((u) => !broadcastsToMatrix(u, product))) break;
     const members = [...chain.members, ...side, r];
     // a, b, the epilogue's outside inputs, the outputs and (for draws) the scalars.
-    if (groupInputs(members).length + groupOutputs(graph, members, users).length + (members.some(elementDraw) ? 1 : 0) > limit) {
+    if (
+      groupInputs(members).length + groupOutputs(graph, members, users).length + (members.some(elementDraw) ? 1 : 0) >
+      limit
+    ) {
       chain.split = `maxStorageBuffersPerShaderStage (${limit})`;
       break;
     }
     chain.members.push(...side, r);
     chain.main.push(r);
-    if (standsAtLast(graph, chain.members, users, pos)) valid = { members: chain.members.length, main: chain.main.length };
+    if (standsAtLast(graph, chain.members, users, pos))
+      valid = { members: chain.members.length, main: chain.main.length };
     v = r.outputs[0];
   }
   if (valid.members < chain.members.length) {
@@ -131,7 +164,12 @@ function matmulChain(graph: Graph, matmul: Node, users: Map<Value, Node[]>, pos:
  * reader of their outputs comes after it, and nothing they read from outside
  * depends on one of them.
  */
-function standsAtLast(graph: Graph, members: readonly Node[], users: Map<Value, Node[]>, pos: Map<Node, number>): boolean {
+function standsAtLast(
+  graph: Graph,
+  members: readonly Node[],
+  users: Map<Value, Node[]>,
+  pos: Map<Node, number>,
+): boolean {
   const inside = new Set(members);
   const first = Math.min(...members.map((n) => pos.get(n)!));
   const last = Math.max(...members.map((n) => pos.get(n)!));

@@ -23,7 +23,8 @@ export function fusePoolGradPass(graph: Graph, _ctx: PassContext): Graph {
 /** The pattern's nodes for `mul`, in the order above, or undefined. */
 export function maskedPoolGrad(graph: Graph, mul: Node, users: Map<Value, Node[]>): Node[] | undefined {
   if (mul.op !== 'mul' || mul.inputs.length !== 2) return undefined;
-  const only = (v: Value, reader: Node): boolean => !isResult(graph, v) && (users.get(v) ?? []).every((u) => u === reader);
+  const only = (v: Value, reader: Node): boolean =>
+    !isResult(graph, v) && (users.get(v) ?? []).every((u) => u === reader);
   for (const [p, c] of [mul.inputs, [...mul.inputs].reverse()]) {
     const grad = p.def;
     const cast = c.def;
@@ -46,7 +47,12 @@ function fuseScope(graph: Graph, ids: IdSource): Graph {
   for (const n of graph.nodes) {
     const members = maskedPoolGrad(graph, n, users);
     if (!members) continue;
-    groups.push({ members: members.sort((a, b) => pos.get(a)! - pos.get(b)!), name: 'fused_max_pool_grad_relu_mask', pattern: 'pool_grad', place: 'last' });
+    groups.push({
+      members: members.sort((a, b) => pos.get(a)! - pos.get(b)!),
+      name: 'fused_max_pool_grad_relu_mask',
+      pattern: 'pool_grad',
+      place: 'last',
+    });
   }
   return inLoopBodies(applyGroups(graph, groups, ids), (body) => fuseScope(body, ids));
 }

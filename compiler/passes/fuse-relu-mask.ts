@@ -24,7 +24,8 @@ function rewriteScope(graph: Graph): Graph {
   const rewrites = new Map<Node, Value>();
   for (const n of graph.nodes) {
     if (n.op === 'relu' && n.inputs[0].type.dtype === 'f32') reluOf.set(n.inputs[0], n.outputs[0]);
-    if (n.op === 'gt' && reluOf.has(n.inputs[0]) && isZeroConstant(n.inputs[1])) rewrites.set(n, reluOf.get(n.inputs[0])!);
+    if (n.op === 'gt' && reluOf.has(n.inputs[0]) && isZeroConstant(n.inputs[1]))
+      rewrites.set(n, reluOf.get(n.inputs[0])!);
   }
   let out = graph;
   if (rewrites.size > 0) {

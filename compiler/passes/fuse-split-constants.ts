@@ -32,7 +32,8 @@ function splitScope(graph: Graph, ids: IdSource): Graph {
   const users = consumers(graph);
   const shared = new Set<Value>();
   for (const n of graph.nodes) {
-    if (isScalarConstant(n) && (users.get(n.outputs[0]) ?? []).filter(takesLiteral).length >= 2) shared.add(n.outputs[0]);
+    if (isScalarConstant(n) && (users.get(n.outputs[0]) ?? []).filter(takesLiteral).length >= 2)
+      shared.add(n.outputs[0]);
   }
   if (shared.size === 0) return inLoopBodies(graph, (body) => splitScope(body, ids));
   const subst = new Map<Value, Value>();
@@ -62,6 +63,11 @@ function splitScope(graph: Graph, ids: IdSource): Graph {
     }
     nodes.push(copyNode(n, { inputs }, subst));
   }
-  const out: Graph = { name: graph.name, args: graph.args, nodes, results: graph.results.map((r) => ({ name: r.name, value: subst.get(r.value) ?? r.value })) };
+  const out: Graph = {
+    name: graph.name,
+    args: graph.args,
+    nodes,
+    results: graph.results.map((r) => ({ name: r.name, value: subst.get(r.value) ?? r.value })),
+  };
   return inLoopBodies(out, (body) => splitScope(body, ids));
 }

@@ -94,12 +94,22 @@ export function optimizeProgram(program: Program, options: OptimizeOptions): Opt
   const dump = options.dump ?? process.env.DLC_DUMP_PASSES;
   const stages: PassStage[] = [];
   const entries: Entry[] = program.entries.map((entry) => {
-    const ctx: PassContext = { entry: entry.name, level: options.level, ...(options.limits ? { limits: options.limits } : {}) };
+    const ctx: PassContext = {
+      entry: entry.name,
+      level: options.level,
+      ...(options.limits ? { limits: options.limits } : {}),
+    };
     let graph = entry.graph;
     passes.forEach((p, k) => {
       const started = performance.now();
       const next = p.pass(graph, ctx);
-      const stage: PassStage = { entry: entry.name, pass: p.name, changed: next !== graph, ms: performance.now() - started, graph: next };
+      const stage: PassStage = {
+        entry: entry.name,
+        pass: p.name,
+        changed: next !== graph,
+        ms: performance.now() - started,
+        graph: next,
+      };
       graph = next;
       stages.push(stage);
       options.onStage?.(stage);

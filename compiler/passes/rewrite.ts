@@ -58,7 +58,10 @@ export class ScopeRewriter {
     if (n.span) node.span = n.span;
     if (regions) node.regions = regions;
     node.outputs = n.outputs.map((o) => {
-      const v: Value = o.name === undefined ? { id: o.id, type: o.type, def: node } : { id: o.id, type: o.type, def: node, name: o.name };
+      const v: Value =
+        o.name === undefined
+          ? { id: o.id, type: o.type, def: node }
+          : { id: o.id, type: o.type, def: node, name: o.name };
       this.subst.set(o, v);
       return v;
     });

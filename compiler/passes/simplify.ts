@@ -113,7 +113,13 @@ const RULES: Readonly<Record<string, readonly Rule[]>> = {
     // x - x = 0 for integers
     (n, [a, b]) =>
       a === b && isInteger(a)
-        ? { change: { op: 'constant', inputs: [], attrs: { dtype: a.type.dtype, shape: [...n.outputs[0].type.shape], value: 0 } } }
+        ? {
+            change: {
+              op: 'constant',
+              inputs: [],
+              attrs: { dtype: a.type.dtype, shape: [...n.outputs[0].type.shape], value: 0 },
+            },
+          }
         : undefined,
   ],
   // neg(neg(x)) = x
@@ -163,7 +169,8 @@ export function algebraicSimplificationPass(graph: Graph, ctx: PassContext): Gra
     // Chains (neg(neg(neg x)), reshape of reshape of reshape) collapse in one walk:
     // rules see the already simplified producers.
     const r = n.outputs.length === 1 ? rewrite(n, inputs) : undefined;
-    if (r === undefined) rw.keep(n, { inputs, regions: mapRegions(n, (body) => algebraicSimplificationPass(body, ctx)) });
+    if (r === undefined)
+      rw.keep(n, { inputs, regions: mapRegions(n, (body) => algebraicSimplificationPass(body, ctx)) });
     else if ('value' in r) rw.dropFor(n, [r.value]);
     else rw.keep(n, { inputs, ...r.change });
   }

@@ -74,9 +74,13 @@ export function executeEntry(
   return execute(entry.graph, { ...state, ...scalars, ...feeds }, opts);
 }
 
-function initialValue(type: TensorType, init: { name: string; args: Readonly<Record<string, number>> } | undefined): Tensor | undefined {
+function initialValue(
+  type: TensorType,
+  init: { name: string; args: Readonly<Record<string, number>> } | undefined,
+): Tensor | undefined {
   if (!init) return undefined;
-  const fill = init.name === 'zeros' ? 0 : init.name === 'ones' ? 1 : init.name === 'constant' ? init.args.value : undefined;
+  const fill =
+    init.name === 'zeros' ? 0 : init.name === 'ones' ? 1 : init.name === 'constant' ? init.args.value : undefined;
   if (fill === undefined) return undefined;
   return { type, data: new Float64Array(numel(type.shape)).fill(fill) };
 }
@@ -115,7 +119,13 @@ class Runner {
       assigns[node.attrs.target as string] = inputs[0];
     }
     const outputs = node.regions
-      ? getRegionRule(node.op).reference(inputs, node.attrs, node.regions, (body, args) => this.graph(body, args, null), this.ctx)
+      ? getRegionRule(node.op).reference(
+          inputs,
+          node.attrs,
+          node.regions,
+          (body, args) => this.graph(body, args, null),
+          this.ctx,
+        )
       : def.reference(inputs, node.attrs, this.ctx);
     if (outputs.length !== node.outputs.length) {
       throw new Error(`reference of '${node.op}' returned ${outputs.length} outputs, expected ${node.outputs.length}`);
@@ -123,7 +133,9 @@ class Runner {
     return outputs.map((t, i) => {
       const want = node.outputs[i].type;
       if (!sameType(t.type, want) || t.data.length !== numel(want.shape)) {
-        throw new Error(`reference of '${node.op}' returned ${typeToString(t.type)} for output ${i}, expected ${typeToString(want)}`);
+        throw new Error(
+          `reference of '${node.op}' returned ${typeToString(t.type)} for output ${i}, expected ${typeToString(want)}`,
+        );
       }
       return this.round(t);
     });

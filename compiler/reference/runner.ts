@@ -34,9 +34,11 @@ function typedArrayFor(dtype: PlanDType, data: ArrayLike<number>): Float32Array 
 }
 
 function toTensor(what: string, type: TensorType, value: unknown): Tensor {
-  if (!ArrayBuffer.isView(value) || value instanceof DataView) throw new DlcError(`${what}: expected a typed array of ${numel(type.shape)} elements`);
+  if (!ArrayBuffer.isView(value) || value instanceof DataView)
+    throw new DlcError(`${what}: expected a typed array of ${numel(type.shape)} elements`);
   const data = value as unknown as ArrayLike<number>;
-  if (data.length !== numel(type.shape)) throw new DlcError(`${what}: expected ${numel(type.shape)} elements, got ${data.length}`);
+  if (data.length !== numel(type.shape))
+    throw new DlcError(`${what}: expected ${numel(type.shape)} elements, got ${data.length}`);
   return { type, data: Float64Array.from(data) };
 }
 
@@ -44,19 +46,31 @@ export function programEntries(program: Program): EntryInfo[] {
   return program.entries.map((e) => ({
     name: e.name,
     kind: e.kind,
-    inputs: e.graph.args.filter((a) => a.kind === 'input').map((a) => ({ name: a.name, dtype: a.value.type.dtype, shape: a.value.type.shape })),
+    inputs: e.graph.args
+      .filter((a) => a.kind === 'input')
+      .map((a) => ({ name: a.name, dtype: a.value.type.dtype, shape: a.value.type.shape })),
     outputs: e.graph.results.map((r) => ({ name: r.name, dtype: r.value.type.dtype, shape: r.value.type.shape })),
   }));
 }
 
 export function createReferenceRunner(program: Program, seed: number): ModelRunner {
-  const persistent: PersistentInfo[] = program.persistent.map((p) => ({ name: p.name, kind: p.kind, dtype: p.type.dtype, shape: p.type.shape }));
+  const persistent: PersistentInfo[] = program.persistent.map((p) => ({
+    name: p.name,
+    kind: p.kind,
+    dtype: p.type.dtype,
+    shape: p.type.shape,
+  }));
   const types = new Map(program.persistent.map((p) => [p.name, p.type]));
   const state: Record<string, Tensor> = {};
   for (const p of program.persistent) {
-    state[p.name] = { type: p.type, data: Float64Array.from(initialize(p.init, p.type.dtype, p.type.shape, seed >>> 0, p.name)) };
+    state[p.name] = {
+      type: p.type,
+      data: Float64Array.from(initialize(p.init, p.type.dtype, p.type.shape, seed >>> 0, p.name)),
+    };
   }
-  const scalars: Record<string, number> = Object.fromEntries(program.scalars.map((s) => [s.name, Math.fround(s.value)]));
+  const scalars: Record<string, number> = Object.fromEntries(
+    program.scalars.map((s) => [s.name, Math.fround(s.value)]),
+  );
   const entries = programEntries(program);
   const batches = new Map(program.entries.map((e) => [e.name, planBatch(program, e)]));
   let step = 0;
@@ -76,7 +90,10 @@ export function createReferenceRunner(program: Program, seed: number): ModelRunn
     },
     async run(name, inputs, outputs) {
       const entry = entries.find((e) => e.name === name);
-      if (!entry) throw new DlcError(`${program.model} has no entry point '${name}' (entries: ${entries.map((e) => e.name).join(', ')})`);
+      if (!entry)
+        throw new DlcError(
+          `${program.model} has no entry point '${name}' (entries: ${entries.map((e) => e.name).join(', ')})`,
+        );
       const batch = batches.get(name);
       const rows = givenRows(name, entry.inputs, batch, inputs);
       if (rows !== undefined) validateInputs(name, entry.inputs, inputs, { n: rows, inputs: batch!.inputs });
@@ -85,7 +102,12 @@ export function createReferenceRunner(program: Program, seed: number): ModelRunn
       for (const i of entry.inputs) {
         feeds[i.name] = toTensor(`${name}: input '${i.name}'`, { dtype: i.dtype, shape: i.shape }, full[i.name]);
       }
-      const { results, assigns } = executeEntry(program, name, feeds, state, { seed: seed >>> 0, step, precision: 'f32', scalars });
+      const { results, assigns } = executeEntry(program, name, feeds, state, {
+        seed: seed >>> 0,
+        step,
+        precision: 'f32',
+        scalars,
+      });
       step = (step + 1) >>> 0;
       for (const [target, t] of Object.entries(assigns)) state[target] = t;
       const out: Record<string, OutputValue> = {};
@@ -103,14 +125,19 @@ export function createReferenceRunner(program: Program, seed: number): ModelRunn
     },
     load(values) {
       const missing = persistent.filter((p) => !(p.name in values));
-      if (missing.length > 0) throw new DlcError(`load: the checkpoint lacks ${missing.map((m) => `'${m.name}'`).join(', ')}`);
+      if (missing.length > 0)
+        throw new DlcError(`load: the checkpoint lacks ${missing.map((m) => `'${m.name}'`).join(', ')}`);
       const next: Record<string, Tensor> = {};
       for (const p of persistent) next[p.name] = toTensor(`load: '${p.name}'`, types.get(p.name)!, values[p.name]);
       Object.assign(state, next);
     },
     setScalar(name, value) {
-      if (!(name in scalars)) throw new DlcError(`${program.model} has no runtime scalar '${name}' (scalars: ${Object.keys(scalars).join(', ') || 'none'})`);
-      if (!Number.isFinite(value)) throw new DlcError(`scalar '${name}' must be a finite number, given ${String(value)}`);
+      if (!(name in scalars))
+        throw new DlcError(
+          `${program.model} has no runtime scalar '${name}' (scalars: ${Object.keys(scalars).join(', ') || 'none'})`,
+        );
+      if (!Number.isFinite(value))
+        throw new DlcError(`scalar '${name}' must be a finite number, given ${String(value)}`);
       scalars[name] = Math.fround(value);
     },
     destroy() {},

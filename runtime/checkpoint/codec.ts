@@ -18,7 +18,10 @@ export function encodeCheckpoint(ckpt: Checkpoint, name: string): Uint8Array {
   for (const [tensor, t] of Object.entries(ckpt.tensors)) {
     if (t.dtype !== 'f32') continue;
     const bad = t.data.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new DlcError(`not saving ${name}: tensor ${tensor} has a non-finite value (${t.data[bad]}) at element ${bad}`);
+    if (bad >= 0)
+      throw new DlcError(
+        `not saving ${name}: tensor ${tensor} has a non-finite value (${t.data[bad]}) at element ${bad}`,
+      );
   }
   const metadata = infoToMetadata(ckpt.info);
   metadata[CHECKSUM_KEY] = checksum({ tensors: ckpt.tensors, metadata });
@@ -29,7 +32,8 @@ export function decodeCheckpoint(bytes: Uint8Array, name: string, expect?: Model
   const content = parseSafetensors(bytes, name);
   const stored = content.metadata[CHECKSUM_KEY];
   if (stored === undefined) throw new DlcError(`${name}: not a dlc checkpoint: metadata has no '${CHECKSUM_KEY}'`);
-  if (stored !== checksum(content)) throw new DlcError(`${name}: checksum mismatch: the file was changed or corrupted after it was written`);
+  if (stored !== checksum(content))
+    throw new DlcError(`${name}: checksum mismatch: the file was changed or corrupted after it was written`);
   const info = metadataToInfo(content.metadata, name);
   if (expect) checkAgainstModel(content, info, expect, name);
   refuseNonFinite(content.tensors, name);
@@ -46,7 +50,9 @@ function refuseNonFinite(tensors: Readonly<Record<string, SavedTensor>>, name: s
     if (t.dtype !== 'f32') continue;
     const bad = t.data.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) {
-      throw new DlcError(`${name}: tensor ${tensor} holds ${t.data[bad]} at element ${bad}; a checkpoint must be finite`);
+      throw new DlcError(
+        `${name}: tensor ${tensor} holds ${t.data[bad]} at element ${bad}; a checkpoint must be finite`,
+      );
     }
   }
 }

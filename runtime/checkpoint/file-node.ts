@@ -122,7 +122,10 @@ function removeStaleTemps(dir: string, base: string): void {
   try {
     names = readdirSync(dir);
   } catch (e) {
-    throw new DlcError(`cannot save checkpoint in ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 2);
+    throw new DlcError(
+      `cannot save checkpoint in ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      2,
+    );
   }
   for (const n of names) if (n.startsWith(prefix) && n.endsWith('.tmp')) tryUnlink(join(dir, n));
 }
@@ -145,7 +148,10 @@ export function readCheckpoint(path: string, expect?: ModelSignature): Checkpoin
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new DlcError(`${path}: cannot read checkpoint: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 2);
+    throw new DlcError(
+      `${path}: cannot read checkpoint: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      2,
+    );
   }
   try {
     return decodeCheckpoint(bytes, path, expect);

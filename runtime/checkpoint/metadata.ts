@@ -37,7 +37,8 @@ export interface CheckpointInfo {
 
 export function infoToMetadata(info: CheckpointInfo): Record<string, string> {
   const extra = info.extra ?? {};
-  for (const k of Object.keys(extra)) if (k.startsWith('dlc.')) throw new DlcError(`extra metadata key '${k}' uses the reserved 'dlc.' prefix`);
+  for (const k of Object.keys(extra))
+    if (k.startsWith('dlc.')) throw new DlcError(`extra metadata key '${k}' uses the reserved 'dlc.' prefix`);
   return {
     ...extra,
     'dlc.format': CHECKPOINT_FORMAT,
@@ -73,7 +74,12 @@ export function metadataToInfo(meta: Readonly<Record<string, string>>, file: str
     }
   };
   const rng = json('dlc.rng');
-  if (typeof rng !== 'object' || rng === null || Array.isArray(rng) || !Object.values(rng).every((v) => Number.isSafeInteger(v))) {
+  if (
+    typeof rng !== 'object' ||
+    rng === null ||
+    Array.isArray(rng) ||
+    !Object.values(rng).every((v) => Number.isSafeInteger(v))
+  ) {
     fail('metadata dlc.rng is not an object of integer counters');
   }
   const lr = json('dlc.lr') as { spec?: unknown; step?: unknown } | null;
@@ -136,9 +142,11 @@ export function tensorDifferences(
     const t = have[name];
     if (!t) out.push(`has no tensor ${name} (model wants ${w.dtype}${formatShape(w.shape)})`);
     else if (t.dtype !== savedDtype(w.dtype)) out.push(`tensor ${name} has dtype ${t.dtype}, model wants ${w.dtype}`);
-    else if (formatShape(t.shape) !== formatShape(w.shape)) out.push(`tensor ${name} has shape ${formatShape(t.shape)}, model wants ${formatShape(w.shape)}`);
+    else if (formatShape(t.shape) !== formatShape(w.shape))
+      out.push(`tensor ${name} has shape ${formatShape(t.shape)}, model wants ${formatShape(w.shape)}`);
   }
-  for (const name of Object.keys(have).sort()) if (!(name in want)) out.push(`has tensor ${name}, which model '${model}' does not have`);
+  for (const name of Object.keys(have).sort())
+    if (!(name in want)) out.push(`has tensor ${name}, which model '${model}' does not have`);
   return out;
 }
 
@@ -158,7 +166,9 @@ export function checkSameModel(
   const diffs = tensorDifferences(have, want.tensors, want.model);
   if (diffs.length === 0) return;
   const more = diffs.length > SHOWN_DIFFERENCES ? `; and ${diffs.length - SHOWN_DIFFERENCES} more` : '';
-  throw new DlcError(`${file}: saved by another model named '${want.model}', with other tensors: ${diffs.slice(0, SHOWN_DIFFERENCES).join('; ')}${more}`);
+  throw new DlcError(
+    `${file}: saved by another model named '${want.model}', with other tensors: ${diffs.slice(0, SHOWN_DIFFERENCES).join('; ')}${more}`,
+  );
 }
 
 /**
@@ -166,14 +176,22 @@ export function checkSameModel(
  * difference first: the model name, then missing, extra and mismatched tensors, then
  * the compiled program, then the fingerprint as a last guard.
  */
-export function checkAgainstModel(content: SafetensorsContent, info: CheckpointInfo, want: ModelSignature, file: string): void {
+export function checkAgainstModel(
+  content: SafetensorsContent,
+  info: CheckpointInfo,
+  want: ModelSignature,
+  file: string,
+): void {
   const fail = (msg: string): never => {
     throw new DlcError(`${file}: ${msg}`);
   };
   checkSameModel(info, content.tensors, want, file);
   if (info.programHash !== want.programHash) {
-    fail(`was saved by a different compiled program (hash ${info.programHash.slice(0, 12)}…, this build ${want.programHash.slice(0, 12)}…); recompile with the same options or retrain`);
+    fail(
+      `was saved by a different compiled program (hash ${info.programHash.slice(0, 12)}…, this build ${want.programHash.slice(0, 12)}…); recompile with the same options or retrain`,
+    );
   }
   const fp = fingerprint(want);
-  if (info.fingerprint !== fp) fail(`fingerprint ${info.fingerprint.slice(0, 12)}… does not match the model's ${fp.slice(0, 12)}…`);
+  if (info.fingerprint !== fp)
+    fail(`fingerprint ${info.fingerprint.slice(0, 12)}… does not match the model's ${fp.slice(0, 12)}…`);
 }

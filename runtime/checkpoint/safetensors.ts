@@ -15,8 +15,21 @@ export const HEADER_CAP = 100 * 1024 * 1024;
 
 /** Every dtype the format defines, with its size in bytes. */
 const DTYPE_BYTES: Readonly<Record<string, number>> = {
-  BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, I16: 2, U16: 2, F16: 2, BF16: 2,
-  I32: 4, U32: 4, F32: 4, I64: 8, U64: 8, F64: 8,
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  F8_E5M2: 1,
+  F8_E4M3: 1,
+  I16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  U32: 4,
+  F32: 4,
+  I64: 8,
+  U64: 8,
+  F64: 8,
 };
 
 /** The dtypes dlc holds in memory. */
@@ -48,7 +61,9 @@ export function encodeSafetensors(content: SafetensorsContent): Uint8Array {
     if (name === '__metadata__') throw new DlcError("a tensor cannot be named '__metadata__'");
     const t = content.tensors[name]!;
     if (product(t.shape) !== t.data.length) {
-      throw new DlcError(`tensor ${name}: shape ${formatShape(t.shape)} needs ${product(t.shape)} elements, data has ${t.data.length}`);
+      throw new DlcError(
+        `tensor ${name}: shape ${formatShape(t.shape)} needs ${product(t.shape)} elements, data has ${t.data.length}`,
+      );
     }
     header[name] = { dtype: TO_FILE[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + t.data.byteLength] };
     offset += t.data.byteLength;
@@ -95,9 +110,11 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsCo
   if (bytes.length < 8) fail(`truncated at byte ${bytes.length} (the header length needs 8 bytes)`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = dv.getBigUint64(0, true);
-  if (n > BigInt(HEADER_CAP)) fail(`header length ${n} is over the ${HEADER_CAP}-byte cap; not a checkpoint or corrupted`);
+  if (n > BigInt(HEADER_CAP))
+    fail(`header length ${n} is over the ${HEADER_CAP}-byte cap; not a checkpoint or corrupted`);
   const headerEnd = 8 + Number(n);
-  if (headerEnd > bytes.length) fail(`truncated at byte ${bytes.length} (header says the header ends at byte ${headerEnd})`);
+  if (headerEnd > bytes.length)
+    fail(`truncated at byte ${bytes.length} (header says the header ends at byte ${headerEnd})`);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, headerEnd));
@@ -126,7 +143,8 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsCo
     const { dtype, shape, data_offsets: offsets, ...rest } = raw as Record<string, unknown>;
     const extra = Object.keys(rest);
     if (extra.length > 0) fail(`tensor ${name}: unknown key '${extra[0]}'`);
-    if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) fail(`tensor ${name}: unknown dtype ${JSON.stringify(dtype)}`);
+    if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES))
+      fail(`tensor ${name}: unknown dtype ${JSON.stringify(dtype)}`);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       fail(`tensor ${name}: shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
     }
@@ -137,7 +155,9 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsCo
     if (end < begin) fail(`tensor ${name}: data_offsets [${begin},${end}] end before they begin`);
     const want = product(shape as number[]) * DTYPE_BYTES[dtype as string]!;
     if (end - begin !== want) {
-      fail(`tensor ${name}: ${dtype}${formatShape(shape as number[])} needs ${want} bytes but data_offsets [${begin},${end}] span ${end - begin}`);
+      fail(
+        `tensor ${name}: ${dtype}${formatShape(shape as number[])} needs ${want} bytes but data_offsets [${begin},${end}] span ${end - begin}`,
+      );
     }
     entries.push({ name, dtype: dtype as string, shape: shape as number[], begin, end });
   }
@@ -146,13 +166,19 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsCo
   let expected = 0;
   let prev = '';
   for (const e of entries) {
-    if (e.begin < expected) fail(`tensor ${e.name} (bytes [${e.begin},${e.end}]) overlaps tensor ${prev} (ends at ${expected})`);
-    if (e.begin > expected) fail(`hole in the data: bytes [${expected},${e.begin}) belong to no tensor (before ${e.name})`);
+    if (e.begin < expected)
+      fail(`tensor ${e.name} (bytes [${e.begin},${e.end}]) overlaps tensor ${prev} (ends at ${expected})`);
+    if (e.begin > expected)
+      fail(`hole in the data: bytes [${expected},${e.begin}) belong to no tensor (before ${e.name})`);
     expected = e.end;
     prev = e.name;
   }
-  if (expected > dataLen) fail(`truncated at byte ${bytes.length} (header says the file ends at byte ${headerEnd + expected})`);
-  if (expected < dataLen) fail(`${dataLen - expected} bytes after the last tensor's data (header says the file ends at byte ${headerEnd + expected})`);
+  if (expected > dataLen)
+    fail(`truncated at byte ${bytes.length} (header says the file ends at byte ${headerEnd + expected})`);
+  if (expected < dataLen)
+    fail(
+      `${dataLen - expected} bytes after the last tensor's data (header says the file ends at byte ${headerEnd + expected})`,
+    );
   // All checks passed: only now decode the data.
   const tensors: Record<string, SavedTensor> = {};
   for (const e of entries) {
@@ -163,7 +189,8 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsCo
     const dtype = FROM_FILE[e.dtype]!;
     const count = (e.end - e.begin) / 4;
     const base = headerEnd + e.begin;
-    const data = dtype === 'f32' ? new Float32Array(count) : dtype === 'i32' ? new Int32Array(count) : new Uint32Array(count);
+    const data =
+      dtype === 'f32' ? new Float32Array(count) : dtype === 'i32' ? new Int32Array(count) : new Uint32Array(count);
     for (let k = 0; k < count; k++) {
       const at = base + k * 4;
       if (data instanceof Float32Array) data[k] = dv.getFloat32(at, true);

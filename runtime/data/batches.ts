@@ -41,7 +41,8 @@ export interface TrainBatch {
 }
 
 function checkBatchSize(batchSize: number, n: number, what: string): void {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new DlcError(`batch size must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new DlcError(`batch size must be a positive integer, got ${batchSize}`);
   if (n === 0) throw new DlcError(`${what} has no examples`);
   if (what.startsWith('training') && batchSize > n) {
     throw new DlcError(`batch size ${batchSize} is larger than the ${n} training examples; no full batch can be made`);
@@ -87,7 +88,12 @@ export class TrainBatches {
   restore(cursor: DataCursor): void {
     const { epoch, position } = cursor;
     if (!Number.isInteger(epoch) || epoch < 0) throw new DlcError(`data cursor: invalid epoch ${epoch}`);
-    if (!Number.isInteger(position) || position < 0 || position % this.batchSize !== 0 || position / this.batchSize > this.batchesPerEpoch) {
+    if (
+      !Number.isInteger(position) ||
+      position < 0 ||
+      position % this.batchSize !== 0 ||
+      position / this.batchSize > this.batchesPerEpoch
+    ) {
       throw new DlcError(
         `data cursor: position ${position} is not a batch boundary of batch size ${this.batchSize} within ${this.length} examples`,
       );
@@ -135,7 +141,10 @@ function padRows(split: Split, rowsWanted: number): Split {
   const out: Record<string, HostTensor> = {};
   for (const f of fieldNames(split)) {
     const t = split[f]!;
-    const data = t.dtype === 'f32' ? new Float32Array((t.data.length / t.shape[0]!) * rowsWanted) : new Int32Array((t.data.length / t.shape[0]!) * rowsWanted);
+    const data =
+      t.dtype === 'f32'
+        ? new Float32Array((t.data.length / t.shape[0]!) * rowsWanted)
+        : new Int32Array((t.data.length / t.shape[0]!) * rowsWanted);
     data.set(t.data);
     out[f] = { ...t, shape: [rowsWanted, ...t.shape.slice(1)], data } as HostTensor;
   }

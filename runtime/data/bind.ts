@@ -27,7 +27,10 @@ export interface Binding {
 /** Parses "x=image,y=label" into { x: 'image', y: 'label' }. */
 export function parseBindingSpec(spec: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const part of spec.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+  for (const part of spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
     const m = /^([A-Za-z_][\w.]*)=([A-Za-z_][\w.]*)$/.exec(part);
     if (!m) throw new DlcError(`binding '${part}' is not of the form field=input`, 2);
     if (m[1]! in out) throw new DlcError(`binding names field '${m[1]}' twice`, 2);
@@ -50,7 +53,8 @@ export function resolveBinding(
   for (const [field, input] of Object.entries(mapping)) {
     if (!(field in split)) throw new DlcError(`no field named '${field}' in dataset '${datasetName}' ${fieldList}`, 2);
     if (!inputNames.includes(input)) throw new DlcError(`the model has no input named '${input}' ${inputList}`, 2);
-    if (fieldFor.has(input)) throw new DlcError(`model input '${input}' is bound to both '${fieldFor.get(input)}' and '${field}'`, 2);
+    if (fieldFor.has(input))
+      throw new DlcError(`model input '${input}' is bound to both '${fieldFor.get(input)}' and '${field}'`, 2);
     fieldFor.set(input, field);
   }
   const out: Binding[] = [];

@@ -31,13 +31,18 @@ export function loadDataset(nameOrPath: string, options: LoadOptions = {}): Data
   if (nameOrPath === 'mnist') return loadMnist();
   if (nameOrPath === 'mnist-standardized') return standardizedMnist();
   if (nameOrPath === 'moby-dick') {
-    if (options.context === undefined) throw new DlcError("dataset 'moby-dick' needs a context length (the model's sequence length)", 2);
+    if (options.context === undefined)
+      throw new DlcError("dataset 'moby-dick' needs a context length (the model's sequence length)", 2);
     return windowDataset(loadMobyDick(), options.context);
   }
   if (!existsSync(nameOrPath)) {
-    throw new DlcError(`unknown dataset '${nameOrPath}': not one of ${BUILTIN_DATASETS.join(', ')} and no such folder`, 2);
+    throw new DlcError(
+      `unknown dataset '${nameOrPath}': not one of ${BUILTIN_DATASETS.join(', ')} and no such folder`,
+      2,
+    );
   }
-  if (!statSync(nameOrPath).isDirectory()) throw new DlcError(`${nameOrPath}: a dataset path must be a folder of FIELD.npy files`, 2);
+  if (!statSync(nameOrPath).isDirectory())
+    throw new DlcError(`${nameOrPath}: a dataset path must be a folder of FIELD.npy files`, 2);
   const name = basename(nameOrPath);
   const trainDir = join(nameOrPath, 'train');
   const testDir = join(nameOrPath, 'test');
@@ -47,7 +52,10 @@ export function loadDataset(nameOrPath: string, options: LoadOptions = {}): Data
   const all = readNpyFolder(nameOrPath);
   const n = Object.values(all)[0]!.shape[0] ?? 0;
   const { train, test } = seededSplit(all, Math.round(n * 0.8), NPY_SPLIT_SEED);
-  return makeDataset(name, train, test, { source: nameOrPath, split: `seeded permutation, seed ${NPY_SPLIT_SEED}, 80% train` });
+  return makeDataset(name, train, test, {
+    source: nameOrPath,
+    split: `seeded permutation, seed ${NPY_SPLIT_SEED}, 80% train`,
+  });
 }
 
 let standardized: Dataset | undefined;
@@ -58,7 +66,9 @@ function standardizedMnist(): Dataset {
 }
 
 function readNpyFolder(dir: string): Split {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.npy')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.npy'))
+    .sort();
   if (files.length === 0) throw new DlcError(`${dir}: no .npy files (one FIELD.npy per dataset field)`, 2);
   const out: Record<string, HostTensor> = {};
   for (const f of files) out[f.slice(0, -4)] = readNpy(join(dir, f));

@@ -16,7 +16,10 @@ export function loadMnist(): Dataset {
     try {
       json = require(`mnist/src/digits/${d}.json`) as { data?: unknown };
     } catch (e) {
-      throw new DlcError(`cannot read the mnist package's digits for class ${d} (is 'mnist' installed?): ${(e as Error).message}`, 2);
+      throw new DlcError(
+        `cannot read the mnist package's digits for class ${d} (is 'mnist' installed?): ${(e as Error).message}`,
+        2,
+      );
     }
     if (!Array.isArray(json.data)) throw new DlcError(`mnist package: digits/${d}.json has no data array`, 2);
     perClass.push(json.data as number[]);

@@ -37,10 +37,10 @@ function parseHeaderDict(text: string, fail: (msg: string) => never): Map<string
   const value = (): PyValue => {
     ws();
     if (text[i] === "'" || text[i] === '"') return str();
-    if (text.startsWith('True', i)) return (i += 4), true;
-    if (text.startsWith('False', i)) return (i += 5), false;
+    if (text.startsWith('True', i)) return ((i += 4), true);
+    if (text.startsWith('False', i)) return ((i += 5), false);
     const int = /^-?\d+/.exec(text.slice(i));
-    if (int) return (i += int[0].length), Number(int[0]);
+    if (int) return ((i += int[0].length), Number(int[0]));
     if (text[i] === '(') {
       i++;
       const dims: number[] = [];
@@ -90,22 +90,26 @@ export function parseNpy(bytes: Uint8Array, name: string): HostTensor {
   const fail = (msg: string): never => {
     throw new DlcError(`${name}: ${msg}`);
   };
-  if (bytes.length < 10 || MAGIC.some((b, k) => bytes[k] !== b)) fail('not a .npy file (bad magic; expected "\\x93NUMPY")');
+  if (bytes.length < 10 || MAGIC.some((b, k) => bytes[k] !== b))
+    fail('not a .npy file (bad magic; expected "\\x93NUMPY")');
   const major = bytes[6]!;
   const minor = bytes[7]!;
-  if (major < 1 || major > 3 || minor !== 0) fail(`unsupported .npy version ${major}.${minor} (supported: 1.0, 2.0, 3.0)`);
+  if (major < 1 || major > 3 || minor !== 0)
+    fail(`unsupported .npy version ${major}.${minor} (supported: 1.0, 2.0, 3.0)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const lenBytes = major === 1 ? 2 : 4;
   if (bytes.length < 8 + lenBytes) fail(`truncated in the header length at byte ${bytes.length}`);
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const dataStart = 8 + lenBytes + headerLen;
-  if (dataStart > bytes.length) fail(`truncated in the header: file has ${bytes.length} bytes, header ends at byte ${dataStart}`);
+  if (dataStart > bytes.length)
+    fail(`truncated in the header: file has ${bytes.length} bytes, header ends at byte ${dataStart}`);
   const headerBytes = bytes.subarray(8 + lenBytes, dataStart);
   if (major < 3 && headerBytes.some((b) => b > 0x7f)) fail('header is not ASCII (required before version 3.0)');
   const header = new TextDecoder('utf-8', { fatal: false }).decode(headerBytes);
   if (!header.endsWith('\n')) fail("header does not end with '\\n'");
   const dict = parseHeaderDict(header, fail);
-  for (const k of dict.keys()) if (k !== 'descr' && k !== 'fortran_order' && k !== 'shape') fail(`header has unknown key '${k}'`);
+  for (const k of dict.keys())
+    if (k !== 'descr' && k !== 'fortran_order' && k !== 'shape') fail(`header has unknown key '${k}'`);
   const descr = dict.get('descr');
   const fortran = dict.get('fortran_order');
   const shape = dict.get('shape');
@@ -120,7 +124,8 @@ export function parseNpy(bytes: Uint8Array, name: string): HostTensor {
   const want = n * d!.size;
   const have = bytes.length - dataStart;
   if (have < want) fail(`truncated: shape ${formatShape(dims)} of ${descr} needs ${want} data bytes, file has ${have}`);
-  if (have > want) fail(`${have - want} unexpected bytes after the data (shape ${formatShape(dims)} of ${descr} needs ${want})`);
+  if (have > want)
+    fail(`${have - want} unexpected bytes after the data (shape ${formatShape(dims)} of ${descr} needs ${want})`);
   // Copy into a fresh buffer so reads are aligned and never alias the caller's (e.g.
   // a pooled Node Buffer, whose .slice() would be a view, not a copy).
   const data = new Uint8Array(want);

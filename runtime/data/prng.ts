@@ -27,7 +27,12 @@ export function hashWord(seed: number, stream: number, counter: number): number 
  * A uniform integer in [0, n) for n ≤ 2^32, from successive counters starting at
  * `counter`, by rejection (no modulo bias). Returns the value and the next counter.
  */
-export function uniformBelow(seed: number, stream: number, counter: number, n: number): { value: number; next: number } {
+export function uniformBelow(
+  seed: number,
+  stream: number,
+  counter: number,
+  n: number,
+): { value: number; next: number } {
   const limit = 2 ** 32 - (2 ** 32 % n); // accept words below the largest multiple of n
   for (;;) {
     const w = hashWord(seed, stream, counter++);

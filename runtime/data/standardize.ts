@@ -21,7 +21,8 @@ export interface ColumnStats {
 
 /** Mean and floored standard deviation of each column of a [N, D] tensor. */
 export function columnStats(t: HostTensor, field: string, minDeviation = MIN_DEVIATION): ColumnStats {
-  if (t.dtype !== 'f32' || t.shape.length < 2) throw new DlcError(`standardize: field '${field}' must be f32 with an example axis and features`);
+  if (t.dtype !== 'f32' || t.shape.length < 2)
+    throw new DlcError(`standardize: field '${field}' must be f32 with an example axis and features`);
   const n = t.shape[0]!;
   const d = t.data.length / Math.max(n, 1);
   if (n === 0) throw new DlcError(`standardize: field '${field}' has no examples`);

@@ -29,7 +29,9 @@ export function encodeText(text: string, vocab: readonly string[]): Int32Array {
   for (let i = 0; i < chars.length; i++) {
     const id = index.get(chars[i]!);
     if (id === undefined) {
-      throw new DlcError(`character ${JSON.stringify(chars[i])} (U+${chars[i]!.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}) at position ${i} is not in the vocabulary`);
+      throw new DlcError(
+        `character ${JSON.stringify(chars[i])} (U+${chars[i]!.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}) at position ${i} is not in the vocabulary`,
+      );
     }
     ids[i] = id;
   }
@@ -40,7 +42,8 @@ export function decodeText(ids: ArrayLike<number>, vocab: readonly string[]): st
   let s = '';
   for (let i = 0; i < ids.length; i++) {
     const c = vocab[ids[i]!];
-    if (c === undefined) throw new DlcError(`token id ${ids[i]} is outside the vocabulary of ${vocab.length} characters`);
+    if (c === undefined)
+      throw new DlcError(`token id ${ids[i]} is outside the vocabulary of ${vocab.length} characters`);
     s += c;
   }
   return s;
@@ -60,7 +63,8 @@ export function charCorpus(name: string, text: string): CharCorpus {
  * Fields: x i32[N,context], y i32[N,context].
  */
 export function windowDataset(corpus: CharCorpus, context: number): Dataset {
-  if (!Number.isInteger(context) || context < 1) throw new DlcError(`context length must be a positive integer, got ${context}`);
+  if (!Number.isInteger(context) || context < 1)
+    throw new DlcError(`context length must be a positive integer, got ${context}`);
   const windows = (ids: Int32Array) => {
     const n = Math.floor((ids.length - 1) / context);
     const x = new Int32Array(n * context);

@@ -62,7 +62,9 @@ export async function createBufferChecked(
   assertDeviceAlive(device);
   const asked = `${desc.size} bytes (${formatBytes(desc.size)})`;
   if (desc.size > device.limits.maxBufferSize) {
-    throw new DlcError(`buffer '${desc.label}': ${asked} exceeds the device's maxBufferSize of ${device.limits.maxBufferSize} bytes`);
+    throw new DlcError(
+      `buffer '${desc.label}': ${asked} exceeds the device's maxBufferSize of ${device.limits.maxBufferSize} bytes`,
+    );
   }
   device.pushErrorScope('validation');
   device.pushErrorScope('out-of-memory');

@@ -8,7 +8,15 @@ export const LINUX_LIBRARIES: Readonly<Record<string, readonly string[]>> = {
   opengles: ['libEGL.so.1', 'libGLESv2.so.2', 'Mesa DRI drivers (swrast_dri.so / libgallium)'],
 };
 
-const LIB_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/lib64', '/lib'];
+const LIB_DIRS = [
+  '/usr/lib/x86_64-linux-gnu',
+  '/usr/lib/aarch64-linux-gnu',
+  '/usr/lib64',
+  '/usr/lib',
+  '/lib/x86_64-linux-gnu',
+  '/lib64',
+  '/lib',
+];
 const DRI_DIRS = LIB_DIRS.map((d) => `${d}/dri`);
 
 type Fs = { existsSync(p: string): boolean; readdirSync(p: string): string[] };
@@ -21,8 +29,7 @@ function nodeFs(): Fs | undefined {
 function ldconfigListing(): string | undefined {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   const cp = proc?.getBuiltinModule?.('node:child_process') as
-    | { execFileSync(file: string, args: string[], opts: object): string }
-    | undefined;
+    { execFileSync(file: string, args: string[], opts: object): string } | undefined;
   if (!cp) return undefined;
   for (const bin of ['ldconfig', '/sbin/ldconfig', '/usr/sbin/ldconfig']) {
     try {
@@ -51,7 +58,10 @@ export function hasMesaDriDrivers(): boolean {
   if (!fs) return false;
   for (const dir of DRI_DIRS) {
     if (!fs.existsSync(dir)) continue;
-    if (fs.readdirSync(dir).some((f) => f === 'swrast_dri.so' || f === 'kms_swrast_dri.so' || f.startsWith('libgallium'))) return true;
+    if (
+      fs.readdirSync(dir).some((f) => f === 'swrast_dri.so' || f === 'kms_swrast_dri.so' || f.startsWith('libgallium'))
+    )
+      return true;
   }
   return LIB_DIRS.some((d) => fs.existsSync(d) && fs.readdirSync(d).some((f) => f.startsWith('libgallium')));
 }

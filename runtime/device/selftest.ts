@@ -21,15 +21,31 @@ export async function runSelfTest(device: GPUDevice): Promise<string> {
   try {
     return await withErrorScopes(device, 'self-test kernel', async () => {
       const x = Float32Array.from({ length: N }, (_, i) => i % 100);
-      const input = device.createBuffer({ size: x.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+      const input = device.createBuffer({
+        size: x.byteLength,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+      });
       device.queue.writeBuffer(input, 0, x);
-      const output = device.createBuffer({ size: x.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-      const total = device.createBuffer({ size: 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+      const output = device.createBuffer({
+        size: x.byteLength,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+      });
+      const total = device.createBuffer({
+        size: 4,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      });
       device.queue.writeBuffer(total, 0, new Uint32Array([0]));
-      const readback = device.createBuffer({ size: x.byteLength + 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      const readback = device.createBuffer({
+        size: x.byteLength + 4,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      });
 
       const module = device.createShaderModule({ label: 'dlc self-test', code: WGSL });
-      const pipeline = device.createComputePipeline({ label: 'dlc self-test', layout: 'auto', compute: { module, entryPoint: 'main' } });
+      const pipeline = device.createComputePipeline({
+        label: 'dlc self-test',
+        layout: 'auto',
+        compute: { module, entryPoint: 'main' },
+      });
       const bindGroup = device.createBindGroup({
         layout: pipeline.getBindGroupLayout(0),
         entries: [input, output, total].map((buffer, binding) => ({ binding, resource: { buffer } })),

@@ -16,7 +16,15 @@ import { runGuarded } from './numerics';
 import { givenRows, padRows, takeRows } from './rows';
 import { endPass, recordSteps } from './record';
 import type { Bound, PreparedStep } from './resources';
-import { boundOf, compilePipelines, createArenas, createTextures, MAP_READ_MODE, prepareSteps, USAGE } from './resources';
+import {
+  boundOf,
+  compilePipelines,
+  createArenas,
+  createTextures,
+  MAP_READ_MODE,
+  prepareSteps,
+  USAGE,
+} from './resources';
 
 export type { HostTensor } from './io';
 export type OutputValue = number | Float32Array | Int32Array | Uint32Array;
@@ -72,7 +80,10 @@ export class Executor {
   }
 
   static async create(plan: Plan, options: ExecutorOptions = {}): Promise<Executor> {
-    if (plan.version !== 1) throw new DlcError(`this runtime reads plan version 1, the model was compiled to version ${String(plan.version)}`);
+    if (plan.version !== 1)
+      throw new DlcError(
+        `this runtime reads plan version 1, the model was compiled to version ${String(plan.version)}`,
+      );
     const device = options.device ?? (await acquireDevice({ requiredLimits: plan.requiredLimits })).device;
     if (options.device) {
       watchDeviceLoss(device);
@@ -90,7 +101,11 @@ export class Executor {
       for (const entry of plan.entries) exec.entries.set(entry.name, await exec.prepareEntry(entry, pipelines));
       if (exec.checkNumerics) {
         const largest = Math.max(4, ...plan.buffers.filter((b) => b.dtype === 'f32').map((b) => b.bytes));
-        exec.guardStaging = device.createBuffer({ size: largest, usage: USAGE.MAP_READ | USAGE.COPY_DST, label: `${plan.model}:numerics` });
+        exec.guardStaging = device.createBuffer({
+          size: largest,
+          usage: USAGE.MAP_READ | USAGE.COPY_DST,
+          label: `${plan.model}:numerics`,
+        });
       }
     });
     return exec;
@@ -106,9 +121,16 @@ export class Executor {
   }
 
   /** Runs one entry point; resolves to the outputs asked for. Calls run one at a time, in order. */
-  async run(name: string, inputs?: Readonly<Record<string, unknown>>, options: RunOptions = {}): Promise<Record<string, OutputValue>> {
+  async run(
+    name: string,
+    inputs?: Readonly<Record<string, unknown>>,
+    options: RunOptions = {},
+  ): Promise<Record<string, OutputValue>> {
     const state = this.entries.get(name);
-    if (!state) throw new DlcError(`${this.plan.model} has no entry point '${name}' (entries: ${[...this.entries.keys()].join(', ')})`);
+    if (!state)
+      throw new DlcError(
+        `${this.plan.model} has no entry point '${name}' (entries: ${[...this.entries.keys()].join(', ')})`,
+      );
     const { batch } = state.entry;
     const rows = givenRows(name, state.entry.inputs, batch, inputs);
     const fewer = rows === undefined || !batch ? undefined : { n: rows, inputs: batch.inputs };
@@ -116,7 +138,9 @@ export class Executor {
     const wanted = options.outputs ?? state.entry.outputs.map((o) => o.name);
     for (const out of wanted) {
       if (!state.entry.outputs.some((o) => o.name === out)) {
-        throw new DlcError(`${name}: unknown output '${out}' (outputs: ${state.entry.outputs.map((o) => o.name).join(', ') || 'none'})`);
+        throw new DlcError(
+          `${name}: unknown output '${out}' (outputs: ${state.entry.outputs.map((o) => o.name).join(', ') || 'none'})`,
+        );
       }
     }
     const full = padRows(state.entry.inputs, batch, inputs ?? {}, rows);
@@ -128,7 +152,11 @@ export class Executor {
     return result;
   }
 
-  private async runNow(state: EntryState, inputs: Readonly<Record<string, unknown>>, wanted: readonly string[]): Promise<Record<string, OutputValue>> {
+  private async runNow(
+    state: EntryState,
+    inputs: Readonly<Record<string, unknown>>,
+    wanted: readonly string[],
+  ): Promise<Record<string, OutputValue>> {
     const { device } = this;
     assertDeviceAlive(device);
     const label = `${this.plan.model}.${state.entry.name}`;
@@ -149,14 +177,16 @@ export class Executor {
         await runGuarded({ device, plan: this.plan, entry: label, staging: this.guardStaging }, state.steps);
         if (reads.length > 0) {
           const encoder = device.createCommandEncoder({ label });
-          for (const o of reads) encoder.copyBufferToBuffer(o.bound.buffer, o.bound.offset, state.readback, o.offset, o.bound.size);
+          for (const o of reads)
+            encoder.copyBufferToBuffer(o.bound.buffer, o.bound.offset, state.readback, o.offset, o.bound.size);
           device.queue.submit([encoder.finish()]);
         }
       } else {
         const rec = { encoder: device.createCommandEncoder({ label }), pass: null };
         recordSteps(rec, state.steps);
         endPass(rec);
-        for (const o of reads) rec.encoder.copyBufferToBuffer(o.bound.buffer, o.bound.offset, state.readback, o.offset, o.bound.size);
+        for (const o of reads)
+          rec.encoder.copyBufferToBuffer(o.bound.buffer, o.bound.offset, state.readback, o.offset, o.bound.size);
         device.queue.submit([rec.encoder.finish()]);
       }
       this.stepCounter = (this.stepCounter + 1) >>> 0;
@@ -204,8 +234,12 @@ export class Executor {
   /** Sets a runtime scalar (a learning rate...) for the following calls. */
   setScalar(name: string, value: number): void {
     const s = this.plan.scalars.find((x) => x.name === name);
-    if (!s) throw new DlcError(`${this.plan.model} has no runtime scalar '${name}' (scalars: ${this.plan.scalars.map((x) => x.name).join(', ') || 'none'})`);
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw new DlcError(`scalar '${name}' must be a finite number, given ${String(value)}`);
+    if (!s)
+      throw new DlcError(
+        `${this.plan.model} has no runtime scalar '${name}' (scalars: ${this.plan.scalars.map((x) => x.name).join(', ') || 'none'})`,
+      );
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      throw new DlcError(`scalar '${name}' must be a finite number, given ${String(value)}`);
     this.scalarFloat[0] = value;
     const bits = new Uint32Array(this.scalarFloat.buffer)[0];
     this.scalarWords[s.index] = bits;
@@ -231,7 +265,11 @@ export class Executor {
     const buffers = names.map((name) => this.persistentBuffer(name));
     const result = this.tail.then(async () => {
       const total = buffers.reduce((sum, b) => sum + b.bytes, 0);
-      const staging = this.device.createBuffer({ size: Math.max(4, total), usage: USAGE.MAP_READ | USAGE.COPY_DST, label: `${this.plan.model}:read tensors` });
+      const staging = this.device.createBuffer({
+        size: Math.max(4, total),
+        usage: USAGE.MAP_READ | USAGE.COPY_DST,
+        label: `${this.plan.model}:read tensors`,
+      });
       try {
         const encoder = this.device.createCommandEncoder();
         let offset = 0;
@@ -300,7 +338,12 @@ export class Executor {
       if (isPersistentKind(b.kind) && b.init) {
         writeView(device.queue, bound.buffer, bound.offset, initialize(b.init, b.dtype, b.shape, this.seed, b.name));
       } else if (b.kind === 'const' && b.data) {
-        const data = b.dtype === 'f32' ? Float32Array.from(b.data) : b.dtype === 'i32' ? Int32Array.from(b.data) : Uint32Array.from(b.data);
+        const data =
+          b.dtype === 'f32'
+            ? Float32Array.from(b.data)
+            : b.dtype === 'i32'
+              ? Int32Array.from(b.data)
+              : Uint32Array.from(b.data);
         writeView(device.queue, bound.buffer, bound.offset, data);
       }
     }
@@ -310,7 +353,10 @@ export class Executor {
     writeView(device.queue, words.buffer, words.offset, this.scalarWords);
   }
 
-  private async prepareEntry(entry: PlanEntry, pipelines: ReadonlyMap<string, GPUComputePipeline>): Promise<EntryState> {
+  private async prepareEntry(
+    entry: PlanEntry,
+    pipelines: ReadonlyMap<string, GPUComputePipeline>,
+  ): Promise<EntryState> {
     const steps = await prepareSteps(this.device, this.plan, this.arenas, pipelines, entry.steps, this.textures);
     const inputs = entry.inputs.map((ref) => ({
       ref,
@@ -324,7 +370,11 @@ export class Executor {
       offset += bound.size;
       return o;
     });
-    const readback = this.device.createBuffer({ size: Math.max(4, offset), usage: USAGE.MAP_READ | USAGE.COPY_DST, label: `${this.plan.model}.${entry.name}:readback` });
+    const readback = this.device.createBuffer({
+      size: Math.max(4, offset),
+      usage: USAGE.MAP_READ | USAGE.COPY_DST,
+      label: `${this.plan.model}.${entry.name}:readback`,
+    });
     return { entry, steps, inputs, outputs, readback, checked: false };
   }
 }
@@ -334,13 +384,22 @@ function checkLimits(device: GPUDevice, plan: Plan): void {
   for (const [name, asked] of Object.entries(plan.requiredLimits)) {
     const offered = (device.limits as unknown as Record<string, unknown>)[name];
     if (typeof offered === 'number' && offered < asked) {
-      throw new DlcError(`${plan.model} needs ${name} = ${asked} but the given device offers ${offered}; recompile for this device or request the limit`);
+      throw new DlcError(
+        `${plan.model} needs ${name} = ${asked} but the given device offers ${offered}; recompile for this device or request the limit`,
+      );
     }
   }
 }
 
 /** queue.writeBuffer for any typed array (TypeScript's lib types want a narrower buffer type). */
-function writeView(queue: GPUQueue, buffer: GPUBuffer, offset: number, view: ArrayBufferView, elementOffset?: number, elements?: number): void {
+function writeView(
+  queue: GPUQueue,
+  buffer: GPUBuffer,
+  offset: number,
+  view: ArrayBufferView,
+  elementOffset?: number,
+  elements?: number,
+): void {
   const source = view as unknown as GPUAllowSharedBufferSource;
   if (elementOffset === undefined) queue.writeBuffer(buffer, offset, source);
   else queue.writeBuffer(buffer, offset, source, elementOffset, elements);

@@ -34,7 +34,8 @@ export function typedArrayName(dtype: PlanDType): string {
 function describeGiven(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name} of ${(value as unknown as { length: number }).length} elements`;
+  if (ArrayBuffer.isView(value))
+    return `${value.constructor.name} of ${(value as unknown as { length: number }).length} elements`;
   if (Array.isArray(value)) return `an array of ${value.length} elements`;
   return typeof value;
 }
@@ -77,7 +78,8 @@ export function validateInputs(
   rows?: { readonly n: number; readonly inputs: readonly string[] },
 ): void {
   const inputs = given ?? {};
-  if (typeof inputs !== 'object') throw new DlcError(`${entry}: inputs must be an object of named typed arrays, got ${typeof inputs}`);
+  if (typeof inputs !== 'object')
+    throw new DlcError(`${entry}: inputs must be an object of named typed arrays, got ${typeof inputs}`);
   for (const name of Object.keys(inputs)) {
     if (!declared.some((d) => d.name === name)) {
       const known = declared.map((d) => d.name).join(', ') || 'none';
@@ -89,13 +91,20 @@ export function validateInputs(
     const ref = fewer ? { ...declaredRef, shape: [rows!.n, ...declaredRef.shape.slice(1)] } : declaredRef;
     const value = inputs[ref.name];
     const want = `${typedArrayName(ref.dtype)} of ${numelOf(ref.shape)} elements (${shapeText(ref)})`;
-    if (!accepts(ref.dtype, value)) throw new DlcError(`${entry}: input '${ref.name}' expects a ${want}, given ${describeGiven(value)}`);
-    if (value.length !== numelOf(ref.shape)) throw new DlcError(`${entry}: input '${ref.name}' expects a ${want}, given ${describeGiven(value)}`);
+    if (!accepts(ref.dtype, value))
+      throw new DlcError(`${entry}: input '${ref.name}' expects a ${want}, given ${describeGiven(value)}`);
+    if (value.length !== numelOf(ref.shape))
+      throw new DlcError(`${entry}: input '${ref.name}' expects a ${want}, given ${describeGiven(value)}`);
   }
 }
 
 /** A typed array of the right kind for `dtype` over `count` elements of `bytes` (copied). */
-export function readElements(dtype: PlanDType, bytes: ArrayBuffer, offset: number, count: number): Float32Array | Int32Array | Uint32Array {
+export function readElements(
+  dtype: PlanDType,
+  bytes: ArrayBuffer,
+  offset: number,
+  count: number,
+): Float32Array | Int32Array | Uint32Array {
   switch (dtype) {
     case 'f32':
       return new Float32Array(bytes.slice(offset, offset + 4 * count));
@@ -112,7 +121,11 @@ export function readElements(dtype: PlanDType, bytes: ArrayBuffer, offset: numbe
 }
 
 /** Checks a named tensor handed to setParams/load against its buffer's dtype and shape. */
-export function validateTensor(what: string, ref: { dtype: PlanDType; shape: readonly number[] }, value: unknown): asserts value is HostTensor {
+export function validateTensor(
+  what: string,
+  ref: { dtype: PlanDType; shape: readonly number[] },
+  value: unknown,
+): asserts value is HostTensor {
   const want = `${typedArrayName(ref.dtype)} of ${numelOf(ref.shape)} elements (${shapeText(ref)})`;
   if (!accepts(ref.dtype, value) || value.length !== numelOf(ref.shape)) {
     throw new DlcError(`${what} expects a ${want}, given ${describeGiven(value)}`);

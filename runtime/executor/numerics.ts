@@ -23,7 +23,11 @@ function describeKernel(kernel: PlanKernel): string {
   return `kernel ${kernel.name} (IR node ${nodes}${where})`;
 }
 
-async function checkWrites(ctx: GuardContext, step: Extract<PreparedStep, { kind: 'dispatch' }>, t: number | undefined): Promise<void> {
+async function checkWrites(
+  ctx: GuardContext,
+  step: Extract<PreparedStep, { kind: 'dispatch' }>,
+  t: number | undefined,
+): Promise<void> {
   for (const id of step.step.writes) {
     const buffer = ctx.plan.buffers[id];
     if (buffer.dtype !== 'f32') continue;
@@ -79,7 +83,8 @@ export async function runGuarded(ctx: GuardContext, steps: readonly PreparedStep
         break;
       }
       case 'loop':
-        for (let i = 0; i < step.step.count; i++) await runGuarded(ctx, step.body, iterationIndex(i, step.step.count, step.step.reverse));
+        for (let i = 0; i < step.step.count; i++)
+          await runGuarded(ctx, step.body, iterationIndex(i, step.step.count, step.step.reverse));
         break;
       default: {
         const never: never = step;

@@ -24,10 +24,18 @@ export function recordUpload(rec: Recorder, upload: TextureUpload): void {
   const rest = upload.texels - fullRows * TEXTURE_ROW_TEXELS;
   const { buffer, offset } = upload.src;
   if (fullRows > 0) {
-    rec.encoder.copyBufferToTexture({ buffer, offset, bytesPerRow: rowBytes }, { texture: upload.texture }, [TEXTURE_ROW_TEXELS, fullRows, 1]);
+    rec.encoder.copyBufferToTexture({ buffer, offset, bytesPerRow: rowBytes }, { texture: upload.texture }, [
+      TEXTURE_ROW_TEXELS,
+      fullRows,
+      1,
+    ]);
   }
   if (rest > 0) {
-    rec.encoder.copyBufferToTexture({ buffer, offset: offset + fullRows * rowBytes }, { texture: upload.texture, origin: [0, fullRows, 0] }, [rest, 1, 1]);
+    rec.encoder.copyBufferToTexture(
+      { buffer, offset: offset + fullRows * rowBytes },
+      { texture: upload.texture, origin: [0, fullRows, 0] },
+      [rest, 1, 1],
+    );
   }
 }
 
@@ -67,7 +75,8 @@ export function recordSteps(rec: Recorder, steps: readonly PreparedStep[], t = 0
         recordCopy(rec, step, t);
         break;
       case 'loop':
-        for (let i = 0; i < step.step.count; i++) recordSteps(rec, step.body, iterationIndex(i, step.step.count, step.step.reverse));
+        for (let i = 0; i < step.step.count; i++)
+          recordSteps(rec, step.body, iterationIndex(i, step.step.count, step.step.reverse));
         break;
       default: {
         const never: never = step;

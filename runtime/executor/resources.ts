@@ -21,7 +21,8 @@ export interface TextureUpload {
 }
 
 export type PreparedStep =
-  | { readonly kind: 'dispatch';
+  | {
+      readonly kind: 'dispatch';
       readonly step: DispatchStep;
       readonly kernel: PlanKernel;
       readonly pipeline: GPUComputePipeline;
@@ -47,7 +48,11 @@ const STORAGE_USAGE = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST;
 export async function createArenas(device: GPUDevice, plan: Plan): Promise<GPUBuffer[]> {
   return Promise.all(
     plan.arenas.map((arena) =>
-      createBufferChecked(device, { size: Math.max(4, Math.ceil(arena.bytes / 4) * 4), usage: STORAGE_USAGE, label: `${plan.model}:${arena.name}` }),
+      createBufferChecked(device, {
+        size: Math.max(4, Math.ceil(arena.bytes / 4) * 4),
+        usage: STORAGE_USAGE,
+        label: `${plan.model}:${arena.name}`,
+      }),
     ),
   );
 }
@@ -87,7 +92,11 @@ interface Compiled {
  * Compiles every (kernel, binding pattern) pair in the plan concurrently. A compile
  * failure is a DlcError naming the kernel's label (its IR node and .dl span).
  */
-export async function compilePipelines(device: GPUDevice, plan: Plan, steps: readonly DispatchStep[]): Promise<Compiled> {
+export async function compilePipelines(
+  device: GPUDevice,
+  plan: Plan,
+  steps: readonly DispatchStep[],
+): Promise<Compiled> {
   const started = performance.now();
   const modules = new Map<string, GPUShaderModule>();
   const pending = new Map<string, Promise<GPUComputePipeline>>();
@@ -132,14 +141,30 @@ function bindGroupLayout(device: GPUDevice, kernel: PlanKernel, step: DispatchSt
   return device.createBindGroupLayout({ entries, label: kernel.label });
 }
 
-async function createPipeline(device: GPUDevice, kernel: PlanKernel, module: GPUShaderModule, step: DispatchStep): Promise<GPUComputePipeline> {
-  const layout = device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout(device, kernel, step)], label: kernel.label });
+async function createPipeline(
+  device: GPUDevice,
+  kernel: PlanKernel,
+  module: GPUShaderModule,
+  step: DispatchStep,
+): Promise<GPUComputePipeline> {
+  const layout = device.createPipelineLayout({
+    bindGroupLayouts: [bindGroupLayout(device, kernel, step)],
+    label: kernel.label,
+  });
   try {
-    return await device.createComputePipelineAsync({ layout, compute: { module, entryPoint: 'main' }, label: kernel.label });
+    return await device.createComputePipelineAsync({
+      layout,
+      compute: { module, entryPoint: 'main' },
+      label: kernel.label,
+    });
   } catch (err) {
     const info = await module.getCompilationInfo().catch(() => undefined);
     const first = info?.messages.find((m) => m.type === 'error');
-    const detail = first ? `WGSL line ${first.lineNum}:${first.linePos}: ${first.message}` : err instanceof Error ? err.message : String(err);
+    const detail = first
+      ? `WGSL line ${first.lineNum}:${first.linePos}: ${first.message}`
+      : err instanceof Error
+        ? err.message
+        : String(err);
     throw new DlcError(`kernel ${kernel.label}: pipeline creation failed: ${detail.replace(/\s*\n\s*/g, ' | ')}`);
   }
 }
@@ -177,19 +202,33 @@ export async function prepareSteps(
             label: kernel.label,
           }),
         );
-        const uploads = (step.textures ?? []).filter((t) => t.upload !== false).map((t) => {
-          const texture = textures[t.texture];
-          if (!texture) throw new DlcError(`kernel ${kernel.label}: the plan has no texture ${t.texture}`);
-          return { src: boundOf(plan, arenas, step.bindings[t.binding]), texture, texels: t.texels };
+        const uploads = (step.textures ?? [])
+          .filter((t) => t.upload !== false)
+          .map((t) => {
+            const texture = textures[t.texture];
+            if (!texture) throw new DlcError(`kernel ${kernel.label}: the plan has no texture ${t.texture}`);
+            return { src: boundOf(plan, arenas, step.bindings[t.binding]), texture, texels: t.texels };
+          });
+        out.push({
+          kind: 'dispatch',
+          step,
+          kernel,
+          pipeline,
+          bindGroup,
+          buffers: step.bindings.map((b) => boundOf(plan, arenas, b).buffer),
+          uploads,
         });
-        out.push({ kind: 'dispatch', step, kernel, pipeline, bindGroup, buffers: step.bindings.map((b) => boundOf(plan, arenas, b).buffer), uploads });
         break;
       }
       case 'copy':
         out.push({ kind: 'copy', step, src: boundOf(plan, arenas, step.src), dst: boundOf(plan, arenas, step.dst) });
         break;
       case 'loop':
-        out.push({ kind: 'loop', step, body: await prepareSteps(device, plan, arenas, pipelines, step.body, textures) });
+        out.push({
+          kind: 'loop',
+          step,
+          body: await prepareSteps(device, plan, arenas, pipelines, step.body, textures),
+        });
         break;
       default: {
         const never: never = step;

@@ -38,7 +38,8 @@ export interface RunPosition {
 
 export function savedOrder(extra: Readonly<Record<string, string>> | undefined, path: string): DataOrder {
   const o = extra?.['train.order'] ?? 'shuffled';
-  if (!(DATA_ORDERS as readonly string[]).includes(o)) throw new DlcError(`${path}: metadata train.order '${o}' is not one of ${DATA_ORDERS.join(', ')}`);
+  if (!(DATA_ORDERS as readonly string[]).includes(o))
+    throw new DlcError(`${path}: metadata train.order '${o}' is not one of ${DATA_ORDERS.join(', ')}`);
   return o as DataOrder;
 }
 
@@ -81,7 +82,11 @@ export async function makeCheckpoint(runner: ModelRunner, pos: RunPosition, dlcV
  * `otherProgram`, a checkpoint from another build of the compiler is accepted and
  * `otherProgram` is told its program hash.
  */
-export function readModelCheckpoint(path: string, runner: ModelRunner, otherProgram?: (savedHash: string) => void): Checkpoint {
+export function readModelCheckpoint(
+  path: string,
+  runner: ModelRunner,
+  otherProgram?: (savedHash: string) => void,
+): Checkpoint {
   const want = modelSignature(runner);
   if (otherProgram === undefined) return readCheckpoint(path, want);
   const saved = readCheckpoint(path).info.programHash;
@@ -102,7 +107,10 @@ export function checkpointSeed(ckpt: Checkpoint, path: string): number {
 export function restoreCheckpoint(runner: ModelRunner, ckpt: Checkpoint, path: string): RunPosition {
   const calls = ckpt.info.rng[CALLS_COUNTER];
   if (calls === undefined) throw new DlcError(`${path}: metadata dlc.rng has no '${CALLS_COUNTER}' counter`);
-  if (checkpointSeed(ckpt, path) !== runner.seed) throw new DlcError(`${path}: saved with seed ${checkpointSeed(ckpt, path)}, the model was created with seed ${runner.seed}`);
+  if (checkpointSeed(ckpt, path) !== runner.seed)
+    throw new DlcError(
+      `${path}: saved with seed ${checkpointSeed(ckpt, path)}, the model was created with seed ${runner.seed}`,
+    );
   const cursor = parseCursor(ckpt.info.dataCursor);
   const values: Record<string, unknown> = {};
   for (const [name, t] of Object.entries(ckpt.tensors)) values[name] = t.data;

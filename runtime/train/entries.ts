@@ -30,16 +30,28 @@ function listOf(entries: readonly EntryInfo[]): string {
 export function chooseEntry(runner: ModelEntries, kind: Kind, name?: string, preferred?: string): EntryInfo {
   if (name !== undefined) {
     const e = runner.entries.find((x) => x.name === name);
-    if (!e) throw new DlcError(`model '${runner.model}' has no entry point '${name}' (entries: ${listOf(runner.entries)})`, 2);
-    if (e.kind !== kind) throw new DlcError(`entry point '${name}' of model '${runner.model}' is a ${e.kind} entry, not a ${kind} entry`, 2);
+    if (!e)
+      throw new DlcError(
+        `model '${runner.model}' has no entry point '${name}' (entries: ${listOf(runner.entries)})`,
+        2,
+      );
+    if (e.kind !== kind)
+      throw new DlcError(
+        `entry point '${name}' of model '${runner.model}' is a ${e.kind} entry, not a ${kind} entry`,
+        2,
+      );
     return e;
   }
   const ofKind = runner.entries.filter((e) => e.kind === kind);
   if (ofKind.length === 1) return ofKind[0]!;
   const named = preferred === undefined ? undefined : ofKind.find((e) => e.name === preferred);
   if (named) return named;
-  if (ofKind.length === 0) throw new DlcError(`model '${runner.model}' has no ${kind} entry point (entries: ${listOf(runner.entries)})`, 2);
-  throw new DlcError(`model '${runner.model}' has several ${kind} entry points (${ofKind.map((e) => e.name).join(', ')}); pick one with --entry`, 2);
+  if (ofKind.length === 0)
+    throw new DlcError(`model '${runner.model}' has no ${kind} entry point (entries: ${listOf(runner.entries)})`, 2);
+  throw new DlcError(
+    `model '${runner.model}' has several ${kind} entry points (${ofKind.map((e) => e.name).join(', ')}); pick one with --entry`,
+    2,
+  );
 }
 
 /** The infer entry used for evaluation (predict, else score, else the only one), or undefined when there is none. */
@@ -57,7 +69,10 @@ export function lossOutput(entry: EntryInfo): string {
   const scalars = entry.outputs.filter(isScalarF32);
   const loss = scalars.find((o) => o.name === 'loss') ?? scalars.find((o) => o.name === 'cost') ?? scalars[0];
   if (!loss) {
-    throw new DlcError(`train entry '${entry.name}' has no scalar f32 output to report as its loss (outputs: ${entry.outputs.map((o) => o.name).join(', ') || 'none'})`, 2);
+    throw new DlcError(
+      `train entry '${entry.name}' has no scalar f32 output to report as its loss (outputs: ${entry.outputs.map((o) => o.name).join(', ') || 'none'})`,
+      2,
+    );
   }
   return loss.name;
 }
@@ -70,10 +85,15 @@ export function trainMetrics(entry: EntryInfo, loss: string): string[] {
 /** The batch size: the first dimension shared by the entry's inputs. */
 export function batchSize(entry: EntryInfo): number {
   const first = entry.inputs[0];
-  if (!first || first.shape.length === 0) throw new DlcError(`entry '${entry.name}' has no batched input (its first input needs a batch dimension)`, 2);
+  if (!first || first.shape.length === 0)
+    throw new DlcError(`entry '${entry.name}' has no batched input (its first input needs a batch dimension)`, 2);
   const b = first.shape[0]!;
   for (const i of entry.inputs) {
-    if (i.shape[0] !== b) throw new DlcError(`entry '${entry.name}': inputs disagree on the batch size ('${first.name}' has ${b}, '${i.name}' has ${i.shape[0] ?? 'no batch dimension'})`, 2);
+    if (i.shape[0] !== b)
+      throw new DlcError(
+        `entry '${entry.name}': inputs disagree on the batch size ('${first.name}' has ${b}, '${i.name}' has ${i.shape[0] ?? 'no batch dimension'})`,
+        2,
+      );
   }
   return b;
 }
@@ -99,5 +119,8 @@ export function defaultDataset(entry: EntryInfo): string {
   if (looksLikeMnist(entry)) return 'mnist';
   if (tokenContext(entry) !== undefined) return 'moby-dick';
   const inputs = entry.inputs.map((i) => `${i.name}: ${i.dtype}[${i.shape.join(',')}]`).join(', ');
-  throw new DlcError(`no --data given and the inputs of '${entry.name}' (${inputs}) do not look like a built-in dataset; pass --data mnist|moby-dick|DIR`, 2);
+  throw new DlcError(
+    `no --data given and the inputs of '${entry.name}' (${inputs}) do not look like a built-in dataset; pass --data mnist|moby-dick|DIR`,
+    2,
+  );
 }

@@ -42,11 +42,19 @@ export function labelField(split: Split, preferred?: string): string | undefined
  * The output that scores the classes: f32 [batch, K] with K the dataset's `classes`
  * when it states one (mnist: 10), else any K that covers every test label.
  */
-function classOutput(entry: EntryInfo, batch: number, test: Split, label: string, info?: Readonly<Record<string, unknown>>): string | undefined {
+function classOutput(
+  entry: EntryInfo,
+  batch: number,
+  test: Split,
+  label: string,
+  info?: Readonly<Record<string, unknown>>,
+): string | undefined {
   let max = -1;
   for (const v of test[label]!.data) if (v > max) max = v;
   const fits = (k: number) => (typeof info?.classes === 'number' ? k === info.classes : k > max) && k > 1;
-  return entry.outputs.find((o) => o.dtype === 'f32' && o.shape.length === 2 && o.shape[0] === batch && fits(o.shape[1]!))?.name;
+  return entry.outputs.find(
+    (o) => o.dtype === 'f32' && o.shape.length === 2 && o.shape[0] === batch && fits(o.shape[1]!),
+  )?.name;
 }
 
 export async function evaluate(
@@ -101,7 +109,10 @@ export async function evaluate(
     const metrics: Record<string, number> = {};
     for (const name of Object.keys(sums)) metrics[name] = sums[name]! / counts[name]!;
     if (Object.keys(metrics).length === 0) {
-      throw new DlcError(`cannot evaluate with '${entry.name}': the dataset has no labels for it and it has no f32 outputs to average`, 2);
+      throw new DlcError(
+        `cannot evaluate with '${entry.name}': the dataset has no labels for it and it has no f32 outputs to average`,
+        2,
+      );
     }
     const energy = energyEntry(entry, bindings);
     if (energy) metrics.pseudo_likelihood = await devicePseudoLikelihood(runner, entry, energy, test);

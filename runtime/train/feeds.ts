@@ -7,7 +7,12 @@ import { resolveBinding, type Binding } from '../data/bind';
 import type { Split } from '../data/dataset';
 import type { EntryInfo } from './runner';
 
-export function bindEntry(datasetName: string, split: Split, entry: EntryInfo, mapping: Readonly<Record<string, string>>): Binding[] {
+export function bindEntry(
+  datasetName: string,
+  split: Split,
+  entry: EntryInfo,
+  mapping: Readonly<Record<string, string>>,
+): Binding[] {
   // Only the mapping's entries that name this entry's inputs apply (an eval entry takes fewer inputs than the train entry).
   const names = new Set(entry.inputs.map((i) => i.name));
   const own = Object.fromEntries(Object.entries(mapping).filter(([, input]) => names.has(input)));
@@ -18,7 +23,8 @@ export function bindEntry(datasetName: string, split: Split, entry: EntryInfo, m
 export function checkMappingTargets(mapping: Readonly<Record<string, string>>, entries: readonly EntryInfo[]): void {
   const names = [...new Set(entries.flatMap((e) => e.inputs.map((i) => i.name)))];
   for (const input of Object.values(mapping)) {
-    if (!names.includes(input)) throw new DlcError(`the model has no input named '${input}' (inputs: ${names.join(', ')})`, 2);
+    if (!names.includes(input))
+      throw new DlcError(`the model has no input named '${input}' (inputs: ${names.join(', ')})`, 2);
   }
 }
 

@@ -224,8 +224,13 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
       if (bad === undefined) {
         good = { tensors: base, step };
       } else {
-        if (!good) throw new DlcError(`step ${step + 1}: the weights are not finite (${bad}) and there is no earlier good state to go back to`);
-        cfg.onMessage?.(`step ${step + 1}: the weights went non-finite (${bad}) since step ${good.step}; going back to step ${good.step} (${step - good.step} updates skipped)`);
+        if (!good)
+          throw new DlcError(
+            `step ${step + 1}: the weights are not finite (${bad}) and there is no earlier good state to go back to`,
+          );
+        cfg.onMessage?.(
+          `step ${step + 1}: the weights went non-finite (${bad}) since step ${good.step}; going back to step ${good.step} (${step - good.step} updates skipped)`,
+        );
         skipped += step - good.step;
         runner.load(good.tensors);
         base = good.tensors;
@@ -249,7 +254,9 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
       } else {
         runner.load(base);
         skipped++;
-        const why = isFiniteNumber(loss) ? `the update made the weights non-finite (${after})` : `loss is ${String(loss)}`;
+        const why = isFiniteNumber(loss)
+          ? `the update made the weights non-finite (${after})`
+          : `loss is ${String(loss)}`;
         cfg.onMessage?.(`step ${step + 1}: ${why}; update skipped (${skipped} skipped so far)`);
         failed(step + 1);
       }

@@ -13,7 +13,10 @@ export function takesNoData(entry: EntryInfo): boolean {
 }
 
 /** Refuses flags that only make sense with data; data-free training needs --steps. */
-export function checkNoDataFlags(entry: EntryInfo, o: { data?: string; bind?: string; epochs?: number; steps?: number }): number {
+export function checkNoDataFlags(
+  entry: EntryInfo,
+  o: { data?: string; bind?: string; epochs?: number; steps?: number },
+): number {
   const why = `entry '${entry.name}' takes no inputs, so it trains without data`;
   if (o.data !== undefined) throw new DlcError(`${why}; drop --data`, 2);
   if (o.bind !== undefined) throw new DlcError(`${why}; drop --bind`, 2);
@@ -23,5 +26,9 @@ export function checkNoDataFlags(entry: EntryInfo, o: { data?: string; bind?: st
 
 export function stepsOnlyDataset(steps: number): Dataset {
   const empty = { step: { dtype: 'f32' as const, shape: [0], data: new Float32Array(0) } };
-  return { name: 'no data', train: { step: { dtype: 'f32', shape: [steps], data: new Float32Array(steps) } }, test: empty };
+  return {
+    name: 'no data',
+    train: { step: { dtype: 'f32', shape: [steps], data: new Float32Array(steps) } },
+    test: empty,
+  };
 }

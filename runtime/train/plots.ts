@@ -31,33 +31,64 @@ export function filterParam(runner: ModelRunner, entry: EntryInfo): string | und
     return i.dtype === 'f32' && ((row.length === 1 && row[0] === 784) || row.join(',') === '1,28,28');
   });
   if (!image) return undefined;
-  return runner.persistent.find((p) => p.kind === 'param' && p.dtype === 'f32' && p.shape.length === 2 && p.shape[0] === 784)?.name;
+  return runner.persistent.find(
+    (p) => p.kind === 'param' && p.dtype === 'f32' && p.shape.length === 2 && p.shape[0] === 784,
+  )?.name;
 }
 
 export function preparePlotDir(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
-    throw new DlcError(`--plots ${dir}: cannot create the folder: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 2);
+    throw new DlcError(
+      `--plots ${dir}: cannot create the folder: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      2,
+    );
   }
 }
 
 /** Writes the pictures; returns the paths written. */
-export async function writePlots(dir: string, history: History, runner: ModelRunner, filters: string | undefined): Promise<string[]> {
+export async function writePlots(
+  dir: string,
+  history: History,
+  runner: ModelRunner,
+  filters: string | undefined,
+): Promise<string[]> {
   const written: string[] = [];
   const plot = (file: string, series: Series[], title: string): void => {
     const path = join(dir, file);
-    writePng(path, linePlot(series.filter((s) => s.points.length > 0), { title: `${runner.model}: ${title}`, xLabel: 'step' }));
+    writePng(
+      path,
+      linePlot(
+        series.filter((s) => s.points.length > 0),
+        { title: `${runner.model}: ${title}`, xLabel: 'step' },
+      ),
+    );
     written.push(path);
   };
   const recon = history.trainMetrics[RECON];
   if (recon !== undefined) {
     const test = history.testMetrics[RECON] ?? [];
-    plot('recon.png', [{ name: 'train recon', points: recon }, { name: 'test recon', points: test, markers: true }], 'reconstruction error');
+    plot(
+      'recon.png',
+      [
+        { name: 'train recon', points: recon },
+        { name: 'test recon', points: test, markers: true },
+      ],
+      'reconstruction error',
+    );
   } else {
-    plot('loss.png', [{ name: 'loss', points: history.loss }, { name: 'test loss', points: history.testLoss, markers: true }], 'loss');
+    plot(
+      'loss.png',
+      [
+        { name: 'loss', points: history.loss },
+        { name: 'test loss', points: history.testLoss, markers: true },
+      ],
+      'loss',
+    );
   }
-  if (history.accuracy.length > 0) plot('accuracy.png', [{ name: 'test accuracy', points: history.accuracy, markers: true }], 'test accuracy');
+  if (history.accuracy.length > 0)
+    plot('accuracy.png', [{ name: 'test accuracy', points: history.accuracy, markers: true }], 'test accuracy');
   if (filters !== undefined) {
     const values = await runner.save();
     const shape = runner.persistent.find((p) => p.name === filters)!.shape;

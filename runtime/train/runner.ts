@@ -35,7 +35,11 @@ export interface ModelRunner {
   readonly seed: number;
   /** Entry calls made so far: keys the random ops with the seed. */
   step: number;
-  run(entry: string, inputs: Readonly<Record<string, unknown>>, outputs?: readonly string[]): Promise<Record<string, OutputValue>>;
+  run(
+    entry: string,
+    inputs: Readonly<Record<string, unknown>>,
+    outputs?: readonly string[],
+  ): Promise<Record<string, OutputValue>>;
   /** Every persistent tensor by name. */
   save(): Promise<NamedTensors>;
   /** Overwrites every persistent tensor. */
@@ -48,7 +52,12 @@ export { planHash };
 
 export function planEntries(plan: Plan): EntryInfo[] {
   const info = (r: TensorInfo): TensorInfo => ({ name: r.name, dtype: r.dtype, shape: r.shape });
-  return plan.entries.map((e) => ({ name: e.name, kind: e.kind, inputs: e.inputs.map(info), outputs: e.outputs.map(info) }));
+  return plan.entries.map((e) => ({
+    name: e.name,
+    kind: e.kind,
+    inputs: e.inputs.map(info),
+    outputs: e.outputs.map(info),
+  }));
 }
 
 export function planPersistent(plan: Plan): PersistentInfo[] {

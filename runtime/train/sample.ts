@@ -40,7 +40,11 @@ function isTokens(t: TensorInfo): boolean {
   return t.dtype === 'i32' || t.dtype === 'u32';
 }
 
-function sampleInputs(entry: EntryInfo, vocab: readonly string[] | undefined, prime: string | undefined): Record<string, Float32Array | Int32Array | Uint32Array> {
+function sampleInputs(
+  entry: EntryInfo,
+  vocab: readonly string[] | undefined,
+  prime: string | undefined,
+): Record<string, Float32Array | Int32Array | Uint32Array> {
   const out: Record<string, Float32Array | Int32Array | Uint32Array> = {};
   for (const i of entry.inputs) {
     const n = elementCount(i.shape);
@@ -70,13 +74,22 @@ export async function runSample(
     readonly toPixels?: (values: ArrayLike<number>) => ArrayLike<number>;
   } = {},
 ): Promise<SampleResult> {
-  const chosen = options.output !== undefined ? entry.outputs.find((o) => o.name === options.output) : entry.outputs.find((o) => imageLayout(o) || isTokens(o));
+  const chosen =
+    options.output !== undefined
+      ? entry.outputs.find((o) => o.name === options.output)
+      : entry.outputs.find((o) => imageLayout(o) || isTokens(o));
   if (options.output !== undefined && !chosen) {
-    throw new DlcError(`entry '${entry.name}' has no output '${options.output}' (outputs: ${entry.outputs.map((o) => o.name).join(', ')})`, 2);
+    throw new DlcError(
+      `entry '${entry.name}' has no output '${options.output}' (outputs: ${entry.outputs.map((o) => o.name).join(', ')})`,
+      2,
+    );
   }
   if (!chosen || (!imageLayout(chosen) && !isTokens(chosen))) {
     const what = entry.outputs.map((o) => `${o.name}: ${o.dtype}[${o.shape.join(',')}]`).join(', ') || 'none';
-    throw new DlcError(`entry '${entry.name}' returns nothing dlc can show (outputs: ${what}); images need a last dimension of 784 or [1,28,28], text an i32 output`, 2);
+    throw new DlcError(
+      `entry '${entry.name}' returns nothing dlc can show (outputs: ${what}); images need a last dimension of 784 or [1,28,28], text an i32 output`,
+      2,
+    );
   }
   const inputs = { ...sampleInputs(entry, options.vocab, options.prime), ...options.feeds };
   const out = await runner.run(entry.name, inputs, [chosen.name]);
@@ -86,7 +99,12 @@ export async function runSample(
   if (layout) {
     const [count, channels, h, w] = layout;
     const pixels = options.toPixels ? options.toPixels(data) : data;
-    return { kind: 'image', output: chosen.name, image: imageGrid({ shape: [count, channels, h, w], data: pixels }, { normalize: 'clamp', scale: 2 }), count };
+    return {
+      kind: 'image',
+      output: chosen.name,
+      image: imageGrid({ shape: [count, channels, h, w], data: pixels }, { normalize: 'clamp', scale: 2 }),
+      count,
+    };
   }
   const text = options.vocab ? decodeText(data, options.vocab) : Array.from(data).join(' ');
   return { kind: 'text', output: chosen.name, text };

@@ -37,7 +37,11 @@ function parse(argv: readonly string[]): Options {
     } else if (RECIPES.some((r) => r.name === a)) names.push(a);
     else throw new Error(`unknown example '${a}'\n${USAGE}`);
   }
-  return { names: names.length > 0 ? names : RECIPES.map((r) => r.name), ...(epochs !== undefined ? { epochs } : {}), out };
+  return {
+    names: names.length > 0 ? names : RECIPES.map((r) => r.name),
+    ...(epochs !== undefined ? { epochs } : {}),
+    out,
+  };
 }
 
 interface Row {
@@ -61,7 +65,10 @@ async function main(): Promise<void> {
     process.stderr.write(`zoo: ${command}\n`);
     const run = await runTrain(args, (r) => process.stderr.write(`zoo: ${name} ${JSON.stringify(r)}\n`));
     const figures = figuresOf(run.final, recipe.bar);
-    writeFileSync(join(options.out, `${name}.records.jsonl`), run.records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileSync(
+      join(options.out, `${name}.records.jsonl`),
+      run.records.map((r) => JSON.stringify(r)).join('\n') + '\n',
+    );
     rows.push({ name, command, figures, wallSeconds: run.wallSeconds });
     writeFileSync(join(options.out, 'results.json'), `${JSON.stringify(rows, null, 2)}\n`);
   }

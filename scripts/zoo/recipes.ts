@@ -47,12 +47,28 @@ export const RECIPES: readonly Recipe[] = [
   // Second-order methods written with grad and hvp as values: one batch of 1000 per step, 8 steps per epoch.
   { name: 'lbfgs', file: 'examples/lbfgs.dl', entry: 'step', epochs: 25, batch: 1000, bar: 0.96 },
   // Their baseline: the same net and objective by SGD with momentum, batch 100.
-  { name: 'lbfgs_momentum', file: 'examples/lbfgs.dl', entry: 'momentum', defines: { batch: 100 }, epochs: 20, batch: 100, bar: 0.96 },
+  {
+    name: 'lbfgs_momentum',
+    file: 'examples/lbfgs.dl',
+    entry: 'momentum',
+    defines: { batch: 100 },
+    epochs: 20,
+    batch: 100,
+    bar: 0.96,
+  },
   { name: 'hessian_free', file: 'examples/hessian_free.dl', epochs: 8, batch: 1000, bar: 0.96 },
   // Greedy CD-1 pretraining of two RBMs, then fine-tuning under a cosine decay: the schedule in the file.
   { name: 'dbn', file: 'examples/dbn.dl', epochs: 0, batch: 64, bar: 0.975, stageEpochs: DBN_EPOCHS },
   // The same net and fine-tuning from random init: the schedule's last stage alone.
-  { name: 'dbn_random', file: 'examples/dbn.dl', epochs: 0, batch: 64, bar: 0.975, stageEpochs: DBN_EPOCHS, stage: 'finetune' },
+  {
+    name: 'dbn_random',
+    file: 'examples/dbn.dl',
+    epochs: 0,
+    batch: 64,
+    bar: 0.975,
+    stageEpochs: DBN_EPOCHS,
+    stage: 'finetune',
+  },
 ];
 
 /** Training steps per epoch on the dataset the recipe uses (only MNIST recipes have schedules). */

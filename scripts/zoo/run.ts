@@ -30,7 +30,8 @@ export function runTrain(args: readonly string[], onRecord: (r: TrainRecord) => 
     child.on('error', reject);
     child.on('close', (code) => {
       const final = records.find((r) => r.final === true);
-      if (code !== 0 || !final) reject(new Error(`dlc train ${args.join(' ')} exited with ${code}${final ? '' : ' and no final record'}`));
+      if (code !== 0 || !final)
+        reject(new Error(`dlc train ${args.join(' ')} exited with ${code}${final ? '' : ' and no final record'}`));
       else resolve({ records, final, wallSeconds: (performance.now() - started) / 1000 });
     });
   });

@@ -15,7 +15,11 @@ function show(v: number | string): string {
 
 function duration(s: number): string {
   const m = Math.floor(s / 60);
-  return m > 0 ? `${m}m${Math.round(s - 60 * m).toString().padStart(2, '0')}s` : `${s.toFixed(1)}s`;
+  return m > 0
+    ? `${m}m${Math.round(s - 60 * m)
+        .toString()
+        .padStart(2, '0')}s`
+    : `${s.toFixed(1)}s`;
 }
 
 /** A Markdown table (it reads as plain text too), ready to paste into docs/zoo.md. */

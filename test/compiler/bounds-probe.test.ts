@@ -30,7 +30,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     ],
     arenas: [0, 1, 2].map((k) => ({ name: `a${k}`, bytes: 16 })),
     layout: [0, 1, 2].map((k) => ({ arena: k, offset: 0, size: k === 2 ? 8 : 16 })),
-    kernels: [{ id: 0, label: 'run/copy', name: 'copy', wgsl, workgroups: [1, 1, 1], usesScalars: false, origin: { nodes: [] } }],
+    kernels: [
+      {
+        id: 0,
+        label: 'run/copy',
+        name: 'copy',
+        wgsl,
+        workgroups: [1, 1, 1],
+        usesScalars: false,
+        origin: { nodes: [] },
+      },
+    ],
     scalarsBuffer: 2,
     scalars: [],
     entries: [

@@ -64,7 +64,9 @@ function edgesOf(file: string): Edge[] {
   const text = readFileSync(join(ROOT, file), 'utf8');
   return [...text.matchAll(SPECIFIER)].map((m) => ({
     from: file,
-    to: relative(ROOT, resolve(ROOT, dirname(file), m[1]!)).split('\\').join('/'),
+    to: relative(ROOT, resolve(ROOT, dirname(file), m[1]!))
+      .split('\\')
+      .join('/'),
   }));
 }
 

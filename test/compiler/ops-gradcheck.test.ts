@@ -15,7 +15,9 @@ import type { OpCase } from '../helpers/op-case';
 const dir = new URL('./op-cases/', import.meta.url);
 const files = (() => {
   try {
-    return readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort();
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+      .sort();
   } catch {
     return [];
   }
@@ -48,7 +50,12 @@ describe('gradients of every op against finite differences (float64)', () => {
             const inputs = caseInputs(c, 1000 + k);
             const got = execute(subgradientGraph(c), Object.fromEntries(inputs.map((t, j) => [`x${j}`, t]))).results;
             const grads = Object.fromEntries(Object.entries(got).map(([n, t]) => [n, t.data]));
-            expectSubgradient(c, inputs.map((t) => t.data), grads, 1e-12);
+            expectSubgradient(
+              c,
+              inputs.map((t) => t.data),
+              grads,
+              1e-12,
+            );
             checkedOps.add(c.op);
             checkedCases++;
           });

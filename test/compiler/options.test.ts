@@ -79,7 +79,9 @@ describe('every initializer argument', () => {
         const others = required.filter((r) => !r.startsWith(`${param.name} `));
         const given = [...others, `${param.name} = ${(param.default ?? 0.5) + 0.75}`].join(', ');
         const base = [...others, `${param.name} = ${param.default ?? 0.5}`].join(', ');
-        expect(Array.from(initialWeights(`${def.name}(${given})`))).not.toEqual(Array.from(initialWeights(`${def.name}(${base})`)));
+        expect(Array.from(initialWeights(`${def.name}(${given})`))).not.toEqual(
+          Array.from(initialWeights(`${def.name}(${base})`)),
+        );
       });
     }
     if (required.length === 0) {

@@ -22,7 +22,9 @@ describe('bad input', () => {
   test('invalid UTF-8 is a located error', () => {
     const r = load(new Uint8Array([0x6d, 0x6f, 0x0a, 0x61, 0xc3, 0x28]));
     expect(r.ioError).toBe(true);
-    expect(formatDiagnostics(r.diagnostics, () => undefined)).toBe('in.dl:2:2: error: file is not valid UTF-8 (invalid byte 0xc3)\n');
+    expect(formatDiagnostics(r.diagnostics, () => undefined)).toBe(
+      'in.dl:2:2: error: file is not valid UTF-8 (invalid byte 0xc3)\n',
+    );
   });
   test('missing root file is an I/O error', () => {
     const r = loadProgram('nope.dl', () => {
@@ -96,6 +98,8 @@ describe('deep postfix chains', () => {
     expect(r.diagnostics.map((d) => d.code)).toEqual(['nested-too-deeply']);
   });
   test('transpose chained 300,000 times', () => {
-    expect(parseSource(`fn f(x) = x${'.T'.repeat(300_000)}\n`, 't.dl').diagnostics.map((d) => d.code)).toEqual(['nested-too-deeply']);
+    expect(parseSource(`fn f(x) = x${'.T'.repeat(300_000)}\n`, 't.dl').diagnostics.map((d) => d.code)).toEqual([
+      'nested-too-deeply',
+    ]);
   });
 });

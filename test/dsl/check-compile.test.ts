@@ -10,10 +10,12 @@ import { checkMutant, exampleSources, expectLocatedDiagnostic } from '../helpers
 import { mutateSource } from '../helpers/mutate-source';
 import { rng } from '../helpers/rng';
 
-const read = (text: string) => (p: string): Uint8Array => {
-  if (p === 'fuzz.dl') return new TextEncoder().encode(text);
-  throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
-};
+const read =
+  (text: string) =>
+  (p: string): Uint8Array => {
+    if (p === 'fuzz.dl') return new TextEncoder().encode(text);
+    throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
+  };
 
 /** What `dlc compile` says of `text`: undefined when it compiles, else why not. */
 function compileMutant(text: string): string | undefined {

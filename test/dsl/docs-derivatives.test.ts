@@ -21,12 +21,18 @@ function lower(text: string): Program {
 }
 
 const FEEDS = {
-  x: tensor({ dtype: 'f32', shape: [32, 784] }, Array.from({ length: 32 * 784 }, (_, i) => {
-    // Pseudo-random pixels in [0, 1): the rows are linearly independent, so the labels can be fit.
-    const v = Math.sin(i * 12.9898) * 43758.5453;
-    return v - Math.floor(v);
-  })),
-  y: tensor({ dtype: 'i32', shape: [32] }, Array.from({ length: 32 }, (_, i) => (i * 7) % 10)),
+  x: tensor(
+    { dtype: 'f32', shape: [32, 784] },
+    Array.from({ length: 32 * 784 }, (_, i) => {
+      // Pseudo-random pixels in [0, 1): the rows are linearly independent, so the labels can be fit.
+      const v = Math.sin(i * 12.9898) * 43758.5453;
+      return v - Math.floor(v);
+    }),
+  ),
+  y: tensor(
+    { dtype: 'i32', shape: [32] },
+    Array.from({ length: 32 }, (_, i) => (i * 7) % 10),
+  ),
 };
 
 function steps(p: Program, n: number): { state: Record<string, Tensor>; losses: number[] } {

@@ -16,11 +16,20 @@ it('has the two examples, which lower with the documented slots and scalars', ()
     expect(messages(r)).toEqual([]);
     return r.program!;
   });
-  expect(dbn!.persistent.filter((t) => t.kind === 'slot').map((t) => t.name)).toEqual(['stage1.W1.momentum', 'stage2.W2.momentum']);
-  expect(clf!.scalars.map((s) => s.name).filter((n) => n.startsWith('tune.')).sort()).toEqual([
-    'tune.group1.weight_decay', 'tune.group2.lr', 'tune.lr', 'tune.momentum', 'tune.weight_decay',
+  expect(dbn!.persistent.filter((t) => t.kind === 'slot').map((t) => t.name)).toEqual([
+    'stage1.W1.momentum',
+    'stage2.W2.momentum',
   ]);
-  expect(clf!.persistent.filter((t) => t.kind === 'slot' && t.name.startsWith('head.')).map((t) => t.name).sort()).toEqual([
-    'head.fc2.W.momentum', 'head.fc2.b.momentum', 'head.out.W.momentum', 'head.out.b.momentum',
-  ]);
+  expect(
+    clf!.scalars
+      .map((s) => s.name)
+      .filter((n) => n.startsWith('tune.'))
+      .sort(),
+  ).toEqual(['tune.group1.weight_decay', 'tune.group2.lr', 'tune.lr', 'tune.momentum', 'tune.weight_decay']);
+  expect(
+    clf!.persistent
+      .filter((t) => t.kind === 'slot' && t.name.startsWith('head.'))
+      .map((t) => t.name)
+      .sort(),
+  ).toEqual(['head.fc2.W.momentum', 'head.fc2.b.momentum', 'head.out.W.momentum', 'head.out.b.momentum']);
 });

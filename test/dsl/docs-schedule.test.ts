@@ -17,7 +17,14 @@ it('has the DBN example, whose schedule pretrains two RBMs and fine-tunes', () =
     stages: [
       { name: 'layer1', entry: 'rbm1', length: { count: 2, unit: 'epochs' }, evalEvery: 0, calls: [] },
       { name: 'layer2', entry: 'rbm2', length: { count: 2, unit: 'epochs' }, evalEvery: 0, calls: [] },
-      { name: 'finetune', entry: 'finetune', length: { count: 20, unit: 'epochs' }, lrSchedule: 'cosine', evalEvery: 1, calls: [] },
+      {
+        name: 'finetune',
+        entry: 'finetune',
+        length: { count: 20, unit: 'epochs' },
+        lrSchedule: 'cosine',
+        evalEvery: 1,
+        calls: [],
+      },
     ],
   });
 });

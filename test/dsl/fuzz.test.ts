@@ -25,7 +25,13 @@ function mutate(text: string, rand: () => number): string {
     let b = pick();
     if (a.start > b.start) [a, b] = [b, a];
     if (a.end > b.start) return text;
-    return text.slice(0, a.start) + text.slice(b.start, b.end) + text.slice(a.end, b.start) + text.slice(a.start, a.end) + text.slice(b.end);
+    return (
+      text.slice(0, a.start) +
+      text.slice(b.start, b.end) +
+      text.slice(a.end, b.start) +
+      text.slice(a.start, a.end) +
+      text.slice(b.end)
+    );
   }
   return text.slice(0, Math.floor(rand() * text.length));
 }

@@ -46,7 +46,10 @@ describe('expressions and precedence', () => {
   test('parentheses', () => expect(expr('(a + b) * c')).toBe('(* (+ a b) c)'));
   test('numbers', () => expect(expr('1e-4 + 0.5 + 3')).toBe('(+ (+ 1e-4 0.5) 3)'));
   test('repeat', () => expect(expr('repeat k carry v = v0 { v = g(v) }')).toBe('(repeat k v=v0 {v = (call g v)})'));
-  test('scan', () => expect(expr('scan t over T carry h = h0, c = c0 { h = f(h); emit h }')).toBe('(scan t T h=h0 c=c0 {h = (call f h); emit h})'));
+  test('scan', () =>
+    expect(expr('scan t over T carry h = h0, c = c0 { h = f(h); emit h }')).toBe(
+      '(scan t T h=h0 c=c0 {h = (call f h); emit h})',
+    ));
   test('continuation line starting with |>', () => expect(expr('x |> f\n  |> g')).toBe('(|> (|> x f) g)'));
   test('newlines inside parentheses', () => expect(expr('f(a,\n  b)')).toBe('(call f a b)'));
 });
@@ -57,11 +60,15 @@ describe('statements', () => {
   test('minimize', () => expect(stmts('minimize l with sgd(lr = 0.1)')).toEqual(['minimize l with (sgd lr=0.1)']));
   test('bare optimizer', () => expect(stmts('minimize l with adam')).toEqual(['minimize l with (adam)']));
   test('minimize over a param list', () =>
-    expect(stmts('minimize l with sgd(lr = 0.1) over [fc2, out.W]')).toEqual(['minimize l with (sgd lr=0.1) over [fc2 out.W]']));
-  test('minimize with param groups, one a line or split by `;`', () =>
-    expect(stmts('minimize l with adam over [a] {\n  [a.b, c.b]: weight_decay = 0, lr = 0.1\n  [a.W]: lr = 0.01; [d]: l1 = 1\n}')).toEqual([
-      'minimize l with (adam) over [a] {[a.b c.b]: weight_decay=0 lr=0.1} {[a.W]: lr=0.01} {[d]: l1=1}',
+    expect(stmts('minimize l with sgd(lr = 0.1) over [fc2, out.W]')).toEqual([
+      'minimize l with (sgd lr=0.1) over [fc2 out.W]',
     ]));
+  test('minimize with param groups, one a line or split by `;`', () =>
+    expect(
+      stmts(
+        'minimize l with adam over [a] {\n  [a.b, c.b]: weight_decay = 0, lr = 0.1\n  [a.W]: lr = 0.01; [d]: l1 = 1\n}',
+      ),
+    ).toEqual(['minimize l with (adam) over [a] {[a.b c.b]: weight_decay=0 lr=0.1} {[a.W]: lr=0.01} {[d]: l1=1}']));
   test('semicolons', () => expect(stmts('a = 1; b = 2')).toEqual(['a = 1', 'b = 2']));
   test('return tuple', () => expect(stmts('return h, c')).toEqual(['return h, c']));
   test('comments', () => expect(stmts('a = 1 // one\n/* two\n */ b = 2')).toEqual(['a = 1', 'b = 2']));
@@ -69,14 +76,22 @@ describe('statements', () => {
 
 describe('syntax errors', () => {
   test('missing operand', () =>
-    expect(parseError('fn f(x) = x + * 2\n')).toBe("t.dl:1:15: error: expected an expression but found '*'\n 1 | fn f(x) = x + * 2\n   |               ^\n"));
+    expect(parseError('fn f(x) = x + * 2\n')).toBe(
+      "t.dl:1:15: error: expected an expression but found '*'\n 1 | fn f(x) = x + * 2\n   |               ^\n",
+    ));
   test('one error per line, every line reported', () => {
     const r = parseSource('model m() {\n  input x f32\n  input y: f32[\n  fn g(x) = x ++ 1\n}\n', 't.dl');
     expect(r.diagnostics.length).toBeGreaterThan(0);
     expect(r.ast).toBeUndefined();
   });
-  test('unterminated comment', () => expect(parseError('/* no end\nfn f() = 1\n')).toContain('t.dl:1:1: error: unterminated block comment'));
-  test('layer without forward', () => expect(parseError('layer l(n) { param W: f32[n] = zeros }\n')).toContain("layer 'l' has no forward function"));
-  test('layer definition inside a model', () => expect(parseError('model m() {\n  layer l(n) { (x) => x }\n}\n')).toContain('a layer definition is not allowed inside a model'));
-  test('end of file', () => expect(parseError('fn f() =')).toContain('t.dl:1:9: error: expected an expression but the file ended'));
+  test('unterminated comment', () =>
+    expect(parseError('/* no end\nfn f() = 1\n')).toContain('t.dl:1:1: error: unterminated block comment'));
+  test('layer without forward', () =>
+    expect(parseError('layer l(n) { param W: f32[n] = zeros }\n')).toContain("layer 'l' has no forward function"));
+  test('layer definition inside a model', () =>
+    expect(parseError('model m() {\n  layer l(n) { (x) => x }\n}\n')).toContain(
+      'a layer definition is not allowed inside a model',
+    ));
+  test('end of file', () =>
+    expect(parseError('fn f() =')).toContain('t.dl:1:9: error: expected an expression but the file ended'));
 });

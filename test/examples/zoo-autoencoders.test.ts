@@ -4,7 +4,15 @@
 // computation from the weights (the CAE's against a finite-difference Jacobian).
 import { describe, expect, it } from 'vitest';
 import { createReferenceRunner } from '../../compiler/reference/runner';
-import { expectEntriesMatchReference, expectFalls, lowerExample, mnistBatch, SEED, trainCurve, withGpuRunner } from './zoo-harness';
+import {
+  expectEntriesMatchReference,
+  expectFalls,
+  lowerExample,
+  mnistBatch,
+  SEED,
+  trainCurve,
+  withGpuRunner,
+} from './zoo-harness';
 
 const BATCH = 10;
 const NH = 16;
@@ -34,7 +42,9 @@ describe('autoencoder examples on the device', () => {
     const ref = createReferenceRunner(program, SEED);
     const w = await ref.save();
     const sparsity = (await ref.run('step', { x }, ['sparsity'])).sparsity as number;
-    const hs = Array.from({ length: BATCH }, (_, n) => encode(x.subarray(n * NV, (n + 1) * NV), w.W1 as Float32Array, w.b1 as Float32Array));
+    const hs = Array.from({ length: BATCH }, (_, n) =>
+      encode(x.subarray(n * NV, (n + 1) * NV), w.W1 as Float32Array, w.b1 as Float32Array),
+    );
     const rho = 0.05;
     let kl = 0;
     for (let j = 0; j < NH; j++) {

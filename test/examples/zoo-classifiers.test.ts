@@ -2,7 +2,14 @@
 // reference executor (dropout masks included), and a few steps on a fixed batch of
 // real MNIST digits bring the loss down.
 import { describe, expect, it } from 'vitest';
-import { expectEntriesMatchReference, expectFalls, gpuRunner, lowerExample, mnistBatch, trainCurve } from './zoo-harness';
+import {
+  expectEntriesMatchReference,
+  expectFalls,
+  gpuRunner,
+  lowerExample,
+  mnistBatch,
+  trainCurve,
+} from './zoo-harness';
 
 const BATCH = 16;
 

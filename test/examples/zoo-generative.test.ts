@@ -18,10 +18,20 @@ const BATCH = 10;
 
 describe('generative examples on the device', () => {
   it('rbm: cd, pcd, score, hidden and dream match the reference executor; CD-1 lowers the reconstruction error', async () => {
-    const program = lowerExample('rbm', { batch: BATCH, nh: 32 }, { 'dream(v0, steps = 1000)': 'dream(v0, steps = 4)' });
+    const program = lowerExample(
+      'rbm',
+      { batch: BATCH, nh: 32 },
+      { 'dream(v0, steps = 1000)': 'dream(v0, steps = 4)' },
+    );
     const { x } = mnistBatch(BATCH);
     await withGpuRunner(program, async (runner) => {
-      expect(await expectEntriesMatchReference(program, runner, { v0: x })).toEqual(['cd', 'pcd', 'score', 'hidden', 'dream']);
+      expect(await expectEntriesMatchReference(program, runner, { v0: x })).toEqual([
+        'cd',
+        'pcd',
+        'score',
+        'hidden',
+        'dream',
+      ]);
     });
     await withGpuRunner(program, async (fresh) => {
       expectFalls(await trainCurve(fresh, 'cd', { v0: x }, 'recon', 30), 0.7);
@@ -29,14 +39,25 @@ describe('generative examples on the device', () => {
   });
 
   it('rbm with CD-3: the Gibbs chain of k steps matches the reference executor', async () => {
-    const program = lowerExample('rbm', { batch: BATCH, nh: 16, k: 3 }, { 'dream(v0, steps = 1000)': 'dream(v0, steps = 2)' });
+    const program = lowerExample(
+      'rbm',
+      { batch: BATCH, nh: 16, k: 3 },
+      { 'dream(v0, steps = 1000)': 'dream(v0, steps = 2)' },
+    );
     await withGpuRunner(program, async (runner) => {
-      expect(await expectEntriesMatchReference(program, runner, { v0: mnistBatch(BATCH).x }, ['cd', 'pcd'])).toEqual(['cd', 'pcd']);
+      expect(await expectEntriesMatchReference(program, runner, { v0: mnistBatch(BATCH).x }, ['cd', 'pcd'])).toEqual([
+        'cd',
+        'pcd',
+      ]);
     });
   });
 
   it('grbm: cd, score and dream match the reference executor on standardised digits; the reconstruction error falls', async () => {
-    const program = lowerExample('grbm', { batch: BATCH, nh: 32 }, { 'dream(v0, steps = 1000)': 'dream(v0, steps = 4)' });
+    const program = lowerExample(
+      'grbm',
+      { batch: BATCH, nh: 32 },
+      { 'dream(v0, steps = 1000)': 'dream(v0, steps = 4)' },
+    );
     const v0 = standardisedMnistBatch(BATCH);
     await withGpuRunner(program, async (runner) => {
       expect(await expectEntriesMatchReference(program, runner, { v0 })).toEqual(['cd', 'score', 'dream']);
@@ -51,7 +72,11 @@ describe('generative examples on the device', () => {
     [1, 'gaussian'],
   ] as const) {
     it(`dae (${what} corruption): step, score and walk match the reference executor; the loss falls`, async () => {
-      const program = lowerExample('dae', { batch: BATCH, nh: 32, noise }, { 'walk(x, steps = 100)': 'walk(x, steps = 3)' });
+      const program = lowerExample(
+        'dae',
+        { batch: BATCH, nh: 32, noise },
+        { 'walk(x, steps = 100)': 'walk(x, steps = 3)' },
+      );
       const { x } = mnistBatch(BATCH);
       await withGpuRunner(program, async (runner) => {
         expect(await expectEntriesMatchReference(program, runner, { x })).toEqual(['step', 'score', 'walk']);
@@ -68,7 +93,10 @@ describe('generative examples on the device', () => {
     const { tokens, vocab } = mobyDickWindows(batch, T + 1);
     const program = lowerExample('char_rnn', { batch, T, hidden: 16, vocab }, { 'length = 200': 'length = 12' });
     await withGpuRunner(program, async (runner) => {
-      expect(await expectEntriesMatchReference(program, runner, { tokens, prime: tokens.subarray(0, 1) })).toEqual(['step', 'generate']);
+      expect(await expectEntriesMatchReference(program, runner, { tokens, prime: tokens.subarray(0, 1) })).toEqual([
+        'step',
+        'generate',
+      ]);
     });
     await withGpuRunner(program, async (fresh) => {
       expectFalls(await trainCurve(fresh, 'step', { tokens }, 'loss', 30), 0.7);

@@ -19,7 +19,11 @@ export type { Feeds };
 const examples = join(__dirname, '../../examples');
 
 /** Lowers examples/NAME.dl with `defines`; `shorten` as in lowerDl (bench/reference-check.ts). */
-export function lowerExample(name: string, defines: Record<string, number>, shorten: Record<string, string> = {}): Program {
+export function lowerExample(
+  name: string,
+  defines: Record<string, number>,
+  shorten: Record<string, string> = {},
+): Program {
   return lowerDl(join(examples, `${name}.dl`), defines, shorten);
 }
 
@@ -59,14 +63,25 @@ export async function withGpuRunner<T>(program: Program, use: (runner: ModelRunn
  * once in the reference executor (bench/reference-check.ts) and expects every
  * output and written persistent tensor to agree. Returns the names of the entries compared.
  */
-export async function expectEntriesMatchReference(program: Program, runner: ModelRunner, feeds: Feeds, only?: readonly string[]): Promise<string[]> {
+export async function expectEntriesMatchReference(
+  program: Program,
+  runner: ModelRunner,
+  feeds: Feeds,
+  only?: readonly string[],
+): Promise<string[]> {
   const { compared, mismatches } = await compareEntriesToReference(program, runner, feeds, only);
   expect(mismatches).toEqual([]);
   return compared;
 }
 
 /** Runs train entry `entry` `steps` times on the same feeds, reading `metric` each step. */
-export async function trainCurve(runner: ModelRunner, entry: string, feeds: Feeds, metric: string, steps: number): Promise<number[]> {
+export async function trainCurve(
+  runner: ModelRunner,
+  entry: string,
+  feeds: Feeds,
+  metric: string,
+  steps: number,
+): Promise<number[]> {
   const values: number[] = [];
   for (let i = 0; i < steps; i++) {
     const out = await runner.run(entry, feeds, [metric]);
@@ -81,5 +96,7 @@ export function expectFalls(curve: readonly number[], factor: number): void {
   const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const first = mean(curve.slice(0, 3));
   const last = mean(curve.slice(-3));
-  expect(last, `first ${curve.slice(0, 3).join(', ')}; last ${curve.slice(-3).join(', ')}`).toBeLessThan(factor * first);
+  expect(last, `first ${curve.slice(0, 3).join(', ')}; last ${curve.slice(-3).join(', ')}`).toBeLessThan(
+    factor * first,
+  );
 }

@@ -3,7 +3,14 @@
 // the reference executor from the same state, and steps on a fixed batch of real
 // MNIST digits bring the loss down.
 import { describe, expect, it } from 'vitest';
-import { expectEntriesMatchReference, expectFalls, lowerExample, mnistBatch, trainCurve, withGpuRunner } from './zoo-harness';
+import {
+  expectEntriesMatchReference,
+  expectFalls,
+  lowerExample,
+  mnistBatch,
+  trainCurve,
+  withGpuRunner,
+} from './zoo-harness';
 
 const cases: [string, Record<string, number>, string[]][] = [
   ['lbfgs', { batch: 32, hidden: 16, m: 4 }, ['predict', 'momentum', 'step']],
@@ -18,7 +25,9 @@ describe('optimizer examples on the device', () => {
       await withGpuRunner(program, async (runner) => {
         expect(await expectEntriesMatchReference(program, runner, { x, y })).toEqual(entries);
       });
-      await withGpuRunner(program, async (runner) => expectFalls(await trainCurve(runner, 'step', { x, y }, 'loss', 12), 0.5));
+      await withGpuRunner(program, async (runner) =>
+        expectFalls(await trainCurve(runner, 'step', { x, y }, 'loss', 12), 0.5),
+      );
     });
   }
 });

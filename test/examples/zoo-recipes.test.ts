@@ -10,7 +10,10 @@ import { runCommand, tempDir } from '../runtime/train/harness';
 
 async function oneEpoch(name: string, small: string[]): Promise<TrainRecord> {
   const recipe = RECIPES.find((r) => r.name === name)!;
-  const r = await runCommand('train', lowerFile, [...recipeArgs(recipe, 1, join(tempDir(), `${name}.safetensors`)), ...small]);
+  const r = await runCommand('train', lowerFile, [
+    ...recipeArgs(recipe, 1, join(tempDir(), `${name}.safetensors`)),
+    ...small,
+  ]);
   expect(r.stderr.replace(/^Warning: .*\n/gm, '')).toBe('');
   expect(r.code).toBe(0);
   const final = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as TrainRecord;

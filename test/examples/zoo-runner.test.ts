@@ -17,25 +17,62 @@ describe('zoo recipes', () => {
     expect([...new Set(RECIPES.map((r) => r.file))].sort()).toEqual(files);
   });
   it('schedules end with the run (62 full batches of 128 in the 8,000 training digits)', () => {
-    expect(totalSteps(RECIPES.find((r) => r.name === 'mnist_mlp')!, 50)).toBe(62 * 50);
+    expect(
+      totalSteps(
+        RECIPES.find((r) => r.name === 'mnist_mlp')!,
+        50,
+      ),
+    ).toBe(62 * 50);
   });
 });
 
 describe('zoo figures', () => {
   it('a classifier: test accuracy in percent and whether it meets the bar', () => {
-    const final = { epoch: 3, step: 186, loss: 0.1, test_accuracy: 0.9695, train_metrics: { accuracy: 0.98 }, skipped: 0, seconds: 9, final: true };
-    expect(figuresOf(final, 0.97)).toEqual({ 'train loss': 0.1, 'train accuracy': 0.98, 'test accuracy %': 96.95, 'bar 97.0%': 'below' });
+    const final = {
+      epoch: 3,
+      step: 186,
+      loss: 0.1,
+      test_accuracy: 0.9695,
+      train_metrics: { accuracy: 0.98 },
+      skipped: 0,
+      seconds: 9,
+      final: true,
+    };
+    expect(figuresOf(final, 0.97)).toEqual({
+      'train loss': 0.1,
+      'train accuracy': 0.98,
+      'test accuracy %': 96.95,
+      'bar 97.0%': 'below',
+    });
     expect(figuresOf({ ...final, test_accuracy: 0.97 }, 0.97)['bar 97.0%']).toBe('met');
   });
   it('a generative model: the score entry’s test means and skipped updates', () => {
-    const final = { epoch: 1, step: 400, loss: -3.9, test_metrics: { recon: 18.1, pseudo_likelihood: -106 }, train_metrics: { recon: 32.8 }, skipped: 2, seconds: 20 };
-    expect(figuresOf(final, 0)).toEqual({ 'train loss': -3.9, 'train recon': 32.8, 'test recon': 18.1, 'test pseudo_likelihood': -106, 'skipped updates': 2 });
+    const final = {
+      epoch: 1,
+      step: 400,
+      loss: -3.9,
+      test_metrics: { recon: 18.1, pseudo_likelihood: -106 },
+      train_metrics: { recon: 32.8 },
+      skipped: 2,
+      seconds: 20,
+    };
+    expect(figuresOf(final, 0)).toEqual({
+      'train loss': -3.9,
+      'train recon': 32.8,
+      'test recon': 18.1,
+      'test pseudo_likelihood': -106,
+      'skipped updates': 2,
+    });
   });
 });
 
 describe('zoo table', () => {
   it('one Markdown row per example with its figures and wall time', () => {
-    expect(formatTable([{ name: 'rbm', figures: { 'test recon': 12.34567, 'test pseudo_likelihood': -123.456 }, wallSeconds: 83.4 }])).toBe(
+    expect(
+      formatTable([
+        { name: 'rbm', figures: { 'test recon': 12.34567, 'test pseudo_likelihood': -123.456 }, wallSeconds: 83.4 },
+      ]),
+    ).toBe(
       '| example | figures | training wall time |\n|---|---|---|\n| rbm | test recon 12.3457, test pseudo_likelihood -123.5 | 1m23s |\n',
     );
   });

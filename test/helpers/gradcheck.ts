@@ -62,7 +62,13 @@ export function gradcheck(build: BuildFn, inputs: readonly Tensor[], opts: Gradc
   const { b, xs, outs } = buildForward(build, inputs);
   const rs = outs.map((o, j) => b.arg('input', `r${j}`, o.type));
   const seeds = new Map(outs.map((o, j) => [o, rs[j]]));
-  const grads = backprop(b, [...b.nodeList], seeds, wrt.map((i) => xs[i]), { stash: opts.stash ?? true });
+  const grads = backprop(
+    b,
+    [...b.nodeList],
+    seeds,
+    wrt.map((i) => xs[i]),
+    { stash: opts.stash ?? true },
+  );
   const graph = b.finish(grads.map((g, n) => ({ name: `grad${wrt[n]}`, value: g ?? b.constant(0, xs[wrt[n]].type) })));
   verifyGraph(graph);
 
@@ -91,7 +97,10 @@ export function gradcheck(build: BuildFn, inputs: readonly Tensor[], opts: Gradc
       const minus = Float64Array.from(x.data);
       plus[e] += eps;
       minus[e] -= eps;
-      const num = (f({ ...feeds, [`x${i}`]: { type: x.type, data: plus } }) - f({ ...feeds, [`x${i}`]: { type: x.type, data: minus } })) / (2 * eps);
+      const num =
+        (f({ ...feeds, [`x${i}`]: { type: x.type, data: plus } }) -
+          f({ ...feeds, [`x${i}`]: { type: x.type, data: minus } })) /
+        (2 * eps);
       const err = Math.abs(num - ana[e]);
       const tol = atol + rtol * Math.max(Math.abs(num), Math.abs(ana[e]));
       maxError = Math.max(maxError, err / Math.max(Math.abs(num), Math.abs(ana[e]), 1e-12));

@@ -95,10 +95,17 @@ export async function runGuarded(
     exec.writeTensors(Object.fromEntries([...guards.keys()].map((name) => [name, sentinel])), 'bounds probe');
     for (const [k, call] of calls.entries()) {
       const results = await exec.run(call.entry, call.inputs);
-      for (const [name, v] of Object.entries(results)) record.set(`${k}:${call.entry}.${name}`, Float64Array.from(typeof v === 'number' ? [v] : (v as ArrayLike<number>)));
+      for (const [name, v] of Object.entries(results))
+        record.set(
+          `${k}:${call.entry}.${name}`,
+          Float64Array.from(typeof v === 'number' ? [v] : (v as ArrayLike<number>)),
+        );
     }
-    const persistent = plan.buffers.filter((b) => b.kind === 'param' || b.kind === 'state' || b.kind === 'slot').map((b) => b.name);
-    for (const [name, v] of Object.entries(await exec.readTensors(persistent))) record.set(`saved ${name}`, Float64Array.from(v));
+    const persistent = plan.buffers
+      .filter((b) => b.kind === 'param' || b.kind === 'state' || b.kind === 'slot')
+      .map((b) => b.name);
+    for (const [name, v] of Object.entries(await exec.readTensors(persistent)))
+      record.set(`saved ${name}`, Float64Array.from(v));
     const read = await exec.readTensors([...guards.keys()]);
     const who = writers(plan);
     for (const [name, words] of Object.entries(read)) {
@@ -106,7 +113,9 @@ export async function runGuarded(
       if (bad < 0) continue;
       const { buffer, side } = guards.get(name)!;
       const by = [...(who.get(buffer.id) ?? [])].join(', ') || 'nothing in the plan';
-      violations.push(`${buffer.name} (${buffer.bytes} bytes): guard ${side} it changed at byte ${bad * 4} (0x${words[bad].toString(16)}); written by ${by}`);
+      violations.push(
+        `${buffer.name} (${buffer.bytes} bytes): guard ${side} it changed at byte ${bad * 4} (0x${words[bad].toString(16)}); written by ${by}`,
+      );
     }
   } finally {
     exec.destroy();

@@ -44,13 +44,26 @@ describe('runKernel', () => {
   it('runs an elementwise kernel', async () => {
     const a = Array.from({ length: 10 }, (_, i) => i - 5);
     const b = Array.from({ length: 10 }, (_, i) => 0.5 * i);
-    const [out] = await runKernel(addRelu, [{ type: { dtype: 'f32', shape: [10] }, data: a }, { type: { dtype: 'f32', shape: [10] }, data: b }], [{ dtype: 'f32', shape: [10] }], { guard: true });
+    const [out] = await runKernel(
+      addRelu,
+      [
+        { type: { dtype: 'f32', shape: [10] }, data: a },
+        { type: { dtype: 'f32', shape: [10] }, data: b },
+      ],
+      [{ dtype: 'f32', shape: [10] }],
+      { guard: true },
+    );
     expect(Array.from(out!)).toEqual(a.map((v, i) => Math.max(v + b[i]!, 0)));
   });
 
   it('runs a workgroup reduction', async () => {
     const x = Array.from({ length: 1000 }, (_, i) => ((i * 37) % 11) - 5);
-    const [out] = await runKernel(sum1000, [{ type: { dtype: 'f32', shape: [1000] }, data: x }], [{ dtype: 'f32', shape: [] }], { guard: true });
+    const [out] = await runKernel(
+      sum1000,
+      [{ type: { dtype: 'f32', shape: [1000] }, data: x }],
+      [{ dtype: 'f32', shape: [] }],
+      { guard: true },
+    );
     expect(out![0]).toBe(x.reduce((s, v) => s + v, 0));
   });
 
@@ -72,7 +85,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     };
     const [out] = await runKernel(
       spec,
-      [{ type: { dtype: 'bool', shape: [4] }, data: [1, 0, 1, 0] }, { type: { dtype: 'i32', shape: [4] }, data: [3, -4, -7, 9] }],
+      [
+        { type: { dtype: 'bool', shape: [4] }, data: [1, 0, 1, 0] },
+        { type: { dtype: 'i32', shape: [4] }, data: [3, -4, -7, 9] },
+      ],
       [{ dtype: 'i32', shape: [4] }],
       { scalars: new Uint32Array([0, 3]) },
     );
@@ -81,22 +97,38 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 
   it('reports a WGSL compile error with the kernel name', async () => {
     const bad: KernelSpec = { ...addRelu, name: 'test_broken', wgsl: addRelu.wgsl.replace('max(', 'maxx(') };
-    await expect(runKernel(bad, [{ type: { dtype: 'f32', shape: [10] }, data: new Array(10).fill(0) }, { type: { dtype: 'f32', shape: [10] }, data: new Array(10).fill(0) }], [{ dtype: 'f32', shape: [10] }])).rejects.toThrow(/test_broken.*maxx/s);
+    await expect(
+      runKernel(
+        bad,
+        [
+          { type: { dtype: 'f32', shape: [10] }, data: new Array(10).fill(0) },
+          { type: { dtype: 'f32', shape: [10] }, data: new Array(10).fill(0) },
+        ],
+        [{ dtype: 'f32', shape: [10] }],
+      ),
+    ).rejects.toThrow(/test_broken.*maxx/s);
   });
 
   it('guard catches a write past the end of an output', async () => {
     const overrun: KernelSpec = { ...addRelu, name: 'test_overrun', wgsl: addRelu.wgsl.replace('i < 10u', 'i < 12u') };
-    const inputs = [{ type: { dtype: 'f32', shape: [12] } as const, data: new Array(12).fill(1) }, { type: { dtype: 'f32', shape: [12] } as const, data: new Array(12).fill(1) }];
+    const inputs = [
+      { type: { dtype: 'f32', shape: [12] } as const, data: new Array(12).fill(1) },
+      { type: { dtype: 'f32', shape: [12] } as const, data: new Array(12).fill(1) },
+    ];
     // Without the guard the stray writes go unnoticed ...
     const [out] = await runKernel(overrun, inputs, [{ dtype: 'f32', shape: [10] }]);
     expect(Array.from(out!)).toEqual(new Array(10).fill(2));
     // ... with it they are caught.
-    await expect(runKernel(overrun, inputs, [{ dtype: 'f32', shape: [10] }], { guard: true })).rejects.toThrow(/test_overrun' wrote outside output 0: 0 bytes past the end/);
+    await expect(runKernel(overrun, inputs, [{ dtype: 'f32', shape: [10] }], { guard: true })).rejects.toThrow(
+      /test_overrun' wrote outside output 0: 0 bytes past the end/,
+    );
   });
 
   it('guard catches an output element left unwritten', async () => {
     const short: KernelSpec = { ...addRelu, name: 'test_short', wgsl: addRelu.wgsl.replace('i < 10u', 'i < 9u') };
     const data = { type: { dtype: 'f32', shape: [10] } as const, data: new Array(10).fill(1) };
-    await expect(runKernel(short, [data, data], [{ dtype: 'f32', shape: [10] }], { guard: true })).rejects.toThrow(/left element 9 of output 0 unwritten/);
+    await expect(runKernel(short, [data, data], [{ dtype: 'f32', shape: [10] }], { guard: true })).rejects.toThrow(
+      /left element 9 of output 0 unwritten/,
+    );
   });
 });

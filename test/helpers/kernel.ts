@@ -148,34 +148,43 @@ export async function runKernel(
   const { device, limits } = await testDevice();
   const guarded = opts.guard === true;
   const lead = limits.minStorageBufferOffsetAlignment ?? 256;
-  if (opts.scalars && !spec.usesScalars) throw new Error(`runKernel '${spec.name}': scalars given but the spec does not set usesScalars`);
+  if (opts.scalars && !spec.usesScalars)
+    throw new Error(`runKernel '${spec.name}': scalars given but the spec does not set usesScalars`);
   inputs.forEach((input, i) => {
     if (input.data.length !== elementCount(input.type)) {
-      throw new Error(`runKernel '${spec.name}': input ${i} has ${input.data.length} values for shape [${input.type.shape.join(',')}]`);
+      throw new Error(
+        `runKernel '${spec.name}': input ${i} has ${input.data.length} values for shape [${input.type.shape.join(',')}]`,
+      );
     }
   });
 
   return withErrorScopes(device, `kernel '${spec.name}'`, async () => {
     const pipeline = await compile(device, spec);
     const bindings: Binding[] = [
-      ...inputs.map((input, i) => makeBinding(device, `${spec.name}.in${i}`, pack(input.type.dtype, input.data), guarded, lead)),
+      ...inputs.map((input, i) =>
+        makeBinding(device, `${spec.name}.in${i}`, pack(input.type.dtype, input.data), guarded, lead),
+      ),
       ...outputs.map((type, i) => {
         const initial = new Uint32Array(elementCount(type));
         if (guarded) initial.fill(SENTINEL);
         return makeBinding(device, `${spec.name}.out${i}`, initial, guarded, lead);
       }),
     ];
-    if (spec.usesScalars) bindings.push(makeBinding(device, `${spec.name}.scalars`, opts.scalars ?? new Uint32Array(2), guarded, lead));
+    if (spec.usesScalars)
+      bindings.push(makeBinding(device, `${spec.name}.scalars`, opts.scalars ?? new Uint32Array(2), guarded, lead));
 
     const used = declaredBindings(spec.wgsl);
-    const textures = new Map((spec.textureInputs ?? []).map((t) => [t.binding, operandTexture(device, spec.name, t, inputs[t.binding])]));
+    const textures = new Map(
+      (spec.textureInputs ?? []).map((t) => [t.binding, operandTexture(device, spec.name, t, inputs[t.binding])]),
+    );
     const entries: GPUBindGroupEntry[] = [];
     bindings.forEach((b, index) => {
       // A guarded binding extends over its tail guard, so a stray write past the end lands there.
       const size = guarded ? b.buffer.size - b.offset : b.bytes;
       const texture = textures.get(index);
       if (texture) entries.push({ binding: index, resource: texture.createView() });
-      else if (used.has(index)) entries.push({ binding: index, resource: { buffer: b.buffer, offset: b.offset, size } });
+      else if (used.has(index))
+        entries.push({ binding: index, resource: { buffer: b.buffer, offset: b.offset, size } });
     });
     const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     const encoder = device.createCommandEncoder({ label: spec.name });
@@ -205,15 +214,27 @@ export async function runKernel(
  * past the data filled with the guard sentinel, so a fetch beyond the operand
  * poisons the result.
  */
-function operandTexture(device: GPUDevice, kernel: string, t: { binding: number; texels: number }, input: KernelInput | undefined): GPUTexture {
+function operandTexture(
+  device: GPUDevice,
+  kernel: string,
+  t: { binding: number; texels: number },
+  input: KernelInput | undefined,
+): GPUTexture {
   if (!input) throw new Error(`runKernel '${kernel}': texture input ${t.binding} is not an input`);
   if (input.type.dtype !== 'f32' || t.texels * 4 !== input.data.length) {
-    throw new Error(`runKernel '${kernel}': texture input ${t.binding} holds ${t.texels} texels, the input is ${input.type.dtype}[${input.data.length}]`);
+    throw new Error(
+      `runKernel '${kernel}': texture input ${t.binding} holds ${t.texels} texels, the input is ${input.type.dtype}[${input.data.length}]`,
+    );
   }
   const { width, height } = textureExtent(t.texels);
   const words = new Uint32Array(width * height * 4).fill(SENTINEL);
   words.set(pack('f32', input.data));
-  const texture = device.createTexture({ label: `${kernel}.tex${t.binding}`, size: [width, height], format: 'rgba32float', usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST });
+  const texture = device.createTexture({
+    label: `${kernel}.tex${t.binding}`,
+    size: [width, height],
+    format: 'rgba32float',
+    usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST,
+  });
   device.queue.writeTexture({ texture }, words, { bytesPerRow: width * 16, rowsPerImage: height }, [width, height]);
   return texture;
 }

@@ -30,7 +30,15 @@ export interface MatmulCase {
 }
 
 /** A (M×K)·(K×N) case with the operands stored as the transpose flags say. */
-export function plain(m: number, k: number, n: number, ta: boolean, tb: boolean, batchA: number[] = [], batchB: number[] = []): MatmulCase {
+export function plain(
+  m: number,
+  k: number,
+  n: number,
+  ta: boolean,
+  tb: boolean,
+  batchA: number[] = [],
+  batchB: number[] = [],
+): MatmulCase {
   return { a: f32(...batchA, ...(ta ? [k, m] : [m, k])), b: f32(...batchB, ...(tb ? [n, k] : [k, n])), ta, tb };
 }
 
@@ -50,7 +58,12 @@ export function label(c: MatmulCase): string {
  * bound (inputs are exact float32 values, so only the K rounding steps of the sum
  * count) plus one rounding for an epilogue (`epilogueRef`, applied to the exact product).
  */
-export function expectMatmulClose(c: MatmulCase, got: Float64Array, inputs: Float64Array[], epilogueRef?: (x: number, col: number) => number): void {
+export function expectMatmulClose(
+  c: MatmulCase,
+  got: Float64Array,
+  inputs: Float64Array[],
+  epilogueRef?: (x: number, col: number) => number,
+): void {
   const op = getOp('matmul');
   const attrs = { transpose_a: c.ta, transpose_b: c.tb };
   const product = (f: (x: number) => number): Float64Array =>
@@ -70,6 +83,9 @@ export function expectMatmulClose(c: MatmulCase, got: Float64Array, inputs: Floa
     const want = epilogueRef ? epilogueRef(exact[i], i % n) : exact[i];
     const err = Math.abs(got[i] - want);
     const bound = 2 * k * 2 ** -24 * mag[i] + 2 ** -23 * Math.abs(want) + 1e-30;
-    if (!(err <= bound)) throw new Error(`element ${i}: got ${got[i]}, want ${want} (error ${err.toExponential(2)} > bound ${bound.toExponential(2)})`);
+    if (!(err <= bound))
+      throw new Error(
+        `element ${i}: got ${got[i]}, want ${want} (error ${err.toExponential(2)} > bound ${bound.toExponential(2)})`,
+      );
   }
 }

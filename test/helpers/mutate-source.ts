@@ -7,12 +7,18 @@ type Mutation = (text: string, rand: () => number) => string;
 const pickOf = <T>(xs: readonly T[], rand: () => number): T => xs[Math.floor(rand() * xs.length)]!;
 
 function tokens(text: string, test: (image: string) => boolean): { start: number; end: number; image: string }[] {
-  return dlLexer.tokenize(text).tokens
-    .map((t) => ({ start: t.startOffset, end: t.endOffset! + 1, image: t.image }))
+  return dlLexer
+    .tokenize(text)
+    .tokens.map((t) => ({ start: t.startOffset, end: t.endOffset! + 1, image: t.image }))
     .filter((t) => test(t.image));
 }
 
-function replaceToken(text: string, rand: () => number, test: (s: string) => boolean, by: (s: string) => string): string {
+function replaceToken(
+  text: string,
+  rand: () => number,
+  test: (s: string) => boolean,
+  by: (s: string) => string,
+): string {
   const ts = tokens(text, test);
   if (ts.length === 0) return text;
   const t = pickOf(ts, rand);
@@ -31,7 +37,13 @@ const mutations: readonly Mutation[] = [
     return replaceToken(text, rand, isName, () => pickOf(names, rand));
   },
   (text, rand) => replaceToken(text, rand, isNumber, () => pickOf(NUMBERS, rand)),
-  (text, rand) => replaceToken(text, rand, (s) => OPERATORS.includes(s), () => pickOf(OPERATORS, rand)),
+  (text, rand) =>
+    replaceToken(
+      text,
+      rand,
+      (s) => OPERATORS.includes(s),
+      () => pickOf(OPERATORS, rand),
+    ),
   // Delete, duplicate or move a line (statements and declarations are one a line).
   (text, rand) => {
     const lines = text.split('\n');

@@ -16,12 +16,20 @@ export function paramArgs(b: GraphBuilder, persistent: readonly PersistentTensor
 }
 
 /** d loss / d each of `params` (in key order), handed to `optimizer`: its slots, scalars and assigns. */
-export function optimizerStep(tb: GraphBuilder, params: Readonly<Record<string, Value>>, loss: Value, optimizer: OptimizerSpec): OptimizerUpdate {
+export function optimizerStep(
+  tb: GraphBuilder,
+  params: Readonly<Record<string, Value>>,
+  loss: Value,
+  optimizer: OptimizerSpec,
+): OptimizerUpdate {
   const names = Object.keys(params);
   const grads = gradients(
     tb,
     loss,
     names.map((n) => params[n]),
   );
-  return applyOptimizer(tb, { params: names.map((n, k) => ({ name: n, value: params[n], grad: grads[k] })), optimizer });
+  return applyOptimizer(tb, {
+    params: names.map((n, k) => ({ name: n, value: params[n], grad: grads[k] })),
+    optimizer,
+  });
 }

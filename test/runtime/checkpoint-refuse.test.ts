@@ -92,14 +92,25 @@ describe('a checkpoint of another model with the same name', () => {
 
   it('lists at most three differences and counts the rest', () => {
     const info = checkpoint(1).info;
-    const have = { a: { dtype: 'f32', shape: [1] }, b: { dtype: 'f32', shape: [2] }, flag: { dtype: 'u32', shape: [3] } };
-    const want = { b: { dtype: 'i32', shape: [2] }, c: { dtype: 'f32', shape: [] }, d: { dtype: 'f32', shape: [4] }, flag: { dtype: 'bool', shape: [3] } };
+    const have = {
+      a: { dtype: 'f32', shape: [1] },
+      b: { dtype: 'f32', shape: [2] },
+      flag: { dtype: 'u32', shape: [3] },
+    };
+    const want = {
+      b: { dtype: 'i32', shape: [2] },
+      c: { dtype: 'f32', shape: [] },
+      d: { dtype: 'f32', shape: [4] },
+      flag: { dtype: 'bool', shape: [3] },
+    };
     expect(() => checkSameModel(info, have, { model: info.model, tensors: want }, 'f.safetensors')).toThrow(
       "f.safetensors: saved by another model named 'mnist_mlp', with other tensors: tensor b has dtype f32, model wants i32; " +
         'has no tensor c (model wants f32[]); has no tensor d (model wants f32[4]); and 1 more',
     );
     // A bool tensor is saved as u32: the same tensor, not a difference.
-    expect(() => checkSameModel(info, { flag: have.flag }, { model: info.model, tensors: { flag: want.flag } }, 'f')).not.toThrow();
+    expect(() =>
+      checkSameModel(info, { flag: have.flag }, { model: info.model, tensors: { flag: want.flag } }, 'f'),
+    ).not.toThrow();
   });
 });
 

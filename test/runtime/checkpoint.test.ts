@@ -49,7 +49,9 @@ describe('sha256 and fingerprints', () => {
     const base = signature();
     const reordered = { ...base, tensors: Object.fromEntries(Object.entries(base.tensors).reverse()) };
     expect(fingerprint(reordered)).toBe(fingerprint(base));
-    expect(fingerprint({ ...base, tensors: { ...base.tensors, 'fc1.b': { dtype: 'f32', shape: [5] } } })).not.toBe(fingerprint(base));
+    expect(fingerprint({ ...base, tensors: { ...base.tensors, 'fc1.b': { dtype: 'f32', shape: [5] } } })).not.toBe(
+      fingerprint(base),
+    );
     expect(fingerprint({ ...base, programHash: 'b'.repeat(64) })).not.toBe(fingerprint(base));
     expect(fingerprint({ ...base, model: 'rbm' })).not.toBe(fingerprint(base));
   });
@@ -85,7 +87,9 @@ describe('checkpoint round trip', () => {
     writeCheckpoint(path, checkpoint(1));
     const bad = checkpoint(2);
     (bad.tensors['fc2.W']!.data as Float32Array)[5] = NaN;
-    expect(() => writeCheckpoint(path, bad)).toThrow(`not saving ${path}: tensor fc2.W has a non-finite value (NaN) at element 5`);
+    expect(() => writeCheckpoint(path, bad)).toThrow(
+      `not saving ${path}: tensor fc2.W has a non-finite value (NaN) at element 5`,
+    );
     expect(readCheckpoint(path).info.step).toBe(100);
   });
 });
@@ -95,7 +99,10 @@ describe('refused checkpoints (file left byte-identical)', () => {
   const dataStart = 8 + HEADER_JSON(good).n;
 
   it('truncated anywhere', () => {
-    expectRefused(good.subarray(0, good.length - 5), `truncated at byte ${good.length - 5} (header says the file ends at byte ${good.length})`);
+    expectRefused(
+      good.subarray(0, good.length - 5),
+      `truncated at byte ${good.length - 5} (header says the file ends at byte ${good.length})`,
+    );
     expectRefused(good.subarray(0, 100), `truncated at byte 100 (header says the header ends at byte ${dataStart})`);
     expectRefused(good.subarray(0, 5), 'truncated at byte 5 (the header length needs 8 bytes)');
     expectRefused(new Uint8Array(0), 'truncated at byte 0 (the header length needs 8 bytes)');
@@ -104,29 +111,51 @@ describe('refused checkpoints (file left byte-identical)', () => {
   it('hostile header lengths', () => {
     const huge = good.slice();
     new DataView(huge.buffer).setBigUint64(0, 2n ** 63n, true);
-    expectRefused(huge, 'header length 9223372036854775808 is over the 104857600-byte cap; not a checkpoint or corrupted');
+    expectRefused(
+      huge,
+      'header length 9223372036854775808 is over the 104857600-byte cap; not a checkpoint or corrupted',
+    );
     const max = good.slice();
     new DataView(max.buffer).setBigUint64(0, 2n ** 64n - 1n, true);
     expectRefused(max, /is over the 104857600-byte cap/);
   });
 
   it('overlapping offsets, holes, wrong spans, trailing bytes', () => {
-    const overlap = withHeader(good, (h) => (h['fc1.b'].data_offsets = [h['fc1.W'].data_offsets[1] - 4, h['fc1.W'].data_offsets[1] + 12]));
+    const overlap = withHeader(
+      good,
+      (h) => (h['fc1.b'].data_offsets = [h['fc1.W'].data_offsets[1] - 4, h['fc1.W'].data_offsets[1] + 12]),
+    );
     expectRefused(overlap, /tensor fc1\.b \(bytes \[\d+,\d+\]\) overlaps tensor fc1\.W/);
     // Tensors sorted by name: adam.t [0,4], fc1.W [4,100], fc1.b [100,116], fc2.W [116,164], rng.key [164,172].
-    const hole = withHeader(good, (h) => {
-      for (const k of ['fc1.b', 'fc2.W', 'rng.key']) h[k].data_offsets = h[k].data_offsets.map((o: number) => o + 8);
-    }, 8);
+    const hole = withHeader(
+      good,
+      (h) => {
+        for (const k of ['fc1.b', 'fc2.W', 'rng.key']) h[k].data_offsets = h[k].data_offsets.map((o: number) => o + 8);
+      },
+      8,
+    );
     expectRefused(hole, 'hole in the data: bytes [100,108) belong to no tensor (before fc1.b)');
     const span = withHeader(good, (h) => (h['fc1.b'].shape = [5]));
     expectRefused(span, /tensor fc1\.b: F32\[5\] needs 20 bytes but data_offsets \[\d+,\d+\] span 16/);
     const trailing = new Uint8Array(good.length + 3);
     trailing.set(good);
     expectRefused(trailing, `3 bytes after the last tensor's data (header says the file ends at byte ${good.length})`);
-    expectRefused(withHeader(good, (h) => (h['fc1.b'].dtype = 'F33')), 'tensor fc1.b: unknown dtype "F33"');
-    expectRefused(withHeader(good, (h) => (h['fc1.b'].shape = [-4])), 'tensor fc1.b: shape [-4] is not a list of non-negative integers');
-    expectRefused(withHeader(good, (h) => (h['fc1.b'].data_offsets = [1e300, 1e300])), /data_offsets \[1e\+300,1e\+300\] is not a pair/);
-    expectRefused(withHeader(good, (h) => (h.__metadata__['dlc.step'] = 7)), '__metadata__.dlc.step is not a string');
+    expectRefused(
+      withHeader(good, (h) => (h['fc1.b'].dtype = 'F33')),
+      'tensor fc1.b: unknown dtype "F33"',
+    );
+    expectRefused(
+      withHeader(good, (h) => (h['fc1.b'].shape = [-4])),
+      'tensor fc1.b: shape [-4] is not a list of non-negative integers',
+    );
+    expectRefused(
+      withHeader(good, (h) => (h['fc1.b'].data_offsets = [1e300, 1e300])),
+      /data_offsets \[1e\+300,1e\+300\] is not a pair/,
+    );
+    expectRefused(
+      withHeader(good, (h) => (h.__metadata__['dlc.step'] = 7)),
+      '__metadata__.dlc.step is not a string',
+    );
   });
 
   it('headers that are not JSON or not UTF-8', () => {
@@ -150,9 +179,18 @@ describe('refused checkpoints (file left byte-identical)', () => {
     for (const byte of [dataStart, dataStart + 50, good.length - 1]) {
       const flipped = good.slice();
       flipped[byte]! ^= 0x10;
-      expect(() => decodeCheckpoint(flipped, 'x')).toThrow('x: checksum mismatch: the file was changed or corrupted after it was written');
+      expect(() => decodeCheckpoint(flipped, 'x')).toThrow(
+        'x: checksum mismatch: the file was changed or corrupted after it was written',
+      );
     }
-    expectRefused((() => { const f = good.slice(); f[dataStart + 3]! ^= 1; return f; })(), 'checksum mismatch: the file was changed or corrupted after it was written');
+    expectRefused(
+      (() => {
+        const f = good.slice();
+        f[dataStart + 3]! ^= 1;
+        return f;
+      })(),
+      'checksum mismatch: the file was changed or corrupted after it was written',
+    );
   });
 
   it('a checkpoint of another model, shape or program', () => {
@@ -160,13 +198,32 @@ describe('refused checkpoints (file left byte-identical)', () => {
     expectRefused(rbm, "file is from model 'rbm', not 'mnist_mlp'");
     const wider = signature();
     const t = { ...wider.tensors, 'fc1.W': { dtype: 'f32', shape: [6, 8] } };
-    expectRefused(good, `saved by another model named 'mnist_mlp', with other tensors: tensor fc1.W has shape [6,4], model wants [6,8]`, { ...wider, tensors: t });
-    expectRefused(good, `saved by another model named 'mnist_mlp', with other tensors: tensor adam.t has dtype i32, model wants f32`, { ...wider, tensors: { ...wider.tensors, 'adam.t': { dtype: 'f32', shape: [1] } } });
+    expectRefused(
+      good,
+      `saved by another model named 'mnist_mlp', with other tensors: tensor fc1.W has shape [6,4], model wants [6,8]`,
+      { ...wider, tensors: t },
+    );
+    expectRefused(
+      good,
+      `saved by another model named 'mnist_mlp', with other tensors: tensor adam.t has dtype i32, model wants f32`,
+      { ...wider, tensors: { ...wider.tensors, 'adam.t': { dtype: 'f32', shape: [1] } } },
+    );
     const fewer = { ...wider.tensors } as Record<string, { dtype: string; shape: readonly number[] }>;
     delete fewer['rng.key'];
-    expectRefused(good, `saved by another model named 'mnist_mlp', with other tensors: has tensor rng.key, which model 'mnist_mlp' does not have`, { ...wider, tensors: fewer });
-    expectRefused(good, `saved by another model named 'mnist_mlp', with other tensors: has no tensor fc3.W (model wants f32[2])`, { ...wider, tensors: { ...wider.tensors, 'fc3.W': { dtype: 'f32', shape: [2] } } });
-    expectRefused(good, /was saved by a different compiled program \(hash aaaaaaaaaaaa…, this build bbbbbbbbbbbb…\)/, { ...wider, programHash: 'b'.repeat(64) });
+    expectRefused(
+      good,
+      `saved by another model named 'mnist_mlp', with other tensors: has tensor rng.key, which model 'mnist_mlp' does not have`,
+      { ...wider, tensors: fewer },
+    );
+    expectRefused(
+      good,
+      `saved by another model named 'mnist_mlp', with other tensors: has no tensor fc3.W (model wants f32[2])`,
+      { ...wider, tensors: { ...wider.tensors, 'fc3.W': { dtype: 'f32', shape: [2] } } },
+    );
+    expectRefused(good, /was saved by a different compiled program \(hash aaaaaaaaaaaa…, this build bbbbbbbbbbbb…\)/, {
+      ...wider,
+      programHash: 'b'.repeat(64),
+    });
     expect(PROGRAM_HASH).toBe('a'.repeat(64));
   });
 

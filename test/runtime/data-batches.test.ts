@@ -6,8 +6,15 @@ import { hostTensor } from '../../runtime/data/tensor';
 
 function numbered(n: number): Split {
   const x = new Float32Array(n * 2);
-  for (let i = 0; i < n; i++) (x[2 * i] = i), (x[2 * i + 1] = -i);
-  return { x: hostTensor('f32', [n, 2], x), y: hostTensor('i32', [n], Int32Array.from({ length: n }, (_, i) => i)) };
+  for (let i = 0; i < n; i++) ((x[2 * i] = i), (x[2 * i + 1] = -i));
+  return {
+    x: hostTensor('f32', [n, 2], x),
+    y: hostTensor(
+      'i32',
+      [n],
+      Int32Array.from({ length: n }, (_, i) => i),
+    ),
+  };
 }
 
 const ids = (s: Split) => Array.from(s.y!.data);
@@ -15,13 +22,21 @@ const ids = (s: Split) => Array.from(s.y!.data);
 describe('training batches', () => {
   it('sequential order: stored order every epoch', () => {
     const it = new TrainBatches(numbered(7), 3, 42, 'sequential');
-    expect([it.next(), it.next(), it.next()].map((b) => ids(b.fields))).toEqual([[0, 1, 2], [3, 4, 5], [0, 1, 2]]);
+    expect([it.next(), it.next(), it.next()].map((b) => ids(b.fields))).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+      [0, 1, 2],
+    ]);
   });
 
   it('striped order: each batch row reads its own contiguous stream; resume keeps it', () => {
     // 11 examples, batch 3: 3 streams of 3 (example 9 and 10 are dropped), row r reads 3r, 3r+1, 3r+2.
     const it = new TrainBatches(numbered(11), 3, 42, 'striped');
-    expect([it.next(), it.next(), it.next()].map((b) => ids(b.fields))).toEqual([[0, 3, 6], [1, 4, 7], [2, 5, 8]]);
+    expect([it.next(), it.next(), it.next()].map((b) => ids(b.fields))).toEqual([
+      [0, 3, 6],
+      [1, 4, 7],
+      [2, 5, 8],
+    ]);
     expect(new Set(it.orderOf(0)).size).toBe(11);
     const again = new TrainBatches(numbered(11), 3, 42, 'striped');
     again.restore(parseCursor('0:3'));
@@ -59,9 +74,13 @@ describe('training batches', () => {
 
   it('refuses bad cursors and batch sizes', () => {
     const it = new TrainBatches(numbered(10), 3, 0);
-    expect(() => it.restore({ epoch: 0, position: 4 })).toThrow('data cursor: position 4 is not a batch boundary of batch size 3 within 10 examples');
+    expect(() => it.restore({ epoch: 0, position: 4 })).toThrow(
+      'data cursor: position 4 is not a batch boundary of batch size 3 within 10 examples',
+    );
     expect(() => parseCursor('1-2')).toThrow("data cursor '1-2' is not of the form epoch:position");
-    expect(() => new TrainBatches(numbered(10), 11, 0)).toThrow('batch size 11 is larger than the 10 training examples');
+    expect(() => new TrainBatches(numbered(10), 11, 0)).toThrow(
+      'batch size 11 is larger than the 10 training examples',
+    );
   });
 });
 
@@ -86,7 +105,9 @@ describe('binding dataset fields to model inputs', () => {
   const label = { name: 'label', dtype: 'i32', shape: [128] };
 
   it('binds by name, and by an explicit mapping with reshape noted', () => {
-    expect(resolveBinding('mnist', ds.train, [{ name: 'x', dtype: 'f32', shape: [8, 2] }])).toEqual([{ input: 'x', field: 'x', reshape: false }]);
+    expect(resolveBinding('mnist', ds.train, [{ name: 'x', dtype: 'f32', shape: [8, 2] }])).toEqual([
+      { input: 'x', field: 'x', reshape: false },
+    ]);
     expect(resolveBinding('mnist', ds.train, [image, label], parseBindingSpec('x=image, y=label'))).toEqual([
       { input: 'image', field: 'x', reshape: true },
       { input: 'label', field: 'y', reshape: false },
@@ -94,20 +115,28 @@ describe('binding dataset fields to model inputs', () => {
   });
 
   it('says what is wrong', () => {
-    expect(() => resolveBinding('mnist', ds.train, [image], { z: 'image' })).toThrow("no field named 'z' in dataset 'mnist' (fields: x, y)");
-    expect(() => resolveBinding('mnist', ds.train, [image], { x: 'img' })).toThrow("the model has no input named 'img' (inputs: image)");
+    expect(() => resolveBinding('mnist', ds.train, [image], { z: 'image' })).toThrow(
+      "no field named 'z' in dataset 'mnist' (fields: x, y)",
+    );
+    expect(() => resolveBinding('mnist', ds.train, [image], { x: 'img' })).toThrow(
+      "the model has no input named 'img' (inputs: image)",
+    );
     expect(() => resolveBinding('mnist', ds.train, [image])).toThrow(
       "model input 'image' has no data: dataset 'mnist' has no field of that name (fields: x, y); map one to it (field=image)",
     );
     expect(() => resolveBinding('mnist', ds.train, [label], { x: 'label' })).toThrow(
       "dtype mismatch: field 'x' (f32[2] per example) for model input 'label' (i32[] per example)",
     );
-    expect(() => resolveBinding('mnist', ds.train, [{ name: 'x', dtype: 'f32', shape: [8, 3] }])).toThrow('shape mismatch');
+    expect(() => resolveBinding('mnist', ds.train, [{ name: 'x', dtype: 'f32', shape: [8, 3] }])).toThrow(
+      'shape mismatch',
+    );
     expect(() => parseBindingSpec('x:image')).toThrow("binding 'x:image' is not of the form field=input");
   });
 
   it('refuses datasets whose fields disagree', () => {
     const bad = { x: numbered(3).x!, y: numbered(4).y! };
-    expect(() => makeDataset('d', bad, numbered(2))).toThrow("dataset 'd' train split: field 'y' has 4 examples but 'x' has 3");
+    expect(() => makeDataset('d', bad, numbered(2))).toThrow(
+      "dataset 'd' train split: field 'y' has 4 examples but 'x' has 3",
+    );
   });
 });

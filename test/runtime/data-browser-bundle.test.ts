@@ -22,7 +22,14 @@ const BROWSER_SAFE = [
 async function bundleForBrowser(files: string[]): Promise<string[]> {
   const contents = files.map((f, i) => `export * as m${i} from ${JSON.stringify(join(root, f))};`).join('\n');
   try {
-    await build({ stdin: { contents, resolveDir: root, loader: 'ts' }, bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent' });
+    await build({
+      stdin: { contents, resolveDir: root, loader: 'ts' },
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      logLevel: 'silent',
+    });
     return [];
   } catch (e) {
     return (e as { errors: { text: string }[] }).errors.map((x) => x.text);

@@ -55,7 +55,7 @@ describe('mnist', () => {
       const counts = new Array(10).fill(0);
       for (const y of split.y!.data) counts[y]++;
       const n = split.y!.data.length;
-      for (const c of counts) expect(c / n).toBeGreaterThan(0.07), expect(c / n).toBeLessThan(0.13);
+      for (const c of counts) (expect(c / n).toBeGreaterThan(0.07), expect(c / n).toBeLessThan(0.13));
     }
     const total = new Array(10).fill(0);
     for (const split of [ds.train, ds.test]) for (const y of split.y!.data) total[y]++;
@@ -65,7 +65,7 @@ describe('mnist', () => {
   it('has pixels in [0,1] with both ends present', () => {
     let lo = Infinity;
     let hi = -Infinity;
-    for (const v of ds.train.x!.data) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+    for (const v of ds.train.x!.data) ((lo = Math.min(lo, v)), (hi = Math.max(hi, v)));
     expect(lo).toBe(0);
     expect(hi).toBe(1);
   });

@@ -1,7 +1,13 @@
 // Per-pixel standardisation: the `mnist-standardized` dataset and standardize.ts.
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../runtime/data/load-node';
-import { columnStats, MIN_DEVIATION, standardizedStats, standardizeDataset, unstandardize } from '../../runtime/data/standardize';
+import {
+  columnStats,
+  MIN_DEVIATION,
+  standardizedStats,
+  standardizeDataset,
+  unstandardize,
+} from '../../runtime/data/standardize';
 import { makeDataset } from '../../runtime/data/dataset';
 import { hostTensor } from '../../runtime/data/tensor';
 
@@ -25,7 +31,10 @@ describe('standardizeDataset', () => {
   const train = hostTensor('f32', [4, 3], Float32Array.from([0, 1, 5, 0, 3, 5, 0, 5, 5, 0.1, 7, 5]));
   const test = hostTensor('f32', [1, 3], Float32Array.from([0, 4, 6]));
   const y = hostTensor('i32', [4], Int32Array.from([0, 1, 2, 3]));
-  const ds = standardizeDataset(makeDataset('toy', { x: train, y }, { x: test, y: hostTensor('i32', [1], Int32Array.from([1])) }), 'toy-std');
+  const ds = standardizeDataset(
+    makeDataset('toy', { x: train, y }, { x: test, y: hostTensor('i32', [1], Int32Array.from([1])) }),
+    'toy-std',
+  );
 
   it('gives train columns mean 0 and deviation 1, flooring near-constant columns', () => {
     const { mean, sd } = moments(ds.train.x!.data as Float32Array, 3);

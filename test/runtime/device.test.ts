@@ -40,7 +40,9 @@ describe('acquireDevice', () => {
     const { limits } = await acquireDevice();
     const asked = limits.maxComputeInvocationsPerWorkgroup! * 2;
     await expect(acquireDevice({ requiredLimits: { maxComputeInvocationsPerWorkgroup: asked } })).rejects.toThrow(
-      new RegExp(`maxComputeInvocationsPerWorkgroup = ${asked} \\(the adapter offers ${limits.maxComputeInvocationsPerWorkgroup}\\)`),
+      new RegExp(
+        `maxComputeInvocationsPerWorkgroup = ${asked} \\(the adapter offers ${limits.maxComputeInvocationsPerWorkgroup}\\)`,
+      ),
     );
     await expect(acquireDevice({ requiredLimits: { maxComputeInvocationsPerWorkgroup: 64 } })).resolves.toBeDefined();
   });
@@ -48,13 +50,20 @@ describe('acquireDevice', () => {
   it('rejects an unknown backend with the known ones listed', async () => {
     const err = await acquireDevice({ backend: 'nosuch' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DlcError);
-    expect((err as DlcError).message).toMatch(/unknown backend 'nosuch'.*known backends: auto, vulkan, metal, d3d12, opengles, browser/);
+    expect((err as DlcError).message).toMatch(
+      /unknown backend 'nosuch'.*known backends: auto, vulkan, metal, d3d12, opengles, browser/,
+    );
     expect((err as DlcError).message).not.toContain('\n');
   });
 
-  it.skipIf(hasLibVulkan || process.platform !== 'linux')('says which libraries are missing when a backend cannot load', async () => {
-    await expect(acquireDevice({ backend: 'vulkan' })).rejects.toThrow(/no WebGPU adapter found \(tried vulkan: missing libvulkan\.so\.1\)/);
-  });
+  it.skipIf(hasLibVulkan || process.platform !== 'linux')(
+    'says which libraries are missing when a backend cannot load',
+    async () => {
+      await expect(acquireDevice({ backend: 'vulkan' })).rejects.toThrow(
+        /no WebGPU adapter found \(tried vulkan: missing libvulkan\.so\.1\)/,
+      );
+    },
+  );
 
   it('passes its own self-test', async () => {
     const { device } = await acquireDevice();
@@ -73,7 +82,10 @@ describe('error helpers', () => {
       });
       const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
       const buffer = device.createBuffer({ size: 16, usage: GPUBufferUsage.COPY_DST });
-      device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer } }] });
+      device.createBindGroup({
+        layout: pipeline.getBindGroupLayout(0),
+        entries: [{ binding: 0, resource: { buffer } }],
+      });
     });
     await expect(run).rejects.toThrow(DlcError);
     await expect(run).rejects.toThrow(/^kernel 'matmul_2x3x4' \(node %7 at model\.dl:3:5\): WebGPU validation error: /);
@@ -87,9 +99,9 @@ describe('error helpers', () => {
   it('createBufferChecked reports the bytes asked for', async () => {
     const { device } = await acquireDevice();
     const size = device.limits.maxBufferSize + 4;
-    await expect(createBufferChecked(device, { size, usage: GPUBufferUsage.STORAGE, label: 'activations' })).rejects.toThrow(
-      new RegExp(`buffer 'activations': ${size} bytes .*exceeds the device's maxBufferSize`),
-    );
+    await expect(
+      createBufferChecked(device, { size, usage: GPUBufferUsage.STORAGE, label: 'activations' }),
+    ).rejects.toThrow(new RegExp(`buffer 'activations': ${size} bytes .*exceeds the device's maxBufferSize`));
     const ok = await createBufferChecked(device, { size: 1024, usage: GPUBufferUsage.STORAGE, label: 'small' });
     expect(ok.size).toBe(1024);
     ok.destroy();

@@ -31,7 +31,10 @@ function guardProgram(): Program {
 }
 
 async function mlp(checkNumerics = false): Promise<Model> {
-  return Model.create(generatePlan(mlpProgram(), { family: 'register', limits: DEFAULT_LIMITS }), { seed: 11, checkNumerics });
+  return Model.create(generatePlan(mlpProgram(), { family: 'register', limits: DEFAULT_LIMITS }), {
+    seed: 11,
+    checkNumerics,
+  });
 }
 
 const x = new Float32Array(MLP.batch * MLP.nIn).map((_, i) => Math.cos(i));
@@ -40,13 +43,19 @@ const y = new Float32Array(MLP.batch * MLP.nOut).map((_, i) => (i % MLP.nOut ===
 describe('executor', () => {
   it('rejects wrong inputs naming the input, what it expects and what it was given', async () => {
     const model = await mlp();
-    await expect(model.run('step', { x })).rejects.toThrow("step: input 'y' expects a Float32Array of 24 elements (f32[8,3]), given nothing");
+    await expect(model.run('step', { x })).rejects.toThrow(
+      "step: input 'y' expects a Float32Array of 24 elements (f32[8,3]), given nothing",
+    );
     await expect(model.run('step', { x, y: new Int32Array(24) })).rejects.toThrow(
       "step: input 'y' expects a Float32Array of 24 elements (f32[8,3]), given Int32Array of 24 elements",
     );
     await expect(model.run('step', { x, y, z: x })).rejects.toThrow("step: unknown input 'z' (inputs: x, y)");
-    await expect(model.run('train', { x })).rejects.toThrow("tiny_mlp has no entry point 'train' (entries: predict, step)");
-    await expect(model.run('step', { x, y }, { outputs: ['acc'] })).rejects.toThrow("step: unknown output 'acc' (outputs: loss)");
+    await expect(model.run('train', { x })).rejects.toThrow(
+      "tiny_mlp has no entry point 'train' (entries: predict, step)",
+    );
+    await expect(model.run('step', { x, y }, { outputs: ['acc'] })).rejects.toThrow(
+      "step: unknown output 'acc' (outputs: loss)",
+    );
     model.destroy();
   });
 
@@ -73,7 +82,9 @@ describe('executor', () => {
     expect((await model.run('step', { x, y })).loss).toBe(a);
     expect(() => model.setScalar('momentum', 1)).toThrow("tiny_mlp has no runtime scalar 'momentum' (scalars: lr)");
     expect(() => model.load({ W1: saved.W1 })).toThrow("load: the checkpoint lacks 'b1', 'W2', 'b2'");
-    expect(() => model.setParams({ W1: new Float32Array(3) })).toThrow("setParams: 'W1' expects a Float32Array of 35 elements (f32[5,7]), given Float32Array of 3 elements");
+    expect(() => model.setParams({ W1: new Float32Array(3) })).toThrow(
+      "setParams: 'W1' expects a Float32Array of 35 elements (f32[5,7]), given Float32Array of 3 elements",
+    );
     model.setParams({ b2: new Float32Array([1, 2, 3]) });
     expect(Array.from((await model.params()).b2)).toEqual([1, 2, 3]);
     model.destroy();
@@ -95,7 +106,9 @@ describe('executor', () => {
     expect((await guarded.run('f', { x: new Float32Array([1, 2, 3, 4]), m })).out).toBeInstanceOf(Float32Array);
     const err = await guarded.run('f', { x: new Float32Array([1, -2, 3, 4]), m }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DlcError);
-    expect((err as DlcError).message).toMatch(/^guard\.f: kernel log_4 \(IR node %\d+ log at guard\.dl:4:9\) wrote NaN to 'f\.%\d+' element 1$/);
+    expect((err as DlcError).message).toMatch(
+      /^guard\.f: kernel log_4 \(IR node %\d+ log at guard\.dl:4:9\) wrote NaN to 'f\.%\d+' element 1$/,
+    );
     guarded.destroy();
   });
 });

@@ -77,6 +77,8 @@ describe('initializers', () => {
   }
 
   it('names an unknown initializer', () => {
-    expect(() => initialize(init('xavier'), 'f32', [2], 0, 'fc1.W')).toThrow(new DlcError("'fc1.W': unknown initializer 'xavier'"));
+    expect(() => initialize(init('xavier'), 'f32', [2], 0, 'fc1.W')).toThrow(
+      new DlcError("'fc1.W': unknown initializer 'xavier'"),
+    );
   });
 });

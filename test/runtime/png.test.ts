@@ -17,7 +17,11 @@ function gradient(w: number, h: number) {
 
 describe('PNG encoder (decoded by pngjs)', () => {
   it('round-trips pixels with stored blocks and with zlib, including images over 64 KiB of data', () => {
-    for (const [w, h] of [[1, 1], [3, 2], [300, 100]] as const) {
+    for (const [w, h] of [
+      [1, 1],
+      [3, 2],
+      [300, 100],
+    ] as const) {
       const img = gradient(w, h);
       for (const bytes of [encodePng(img), encodePng(img, (raw) => deflateSync(raw))]) {
         const back = PNG.sync.read(Buffer.from(bytes));
@@ -42,7 +46,9 @@ describe('PNG encoder (decoded by pngjs)', () => {
   });
 
   it('refuses mismatched data', () => {
-    expect(() => encodePng({ width: 2, height: 2, data: new Uint8Array(15) })).toThrow('image data has 15 bytes, 2x2 RGBA needs 16');
+    expect(() => encodePng({ width: 2, height: 2, data: new Uint8Array(15) })).toThrow(
+      'image data has 15 bytes, 2x2 RGBA needs 16',
+    );
   });
 });
 
@@ -59,7 +65,10 @@ describe('image grids', () => {
 
   it('draws MNIST rows [N,784] as 28×28 digits and colour images [N,3,H,W] per channel', () => {
     const mnist = loadMnist();
-    const img = imageGrid({ shape: [16, 784], data: mnist.train.x!.data.subarray(0, 16 * 784) }, { tile: [28, 28], scale: 2 });
+    const img = imageGrid(
+      { shape: [16, 784], data: mnist.train.x!.data.subarray(0, 16 * 784) },
+      { tile: [28, 28], scale: 2 },
+    );
     expect([img.width, img.height]).toEqual([4 * 57 + 1, 4 * 57 + 1]);
     const rgb = imageGrid({ shape: [1, 3, 1, 1], data: [1, 0, 0.5] }, { pad: 0 });
     expect(Array.from(rgb.data)).toEqual([255, 0, 128, 255]);
@@ -73,11 +82,17 @@ describe('image grids', () => {
     const px = (x: number, y: number) => img.data[(y * img.width + x) * 4];
     expect([px(0, 0), px(1, 0), px(0, 1), px(1, 1)]).toEqual([0, 85, 170, 255]);
     expect([px(2, 0), px(3, 0), px(2, 1), px(3, 1)]).toEqual([0, 0, 0, 255]);
-    expect(() => filterGrid({ shape: [784, 5], data: new Float32Array(784 * 5) }, [20, 20])).toThrow('a 20×20 tile needs 400 inputs per filter, the matrix has 784');
+    expect(() => filterGrid({ shape: [784, 5], data: new Float32Array(784 * 5) }, [20, 20])).toThrow(
+      'a 20×20 tile needs 400 inputs per filter, the matrix has 784',
+    );
   });
 
   it('refuses shapes it cannot draw', () => {
-    expect(() => imageGrid({ shape: [2, 784], data: new Float32Array(1568) })).toThrow('cannot draw a batch of shape [2,784] as images');
-    expect(() => imageGrid({ shape: [1, 2, 2, 2], data: new Float32Array(8) })).toThrow('images need 1 or 3 channels, got 2');
+    expect(() => imageGrid({ shape: [2, 784], data: new Float32Array(1568) })).toThrow(
+      'cannot draw a batch of shape [2,784] as images',
+    );
+    expect(() => imageGrid({ shape: [1, 2, 2, 2], data: new Float32Array(8) })).toThrow(
+      'images need 1 or 3 channels, got 2',
+    );
   });
 });

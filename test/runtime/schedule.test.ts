@@ -35,7 +35,13 @@ describe('learning-rate schedules', () => {
   });
 
   it('formats to a spec that parses back to the same schedule', () => {
-    for (const spec of ['constant', 'step:every=3,gamma=0.1', 'exp:gamma=0.99', 'linear:total=10', 'cosine:warmup=5,total=100,final=0.1']) {
+    for (const spec of [
+      'constant',
+      'step:every=3,gamma=0.1',
+      'exp:gamma=0.99',
+      'linear:total=10',
+      'cosine:warmup=5,total=100,final=0.1',
+    ]) {
       const s = parseSchedule(spec);
       expect(parseSchedule(formatSchedule(s))).toEqual(s);
     }

@@ -89,13 +89,23 @@ export function parseCompileArgs(argv: readonly string[]): Options {
       target = arg === '--target' ? value(++i, arg) : arg.slice('--target='.length);
     } else if (arg === '--textures' || arg.startsWith('--textures=')) {
       textures = parseTexturesFlag(arg === '--textures' ? value(++i, arg) : arg.slice('--textures='.length));
-    } else if (arg.startsWith('-') && arg !== '-') throw new DlcError(`unknown option '${arg}' for 'dlc compile' (see 'dlc help compile')`, 2);
+    } else if (arg.startsWith('-') && arg !== '-')
+      throw new DlcError(`unknown option '${arg}' for 'dlc compile' (see 'dlc help compile')`, 2);
     else if (file === undefined) file = arg;
     else throw new DlcError(`dlc compile takes one FILE, got '${file}' and '${arg}'`, 2);
   }
   if (file === undefined) throw new DlcError(`dlc compile needs a FILE\n${USAGE}`, 2);
   if (out === undefined) throw new DlcError(`dlc compile needs -o DIR\n${USAGE}`, 2);
-  return { file, out, defines, json, level, family, target: parseTarget(target), ...(textures !== undefined ? { textures } : {}) };
+  return {
+    file,
+    out,
+    defines,
+    json,
+    level,
+    family,
+    target: parseTarget(target),
+    ...(textures !== undefined ? { textures } : {}),
+  };
 }
 
 export function makeCompileCommand(lower: LowerFn = lowerFile): Command {
@@ -107,11 +117,17 @@ export function makeCompileCommand(lower: LowerFn = lowerFile): Command {
       const options = parseCompileArgs(argv);
       const lowered = await lower(options.file, { defines: options.defines });
       if (lowered.ioError) throw new DlcError(lowered.ioError, 2);
-      if (lowered.diagnostics.length > 0) process.stderr.write(formatDiagnostics(lowered.diagnostics, sourceLookup(lowered.sources)));
+      if (lowered.diagnostics.length > 0)
+        process.stderr.write(formatDiagnostics(lowered.diagnostics, sourceLookup(lowered.sources)));
       const failed = lowered.diagnostics.some((d) => d.severity === 'error');
       if (failed || !lowered.program) return 1;
       const target = await resolveTarget(options.target, options.family, options.textures);
-      const { plan } = compileProgram(lowered.program, { level: options.level, family: target.family, textures: target.textures, ...(target.limits ? { limits: target.limits } : {}) });
+      const { plan } = compileProgram(lowered.program, {
+        level: options.level,
+        family: target.family,
+        textures: target.textures,
+        ...(target.limits ? { limits: target.limits } : {}),
+      });
       const paths = await writeModelFiles(plan, options.out);
       const report = planReport(plan);
       if (options.json) {

@@ -28,7 +28,10 @@ ${INIT_FROM_USAGE}
   -O LEVEL             optimisation level (as when training)
   --backend B          auto | vulkan | metal | d3d12 | opengles | reference`;
 
-export function makeEvalCommand(lower: LowerFn, io: CommandIO = { stdout: process.stdout, stderr: process.stderr }): Command {
+export function makeEvalCommand(
+  lower: LowerFn,
+  io: CommandIO = { stdout: process.stdout, stderr: process.stderr },
+): Command {
   return {
     name: 'eval',
     summary: 'evaluate a checkpoint on the test split (accuracy or metrics)',

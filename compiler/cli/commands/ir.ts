@@ -60,21 +60,36 @@ export interface IrOptions {
 }
 
 export function parseIrArgs(argv: readonly string[]): IrOptions {
-  const args = parseArgs('ir', argv, { values: ['entry', 'stage', 'format', 'family', 'textures', 'target'], booleans: [] });
+  const args = parseArgs('ir', argv, {
+    values: ['entry', 'stage', 'format', 'family', 'textures', 'target'],
+    booleans: [],
+  });
   const file = oneFile('ir', args, IR_USAGE);
   const stage = args.values.get('stage') ?? 'grad';
   if (!isStageName(stage)) throw new DlcError(`unknown stage '${stage}' (stages: ${STAGES.join(', ')})`, 2);
   const format = args.values.get('format') ?? 'text';
   if (!isFormat(format)) throw new DlcError(`unknown format '${format}' (formats: ${FORMATS.join(', ')})`, 2);
-  if (format === 'dot' && isPlanStage(stage)) throw new DlcError(`--format dot draws graphs; the ${stage} stage is an execution plan (use text or json)`, 2);
+  if (format === 'dot' && isPlanStage(stage))
+    throw new DlcError(`--format dot draws graphs; the ${stage} stage is an execution plan (use text or json)`, 2);
   const family = args.values.get('family');
-  if (family !== undefined && family !== 'register' && family !== 'shared') throw new DlcError(`--family must be register or shared, got '${family}'`, 2);
+  if (family !== undefined && family !== 'register' && family !== 'shared')
+    throw new DlcError(`--family must be register or shared, got '${family}'`, 2);
   const textures = parseTexturesFlag(args.values.get('textures'));
   const level = args.optLevel ?? 2;
   if (level > 2) throw new DlcError(`-O${level}: optimization levels are 0, 1 and 2`, 2);
   const entry = args.values.get('entry');
   const target = parseTarget(args.values.get('target'));
-  return { file, stage, format, target, ...(family !== undefined ? { family } : {}), level: level as OptLevel, defines: args.defines, ...(entry !== undefined ? { entry } : {}), ...(textures !== undefined ? { textures } : {}) };
+  return {
+    file,
+    stage,
+    format,
+    target,
+    ...(family !== undefined ? { family } : {}),
+    level: level as OptLevel,
+    defines: args.defines,
+    ...(entry !== undefined ? { entry } : {}),
+    ...(textures !== undefined ? { textures } : {}),
+  };
 }
 
 export interface IrIO {
@@ -87,14 +102,20 @@ export async function runIr(argv: readonly string[], lower: LowerFn, io: IrIO): 
   const options = parseIrArgs(argv);
   const lowered = await lower(options.file, { defines: options.defines, stage: loweringFor(options.stage) });
   if (lowered.ioError !== undefined) throw new DlcError(lowered.ioError, 2);
-  if (lowered.diagnostics.length > 0) io.stderr.write(formatDiagnostics(lowered.diagnostics, sourceLookup(lowered.sources)));
+  if (lowered.diagnostics.length > 0)
+    io.stderr.write(formatDiagnostics(lowered.diagnostics, sourceLookup(lowered.sources)));
   if (lowered.diagnostics.some((d) => d.severity === 'error') || !lowered.program) return 1;
   const program = lowered.program;
   if (options.entry !== undefined && !program.entries.some((e) => e.name === options.entry)) {
-    throw new DlcError(`model '${program.model}' has no entry point '${options.entry}' (entry points: ${program.entries.map((e) => e.name).join(', ') || 'none'})`, 2);
+    throw new DlcError(
+      `model '${program.model}' has no entry point '${options.entry}' (entry points: ${program.entries.map((e) => e.name).join(', ') || 'none'})`,
+      2,
+    );
   }
   // Only code generation needs the target (and, when tuned, the device).
-  const target = isPlanStage(options.stage) ? await resolveTarget(options.target, options.family, options.textures) : undefined;
+  const target = isPlanStage(options.stage)
+    ? await resolveTarget(options.target, options.family, options.textures)
+    : undefined;
   const out = runStage(program, options.stage, {
     level: options.level,
     family: target?.family ?? 'shared',

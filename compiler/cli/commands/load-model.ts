@@ -29,15 +29,24 @@ export interface RunnerOptions {
 }
 
 /** Lowers FILE; prints its diagnostics to `stderr` and fails (exit 1) on errors. */
-export async function lowerModel(lower: LowerFn, file: string, defines: Readonly<Record<string, number | boolean>>, stderr: NodeJS.WritableStream): Promise<Program> {
+export async function lowerModel(
+  lower: LowerFn,
+  file: string,
+  defines: Readonly<Record<string, number | boolean>>,
+  stderr: NodeJS.WritableStream,
+): Promise<Program> {
   const lowered = await lower(file, { defines });
-  if (lowered.diagnostics.length > 0) stderr.write(formatDiagnostics(lowered.diagnostics, sourceLookup(lowered.sources)));
+  if (lowered.diagnostics.length > 0)
+    stderr.write(formatDiagnostics(lowered.diagnostics, sourceLookup(lowered.sources)));
   // compiler/lower reports an unreadable FILE as `ioError` (exit 2), not as a diagnostic.
   const ioError = (lowered as { readonly ioError?: string }).ioError;
   if (ioError !== undefined) throw new DlcError(ioError, 2);
   const failed = lowered.diagnostics.filter((d) => d.severity === 'error');
   if (failed.length > 0 || !lowered.program) {
-    throw new DlcError(`${file}: ${failed.length || 'some'} error${failed.length === 1 ? '' : 's'}; nothing was run`, 1);
+    throw new DlcError(
+      `${file}: ${failed.length || 'some'} error${failed.length === 1 ? '' : 's'}; nothing was run`,
+      1,
+    );
   }
   return lowered.program;
 }
@@ -48,9 +57,11 @@ export async function createRunner(program: Program, options: RunnerOptions): Pr
     throw new DlcError(`unknown backend '${options.backend}' (known backends: ${BACKEND_CHOICES.join(', ')})`, 2);
   }
   const level = options.optLevel ?? DEFAULT_OPT_LEVEL;
-  if (level !== 0 && level !== 1 && level !== 2) throw new DlcError(`-O${level}: optimisation levels are 0, 1 and 2`, 2);
+  if (level !== 0 && level !== 1 && level !== 2)
+    throw new DlcError(`-O${level}: optimisation levels are 0, 1 and 2`, 2);
   if (backend === 'reference') {
-    if (options.checkNumerics) throw new DlcError('--check-numerics needs a WebGPU backend (the reference executor has no kernels to check)', 2);
+    if (options.checkNumerics)
+      throw new DlcError('--check-numerics needs a WebGPU backend (the reference executor has no kernels to check)', 2);
     return createReferenceRunner(optimizeProgram(program, { level }).program, options.seed);
   }
   const acquired = await acquireDevice(backend === 'auto' ? {} : { backend });
@@ -60,5 +71,10 @@ export async function createRunner(program: Program, options: RunnerOptions): Pr
     limits: acquired.limits,
     ...(options.textures !== undefined ? { textures: options.textures } : {}),
   });
-  return createGpuRunner(plan, { seed: options.seed, checkNumerics: options.checkNumerics === true, device: acquired.device, where: acquired.description });
+  return createGpuRunner(plan, {
+    seed: options.seed,
+    checkNumerics: options.checkNumerics === true,
+    device: acquired.device,
+    where: acquired.description,
+  });
 }

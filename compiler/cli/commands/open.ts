@@ -14,7 +14,13 @@ import { createRunner, lowerModel } from './load-model';
 import { programEntries } from '../../reference/runner';
 import type { Program } from '../../ir/program';
 import type { EntryInfo, ModelRunner } from '../../../runtime/train/runner';
-import { checkpointSeed, readModelCheckpoint, restoreCheckpoint, savedOrder, type RunPosition } from '../../../runtime/train/checkpoints';
+import {
+  checkpointSeed,
+  readModelCheckpoint,
+  restoreCheckpoint,
+  savedOrder,
+  type RunPosition,
+} from '../../../runtime/train/checkpoints';
 import { defaultDataset, tokenContext } from '../../../runtime/train/entries';
 import type { DataOrder } from '../../../runtime/data/batches';
 
@@ -60,14 +66,21 @@ export interface PreparedModel {
 }
 
 /** The persistent tensors a checkpoint of `program` holds, as the runner will name them. */
-function programTensors(program: Program): { model: string; tensors: Record<string, { dtype: string; shape: readonly number[] }> } {
+function programTensors(program: Program): {
+  model: string;
+  tensors: Record<string, { dtype: string; shape: readonly number[] }>;
+} {
   const tensors: Record<string, { dtype: string; shape: readonly number[] }> = {};
   for (const p of program.persistent) tensors[p.name] = { dtype: p.type.dtype, shape: p.type.shape };
   return { model: program.model, tensors };
 }
 
 /** Lowers FILE and reads the checkpoint's seed; cheap, so usage errors come before the device starts. */
-export async function prepareModel(lower: LowerFn, options: OpenOptions, stderr: NodeJS.WritableStream): Promise<PreparedModel> {
+export async function prepareModel(
+  lower: LowerFn,
+  options: OpenOptions,
+  stderr: NodeJS.WritableStream,
+): Promise<PreparedModel> {
   const program = await lowerModel(lower, options.file, options.defines, stderr);
   const base = { program, model: program.model, entries: programEntries(program) };
   if (options.checkpoint === undefined) return { ...base, seed: options.seed ?? 0 };
@@ -79,11 +92,19 @@ export async function prepareModel(lower: LowerFn, options: OpenOptions, stderr:
   checkSameModel(peek.info, peek.tensors, programTensors(program), options.checkpoint);
   const seed = checkpointSeed(peek, options.checkpoint);
   if (options.seed !== undefined && options.seed !== seed) {
-    throw new DlcError(`--seed ${options.seed} differs from the seed ${seed} that ${options.checkpoint} was trained with`, 2);
+    throw new DlcError(
+      `--seed ${options.seed} differs from the seed ${seed} that ${options.checkpoint} was trained with`,
+      2,
+    );
   }
   const extra = peek.info.extra ?? {};
   const stage = extra['train.stage'];
-  const saved = { data: extra['train.data'] ?? '', bind: extra['train.bind'] ?? '', schedule: peek.info.lr.spec, order: savedOrder(extra, options.checkpoint) };
+  const saved = {
+    data: extra['train.data'] ?? '',
+    bind: extra['train.bind'] ?? '',
+    schedule: peek.info.lr.spec,
+    order: savedOrder(extra, options.checkpoint),
+  };
   return { ...base, seed, saved: stage !== undefined ? { ...saved, stage } : saved };
 }
 
@@ -103,7 +124,10 @@ export async function startModel(prepared: PreparedModel, options: OpenOptions):
       options.checkpoint,
       runner,
       note &&
-        ((saved) => note(`note: ${options.checkpoint} was written by another build of the compiler (program ${saved.slice(0, 12)}…, now ${runner.programHash.slice(0, 12)}…); using its weights`)),
+        ((saved) =>
+          note(
+            `note: ${options.checkpoint} was written by another build of the compiler (program ${saved.slice(0, 12)}…, now ${runner.programHash.slice(0, 12)}…); using its weights`,
+          )),
     );
     const position = restoreCheckpoint(runner, ckpt, options.checkpoint);
     return { runner, checkpoint: { path: options.checkpoint, ckpt, position } };

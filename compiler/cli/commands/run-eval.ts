@@ -30,7 +30,9 @@ export async function runEval(lower: LowerFn, o: EvalOptions, io: CommandIO): Pr
   if (!entry) {
     const infer = prepared.entries.filter((e) => e.kind === 'infer').map((e) => e.name);
     throw new DlcError(
-      infer.length === 0 ? `model '${prepared.model}' has no infer entry point to evaluate with` : `model '${prepared.model}' has several infer entry points (${infer.join(', ')}); pick one with --entry`,
+      infer.length === 0
+        ? `model '${prepared.model}' has no infer entry point to evaluate with`
+        : `model '${prepared.model}' has several infer entry points (${infer.join(', ')}); pick one with --entry`,
       2,
     );
   }
@@ -41,7 +43,9 @@ export async function runEval(lower: LowerFn, o: EvalOptions, io: CommandIO): Pr
   checkMappingTargets(mapping, train ? [train, entry] : [entry]);
   const bindings = bindEntry(dataset.name, dataset.test, entry, mapping);
   const labelInput = train?.inputs.find((i) => i.dtype === 'i32' && i.shape.length === 1);
-  const labelFrom = labelInput ? (Object.entries(mapping).find(([, input]) => input === labelInput.name)?.[0] ?? labelInput.name) : undefined;
+  const labelFrom = labelInput
+    ? (Object.entries(mapping).find(([, input]) => input === labelInput.name)?.[0] ?? labelInput.name)
+    : undefined;
   const label = labelField(dataset.test, labelFrom);
   const { runner, checkpoint } = await startModel(prepared, openOptions);
   try {
@@ -49,10 +53,19 @@ export async function runEval(lower: LowerFn, o: EvalOptions, io: CommandIO): Pr
     const result = await evaluate(runner, entry, dataset.test, bindings, label, dataset.info);
     const step = checkpoint?.position.step ?? 0;
     if (o.json) {
-      const out = { model: runner.model, entry: entry.name, data: dataset.name, step, examples: result.examples, ...(result.accuracy !== undefined ? { test_accuracy: result.accuracy } : { test_metrics: result.metrics }) };
+      const out = {
+        model: runner.model,
+        entry: entry.name,
+        data: dataset.name,
+        step,
+        examples: result.examples,
+        ...(result.accuracy !== undefined ? { test_accuracy: result.accuracy } : { test_metrics: result.metrics }),
+      };
       io.stdout.write(`${JSON.stringify(out)}\n`);
     } else {
-      io.stdout.write(`${runner.model} at step ${step}, ${entry.name} on the ${result.examples} test examples of ${dataset.name}:\n`);
+      io.stdout.write(
+        `${runner.model} at step ${step}, ${entry.name} on the ${result.examples} test examples of ${dataset.name}:\n`,
+      );
       if (result.accuracy !== undefined) io.stdout.write(`test accuracy: ${(100 * result.accuracy).toFixed(2)}%\n`);
       for (const [k, v] of Object.entries(result.metrics)) io.stdout.write(`${k}: ${v.toFixed(6)}\n`);
     }

@@ -36,13 +36,15 @@ export interface SampleOptions extends InitFromOption {
 
 export async function runSampleCommand(lower: LowerFn, o: SampleOptions, io: CommandIO): Promise<number> {
   const ext = o.out === undefined ? undefined : extname(o.out).toLowerCase();
-  if (ext !== undefined && ext !== '.png' && ext !== '.txt') throw new DlcError(`--out ${o.out}: the file must end in .png (images) or .txt (text)`, 2);
+  if (ext !== undefined && ext !== '.png' && ext !== '.txt')
+    throw new DlcError(`--out ${o.out}: the file must end in .png (images) or .txt (text)`, 2);
   const openOptions = checkpointOpenOptions(o, io.stderr);
   const initBytes = readInitFrom(o);
   const prepared = await prepareModel(lower, openOptions, io.stderr);
   const entry = chooseEntry(prepared, 'sample', o.entry);
   const data = o.data ?? prepared.saved?.data;
-  const takesData = entry.inputs.length > 0 && entry.inputs.every((i) => i.dtype === 'f32') && data !== undefined && data !== '';
+  const takesData =
+    entry.inputs.length > 0 && entry.inputs.every((i) => i.dtype === 'f32') && data !== undefined && data !== '';
   const dataset = takesData ? openDataset(entry, data) : undefined;
   const feeds = dataset ? firstTestBatch(dataset, entry, prepared.saved?.bind) : undefined;
   const stats = dataset ? standardizedStats(dataset) : undefined;
@@ -56,21 +58,25 @@ export async function runSampleCommand(lower: LowerFn, o: SampleOptions, io: Com
     const result = await runSample(runner, entry, {
       ...(vocab ? { vocab } : {}),
       ...(feeds ? { feeds } : {}),
-      ...(stats ? { toPixels: (v: ArrayLike<number>) => (v.length % stats.mean.length === 0 ? unstandardize(v, stats) : v) } : {}),
+      ...(stats
+        ? { toPixels: (v: ArrayLike<number>) => (v.length % stats.mean.length === 0 ? unstandardize(v, stats) : v) }
+        : {}),
       ...(o.prime !== undefined ? { prime: o.prime } : {}),
       ...(o.output !== undefined ? { output: o.output } : {}),
     });
     io.stderr.write(`sampled in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     switch (result.kind) {
       case 'image': {
-        if (ext === '.txt') throw new DlcError(`'${entry.name}' returns images (${result.output}); write them to a .png file`, 2);
+        if (ext === '.txt')
+          throw new DlcError(`'${entry.name}' returns images (${result.output}); write them to a .png file`, 2);
         const path = o.out ?? `${runner.model}-${entry.name}.png`;
         writePng(path, result.image);
         io.stdout.write(`wrote ${result.count} images from ${entry.name}.${result.output} to ${path}\n`);
         break;
       }
       case 'text': {
-        if (ext === '.png') throw new DlcError(`'${entry.name}' returns tokens (${result.output}); write them to a .txt file`, 2);
+        if (ext === '.png')
+          throw new DlcError(`'${entry.name}' returns tokens (${result.output}); write them to a .txt file`, 2);
         if (o.out === undefined) io.stdout.write(`${result.text}\n`);
         else {
           writeFileSync(o.out, `${result.text}\n`);
@@ -90,7 +96,11 @@ export async function runSampleCommand(lower: LowerFn, o: SampleOptions, io: Com
 }
 
 /** The entry's inputs from the first batch of the test split (rows in split order). */
-function firstTestBatch(dataset: Dataset, entry: EntryInfo, bind: string | undefined): Record<string, Float32Array | Int32Array> {
+function firstTestBatch(
+  dataset: Dataset,
+  entry: EntryInfo,
+  bind: string | undefined,
+): Record<string, Float32Array | Int32Array> {
   const bindings = bindEntry(dataset.name, dataset.test, entry, bindingMapping(bind, dataset, entry));
   const first = evalBatches(dataset.test, batchSize(entry)).next();
   if (first.done) throw new DlcError(`dataset '${dataset.name}' has no test examples to start '${entry.name}' from`, 2);

@@ -11,7 +11,12 @@ import { formatSchedule } from '../../../runtime/schedule';
 import { chooseEntry, trainMetrics } from '../../../runtime/train/entries';
 import { trainLoop, type EpochRecord } from '../../../runtime/train/loop';
 import type { ModelRunner } from '../../../runtime/train/runner';
-import { stageLrSchedule, type StagePlan, type StageLength, type TrainingSchedule } from '../../../runtime/train/schedule-plan';
+import {
+  stageLrSchedule,
+  type StagePlan,
+  type StageLength,
+  type TrainingSchedule,
+} from '../../../runtime/train/schedule-plan';
 import { TrainingProgress } from '../progress';
 import { formatBinding, startModel, type OpenOptions, type PreparedModel } from './open';
 import type { CommandIO, TrainOptions } from './run-train';
@@ -32,21 +37,38 @@ function inSteps(l: StageLength, perEpoch: number): number {
 function selectStages(prepared: PreparedModel, schedule: TrainingSchedule, only: string | undefined): StagePlan[] {
   if (only === undefined) return [...schedule.stages];
   const stage = schedule.stages.find((s) => s.name === only);
-  if (!stage) throw new DlcError(`--stage: the schedule of '${prepared.model}' has no stage '${only}' (stages: ${schedule.stages.map((s) => s.name).join(', ')})`, 2);
+  if (!stage)
+    throw new DlcError(
+      `--stage: the schedule of '${prepared.model}' has no stage '${only}' (stages: ${schedule.stages.map((s) => s.name).join(', ')})`,
+      2,
+    );
   return [stage];
 }
 
 function checkFlags(o: TrainOptions): void {
-  if (o.epochs !== undefined) throw new DlcError("--epochs: the schedule gives each stage's length; --steps N stops the whole run after N steps", 2);
-  if (o.lrSchedule !== undefined) throw new DlcError("--lr-schedule: a schedule gives each stage its own ('lr_schedule' in the stage)", 2);
-  if (o.plots !== undefined) throw new DlcError('--plots draws one entry\'s run: give --entry NAME to train one entry of the schedule with plots', 2);
+  if (o.epochs !== undefined)
+    throw new DlcError(
+      "--epochs: the schedule gives each stage's length; --steps N stops the whole run after N steps",
+      2,
+    );
+  if (o.lrSchedule !== undefined)
+    throw new DlcError("--lr-schedule: a schedule gives each stage its own ('lr_schedule' in the stage)", 2);
+  if (o.plots !== undefined)
+    throw new DlcError(
+      "--plots draws one entry's run: give --entry NAME to train one entry of the schedule with plots",
+      2,
+    );
 }
 
 /** Where a resumed run starts: the index of the checkpoint's stage among those run. */
 function resumeIndex(stages: readonly StagePlan[], prepared: PreparedModel, o: TrainOptions): number {
   const saved = prepared.saved;
   if (!saved) return 0;
-  if (saved.stage === undefined) throw new DlcError(`${o.checkpoint} was written by a run of one entry, not by the schedule; resume it with --entry`, 2);
+  if (saved.stage === undefined)
+    throw new DlcError(
+      `${o.checkpoint} was written by a run of one entry, not by the schedule; resume it with --entry`,
+      2,
+    );
   const at = stages.findIndex((s) => s.name === saved.stage);
   if (at < 0) {
     const which = o.stage !== undefined ? `--stage ${o.stage}` : 'the schedule';
@@ -55,7 +77,13 @@ function resumeIndex(stages: readonly StagePlan[], prepared: PreparedModel, o: T
   return at;
 }
 
-export async function runSchedule(prepared: PreparedModel, schedule: TrainingSchedule, o: TrainOptions, openOptions: OpenOptions, io: CommandIO): Promise<number> {
+export async function runSchedule(
+  prepared: PreparedModel,
+  schedule: TrainingSchedule,
+  o: TrainOptions,
+  openOptions: OpenOptions,
+  io: CommandIO,
+): Promise<number> {
   checkFlags(o);
   const stages = selectStages(prepared, schedule, o.stage);
   const first = resumeIndex(stages, prepared, o);
@@ -71,7 +99,10 @@ export async function runSchedule(prepared: PreparedModel, schedule: TrainingSch
     });
     const lrs = scheduledRates(prepared.program.scalars, entry.name);
     if (stage.lrSchedule !== undefined && stage.lrSchedule !== 'constant' && lrs.length === 0) {
-      throw new DlcError(`stage '${stage.name}': entry '${entry.name}' has no runtime scalar 'lr' for its lr_schedule`, 2);
+      throw new DlcError(
+        `stage '${stage.name}': entry '${entry.name}' has no runtime scalar 'lr' for its lr_schedule`,
+        2,
+      );
     }
     return { stage, setup, steps: inSteps(stage.length, setup.perEpoch) };
   });
@@ -83,7 +114,9 @@ export async function runSchedule(prepared: PreparedModel, schedule: TrainingSch
     const progressStream = o.json ? io.stderr : io.stdout;
     const showProgress = !o.json || (io.stderr as NodeJS.WriteStream).isTTY === true;
     const info = (text: string) => (o.json ? io.stderr : io.stdout).write(`${text}\n`);
-    info(`schedule of ${runner.model}: ${runs.map((r) => `${r.stage.name} (${r.steps} steps)`).join(', ')}; ${total} steps on ${runner.where}`);
+    info(
+      `schedule of ${runner.model}: ${runs.map((r) => `${r.stage.name} (${r.steps} steps)`).join(', ')}; ${total} steps on ${runner.where}`,
+    );
     let offset = 0;
     let final: { stage: string; record: EpochRecord } | undefined;
     for (let i = 0; i < runs.length && offset < stopAt; i++) {
@@ -96,7 +129,14 @@ export async function runSchedule(prepared: PreparedModel, schedule: TrainingSch
         continue; // finished before the checkpoint was written
       }
       const order = o.order ?? prepared.saved?.order ?? 'shuffled'; // every stage of a resumed run keeps the run's order
-      const at = { startStep, stageStop, order, showProgress, progressStream, ...(start ? { start, ckpt: checkpoint! } : {}) };
+      const at = {
+        startStep,
+        stageStop,
+        order,
+        showProgress,
+        progressStream,
+        ...(start ? { start, ckpt: checkpoint! } : {}),
+      };
       final = { stage: run.stage.name, record: await runStage(runner, run, o, io, at) };
       offset += run.steps;
     }
@@ -127,7 +167,13 @@ interface StageStart {
   readonly ckpt?: NonNullable<Awaited<ReturnType<typeof startModel>>['checkpoint']>;
 }
 
-async function runStage(runner: ModelRunner, run: StageRun, o: TrainOptions, io: CommandIO, s: StageStart): Promise<EpochRecord> {
+async function runStage(
+  runner: ModelRunner,
+  run: StageRun,
+  o: TrainOptions,
+  io: CommandIO,
+  s: StageStart,
+): Promise<EpochRecord> {
   const { stage, setup, steps } = run;
   const name = stage.name;
   const lrSchedule = stageLrSchedule(stage.lrSchedule, steps);
@@ -136,11 +182,18 @@ async function runStage(runner: ModelRunner, run: StageRun, o: TrainOptions, io:
     ? 'without data'
     : `on ${setup.dataset.name} (${setup.trainCount} examples, batch ${setup.batch}, ${setup.perEpoch} steps per epoch)`;
   const resuming = s.startStep > 0 ? `, resuming at step ${s.startStep}` : '';
-  const evalText = setup.eval && stage.evalEvery > 0 ? (stage.evalEvery === 1 ? '' : `; eval every ${stage.evalEvery} epochs`) : '; no evaluation';
+  const evalText =
+    setup.eval && stage.evalEvery > 0
+      ? stage.evalEvery === 1
+        ? ''
+        : `; eval every ${stage.evalEvery} epochs`
+      : '; no evaluation';
   const header = `stage ${name}: training ${runner.model}.${setup.entry.name} ${what} to step ${s.stageStop} of ${steps}${resuming}; lr schedule ${formatSchedule(lrSchedule)}${evalText}`;
   if (!o.json) io.stdout.write(`${header}\n`);
   else io.stderr.write(`${header}\n`);
-  const progress = s.showProgress ? new TrainingProgress({ totalSteps: s.stageStop, startStep: s.startStep, stream: s.progressStream }) : undefined;
+  const progress = s.showProgress
+    ? new TrainingProgress({ totalSteps: s.stageStop, startStep: s.startStep, stream: s.progressStream })
+    : undefined;
   const say = (text: string) => (progress ? progress.log(text) : io.stderr.write(`${text}\n`));
   // The update entries due after a stage step (1-based): `every` ones on their multiples, `at end` ones after the last.
   const afterStep = async (step: number): Promise<void> => {
@@ -165,7 +218,9 @@ async function runStage(runner: ModelRunner, run: StageRun, o: TrainOptions, io:
       totalSteps: s.stageStop,
       schedule: lrSchedule,
       lrScalars: lrs.map((lr) => ({ name: lr.name, base: lr.value })),
-      ...(o.checkpoint !== undefined ? { checkpoint: { path: o.checkpoint, ...(o.every !== undefined ? { every: o.every } : {}) } } : {}),
+      ...(o.checkpoint !== undefined
+        ? { checkpoint: { path: o.checkpoint, ...(o.every !== undefined ? { every: o.every } : {}) } }
+        : {}),
       dataName: setup.source,
       bindSpec: formatBinding(setup.mapping),
       dlcVersion: o.dlcVersion,
@@ -174,7 +229,12 @@ async function runStage(runner: ModelRunner, run: StageRun, o: TrainOptions, io:
       stage: name,
       afterStep,
       ...(s.start && s.ckpt
-        ? { start: { ...s.start, tensors: Object.fromEntries(Object.entries(s.ckpt.ckpt.tensors).map(([k, t]) => [k, t.data])) } }
+        ? {
+            start: {
+              ...s.start,
+              tensors: Object.fromEntries(Object.entries(s.ckpt.ckpt.tensors).map(([k, t]) => [k, t.data])),
+            },
+          }
         : {}),
       onStep: (p) => progress?.update(p),
       onMessage: say,

@@ -55,7 +55,8 @@ export interface CommandIO {
 
 export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): Promise<number> {
   if (o.epochs !== undefined && o.steps !== undefined) throw new DlcError('give --epochs or --steps, not both', 2);
-  if (o.stage !== undefined && o.entry !== undefined) throw new DlcError('give --stage (a stage of the schedule) or --entry (one entry alone), not both', 2);
+  if (o.stage !== undefined && o.entry !== undefined)
+    throw new DlcError('give --stage (a stage of the schedule) or --entry (one entry alone), not both', 2);
   if (o.resume && o.checkpoint === undefined) throw new DlcError('--resume needs --checkpoint PATH', 2);
   if (o.every !== undefined && o.checkpoint === undefined) throw new DlcError('--every needs --checkpoint PATH', 2);
   if (!o.resume && o.checkpoint !== undefined && existsSync(o.checkpoint)) {
@@ -82,23 +83,37 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
   // Everything that can be checked without the device comes first: entries, data, binding, schedule.
   const prepared = await prepareModel(lower, openOptions, io.stderr);
   const saved = prepared.saved;
-  if (o.stage !== undefined && !prepared.program.schedule) throw new DlcError(`--stage: model '${prepared.model}' has no schedule`, 2);
+  if (o.stage !== undefined && !prepared.program.schedule)
+    throw new DlcError(`--stage: model '${prepared.model}' has no schedule`, 2);
   if (saved && o.order !== undefined && saved.order !== o.order) {
-    throw new DlcError(`${o.checkpoint} was trained with --order ${saved.order}, not ${o.order}; resuming needs the same order`, 2);
+    throw new DlcError(
+      `${o.checkpoint} was trained with --order ${saved.order}, not ${o.order}; resuming needs the same order`,
+      2,
+    );
   }
   // Without --entry, a model with a schedule trains its stages.
-  if (prepared.program.schedule && o.entry === undefined) return runSchedule(prepared, prepared.program.schedule, o, openOptions, io);
+  if (prepared.program.schedule && o.entry === undefined)
+    return runSchedule(prepared, prepared.program.schedule, o, openOptions, io);
   if (saved?.stage !== undefined) {
-    throw new DlcError(`${o.checkpoint} was written in stage '${saved.stage}' of the schedule; resume it without --entry`, 2);
+    throw new DlcError(
+      `${o.checkpoint} was written in stage '${saved.stage}' of the schedule; resume it without --entry`,
+      2,
+    );
   }
   const entry = chooseEntry(prepared, 'train', o.entry, 'step');
   if (saved && o.data !== undefined && saved.data !== '' && o.data !== saved.data) {
-    throw new DlcError(`${o.checkpoint} was trained on '${saved.data}', not '${o.data}'; resuming needs the same data`, 2);
+    throw new DlcError(
+      `${o.checkpoint} was trained on '${saved.data}', not '${o.data}'; resuming needs the same data`,
+      2,
+    );
   }
   // A data-free run is one epoch of --steps steps (checkNoDataFlags insists on --steps).
   const freeSteps = takesNoData(entry) ? checkNoDataFlags(entry, o) : undefined;
   if (saved && o.bind !== undefined && saved.bind !== o.bind) {
-    throw new DlcError(`${o.checkpoint} was trained with --bind '${saved.bind}', not '${o.bind}'; resuming needs the same binding`, 2);
+    throw new DlcError(
+      `${o.checkpoint} was trained with --bind '${saved.bind}', not '${o.bind}'; resuming needs the same binding`,
+      2,
+    );
   }
   const order = o.order ?? saved?.order ?? 'shuffled';
   const setup = setupEntry(prepared, entry, {
@@ -112,7 +127,8 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
   const totalSteps = o.steps ?? (o.epochs ?? 1) * perEpoch;
   const useSchedule = schedule ?? parseSchedule(saved?.schedule ?? 'constant');
   const lrs = scheduledRates(prepared.program.scalars, entry.name);
-  if (lrs.length === 0 && useSchedule.kind !== 'constant') throw new DlcError(`--lr-schedule: model '${prepared.model}' has no runtime scalar 'lr' to schedule`, 2);
+  if (lrs.length === 0 && useSchedule.kind !== 'constant')
+    throw new DlcError(`--lr-schedule: model '${prepared.model}' has no runtime scalar 'lr' to schedule`, 2);
 
   const { runner, checkpoint } = await startModel(prepared, openOptions);
   try {
@@ -129,7 +145,9 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
     const showProgress = !o.json || (io.stderr as NodeJS.WriteStream).isTTY === true;
     if (!o.json) io.stdout.write(`${header}\n`);
     if (startStep >= totalSteps) {
-      (o.json ? io.stderr : io.stdout).write(`already at step ${startStep} of ${totalSteps}; nothing to train (raise --steps or --epochs)\n`);
+      (o.json ? io.stderr : io.stdout).write(
+        `already at step ${startStep} of ${totalSteps}; nothing to train (raise --steps or --epochs)\n`,
+      );
     }
     const progress = showProgress ? new TrainingProgress({ totalSteps, startStep, stream: progressStream }) : undefined;
     const say = (text: string) => (progress ? progress.log(text) : io.stderr.write(`${text}\n`));
@@ -157,7 +175,14 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
         dlcVersion: o.dlcVersion,
         lossEvery: o.lossEvery,
         maxBad: o.maxBad,
-        ...(checkpoint ? { start: { ...checkpoint.position, tensors: Object.fromEntries(Object.entries(checkpoint.ckpt.tensors).map(([k, t]) => [k, t.data])) } } : {}),
+        ...(checkpoint
+          ? {
+              start: {
+                ...checkpoint.position,
+                tensors: Object.fromEntries(Object.entries(checkpoint.ckpt.tensors).map(([k, t]) => [k, t.data])),
+              },
+            }
+          : {}),
         onStep: (s) => progress?.update(s),
         onMessage: say,
         onEpoch: async (r, history) => {

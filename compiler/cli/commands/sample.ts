@@ -27,7 +27,10 @@ ${INIT_FROM_USAGE}
   -O LEVEL             optimisation level (as when training)
   --backend B          auto | vulkan | metal | d3d12 | opengles | reference`;
 
-export function makeSampleCommand(lower: LowerFn, io: CommandIO = { stdout: process.stdout, stderr: process.stderr }): Command {
+export function makeSampleCommand(
+  lower: LowerFn,
+  io: CommandIO = { stdout: process.stdout, stderr: process.stderr },
+): Command {
   return {
     name: 'sample',
     summary: 'run a sample entry from a checkpoint (PNG grid or text)',

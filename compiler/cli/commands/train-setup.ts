@@ -52,13 +52,33 @@ export function setupEntry(prepared: PreparedModel, entry: EntryInfo, c: DataCho
     const labelInput = entry.inputs.find((i) => i.dtype === 'i32' && i.shape.length === 1);
     const labelFrom = bindings.find((b) => b.input === labelInput?.name)?.field;
     const label = labelField(dataset.test, labelFrom);
-    evalSetup = { entry: infer, bindings: bindEntry(dataset.name, dataset.test, infer, mapping), ...(label !== undefined ? { label } : {}) };
+    evalSetup = {
+      entry: infer,
+      bindings: bindEntry(dataset.name, dataset.test, infer, mapping),
+      ...(label !== undefined ? { label } : {}),
+    };
   }
   const batch = dataFree ? 1 : batchSize(entry);
   const trainCount = dataset.train[Object.keys(dataset.train)[0]!]!.shape[0]!;
   const perEpoch = Math.floor(trainCount / batch);
-  if (perEpoch === 0) throw new DlcError(`batch size ${batch} is larger than the ${trainCount} training examples of '${dataset.name}'`, 2);
-  return { entry, loss, dataFree, source, dataset, mapping, bindings, ...(evalSetup ? { eval: evalSetup } : {}), batch, trainCount, perEpoch };
+  if (perEpoch === 0)
+    throw new DlcError(
+      `batch size ${batch} is larger than the ${trainCount} training examples of '${dataset.name}'`,
+      2,
+    );
+  return {
+    entry,
+    loss,
+    dataFree,
+    source,
+    dataset,
+    mapping,
+    bindings,
+    ...(evalSetup ? { eval: evalSetup } : {}),
+    batch,
+    trainCount,
+    perEpoch,
+  };
 }
 
 /**

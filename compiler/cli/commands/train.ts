@@ -72,7 +72,10 @@ the argmax of a [batch,K] output against the labels. A model without one gets
 test_loss: the train entry's loss over the test split's full batches, with the
 weights put back after each (nothing is learned from the test split).`;
 
-export function makeTrainCommand(lower: LowerFn, io: CommandIO = { stdout: process.stdout, stderr: process.stderr }): Command {
+export function makeTrainCommand(
+  lower: LowerFn,
+  io: CommandIO = { stdout: process.stdout, stderr: process.stderr },
+): Command {
   return {
     name: 'train',
     summary: 'train a model on a dataset (progress, evaluation, checkpoints, plots)',

@@ -44,7 +44,13 @@ export function conv2dGeometry(x: TensorType, w: TensorType, y: TensorType, a: C
 }
 
 /** conv2d_transpose (g [N,O,OH,OW], w [O,C/g,KH,KW] → x [N,C,H,W]) as a stride-1 convolution of the stride-dilated g with the flipped filter. */
-export function conv2dTransposeGeometry(g: TensorType, w: TensorType, x: TensorType, a: ConvParams, name: string): DirectConv {
+export function conv2dTransposeGeometry(
+  g: TensorType,
+  w: TensorType,
+  x: TensorType,
+  a: ConvParams,
+  name: string,
+): DirectConv {
   const [N, O, OH, OW] = g.shape;
   const [, Cg, KH, KW] = w.shape;
   const [, C, H, W] = x.shape;
@@ -73,7 +79,13 @@ export function conv2dTransposeGeometry(g: TensorType, w: TensorType, x: TensorT
 }
 
 /** conv2d_filter_grad (x [N,C,H,W], g [N,O,OH,OW] → dw [O,C/g,KH,KW]) as a convolution over the batch: lanes own (input channel, kernel row, kernel columns). */
-export function filterGradGeometry(x: TensorType, g: TensorType, dw: TensorType, a: ConvParams, name: string): DirectConv {
+export function filterGradGeometry(
+  x: TensorType,
+  g: TensorType,
+  dw: TensorType,
+  a: ConvParams,
+  name: string,
+): DirectConv {
   const [N, C, H, W] = x.shape;
   const [, O, OH, OW] = g.shape;
   const [, Cg, KH, KW] = dw.shape;

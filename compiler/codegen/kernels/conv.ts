@@ -215,7 +215,11 @@ export interface ConvNestOptions {
   readonly ctx?: Pick<KernelContext, 'textures' | 'limits'>;
 }
 
-export function emitDirectConv(p: DirectConv, ctx?: Pick<KernelContext, 'textures' | 'limits'>, tile?: ConvTile): KernelSpec {
+export function emitDirectConv(
+  p: DirectConv,
+  ctx?: Pick<KernelContext, 'textures' | 'limits'>,
+  tile?: ConvTile,
+): KernelSpec {
   return emitConvNest(p, { tile, ctx });
 }
 
@@ -286,7 +290,8 @@ function weightRunFetch(p: DirectConv, i: number, pad: string): string[] {
   L.push(`${pad}let wsh${i} = ws${i} & 3u;`);
   for (let j = 0; j < texels; j++) L.push(`${pad}let wa${i}_${j} = load_Wt(wt${i} + ${j}u);`);
   // The last group may not reach into the next texel; it then shifts within its own.
-  for (let m = 0; m < groups; m++) L.push(`${pad}let wv${i}_${m} = shift4(wa${i}_${m}, wa${i}_${Math.min(m + 1, texels - 1)}, wsh${i});`);
+  for (let m = 0; m < groups; m++)
+    L.push(`${pad}let wv${i}_${m} = shift4(wa${i}_${m}, wa${i}_${Math.min(m + 1, texels - 1)}, wsh${i});`);
   return L;
 }
 
@@ -308,7 +313,13 @@ function texelsOf(us: readonly number[]): number[] {
  */
 export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec {
   const pool = o.pool;
-  const tile = o.tile ?? (o.ctx?.textures === true ? textureTile(p, pool) : pool ? { to: pooledChannelBlock(p.ocPerGroup), tx: pooledColumnBlock(pool.window, pool.outHW[1]) } : { to: channelBlock(p.ocPerGroup), tx: columnBlock(p.out[1]) });
+  const tile =
+    o.tile ??
+    (o.ctx?.textures === true
+      ? textureTile(p, pool)
+      : pool
+        ? { to: pooledChannelBlock(p.ocPerGroup), tx: pooledColumnBlock(pool.window, pool.outHW[1]) }
+        : { to: channelBlock(p.ocPerGroup), tx: columnBlock(p.out[1]) });
   const TO = Math.min(tile.to, p.ocPerGroup);
   const [OH, OW] = p.out;
   // TX: columns (or pooled columns) an invocation owns along the output row it owns.
@@ -328,7 +339,8 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
   if (rowLoop) {
     rowSet.add(0);
   } else if (pool) {
-    for (let k = 0; k < TPY; k++) for (let wy = 0; wy < pool.window.size[0]; wy++) rowSet.add(k * pool.window.stride[0] + wy);
+    for (let k = 0; k < TPY; k++)
+      for (let wy = 0; wy < pool.window.size[0]; wy++) rowSet.add(k * pool.window.stride[0] + wy);
   } else {
     for (let t = 0; t < Math.min(tile.ty ?? 1, OH); t++) rowSet.add(t);
   }
@@ -349,7 +361,8 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
   // The output columns an invocation computes, as offsets c from `ox0`.
   const colSet = new Set<number>();
   if (pool) {
-    for (let j = 0; j < TX; j++) for (let wx = 0; wx < pool.window.size[1]; wx++) colSet.add(j * pool.window.stride[1] + wx);
+    for (let j = 0; j < TX; j++)
+      for (let wx = 0; wx < pool.window.size[1]; wx++) colSet.add(j * pool.window.stride[1] + wx);
   } else {
     for (let j = 0; j < TX; j++) colSet.add(j);
   }
@@ -358,13 +371,15 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
   const offsets = new Set<number>();
   for (const c of cs) for (let kx = 0; kx < KX; kx++) offsets.add(c * SX + kx * DX);
   const us = [...offsets].sort((a, b) => a - b);
-  const channelGuard = (i: number) => (TO * blocksPerGroup > p.ocPerGroup ? `if (oclBase + ${i} < ${p.ocPerGroup}) ` : '');
+  const channelGuard = (i: number) =>
+    TO * blocksPerGroup > p.ocPerGroup ? `if (oclBase + ${i} < ${p.ocPerGroup}) ` : '';
 
   const cols = inputColumns(p, pool, TX, tiles);
   const texX = xTexture(p, o, cols);
   // Weights are the same for all lanes, yet llvmpipe still loads them lane by lane
   // from a buffer: as texels each fetch brings 4 of them.
-  const texW = !o.readW && o.ctx !== undefined && textureOperandFits(o.ctx, p.weightElements) && Math.abs(p.weightKx) === 1;
+  const texW =
+    !o.readW && o.ctx !== undefined && textureOperandFits(o.ctx, p.weightElements) && Math.abs(p.weightKx) === 1;
 
   const L: string[] = [];
   const decls = [
@@ -388,7 +403,9 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
   for (const f of o.functions ?? []) L.push('', f);
   L.push('');
   L.push(`@compute @workgroup_size(${WORKGROUP})`);
-  L.push('fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {');
+  L.push(
+    'fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {',
+  );
   L.push(`  let lin = i32(gid.x + gid.z * nwg.x * ${WORKGROUP}u);`);
   L.push(`  if (lin >= ${total}) { return; }`);
   L.push('  let blk = i32(wid.y);');
@@ -421,7 +438,8 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
     if (o.perChannel) L.push(`  let pc${i} = ${o.perChannel(`ocg${i}`)};`);
   }
   const acc = (i: number, c: number, t: number): string => `a${i}_${c}_${t}`;
-  for (let t = 0; t < TY; t++) for (let i = 0; i < TO; i++) for (const c of cs) L.push(`  var ${acc(i, c, t)}: f32 = 0.0;`);
+  for (let t = 0; t < TY; t++)
+    for (let i = 0; i < TO; i++) for (const c of cs) L.push(`  var ${acc(i, c, t)}: f32 = 0.0;`);
   if (pool) {
     for (let i = 0; i < TO; i++) {
       for (let k = 0; k < TPY; k++) {
@@ -477,7 +495,8 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
   for (let i = 0; i < TO; i++) L.push(`      let wr${i} = ${p.weightAt(`ocg${i}`, `ocl${i}`)};`);
   if (texW) for (let i = 0; i < TO; i++) L.push(...weightRunFetch(p, i, '      '));
   for (let kx = 0; kx < KX; kx++) {
-    for (let i = 0; i < TO; i++) L.push(`      let w${i}_${kx} = ${texW ? weightOfRun(p, i, kx) : readW(`wr${i} + ${kx * p.weightKx}`)};`);
+    for (let i = 0; i < TO; i++)
+      L.push(`      let w${i}_${kx} = ${texW ? weightOfRun(p, i, kx) : readW(`wr${i} + ${kx * p.weightKx}`)};`);
   }
   /** Whether input offset u can hold an input element (false: statically a masked-out column). */
   const live = (u: number): boolean => cols.fixed === undefined || cols.fixed.valid(u);
@@ -491,18 +510,22 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
       if (texX) {
         const texels = [...new Set(us.filter((u) => fixed.valid(u)).map((u) => fixed.column(u) >> 2))];
         for (const k of texels) L.push(`${ind}      let t${k} = load_X(rt + ${k}u);`);
-        for (const u of us) if (fixed.valid(u)) L.push(`${ind}      let x${u} = t${fixed.column(u) >> 2}.${LANE[fixed.column(u) & 3]};`);
+        for (const u of us)
+          if (fixed.valid(u)) L.push(`${ind}      let x${u} = t${fixed.column(u) >> 2}.${LANE[fixed.column(u) & 3]};`);
       } else {
         for (const u of us) if (fixed.valid(u)) L.push(`${ind}      let x${u} = ${readX(`rb + ${fixed.column(u)}`)};`);
       }
     } else if (texX) {
-      for (const j of texelsOf(us)) L.push(`${ind}      let t${j} = select(vec4<f32>(0.0), load_X(rt + tc${j}), tv${j});`);
+      for (const j of texelsOf(us))
+        L.push(`${ind}      let t${j} = select(vec4<f32>(0.0), load_X(rt + tc${j}), tv${j});`);
       for (const u of us) L.push(`${ind}      let x${u} = t${u >> 2}.${LANE[u & 3]};`);
     } else {
       for (const u of us) L.push(`${ind}      let x${u} = select(0.0, ${readX(`rb + ci${u}`)}, cv${u});`);
     }
     for (let kx = 0; kx < KX; kx++) {
-      for (let i = 0; i < TO; i++) for (const c of cs) if (live(c * SX + kx * DX)) L.push(`${ind}      ${acc(i, c, t)} += x${c * SX + kx * DX} * w${i}_${kx};`);
+      for (let i = 0; i < TO; i++)
+        for (const c of cs)
+          if (live(c * SX + kx * DX)) L.push(`${ind}      ${acc(i, c, t)} += x${c * SX + kx * DX} * w${i}_${kx};`);
     }
     if (TY > 1) L.push('      }');
   }
@@ -513,7 +536,15 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
   const finish = (i: number, c: number, t: number, pad: string): string[] => {
     const ox = `(ox0 + ${c})`;
     if (!o.epilogue) return [`${pad}let e${i}_${c} = ${acc(i, c, t)};`];
-    const at: ConvOutputAt = { b: 'b', ocg: `ocg${i}`, ocl: `ocl${i}`, oy: 'oy', ox, flat: p.outAt(`ocg${i}`, `ocl${i}`, ox), channelValue: `pc${i}` };
+    const at: ConvOutputAt = {
+      b: 'b',
+      ocg: `ocg${i}`,
+      ocl: `ocl${i}`,
+      oy: 'oy',
+      ox,
+      flat: p.outAt(`ocg${i}`, `ocl${i}`, ox),
+      channelValue: `pc${i}`,
+    };
     const lines = [`${pad}let acc${i}_${c} = ${acc(i, c, t)};`];
     const bind = (expr: string): string => {
       const name = `t${i}_${c}_${lines.length}`;
@@ -537,7 +568,8 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
         L.push(`    if (ok${c}) {`);
         for (let i = 0; i < TO; i++) {
           L.push(...finish(i, c, t, '      '));
-          if (pool.prePool) L.push(`      ${channelGuard(i)}{ Y[${p.outAt(`ocg${i}`, `ocl${i}`, `(ox0 + ${c})`)}] = e${i}_${c}; }`);
+          if (pool.prePool)
+            L.push(`      ${channelGuard(i)}{ Y[${p.outAt(`ocg${i}`, `ocl${i}`, `(ox0 + ${c})`)}] = e${i}_${c}; }`);
           // Fold into every window (k, j) of this invocation that holds (row t, column c); rows
           // and columns ascend, so each window sees its elements in row-major order.
           for (let k = 0; k < TPY; k++) {
@@ -549,7 +581,9 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
               const pv = `p${i}_${j}_${k}`;
               const sv = `s${i}_${j}_${k}`;
               if (pool.kind === 'max') {
-                L.push(`      if (${sv} < 0 || e${i}_${c} > ${pv}) { ${pv} = e${i}_${c}; ${sv} = oy * ${OW} + ox0 + ${c}; }`);
+                L.push(
+                  `      if (${sv} < 0 || e${i}_${c} > ${pv}) { ${pv} = e${i}_${c}; ${sv} = oy * ${OW} + ox0 + ${c}; }`,
+                );
               } else {
                 L.push(`      ${pv} += e${i}_${c};`);
               }
@@ -591,7 +625,10 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
       for (let j = 0; j < TX; j++) {
         L.push(`  if (ox0 + ${j} < ${OW}) {`);
         for (let i = 0; i < TO; i++) {
-          const body = [...finish(i, j, t, ''), `Y[${p.outAt(`ocg${i}`, `ocl${i}`, `(ox0 + ${j})`)}] = e${i}_${j};`].join(' ');
+          const body = [
+            ...finish(i, j, t, ''),
+            `Y[${p.outAt(`ocg${i}`, `ocl${i}`, `(ox0 + ${j})`)}] = e${i}_${j};`,
+          ].join(' ');
           L.push(`    ${channelGuard(i)}{ ${body} }`);
         }
         L.push('  }');

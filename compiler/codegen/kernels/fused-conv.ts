@@ -54,7 +54,11 @@ type Pair = readonly [number, number];
 
 /** A conv2d (or conv2d_transpose / conv2d_filter_grad) node's attributes as numbers. */
 export function convParamsOf(attrs: Attrs): ConvParams {
-  return { stride: pairAttr(attrs.stride, [1, 1]), padding: pairAttr(attrs.padding, [0, 0]), groups: typeof attrs.groups === 'number' ? attrs.groups : 1 };
+  return {
+    stride: pairAttr(attrs.stride, [1, 1]),
+    padding: pairAttr(attrs.padding, [0, 0]),
+    groups: typeof attrs.groups === 'number' ? attrs.groups : 1,
+  };
 }
 
 // --- shapes ----------------------------------------------------------------------------
@@ -63,7 +67,15 @@ export function convParamsOf(attrs: Attrs): ConvParams {
 export function conv2dOutputType(x: TensorType, w: TensorType, conv: ConvParams): TensorType {
   const [N, , H, W] = x.shape;
   const [O, , KH, KW] = w.shape;
-  return { dtype: 'f32', shape: [N, O, windowCount(H, KH, conv.stride[0], conv.padding[0]), windowCount(W, KW, conv.stride[1], conv.padding[1])] };
+  return {
+    dtype: 'f32',
+    shape: [
+      N,
+      O,
+      windowCount(H, KH, conv.stride[0], conv.padding[0]),
+      windowCount(W, KW, conv.stride[1], conv.padding[1]),
+    ],
+  };
 }
 
 // --- epilogues ---------------------------------------------------------------------------
@@ -124,20 +136,25 @@ function stridesOf(shape: readonly number[]): number[] {
 
 /** i32 index into a tensor of shape `from` broadcast against [N, O, OH, OW] at coordinates `coords`. */
 function broadcastAt(from: readonly number[], out: readonly number[], coords: readonly string[]): string {
-  if (from.length > out.length) throw new Error(`epilogue input of rank ${from.length} does not broadcast against [${out.join(',')}]`);
+  if (from.length > out.length)
+    throw new Error(`epilogue input of rank ${from.length} does not broadcast against [${out.join(',')}]`);
   const strides = stridesOf(from);
   const offset = out.length - from.length;
   const terms: string[] = [];
   from.forEach((d, k) => {
     if (d === 1) return;
-    if (d !== out[k + offset]) throw new Error(`epilogue input [${from.join(',')}] does not broadcast against [${out.join(',')}]`);
+    if (d !== out[k + offset])
+      throw new Error(`epilogue input [${from.join(',')}] does not broadcast against [${out.join(',')}]`);
     terms.push(strides[k] === 1 ? coords[k + offset] : `${coords[k + offset]} * ${strides[k]}`);
   });
   return terms.length === 0 ? '0' : terms.join(' + ');
 }
 
 /** The nest's extra bindings and epilogue hook for `e` on conv output type `y`. */
-function epilogueHooks(e: ConvEpilogue | undefined, y: TensorType): { bindings: ConvBinding[]; hook?: ConvNestOptions['epilogue']; perChannel?: ConvNestOptions['perChannel'] } {
+function epilogueHooks(
+  e: ConvEpilogue | undefined,
+  y: TensorType,
+): { bindings: ConvBinding[]; hook?: ConvNestOptions['epilogue']; perChannel?: ConvNestOptions['perChannel'] } {
   if (!e) return { bindings: [] };
   const extras = e.extraInputs ?? [];
   const bindings: ConvBinding[] = [];
@@ -190,7 +207,13 @@ export interface Conv2dFused {
 export function emitConv2dEpilogue(p: Conv2dFused): KernelSpec {
   const y = conv2dOutputType(p.x, p.w, p.conv);
   const { bindings, hook, perChannel } = epilogueHooks(p.epilogue, y);
-  return emitConvNest(conv2dGeometry(p.x, p.w, y, p.conv, p.name), { tile: p.tile, ctx: p.ctx, extraInputs: bindings, epilogue: hook, perChannel });
+  return emitConvNest(conv2dGeometry(p.x, p.w, y, p.conv, p.name), {
+    tile: p.tile,
+    ctx: p.ctx,
+    extraInputs: bindings,
+    epilogue: hook,
+    perChannel,
+  });
 }
 
 export interface Conv2dPoolFused extends Conv2dFused {
@@ -228,8 +251,12 @@ export function emitConv2dPool(p: Conv2dPoolFused): KernelSpec {
   const window = p.pool.window;
   const pooled = pooledType(y, window);
   if (p.switches && p.pool.kind !== 'max') throw new Error(`${p.name}: switches need max pooling`);
-  if (p.prePool && !poolCoversOutput(y, window)) throw new Error(`${p.name}: the pooling windows do not cover the conv output, so prePool cannot be written by this kernel`);
-  if (window.padding[0] >= window.size[0] || window.padding[1] >= window.size[1]) throw new Error(`${p.name}: pool padding must be smaller than the window`);
+  if (p.prePool && !poolCoversOutput(y, window))
+    throw new Error(
+      `${p.name}: the pooling windows do not cover the conv output, so prePool cannot be written by this kernel`,
+    );
+  if (window.padding[0] >= window.size[0] || window.padding[1] >= window.size[1])
+    throw new Error(`${p.name}: pool padding must be smaller than the window`);
   const { bindings, hook, perChannel } = epilogueHooks(p.epilogue, y);
   const [, O, PH, PW] = pooled.shape;
   return emitConvNest(conv2dGeometry(p.x, p.w, y, p.conv, p.name), {
@@ -277,13 +304,20 @@ interface GradRead {
  * maximum gets the pooled gradient; the mask reads the pooled output P there, which
  * is the activation at that maximum).
  */
-function gradRead(src: string, g: TensorType, mask: GradMask | undefined, unpool: PoolWindow | undefined, name: string): GradRead {
+function gradRead(
+  src: string,
+  g: TensorType,
+  mask: GradMask | undefined,
+  unpool: PoolWindow | undefined,
+  name: string,
+): GradRead {
   if (!mask && !unpool) return { extra: [], functions: [] };
   const body: string[] = [];
   const extra: ConvBinding[] = [];
   let keep = 'true';
   if (unpool) {
-    if (!poolWindowsTile(unpool)) throw new Error(`${name}: unpooling the gradient needs windows that tile the plane (stride = size, no padding)`);
+    if (!poolWindowsTile(unpool))
+      throw new Error(`${name}: unpooling the gradient needs windows that tile the plane (stride = size, no padding)`);
     const [, , OH, OW] = g.shape;
     const [KH, KW] = unpool.size;
     const PH = Math.floor(OH / KH);
@@ -306,7 +340,11 @@ function gradRead(src: string, g: TensorType, mask: GradMask | undefined, unpool
   }
   const value = mask ? mask.expr('g', 'y') : 'g';
   body.push(keep === 'true' ? `  return ${value};` : `  return select(0.0, ${value}, ${keep});`);
-  return { extra, functions: [['fn grad_at(k: i32) -> f32 {', ...body, '}'].join('\n')], read: (at) => `grad_at(${at})` };
+  return {
+    extra,
+    functions: [['fn grad_at(k: i32) -> f32 {', ...body, '}'].join('\n')],
+    read: (at) => `grad_at(${at})`,
+  };
 }
 
 export interface Conv2dTransposeFused {
@@ -335,7 +373,11 @@ export interface Conv2dTransposeFused {
  */
 export function emitConv2dTransposeFused(p: Conv2dTransposeFused): KernelSpec {
   const r = gradRead('X', p.g, p.gradMask, p.unpool, p.name);
-  return emitConvNest(conv2dTransposeGeometry(p.g, p.w, p.out, p.conv, p.name), { extraInputs: r.extra, functions: r.functions, readX: r.read });
+  return emitConvNest(conv2dTransposeGeometry(p.g, p.w, p.out, p.conv, p.name), {
+    extraInputs: r.extra,
+    functions: r.functions,
+    readX: r.read,
+  });
 }
 
 export interface Conv2dFilterGradFused {
@@ -364,5 +406,10 @@ export interface Conv2dFilterGradFused {
  */
 export function emitConv2dFilterGradFused(p: Conv2dFilterGradFused): KernelSpec {
   const r = gradRead('Wt', p.g, p.gradMask, p.unpool, p.name);
-  return emitConvNest(filterGradGeometry(p.x, p.g, p.out, p.conv, p.name), { ctx: p.ctx, extraInputs: r.extra, functions: r.functions, readW: r.read });
+  return emitConvNest(filterGradGeometry(p.x, p.g, p.out, p.conv, p.name), {
+    ctx: p.ctx,
+    extraInputs: r.extra,
+    functions: r.functions,
+    readW: r.read,
+  });
 }

@@ -17,7 +17,11 @@ function kernel(name: string, decls: string[], n: number, body: string): KernelS
 }
 
 /** out[pre, j, post] = table[pre, ids[j], post] over the flattened ids. */
-export function emitGatherKernel(table: { dtype: DType; shape: readonly number[] }, ids: { dtype: DType; shape: readonly number[] }, axis: number): KernelSpec {
+export function emitGatherKernel(
+  table: { dtype: DType; shape: readonly number[] },
+  ids: { dtype: DType; shape: readonly number[] },
+  axis: number,
+): KernelSpec {
   const v = table.shape[axis];
   const post = numel(table.shape.slice(axis + 1));
   const j = numel(ids.shape);
@@ -31,7 +35,11 @@ export function emitGatherKernel(table: { dtype: DType; shape: readonly number[]
   y[i] = select(${zeroOf(table.dtype)}, table[src], valid);`;
   return kernel(
     `gather_${tag(table.shape)}_ids${tag(ids.shape)}_axis${axis}`,
-    [bindingDecl(0, 'table', table.dtype, 'read'), bindingDecl(1, 'ids', ids.dtype, 'read'), bindingDecl(2, 'y', table.dtype, 'read_write')],
+    [
+      bindingDecl(0, 'table', table.dtype, 'read'),
+      bindingDecl(1, 'ids', ids.dtype, 'read'),
+      bindingDecl(2, 'y', table.dtype, 'read_write'),
+    ],
     n,
     body,
   );
@@ -171,7 +179,11 @@ function tiledWorkgroups(n: number): [number, number, number] {
 }
 
 /** out[pre, post] = x[pre, idx[pre, post], post]. */
-export function emitTakeAlongAxisKernel(x: { dtype: DType; shape: readonly number[] }, idx: { dtype: DType; shape: readonly number[] }, axis: number): KernelSpec {
+export function emitTakeAlongAxisKernel(
+  x: { dtype: DType; shape: readonly number[] },
+  idx: { dtype: DType; shape: readonly number[] },
+  axis: number,
+): KernelSpec {
   const k = x.shape[axis];
   const post = numel(x.shape.slice(axis + 1));
   const n = numel(idx.shape);
@@ -182,7 +194,11 @@ export function emitTakeAlongAxisKernel(x: { dtype: DType; shape: readonly numbe
   y[i] = select(${zeroOf(x.dtype)}, x[pre * ${k * post}u + u32(clamp(id, 0i, ${k - 1}i)) * ${post}u + p], valid);`;
   return kernel(
     `take_along_axis_${tag(x.shape)}_axis${axis}`,
-    [bindingDecl(0, 'x', x.dtype, 'read'), bindingDecl(1, 'idx', idx.dtype, 'read'), bindingDecl(2, 'y', x.dtype, 'read_write')],
+    [
+      bindingDecl(0, 'x', x.dtype, 'read'),
+      bindingDecl(1, 'idx', idx.dtype, 'read'),
+      bindingDecl(2, 'y', x.dtype, 'read_write'),
+    ],
     n,
     body,
   );

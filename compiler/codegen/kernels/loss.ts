@@ -16,7 +16,13 @@ function labelOf(dtype: DType): string {
 }
 
 /** A row kernel over the last axis of x with one label per row: y[o] = the loss `body` computes for row o. */
-function labelledRowKernel(op: string, shape: readonly number[], labelDtype: DType, body: string, family: KernelFamily): KernelSpec {
+function labelledRowKernel(
+  op: string,
+  shape: readonly number[],
+  labelDtype: DType,
+  body: string,
+  family: KernelFamily,
+): KernelSpec {
   return emitRowKernel({
     name: `${op}_${tag(shape)}`,
     layout: rowLayout(shape, [shape.length - 1]),
@@ -30,7 +36,11 @@ function labelledRowKernel(op: string, shape: readonly number[], labelDtype: DTy
   });
 }
 
-export function emitCrossEntropyKernel(shape: readonly number[], labelDtype: DType, family: KernelFamily = 'shared'): KernelSpec {
+export function emitCrossEntropyKernel(
+  shape: readonly number[],
+  labelDtype: DType,
+  family: KernelFamily = 'shared',
+): KernelSpec {
   const body = `  let label = ${labelOf(labelDtype)};
   var m_acc = x[row_base(o)];
   for (var r = lid; r < LEN; r = r + WG) { m_acc = max_nan(m_acc, x[row_base(o) + r]); }
@@ -49,7 +59,12 @@ export function emitCrossEntropyKernel(shape: readonly number[], labelDtype: DTy
   return labelledRowKernel('cross_entropy', shape, labelDtype, body, family);
 }
 
-export function emitRankingHingeKernel(shape: readonly number[], labelDtype: DType, margin: number, family: KernelFamily = 'shared'): KernelSpec {
+export function emitRankingHingeKernel(
+  shape: readonly number[],
+  labelDtype: DType,
+  margin: number,
+  family: KernelFamily = 'shared',
+): KernelSpec {
   const body = `  let label = ${labelOf(labelDtype)};
   let valid = label >= 0i && label < i32(LEN);
   let sy = x[row_base(o) + u32(clamp(label, 0i, i32(LEN) - 1i))];

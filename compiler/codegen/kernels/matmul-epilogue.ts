@@ -63,11 +63,20 @@ export interface MatmulEpilogue {
 }
 
 /** No epilogue: C itself, stored as `c`. */
-export const PLAIN_EPILOGUE: MatmulEpilogue = { inputs: [], outputs: [{ name: 'c' }], values: (acc) => ({ lets: [], stored: [acc] }) };
+export const PLAIN_EPILOGUE: MatmulEpilogue = {
+  inputs: [],
+  outputs: [{ name: 'c' }],
+  values: (acc) => ({ lets: [], stored: [acc] }),
+};
 
 /** The operands read at each element: the inputs, then the in-place outputs (as f32 [M, N]). */
 function epilogueReads(e: MatmulEpilogue): EpilogueOperand[] {
-  return [...e.inputs, ...e.outputs.filter((o) => o.inPlace).map((o) => ({ name: o.name, dtype: 'f32' as const, layout: 'matrix' as const }))];
+  return [
+    ...e.inputs,
+    ...e.outputs
+      .filter((o) => o.inPlace)
+      .map((o) => ({ name: o.name, dtype: 'f32' as const, layout: 'matrix' as const })),
+  ];
 }
 
 /** The element index of an operand laid out `layout` at (row, col) of an [M, N] product. */
@@ -95,7 +104,14 @@ function asValue(element: string, dtype: EpilogueOperand['dtype']): string {
  * The stored values of every output at (row, col), each operand loaded as one
  * scalar (the families without vec4 epilogues, and columns that are not a multiple of 4).
  */
-function epilogueValuesAt(e: MatmulEpilogue, acc: string, n: number, row: string, col: string, prefix: string): EpilogueValues {
+function epilogueValuesAt(
+  e: MatmulEpilogue,
+  acc: string,
+  n: number,
+  row: string,
+  col: string,
+  prefix: string,
+): EpilogueValues {
   const reads = new Map(epilogueReads(e).map((o) => [o.name, o]));
   return e.values(
     acc,
@@ -116,7 +132,15 @@ function epilogueValuesAt(e: MatmulEpilogue, acc: string, n: number, row: string
  * vec4 store per output at vec4 index `at`. `scalarOf(name)` names a 'scalar'
  * operand loaded once per invocation.
  */
-export function epilogueStoreQuad(e: MatmulEpilogue, acc: string, n: number, row: string, col: string, at: string, scalarOf: (name: string) => string): string[] {
+export function epilogueStoreQuad(
+  e: MatmulEpilogue,
+  acc: string,
+  n: number,
+  row: string,
+  col: string,
+  at: string,
+  scalarOf: (name: string) => string,
+): string[] {
   const L: string[] = [];
   const lanes = ['x', 'y', 'z', 'w'] as const;
   const reads = epilogueReads(e);
@@ -181,8 +205,12 @@ export function emitEpilogueBindings(e: MatmulEpilogue, first: number, vec4 = fa
     const elem = storageType(o.dtype);
     return storageDecl(first + i, o.name, wide ? `vec4<${elem}>` : elem, 'read');
   });
-  const outputs = e.outputs.map((o, j) => storageDecl(first + e.inputs.length + j, o.name, vec4 ? 'vec4<f32>' : 'f32', 'read_write'));
-  const scalars = e.usesScalars ? [bindingDecl(first + e.inputs.length + e.outputs.length, 'scalars', 'u32', 'read')] : [];
+  const outputs = e.outputs.map((o, j) =>
+    storageDecl(first + e.inputs.length + j, o.name, vec4 ? 'vec4<f32>' : 'f32', 'read_write'),
+  );
+  const scalars = e.usesScalars
+    ? [bindingDecl(first + e.inputs.length + e.outputs.length, 'scalars', 'u32', 'read')]
+    : [];
   return [...inputs, ...outputs, ...scalars, ...(e.functions ? [e.functions] : [])];
 }
 
@@ -191,8 +219,15 @@ export function emitEpilogueBindings(e: MatmulEpilogue, first: number, vec4 = fa
  * loaded as a scalar; `prefix` keeps the epilogue's `let` names apart from other
  * calls in the same block.
  */
-export function epilogueStores(e: MatmulEpilogue, acc: string, n: number, index: string, row: string, col: string, prefix = ''): string {
+export function epilogueStores(
+  e: MatmulEpilogue,
+  acc: string,
+  n: number,
+  index: string,
+  row: string,
+  col: string,
+  prefix = '',
+): string {
   const v = epilogueValuesAt(e, acc, n, row, col, prefix);
   return [...v.lets, ...e.outputs.map((o, j) => `${o.name}[${index}] = ${v.stored[j]};`)].join(' ');
 }
-

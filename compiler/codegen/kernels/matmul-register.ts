@@ -9,7 +9,13 @@
 import type { KernelContext, KernelSpec } from '../kernel-spec';
 import { textureOperand, textureOperandFits } from '../wgsl/texture';
 import type { MatmulEpilogue } from './matmul-epilogue';
-import { emitEpilogueBindings, epilogueScalarLoads, epilogueStoreQuad, epilogueStores, PLAIN_EPILOGUE } from './matmul-epilogue';
+import {
+  emitEpilogueBindings,
+  epilogueScalarLoads,
+  epilogueStoreQuad,
+  epilogueStores,
+  PLAIN_EPILOGUE,
+} from './matmul-epilogue';
 import type { MatmulProblem } from './matmul-problem';
 import { batchCount, emitBatchOffsets, matmulName } from './matmul-problem';
 import { storageDecl } from '../wgsl/buffers';
@@ -54,7 +60,11 @@ function elementsOf(batch: readonly number[], rows: number, cols: number): numbe
 }
 
 /** The operands `ctx` lets this problem read through textures: those fetched as vec4 (aligned or shifted) that fit a texture. */
-export function operandTextures(p: MatmulProblem, tile: RegisterTile, ctx: Pick<KernelContext, 'textures' | 'limits'>): OperandTextures {
+export function operandTextures(
+  p: MatmulProblem,
+  tile: RegisterTile,
+  ctx: Pick<KernelContext, 'textures' | 'limits'>,
+): OperandTextures {
   return {
     a: fetchA(p, tile, true) !== 'scalar' && textureOperandFits(ctx, elementsOf(p.batchA, p.m, p.k)),
     b: fetchB(p, true) !== 'scalar' && textureOperandFits(ctx, elementsOf(p.batchB, p.k, p.n)),
@@ -77,7 +87,9 @@ function narrowTile(n: number): RegisterTile {
 /** The block shape for a problem: narrow products along rows, the wide block when both operands are fetched as vec4. */
 export function registerTileFor(p: MatmulProblem): RegisterTile {
   if (p.n <= NARROW_COLUMNS && p.m > p.n) return narrowTile(p.n);
-  return fetchA(p, WIDE_REGISTER_TILE) !== 'scalar' && fetchB(p) !== 'scalar' ? WIDE_REGISTER_TILE : DEFAULT_REGISTER_TILE;
+  return fetchA(p, WIDE_REGISTER_TILE) !== 'scalar' && fetchB(p) !== 'scalar'
+    ? WIDE_REGISTER_TILE
+    : DEFAULT_REGISTER_TILE;
 }
 
 const LANE = ['x', 'y', 'z', 'w'] as const;
@@ -198,7 +210,8 @@ export function emitRegisterMatmul(
       body.push('let aCol = aOff + row0;');
       break;
     case 'scalar':
-      for (const i of rows) body.push(`let aBase${i} = aOff + min(row0 + ${i}u, ${M - 1}u)${p.transA ? '' : ` * ${K}u`};`);
+      for (const i of rows)
+        body.push(`let aBase${i} = aOff + min(row0 + ${i}u, ${M - 1}u)${p.transA ? '' : ` * ${K}u`};`);
       break;
     default:
       throw new Error(`unhandled fetch ${aFetch satisfies never}`);
@@ -217,7 +230,8 @@ export function emitRegisterMatmul(
       body.push('let bCol = bOff + col0;');
       break;
     case 'scalar':
-      for (const c of cols) body.push(`let bBase${c} = bOff + min(col0 + ${c}u, ${N - 1}u)${p.transB ? ` * ${K}u` : ''};`);
+      for (const c of cols)
+        body.push(`let bBase${c} = bOff + min(col0 + ${c}u, ${N - 1}u)${p.transB ? ` * ${K}u` : ''};`);
       break;
     default:
       throw new Error(`unhandled fetch ${bFetch satisfies never}`);
@@ -231,7 +245,8 @@ export function emitRegisterMatmul(
     // b{kk}_{j}: the vec4 of B at row k+kk, columns col0+4j..col0+4j+3.
     switch (bFetch) {
       case 'mnvec':
-        for (const kk of ks) for (const j of groups) S.push(`let b${kk}_${j} = ${loadB(index(`bBase${j}`, kAt(k, kk), N / 4))};`);
+        for (const kk of ks)
+          for (const j of groups) S.push(`let b${kk}_${j} = ${loadB(index(`bBase${j}`, kAt(k, kk), N / 4))};`);
         break;
       case 'kvec':
         for (const c of cols) S.push(`let bc${c} = ${loadB(`bBase${c} + ${k} / 4u`)};`);
@@ -246,7 +261,8 @@ export function emitRegisterMatmul(
         for (const kk of ks) {
           const o = (kk * N) % 4;
           S.push(`let bt${kk} = (bCol + (${kAt(k, kk)}) * ${N}u) / 4u;`);
-          for (let t = 0; t < tile.vec4Cols + (o ? 1 : 0); t++) S.push(`let bt${kk}_${t} = ${texelB(`bt${kk} + ${t}u`)};`);
+          for (let t = 0; t < tile.vec4Cols + (o ? 1 : 0); t++)
+            S.push(`let bt${kk}_${t} = ${texelB(`bt${kk} + ${t}u`)};`);
           for (const j of groups) S.push(`let b${kk}_${j} = ${window4(`bt${kk}_${j}`, `bt${kk}_${j + 1}`, o)};`);
         }
         break;
@@ -260,7 +276,9 @@ export function emitRegisterMatmul(
         }
         for (const kk of ks)
           for (const j of groups) {
-            const parts = [0, 1, 2, 3].map((l) => windowAt(`bc${4 * j + l}lo`, `bc${4 * j + l}hi`, ((4 * j + l) * K) % 4 + kk));
+            const parts = [0, 1, 2, 3].map((l) =>
+              windowAt(`bc${4 * j + l}lo`, `bc${4 * j + l}hi`, (((4 * j + l) * K) % 4) + kk),
+            );
             S.push(`let b${kk}_${j} = vec4<f32>(${parts.join(', ')});`);
           }
         break;
@@ -282,7 +300,8 @@ export function emitRegisterMatmul(
         aValue = (i, kk) => `a${i}.${LANE[kk]}`;
         break;
       case 'mnvec':
-        for (let g = 0; g < TM / 4; g++) for (const kk of ks) S.push(`let a${g}_${kk} = ${loadA(index(`aBase${g}`, kAt(k, kk), M / 4))};`);
+        for (let g = 0; g < TM / 4; g++)
+          for (const kk of ks) S.push(`let a${g}_${kk} = ${loadA(index(`aBase${g}`, kAt(k, kk), M / 4))};`);
         aValue = (i, kk) => `a${Math.floor(i / 4)}_${kk}.${LANE[i % 4]}`;
         break;
       case 'kvec-shift':
@@ -299,18 +318,21 @@ export function emitRegisterMatmul(
           const o = (kk * M) % 4;
           S.push(`let at${kk} = (aCol + (${kAt(k, kk)}) * ${M}u) / 4u;`);
           for (let t = 0; t < TM / 4 + (o ? 1 : 0); t++) S.push(`let at${kk}_${t} = ${texelA(`at${kk} + ${t}u`)};`);
-          for (let g = 0; g < TM / 4; g++) S.push(`let a${g}_${kk} = ${window4(`at${kk}_${g}`, `at${kk}_${g + 1}`, o)};`);
+          for (let g = 0; g < TM / 4; g++)
+            S.push(`let a${g}_${kk} = ${window4(`at${kk}_${g}`, `at${kk}_${g + 1}`, o)};`);
         }
         aValue = (i, kk) => `a${Math.floor(i / 4)}_${kk}.${LANE[i % 4]}`;
         break;
       case 'scalar':
-        for (const i of rows) for (const kk of ks) S.push(`let a${i}_${kk} = a[${index(`aBase${i}`, kAt(k, kk), p.transA ? M : 1)}];`);
+        for (const i of rows)
+          for (const kk of ks) S.push(`let a${i}_${kk} = a[${index(`aBase${i}`, kAt(k, kk), p.transA ? M : 1)}];`);
         aValue = (i, kk) => `a${i}_${kk}`;
         break;
       default:
         throw new Error(`unhandled fetch ${aFetch satisfies never}`);
     }
-    for (const i of rows) for (const kk of ks) for (const j of groups) S.push(`acc${i}_${j} += ${aValue(i, kk)} * b${kk}_${j};`);
+    for (const i of rows)
+      for (const kk of ks) for (const j of groups) S.push(`acc${i}_${j} += ${aValue(i, kk)} * b${kk}_${j};`);
     return S;
   };
 
@@ -335,13 +357,29 @@ export function emitRegisterMatmul(
     for (const j of groups) {
       const acc = `acc${i}_${j}`;
       if (outVec) {
-        const quad = epilogueStoreQuad(epilogue, acc, N, 'row', 'col', `(cOff + row * ${N}u + col) / 4u`, scalars.scalarOf).join(' ');
+        const quad = epilogueStoreQuad(
+          epilogue,
+          acc,
+          N,
+          'row',
+          'col',
+          `(cOff + row * ${N}u + col) / 4u`,
+          scalars.scalarOf,
+        ).join(' ');
         S.push(`{ let col = col0 + ${4 * j}u; ${guardCols ? `if (col < ${N}u) { ${quad} }` : quad} }`);
       } else {
         const T: string[] = [`let col = col0 + ${4 * j}u;`];
         for (const l of [0, 1, 2, 3]) {
           const colL = l === 0 ? 'col' : `(col + ${l}u)`;
-          const store = epilogueStores(epilogue, `${acc}.${LANE[l]}`, N, `cOff + row * ${N}u + ${colL}`, 'row', colL, `${LANE[l]}_`);
+          const store = epilogueStores(
+            epilogue,
+            `${acc}.${LANE[l]}`,
+            N,
+            `cOff + row * ${N}u + ${colL}`,
+            'row',
+            colL,
+            `${LANE[l]}_`,
+          );
           T.push(guardCols ? `if (${colL} < ${N}u) { ${store} }` : store);
         }
         S.push(`{ ${T.join(' ')} }`);

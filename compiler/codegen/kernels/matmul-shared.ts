@@ -72,7 +72,9 @@ export function emitSharedMatmul(p: MatmulProblem, wg = 16, epilogue: MatmulEpil
       const row = `tileRow + lid.y + ${i * wg}u`;
       const col = `tileCol + lid.x + ${j * wg}u`;
       B.push(`{ let row = ${row}; let col = ${col};`);
-      B.push(`  if (row < ${M}u && col < ${N}u) { ${epilogueStores(epilogue, `acc${i}_${j}`, N, `cOff + row * ${N}u + col`, 'row', 'col')} } }`);
+      B.push(
+        `  if (row < ${M}u && col < ${N}u) { ${epilogueStores(epilogue, `acc${i}_${j}`, N, `cOff + row * ${N}u + col`, 'row', 'col')} } }`,
+      );
     }
   }
   L.push(...B.map((s) => `  ${s}`));

@@ -40,7 +40,11 @@ export interface MatmulKernelOptions {
 }
 
 /** One compute shader for the problem, in the family the context asks for. */
-export function emitMatmulKernel(p: MatmulProblem, ctx: Pick<KernelContext, 'family' | 'limits' | 'textures'>, options: MatmulKernelOptions = {}): KernelSpec {
+export function emitMatmulKernel(
+  p: MatmulProblem,
+  ctx: Pick<KernelContext, 'family' | 'limits' | 'textures'>,
+  options: MatmulKernelOptions = {},
+): KernelSpec {
   // n == 1 or m == 1: one output per invocation instead of a mostly idle register block (kernels/matvec.ts).
   if (ctx.family === 'register' && !options.registerTile && isMatvec(p)) return emitMatvec(p, options.epilogue);
   switch (ctx.family) {
@@ -49,7 +53,11 @@ export function emitMatmulKernel(p: MatmulProblem, ctx: Pick<KernelContext, 'fam
       return emitRegisterMatmul(p, tile, options.epilogue, operandTextures(p, tile, ctx));
     }
     case 'shared':
-      return emitSharedMatmul(p, sharedWorkgroupSide(ctx.limits.maxComputeInvocationsPerWorkgroup ?? 256), options.epilogue);
+      return emitSharedMatmul(
+        p,
+        sharedWorkgroupSide(ctx.limits.maxComputeInvocationsPerWorkgroup ?? 256),
+        options.epilogue,
+      );
     default:
       throw new Error(`unknown kernel family ${ctx.family satisfies never}`);
   }

@@ -19,7 +19,13 @@
 // the z dimension, as in the other families.
 import type { KernelSpec } from '../kernel-spec';
 import type { EpilogueLayout, MatmulEpilogue } from './matmul-epilogue';
-import { emitEpilogueBindings, epilogueScalarLoads, epilogueStoreQuad, epilogueStores, PLAIN_EPILOGUE } from './matmul-epilogue';
+import {
+  emitEpilogueBindings,
+  epilogueScalarLoads,
+  epilogueStoreQuad,
+  epilogueStores,
+  PLAIN_EPILOGUE,
+} from './matmul-epilogue';
 import type { MatmulProblem } from './matmul-problem';
 import { batchCount, emitBatchOffsets, matmulName } from './matmul-problem';
 import { storageDecl } from '../wgsl/buffers';
@@ -70,7 +76,10 @@ function layoutOf(p: MatmulProblem): Layout {
  */
 function asRowVector(e: MatmulEpilogue, p: MatmulProblem): MatmulEpilogue {
   const along: EpilogueLayout = p.n === 1 ? 'row' : 'col';
-  const inputs = e.inputs.map((o) => ({ ...o, layout: o.layout === along ? ('matrix' as const) : o.layout === 'matrix' ? o.layout : ('scalar' as const) }));
+  const inputs = e.inputs.map((o) => ({
+    ...o,
+    layout: o.layout === along ? ('matrix' as const) : o.layout === 'matrix' ? o.layout : ('scalar' as const),
+  }));
   return { ...e, inputs };
 }
 

@@ -32,7 +32,11 @@ const n4 = (w: ChannelWindow): number => w.shape.reduce((a, b) => a * b, 1);
 export function emitChannelWindowSum(name: string, w: ChannelWindow): KernelSpec {
   const n = n4(w);
   const decls = [bindingDecl(0, 'X', 'f32', 'read'), bindingDecl(1, 'Y', 'f32', 'read_write')];
-  return { name, wgsl: [...decls, '', flatMain(n, [windowLoop(w, 'v'), '  Y[i] = acc;'].join('\n')), ''].join('\n'), workgroups: flatWorkgroups(n) };
+  return {
+    name,
+    wgsl: [...decls, '', flatMain(n, [windowLoop(w, 'v'), '  Y[i] = acc;'].join('\n')), ''].join('\n'),
+    workgroups: flatWorkgroups(n),
+  };
 }
 
 /** lrn: y = x / (k + α Σ_window x²)^β. */
@@ -56,10 +60,18 @@ export const LCN_MAX_PLANE = 2048;
  *   4. y = v / max(Σ, mean Σ), dividing by 1 where that is 0 (an all-zero plane).
  * `weights` is the kh×kw gaussian window (summing to 1), centred on the pixel.
  */
-export function emitLcn(name: string, shape: readonly [number, number, number, number], size: readonly [number, number], weights: Float64Array): KernelSpec {
+export function emitLcn(
+  name: string,
+  shape: readonly [number, number, number, number],
+  size: readonly [number, number],
+  weights: Float64Array,
+): KernelSpec {
   const [N, C, H, W] = shape;
   const HW = H * W;
-  if (HW > LCN_MAX_PLANE) throw new Error(`lcn: a ${H}x${W} plane does not fit the kernel's workgroup memory (at most ${LCN_MAX_PLANE} pixels)`);
+  if (HW > LCN_MAX_PLANE)
+    throw new Error(
+      `lcn: a ${H}x${W} plane does not fit the kernel's workgroup memory (at most ${LCN_MAX_PLANE} pixels)`,
+    );
   const T = 64;
   const [KH, KW] = size;
   const [RY, RX] = [(KH - 1) / 2, (KW - 1) / 2];

@@ -48,7 +48,9 @@ function cellWrites(w: PoolWindow, s: PoolShape): string[] {
   for (let i = 0; i < KH; i++) {
     for (let j = 0; j < KW; j++) {
       const inRange = `cy * ${KH} + ${i} < ${H} && cx * ${KW} + ${j} < ${W}`;
-      out.push(`  if (${inRange}) { let k = (cy * ${KH} + ${i}) * ${W} + cx * ${KW} + ${j}; DX[base + k] = select(0.0, value, inside && k == arg); }`);
+      out.push(
+        `  if (${inRange}) { let k = (cy * ${KH} + ${i}) * ${W} + cx * ${KW} + ${j}; DX[base + k] = select(0.0, value, inside && k == arg); }`,
+      );
     }
   }
   return out;
@@ -91,11 +93,19 @@ export function emitMaxPoolGradTiled(name: string, w: PoolWindow, s: PoolShape, 
   for (let i = 0; i < KH; i++) {
     for (let j = 0; j < KW; j++) {
       // Inside a window every cell element is in range (windows lie within the plane).
-      scan.push(`    { let k = (cy * ${KH} + ${i}) * ${W} + cx * ${KW} + ${j}; let v = X[base + k]; if (arg < 0 || v > y) { y = v; arg = k; } }`);
+      scan.push(
+        `    { let k = (cy * ${KH} + ${i}) * ${W} + cx * ${KW} + ${j}; let v = X[base + k]; if (arg < 0 || v > y) { y = v; arg = k; } }`,
+      );
     }
   }
   scan.push('  }');
-  const body = [...lines, ...scan, '  let g = G[p];', `  let value = ${mask ? mask('g', 'y') : 'g'};`, ...cellWrites(w, s)];
+  const body = [
+    ...lines,
+    ...scan,
+    '  let g = G[p];',
+    `  let value = ${mask ? mask('g', 'y') : 'g'};`,
+    ...cellWrites(w, s),
+  ];
   const decls = [
     bindingDecl(0, 'X', 'f32', 'read'),
     bindingDecl(1, 'G', 'f32', 'read'),

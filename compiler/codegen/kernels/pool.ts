@@ -25,7 +25,11 @@ export interface PoolShape {
 
 /** Decomposes the flat index `i` into plane `pl` and position (`y`, `x`) of a [h, w] plane. */
 function decompose(hw: Pair): string {
-  return [`  let x = i32(i % ${hw[1]}u);`, `  let y = i32((i / ${hw[1]}u) % ${hw[0]}u);`, `  let pl = i32(i / ${hw[0] * hw[1]}u);`].join('\n');
+  return [
+    `  let x = i32(i % ${hw[1]}u);`,
+    `  let y = i32((i / ${hw[1]}u) % ${hw[0]}u);`,
+    `  let pl = i32(i / ${hw[0] * hw[1]}u);`,
+  ].join('\n');
 }
 
 /** Loops `py`, `px` over the windows that contain input position (y, x); `body` sees `iy`, `ix` = position within the window. */
@@ -56,7 +60,13 @@ function windowsContaining(w: PoolWindow, out: Pair, body: string): string {
  * and stores the sum as `out[i]`; `prelude` lines run before the sum starts.
  */
 function windowGather(w: PoolWindow, s: PoolShape, prelude: readonly string[], term: string, out: string): string {
-  return [decompose(s.inHW), ...prelude, '  var acc = 0.0;', windowsContaining(w, s.outHW, term), `  ${out}[i] = acc;`].join('\n');
+  return [
+    decompose(s.inHW),
+    ...prelude,
+    '  var acc = 0.0;',
+    windowsContaining(w, s.outHW, term),
+    `  ${out}[i] = acc;`,
+  ].join('\n');
 }
 
 /** Scans the window of output (y, x) in row-major order and leaves the first maximum in `best` and its plane index in `arg`. */
@@ -105,7 +115,10 @@ export function emitMaxPoolGrad(name: string, w: PoolWindow, s: PoolShape): Kern
     w,
     s,
     [`  let here = y * ${s.inHW[1]} + x;`],
-    [argmaxScan(w, s, `pl * ${s.inHW[0] * s.inHW[1]}`, 'py', 'px'), `    if (arg == here) { acc += G[(pl * ${PH} + py) * ${PW} + px]; }`].join('\n'),
+    [
+      argmaxScan(w, s, `pl * ${s.inHW[0] * s.inHW[1]}`, 'py', 'px'),
+      `    if (arg == here) { acc += G[(pl * ${PH} + py) * ${PW} + px]; }`,
+    ].join('\n'),
     'DX',
   );
   const decls = [
@@ -120,7 +133,13 @@ export function emitMaxPoolGrad(name: string, w: PoolWindow, s: PoolShape): Kern
 export function emitMaxUnpool(name: string, w: PoolWindow, s: PoolShape): KernelSpec {
   const n = s.planes * s.inHW[0] * s.inHW[1];
   const [PH, PW] = s.outHW;
-  const body = windowGather(w, s, [`  let here = y * ${s.inHW[1]} + x;`], `      let k = (pl * ${PH} + py) * ${PW} + px;\n      if (S[k] == here) { acc += P[k]; }`, 'Y');
+  const body = windowGather(
+    w,
+    s,
+    [`  let here = y * ${s.inHW[1]} + x;`],
+    `      let k = (pl * ${PH} + py) * ${PW} + px;\n      if (S[k] == here) { acc += P[k]; }`,
+    'Y',
+  );
   const decls = [
     bindingDecl(0, 'P', 'f32', 'read'),
     bindingDecl(1, 'S', 'i32', 'read'),
@@ -177,7 +196,13 @@ export function emitWindowSumGrad(name: string, w: PoolWindow, s: PoolShape, wei
   const n = s.planes * s.inHW[0] * s.inHW[1];
   const [PH, PW] = s.outHW;
   const table = Array.from(weights, floatLiteral).join(', ');
-  const body = windowGather(w, s, [`  var wt = array<f32, ${weights.length}>(${table});`], `      acc += wt[iy * ${w.size[1]} + ix] * G[(pl * ${PH} + py) * ${PW} + px];`, 'DX');
+  const body = windowGather(
+    w,
+    s,
+    [`  var wt = array<f32, ${weights.length}>(${table});`],
+    `      acc += wt[iy * ${w.size[1]} + ix] * G[(pl * ${PH} + py) * ${PW} + px];`,
+    'DX',
+  );
   const decls = [bindingDecl(0, 'G', 'f32', 'read'), bindingDecl(1, 'DX', 'f32', 'read_write')];
   return flatKernelSpec(name, decls, n, body);
 }

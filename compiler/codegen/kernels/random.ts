@@ -38,7 +38,10 @@ export function emitRandomKernel(
     bindingDecl(inputs.length + 1, 'scalars', 'u32', 'read'),
   ];
   const n = numel(shape);
-  const main = flatMain(n, `  let w = philox_draw(i, ${stream >>> 0}u, ${iterationWgsl(inputs, hasIteration)});\n${body}`);
+  const main = flatMain(
+    n,
+    `  let w = philox_draw(i, ${stream >>> 0}u, ${iterationWgsl(inputs, hasIteration)});\n${body}`,
+  );
   return {
     name: `${op}_${tag(shape)}_stream${stream}${hasIteration ? '_iter' : ''}`,
     wgsl: `${decls.join('\n')}\n${philoxDrawWgsl()}\n${main}\n`,
@@ -51,7 +54,11 @@ export function emitRandomKernel(
  * categorical: one invocation per row of probs [rows, K]; u·Σp is compared with
  * the running sum in f32, in index order (the reference rounds the same way).
  */
-export function emitCategoricalKernel(stream: number, shape: readonly number[], iteration: DType | null = null): KernelSpec {
+export function emitCategoricalKernel(
+  stream: number,
+  shape: readonly number[],
+  iteration: DType | null = null,
+): KernelSpec {
   const k = shape[shape.length - 1];
   const rows = numel(shape.slice(0, -1));
   const body = `  let base = i * ${k}u;

@@ -78,7 +78,11 @@ export type KernelFamily = 'register' | 'shared';
 /** Rows needed before the serial form (one thread per row) keeps a CPU-like adapter busy. */
 const SERIAL_MIN_ROWS = 128;
 
-function rowDecls(inputs: readonly RowBinding[], outputs: readonly RowBinding[], usesScalars: boolean | undefined): string[] {
+function rowDecls(
+  inputs: readonly RowBinding[],
+  outputs: readonly RowBinding[],
+  usesScalars: boolean | undefined,
+): string[] {
   const decls = [
     ...inputs.map((b, k) => bindingDecl(k, b.name, b.dtype, 'read')),
     ...outputs.map((b, k) => bindingDecl(inputs.length + k, b.name, b.dtype, 'read_write')),
@@ -108,7 +112,8 @@ function emitSerialRowKernel(opts: Parameters<typeof emitRowKernel>[0]): KernelS
   const { layout } = opts;
   const threads = ROW_WORKGROUP;
   const groups = Math.ceil(layout.rows / threads);
-  const workgroups: [number, number, number] = groups <= MAX_GROUPS_X ? [groups, 1, 1] : [MAX_GROUPS_X, Math.ceil(groups / MAX_GROUPS_X), 1];
+  const workgroups: [number, number, number] =
+    groups <= MAX_GROUPS_X ? [groups, 1, 1] : [MAX_GROUPS_X, Math.ceil(groups / MAX_GROUPS_X), 1];
   const wgsl = `${rowDecls(opts.inputs, opts.outputs, opts.usesScalars).join('\n')}
 
 const ROWS: u32 = ${layout.rows}u;
@@ -157,7 +162,8 @@ export function emitRowKernel(opts: {
   const decls = rowDecls(opts.inputs, opts.outputs, opts.usesScalars);
   const wg = rowWorkgroupSize(layout.length);
   const groups = Math.max(1, layout.rows);
-  const workgroups: [number, number, number] = groups <= MAX_GROUPS_X ? [groups, 1, 1] : [MAX_GROUPS_X, Math.ceil(groups / MAX_GROUPS_X), 1];
+  const workgroups: [number, number, number] =
+    groups <= MAX_GROUPS_X ? [groups, 1, 1] : [MAX_GROUPS_X, Math.ceil(groups / MAX_GROUPS_X), 1];
   const wgsl = `${decls.join('\n')}
 
 const ROWS: u32 = ${layout.rows}u;

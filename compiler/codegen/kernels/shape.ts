@@ -13,8 +13,17 @@ import { subgridOffset } from './reduce';
 const tag = (shape: readonly number[]): string => shape.join('x') || 'scalar';
 
 /** A flat kernel over `outShape` with the given inputs (x0, x1, ...) and one output y. */
-function flatKernel(name: string, inputs: readonly DType[], out: DType, outShape: readonly number[], body: string): KernelSpec {
-  const decls = [...inputs.map((d, k) => bindingDecl(k, `x${k}`, d, 'read')), bindingDecl(inputs.length, 'y', out, 'read_write')];
+function flatKernel(
+  name: string,
+  inputs: readonly DType[],
+  out: DType,
+  outShape: readonly number[],
+  body: string,
+): KernelSpec {
+  const decls = [
+    ...inputs.map((d, k) => bindingDecl(k, `x${k}`, d, 'read')),
+    bindingDecl(inputs.length, 'y', out, 'read_write'),
+  ];
   const n = numel(outShape);
   return { name, wgsl: `${decls.join('\n')}\n\n${flatMain(n, body)}\n`, workgroups: flatWorkgroups(n) };
 }
@@ -57,15 +66,22 @@ function emitBlockTranspose(dtype: DType, inShape: readonly number[], perm: read
     `  let src = (mat * ${R}u + rb * 4u) * ${C / 4}u + cb;`,
     `  let dst = (mat * ${C}u + cb * 4u) * ${R / 4}u + rb;`,
     ...[0, 1, 2, 3].map((j) => `  let r${j} = x0[src + ${j * (C / 4)}u];`),
-    ...(['x', 'y', 'z', 'w'] as const).map((l, j) => `  y[dst + ${j * (R / 4)}u] = vec4<${t}>(r0.${l}, r1.${l}, r2.${l}, r3.${l});`),
+    ...(['x', 'y', 'z', 'w'] as const).map(
+      (l, j) => `  y[dst + ${j * (R / 4)}u] = vec4<${t}>(r0.${l}, r1.${l}, r2.${l}, r3.${l});`,
+    ),
   ].join('\n');
   const decls = [storageDecl(0, 'x0', `vec4<${t}>`, 'read'), storageDecl(1, 'y', `vec4<${t}>`, 'read_write')];
-  return { name: `transpose_${tag(inShape)}_perm${perm.join('')}`, wgsl: `${decls.join('\n')}\n\n${flatMain(blocks, body)}\n`, workgroups: flatWorkgroups(blocks) };
+  return {
+    name: `transpose_${tag(inShape)}_perm${perm.join('')}`,
+    wgsl: `${decls.join('\n')}\n\n${flatMain(blocks, body)}\n`,
+    workgroups: flatWorkgroups(blocks),
+  };
 }
 
 export function emitTransposeKernel(dtype: DType, inShape: readonly number[], perm: readonly number[]): KernelSpec {
   const r = inShape.length;
-  if (swapsLastTwo(perm) && inShape[r - 1] % 4 === 0 && inShape[r - 2] % 4 === 0) return emitBlockTranspose(dtype, inShape, perm);
+  if (swapsLastTwo(perm) && inShape[r - 1] % 4 === 0 && inShape[r - 2] % 4 === 0)
+    return emitBlockTranspose(dtype, inShape, perm);
   const inStrides = stridesOf(inShape);
   const outShape = perm.map((p) => inShape[p]);
   const src = subgridOffset(
@@ -88,10 +104,24 @@ export function emitBroadcastKernel(dtype: DType, inShape: readonly number[], ou
       storageDecl(0, 'x0', splat ? t : `vec4<${t}>`, 'read'),
       storageDecl(1, 'y', `vec4<${t}>`, 'read_write'),
     ];
-    const body = ['  let q = i;', '  let i4 = q * 4u;', `  y[q] = ${splat ? `vec4<${t}>(x0[${at.replace(/\bi\b/g, 'i4')}])` : `x0[(${at.replace(/\bi\b/g, 'i4')}) / 4u]`};`].join('\n');
-    return { name: `broadcast_to_${tag(inShape)}_to_${tag(outShape)}`, wgsl: `${decls.join('\n')}\n\n${flatMain(quads, body)}\n`, workgroups: flatWorkgroups(quads) };
+    const body = [
+      '  let q = i;',
+      '  let i4 = q * 4u;',
+      `  y[q] = ${splat ? `vec4<${t}>(x0[${at.replace(/\bi\b/g, 'i4')}])` : `x0[(${at.replace(/\bi\b/g, 'i4')}) / 4u]`};`,
+    ].join('\n');
+    return {
+      name: `broadcast_to_${tag(inShape)}_to_${tag(outShape)}`,
+      wgsl: `${decls.join('\n')}\n\n${flatMain(quads, body)}\n`,
+      workgroups: flatWorkgroups(quads),
+    };
   }
-  return flatKernel(`broadcast_to_${tag(inShape)}_to_${tag(outShape)}`, [dtype], dtype, outShape, `  y[i] = x0[${broadcastIndex(inShape, outShape)}];`);
+  return flatKernel(
+    `broadcast_to_${tag(inShape)}_to_${tag(outShape)}`,
+    [dtype],
+    dtype,
+    outShape,
+    `  y[i] = x0[${broadcastIndex(inShape, outShape)}];`,
+  );
 }
 
 export function emitSliceKernel(
@@ -108,7 +138,13 @@ export function emitSliceKernel(
     outShape,
     steps.map((s, k) => s * inStrides[k]),
   );
-  return flatKernel(`slice_${tag(inShape)}_to_${tag(outShape)}`, [dtype], dtype, outShape, `  y[i] = x0[${base}u + ${src}];`);
+  return flatKernel(
+    `slice_${tag(inShape)}_to_${tag(outShape)}`,
+    [dtype],
+    dtype,
+    outShape,
+    `  y[i] = x0[${base}u + ${src}];`,
+  );
 }
 
 /** Zero padding: `lo`/`hi` elements before/after each axis and `interior` between neighbours. */
@@ -136,7 +172,12 @@ export function emitPadKernel(
   return flatKernel(`pad_${tag(inShape)}_to_${tag(outShape)}`, [dtype], dtype, outShape, lines.join('\n'));
 }
 
-export function emitConcatKernel(dtype: DType, inShapes: readonly (readonly number[])[], axis: number, outShape: readonly number[]): KernelSpec {
+export function emitConcatKernel(
+  dtype: DType,
+  inShapes: readonly (readonly number[])[],
+  axis: number,
+  outShape: readonly number[],
+): KernelSpec {
   const inner = numel(outShape.slice(axis + 1));
   const lines = [
     `  let c = ${coordExpr('i', outShape, axis)};`,
@@ -147,7 +188,9 @@ export function emitConcatKernel(dtype: DType, inShapes: readonly (readonly numb
   inShapes.forEach((s, k) => {
     const d = s[axis];
     const cond = k === inShapes.length - 1 ? '' : `if (c < ${offset + d}u) `;
-    lines.push(`  ${k === 0 ? '' : 'else '}${cond}{ y[i] = x${k}[outer * ${d * inner}u + (c - ${offset}u) * ${inner}u + inn]; }`);
+    lines.push(
+      `  ${k === 0 ? '' : 'else '}${cond}{ y[i] = x${k}[outer * ${d * inner}u + (c - ${offset}u) * ${inner}u + inn]; }`,
+    );
     offset += d;
   });
   return flatKernel(
@@ -161,7 +204,13 @@ export function emitConcatKernel(dtype: DType, inShapes: readonly (readonly numb
 
 /** iota: every element is its coordinate along `axis`. */
 export function emitIotaKernel(shape: readonly number[], axis: number): KernelSpec {
-  return flatKernel(`iota_${tag(shape)}_axis${axis}`, [], 'i32', shape, `  y[i] = i32(${coordExpr('i', shape, axis)});`);
+  return flatKernel(
+    `iota_${tag(shape)}_axis${axis}`,
+    [],
+    'i32',
+    shape,
+    `  y[i] = i32(${coordExpr('i', shape, axis)});`,
+  );
 }
 
 export function emitOneHotKernel(indexDtype: DType, inShape: readonly number[], depth: number): KernelSpec {

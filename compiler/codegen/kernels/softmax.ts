@@ -3,7 +3,13 @@
 import type { KernelSpec } from '../kernel-spec';
 import { emitRowKernel, rowLayout, type KernelFamily } from './reduce';
 
-export function emitSoftmaxKernel(name: string, shape: readonly number[], axis: number, log: boolean, family: KernelFamily = 'shared'): KernelSpec {
+export function emitSoftmaxKernel(
+  name: string,
+  shape: readonly number[],
+  axis: number,
+  log: boolean,
+  family: KernelFamily = 'shared',
+): KernelSpec {
   const at = 'row_base(o) + row_off(r)';
   const write = log ? `x[${at}] - m - log(total)` : `exp(x[${at}] - m) / total`;
   const body = `  var m_acc = x[row_base(o)];

@@ -13,7 +13,12 @@ export function bindingDecl(binding: number, name: string, dtype: DType, access:
 }
 
 /** A storage binding of WGSL elements `element` (`f32`, `vec4<f32>`): bindingDecl for vector layouts. */
-export function storageDecl(binding: number | string, name: string, element: string, access: 'read' | 'read_write'): string {
+export function storageDecl(
+  binding: number | string,
+  name: string,
+  element: string,
+  access: 'read' | 'read_write',
+): string {
   return `@group(0) @binding(${binding}) var<storage, ${access}> ${name}: array<${element}>;`;
 }
 

@@ -31,7 +31,12 @@ export function energyEntry(entry: EntryInfo, bindings: readonly Binding[]): Ene
 }
 
 /** The stochastic pseudo-log-likelihood (nats per example) of the test split under the model's free energy. */
-export async function devicePseudoLikelihood(runner: ModelRunner, entry: EntryInfo, e: EnergyEntry, test: Split): Promise<number> {
+export async function devicePseudoLikelihood(
+  runner: ModelRunner,
+  entry: EntryInfo,
+  e: EnergyEntry,
+  test: Split,
+): Promise<number> {
   const x = binarize(test[e.field]!.data as Float32Array);
   return pseudoLikelihood(
     async (rows) => {

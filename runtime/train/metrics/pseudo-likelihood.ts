@@ -36,7 +36,13 @@ export function binarize(x: Float32Array): Float32Array {
 }
 
 /** Energies of `count` rows, `batch` at a time (the last call zero-padded to a full batch). */
-async function energies(energy: FreeEnergyFn, x: Float32Array, count: number, width: number, batch: number): Promise<Float64Array> {
+async function energies(
+  energy: FreeEnergyFn,
+  x: Float32Array,
+  count: number,
+  width: number,
+  batch: number,
+): Promise<Float64Array> {
   const out = new Float64Array(count);
   for (let start = 0; start < count; start += batch) {
     const n = Math.min(batch, count - start);
@@ -49,10 +55,17 @@ async function energies(energy: FreeEnergyFn, x: Float32Array, count: number, wi
 }
 
 /** Mean pseudo-log-likelihood per example of the binary rows of x ([count, width]). */
-export async function pseudoLikelihood(energy: FreeEnergyFn, x: Float32Array, width: number, options: PseudoLikelihoodOptions): Promise<number> {
+export async function pseudoLikelihood(
+  energy: FreeEnergyFn,
+  x: Float32Array,
+  width: number,
+  options: PseudoLikelihoodOptions,
+): Promise<number> {
   const count = x.length / width;
-  if (!Number.isInteger(count) || count === 0) throw new Error(`pseudoLikelihood: ${x.length} values are not whole rows of ${width}`);
-  for (const v of x) if (v !== 0 && v !== 1) throw new Error('pseudoLikelihood: the rows must be binary (binarize them first)');
+  if (!Number.isInteger(count) || count === 0)
+    throw new Error(`pseudoLikelihood: ${x.length} values are not whole rows of ${width}`);
+  for (const v of x)
+    if (v !== 0 && v !== 1) throw new Error('pseudoLikelihood: the rows must be binary (binarize them first)');
   const base = await energies(energy, x, count, width, options.batch);
   const flipped = (bit: (row: number) => number): Float32Array => {
     const y = x.slice();
@@ -71,11 +84,23 @@ export async function pseudoLikelihood(energy: FreeEnergyFn, x: Float32Array, wi
       chosen[r] = u.value;
       counter = u.next;
     }
-    const e = await energies(energy, flipped((r) => chosen[r]!), count, width, options.batch);
+    const e = await energies(
+      energy,
+      flipped((r) => chosen[r]!),
+      count,
+      width,
+      options.batch,
+    );
     for (let r = 0; r < count; r++) total += width * logSigmoid(e[r]! - base[r]!);
   } else {
     for (let i = 0; i < width; i++) {
-      const e = await energies(energy, flipped(() => i), count, width, options.batch);
+      const e = await energies(
+        energy,
+        flipped(() => i),
+        count,
+        width,
+        options.batch,
+      );
       for (let r = 0; r < count; r++) total += logSigmoid(e[r]! - base[r]!);
     }
   }

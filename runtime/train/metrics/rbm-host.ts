@@ -35,7 +35,12 @@ function hiddenInput(w: RbmWeights, x: Float32Array, r: number, nv: number, nh: 
 }
 
 /** F(v) of each of the `count` rows of x. */
-export function freeEnergy(w: RbmWeights, x: Float32Array, count: number, units: VisibleUnits = 'binary'): Float64Array {
+export function freeEnergy(
+  w: RbmWeights,
+  x: Float32Array,
+  count: number,
+  units: VisibleUnits = 'binary',
+): Float64Array {
   const { nv, nh } = rbmSizes(w);
   const out = new Float64Array(count);
   for (let r = 0; r < count; r++) {

@@ -22,7 +22,8 @@ const random = (type: TensorType, seed: number): Tensor => {
   const r = rng(seed);
   return { type, data: Float64Array.from({ length: numel(type.shape) }, () => 2 * r() - 1) };
 };
-const sumAll = (b: GraphBuilder, v: Value): Value => b.op('sum', [v], { axes: v.type.shape.map((_, i) => i), keepdims: false });
+const sumAll = (b: GraphBuilder, v: Value): Value =>
+  b.op('sum', [v], { axes: v.type.shape.map((_, i) => i), keepdims: false });
 
 // A non-differentiable sampling op for the error path (the real random ops live elsewhere).
 defineOp({
@@ -79,7 +80,9 @@ describe('differentiate', () => {
     const loss = sumAll(b, s);
     const run = () => differentiate(b.finish({ loss }), 'loss');
     expect(run).toThrow(DlcError);
-    expect(run).toThrow("m.dl:12:9: cannot differentiate through 'test_sample': it has no gradient (use stop_gradient on its input if none should flow)");
+    expect(run).toThrow(
+      "m.dl:12:9: cannot differentiate through 'test_sample': it has no gradient (use stop_gradient on its input if none should flow)",
+    );
     // Behind stop_gradient no gradient needs to flow, so it is fine.
     const b2 = new GraphBuilder('train');
     const x2 = b2.arg('param', 'x', f32(2));
@@ -178,7 +181,10 @@ describe('grad of grad (Hessian-vector products)', () => {
       const h = rb.arg('region', 'h', h0.type);
       const w = rb.arg('region', 'W', W.type);
       const next = rb.op('tanh', [rb.op('matmul', [h, w])]);
-      const body = rb.finish([{ name: 'h', value: next }, { name: 'y', value: next }]);
+      const body = rb.finish([
+        { name: 'h', value: next },
+        { name: 'y', value: next },
+      ]);
       const [, ys] = b.emit('scan', [h0, W], { length: 3, carries: 1 }, { regions: [body] }).outputs;
       return sumAll(b, b.op('mul', [ys, ys]));
     };

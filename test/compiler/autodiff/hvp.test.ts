@@ -20,7 +20,10 @@ function loss(b: GraphBuilder, x: Value, W: Value, bias: Value): Value {
 describe('Hessian-vector products', () => {
   it('match finite differences of the gradient along v', () => {
     const r = rng(99);
-    const rand = (type: TensorType): Tensor => ({ type, data: Float64Array.from({ length: type.shape.reduce((a, d) => a * d, 1) }, () => 2 * r() - 1) });
+    const rand = (type: TensorType): Tensor => ({
+      type,
+      data: Float64Array.from({ length: type.shape.reduce((a, d) => a * d, 1) }, () => 2 * r() - 1),
+    });
     const feeds = { x: rand(f32(3, 4)), W: rand(f32(4, 2)), b: rand(f32(2)), vW: rand(f32(4, 2)), vb: rand(f32(2)) };
 
     const hb = new GraphBuilder('hvp');

@@ -112,9 +112,15 @@ describe('gradients of the per-step stack ops', () => {
   const step = (t: number): Tensor => ({ type: I32, data: Float64Array.from([t]) });
 
   it('stack_get and stack_put are each other’s adjoints', () => {
-    const get = gradcheck((b, [x, t]) => [b.op('stack_get', [x, t], { axis: 1 })], [randomTensor(f32(2, 4, 3), 12), step(2)]);
+    const get = gradcheck(
+      (b, [x, t]) => [b.op('stack_get', [x, t], { axis: 1 })],
+      [randomTensor(f32(2, 4, 3), 12), step(2)],
+    );
     expect(get.elements).toBe(24);
-    const put = gradcheck((b, [x, t]) => [b.op('stack_put', [x, t], { axis: 0, size: 3 })], [randomTensor(f32(2, 3), 13), step(1)]);
+    const put = gradcheck(
+      (b, [x, t]) => [b.op('stack_put', [x, t], { axis: 0, size: 3 })],
+      [randomTensor(f32(2, 3), 13), step(1)],
+    );
     expect(put.elements).toBe(6);
   });
 });

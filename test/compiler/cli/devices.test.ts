@@ -33,7 +33,9 @@ describe('dlc devices', () => {
       expect(result.stdout).toBe('');
       const lines = dlcStderr(result).split('\n');
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^dlc: error: unknown backend 'nosuch'.*known backends: auto, vulkan, metal, d3d12, opengles/);
+      expect(lines[0]).toMatch(
+        /^dlc: error: unknown backend 'nosuch'.*known backends: auto, vulkan, metal, d3d12, opengles/,
+      );
       expect(result.stderr).not.toMatch(/^\s+at /m);
     });
   }

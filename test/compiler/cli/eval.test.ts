@@ -20,7 +20,16 @@ let trained: Record<string, unknown> = {};
 
 beforeAll(async () => {
   ckpt = join(tempDir(), 'tiny.safetensors');
-  const r = await runCommand('train', lower, ['tiny.dl', '--steps', '10', '--checkpoint', ckpt, '--json', '--backend', 'reference']);
+  const r = await runCommand('train', lower, [
+    'tiny.dl',
+    '--steps',
+    '10',
+    '--checkpoint',
+    ckpt,
+    '--json',
+    '--backend',
+    'reference',
+  ]);
   trained = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
 });
 
@@ -29,10 +38,19 @@ describe('dlc eval', () => {
     const r = await runCommand('eval', lower, ['tiny.dl', '--checkpoint', ckpt, '--json', '--backend', 'reference']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
-    expect(out).toEqual({ model: 'tiny_mnist', entry: 'predict', data: 'mnist', step: 10, examples: 2000, test_accuracy: trained.test_accuracy });
+    expect(out).toEqual({
+      model: 'tiny_mnist',
+      entry: 'predict',
+      data: 'mnist',
+      step: 10,
+      examples: 2000,
+      test_accuracy: trained.test_accuracy,
+    });
     expect(out.test_accuracy).toBeGreaterThan(0.5);
     const text = await runCommand('eval', lower, ['tiny.dl', '--checkpoint', ckpt, '--backend', 'reference']);
-    expect(text.stdout).toBe(`tiny_mnist at step 10, predict on the 2000 test examples of mnist:\ntest accuracy: ${(100 * (trained.test_accuracy as number)).toFixed(2)}%\n`);
+    expect(text.stdout).toBe(
+      `tiny_mnist at step 10, predict on the 2000 test examples of mnist:\ntest accuracy: ${(100 * (trained.test_accuracy as number)).toFixed(2)}%\n`,
+    );
   });
 
   it('evaluates weights given by --init-from as --checkpoint does (step 0: no run to resume)', async () => {
@@ -75,9 +93,22 @@ describe('dlc eval', () => {
     const other = ['tiny.dl', '--checkpoint', ckpt, '--json', '--backend', 'reference', '-D', 'build=2'];
     const r = await runCommand('eval', lower, other);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^note: .*tiny\.safetensors was written by another build of the compiler \(program [0-9a-f]{12}…, now [0-9a-f]{12}…\); using its weights\n$/);
+    expect(r.stderr).toMatch(
+      /^note: .*tiny\.safetensors was written by another build of the compiler \(program [0-9a-f]{12}…, now [0-9a-f]{12}…\); using its weights\n$/,
+    );
     expect((JSON.parse(r.stdout) as Record<string, unknown>).test_accuracy).toBe(trained.test_accuracy);
-    const resumed = await runCommand('train', lower, ['tiny.dl', '--steps', '20', '--checkpoint', ckpt, '--resume', '--backend', 'reference', '-D', 'build=2']).then(
+    const resumed = await runCommand('train', lower, [
+      'tiny.dl',
+      '--steps',
+      '20',
+      '--checkpoint',
+      ckpt,
+      '--resume',
+      '--backend',
+      'reference',
+      '-D',
+      'build=2',
+    ]).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -95,15 +126,35 @@ describe('dlc eval', () => {
       expect((err as DlcError).exitCode).toBe(code);
     };
     await fail(['tiny.dl'], /^dlc eval needs --checkpoint PATH/, 2);
-    await fail(['tiny.dl', '--checkpoint', '/nonexistent/x.safetensors'], /^no checkpoint at \/nonexistent\/x\.safetensors$/, 2);
-    await fail(['other.dl', '--checkpoint', ckpt, '--backend', 'reference'], /file is from model 'tiny_mnist', not 'other_model'$/, 1);
-    await fail(['tiny.dl', '--checkpoint', ckpt, '--entry', 'nosuch', '--backend', 'reference'], /^model 'tiny_mnist' has no entry point 'nosuch'/, 2);
-    await fail(['tiny.dl', '--checkpoint', ckpt, '--backend', 'reference', '--seed', '3'], /^unknown option '--seed' for 'dlc eval'/, 2);
+    await fail(
+      ['tiny.dl', '--checkpoint', '/nonexistent/x.safetensors'],
+      /^no checkpoint at \/nonexistent\/x\.safetensors$/,
+      2,
+    );
+    await fail(
+      ['other.dl', '--checkpoint', ckpt, '--backend', 'reference'],
+      /file is from model 'tiny_mnist', not 'other_model'$/,
+      1,
+    );
+    await fail(
+      ['tiny.dl', '--checkpoint', ckpt, '--entry', 'nosuch', '--backend', 'reference'],
+      /^model 'tiny_mnist' has no entry point 'nosuch'/,
+      2,
+    );
+    await fail(
+      ['tiny.dl', '--checkpoint', ckpt, '--backend', 'reference', '--seed', '3'],
+      /^unknown option '--seed' for 'dlc eval'/,
+      2,
+    );
     const bytes = readFileSync(ckpt);
     const broken = join(tempDir(), 'broken.safetensors');
     const { writeFileSync } = await import('node:fs');
     writeFileSync(broken, bytes.subarray(0, bytes.length - 100));
-    await fail(['tiny.dl', '--checkpoint', broken, '--backend', 'reference'], /broken\.safetensors: .*(truncated|end)/, 1);
+    await fail(
+      ['tiny.dl', '--checkpoint', broken, '--backend', 'reference'],
+      /broken\.safetensors: .*(truncated|end)/,
+      1,
+    );
     expect(readFileSync(broken).length).toBe(bytes.length - 100);
   });
 
@@ -113,11 +164,24 @@ describe('dlc eval', () => {
     const data = Float32Array.from(saved.tensors[name]!.data as Float32Array);
     data[7] = NaN;
     const bad = join(tempDir(), 'nan.safetensors');
-    writeFileSync(bad, encodeUnchecked({ ...saved, tensors: { ...saved.tensors, [name]: { ...saved.tensors[name]!, data } } }));
+    writeFileSync(
+      bad,
+      encodeUnchecked({ ...saved, tensors: { ...saved.tensors, [name]: { ...saved.tensors[name]!, data } } }),
+    );
     const message = `${bad}: tensor ${name} holds NaN at element 7; a checkpoint must be finite`;
     const out = join(tempDir(), 'x.png');
-    for (const [which, argv] of [['eval', []], ['sample', ['--out', out]]] as const) {
-      const err = await runCommand(which, lower, ['tiny.dl', '--checkpoint', bad, '--backend', 'reference', ...argv]).then(
+    for (const [which, argv] of [
+      ['eval', []],
+      ['sample', ['--out', out]],
+    ] as const) {
+      const err = await runCommand(which, lower, [
+        'tiny.dl',
+        '--checkpoint',
+        bad,
+        '--backend',
+        'reference',
+        ...argv,
+      ]).then(
         () => undefined,
         (e: unknown) => e,
       );

@@ -60,7 +60,10 @@ const GOLDENS: readonly (readonly [string, readonly string[]])[] = [
   ['tiny.planned-O0.txt', ['--stage', 'planned', '-O0', '--target', 'portable']],
   ['tiny.planned.json', ['--stage', 'planned', '--format', 'json', '--entry', 'predict', '--target', 'portable']],
   ['tiny.wgsl.txt', ['--stage', 'wgsl', '--entry', 'predict', '--target', 'portable']],
-  ['tiny.wgsl-register.json', ['--stage', 'wgsl', '--format', 'json', '--entry', 'predict', '--family', 'register', '--target', 'portable']],
+  [
+    'tiny.wgsl-register.json',
+    ['--stage', 'wgsl', '--format', 'json', '--entry', 'predict', '--family', 'register', '--target', 'portable'],
+  ],
 ];
 
 describe('dlc ir goldens', () => {
@@ -135,7 +138,9 @@ describe('dlc ir errors', () => {
       stdout: '',
       stderr: 'dlc: error: --format dot draws graphs; the planned stage is an execution plan (use text or json)\n',
     });
-    expect((await ir(TINY, '--format', 'svg')).stderr).toBe("dlc: error: unknown format 'svg' (formats: text, json, dot)\n");
+    expect((await ir(TINY, '--format', 'svg')).stderr).toBe(
+      "dlc: error: unknown format 'svg' (formats: text, json, dot)\n",
+    );
     expect((await ir(TINY, '-O3')).stderr).toBe('dlc: error: -O3: optimization levels are 0, 1 and 2\n');
     expect((await ir(TINY, '--family', 'fast')).code).toBe(2);
     expect((await ir()).code).toBe(2);
@@ -152,7 +157,9 @@ describe('dlc ir errors', () => {
     const r = await ir(file, '--stage', 'grad');
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr.split('\n')[0]).toBe(`${file}:6:37: error: add: shapes f32[4,3], f32[4,5] cannot be broadcast together (dimension 1 is 3 vs 5)`);
+    expect(r.stderr.split('\n')[0]).toBe(
+      `${file}:6:37: error: add: shapes f32[4,3], f32[4,5] cannot be broadcast together (dimension 1 is 3 vs 5)`,
+    );
     expect(r.stderr).toContain(' 6 |   infer predict(x) -> y { y = x @ W + x }');
   });
 });

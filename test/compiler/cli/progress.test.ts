@@ -28,7 +28,12 @@ describe('training progress', () => {
       p.update({ step, epoch: Math.floor(step / 50), loss: 1 / step });
     }
     p.stop();
-    expect(out.text().split('\n').filter((l) => l !== '')).toEqual([
+    expect(
+      out
+        .text()
+        .split('\n')
+        .filter((l) => l !== ''),
+    ).toEqual([
       'step 1/1000 epoch 0 loss 1.0000 10.0 steps/s ETA 1m40s',
       'step 51/1000 epoch 1 loss 0.0196 10.0 steps/s ETA 1m35s',
       'step 100/1000 epoch 2 loss 0.0100 10.0 steps/s ETA 1m30s',
@@ -58,6 +63,11 @@ describe('training progress', () => {
   });
 
   it('formats durations', () => {
-    expect([formatDuration(5), formatDuration(65), formatDuration(3 * 3600 + 120), formatDuration(NaN)]).toEqual(['5s', '1m05s', '3h02m', '?']);
+    expect([formatDuration(5), formatDuration(65), formatDuration(3 * 3600 + 120), formatDuration(NaN)]).toEqual([
+      '5s',
+      '1m05s',
+      '3h02m',
+      '?',
+    ]);
   });
 });

@@ -17,7 +17,15 @@ describe('dlc sample', () => {
     const ckpt = join(dir, 'tiny.safetensors');
     await runCommand('train', lower, ['tiny.dl', '--steps', '5', '--checkpoint', ckpt, '--backend', 'reference']);
     const out = join(dir, 'draw.png');
-    const r = await runCommand('sample', lower, ['tiny.dl', '--checkpoint', ckpt, '--out', out, '--backend', 'reference']);
+    const r = await runCommand('sample', lower, [
+      'tiny.dl',
+      '--checkpoint',
+      ckpt,
+      '--out',
+      out,
+      '--backend',
+      'reference',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`wrote 10 images from draw.images to ${out}\n`);
     // Progress on stderr: what runs and where, then the time it took (the number is not checked).
@@ -29,7 +37,15 @@ describe('dlc sample', () => {
     expect(png.height).toBeGreaterThan(3 * 56);
     expect(png.height).toBeLessThan(png.width);
 
-    const err = await runCommand('sample', lower, ['tiny.dl', '--checkpoint', ckpt, '--out', join(dir, 'x.txt'), '--backend', 'reference']).then(
+    const err = await runCommand('sample', lower, [
+      'tiny.dl',
+      '--checkpoint',
+      ckpt,
+      '--out',
+      join(dir, 'x.txt'),
+      '--backend',
+      'reference',
+    ]).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -39,14 +55,28 @@ describe('dlc sample', () => {
       () => undefined,
       (e: unknown) => e,
     );
-    expect((bad as DlcError).message).toMatch(/^--out .*x\.jpg: the file must end in \.png \(images\) or \.txt \(text\)$/);
+    expect((bad as DlcError).message).toMatch(
+      /^--out .*x\.jpg: the file must end in \.png \(images\) or \.txt \(text\)$/,
+    );
   });
 
   it('trains a token model on moby-dick by default and writes its token output as text', async () => {
     const dir = tempDir();
     const ckpt = join(dir, 'bigram.safetensors');
-    const t = await runCommand('train', lower, ['bigram.dl', '--steps', '30', '--checkpoint', ckpt, '--json', '--loss-every', '5']);
-    const lines = t.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const t = await runCommand('train', lower, [
+      'bigram.dl',
+      '--steps',
+      '30',
+      '--checkpoint',
+      ckpt,
+      '--json',
+      '--loss-every',
+      '5',
+    ]);
+    const lines = t.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ final: true, step: 30, skipped: 0 });
     expect(lines[0]!.loss as number).toBeLessThan(Math.log(vocab.length));

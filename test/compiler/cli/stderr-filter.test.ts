@@ -21,7 +21,9 @@ describe('stderr filter', () => {
     expect(filtered([text])).toBe('before\nWarning: something else\nafter');
     const chars = [...text];
     expect(filtered(chars)).toBe('before\nWarning: something else\nafter');
-    expect(filtered([text.slice(0, 30), text.slice(30, 100), text.slice(100)])).toBe('before\nWarning: something else\nafter');
+    expect(filtered([text.slice(0, 30), text.slice(30, 100), text.slice(100)])).toBe(
+      'before\nWarning: something else\nafter',
+    );
   });
 
   it('passes a progress line drawn with carriage returns at once', () => {

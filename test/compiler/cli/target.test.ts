@@ -13,11 +13,20 @@ const MLP = 'examples/mnist_mlp.dl';
 
 describe('--target', () => {
   it('portable opens no device; tuned follows the adapter; flags override', async () => {
-    expect(describeTarget(await resolveTarget('portable'), 2)).toBe('portable: shared family, textures off, default WebGPU limits, -O2');
+    expect(describeTarget(await resolveTarget('portable'), 2)).toBe(
+      'portable: shared family, textures off, default WebGPU limits, -O2',
+    );
     const { software, description } = await acquireDevice();
     const tuned = await resolveTarget('tuned');
-    expect(tuned).toMatchObject({ name: 'tuned', family: software ? 'register' : 'shared', textures: software, device: description });
-    expect(describeTarget(tuned, 1)).toMatch(new RegExp(`^tuned for .+: ${tuned.family} family, textures ${software ? 'on' : 'off'}, adapter limits, -O1$`));
+    expect(tuned).toMatchObject({
+      name: 'tuned',
+      family: software ? 'register' : 'shared',
+      textures: software,
+      device: description,
+    });
+    expect(describeTarget(tuned, 1)).toMatch(
+      new RegExp(`^tuned for .+: ${tuned.family} family, textures ${software ? 'on' : 'off'}, adapter limits, -O1$`),
+    );
     expect(await resolveTarget('tuned', 'shared', false)).toMatchObject({ family: 'shared', textures: false });
   });
 
@@ -33,7 +42,20 @@ describe('--target', () => {
       const compileTarget = /^target: (.+)$/m.exec(compile.stdout)?.[1];
       expect(irTarget).toMatch(/^tuned for /);
       expect(compileTarget).toBe(irTarget);
-      const portable = await runCli(['ir', MLP, '--stage', 'planned', '--entry', 'predict', '--target', 'portable', '-D', 'batch=8', '-D', 'hidden=16']);
+      const portable = await runCli([
+        'ir',
+        MLP,
+        '--stage',
+        'planned',
+        '--entry',
+        'predict',
+        '--target',
+        'portable',
+        '-D',
+        'batch=8',
+        '-D',
+        'hidden=16',
+      ]);
       expect(portable.stdout).toMatch(/^# target: portable: shared family, textures off, default WebGPU limits, -O2$/m);
     } finally {
       rmSync(dir, { recursive: true, force: true });

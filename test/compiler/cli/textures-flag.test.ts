@@ -32,7 +32,8 @@ describe('dlc ir --textures', () => {
   });
 
   test('wgsl: texture bindings only with textures on', async () => {
-    const wgsl = (t: string) => runCli(['ir', MLP, '--stage', 'wgsl', '--entry', 'step', '--family', 'register', '--textures', t]);
+    const wgsl = (t: string) =>
+      runCli(['ir', MLP, '--stage', 'wgsl', '--entry', 'step', '--family', 'register', '--textures', t]);
     const [on, off] = await Promise.all([wgsl('on'), wgsl('off')]);
     expect(on.code, on.stderr).toBe(0);
     expect(off.code, off.stderr).toBe(0);
@@ -55,18 +56,24 @@ describe('dlc compile --textures', () => {
     expect(parseCompileArgs(['m.dl', '-o', 'out', '--textures', 'off']).textures).toBe(false);
     expect(parseCompileArgs(['m.dl', '-o', 'out', '--textures=on']).textures).toBe(true);
     expect(parseCompileArgs(['m.dl', '-o', 'out']).textures).toBeUndefined();
-    expect(() => parseCompileArgs(['m.dl', '-o', 'out', '--textures', '0'])).toThrow("--textures must be on or off, got '0'");
+    expect(() => parseCompileArgs(['m.dl', '-o', 'out', '--textures', '0'])).toThrow(
+      "--textures must be on or off, got '0'",
+    );
   });
 
   test('--json reports texture bytes only with textures on', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dlc-textures-'));
     try {
-      const compile = (t: string) => runCli(['compile', MLP, '-o', join(dir, t), '--json', '--family', 'register', '--textures', t]);
+      const compile = (t: string) =>
+        runCli(['compile', MLP, '-o', join(dir, t), '--json', '--family', 'register', '--textures', t]);
       const on = await compile('on');
       const off = await compile('off');
       expect(on.code, on.stderr).toBe(0);
       expect(off.code, off.stderr).toBe(0);
-      const step = (r: { stdout: string }) => (JSON.parse(r.stdout) as { entries: { name: string; texture_bytes?: number }[] }).entries.find((e) => e.name === 'step')!;
+      const step = (r: { stdout: string }) =>
+        (JSON.parse(r.stdout) as { entries: { name: string; texture_bytes?: number }[] }).entries.find(
+          (e) => e.name === 'step',
+        )!;
       expect(step(on).texture_bytes).toBeGreaterThan(0);
       expect(step(off).texture_bytes).toBeUndefined();
     } finally {
@@ -79,7 +86,10 @@ describe('dlc train --textures', () => {
   test('reaches the plan: on the register family (CPU adapters) the kernels differ', async () => {
     const { software } = await acquireDevice();
     const hash = async (textures?: boolean) => {
-      const runner = await createRunner(tinyMnist({ batch: 400 }), { seed: 0, ...(textures !== undefined ? { textures } : {}) });
+      const runner = await createRunner(tinyMnist({ batch: 400 }), {
+        seed: 0,
+        ...(textures !== undefined ? { textures } : {}),
+      });
       try {
         return runner.programHash;
       } finally {

@@ -23,7 +23,10 @@ const lower = fakeLower({
 });
 
 function jsonLines(stdout: string): Record<string, unknown>[] {
-  return stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 async function expectDlcError(p: Promise<unknown>, message: RegExp, exitCode: number): Promise<void> {
@@ -40,7 +43,18 @@ async function expectDlcError(p: Promise<unknown>, message: RegExp, exitCode: nu
 describe('dlc train', () => {
   it('trains on real MNIST: --json gives one record per epoch and a final one; the loss falls', async () => {
     const dir = tempDir();
-    const r = await runCommand('train', lower, ['tiny.dl', '--epochs', '2', '--json', '--seed', '1', '--loss-every', '2', '--plots', join(dir, 'plots')]);
+    const r = await runCommand('train', lower, [
+      'tiny.dl',
+      '--epochs',
+      '2',
+      '--json',
+      '--seed',
+      '1',
+      '--loss-every',
+      '2',
+      '--plots',
+      join(dir, 'plots'),
+    ]);
     expect(r.code).toBe(0);
     const lines = jsonLines(r.stdout);
     expect(lines).toHaveLength(3);
@@ -55,7 +69,14 @@ describe('dlc train', () => {
     expect(e2.loss).toBeLessThan(e1.loss);
     expect(e1.loss).toBeLessThan(Math.log(10));
     expect(e2.test_accuracy).toBeGreaterThan(0.8);
-    expect(final).toMatchObject({ final: true, epoch: 2, step: 40, loss: e2.loss, test_accuracy: e2.test_accuracy, skipped: 0 });
+    expect(final).toMatchObject({
+      final: true,
+      epoch: 2,
+      step: 40,
+      loss: e2.loss,
+      test_accuracy: e2.test_accuracy,
+      skipped: 0,
+    });
     for (const f of ['loss.png', 'accuracy.png', 'filters.png']) {
       const bytes = readFileSync(join(dir, 'plots', f));
       expect(bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
@@ -65,7 +86,9 @@ describe('dlc train', () => {
   it('prints a header, epoch lines and a summary without --json', async () => {
     const r = await runCommand('train', lower, ['tiny.dl', '--steps', '3', '--backend', 'reference']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^training tiny_mnist\.step on mnist \(8000 examples, batch 400, 20 steps per epoch\) to step 3; lr schedule constant; on reference executor/);
+    expect(r.stdout).toMatch(
+      /^training tiny_mnist\.step on mnist \(8000 examples, batch 400, 20 steps per epoch\) to step 3; lr schedule constant; on reference executor/,
+    );
     expect(r.stdout).toMatch(/^step 3\/3 epoch 1 loss \d\.\d{4} /m);
     expect(r.stdout).toMatch(/^done: step 3, loss \d\.\d{4}, test accuracy \d+\.\d\d%, /m);
   });
@@ -84,7 +107,9 @@ describe('dlc train', () => {
     expect(Object.keys(b.tensors).sort()).toEqual(Object.keys(a.tensors).sort());
     expect(Object.keys(a.tensors).length).toBeGreaterThan(2); // params and momentum slots
     for (const name of Object.keys(a.tensors)) {
-      expect(Buffer.from(b.tensors[name]!.data.buffer).equals(Buffer.from(a.tensors[name]!.data.buffer)), name).toBe(true);
+      expect(Buffer.from(b.tensors[name]!.data.buffer).equals(Buffer.from(a.tensors[name]!.data.buffer)), name).toBe(
+        true,
+      );
     }
     expect(b.info.step).toBe(26);
     expect(b.info.dataCursor).toBe(a.info.dataCursor);
@@ -92,7 +117,9 @@ describe('dlc train', () => {
     expect(b.info.lr).toEqual({ spec: 'exp:gamma=0.97', step: 26 });
     // The previous generation is kept next to the checkpoint.
     expect(readCheckpoint(`${two}.prev`).info.step).toBe(13);
-    const finalOne = jsonLines((await runCommand('eval', lower, ['drop.dl', '--checkpoint', one, '--json'])).stdout)[0]!;
+    const finalOne = jsonLines(
+      (await runCommand('eval', lower, ['drop.dl', '--checkpoint', one, '--json'])).stdout,
+    )[0]!;
     const finalTwo = jsonLines(resumed.stdout).at(-1)!;
     expect(finalTwo.test_accuracy).toBe(finalOne.test_accuracy);
   });
@@ -101,8 +128,22 @@ describe('dlc train', () => {
     it(`skips and counts non-finite updates, stops after 5 in a row and never saves NaN weights (--backend ${backend})`, async () => {
       const dir = tempDir();
       const ckpt = join(dir, 'blowup.safetensors');
-      const run = runCommand('train', lower, ['blowup.dl', '--steps', '60', '--checkpoint', ckpt, '--backend', backend, '--loss-every', '4']);
-      await expectDlcError(run, /^training stopped at step \d+: 5 checked steps in a row had a non-finite loss or update \(from step \d+\); \d+ updates skipped in all; the last good weights are saved in /, 1);
+      const run = runCommand('train', lower, [
+        'blowup.dl',
+        '--steps',
+        '60',
+        '--checkpoint',
+        ckpt,
+        '--backend',
+        backend,
+        '--loss-every',
+        '4',
+      ]);
+      await expectDlcError(
+        run,
+        /^training stopped at step \d+: 5 checked steps in a row had a non-finite loss or update \(from step \d+\); \d+ updates skipped in all; the last good weights are saved in /,
+        1,
+      );
       const saved = readCheckpoint(ckpt);
       expect(Number(saved.info.extra?.['train.skipped'])).toBeGreaterThanOrEqual(5);
       for (const t of Object.values(saved.tensors)) expect(Array.from(t.data).every(Number.isFinite)).toBe(true);
@@ -110,7 +151,11 @@ describe('dlc train', () => {
   }
 
   it('--check-numerics stops at the first kernel that makes a non-finite value', async () => {
-    await expectDlcError(runCommand('train', lower, ['blowup.dl', '--steps', '10', '--check-numerics']), /^tiny_blowup\.step: kernel \w+ \(IR nodes? [^)]+\) wrote -?(Infinity|NaN) to '[^']+' element \d+$/, 1);
+    await expectDlcError(
+      runCommand('train', lower, ['blowup.dl', '--steps', '10', '--check-numerics']),
+      /^tiny_blowup\.step: kernel \w+ \(IR nodes? [^)]+\) wrote -?(Infinity|NaN) to '[^']+' element \d+$/,
+      1,
+    );
   });
 
   it('trains on .npy files bound by --bind, checkpoints every N steps, and eval finds the same data', async () => {
@@ -122,12 +167,28 @@ describe('dlc train', () => {
     const label = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       label[i] = i % 2;
-      for (let j = 0; j < 784; j++) feat[i * 784 + j] = ((i * 7919 + j * 104729) % 1000) / 4000 + (label[i] === 1 && j < 392 ? 0.5 : 0);
+      for (let j = 0; j < 784; j++)
+        feat[i * 784 + j] = ((i * 7919 + j * 104729) % 1000) / 4000 + (label[i] === 1 && j < 392 ? 0.5 : 0);
     }
     writeNpy(join(data, 'feat.npy'), hostTensor('f32', [n, 784], feat));
     writeNpy(join(data, 'label.npy'), hostTensor('i32', [n], label));
     const ckpt = join(dir, 'small.safetensors');
-    const r = await runCommand('train', lower, ['small.dl', '--data', data, '--bind', 'feat=x,label=y', '--epochs', '3', '--every', '5', '--checkpoint', ckpt, '--json', '--backend', 'reference']);
+    const r = await runCommand('train', lower, [
+      'small.dl',
+      '--data',
+      data,
+      '--bind',
+      'feat=x,label=y',
+      '--epochs',
+      '3',
+      '--every',
+      '5',
+      '--checkpoint',
+      ckpt,
+      '--json',
+      '--backend',
+      'reference',
+    ]);
     const lines = jsonLines(r.stdout);
     // 80 training examples (the seeded 80/20 split) in batches of 10: 8 steps per epoch.
     expect(lines.map((l) => l.step)).toEqual([8, 16, 24, 24]);
@@ -144,7 +205,17 @@ describe('dlc train', () => {
   it('feeds MNIST images to an unlabelled model by fit, reports its other outputs and averages its infer outputs', async () => {
     const r = await runCommand('train', lower, ['ae.dl', '--steps', '4', '--json', '--backend', 'reference']);
     const [final] = jsonLines(r.stdout) as [Record<string, unknown>];
-    expect(Object.keys(final).sort()).toEqual(['epoch', 'final', 'loss', 'seconds', 'skipped', 'step', 'test_loss', 'test_metrics', 'train_metrics']);
+    expect(Object.keys(final).sort()).toEqual([
+      'epoch',
+      'final',
+      'loss',
+      'seconds',
+      'skipped',
+      'step',
+      'test_loss',
+      'test_metrics',
+      'train_metrics',
+    ]);
     // No accuracy: the train entry's cost on the test split is the test loss.
     expect(final.test_loss as number).toBeGreaterThan(0);
     expect(final.test_loss as number).toBeCloseTo(final.loss as number, 1);
@@ -162,9 +233,21 @@ describe('dlc train', () => {
     const existing = join(dir, 'exists.safetensors');
     writeFileSync(existing, 'x');
     const cases: [string[], RegExp, number][] = [
-      [['tiny.dl', '--entry', 'nosuch'], /^model 'tiny_mnist' has no entry point 'nosuch' \(entries: predict \(infer\), step \(train\), draw \(sample\)\)$/, 2],
-      [['tiny.dl', '--entry', 'predict'], /^entry point 'predict' of model 'tiny_mnist' is a infer entry, not a train entry$/, 2],
-      [['tiny.dl', '--data', 'nosuch'], /^unknown dataset 'nosuch': not one of mnist, mnist-standardized, moby-dick and no such folder$/, 2],
+      [
+        ['tiny.dl', '--entry', 'nosuch'],
+        /^model 'tiny_mnist' has no entry point 'nosuch' \(entries: predict \(infer\), step \(train\), draw \(sample\)\)$/,
+        2,
+      ],
+      [
+        ['tiny.dl', '--entry', 'predict'],
+        /^entry point 'predict' of model 'tiny_mnist' is a infer entry, not a train entry$/,
+        2,
+      ],
+      [
+        ['tiny.dl', '--data', 'nosuch'],
+        /^unknown dataset 'nosuch': not one of mnist, mnist-standardized, moby-dick and no such folder$/,
+        2,
+      ],
       [['tiny.dl', '--bind', 'y=x'], /^dtype mismatch: field 'y' \(i32\[\] per example\) for model input 'x'/, 2],
       [['tiny.dl', '--bind', 'nope=x'], /^no field named 'nope' in dataset 'mnist'/, 2],
       [['tiny.dl', '--bind', 'x=image'], /^the model has no input named 'image' \(inputs: x, y\)$/, 2],
@@ -187,11 +270,23 @@ describe('dlc train', () => {
   it('names both models when the other model recorded a binding this one cannot use', async () => {
     const dir = tempDir();
     const ckpt = join(dir, 'ae.safetensors');
-    expect((await runCommand('train', lower, ['ae.dl', '--steps', '1', '--checkpoint', ckpt, '--backend', 'reference'])).code).toBe(0);
+    expect(
+      (await runCommand('train', lower, ['ae.dl', '--steps', '1', '--checkpoint', ckpt, '--backend', 'reference']))
+        .code,
+    ).toBe(0);
     expect(readCheckpoint(ckpt).info.extra?.['train.bind']).toBe('x=v0');
     const before = readFileSync(ckpt);
     await expectDlcError(
-      runCommand('train', lower, ['tiny.dl', '--steps', '2', '--checkpoint', ckpt, '--resume', '--backend', 'reference']),
+      runCommand('train', lower, [
+        'tiny.dl',
+        '--steps',
+        '2',
+        '--checkpoint',
+        ckpt,
+        '--resume',
+        '--backend',
+        'reference',
+      ]),
       /ae\.safetensors: file is from model 'autoencoder', not 'tiny_mnist'$/,
       1,
     );
@@ -227,10 +322,22 @@ describe('dlc train', () => {
   it('refuses to resume from a checkpoint of another model, and leaves the file untouched', async () => {
     const dir = tempDir();
     const ckpt = join(dir, 'other.safetensors');
-    expect((await runCommand('train', lower, ['other.dl', '--steps', '1', '--checkpoint', ckpt, '--backend', 'reference'])).code).toBe(0);
+    expect(
+      (await runCommand('train', lower, ['other.dl', '--steps', '1', '--checkpoint', ckpt, '--backend', 'reference']))
+        .code,
+    ).toBe(0);
     const before = readFileSync(ckpt);
     await expectDlcError(
-      runCommand('train', lower, ['tiny.dl', '--steps', '2', '--checkpoint', ckpt, '--resume', '--backend', 'reference']),
+      runCommand('train', lower, [
+        'tiny.dl',
+        '--steps',
+        '2',
+        '--checkpoint',
+        ckpt,
+        '--resume',
+        '--backend',
+        'reference',
+      ]),
       /other\.safetensors: file is from model 'other_model', not 'tiny_mnist'/,
       1,
     );

@@ -41,7 +41,9 @@ describe('dlc compile', () => {
       target: 'tuned',
     });
     expect(parseCompileArgs(['m.dl', '-o', 'out', '--target', 'portable']).target).toBe('portable');
-    expect(() => parseCompileArgs(['m.dl', '-o', 'out', '--target', 'fast'])).toThrow(/^--target must be portable or tuned, got 'fast'$/);
+    expect(() => parseCompileArgs(['m.dl', '-o', 'out', '--target', 'fast'])).toThrow(
+      /^--target must be portable or tuned, got 'fast'$/,
+    );
     expect(parseCompileArgs(['m.dl', '-o', 'out', '-O0']).level).toBe(0);
     expect(parseCompileArgs(['m.dl', '-o', 'out', '-O1']).level).toBe(1);
     expect(() => parseCompileArgs(['m.dl', '-o', 'x', '-O3'])).toThrow(/unknown optimization level '-O3'/);
@@ -56,7 +58,9 @@ describe('dlc compile', () => {
       seen.push([path, options.defines]);
       return { program: mlpProgram(), diagnostics: [] };
     });
-    const { code, stdout } = await capture(() => cmd.run(['tiny.dl', '-o', dir, '-D', 'hidden=7', '--json', '--family', 'register', '-O0']));
+    const { code, stdout } = await capture(() =>
+      cmd.run(['tiny.dl', '-o', dir, '-D', 'hidden=7', '--json', '--family', 'register', '-O0']),
+    );
     expect(code).toBe(0);
     expect(seen).toEqual([['tiny.dl', { hidden: 7 }]]);
     for (const ext of ['source.ts', 'd.ts', 'js']) expect(existsSync(join(dir, `tiny_mlp.${ext}`))).toBe(true);
@@ -100,23 +104,35 @@ describe('dlc compile', () => {
   });
 
   it('examples/lenet.dl: the train step takes fewer kernels than unfused and peaks at most 2/3 of naive', async () => {
-    const { code, stdout } = await capture(() => compile.run(['examples/lenet.dl', '-o', dir, '--json', '--family', 'register']));
+    const { code, stdout } = await capture(() =>
+      compile.run(['examples/lenet.dl', '-o', dir, '--json', '--family', 'register']),
+    );
     expect(code).toBe(0);
     const step = JSON.parse(stdout).entries.find((e: { name: string }) => e.name === 'step');
     expect(step.kernels).toBeLessThan(step.kernels_unfused);
     expect(step.peak_bytes).toBeLessThanOrEqual((2 / 3) * step.naive_bytes);
-    const o0 = JSON.parse((await capture(() => compile.run(['examples/lenet.dl', '-o', dir, '--json', '--family', 'register', '-O0']))).stdout);
+    const o0 = JSON.parse(
+      (await capture(() => compile.run(['examples/lenet.dl', '-o', dir, '--json', '--family', 'register', '-O0'])))
+        .stdout,
+    );
     // Both columns are the -O0 plan's numbers.
     const unoptimized = o0.entries.find((e: { name: string }) => e.name === 'step');
-    expect([unoptimized.kernels, unoptimized.peak_bytes, unoptimized.naive_bytes]).toEqual([step.kernels_unfused, step.naive_bytes, step.naive_bytes]);
+    expect([unoptimized.kernels, unoptimized.peak_bytes, unoptimized.naive_bytes]).toEqual([
+      step.kernels_unfused,
+      step.naive_bytes,
+      step.naive_bytes,
+    ]);
   }, 60_000);
 
   it('the text report names every fusion a device limit split', () => {
     const limits = { ...DEFAULT_LIMITS, maxStorageBuffersPerShaderStage: 4 };
     const { plan } = compileProgram(mlpProgram(), { level: 2, family: 'register', limits });
     const text = formatReport(planReport(plan));
-    expect(text).toMatch(/^step: fusion split at a device limit: fused_\w+ \(%\d+\): maxStorageBuffersPerShaderStage \(4\)$/m);
-    for (const e of plan.entries) for (const d of dispatchSteps(e.steps)) expect(d.bindings.length).toBeLessThanOrEqual(4);
+    expect(text).toMatch(
+      /^step: fusion split at a device limit: fused_\w+ \(%\d+\): maxStorageBuffersPerShaderStage \(4\)$/m,
+    );
+    for (const e of plan.entries)
+      for (const d of dispatchSteps(e.steps)) expect(d.bindings.length).toBeLessThanOrEqual(4);
   });
 
   it('counts loop dispatches per iteration', async () => {

@@ -38,7 +38,16 @@ describe('examples/mnist_mlp.dl through dlc compile', () => {
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
     let code: number;
     try {
-      code = await compile.run([join(root, 'examples', 'mnist_mlp.dl'), '-o', dir, '-D', `batch=${B}`, '-D', 'hidden=64', '--json']);
+      code = await compile.run([
+        join(root, 'examples', 'mnist_mlp.dl'),
+        '-o',
+        dir,
+        '-D',
+        `batch=${B}`,
+        '-D',
+        'hidden=64',
+        '--json',
+      ]);
     } finally {
       spy.mockRestore();
     }

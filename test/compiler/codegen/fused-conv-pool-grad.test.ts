@@ -16,7 +16,11 @@ const poolAttrs = (w: PoolWindow): Attrs => ({ size: [...w.size], stride: [...w.
 const CASES: { label: string; act: TensorType; window: PoolWindow }[] = [
   { label: 'LeNet conv1', act: f32(64, 20, 24, 24), window: { size: [2, 2], stride: [2, 2], padding: [0, 0] } },
   { label: 'LeNet conv2', act: f32(64, 50, 8, 8), window: { size: [2, 2], stride: [2, 2], padding: [0, 0] } },
-  { label: 'ragged 13x13 under 2x3', act: f32(2, 3, 13, 13), window: { size: [2, 3], stride: [2, 3], padding: [0, 0] } },
+  {
+    label: 'ragged 13x13 under 2x3',
+    act: f32(2, 3, 13, 13),
+    window: { size: [2, 3], stride: [2, 3], padding: [0, 0] },
+  },
 ];
 
 /** A relu activation, its pooling with switches, a pooled gradient, and the masked unpooled gradient. */
@@ -26,7 +30,11 @@ function setup(c: (typeof CASES)[number]) {
   const gp = randomTensor(pooled.type, 42);
   const routed = ref('max_pool_grad', [act, gp], poolAttrs(c.window))[0];
   const want = routed.data.map((v, i) => (act.data[i] > 0 ? v : 0));
-  const shape = { planes: c.act.shape[0] * c.act.shape[1], inHW: [c.act.shape[2], c.act.shape[3]] as const, outHW: [pooled.type.shape[2], pooled.type.shape[3]] as const };
+  const shape = {
+    planes: c.act.shape[0] * c.act.shape[1],
+    inHW: [c.act.shape[2], c.act.shape[3]] as const,
+    outHW: [pooled.type.shape[2], pooled.type.shape[3]] as const,
+  };
   return { act, pooled, switches, gp, want, shape };
 }
 
@@ -50,13 +58,23 @@ describe('max pool gradient with the relu mask in one kernel', () => {
   it('without a mask, unpooling through the switches is max_unpool', async () => {
     const c = CASES[2];
     const { act, switches, gp, shape } = setup(c);
-    const want = ref('max_unpool', [gp, switches], { ...poolAttrs(c.window), out: [c.act.shape[2], c.act.shape[3]] })[0];
-    const [got] = await runKernel(emitMaxUnpoolMasked('max_unpool_tiled', c.window, shape), [input(gp), input(switches)], [act.type], { guard: true });
+    const want = ref('max_unpool', [gp, switches], {
+      ...poolAttrs(c.window),
+      out: [c.act.shape[2], c.act.shape[3]],
+    })[0];
+    const [got] = await runKernel(
+      emitMaxUnpoolMasked('max_unpool_tiled', c.window, shape),
+      [input(gp), input(switches)],
+      [act.type],
+      { guard: true },
+    );
     expectClose('unpool', got, want.data);
   });
 
   it('refuses windows that do not tile', () => {
     const shape = { planes: 1, inHW: [9, 9] as const, outHW: [4, 4] as const };
-    expect(() => emitMaxUnpoolMasked('k', { size: [3, 3], stride: [2, 2], padding: [0, 0] }, shape)).toThrow('must tile the plane');
+    expect(() => emitMaxUnpoolMasked('k', { size: [3, 3], stride: [2, 2], padding: [0, 0] }, shape)).toThrow(
+      'must tile the plane',
+    );
   });
 });

@@ -40,6 +40,7 @@ export function expectClose(what: string, got: ArrayLike<number>, want: ArrayLik
   let scale = 1;
   for (let e = 0; e < want.length; e++) scale = Math.max(scale, Math.abs(want[e]));
   for (let e = 0; e < want.length; e++) {
-    if (!(Math.abs(got[e] - want[e]) <= tol * scale)) throw new Error(`${what} element ${e}: kernel ${got[e]}, reference ${want[e]}`);
+    if (!(Math.abs(got[e] - want[e]) <= tol * scale))
+      throw new Error(`${what} element ${e}: kernel ${got[e]}, reference ${want[e]}`);
   }
 }

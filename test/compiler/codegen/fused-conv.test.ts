@@ -31,13 +31,37 @@ interface PoolCase {
   readonly window: PoolWindow;
 }
 
-const LENET1: PoolCase = { label: 'LeNet conv1', x: f32(64, 1, 28, 28), w: f32(20, 1, 5, 5), conv: { stride: [1, 1], padding: [0, 0], groups: 1 }, window: { size: [2, 2], stride: [2, 2], padding: [0, 0] } };
-const LENET2: PoolCase = { label: 'LeNet conv2', x: f32(64, 20, 12, 12), w: f32(50, 20, 5, 5), conv: { stride: [1, 1], padding: [0, 0], groups: 1 }, window: { size: [2, 2], stride: [2, 2], padding: [0, 0] } };
+const LENET1: PoolCase = {
+  label: 'LeNet conv1',
+  x: f32(64, 1, 28, 28),
+  w: f32(20, 1, 5, 5),
+  conv: { stride: [1, 1], padding: [0, 0], groups: 1 },
+  window: { size: [2, 2], stride: [2, 2], padding: [0, 0] },
+};
+const LENET2: PoolCase = {
+  label: 'LeNet conv2',
+  x: f32(64, 20, 12, 12),
+  w: f32(50, 20, 5, 5),
+  conv: { stride: [1, 1], padding: [0, 0], groups: 1 },
+  window: { size: [2, 2], stride: [2, 2], padding: [0, 0] },
+};
 const ODD: PoolCase[] = [
   // groups, stride, padding on the conv; a ragged, padded, non-square pool whose stride exceeds its width.
-  { label: 'odd ragged', x: f32(3, 6, 11, 13), w: f32(9, 2, 3, 4), conv: { stride: [2, 1], padding: [1, 2], groups: 3 }, window: { size: [3, 2], stride: [2, 3], padding: [1, 0] } },
+  {
+    label: 'odd ragged',
+    x: f32(3, 6, 11, 13),
+    w: f32(9, 2, 3, 4),
+    conv: { stride: [2, 1], padding: [1, 2], groups: 3 },
+    window: { size: [3, 2], stride: [2, 3], padding: [1, 0] },
+  },
   // overlapping windows (stride < size), 25 output channels (a partial channel block), 7 pooled columns.
-  { label: 'odd overlapping', x: f32(2, 2, 17, 19), w: f32(25, 2, 3, 3), conv: { stride: [1, 1], padding: [1, 1], groups: 1 }, window: { size: [3, 3], stride: [2, 2], padding: [1, 1] } },
+  {
+    label: 'odd overlapping',
+    x: f32(2, 2, 17, 19),
+    w: f32(25, 2, 3, 3),
+    conv: { stride: [1, 1], padding: [1, 1], groups: 1 },
+    window: { size: [3, 3], stride: [2, 2], padding: [1, 1] },
+  },
 ];
 
 /** The pool window (in the conv output plane) of pooled element `k`, checked to contain `sw`. */
@@ -54,7 +78,11 @@ function inWindow(k: number, sw: number, y: TensorType, pooled: TensorType, w: P
 }
 
 /** `textures`: let the kernel read operand textures and expect these bound ('x' binding 0, 'w' binding 1). */
-async function checkPool(c: PoolCase, kind: 'max' | 'avg', opts: { switches: boolean; prePool: boolean; tile?: { to: number; tx: number; ty?: number }; textures?: string }): Promise<void> {
+async function checkPool(
+  c: PoolCase,
+  kind: 'max' | 'avg',
+  opts: { switches: boolean; prePool: boolean; tile?: { to: number; tx: number; ty?: number }; textures?: string },
+): Promise<void> {
   const x = randomTensor(c.x, 1);
   const w = randomTensor(c.w, 2);
   const bias = randomTensor(f32(c.w.shape[0]), 3);
@@ -62,11 +90,21 @@ async function checkPool(c: PoolCase, kind: 'max' | 'avg', opts: { switches: boo
   const pooled = ref(kind === 'max' ? 'max_pool' : 'avg_pool', [act], poolAttrs(c.window))[0];
   const { textures, ...flags } = opts;
   const ctx = textures !== undefined ? { textures: true, limits: {} } : undefined;
-  const p = { name: `fused_conv2d_add_relu_${kind}_pool`, x: c.x, w: c.w, conv: c.conv, epilogue: biasActivation('relu'), pool: { kind, window: c.window }, ctx, ...flags };
+  const p = {
+    name: `fused_conv2d_add_relu_${kind}_pool`,
+    x: c.x,
+    w: c.w,
+    conv: c.conv,
+    epilogue: biasActivation('relu'),
+    pool: { kind, window: c.window },
+    ctx,
+    ...flags,
+  };
   const outs = conv2dPoolOutputs(p);
   expect(outs[0].shape).toEqual(pooled.type.shape);
   const spec = emitConv2dPool(p);
-  if (textures !== undefined) expect((spec.textureInputs ?? []).map((t) => ['x', 'w'][t.binding]).join('')).toBe(textures);
+  if (textures !== undefined)
+    expect((spec.textureInputs ?? []).map((t) => ['x', 'w'][t.binding]).join('')).toBe(textures);
   const got = await runKernel(spec, [input(x), input(w), input(bias)], outs, { guard: true });
   expectClose(`${c.label} pooled`, got[0], pooled.data);
   let next = 1;
@@ -76,7 +114,8 @@ async function checkPool(c: PoolCase, kind: 'max' | 'avg', opts: { switches: boo
     const plane = act.type.shape[2] * act.type.shape[3];
     const [, , PH, PW] = pooled.type.shape;
     for (let k = 0; k < sw.length; k++) {
-      if (!inWindow(k, sw[k], act.type, pooled.type, c.window)) throw new Error(`${c.label} switch ${k} = ${sw[k]} is outside its window`);
+      if (!inWindow(k, sw[k], act.type, pooled.type, c.window))
+        throw new Error(`${c.label} switch ${k} = ${sw[k]} is outside its window`);
       const at = Math.floor(k / (PH * PW)) * plane + sw[k];
       expect(Math.abs(act.data[at] - pooled.data[k])).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(pooled.data[k])));
     }
@@ -96,9 +135,17 @@ describe('conv2d with an epilogue', () => {
     const x = randomTensor(c.x, 4);
     const w = randomTensor(c.w, 5);
     const bias = randomTensor(f32(50), 6);
-    const spec = emitConv2dEpilogue({ name: 'fused_conv2d_add_relu', x: c.x, w: c.w, conv: c.conv, epilogue: biasActivation('relu') });
+    const spec = emitConv2dEpilogue({
+      name: 'fused_conv2d_add_relu',
+      x: c.x,
+      w: c.w,
+      conv: c.conv,
+      epilogue: biasActivation('relu'),
+    });
     const want = convBiasAct(x, w, bias, 'relu', attrsOf(c.conv));
-    const [got] = await runKernel(spec, [input(x), input(w), input(bias)], [conv2dOutputType(c.x, c.w, c.conv)], { guard: true });
+    const [got] = await runKernel(spec, [input(x), input(w), input(bias)], [conv2dOutputType(c.x, c.w, c.conv)], {
+      guard: true,
+    });
     expectClose('conv+bias+relu', got, want.data);
     expect(got.some((v) => v === 0) && got.some((v) => v > 0)).toBe(true);
   });
@@ -117,7 +164,10 @@ describe('conv2d with an epilogue', () => {
       x: c.x,
       w: c.w,
       conv: c.conv,
-      epilogue: { extraInputs: [y, scale], expr: (v, idx, bind) => `${tanh(bind(`${v} * ${idx.load(1)}`))} + ${idx.load(0)}` },
+      epilogue: {
+        extraInputs: [y, scale],
+        expr: (v, idx, bind) => `${tanh(bind(`${v} * ${idx.load(1)}`))} + ${idx.load(0)}`,
+      },
     });
     const conv = ref('conv2d', [x, w], attrsOf(c.conv))[0];
     const want = ref('add', [ref('tanh', [ref('mul', [conv, s])[0]])[0], residual])[0];
@@ -128,7 +178,8 @@ describe('conv2d with an epilogue', () => {
 
 describe('conv2d → bias → relu → pooling in one kernel', () => {
   it('LeNet conv1: max pool with switches', () => checkPool(LENET1, 'max', { switches: true, prePool: false }));
-  it('LeNet conv2: max pool with switches and the pre-pool activation', () => checkPool(LENET2, 'max', { switches: true, prePool: true }));
+  it('LeNet conv2: max pool with switches and the pre-pool activation', () =>
+    checkPool(LENET2, 'max', { switches: true, prePool: true }));
   it('LeNet conv1: avg pool', () => checkPool(LENET1, 'avg', { switches: false, prePool: false }));
   for (const c of ODD) {
     it(`${c.label}: max pool with switches`, () => checkPool(c, 'max', { switches: true, prePool: false }));
@@ -139,32 +190,65 @@ describe('conv2d → bias → relu → pooling in one kernel', () => {
     expect(poolCoversOutput(conv2dOutputType(c.x, c.w, c.conv), c.window)).toBe(true);
     await checkPool(c, 'max', { switches: false, prePool: true });
   });
-  for (const tile of [{ to: 8, tx: 4 }, { to: 3, tx: 1 }, { to: 7, tx: 3 }, { to: 3, tx: 2, ty: 2 }, { to: 4, tx: 1, ty: 3 }]) {
+  for (const tile of [
+    { to: 8, tx: 4 },
+    { to: 3, tx: 1 },
+    { to: 7, tx: 3 },
+    { to: 3, tx: 2, ty: 2 },
+    { to: 4, tx: 1, ty: 3 },
+  ]) {
     it(`any tile: ${tile.to} channels × ${tile.tx} pooled columns × ${tile.ty ?? 1} pooled rows (odd overlapping, max with switches and pre-pool)`, () =>
       checkPool(ODD[1], 'max', { switches: true, prePool: true, tile }));
   }
-  it('2 pooled rows per invocation, 9 rows: ragged, padded, average', () => checkPool(ODD[1], 'avg', { switches: false, prePool: true, tile: { to: 5, tx: 2, ty: 2 } }));
-  it('ragged groups, strided conv, 2 pooled rows per invocation', () => checkPool(ODD[0], 'max', { switches: true, prePool: false, tile: { to: 2, tx: 2, ty: 2 } }));
-  it('LeNet conv1 through operand textures: column tiles, unaligned weight runs', () => checkPool(LENET1, 'max', { switches: true, prePool: true, textures: 'xw' }));
-  it('LeNet conv2 through operand textures: one tile per row', () => checkPool(LENET2, 'max', { switches: true, prePool: true, textures: 'xw' }));
+  it('2 pooled rows per invocation, 9 rows: ragged, padded, average', () =>
+    checkPool(ODD[1], 'avg', { switches: false, prePool: true, tile: { to: 5, tx: 2, ty: 2 } }));
+  it('ragged groups, strided conv, 2 pooled rows per invocation', () =>
+    checkPool(ODD[0], 'max', { switches: true, prePool: false, tile: { to: 2, tx: 2, ty: 2 } }));
+  it('LeNet conv1 through operand textures: column tiles, unaligned weight runs', () =>
+    checkPool(LENET1, 'max', { switches: true, prePool: true, textures: 'xw' }));
+  it('LeNet conv2 through operand textures: one tile per row', () =>
+    checkPool(LENET2, 'max', { switches: true, prePool: true, textures: 'xw' }));
   it('padded overlapping pool through operand textures: input columns from −4 in steps of 4, aligned weight runs', () => {
-    const c: PoolCase = { label: 'padded textured', x: f32(2, 4, 10, 24), w: f32(8, 4, 3, 4), conv: { stride: [1, 1], padding: [1, 3], groups: 1 }, window: { size: [3, 3], stride: [2, 2], padding: [1, 1] } };
+    const c: PoolCase = {
+      label: 'padded textured',
+      x: f32(2, 4, 10, 24),
+      w: f32(8, 4, 3, 4),
+      conv: { stride: [1, 1], padding: [1, 3], groups: 1 },
+      window: { size: [3, 3], stride: [2, 2], padding: [1, 1] },
+    };
     return checkPool(c, 'max', { switches: true, prePool: true, tile: { to: 3, tx: 2 }, textures: 'xw' });
   });
-  it('ragged groups: x stays a buffer where rows are not whole texels, w a texture', () => checkPool(ODD[0], 'avg', { switches: false, prePool: false, textures: 'w' }));
+  it('ragged groups: x stays a buffer where rows are not whole texels, w a texture', () =>
+    checkPool(ODD[0], 'avg', { switches: false, prePool: false, textures: 'w' }));
   it('refuses pre-pool values the windows do not cover, and switches of an average', () => {
     const c = ODD[0];
     expect(poolCoversOutput(conv2dOutputType(c.x, c.w, c.conv), c.window)).toBe(false);
     const base = { name: 'k', x: c.x, w: c.w, conv: c.conv };
-    expect(() => emitConv2dPool({ ...base, pool: { kind: 'max', window: c.window }, prePool: true })).toThrow('do not cover the conv output');
-    expect(() => emitConv2dPool({ ...base, pool: { kind: 'avg', window: c.window }, switches: true })).toThrow('switches need max pooling');
+    expect(() => emitConv2dPool({ ...base, pool: { kind: 'max', window: c.window }, prePool: true })).toThrow(
+      'do not cover the conv output',
+    );
+    expect(() => emitConv2dPool({ ...base, pool: { kind: 'avg', window: c.window }, switches: true })).toThrow(
+      'switches need max pooling',
+    );
   });
 });
 
-describe('reading the fused nodes\' attributes', () => {
+describe("reading the fused nodes' attributes", () => {
   it('takes normalized conv and pool attributes, a pool stride of [] meaning the window', () => {
-    expect(convParamsOf(normalizeAttrs(getOp('conv2d'), { stride: [2, 1], groups: 2 }))).toEqual({ stride: [2, 1], padding: [0, 0], groups: 2 });
-    expect(poolWindowOf(normalizeAttrs(getOp('max_pool'), { size: [2, 3] }))).toEqual({ size: [2, 3], stride: [2, 3], padding: [0, 0] });
-    expect(poolWindowOf(normalizeAttrs(getOp('avg_pool'), { size: [3, 3], stride: [2, 2], padding: [1, 1] }))).toEqual({ size: [3, 3], stride: [2, 2], padding: [1, 1] });
+    expect(convParamsOf(normalizeAttrs(getOp('conv2d'), { stride: [2, 1], groups: 2 }))).toEqual({
+      stride: [2, 1],
+      padding: [0, 0],
+      groups: 2,
+    });
+    expect(poolWindowOf(normalizeAttrs(getOp('max_pool'), { size: [2, 3] }))).toEqual({
+      size: [2, 3],
+      stride: [2, 3],
+      padding: [0, 0],
+    });
+    expect(poolWindowOf(normalizeAttrs(getOp('avg_pool'), { size: [3, 3], stride: [2, 2], padding: [1, 1] }))).toEqual({
+      size: [3, 3],
+      stride: [2, 2],
+      padding: [1, 1],
+    });
   });
 });

@@ -45,11 +45,16 @@ function inputsFor(exec: Executor, entry: string, seed: number): Record<string, 
 }
 
 /** The float tensors replaced by values in [-0.5, 0.5); integer ones kept. */
-function randomized(tensors: Record<string, Float32Array | Int32Array | Uint32Array>): Record<string, Float32Array | Int32Array | Uint32Array> {
+function randomized(
+  tensors: Record<string, Float32Array | Int32Array | Uint32Array>,
+): Record<string, Float32Array | Int32Array | Uint32Array> {
   let s = 5;
   const out: Record<string, Float32Array | Int32Array | Uint32Array> = {};
   for (const [name, t] of Object.entries(tensors)) {
-    out[name] = t instanceof Float32Array ? t.map(() => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0), s / 2 ** 32 - 0.5)) : t;
+    out[name] =
+      t instanceof Float32Array
+        ? t.map(() => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0), s / 2 ** 32 - 0.5))
+        : t;
   }
   return out;
 }
@@ -58,12 +63,18 @@ function flat(v: OutputValue | ArrayLike<number>): number[] {
   return typeof v === 'number' ? [v] : typeof v === 'boolean' ? [v ? 1 : 0] : Array.from(v as ArrayLike<number>);
 }
 
-function expectClose(what: string, got: OutputValue | ArrayLike<number>, want: OutputValue | ArrayLike<number>, tol = 2e-4): void {
+function expectClose(
+  what: string,
+  got: OutputValue | ArrayLike<number>,
+  want: OutputValue | ArrayLike<number>,
+  tol = 2e-4,
+): void {
   const a = flat(got);
   const b = flat(want);
   expect(a.length, what).toBe(b.length);
   a.forEach((x, i) => {
-    if (!(Math.abs(x - b[i]) <= tol * (1 + Math.abs(b[i])))) throw new Error(`${what}[${i}]: fused ${x}, unfused ${b[i]}`);
+    if (!(Math.abs(x - b[i]) <= tol * (1 + Math.abs(b[i]))))
+      throw new Error(`${what}[${i}]: fused ${x}, unfused ${b[i]}`);
   });
 }
 
@@ -71,7 +82,11 @@ type Family = 'register' | 'shared';
 
 async function executorAt(program: Program, level: OptLevel, family: Family | undefined): Promise<Executor> {
   const acquired = await acquireDevice();
-  const { plan } = compileProgram(program, { level, family: family ?? (acquired.software ? 'register' : 'shared'), limits: acquired.limits });
+  const { plan } = compileProgram(program, {
+    level,
+    family: family ?? (acquired.software ? 'register' : 'shared'),
+    limits: acquired.limits,
+  });
   return Executor.create(plan, { device: acquired.device, seed: 3 });
 }
 

@@ -15,9 +15,15 @@ describe('generatePlan', () => {
     const b = new GraphBuilder('predict');
     const x = b.arg('input', 'x', { dtype: 'f32', shape: [2] });
     const y = b.withSpan({ file: 'm.dl', line: 3, col: 7, endLine: 3, endCol: 12 }, () => b.op('exp', [x]));
-    const plan = generatePlan({ ...program, entries: [{ name: 'predict', kind: 'infer', graph: b.finish({ y }) }] }, options);
+    const plan = generatePlan(
+      { ...program, entries: [{ name: 'predict', kind: 'infer', graph: b.finish({ y }) }] },
+      options,
+    );
     expect(plan.kernels.map((k) => k.label)).toEqual([`predict/%${y.def!.id} exp_2 @ m.dl:3:7`]);
-    expect(plan.kernels[0].origin).toEqual({ nodes: [{ id: y.def!.id, op: 'exp' }], span: { file: 'm.dl', line: 3, col: 7, endLine: 3, endCol: 12 } });
+    expect(plan.kernels[0].origin).toEqual({
+      nodes: [{ id: y.def!.id, op: 'exp' }],
+      span: { file: 'm.dl', line: 3, col: 7, endLine: 3, endCol: 12 },
+    });
     expect(plan.kernels[0].wgsl).toContain('if (i >= 2u) { return; }');
   });
 
@@ -29,7 +35,9 @@ describe('generatePlan', () => {
       ['W2', 84, 'normal'],
       ['b2', 12, 'zeros'],
     ]);
-    expect(plan.scalars).toEqual([{ name: 'lr', value: 0.5, index: 2, buffer: plan.buffers.find((b) => b.kind === 'scalar')!.id }]);
+    expect(plan.scalars).toEqual([
+      { name: 'lr', value: 0.5, index: 2, buffer: plan.buffers.find((b) => b.kind === 'scalar')!.id },
+    ]);
     expect(plan.buffers[plan.scalarsBuffer]).toMatchObject({ kind: 'scalars', dtype: 'u32', shape: [3] });
     expect(plan.layout.every((slice, id) => slice.size === plan.buffers[id].bytes)).toBe(true);
     const step = plan.entries.find((e) => e.name === 'step')!;
@@ -40,7 +48,12 @@ describe('generatePlan', () => {
     // The four SGD assigns are the last steps: copies into the params.
     const tail = step.steps.slice(-4);
     expect(tail.every((s) => s.kind === 'copy')).toBe(true);
-    expect(tail.map((s) => plan.buffers[(s as Extract<Step, { kind: 'copy' }>).dst].name)).toEqual(['W1', 'b1', 'W2', 'b2']);
+    expect(tail.map((s) => plan.buffers[(s as Extract<Step, { kind: 'copy' }>).dst].name)).toEqual([
+      'W1',
+      'b1',
+      'W2',
+      'b2',
+    ]);
     expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
   });
 
@@ -51,11 +64,16 @@ describe('generatePlan', () => {
     expect(loop).toMatchObject({ count: 4, reverse: true });
     const [first] = loop.body;
     expect(first).toMatchObject({ kind: 'copy', srcOffsetPerIter: 4, bytes: 4 });
-    expect(plan.buffers[(first as Extract<Step, { kind: 'copy' }>).src]).toMatchObject({ kind: 'const', data: [0, 1, 2, 3] });
+    expect(plan.buffers[(first as Extract<Step, { kind: 'copy' }>).src]).toMatchObject({
+      kind: 'const',
+      data: [0, 1, 2, 3],
+    });
     // The scalar emit `totals` is stacked on axis 0: a copy at 4 bytes per step.
     expect(loop.body.some((s) => s.kind === 'copy' && s.dstOffsetPerIter === 4 && s.bytes === 4)).toBe(true);
     // hs [2,3] stacks on axis 1 ([2,4,3]): the stack kernel.
     expect(plan.kernels.some((k) => k.name === 'stack_2x3_axis1_of4')).toBe(true);
-    expect(printPlanWgsl(plan, 'run')).toMatch(/^\/\/ ===== scanner\.run: 8 kernels, 32 dispatches\n\/\/ --- run\/%\d+ stack_get_2x4x3_axis1 \[workgroups 1x1x1\]\n/);
+    expect(printPlanWgsl(plan, 'run')).toMatch(
+      /^\/\/ ===== scanner\.run: 8 kernels, 32 dispatches\n\/\/ --- run\/%\d+ stack_get_2x4x3_axis1 \[workgroups 1x1x1\]\n/,
+    );
   });
 });

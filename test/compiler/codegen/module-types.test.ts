@@ -63,7 +63,14 @@ const settings = [
 describe('generated declarations without dlc installed', () => {
   it.each(settings)('type-check a consumer under moduleResolution $moduleResolution', (setting) => {
     const { options, errors } = ts.convertCompilerOptionsFromJson(
-      { strict: true, noEmit: true, target: 'ES2022', module: setting.module, moduleResolution: setting.moduleResolution, types: [] },
+      {
+        strict: true,
+        noEmit: true,
+        target: 'ES2022',
+        module: setting.module,
+        moduleResolution: setting.moduleResolution,
+        types: [],
+      },
       dir,
     );
     expect(errors).toEqual([]);
@@ -75,7 +82,10 @@ describe('generated declarations without dlc installed', () => {
       return `${file}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
     });
     expect(diagnostics).toEqual([]);
-    const files = program.getSourceFiles().map((f) => f.fileName.slice(dir.length + 1)).filter((f) => !f.includes('node_modules'));
+    const files = program
+      .getSourceFiles()
+      .map((f) => f.fileName.slice(dir.length + 1))
+      .filter((f) => !f.includes('node_modules'));
     // The declarations, never the 200 KB source beside them.
     expect(files.filter((f) => !f.startsWith('..') && !/lib\..*\.d\.ts$/.test(f)).sort()).toEqual([
       'consumer.ts',

@@ -75,9 +75,9 @@ describe('generated module', () => {
     const consumer = [
       "import { createModel } from './check';",
       'const model = await createModel();',
-      "model.setParams({ W1: new Float32Array(1) });",
+      'model.setParams({ W1: new Float32Array(1) });',
       '// @ts-expect-error: not a param',
-      "model.setParams({ W9: new Float32Array(1) });",
+      'model.setParams({ W9: new Float32Array(1) });',
       '// @ts-expect-error: not a scalar',
       "model.setScalar('rate', 1);",
       'const w: Float32Array | Int32Array | Uint32Array = (await model.params()).b2;',
@@ -99,7 +99,11 @@ describe('generated module', () => {
       files: [join(dir, 'check.ts'), join(dir, 'consumer.ts')],
     };
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig));
-    await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')], { cwd: root }).catch((err) => {
+    await run(
+      process.execPath,
+      [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')],
+      { cwd: root },
+    ).catch((err) => {
       throw new Error(`tsc failed on the generated module:\n${err.stdout}${err.stderr}`);
     });
   });
@@ -115,7 +119,9 @@ describe('generated module', () => {
     expect(result.names).toEqual(['W1', 'b1', 'W2', 'b2']);
     // With the learning rate set to 0 the params stop moving.
     expect(result.again).toBeCloseTo(result.frozen, 6);
-    expect(result.error).toBe("step: input 'x' expects a Float32Array of 40 elements (f32[8,5]), given Float32Array of 3 elements");
+    expect(result.error).toBe(
+      "step: input 'x' expects a Float32Array of 40 elements (f32[8,5]), given Float32Array of 3 elements",
+    );
     expect(result.compileMs).toBeGreaterThan(0);
     // The weights file round-trips: a fresh model loaded from it predicts the same probabilities.
     expect(result.reloaded).toEqual(result.predicted);

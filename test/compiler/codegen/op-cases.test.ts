@@ -22,8 +22,17 @@ describe('every op case through plan and executor', () => {
     it(opCaseLabel(c), async () => {
       const acquired = await acquireDevice();
       const built = opCaseGraph(c);
-      const program = { model: 'op', hyper: {}, persistent: [], scalars: [], entries: [{ name: 'f', kind: 'infer' as const, graph: built.graph }] };
-      const plan = generatePlan(program, { family: acquired.software ? 'register' : 'shared', limits: acquired.limits });
+      const program = {
+        model: 'op',
+        hyper: {},
+        persistent: [],
+        scalars: [],
+        entries: [{ name: 'f', kind: 'infer' as const, graph: built.graph }],
+      };
+      const plan = generatePlan(program, {
+        family: acquired.software ? 'register' : 'shared',
+        limits: acquired.limits,
+      });
       const model = await Model.create(plan, { seed: SEED, device: acquired.device });
       const feeds = opCaseFeeds(c);
       const got = await model.run('f', feeds);
@@ -40,7 +49,13 @@ describe('boundary gradients (OpCase.subgradient) on the device', () => {
     const c = rows.find((r) => r.op === 'lcn')!;
     const acquired = await acquireDevice();
     const built = opCaseGraph(c);
-    const program = { model: 'op', hyper: {}, persistent: [], scalars: [], entries: [{ name: 'f', kind: 'infer' as const, graph: built.graph }] };
+    const program = {
+      model: 'op',
+      hyper: {},
+      persistent: [],
+      scalars: [],
+      entries: [{ name: 'f', kind: 'infer' as const, graph: built.graph }],
+    };
     const plan = generatePlan(program, { family: acquired.software ? 'register' : 'shared', limits: acquired.limits });
     expect(JSON.stringify(plan)).toContain('lcn_1x2x3x3');
     const model = await Model.create(plan, { seed: SEED, device: acquired.device });
@@ -53,14 +68,28 @@ describe('boundary gradients (OpCase.subgradient) on the device', () => {
     it(opCaseLabel(c), async () => {
       const acquired = await acquireDevice();
       const graph = subgradientGraph(c);
-      const program = { model: 'op', hyper: {}, persistent: [], scalars: [], entries: [{ name: 'f', kind: 'infer' as const, graph }] };
-      const plan = generatePlan(program, { family: acquired.software ? 'register' : 'shared', limits: acquired.limits });
+      const program = {
+        model: 'op',
+        hyper: {},
+        persistent: [],
+        scalars: [],
+        entries: [{ name: 'f', kind: 'infer' as const, graph }],
+      };
+      const plan = generatePlan(program, {
+        family: acquired.software ? 'register' : 'shared',
+        limits: acquired.limits,
+      });
       const model = await Model.create(plan, { seed: SEED, device: acquired.device });
       const feeds = opCaseFeeds(c);
       const got = await model.run('f', feeds);
       model.destroy();
       const grads = Object.fromEntries(Object.entries(got).map(([n, v]) => [n, typeof v === 'number' ? [v] : v]));
-      expectSubgradient(c, c.inputs.map((_, k) => feeds[`x${k}`]!), grads, 1e-4);
+      expectSubgradient(
+        c,
+        c.inputs.map((_, k) => feeds[`x${k}`]!),
+        grads,
+        1e-4,
+      );
     });
   }
 });

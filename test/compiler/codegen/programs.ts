@@ -120,7 +120,12 @@ export function scanProgram(reverse = false): Program {
     { name: 'hs', value: h1 },
     { name: 'total', value: total },
   ]);
-  const [hT, hs, totals] = b.emit('scan', [h0, xs, U], { length: T, carries: 1, reverse }, { regions: [bodyGraph] }).outputs;
+  const [hT, hs, totals] = b.emit(
+    'scan',
+    [h0, xs, U],
+    { length: T, carries: 1, reverse },
+    { regions: [bodyGraph] },
+  ).outputs;
   const graph = b.finish({ hT, hs, totals });
   return {
     model: 'scanner',
@@ -155,7 +160,9 @@ function scanArgs(name: string, T: number, batch: number, n: number) {
 export function bpttProgram(size = { T: 4, batch: 2, n: 3 }, model = 'bptt', std = 0.7): Program {
   const { T, batch, n } = size;
   const { b, xs, h0, U, body, t, h, xsc, Uc } = scanArgs('grad', T, batch, n);
-  const h1 = body.op('tanh', [body.op('add', [body.op('matmul', [h, Uc]), body.op('stack_get', [xsc, t], { axis: 1 })])]);
+  const h1 = body.op('tanh', [
+    body.op('add', [body.op('matmul', [h, Uc]), body.op('stack_get', [xsc, t], { axis: 1 })]),
+  ]);
   const bodyGraph = body.finish([
     { name: 'h', value: h1 },
     { name: 'hs', value: h1 },
@@ -233,7 +240,9 @@ export function generateProgram(): Program {
   const Ec = body.arg('region', 'E', f32(vocab, hidden));
   const Uc = body.arg('region', 'U', f32(hidden, hidden));
   const Vc = body.arg('region', 'V', f32(hidden, vocab));
-  const h1 = body.op('tanh', [body.op('add', [body.op('matmul', [body.op('one_hot', [c], { depth: vocab }), Ec]), body.op('matmul', [h, Uc])])]);
+  const h1 = body.op('tanh', [
+    body.op('add', [body.op('matmul', [body.op('one_hot', [c], { depth: vocab }), Ec]), body.op('matmul', [h, Uc])]),
+  ]);
   const next = body.op('categorical', [body.op('softmax', [body.op('matmul', [h1, Vc])], { axis: 1 })], { stream: 3 });
   const bodyGraph = body.finish([
     { name: 'c', value: next },

@@ -16,7 +16,10 @@ const SEED = 7;
 
 function lcg(n: number, seed: number, scale: number, offset: number): Float32Array {
   let s = seed;
-  return Float32Array.from({ length: n }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0), (s / 2 ** 32) * scale + offset));
+  return Float32Array.from(
+    { length: n },
+    () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0), (s / 2 ** 32) * scale + offset),
+  );
 }
 
 function expectClose(what: string, got: ArrayLike<number> | number, want: Tensor): void {
@@ -35,7 +38,10 @@ describe('bench rbm step at -O2 on the device', () => {
     const program = lowered.program;
     const optimized = optimizeProgram(program, { level: 2, dump: '' }).program;
     const acquired = await acquireDevice();
-    const plan = generatePlan(optimized, { family: acquired.software ? 'register' : 'shared', limits: acquired.limits });
+    const plan = generatePlan(optimized, {
+      family: acquired.software ? 'register' : 'shared',
+      limits: acquired.limits,
+    });
     const names = plan.kernels.map((k) => k.name);
     expect(names.some((n) => n.startsWith('transpose'))).toBe(false);
     if (acquired.software) expect(names.filter((n) => n.endsWith('_matvec')).length).toBe(4);
@@ -43,7 +49,10 @@ describe('bench rbm step at -O2 on the device', () => {
     const exec = await Executor.create(JSON.parse(JSON.stringify(plan)), { device: acquired.device, seed: SEED });
     try {
       // Parameters large enough that the hidden and visible probabilities spread over (0, 1).
-      exec.writeTensors({ W: lcg(20 * 12, 3, 1, -0.5), a: lcg(20, 4, 1, -0.5), b: lcg(12, 5, 1, -0.5) }, 'test parameters');
+      exec.writeTensors(
+        { W: lcg(20 * 12, 3, 1, -0.5), a: lcg(20, 4, 1, -0.5), b: lcg(12, 5, 1, -0.5) },
+        'test parameters',
+      );
       const persistent = exec.persistentNames();
       const start = await exec.readTensors(persistent);
       let state: Record<string, Tensor> = {};

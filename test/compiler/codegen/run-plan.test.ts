@@ -11,9 +11,25 @@ import type { Tensor } from '../../../compiler/ops/registry';
 import { acquireDevice } from '../../../runtime/device';
 import { Executor } from '../../../runtime/executor';
 import type { OutputValue } from '../../../runtime/executor';
-import { bpttProgram, generateProgram, MLP, nestedProgram, repeatGradProgram, optimizedMlpProgram, mlpProgram, repeatProgram, scanProgram, swapProgram } from './programs';
+import {
+  bpttProgram,
+  generateProgram,
+  MLP,
+  nestedProgram,
+  repeatGradProgram,
+  optimizedMlpProgram,
+  mlpProgram,
+  repeatProgram,
+  scanProgram,
+  swapProgram,
+} from './programs';
 
-async function compileAndCreate(program: Program, seed = 7, family?: 'register' | 'shared', level?: 2): Promise<Executor> {
+async function compileAndCreate(
+  program: Program,
+  seed = 7,
+  family?: 'register' | 'shared',
+  level?: 2,
+): Promise<Executor> {
   const acquired = await acquireDevice();
   const options = { family: family ?? (acquired.software ? 'register' : 'shared'), limits: acquired.limits } as const;
   // -O2: fused kernels, optimizer updates written in place (compileProgram); else the plain plan.
@@ -157,13 +173,21 @@ describe('plans on the device match the reference executor', () => {
       entries: [{ name: 'tick', kind: 'update', graph: b.finish({ late }) }],
     };
     const plan = generatePlan(program, { family: 'register', limits: DEFAULT_LIMITS });
-    const copies = plan.entries[0].steps.filter((st) => st.kind === 'copy').map((st) => plan.buffers[(st as { dst: number }).dst].name);
+    const copies = plan.entries[0].steps
+      .filter((st) => st.kind === 'copy')
+      .map((st) => plan.buffers[(st as { dst: number }).dst].name);
     expect(copies).toEqual(['r']);
     const exec = await compileAndCreate(program);
     const xin = new Float32Array([0.1, -0.2, 0.3]);
     const out = await exec.run('tick', { x: xin });
     const after = await exec.readTensors(['s', 'r']);
-    const ref = executeEntry(program, 'tick', { x: tensor(f32(3), xin) }, { s: tensor(f32(3), [0.5, 0.5, 0.5]), r: tensor(f32(3), [2, 2, 2]) }, { precision: 'f32' });
+    const ref = executeEntry(
+      program,
+      'tick',
+      { x: tensor(f32(3), xin) },
+      { s: tensor(f32(3), [0.5, 0.5, 0.5]), r: tensor(f32(3), [2, 2, 2]) },
+      { precision: 'f32' },
+    );
     expectClose(out.late, ref.results.late);
     expectClose(after.s, ref.assigns.s);
     expectClose(after.r, ref.assigns.r);
@@ -177,25 +201,37 @@ describe('plans on the device match the reference executor', () => {
     for (let call = 0; call < 3; call++) {
       const prime = new Int32Array([call % 5]);
       const out = await exec.run('generate', { prime });
-      const ref = executeEntry(program, 'generate', { prime: tensor({ dtype: 'i32', shape: [1] }, prime) }, persistentState(program, params), {
-        precision: 'f32',
-        seed: 7,
-        step: call,
-      });
+      const ref = executeEntry(
+        program,
+        'generate',
+        { prime: tensor({ dtype: 'i32', shape: [1] }, prime) },
+        persistentState(program, params),
+        {
+          precision: 'f32',
+          seed: 7,
+          step: call,
+        },
+      );
       expect(Array.from(out.text as Int32Array)).toEqual(Array.from(ref.results.text.data));
     }
     exec.destroy();
   });
 
   const optimizers: OptimizerSpec[] = [
-    { name: 'sgd', options: { lr: 0.3, momentum: 0.9, nesterov: true, weight_decay: 1e-3, max_norm: 1.5, clip_norm: 0.5 } },
+    {
+      name: 'sgd',
+      options: { lr: 0.3, momentum: 0.9, nesterov: true, weight_decay: 1e-3, max_norm: 1.5, clip_norm: 0.5 },
+    },
     { name: 'adam', options: { lr: 0.05 } },
     { name: 'rmsprop', options: { lr: 0.01 } },
     { name: 'adagrad', options: { lr: 0.1 } },
   ];
   // rmsprop's momentum slot (#16) adds no new op, so one level suffices (-O2 pipelines are slow on llvmpipe).
   const rmspropMomentum: OptimizerSpec = { name: 'rmsprop', options: { lr: 0.01, decay: 0.9, momentum: 0.5 } };
-  const cases = [...optimizers.flatMap((o) => [[o, undefined] as const, [o, 2] as const]), [rmspropMomentum, undefined] as const];
+  const cases = [
+    ...optimizers.flatMap((o) => [[o, undefined] as const, [o, 2] as const]),
+    [rmspropMomentum, undefined] as const,
+  ];
   for (const [optimizer, level] of cases) {
     it(`three ${optimizer.name} steps${level ? ` at -O${level} (fused, updates in place)` : ''}: params and slots follow the reference`, async () => {
       const program = optimizedMlpProgram(optimizer);
@@ -203,7 +239,10 @@ describe('plans on the device match the reference executor', () => {
       const x = random(MLP.batch * MLP.nIn, 8);
       const y = new Float32Array(MLP.batch * MLP.nOut);
       for (let r = 0; r < MLP.batch; r++) y[r * MLP.nOut + ((r * 2) % MLP.nOut)] = 1;
-      const feeds = { x: tensor({ dtype: 'f32', shape: [MLP.batch, MLP.nIn] }, x), y: tensor({ dtype: 'f32', shape: [MLP.batch, MLP.nOut] }, y) };
+      const feeds = {
+        x: tensor({ dtype: 'f32', shape: [MLP.batch, MLP.nIn] }, x),
+        y: tensor({ dtype: 'f32', shape: [MLP.batch, MLP.nOut] }, y),
+      };
       let state = persistentState(program, await exec.readTensors(exec.persistentNames()));
       for (let step = 0; step < 3; step++) {
         const out = await exec.run('step', { x, y });

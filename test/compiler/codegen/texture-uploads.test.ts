@@ -17,7 +17,11 @@ function allocator(): TextureAllocator & { names: string[] } {
     if (!names.includes(name)) names.push(name);
     return names.indexOf(name);
   };
-  return { names, textureFor: (texels, slot) => id(`shared ${texels}#${slot}`), textureForBuffer: (buffer, texels) => id(`buffer ${buffer} ${texels}`) };
+  return {
+    names,
+    textureFor: (texels, slot) => id(`shared ${texels}#${slot}`),
+    textureForBuffer: (buffer, texels) => id(`buffer ${buffer} ${texels}`),
+  };
 }
 
 /** A dispatch reading `reads` (buffer ids) through textures of 64 texels and writing `writes`. */
@@ -46,7 +50,13 @@ describe('planTextureUploads', () => {
   it('a buffer read twice with no write between gets a texture of its own, uploaded once', () => {
     const alloc = allocator();
     const steps = planTextureUploads([dispatch([1, 2], [3]), dispatch([3], [4]), dispatch([4, 1], [5])], alloc);
-    expect(reads(steps, alloc.names)).toEqual(['buffer 1 64 upload', 'shared 64#1 upload', 'shared 64#0 upload', 'shared 64#0 upload', 'buffer 1 64 reuse']);
+    expect(reads(steps, alloc.names)).toEqual([
+      'buffer 1 64 upload',
+      'shared 64#1 upload',
+      'shared 64#0 upload',
+      'shared 64#0 upload',
+      'buffer 1 64 reuse',
+    ]);
   });
 
   it('a dispatch or a copy writing the buffer between the reads makes the second upload', () => {
@@ -59,8 +69,17 @@ describe('planTextureUploads', () => {
 
   it('reads of the same version after a rewrite reuse again', () => {
     const alloc = allocator();
-    const steps = planTextureUploads([dispatch([1], [3]), dispatch([1], [4]), dispatch([2], [1]), dispatch([1], [5]), dispatch([1], [6])], alloc);
-    expect(reads(steps, alloc.names)).toEqual(['buffer 1 64 upload', 'buffer 1 64 reuse', 'shared 64#0 upload', 'buffer 1 64 upload', 'buffer 1 64 reuse']);
+    const steps = planTextureUploads(
+      [dispatch([1], [3]), dispatch([1], [4]), dispatch([2], [1]), dispatch([1], [5]), dispatch([1], [6])],
+      alloc,
+    );
+    expect(reads(steps, alloc.names)).toEqual([
+      'buffer 1 64 upload',
+      'buffer 1 64 reuse',
+      'shared 64#0 upload',
+      'buffer 1 64 upload',
+      'buffer 1 64 reuse',
+    ]);
   });
 
   it('a dispatch writing the buffer it reads in place uploads before and leaves the texture stale after', () => {
@@ -72,7 +91,16 @@ describe('planTextureUploads', () => {
   it('loop bodies always upload, and a loop writing the buffer makes the next read upload', () => {
     const alloc = allocator();
     const loop = (body: Step[]): Step => ({ kind: 'loop', count: 3, reverse: false, body, label: 'loop' });
-    const steps = planTextureUploads([dispatch([1], [3]), loop([dispatch([1], [7]), dispatch([1], [8])]), dispatch([1], [4]), loop([copy(2, 1)]), dispatch([1], [5])], alloc);
+    const steps = planTextureUploads(
+      [
+        dispatch([1], [3]),
+        loop([dispatch([1], [7]), dispatch([1], [8])]),
+        dispatch([1], [4]),
+        loop([copy(2, 1)]),
+        dispatch([1], [5]),
+      ],
+      alloc,
+    );
     expect(reads(steps, alloc.names)).toEqual([
       'buffer 1 64 upload',
       'loop: shared 64#0 upload',
@@ -115,7 +143,10 @@ function checkEntry(plan: Plan, entry: PlanEntry): number {
             const held = holds.get(t.texture);
             expect(held?.buffer, `${entry.name}: texture ${t.texture} does not hold buffer ${buffer}`).toBe(buffer);
             const life = lifetimes.get(buffer)!;
-            expect(life.first <= held!.at && life.last >= step, `${plan.buffers[buffer].name} is not live from step ${held!.at} to ${step}`).toBe(true);
+            expect(
+              life.first <= held!.at && life.last >= step,
+              `${plan.buffers[buffer].name} is not live from step ${held!.at} to ${step}`,
+            ).toBe(true);
             reused++;
           } else holds.set(t.texture, { buffer, at: step });
         }
@@ -143,7 +174,9 @@ describe('compiled plans', () => {
     const visit = (steps: readonly Step[]): void => {
       for (const s of steps) {
         if (s.kind === 'loop') visit(s.body);
-        else if (s.kind === 'dispatch') for (const t of s.textures ?? []) if (s.bindings[t.binding] === x) xReads.push(t.upload === false ? 'reuse' : 'upload');
+        else if (s.kind === 'dispatch')
+          for (const t of s.textures ?? [])
+            if (s.bindings[t.binding] === x) xReads.push(t.upload === false ? 'reuse' : 'upload');
       }
     };
     visit(step.steps);
@@ -152,7 +185,13 @@ describe('compiled plans', () => {
 
   it('the bench models and examples (loops included) skip only uploads whose texture still holds the buffer', () => {
     let reused = 0;
-    for (const file of ['bench/models/rbm.dl', 'bench/models/lenet.dl', 'examples/char_rnn.dl', 'examples/grbm.dl', 'examples/dae.dl']) {
+    for (const file of [
+      'bench/models/rbm.dl',
+      'bench/models/lenet.dl',
+      'examples/char_rnn.dl',
+      'examples/grbm.dl',
+      'examples/dae.dl',
+    ]) {
       const plan = compiled(file);
       for (const entry of plan.entries) reused += checkEntry(plan, entry);
     }

@@ -12,10 +12,19 @@ import type { AcquiredDevice } from '../../../runtime/device';
 import { Model } from '../../../runtime/model';
 import type { Plan } from '../../../runtime/plan';
 
-export function compileAt(program: Program, level: OptLevel, acquired: AcquiredDevice, target: Partial<Pick<CodegenOptions, 'family' | 'textures'>> = {}): Plan {
+export function compileAt(
+  program: Program,
+  level: OptLevel,
+  acquired: AcquiredDevice,
+  target: Partial<Pick<CodegenOptions, 'family' | 'textures'>> = {},
+): Plan {
   const optimized = optimizeProgram(program, { level }).program;
   const family = target.family ?? (acquired.software ? 'register' : 'shared');
-  const plan = generatePlan(optimized, { family, limits: acquired.limits, ...(target.textures !== undefined ? { textures: target.textures } : {}) });
+  const plan = generatePlan(optimized, {
+    family,
+    limits: acquired.limits,
+    ...(target.textures !== undefined ? { textures: target.textures } : {}),
+  });
   // The plan is plain data: what a generated module embeds is its JSON.
   return JSON.parse(JSON.stringify(planMemory(plan, acquired.limits, { pack: level >= 1 }))) as Plan;
 }
@@ -28,13 +37,22 @@ export interface Call {
 /** Name → values: `<call>:<entry>.<output>` for outputs, `saved <name>` for persistent tensors. */
 export type RunRecord = Map<string, Float64Array>;
 
-export async function runCalls(plan: Plan, calls: readonly Call[], acquired: AcquiredDevice, seed = 3): Promise<RunRecord> {
+export async function runCalls(
+  plan: Plan,
+  calls: readonly Call[],
+  acquired: AcquiredDevice,
+  seed = 3,
+): Promise<RunRecord> {
   const model = await Model.create(plan, { device: acquired.device, seed });
   const out: RunRecord = new Map();
   try {
     for (const [k, call] of calls.entries()) {
       const results = await model.run(call.entry, call.inputs);
-      for (const [name, v] of Object.entries(results)) out.set(`${k}:${call.entry}.${name}`, Float64Array.from(typeof v === 'number' ? [v] : (v as ArrayLike<number>)));
+      for (const [name, v] of Object.entries(results))
+        out.set(
+          `${k}:${call.entry}.${name}`,
+          Float64Array.from(typeof v === 'number' ? [v] : (v as ArrayLike<number>)),
+        );
     }
     for (const [name, v] of Object.entries(await model.save())) out.set(`saved ${name}`, Float64Array.from(v));
   } finally {
@@ -65,7 +83,9 @@ export function compareRecords(want: RunRecord, got: RunRecord, tol: Tolerance =
       continue;
     }
     for (let i = 0; i < a.length; i++) {
-      const same = Number.isNaN(a[i]) ? Number.isNaN(b[i]) : Math.abs(a[i] - b[i]) <= tol.abs + tol.rel * Math.abs(a[i]);
+      const same = Number.isNaN(a[i])
+        ? Number.isNaN(b[i])
+        : Math.abs(a[i] - b[i]) <= tol.abs + tol.rel * Math.abs(a[i]);
       if (!same) {
         problems.push(`${name}[${i}]: ${a[i]} at -O0, ${b[i]} at -O2`);
         break;

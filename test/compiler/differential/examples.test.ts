@@ -20,7 +20,9 @@ describe('examples at -O0 and -O2 on the device', () => {
       const o2 = await runCalls(plan2, calls, acquired, SEED);
       expect(compareRecords(o0, o2)).toEqual([]);
       expect(o0.size).toBeGreaterThan(program.entries.length);
-      console.log(`${c.name}: ${program.entries.map((e) => e.name).join(', ')} ×2 agree; kernels ${plan0.kernels.length} at -O0, ${plan2.kernels.length} at -O2`);
+      console.log(
+        `${c.name}: ${program.entries.map((e) => e.name).join(', ')} ×2 agree; kernels ${plan0.kernels.length} at -O0, ${plan2.kernels.length} at -O2`,
+      );
     });
   }
 });

@@ -98,7 +98,16 @@ function randomGraph(index: number, r: (n: number) => number, decls: string[], e
         break;
       }
       case 2: {
-        const f = ['relu(A)', 'tanh(A)', 'sigmoid(A)', 'softplus(A)', 'abs(A)', '-A', 'exp(tanh(A))', 'sqrt(A * A + 1)'][r(8)];
+        const f = [
+          'relu(A)',
+          'tanh(A)',
+          'sigmoid(A)',
+          'softplus(A)',
+          'abs(A)',
+          '-A',
+          'exp(tanh(A))',
+          'sqrt(A * A + 1)',
+        ][r(8)];
         pool.push(bind(f.replaceAll('A', a.expr), a.width));
         break;
       }
@@ -112,12 +121,20 @@ function randomGraph(index: number, r: (n: number) => number, decls: string[], e
       case 4: {
         // Broadcasting: a row vector, a [batch, 1] column, or a scalar.
         const k = r(4);
-        const f = k === 0 ? `A * ${param([a.width], 0.5)}` : ['A + sum(A, axis = 1, keepdims = true)', 'A * 0.5 - 1', 'A - mean(A, axis = 1, keepdims = true)'][k - 1];
+        const f =
+          k === 0
+            ? `A * ${param([a.width], 0.5)}`
+            : ['A + sum(A, axis = 1, keepdims = true)', 'A * 0.5 - 1', 'A - mean(A, axis = 1, keepdims = true)'][k - 1];
         pool.push(bind(f.replaceAll('A', a.expr), a.width));
         break;
       }
       case 5: {
-        const f = ['softmax(A)', 'log_softmax(A)', 'A - logsumexp(A, axis = 1, keepdims = true)', 'A - max(A, axis = 1, keepdims = true)'][r(4)];
+        const f = [
+          'softmax(A)',
+          'log_softmax(A)',
+          'A - logsumexp(A, axis = 1, keepdims = true)',
+          'A - max(A, axis = 1, keepdims = true)',
+        ][r(4)];
         pool.push(bind(f.replaceAll('A', a.expr), a.width));
         break;
       }
@@ -125,7 +142,12 @@ function randomGraph(index: number, r: (n: number) => number, decls: string[], e
         loop = true;
         const k = 1 + r(3);
         const W = param([a.width, a.width], 0.4);
-        pool.push(bind(`repeat ${k} carry h = ${a.expr} { h = tanh(h @ ${W}${r(2) === 0 ? ` + ${param([a.width], 0.2)}` : ''}) }`, a.width));
+        pool.push(
+          bind(
+            `repeat ${k} carry h = ${a.expr} { h = tanh(h @ ${W}${r(2) === 0 ? ` + ${param([a.width], 0.2)}` : ''}) }`,
+            a.width,
+          ),
+        );
         break;
       }
       case 7: {
@@ -137,7 +159,9 @@ function randomGraph(index: number, r: (n: number) => number, decls: string[], e
         const Wh = param([a.width, a.width], 0.4);
         const hs = `v${temps++}`;
         const hT = `v${temps++}`;
-        body.push(`${hs}, ${hT} = scan t over ${T} carry h = ${a.expr} { h = tanh(${xs}[:, t] @ ${Wx} + h @ ${Wh}); emit h }`);
+        body.push(
+          `${hs}, ${hT} = scan t over ${T} carry h = ${a.expr} { h = tanh(${xs}[:, t] @ ${Wx} + h @ ${Wh}); emit h }`,
+        );
         pool.push(bind(`${hT} + mean(${hs}, axis = 1)`, a.width));
         break;
       }
@@ -154,13 +178,19 @@ function randomGraph(index: number, r: (n: number) => number, decls: string[], e
   pool.push(bind(`${head.expr} @ ${param([head.width, outWidth], 0.5)} + ${param([outWidth], 0.2)}`, outWidth));
   // The loss reads the last value and every dead end, so it reaches every param.
   const used = new Set<string>();
-  for (const line of body) for (const m of line.matchAll(/\bv\d+\b/g)) if (!line.startsWith(`${m[0]} =`)) used.add(m[0]);
+  for (const line of body)
+    for (const m of line.matchAll(/\bv\d+\b/g)) if (!line.startsWith(`${m[0]} =`)) used.add(m[0]);
   const last = pool[pool.length - 1];
   const dead = pool.slice(0, -1).filter((m) => m.expr.startsWith('v') && !used.has(m.expr));
   let loss: string;
   switch (r(4)) {
     case 0: {
-      const y = input('y', [BATCH], Int32Array.from({ length: BATCH }, () => r(last.width)), 'i32');
+      const y = input(
+        'y',
+        [BATCH],
+        Int32Array.from({ length: BATCH }, () => r(last.width)),
+        'i32',
+      );
       loss = `mean(cross_entropy(${last.expr}, ${y}))`;
       break;
     }
@@ -176,13 +206,24 @@ function randomGraph(index: number, r: (n: number) => number, decls: string[], e
       loss = `sum(softplus(${last.expr})) / ${BATCH}`;
   }
   for (const d of dead) loss += ` + 0.1 * mean(${d.expr})`;
-  const optimizer = ['sgd(lr = 0.05)', 'sgd(lr = 0.05, momentum = 0.9)', 'adagrad(lr = 0.05)', 'rmsprop(lr = 0.01)', 'adam(lr = 0.01)', 'sgd(lr = 0.05, weight_decay = 0.01)'][r(6)];
+  const optimizer = [
+    'sgd(lr = 0.05)',
+    'sgd(lr = 0.05, momentum = 0.9)',
+    'adagrad(lr = 0.05)',
+    'rmsprop(lr = 0.01)',
+    'adam(lr = 0.01)',
+    'sgd(lr = 0.05, weight_decay = 0.01)',
+  ][r(6)];
   const train = `${p}step`;
-  entries.push(`train ${train}(${args.join(', ')}) -> loss, out {\n    ${body.join('\n    ')}\n    loss = ${loss}\n    out = ${last.expr}\n    minimize loss with ${optimizer}\n  }`);
+  entries.push(
+    `train ${train}(${args.join(', ')}) -> loss, out {\n    ${body.join('\n    ')}\n    loss = ${loss}\n    out = ${last.expr}\n    minimize loss with ${optimizer}\n  }`,
+  );
   let infer: string | undefined;
   if (r(4) === 0) {
     infer = `${p}predict`;
-    entries.push(`infer ${infer}(${forwardArgs.join(', ')}) -> out {\n    ${body.join('\n    ')}\n    out = ${last.expr}\n  }`);
+    entries.push(
+      `infer ${infer}(${forwardArgs.join(', ')}) -> out {\n    ${body.join('\n    ')}\n    out = ${last.expr}\n  }`,
+    );
   }
   return { index, train, infer, inputs, loop };
 }

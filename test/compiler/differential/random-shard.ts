@@ -23,12 +23,18 @@ export function randomShard(shard: number, models: number, graphs: number): void
       const seed = 1000 * shard + m;
       const model = randomModel(seed, graphs);
       const lowered = lowerSource(model.source, {}, PRELUDE_SOURCE);
-      const errors = lowered.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.span.line}:${d.span.col} ${d.message}`);
+      const errors = lowered.diagnostics
+        .filter((d) => d.severity === 'error')
+        .map((d) => `${d.span.line}:${d.span.col} ${d.message}`);
       expect(errors, `random model ${seed}`).toEqual([]);
       const calls: Call[] = [];
       for (const g of model.graphs) {
         calls.push({ entry: g.train, inputs: g.inputs });
-        if (g.infer) calls.push({ entry: g.infer, inputs: Object.fromEntries(Object.entries(g.inputs).filter(([k]) => !/_[yt]$/.test(k))) });
+        if (g.infer)
+          calls.push({
+            entry: g.infer,
+            inputs: Object.fromEntries(Object.entries(g.inputs).filter(([k]) => !/_[yt]$/.test(k))),
+          });
       }
       const o0 = await runCalls(compileAt(lowered.program!, 0, acquired), calls, acquired, SEED);
       const plan2 = compileAt(lowered.program!, 2, acquired);
@@ -41,7 +47,9 @@ export function randomShard(shard: number, models: number, graphs: number): void
       checked += model.graphs.length;
       looped += model.graphs.filter((g) => g.loop).length;
     }
-    console.log(`differential shard ${shard}: ${checked} random graphs (${looped} with loops) agree at -O0 and -O2; ${kernels} -O2 dispatches bounds-probed`);
+    console.log(
+      `differential shard ${shard}: ${checked} random graphs (${looped} with loops) agree at -O0 and -O2; ${kernels} -O2 dispatches bounds-probed`,
+    );
     expect(failures.slice(0, 20)).toEqual([]);
     expect(checked).toBe(models * graphs);
   }, 900_000);

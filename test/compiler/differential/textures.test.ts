@@ -35,7 +35,8 @@ describe('operand textures against storage buffers on the device', () => {
       expect(textureUses(buffers)).toEqual([]);
       const uses = textureUses(textured);
       expect(uses.length).toBeGreaterThan(0);
-      if (c.defines.batch === 100) expect(uses.some((u) => u.texels > TEXTURE_ROW_TEXELS && u.texels % TEXTURE_ROW_TEXELS !== 0)).toBe(true);
+      if (c.defines.batch === 100)
+        expect(uses.some((u) => u.texels > TEXTURE_ROW_TEXELS && u.texels % TEXTURE_ROW_TEXELS !== 0)).toBe(true);
       const want = await runCalls(buffers, calls, acquired, SEED);
       const got = await runCalls(textured, calls, acquired, SEED);
       expect(compareRecords(want, got)).toEqual([]);

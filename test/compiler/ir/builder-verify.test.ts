@@ -83,7 +83,10 @@ describe('GraphBuilder', () => {
 });
 
 describe('verifyGraph', () => {
-  const bad = (text: string): (() => void) => () => verifyGraph(parseGraph(text));
+  const bad =
+    (text: string): (() => void) =>
+    () =>
+      verifyGraph(parseGraph(text));
 
   it('accepts the sample graph', () => {
     expect(() => verifyGraph(sampleGraph())).not.toThrow();
@@ -96,18 +99,24 @@ describe('verifyGraph', () => {
   });
 
   it('finds shape-rule failures, arity and attribute errors', () => {
-    expect(bad('graph g {\n  input %x: f32[2]\n  input %y: f32[3]\n  %1: f32[2] = add %x, %y\n  return y=%1\n}\n')).toThrow(
-      /node 0 \(add\): shape rule fails: add: shapes/,
+    expect(
+      bad('graph g {\n  input %x: f32[2]\n  input %y: f32[3]\n  %1: f32[2] = add %x, %y\n  return y=%1\n}\n'),
+    ).toThrow(/node 0 \(add\): shape rule fails: add: shapes/);
+    expect(bad('graph g {\n  input %x: f32[2]\n  %1: f32[2] = neg %x, %x\n  return y=%1\n}\n')).toThrow(
+      '2 inputs, the op takes 1..1',
     );
-    expect(bad('graph g {\n  input %x: f32[2]\n  %1: f32[2] = neg %x, %x\n  return y=%1\n}\n')).toThrow('2 inputs, the op takes 1..1');
-    expect(bad('graph g {\n  input %x: f32[2]\n  %1: f32[2] = neg %x [k=1]\n  return y=%1\n}\n')).toThrow("neg has no attribute 'k'");
+    expect(bad('graph g {\n  input %x: f32[2]\n  %1: f32[2] = neg %x [k=1]\n  return y=%1\n}\n')).toThrow(
+      "neg has no attribute 'k'",
+    );
   });
 
   it('finds double definitions and uses before definition', () => {
-    expect(bad('graph g {\n  input %x: f32[2]\n  %1: f32[2] = neg %x\n  %1: f32[2] = neg %x\n  return y=%1\n}\n')).toThrow(
-      '%1 is defined twice',
+    expect(
+      bad('graph g {\n  input %x: f32[2]\n  %1: f32[2] = neg %x\n  %1: f32[2] = neg %x\n  return y=%1\n}\n'),
+    ).toThrow('%1 is defined twice');
+    const g = parseGraph(
+      'graph g {\n  input %x: f32[2]\n  %1: f32[2] = neg %x\n  %2: f32[2] = neg %1\n  return y=%2\n}\n',
     );
-    const g = parseGraph('graph g {\n  input %x: f32[2]\n  %1: f32[2] = neg %x\n  %2: f32[2] = neg %1\n  return y=%2\n}\n');
     const swapped: Graph = { ...g, nodes: [g.nodes[1], g.nodes[0]] };
     expect(() => verifyGraph(swapped)).toThrow('node 1 (neg): input 0 %1 is not defined before this node');
   });
@@ -115,12 +124,15 @@ describe('verifyGraph', () => {
   it('finds bad regions and args', () => {
     expect(bad('graph g {\n  region %x: f32[2]\n  return\n}\n')).toThrow("arg 'x' has kind 'region' in an entry graph");
     expect(
-      bad('graph g {\n  input %x: f32[2]\n  %1: f32[2] = neg %x\n    graph b {\n      return\n    }\n  return y=%1\n}\n'),
+      bad(
+        'graph g {\n  input %x: f32[2]\n  %1: f32[2] = neg %x\n    graph b {\n      return\n    }\n  return y=%1\n}\n',
+      ),
     ).toThrow('has region bodies but the op takes none');
-    expect(bad('graph g {\n  input %x: f32[2]\n  %1: f32[2] = repeat %x [carries=1, count=2]\n  return y=%1\n}\n')).toThrow(
-      'is a region op without a body',
-    );
-    const inner = 'graph g {\n  input %x: f32[2]\n  %1: f32[2] = repeat %x [carries=1, count=2]\n    graph b {\n      region %h: f32[2]\n      %3: f32[2] = neg %x\n      return h=%3\n    }\n  return y=%1\n}\n';
+    expect(
+      bad('graph g {\n  input %x: f32[2]\n  %1: f32[2] = repeat %x [carries=1, count=2]\n  return y=%1\n}\n'),
+    ).toThrow('is a region op without a body');
+    const inner =
+      'graph g {\n  input %x: f32[2]\n  %1: f32[2] = repeat %x [carries=1, count=2]\n    graph b {\n      region %h: f32[2]\n      %3: f32[2] = neg %x\n      return h=%3\n    }\n  return y=%1\n}\n';
     expect(() => parseGraph(inner)).toThrow('%x is not defined');
   });
 

@@ -19,7 +19,9 @@ describe('IR JSON and dot', () => {
     const json = programToJson({
       model: 'tiny',
       hyper: { batch: 4 },
-      persistent: [{ name: 'fc.W', kind: 'param', type: { dtype: 'f32', shape: [3, 2] }, init: { name: 'zeros', args: {} } }],
+      persistent: [
+        { name: 'fc.W', kind: 'param', type: { dtype: 'f32', shape: [3, 2] }, init: { name: 'zeros', args: {} } },
+      ],
       scalars: [{ name: 'lr', value: 0.1 }],
       entries: [{ name: 'train', kind: 'train', graph }],
     }) as { entries: { graph: unknown }[]; scalars: unknown };

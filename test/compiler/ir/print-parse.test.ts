@@ -47,7 +47,9 @@ describe('IR text', () => {
   });
 
   it('reports parse errors with their line', () => {
-    expect(() => parseGraph('graph g {\n  %1: f32[2] = neg %0\n  return x=%1\n}\n')).toThrow('line 2: %0 is not defined');
+    expect(() => parseGraph('graph g {\n  %1: f32[2] = neg %0\n  return x=%1\n}\n')).toThrow(
+      'line 2: %0 is not defined',
+    );
     expect(() => parseGraph('graph g {\n  input %x: q32[2]\n  return\n}\n')).toThrow("line 2: unknown dtype 'q32'");
     expect(() => parseGraph('graph g {\n  input %x: f32[2]\n')).toThrow("graph 'g' is not closed");
   });
@@ -67,9 +69,14 @@ describe('program text', () => {
       ],
     };
     const text = printProgram(program);
-    expect(text.startsWith('# model m [batch=4, lr=0.5]\n# scalar step.lr = 0.5\n\n# entry a: infer, m.dl:3:2\ngraph ')).toBe(true);
+    expect(
+      text.startsWith('# model m [batch=4, lr=0.5]\n# scalar step.lr = 0.5\n\n# entry a: infer, m.dl:3:2\ngraph '),
+    ).toBe(true);
     expect(text).toContain('\n# entry b: train\ngraph ');
-    const graphs = text.split(/^# entry .*\n/m).slice(1).map((t) => t.replace(/\n\n$/, '\n'));
+    const graphs = text
+      .split(/^# entry .*\n/m)
+      .slice(1)
+      .map((t) => t.replace(/\n\n$/, '\n'));
     expect(graphs).toHaveLength(2);
     for (const t of graphs) expect(printGraph(parseGraph(t))).toBe(t);
   });

@@ -13,7 +13,12 @@ export const at = (line: number, col: number): Span => ({ file: 'tiny.dl', line,
 export function sampleGraph(): Graph {
   const b = new GraphBuilder('train');
   const x = b.arg('input', 'x', { dtype: 'f32', shape: [4, 3] });
-  const W = b.arg('param', 'fc.W', { dtype: 'f32', shape: [3, 2] }, { name: 'glorot_uniform', args: { fan_out: 2, fan_in: 3 } });
+  const W = b.arg(
+    'param',
+    'fc.W',
+    { dtype: 'f32', shape: [3, 2] },
+    { name: 'glorot_uniform', args: { fan_out: 2, fan_in: 3 } },
+  );
   const h0 = b.arg('state', 'h0', { dtype: 'f32', shape: [4, 2] }, { name: 'zeros', args: {} });
   const lr = b.arg('scalar', 'lr', { dtype: 'f32', shape: [] }, { name: 'constant', args: { value: 0.1 } });
   const y = b.withSpan(at(3, 7), () => b.op('matmul', [x, W]));
@@ -21,7 +26,10 @@ export function sampleGraph(): Graph {
   const h = rb.arg('region', 'h', h0.type);
   const yy = rb.arg('region', 'y', y.type);
   const body = rb.withSpan(at(4, 30), () => rb.finish([{ name: 'h', value: rb.op('tanh', [rb.op('add', [h, yy])]) }]));
-  const [hN] = b.withSpan(at(4, 9), () => b.emit('repeat', [h0, y], { count: 2, carries: 1 }, { regions: [body] }).outputs);
+  const [hN] = b.withSpan(
+    at(4, 9),
+    () => b.emit('repeat', [h0, y], { count: 2, carries: 1 }, { regions: [body] }).outputs,
+  );
   const scaled = b.op('mul', [hN, lr]);
   b.emit('assign', [hN], { target: 'h0' });
   return b.finish({ out: scaled });

@@ -9,7 +9,10 @@ import { createRunner } from '../../../compiler/cli/commands/load-model';
 import { FEEDS, lowerDerivativesModel } from './derivatives-fixture';
 
 const GPU_FEEDS: Feeds = Object.fromEntries(
-  Object.entries(FEEDS).map(([k, t]) => [k, t.type.dtype === 'i32' ? Int32Array.from(t.data) : Float32Array.from(t.data)]),
+  Object.entries(FEEDS).map(([k, t]) => [
+    k,
+    t.type.dtype === 'i32' ? Int32Array.from(t.data) : Float32Array.from(t.data),
+  ]),
 );
 
 describe('derivatives as values on the device', () => {

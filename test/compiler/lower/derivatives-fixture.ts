@@ -32,8 +32,11 @@ export function lowerDerivativesModel(entries: string): Program {
   return r.program!;
 }
 
-
-const f32 = (shape: number[], f: (i: number) => number): Tensor => tensor({ dtype: 'f32', shape }, Array.from({ length: shape.reduce((a, d) => a * d, 1) }, (_, i) => f(i)));
+const f32 = (shape: number[], f: (i: number) => number): Tensor =>
+  tensor(
+    { dtype: 'f32', shape },
+    Array.from({ length: shape.reduce((a, d) => a * d, 1) }, (_, i) => f(i)),
+  );
 export const FEEDS: Record<string, Tensor> = {
   x: f32([5, 4], (i) => Math.sin(i + 1)),
   y: tensor({ dtype: 'i32', shape: [5] }, [0, 2, 1, 1, 0]),

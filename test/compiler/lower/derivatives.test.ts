@@ -20,7 +20,8 @@ function run(p: Program, entry: string, state: Record<string, Tensor>): Record<s
 /** `state` with every param moved by `eps` times its direction. */
 function along(state: Record<string, Tensor>, eps: number): Record<string, Tensor> {
   const out = { ...state };
-  for (const n of PARAMS) out[n] = { type: state[n].type, data: state[n].data.map((w, i) => w + eps * FEEDS[DIRECTION[n]].data[i]) };
+  for (const n of PARAMS)
+    out[n] = { type: state[n].type, data: state[n].data.map((w, i) => w + eps * FEEDS[DIRECTION[n]].data[i]) };
   return out;
 }
 
@@ -51,7 +52,10 @@ describe('derivatives as values (float64 reference)', () => {
     for (const name of PARAMS) {
       const fd = state[name].data.map((_, i) => {
         const at = (s: number) => {
-          const moved = { ...state, [name]: { type: state[name].type, data: state[name].data.map((w, k) => (k === i ? w + s * eps : w)) } };
+          const moved = {
+            ...state,
+            [name]: { type: state[name].type, data: state[name].data.map((w, k) => (k === i ? w + s * eps : w)) },
+          };
           return run(p, 'g', moved).l.data[0];
         };
         return (at(1) - at(-1)) / (2 * eps);
@@ -76,7 +80,11 @@ describe('derivatives as values (float64 reference)', () => {
     const eps = 1e-6;
     const plus = run(p, 'j', along(state, eps)).zz;
     const minus = run(p, 'j', along(state, -eps)).zz;
-    expectClose(j.jz, plus.data.map((a, i) => (a - minus.data[i]) / (2 * eps)), 7);
+    expectClose(
+      j.jz,
+      plus.data.map((a, i) => (a - minus.data[i]) / (2 * eps)),
+      7,
+    );
   });
 });
 
@@ -113,7 +121,10 @@ describe('Gauss–Newton products', () => {
     for (const name of PARAMS) {
       const fd = state[name].data.map((_, i) => {
         const at = (sign: number) => {
-          const moved = { ...state, [name]: { type: state[name].type, data: state[name].data.map((v, q) => (q === i ? v + sign * eps : v)) } };
+          const moved = {
+            ...state,
+            [name]: { type: state[name].type, data: state[name].data.map((v, q) => (q === i ? v + sign * eps : v)) },
+          };
           return zAt(moved).reduce((a, c, q) => a + c * w[q], 0);
         };
         return (at(1) - at(-1)) / (2 * eps);
@@ -180,7 +191,8 @@ describe('user update rules', () => {
   it('an SGD written with grad and <- gives the same params as minimize with sgd, bit for bit', () => {
     const steps = (entry: string) => {
       let state = initialState(p, 5);
-      for (let step = 0; step < 4; step++) state = { ...state, ...executeEntry(p, entry, FEEDS, state, { seed: 1, step }).assigns };
+      for (let step = 0; step < 4; step++)
+        state = { ...state, ...executeEntry(p, entry, FEEDS, state, { seed: 1, step }).assigns };
       return state;
     };
     const hand = steps('by_hand');

@@ -13,8 +13,9 @@ const REPLACEMENTS = ['0', '1', '2', '3', '-1', '-2', '2.5', '0.5', '7', '100000
 
 /** Replaces one to three number literals; unary minus is kept out of reach (it parses either way). */
 function mutateNumbers(text: string, rand: () => number): string {
-  const numbers = dlLexer.tokenize(text).tokens
-    .filter((t) => /^[0-9]/.test(t.image))
+  const numbers = dlLexer
+    .tokenize(text)
+    .tokens.filter((t) => /^[0-9]/.test(t.image))
     .map((t) => ({ start: t.startOffset, end: t.endOffset! + 1 }));
   const picks = new Set<number>();
   const count = 1 + Math.floor(rand() * 3);
@@ -41,7 +42,8 @@ test('examples with mutated numbers: no crash, located type and shape errors', (
       const where = expectLocatedDiagnostic(d, i, lines.length);
       // Names were fine before the numbers changed: these would be follow-on errors
       // of a declaration that failed to lower.
-      if (frontEndClean) expect(['undefined-name', 'entry-param-not-input', 'not-a-model-tensor'], where).not.toContain(d.code);
+      if (frontEndClean)
+        expect(['undefined-name', 'entry-param-not-input', 'not-a-model-tensor'], where).not.toContain(d.code);
       for (const n of d.notes) if (n.span) expect(n.span.line, where).toBeGreaterThanOrEqual(1);
     }
   }

@@ -62,7 +62,9 @@ describe('dlc check exit status with type and shape errors', () => {
   });
 
   test('every model of the file is checked', async () => {
-    const r = await run('model a {\n  input x: f32[2]\n  infer p(x) -> y { y = x }\n}\nmodel b {\n  input x: f32[2]\n  infer p(x) -> y { y = x.T }\n}\n');
+    const r = await run(
+      'model a {\n  input x: f32[2]\n  infer p(x) -> y { y = x }\n}\nmodel b {\n  input x: f32[2]\n  infer p(x) -> y { y = x.T }\n}\n',
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('m.dl:7:25: error: .T swaps the last two axes, but this tensor has rank 1');
   });
@@ -84,14 +86,19 @@ describe('deep chains of calls', () => {
     const [d, ...rest] = check(chain(MAX_INLINE_DEPTH + 1));
     expect(rest).toEqual([]);
     expect(d.code).toBe('inline-too-deep');
-    expect(d.message).toBe(`fn and layer calls nested more than ${MAX_INLINE_DEPTH} deep (dlc inlines every call); make the chain shorter`);
+    expect(d.message).toBe(
+      `fn and layer calls nested more than ${MAX_INLINE_DEPTH} deep (dlc inlines every call); make the chain shorter`,
+    );
     expect(d.span.line).toBe(2);
     expect(d.notes).toEqual([]);
   });
 
   test('a JavaScript stack overflow while lowering is a located depth error, not an internal error', () => {
     const span = { file: 'a.dl', line: 3, col: 5, endLine: 3, endCol: 9 };
-    expect(failureDiagnostic(new RangeError('Maximum call stack size exceeded'), span)).toMatchObject({ code: 'lowering-too-deep', span });
+    expect(failureDiagnostic(new RangeError('Maximum call stack size exceeded'), span)).toMatchObject({
+      code: 'lowering-too-deep',
+      span,
+    });
     expect(failureDiagnostic(new TypeError('x is undefined'), span)).toMatchObject({ code: 'internal-error', span });
   });
 });

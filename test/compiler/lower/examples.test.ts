@@ -9,7 +9,9 @@ describe('lowering the examples', () => {
 
   it.each(files)('%s lowers to verified graphs', (file) => {
     const r = lowerFile(`examples/${file}`);
-    expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.span.line}:${d.span.col} ${d.message}`)).toEqual([]);
+    expect(
+      r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.span.line}:${d.span.col} ${d.message}`),
+    ).toEqual([]);
     for (const e of r.program!.entries) verifyGraph(e.graph);
   });
 

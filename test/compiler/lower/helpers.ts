@@ -15,9 +15,15 @@ layer dense(n_in, n_out) {
 
 export function lowerSource(text: string, options: LowerOptions = {}, library = LAYERS): LowerResult {
   const files: SourceFile[] = [];
-  for (const [src, name] of [[library, 'lib.dl'], [text, 'test.dl']] as const) {
+  for (const [src, name] of [
+    [library, 'lib.dl'],
+    [text, 'test.dl'],
+  ] as const) {
     const parsed = parseSource(src, name);
-    if (!parsed.ast) throw new Error(`parse failed: ${parsed.diagnostics.map((d) => `${d.span.line}:${d.span.col} ${d.message}`).join('; ')}`);
+    if (!parsed.ast)
+      throw new Error(
+        `parse failed: ${parsed.diagnostics.map((d) => `${d.span.line}:${d.span.col} ${d.message}`).join('; ')}`,
+      );
     files.push(parsed.ast);
   }
   return lowerModelProgram({ files, root: files[1] }, options);

@@ -43,7 +43,12 @@ describe('lowering', () => {
     const p = r.program!;
     expect(p.model).toBe('mlp');
     expect(p.entries.map((e) => `${e.kind} ${e.name}`)).toEqual(['infer predict', 'train step']);
-    expect(p.persistent.filter((t) => t.kind === 'param').map((t) => `${t.name}:${t.type.shape}`)).toEqual(['fc1.W:6,8', 'fc1.b:8', 'out.W:8,3', 'out.b:3']);
+    expect(p.persistent.filter((t) => t.kind === 'param').map((t) => `${t.name}:${t.type.shape}`)).toEqual([
+      'fc1.W:6,8',
+      'fc1.b:8',
+      'out.W:8,3',
+      'out.b:3',
+    ]);
     expect(p.persistent.some((t) => t.kind === 'slot')).toBe(true);
     expect(p.scalars.map((s) => s.name).sort()).toEqual(['step.lr', 'step.momentum']);
     for (const e of p.entries) verifyGraph(e.graph);
@@ -68,7 +73,9 @@ describe('lowering', () => {
   });
 
   it('applies -D overrides and rejects unknown ones', () => {
-    expect(lowerSource(MLP, { defines: { hidden: 5 } }).program!.persistent.find((t) => t.name === 'fc1.W')!.type.shape).toEqual([6, 5]);
+    expect(
+      lowerSource(MLP, { defines: { hidden: 5 } }).program!.persistent.find((t) => t.name === 'fc1.W')!.type.shape,
+    ).toEqual([6, 5]);
     expect(messages(lowerSource(MLP, { defines: { hiden: 5 } }))[0]).toMatch(/has no hyperparameter 'hiden'/);
   });
 
@@ -80,7 +87,9 @@ describe('lowering', () => {
 
   it('requires a scalar loss', () => {
     const bad = MLP.replace('loss = mean(cross_entropy(z, y))', 'loss = cross_entropy(z, y)');
-    expect(messages(lowerSource(bad))).toEqual([expect.stringMatching(/test\.dl:\d+:\d+: minimize needs a scalar f32 loss, found f32\[4\]/)]);
+    expect(messages(lowerSource(bad))).toEqual([
+      expect.stringMatching(/test\.dl:\d+:\d+: minimize needs a scalar f32 loss, found f32\[4\]/),
+    ]);
   });
 
   it('lowers repeat and scan with captures, state writes and tuples', () => {
@@ -108,7 +117,10 @@ model chain(batch = 2, n = 3, T = 4) {
     expect(text).toContain('repeat');
     expect(text).toContain('scan');
     expect(text).toMatch(/assign .*\[target="s"\]/);
-    const xs = tensor({ dtype: 'f32', shape: [2, 4, 3] }, Array.from({ length: 24 }, (_, i) => Math.cos(i)));
+    const xs = tensor(
+      { dtype: 'f32', shape: [2, 4, 3] },
+      Array.from({ length: 24 }, (_, i) => Math.cos(i)),
+    );
     const v0 = tensor({ dtype: 'f32', shape: [2, 3] }, [0.1, 0.2, 0.3, -0.1, 0.5, 0.2]);
     const run = executeEntry(r.program!, 'run', { v0, xs }, initialState(r.program!, 3));
     expect(run.assigns.s.data).toEqual(run.results.last.data);
@@ -137,7 +149,12 @@ describe('arange and eye', () => {
   it('build i32 ranges and f32 identities on the reference', () => {
     const r = lowerSource(CREATION);
     expect(messages(r)).toEqual([]);
-    const out = executeEntry(r.program!, 'run', { x: tensor({ dtype: 'f32', shape: [3, 3] }, x) }, initialState(r.program!, 1));
+    const out = executeEntry(
+      r.program!,
+      'run',
+      { x: tensor({ dtype: 'f32', shape: [3, 3] }, x) },
+      initialState(r.program!, 1),
+    );
     expect(out.results.r.type).toEqual({ dtype: 'i32', shape: [4] });
     for (const k of ['r', 'e', 'y'] as const) expect(Array.from(out.results[k].data)).toEqual(want[k]);
   });

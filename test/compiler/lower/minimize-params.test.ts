@@ -31,8 +31,14 @@ function lower(entries: string): Program {
 }
 
 const FEEDS = {
-  x: tensor({ dtype: 'f32', shape: [4, 3] }, Array.from({ length: 12 }, (_, i) => Math.sin(i + 1))),
-  y: tensor({ dtype: 'f32', shape: [4, 2] }, Array.from({ length: 8 }, (_, i) => Math.cos(i))),
+  x: tensor(
+    { dtype: 'f32', shape: [4, 3] },
+    Array.from({ length: 12 }, (_, i) => Math.sin(i + 1)),
+  ),
+  y: tensor(
+    { dtype: 'f32', shape: [4, 2] },
+    Array.from({ length: 8 }, (_, i) => Math.cos(i)),
+  ),
 };
 
 /** Runs the entries in order from the program's initial state; returns the final state. */
@@ -45,7 +51,11 @@ function run(p: Program, entries: readonly string[]): Record<string, Tensor> {
 }
 
 const same = (a: Tensor, b: Tensor): boolean => a.data.every((v, i) => v === b.data[i]);
-const slots = (p: Program): string[] => p.persistent.filter((t) => t.kind === 'slot').map((t) => t.name).sort();
+const slots = (p: Program): string[] =>
+  p.persistent
+    .filter((t) => t.kind === 'slot')
+    .map((t) => t.name)
+    .sort();
 
 describe('what minimize updates', () => {
   it('leaves a param read only under stop_gradient alone: no decay, momentum step, max-norm or slot', () => {
@@ -59,11 +69,16 @@ describe('what minimize updates', () => {
     for (const n of ['fc1.W', 'fc1.b']) expect(same(before[n]!, after[n]!), n).toBe(true);
     for (const n of ['fc2.W', 'fc2.b']) expect(same(before[n]!, after[n]!), n).toBe(false);
     expect(slots(p)).toEqual([
-      'pre.fc1.W.momentum', 'pre.fc1.b.momentum', 'pre.fc2.W.momentum', 'pre.fc2.b.momentum', 'top.fc2.W.momentum', 'top.fc2.b.momentum',
+      'pre.fc1.W.momentum',
+      'pre.fc1.b.momentum',
+      'pre.fc2.W.momentum',
+      'pre.fc2.b.momentum',
+      'top.fc2.W.momentum',
+      'top.fc2.b.momentum',
     ]);
   });
 
-  it('keeps optimizer slots per entry: one entry\'s momentum never moves another\'s params', () => {
+  it("keeps optimizer slots per entry: one entry's momentum never moves another's params", () => {
     const p = lower(`
   train again(x, y) -> loss {
     loss = mean((fc2(tanh(fc1(x))) - y) ** 2)
@@ -73,11 +88,13 @@ describe('what minimize updates', () => {
     expect(after['pre.fc1.W.momentum']!.data.some((v) => v !== 0)).toBe(true);
     expect(after['again.fc1.W.momentum']!.data.every((v) => v === 0)).toBe(true);
     // `again` after `pre` steps from a zero velocity: the same as plain sgd from the same weights.
-    const plain = lowerSource(model(`
+    const plain = lowerSource(
+      model(`
   train again(x, y) -> loss {
     loss = mean((fc2(tanh(fc1(x))) - y) ** 2)
     minimize loss with sgd(lr = 0.1)
-  }`)).program!;
+  }`),
+    ).program!;
     const viaMomentum = run(p, ['pre', 'pre', 'again']);
     const viaPlain = run(plain, ['pre', 'pre', 'again']);
     for (const n of ['fc1.W', 'fc2.b']) expect(same(viaMomentum[n]!, viaPlain[n]!), n).toBe(true);
@@ -94,7 +111,10 @@ describe('what minimize updates', () => {
     minimize loss with sgd(lr = 0.1, momentum = 0.9) over [fc2]
   }`);
     expect(slots(p).filter((n) => n.startsWith('head'))).toEqual([
-      'head.fc2.W.momentum', 'head.fc2.b.momentum', 'head2.fc2.W.momentum', 'head2.fc2.b.momentum',
+      'head.fc2.W.momentum',
+      'head.fc2.b.momentum',
+      'head2.fc2.W.momentum',
+      'head2.fc2.b.momentum',
     ]);
     const start = run(p, []);
     for (const entry of ['head', 'head2']) {
@@ -118,9 +138,12 @@ describe('what minimize updates', () => {
     loss = mean((fc2(tanh(fc1(x))) - y) ** 2)
     minimize loss with sgd(lr = 0.1) over [fc1.b, fc2.b]
   }`);
-    expect(p.scalars.map((s) => `${s.name}=${s.value}`).filter((s) => s.startsWith('grouped')).sort()).toEqual([
-      'grouped.group1.weight_decay=0', 'grouped.group2.lr=0', 'grouped.lr=0.1', 'grouped.weight_decay=0.5',
-    ]);
+    expect(
+      p.scalars
+        .map((s) => `${s.name}=${s.value}`)
+        .filter((s) => s.startsWith('grouped'))
+        .sort(),
+    ).toEqual(['grouped.group1.weight_decay=0', 'grouped.group2.lr=0', 'grouped.lr=0.1', 'grouped.weight_decay=0.5']);
     const start = run(p, []);
     const after = run(p, ['grouped']);
     // lr = 0 freezes fc1.W; the biases step exactly as plain sgd without decay would.

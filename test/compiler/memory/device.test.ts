@@ -31,7 +31,8 @@ async function runAll(plan: Plan, program: Program, acquired: AcquiredDevice, ca
     for (let call = 0; call < calls; call++) {
       for (const entry of program.entries) {
         const results = await model.run(entry.name, sampleFeeds(program, entry.name, 3 + call));
-        for (const [name, v] of Object.entries(results)) out[`${call}:${entry.name}.${name}`] = typeof v === 'number' ? [v] : Array.from(v);
+        for (const [name, v] of Object.entries(results))
+          out[`${call}:${entry.name}.${name}`] = typeof v === 'number' ? [v] : Array.from(v);
       }
     }
     for (const [name, v] of Object.entries(await model.save())) out[`saved ${name}`] = Array.from(v);
@@ -91,7 +92,8 @@ describe('memory-planned plans on the device', () => {
     const got = await runAll(planMemory(await compile(optimized, acquired), acquired.limits), optimized, acquired);
     for (const key of Object.keys(want)) {
       want[key].forEach((w, i) => {
-        if (!(Math.abs(got[key][i] - w) <= 1e-4 * (1 + Math.abs(w)))) throw new Error(`${key}[${i}]: ${got[key][i]} vs ${w}`);
+        if (!(Math.abs(got[key][i] - w) <= 1e-4 * (1 + Math.abs(w))))
+          throw new Error(`${key}[${i}]: ${got[key][i]} vs ${w}`);
       });
     }
   }, 120_000);

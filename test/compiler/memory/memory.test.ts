@@ -18,7 +18,12 @@ function expectSound(plan: Plan, align = SLICE_ALIGNMENT): void {
 describe('entryLiveness', () => {
   it('numbers steps in recording order; loop-local buffers live within an iteration, others across the outermost loop', () => {
     const plan = randomPlan(1);
-    const d = (bindings: number[], write: number) => ({ kind: 'dispatch' as const, kernel: 0, bindings, writes: [write] });
+    const d = (bindings: number[], write: number) => ({
+      kind: 'dispatch' as const,
+      kernel: 0,
+      bindings,
+      writes: [write],
+    });
     const entry = {
       ...plan.entries[0],
       inputs: [{ name: 'x', dtype: 'f32' as const, shape: [1], buffer: 10 }],
@@ -49,7 +54,10 @@ describe('entryLiveness', () => {
         { kind: 'dispatch' as const, kernel: 0, bindings: [13, 17, 14], writes: [14] }, // 8
       ],
     };
-    const live = entryLiveness(entry, Array.from({ length: 18 }, () => ({ bytes: 4 })));
+    const live = entryLiveness(
+      entry,
+      Array.from({ length: 18 }, () => ({ bytes: 4 })),
+    );
     expect(live.steps).toBe(9);
     expect(Object.fromEntries(live.lifetimes)).toEqual({
       10: { first: -1, last: 0 }, // uploaded before the pass
@@ -100,7 +108,9 @@ describe('planMemory', () => {
   });
 
   it('rejects a tensor larger than the maximum binding size', () => {
-    expect(() => planMemory(randomPlan(3), { maxStorageBufferBindingSize: 64 })).toThrow(/needs \d+ bytes, more than maxStorageBufferBindingSize = 64 \(the limit planned for\)/);
+    expect(() => planMemory(randomPlan(3), { maxStorageBufferBindingSize: 64 })).toThrow(
+      /needs \d+ bytes, more than maxStorageBufferBindingSize = 64 \(the limit planned for\)/,
+    );
   });
 
   it('checkMemoryPlan reports overlaps, misalignment and an arena read and written by one dispatch', () => {
@@ -117,7 +127,9 @@ describe('planMemory', () => {
     expect(problems.some((p) => p.includes('which it writes'))).toBe(true);
     const shared = plan.layout.findIndex((s, id) => plan.layout.some((t, j) => j !== id && t.arena === s.arena));
     const misaligned = plan.layout.map((s, id) => (id === shared ? { ...s, offset: s.offset + 4 } : s));
-    expect(checkMemoryPlan({ ...plan, layout: misaligned }).some((p) => p.includes('is not a multiple of 256'))).toBe(true);
+    expect(checkMemoryPlan({ ...plan, layout: misaligned }).some((p) => p.includes('is not a multiple of 256'))).toBe(
+      true,
+    );
   });
 
   for (const sample of SAMPLE_PROGRAMS) {

@@ -46,7 +46,11 @@ describe('every op case with its buffers packed over poisoned bytes', () => {
           { name: 'f', kind: 'infer', graph: built.graph },
         ],
       };
-      const plan = planMemory(generatePlan(program, { family: acquired.software ? 'register' : 'shared', limits: acquired.limits }), acquired.limits, { pack: 'always' });
+      const plan = planMemory(
+        generatePlan(program, { family: acquired.software ? 'register' : 'shared', limits: acquired.limits }),
+        acquired.limits,
+        { pack: 'always' },
+      );
       expect(checkMemoryPlan(plan)).toEqual([]);
       // The single output really lies over poisoned bytes: in an arena the poison entry filled.
       const poisoned = new Set(plan.buffers.filter((x) => x.entry === 'poison').map((x) => plan.layout[x.id].arena));

@@ -35,7 +35,9 @@ function chainPlan(): Plan {
     buffers,
     arenas: buffers.map((b) => ({ name: b.name, bytes: b.bytes })),
     layout: buffers.map((b) => ({ arena: b.id, offset: 0, size: b.bytes })),
-    kernels: [{ id: 0, label: 'k', name: 'k', wgsl: '', workgroups: [1, 1, 1], usesScalars: false, origin: { nodes: [] } }],
+    kernels: [
+      { id: 0, label: 'k', name: 'k', wgsl: '', workgroups: [1, 1, 1], usesScalars: false, origin: { nodes: [] } },
+    ],
     scalarsBuffer: 1,
     scalars: [],
     entries: [

@@ -35,7 +35,13 @@ export function randomPlan(seed: number): Plan {
       for (let i = 0; i < n; i++) {
         const roll = r(10);
         if (roll === 0 && depth < 2) {
-          out.push({ kind: 'loop', count: 2 + r(3), reverse: r(2) === 0, body: steps(depth + 1, 1 + r(4)), label: `loop${i}` });
+          out.push({
+            kind: 'loop',
+            count: 2 + r(3),
+            reverse: r(2) === 0,
+            body: steps(depth + 1, 1 + r(4)),
+            label: `loop${i}`,
+          });
         } else if (roll === 1) {
           const src = values[r(values.length)];
           const dst = add(`${name}.c${buffers.length}`, 'temp', name);
@@ -43,7 +49,9 @@ export function randomPlan(seed: number): Plan {
           out.push({ kind: 'copy', src, dst, srcOffset: 0, dstOffset: 0, bytes: 4 });
         } else {
           const reads = Array.from({ length: 1 + r(3) }, () => values[r(values.length)]);
-          const writes = Array.from({ length: 1 + (r(4) === 0 ? 1 : 0) }, () => add(`${name}.t${buffers.length}`, 'temp', name));
+          const writes = Array.from({ length: 1 + (r(4) === 0 ? 1 : 0) }, () =>
+            add(`${name}.t${buffers.length}`, 'temp', name),
+          );
           values.push(...writes);
           const bindings = [...reads, ...writes, ...(r(3) === 0 ? [scalars] : [])];
           out.push({ kind: 'dispatch', kernel: kernel++ % 4, bindings, writes });
@@ -58,7 +66,12 @@ export function randomPlan(seed: number): Plan {
       name,
       kind: 'train',
       inputs: inputs.map((b) => ({ name: buffers[b].name, dtype: 'f32', shape: buffers[b].shape, buffer: b })),
-      outputs: [...new Set(outputs)].map((b) => ({ name: buffers[b].name, dtype: 'f32', shape: buffers[b].shape, buffer: b })),
+      outputs: [...new Set(outputs)].map((b) => ({
+        name: buffers[b].name,
+        dtype: 'f32',
+        shape: buffers[b].shape,
+        buffer: b,
+      })),
       steps: body,
       stats: { kernels: 4, kernelsUnfused: 4, dispatches: 0, peakBytes: 0, naiveBytes: 0 },
     });
@@ -69,7 +82,15 @@ export function randomPlan(seed: number): Plan {
     buffers,
     arenas: buffers.map((b) => ({ name: b.name, bytes: b.bytes })),
     layout: buffers.map((b) => ({ arena: b.id, offset: 0, size: b.bytes })),
-    kernels: [0, 1, 2, 3].map((id) => ({ id, label: `k${id}`, name: `k${id}`, wgsl: '', workgroups: [1, 1, 1], usesScalars: false, origin: { nodes: [] } })),
+    kernels: [0, 1, 2, 3].map((id) => ({
+      id,
+      label: `k${id}`,
+      name: `k${id}`,
+      wgsl: '',
+      workgroups: [1, 1, 1],
+      usesScalars: false,
+      origin: { nodes: [] },
+    })),
     scalarsBuffer: scalars,
     scalars: [],
     entries,

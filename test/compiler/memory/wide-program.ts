@@ -13,7 +13,12 @@ export const WIDE = { batch: 32, nIn: 64, hidden: 96, nOut: 10 };
 const WIDE_PARAMS: readonly PersistentTensor[] = [
   { name: 'W1', kind: 'param', type: f32(WIDE.nIn, WIDE.hidden), init: { name: 'glorot_uniform', args: {} } },
   { name: 'b1', kind: 'param', type: f32(WIDE.hidden), init: { name: 'constant', args: { value: 0.01 } } },
-  { name: 'U', kind: 'param', type: f32(WIDE.hidden, WIDE.hidden), init: { name: 'normal', args: { mean: 0, std: 0.05 } } },
+  {
+    name: 'U',
+    kind: 'param',
+    type: f32(WIDE.hidden, WIDE.hidden),
+    init: { name: 'normal', args: { mean: 0, std: 0.05 } },
+  },
   { name: 'c', kind: 'param', type: f32(WIDE.hidden), init: { name: 'zeros', args: {} } },
   { name: 'W2', kind: 'param', type: f32(WIDE.hidden, WIDE.nOut), init: { name: 'glorot_uniform', args: {} } },
   { name: 'b2', kind: 'param', type: f32(WIDE.nOut), init: { name: 'zeros', args: {} } },
@@ -34,7 +39,9 @@ function forward(b: GraphBuilder, x: Value, p: Record<string, Value>): Value {
 export function wideProgram(): Program {
   const { batch, nIn, nOut } = WIDE;
   const pb = new GraphBuilder('predict');
-  const prob = pb.op('softmax', [forward(pb, pb.arg('input', 'x', f32(batch, nIn)), paramArgs(pb, WIDE_PARAMS))], { axis: 1 });
+  const prob = pb.op('softmax', [forward(pb, pb.arg('input', 'x', f32(batch, nIn)), paramArgs(pb, WIDE_PARAMS))], {
+    axis: 1,
+  });
   const predict = pb.finish({ prob });
 
   const tb = new GraphBuilder('step');
@@ -42,7 +49,12 @@ export function wideProgram(): Program {
   const y = tb.arg('input', 'y', f32(batch, nOut));
   const p = paramArgs(tb, WIDE_PARAMS);
   const logp = tb.op('log', [tb.op('softmax', [forward(tb, x, p)], { axis: 1 })]);
-  const loss = tb.op('neg', [tb.op('mean', [tb.op('sum', [tb.op('mul', [y, logp])], { axes: [1], keepdims: false })], { axes: [0], keepdims: false })]);
+  const loss = tb.op('neg', [
+    tb.op('mean', [tb.op('sum', [tb.op('mul', [y, logp])], { axes: [1], keepdims: false })], {
+      axes: [0],
+      keepdims: false,
+    }),
+  ]);
   const update = optimizerStep(tb, p, loss, { name: 'sgd', options: { lr: 0.1, momentum: 0.9 } });
   return {
     model: 'wide',

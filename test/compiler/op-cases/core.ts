@@ -22,7 +22,8 @@ const labels =
   (input: number, index: number, u: number): number =>
     input === which ? Math.floor(u * k) % k : 2 * u - 1;
 /** Distinct values per element (index spacing 0.1, plus noise below 0.05): no ties for max/min/argmax. */
-const distinct = (input: number, index: number, u: number): number => ((index * 7 + input * 3) % 23) * 0.1 + 0.04 * u - 1;
+const distinct = (input: number, index: number, u: number): number =>
+  ((index * 7 + input * 3) % 23) * 0.1 + 0.04 * u - 1;
 const noGradBool = 'boolean or integer output: no gradient flows';
 
 const unary = (op: string, data?: OpCase['data']): OpCase[] => [
@@ -40,11 +41,18 @@ export const cases: readonly OpCase[] = [
   { op: 'div', inputs: [f32(2, 3), f32(3)], data: (input, i, u) => (input === 1 ? 0.5 + u : 2 * u - 1) },
   // Both signs of dividend and divisor, and a zero divisor.
   {
-    op: 'mod', inputs: [i32(2, 5), i32(5)], noGrad: 'integer op',
+    op: 'mod',
+    inputs: [i32(2, 5), i32(5)],
+    noGrad: 'integer op',
     data: (input, i, u) => (input === 1 ? [3, -3, 0, 7, -1][i] : Math.round(40 * u - 20)),
   },
   { op: 'pow', inputs: [f32(2, 3), f32(2, 3)], data: (input, i, u) => (input === 0 ? 0.5 + u : 3 * u - 1.5) },
-  { op: 'pow', inputs: [f32(4), f32()], data: (input, i, u) => (input === 0 ? 0.5 + u : 2), label: 'square by a scalar exponent' },
+  {
+    op: 'pow',
+    inputs: [f32(4), f32()],
+    data: (input, i, u) => (input === 0 ? 0.5 + u : 2),
+    label: 'square by a scalar exponent',
+  },
   {
     // 0^0 and 0^y: d/dx of 0^0 is 0 (not 0·0^-1), d/dy at a zero base is 0 (not 0·log 0).
     op: 'pow',
@@ -78,11 +86,19 @@ export const cases: readonly OpCase[] = [
   ...unary('relu', awayFromZero),
   ...unary('softplus', (_i, _e, u) => 8 * u - 4),
   ...unary('softsign', (_i, _e, u) => 8 * u - 4),
-  { op: 'where', inputs: [bool(2, 3), f32(2, 3), f32(3)], data: (input, index, u) => (input === 0 ? index % 2 : 2 * u - 1) },
+  {
+    op: 'where',
+    inputs: [bool(2, 3), f32(2, 3), f32(3)],
+    data: (input, index, u) => (input === 0 ? index % 2 : 2 * u - 1),
+  },
   { op: 'cast', inputs: [f32(2, 3)], attrs: { to: 'f32' }, label: 'f32 to f32 passes the gradient' },
   { op: 'cast', inputs: [f32(2, 3)], attrs: { to: 'i32' }, noGrad: noGradBool },
   { op: 'cast', inputs: [bool(4)], attrs: { to: 'f32' }, data: (_i, index) => index % 2, noGrad: 'boolean input' },
-  ...['eq', 'ne', 'lt', 'le', 'gt', 'ge'].map((op): OpCase => ({ op, inputs: [f32(2, 3), f32(3)], noGrad: noGradBool })),
+  ...['eq', 'ne', 'lt', 'le', 'gt', 'ge'].map((op): OpCase => ({
+    op,
+    inputs: [f32(2, 3), f32(3)],
+    noGrad: noGradBool,
+  })),
   { op: 'logical_and', inputs: [bool(4), bool(4)], data: (input, index) => (index >> input) & 1, noGrad: noGradBool },
   { op: 'logical_or', inputs: [bool(4), bool(4)], data: (input, index) => (index >> input) & 1, noGrad: noGradBool },
   { op: 'logical_not', inputs: [bool(4)], data: (_i, index) => index & 1, noGrad: noGradBool },
@@ -126,12 +142,29 @@ export const cases: readonly OpCase[] = [
   // losses
   { op: 'cross_entropy', inputs: [f32(4, 5), i32(4)], data: labels(1, 5) },
   { op: 'cross_entropy', inputs: [f32(2, 3, 4), i32(2, 3)], data: labels(1, 4) },
-  { op: 'ranking_hinge', inputs: [f32(4, 5), i32(4)], attrs: { margin: 0.5 }, data: (input, index, u) => (input === 1 ? index % 5 : distinct(0, index, u)) },
+  {
+    op: 'ranking_hinge',
+    inputs: [f32(4, 5), i32(4)],
+    attrs: { margin: 0.5 },
+    data: (input, index, u) => (input === 1 ? index % 5 : distinct(0, index, u)),
+  },
   { op: 'binary_cross_entropy', inputs: [f32(3, 4), f32(3, 4)], data: (input, _i, u) => (input === 0 ? 6 * u - 3 : u) },
   { op: 'squared_error', inputs: [f32(3, 4), f32(4)] },
-  { op: 'huber', inputs: [f32(3, 4)], attrs: { delta: 0.5 }, data: (_i, index, u) => (index % 2 ? 0.05 + 0.4 * u : 0.6 + u) * (index % 3 ? 1 : -1) },
+  {
+    op: 'huber',
+    inputs: [f32(3, 4)],
+    attrs: { delta: 0.5 },
+    data: (_i, index, u) => (index % 2 ? 0.05 + 0.4 * u : 0.6 + u) * (index % 3 ? 1 : -1),
+  },
   // Targets ±1; every third score beyond the margin on its target's side (inactive), the rest inside it.
-  { op: 'hinge', inputs: [f32(6), f32(6)], data: (input, index, u) => { const tt = index % 2 ? 1 : -1; return input === 1 ? tt : index % 3 === 0 ? tt * (1.5 + u) : u - 0.5; } },
+  {
+    op: 'hinge',
+    inputs: [f32(6), f32(6)],
+    data: (input, index, u) => {
+      const tt = index % 2 ? 1 : -1;
+      return input === 1 ? tt : index % 3 === 0 ? tt * (1.5 + u) : u - 0.5;
+    },
+  },
 
   // shape
   { op: 'reshape', inputs: [f32(2, 6)], attrs: { shape: [3, -1] } },
@@ -149,32 +182,107 @@ export const cases: readonly OpCase[] = [
     attrs: { data: [1.5, -2, 0.25, 4, 0, 3], dtype: 'f32', shape: [2, 3] },
     noGrad: 'no inputs',
   },
-  { op: 'literal', inputs: [], attrs: { data: [3, -1, 7], dtype: 'i32', shape: [3] }, noGrad: 'no inputs', label: 'i32' },
+  {
+    op: 'literal',
+    inputs: [],
+    attrs: { data: [3, -1, 7], dtype: 'i32', shape: [3] },
+    noGrad: 'no inputs',
+    label: 'i32',
+  },
   { op: 'one_hot', inputs: [i32(4)], attrs: { depth: 3 }, data: labels(0, 3), noGrad: 'integer input' },
 
   // indexing
-  { op: 'gather', inputs: [f32(5, 3), i32(2, 3)], attrs: { axis: 0 }, data: labels(1, 5), label: 'embedding lookup with repeats' },
+  {
+    op: 'gather',
+    inputs: [f32(5, 3), i32(2, 3)],
+    attrs: { axis: 0 },
+    data: labels(1, 5),
+    label: 'embedding lookup with repeats',
+  },
   { op: 'gather', inputs: [f32(2, 4, 3), i32(2)], attrs: { axis: 1 }, data: labels(1, 4) },
-  { op: 'scatter_add', inputs: [f32(5, 2), i32(3), f32(3, 2)], attrs: { axis: 0 }, data: (input, index, u) => (input === 1 ? [1, 3, 1][index] : 2 * u - 1) },
+  {
+    op: 'scatter_add',
+    inputs: [f32(5, 2), i32(3), f32(3, 2)],
+    attrs: { axis: 0 },
+    data: (input, index, u) => (input === 1 ? [1, 3, 1][index] : 2 * u - 1),
+  },
   { op: 'take_along_axis', inputs: [f32(4, 3), i32(4)], attrs: { axis: 1 }, data: labels(1, 3), label: 'Q(s, a)' },
   { op: 'take_along_axis', inputs: [f32(3, 2, 4), i32(2, 4)], attrs: { axis: 0 }, data: labels(1, 3) },
 
   // random (draws are fixed by seed and step, so corruption is a fixed function of x)
   { op: 'uniform', inputs: [], attrs: { shape: [3, 4], low: -1, high: 2, stream: 1 }, noGrad: 'no inputs' },
   { op: 'normal', inputs: [], attrs: { shape: [5], mean: 1, std: 0.5, stream: 2 }, noGrad: 'no inputs' },
-  { op: 'bernoulli', inputs: [f32(3, 4)], attrs: { stream: 3 }, data: (_i, _e, u) => u, noGrad: 'sampling is not differentiable' },
-  { op: 'categorical', inputs: [f32(3, 4)], attrs: { stream: 4 }, data: (_i, _e, u) => u + 0.1, noGrad: 'sampling is not differentiable' },
+  {
+    op: 'bernoulli',
+    inputs: [f32(3, 4)],
+    attrs: { stream: 3 },
+    data: (_i, _e, u) => u,
+    noGrad: 'sampling is not differentiable',
+  },
+  {
+    op: 'categorical',
+    inputs: [f32(3, 4)],
+    attrs: { stream: 4 },
+    data: (_i, _e, u) => u + 0.1,
+    noGrad: 'sampling is not differentiable',
+  },
   { op: 'dropout', inputs: [f32(4, 5)], attrs: { p: 0.3, stream: 5 } },
   { op: 'salt_and_pepper', inputs: [f32(4, 5)], attrs: { p: 0.3, stream: 6 } },
   { op: 'gaussian_noise', inputs: [f32(4, 5)], attrs: { std: 0.1, stream: 7 } },
   // ... with the optional iteration input (Philox counter word 2), as inside loop bodies
-  { op: 'uniform', inputs: [i32()], attrs: { shape: [3, 4], low: -1, high: 2, stream: 1 }, data: () => 2, label: 'iteration 2', noGrad: 'no float inputs' },
-  { op: 'normal', inputs: [u32()], attrs: { shape: [5], mean: 1, std: 0.5, stream: 2 }, data: () => 7, label: 'u32 iteration 7', noGrad: 'no float inputs' },
-  { op: 'bernoulli', inputs: [f32(3, 4), i32()], attrs: { stream: 3 }, data: (input, _e, u) => (input === 1 ? 1 : u), label: 'iteration 1', noGrad: 'sampling is not differentiable' },
-  { op: 'categorical', inputs: [f32(3, 4), i32()], attrs: { stream: 4 }, data: (input, _e, u) => (input === 1 ? 5 : u + 0.1), label: 'iteration 5', noGrad: 'sampling is not differentiable' },
-  { op: 'dropout', inputs: [f32(4, 5), i32()], attrs: { p: 0.3, stream: 5 }, data: (input, _e, u) => (input === 1 ? 3 : 2 * u - 1), label: 'iteration 3' },
-  { op: 'salt_and_pepper', inputs: [f32(4, 5), u32()], attrs: { p: 0.3, stream: 6 }, data: (input, _e, u) => (input === 1 ? 4 : 2 * u - 1), label: 'u32 iteration 4' },
-  { op: 'gaussian_noise', inputs: [f32(4, 5), i32()], attrs: { std: 0.1, stream: 7 }, data: (input, _e, u) => (input === 1 ? -1 : 2 * u - 1), label: 'iteration -1 (all bits set)' },
+  {
+    op: 'uniform',
+    inputs: [i32()],
+    attrs: { shape: [3, 4], low: -1, high: 2, stream: 1 },
+    data: () => 2,
+    label: 'iteration 2',
+    noGrad: 'no float inputs',
+  },
+  {
+    op: 'normal',
+    inputs: [u32()],
+    attrs: { shape: [5], mean: 1, std: 0.5, stream: 2 },
+    data: () => 7,
+    label: 'u32 iteration 7',
+    noGrad: 'no float inputs',
+  },
+  {
+    op: 'bernoulli',
+    inputs: [f32(3, 4), i32()],
+    attrs: { stream: 3 },
+    data: (input, _e, u) => (input === 1 ? 1 : u),
+    label: 'iteration 1',
+    noGrad: 'sampling is not differentiable',
+  },
+  {
+    op: 'categorical',
+    inputs: [f32(3, 4), i32()],
+    attrs: { stream: 4 },
+    data: (input, _e, u) => (input === 1 ? 5 : u + 0.1),
+    label: 'iteration 5',
+    noGrad: 'sampling is not differentiable',
+  },
+  {
+    op: 'dropout',
+    inputs: [f32(4, 5), i32()],
+    attrs: { p: 0.3, stream: 5 },
+    data: (input, _e, u) => (input === 1 ? 3 : 2 * u - 1),
+    label: 'iteration 3',
+  },
+  {
+    op: 'salt_and_pepper',
+    inputs: [f32(4, 5), u32()],
+    attrs: { p: 0.3, stream: 6 },
+    data: (input, _e, u) => (input === 1 ? 4 : 2 * u - 1),
+    label: 'u32 iteration 4',
+  },
+  {
+    op: 'gaussian_noise',
+    inputs: [f32(4, 5), i32()],
+    attrs: { std: 0.1, stream: 7 },
+    data: (input, _e, u) => (input === 1 ? -1 : 2 * u - 1),
+    label: 'iteration -1 (all bits set)',
+  },
 ];
 
 export default cases;

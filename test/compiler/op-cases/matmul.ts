@@ -6,7 +6,15 @@ import type { OpCase } from '../../helpers/op-case';
 const f32 = (...shape: number[]): TensorType => ({ dtype: 'f32', shape });
 
 /** (M×K)·(K×N) with each operand stored as its transpose flag says. */
-function mm(m: number, k: number, n: number, ta: boolean, tb: boolean, batchA: number[] = [], batchB: number[] = []): OpCase {
+function mm(
+  m: number,
+  k: number,
+  n: number,
+  ta: boolean,
+  tb: boolean,
+  batchA: number[] = [],
+  batchB: number[] = [],
+): OpCase {
   return {
     op: 'matmul',
     inputs: [f32(...batchA, ...(ta ? [k, m] : [m, k])), f32(...batchB, ...(tb ? [n, k] : [k, n]))],

@@ -21,8 +21,18 @@ const switches2x2 = (e: number): number => {
 
 const conv: OpCase[] = [
   { op: 'conv2d', inputs: [f32(2, 3, 6, 6), f32(4, 3, 3, 3)] },
-  { op: 'conv2d', inputs: [f32(2, 3, 6, 5), f32(4, 3, 3, 2)], attrs: { stride: [2, 2], padding: [1, 1] }, label: 'conv2d stride 2, padding 1, odd sizes' },
-  { op: 'conv2d', inputs: [f32(2, 4, 6, 6), f32(6, 2, 3, 3)], attrs: { groups: 2, padding: [1, 0] }, label: 'conv2d groups=2' },
+  {
+    op: 'conv2d',
+    inputs: [f32(2, 3, 6, 5), f32(4, 3, 3, 2)],
+    attrs: { stride: [2, 2], padding: [1, 1] },
+    label: 'conv2d stride 2, padding 1, odd sizes',
+  },
+  {
+    op: 'conv2d',
+    inputs: [f32(2, 4, 6, 6), f32(6, 2, 3, 3)],
+    attrs: { groups: 2, padding: [1, 0] },
+    label: 'conv2d groups=2',
+  },
   { op: 'conv2d_transpose', inputs: [f32(2, 4, 4, 4), f32(4, 3, 3, 3)] },
   {
     op: 'conv2d_transpose',
@@ -30,7 +40,12 @@ const conv: OpCase[] = [
     attrs: { stride: [2, 2], padding: [1, 1], output_padding: [1, 0] },
     label: 'conv2d_transpose stride 2, padding 1, output_padding [1,0]',
   },
-  { op: 'conv2d_transpose', inputs: [f32(2, 6, 4, 4), f32(6, 2, 3, 3)], attrs: { groups: 3 }, label: 'conv2d_transpose groups=3' },
+  {
+    op: 'conv2d_transpose',
+    inputs: [f32(2, 6, 4, 4), f32(6, 2, 3, 3)],
+    attrs: { groups: 3 },
+    label: 'conv2d_transpose groups=3',
+  },
   { op: 'conv2d_filter_grad', inputs: [f32(2, 3, 6, 6), f32(2, 4, 4, 4)], attrs: { kernel: [3, 3] } },
   {
     op: 'conv2d_filter_grad',
@@ -42,7 +57,13 @@ const conv: OpCase[] = [
 
 const maxPool: OpCase[] = [
   { op: 'max_pool', inputs: [f32(2, 3, 6, 6)], attrs: { size: [2, 2] }, data: distinct(216) },
-  { op: 'max_pool', inputs: [f32(2, 3, 6, 5)], attrs: { size: [3, 3], stride: [2, 1], padding: [1, 1] }, data: distinct(180), label: 'max_pool overlapping, padded' },
+  {
+    op: 'max_pool',
+    inputs: [f32(2, 3, 6, 5)],
+    attrs: { size: [3, 3], stride: [2, 1], padding: [1, 1] },
+    data: distinct(180),
+    label: 'max_pool overlapping, padded',
+  },
   { op: 'max_pool_with_switches', inputs: [f32(2, 3, 6, 6)], attrs: { size: [2, 2] }, data: distinct(216) },
   {
     op: 'max_pool_grad',
@@ -67,14 +88,42 @@ const maxPool: OpCase[] = [
 
 const linearPools: OpCase[] = [
   { op: 'avg_pool', inputs: [f32(2, 3, 6, 6)], attrs: { size: [2, 2] } },
-  { op: 'avg_pool', inputs: [f32(2, 3, 6, 5)], attrs: { size: [3, 2], stride: [2, 1], padding: [1, 1] }, label: 'avg_pool overlapping, padded' },
+  {
+    op: 'avg_pool',
+    inputs: [f32(2, 3, 6, 5)],
+    attrs: { size: [3, 2], stride: [2, 1], padding: [1, 1] },
+    label: 'avg_pool overlapping, padded',
+  },
   { op: 'avg_pool_grad', inputs: [f32(2, 3, 3, 3)], attrs: { size: [2, 2], out: [6, 6] } },
-  { op: 'avg_pool_grad', inputs: [f32(2, 3, 3, 4)], attrs: { size: [3, 3], stride: [2, 2], padding: [1, 1], out: [6, 7] }, label: 'avg_pool_grad padded' },
-  { op: 'gaussian_pool', inputs: [f32(2, 3, 6, 6)], attrs: { size: [3, 3], stride: [1, 1], padding: [1, 1], sigma: 1 } },
-  { op: 'gaussian_pool', inputs: [f32(2, 3, 6, 5)], attrs: { size: [3, 3], stride: [2, 2], sigma: 0.6 }, label: 'gaussian_pool stride 2' },
-  { op: 'gaussian_pool_grad', inputs: [f32(2, 3, 2, 2)], attrs: { size: [3, 3], stride: [2, 2], sigma: 0.6, out: [6, 5] } },
+  {
+    op: 'avg_pool_grad',
+    inputs: [f32(2, 3, 3, 4)],
+    attrs: { size: [3, 3], stride: [2, 2], padding: [1, 1], out: [6, 7] },
+    label: 'avg_pool_grad padded',
+  },
+  {
+    op: 'gaussian_pool',
+    inputs: [f32(2, 3, 6, 6)],
+    attrs: { size: [3, 3], stride: [1, 1], padding: [1, 1], sigma: 1 },
+  },
+  {
+    op: 'gaussian_pool',
+    inputs: [f32(2, 3, 6, 5)],
+    attrs: { size: [3, 3], stride: [2, 2], sigma: 0.6 },
+    label: 'gaussian_pool stride 2',
+  },
+  {
+    op: 'gaussian_pool_grad',
+    inputs: [f32(2, 3, 2, 2)],
+    attrs: { size: [3, 3], stride: [2, 2], sigma: 0.6, out: [6, 5] },
+  },
   { op: 'l2_pool', inputs: [f32(2, 3, 6, 6)], attrs: { size: [2, 2] } },
-  { op: 'l2_pool', inputs: [f32(2, 3, 6, 5)], attrs: { size: [3, 2], stride: [2, 1], padding: [1, 1] }, label: 'l2_pool overlapping, padded' },
+  {
+    op: 'l2_pool',
+    inputs: [f32(2, 3, 6, 5)],
+    attrs: { size: [3, 2], stride: [2, 1], padding: [1, 1] },
+    label: 'l2_pool overlapping, padded',
+  },
   {
     // A window of zeros (as after relu): its norm's gradient is 0, the others' x / y.
     op: 'l2_pool',

@@ -10,7 +10,8 @@ import { caseInputs } from './case-data';
 import type { OpCase } from '../../helpers/op-case';
 import { cases } from '../op-cases/core';
 
-const title = (c: OpCase): string => `${c.op}(${c.inputs.map(typeToString).join(', ')})${c.label ? ` — ${c.label}` : ''}`;
+const title = (c: OpCase): string =>
+  `${c.op}(${c.inputs.map(typeToString).join(', ')})${c.label ? ` — ${c.label}` : ''}`;
 
 describe('core op cases', () => {
   let checked = 0;
@@ -26,7 +27,10 @@ describe('core op cases', () => {
     // Boundary rows sit on a kink: ops-gradcheck checks their stated subgradient instead.
     if (c.noGrad || c.subgradient) continue;
     it(`${title(c)}: gradient matches finite differences`, () => {
-      const report = gradcheck((b, xs) => b.opN(c.op, xs, c.attrs ?? {}), caseInputs(c), { wrt: c.wrt, rtol: c.rtol ?? 1e-6 });
+      const report = gradcheck((b, xs) => b.opN(c.op, xs, c.attrs ?? {}), caseInputs(c), {
+        wrt: c.wrt,
+        rtol: c.rtol ?? 1e-6,
+      });
       expect(report.elements).toBeGreaterThan(0);
       checked++;
     });

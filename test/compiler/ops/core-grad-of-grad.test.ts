@@ -31,17 +31,38 @@ const cases: Case[] = [
   { op: 'log', inputs: [f32(5)], out: f32(5), data: positive },
   { op: 'sqrt', inputs: [f32(5)], out: f32(5), data: positive },
   { op: 'reciprocal', inputs: [f32(5)], out: f32(5), data: positive },
-  { op: 'div', inputs: [f32(2, 3), f32(3)], out: f32(2, 3), data: (input, _i, u) => (input === 1 ? 0.5 + u : 2 * u - 1) },
+  {
+    op: 'div',
+    inputs: [f32(2, 3), f32(3)],
+    out: f32(2, 3),
+    data: (input, _i, u) => (input === 1 ? 0.5 + u : 2 * u - 1),
+  },
   { op: 'pow', inputs: [f32(4), f32(4)], out: f32(4), data: positive },
   { op: 'mul', inputs: [f32(2, 3), f32(2, 1)], out: f32(2, 3) },
   { op: 'logsumexp', inputs: [f32(3, 4)], out: f32(3), attrs: { axes: [1] } },
   { op: 'softmax', inputs: [f32(3, 4)], out: f32(3, 4), attrs: { axis: -1 } },
   { op: 'log_softmax', inputs: [f32(3, 4)], out: f32(3, 4), attrs: { axis: 0 } },
-  { op: 'cross_entropy', inputs: [f32(3, 4), i32(3)], out: f32(3), data: (input, i, u) => (input === 1 ? i % 4 : 2 * u - 1) },
+  {
+    op: 'cross_entropy',
+    inputs: [f32(3, 4), i32(3)],
+    out: f32(3),
+    data: (input, i, u) => (input === 1 ? i % 4 : 2 * u - 1),
+  },
   { op: 'binary_cross_entropy', inputs: [f32(5), f32(5)], out: f32(5) },
   { op: 'mean', inputs: [f32(3, 4)], out: f32(4), attrs: { axes: [0] } },
-  { op: 'take_along_axis', inputs: [f32(3, 4), i32(3)], out: f32(3), attrs: { axis: 1 }, data: (input, i, u) => (input === 1 ? (i * 3) % 4 : 2 * u - 1) },
-  { op: 'gather', inputs: [f32(4, 2), i32(3)], out: f32(3, 2), data: (input, i, u) => (input === 1 ? [1, 3, 1][i] : 2 * u - 1) },
+  {
+    op: 'take_along_axis',
+    inputs: [f32(3, 4), i32(3)],
+    out: f32(3),
+    attrs: { axis: 1 },
+    data: (input, i, u) => (input === 1 ? (i * 3) % 4 : 2 * u - 1),
+  },
+  {
+    op: 'gather',
+    inputs: [f32(4, 2), i32(3)],
+    out: f32(3, 2),
+    data: (input, i, u) => (input === 1 ? [1, 3, 1][i] : 2 * u - 1),
+  },
   { op: 'dropout', inputs: [f32(4, 5)], out: f32(4, 5), attrs: { p: 0.3, stream: 1 } },
 ];
 
@@ -49,12 +70,24 @@ describe('gradients of gradients of core ops', () => {
   for (const c of cases) {
     it(`${c.op}: d/dx of Jᵀr matches finite differences`, () => {
       const n = c.inputs.length;
-      const inputs = caseInputs({ op: c.op, inputs: [...c.inputs, c.out], data: (input, i, u) => (input === n ? 2 * u - 1 : c.data ? c.data(input, i, u) : 2 * u - 1) }, 5);
+      const inputs = caseInputs(
+        {
+          op: c.op,
+          inputs: [...c.inputs, c.out],
+          data: (input, i, u) => (input === n ? 2 * u - 1 : c.data ? c.data(input, i, u) : 2 * u - 1),
+        },
+        5,
+      );
       const floats = c.inputs.map((t, i) => i).filter((i) => c.inputs[i].dtype === 'f32');
       const report = gradcheck(
         (b, xs) => {
           const out = b.op(c.op, xs.slice(0, n), c.attrs ?? {});
-          const grads = backprop(b, [...b.nodeList], new Map([[out, xs[n]]]), floats.map((i) => xs[i]));
+          const grads = backprop(
+            b,
+            [...b.nodeList],
+            new Map([[out, xs[n]]]),
+            floats.map((i) => xs[i]),
+          );
           return grads.filter((g) => g !== null);
         },
         inputs,

@@ -27,13 +27,23 @@ function nodeOf(op: string, inputs: readonly TensorType[], attrs: Attrs = {}): N
   const full = normalizeAttrs(def, attrs);
   const outs = def.infer(inputs, full);
   const value = (type: TensorType, id: number): Value => ({ id, type, def: null });
-  return { id: 0, op, inputs: inputs.map((t, i) => value(t, i)), outputs: outs.map((t, i) => value(t, 100 + i)), attrs: full };
+  return {
+    id: 0,
+    op,
+    inputs: inputs.map((t, i) => value(t, i)),
+    outputs: outs.map((t, i) => value(t, 100 + i)),
+    attrs: full,
+  };
 }
 
 function kernelOf(node: Node, family: Family = 'register'): KernelSpec {
   const def = getOp(node.op);
   if (def.kind === 'elementwise') return emitElementwiseKernel([node], node.inputs, node.outputs);
-  const specs = def.kernel!(node, { scalarIndex: (name) => (name === 'seed' ? 0 : name === 'step' ? 1 : 2), limits: {}, family });
+  const specs = def.kernel!(node, {
+    scalarIndex: (name) => (name === 'seed' ? 0 : name === 'step' ? 1 : 2),
+    limits: {},
+    family,
+  });
   expect(specs).toHaveLength(1);
   return specs[0];
 }
@@ -52,7 +62,13 @@ function close(got: number, reference: number, dtype: DType, tol: number): boole
   return Math.abs(got - want) <= tol * (1 + Math.abs(want));
 }
 
-async function expectMatches(op: string, inputs: Tensor[], attrs: Attrs = {}, tol = 2e-5, family: Family = 'register'): Promise<void> {
+async function expectMatches(
+  op: string,
+  inputs: Tensor[],
+  attrs: Attrs = {},
+  tol = 2e-5,
+  family: Family = 'register',
+): Promise<void> {
   const node = nodeOf(
     op,
     inputs.map((t) => t.type),
@@ -61,7 +77,12 @@ async function expectMatches(op: string, inputs: Tensor[], attrs: Attrs = {}, to
   const stored = inputs.map(asStored);
   const want = getOp(op).reference(stored, node.attrs, { seed: SEED, step: STEP });
   const spec = kernelOf(node, family);
-  const got = await runKernel(spec, stored, want.map((t) => t.type), { guard: true, scalars: spec.usesScalars ? Uint32Array.from([SEED, STEP]) : undefined });
+  const got = await runKernel(
+    spec,
+    stored,
+    want.map((t) => t.type),
+    { guard: true, scalars: spec.usesScalars ? Uint32Array.from([SEED, STEP]) : undefined },
+  );
   want.forEach((w, k) => {
     const bad: string[] = [];
     w.data.forEach((v, e) => {
@@ -71,7 +92,8 @@ async function expectMatches(op: string, inputs: Tensor[], attrs: Attrs = {}, to
   });
 }
 
-const title = (c: OpCase): string => `${c.op}(${c.inputs.map(typeToString).join(', ')})${c.label ? ` — ${c.label}` : ''}`;
+const title = (c: OpCase): string =>
+  `${c.op}(${c.inputs.map(typeToString).join(', ')})${c.label ? ` — ${c.label}` : ''}`;
 
 // A literal has no kernel: its data is uploaded into a constant buffer (test/compiler/lower/literal.test.ts).
 const kernelCases = cases.filter((c) => !getOp(c.op).constData);
@@ -84,65 +106,77 @@ describe('core kernels match the reference on the device', () => {
   }
 });
 
-const f32 = (shape: number[], f: (e: number) => number): Tensor => ({ type: { dtype: 'f32', shape }, data: Float64Array.from({ length: numel(shape) }, (_, e) => f(e)) });
-const ints = (shape: number[], f: (e: number) => number): Tensor => ({ type: { dtype: 'i32', shape }, data: Float64Array.from({ length: numel(shape) }, (_, e) => f(e)) });
+const f32 = (shape: number[], f: (e: number) => number): Tensor => ({
+  type: { dtype: 'f32', shape },
+  data: Float64Array.from({ length: numel(shape) }, (_, e) => f(e)),
+});
+const ints = (shape: number[], f: (e: number) => number): Tensor => ({
+  type: { dtype: 'i32', shape },
+  data: Float64Array.from({ length: numel(shape) }, (_, e) => f(e)),
+});
 const wave = (e: number): number => Math.sin(e * 1.37) * 3 + Math.cos(e * 0.11);
 
 for (const family of ['shared', 'register'] as const) {
-describe(`row kernels on odd sizes (${family} family)`, () => {
-  const check = (op: string, inputs: Tensor[], attrs: Attrs = {}, tol = 2e-5): Promise<void> => expectMatches(op, inputs, attrs, tol, family);
-  const shapes: [number[], number[]][] = [
-    [[3, 131], [1]],
-    [[130, 7], [0]],
-    [[5, 67, 3], [1]],
-    [[2, 3, 65], [0, 2]],
-    [[1], [0]],
-    [[200, 9], [1]],
-    [[3, 300], [0]],
-  ];
-  for (const [shape, axes] of shapes) {
-    for (const op of ['sum', 'mean', 'max', 'min', 'logsumexp']) {
-      it(`${op} of f32[${shape}] over [${axes}]`, async () => {
-        await check(op, [f32(shape, wave)], { axes, keepdims: false });
+  describe(`row kernels on odd sizes (${family} family)`, () => {
+    const check = (op: string, inputs: Tensor[], attrs: Attrs = {}, tol = 2e-5): Promise<void> =>
+      expectMatches(op, inputs, attrs, tol, family);
+    const shapes: [number[], number[]][] = [
+      [[3, 131], [1]],
+      [[130, 7], [0]],
+      [[5, 67, 3], [1]],
+      [
+        [2, 3, 65],
+        [0, 2],
+      ],
+      [[1], [0]],
+      [[200, 9], [1]],
+      [[3, 300], [0]],
+    ];
+    for (const [shape, axes] of shapes) {
+      for (const op of ['sum', 'mean', 'max', 'min', 'logsumexp']) {
+        it(`${op} of f32[${shape}] over [${axes}]`, async () => {
+          await check(op, [f32(shape, wave)], { axes, keepdims: false });
+        });
+      }
+      it(`argmax, softmax, log_softmax of f32[${shape}] along ${axes[0]}`, async () => {
+        await check('argmax', [f32(shape, wave)], { axis: axes[0] });
+        await check('softmax', [f32(shape, wave)], { axis: axes[0] });
+        await check('log_softmax', [f32(shape, wave)], { axis: axes[0] });
       });
     }
-    it(`argmax, softmax, log_softmax of f32[${shape}] along ${axes[0]}`, async () => {
-      await check('argmax', [f32(shape, wave)], { axis: axes[0] });
-      await check('softmax', [f32(shape, wave)], { axis: axes[0] });
-      await check('log_softmax', [f32(shape, wave)], { axis: axes[0] });
+    it('more rows than one dispatch dimension holds', async () => {
+      await check('sum', [f32([40000, 3], wave)], { axes: [1] });
+      await check('softmax', [f32([33000, 2], wave)], { axis: 1 });
     });
-  }
-  it('more rows than one dispatch dimension holds', async () => {
-    await check('sum', [f32([40000, 3], wave)], { axes: [1] });
-    await check('softmax', [f32([33000, 2], wave)], { axis: 1 });
+    it('the register family walks many rows serially, the shared family with a workgroup tree', () => {
+      const node = nodeOf('sum', [{ dtype: 'f32', shape: [200, 9] }], { axes: [1] });
+      expect(kernelOf(node, 'register').wgsl).toContain('let lid = 0u;');
+      expect(kernelOf(node, 'shared').wgsl).toContain('workgroupBarrier()');
+      expect(kernelOf(nodeOf('sum', [{ dtype: 'f32', shape: [3, 9] }], { axes: [1] }), 'register').wgsl).toContain(
+        'workgroupBarrier()',
+      );
+    });
+    it('every core op has a kernel or a WGSL expression', () => {
+      for (const c of kernelCases) expect(Boolean(getOp(c.op).kernel || getOp(c.op).wgsl), c.op).toBe(true);
+    });
+    it('integer sums and maxima are exact', async () => {
+      await check('sum', [ints([7, 129], (e) => (e * 7919) % 1000)], { axes: [1] });
+      await check('max', [ints([129, 3], (e) => ((e * 7919) % 1000) - 500)], { axes: [0] });
+    });
+    it('cross_entropy and ranking_hinge over many classes, with large logits and a bad label', async () => {
+      const logits = f32([5, 1000], (e) => wave(e) * (e < 1000 ? 30 : 1));
+      const labels = ints([5], (r) => (r === 4 ? 1000 : (r * 377) % 1000));
+      await check('cross_entropy', [logits, labels]);
+      await check('ranking_hinge', [f32([5, 77], wave), ints([5], (r) => (r === 3 ? -1 : r * 11))], { margin: 0.2 });
+    });
+    it('reductions and softmax propagate NaN and handle ±inf', async () => {
+      const edge = [1, NaN, 2, -Infinity, -Infinity, -Infinity, Infinity, 0, 1, 3, 4, 5];
+      const x = f32([4, 3], (e) => edge[e]);
+      for (const op of ['sum', 'max', 'min', 'logsumexp']) await check(op, [x], { axes: [1] });
+      await check('argmax', [x], { axis: 1 });
+      await check('softmax', [f32([2, 3], (e) => [1000, 0, -1000, -Infinity, 0, 1][e])], { axis: 1 });
+    });
   });
-  it('the register family walks many rows serially, the shared family with a workgroup tree', () => {
-    const node = nodeOf('sum', [{ dtype: 'f32', shape: [200, 9] }], { axes: [1] });
-    expect(kernelOf(node, 'register').wgsl).toContain('let lid = 0u;');
-    expect(kernelOf(node, 'shared').wgsl).toContain('workgroupBarrier()');
-    expect(kernelOf(nodeOf('sum', [{ dtype: 'f32', shape: [3, 9] }], { axes: [1] }), 'register').wgsl).toContain('workgroupBarrier()');
-  });
-  it('every core op has a kernel or a WGSL expression', () => {
-    for (const c of kernelCases) expect(Boolean(getOp(c.op).kernel || getOp(c.op).wgsl), c.op).toBe(true);
-  });
-  it('integer sums and maxima are exact', async () => {
-    await check('sum', [ints([7, 129], (e) => (e * 7919) % 1000)], { axes: [1] });
-    await check('max', [ints([129, 3], (e) => (e * 7919) % 1000 - 500)], { axes: [0] });
-  });
-  it('cross_entropy and ranking_hinge over many classes, with large logits and a bad label', async () => {
-    const logits = f32([5, 1000], (e) => wave(e) * (e < 1000 ? 30 : 1));
-    const labels = ints([5], (r) => (r === 4 ? 1000 : (r * 377) % 1000));
-    await check('cross_entropy', [logits, labels]);
-    await check('ranking_hinge', [f32([5, 77], wave), ints([5], (r) => (r === 3 ? -1 : r * 11))], { margin: 0.2 });
-  });
-  it('reductions and softmax propagate NaN and handle ±inf', async () => {
-    const edge = [1, NaN, 2, -Infinity, -Infinity, -Infinity, Infinity, 0, 1, 3, 4, 5];
-    const x = f32([4, 3], (e) => edge[e]);
-    for (const op of ['sum', 'max', 'min', 'logsumexp']) await check(op, [x], { axes: [1] });
-    await check('argmax', [x], { axis: 1 });
-    await check('softmax', [f32([2, 3], (e) => [1000, 0, -1000, -Infinity, 0, 1][e])], { axis: 1 });
-  });
-});
 }
 
 describe('movement and indexing kernels on odd sizes', () => {
@@ -180,7 +214,21 @@ describe('movement and indexing kernels on odd sizes', () => {
 describe('elementwise expressions at edge values', () => {
   const edges = [0, -0, 1, -1, 0.5, -2.5, 30, -30, 100, -100, 1e30, -1e30, Infinity, -Infinity, NaN];
   const x = f32([edges.length], (e) => edges[e]);
-  const unaryOps = ['neg', 'exp', 'log', 'sqrt', 'abs', 'sign', 'square', 'reciprocal', 'sigmoid', 'tanh', 'relu', 'softplus', 'softsign'];
+  const unaryOps = [
+    'neg',
+    'exp',
+    'log',
+    'sqrt',
+    'abs',
+    'sign',
+    'square',
+    'reciprocal',
+    'sigmoid',
+    'tanh',
+    'relu',
+    'softplus',
+    'softsign',
+  ];
   for (const op of unaryOps) {
     it(op, async () => {
       await expectMatches(op, [x]);
@@ -190,7 +238,8 @@ describe('elementwise expressions at edge values', () => {
     const n = edges.length;
     const a = f32([n, n], (e) => edges[Math.floor(e / n)]);
     const b = f32([n, n], (e) => edges[e % n]);
-    for (const op of ['add', 'sub', 'mul', 'div', 'minimum', 'maximum', 'pow', 'lt', 'eq', 'ne', 'ge']) await expectMatches(op, [a, b]);
+    for (const op of ['add', 'sub', 'mul', 'div', 'minimum', 'maximum', 'pow', 'lt', 'eq', 'ne', 'ge'])
+      await expectMatches(op, [a, b]);
     await expectMatches('binary_cross_entropy', [a, f32([n, n], (e) => (e % 3) / 2)]);
     for (const op of ['squared_error', 'hinge']) await expectMatches(op, [a, b]);
     await expectMatches('huber', [a], { delta: 0.7 });
@@ -207,7 +256,10 @@ describe('elementwise expressions at edge values', () => {
     await expectMatches('abs', [b]);
     for (const op of ['sign', 'neg', 'square']) await expectMatches(op, [a]);
     for (const op of ['minimum', 'maximum', 'sub', 'mul', 'lt']) await expectMatches(op, [a, b]);
-    const u = (vals: number[]): Tensor => ({ type: { dtype: 'u32', shape: [vals.length] }, data: Float64Array.from(vals) });
+    const u = (vals: number[]): Tensor => ({
+      type: { dtype: 'u32', shape: [vals.length] },
+      data: Float64Array.from(vals),
+    });
     await expectMatches('sub', [u([1, 5, 0]), u([2, 3, 0])]);
     await expectMatches('div', [u([7, 4294967295, 3]), u([2, 16, 0])]);
     await expectMatches('cast', [u([4294967295, 7])], { to: 'f32' });
@@ -222,7 +274,14 @@ describe('elementwise expressions at edge values', () => {
 describe('Philox on the device', () => {
   it('produces the reference bits for many counters and keys', async () => {
     const n = 257;
-    const words = (e: number): number[] => [e * 0x9e3779b9, e ^ 0xdeadbeef, e * 31, ~e, (e * 7) ^ 0x12345678, e * 0x85ebca6b];
+    const words = (e: number): number[] => [
+      e * 0x9e3779b9,
+      e ^ 0xdeadbeef,
+      e * 31,
+      ~e,
+      (e * 7) ^ 0x12345678,
+      e * 0x85ebca6b,
+    ];
     const input = Uint32Array.from({ length: n * 6 }, (_, k) => words(Math.floor(k / 6))[k % 6] >>> 0);
     const spec: KernelSpec = {
       name: 'philox_bits',
@@ -237,7 +296,11 @@ ${PHILOX_WGSL}
   y[4u * i] = r.x; y[4u * i + 1u] = r.y; y[4u * i + 2u] = r.z; y[4u * i + 3u] = r.w;
 }`,
     };
-    const [got] = await runKernel(spec, [{ type: { dtype: 'u32', shape: [n * 6] }, data: input }], [{ dtype: 'u32', shape: [n * 4] }]);
+    const [got] = await runKernel(
+      spec,
+      [{ type: { dtype: 'u32', shape: [n * 6] }, data: input }],
+      [{ dtype: 'u32', shape: [n * 4] }],
+    );
     const want: number[] = [];
     for (let i = 0; i < n; i++) {
       const w = Array.from(input.subarray(6 * i, 6 * i + 6));
@@ -250,7 +313,9 @@ ${PHILOX_WGSL}
     const p = f32(shape, (e) => ((e * 37) % 100) / 100);
     const node = nodeOf('uniform', [], { shape, stream: 9 });
     const want = getOp('uniform').reference([], node.attrs, { seed: SEED, step: STEP })[0];
-    const [got] = await runKernel(kernelOf(node), [], [node.outputs[0].type], { scalars: Uint32Array.from([SEED, STEP]) });
+    const [got] = await runKernel(kernelOf(node), [], [node.outputs[0].type], {
+      scalars: Uint32Array.from([SEED, STEP]),
+    });
     expect([...got]).toEqual([...want.data]);
     expect([...want.data].every((u) => u === uniform01(Math.round(u * 2 ** 24) * 256))).toBe(true);
     await expectMatches('bernoulli', [p], { stream: 2 }, 0);
@@ -264,11 +329,17 @@ ${PHILOX_WGSL}
     const shape = [5, 19];
     const node = nodeOf('uniform', [{ dtype: 'u32', shape: [] }], { shape, stream: 9 });
     const plain = getOp('uniform').reference([], node.attrs, { seed: SEED, step: STEP })[0];
-    for (const [dtype, value] of [['u32', 0x9e3779b9], ['i32', -7], ['i32', 0]] as const) {
+    for (const [dtype, value] of [
+      ['u32', 0x9e3779b9],
+      ['i32', -7],
+      ['i32', 0],
+    ] as const) {
       const it: Tensor = { type: { dtype, shape: [] }, data: Float64Array.from([value]) };
       const typed = nodeOf('uniform', [it.type], { shape, stream: 9 });
       const want = getOp('uniform').reference([it], typed.attrs, { seed: SEED, step: STEP })[0];
-      const [got] = await runKernel(kernelOf(typed), [it], [typed.outputs[0].type], { scalars: Uint32Array.from([SEED, STEP]) });
+      const [got] = await runKernel(kernelOf(typed), [it], [typed.outputs[0].type], {
+        scalars: Uint32Array.from([SEED, STEP]),
+      });
       expect([...got], `${dtype} ${value}`).toEqual([...want.data]);
       if (value === 0) expect([...got]).toEqual([...plain.data]);
       else expect([...got]).not.toEqual([...plain.data]);

@@ -15,7 +15,9 @@ describe('indexing shape rules', () => {
   });
   it('names the shapes in errors', () => {
     expect(() => infer('gather', [t(10, 4), t(3)])).toThrow('gather: operand 2 is f32[3], expected dtype i32 or u32');
-    expect(() => infer('gather', [t(10, 4), ids(3)], { axis: 2 })).toThrow('gather: axis 2 is out of range for f32[10,4]');
+    expect(() => infer('gather', [t(10, 4), ids(3)], { axis: 2 })).toThrow(
+      'gather: axis 2 is out of range for f32[10,4]',
+    );
     expect(() => infer('scatter_add', [t(10, 4), ids(3), t(3, 5)])).toThrow(
       'scatter_add: updates f32[3,5] must be f32[3,4] for target f32[10,4] and ids i32[3]',
     );

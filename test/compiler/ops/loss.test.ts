@@ -18,9 +18,15 @@ describe('loss shape rules', () => {
     expect(() => infer('cross_entropy', [t(128, 10), labels(64)])).toThrow(
       'cross_entropy: labels i32[64] must have the shape of scores f32[128,10] without its last axis',
     );
-    expect(() => infer('cross_entropy', [t(4, 10), t(4)])).toThrow('cross_entropy: operand 2 is f32[4], expected dtype i32 or u32');
-    expect(() => infer('ranking_hinge', [labels(4, 10), labels(4)])).toThrow('ranking_hinge: operand 1 is i32[4,10], expected dtype f32');
-    expect(() => infer('squared_error', [t(4, 3), t(4)])).toThrow('squared_error: shapes f32[4,3], f32[4] cannot be broadcast together');
+    expect(() => infer('cross_entropy', [t(4, 10), t(4)])).toThrow(
+      'cross_entropy: operand 2 is f32[4], expected dtype i32 or u32',
+    );
+    expect(() => infer('ranking_hinge', [labels(4, 10), labels(4)])).toThrow(
+      'ranking_hinge: operand 1 is i32[4,10], expected dtype f32',
+    );
+    expect(() => infer('squared_error', [t(4, 3), t(4)])).toThrow(
+      'squared_error: shapes f32[4,3], f32[4] cannot be broadcast together',
+    );
     expect(() => infer('hinge', [t(4), labels(4)])).toThrow('hinge: operand 2 is i32[4], expected dtype f32');
   });
 });

@@ -39,11 +39,15 @@ async function check(c: Case, family: 'register' | 'shared', tile?: RegisterTile
     // Every operand fetched as vec4 is read through a texture: rows of a multiple of
     // 4 floats directly, others shifted, where the whole operand (and each batch
     // matrix) is a multiple of 4 floats.
-    const fits = (t: TensorType, matrix: number) => numel(t.shape) % 4 === 0 && (t.shape.length === 2 || matrix % 4 === 0);
+    const fits = (t: TensorType, matrix: number) =>
+      numel(t.shape) % 4 === 0 && (t.shape.length === 2 || matrix % 4 === 0);
     const rows = (tile ?? registerTileFor(p)).rows;
     const vec4A = (c.ta ? p.m % 4 === 0 : p.k % 4 === 0) || (fits(c.a, p.m * p.k) && (!c.ta || rows % 4 === 0));
     const vec4B = (c.tb ? p.k % 4 === 0 : p.n % 4 === 0) || fits(c.b, p.k * p.n);
-    expect(spec.textureInputs?.map((t) => t.binding) ?? []).toEqual([...(vec4A && numel(c.a.shape) % 4 === 0 ? [0] : []), ...(vec4B && numel(c.b.shape) % 4 === 0 ? [1] : [])]);
+    expect(spec.textureInputs?.map((t) => t.binding) ?? []).toEqual([
+      ...(vec4A && numel(c.a.shape) % 4 === 0 ? [0] : []),
+      ...(vec4B && numel(c.b.shape) % 4 === 0 ? [1] : []),
+    ]);
   }
   const inputs = [values(numel(c.a.shape), 7), values(numel(c.b.shape), 11)];
   const [outType] = getOp('matmul').infer([c.a, c.b], { transpose_a: c.ta, transpose_b: c.tb });
@@ -88,12 +92,13 @@ describe('matmul kernel, register family with operand textures', () => {
     await check(c, 'register', undefined, true);
   });
   // Operands spanning several texture rows with a partial last row (A: 100·20/4 = 500 texels).
-  it.each([plain(100, 20, 44, false, false), plain(100, 20, 44, true, true), plain(260, 16, 12, true, false, [3], [])].map((c) => [label(c), c] as const))(
-    'multi-row texture: %s',
-    async (_name, c) => {
-      await check(c, 'register', undefined, true);
-    },
-  );
+  it.each(
+    [plain(100, 20, 44, false, false), plain(100, 20, 44, true, true), plain(260, 16, 12, true, false, [3], [])].map(
+      (c) => [label(c), c] as const,
+    ),
+  )('multi-row texture: %s', async (_name, c) => {
+    await check(c, 'register', undefined, true);
+  });
 });
 
 describe('matmul kernel, other register tiles', () => {
@@ -105,9 +110,12 @@ describe('matmul kernel, other register tiles', () => {
   ];
   const cases = [plain(37, 24, 52, true, false), plain(64, 12, 40, false, true), plain(33, 9, 17, true, true)];
   for (const tile of tiles) {
-    it.each(cases.map((c) => [label(c), c] as const))(`${tile.rows}x${tile.vec4Cols * 4} wg ${tile.wgX}x${tile.wgY}${tile.lanesAlongRows ? ' lanes along rows' : ''}: %s`, async (_n, c) => {
-      await check(c, 'register', tile);
-    });
+    it.each(cases.map((c) => [label(c), c] as const))(
+      `${tile.rows}x${tile.vec4Cols * 4} wg ${tile.wgX}x${tile.wgY}${tile.lanesAlongRows ? ' lanes along rows' : ''}: %s`,
+      async (_n, c) => {
+        await check(c, 'register', tile);
+      },
+    );
   }
 });
 

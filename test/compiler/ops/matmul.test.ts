@@ -17,12 +17,16 @@ describe('matmul shape rule', () => {
     expect(infer('matmul', [t(128, 784), t(784, 512)])).toEqual([t(128, 512)]);
     expect(infer('matmul', [t(784, 128), t(784, 512)], { transpose_a: true })).toEqual([t(128, 512)]);
     expect(infer('matmul', [t(128, 784), t(512, 784)], { transpose_b: true })).toEqual([t(128, 512)]);
-    expect(infer('matmul', [t(784, 128), t(512, 784)], { transpose_a: true, transpose_b: true })).toEqual([t(128, 512)]);
+    expect(infer('matmul', [t(784, 128), t(512, 784)], { transpose_a: true, transpose_b: true })).toEqual([
+      t(128, 512),
+    ]);
     expect(infer('matmul', [t(2, 3, 4, 5), t(5, 6)])).toEqual([t(2, 3, 4, 6)]);
     expect(infer('matmul', [t(3, 1, 4, 5), t(2, 5, 6)])).toEqual([t(3, 2, 4, 6)]);
   });
   it('names both shapes when the inner dimensions differ', () => {
-    expect(() => infer('matmul', [t(128, 784), t(512, 10)])).toThrow('matmul: inner dimensions differ: [128,784] @ [512,10]');
+    expect(() => infer('matmul', [t(128, 784), t(512, 10)])).toThrow(
+      'matmul: inner dimensions differ: [128,784] @ [512,10]',
+    );
     expect(() => infer('matmul', [t(128, 784), t(784, 10)], { transpose_b: true })).toThrow(
       'matmul: inner dimensions differ: [128,784] @ [784,10] (transpose_b)',
     );
@@ -32,7 +36,9 @@ describe('matmul shape rule', () => {
       'matmul: batch dimensions [2] and [3] cannot be broadcast together: [2,4,5] @ [3,5,6]',
     );
     expect(() => infer('matmul', [t(5), t(5, 6)])).toThrow('matmul: operand 1 has shape [5], expected rank 2 or more');
-    expect(() => infer('matmul', [t(2, 5), { dtype: 'i32', shape: [5, 6] }])).toThrow('matmul: operand 2 is i32[5,6], expected f32');
+    expect(() => infer('matmul', [t(2, 5), { dtype: 'i32', shape: [5, 6] }])).toThrow(
+      'matmul: operand 2 is i32[5,6], expected f32',
+    );
   });
 });
 
@@ -45,7 +51,9 @@ describe('matmul reference', () => {
     // Aᵀ·A (3×3) and A·Aᵀ (2×2).
     expect(run1('matmul', [A, A], { transpose_a: true })).toEqual([17, 22, 27, 22, 29, 36, 27, 36, 45]);
     expect(run1('matmul', [A, A], { transpose_b: true })).toEqual([14, 32, 32, 77]);
-    expect(run1('matmul', [f32([3, 2], [1, 4, 2, 5, 3, 6]), A], { transpose_a: true, transpose_b: true })).toEqual([14, 32, 32, 77]);
+    expect(run1('matmul', [f32([3, 2], [1, 4, 2, 5, 3, 6]), A], { transpose_a: true, transpose_b: true })).toEqual([
+      14, 32, 32, 77,
+    ]);
   });
   it('broadcasts a batch of matrices against one matrix', () => {
     const batch = f32([2, 1, 2], [1, 2, 3, 4]);
@@ -99,33 +107,37 @@ function random(n: number, seed: number): Float64Array {
 }
 
 describe('matmul gradient', () => {
-  it.each(cases.map((c) => [c.label ?? `[${c.inputs[0].shape}] @ [${c.inputs[1].shape}] ${JSON.stringify(c.attrs)}`, c] as const))(
-    'matches finite differences: %s',
-    (_name, c) => {
-      const op = getOp('matmul');
-      const attrs = c.attrs ?? {};
-      const ins: Tensor[] = c.inputs.map((type, i) => ({ type, data: random(numel(type.shape), 17 + i) }));
-      const [outType] = op.infer(c.inputs, attrs);
-      const w = random(numel(outType.shape), 5);
-      const loss = (xs: Tensor[]) => op.reference(xs, attrs, { seed: 0, step: 0 })[0].data.reduce((s, v, i) => s + v * w[i], 0);
+  it.each(
+    cases.map(
+      (c) => [c.label ?? `[${c.inputs[0].shape}] @ [${c.inputs[1].shape}] ${JSON.stringify(c.attrs)}`, c] as const,
+    ),
+  )('matches finite differences: %s', (_name, c) => {
+    const op = getOp('matmul');
+    const attrs = c.attrs ?? {};
+    const ins: Tensor[] = c.inputs.map((type, i) => ({ type, data: random(numel(type.shape), 17 + i) }));
+    const [outType] = op.infer(c.inputs, attrs);
+    const w = random(numel(outType.shape), 5);
+    const loss = (xs: Tensor[]) =>
+      op.reference(xs, attrs, { seed: 0, step: 0 })[0].data.reduce((s, v, i) => s + v * w[i], 0);
 
-      const b = new EagerBuilder();
-      const inVals = ins.map((x) => b.value(x));
-      const outVal: Value = { id: -1, type: outType, def: null };
-      const node: Node = { id: 1, op: 'matmul', inputs: inVals, outputs: [outVal], attrs };
-      const grads = op.grad!(b, node, [b.value({ type: outType, data: w })]);
+    const b = new EagerBuilder();
+    const inVals = ins.map((x) => b.value(x));
+    const outVal: Value = { id: -1, type: outType, def: null };
+    const node: Node = { id: 1, op: 'matmul', inputs: inVals, outputs: [outVal], attrs };
+    const grads = op.grad!(b, node, [b.value({ type: outType, data: w })]);
 
-      ins.forEach((x, which) => {
-        const g = b.get(grads[which]!);
-        expect(g.type).toEqual(x.type);
-        const h = 1e-6;
-        for (let e = 0; e < x.data.length; e++) {
-          const plus = ins.map((y, j) => (j === which ? { ...y, data: y.data.map((v, k) => (k === e ? v + h : v)) } : y));
-          const minus = ins.map((y, j) => (j === which ? { ...y, data: y.data.map((v, k) => (k === e ? v - h : v)) } : y));
-          const fd = (loss(plus) - loss(minus)) / (2 * h);
-          expect(g.data[e]).toBeCloseTo(fd, 6);
-        }
-      });
-    },
-  );
+    ins.forEach((x, which) => {
+      const g = b.get(grads[which]!);
+      expect(g.type).toEqual(x.type);
+      const h = 1e-6;
+      for (let e = 0; e < x.data.length; e++) {
+        const plus = ins.map((y, j) => (j === which ? { ...y, data: y.data.map((v, k) => (k === e ? v + h : v)) } : y));
+        const minus = ins.map((y, j) =>
+          j === which ? { ...y, data: y.data.map((v, k) => (k === e ? v - h : v)) } : y,
+        );
+        const fd = (loss(plus) - loss(minus)) / (2 * h);
+        expect(g.data[e]).toBeCloseTo(fd, 6);
+      }
+    });
+  });
 });

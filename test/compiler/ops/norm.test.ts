@@ -17,10 +17,16 @@ describe('norm shape rules', () => {
   it('reject bad inputs and attributes', () => {
     expect(() => infer('lrn', [t(2, 7, 3)])).toThrow('lrn: input has shape f32[2,7,3], expected rank 4 (NCHW)');
     expect(() => infer('lrn', [t(2, 7, 3, 3)], { size: 0 })).toThrow('lrn: size must be positive, got 0');
-    expect(() => infer('lrn', [t(2, 7, 3, 3)], { k: 0 })).toThrow('lrn: k must be positive and alpha non-negative, got k=0, alpha=0.0001');
-    expect(() => infer('lcn', [t(2, 3, 8, 8)], { size: [4, 3] })).toThrow('lcn: the window [4,3] must have odd, positive sides');
+    expect(() => infer('lrn', [t(2, 7, 3, 3)], { k: 0 })).toThrow(
+      'lrn: k must be positive and alpha non-negative, got k=0, alpha=0.0001',
+    );
+    expect(() => infer('lcn', [t(2, 3, 8, 8)], { size: [4, 3] })).toThrow(
+      'lcn: the window [4,3] must have odd, positive sides',
+    );
     expect(() => infer('lcn', [t(2, 3, 8, 8)], { sigma: -1 })).toThrow('lcn: sigma must be positive, got -1');
-    expect(() => infer('channel_window_sum', [t(1, 4, 2, 2)], { size: 3, lo: 3 })).toThrow('channel_window_sum: lo must be in [0, 2], got 3');
+    expect(() => infer('channel_window_sum', [t(1, 4, 2, 2)], { size: 3, lo: 3 })).toThrow(
+      'channel_window_sum: lo must be in [0, 2], got 3',
+    );
   });
 });
 
@@ -50,14 +56,19 @@ describe('norm gradients (finite differences)', () => {
     gradcheck((b, [x]) => [b.op('channel_window_sum', [x], { size: 3, lo: 2 })], randomInputs([t(2, 5, 2, 2)]));
   });
   it('lcn', () => {
-    gradcheck((b, [x]) => [b.op('lcn', [x], { size: [3, 3], sigma: 1 })], randomInputs([t(2, 2, 4, 5)]), { rtol: 1e-5 });
+    gradcheck((b, [x]) => [b.op('lcn', [x], { size: [3, 3], sigma: 1 })], randomInputs([t(2, 2, 4, 5)]), {
+      rtol: 1e-5,
+    });
   });
   it('second order through lrn', () => {
-    gradcheck((b, [x]) => {
-      const y = b.op('lrn', [x], { size: 3, alpha: 0.5, beta: 0.75, k: 1 });
-      const g = b.op('mul', [y, y]);
-      return [getLrnGrad(b, y, g)];
-    }, randomInputs([t(1, 4, 2, 2)]));
+    gradcheck(
+      (b, [x]) => {
+        const y = b.op('lrn', [x], { size: 3, alpha: 0.5, beta: 0.75, k: 1 });
+        const g = b.op('mul', [y, y]);
+        return [getLrnGrad(b, y, g)];
+      },
+      randomInputs([t(1, 4, 2, 2)]),
+    );
   });
 });
 

@@ -31,11 +31,15 @@ describe('iteration operand shape rules', () => {
     }
   });
   it('rejects other types with a clear message', () => {
-    expect(() => infer('uniform', [t()], { shape: [3], stream: 0 })).toThrow('uniform: iteration operand 1 is f32[], expected an i32 or u32 scalar');
+    expect(() => infer('uniform', [t()], { shape: [3], stream: 0 })).toThrow(
+      'uniform: iteration operand 1 is f32[], expected an i32 or u32 scalar',
+    );
     expect(() => infer('dropout', [t(4), { dtype: 'i32', shape: [1] }], { p: 0.5, stream: 0 })).toThrow(
       'dropout: iteration operand 2 is i32[1], expected an i32 or u32 scalar',
     );
-    expect(() => infer('categorical', [t(4, 5), t()], { stream: 0 })).toThrow('categorical: iteration operand 2 is f32[], expected an i32 or u32 scalar');
+    expect(() => infer('categorical', [t(4, 5), t()], { stream: 0 })).toThrow(
+      'categorical: iteration operand 2 is f32[], expected an i32 or u32 scalar',
+    );
   });
 });
 
@@ -62,11 +66,14 @@ describe('iteration operand in the reference', () => {
   it('keys word 2 of the counter with the iteration (an i32 as its u32 bits)', () => {
     const u = run1('uniform', [iter(5)], { shape: [4], stream: 3 }, ctx);
     expect(u).toEqual([0, 1, 2, 3].map((e) => uniform01(philoxWords(42, 3, 7, e, 5)[0])));
-    expect(run1('uniform', [iter(-1)], { shape: [4], stream: 3 }, ctx)).toEqual(run1('uniform', [refTensor('u32', [], [0xffffffff])], { shape: [4], stream: 3 }, ctx));
+    expect(run1('uniform', [iter(-1)], { shape: [4], stream: 3 }, ctx)).toEqual(
+      run1('uniform', [refTensor('u32', [], [0xffffffff])], { shape: [4], stream: 3 }, ctx),
+    );
   });
 });
 
-const sumAll = (b: GraphBuilder, v: Value): Value => b.op('sum', [v], { axes: v.type.shape.map((_, i) => i), keepdims: false });
+const sumAll = (b: GraphBuilder, v: Value): Value =>
+  b.op('sum', [v], { axes: v.type.shape.map((_, i) => i), keepdims: false });
 
 describe('gradients of the corruption ops with an iteration', () => {
   // loss = Σ c·op(x, it): the gradient is c where the element was kept (scaled by
@@ -89,7 +96,11 @@ describe('gradients of the corruption ops with an iteration', () => {
       const cs = Array.from({ length: n }, (_, e) => 1 + e);
       const scale = op === 'dropout' ? 1 / (1 - p) : 1;
       const masks = [0, 3].map((itv) => {
-        const { results } = execute(g, { x: tensor(t(n), xs), c: tensor(t(n), cs), it: tensor(I32, [itv]) }, { seed: 11, step: 2 });
+        const { results } = execute(
+          g,
+          { x: tensor(t(n), xs), c: tensor(t(n), cs), it: tensor(I32, [itv]) },
+          { seed: 11, step: 2 },
+        );
         const kept = [...results.y.data].map((v) => Math.abs(v - 0.3 * scale) < 1e-12);
         expect([...results.gx.data]).toEqual(cs.map((ce, e) => (kept[e] ? ce * scale : 0)));
         return kept;
@@ -117,7 +128,8 @@ describe('a repeat body fed its loop counter', () => {
     const outs = b.emit('repeat', [it0, hist0], { count: 3, carries: 2 }, { regions: [body] }).outputs;
     const g = b.finish({ hist: outs[1] });
     verifyGraph(g);
-    return execute(g, { it0: tensor(I32, [0]), hist0: tensor(t(3, 8), new Array(24).fill(0)) }, { seed: 5, step: 1 }).results.hist.data;
+    return execute(g, { it0: tensor(I32, [0]), hist0: tensor(t(3, 8), new Array(24).fill(0)) }, { seed: 5, step: 1 })
+      .results.hist.data;
   }
   const row = (data: Float64Array, r: number): number[] => [...data.slice(r * 8, r * 8 + 8)];
 
@@ -168,10 +180,14 @@ describe('loop gradients through corruption ops keyed by the iteration', () => {
   };
   for (const stash of [true, false]) {
     it(`repeat with dropout(it), ${stash ? 'stashed' : 'recomputed'}`, () => {
-      expect(gradcheck(repeatDropout, [randomTensor(t(2, 3), 1), randomTensor(t(2, 3), 2)], { stash }).elements).toBe(12);
+      expect(gradcheck(repeatDropout, [randomTensor(t(2, 3), 1), randomTensor(t(2, 3), 2)], { stash }).elements).toBe(
+        12,
+      );
     });
     it(`scan with salt_and_pepper(t), ${stash ? 'stashed' : 'recomputed'}`, () => {
-      expect(gradcheck(scanSaltAndPepper, [randomTensor(t(2, 3), 3), randomTensor(t(2, 3), 4)], { stash }).elements).toBe(12);
+      expect(
+        gradcheck(scanSaltAndPepper, [randomTensor(t(2, 3), 3), randomTensor(t(2, 3), 4)], { stash }).elements,
+      ).toBe(12);
     });
   }
 });

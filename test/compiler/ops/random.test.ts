@@ -14,10 +14,16 @@ describe('random op rules', () => {
   });
   it('rejects bad probabilities and shapes', () => {
     expect(() => infer('dropout', [t(8)], { p: 1, stream: 0 })).toThrow('dropout: probability 1 must be in [0, 1)');
-    expect(() => infer('salt_and_pepper', [t(8)], { p: -0.1, stream: 0 })).toThrow('salt_and_pepper: probability -0.1 must be in [0, 1)');
+    expect(() => infer('salt_and_pepper', [t(8)], { p: -0.1, stream: 0 })).toThrow(
+      'salt_and_pepper: probability -0.1 must be in [0, 1)',
+    );
     expect(() => infer('normal', [], { shape: [0], stream: 0 })).toThrow('normal: invalid shape [0]');
-    expect(() => infer('categorical', [t()], { stream: 0 })).toThrow('categorical: probabilities f32[] need a class axis');
-    expect(() => infer('bernoulli', [{ dtype: 'i32', shape: [2] }], { stream: 0 })).toThrow('bernoulli: operand 1 is i32[2], expected dtype f32');
+    expect(() => infer('categorical', [t()], { stream: 0 })).toThrow(
+      'categorical: probabilities f32[] need a class axis',
+    );
+    expect(() => infer('bernoulli', [{ dtype: 'i32', shape: [2] }], { stream: 0 })).toThrow(
+      'bernoulli: operand 1 is i32[2], expected dtype f32',
+    );
   });
 });
 
@@ -26,7 +32,12 @@ describe('random op reference', () => {
     const u = run1('uniform', [], { shape: [5], low: -1, high: 3, stream: 4 }, ctx);
     expect(u).toEqual([0, 1, 2, 3, 4].map((e) => -1 + 4 * uniform01(philoxWords(42, 4, 7, e)[0])));
     const z = run1('normal', [], { shape: [3], mean: 1, std: 2, stream: 5 }, ctx);
-    expect(z).toEqual([0, 1, 2].map((e) => { const w = philoxWords(42, 5, 7, e); return 1 + 2 * boxMuller(w[0], w[1]); }));
+    expect(z).toEqual(
+      [0, 1, 2].map((e) => {
+        const w = philoxWords(42, 5, 7, e);
+        return 1 + 2 * boxMuller(w[0], w[1]);
+      }),
+    );
   });
   it('streams and steps give different draws; the same key gives the same', () => {
     const a = run1('uniform', [], { shape: [8], stream: 1 }, ctx);
@@ -50,7 +61,17 @@ describe('random op reference', () => {
     const sp = run1('salt_and_pepper', [f32([n], new Array(n).fill(0.5))], { p: 0.2, stream: 2 }, ctx);
     expect(sp.filter((v) => v !== 0.5).length / n).toBeCloseTo(0.2, 1);
     const rows = 3000;
-    const c = run1('categorical', [f32([rows, 3], Array.from({ length: rows * 3 }, (_, e) => [1, 0, 3][e % 3]))], { stream: 9 }, ctx);
+    const c = run1(
+      'categorical',
+      [
+        f32(
+          [rows, 3],
+          Array.from({ length: rows * 3 }, (_, e) => [1, 0, 3][e % 3]),
+        ),
+      ],
+      { stream: 9 },
+      ctx,
+    );
     expect(c.includes(1)).toBe(false);
     expect(c.filter((v) => v === 2).length / rows).toBeCloseTo(0.75, 1);
   });

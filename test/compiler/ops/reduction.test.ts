@@ -17,7 +17,9 @@ describe('reduction shape rules', () => {
   it('rejects bad axes and dtypes', () => {
     expect(() => infer('sum', [t(2, 3)], { axes: [2] })).toThrow('sum: axis 2 is out of range for f32[2,3]');
     expect(() => infer('sum', [t(2, 3)], { axes: [1, -1] })).toThrow('sum: axes [1,-1] repeat an axis');
-    expect(() => infer('mean', [{ dtype: 'i32', shape: [3] }], { axes: [0] })).toThrow('mean: operand 1 is i32[3], expected dtype f32');
+    expect(() => infer('mean', [{ dtype: 'i32', shape: [3] }], { axes: [0] })).toThrow(
+      'mean: operand 1 is i32[3], expected dtype f32',
+    );
     expect(() => infer('argmax', [t(3)], { axis: -2 })).toThrow('argmax: axis -2 is out of range for f32[3]');
     expect(() => infer('softmax', [t()], { axis: -1 })).toThrow('softmax: axis -1 is out of range for f32[]');
     expect(() => infer('logsumexp', [{ dtype: 'bool', shape: [3] }], { axes: [0] })).toThrow('expected dtype f32');
@@ -51,7 +53,9 @@ describe('reduction reference', () => {
     const lp = run1('log_softmax', [f32([1, 3], [1000, 1001, 1002])], { axis: 1 });
     lp.forEach((v, k) => expect(v).toBeCloseTo(Math.log(e[k] / s), 12));
     const lo = 1 / (1 + Math.E);
-    run1('softmax', [f32([2, 2], [0, 0, 1, 1])], { axis: 0 }).forEach((v, k) => expect(v).toBeCloseTo([lo, lo, 1 - lo, 1 - lo][k], 15));
+    run1('softmax', [f32([2, 2], [0, 0, 1, 1])], { axis: 0 }).forEach((v, k) =>
+      expect(v).toBeCloseTo([lo, lo, 1 - lo, 1 - lo][k], 15),
+    );
   });
   it('integer sums wrap', () => {
     expect(run1('sum', [i32([2], [2147483647, 1])], { axes: [0] })).toEqual([-2147483648]);

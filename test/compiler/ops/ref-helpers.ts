@@ -8,7 +8,8 @@ import { getOp } from '../../../compiler/ops/registry';
 /** Fills in declared defaults only, so a shape rule still sees (and reports) a missing required attribute. */
 function withDefaults(def: OpDef, attrs: Attrs): Attrs {
   const out: Record<string, Attrs[string]> = { ...attrs };
-  for (const [k, spec] of Object.entries(def.attrs ?? {})) if (!(k in out) && spec.default !== undefined) out[k] = spec.default;
+  for (const [k, spec] of Object.entries(def.attrs ?? {}))
+    if (!(k in out) && spec.default !== undefined) out[k] = spec.default;
   return out;
 }
 

@@ -17,12 +17,21 @@ const fill = (type: TensorType, f: (e: number) => number): Tensor => ({
   data: Float64Array.from({ length: numel(type.shape) }, (_, e) => (type.dtype === 'f32' ? Math.fround(f(e)) : f(e))),
 });
 
-async function check(dtype: DType, shape: number[], idsType: TensorType, id: (j: number) => number, axis: number, tiling: ScatterTiling = {}): Promise<void> {
+async function check(
+  dtype: DType,
+  shape: number[],
+  idsType: TensorType,
+  id: (j: number) => number,
+  axis: number,
+  tiling: ScatterTiling = {},
+): Promise<void> {
   const target = fill({ dtype, shape }, (e) => (dtype === 'f32' ? Math.sin(e * 0.7) : (e % 13) - 6));
   const ids = fill(idsType, id);
   const updShape = [...shape.slice(0, axis), ...idsType.shape, ...shape.slice(axis + 1)];
   // f32 updates of mixed magnitude, so a different summation order would change the bits.
-  const updates = fill({ dtype, shape: updShape }, (e) => (dtype === 'f32' ? Math.cos(e * 1.3) * 10 ** ((e % 5) - 2) : (e % 7) - 3));
+  const updates = fill({ dtype, shape: updShape }, (e) =>
+    dtype === 'f32' ? Math.cos(e * 1.3) * 10 ** ((e % 5) - 2) : (e % 7) - 3,
+  );
   const [want] = getOp('scatter_add').reference([target, ids, updates], { axis }, { seed: 0, step: 0 });
   const want32 = dtype === 'f32' ? referenceInF32(target, ids, updates, axis) : [...want.data];
   const spec = emitScatterAddKernel(target.type, idsType, axis, tiling);
@@ -55,7 +64,14 @@ describe('scatter_add tiled kernel', () => {
     expect(scatterTile(10000, 64, { minRowTiles: 128 })).toEqual({ rows: 59, cols: 64 });
   });
   it('embedding gradient: many row tiles, ids over several chunks, repeats and out-of-range ids', async () => {
-    await check('f32', [96, 16], i32(5, 41), (j) => (j % 17 === 0 ? 96 + (j % 3) : j % 11 === 0 ? -1 : (j * 37) % 96), 0, { storageBytes: 1024 });
+    await check(
+      'f32',
+      [96, 16],
+      i32(5, 41),
+      (j) => (j % 17 === 0 ? 96 + (j % 3) : j % 11 === 0 ? -1 : (j * 37) % 96),
+      0,
+      { storageBytes: 1024 },
+    );
     await check('f32', [96, 16], i32(5, 41), (j) => (j % 7 === 0 ? 5 : (j * 37) % 96), 0, { storageBytes: 2048 });
   });
   it('column tiles and an inner axis', async () => {

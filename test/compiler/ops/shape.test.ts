@@ -16,18 +16,36 @@ describe('shape op rules', () => {
     expect(infer('one_hot', [{ dtype: 'i32', shape: [4] }], { depth: 3 })).toEqual([t(4, 3)]);
   });
   it('names the shapes in every error', () => {
-    expect(() => infer('reshape', [t(2, 3)], { shape: [4, -1] })).toThrow('reshape: cannot reshape f32[2,3] (6 elements) to [4,-1]');
+    expect(() => infer('reshape', [t(2, 3)], { shape: [4, -1] })).toThrow(
+      'reshape: cannot reshape f32[2,3] (6 elements) to [4,-1]',
+    );
     expect(() => infer('reshape', [t(2, 3)], { shape: [-1, -1] })).toThrow('reshape: at most one dimension may be -1');
     expect(() => infer('reshape', [t(2, 3)], { shape: [0, 6] })).toThrow('reshape: dimensions must be positive or -1');
-    expect(() => infer('transpose', [t(2, 3)], { perm: [0, 0] })).toThrow('transpose: perm [0,0] is not a permutation of the 2 axes of f32[2,3]');
-    expect(() => infer('broadcast_to', [t(2, 3)], { shape: [3, 3] })).toThrow('broadcast_to: cannot broadcast f32[2,3] to [3,3]');
-    expect(() => infer('concat', [t(2, 3), t(3, 3)], { axis: 1 })).toThrow('concat: operand 2 is f32[3,3], which does not match f32[2,3] except along axis 1');
-    expect(() => infer('concat', [t(2, 3), { dtype: 'i32', shape: [2, 3] }], { axis: 0 })).toThrow('operand 2 is i32[2,3]');
-    expect(() => infer('slice', [t(5)], { starts: [3], ends: [2] })).toThrow('slice: [3:2:1] is empty or out of range for axis 0 of f32[5]');
-    expect(() => infer('slice', [t(5, 2)], { starts: [0], ends: [2] })).toThrow('slice: starts, ends and strides need 2 entries for f32[5,2]');
+    expect(() => infer('transpose', [t(2, 3)], { perm: [0, 0] })).toThrow(
+      'transpose: perm [0,0] is not a permutation of the 2 axes of f32[2,3]',
+    );
+    expect(() => infer('broadcast_to', [t(2, 3)], { shape: [3, 3] })).toThrow(
+      'broadcast_to: cannot broadcast f32[2,3] to [3,3]',
+    );
+    expect(() => infer('concat', [t(2, 3), t(3, 3)], { axis: 1 })).toThrow(
+      'concat: operand 2 is f32[3,3], which does not match f32[2,3] except along axis 1',
+    );
+    expect(() => infer('concat', [t(2, 3), { dtype: 'i32', shape: [2, 3] }], { axis: 0 })).toThrow(
+      'operand 2 is i32[2,3]',
+    );
+    expect(() => infer('slice', [t(5)], { starts: [3], ends: [2] })).toThrow(
+      'slice: [3:2:1] is empty or out of range for axis 0 of f32[5]',
+    );
+    expect(() => infer('slice', [t(5, 2)], { starts: [0], ends: [2] })).toThrow(
+      'slice: starts, ends and strides need 2 entries for f32[5,2]',
+    );
     expect(() => infer('pad', [t(2)], { lo: [-1], hi: [0] })).toThrow('pad: padding amounts must be non-negative');
-    expect(() => infer('one_hot', [t(4)], { depth: 3 })).toThrow('one_hot: operand 1 is f32[4], expected dtype i32 or u32');
-    expect(() => infer('one_hot', [{ dtype: 'i32', shape: [4] }], { depth: 0 })).toThrow('one_hot: depth must be positive, got 0');
+    expect(() => infer('one_hot', [t(4)], { depth: 3 })).toThrow(
+      'one_hot: operand 1 is f32[4], expected dtype i32 or u32',
+    );
+    expect(() => infer('one_hot', [{ dtype: 'i32', shape: [4] }], { depth: 0 })).toThrow(
+      'one_hot: depth must be positive, got 0',
+    );
   });
 });
 

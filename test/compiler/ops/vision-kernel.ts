@@ -12,7 +12,11 @@ import { rng } from '../../helpers/gradcheck';
 import { runKernel } from '../../helpers/kernel';
 import type { ConvTile, DirectConv } from '../../../compiler/codegen/kernels/conv';
 import { emitDirectConv } from '../../../compiler/codegen/kernels/conv';
-import { conv2dGeometry, conv2dTransposeGeometry, filterGradGeometry } from '../../../compiler/codegen/kernels/conv-geometry';
+import {
+  conv2dGeometry,
+  conv2dTransposeGeometry,
+  filterGradGeometry,
+} from '../../../compiler/codegen/kernels/conv-geometry';
 import { convParamsOf } from '../../../compiler/codegen/kernels/fused-conv';
 
 export function nodeOf(op: string, inputs: readonly TensorType[], attrs: Attrs = {}): Node {
@@ -20,13 +24,26 @@ export function nodeOf(op: string, inputs: readonly TensorType[], attrs: Attrs =
   const full = normalizeAttrs(def, attrs);
   const outs = def.infer(inputs, full);
   const value = (type: TensorType, id: number): Value => ({ id, type, def: null });
-  return { id: 0, op, inputs: inputs.map((t, i) => value(t, i)), outputs: outs.map((t, i) => value(t, 100 + i)), attrs: full };
+  return {
+    id: 0,
+    op,
+    inputs: inputs.map((t, i) => value(t, i)),
+    outputs: outs.map((t, i) => value(t, 100 + i)),
+    attrs: full,
+  };
 }
 
 /** Seeded data in [-1, 1) (or from `fill`) for each input type. */
-export function randomInputs(types: readonly TensorType[], seed = 7, fill?: (input: number, index: number, u: number) => number): Tensor[] {
+export function randomInputs(
+  types: readonly TensorType[],
+  seed = 7,
+  fill?: (input: number, index: number, u: number) => number,
+): Tensor[] {
   const r = rng(seed);
-  return types.map((type, k) => ({ type, data: Float64Array.from({ length: numel(type.shape) }, (_, e) => (fill ? fill(k, e, r()) : 2 * r() - 1)) }));
+  return types.map((type, k) => ({
+    type,
+    data: Float64Array.from({ length: numel(type.shape) }, (_, e) => (fill ? fill(k, e, r()) : 2 * r() - 1)),
+  }));
 }
 
 /** The direct-convolution nest of a conv2d, conv2d_transpose or conv2d_filter_grad node. */
@@ -49,7 +66,12 @@ export async function expectKernelMatches(
   op: string,
   types: readonly TensorType[],
   attrs: Attrs = {},
-  opts: { fill?: (input: number, index: number, u: number) => number; tol?: number; textures?: boolean; tile?: ConvTile } = {},
+  opts: {
+    fill?: (input: number, index: number, u: number) => number;
+    tol?: number;
+    textures?: boolean;
+    tile?: ConvTile;
+  } = {},
 ): Promise<KernelSpec> {
   const node = nodeOf(op, types, attrs);
   const inputs = randomInputs(types, 11, opts.fill);

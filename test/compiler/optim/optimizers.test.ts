@@ -52,7 +52,11 @@ function run(spec: OptimizerSpec, steps = 2): number[][][] {
   };
   const out: number[][][] = [];
   for (let s = 0; s < steps; s++) {
-    const feeds = { ...state, gW: { type: W_TYPE, data: Float64Array.from(GW[s]) }, gb: { type: B_TYPE, data: Float64Array.from(GB[s]) } };
+    const feeds = {
+      ...state,
+      gW: { type: W_TYPE, data: Float64Array.from(GW[s]) },
+      gb: { type: B_TYPE, data: Float64Array.from(GB[s]) },
+    };
     const { assigns } = execute(graph, feeds);
     Object.assign(state, assigns);
     out.push([[...state.W.data], [...state.b.data]]);
@@ -61,7 +65,10 @@ function run(spec: OptimizerSpec, steps = 2): number[][][] {
 }
 
 /** Elementwise reference updates written out by hand, per param, with their own state. */
-function handRun(step: (w: number, g: number, s: Record<string, number>, t: number) => number, steps = 2): number[][][] {
+function handRun(
+  step: (w: number, g: number, s: Record<string, number>, t: number) => number,
+  steps = 2,
+): number[][][] {
   const states = [W0.map(() => ({})), B0.map(() => ({}))] as Record<string, number>[][];
   let params = [[...W0], [...B0]];
   const out: number[][][] = [];
@@ -79,7 +86,10 @@ function expectClose(actual: number[][][], expected: number[][][]): void {
 
 describe('optimizer updates against hand-computed steps', () => {
   it('sgd', () => {
-    expectClose(run({ name: 'sgd', options: { lr: 0.1 } }), handRun((w, g) => w - 0.1 * g));
+    expectClose(
+      run({ name: 'sgd', options: { lr: 0.1 } }),
+      handRun((w, g) => w - 0.1 * g),
+    );
   });
 
   it('sgd with momentum', () => {
@@ -122,12 +132,11 @@ describe('optimizer updates against hand-computed steps', () => {
       return w - 0.01 * s.v;
     }, 3);
     expectClose(run({ name: 'rmsprop', options: { lr: 0.01, momentum: 0.5 } }, 3), hand);
-    expect(build({ name: 'rmsprop', options: { momentum: 0.5 } }).update.slots.map((s) => s.name).sort()).toEqual([
-      'W.momentum',
-      'W.ms',
-      'b.momentum',
-      'b.ms',
-    ]);
+    expect(
+      build({ name: 'rmsprop', options: { momentum: 0.5 } })
+        .update.slots.map((s) => s.name)
+        .sort(),
+    ).toEqual(['W.momentum', 'W.ms', 'b.momentum', 'b.ms']);
   });
 
   it('adam with bias correction', () => {
@@ -173,7 +182,10 @@ describe('optimizer updates against hand-computed steps', () => {
     expect(norm).toBeGreaterThan(1);
     expectClose(out, [[W0.map((w, i) => w - GW[0][i] / norm), B0.map((w, i) => w - GB[0][i] / norm)]]);
     // Under the threshold nothing changes.
-    expectClose(run({ name: 'sgd', options: { lr: 1, clip_norm: 100 } }, 1), handRun((w, g) => w - g, 1));
+    expectClose(
+      run({ name: 'sgd', options: { lr: 1, clip_norm: 100 } }, 1),
+      handRun((w, g) => w - g, 1),
+    );
   });
 
   it('max_norm scales the columns of weight matrices back to the ball, not biases', () => {
@@ -205,7 +217,9 @@ describe('optimizer updates against hand-computed steps', () => {
 
   it('rejects unknown optimizers and options', () => {
     expect(() => build({ name: 'lbfgs', options: {} })).toThrow(DlcError);
-    expect(() => build({ name: 'lbfgs', options: {} })).toThrow("unknown optimizer 'lbfgs' (expected one of sgd, adagrad, rmsprop, adam, vsgd)");
+    expect(() => build({ name: 'lbfgs', options: {} })).toThrow(
+      "unknown optimizer 'lbfgs' (expected one of sgd, adagrad, rmsprop, adam, vsgd)",
+    );
     expect(() => build({ name: 'sgd', options: { beta1: 0.9 } })).toThrow("sgd has no option 'beta1'");
     expect(() => build({ name: 'sgd', options: { nesterov: 1 } })).toThrow("sgd: option 'nesterov' must be a boolean");
   });

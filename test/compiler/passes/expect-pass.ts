@@ -12,7 +12,10 @@ import type { Pass, PassContext } from '../../../compiler/passes/context';
 export const CTX: PassContext = { entry: 'test', level: 1 };
 
 export function ir(text: string): string {
-  const lines = text.replace(/^\n/, '').replace(/\n\s*$/, '').split('\n');
+  const lines = text
+    .replace(/^\n/, '')
+    .replace(/\n\s*$/, '')
+    .split('\n');
   const indent = Math.min(...lines.filter((l) => l.trim() !== '').map((l) => /^ */.exec(l)![0].length));
   return lines.map((l) => l.slice(indent)).join('\n') + '\n';
 }

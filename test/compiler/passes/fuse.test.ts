@@ -61,7 +61,9 @@ describe('fuse-elementwise', () => {
     ));
 
   it('does not fuse across a value the group would both feed and read (no cycle through the sum)', () => {
-    const { after } = runPass(fuseElementwisePass, `
+    const { after } = runPass(
+      fuseElementwisePass,
+      `
         graph f {
           input %0: f32[4,3]
           %1: f32[4,3] = exp %0
@@ -69,12 +71,15 @@ describe('fuse-elementwise', () => {
           %3: f32[4,3] = div %1, %2
           return y=%3
         }
-        `);
+        `,
+    );
     expect(after.nodes.map((n) => n.op)).toEqual(['exp', 'sum', 'div']);
   });
 
   it('takes in a constant read only by the group, whatever its shape, as a literal', () => {
-    const { after } = runPass(fuseElementwisePass, `
+    const { after } = runPass(
+      fuseElementwisePass,
+      `
         graph f {
           input %x: f32[4,3]
           input %y: f32[4,3]
@@ -83,13 +88,16 @@ describe('fuse-elementwise', () => {
           %3: f32[4,3] = mul %1, %2
           return z=%3
         }
-        `);
+        `,
+    );
     expect(after.nodes.map((n) => [n.op, n.attrs.name])).toEqual([['fused', 'fused_sub_mul']]);
     expect(after.nodes[0].inputs.map((v) => v.name)).toEqual(['x', 'y']);
   });
 
   it('places a group whose literal constant comes first in the scope at its first computing member', () => {
-    const { after } = runPass(fuseElementwisePass, `
+    const { after } = runPass(
+      fuseElementwisePass,
+      `
         graph f {
           input %x: f32[4]
           %1: f32[] = constant [dtype="f32", shape=[], value=8]
@@ -100,7 +108,8 @@ describe('fuse-elementwise', () => {
           %6: f32[4] = div %5, %1
           return y=%6
         }
-        `);
+        `,
+    );
     expect(after.nodes.map((n) => [n.op, n.attrs.name])).toEqual([
       ['fused', 'fused_exp_neg'],
       ['sum', undefined],
@@ -123,8 +132,13 @@ describe('fuse-elementwise', () => {
     ));
 
   it('splits a group that would bind more storage buffers than the device offers, and records it', () => {
-    const adds = Array.from({ length: 6 }, (_, k) => `  %${k + 8}: f32[16] = add %${k === 0 ? 0 : k + 7}, %${k + 1}`).join('\n');
-    const graph = parseGraph(`graph f {\n${Array.from({ length: 7 }, (_, k) => `  input %${k}: f32[16]`).join('\n')}\n${adds}\n  return y=%13\n}\n`);
+    const adds = Array.from(
+      { length: 6 },
+      (_, k) => `  %${k + 8}: f32[16] = add %${k === 0 ? 0 : k + 7}, %${k + 1}`,
+    ).join('\n');
+    const graph = parseGraph(
+      `graph f {\n${Array.from({ length: 7 }, (_, k) => `  input %${k}: f32[16]`).join('\n')}\n${adds}\n  return y=%13\n}\n`,
+    );
     const limited = fuseElementwisePass(graph, { ...CTX, limits: { maxStorageBuffersPerShaderStage: 4 } });
     verifyGraph(limited);
     const fused = limited.nodes.filter((n) => n.op === 'fused');
@@ -199,7 +213,9 @@ describe('fuse-matmul', () => {
     ));
 
   it('takes the backward activation mask in, with the nodes computing it', () => {
-    const { before: graph, after } = runPass(fuseMatmulPass, `
+    const { before: graph, after } = runPass(
+      fuseMatmulPass,
+      `
       graph f {
         input %g: f32[4,5]
         input %w: f32[3,5]
@@ -212,7 +228,8 @@ describe('fuse-matmul', () => {
         %6: f32[3] = sum %5 [axes=[0], keepdims=false]
         return dx=%5, db=%6
       }
-      `);
+      `,
+    );
     expect(after.nodes.map((n) => n.op)).toEqual(['fused', 'sum']);
     const fused = after.nodes[0];
     expect(fused.attrs.name).toBe('fused_matmul_mul');
@@ -223,7 +240,9 @@ describe('fuse-matmul', () => {
   });
 
   it('reads a matmul operand the epilogue also reads from outside (bound twice), never computing it inside', () => {
-    const { after } = runPass(fuseMatmulPass, `
+    const { after } = runPass(
+      fuseMatmulPass,
+      `
         graph f {
           input %x: f32[4,4]
           input %w: f32[4,4]
@@ -232,9 +251,13 @@ describe('fuse-matmul', () => {
           %3: f32[4,4] = mul %2, %1
           return y=%3
         }
-        `);
+        `,
+    );
     expect(after.nodes.map((n) => n.op)).toEqual(['relu', 'fused']);
-    const kernel = emitFusedMatmul(after.nodes[1].regions![0], 'fused_matmul_mul', { family: 'register', limits: DEFAULT_LIMITS });
+    const kernel = emitFusedMatmul(after.nodes[1].regions![0], 'fused_matmul_mul', {
+      family: 'register',
+      limits: DEFAULT_LIMITS,
+    });
     expect(kernel.inputs).toEqual([0, 1, 0]);
   });
 
@@ -286,7 +309,9 @@ describe('fuse-matmul', () => {
     ));
 
   it('draws bernoulli in the epilogue, with its iteration operand, binding the scalars buffer', () => {
-    const { after } = runPass(fuseMatmulPass, `
+    const { after } = runPass(
+      fuseMatmulPass,
+      `
       graph f {
         input %v: f32[4,8]
         input %w: f32[8,4]
@@ -298,7 +323,8 @@ describe('fuse-matmul', () => {
         %4: f32[4,4] = bernoulli %3, %it [stream=3]
         return h=%4
       }
-      `);
+      `,
+    );
     expect(after.nodes.map((n) => n.op)).toEqual(['fused']);
     expect(after.nodes[0].attrs.name).toBe('fused_matmul_add_sigmoid_bernoulli');
     const kernel = emitFusedMatmul(after.nodes[0].regions![0], 'fused', { family: 'register', limits: DEFAULT_LIMITS });
@@ -307,7 +333,9 @@ describe('fuse-matmul', () => {
   });
 
   it('cuts the chain back where an outside reader of an inner value comes before its end', () => {
-    const { after } = runPass(fuseMatmulPass, `
+    const { after } = runPass(
+      fuseMatmulPass,
+      `
       graph f {
         input %0: f32[4,3]
         input %1: f32[3,5]
@@ -318,14 +346,17 @@ describe('fuse-matmul', () => {
         %6: f32[4,5] = relu %4
         return y=%6, s=%5
       }
-      `);
+      `,
+    );
     // sum reads %4 before relu: the fused node cannot stand at relu, so it ends at add.
     expect(after.nodes.map((n) => n.op)).toEqual(['fused', 'sum', 'relu']);
     expect(after.nodes[0].regions![0].nodes.map((n) => n.op)).toEqual(['matmul', 'add']);
   });
 
   it('does not take in a node whose outside operand depends on the group (a cycle)', () => {
-    const { after } = runPass(fuseMatmulPass, `
+    const { after } = runPass(
+      fuseMatmulPass,
+      `
       graph f {
         input %0: f32[4,3]
         input %1: f32[3,5]
@@ -334,14 +365,17 @@ describe('fuse-matmul', () => {
         %5: f32[4,5] = sub %3, %4
         return y=%5
       }
-      `);
+      `,
+    );
     expect(after.nodes.map((n) => n.op)).toEqual(['matmul', 'sum', 'sub']);
   });
 });
 
 describe('fuse-conv', () => {
   it('fuses conv2d → bias → relu → max_pool, writing the activation too when it is read', () => {
-    const { after } = runPass(fuseConvPass, `
+    const { after } = runPass(
+      fuseConvPass,
+      `
       graph f {
         input %0: f32[2,1,8,8]
         input %1: f32[3,1,3,3]
@@ -353,14 +387,17 @@ describe('fuse-conv', () => {
         %7: f32[2,3,3,3] = max_pool %6 [padding=[0,0], size=[2,2], stride=[2,2]]
         return p=%7, a=%6
       }
-      `);
+      `,
+    );
     expect(after.nodes.map((n) => n.op)).toEqual(['fused']);
     expect(after.nodes[0].attrs).toEqual({ name: 'fused_conv2d_add_relu_max_pool', pattern: 'conv' });
     expect(after.nodes[0].outputs.map((o) => o.id)).toEqual([6, 7]);
   });
 
   it('leaves the pool out when its windows leave gaps and the activation is read elsewhere', () => {
-    const { after } = runPass(fuseConvPass, `
+    const { after } = runPass(
+      fuseConvPass,
+      `
       graph f {
         input %0: f32[2,1,8,8]
         input %1: f32[3,1,3,3]
@@ -369,7 +406,8 @@ describe('fuse-conv', () => {
         %7: f32[2,3,2,2] = max_pool %6 [padding=[0,0], size=[2,2], stride=[3,3]]
         return p=%7, a=%6
       }
-      `);
+      `,
+    );
     expect(after.nodes.map((n) => n.op)).toEqual(['fused', 'max_pool']);
     expect(after.nodes[0].attrs.name).toBe('fused_conv2d_relu');
   });
@@ -377,7 +415,9 @@ describe('fuse-conv', () => {
 
 describe('split-constants and fuse-pool-grad', () => {
   it('gives each elementwise reader of a shared scalar constant its own copy', () => {
-    const { after } = runPass(splitConstantsPass, `
+    const { after } = runPass(
+      splitConstantsPass,
+      `
         graph f {
           input %x: f32[4]
           input %y: f32[4]
@@ -386,13 +426,16 @@ describe('split-constants and fuse-pool-grad', () => {
           %3: bool[4] = gt %y, %1
           return a=%2, b=%3
         }
-        `);
+        `,
+    );
     expect(after.nodes.map((n) => n.op)).toEqual(['constant', 'gt', 'constant', 'gt']);
     expect(new Set(after.nodes.filter((n) => n.op === 'gt').map((n) => n.inputs[1])).size).toBe(2);
   });
 
   it('fuses max_pool_grad · f32(y > 0) into one node standing where the mul stood', () => {
-    const { after } = runPass(fusePoolGradPass, `
+    const { after } = runPass(
+      fusePoolGradPass,
+      `
         graph f {
           input %y: f32[2,3,4,4]
           input %g: f32[2,3,2,2]
@@ -404,7 +447,8 @@ describe('split-constants and fuse-pool-grad', () => {
           %6: f32[3] = sum %5 [axes=[0,2,3], keepdims=false]
           return dx=%5, db=%6
         }
-        `);
+        `,
+    );
     expect(after.nodes.map((n) => n.op)).toEqual(['fused', 'sum']);
     expect(after.nodes[0].attrs).toEqual({ name: 'fused_max_pool_grad_relu_mask', pattern: 'pool_grad' });
     expect(after.nodes[0].inputs.map((v) => v.name)).toEqual(['y', 'g']);

@@ -65,7 +65,10 @@ describe('optimizeProgram', () => {
 
   it('on a graph that is already clean (a loop included) every pass reports no change', () => {
     const cleaned = optimizeProgram(wastefulProgram(), { level: 1, dump: '' }).program;
-    const looped = optimizeProgram(SAMPLE_PROGRAMS.find((p) => p.name === 'nested')!.make(), { level: 1, dump: '' }).program;
+    const looped = optimizeProgram(SAMPLE_PROGRAMS.find((p) => p.name === 'nested')!.make(), {
+      level: 1,
+      dump: '',
+    }).program;
     for (const program of [cleaned, looped]) {
       const { program: again, stages } = optimizeProgram(program, { level: 1, dump: '' });
       expect(stages.every((s) => !s.changed)).toBe(true);
@@ -86,7 +89,9 @@ describe('optimizeProgram', () => {
     const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
       const { stages } = optimizeProgram(wastefulProgram(), { level: 1, dump: '1' });
-      expect(err.mock.calls.map((c) => c[0])).toEqual(stages.map((s) => `// f: after ${s.pass}\n${printGraph(s.graph)}`));
+      expect(err.mock.calls.map((c) => c[0])).toEqual(
+        stages.map((s) => `// f: after ${s.pass}\n${printGraph(s.graph)}`),
+      );
       err.mockClear();
       const saved = process.env.DLC_DUMP_PASSES;
       delete process.env.DLC_DUMP_PASSES;
@@ -121,7 +126,8 @@ describe('optimizeProgram', () => {
           const got = { ...after.results, ...after.assigns }[name];
           expect(got.type).toEqual(want.type);
           got.data.forEach((v, i) => {
-            if (!(Math.abs(v - want.data[i]) <= 1e-6 * (1 + Math.abs(want.data[i])))) throw new Error(`${entry.name}.${name}[${i}]: ${v} vs ${want.data[i]}`);
+            if (!(Math.abs(v - want.data[i]) <= 1e-6 * (1 + Math.abs(want.data[i]))))
+              throw new Error(`${entry.name}.${name}[${i}]: ${v} vs ${want.data[i]}`);
           });
         }
         expect(Object.keys(after.assigns).sort()).toEqual(Object.keys(before.assigns).sort());

@@ -56,8 +56,15 @@ function randomProgram(seed: number): Program {
         const body = b.region('body');
         const h = body.arg('region', 'h', T);
         const c = body.arg('region', 'c', T);
-        const next = body.op('tanh', [body.op('add', [body.op('mul', [h, body.constant(1, T)]), body.op('neg', [body.op('neg', [c])])])]);
-        return b.emit('repeat', [pick(), pick()], { count: 2, carries: 1 }, { regions: [body.finish([{ name: 'h', value: next }])] }).outputs[0];
+        const next = body.op('tanh', [
+          body.op('add', [body.op('mul', [h, body.constant(1, T)]), body.op('neg', [body.op('neg', [c])])]),
+        ]);
+        return b.emit(
+          'repeat',
+          [pick(), pick()],
+          { count: 2, carries: 1 },
+          { regions: [body.finish([{ name: 'h', value: next }])] },
+        ).outputs[0];
       }
       default:
         b.op('exp', [pick()]); // dead
@@ -69,7 +76,13 @@ function randomProgram(seed: number): Program {
     if (sameType(v.type, T)) pool.push(v);
   }
   const graph = b.finish({ out: pool[pool.length - 1], other: pick() });
-  return { model: `random${seed}`, hyper: {}, persistent: [], scalars: [], entries: [{ name: 'f', kind: 'infer', graph }] };
+  return {
+    model: `random${seed}`,
+    hyper: {},
+    persistent: [],
+    scalars: [],
+    entries: [{ name: 'f', kind: 'infer', graph }],
+  };
 }
 
 describe('-O1 on random graphs', () => {
@@ -77,7 +90,11 @@ describe('-O1 on random graphs', () => {
     let shrunk = 0;
     for (let seed = 1; seed <= 300; seed++) {
       const program = randomProgram(seed);
-      const { program: optimized } = optimizeProgram(program, { level: 1, dump: '', onStage: (s) => verifyGraph(s.graph) });
+      const { program: optimized } = optimizeProgram(program, {
+        level: 1,
+        dump: '',
+        onStage: (s) => verifyGraph(s.graph),
+      });
       const before = program.entries[0].graph;
       const after = optimized.entries[0].graph;
       expect(after.nodes.length).toBeLessThanOrEqual(before.nodes.length);

@@ -5,11 +5,27 @@ import { tensor } from '../../../compiler/reference/execute';
 import type { Tensor } from '../../../compiler/ops/registry';
 import type { TensorType } from '../../../compiler/ir/types';
 import { numel } from '../../../compiler/ir/types';
-import { bpttProgram, generateProgram, mlpProgram, nestedProgram, optimizedMlpProgram, repeatProgram, scanProgram, swapProgram } from '../codegen/programs';
+import {
+  bpttProgram,
+  generateProgram,
+  mlpProgram,
+  nestedProgram,
+  optimizedMlpProgram,
+  repeatProgram,
+  scanProgram,
+  swapProgram,
+} from '../codegen/programs';
 
 export const SAMPLE_PROGRAMS: readonly { readonly name: string; readonly make: () => Program }[] = [
   { name: 'mlp', make: mlpProgram },
-  { name: 'mlp+sgd', make: () => optimizedMlpProgram({ name: 'sgd', options: { lr: 0.3, momentum: 0.9, nesterov: true, weight_decay: 1e-3, max_norm: 1.5, clip_norm: 0.5 } }) },
+  {
+    name: 'mlp+sgd',
+    make: () =>
+      optimizedMlpProgram({
+        name: 'sgd',
+        options: { lr: 0.3, momentum: 0.9, nesterov: true, weight_decay: 1e-3, max_norm: 1.5, clip_norm: 0.5 },
+      }),
+  },
   { name: 'mlp+adam', make: () => optimizedMlpProgram({ name: 'adam', options: { lr: 0.05 } }) },
   { name: 'repeat', make: repeatProgram },
   { name: 'scan', make: () => scanProgram(false) },
@@ -35,14 +51,24 @@ export function sampleData(type: TensorType, seed: number): Float32Array | Int32
 }
 
 /** Host feeds for every input of an entry. */
-export function sampleFeeds(program: Program, entry: string, seed = 1): Record<string, Float32Array | Int32Array | Uint32Array> {
+export function sampleFeeds(
+  program: Program,
+  entry: string,
+  seed = 1,
+): Record<string, Float32Array | Int32Array | Uint32Array> {
   const graph = program.entries.find((e) => e.name === entry)!.graph;
   const feeds: Record<string, Float32Array | Int32Array | Uint32Array> = {};
-  graph.args.filter((a) => a.kind === 'input').forEach((a, k) => (feeds[a.name] = sampleData(a.value.type, seed + 17 * k)));
+  graph.args
+    .filter((a) => a.kind === 'input')
+    .forEach((a, k) => (feeds[a.name] = sampleData(a.value.type, seed + 17 * k)));
   return feeds;
 }
 
-export function asTensors(program: Program, entry: string, values: Record<string, ArrayLike<number>>): Record<string, Tensor> {
+export function asTensors(
+  program: Program,
+  entry: string,
+  values: Record<string, ArrayLike<number>>,
+): Record<string, Tensor> {
   const graph = program.entries.find((e) => e.name === entry)!.graph;
   const out: Record<string, Tensor> = {};
   for (const a of graph.args) if (a.name in values) out[a.name] = tensor(a.value.type, values[a.name]);

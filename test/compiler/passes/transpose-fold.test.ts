@@ -104,7 +104,9 @@ describe('matmul transpose folding', () => {
     const before = parseGraph(ir(text));
     const after = deadCodeEliminationPass(pass(before, CTX), CTX);
     expect(after.nodes.map((n) => n.op)).toEqual(['matmul', 'matmul', 'matmul']);
-    const feeds = Object.fromEntries(before.args.map((a, i) => [a.name, tensor(a.value.type, sampleData(a.value.type, 11 + i))]));
+    const feeds = Object.fromEntries(
+      before.args.map((a, i) => [a.name, tensor(a.value.type, sampleData(a.value.type, 11 + i))]),
+    );
     const run = (g: Graph) => execute(g, feeds, { precision: 'f32' }).results;
     const [want, got] = [run(before), run(after)];
     for (const name of ['a', 'b', 'c']) expect(Array.from(got[name].data)).toEqual(Array.from(want[name].data));

@@ -22,14 +22,20 @@ describe('reference executor', () => {
 }
 `);
     expect([...execute(g, { x: tensor(f32(3), [2, 4, 6]) }).results.y.data]).toEqual([1, 2, 3]);
-    expect([...execute(g, { x: tensor(f32(3), [2, 4, 6]), lr: tensor(f32(), [2]) }).results.y.data]).toEqual([4, 8, 12]);
+    expect([...execute(g, { x: tensor(f32(3), [2, 4, 6]), lr: tensor(f32(), [2]) }).results.y.data]).toEqual([
+      4, 8, 12,
+    ]);
   });
 
   it('rounds every f32 value to float32 in f32 precision', () => {
-    const g = parseGraph('graph g {\n  input %x: f32[1]\n  input %y: f32[1]\n  %2: f32[1] = add %x, %y\n  return z=%2\n}\n');
+    const g = parseGraph(
+      'graph g {\n  input %x: f32[1]\n  input %y: f32[1]\n  %2: f32[1] = add %x, %y\n  return z=%2\n}\n',
+    );
     const feeds = { x: tensor(f32(1), [0.1]), y: tensor(f32(1), [0.2]) };
     expect(execute(g, feeds).results.z.data[0]).toBe(0.1 + 0.2);
-    expect(execute(g, feeds, { precision: 'f32' }).results.z.data[0]).toBe(Math.fround(Math.fround(0.1) + Math.fround(0.2)));
+    expect(execute(g, feeds, { precision: 'f32' }).results.z.data[0]).toBe(
+      Math.fround(Math.fround(0.1) + Math.fround(0.2)),
+    );
   });
 
   it('reports missing and mistyped feeds as DlcErrors', () => {
@@ -40,7 +46,9 @@ describe('reference executor', () => {
   });
 
   it('collects assigns', () => {
-    const g = parseGraph('graph g {\n  state %s: f32[2]\n  %1: f32[2] = neg %s\n  assign %1 [target="s"]\n  return\n}\n');
+    const g = parseGraph(
+      'graph g {\n  state %s: f32[2]\n  %1: f32[2] = neg %s\n  assign %1 [target="s"]\n  return\n}\n',
+    );
     expect([...execute(g, { s: tensor(f32(2), [1, -2]) }).assigns.s.data]).toEqual([-1, 2]);
   });
 
@@ -112,7 +120,9 @@ describe('reference executor', () => {
     const state = { w: tensor(f32(2), [1, 1]) };
     const feeds = { x: tensor(f32(2), [2, 4]) };
     expect([...executeEntry(program, 'step', feeds, state).assigns.w.data]).toEqual([0, -1]);
-    expect([...executeEntry(program, 'step', feeds, state, { scalars: { lr: 0.25 } }).assigns.w.data]).toEqual([0.5, 0]);
+    expect([...executeEntry(program, 'step', feeds, state, { scalars: { lr: 0.25 } }).assigns.w.data]).toEqual([
+      0.5, 0,
+    ]);
     expect(() => executeEntry(program, 'nope', feeds, state)).toThrow("model 'm' has no entry point 'nope'");
   });
 });

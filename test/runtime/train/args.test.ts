@@ -5,7 +5,11 @@ const spec = { values: ['steps', 'data'], booleans: ['json'] };
 
 describe('command-line parsing', () => {
   it('reads values, booleans, -D and -O in both spellings', () => {
-    const a = parseArgs('train', ['m.dl', '--steps', '5', '--data=mnist', '--json', '-D', 'batch=32', '-Dhidden=64', '-Dbig=true', '-O2'], spec);
+    const a = parseArgs(
+      'train',
+      ['m.dl', '--steps', '5', '--data=mnist', '--json', '-D', 'batch=32', '-Dhidden=64', '-Dbig=true', '-O2'],
+      spec,
+    );
     expect(a.positional).toEqual(['m.dl']);
     expect(Object.fromEntries(a.values)).toEqual({ steps: '5', data: 'mnist' });
     expect([...a.booleans]).toEqual(['json']);
@@ -24,8 +28,14 @@ describe('command-line parsing', () => {
     expect(() => parseArgs('train', ['-D', 'batch'], spec)).toThrow("-D expects name=value, got 'batch'");
     expect(() => parseArgs('train', ['-Dlr=fast'], spec)).toThrow("-D lr: 'fast' is not a number or true/false");
     expect(() => parseArgs('train', ['-O9'], spec)).toThrow("-O expects a level 0..3, got '9'");
-    expect(() => intFlag(parseArgs('train', ['--steps', '2.5'], spec), 'steps', 1)).toThrow("--steps must be an integer ≥ 1, got '2.5'");
-    expect(() => intFlag(parseArgs('train', ['--steps', '0'], spec), 'steps', 1)).toThrow("--steps must be an integer ≥ 1, got '0'");
-    expect(() => oneFile('train', parseArgs('train', ['a.dl', 'b.dl'], spec), 'usage')).toThrow("dlc train takes one FILE, got 'a.dl' and 'b.dl'");
+    expect(() => intFlag(parseArgs('train', ['--steps', '2.5'], spec), 'steps', 1)).toThrow(
+      "--steps must be an integer ≥ 1, got '2.5'",
+    );
+    expect(() => intFlag(parseArgs('train', ['--steps', '0'], spec), 'steps', 1)).toThrow(
+      "--steps must be an integer ≥ 1, got '0'",
+    );
+    expect(() => oneFile('train', parseArgs('train', ['a.dl', 'b.dl'], spec), 'usage')).toThrow(
+      "dlc train takes one FILE, got 'a.dl' and 'b.dl'",
+    );
   });
 });

@@ -23,7 +23,15 @@ export function fakeLower(programs: Readonly<Record<string, () => Program>>): Lo
     const make = programs[path];
     if (!make) {
       return {
-        diagnostics: [{ severity: 'error', code: 'file-not-found', message: `cannot read ${path}`, span: { file: path, line: 1, col: 1, endLine: 1, endCol: 1 }, notes: [] }],
+        diagnostics: [
+          {
+            severity: 'error',
+            code: 'file-not-found',
+            message: `cannot read ${path}`,
+            span: { file: path, line: 1, col: 1, endLine: 1, endCol: 1 },
+            notes: [],
+          },
+        ],
       };
     }
     return { program: { ...make(), hyper: defines }, diagnostics: [] };
@@ -36,11 +44,20 @@ export interface CommandRun {
   readonly stderr: string;
 }
 
-export async function runCommand(which: 'train' | 'eval' | 'sample', lower: LowerFn, argv: string[]): Promise<CommandRun> {
+export async function runCommand(
+  which: 'train' | 'eval' | 'sample',
+  lower: LowerFn,
+  argv: string[],
+): Promise<CommandRun> {
   const stdout = new TextSink();
   const stderr = new TextSink();
   const io = { stdout, stderr };
-  const cmd = which === 'train' ? makeTrainCommand(lower, io) : which === 'eval' ? makeEvalCommand(lower, io) : makeSampleCommand(lower, io);
+  const cmd =
+    which === 'train'
+      ? makeTrainCommand(lower, io)
+      : which === 'eval'
+        ? makeEvalCommand(lower, io)
+        : makeSampleCommand(lower, io);
   const code = await cmd.run(argv);
   return { code, stdout: stdout.text, stderr: stderr.text };
 }

@@ -64,7 +64,17 @@ class FakeRunner {
 }
 
 // 10 examples with values 0..9; batches of 2: 5 steps per epoch.
-const dataset = makeDataset('ten', { x: hostTensor('f32', [10, 1], Float32Array.from({ length: 10 }, (_, i) => i)) }, { x: hostTensor('f32', [2, 1], new Float32Array(2)) });
+const dataset = makeDataset(
+  'ten',
+  {
+    x: hostTensor(
+      'f32',
+      [10, 1],
+      Float32Array.from({ length: 10 }, (_, i) => i),
+    ),
+  },
+  { x: hostTensor('f32', [2, 1], new Float32Array(2)) },
+);
 const bindings = [{ input: 'x', field: 'x', reshape: false }];
 
 function config(fake: FakeRunner, over: Partial<LoopConfig>): LoopConfig {
@@ -126,7 +136,9 @@ describe('training loop', () => {
     const messages: string[] = [];
     const result = await trainLoop(config(fake, { onMessage: (m) => messages.push(m) }));
     // Step 2 (unread) made w NaN; step 4's check finds it and goes back to the weights before step 1.
-    expect(messages[0]).toBe('step 4: the weights went non-finite (w[0] = NaN) since step 0; going back to step 0 (3 updates skipped)');
+    expect(messages[0]).toBe(
+      'step 4: the weights went non-finite (w[0] = NaN) since step 0; going back to step 0 (3 updates skipped)',
+    );
     expect(result.final.skipped).toBe(3);
     expect(Number.isFinite(fake.w[0]!)).toBe(true);
   });

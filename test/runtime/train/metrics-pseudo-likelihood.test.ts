@@ -11,7 +11,11 @@ const NH = 3;
 function tinyRbm(): RbmWeights {
   let s = 12345;
   const next = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1;
-  return { W: Float32Array.from({ length: NV * NH }, () => 1.5 * next()), a: Float32Array.from({ length: NV }, () => next()), b: Float32Array.from({ length: NH }, () => next()) };
+  return {
+    W: Float32Array.from({ length: NV * NH }, () => 1.5 * next()),
+    a: Float32Array.from({ length: NV }, () => next()),
+    b: Float32Array.from({ length: NH }, () => next()),
+  };
 }
 
 /** log Σ_h exp(−E(v,h)) = −F(v), by enumerating the 2^NH hidden vectors. */
@@ -64,13 +68,15 @@ describe('pseudo-likelihood', () => {
 
   it('flipping every bit gives the exact pseudo-likelihood', async () => {
     expect(EXPECTED).toBeLessThan(0);
-    for (const batch of [1, 3, 4, 8]) expect(await pseudoLikelihood(energy, X, NV, { bits: 'all', batch })).toBeCloseTo(EXPECTED, 5);
+    for (const batch of [1, 3, 4, 8])
+      expect(await pseudoLikelihood(energy, X, NV, { bits: 'all', batch })).toBeCloseTo(EXPECTED, 5);
   });
 
   it('one random bit per example is unbiased: its mean over seeds converges to the exact value', async () => {
     const seeds = 800;
     const draws: number[] = [];
-    for (let seed = 0; seed < seeds; seed++) draws.push(await pseudoLikelihood(energy, X, NV, { bits: 'one', seed, batch: 4 }));
+    for (let seed = 0; seed < seeds; seed++)
+      draws.push(await pseudoLikelihood(energy, X, NV, { bits: 'one', seed, batch: 4 }));
     const mean = draws.reduce((a, b) => a + b, 0) / seeds;
     const sd = Math.sqrt(draws.reduce((a, b) => a + (b - mean) ** 2, 0) / (seeds - 1));
     expect(sd).toBeGreaterThan(0); // it really is random
@@ -80,7 +86,9 @@ describe('pseudo-likelihood', () => {
   });
 
   it('rejects rows that are not binary', async () => {
-    await expect(pseudoLikelihood(energy, Float32Array.from([0.5, 0, 0, 0, 0]), NV, { bits: 'one', batch: 1 })).rejects.toThrow(/binary/);
+    await expect(
+      pseudoLikelihood(energy, Float32Array.from([0.5, 0, 0, 0, 0]), NV, { bits: 'one', batch: 1 }),
+    ).rejects.toThrow(/binary/);
     expect(Array.from(binarize(Float32Array.from([0.2, 0.5, 0.9])))).toEqual([0, 1, 1]);
   });
 });

@@ -14,7 +14,17 @@ describe('rbm pseudo-likelihood through dlc train and dlc eval', () => {
   it('matches the host estimate from the checkpoint; the test recon matches the host reconstruction', async () => {
     const ckpt = join(tempDir(), 'rbm.safetensors');
     const common = ['-D', 'nh=16', '--backend', 'reference'];
-    const t = await runCommand('train', lowerFile, ['examples/rbm.dl', '--entry', 'cd', '--steps', '50', '--json', '--checkpoint', ckpt, ...common]);
+    const t = await runCommand('train', lowerFile, [
+      'examples/rbm.dl',
+      '--entry',
+      'cd',
+      '--steps',
+      '50',
+      '--json',
+      '--checkpoint',
+      ckpt,
+      ...common,
+    ]);
     expect(t.code).toBe(0);
     const final = JSON.parse(t.stdout.trim().split('\n').at(-1)!) as { test_metrics: Record<string, number> };
     const e = await runCommand('eval', lowerFile, ['examples/rbm.dl', '--checkpoint', ckpt, '--json', ...common]);
@@ -25,7 +35,11 @@ describe('rbm pseudo-likelihood through dlc train and dlc eval', () => {
     const saved = readCheckpoint(ckpt).tensors;
     const w = { W: saved.W!.data as Float32Array, a: saved.a!.data as Float32Array, b: saved.b!.data as Float32Array };
     const test = loadMnist().test.x!.data as Float32Array;
-    const host = await pseudoLikelihood((rows, count) => freeEnergy(w, rows, count), binarize(test), 784, { bits: 'one', seed: 0, batch: 20 });
+    const host = await pseudoLikelihood((rows, count) => freeEnergy(w, rows, count), binarize(test), 784, {
+      bits: 'one',
+      seed: 0,
+      batch: 20,
+    });
     const pl = final.test_metrics.pseudo_likelihood!;
     expect(pl).toBeLessThan(0);
     // f32 on the executor vs f64 on the host; 784 × log σ(ΔF) amplifies rounding a little

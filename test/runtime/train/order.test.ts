@@ -16,7 +16,14 @@ function dataDir(dir: string): string {
   const data = join(dir, 'data');
   mkdirSync(data);
   const n = 20; // the seeded 80/20 split leaves 16 training rows: 4 steps per epoch at batch 4
-  writeNpy(join(data, 'x.npy'), hostTensor('f32', [n, 2], Float32Array.from({ length: 2 * n }, (_, i) => (i * 37) % 11)));
+  writeNpy(
+    join(data, 'x.npy'),
+    hostTensor(
+      'f32',
+      [n, 2],
+      Float32Array.from({ length: 2 * n }, (_, i) => (i * 37) % 11),
+    ),
+  );
   return data;
 }
 
@@ -25,7 +32,9 @@ describe('dlc train --order', () => {
     const dir = tempDir();
     const data = dataDir(dir);
     const common = ['--data', data, '--backend', 'reference'];
-    const w = (p: string) => [...readCheckpoint(p).tensors[Object.keys(readCheckpoint(p).tensors).find((k) => k.endsWith('w'))!]!.data];
+    const w = (p: string) => [
+      ...readCheckpoint(p).tensors[Object.keys(readCheckpoint(p).tensors).find((k) => k.endsWith('w'))!]!.data,
+    ];
     const run = async (name: string, ...argv: string[]) => {
       const r = await runCommand('train', lowerFile, [file, ...common, '--checkpoint', join(dir, name), ...argv]);
       expect(r.code).toBe(0);
@@ -43,14 +52,31 @@ describe('dlc train --order', () => {
     await run('parts', '--steps', '6', '--resume'); // the order comes from the checkpoint
     expect(w(join(dir, 'parts'))).toEqual(w(join(dir, 'whole')));
 
-    const err = await runCommand('train', lowerFile, [file, ...common, '--checkpoint', join(dir, 'parts'), '--resume', '--steps', '8', '--order', 'shuffled'])
-      .then(() => undefined, (e: unknown) => e);
+    const err = await runCommand('train', lowerFile, [
+      file,
+      ...common,
+      '--checkpoint',
+      join(dir, 'parts'),
+      '--resume',
+      '--steps',
+      '8',
+      '--order',
+      'shuffled',
+    ]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(DlcError);
-    expect((err as DlcError).message).toBe(`${join(dir, 'parts')} was trained with --order striped, not shuffled; resuming needs the same order`);
+    expect((err as DlcError).message).toBe(
+      `${join(dir, 'parts')} was trained with --order striped, not shuffled; resuming needs the same order`,
+    );
   });
 
   it('refuses an unknown order', async () => {
-    const err = await runCommand('train', lowerFile, [file, '--order', 'random']).then(() => undefined, (e: unknown) => e);
+    const err = await runCommand('train', lowerFile, [file, '--order', 'random']).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((err as DlcError).message).toBe("--order must be one of shuffled, sequential, striped, got 'random'");
     expect((err as DlcError).exitCode).toBe(2);
   });

@@ -15,13 +15,24 @@ const runner = { model: 'm' } as ModelRunner;
 const ORANGE = [255, 127, 14];
 
 function history(parts: Partial<History>): History {
-  return { loss: [[1, 2], [2, 1.5]], accuracy: [], testLoss: [], trainMetrics: {}, testMetrics: {}, ...parts };
+  return {
+    loss: [
+      [1, 2],
+      [2, 1.5],
+    ],
+    accuracy: [],
+    testLoss: [],
+    trainMetrics: {},
+    testMetrics: {},
+    ...parts,
+  };
 }
 
 function pixels(path: string, rgb: readonly number[]): number {
   const png = PNG.sync.read(readFileSync(path));
   let n = 0;
-  for (let i = 0; i < png.data.length; i += 4) if (png.data[i] === rgb[0] && png.data[i + 1] === rgb[1] && png.data[i + 2] === rgb[2]) n++;
+  for (let i = 0; i < png.data.length; i += 4)
+    if (png.data[i] === rgb[0] && png.data[i + 1] === rgb[1] && png.data[i + 2] === rgb[2]) n++;
   return n;
 }
 
@@ -34,7 +45,15 @@ describe('--plots pictures', () => {
 
   it('plots the reconstruction error of an RBM rather than its CD cost', async () => {
     const dir = tempDir();
-    const recon = history({ trainMetrics: { recon: [[1, 60], [2, 50]] }, testMetrics: { recon: [[2, 52]] } });
+    const recon = history({
+      trainMetrics: {
+        recon: [
+          [1, 60],
+          [2, 50],
+        ],
+      },
+      testMetrics: { recon: [[2, 52]] },
+    });
     expect(await writePlots(dir, recon, runner, undefined)).toEqual([join(dir, 'recon.png')]);
     expect(existsSync(join(dir, 'loss.png'))).toBe(false);
     // The test series (second colour) is drawn: its marker beside its legend bar.

@@ -85,12 +85,19 @@ export function bigram(vocab: number, batch = 32, T = 8): Program {
   const tb = new GraphBuilder('step');
   const tokens = tb.arg('input', 'tokens', i32(batch, T + 1));
   const W = tb.arg('param', 'W', f32(vocab, vocab));
-  const xin = tb.op('reshape', [tb.op('slice', [tokens], { starts: [0, 0], ends: [batch, T] })], { shape: [batch * T] });
-  const xout = tb.op('reshape', [tb.op('slice', [tokens], { starts: [0, 1], ends: [batch, T + 1] })], { shape: [batch * T] });
+  const xin = tb.op('reshape', [tb.op('slice', [tokens], { starts: [0, 0], ends: [batch, T] })], {
+    shape: [batch * T],
+  });
+  const xout = tb.op('reshape', [tb.op('slice', [tokens], { starts: [0, 1], ends: [batch, T + 1] })], {
+    shape: [batch * T],
+  });
   const logits = tb.op('matmul', [tb.op('one_hot', [xin], { depth: vocab }), W]);
   const loss = tb.op('mean', [tb.op('cross_entropy', [logits, xout])], { axes: [0], keepdims: false });
   const [gW] = gradients(tb, loss, [W]);
-  const update = applyOptimizer(tb, { params: [{ name: 'W', value: W, grad: gW! }], optimizer: { name: 'sgd', options: { lr: 5 } } });
+  const update = applyOptimizer(tb, {
+    params: [{ name: 'W', value: W, grad: gW! }],
+    optimizer: { name: 'sgd', options: { lr: 5 } },
+  });
   const step = tb.finish({ loss });
 
   const sb = new GraphBuilder('babble');
@@ -99,7 +106,10 @@ export function bigram(vocab: number, batch = 32, T = 8): Program {
   return {
     model: 'bigram',
     hyper: {},
-    persistent: [{ name: 'W', kind: 'param', type: f32(vocab, vocab), init: { name: 'zeros', args: {} } }, ...update.slots],
+    persistent: [
+      { name: 'W', kind: 'param', type: f32(vocab, vocab), init: { name: 'zeros', args: {} } },
+      ...update.slots,
+    ],
     scalars: update.scalars,
     entries: [
       { name: 'step', kind: 'train', graph: step },
@@ -110,7 +120,8 @@ export function bigram(vocab: number, batch = 32, T = 8): Program {
 
 /** A linear-sigmoid autoencoder on unlabelled images: train step(v0) -> cost, recon; infer reconstruct(v0) -> r. */
 export function autoencoder(batch = 50, hidden = 16): Program {
-  const forward = (b: GraphBuilder, v: Value, W1: Value, W2: Value): Value => b.op('sigmoid', [b.op('matmul', [b.op('matmul', [v, W1]), W2])]);
+  const forward = (b: GraphBuilder, v: Value, W1: Value, W2: Value): Value =>
+    b.op('sigmoid', [b.op('matmul', [b.op('matmul', [v, W1]), W2])]);
   const tb = new GraphBuilder('step');
   const v0 = tb.arg('input', 'v0', f32(batch, 784));
   const W1 = tb.arg('param', 'W1', f32(784, hidden));
@@ -130,7 +141,9 @@ export function autoencoder(batch = 50, hidden = 16): Program {
   const step = tb.finish({ cost, recon });
   const ib = new GraphBuilder('reconstruct');
   const iv = ib.arg('input', 'v0', f32(batch, 784));
-  const reconstruct = ib.finish({ r: forward(ib, iv, ib.arg('param', 'W1', f32(784, hidden)), ib.arg('param', 'W2', f32(hidden, 784))) });
+  const reconstruct = ib.finish({
+    r: forward(ib, iv, ib.arg('param', 'W1', f32(784, hidden)), ib.arg('param', 'W2', f32(hidden, 784))),
+  });
   return {
     model: 'autoencoder',
     hyper: {},

@@ -30,8 +30,12 @@ describe('sampling', () => {
     expect(r).toEqual({ kind: 'text', output: 'text', text: 'bbbc' });
     const ids = await runSample(runner, entry);
     expect(ids).toEqual({ kind: 'text', output: 'text', text: '1 1 1 1' });
-    await expect(runSample(runner, entry, { vocab: ['a', 'b', 'c'], prime: 'z' })).rejects.toThrow('character "z" (U+007A) at position 0 is not in the vocabulary');
-    await expect(runSample(runner, entry, { output: 'nope' })).rejects.toThrow("entry 'generate' has no output 'nope' (outputs: text)");
+    await expect(runSample(runner, entry, { vocab: ['a', 'b', 'c'], prime: 'z' })).rejects.toThrow(
+      'character "z" (U+007A) at position 0 is not in the vocabulary',
+    );
+    await expect(runSample(runner, entry, { output: 'nope' })).rejects.toThrow(
+      "entry 'generate' has no output 'nope' (outputs: text)",
+    );
   });
 
   it('sees 784-wide and [.,1,28,28] f32 outputs as images', () => {
@@ -43,7 +47,12 @@ describe('sampling', () => {
   });
 
   it('feeds given inputs (a chain start) and maps image values through toPixels before drawing', async () => {
-    const entry: EntryInfo = { name: 'dream', kind: 'sample', inputs: [{ name: 'v0', dtype: 'f32', shape: [2, 784] }], outputs: [{ name: 'v', dtype: 'f32', shape: [2, 784] }] };
+    const entry: EntryInfo = {
+      name: 'dream',
+      kind: 'sample',
+      inputs: [{ name: 'v0', dtype: 'f32', shape: [2, 784] }],
+      outputs: [{ name: 'v', dtype: 'f32', shape: [2, 784] }],
+    };
     const seen: Record<string, unknown>[] = [];
     const runner = {
       model: 'chain',
@@ -54,7 +63,10 @@ describe('sampling', () => {
       },
     } as unknown as ModelRunner;
     const start = new Float32Array(2 * 784).fill(1);
-    const r = await runSample(runner, entry, { feeds: { v0: start }, toPixels: (v) => Float32Array.from(v, (x) => x + 1) });
+    const r = await runSample(runner, entry, {
+      feeds: { v0: start },
+      toPixels: (v) => Float32Array.from(v, (x) => x + 1),
+    });
     expect(seen[0]!.v0).toBe(start);
     if (r.kind !== 'image') throw new Error('expected an image');
     expect(r.count).toBe(2);

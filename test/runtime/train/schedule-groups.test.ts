@@ -5,7 +5,7 @@ import { scheduledRates } from '../../../compiler/cli/commands/run-train';
 import { learningRate, parseSchedule } from '../../../runtime/schedule';
 import { lowerSource } from '../../compiler/lower/helpers';
 
-it('schedules the entry lr and every group lr of that entry, and no other entry\'s', () => {
+it("schedules the entry lr and every group lr of that entry, and no other entry's", () => {
   const p = lowerSource(`
 model m {
   input x: f32[4, 3]

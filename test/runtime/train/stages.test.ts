@@ -23,7 +23,14 @@ function dataDir(dir: string): string {
   const data = join(dir, 'data');
   mkdirSync(data);
   const n = 20; // the seeded 80/20 split leaves 16 training rows: 4 steps per epoch at batch 4
-  writeNpy(join(data, 'x.npy'), hostTensor('f32', [n, 2], Float32Array.from({ length: 2 * n }, (_, i) => ((i * 37) % 11) / 4)));
+  writeNpy(
+    join(data, 'x.npy'),
+    hostTensor(
+      'f32',
+      [n, 2],
+      Float32Array.from({ length: 2 * n }, (_, i) => ((i * 37) % 11) / 4),
+    ),
+  );
   return data;
 }
 
@@ -37,7 +44,8 @@ describe('training schedules', () => {
   it('calls an update entry every 3 steps: target holds w as it was after step 6', async () => {
     const dir = tempDir();
     const at = (steps: number) => join(dir, `s${steps}`);
-    for (const steps of [2, 3, 6, 7]) await train([syncEvery, '--backend', 'reference', '--steps', String(steps), '--checkpoint', at(steps)]);
+    for (const steps of [2, 3, 6, 7])
+      await train([syncEvery, '--backend', 'reference', '--steps', String(steps), '--checkpoint', at(steps)]);
     expect([...tensor(at(2), 'target')].every((b) => b === 0)).toBe(true); // not yet called
     expect(tensor(at(3), 'target')).toEqual(tensor(at(3), 'w'));
     expect(tensor(at(7), 'target')).toEqual(tensor(at(6), 'w'));
@@ -50,9 +58,19 @@ describe('training schedules', () => {
     const whole = join(dir, 'whole');
     const parts = join(dir, 'parts');
     const r = await train([staged, '--data', data, '--checkpoint', whole, '--json', '--order', 'striped']);
-    const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { stage: string; step: number; stage_done?: boolean; final?: boolean });
+    const records = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { stage: string; step: number; stage_done?: boolean; final?: boolean });
     expect(records.map((x) => `${x.stage}:${x.step}${x.stage_done ? ' done' : ''}${x.final ? ' final' : ''}`)).toEqual([
-      'one:4', 'one:8', 'one:8 done', 'two:4', 'two:8', 'two:12', 'two:12 done', 'two:12 final',
+      'one:4',
+      'one:8',
+      'one:8 done',
+      'two:4',
+      'two:8',
+      'two:12',
+      'two:12 done',
+      'two:12 final',
     ]);
     expect(readCheckpoint(whole).info.extra?.['train.stage']).toBe('two');
     // 8 steps of stage one, then 5 of stage two's 12; then the rest.
@@ -64,12 +82,14 @@ describe('training schedules', () => {
     expect(rest.stdout).not.toContain('stage one:');
     expect(rest.stdout).toContain('resuming at step 5');
     expect(Object.keys(readCheckpoint(whole).tensors).length).toBeGreaterThan(3); // optimizer slots too
-    for (const name of Object.keys(readCheckpoint(whole).tensors)) expect(tensor(parts, name), name).toEqual(tensor(whole, name));
+    for (const name of Object.keys(readCheckpoint(whole).tensors))
+      expect(tensor(parts, name), name).toEqual(tensor(whole, name));
     // Stopped in stage one: the resumed run finishes it and runs stage two in the same order.
     const early = join(dir, 'early');
     await train([staged, '--data', data, '--checkpoint', early, '--steps', '5', '--order', 'striped']);
     await train([staged, '--data', data, '--checkpoint', early, '--resume']);
-    for (const name of Object.keys(readCheckpoint(whole).tensors)) expect(tensor(early, name), name).toEqual(tensor(whole, name));
+    for (const name of Object.keys(readCheckpoint(whole).tensors))
+      expect(tensor(early, name), name).toEqual(tensor(whole, name));
   });
 
   it('--stage runs one stage; misuse is refused', async () => {
@@ -80,11 +100,30 @@ describe('training schedules', () => {
     expect(r.stdout).not.toContain('stage one');
     for (const [argv, message] of [
       [['--stage', 'three'], "--stage: the schedule of 'staged' has no stage 'three' (stages: one, two)"],
-      [['--epochs', '2'], "--epochs: the schedule gives each stage's length; --steps N stops the whole run after N steps"],
-      [['--stage', 'one', '--entry', 'fit_w'], 'give --stage (a stage of the schedule) or --entry (one entry alone), not both'],
-      [['--lr-schedule', 'exp:gamma=0.9'], "--lr-schedule: a schedule gives each stage its own ('lr_schedule' in the stage)"],
+      [
+        ['--epochs', '2'],
+        "--epochs: the schedule gives each stage's length; --steps N stops the whole run after N steps",
+      ],
+      [
+        ['--stage', 'one', '--entry', 'fit_w'],
+        'give --stage (a stage of the schedule) or --entry (one entry alone), not both',
+      ],
+      [
+        ['--lr-schedule', 'exp:gamma=0.9'],
+        "--lr-schedule: a schedule gives each stage its own ('lr_schedule' in the stage)",
+      ],
     ] as const) {
-      const err = await runCommand('train', lowerFile, [staged, '--data', data, '--backend', 'reference', ...argv]).then(() => undefined, (e: unknown) => e);
+      const err = await runCommand('train', lowerFile, [
+        staged,
+        '--data',
+        data,
+        '--backend',
+        'reference',
+        ...argv,
+      ]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(DlcError);
       expect((err as DlcError).message).toBe(message);
     }

@@ -30,7 +30,10 @@ describe('test loss', () => {
 
     // The same two batches through the train entry of fresh runners with the same weights.
     const expected: number[] = [];
-    for (const rows of [[0, B], [B, 2 * B]] as const) {
+    for (const rows of [
+      [0, B],
+      [B, 2 * B],
+    ] as const) {
       const fresh = createReferenceRunner(autoencoder(B, 4), 7);
       const v0 = (test.v0!.data as Float32Array).slice(rows[0] * 784, rows[1] * 784);
       expected.push((await fresh.run('step', { v0 }, ['cost'])).cost as number);
