@@ -24,7 +24,6 @@ import '../compiler/ops/index';
 import { acquireDevice } from '../runtime/device';
 import type { OptLevel } from '../compiler/passes/context';
 import type { Plan, Step } from '../runtime/plan';
-import { FIRST_NAMED_SCALAR } from '../runtime/plan';
 import { compilePipelines, createArenas, createTextures, prepareSteps } from '../runtime/executor/resources';
 import type { PreparedStep } from '../runtime/executor/resources';
 import { endPass, recordSteps } from '../runtime/executor/record';
@@ -74,10 +73,10 @@ function fillArenas(device: GPUDevice, plan: Plan, arenas: readonly GPUBuffer[])
     const data = new ArrayBuffer(words * 4);
     if (buf.kind === 'scalars') {
       const u = new Uint32Array(data);
-      const f = new Float32Array(data);
       u[0] = 1;
       u[1] = 1;
-      for (let k = FIRST_NAMED_SCALAR; k < words; k++) f[k] = 0.01;
+    } else if (buf.kind === 'scalar') {
+      new Float32Array(data)[0] = 0.01;
     } else if (buf.dtype === 'f32') {
       const f = new Float32Array(data);
       for (let e = 0; e < words; e++) f[e] = ((e * 7919) % 17) / 17 - 0.5;

@@ -11,7 +11,7 @@ export type { ModelOptions, NamedTensors, OutputValue, RunOptions } from './mode
 export { Executor } from './executor';
 export type { ExecutorOptions } from './executor';
 export type * from './plan';
-export { SEED_INDEX, STEP_INDEX, FIRST_NAMED_SCALAR, isPersistentKind } from './plan';
+export { SEED_INDEX, STEP_INDEX, SCALAR_WORDS, isPersistentKind } from './plan';
 export { initialize, fans, nameStream } from './init';
 export type { TypedTensor } from './init';
 export * from './philox';

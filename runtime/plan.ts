@@ -211,8 +211,6 @@ export interface PlanEntry {
 export interface PlanScalar {
   readonly name: string;
   readonly value: number;
-  /** Index in the packed scalars buffer (0 seed and 1 step are reserved). */
-  readonly index: number;
   /** Its own 4-byte buffer, bound to kernels that read it as a tensor. */
   readonly buffer: number;
 }
@@ -235,10 +233,10 @@ export interface Plan {
   readonly requiredLimits: Readonly<Record<string, number>>;
 }
 
-/** Index of the seed and the step counter in the packed scalars buffer. */
+/** The packed scalars buffer holds two words: the seed and the step counter (random kernels read them). */
 export const SEED_INDEX = 0;
 export const STEP_INDEX = 1;
-export const FIRST_NAMED_SCALAR = 2;
+export const SCALAR_WORDS = 2;
 
 export function isPersistentKind(kind: BufferKind): kind is 'param' | 'state' | 'slot' {
   return kind === 'param' || kind === 'state' || kind === 'slot';

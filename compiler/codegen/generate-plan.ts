@@ -15,7 +15,7 @@ import type { KernelContext, KernelSpec } from './kernel-spec';
 import { getOp } from '../ops/registry';
 import type { BufferSlice, Plan, PlanArena, PlanBuffer, PlanEntry, PlanKernel } from '../../runtime/plan';
 import type { PlanInit, PlanScalar, PlanTexture, Step, TextureBinding } from '../../runtime/plan';
-import { FIRST_NAMED_SCALAR } from '../../runtime/plan';
+import { SCALAR_WORDS } from '../../runtime/plan';
 import { DlcError, formatSpan } from '../../runtime/errors';
 import { emitElementwiseKernel } from './elementwise';
 import { emitFused } from './fused';
@@ -86,21 +86,14 @@ export class PlanBuilder {
       name: 'scalars',
       kind: 'scalars',
       dtype: 'u32',
-      shape: [FIRST_NAMED_SCALAR + program.scalars.length],
+      shape: [SCALAR_WORDS],
     });
-    program.scalars.forEach((s, k) => {
+    // Each runtime scalar (a learning rate...) lives in its own buffer, bound to the kernels that read it.
+    for (const s of program.scalars) {
       const buffer = this.addBuffer({ name: s.name, kind: 'scalar', dtype: 'f32', shape: [] });
-      this.scalars.push({ name: s.name, value: s.value, index: FIRST_NAMED_SCALAR + k, buffer });
-    });
-    const scalars = this.scalars;
+      this.scalars.push({ name: s.name, value: s.value, buffer });
+    }
     this.ctx = {
-      scalarIndex(name: string): number {
-        if (name === 'seed') return 0;
-        if (name === 'step') return 1;
-        const s = scalars.find((x) => x.name === name);
-        if (!s) throw new Error(`kernel asked for unknown runtime scalar '${name}'`);
-        return s.index;
-      },
       limits: options.limits,
       family: options.family,
       textures: options.textures ?? options.family === 'register',

@@ -25,8 +25,6 @@ export interface KernelSpec {
 
 /** What a kernel emitter may ask of the code generator. */
 export interface KernelContext {
-  /** Index of a named runtime scalar in the `scalars` buffer (seed is 0, step is 1). */
-  scalarIndex(name: string): number;
   /** The device's limits that shape kernels (workgroup size, storage buffers per stage). */
   readonly limits: Readonly<Record<string, number>>;
   /** Kernel family preference: 'register' for CPU-like adapters (llvmpipe), 'shared' for GPUs. */

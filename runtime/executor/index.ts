@@ -57,6 +57,8 @@ export class Executor {
   private readonly entries = new Map<string, EntryState>();
   private readonly scalarWords: Uint32Array;
   private readonly scalarFloat: Float32Array;
+  /** Each runtime scalar's value as the kernels see it (rounded to f32). */
+  private readonly scalarValues = new Map<string, number>();
   private tail: Promise<unknown> = Promise.resolve();
   private uncaptured: string | undefined;
   private guardStaging: GPUBuffer | undefined;
@@ -241,10 +243,7 @@ export class Executor {
     if (typeof value !== 'number' || !Number.isFinite(value))
       throw new DlcError(`scalar '${name}' must be a finite number, given ${String(value)}`);
     this.scalarFloat[0] = value;
-    const bits = new Uint32Array(this.scalarFloat.buffer)[0];
-    this.scalarWords[s.index] = bits;
-    const words = boundOf(this.plan, this.arenas, this.plan.scalarsBuffer);
-    writeView(this.device.queue, words.buffer, words.offset + 4 * s.index, this.scalarWords, s.index, 1);
+    this.scalarValues.set(name, this.scalarFloat[0]!);
     const own = boundOf(this.plan, this.arenas, s.buffer);
     writeView(this.device.queue, own.buffer, own.offset, this.scalarFloat);
   }
@@ -252,7 +251,7 @@ export class Executor {
   getScalar(name: string): number {
     const s = this.plan.scalars.find((x) => x.name === name);
     if (!s) throw new DlcError(`${this.plan.model} has no runtime scalar '${name}'`);
-    return new Float32Array(this.scalarWords.buffer, 4 * s.index, 1)[0];
+    return this.scalarValues.get(name)!;
   }
 
   /** Names of the persistent tensors of the given kinds (default: all), in plan order. */

@@ -10,7 +10,7 @@ import { DEFAULT_LIMITS } from '../../../compiler/codegen/generate-plan';
 import { formatReport, planReport } from '../../../compiler/codegen/report';
 import { dispatchSteps } from '../../../compiler/codegen/stats';
 import { DlcError } from '../../../runtime/errors';
-import { FIRST_NAMED_SCALAR } from '../../../runtime/plan';
+import { SCALAR_WORDS } from '../../../runtime/plan';
 import { mlpProgram, scanProgram } from './programs';
 
 const dir = mkdtempSync(join(tmpdir(), 'dlc-compile-'));
@@ -86,7 +86,7 @@ describe('dlc compile', () => {
     });
     // Resident (W1, b1, W2, b2, the scalars buffer, lr) plus x, the 5 intermediates
     // and the output: 4 * (8*5 + 8*7*3 + 8*3*3).
-    const resident = 4 * (35 + 7 + 21 + 3) + 4 * (FIRST_NAMED_SCALAR + 1) + 4;
+    const resident = 4 * (35 + 7 + 21 + 3) + 4 * SCALAR_WORDS + 4;
     expect(predict.naive_bytes).toBe(resident + 4 * (40 + 168 + 72));
   });
 

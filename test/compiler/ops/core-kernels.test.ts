@@ -40,7 +40,6 @@ function kernelOf(node: Node, family: Family = 'register'): KernelSpec {
   const def = getOp(node.op);
   if (def.kind === 'elementwise') return emitElementwiseKernel([node], node.inputs, node.outputs);
   const specs = def.kernel!(node, {
-    scalarIndex: (name) => (name === 'seed' ? 0 : name === 'step' ? 1 : 2),
     limits: {},
     family,
   });

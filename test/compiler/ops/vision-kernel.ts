@@ -76,7 +76,7 @@ export async function expectKernelMatches(
   const node = nodeOf(op, types, attrs);
   const inputs = randomInputs(types, 11, opts.fill);
   const expected = getOp(op).reference(inputs, node.attrs, { seed: 1, step: 0 });
-  const ctx = { scalarIndex: () => 2, limits: {}, family: 'register' as const, textures: opts.textures === true };
+  const ctx = { limits: {}, family: 'register' as const, textures: opts.textures === true };
   const specs = opts.tile ? [emitDirectConv(convGeometry(node), ctx, opts.tile)] : getOp(op).kernel!(node, ctx);
   expect(specs.length).toBe(1);
   const got = await runKernel(
