@@ -72,7 +72,8 @@ const initialWeights = (init: string): Float32Array => {
 };
 
 describe('every initializer argument', () => {
-  for (const def of INITIALIZERS) {
+  // `load` takes file and tensor names, not numbers: test/compiler/cli/load-tensor.test.ts covers it.
+  for (const def of INITIALIZERS.filter((d) => d.params.every((p) => !p.text))) {
     const required = def.params.filter((p) => p.default === undefined).map((p) => `${p.name} = 0.5`);
     for (const param of def.params) {
       it(`${def.name}(${param.name})`, () => {
