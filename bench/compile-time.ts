@@ -138,6 +138,8 @@ for (const [where, message] of failures) {
   console.log(`${stage} failed at ${n} layers: ${message}`);
 }
 const passNames = [...new Set([...passMs.keys()].map((k) => k.slice(k.indexOf(':') + 1)))];
+const passTimes = (p: string) => layers.map((n) => (passMs.get(`${n}:${p}`) ?? 0).toFixed(0)).join('/');
 console.log(
-  `\n-O2 passes (ms, all entries): ${passNames.map((p) => `${p} ${layers.map((n) => (passMs.get(`${n}:${p}`) ?? 0).toFixed(0)).join('/')}`).join('; ')} (at ${layers.join('/')} layers)`,
+  `\n-O2 passes (ms, all entries): ${passNames.map((p) => `${p} ${passTimes(p)}`).join('; ')} ` +
+    `(at ${layers.join('/')} layers)`,
 );

@@ -205,7 +205,9 @@ async function main(): Promise<number> {
   }
   const failed = results.filter((r) => !r.pass);
   console.log(
-    `device check: ${results.length - failed.length} passed, ${failed.length} failed${peerOk ? '' : ", and the peers' adapter differs"} (${acquired.description}, ${acquired.backend})`,
+    `device check: ${results.length - failed.length} passed, ${failed.length} failed` +
+      `${peerOk ? '' : ", and the peers' adapter differs"}` +
+      ` (${acquired.description}, ${acquired.backend})`,
   );
   if (args.json) {
     const summary = {

@@ -263,7 +263,11 @@ async function main(): Promise<void> {
     ]),
   );
   console.log(
-    `\ntraining step, batch 128, SGD momentum 0.9 (ms per step, loss read back each step; columns interleaved, best of ${DEFAULT_ROUNDS.rounds} rounds, the median of each round's ${DEFAULT_ROUNDS.minSteps}–${DEFAULT_ROUNDS.maxSteps} steps; a column over ${SLOW_STEP_MS / 1000} s a step: the median of 2 steps)`,
+    `\ntraining step, batch 128, SGD momentum 0.9 ` +
+      `(ms per step, loss read back each step; ` +
+      `columns interleaved, best of ${DEFAULT_ROUNDS.rounds} rounds, ` +
+      `the median of each round's ${DEFAULT_ROUNDS.minSteps}–${DEFAULT_ROUNDS.maxSteps} steps; ` +
+      `a column over ${SLOW_STEP_MS / 1000} s a step: the median of 2 steps)`,
   );
   const rows = [['model', ...COLUMNS.map((c) => HEADERS[c]), 'dlc vs TF.js WebGPU']];
   for (const [model, r] of Object.entries(results)) {

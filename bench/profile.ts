@@ -238,7 +238,9 @@ async function main(): Promise<void> {
 
   console.log(`${plan.model}/${entry.name} at -O${args.level}, ${family} kernels on ${acquired.description}`);
   console.log(
-    `inputs: ${inputs ? 'the benchmark batch' : 'synthetic'}; ${rows.length} steps; whole entry ${wholeMs.toFixed(2)} ms per run (one submit), sum of isolated steps ${total.toFixed(2)} ms`,
+    `inputs: ${inputs ? 'the benchmark batch' : 'synthetic'}; ${rows.length} steps; ` +
+      `whole entry ${wholeMs.toFixed(2)} ms per run (one submit), ` +
+      `sum of isolated steps ${total.toFixed(2)} ms`,
   );
   console.log('');
   const labelWidth = Math.min(90, Math.max(...rows.map((r) => r.label.length)));

@@ -211,7 +211,9 @@ export function runStage(program: Program, stage: StageName, options: StageOptio
         plan: planAt(program, options),
         target:
           options.target ??
-          `${options.family} kernel family${options.textures !== undefined ? `, textures ${options.textures ? 'on' : 'off'}` : ''}, ${options.limits ? 'device' : 'portable WebGPU'} limits, -O${options.level}`,
+          `${options.family} kernel family` +
+            `${options.textures !== undefined ? `, textures ${options.textures ? 'on' : 'off'}` : ''}` +
+            `, ${options.limits ? 'device' : 'portable WebGPU'} limits, -O${options.level}`,
       };
     default: {
       const never: never = stage;

@@ -135,7 +135,9 @@ export const BUILTINS: readonly Builtin[] = [
     category: 'reduction',
     params: [req('x'), req('k'), opt('axis', -1), opt('largest', true)],
     results: 2,
-    doc: 'the k largest (largest = false: smallest) elements along axis, in order, and their i32 indices; NaN counts as largest, ties go to the lower index; gradient through the values',
+    doc:
+      'the k largest (largest = false: smallest) elements along axis, in order, and their i32 indices; ' +
+      'NaN counts as largest, ties go to the lower index; gradient through the values',
   },
   {
     name: 'sort',

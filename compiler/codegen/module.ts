@@ -161,10 +161,13 @@ function buildModule(project: Project, plan: Plan): SourceFile {
       },
       ...types.map(({ entry, inputs, outputs }) => {
         const signature = entry.inputs.length === 0 ? [] : [{ name: 'inputs', type: inputs }];
+        const inputsArg = entry.inputs.length === 0 ? '{}' : 'inputs as unknown as Record<string, unknown>';
         return {
           name: entry.name,
           docs: [
-            `${entry.kind} \`${entry.name}\`${entry.span ? ` (${formatSpan(entry.span)})` : ''}: (${entry.inputs.map(describe).join(', ')}) → (${entry.outputs.map(describe).join(', ')}).\n` +
+            `${entry.kind} \`${entry.name}\`${entry.span ? ` (${formatSpan(entry.span)})` : ''}: ` +
+              `(${entry.inputs.map(describe).join(', ')}) → ` +
+              `(${entry.outputs.map(describe).join(', ')}).\n` +
               '@param options.outputs the outputs to read back (default all; [] reads nothing back)',
           ],
           typeParameters: [{ name: 'K', constraint: `keyof ${outputs}`, default: `keyof ${outputs}` }],
@@ -174,7 +177,8 @@ function buildModule(project: Project, plan: Plan): SourceFile {
           ],
           returnType: `Promise<Pick<${outputs}, K>>`,
           statements: [
-            `return this.runtime.run(${JSON.stringify(entry.name)}, ${entry.inputs.length === 0 ? '{}' : 'inputs as unknown as Record<string, unknown>'}, options) as unknown as Promise<Pick<${outputs}, K>>;`,
+            `return this.runtime.run(${JSON.stringify(entry.name)}, ${inputsArg}, options) ` +
+              `as unknown as Promise<Pick<${outputs}, K>>;`,
           ],
         };
       }),

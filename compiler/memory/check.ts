@@ -63,7 +63,8 @@ export function checkMemoryPlan(plan: Plan, align = SLICE_ALIGNMENT): string[] {
               for (const b of step.bindings) {
                 if (b !== w && arenaOf(b) === arenaOf(w))
                   problems.push(
-                    `${entry.name}: kernel ${plan.kernels[step.kernel].label} binds ${plan.buffers[b].name} in arena ${arenaOf(w)}, which it writes (${plan.buffers[w].name})`,
+                    `${entry.name}: kernel ${plan.kernels[step.kernel].label} ` +
+                      `binds ${plan.buffers[b].name} in arena ${arenaOf(w)}, which it writes (${plan.buffers[w].name})`,
                   );
               }
             }

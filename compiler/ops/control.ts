@@ -262,7 +262,9 @@ defineRegionRule('repeat', {
 defineOp({
   name: 'scan',
   kind: 'control',
-  doc: 'Runs its body for t in [0, length), carrying values and stacking emits: `%6: f32[4,8], %7: f32[4,5,8] = scan %0, %1 [carries=1,length=5,reverse=false]` + body',
+  doc:
+    'Runs its body for t in [0, length), carrying values and stacking emits: ' +
+    '`%6: f32[4,8], %7: f32[4,5,8] = scan %0, %1 [carries=1,length=5,reverse=false]` + body',
   arity: [0, Infinity],
   attrs: {
     length: { type: 'int', doc: 'number of steps T' },

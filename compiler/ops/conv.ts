@@ -259,7 +259,10 @@ export const conv2d = defineOp({
 export const conv2dTranspose = defineOp({
   name: 'conv2d_transpose',
   kind: 'contraction',
-  doc: 'Transposed convolution (the adjoint of conv2d in its input; filter [in, out/groups, kh, kw] as conv2d stores it): `%2: f32[64,1,28,28] = conv2d_transpose %g, %w [groups=1, output_padding=[0,0], padding=[0,0], stride=[1,1]]`',
+  doc:
+    'Transposed convolution (the adjoint of conv2d in its input; ' +
+    'filter [in, out/groups, kh, kw] as conv2d stores it): ' +
+    '`%2: f32[64,1,28,28] = conv2d_transpose %g, %w [groups=1, output_padding=[0,0], padding=[0,0], stride=[1,1]]`',
   arity: 2,
   attrs: {
     ...CONV_ATTRS,
@@ -284,7 +287,9 @@ export const conv2dTranspose = defineOp({
 export const conv2dFilterGrad = defineOp({
   name: 'conv2d_filter_grad',
   kind: 'contraction',
-  doc: 'The filter gradient of conv2d from its input and output gradient: `%2: f32[20,1,5,5] = conv2d_filter_grad %x, %g [groups=1, kernel=[5,5], padding=[0,0], stride=[1,1]]`',
+  doc:
+    'The filter gradient of conv2d from its input and output gradient: ' +
+    '`%2: f32[20,1,5,5] = conv2d_filter_grad %x, %g [groups=1, kernel=[5,5], padding=[0,0], stride=[1,1]]`',
   arity: 2,
   attrs: { ...CONV_ATTRS, kernel: { type: 'ints', doc: 'filter size [kh, kw]' } },
   infer: inferFilterGrad,

@@ -78,7 +78,9 @@ function checkScatter(target: TensorType, ids: TensorType, updates: TensorType, 
     want.every((d, k) => d === updates.shape[k]);
   if (!ok) {
     throw new ShapeError(
-      `scatter_add: updates ${typeToString(updates)} must be ${typeToString({ dtype: target.dtype, shape: want })} for target ${typeToString(target)} and ids ${typeToString(ids)}`,
+      `scatter_add: updates ${typeToString(updates)} ` +
+        `must be ${typeToString({ dtype: target.dtype, shape: want })} ` +
+        `for target ${typeToString(target)} and ids ${typeToString(ids)}`,
       2,
     );
   }

@@ -88,7 +88,9 @@ function lrnParams(x: TensorType, attrs: Attrs): LrnParams {
 defineOp({
   name: 'lrn',
   kind: 'reduction',
-  doc: "Local response normalisation across channels, y = x / (k + α Σ_{|c'−c|≤size/2} x²)^β: `%1: f32[2,96,55,55] = lrn %0 [alpha=0.0001, beta=0.75, k=2, size=5]`",
+  doc:
+    "Local response normalisation across channels, y = x / (k + α Σ_{|c'−c|≤size/2} x²)^β: " +
+    '`%1: f32[2,96,55,55] = lrn %0 [alpha=0.0001, beta=0.75, k=2, size=5]`',
   arity: 1,
   attrs: {
     size: { type: 'int', default: 5, doc: 'channels in the window, centred on c' },
@@ -200,7 +202,14 @@ function emitSteps(b: GradBuilder, x: Value, steps: readonly Step[]): Value[] {
 defineOp({
   name: 'lcn',
   kind: 'reduction',
-  doc: 'Local contrast normalisation (Jarrett et al. 2009), subtractive then divisive by max(σ, mean σ) (1 where that is 0: an all-zero plane gives 0) with a gaussian window over all channels; defined as a composite of mean, gaussian_pool, sub, square, sqrt, maximum, where and div (reference and gradient; expandLcn emits it), run as one kernel per example for planes of up to 2048 pixels: `%1: f32[2,3,32,32] = lcn %0 [sigma=2, size=[9,9]]`',
+  doc:
+    'Local contrast normalisation (Jarrett et al. 2009), subtractive then divisive by max(σ, mean σ) ' +
+    '(1 where that is 0: an all-zero plane gives 0) ' +
+    'with a gaussian window over all channels; ' +
+    'defined as a composite of mean, gaussian_pool, sub, square, sqrt, maximum, where and div ' +
+    '(reference and gradient; expandLcn emits it), ' +
+    'run as one kernel per example for planes of up to 2048 pixels: ' +
+    '`%1: f32[2,3,32,32] = lcn %0 [sigma=2, size=[9,9]]`',
   arity: 1,
   attrs: {
     size: { type: 'ints', default: [9, 9], doc: 'odd window [kh, kw]' },

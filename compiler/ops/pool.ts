@@ -192,7 +192,9 @@ defineOp({
 defineOp({
   name: 'max_pool_grad',
   kind: 'movement',
-  doc: "Gradient of max_pool: g routed to each window's first maximum in x: `%2: f32[64,20,24,24] = max_pool_grad %x, %g [padding=[0,0], size=[2,2], stride=[2,2]]`",
+  doc:
+    "Gradient of max_pool: g routed to each window's first maximum in x: " +
+    '`%2: f32[64,20,24,24] = max_pool_grad %x, %g [padding=[0,0], size=[2,2], stride=[2,2]]`',
   arity: 2,
   attrs: WINDOW_ATTRS,
   infer([x, g], attrs) {
@@ -224,7 +226,9 @@ defineOp({
 defineOp({
   name: 'max_pool_with_switches',
   kind: 'movement',
-  doc: 'max_pool that also returns the switches (i32 flat index y·W + x of each maximum in its plane): `%1: f32[1,8,4,4], %2: i32[1,8,4,4] = max_pool_with_switches %0 [padding=[0,0], size=[2,2], stride=[2,2]]`',
+  doc:
+    'max_pool that also returns the switches (i32 flat index y·W + x of each maximum in its plane): ' +
+    '`%1: f32[1,8,4,4], %2: i32[1,8,4,4] = max_pool_with_switches %0 [padding=[0,0], size=[2,2], stride=[2,2]]`',
   arity: 1,
   attrs: WINDOW_ATTRS,
   infer([x], attrs) {
@@ -251,7 +255,9 @@ defineOp({
 defineOp({
   name: 'max_unpool',
   kind: 'movement',
-  doc: 'Places pooled values at their switches, zeros elsewhere (the deconvnet unpooling; window attrs as the pooling): `%2: f32[1,8,8,8] = max_unpool %p, %s [out=[8,8], padding=[0,0], size=[2,2], stride=[2,2]]`',
+  doc:
+    'Places pooled values at their switches, zeros elsewhere (the deconvnet unpooling; window attrs as the pooling): ' +
+    '`%2: f32[1,8,8,8] = max_unpool %p, %s [out=[8,8], padding=[0,0], size=[2,2], stride=[2,2]]`',
   arity: 2,
   attrs: { ...WINDOW_ATTRS, out: OUT_ATTR },
   infer([p, s], attrs) {
@@ -394,7 +400,9 @@ defineLinearPool({
 
 defineLinearPool({
   name: 'gaussian_pool',
-  doc: 'Gaussian-weighted mean over each window (weights exp(−r²/2σ²) from the window centre, summing to 1): `%1: f32[2,3,2,2] = gaussian_pool %0 [padding=[0,0], sigma=1, size=[3,3], stride=[2,2]]`',
+  doc:
+    'Gaussian-weighted mean over each window (weights exp(−r²/2σ²) from the window centre, summing to 1): ' +
+    '`%1: f32[2,3,2,2] = gaussian_pool %0 [padding=[0,0], sigma=1, size=[3,3], stride=[2,2]]`',
   gradDoc:
     'Adjoint of gaussian_pool: `%1: f32[2,3,5,5] = gaussian_pool_grad %0 [out=[5,5], padding=[0,0], sigma=1, size=[3,3], stride=[2,2]]`',
   attrs: { ...WINDOW_ATTRS, sigma: SIGMA_ATTR },

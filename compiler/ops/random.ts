@@ -275,7 +275,9 @@ defineOp({
 defineOp({
   name: 'salt_and_pepper',
   kind: 'random',
-  doc: 'With probability p replace an element by 0 or 1 (even odds), else keep it, optional iteration: `%1: f32[64,784] = salt_and_pepper %0 [p=0.25, stream=1]`',
+  doc:
+    'With probability p replace an element by 0 or 1 (even odds), else keep it, optional iteration: ' +
+    '`%1: f32[64,784] = salt_and_pepper %0 [p=0.25, stream=1]`',
   arity: [1, 2],
   attrs: { ...streamAttr, ...probabilityAttr('probability of corrupting an element') },
   infer: (inputs, attrs) => checkFloatInput('salt_and_pepper', inputs, attrs),

@@ -188,7 +188,9 @@ export function checkAgainstModel(
   checkSameModel(info, content.tensors, want, file);
   if (info.programHash !== want.programHash) {
     fail(
-      `was saved by a different compiled program (hash ${info.programHash.slice(0, 12)}…, this build ${want.programHash.slice(0, 12)}…); recompile with the same options or retrain`,
+      `was saved by a different compiled program (hash ${info.programHash.slice(0, 12)}…` +
+        `, this build ${want.programHash.slice(0, 12)}…)` +
+        `; recompile with the same options or retrain`,
     );
   }
   const fp = fingerprint(want);

@@ -69,7 +69,9 @@ export function resolveBinding(
     const t = split[field]!;
     const row = t.shape.slice(1);
     const want = input.shape.slice(1);
-    const describe = `field '${field}' (${t.dtype}${formatShape(row)} per example) for model input '${input.name}' (${input.dtype}${formatShape(want)} per example)`;
+    const describe =
+      `field '${field}' (${t.dtype}${formatShape(row)} per example) ` +
+      `for model input '${input.name}' (${input.dtype}${formatShape(want)} per example)`;
     if (t.dtype !== input.dtype) throw new DlcError(`dtype mismatch: ${describe}`, 2);
     if (elementCount(row) !== elementCount(want)) throw new DlcError(`shape mismatch: ${describe}`, 2);
     out.push({ input: input.name, field, reshape: formatShape(row) !== formatShape(want) });

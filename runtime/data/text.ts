@@ -29,9 +29,8 @@ export function encodeText(text: string, vocab: readonly string[]): Int32Array {
   for (let i = 0; i < chars.length; i++) {
     const id = index.get(chars[i]!);
     if (id === undefined) {
-      throw new DlcError(
-        `character ${JSON.stringify(chars[i])} (U+${chars[i]!.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}) at position ${i} is not in the vocabulary`,
-      );
+      const code = chars[i]!.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+      throw new DlcError(`character ${JSON.stringify(chars[i])} (U+${code}) at position ${i} is not in the vocabulary`);
     }
     ids[i] = id;
   }

@@ -229,7 +229,8 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
             `step ${step + 1}: the weights are not finite (${bad}) and there is no earlier good state to go back to`,
           );
         cfg.onMessage?.(
-          `step ${step + 1}: the weights went non-finite (${bad}) since step ${good.step}; going back to step ${good.step} (${step - good.step} updates skipped)`,
+          `step ${step + 1}: the weights went non-finite (${bad}) since step ${good.step}` +
+            `; going back to step ${good.step} (${step - good.step} updates skipped)`,
         );
         skipped += step - good.step;
         runner.load(good.tensors);
@@ -267,7 +268,9 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
       await save();
       const saved = cfg.checkpoint ? `; the last good weights are saved in ${cfg.checkpoint.path}` : '';
       throw new DlcError(
-        `training stopped at step ${step}: ${badRun} checked steps in a row had a non-finite loss or update (from step ${firstBad}); ${skipped} updates skipped in all${saved}. Try a lower learning rate.`,
+        `training stopped at step ${step}: ` +
+          `${badRun} checked steps in a row had a non-finite loss or update (from step ${firstBad}); ` +
+          `${skipped} updates skipped in all${saved}. Try a lower learning rate.`,
       );
     }
     await cfg.afterStep?.(step);

@@ -106,7 +106,8 @@ export function gradcheck(build: BuildFn, inputs: readonly Tensor[], opts: Gradc
       maxError = Math.max(maxError, err / Math.max(Math.abs(num), Math.abs(ana[e]), 1e-12));
       if (!(err <= tol)) {
         throw new Error(
-          `gradient mismatch for input ${i} (${typeToString(x.type)}) element ${e}: autodiff ${ana[e]}, finite differences ${num} (|diff| ${err.toExponential(2)} > ${tol.toExponential(2)})`,
+          `gradient mismatch for input ${i} (${typeToString(x.type)}) element ${e}: ` +
+            `autodiff ${ana[e]}, finite differences ${num} (|diff| ${err.toExponential(2)} > ${tol.toExponential(2)})`,
         );
       }
       elements++;

@@ -126,7 +126,8 @@ export async function startModel(prepared: PreparedModel, options: OpenOptions):
       note &&
         ((saved) =>
           note(
-            `note: ${options.checkpoint} was written by another build of the compiler (program ${saved.slice(0, 12)}…, now ${runner.programHash.slice(0, 12)}…); using its weights`,
+            `note: ${options.checkpoint} was written by another build of the compiler ` +
+              `(program ${saved.slice(0, 12)}…, now ${runner.programHash.slice(0, 12)}…); using its weights`,
           )),
     );
     const position = restoreCheckpoint(runner, ckpt, options.checkpoint);

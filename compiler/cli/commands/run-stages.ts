@@ -188,7 +188,10 @@ async function runStage(
         ? ''
         : `; eval every ${stage.evalEvery} epochs`
       : '; no evaluation';
-  const header = `stage ${name}: training ${runner.model}.${setup.entry.name} ${what} to step ${s.stageStop} of ${steps}${resuming}; lr schedule ${formatSchedule(lrSchedule)}${evalText}`;
+  const header =
+    `stage ${name}: training ${runner.model}.${setup.entry.name} ${what} ` +
+    `to step ${s.stageStop} of ${steps}${resuming}; ` +
+    `lr schedule ${formatSchedule(lrSchedule)}${evalText}`;
   if (!o.json) io.stdout.write(`${header}\n`);
   else io.stderr.write(`${header}\n`);
   const progress = s.showProgress

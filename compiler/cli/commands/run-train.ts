@@ -139,7 +139,9 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
     const header =
       (dataFree
         ? `training ${runner.model}.${entry.name} without data (it takes no inputs) `
-        : `training ${runner.model}.${entry.name} on ${dataset.name} (${trainCount} examples, batch ${batch}, ${perEpoch} steps per epoch${order === 'shuffled' ? '' : `, ${order} order`}) `) +
+        : `training ${runner.model}.${entry.name} on ${dataset.name} ` +
+          `(${trainCount} examples, batch ${batch}, ${perEpoch} steps per epoch` +
+          `${order === 'shuffled' ? '' : `, ${order} order`}) `) +
       `to step ${totalSteps}${startStep > 0 ? `, resuming at step ${startStep}` : ''}; lr schedule ${formatSchedule(useSchedule)}; on ${runner.where}`;
     const progressStream = o.json ? io.stderr : io.stdout;
     const showProgress = !o.json || (io.stderr as NodeJS.WriteStream).isTTY === true;

@@ -78,7 +78,10 @@ export function conv2dTransposeGeometry(
   };
 }
 
-/** conv2d_filter_grad (x [N,C,H,W], g [N,O,OH,OW] → dw [O,C/g,KH,KW]) as a convolution over the batch: lanes own (input channel, kernel row, kernel columns). */
+/**
+ * conv2d_filter_grad (x [N,C,H,W], g [N,O,OH,OW] → dw [O,C/g,KH,KW]) as a convolution over the batch:
+ * lanes own (input channel, kernel row, kernel columns).
+ */
 export function filterGradGeometry(
   x: TensorType,
   g: TensorType,

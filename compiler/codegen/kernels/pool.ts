@@ -173,8 +173,10 @@ export function emitWindowSum(name: string, w: PoolWindow, s: PoolShape, weights
   for (let ky = 0; ky < w.size[0]; ky++) {
     for (let kx = 0; kx < w.size[1]; kx++) {
       const wt = weights ? floatLiteral(weights[ky * w.size[1] + kx]) : '';
+      const term = weights ? `${wt} * v` : 'v * v';
       terms.push(
-        `  { let hy = y0 + ${ky}; let hx = x0 + ${kx}; if (hy >= 0 && hy < ${H} && hx >= 0 && hx < ${W}) { let v = X[base + hy * ${W} + hx]; acc += ${weights ? `${wt} * v` : 'v * v'}; } }`,
+        `  { let hy = y0 + ${ky}; let hx = x0 + ${kx}; ` +
+          `if (hy >= 0 && hy < ${H} && hx >= 0 && hx < ${W}) { let v = X[base + hy * ${W} + hx]; acc += ${term}; } }`,
       );
     }
   }

@@ -141,7 +141,10 @@ describe('dlc train', () => {
       ]);
       await expectDlcError(
         run,
-        /^training stopped at step \d+: 5 checked steps in a row had a non-finite loss or update \(from step \d+\); \d+ updates skipped in all; the last good weights are saved in /,
+        new RegExp(
+          '^training stopped at step \\d+: 5 checked steps in a row had a non-finite loss or update ' +
+            '\\(from step \\d+\\); \\d+ updates skipped in all; the last good weights are saved in ',
+        ),
         1,
       );
       const saved = readCheckpoint(ckpt);

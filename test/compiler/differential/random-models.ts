@@ -216,7 +216,8 @@ function randomGraph(index: number, r: (n: number) => number, decls: string[], e
   ][r(6)];
   const train = `${p}step`;
   entries.push(
-    `train ${train}(${args.join(', ')}) -> loss, out {\n    ${body.join('\n    ')}\n    loss = ${loss}\n    out = ${last.expr}\n    minimize loss with ${optimizer}\n  }`,
+    `train ${train}(${args.join(', ')}) -> loss, out {\n    ${body.join('\n    ')}` +
+      `\n    loss = ${loss}\n    out = ${last.expr}\n    minimize loss with ${optimizer}\n  }`,
   );
   let infer: string | undefined;
   if (r(4) === 0) {

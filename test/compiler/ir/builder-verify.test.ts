@@ -132,7 +132,9 @@ describe('verifyGraph', () => {
       bad('graph g {\n  input %x: f32[2]\n  %1: f32[2] = repeat %x [carries=1, count=2]\n  return y=%1\n}\n'),
     ).toThrow('is a region op without a body');
     const inner =
-      'graph g {\n  input %x: f32[2]\n  %1: f32[2] = repeat %x [carries=1, count=2]\n    graph b {\n      region %h: f32[2]\n      %3: f32[2] = neg %x\n      return h=%3\n    }\n  return y=%1\n}\n';
+      'graph g {\n  input %x: f32[2]\n  %1: f32[2] = repeat %x [carries=1, count=2]' +
+      '\n    graph b {\n      region %h: f32[2]\n      %3: f32[2] = neg %x\n      return h=%3\n    }' +
+      '\n  return y=%1\n}\n';
     expect(() => parseGraph(inner)).toThrow('%x is not defined');
   });
 
@@ -161,7 +163,9 @@ describe('verifyGraph', () => {
     expect(() => verifyGraph(g, { persistent: ['w'] })).not.toThrow();
     expect(
       bad(
-        'graph g {\n  state %s: f32[2]\n  %1: f32[2] = repeat %s [carries=1, count=2]\n    graph b {\n      region %h: f32[2]\n      assign %h [target="s"]\n      return h=%h\n    }\n  return y=%1\n}\n',
+        'graph g {\n  state %s: f32[2]\n  %1: f32[2] = repeat %s [carries=1, count=2]' +
+          '\n    graph b {\n      region %h: f32[2]\n      assign %h [target="s"]\n      return h=%h\n    }' +
+          '\n  return y=%1\n}\n',
       ),
     ).toThrow('effects are not allowed in a region body');
   });

@@ -146,7 +146,8 @@ describe('training loop', () => {
   it('stops after maxBad bad steps in a row, naming the step', async () => {
     const fake = new FakeRunner({ 3: 'nan-loss', 4: 'nan-loss', 5: 'nan-weight' });
     await expect(trainLoop(config(fake, {}))).rejects.toThrow(
-      'training stopped at step 6: 3 checked steps in a row had a non-finite loss or update (from step 4); 3 updates skipped in all. Try a lower learning rate.',
+      'training stopped at step 6: 3 checked steps in a row had a non-finite loss or update ' +
+        '(from step 4); 3 updates skipped in all. Try a lower learning rate.',
     );
     expect(Number.isFinite(fake.w[0]!)).toBe(true);
   });
