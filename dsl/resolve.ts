@@ -103,7 +103,9 @@ export function didYouMean(name: string, candidates: Iterable<string>): string {
 export function unknownNameHint(name: string, valid: readonly string[], what: string): string {
   return (
     didYouMean(name, valid) +
-    (valid.length === 0 ? '' : `; ${what} ${valid.length === 1 ? 'is' : 'are'} ${valid.join(', ')}`)
+    (valid.length === 0
+      ? ''
+      : `; ${valid.length === 1 ? `${what.replace(/s$/, '')} is` : `${what} are`} ${valid.join(', ')}`)
   );
 }
 

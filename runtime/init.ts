@@ -96,7 +96,7 @@ function orthogonal(out: TypedTensor, shape: readonly number[], draws: Draws, ga
 /** A parameter of an initializer; without `default` it is required. */
 export interface InitializerParam {
   readonly name: string;
-  readonly default?: number;
+  readonly default?: number | string;
   /** A string the compiler consumes (a file name): checked at compile time, never in the plan's args. */
   readonly text?: true;
 }
@@ -190,7 +190,7 @@ export const INITIALIZERS: readonly InitializerDef[] = [
     name: 'load',
     params: [
       { name: 'file', text: true },
-      { name: 'tensor', text: true },
+      { name: 'tensor', text: true, default: '' },
     ],
     doc: 'the tensor `tensor` of a `.safetensors` file, or the array of a `.npy` file (path relative to the `.dl` file), read at compile time',
     fill: (c) => {
@@ -220,7 +220,7 @@ export function initialize(
     const v = init.args[p.name] ?? p.default;
     // The lowering checks the arguments; a hand-written plan may still lack one.
     if (v === undefined) throw new DlcError(`'${name}': initializer '${init.name}' needs '${p.name}'`);
-    args[p.name] = v;
+    args[p.name] = v as number; // text params were skipped above
   }
   const out = allocate(
     dtype,

@@ -78,7 +78,7 @@ describe('every initializer argument', () => {
     for (const param of def.params) {
       it(`${def.name}(${param.name})`, () => {
         const others = required.filter((r) => !r.startsWith(`${param.name} `));
-        const given = [...others, `${param.name} = ${(param.default ?? 0.5) + 0.75}`].join(', ');
+        const given = [...others, `${param.name} = ${Number(param.default ?? 0.5) + 0.75}`].join(', ');
         const base = [...others, `${param.name} = ${param.default ?? 0.5}`].join(', ');
         expect(Array.from(initialWeights(`${def.name}(${given})`))).not.toEqual(
           Array.from(initialWeights(`${def.name}(${base})`)),
