@@ -84,7 +84,7 @@ export function makeTrainCommand(
       const args = parseArgs('train', argv, {
         values: [
           ...['entry', 'data', 'bind', 'epochs', 'steps', 'seed', 'checkpoint', 'every', 'plots', 'lr-schedule'],
-          ...['loss-every', 'max-bad', 'backend', 'textures', 'order', ...INIT_FROM_FLAGS.values],
+          ...['loss-every', 'max-bad', 'backend', 'textures', 'order', 'stage', ...INIT_FROM_FLAGS.values],
         ],
         booleans: ['resume', 'json', 'check-numerics', ...INIT_FROM_FLAGS.booleans],
       });
