@@ -1,6 +1,6 @@
 // constant: a tensor filled with one value. It is an elementwise op with no inputs,
 // so fusion folds it into its consumers as a WGSL literal.
-import type { DType } from '../ir/types';
+import type { Attrs, DType, TensorType } from '../ir/types';
 import { DTYPES, numel } from '../ir/types';
 import { wgslLiteral, wrapTo } from './broadcast';
 import { defineOp, ShapeError } from './registry';
@@ -16,6 +16,16 @@ function constantWgsl(value: number, dtype: DType): string {
   return value > 0 ? 'f32(3.4028234663852886e38)' : 'f32(-3.4028234663852886e38)';
 }
 
+/** The type a source op (constant, literal) declares in its dtype and shape attrs, checked. */
+export function declaredType(op: string, attrs: Attrs): TensorType {
+  const dtype = attrs.dtype as DType;
+  if (!DTYPES.includes(dtype)) throw new ShapeError(`${op}: unknown dtype '${String(attrs.dtype)}'`);
+  const shape = attrs.shape as number[];
+  if (shape.some((d) => !Number.isInteger(d) || d <= 0))
+    throw new ShapeError(`${op}: invalid shape [${shape.join(',')}]`);
+  return { dtype, shape: [...shape] };
+}
+
 defineOp({
   name: 'constant',
   kind: 'elementwise',
@@ -26,14 +36,7 @@ defineOp({
     dtype: { type: 'string', doc: 'f32, i32, u32 or bool' },
     shape: { type: 'ints', doc: 'the shape; [] for a scalar' },
   },
-  infer(_inputs, attrs) {
-    const dtype = attrs.dtype as DType;
-    if (!DTYPES.includes(dtype)) throw new ShapeError(`constant: unknown dtype '${String(attrs.dtype)}'`);
-    const shape = attrs.shape as number[];
-    if (shape.some((d) => !Number.isInteger(d) || d <= 0))
-      throw new ShapeError(`constant: invalid shape [${shape.join(',')}]`);
-    return [{ dtype, shape: [...shape] }];
-  },
+  infer: (_inputs, attrs) => [declaredType('constant', attrs)],
   reference(_inputs, attrs) {
     const dtype = attrs.dtype as DType;
     const shape = attrs.shape as number[];

@@ -3,8 +3,9 @@
 // expression over constants (`arange(n) % 2`, `eye(n) * 0.5`). It runs no kernel: the
 // code generator uploads its elements once into a constant buffer (generate-plan.ts).
 import type { DType } from '../ir/types';
-import { DTYPES, numel } from '../ir/types';
+import { numel } from '../ir/types';
 import { wrapTo } from './broadcast';
+import { declaredType } from './constant';
 import { defineOp, ShapeError } from './registry';
 
 defineOp({
@@ -18,18 +19,15 @@ defineOp({
     shape: { type: 'ints', doc: 'the shape; [] for a scalar' },
   },
   infer(_inputs, attrs) {
-    const dtype = attrs.dtype as DType;
-    if (!DTYPES.includes(dtype)) throw new ShapeError(`literal: unknown dtype '${String(attrs.dtype)}'`);
-    const shape = attrs.shape as number[];
-    if (shape.some((d) => !Number.isInteger(d) || d <= 0))
-      throw new ShapeError(`literal: invalid shape [${shape.join(',')}]`);
+    const type = declaredType('literal', attrs);
+    const shape = type.shape;
     const data = attrs.data as number[];
     if (data.length !== numel(shape)) {
       throw new ShapeError(`literal: ${data.length} elements for shape [${shape.join(',')}]`);
     }
     // A constant buffer is plain data in the plan (JSON), which cannot hold NaN or ±inf.
     if (!data.every(Number.isFinite)) throw new ShapeError('literal: elements must be finite');
-    return [{ dtype, shape: [...shape] }];
+    return [type];
   },
   grad: () => [],
   reference(_inputs, attrs) {
