@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { lowerFile } from '../../compiler/lower/index';
 import { makeCheckpoint } from '../../runtime/train/checkpoints';
+import { mnistPosition } from '../runtime/checkpoint-helpers';
 import { runExport } from '../../compiler/cli/commands/run-export';
 import { writeCheckpoint } from '../../runtime/checkpoint/file-node';
 import { gpuRunner, lowerExample, mnistBatch } from '../examples/zoo-harness';
@@ -101,16 +102,7 @@ describe('dlc export → ONNX Runtime', () => {
       const ckpt = join(dir, `${c.model}.safetensors`);
       try {
         for (let i = 0; i < 3; i++) await runner.run(c.train, c.feeds(digits));
-        const pos = {
-          step: 3,
-          cursor: { epoch: 0, position: 0 },
-          schedule: 'constant',
-          skipped: 0,
-          data: 'mnist',
-          bind: '',
-          order: 'shuffled' as const,
-        };
-        writeCheckpoint(ckpt, await makeCheckpoint(runner, pos, 'test'));
+        writeCheckpoint(ckpt, await makeCheckpoint(runner, mnistPosition(3), 'test'));
         dlcOut = (await runner.run(c.infer, { [c.input]: digits.x }))[c.output] as Float32Array;
       } finally {
         runner.destroy();

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeCheckpoint } from '../../runtime/train/checkpoints';
+import { mnistPosition } from '../runtime/checkpoint-helpers';
 import { writeCheckpoint } from '../../runtime/checkpoint/file-node';
 import { initFrom } from '../../runtime/train/init-from';
 import { lowerFile } from '../../compiler/lower/index';
@@ -62,16 +63,7 @@ describe.skipIf(!python)('docs/interop.md with PyTorch', () => {
     try {
       for (let i = 0; i < 3; i++) await runner.run('step', digits);
       const ckpt = join(dir, 'mlp.safetensors');
-      const pos = {
-        step: 3,
-        cursor: { epoch: 0, position: 0 },
-        schedule: 'constant',
-        skipped: 0,
-        data: 'mnist',
-        bind: '',
-        order: 'shuffled' as const,
-      };
-      writeCheckpoint(ckpt, await makeCheckpoint(runner, pos, 'test'));
+      writeCheckpoint(ckpt, await makeCheckpoint(runner, mnistPosition(3), 'test'));
       const dlcProb = (await runner.run('predict', { x: digits.x })).prob as Float32Array;
 
       py(['dlc_to_torch.py', ckpt, 'digits.f32', 'torch.f32', String(HIDDEN)], dir);

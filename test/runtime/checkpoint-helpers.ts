@@ -4,8 +4,15 @@ import type { Checkpoint } from '../../runtime/checkpoint/codec';
 import { encodeSafetensors, type SavedTensor } from '../../runtime/checkpoint/safetensors';
 import { checksum, CHECKSUM_KEY } from '../../runtime/checkpoint/checksum';
 import { infoToMetadata } from '../../runtime/checkpoint/metadata';
+import type { RunPosition } from '../../runtime/train/checkpoints';
 
 export const PROGRAM_HASH = 'a'.repeat(64);
+
+/** Where a run stands after `step` steps on MNIST at the start of its data, constant lr. */
+export function mnistPosition(step: number): RunPosition {
+  const cursor = { epoch: 0, position: 0 };
+  return { step, cursor, schedule: 'constant', skipped: 0, data: 'mnist', bind: '', order: 'shuffled' };
+}
 
 export function tensors(seed: number): Record<string, SavedTensor> {
   const f = (n: number, k: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 7 + i * k));
