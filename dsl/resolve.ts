@@ -135,6 +135,8 @@ export class Resolver {
   private current: A.FnDecl | A.LayerDef | undefined;
   /** Names assigned later in the body being walked: for "used before defined". */
   private later = new Map<string, Span>();
+  /** Hyperparameters read by some expression: the others are reported as unused. */
+  private readonly readHypers = new Set<Sym>();
 
   constructor(private readonly diags: DiagnosticBag) {}
 
@@ -217,6 +219,16 @@ export class Resolver {
       }
     }
     if (m.schedule) this.schedule(m, m.schedule, scope);
+    this.unusedHypers(m, scope);
+  }
+
+  /** A model hyperparameter nothing reads: `-D` on it would change nothing, so say so. */
+  private unusedHypers(m: A.ModelDecl, scope: Scope): void {
+    for (const h of m.hyper) {
+      const sym = scope.syms.get(h.name.name);
+      if (h.default && sym?.kind === 'hyper' && sym.span === h.name.span && !this.readHypers.has(sym))
+        this.diags.report('unused-hyperparameter', h.name.span, { name: h.name.name, model: m.name.name });
+    }
   }
 
   /**
@@ -755,6 +767,7 @@ export class Resolver {
         });
       return undefined;
     }
+    if (sym.kind === 'hyper') this.readHypers.add(sym);
     if (sym.kind === 'fn' || sym.kind === 'layer' || (sym.kind === 'instance' && !valueMayBeInstance)) {
       this.diags.report('not-a-value', e.span, { name: e.name, what: DESCRIBE[sym.kind] });
     }
