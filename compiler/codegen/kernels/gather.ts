@@ -1,5 +1,6 @@
 // Indexing kernels. gather and take_along_axis: one invocation per output element,
-// reading one element each (out-of-range indices read zero). scatter_add is
+// reading one element each (out-of-range indices read zero); scatter: one per target
+// element, looking for the last id that names its row. scatter_add is
 // deterministic: a workgroup per tile of target rows walks the indices in order and
 // adds the updates aimed at its rows, so no atomics and the same sum order as the
 // reference.
@@ -171,6 +172,48 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     wgsl: `${decls.join('\n')}\n\n${main}\n`,
     workgroups: tiledWorkgroups(tiles),
   };
+}
+
+/**
+ * out = target, with out[pre, ids[j], post] = updates[pre, j, post], the highest j
+ * winning where ids repeat (as the reference's in-order writes).
+ *
+ * One invocation per target element walks the ids from the last down and stops at
+ * the first that names its row: O(V · post · J) reads in the worst case, which is
+ * small for what it serves (a replay memory takes a few dozen rows per step), and
+ * needs no second pass or atomics to stay deterministic under repeats.
+ */
+export function emitScatterKernel(
+  target: { dtype: DType; shape: readonly number[] },
+  ids: { dtype: DType; shape: readonly number[] },
+  axis: number,
+): KernelSpec {
+  const v = target.shape[axis];
+  const post = numel(target.shape.slice(axis + 1));
+  const j = numel(ids.shape);
+  const n = numel(target.shape);
+  const body = `  let pre = i / ${v * post}u;
+  let r = i32((i / ${post}u) % ${v}u);
+  let p = i % ${post}u;
+  var out = dest[i];
+  for (var k = ${j}i - 1i; k >= 0i; k = k - 1i) {
+    if (${asI32(ids.dtype, 'ids[k]')} == r) {
+      out = updates[(pre * ${j}u + u32(k)) * ${post}u + p];
+      break;
+    }
+  }
+  y[i] = out;`;
+  return kernel(
+    `scatter_${tag(target.shape)}_ids${tag(ids.shape)}_axis${axis}`,
+    [
+      bindingDecl(0, 'dest', target.dtype, 'read'),
+      bindingDecl(1, 'ids', ids.dtype, 'read'),
+      bindingDecl(2, 'updates', target.dtype, 'read'),
+      bindingDecl(3, 'y', target.dtype, 'read_write'),
+    ],
+    n,
+    body,
+  );
 }
 
 /** A 2-D dispatch of `n` workgroups (the per-dimension limit is 65535). */

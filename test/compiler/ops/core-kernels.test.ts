@@ -200,11 +200,13 @@ describe('movement and indexing kernels on odd sizes', () => {
     await expectMatches('broadcast_to', [f32([1], wave)], { shape: [4] });
     await expectMatches('broadcast_to', [ints([2, 1, 4], (e) => e - 3)], { shape: [2, 3, 4] });
   });
-  it('gather, scatter_add and take_along_axis with repeated and out-of-range ids', async () => {
+  it('gather, scatter_add, scatter and take_along_axis with repeated and out-of-range ids', async () => {
     const table = f32([11, 9], wave);
     const ids = ints([4, 5], (e) => [3, 3, 10, 0, 11, -1, 7][e % 7]);
     await expectMatches('gather', [table, ids], { axis: 0 });
     await expectMatches('scatter_add', [table, ids, f32([4, 5, 9], wave)], { axis: 0 });
+    await expectMatches('scatter', [table, ids, f32([4, 5, 9], wave)], { axis: 0 });
+    await expectMatches('scatter', [ints([11, 3], (e) => e), ids, ints([4, 5, 3], (e) => -e)], { axis: 0 });
     await expectMatches('take_along_axis', [f32([13, 6], wave), ints([13], (e) => (e * 5) % 7)], { axis: 1 });
     await expectMatches('one_hot', [ints([9], (e) => (e % 5) - 1)], { depth: 4 });
   });
