@@ -7,7 +7,7 @@ import { numel, typeToString } from '../ir/types';
 import {
   emitGatherKernel,
   emitScatterAddKernel,
-  emitScatterKernel,
+  emitScatterKernels,
   emitTakeAlongAxisKernel,
 } from '../codegen/kernels/gather';
 import { makeTensor, normalizeAxis, requireDtypes } from './broadcast';
@@ -187,7 +187,7 @@ defineOp({
   kernel(node) {
     const [target, ids, updates] = node.inputs;
     const axis = checkScatter('scatter', target.type, ids.type, updates.type, node.attrs.axis as number);
-    return [emitScatterKernel(target.type, ids.type, axis)];
+    return emitScatterKernels(target.type, ids.type, axis);
   },
 });
 

@@ -12,7 +12,7 @@ import type { Tensor } from '../../../compiler/ops/registry';
 import type { KernelSpec } from '../../../compiler/codegen/kernel-spec';
 import { getOp } from '../../../compiler/ops/registry';
 import { philox4x32_10, uniform01 } from '../../../runtime/philox';
-import { runKernel } from '../../helpers/kernel';
+import { runKernel, runKernels } from '../../helpers/kernel';
 import type { OpCase } from '../../helpers/op-case';
 import { cases } from '../op-cases/core';
 import { caseInputs } from './case-data';
@@ -36,13 +36,15 @@ function nodeOf(op: string, inputs: readonly TensorType[], attrs: Attrs = {}): N
   };
 }
 
-function kernelOf(node: Node, family: Family = 'register'): KernelSpec {
+/** The op's dispatches, in order (scatter has two: copy, then write). */
+function kernelsOf(node: Node, family: Family = 'register'): KernelSpec[] {
   const def = getOp(node.op);
-  if (def.kind === 'elementwise') return emitElementwiseKernel([node], node.inputs, node.outputs);
-  const specs = def.kernel!(node, {
-    limits: {},
-    family,
-  });
+  if (def.kind === 'elementwise') return [emitElementwiseKernel([node], node.inputs, node.outputs)];
+  return def.kernel!(node, { limits: {}, family });
+}
+
+function kernelOf(node: Node, family: Family = 'register'): KernelSpec {
+  const specs = kernelsOf(node, family);
   expect(specs).toHaveLength(1);
   return specs[0];
 }
@@ -75,9 +77,10 @@ async function expectMatches(
   );
   const stored = inputs.map(asStored);
   const want = getOp(op).reference(stored, node.attrs, { seed: SEED, step: STEP });
-  const spec = kernelOf(node, family);
-  const got = await runKernel(
-    spec,
+  const specs = kernelsOf(node, family);
+  const spec = specs[0];
+  const got = await runKernels(
+    specs,
     stored,
     want.map((t) => t.type),
     { guard: true, scalars: spec.usesScalars ? Uint32Array.from([SEED, STEP]) : undefined },
