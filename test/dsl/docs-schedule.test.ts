@@ -15,14 +15,14 @@ it('has the DBN example, whose schedule pretrains two RBMs and fine-tunes', () =
   expect(messages(r)).toEqual([]);
   expect(r.program!.schedule).toEqual({
     stages: [
-      { name: 'layer1', entry: 'rbm1', length: { count: 2, unit: 'epochs' }, evalEvery: 0, calls: [] },
-      { name: 'layer2', entry: 'rbm2', length: { count: 2, unit: 'epochs' }, evalEvery: 0, calls: [] },
+      { name: 'layer1', entry: 'rbm1', length: { count: 2, unit: 'epochs' }, evalEvery: null, calls: [] },
+      { name: 'layer2', entry: 'rbm2', length: { count: 2, unit: 'epochs' }, evalEvery: null, calls: [] },
       {
         name: 'finetune',
         entry: 'finetune',
         length: { count: 20, unit: 'epochs' },
         lrSchedule: 'cosine',
-        evalEvery: 1,
+        evalEvery: { count: 1, unit: 'epochs' },
         calls: [],
       },
     ],

@@ -100,9 +100,9 @@ function config(fake: FakeRunner, over: Partial<LoopConfig>): LoopConfig {
 describe('training loop', () => {
   it('reads the loss on the first step, every N-th step, at epoch ends and at the end; sets the scheduled lr every step', async () => {
     const fake = new FakeRunner();
-    // evalEvery 0: the test loss (test-loss.test.ts) would add its own reads of the train entry.
+    // evalEvery null: the test loss (test-loss.test.ts) would add its own reads of the train entry.
     const schedule = parseSchedule('step:every=5,gamma=0.5');
-    const result = await trainLoop(config(fake, { schedule, evalEvery: 0 }));
+    const result = await trainLoop(config(fake, { schedule, evalEvery: null }));
     expect(fake.reads).toEqual([1, 4, 5, 8, 10, 12]);
     expect(fake.lrs).toEqual([0.1, 0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.05, 0.025, 0.025]);
     expect(result.epochs.map((e) => [e.epoch, e.step, e.loss])).toEqual([
@@ -118,7 +118,7 @@ describe('training loop', () => {
   it('undoes a step whose loss is not finite and counts it', async () => {
     const fake = new FakeRunner({ 3: 'nan-loss' });
     const messages: string[] = [];
-    const result = await trainLoop(config(fake, { onMessage: (m) => messages.push(m), evalEvery: 0 }));
+    const result = await trainLoop(config(fake, { onMessage: (m) => messages.push(m), evalEvery: null }));
     expect(result.final.skipped).toBe(1);
     expect(messages).toEqual(['step 4: loss is NaN; update skipped (1 skipped so far)']);
     // After the bad step every step is read until one is good.
