@@ -190,7 +190,10 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
     else {
       const testBatch = cfg.batch ?? batchSize(entry);
       // A data-free run (its infer entry plays its own games) has no test split to score the loss on.
-      result.loss = entry.inputs.length === 0 ? undefined : await testLoss(runner, entry, cfg.loss, cfg.dataset.test, cfg.bindings, testBatch);
+      result.loss =
+        entry.inputs.length === 0
+          ? undefined
+          : await testLoss(runner, entry, cfg.loss, cfg.dataset.test, cfg.bindings, testBatch);
       if (result.loss !== undefined) history.testLoss.push([step, result.loss]);
       for (const [m, v] of Object.entries(result.metrics ?? {})) (history.testMetrics[m] ??= []).push([step, v]);
     }
