@@ -58,23 +58,29 @@ describe('dqn_catch example', () => {
     async () => {
       const recipe = RECIPES.find((r) => r.name === 'dqn_catch')!;
       const checkpoint = join(tempDir(), 'dqn.safetensors');
-      const sizes = ['-D', 'envs=8', '-D', 'hidden=32', '-D', 'eval_every=20', '-D', 'sync_every=10'];
-      const r = await runCommand('train', lowerFile, [...recipeArgs(recipe, 40, checkpoint), ...sizes]);
+      const sizes = ['-D', 'envs=8', '-D', 'hidden=32', '-D', 'eval_every=10', '-D', 'sync_every=5'];
+      const r = await runCommand('train', lowerFile, [...recipeArgs(recipe, 20, checkpoint), ...sizes]);
       expect(r.code).toBe(0);
       const records = r.stdout
         .trim()
         .split('\n')
         .map((l) => JSON.parse(l) as TrainRecord);
-      expect(records.map((x) => x.step)).toEqual([20, 40, 40, 40]);
+      expect(records.map((x) => x.step)).toEqual([10, 20, 20, 20]);
       for (const x of records) {
         expect(Number.isFinite(x.loss)).toBe(true);
         expect(x.test_metrics!.mean_reward).toBeGreaterThanOrEqual(-1);
         expect(x.test_metrics!.mean_reward).toBeLessThanOrEqual(1);
       }
-      const e = await runCommand('eval', lowerFile, ['examples/dqn_catch.dl', '--checkpoint', checkpoint, '--json']);
+      const e = await runCommand('eval', lowerFile, [
+        'examples/dqn_catch.dl',
+        '--checkpoint',
+        checkpoint,
+        '--json',
+        ...sizes,
+      ]);
       expect(e.code).toBe(0);
       const scored = JSON.parse(e.stdout.trim()) as { step: number; metrics: { mean_reward: number } };
-      expect(scored.step).toBe(40);
+      expect(scored.step).toBe(20);
       expect(scored.metrics.mean_reward).toBe(records.at(-1)!.test_metrics!.mean_reward);
     },
     SLOW,
