@@ -39,7 +39,9 @@ class FakeRunner {
       set step(v: number) {
         self.step = v;
       },
-      async run(_name, inputs, outputs): Promise<Record<string, number>> {
+      async run(name, inputs, outputs): Promise<Record<string, number>> {
+        // The no-input infer entry of the eval-every-steps test: reads w, changes nothing.
+        if (name === 'score') return { score: self.w[0]! };
         const call = self.step++;
         self.lrs.push(self.lr);
         const x = inputs.x as Float32Array;
@@ -113,6 +115,27 @@ describe('training loop', () => {
     // Every example of each epoch was seen once: w is the sum over 2 full epochs (45 each) plus 2 batches.
     expect(fake.w[0]! - 90).toBeGreaterThanOrEqual(1);
     expect(fake.w[0]! - 90).toBeLessThanOrEqual(30);
+  });
+
+  it('eval every K steps: a record at each K-th step (evaluated) besides the epoch ends, and at the end', async () => {
+    const fake = new FakeRunner();
+    const score: EntryInfo = {
+      name: 'score',
+      kind: 'infer',
+      inputs: [],
+      outputs: [{ name: 'score', dtype: 'f32', shape: [] }],
+    };
+    const result = await trainLoop(
+      config(fake, { evalEvery: { count: 4, unit: 'steps' }, eval: { entry: score, bindings: [] } }),
+    );
+    expect(result.epochs.map((e) => [e.epoch, e.step, e.test_metrics !== undefined])).toEqual([
+      [1, 4, true],
+      [1, 5, false],
+      [2, 8, true],
+      [2, 10, false],
+    ]);
+    expect(result.final.step).toBe(12);
+    expect(result.final.test_metrics).toEqual({ score: fake.w[0] });
   });
 
   it('undoes a step whose loss is not finite and counts it', async () => {
