@@ -289,6 +289,18 @@ export class Resolver {
                 ? { span: st.bind.span, why: "drop 'bind'" }
                 : undefined;
         if (misuse) this.diags.report('stage-data-free', misuse.span, { stage, name, why: misuse.why });
+        // Without data the stage is one long epoch: a count of epochs would come due at its end or never.
+        const perEpoch = [
+          ...(st.eval && st.eval.kind !== 'NoEval' ? [{ d: st.eval, what: "'eval every N steps'" }] : []),
+          ...st.calls.flatMap((c) => (c.every ? [{ d: c.every, what: "'every N steps call'" }] : [])),
+        ];
+        for (const { d, what } of perEpoch)
+          if (d.unit === 'epochs')
+            this.diags.report('stage-data-free', d.span, {
+              stage,
+              name,
+              why: `count in steps (${what}); there are no epochs without data`,
+            });
       }
       for (const c of st.calls) {
         const u = lookup(c.entry);
