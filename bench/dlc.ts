@@ -14,6 +14,7 @@ import { acquireDevice } from '../runtime/device';
 import { Model } from '../runtime/model';
 import type { ModelName } from './models';
 import { makeBatch } from './models';
+import { charTokens, skipgramBatch } from './seq-data';
 import type { StepRunner } from './timing';
 
 /** Why the dlc column cannot be measured, shown in the table as "n/a: <reason>". */
@@ -29,6 +30,14 @@ function modelFile(name: ModelName): string {
     if (existsSync(file)) return file;
   }
   throw new DlcUnavailable(`bench/models/${name}.dl not found`);
+}
+
+/** The `step` entry's inputs of `name`: the same data the peers train on. */
+function feeds(name: ModelName): Record<string, Float32Array | Int32Array> {
+  if (name === 'charlstm') return { tokens: charTokens() };
+  if (name === 'skipgram') return { ...skipgramBatch() };
+  const data = makeBatch(name);
+  return name === 'rbm' ? { v0: data.x } : { x: data.x, y: data.labels };
 }
 
 /**
@@ -48,8 +57,7 @@ export async function runDlcModel(name: ModelName): Promise<StepRunner> {
   const entry = planReport(plan).entries.find((e) => e.name === ENTRY);
   if (!entry) throw new DlcUnavailable(`${name}.dl has no train entry '${ENTRY}'`);
   const model = await Model.create(plan, { device, seed: 1 });
-  const data = makeBatch(name);
-  const inputs = name === 'rbm' ? { v0: data.x } : { x: data.x, y: data.labels };
+  const inputs = feeds(name);
   const lossName = name === 'rbm' ? 'cost' : 'loss';
   return {
     async step() {

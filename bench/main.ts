@@ -263,7 +263,7 @@ async function main(): Promise<void> {
     ]),
   );
   console.log(
-    `\ntraining step, batch 128, SGD momentum 0.9 ` +
+    `\ntraining step (mlp, lenet, rbm: batch 128, SGD momentum 0.9; charlstm, skipgram: bench/seq-data.ts) ` +
       `(ms per step, loss read back each step; ` +
       `columns interleaved, best of ${DEFAULT_ROUNDS.rounds} rounds, ` +
       `the median of each round's ${DEFAULT_ROUNDS.minSteps}–${DEFAULT_ROUNDS.maxSteps} steps; ` +

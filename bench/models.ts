@@ -3,9 +3,10 @@
 //   mlp:   784-512-512-10, ReLU, softmax cross-entropy
 //   lenet: conv 5×5×20 → ReLU → max-pool 2 → conv 5×5×50 → ReLU → max-pool 2 → 800-500 ReLU → 10, softmax CE
 //   rbm:   784-500 binary RBM, CD-1 (one Gibbs step), free-energy cost (as LANGUAGE.md's rbm)
+//   charlstm, skipgram: the sequence and embedding rows, sized in bench/seq-data.ts
 
-export type ModelName = 'mlp' | 'lenet' | 'rbm';
-export const MODELS: readonly ModelName[] = ['mlp', 'lenet', 'rbm'];
+export type ModelName = 'mlp' | 'lenet' | 'rbm' | 'charlstm' | 'skipgram';
+export const MODELS: readonly ModelName[] = ['mlp', 'lenet', 'rbm', 'charlstm', 'skipgram'];
 
 export const BATCH = 128;
 export const LEARNING_RATE = 0.01;
@@ -21,7 +22,7 @@ export interface Batch {
   readonly oneHot: Float32Array; // [BATCH, 10]
 }
 
-function lcg(seed: number): () => number {
+export function lcg(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;

@@ -5,6 +5,7 @@ import type * as TF from '@tensorflow/tfjs-core';
 import type { ModelName } from '../models';
 import { BATCH, initWeights, LEARNING_RATE, makeBatch, MLP_SIZES, MOMENTUM, RBM_HIDDEN, RBM_VISIBLE } from '../models';
 import type { StepRunner } from '../timing';
+import { tfjsCharLstm, tfjsGpuBytes, tfjsSkipgram } from './tfjs-seq';
 
 export type TfjsBackend = 'webgpu' | 'cpu';
 
@@ -54,6 +55,8 @@ export async function tfjsMatmulGflops(size: number): Promise<number> {
 /** A training step for `model` on the current TF.js backend. */
 export async function tfjsModel(backend: TfjsBackend, model: ModelName): Promise<StepRunner> {
   const tf = await useTfjs(backend);
+  if (model === 'charlstm') return tfjsCharLstm(tf, backend);
+  if (model === 'skipgram') return tfjsSkipgram(tf, backend);
   const data = makeBatch(model);
   const optimizer = tf.train.momentum(LEARNING_RATE, MOMENTUM);
   const vars: TF.Variable[] = [];
@@ -153,11 +156,7 @@ export async function tfjsModel(backend: TfjsBackend, model: ModelName): Promise
       l.dispose();
       return value;
     },
-    gpuBytes() {
-      // The WebGPU backend's buffer manager: bytes allocated on the device (pool included).
-      const m = tf.memory() as TF.MemoryInfo & { numBytesAllocatedInGPU?: number };
-      return backend === 'webgpu' ? (m.numBytesAllocatedInGPU ?? null) : null;
-    },
+    gpuBytes: () => tfjsGpuBytes(tf, backend),
     dispose() {
       optimizer.dispose();
       for (const t of [...vars, ...inputs]) t.dispose();
