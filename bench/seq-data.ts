@@ -6,8 +6,26 @@
 //             -log σ(u·v) - Σ log σ(-u·n) averaged, plain SGD lr 0.1 (bench/models/skipgram.dl).
 import { lcg } from './models';
 
-export const CHAR = { batch: 32, window: 50, vocab: 96, dim: 64, hidden: 256, lr: 0.01, momentum: 0.9 } as const;
-export const SKIPGRAM = { batch: 128, vocab: 10_000, dim: 128, negatives: 5, lr: 0.1 } as const;
+export interface CharSizes {
+  readonly batch: number;
+  readonly window: number;
+  readonly vocab: number;
+  readonly dim: number;
+  readonly hidden: number;
+}
+export interface SkipgramSizes {
+  readonly batch: number;
+  readonly vocab: number;
+  readonly dim: number;
+  readonly negatives: number;
+}
+
+// The .dl files' defaults; test/bench/seq-rows.test.ts checks both sides agree at smaller sizes.
+export const CHAR: CharSizes = { batch: 32, window: 50, vocab: 96, dim: 64, hidden: 256 };
+export const CHAR_LR = 0.01;
+export const CHAR_MOMENTUM = 0.9;
+export const SKIPGRAM: SkipgramSizes = { batch: 128, vocab: 10_000, dim: 128, negatives: 5 };
+export const SKIPGRAM_LR = 0.1;
 
 const ints = (count: number, below: number, seed: number): Int32Array => {
   const u = lcg(seed);
@@ -15,8 +33,8 @@ const ints = (count: number, below: number, seed: number): Int32Array => {
 };
 
 /** One window of characters: [batch, window + 1] ids, inputs 0..window-1, targets 1..window. */
-export function charTokens(seed = 1): Int32Array {
-  return ints(CHAR.batch * (CHAR.window + 1), CHAR.vocab, seed);
+export function charTokens(sizes = CHAR, seed = 1): Int32Array {
+  return ints(sizes.batch * (sizes.window + 1), sizes.vocab, seed);
 }
 
 export interface SkipgramBatch {
@@ -26,10 +44,10 @@ export interface SkipgramBatch {
 }
 
 /** One batch of (center, context, negatives) word ids, uniform over the vocabulary. */
-export function skipgramBatch(seed = 1): SkipgramBatch {
+export function skipgramBatch(sizes = SKIPGRAM, seed = 1): SkipgramBatch {
   return {
-    center: ints(SKIPGRAM.batch, SKIPGRAM.vocab, seed),
-    context: ints(SKIPGRAM.batch, SKIPGRAM.vocab, seed + 1),
-    negatives: ints(SKIPGRAM.batch * SKIPGRAM.negatives, SKIPGRAM.vocab, seed + 2),
+    center: ints(sizes.batch, sizes.vocab, seed),
+    context: ints(sizes.batch, sizes.vocab, seed + 1),
+    negatives: ints(sizes.batch * sizes.negatives, sizes.vocab, seed + 2),
   };
 }

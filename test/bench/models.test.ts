@@ -9,7 +9,14 @@ import { DEFAULT_LIMITS, generatePlan } from '../../compiler/codegen/generate-pl
 import '../../compiler/ops/index';
 import { MODELS } from '../../bench/models';
 
-const INPUTS: Record<string, string[]> = { mlp: ['x', 'y'], lenet: ['x', 'y'], rbm: ['v0'] };
+const INPUTS: Record<string, string[]> = {
+  mlp: ['x', 'y'],
+  lenet: ['x', 'y'],
+  rbm: ['v0'],
+  charlstm: ['tokens'],
+  skipgram: ['center', 'context', 'negatives'],
+};
+const BATCH: Record<string, number> = { mlp: 128, lenet: 128, rbm: 128, charlstm: 32, skipgram: 128 };
 
 describe('benchmark models', () => {
   it.each(MODELS.map((m) => [m]))('%s compiles with a train entry `step`', (name) => {
@@ -22,7 +29,7 @@ describe('benchmark models', () => {
     const inputs = entry!.graph.args.filter((a) => a.kind === 'input').map((a) => a.name);
     expect(inputs.sort()).toEqual([...INPUTS[name]].sort());
     const batch = entry!.graph.args.find((a) => a.kind === 'input')!.value.type.shape[0];
-    expect(batch).toBe(128);
+    expect(batch).toBe(BATCH[name]);
     const plan = generatePlan(lowered.program!, { family: 'register', limits: DEFAULT_LIMITS });
     expect(plan.entries.map((e) => e.name)).toContain('step');
   });
