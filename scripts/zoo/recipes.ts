@@ -1,6 +1,8 @@
 // The full training run of each example: the `dlc train` arguments meant to reach
 // the issue's quality bars.
 import { MNIST_TRAIN_COUNT } from '../../runtime/data/mnist';
+import type { Figures } from './figures';
+import { topographyFigures } from './topography';
 
 export interface Recipe {
   readonly name: string;
@@ -24,11 +26,14 @@ export interface Recipe {
   readonly stageEpochs?: Readonly<Record<string, number>>;
   /** `--stage`: run one stage of the model's schedule. */
   readonly stage?: string;
+  /** Figures measured from the trained checkpoint, beside those of `dlc train`. */
+  readonly measure?: (checkpoint: string) => Figures;
 }
 
 const mnistSteps = (batch: number): number => Math.floor(MNIST_TRAIN_COUNT / batch);
 const cosine = (total: number): string => `cosine:total=${total}`;
 const DBN_EPOCHS = { pre_epochs: 3, fine_epochs: 12 };
+const SFNN_EPOCHS = { epochs: 8 };
 
 export const RECIPES: readonly Recipe[] = [
   // Hinton et al. 2012 recipe; cosine decay to 0 over the run (the PyTorch calibration run reached 96.9% after 30 constant-lr epochs).
@@ -69,6 +74,29 @@ export const RECIPES: readonly Recipe[] = [
     stageEpochs: DBN_EPOCHS,
     stage: 'finetune',
   },
+  // Bottom halves of digits from top halves: 10 hidden samples per digit in training,
+  // the test NLL estimated with 100 (the file's schedule evaluates once, at the end).
+  { name: 'sfnn', file: 'examples/sfnn.dl', epochs: 0, batch: 20, bar: 0, stageEpochs: SFNN_EPOCHS },
+  // Its deterministic baseline: the same net with every unit sigmoid, the same steps.
+  {
+    name: 'sfnn_det',
+    file: 'examples/sfnn.dl',
+    epochs: 0,
+    batch: 20,
+    bar: 0,
+    stageEpochs: SFNN_EPOCHS,
+    defines: { stochastic: 0, m: 1, m_test: 1 },
+  },
+  // Whitened 8×8 patches; the topography of the 10×10 filter grid measured from the weights.
+  {
+    name: 'tica',
+    file: 'examples/tica.dl',
+    epochs: 10,
+    batch: 100,
+    data: 'mnist-patches',
+    bar: 0,
+    measure: (checkpoint) => topographyFigures(checkpoint, 10),
+  },
 ];
 
 /** Training steps per epoch on the dataset the recipe uses (only MNIST recipes have schedules). */
@@ -84,13 +112,16 @@ export function recipeArgs(recipe: Recipe, epochs: number | undefined, checkpoin
   if (recipe.stageEpochs) {
     const lengths = Object.entries(recipe.stageEpochs).flatMap(([k, v]) => ['-D', `${k}=${epochs ?? v}`]);
     const stage = recipe.stage !== undefined ? ['--stage', recipe.stage] : [];
-    return [recipe.file, '--json', '--seed', '0', ...lengths, ...stage, '--checkpoint', checkpoint];
+    return [recipe.file, '--json', '--seed', '0', ...lengths, ...stage, ...defines(recipe), '--checkpoint', checkpoint];
   }
   epochs ??= recipe.epochs;
   const args = [recipe.file, '--json', '--seed', '0', '--epochs', String(epochs), '--checkpoint', checkpoint];
   if (recipe.entry !== undefined) args.push('--entry', recipe.entry);
   if (recipe.schedule) args.push('--lr-schedule', recipe.schedule(totalSteps(recipe, epochs)));
   if (recipe.data !== undefined) args.push('--data', recipe.data);
-  for (const [k, v] of Object.entries(recipe.defines ?? {})) args.push('-D', `${k}=${v}`);
-  return args;
+  return [...args, ...defines(recipe)];
+}
+
+function defines(recipe: Recipe): string[] {
+  return Object.entries(recipe.defines ?? {}).flatMap(([k, v]) => ['-D', `${k}=${v}`]);
 }
