@@ -34,7 +34,7 @@ const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
 describe('stochastic and topographic examples on the device', () => {
   it('sfnn: step, score and complete match the reference; the loss falls', async () => {
-    const program = lowerExample('sfnn', { batch: BATCH, nd: 8, ns: 8, m: 3, m_test: 4 });
+    const program = lowerExample('sfnn', { batch: BATCH, nd: 8, ns: 8, m: 3, m_test: 4, lr: 0.01 });
     const { x } = mnistBatch(BATCH);
     await withGpuRunner(program, async (runner) => {
       expect(await expectEntriesMatchReference(program, runner, { x })).toEqual(['step', 'score', 'complete']);
