@@ -111,7 +111,8 @@ export function zcaMatrix(x: Float32Array, d: number): Float64Array {
   const w = new Float64Array(d * d);
   for (let k = 0; k < d; k++) {
     const scale = 1 / Math.sqrt(Math.max(values[k]!, 0) + eps);
-    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) w[i * d + j]! += vectors[i * d + k]! * scale * vectors[j * d + k]!;
+    for (let i = 0; i < d; i++)
+      for (let j = 0; j < d; j++) w[i * d + j]! += vectors[i * d + k]! * scale * vectors[j * d + k]!;
   }
   return w;
 }

@@ -48,7 +48,11 @@ describe('zoo recipe arguments', () => {
     expect(recipeArgs(det, 1, 'c.safetensors')).toContain('epochs=1');
   });
   it('tica trains on mnist-patches', () => {
-    const args = recipeArgs(RECIPES.find((r) => r.name === 'tica')!, undefined, 'c.safetensors');
+    const args = recipeArgs(
+      RECIPES.find((r) => r.name === 'tica')!,
+      undefined,
+      'c.safetensors',
+    );
     expect(args.slice(args.indexOf('--data'), args.indexOf('--data') + 2)).toEqual(['--data', 'mnist-patches']);
   });
 });

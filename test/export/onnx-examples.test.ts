@@ -62,7 +62,14 @@ describe('dlc export over examples/', () => {
       const refused = entry.graph.nodes.find((n) => n.op in NOT_EXPORTED);
       if (refused) {
         it(`${name} ${entry.name}: refused, it uses '${refused.op}'`, async () => {
-          const r = await exportTo([file, '-o', join(dir, 'refused.onnx'), '--entry', entry.name, ...defineArgs(defines)]);
+          const r = await exportTo([
+            file,
+            '-o',
+            join(dir, 'refused.onnx'),
+            '--entry',
+            entry.name,
+            ...defineArgs(defines),
+          ]);
           expect(r.code).toBe(1);
           expect(r.stderr).toContain(`: error: cannot export '${refused.op}' to ONNX: it ${NOT_EXPORTED[refused.op]}`);
         });

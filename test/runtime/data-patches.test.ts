@@ -26,7 +26,17 @@ describe('mnist-patches', () => {
     // A = Q diag(1, 2, 4) Qᵀ with Q a rotation about the z axis by 30°.
     const c = Math.cos(Math.PI / 6);
     const s = Math.sin(Math.PI / 6);
-    const a = Float64Array.from([c * c + 2 * s * s, c * s - 2 * s * c, 0, c * s - 2 * s * c, s * s + 2 * c * c, 0, 0, 0, 4]);
+    const a = Float64Array.from([
+      c * c + 2 * s * s,
+      c * s - 2 * s * c,
+      0,
+      c * s - 2 * s * c,
+      s * s + 2 * c * c,
+      0,
+      0,
+      0,
+      4,
+    ]);
     const { values, vectors } = symmetricEigen(a, 3);
     expect(Array.from(values).sort((x, y) => x - y)).toEqual([expect.closeTo(1, 10), expect.closeTo(2, 10), 4]);
     for (let k = 0; k < 3; k++)
@@ -51,7 +61,11 @@ describe('mnist-patches', () => {
     }
     // The first 1,000 train and 200 test digits, to keep the test short.
     const few = (x: Float32Array, n: number) => ({ x: hostTensor('f32', [n, 784], x.slice(0, n * 784)) });
-    const small = makeDataset('few', few(mnist.train.x!.data as Float32Array, 1000), few(mnist.test.x!.data as Float32Array, 200));
+    const small = makeDataset(
+      'few',
+      few(mnist.train.x!.data as Float32Array, 1000),
+      few(mnist.test.x!.data as Float32Array, 200),
+    );
     const data = patchDataset(small, 'mnist-patches');
     expect(data.train.x!.shape[1]).toBe(D);
     expect(data.test.x!.shape[1]).toBe(D);

@@ -71,9 +71,14 @@ describe('--plots pictures', () => {
 
   it('draws the filters of an s×s input (8×8 patches) as s×s tiles, ceil(sqrt(n)) a row', async () => {
     const param = (d: number, n: number) => ({ name: 'W', kind: 'param', dtype: 'f32', shape: [d, n] });
-    const entry = (row: number[]) => ({ inputs: [{ name: 'x', dtype: 'f32', shape: [20, ...row] }] }) as unknown as EntryInfo;
+    const entry = (row: number[]) =>
+      ({ inputs: [{ name: 'x', dtype: 'f32', shape: [20, ...row] }] }) as unknown as EntryInfo;
     const values = new Float32Array(64 * 100).map((_, i) => Math.sin(i));
-    const patches = { model: 'm', persistent: [param(64, 100)], save: async () => ({ W: values }) } as unknown as ModelRunner;
+    const patches = {
+      model: 'm',
+      persistent: [param(64, 100)],
+      save: async () => ({ W: values }),
+    } as unknown as ModelRunner;
     expect(filterParam(patches, entry([64]))).toEqual({ name: 'W', side: 8 });
     const digits = { model: 'm', persistent: [param(784, 10)] } as unknown as ModelRunner;
     expect(filterParam(digits, entry([784]))).toEqual({ name: 'W', side: 28 });
