@@ -33,7 +33,7 @@ export interface Recipe {
 const mnistSteps = (batch: number): number => Math.floor(MNIST_TRAIN_COUNT / batch);
 const cosine = (total: number): string => `cosine:total=${total}`;
 const DBN_EPOCHS = { pre_epochs: 3, fine_epochs: 12 };
-const SFNN_EPOCHS = { epochs: 8 };
+const SFNN_EPOCHS = { epochs: 20 };
 
 export const RECIPES: readonly Recipe[] = [
   // Hinton et al. 2012 recipe; cosine decay to 0 over the run (the PyTorch calibration run reached 96.9% after 30 constant-lr epochs).

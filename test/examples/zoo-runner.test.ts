@@ -35,7 +35,7 @@ describe('zoo recipe arguments', () => {
       '--seed',
       '0',
       '-D',
-      'epochs=8',
+      'epochs=20',
       '-D',
       'stochastic=0',
       '-D',
