@@ -68,7 +68,10 @@ export function energyCorrelation(W: ArrayLike<number>, x: ArrayLike<number>, d:
   return pairMeans(n, g, (i, j) => centred[i]!.reduce((s, v, k) => s + v * centred[j]![k]!, 0));
 }
 
-/** The zoo's topography figures of a tica.dl checkpoint with a g×g grid, on the mnist-patches test split (no `|` in a name: the table is Markdown). */
+/**
+ * The zoo's topography figures of a tica.dl checkpoint with a g×g grid, on the
+ * mnist-patches test split (no `|` in a name: the table is Markdown).
+ */
 export function topographyFigures(checkpoint: string, g: number): Record<string, number> {
   const W = parseSafetensors(readFileSync(checkpoint), checkpoint).tensors.W!;
   const d = W.shape[0]!;

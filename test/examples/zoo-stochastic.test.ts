@@ -62,7 +62,7 @@ describe('stochastic and topographic examples on the device', () => {
     }
   });
 
-  it('tica: step and score match the reference; the loss falls; the penalty pools 3×3 torus neighbourhoods', async () => {
+  it('tica: step and score match the reference; the loss falls; the penalty pools 3×3 torus cells', async () => {
     const g = 4;
     const program = lowerExample('tica', { batch: BATCH, g, lr: 0.01 });
     const x = cutPatches(mnistBatch(20).x, 0).slice(0, BATCH * 64);

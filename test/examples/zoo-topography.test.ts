@@ -15,7 +15,7 @@ describe('TICA topography figures', () => {
     expect(gridNeighbours(3, 3, 5)).toBe(false);
   });
 
-  it('orthogonal filters score 0 everywhere; filters that vary slowly over the grid score higher for neighbours', () => {
+  it('orthogonal filters score 0; filters that vary slowly over the grid score higher for neighbours', () => {
     const g = 4;
     const n = g * g;
     const d = n;

@@ -47,7 +47,7 @@ describe('mnist-patches', () => {
       }
   });
 
-  it('cuts up to 5 varied patches a digit, each with mean 0; whitening leaves every covariance eigenvalue in (0, 1)', () => {
+  it('cuts up to 5 varied zero-mean patches a digit; whitening leaves every eigenvalue in (0, 1)', () => {
     const mnist = loadMnist();
     const digits = (mnist.train.x!.data as Float32Array).subarray(0, 200 * 784);
     const patches = cutPatches(digits, 0);
