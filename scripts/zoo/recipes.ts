@@ -20,6 +20,7 @@ export interface Recipe {
   /**
    * A model with a schedule gives no --epochs: its stage lengths are these
    * hyperparameters (in epochs), set with -D; a quick check's --epochs N sets each to N.
+   * `{}`: the stages' lengths are the file's own (in steps).
    */
   readonly stageEpochs?: Readonly<Record<string, number>>;
   /** `--stage`: run one stage of the model's schedule. */
@@ -69,6 +70,29 @@ export const RECIPES: readonly Recipe[] = [
     stageEpochs: DBN_EPOCHS,
     stage: 'finetune',
   },
+  // Skip-gram with negative sampling on Moby-Dick's words: the file's schedule (dataset moby-dick-words, linear decay).
+  { name: 'skipgram', file: 'examples/skipgram.dl', epochs: 0, batch: 256, bar: 0, stageEpochs: { epochs: 6 } },
+  // DeViSE: the image net on the seen digits 0-6, then the linear map into the skip-gram word space.
+  {
+    name: 'devise',
+    file: 'examples/devise.dl',
+    epochs: 0,
+    batch: 64,
+    bar: 0,
+    stageEpochs: { pre_epochs: 3, epochs: 5 },
+  },
+  // Curriculum: 60 steps on the easiest quarter, 60 on the easiest half, 120 on all (lengths in steps, in the file).
+  { name: 'curriculum', file: 'examples/curriculum.dl', epochs: 0, batch: 64, bar: 0, stageEpochs: {} },
+  // Its baseline: the same stages and steps with every digit in each, in random order.
+  {
+    name: 'curriculum_random',
+    file: 'examples/curriculum.dl',
+    epochs: 0,
+    batch: 64,
+    bar: 0,
+    stageEpochs: {},
+    defines: { easy: 1, medium: 1 },
+  },
 ];
 
 /** Training steps per epoch on the dataset the recipe uses (only MNIST recipes have schedules). */
@@ -84,7 +108,8 @@ export function recipeArgs(recipe: Recipe, epochs: number | undefined, checkpoin
   if (recipe.stageEpochs) {
     const lengths = Object.entries(recipe.stageEpochs).flatMap(([k, v]) => ['-D', `${k}=${epochs ?? v}`]);
     const stage = recipe.stage !== undefined ? ['--stage', recipe.stage] : [];
-    return [recipe.file, '--json', '--seed', '0', ...lengths, ...stage, '--checkpoint', checkpoint];
+    const defines = Object.entries(recipe.defines ?? {}).flatMap(([k, v]) => ['-D', `${k}=${v}`]);
+    return [recipe.file, '--json', '--seed', '0', ...lengths, ...defines, ...stage, '--checkpoint', checkpoint];
   }
   epochs ??= recipe.epochs;
   const args = [recipe.file, '--json', '--seed', '0', '--epochs', String(epochs), '--checkpoint', checkpoint];
