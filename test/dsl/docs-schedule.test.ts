@@ -1,4 +1,4 @@
-// The example of docs/language.md's "Training schedules" lowers cleanly to the
+// The examples of docs/language.md's "Training schedules" lower cleanly to the
 // stages the text describes.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ const section = doc.slice(doc.indexOf('## Training schedules'), doc.indexOf('## 
 const examples = [...section.matchAll(/```\n(model[\s\S]*?)```/g)].map((m) => m[1]!);
 
 it('has the DBN example, whose schedule pretrains two RBMs and fine-tunes', () => {
-  expect(examples.length).toBe(1);
+  expect(examples.length).toBe(2);
   const r = lowerSource(examples[0]!, { defines: { pre_epochs: 2 } });
   expect(messages(r)).toEqual([]);
   expect(r.program!.schedule).toEqual({
@@ -27,4 +27,16 @@ it('has the DBN example, whose schedule pretrains two RBMs and fine-tunes', () =
       },
     ],
   });
+});
+
+it('has the curriculum example, whose stages train on the easiest quarter, then half, then all', () => {
+  const r = lowerSource(examples[1]!, { defines: { medium: 0.75 } });
+  expect(messages(r)).toEqual([]);
+  const stages = r.program!.schedule!.stages;
+  expect(stages.map((s) => [s.name, s.easiest])).toEqual([
+    ['prototypes', undefined],
+    ['easy', { fraction: 0.25, entry: 'difficulty' }],
+    ['medium', { fraction: 0.75, entry: 'difficulty' }],
+    ['all', undefined],
+  ]);
 });
