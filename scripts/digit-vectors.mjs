@@ -29,7 +29,10 @@ const emb = header.emb;
 if (!emb || emb.dtype !== 'F32' || emb.shape.length !== 2) throw new Error(`${from}: no f32 matrix 'emb'`);
 const dim = emb.shape[1];
 const data = new Float32Array(
-  bytes.buffer.slice(bytes.byteOffset + 8 + headerLength + emb.data_offsets[0], bytes.byteOffset + 8 + headerLength + emb.data_offsets[1]),
+  bytes.buffer.slice(
+    bytes.byteOffset + 8 + headerLength + emb.data_offsets[0],
+    bytes.byteOffset + 8 + headerLength + emb.data_offsets[1],
+  ),
 );
 const out = new Float32Array(DIGIT_WORDS.length * dim);
 DIGIT_WORDS.forEach(([, id], row) => out.set(data.subarray(id * dim, (id + 1) * dim), row * dim));

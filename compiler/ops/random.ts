@@ -206,7 +206,10 @@ defineOp({
     '`%1: i32[32] = categorical %0 [stream=0]`; with `samples`, every element of that shape is drawn from ' +
     'the one table %0: `%1: i32[64,5] = categorical %0 [samples=[64,5], stream=1]`',
   arity: [1, 2],
-  attrs: { ...streamAttr, samples: { type: 'ints', default: [], doc: 'the shape drawn from one table (a 1-D p); [] draws per row' } },
+  attrs: {
+    ...streamAttr,
+    samples: { type: 'ints', default: [], doc: 'the shape drawn from one table (a 1-D p); [] draws per row' },
+  },
   infer(inputs, attrs) {
     const probs = inputs[0];
     requireDtypes('categorical', inputs, ['f32'], [0]);

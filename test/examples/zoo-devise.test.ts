@@ -2,7 +2,14 @@
 // executor, and a few steps on a fixed batch of digits bring down the loss of both
 // stages (the seen-class classifier, then the map into the word space).
 import { describe, expect, it } from 'vitest';
-import { expectEntriesMatchReference, expectFalls, lowerExample, mnistBatch, trainCurve, withGpuRunner } from './zoo-harness';
+import {
+  expectEntriesMatchReference,
+  expectFalls,
+  lowerExample,
+  mnistBatch,
+  trainCurve,
+  withGpuRunner,
+} from './zoo-harness';
 
 const small = { batch: 16, hidden: 16 };
 

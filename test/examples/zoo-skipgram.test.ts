@@ -18,9 +18,18 @@ describe('skipgram example', () => {
     expect([...counts.data]).toEqual([...corpus.counts]);
     expect(corpus.vocab.slice(0, 3)).toEqual(['the', 'of', 'and']);
     // The neighbours sample's query ids in examples/skipgram.dl.
-    expect([21, 55, 62, 78, 56, 82, 108, 52, 100, 116].map((id) => corpus.vocab[id])).toEqual(
-      ['whale', 'ship', 'sea', 'boat', 'ahab', 'captain', 'stubb', 'man', 'white', 'three'],
-    );
+    expect([21, 55, 62, 78, 56, 82, 108, 52, 100, 116].map((id) => corpus.vocab[id])).toEqual([
+      'whale',
+      'ship',
+      'sea',
+      'boat',
+      'ahab',
+      'captain',
+      'stubb',
+      'man',
+      'white',
+      'three',
+    ]);
   });
 
   it('step, score and neighbours match the reference executor; the loss falls on a fixed batch', async () => {

@@ -301,12 +301,12 @@ async function stageData(
   if (saved !== undefined) rows = decodeRows(saved, setup.trainCount, `stage '${stage.name}'`);
   else {
     const entry = chooseEntry(runner, 'infer', stage.easiest.entry);
-    const scores = await scoreExamples(runner, entry, setup.dataset.train, bindEntry(
-      setup.dataset.name,
-      setup.dataset.train,
+    const scores = await scoreExamples(
+      runner,
       entry,
-      setup.mapping,
-    ));
+      setup.dataset.train,
+      bindEntry(setup.dataset.name, setup.dataset.train, entry, setup.mapping),
+    );
     rows = easiestRows(scores, stage.easiest.fraction);
   }
   return {

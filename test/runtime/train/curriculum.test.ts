@@ -16,7 +16,10 @@ const difficulty = [9, 3, 14, 0, 7, 12, 5, 1, 15, 10, 2, 8, 6, 13, 4, 11];
 
 function dataDir(dir: string): string {
   const data = join(dir, 'data');
-  for (const [split, n] of [['train', 16], ['test', 4]] as const) {
+  for (const [split, n] of [
+    ['train', 16],
+    ['test', 4],
+  ] as const) {
     mkdirSync(join(data, split), { recursive: true });
     const x = Float32Array.from({ length: 2 * n }, (_, i) => (i % 2 === 0 ? difficulty[i / 2]! : 1 + (i - 1) / 2));
     writeNpy(join(data, split, 'x.npy'), hostTensor('f32', [n, 2], x));
