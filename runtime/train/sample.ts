@@ -82,6 +82,8 @@ export async function runSample(
     readonly words?: boolean;
     readonly prime?: string;
     readonly output?: string;
+    /** Pixels per image value (default 2). */
+    readonly scale?: number;
     readonly feeds?: Readonly<Record<string, Float32Array | Int32Array>>;
     readonly toPixels?: (values: ArrayLike<number>) => ArrayLike<number>;
   } = {},
@@ -114,7 +116,10 @@ export async function runSample(
     return {
       kind: 'image',
       output: chosen.name,
-      image: imageGrid({ shape: [count, channels, h, w], data: pixels }, { normalize: 'clamp', scale: 2 }),
+      image: imageGrid(
+        { shape: [count, channels, h, w], data: pixels },
+        { normalize: 'clamp', scale: options.scale ?? 2 },
+      ),
       count,
     };
   }

@@ -19,10 +19,11 @@ export interface Recipe {
   readonly bar: number;
   /**
    * A model with a schedule gives no --epochs: its stage lengths are these
-   * hyperparameters (in epochs), set with -D; a quick check's --epochs N sets each to N.
+   * hyperparameters (in epochs, or steps for a stage without data), set with -D; a
+   * quick check's --epochs N sets each to N.
    * `{}`: the stages' lengths are the file's own (in steps).
    */
-  readonly stageEpochs?: Readonly<Record<string, number>>;
+  readonly stageLengths?: Readonly<Record<string, number>>;
   /** `--stage`: run one stage of the model's schedule. */
   readonly stage?: string;
 }
@@ -59,7 +60,7 @@ export const RECIPES: readonly Recipe[] = [
   },
   { name: 'hessian_free', file: 'examples/hessian_free.dl', epochs: 8, batch: 1000, bar: 0.96 },
   // Greedy CD-1 pretraining of two RBMs, then fine-tuning under a cosine decay: the schedule in the file.
-  { name: 'dbn', file: 'examples/dbn.dl', epochs: 0, batch: 64, bar: 0.975, stageEpochs: DBN_EPOCHS },
+  { name: 'dbn', file: 'examples/dbn.dl', epochs: 0, batch: 64, bar: 0.975, stageLengths: DBN_EPOCHS },
   // The same net and fine-tuning from random init: the schedule's last stage alone.
   {
     name: 'dbn_random',
@@ -67,11 +68,13 @@ export const RECIPES: readonly Recipe[] = [
     epochs: 0,
     batch: 64,
     bar: 0.975,
-    stageEpochs: DBN_EPOCHS,
+    stageLengths: DBN_EPOCHS,
     stage: 'finetune',
   },
+  // DQN on Catch, no data: 2000 ε-greedy steps of 32 games, the target synced every 50, greedy games every 500.
+  { name: 'dqn_catch', file: 'examples/dqn_catch.dl', epochs: 0, batch: 1, bar: 0, stageLengths: { steps: 2000 } },
   // Skip-gram with negative sampling on Moby-Dick's words: the file's schedule (dataset moby-dick-words, linear decay).
-  { name: 'skipgram', file: 'examples/skipgram.dl', epochs: 0, batch: 256, bar: 0, stageEpochs: { epochs: 6 } },
+  { name: 'skipgram', file: 'examples/skipgram.dl', epochs: 0, batch: 256, bar: 0, stageLengths: { epochs: 6 } },
   // DeViSE: the image net on the seen digits 0-6, then the linear map into the skip-gram word space.
   {
     name: 'devise',
@@ -79,10 +82,10 @@ export const RECIPES: readonly Recipe[] = [
     epochs: 0,
     batch: 64,
     bar: 0,
-    stageEpochs: { pre_epochs: 3, epochs: 5 },
+    stageLengths: { pre_epochs: 3, epochs: 5 },
   },
   // Curriculum: 60 steps on the easiest quarter, 60 on the easiest half, 120 on all (lengths in steps, in the file).
-  { name: 'curriculum', file: 'examples/curriculum.dl', epochs: 0, batch: 64, bar: 0, stageEpochs: {} },
+  { name: 'curriculum', file: 'examples/curriculum.dl', epochs: 0, batch: 64, bar: 0, stageLengths: {} },
   // Its baseline: the same stages and steps with every digit in each, in random order.
   {
     name: 'curriculum_random',
@@ -90,7 +93,7 @@ export const RECIPES: readonly Recipe[] = [
     epochs: 0,
     batch: 64,
     bar: 0,
-    stageEpochs: {},
+    stageLengths: {},
     defines: { easy: 1, medium: 1 },
   },
 ];
@@ -105,8 +108,8 @@ export function totalSteps(recipe: Recipe, epochs: number): number {
  * for a scheduled recipe, `epochs` overrides every stage length when given.
  */
 export function recipeArgs(recipe: Recipe, epochs: number | undefined, checkpoint: string): string[] {
-  if (recipe.stageEpochs) {
-    const lengths = Object.entries(recipe.stageEpochs).flatMap(([k, v]) => ['-D', `${k}=${epochs ?? v}`]);
+  if (recipe.stageLengths) {
+    const lengths = Object.entries(recipe.stageLengths).flatMap(([k, v]) => ['-D', `${k}=${epochs ?? v}`]);
     const stage = recipe.stage !== undefined ? ['--stage', recipe.stage] : [];
     const defines = Object.entries(recipe.defines ?? {}).flatMap(([k, v]) => ['-D', `${k}=${v}`]);
     return [recipe.file, '--json', '--seed', '0', ...lengths, ...defines, ...stage, '--checkpoint', checkpoint];

@@ -212,10 +212,10 @@ async function runStage(
       `batch ${setup.batch}, ${perEpoch} steps per epoch)`;
   const resuming = s.startStep > 0 ? `, resuming at step ${s.startStep}` : '';
   const evalText =
-    setup.eval && stage.evalEvery > 0
-      ? stage.evalEvery === 1
+    setup.eval && stage.evalEvery !== null
+      ? stage.evalEvery.count === 1 && stage.evalEvery.unit === 'epochs'
         ? ''
-        : `; eval every ${stage.evalEvery} epochs`
+        : `; eval every ${stage.evalEvery.count} ${stage.evalEvery.unit}`
       : '; no evaluation';
   const header =
     `stage ${name}: training ${runner.model}.${setup.entry.name} ${what} ` +
