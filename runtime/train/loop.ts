@@ -185,7 +185,7 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
     if (result.accuracy !== undefined) history.accuracy.push([step, result.accuracy]);
     else {
       const testBatch = cfg.batch ?? batchSize(entry);
-      result.loss = await testLoss(runner, entry, cfg.loss, cfg.dataset.test, cfg.bindings, testBatch);
+      result.loss = await testLoss(runner, entry, cfg.loss, cfg.dataset.test, cfg.bindings, testBatch, batches.order);
       if (result.loss !== undefined) history.testLoss.push([step, result.loss]);
       for (const [m, v] of Object.entries(result.metrics ?? {})) (history.testMetrics[m] ??= []).push([step, v]);
     }
