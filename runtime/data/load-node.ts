@@ -5,6 +5,7 @@
 //                      split's mean and deviation (standardize.ts), for real-valued
 //                      visible units (examples/grbm.dl)
 //   moby-dick          next-character windows of `options.context` tokens (text.ts)
+//   bool-trees         boolean AND/OR expression trees of 2-16 leaves (trees.ts)
 //   DIR                the user's .npy files, one per field, named FIELD.npy:
 //                        DIR/train/*.npy and DIR/test/*.npy when both folders exist;
 //                        otherwise DIR/*.npy, split 80/20 by seededSplit (seed 0).
@@ -17,9 +18,10 @@ import { loadMobyDick } from './moby-dick-node';
 import { readNpy } from './npy-node';
 import { standardizeDataset } from './standardize';
 import { windowDataset } from './text';
+import { boolTrees } from './trees';
 import type { HostTensor } from './tensor';
 
-export const BUILTIN_DATASETS = ['mnist', 'mnist-standardized', 'moby-dick'] as const;
+export const BUILTIN_DATASETS = ['mnist', 'mnist-standardized', 'moby-dick', 'bool-trees'] as const;
 export const NPY_SPLIT_SEED = 0;
 
 export interface LoadOptions {
@@ -35,6 +37,7 @@ export function loadDataset(nameOrPath: string, options: LoadOptions = {}): Data
       throw new DlcError("dataset 'moby-dick' needs a context length (the model's sequence length)", 2);
     return windowDataset(loadMobyDick(), options.context);
   }
+  if (nameOrPath === 'bool-trees') return boolTrees();
   if (!existsSync(nameOrPath)) {
     throw new DlcError(
       `unknown dataset '${nameOrPath}': not one of ${BUILTIN_DATASETS.join(', ')} and no such folder`,
