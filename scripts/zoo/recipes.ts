@@ -1,5 +1,6 @@
 // The full training run of each example: the `dlc train` arguments meant to reach
 // the issue's quality bars.
+import type { DataOrder } from '../../runtime/data/batches';
 import { MNIST_TRAIN_COUNT } from '../../runtime/data/mnist';
 
 export interface Recipe {
@@ -24,6 +25,10 @@ export interface Recipe {
   readonly stageEpochs?: Readonly<Record<string, number>>;
   /** `--stage`: run one stage of the model's schedule. */
   readonly stage?: string;
+  /** `--order`: striped for a state carried across steps (TBPTT). */
+  readonly order?: DataOrder;
+  /** `--steps` instead of `--epochs` (a run sized to a wall-time budget); a quick check's --epochs N wins. */
+  readonly steps?: number;
 }
 
 const mnistSteps = (batch: number): number => Math.floor(MNIST_TRAIN_COUNT / batch);
@@ -86,8 +91,13 @@ export function recipeArgs(recipe: Recipe, epochs: number | undefined, checkpoin
     const stage = recipe.stage !== undefined ? ['--stage', recipe.stage] : [];
     return [recipe.file, '--json', '--seed', '0', ...lengths, ...stage, '--checkpoint', checkpoint];
   }
+  const length =
+    epochs === undefined && recipe.steps !== undefined
+      ? ['--steps', String(recipe.steps)]
+      : ['--epochs', String(epochs ?? recipe.epochs)];
   epochs ??= recipe.epochs;
-  const args = [recipe.file, '--json', '--seed', '0', '--epochs', String(epochs), '--checkpoint', checkpoint];
+  const args = [recipe.file, '--json', '--seed', '0', ...length, '--checkpoint', checkpoint];
+  if (recipe.order !== undefined) args.push('--order', recipe.order);
   if (recipe.entry !== undefined) args.push('--entry', recipe.entry);
   if (recipe.schedule) args.push('--lr-schedule', recipe.schedule(totalSteps(recipe, epochs)));
   if (recipe.data !== undefined) args.push('--data', recipe.data);
