@@ -57,7 +57,7 @@ describe('bool-trees', () => {
     expect(problems).toEqual([]);
     expect([...test].filter((k) => train.has(k))).toEqual([]);
     // Both labels are common: a constant guess is near chance.
-    const ones = d.test.y!.data.reduce((a, b) => a + b, 0);
+    const ones = Array.from(d.test.y!.data).reduce((a, b) => a + b, 0);
     expect(ones / 2000).toBeGreaterThan(0.4);
     expect(ones / 2000).toBeLessThan(0.6);
   });
