@@ -49,6 +49,20 @@ export const RECIPES: readonly Recipe[] = [
   { name: 'sparse_ae', file: 'examples/sparse_ae.dl', epochs: 10, batch: 64, bar: 0 },
   { name: 'cae', file: 'examples/cae.dl', epochs: 20, batch: 64, bar: 0 },
   { name: 'char_rnn', file: 'examples/char_rnn.dl', epochs: 1, batch: 32, bar: 0 },
+  // deep_lstm and its baseline, each the steps it made in 720 s of wall time on the loaded
+  // 2-core machine (docs/zoo.md); striped, so the test loss carries the state through the test text.
+  { name: 'deep_lstm', file: 'examples/deep_lstm.dl', epochs: 1, steps: 200, batch: 32, order: 'striped', bar: 0 },
+  {
+    name: 'char_rnn_striped',
+    file: 'examples/char_rnn.dl',
+    epochs: 1,
+    steps: 300,
+    batch: 32,
+    order: 'striped',
+    bar: 0,
+  },
+  // AND/OR expression trees of 2-16 leaves (runtime/data/trees.ts); 93% after the first epoch.
+  { name: 'recursive', file: 'examples/recursive.dl', epochs: 1, batch: 64, data: 'bool-trees', bar: 0.9 },
   // Second-order methods written with grad and hvp as values: one batch of 1000 per step, 8 steps per epoch.
   { name: 'lbfgs', file: 'examples/lbfgs.dl', entry: 'step', epochs: 25, batch: 1000, bar: 0.96 },
   // Their baseline: the same net and objective by SGD with momentum, batch 100.

@@ -21,7 +21,7 @@ describe('sequence and tree examples on the device', () => {
     const program = lowerExample(
       'deep_lstm',
       { batch, T, hidden: 8, vocab },
-      { 'length = 400': 'length = 6', 'lr = 0.005': 'lr = 0.05' },
+      { 'length = 400': 'length = 6', 'lr = 0.01': 'lr = 0.05' },
     );
     await withGpuRunner(program, async (runner) => {
       expect(await expectEntriesMatchReference(program, runner, { tokens, prime: tokens.subarray(0, 1) })).toEqual([
