@@ -196,7 +196,7 @@ describe('dlc eval', () => {
 
   it('scores a model with no infer entry by its train loss on the test split, as training does', async () => {
     const ck = join(tempDir(), 'bigram.safetensors');
-    const flags = ['--checkpoint', ck, '--json', '--backend', 'reference'];
+    const flags = ['--checkpoint', ck, '--json']; // on the device: the reference executor is slow over 58 batches
     const t = await runCommand('train', lower, ['bigram.dl', '--steps', '5', '--order', 'striped', ...flags]);
     const final = JSON.parse(t.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
     const r = await runCommand('eval', lower, ['bigram.dl', ...flags]);
