@@ -64,7 +64,7 @@ function treeSplit(count: number, stream: number, exclude?: ReadonlySet<string>)
     counter = d.next;
     return d.value;
   };
-  for (let i = 0; i < count; ) {
+  for (let i = 0; i < count;) {
     const { nodes, value } = drawTree(draw);
     const key = nodes.map((n) => `${n.sym}:${n.left}:${n.right}`).join(',');
     if (exclude?.has(key)) continue;
