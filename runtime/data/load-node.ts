@@ -4,6 +4,8 @@
 //   mnist-standardized the same digits with every pixel standardised by the train
 //                      split's mean and deviation (standardize.ts), for real-valued
 //                      visible units (examples/grbm.dl)
+//   mnist-patches      whitened 8×8 patches cut from the digits (patches.ts), for
+//                      examples/tica.dl
 //   moby-dick          next-character windows of `options.context` tokens (text.ts)
 //   bool-trees         boolean AND/OR expression trees of 2-16 leaves (trees.ts)
 //   DIR                the user's .npy files, one per field, named FIELD.npy:
@@ -16,12 +18,13 @@ import { makeDataset, seededSplit, type Dataset, type Split } from './dataset';
 import { loadMnist } from './mnist-node';
 import { loadMobyDick } from './moby-dick-node';
 import { readNpy } from './npy-node';
+import { patchDataset } from './patches';
 import { standardizeDataset } from './standardize';
 import { windowDataset } from './text';
 import { boolTrees } from './trees';
 import type { HostTensor } from './tensor';
 
-export const BUILTIN_DATASETS = ['mnist', 'mnist-standardized', 'moby-dick', 'bool-trees'] as const;
+export const BUILTIN_DATASETS = ['mnist', 'mnist-standardized', 'mnist-patches', 'moby-dick', 'bool-trees'] as const;
 export const NPY_SPLIT_SEED = 0;
 
 export interface LoadOptions {
@@ -32,6 +35,7 @@ export interface LoadOptions {
 export function loadDataset(nameOrPath: string, options: LoadOptions = {}): Dataset {
   if (nameOrPath === 'mnist') return loadMnist();
   if (nameOrPath === 'mnist-standardized') return standardizedMnist();
+  if (nameOrPath === 'mnist-patches') return (patches ??= patchDataset(loadMnist(), 'mnist-patches'));
   if (nameOrPath === 'moby-dick') {
     if (options.context === undefined)
       throw new DlcError("dataset 'moby-dick' needs a context length (the model's sequence length)", 2);
@@ -62,6 +66,7 @@ export function loadDataset(nameOrPath: string, options: LoadOptions = {}): Data
 }
 
 let standardized: Dataset | undefined;
+let patches: Dataset | undefined;
 
 function standardizedMnist(): Dataset {
   standardized ??= standardizeDataset(loadMnist(), 'mnist-standardized');

@@ -2,6 +2,8 @@
 // the issue's quality bars.
 import type { DataOrder } from '../../runtime/data/batches';
 import { MNIST_TRAIN_COUNT } from '../../runtime/data/mnist';
+import type { Figures } from './figures';
+import { topographyFigures } from './topography';
 
 export interface Recipe {
   readonly name: string;
@@ -30,11 +32,14 @@ export interface Recipe {
   readonly order?: DataOrder;
   /** `--steps` instead of `--epochs` (a run sized to a wall-time budget); a quick check's --epochs N wins. */
   readonly steps?: number;
+  /** Figures measured from the trained checkpoint, beside those of `dlc train`. */
+  readonly measure?: (checkpoint: string) => Figures;
 }
 
 const mnistSteps = (batch: number): number => Math.floor(MNIST_TRAIN_COUNT / batch);
 const cosine = (total: number): string => `cosine:total=${total}`;
 const DBN_EPOCHS = { pre_epochs: 3, fine_epochs: 12 };
+const SFNN_EPOCHS = { epochs: 20 };
 
 export const RECIPES: readonly Recipe[] = [
   // Hinton et al. 2012 recipe; cosine decay to 0 over the run (the PyTorch calibration run reached 96.9% after 30 constant-lr epochs).
@@ -91,6 +96,29 @@ export const RECIPES: readonly Recipe[] = [
   },
   // DQN on Catch, no data: 2000 ε-greedy steps of 32 games, the target synced every 50, greedy games every 500.
   { name: 'dqn_catch', file: 'examples/dqn_catch.dl', epochs: 0, batch: 1, bar: 0, stageLengths: { steps: 2000 } },
+  // Bottom halves of digits from top halves: 10 hidden samples per digit in training,
+  // the test NLL estimated with 100 (the file's schedule evaluates once, at the end).
+  { name: 'sfnn', file: 'examples/sfnn.dl', epochs: 0, batch: 20, bar: 0, stageLengths: SFNN_EPOCHS },
+  // Its deterministic baseline: the same net with every unit sigmoid, the same steps.
+  {
+    name: 'sfnn_det',
+    file: 'examples/sfnn.dl',
+    epochs: 0,
+    batch: 20,
+    bar: 0,
+    stageLengths: SFNN_EPOCHS,
+    defines: { stochastic: 0, m: 1, m_test: 1 },
+  },
+  // Whitened 8×8 patches; the topography of the 10×10 filter grid measured from the weights.
+  {
+    name: 'tica',
+    file: 'examples/tica.dl',
+    epochs: 10,
+    batch: 100,
+    data: 'mnist-patches',
+    bar: 0,
+    measure: (checkpoint) => topographyFigures(checkpoint, 10),
+  },
 ];
 
 /** Training steps per epoch on the dataset the recipe uses (only MNIST recipes have schedules). */
@@ -106,7 +134,7 @@ export function recipeArgs(recipe: Recipe, epochs: number | undefined, checkpoin
   if (recipe.stageLengths) {
     const lengths = Object.entries(recipe.stageLengths).flatMap(([k, v]) => ['-D', `${k}=${epochs ?? v}`]);
     const stage = recipe.stage !== undefined ? ['--stage', recipe.stage] : [];
-    return [recipe.file, '--json', '--seed', '0', ...lengths, ...stage, '--checkpoint', checkpoint];
+    return [recipe.file, '--json', '--seed', '0', ...lengths, ...stage, ...defines(recipe), '--checkpoint', checkpoint];
   }
   const length =
     epochs === undefined && recipe.steps !== undefined
@@ -118,6 +146,9 @@ export function recipeArgs(recipe: Recipe, epochs: number | undefined, checkpoin
   if (recipe.entry !== undefined) args.push('--entry', recipe.entry);
   if (recipe.schedule) args.push('--lr-schedule', recipe.schedule(totalSteps(recipe, epochs)));
   if (recipe.data !== undefined) args.push('--data', recipe.data);
-  for (const [k, v] of Object.entries(recipe.defines ?? {})) args.push('-D', `${k}=${v}`);
-  return args;
+  return [...args, ...defines(recipe)];
+}
+
+function defines(recipe: Recipe): string[] {
+  return Object.entries(recipe.defines ?? {}).flatMap(([k, v]) => ['-D', `${k}=${v}`]);
 }
