@@ -9,6 +9,7 @@
 //   moby-dick          next-character windows of `options.context` tokens (text.ts)
 //   moby-dick-words    windows of `options.context` consecutive words of its 5,000 most
 //                      frequent (words.ts), for skip-gram models
+//   bool-trees         boolean AND/OR expression trees of 2-16 leaves (trees.ts)
 //   DIR                the user's .npy files, one per field, named FIELD.npy:
 //                        DIR/train/*.npy and DIR/test/*.npy when both folders exist;
 //                        otherwise DIR/*.npy, split 80/20 by seededSplit (seed 0).
@@ -23,6 +24,7 @@ import { patchDataset } from './patches';
 import { standardizeDataset } from './standardize';
 import { windowDataset } from './text';
 import { wordWindowDataset } from './words';
+import { boolTrees } from './trees';
 import type { HostTensor } from './tensor';
 
 export const BUILTIN_DATASETS = [
@@ -31,6 +33,7 @@ export const BUILTIN_DATASETS = [
   'mnist-patches',
   'moby-dick',
   'moby-dick-words',
+  'bool-trees',
 ] as const;
 export const NPY_SPLIT_SEED = 0;
 
@@ -53,6 +56,7 @@ export function loadDataset(nameOrPath: string, options: LoadOptions = {}): Data
       throw new DlcError("dataset 'moby-dick-words' needs a window width (an i32 input [batch, width])", 2);
     return wordWindowDataset(loadMobyDickWords(), options.context);
   }
+  if (nameOrPath === 'bool-trees') return boolTrees();
   if (!existsSync(nameOrPath)) {
     throw new DlcError(
       `unknown dataset '${nameOrPath}': not one of ${BUILTIN_DATASETS.join(', ')} and no such folder`,

@@ -196,7 +196,7 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
       result.loss =
         entry.inputs.length === 0
           ? undefined
-          : await testLoss(runner, entry, cfg.loss, cfg.dataset.test, cfg.bindings, testBatch);
+          : await testLoss(runner, entry, cfg.loss, cfg.dataset.test, cfg.bindings, testBatch, batches.order);
       if (result.loss !== undefined) history.testLoss.push([step, result.loss]);
       for (const [m, v] of Object.entries(result.metrics ?? {})) (history.testMetrics[m] ??= []).push([step, v]);
     }

@@ -1,5 +1,6 @@
 // The full training run of each example: the `dlc train` arguments meant to reach
 // the issue's quality bars.
+import type { DataOrder } from '../../runtime/data/batches';
 import { MNIST_TRAIN_COUNT } from '../../runtime/data/mnist';
 import type { Figures } from './figures';
 import { topographyFigures } from './topography';
@@ -28,6 +29,10 @@ export interface Recipe {
   readonly stageLengths?: Readonly<Record<string, number>>;
   /** `--stage`: run one stage of the model's schedule. */
   readonly stage?: string;
+  /** `--order`: striped for a state carried across steps (TBPTT). */
+  readonly order?: DataOrder;
+  /** `--steps` instead of `--epochs` (a run sized to a wall-time budget); a quick check's --epochs N wins. */
+  readonly steps?: number;
   /** Figures measured from the trained checkpoint, beside those of `dlc train`. */
   readonly measure?: (checkpoint: string) => Figures;
 }
@@ -51,6 +56,20 @@ export const RECIPES: readonly Recipe[] = [
   { name: 'sparse_ae', file: 'examples/sparse_ae.dl', epochs: 10, batch: 64, bar: 0 },
   { name: 'cae', file: 'examples/cae.dl', epochs: 20, batch: 64, bar: 0 },
   { name: 'char_rnn', file: 'examples/char_rnn.dl', epochs: 1, batch: 32, bar: 0 },
+  // deep_lstm and its baseline, each the steps it made in 720 s of wall time on the loaded
+  // 2-core machine (docs/zoo.md); striped, so the test loss carries the state through the test text.
+  { name: 'deep_lstm', file: 'examples/deep_lstm.dl', epochs: 1, steps: 200, batch: 32, order: 'striped', bar: 0 },
+  {
+    name: 'char_rnn_striped',
+    file: 'examples/char_rnn.dl',
+    epochs: 1,
+    steps: 300,
+    batch: 32,
+    order: 'striped',
+    bar: 0,
+  },
+  // AND/OR expression trees of 2-16 leaves (runtime/data/trees.ts); 93% after the first epoch.
+  { name: 'recursive', file: 'examples/recursive.dl', epochs: 1, batch: 64, data: 'bool-trees', bar: 0.9 },
   // Second-order methods written with grad and hvp as values: one batch of 1000 per step, 8 steps per epoch.
   { name: 'lbfgs', file: 'examples/lbfgs.dl', entry: 'step', epochs: 25, batch: 1000, bar: 0.96 },
   // Their baseline: the same net and objective by SGD with momentum, batch 100.
@@ -141,8 +160,13 @@ export function recipeArgs(recipe: Recipe, epochs: number | undefined, checkpoin
     const stage = recipe.stage !== undefined ? ['--stage', recipe.stage] : [];
     return [recipe.file, '--json', '--seed', '0', ...lengths, ...stage, ...defines(recipe), '--checkpoint', checkpoint];
   }
+  const length =
+    epochs === undefined && recipe.steps !== undefined
+      ? ['--steps', String(recipe.steps)]
+      : ['--epochs', String(epochs ?? recipe.epochs)];
   epochs ??= recipe.epochs;
-  const args = [recipe.file, '--json', '--seed', '0', '--epochs', String(epochs), '--checkpoint', checkpoint];
+  const args = [recipe.file, '--json', '--seed', '0', ...length, '--checkpoint', checkpoint];
+  if (recipe.order !== undefined) args.push('--order', recipe.order);
   if (recipe.entry !== undefined) args.push('--entry', recipe.entry);
   if (recipe.schedule) args.push('--lr-schedule', recipe.schedule(totalSteps(recipe, epochs)));
   if (recipe.data !== undefined) args.push('--data', recipe.data);
