@@ -10,8 +10,8 @@
 //
 // A run in striped order (a state carried from step to step, TBPTT) is scored the way
 // it reads text: the test split in striped batches, so batch row r reads its own
-// contiguous stream of test windows; every `state` starts at zero (the start of the
-// streams) and is carried from one test batch to the next, while params and optimizer
+// contiguous stream of test windows; every `state` starts from its initializer, as
+// training started (the start of the streams), and is carried from one test batch to the next, while params and optimizer
 // slots are put back after each batch. With batches in stored order each window would
 // start from a state computed on unrelated text.
 import { TrainBatches, evalBatches, type DataOrder } from '../data/batches';
@@ -19,6 +19,7 @@ import type { Binding } from '../data/bind';
 import type { Split } from '../data/dataset';
 import type { EntryInfo, ModelRunner } from './runner';
 import { feedsOf } from './feeds';
+import { initialize } from '../init';
 
 /** The mean loss over the full batches of `test`, or undefined when it holds no full batch. */
 export async function testLoss(
@@ -63,7 +64,7 @@ function* stripedBatches(test: Split, batch: number, seed: number): Generator<Sp
   for (let i = 0; i < order.batchesPerEpoch; i++) yield order.next().fields;
 }
 
-/** The tensors a striped evaluation starts from: every state zeroed, the rest as saved. */
+/** The tensors a striped evaluation starts from: every state at its initial value, the rest as saved. */
 function stripedStart(
   runner: ModelRunner,
   saved: Readonly<Record<string, unknown>>,
@@ -72,8 +73,13 @@ function stripedStart(
   const start: Record<string, unknown> = { ...saved };
   for (const s of states) {
     const n = s.shape.reduce((a, b) => a * b, 1);
-    start[s.name] =
-      s.dtype === 'f32' ? new Float32Array(n) : s.dtype === 'u32' ? new Uint32Array(n) : new Int32Array(n);
+    start[s.name] = s.init
+      ? initialize(s.init, s.dtype, s.shape, runner.seed, s.name)
+      : s.dtype === 'f32'
+        ? new Float32Array(n)
+        : s.dtype === 'i32'
+          ? new Int32Array(n)
+          : new Uint32Array(n);
   }
   return { start, states: states.map((s) => s.name) };
 }
