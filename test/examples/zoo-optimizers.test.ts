@@ -1,5 +1,5 @@
-// The second-order optimizer examples (Hessian-free, L-BFGS: update rules written
-// with grad and hvp as values) at small sizes on the device: every entry matches
+// The optimizer examples (Hessian-free, L-BFGS: update rules written with grad and
+// hvp as values; vSGD: the built-in optimizer with no learning rate) at small sizes on the device: every entry matches
 // the reference executor from the same state, and steps on a fixed batch of real
 // MNIST digits bring the loss down.
 import { describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import {
 const cases: [string, Record<string, number>, string[]][] = [
   ['lbfgs', { batch: 32, hidden: 16, m: 4 }, ['predict', 'momentum', 'step']],
   ['hessian_free', { batch: 32, hidden: 16, cg_iters: 4 }, ['predict', 'step']],
+  ['vsgd', { batch: 32, hidden: 16 }, ['predict', 'step']],
 ];
 
 describe('optimizer examples on the device', () => {

@@ -3,7 +3,14 @@
 // and the fine-tuning lower their loss on a fixed batch of real digits, and the
 // filters entry draws the first layer's columns, each scaled to [0, 1].
 import { describe, expect, it } from 'vitest';
-import { expectEntriesMatchReference, expectFalls, lowerExample, mnistBatch, trainCurve, withGpuRunner } from './zoo-harness';
+import {
+  expectEntriesMatchReference,
+  expectFalls,
+  lowerExample,
+  mnistBatch,
+  trainCurve,
+  withGpuRunner,
+} from './zoo-harness';
 
 const small = { batch: 16, nh1: 32, nh2: 24, n_filters: 8 };
 // Five entries to compile twice and compare: slow on a shared CPU adapter.
