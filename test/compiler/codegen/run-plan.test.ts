@@ -222,8 +222,8 @@ describe('plans on the device match the reference executor', () => {
     const exec = await compileAndCreate(program);
     await exec.run('tick', { x: new Float32Array([0.1, -0.2, 0.3]) });
     const after = await exec.readTensors(['s', 'prev']);
-    expectClose(after.prev, [0.5, 0.5, 0.5]);
-    expectClose(after.s, [Math.tanh(0.6), Math.tanh(0.3), Math.tanh(0.8)]);
+    expectClose(after.prev, tensor(f32(3), [0.5, 0.5, 0.5]));
+    expectClose(after.s, tensor(f32(3), [Math.tanh(0.6), Math.tanh(0.3), Math.tanh(0.8)]));
     exec.destroy();
   });
 
@@ -261,8 +261,7 @@ describe('plans on the device match the reference executor', () => {
   ];
   // rmsprop's momentum slot (#16) adds no new op, so one level suffices (-O2 pipelines are slow on llvmpipe).
   const rmspropMomentum: OptimizerSpec = { name: 'rmsprop', options: { lr: 0.01, decay: 0.9, momentum: 0.5 } };
-  // vsgd stores each param's old value in a slot (`W.wprev ← W`) while W's update is
-  // planned in place already at -O0, so one level suffices too.
+  // vsgd's six slots (running averages, memory, previous weight and gradient); one level.
   const vsgd: OptimizerSpec = { name: 'vsgd', options: {} };
   const cases = [
     ...optimizers.flatMap((o) => [[o, undefined] as const, [o, 2] as const]),
