@@ -57,8 +57,8 @@ export const RECIPES: readonly Recipe[] = [
     batch: 100,
     bar: 0.96,
   },
-  // vSGD (no learning rate) on the same net and objective, batch 100 like the baseline.
-  { name: 'vsgd', file: 'examples/vsgd.dl', epochs: 20, batch: 100, bar: 0.96 },
+  // vSGD-fd (no learning rate) on the same net and objective, batch 100 like the baseline.
+  { name: 'vsgd', file: 'examples/vsgd.dl', entry: 'fd', epochs: 20, batch: 100, bar: 0.96 },
   { name: 'hessian_free', file: 'examples/hessian_free.dl', epochs: 8, batch: 1000, bar: 0.96 },
   // Greedy CD-1 pretraining of two RBMs, then fine-tuning under a cosine decay: the schedule in the file.
   { name: 'dbn', file: 'examples/dbn.dl', epochs: 0, batch: 64, bar: 0.975, stageEpochs: DBN_EPOCHS },

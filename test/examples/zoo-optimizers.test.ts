@@ -12,24 +12,28 @@ import {
   withGpuRunner,
 } from './zoo-harness';
 
-// [example, sizes, entries, factor the loss falls by in 12 steps on one batch]
-const cases: [string, Record<string, number>, string[], number][] = [
-  ['lbfgs', { batch: 32, hidden: 16, m: 4 }, ['predict', 'momentum', 'step'], 0.5],
-  ['hessian_free', { batch: 32, hidden: 16, cg_iters: 4 }, ['predict', 'step'], 0.5],
-  // vSGD's slow start keeps its first steps small (2.39 -> 2.11 in 12 steps when written).
-  ['vsgd', { batch: 32, hidden: 16 }, ['predict', 'step'], 0.95],
+// [example, sizes, entries, the entry trained, factor its loss falls by in 12 steps on one batch]
+const cases: [string, Record<string, number>, string[], string, number][] = [
+  ['lbfgs', { batch: 32, hidden: 16, m: 4 }, ['predict', 'momentum', 'step'], 'step', 0.5],
+  ['hessian_free', { batch: 32, hidden: 16, cg_iters: 4 }, ['predict', 'step'], 'step', 0.5],
+  // vSGD's slow start keeps the first steps small (built-in: 2.39 -> 2.11 in 12 steps when written).
+  // eps 1e-4 floors fd's |ḡ|: where ḡ ≈ 1e-8 the finite difference |Δg|/|ḡ| (~1e9) keeps
+  // only the last digits of Δg, which a different summation order on the device changes.
+  ['vsgd', { batch: 32, hidden: 16, eps: 1e-4 }, ['predict', 'step', 'fd'], 'step', 0.95],
+  ['vsgd', { batch: 32, hidden: 16 }, [], 'fd', 0.9],
 ];
 
 describe('optimizer examples on the device', () => {
-  for (const [name, defines, entries, factor] of cases) {
-    it(`${name}: entries match the reference executor, and the loss falls`, async () => {
+  for (const [name, defines, entries, train, factor] of cases) {
+    it(`${name}: entries match the reference executor, and the loss of ${train} falls`, async () => {
       const program = lowerExample(name, defines);
       const { x, y } = mnistBatch(defines.batch!);
-      await withGpuRunner(program, async (runner) => {
-        expect(await expectEntriesMatchReference(program, runner, { x, y })).toEqual(entries);
-      });
+      if (entries.length > 0)
+        await withGpuRunner(program, async (runner) => {
+          expect(await expectEntriesMatchReference(program, runner, { x, y })).toEqual(entries);
+        });
       await withGpuRunner(program, async (runner) =>
-        expectFalls(await trainCurve(runner, 'step', { x, y }, 'loss', 12), factor),
+        expectFalls(await trainCurve(runner, train, { x, y }, 'loss', 12), factor),
       );
     });
   }
