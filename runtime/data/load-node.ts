@@ -4,6 +4,8 @@
 //   mnist-standardized the same digits with every pixel standardised by the train
 //                      split's mean and deviation (standardize.ts), for real-valued
 //                      visible units (examples/grbm.dl)
+//   mnist-patches      whitened 8×8 patches cut from the digits (patches.ts), for
+//                      examples/tica.dl
 //   moby-dick          next-character windows of `options.context` tokens (text.ts)
 //   DIR                the user's .npy files, one per field, named FIELD.npy:
 //                        DIR/train/*.npy and DIR/test/*.npy when both folders exist;
@@ -15,11 +17,12 @@ import { makeDataset, seededSplit, type Dataset, type Split } from './dataset';
 import { loadMnist } from './mnist-node';
 import { loadMobyDick } from './moby-dick-node';
 import { readNpy } from './npy-node';
+import { patchDataset } from './patches';
 import { standardizeDataset } from './standardize';
 import { windowDataset } from './text';
 import type { HostTensor } from './tensor';
 
-export const BUILTIN_DATASETS = ['mnist', 'mnist-standardized', 'moby-dick'] as const;
+export const BUILTIN_DATASETS = ['mnist', 'mnist-standardized', 'mnist-patches', 'moby-dick'] as const;
 export const NPY_SPLIT_SEED = 0;
 
 export interface LoadOptions {
@@ -30,6 +33,7 @@ export interface LoadOptions {
 export function loadDataset(nameOrPath: string, options: LoadOptions = {}): Dataset {
   if (nameOrPath === 'mnist') return loadMnist();
   if (nameOrPath === 'mnist-standardized') return standardizedMnist();
+  if (nameOrPath === 'mnist-patches') return (patches ??= patchDataset(loadMnist(), 'mnist-patches'));
   if (nameOrPath === 'moby-dick') {
     if (options.context === undefined)
       throw new DlcError("dataset 'moby-dick' needs a context length (the model's sequence length)", 2);
@@ -59,6 +63,7 @@ export function loadDataset(nameOrPath: string, options: LoadOptions = {}): Data
 }
 
 let standardized: Dataset | undefined;
+let patches: Dataset | undefined;
 
 function standardizedMnist(): Dataset {
   standardized ??= standardizeDataset(loadMnist(), 'mnist-standardized');

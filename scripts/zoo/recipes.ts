@@ -1,6 +1,8 @@
 // The full training run of each example: the `dlc train` arguments meant to reach
 // the issue's quality bars.
 import { MNIST_TRAIN_COUNT } from '../../runtime/data/mnist';
+import type { Figures } from './figures';
+import { topographyFigures } from './topography';
 
 export interface Recipe {
   readonly name: string;
@@ -19,17 +21,21 @@ export interface Recipe {
   readonly bar: number;
   /**
    * A model with a schedule gives no --epochs: its stage lengths are these
-   * hyperparameters (in epochs), set with -D; a quick check's --epochs N sets each to N.
+   * hyperparameters (in epochs, or steps for a stage without data), set with -D; a
+   * quick check's --epochs N sets each to N.
    */
-  readonly stageEpochs?: Readonly<Record<string, number>>;
+  readonly stageLengths?: Readonly<Record<string, number>>;
   /** `--stage`: run one stage of the model's schedule. */
   readonly stage?: string;
+  /** Figures measured from the trained checkpoint, beside those of `dlc train`. */
+  readonly measure?: (checkpoint: string) => Figures;
 }
 
 const mnistSteps = (batch: number): number => Math.floor(MNIST_TRAIN_COUNT / batch);
 const cosine = (total: number): string => `cosine:total=${total}`;
 const DBN_EPOCHS = { pre_epochs: 3, fine_epochs: 12 };
 const SDAE_EPOCHS = { pre_epochs: 3, fine_epochs: 12 };
+const SFNN_EPOCHS = { epochs: 20 };
 
 export const RECIPES: readonly Recipe[] = [
   // Hinton et al. 2012 recipe; cosine decay to 0 over the run (the PyTorch calibration run reached 96.9% after 30 constant-lr epochs).
@@ -61,7 +67,7 @@ export const RECIPES: readonly Recipe[] = [
   { name: 'vsgd', file: 'examples/vsgd.dl', entry: 'fd', epochs: 20, batch: 100, bar: 0.96 },
   { name: 'hessian_free', file: 'examples/hessian_free.dl', epochs: 8, batch: 1000, bar: 0.96 },
   // Greedy CD-1 pretraining of two RBMs, then fine-tuning under a cosine decay: the schedule in the file.
-  { name: 'dbn', file: 'examples/dbn.dl', epochs: 0, batch: 64, bar: 0.975, stageEpochs: DBN_EPOCHS },
+  { name: 'dbn', file: 'examples/dbn.dl', epochs: 0, batch: 64, bar: 0.975, stageLengths: DBN_EPOCHS },
   // The same net and fine-tuning from random init: the schedule's last stage alone.
   {
     name: 'dbn_random',
@@ -69,19 +75,44 @@ export const RECIPES: readonly Recipe[] = [
     epochs: 0,
     batch: 64,
     bar: 0.975,
-    stageEpochs: DBN_EPOCHS,
+    stageLengths: DBN_EPOCHS,
     stage: 'finetune',
   },
   // Greedy masking-noise DAE pretraining of two layers, then fine-tuning under a cosine decay.
-  { name: 'sdae', file: 'examples/sdae.dl', epochs: 0, batch: 64, bar: 0.975, stageEpochs: SDAE_EPOCHS },
+  { name: 'sdae', file: 'examples/sdae.dl', epochs: 0, batch: 64, bar: 0.975, stageLengths: SDAE_EPOCHS },
   {
     name: 'sdae_random',
     file: 'examples/sdae.dl',
     epochs: 0,
     batch: 64,
     bar: 0.975,
-    stageEpochs: SDAE_EPOCHS,
+    stageLengths: SDAE_EPOCHS,
     stage: 'finetune',
+  },
+  // DQN on Catch, no data: 2000 ε-greedy steps of 32 games, the target synced every 50, greedy games every 500.
+  { name: 'dqn_catch', file: 'examples/dqn_catch.dl', epochs: 0, batch: 1, bar: 0, stageLengths: { steps: 2000 } },
+  // Bottom halves of digits from top halves: 10 hidden samples per digit in training,
+  // the test NLL estimated with 100 (the file's schedule evaluates once, at the end).
+  { name: 'sfnn', file: 'examples/sfnn.dl', epochs: 0, batch: 20, bar: 0, stageLengths: SFNN_EPOCHS },
+  // Its deterministic baseline: the same net with every unit sigmoid, the same steps.
+  {
+    name: 'sfnn_det',
+    file: 'examples/sfnn.dl',
+    epochs: 0,
+    batch: 20,
+    bar: 0,
+    stageLengths: SFNN_EPOCHS,
+    defines: { stochastic: 0, m: 1, m_test: 1 },
+  },
+  // Whitened 8×8 patches; the topography of the 10×10 filter grid measured from the weights.
+  {
+    name: 'tica',
+    file: 'examples/tica.dl',
+    epochs: 10,
+    batch: 100,
+    data: 'mnist-patches',
+    bar: 0,
+    measure: (checkpoint) => topographyFigures(checkpoint, 10),
   },
 ];
 
@@ -95,16 +126,19 @@ export function totalSteps(recipe: Recipe, epochs: number): number {
  * for a scheduled recipe, `epochs` overrides every stage length when given.
  */
 export function recipeArgs(recipe: Recipe, epochs: number | undefined, checkpoint: string): string[] {
-  if (recipe.stageEpochs) {
-    const lengths = Object.entries(recipe.stageEpochs).flatMap(([k, v]) => ['-D', `${k}=${epochs ?? v}`]);
+  if (recipe.stageLengths) {
+    const lengths = Object.entries(recipe.stageLengths).flatMap(([k, v]) => ['-D', `${k}=${epochs ?? v}`]);
     const stage = recipe.stage !== undefined ? ['--stage', recipe.stage] : [];
-    return [recipe.file, '--json', '--seed', '0', ...lengths, ...stage, '--checkpoint', checkpoint];
+    return [recipe.file, '--json', '--seed', '0', ...lengths, ...stage, ...defines(recipe), '--checkpoint', checkpoint];
   }
   epochs ??= recipe.epochs;
   const args = [recipe.file, '--json', '--seed', '0', '--epochs', String(epochs), '--checkpoint', checkpoint];
   if (recipe.entry !== undefined) args.push('--entry', recipe.entry);
   if (recipe.schedule) args.push('--lr-schedule', recipe.schedule(totalSteps(recipe, epochs)));
   if (recipe.data !== undefined) args.push('--data', recipe.data);
-  for (const [k, v] of Object.entries(recipe.defines ?? {})) args.push('-D', `${k}=${v}`);
-  return args;
+  return [...args, ...defines(recipe)];
+}
+
+function defines(recipe: Recipe): string[] {
+  return Object.entries(recipe.defines ?? {}).flatMap(([k, v]) => ['-D', `${k}=${v}`]);
 }
