@@ -23,6 +23,7 @@ export interface Recipe {
    * A model with a schedule gives no --epochs: its stage lengths are these
    * hyperparameters (in epochs, or steps for a stage without data), set with -D; a
    * quick check's --epochs N sets each to N.
+   * `{}`: the stages' lengths are the file's own (in steps).
    */
   readonly stageLengths?: Readonly<Record<string, number>>;
   /** `--stage`: run one stage of the model's schedule. */
@@ -113,6 +114,29 @@ export const RECIPES: readonly Recipe[] = [
     data: 'mnist-patches',
     bar: 0,
     measure: (checkpoint) => topographyFigures(checkpoint, 10),
+  },
+  // Skip-gram with negative sampling on Moby-Dick's words: the file's schedule (dataset moby-dick-words, linear decay).
+  { name: 'skipgram', file: 'examples/skipgram.dl', epochs: 0, batch: 256, bar: 0, stageLengths: { epochs: 6 } },
+  // DeViSE: the image net on the seen digits 0-6, then the linear map into the skip-gram word space.
+  {
+    name: 'devise',
+    file: 'examples/devise.dl',
+    epochs: 0,
+    batch: 64,
+    bar: 0,
+    stageLengths: { pre_epochs: 3, epochs: 5 },
+  },
+  // Curriculum: 60 steps on the easiest quarter, 60 on the easiest half, 120 on all (lengths in steps, in the file).
+  { name: 'curriculum', file: 'examples/curriculum.dl', epochs: 0, batch: 64, bar: 0, stageLengths: {} },
+  // Its baseline: the same stages and steps with every digit in each, in random order.
+  {
+    name: 'curriculum_random',
+    file: 'examples/curriculum.dl',
+    epochs: 0,
+    batch: 64,
+    bar: 0,
+    stageLengths: {},
+    defines: { easy: 1, medium: 1 },
   },
 ];
 
