@@ -248,8 +248,8 @@ export class EntryBuilder {
    * Values written straight into the persistent buffer an `assign` targets, which
    * saves the copy. Safe when that buffer has one assign in the pass, its value is
    * made by an ordinary or fused node (not a loop, whose outputs live in carry
-   * buffers), no node after that producer reads the old value, no result is the old
-   * value, and the producer reads the old value at most elementwise: a fused
+   * buffers), no node after that producer reads the old value, no result and no
+   * other assign's value is the old value, and the producer reads the old value at most elementwise: a fused
    * elementwise or matmul kernel reading it only at the element it writes (the
    * optimizer's `W - lr·v`, `μ·v + g`), which it then does from the output's own
    * binding (fused.ts).
@@ -264,6 +264,9 @@ export class EntryBuilder {
       const readsOld = (v: Value): boolean => v.def === null && this.values.get(v) === target;
       if (compute.slice(at + 1).some((n) => n.inputs.some(readsOld))) continue;
       if (graph.results.some((r) => readsOld(r.value))) continue;
+      // Assigns copy after every node has run: one that stores the old value elsewhere
+      // (vSGD's `W.wprev ← W`) must find it there, not the new value written in place.
+      if (targets.some((t) => readsOld(t.source))) continue;
       const reads = producer.inputs.flatMap((v, k) => (readsOld(v) ? [k] : []));
       if (reads.length > 0) {
         const output = producer.outputs.indexOf(source);

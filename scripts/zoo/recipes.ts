@@ -40,6 +40,7 @@ export interface Recipe {
 const mnistSteps = (batch: number): number => Math.floor(MNIST_TRAIN_COUNT / batch);
 const cosine = (total: number): string => `cosine:total=${total}`;
 const DBN_EPOCHS = { pre_epochs: 3, fine_epochs: 12 };
+const SDAE_EPOCHS = { pre_epochs: 3, fine_epochs: 12 };
 const SFNN_EPOCHS = { epochs: 20 };
 
 export const RECIPES: readonly Recipe[] = [
@@ -82,6 +83,8 @@ export const RECIPES: readonly Recipe[] = [
     batch: 100,
     bar: 0.96,
   },
+  // vSGD-fd (no learning rate) on the same net and objective, batch 100 like the baseline.
+  { name: 'vsgd', file: 'examples/vsgd.dl', entry: 'fd', epochs: 20, batch: 100, bar: 0.96 },
   { name: 'hessian_free', file: 'examples/hessian_free.dl', epochs: 8, batch: 1000, bar: 0.96 },
   // Greedy CD-1 pretraining of two RBMs, then fine-tuning under a cosine decay: the schedule in the file.
   { name: 'dbn', file: 'examples/dbn.dl', epochs: 0, batch: 64, bar: 0.975, stageLengths: DBN_EPOCHS },
@@ -93,6 +96,17 @@ export const RECIPES: readonly Recipe[] = [
     batch: 64,
     bar: 0.975,
     stageLengths: DBN_EPOCHS,
+    stage: 'finetune',
+  },
+  // Greedy masking-noise DAE pretraining of two layers, then fine-tuning under a cosine decay.
+  { name: 'sdae', file: 'examples/sdae.dl', epochs: 0, batch: 64, bar: 0.975, stageLengths: SDAE_EPOCHS },
+  {
+    name: 'sdae_random',
+    file: 'examples/sdae.dl',
+    epochs: 0,
+    batch: 64,
+    bar: 0.975,
+    stageLengths: SDAE_EPOCHS,
     stage: 'finetune',
   },
   // DQN on Catch, no data: 2000 ε-greedy steps of 32 games, the target synced every 50, greedy games every 500.
