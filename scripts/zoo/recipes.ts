@@ -24,6 +24,8 @@ export interface Recipe {
   readonly stageEpochs?: Readonly<Record<string, number>>;
   /** `--stage`: run one stage of the model's schedule. */
   readonly stage?: string;
+  /** A picture drawn from the trained weights: `dlc sample FILE --init-from CHECKPOINT --out OUT/PNG`. */
+  readonly picture?: { readonly file: string; readonly png: string };
 }
 
 const mnistSteps = (batch: number): number => Math.floor(MNIST_TRAIN_COUNT / batch);
@@ -57,6 +59,17 @@ export const RECIPES: readonly Recipe[] = [
     bar: 0.96,
   },
   { name: 'hessian_free', file: 'examples/hessian_free.dl', epochs: 8, batch: 1000, bar: 0.96 },
+  // AlexNet-style (LRN, overlapping pooling, dropout), 5 epochs under a cosine decay (what the loaded
+  // 2-core machine allowed); then the deconvnet's projections of its layer-2 units (Zeiler & Fergus).
+  {
+    name: 'alexnet_small',
+    file: 'examples/alexnet_small.dl',
+    epochs: 5,
+    batch: 64,
+    schedule: cosine,
+    bar: 0.985,
+    picture: { file: 'examples/deconvnet.dl', png: 'deconvnet.png' },
+  },
   // Greedy CD-1 pretraining of two RBMs, then fine-tuning under a cosine decay: the schedule in the file.
   { name: 'dbn', file: 'examples/dbn.dl', epochs: 0, batch: 64, bar: 0.975, stageEpochs: DBN_EPOCHS },
   // The same net and fine-tuning from random init: the schedule's last stage alone.
@@ -70,6 +83,12 @@ export const RECIPES: readonly Recipe[] = [
     stage: 'finetune',
   },
 ];
+
+/** The `dlc sample` arguments drawing a recipe's picture from its checkpoint into `out`. */
+export function pictureArgs(recipe: Recipe, checkpoint: string, out: string): string[] | undefined {
+  const p = recipe.picture;
+  return p && [p.file, '--init-from', checkpoint, '--out', `${out}/${p.png}`];
+}
 
 /** Training steps per epoch on the dataset the recipe uses (only MNIST recipes have schedules). */
 export function totalSteps(recipe: Recipe, epochs: number): number {
