@@ -9,6 +9,7 @@ import '../../../compiler/ops/index';
 import { lowerFile } from '../../../compiler/lower/index';
 import type { Program } from '../../../compiler/ir/program';
 import { optimizeProgram } from '../../../compiler/passes/pipeline';
+import { planReport } from '../../../compiler/codegen/report';
 import { createReferenceRunner } from '../../../compiler/reference/runner';
 import { acquireDevice } from '../../../runtime/device';
 import { compareRecords, compileAt, runCalls } from '../differential/compile-run';
@@ -73,7 +74,13 @@ describe('lrn fused into the conv kernel', () => {
     const program = lower();
     const acquired = await acquireDevice();
     const unfused = await runCalls(compileAt(program, 0, acquired), CALLS, acquired);
-    const fused = await runCalls(compileAt(program, 2, acquired), CALLS, acquired);
+    const plan = compileAt(program, 2, acquired);
+    // What `dlc compile` reports: the lrn inside the conv kernel, in both entries.
+    expect(planReport(plan).entries.map((e) => [e.name, e.lrn_fused, e.lrn_unfused])).toEqual([
+      ['predict', 1, 0],
+      ['step', 1, 0],
+    ]);
+    const fused = await runCalls(plan, CALLS, acquired);
     expect(compareRecords(unfused, fused)).toEqual([]);
 
     // The reference starts from the device's initial params (its own draws differ).
