@@ -323,6 +323,7 @@ export const OWN_LOWERINGS: Readonly<Record<string, Lowering>> = {
   // indexing
   gather: (c) => op(c, 'gather', [t(c, 'table'), t(c, 'indices', 'i32')], { axis: 0 }),
   scatter_add: (c) => op(c, 'scatter_add', [t(c, 'target'), t(c, 'indices', 'i32'), t(c, 'values')], { axis: 0 }),
+  scatter: (c) => op(c, 'scatter', [t(c, 'target'), t(c, 'indices', 'i32'), t(c, 'values')], { axis: 0 }),
   take,
   // losses
   cross_entropy: (c) => op(c, 'cross_entropy', [t(c, 'logits'), t(c, 'labels', 'i32')]),
@@ -346,7 +347,13 @@ export const OWN_LOWERINGS: Readonly<Record<string, Lowering>> = {
       std: asNumber(c.args.std, c.span),
     }),
   bernoulli: (c) => random(c, 'bernoulli', [t(c, 'p')], {}),
-  categorical: (c) => random(c, 'categorical', [t(c, 'p')], {}),
+  categorical: (c) =>
+    random(
+      c,
+      'categorical',
+      [t(c, 'p')],
+      c.args.shape === undefined ? {} : { samples: asInts(c.args.shape, c.span, 'a shape') },
+    ),
   dropout: noise('dropout', 'p'),
   salt_and_pepper: noise('salt_and_pepper', 'p'),
   gaussian_noise: noise('gaussian_noise', 'std'),

@@ -63,13 +63,27 @@ function sampleInputs(
   return out;
 }
 
+/** Word ids as text: `perLine` words a line (the output's last axis), separated by spaces. */
+function wordLines(ids: ArrayLike<number>, vocab: readonly string[], perLine: number): string {
+  const lines: string[] = [];
+  for (let at = 0; at < ids.length; at += perLine) {
+    const row = Array.from(ids).slice(at, at + perLine);
+    lines.push(row.map((id) => vocab[id] ?? `<${id}?>`).join(' '));
+  }
+  return lines.join('\n');
+}
+
 export async function runSample(
   runner: ModelRunner,
   entry: EntryInfo,
   options: {
     readonly vocab?: readonly string[];
+    /** The vocabulary is of words: print them spaced, one row of the output a line. */
+    readonly words?: boolean;
     readonly prime?: string;
     readonly output?: string;
+    /** Pixels per image value (default 2). */
+    readonly scale?: number;
     readonly feeds?: Readonly<Record<string, Float32Array | Int32Array>>;
     readonly toPixels?: (values: ArrayLike<number>) => ArrayLike<number>;
   } = {},
@@ -102,10 +116,17 @@ export async function runSample(
     return {
       kind: 'image',
       output: chosen.name,
-      image: imageGrid({ shape: [count, channels, h, w], data: pixels }, { normalize: 'clamp', scale: 2 }),
+      image: imageGrid(
+        { shape: [count, channels, h, w], data: pixels },
+        { normalize: 'clamp', scale: options.scale ?? 2 },
+      ),
       count,
     };
   }
-  const text = options.vocab ? decodeText(data, options.vocab) : Array.from(data).join(' ');
+  const text = !options.vocab
+    ? Array.from(data).join(' ')
+    : options.words
+      ? wordLines(data, options.vocab, chosen.shape[chosen.shape.length - 1] ?? data.length)
+      : decodeText(data, options.vocab);
   return { kind: 'text', output: chosen.name, text };
 }
