@@ -35,6 +35,8 @@ export interface Recipe {
   readonly steps?: number;
   /** Figures measured from the trained checkpoint, beside those of `dlc train`. */
   readonly measure?: (checkpoint: string) => Figures;
+  /** A picture drawn from the trained weights: `dlc sample FILE --init-from CHECKPOINT --out OUT/PNG`. */
+  readonly picture?: { readonly file: string; readonly png: string };
 }
 
 const mnistSteps = (batch: number): number => Math.floor(MNIST_TRAIN_COUNT / batch);
@@ -86,6 +88,17 @@ export const RECIPES: readonly Recipe[] = [
   // vSGD-fd (no learning rate) on the same net and objective, batch 100 like the baseline.
   { name: 'vsgd', file: 'examples/vsgd.dl', entry: 'fd', epochs: 20, batch: 100, bar: 0.96 },
   { name: 'hessian_free', file: 'examples/hessian_free.dl', epochs: 8, batch: 1000, bar: 0.96 },
+  // AlexNet-style (LRN, overlapping pooling, dropout), 5 epochs under a cosine decay (what the loaded
+  // 2-core machine allowed); then the deconvnet's projections of its layer-2 units (Zeiler & Fergus).
+  {
+    name: 'alexnet_small',
+    file: 'examples/alexnet_small.dl',
+    epochs: 5,
+    batch: 64,
+    schedule: cosine,
+    bar: 0.985,
+    picture: { file: 'examples/deconvnet.dl', png: 'deconvnet.png' },
+  },
   // Greedy CD-1 pretraining of two RBMs, then fine-tuning under a cosine decay: the schedule in the file.
   { name: 'dbn', file: 'examples/dbn.dl', epochs: 0, batch: 64, bar: 0.975, stageLengths: DBN_EPOCHS },
   // The same net and fine-tuning from random init: the schedule's last stage alone.
@@ -158,6 +171,12 @@ export const RECIPES: readonly Recipe[] = [
     defines: { easy: 1, medium: 1 },
   },
 ];
+
+/** The `dlc sample` arguments drawing a recipe's picture from its checkpoint into `out`. */
+export function pictureArgs(recipe: Recipe, checkpoint: string, out: string): string[] | undefined {
+  const p = recipe.picture;
+  return p && [p.file, '--init-from', checkpoint, '--out', `${out}/${p.png}`];
+}
 
 /** Training steps per epoch on the dataset the recipe uses (only MNIST recipes have schedules). */
 export function totalSteps(recipe: Recipe, epochs: number): number {

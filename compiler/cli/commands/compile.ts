@@ -32,11 +32,14 @@ point the kernels (and how many it takes unfused), dispatches and planned bytes
   -O1                 clean-up passes (constant folding, simplification, CSE, dead
                       code) and packed memory (temporaries share arenas by lifetime)
   -O2                 -O1 and fusion: elementwise chains, matmul and conv epilogues,
-                      conv -> bias -> activation -> pooling in one kernel (default)
+                      conv -> bias -> activation -> pooling (or -> lrn, when one
+                      invocation holds all the channels) in one kernel (default)
   -D name=value       override a hyperparameter (repeatable)
   --json              print {"model", "entries": [{"name", "kernels", "kernels_unfused",
                       "dispatches", "peak_bytes", "naive_bytes"}]} (adaptive: one such
-                      report per family, {"model", "families": {"register", "shared"}})
+                      report per family, {"model", "families": {"register", "shared"}});
+                      an entry with lrn also has "lrn_fused" and "lrn_unfused":
+                      kernels computing it inside a conv kernel and on their own
   --target T          tuned (default): for the adapter here (\`dlc devices\`): register
                       family with textures on CPU adapters such as llvmpipe, shared on
                       GPUs, the adapter's limits; portable: shared family, no textures,

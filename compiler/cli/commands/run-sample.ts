@@ -12,7 +12,7 @@ import type { LowerFn } from '../../driver';
 import { evalBatches } from '../../../runtime/data/batches';
 import type { Dataset } from '../../../runtime/data/dataset';
 import { standardizedStats, unstandardize } from '../../../runtime/data/standardize';
-import { batchSize, chooseEntry } from '../../../runtime/train/entries';
+import { batchSize, chooseEntry, looksLikeMnist } from '../../../runtime/train/entries';
 import { bindEntry, feedsOf } from '../../../runtime/train/feeds';
 import { checkpointOpenOptions } from './checkpoint-options';
 import { applyInitFrom, readInitFrom, type InitFromOption } from './init-from-option';
@@ -44,7 +44,8 @@ export async function runSampleCommand(lower: LowerFn, o: SampleOptions, io: Com
   const initBytes = readInitFrom(o);
   const prepared = await prepareModel(lower, openOptions, io.stderr);
   const entry = chooseEntry(prepared, 'sample', o.entry);
-  const data = o.data ?? prepared.saved?.data;
+  // Weights from --init-from carry no dataset: an entry taking digits gets MNIST's, not zeros.
+  const data = o.data ?? prepared.saved?.data ?? (looksLikeMnist(entry) ? 'mnist' : undefined);
   const takesData =
     entry.inputs.length > 0 && entry.inputs.every((i) => i.dtype === 'f32') && data !== undefined && data !== '';
   const dataset = takesData ? openDataset(entry, data) : undefined;
