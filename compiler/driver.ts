@@ -64,6 +64,8 @@ export interface CompileOptions {
   readonly textures?: CodegenOptions['textures'];
   /** Device limits for fusion, code generation and memory planning; default: portable WebGPU limits. */
   readonly limits?: Readonly<Record<string, number>>;
+  /** False: each param's update in kernels of its own (`--no-fuse-updates`); default: one kernel for all. */
+  readonly fuseUpdates?: boolean;
   /** Called with each pass as it completes (tests verify the graph here). */
   readonly onStage?: (stage: PassStage) => void;
 }
@@ -88,11 +90,17 @@ export function compileProgram(program: Program, options: CompileOptions): Compi
   const optimized = optimizeProgram(program, {
     level,
     limits,
+    ...(options.fuseUpdates === false ? { fuseUpdates: false } : {}),
     ...(options.onStage ? { onStage: options.onStage } : {}),
   });
   const plan = generatePlan(optimized.program, { ...target, aliasReshapes: level >= 1 });
   const planned = planMemory(plan, limits, { pack: level >= 1 });
   const unfused = level === 0 ? planned : planMemory(generatePlan(program, target), limits, { pack: false });
+  // Where updates were fused, the same pipeline without that pass gives the dispatches it saves.
+  const fusedUpdates = optimized.program.entries.map((e) => e.graph.nodes.some(isUpdateNode));
+  const withoutUpdateFusion = fusedUpdates.some(Boolean)
+    ? generatePlan(optimizeProgram(program, { level, limits, fuseUpdates: false }).program, target)
+    : undefined;
   const withCounts: Plan = {
     ...planned,
     entries: planned.entries.map((e, k) => {
@@ -107,11 +115,18 @@ export function compileProgram(program: Program, options: CompileOptions): Compi
           kernelsUnfused: base.kernels,
           naiveBytes: base.naiveBytes,
           ...(splits.length > 0 ? { fusionSplits: splits } : {}),
+          ...(withoutUpdateFusion && fusedUpdates[k]
+            ? { dispatchesUnfusedUpdates: withoutUpdateFusion.entries[k].stats.dispatches }
+            : {}),
         },
       };
     }),
   };
   return { plan: withCounts, optimized: optimized.program, stages: optimized.stages };
+}
+
+function isUpdateNode(n: Graph['nodes'][number]): boolean {
+  return n.op === 'fused' && n.attrs.pattern === 'update';
 }
 
 /** `name: limit` for every fused node (loop bodies included) whose growth a device limit stopped. */

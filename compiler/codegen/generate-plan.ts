@@ -8,6 +8,7 @@
 //      nodes through loops.ts, and `assign` through buffer copies.
 //   4. Every value gets a buffer of its own (memory planning comes later: the plan's
 //      layout keeps the buffer → arena slice indirection ready for it).
+import { updateWritesInPlace } from '../ir/update-segments';
 import type { Entry, Program } from '../ir/program';
 import type { Graph, Initializer, Node, Value } from '../ir/types';
 import { numel, sameShape, sameType } from '../ir/types';
@@ -86,13 +87,14 @@ export class PlanBuilder {
       name: 'scalars',
       kind: 'scalars',
       dtype: 'u32',
-      shape: [SCALAR_WORDS],
+      shape: [SCALAR_WORDS + program.scalars.length],
     });
-    // Each runtime scalar (a learning rate...) lives in its own buffer, bound to the kernels that read it.
-    for (const s of program.scalars) {
+    // Each runtime scalar (a learning rate...) lives in its own buffer, bound to the kernels that read it,
+    // and in a word of the packed scalars buffer, for kernels that read many (compiler/codegen/update-kernel.ts).
+    program.scalars.forEach((s, k) => {
       const buffer = this.addBuffer({ name: s.name, kind: 'scalar', dtype: 'f32', shape: [] });
-      this.scalars.push({ name: s.name, value: s.value, buffer });
-    }
+      this.scalars.push({ name: s.name, value: s.value, buffer, word: SCALAR_WORDS + k });
+    });
     this.ctx = {
       limits: options.limits,
       family: options.family,
@@ -359,14 +361,17 @@ export class EntryBuilder {
 /**
  * Whether fused node `node` can write output `output` over its input `input`: an
  * elementwise or matmul kernel whose body reads that input only in elementwise
- * nodes, with exactly the output's shape and dtype (so at the element it writes).
+ * nodes, with exactly the output's shape and dtype (so at the element it writes); an update
+ * kernel where update-segments.ts says so.
  */
 function rewritesElementwise(node: Node, output: number, input: number): boolean {
-  if (node.op !== 'fused' || (node.attrs.pattern !== 'elementwise' && node.attrs.pattern !== 'matmul')) return false;
+  if (node.op !== 'fused') return false;
   const body = node.regions![0];
   const arg = body.args[input]?.value;
   const result = body.results[output]?.value;
   if (!arg || !result) return false;
+  if (node.attrs.pattern === 'update') return updateWritesInPlace(body, arg, result);
+  if (node.attrs.pattern !== 'elementwise' && node.attrs.pattern !== 'matmul') return false;
   if (!sameType(arg.type, result.type) || !body.results.every((r) => sameShape(r.value.type.shape, result.type.shape)))
     return false;
   return body.nodes.every((n) => !n.inputs.includes(arg) || (n.op !== 'matmul' && getOp(n.op).kind === 'elementwise'));

@@ -15,6 +15,8 @@ export interface CompileReport {
     readonly texture_bytes?: number;
     /** Fusions a device limit split (absent when none was). */
     readonly fusion_splits?: readonly string[];
+    /** Dispatches with each param's optimizer update in kernels of its own (absent: no update was fused). */
+    readonly dispatches_unfused_updates?: number;
   }[];
 }
 
@@ -30,6 +32,9 @@ export function planReport(plan: Plan): CompileReport {
       naive_bytes: e.stats.naiveBytes,
       ...(e.stats.textureBytes ? { texture_bytes: e.stats.textureBytes } : {}),
       ...(e.stats.fusionSplits && e.stats.fusionSplits.length > 0 ? { fusion_splits: [...e.stats.fusionSplits] } : {}),
+      ...(e.stats.dispatchesUnfusedUpdates !== undefined
+        ? { dispatches_unfused_updates: e.stats.dispatchesUnfusedUpdates }
+        : {}),
     })),
   };
 }
@@ -62,5 +67,10 @@ export function formatReport(report: CompileReport): string {
       ? [`${e.name}: plus ${formatBytes(e.texture_bytes)} of operand textures (kernel inputs read as textures)`]
       : [],
   );
-  return [line(header), ...rows.map(line), ...textures, ...splits].join('\n');
+  const updates = report.entries.flatMap((e) =>
+    e.dispatches_unfused_updates !== undefined
+      ? [`${e.name}: optimizer updates fused: ${e.dispatches} dispatches, ${e.dispatches_unfused_updates} without`]
+      : [],
+  );
+  return [line(header), ...rows.map(line), ...textures, ...updates, ...splits].join('\n');
 }

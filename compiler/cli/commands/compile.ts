@@ -17,7 +17,7 @@ import { writeModelFiles } from '../../codegen/write';
 import { lowerFile } from '../../lower/index';
 
 const USAGE = `usage: dlc compile FILE -o DIR [-O0|-O1|-O2] [-D name=value]... [--json] [--target portable|tuned]
-                        [--family register|shared] [--textures on|off]
+                        [--family register|shared] [--textures on|off] [--no-fuse-updates]
 
 Compiles a .dl model to DIR/<model>.js (self-contained ESM bundle with the runtime),
 its types DIR/<model>.d.ts and DIR/dlc-runtime.d.ts (they need no dlc installed), and
@@ -33,7 +33,8 @@ point the kernels (and how many it takes unfused), dispatches and planned bytes
                       conv -> bias -> activation -> pooling in one kernel (default)
   -D name=value       override a hyperparameter (repeatable)
   --json              print {"model", "entries": [{"name", "kernels", "kernels_unfused",
-                      "dispatches", "peak_bytes", "naive_bytes"}]}
+                      "dispatches", "peak_bytes", "naive_bytes"}]}; with fused optimizer
+                      updates also "dispatches_unfused_updates"
   --target T          tuned (default): for the adapter here (\`dlc devices\`): register
                       family with textures on CPU adapters such as llvmpipe, shared on
                       GPUs, the adapter's limits; portable: shared family, no textures,
@@ -41,7 +42,10 @@ point the kernels (and how many it takes unfused), dispatches and planned bytes
   --family F          kernel family: register (CPU adapters such as llvmpipe) or shared
                       (GPUs); default: the target's
   --textures on|off   operand textures: kernels read big operands through
-                      rgba32float textures; default: on for the register family`;
+                      rgba32float textures; default: on for the register family
+  --no-fuse-updates   keep each param's optimizer update in kernels of its own
+                      instead of one kernel updating every param (the results are
+                      the same bits; for comparing, see docs/performance.md)`;
 
 interface Options {
   file: string;
@@ -52,6 +56,7 @@ interface Options {
   family?: CodegenOptions['family'];
   textures?: boolean;
   target: TargetName;
+  fuseUpdates: boolean;
 }
 
 export function parseCompileArgs(argv: readonly string[]): Options {
@@ -62,6 +67,7 @@ export function parseCompileArgs(argv: readonly string[]): Options {
   let target: string | undefined;
   const defines: Record<string, number | boolean> = {};
   let json = false;
+  let fuseUpdates = true;
   let level: OptLevel = 2;
   const value = (i: number, flag: string): string => {
     const v = argv[i];
@@ -89,7 +95,8 @@ export function parseCompileArgs(argv: readonly string[]): Options {
       target = arg === '--target' ? value(++i, arg) : arg.slice('--target='.length);
     } else if (arg === '--textures' || arg.startsWith('--textures=')) {
       textures = parseTexturesFlag(arg === '--textures' ? value(++i, arg) : arg.slice('--textures='.length));
-    } else if (arg.startsWith('-') && arg !== '-')
+    } else if (arg === '--no-fuse-updates') fuseUpdates = false;
+    else if (arg.startsWith('-') && arg !== '-')
       throw new DlcError(`unknown option '${arg}' for 'dlc compile' (see 'dlc help compile')`, 2);
     else if (file === undefined) file = arg;
     else throw new DlcError(`dlc compile takes one FILE, got '${file}' and '${arg}'`, 2);
@@ -104,6 +111,7 @@ export function parseCompileArgs(argv: readonly string[]): Options {
     level,
     family,
     target: parseTarget(target),
+    fuseUpdates,
     ...(textures !== undefined ? { textures } : {}),
   };
 }
@@ -126,6 +134,7 @@ export function makeCompileCommand(lower: LowerFn = lowerFile): Command {
         level: options.level,
         family: target.family,
         textures: target.textures,
+        fuseUpdates: options.fuseUpdates,
         ...(target.limits ? { limits: target.limits } : {}),
       });
       const paths = await writeModelFiles(plan, options.out);
