@@ -2,7 +2,8 @@
 // MLP trained by every optimizer and modifier, compiled at -O2 with and without the
 // fused update kernels (for the portable binding limit, which splits them into
 // chunks, and for the adapter's), run from the same seed on the same feeds, ends
-// with bit-identical outputs, params and slots; the fused plan takes fewer dispatches.
+// with bit-identical outputs, params and slots; the pass keeps its kernels only where
+// they take fewer dispatches (with the adapter's limits: every case but SGD with max_norm).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { dispatchSteps } from '../../../compiler/codegen/stats';
@@ -70,8 +71,10 @@ describe('fused optimizer updates against per-param kernels on the device', () =
         const unfused = compile(program, acquired, false, adapterLimits);
         const fused = compile(program, acquired, true, adapterLimits);
         expect(updateKernels(unfused)).toBe(0);
-        expect(updateKernels(fused)).toBeGreaterThan(0);
-        expect(dispatches(fused)).toBeLessThan(dispatches(unfused));
+        // The pass keeps its kernels only where they save dispatches (plain SGD's updates cost none in matmul epilogues).
+        expect(updateKernels(fused) > 0).toBe(dispatches(fused) < dispatches(unfused));
+        expect(dispatches(fused)).toBeLessThanOrEqual(dispatches(unfused));
+        if (adapterLimits && !optimizer.includes('max_norm = 1.5')) expect(updateKernels(fused)).toBeGreaterThan(0);
         const want = await runCalls(unfused, calls, acquired, 5);
         const got = await runCalls(fused, calls, acquired, 5);
         expect(compareRecords(want, got, { abs: 0, rel: 0 })).toEqual([]);
