@@ -250,7 +250,7 @@ export class EntryBuilder {
    * Values written straight into the persistent buffer an `assign` targets, which
    * saves the copy. Safe when that buffer has one assign in the pass, its value is
    * made by an ordinary or fused node (not a loop, whose outputs live in carry
-   * buffers), no node after that producer reads the old value, no result is the old
+   * buffers), no node after that producer reads the old value (assigns included), no result is the old
    * value, and the producer reads the old value at most elementwise: a fused
    * elementwise or matmul kernel reading it only at the element it writes (the
    * optimizer's `W - lr·v`, `μ·v + g`), which it then does from the output's own
@@ -265,6 +265,8 @@ export class EntryBuilder {
       if (!producer || at < 0 || (producer.op !== 'fused' && producer.regions && producer.regions.length > 0)) continue;
       const readsOld = (v: Value): boolean => v.def === null && this.values.get(v) === target;
       if (compute.slice(at + 1).some((n) => n.inputs.some(readsOld))) continue;
+      // An assign of the old value (vSGD's `wprev ← w`) copies it after the compute: it must still be there.
+      if (assigns.some((n) => n.inputs.some(readsOld))) continue;
       if (graph.results.some((r) => readsOld(r.value))) continue;
       const reads = producer.inputs.flatMap((v, k) => (readsOld(v) ? [k] : []));
       if (reads.length > 0) {

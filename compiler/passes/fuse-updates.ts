@@ -124,6 +124,8 @@ function chunkBindings(scope: Scope, members: readonly Node[], first: boolean): 
     const assign = (scope.users.get(o) ?? []).find((u) => u.op === 'assign');
     const old = assign ? scope.argByName.get(String(assign.attrs.target)) : undefined;
     if (!old || !inputSet.has(old) || numel(old.type.shape) === 1) continue;
+    // An assign of the old value (vSGD's `wprev ← w`) keeps the planner from overwriting it.
+    if ((scope.users.get(old) ?? []).some((u) => u.op === 'assign')) continue;
     // Every member reading the old value must be in the output's segment, at its shape.
     const own = segments.find((s) => o.def && s.nodes.includes(o.def));
     const readers = (scope.users.get(old) ?? []).filter((u) => inside.has(u));
@@ -346,7 +348,7 @@ function kernelsAfterFusion(graph: Graph, ctx: PassContext): number {
 /**
  * Bindings of an update node's kernel once the planner has written in place every
  * output it can (EntryBuilder.planInPlace: the assign's target read by this node and
- * by no node after it).
+ * by no node after it, nor assigned elsewhere).
  */
 function plannedBindings(graph: Graph, node: Node, users: Map<Value, Node[]>, scalars: ReadonlySet<Value>): number {
   const at = graph.nodes.indexOf(node);
@@ -357,7 +359,7 @@ function plannedBindings(graph: Graph, node: Node, users: Map<Value, Node[]>, sc
     const assign = (users.get(o) ?? []).find((u) => u.op === 'assign');
     const old = assign ? argByName.get(String(assign.attrs.target)) : undefined;
     if (!old || !node.inputs.includes(old)) continue;
-    const readLater = (users.get(old) ?? []).some((u) => later.has(u) && u.op !== 'assign');
+    const readLater = (users.get(old) ?? []).some((u) => later.has(u) || u.op === 'assign');
     const body = node.regions![0];
     const arg = body.args[node.inputs.indexOf(old)].value;
     const result = body.results[node.outputs.indexOf(o)].value;

@@ -79,6 +79,6 @@ describe('fused optimizer updates against per-param kernels on the device', () =
         const got = await runCalls(fused, calls, acquired, 5);
         expect(compareRecords(want, got, { abs: 0, rel: 0 })).toEqual([]);
       }
-    });
+    }, 600_000);
   }
 });
