@@ -30,7 +30,8 @@ point the kernels (and how many it takes unfused), dispatches and planned bytes
   -O1                 clean-up passes (constant folding, simplification, CSE, dead
                       code) and packed memory (temporaries share arenas by lifetime)
   -O2                 -O1 and fusion: elementwise chains, matmul and conv epilogues,
-                      conv -> bias -> activation -> pooling in one kernel (default)
+                      conv -> bias -> activation -> pooling in one kernel, every
+                      param's optimizer update in one kernel (default)
   -D name=value       override a hyperparameter (repeatable)
   --json              print {"model", "entries": [{"name", "kernels", "kernels_unfused",
                       "dispatches", "peak_bytes", "naive_bytes"}]}; with fused optimizer
