@@ -64,7 +64,10 @@ export interface CompileOptions {
   readonly textures?: CodegenOptions['textures'];
   /** Device limits for fusion, code generation and memory planning; default: portable WebGPU limits. */
   readonly limits?: Readonly<Record<string, number>>;
-  /** False: each param's update in kernels of its own (`--no-fuse-updates`); default: one kernel for all. */
+  /**
+   * Every param's optimizer update in one kernel (compiler/passes/fuse-updates.ts; `--fuse-updates on|off`).
+   * Default: fuseUpdatesByDefault(family).
+   */
   readonly fuseUpdates?: boolean;
   /** Called with each pass as it completes (tests verify the graph here). */
   readonly onStage?: (stage: PassStage) => void;
@@ -90,7 +93,7 @@ export function compileProgram(program: Program, options: CompileOptions): Compi
   const optimized = optimizeProgram(program, {
     level,
     limits,
-    ...(options.fuseUpdates === false ? { fuseUpdates: false } : {}),
+    fuseUpdates: options.fuseUpdates ?? fuseUpdatesByDefault(options.family),
     ...(options.onStage ? { onStage: options.onStage } : {}),
   });
   const plan = generatePlan(optimized.program, { ...target, aliasReshapes: level >= 1 });
@@ -123,6 +126,16 @@ export function compileProgram(program: Program, options: CompileOptions): Compi
     }),
   };
   return { plan: withCounts, optimized: optimized.program, stages: optimized.stages };
+}
+
+/**
+ * Whether updates are fused unless asked: on GPUs (the shared family), where each
+ * dispatch costs tens of microseconds; not on CPU adapters (the register family),
+ * where the flat update kernel, one element per invocation, measured slower than
+ * the per-param vec4 kernels it replaces (docs/performance.md).
+ */
+export function fuseUpdatesByDefault(family: CodegenOptions['family']): boolean {
+  return family === 'shared';
 }
 
 function isUpdateNode(n: Graph['nodes'][number]): boolean {
@@ -174,6 +187,8 @@ export interface StageOptions {
   readonly limits?: Readonly<Record<string, number>>;
   /** The target's printed line (compiler/cli/target.ts); default: family, textures, limits and level. */
   readonly target?: string;
+  /** Optimizer updates in one kernel; default: fuseUpdatesByDefault(family). */
+  readonly fuseUpdates?: boolean;
 }
 
 export type StageOutput =
@@ -194,6 +209,7 @@ export function loweringFor(stage: StageName): LoweringStage {
 function optimized(program: Program, options: StageOptions): { program: Program; passes: readonly PassStage[] } {
   const result = optimizeProgram(program, {
     level: options.level,
+    fuseUpdates: options.fuseUpdates ?? fuseUpdatesByDefault(options.family),
     ...(options.limits ? { limits: options.limits } : {}),
   });
   return { program: result.program, passes: result.stages };

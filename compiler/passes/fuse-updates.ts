@@ -23,7 +23,8 @@
 // A chunk's planned bindings assume the planner writes each new param and slot over
 // the old one (EntryBuilder.planInPlace); where that would not hold, the pass
 // leaves the graph alone rather than emit a kernel over the device limit.
-// `fuseUpdates: false` in the pass context (`--no-fuse-updates`) turns the pass off.
+// `fuseUpdates: false` in the pass context (`--fuse-updates off`, and by default for
+// the register family: compiler/driver.ts fuseUpdatesByDefault) turns the pass off.
 import type { Graph, Node, Value } from '../ir/types';
 import { numel, sameShape } from '../ir/types';
 import { isPrologueNode, updateSegments, updateWritesInPlace } from '../ir/update-segments';

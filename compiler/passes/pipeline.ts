@@ -102,7 +102,7 @@ export function optimizeProgram(program: Program, options: OptimizeOptions): Opt
       entry: entry.name,
       level: options.level,
       ...(options.limits ? { limits: options.limits } : {}),
-      ...(options.fuseUpdates === false ? { fuseUpdates: false } : {}),
+      ...(options.fuseUpdates !== undefined ? { fuseUpdates: options.fuseUpdates } : {}),
     };
     let graph = entry.graph;
     passes.forEach((p, k) => {

@@ -19,7 +19,7 @@ import { writeModelFiles } from '../../codegen/write';
 import { lowerFile } from '../../lower/index';
 
 const USAGE = `usage: dlc compile FILE -o DIR [-O0|-O1|-O2] [-D name=value]... [--json] [--target portable|tuned|adaptive]
-                        [--family register|shared] [--textures on|off] [--no-fuse-updates]
+                        [--family register|shared] [--textures on|off] [--fuse-updates on|off]
 
 Compiles a .dl model to DIR/<model>.js (self-contained ESM bundle with the runtime),
 its types DIR/<model>.d.ts and DIR/dlc-runtime.d.ts (they need no dlc installed), and
@@ -50,9 +50,10 @@ point the kernels (and how many it takes unfused), dispatches and planned bytes
                       (GPUs); default: the target's
   --textures on|off   operand textures: kernels read big operands through
                       rgba32float textures; default: on for the register family
-  --no-fuse-updates   keep each param's optimizer update in kernels of its own
-                      instead of one kernel updating every param (the results are
-                      the same bits; for comparing, see docs/performance.md)`;
+  --fuse-updates on|off  every param's optimizer update in one kernel (or a few,
+                      at the binding limit) instead of kernels of each param's own;
+                      the same bits either way; default: on for the shared family
+                      (GPUs), off for register (slower there: docs/performance.md)`;
 
 interface Options {
   file: string;
@@ -63,7 +64,7 @@ interface Options {
   family?: CodegenOptions['family'];
   textures?: boolean;
   target: TargetName;
-  fuseUpdates: boolean;
+  fuseUpdates?: boolean;
 }
 
 export function parseCompileArgs(argv: readonly string[]): Options {
@@ -74,7 +75,7 @@ export function parseCompileArgs(argv: readonly string[]): Options {
   let target: string | undefined;
   const defines: Record<string, number | boolean> = {};
   let json = false;
-  let fuseUpdates = true;
+  let fuseUpdates: boolean | undefined;
   let level: OptLevel = 2;
   const value = (i: number, flag: string): string => {
     const v = argv[i];
@@ -102,8 +103,11 @@ export function parseCompileArgs(argv: readonly string[]): Options {
       target = arg === '--target' ? value(++i, arg) : arg.slice('--target='.length);
     } else if (arg === '--textures' || arg.startsWith('--textures=')) {
       textures = parseTexturesFlag(arg === '--textures' ? value(++i, arg) : arg.slice('--textures='.length));
-    } else if (arg === '--no-fuse-updates') fuseUpdates = false;
-    else if (arg.startsWith('-') && arg !== '-')
+    } else if (arg === '--fuse-updates' || arg.startsWith('--fuse-updates=')) {
+      const v = arg === '--fuse-updates' ? value(++i, arg) : arg.slice('--fuse-updates='.length);
+      if (v !== 'on' && v !== 'off') throw new DlcError(`--fuse-updates must be on or off, got '${v}'`, 2);
+      fuseUpdates = v === 'on';
+    } else if (arg.startsWith('-') && arg !== '-')
       throw new DlcError(`unknown option '${arg}' for 'dlc compile' (see 'dlc help compile')`, 2);
     else if (file === undefined) file = arg;
     else throw new DlcError(`dlc compile takes one FILE, got '${file}' and '${arg}'`, 2);
@@ -118,7 +122,7 @@ export function parseCompileArgs(argv: readonly string[]): Options {
     level,
     family,
     target: parseTarget(target),
-    fuseUpdates,
+    ...(fuseUpdates !== undefined ? { fuseUpdates } : {}),
     ...(textures !== undefined ? { textures } : {}),
   };
 }
@@ -143,7 +147,7 @@ export function makeCompileCommand(lower: LowerFn = lowerFile): Command {
             level: options.level,
             family: target.family,
             textures: target.textures,
-            fuseUpdates: options.fuseUpdates,
+            ...(options.fuseUpdates !== undefined ? { fuseUpdates: options.fuseUpdates } : {}),
             ...(target.limits ? { limits: target.limits } : {}),
           }).plan,
       );

@@ -40,7 +40,6 @@ describe('dlc compile', () => {
       level: 2,
       family: undefined,
       target: 'tuned',
-      fuseUpdates: true,
     });
     expect(parseCompileArgs(['m.dl', '-o', 'out', '--target', 'portable']).target).toBe('portable');
     expect(() => parseCompileArgs(['m.dl', '-o', 'out', '--target', 'fast'])).toThrow(

@@ -3,7 +3,7 @@
 // 'update' whose kernels stay within the binding limit (one chunk per 3 params at 16
 // bindings, the whole update; each param, slot and the step count assigned from them);
 // the reference interpreter gives the same values as the unfused graph; the option
-// turns it off; `dlc compile --json` reports the dispatches saved.
+// turns it on or off (default: by kernel family); `dlc compile --json` reports the dispatches saved.
 import { describe, expect, it } from 'vitest';
 import '../../../compiler/ops/index';
 import { compileProgram } from '../../../compiler/driver';
@@ -74,14 +74,24 @@ describe('fuse-updates', () => {
     for (const [name, t] of Object.entries(want.assigns)) expect([...got.assigns[name]!.data]).toEqual([...t.data]);
   });
 
-  it('reports the dispatches without it, and --no-fuse-updates turns it off', () => {
-    const on = planReport(compileProgram(program, { family: 'register', limits: LIMITS }).plan).entries[0];
+  it('reports the dispatches without it, and --fuse-updates on/off chooses, by family by default', () => {
+    const on = planReport(compileProgram(program, { family: 'register', limits: LIMITS, fuseUpdates: true }).plan)
+      .entries[0];
     const off = planReport(compileProgram(program, { family: 'register', limits: LIMITS, fuseUpdates: false }).plan)
       .entries[0];
     expect(on.dispatches_unfused_updates).toBe(off.dispatches);
     expect(off.dispatches_unfused_updates).toBeUndefined();
     expect(on.dispatches).toBeLessThan(off.dispatches);
-    expect(parseCompileArgs(['m.dl', '-o', 'out']).fuseUpdates).toBe(true);
-    expect(parseCompileArgs(['m.dl', '-o', 'out', '--no-fuse-updates']).fuseUpdates).toBe(false);
+    expect(parseCompileArgs(['m.dl', '-o', 'out']).fuseUpdates).toBeUndefined();
+    expect(parseCompileArgs(['m.dl', '-o', 'out', '--fuse-updates', 'off']).fuseUpdates).toBe(false);
+    expect(parseCompileArgs(['m.dl', '-o', 'out', '--fuse-updates=on']).fuseUpdates).toBe(true);
+    expect(() => parseCompileArgs(['m.dl', '-o', 'out', '--fuse-updates', 'yes'])).toThrow(
+      /^--fuse-updates must be on or off, got 'yes'$/,
+    );
+    // On by default for GPUs (the shared family), off for CPU adapters (register).
+    const byFamily = (family: 'register' | 'shared') =>
+      planReport(compileProgram(program, { family, limits: LIMITS }).plan).entries[0].dispatches_unfused_updates;
+    expect(byFamily('shared')).toBe(off.dispatches);
+    expect(byFamily('register')).toBeUndefined();
   });
 });
