@@ -332,7 +332,13 @@ export const OWN_LOWERINGS: Readonly<Record<string, Lowering>> = {
       std: asNumber(c.args.std, c.span),
     }),
   bernoulli: (c) => random(c, 'bernoulli', [t(c, 'p')], {}),
-  categorical: (c) => random(c, 'categorical', [t(c, 'p')], {}),
+  categorical: (c) =>
+    random(
+      c,
+      'categorical',
+      [t(c, 'p')],
+      c.args.shape === undefined ? {} : { samples: asInts(c.args.shape, c.span, 'a shape') },
+    ),
   dropout: noise('dropout', 'p'),
   salt_and_pepper: noise('salt_and_pepper', 'p'),
   gaussian_noise: noise('gaussian_noise', 'std'),

@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     const command = `dlc train ${args.join(' ')}`;
     process.stderr.write(`zoo: ${command}\n`);
     const run = await runTrain(args, (r) => process.stderr.write(`zoo: ${name} ${JSON.stringify(r)}\n`));
-    const figures = figuresOf(run.final, recipe.bar);
+    const figures = { ...figuresOf(run.final, recipe.bar), ...recipe.measure?.(checkpoint) };
     writeFileSync(
       join(options.out, `${name}.records.jsonl`),
       run.records.map((r) => JSON.stringify(r)).join('\n') + '\n',

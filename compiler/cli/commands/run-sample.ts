@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { DlcError } from '../../../runtime/errors';
 import { writePng } from '../../../runtime/png-node';
-import { loadMobyDick } from '../../../runtime/data/moby-dick-node';
+import { loadMobyDick, loadMobyDickWords } from '../../../runtime/data/moby-dick-node';
 import type { LowerFn } from '../../driver';
 import { evalBatches } from '../../../runtime/data/batches';
 import type { Dataset } from '../../../runtime/data/dataset';
@@ -53,12 +53,13 @@ export async function runSampleCommand(lower: LowerFn, o: SampleOptions, io: Com
   const { runner } = await startModel(prepared, openOptions);
   try {
     await applyInitFrom(runner, o, initBytes, io.stderr);
-    const vocab = data === 'moby-dick' ? loadMobyDick().vocab : undefined;
+    const vocab =
+      data === 'moby-dick' ? loadMobyDick().vocab : data === 'moby-dick-words' ? loadMobyDickWords().vocab : undefined;
     // A sample entry is one long call (a whole Gibbs or generation chain): say what runs, then how long it took.
     io.stderr.write(`sampling ${entry.name} of ${runner.model} on ${runner.where}…\n`);
     const started = Date.now();
     const result = await runSample(runner, entry, {
-      ...(vocab ? { vocab } : {}),
+      ...(vocab ? { vocab, words: data === 'moby-dick-words' } : {}),
       ...(feeds ? { feeds } : {}),
       ...(stats
         ? { toPixels: (v: ArrayLike<number>) => (v.length % stats.mean.length === 0 ? unstandardize(v, stats) : v) }
