@@ -22,7 +22,10 @@ defineOp({
   arity: [0, Infinity],
   attrs: {
     name: { type: 'string', doc: 'the kernel name, from the ops of the body' },
-    pattern: { type: 'string', doc: "how code generation emits it: 'elementwise', 'conv', 'matmul', 'pool_grad' or 'update'" },
+    pattern: {
+      type: 'string',
+      doc: "how code generation emits it: 'elementwise', 'conv', 'matmul', 'pool_grad' or 'update'",
+    },
     split: { type: 'string', default: '', doc: 'set when the group stopped growing at a device limit (which one)' },
   },
   infer: () => needsBody('fused'),
