@@ -19,6 +19,8 @@ export interface CompileReport {
     readonly lrn_unfused?: number;
     /** Fusions a device limit split (absent when none was). */
     readonly fusion_splits?: readonly string[];
+    /** Dispatches with each param's optimizer update in kernels of its own (absent: no update was fused). */
+    readonly dispatches_unfused_updates?: number;
   }[];
 }
 
@@ -35,6 +37,9 @@ export function planReport(plan: Plan): CompileReport {
       ...(e.stats.textureBytes ? { texture_bytes: e.stats.textureBytes } : {}),
       ...lrnKernels(plan, e),
       ...(e.stats.fusionSplits && e.stats.fusionSplits.length > 0 ? { fusion_splits: [...e.stats.fusionSplits] } : {}),
+      ...(e.stats.dispatchesUnfusedUpdates !== undefined
+        ? { dispatches_unfused_updates: e.stats.dispatchesUnfusedUpdates }
+        : {}),
     })),
   };
 }
@@ -86,5 +91,10 @@ export function formatReport(report: CompileReport): string {
       ? [`${e.name}: lrn in ${e.lrn_fused} conv kernel(s), ${e.lrn_unfused ?? 0} unfused lrn kernel(s)`]
       : [],
   );
-  return [line(header), ...rows.map(line), ...textures, ...lrn, ...splits].join('\n');
+  const updates = report.entries.flatMap((e) =>
+    e.dispatches_unfused_updates !== undefined
+      ? [`${e.name}: optimizer updates fused: ${e.dispatches} dispatches, ${e.dispatches_unfused_updates} without`]
+      : [],
+  );
+  return [line(header), ...rows.map(line), ...textures, ...lrn, ...updates, ...splits].join('\n');
 }
