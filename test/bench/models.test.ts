@@ -11,12 +11,13 @@ import { MODELS } from '../../bench/models';
 
 const INPUTS: Record<string, string[]> = {
   mlp: ['x', 'y'],
+  adam_mlp: ['x', 'y'],
   lenet: ['x', 'y'],
   rbm: ['v0'],
   charlstm: ['tokens'],
   skipgram: ['center', 'context', 'negatives'],
 };
-const BATCH: Record<string, number> = { mlp: 128, lenet: 128, rbm: 128, charlstm: 32, skipgram: 128 };
+const BATCH: Record<string, number> = { mlp: 128, adam_mlp: 128, lenet: 128, rbm: 128, charlstm: 32, skipgram: 128 };
 
 describe('benchmark models', () => {
   it.each(MODELS.map((m) => [m]))('%s compiles with a train entry `step`', (name) => {
