@@ -32,8 +32,8 @@ function modelFile(name: ModelName): string {
   throw new DlcUnavailable(`bench/models/${name}.dl not found`);
 }
 
-/** The `step` entry's inputs of `name`: the same data the peers train on. */
-function feeds(name: ModelName): Record<string, Float32Array | Int32Array> {
+/** The `step` entry's inputs of bench model `name`: the same data the peers train on. */
+export function benchFeeds(name: ModelName): Record<string, Float32Array | Int32Array> {
   if (name === 'charlstm') return { tokens: charTokens() };
   if (name === 'skipgram') return { ...skipgramBatch() };
   const data = makeBatch(name);
@@ -57,7 +57,7 @@ export async function runDlcModel(name: ModelName): Promise<StepRunner> {
   const entry = planReport(plan).entries.find((e) => e.name === ENTRY);
   if (!entry) throw new DlcUnavailable(`${name}.dl has no train entry '${ENTRY}'`);
   const model = await Model.create(plan, { device, seed: 1 });
-  const inputs = feeds(name);
+  const inputs = benchFeeds(name);
   const lossName = name === 'rbm' ? 'cost' : 'loss';
   return {
     async step() {

@@ -29,7 +29,8 @@ import type { PreparedStep } from '../runtime/executor/resources';
 import { endPass, recordSteps } from '../runtime/executor/record';
 import { Model } from '../runtime/model';
 import type { NamedTensors } from '../runtime/model';
-import { MODELS, makeBatch } from './models';
+import { MODELS } from './models';
+import { benchFeeds } from './dlc';
 import type { ModelName } from './models';
 import type { Recorder } from '../runtime/executor/record';
 
@@ -103,8 +104,7 @@ function flatten(steps: readonly PreparedStep[], times = 1): { step: PreparedSte
 function benchInputs(file: string): NamedTensors | undefined {
   const name = basename(file, '.dl');
   if (!(MODELS as readonly string[]).includes(name)) return undefined;
-  const data = makeBatch(name as ModelName);
-  return name === 'rbm' ? { v0: data.x } : { x: data.x, y: data.labels };
+  return benchFeeds(name as ModelName);
 }
 
 /** Writes `values` over the buffers of persistent tensors (by name) and of the entry's inputs. */
