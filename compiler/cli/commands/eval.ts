@@ -1,7 +1,7 @@
 // `dlc eval FILE --checkpoint PATH`: parses the arguments and hands over to compiler/cli/commands/run-eval.ts.
 import type { Command } from '../command';
 import type { LowerFn } from '../../driver';
-import { oneFile, parseArgs } from '../args';
+import { intFlag, oneFile, parseArgs } from '../args';
 import { givenValues } from '../given-flags';
 import { weightsSource } from './checkpoint-options';
 import { INIT_FROM_FLAGS, INIT_FROM_USAGE } from './init-from-option';
@@ -17,13 +17,18 @@ free energies as \`energy\` (an RBM's score) also gets pseudo_likelihood: the
 stochastic estimate (one random bit flipped per example, seed 0) in nats per
 example over the test digits binarised at 0.5. A checkpoint written by another
 build of the compiler is used with a note (resuming training needs the same build).
+With --ais N, a model with an AIS entry (a sample entry returning log-weights
+\`log_w: f32[chains]\`, as examples/rbm.dl's \`ais\`) also gets its log partition
+function log Z and the test log-likelihood in nats per example (the test rows
+binarised at 0.5), as the mean and standard deviation over N annealing runs.
 
   --checkpoint PATH    the checkpoint to evaluate (this or --init-from)
 ${INIT_FROM_USAGE}
   --entry NAME         the infer entry (default: predict, else score, else the only infer entry)
   --data NAME|DIR      the dataset (default: the one the checkpoint was trained on)
   --bind FIELD=INPUT,… feed dataset field FIELD to model input INPUT
-  --json               print {model, entry, data, step, examples, test_accuracy | test_metrics}
+  --ais N              N runs of the model's AIS entry (docs/zoo-generative.md, "AIS")
+  --json               print {model, entry, data, step, examples, test_accuracy | test_metrics, ais}
   -D name=value        override a hyperparameter (as when training)
   -O LEVEL             optimisation level (as when training)
   --backend B          auto | vulkan | metal | d3d12 | opengles | reference`;
@@ -38,7 +43,7 @@ export function makeEvalCommand(
     usage: EVAL_USAGE,
     run(argv) {
       const args = parseArgs('eval', argv, {
-        values: ['checkpoint', 'entry', 'data', 'bind', 'backend', ...INIT_FROM_FLAGS.values],
+        values: ['checkpoint', 'entry', 'data', 'bind', 'backend', 'ais', ...INIT_FROM_FLAGS.values],
         booleans: ['json', ...INIT_FROM_FLAGS.booleans],
       });
       const file = oneFile('eval', args, EVAL_USAGE);
@@ -49,6 +54,7 @@ export function makeEvalCommand(
           ...weightsSource('eval', args, EVAL_USAGE),
           ...givenValues(args, ['entry', 'data', 'bind', 'backend']),
           json: args.booleans.has('json'),
+          aisRuns: intFlag(args, 'ais', 1) ?? 0,
           defines: args.defines,
           ...(args.optLevel !== undefined ? { optLevel: args.optLevel } : {}),
         },
