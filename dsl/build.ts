@@ -303,7 +303,7 @@ export class AstBuilder {
           });
           return;
         }
-        const d = this.duration(words, 2, ['epochs']);
+        const d = this.duration(words, 2, ['epochs', 'steps']);
         if (d && once('eval', "'eval'")) out.eval = d;
         finish(4);
         return;

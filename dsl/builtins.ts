@@ -270,6 +270,13 @@ export const BUILTINS: readonly Builtin[] = [
     doc: 'adds values into rows of target at indices',
   },
   {
+    name: 'scatter',
+    category: 'indexing',
+    params: [req('target'), req('indices'), req('values')],
+    results: 1,
+    doc: 'target with its rows at indices replaced by values (a repeated index keeps its last value)',
+  },
+  {
     name: 'take',
     category: 'indexing',
     params: [req('x'), req('indices'), opt('axis', -1)],

@@ -136,6 +136,10 @@ export const DIAGNOSTICS = {
     severity: 'error',
     template: "entry point '{name}' would clash with a method of the generated module; rename it (taken: {names})",
   },
+  'unused-hyperparameter': {
+    severity: 'warning',
+    template: "hyperparameter '{name}' of model '{model}' is never used, so setting it (-D {name}=...) changes nothing",
+  },
   'carry-not-assigned': { severity: 'warning', template: "carried value '{name}' is never assigned in the loop body" },
 
   // ---- training schedules (dsl/build.ts reads the clauses, dsl/resolve.ts checks the entries)

@@ -11,6 +11,9 @@ export const MODULE_METHOD_NAMES: ReadonlySet<string> = new Set([
   'getScalar',
   'destroy',
   'compileMs',
+  'family',
+  'saveSafetensors',
+  'loadSafetensors',
   'constructor',
   'then',
 ]);

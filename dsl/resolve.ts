@@ -135,6 +135,8 @@ export class Resolver {
   private current: A.FnDecl | A.LayerDef | undefined;
   /** Names assigned later in the body being walked: for "used before defined". */
   private later = new Map<string, Span>();
+  /** Hyperparameters read by some expression: the others are reported as unused. */
+  private readonly readHypers = new Set<Sym>();
 
   constructor(private readonly diags: DiagnosticBag) {}
 
@@ -217,6 +219,16 @@ export class Resolver {
       }
     }
     if (m.schedule) this.schedule(m, m.schedule, scope);
+    this.unusedHypers(m, scope);
+  }
+
+  /** A model hyperparameter nothing reads: `-D` on it would change nothing, so say so. */
+  private unusedHypers(m: A.ModelDecl, scope: Scope): void {
+    for (const h of m.hyper) {
+      const sym = scope.syms.get(h.name.name);
+      if (h.default && sym?.kind === 'hyper' && sym.span === h.name.span && !this.readHypers.has(sym))
+        this.diags.report('unused-hyperparameter', h.name.span, { name: h.name.name, model: m.name.name });
+    }
   }
 
   /**
@@ -277,6 +289,18 @@ export class Resolver {
                 ? { span: st.bind.span, why: "drop 'bind'" }
                 : undefined;
         if (misuse) this.diags.report('stage-data-free', misuse.span, { stage, name, why: misuse.why });
+        // Without data the stage is one long epoch: a count of epochs would come due at its end or never.
+        const perEpoch = [
+          ...(st.eval && st.eval.kind !== 'NoEval' ? [{ d: st.eval, what: "'eval every N steps'" }] : []),
+          ...st.calls.flatMap((c) => (c.every ? [{ d: c.every, what: "'every N steps call'" }] : [])),
+        ];
+        for (const { d, what } of perEpoch)
+          if (d.unit === 'epochs')
+            this.diags.report('stage-data-free', d.span, {
+              stage,
+              name,
+              why: `count in steps (${what}); there are no epochs without data`,
+            });
       }
       for (const c of st.calls) {
         const u = lookup(c.entry);
@@ -755,6 +779,7 @@ export class Resolver {
         });
       return undefined;
     }
+    if (sym.kind === 'hyper') this.readHypers.add(sym);
     if (sym.kind === 'fn' || sym.kind === 'layer' || (sym.kind === 'instance' && !valueMayBeInstance)) {
       this.diags.report('not-a-value', e.span, { name: e.name, what: DESCRIBE[sym.kind] });
     }

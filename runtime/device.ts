@@ -222,11 +222,7 @@ async function probeNodeBackend(backend: Backend): Promise<Probe | string> {
   if (!adapter) return 'no adapter';
   keepAlive.push(adapter);
   const description = describe(adapter);
-  return {
-    adapter,
-    description,
-    software: SOFTWARE_ADAPTER.test(description) || adapter.info.isFallbackAdapter === true,
-  };
+  return { adapter, description, software: isSoftwareAdapter(adapter.info) };
 }
 
 async function openBrowser(): Promise<AcquiredDevice> {
@@ -239,16 +235,20 @@ async function openBrowser(): Promise<AcquiredDevice> {
     throw new DlcError('this browser offers no WebGPU adapter (tried core and compatibility feature levels)', 2);
   keepAlive.push(adapter);
   const description = describe(adapter);
-  return openDevice(
-    adapter,
-    'browser',
-    description,
-    SOFTWARE_ADAPTER.test(description) || adapter.info.isFallbackAdapter === true,
-  );
+  return openDevice(adapter, 'browser', description, isSoftwareAdapter(adapter.info));
+}
+
+/** A CPU rasteriser (llvmpipe, SwiftShader, lavapipe, WARP), from the adapter's (or a device's adapterInfo) report. */
+export function isSoftwareAdapter(info: GPUAdapterInfo): boolean {
+  return SOFTWARE_ADAPTER.test(describeInfo(info)) || info.isFallbackAdapter === true;
 }
 
 function describe(adapter: GPUAdapter): string {
-  const { vendor, architecture, device, description } = adapter.info;
+  return describeInfo(adapter.info);
+}
+
+function describeInfo(info: GPUAdapterInfo): string {
+  const { vendor, architecture, device, description } = info;
   const name = [vendor, architecture, device].filter(Boolean).join(' ');
   if (name && description) return `${name} (${description})`;
   return name || description || 'unknown adapter';

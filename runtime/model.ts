@@ -8,7 +8,8 @@ import { fingerprint } from './checkpoint/fingerprint';
 import type { SavedTensor } from './checkpoint/safetensors';
 import { Executor } from './executor';
 import type { OutputValue, RunOptions } from './executor';
-import type { Plan } from './plan';
+import type { KernelFamily, Plan } from './plan';
+import { choosePlan, type FamilyPlans } from './families';
 import type { ModelOptions, NamedTensors } from './module-types';
 
 export type { ModelOptions, NamedTensors } from './module-types';
@@ -18,8 +19,15 @@ export type { OutputValue, RunOptions } from './executor';
 export class Model {
   private constructor(private readonly exec: Executor) {}
 
-  static async create(plan: Plan, options: ModelOptions = {}): Promise<Model> {
-    return new Model(await Executor.create(plan, options));
+  /** A model of `plans`: one plan, or one per kernel family to pick from by the adapter (runtime/families.ts). */
+  static async create(plans: Plan | FamilyPlans, options: ModelOptions = {}): Promise<Model> {
+    const chosen = await choosePlan(plans, options);
+    return new Model(await Executor.create(chosen.plan, chosen.options));
+  }
+
+  /** The kernel family this model runs (absent for plans that do not record it). */
+  get family(): KernelFamily | undefined {
+    return this.exec.plan.family;
   }
 
   get plan(): Plan {

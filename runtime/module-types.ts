@@ -10,6 +10,12 @@ export interface ModelOptions {
   readonly seed?: number;
   /** Check every kernel's outputs for NaN/Inf and report the first with its .dl location (slow). */
   readonly checkNumerics?: boolean;
+  /**
+   * The kernel family to run. A module compiled with `--target adaptive` carries both and,
+   * by default, picks 'register' on a CPU adapter (llvmpipe, SwiftShader) and 'shared' on a
+   * GPU; any other module carries one family and refuses the other.
+   */
+  readonly family?: 'register' | 'shared';
 }
 
 export type NamedTensors = Record<string, Float32Array | Int32Array | Uint32Array>;

@@ -215,9 +215,14 @@ export interface PlanScalar {
   readonly buffer: number;
 }
 
+/** Kernel family: 'register' for CPU adapters (llvmpipe, SwiftShader), 'shared' (workgroup memory) for GPUs. */
+export type KernelFamily = 'register' | 'shared';
+
 export interface Plan {
   readonly version: 1;
   readonly model: string;
+  /** The kernel family the plan's kernels were generated for (absent in plans from before it was recorded). */
+  readonly family?: KernelFamily;
   readonly buffers: readonly PlanBuffer[];
   readonly arenas: readonly PlanArena[];
   /** Indexed by buffer id. */

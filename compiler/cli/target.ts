@@ -6,12 +6,15 @@
 // - tuned: for the adapter dlc opens here (`dlc devices`): the `register` family with
 //   operand textures on CPU adapters (llvmpipe, SwiftShader), `shared` on GPUs, within
 //   the adapter's limits. With no adapter it falls back to portable and says so.
-// `--family` and `--textures` override the target's choice.
+// - adaptive: both families (register with textures, shared without), within WebGPU's
+//   default limits; the generated module picks one at createModel time from the
+//   adapter it gets (runtime/families.ts). Twice the kernels; opens no device.
+// `--family` and `--textures` override the target's choice (not adaptive's: it carries both).
 import { DlcError } from '../../runtime/errors';
 import { acquireDevice } from '../../runtime/device';
 import type { CodegenOptions } from '../codegen/generate-plan';
 
-export const TARGETS = ['portable', 'tuned'] as const;
+export const TARGETS = ['portable', 'tuned', 'adaptive'] as const;
 export type TargetName = (typeof TARGETS)[number];
 export const DEFAULT_TARGET: TargetName = 'tuned';
 
@@ -28,7 +31,7 @@ export interface Target {
 export function parseTarget(value: string | undefined): TargetName {
   if (value === undefined) return DEFAULT_TARGET;
   if (!(TARGETS as readonly string[]).includes(value))
-    throw new DlcError(`--target must be portable or tuned, got '${value}'`, 2);
+    throw new DlcError(`--target must be portable, tuned or adaptive, got '${value}'`, 2);
   return value as TargetName;
 }
 
@@ -40,6 +43,15 @@ export async function resolveTarget(name: TargetName, family?: Target['family'],
     return { ...t, family: f, textures: textures ?? f === 'register' };
   };
   if (name === 'portable') return finish({ name, family: 'shared' });
+  if (name === 'adaptive') {
+    // One family's half of an adaptive module (`dlc ir` shows one family's code).
+    if (family === undefined)
+      throw new DlcError(
+        "--target adaptive carries both kernel families; to see one family's code add --family register or --family shared",
+        2,
+      );
+    return finish({ name, family });
+  }
   try {
     const acquired = await acquireDevice();
     return finish({
@@ -54,8 +66,41 @@ export async function resolveTarget(name: TargetName, family?: Target['family'],
   }
 }
 
+/** The targets of a module's plans: one, or for adaptive one per kernel family. */
+export async function resolveTargets(
+  name: TargetName,
+  family?: Target['family'],
+  textures?: boolean,
+): Promise<readonly Target[]> {
+  if (name !== 'adaptive') return [await resolveTarget(name, family, textures)];
+  if (family !== undefined || textures !== undefined)
+    throw new DlcError(
+      '--target adaptive carries both kernel families, so --family and --textures do not apply; ' +
+        'use them with --target portable or tuned',
+      2,
+    );
+  return [
+    { name, family: 'register', textures: true },
+    { name, family: 'shared', textures: false },
+  ];
+}
+
+/** One line for the targets of a module: `adaptive: register family, textures on + shared family, ...`. */
+export function describeTargets(targets: readonly Target[], level: number): string {
+  if (targets.length === 1) return describeTarget(targets[0]!, level);
+  const halves = targets.map((t) => `${t.family} family, textures ${t.textures ? 'on' : 'off'}`).join(' + ');
+  return `adaptive: ${halves}, default WebGPU limits, -O${level}; createModel picks the family by the adapter`;
+}
+
 /** One line: `tuned for <adapter>: register family, textures on, adapter limits, -O2`. */
 export function describeTarget(t: Target, level: number): string {
-  const head = t.name === 'tuned' ? `tuned for ${t.device}` : t.device ? `portable (${t.device})` : 'portable';
+  const head =
+    t.name === 'tuned'
+      ? `tuned for ${t.device}`
+      : t.name === 'adaptive'
+        ? `adaptive (its ${t.family} half)`
+        : t.device
+          ? `portable (${t.device})`
+          : 'portable';
   return `${head}: ${t.family} family, textures ${t.textures ? 'on' : 'off'}, ${t.limits ? 'adapter' : 'default WebGPU'} limits, -O${level}`;
 }

@@ -14,7 +14,7 @@ import { numel, sameShape, sameType } from '../ir/types';
 import type { KernelContext, KernelSpec } from './kernel-spec';
 import { getOp } from '../ops/registry';
 import type { BufferSlice, Plan, PlanArena, PlanBuffer, PlanEntry, PlanKernel } from '../../runtime/plan';
-import type { PlanInit, PlanScalar, PlanTexture, Step, TextureBinding } from '../../runtime/plan';
+import type { KernelFamily, PlanInit, PlanScalar, PlanTexture, Step, TextureBinding } from '../../runtime/plan';
 import { SCALAR_WORDS } from '../../runtime/plan';
 import { DlcError, formatSpan } from '../../runtime/errors';
 import { emitElementwiseKernel } from './elementwise';
@@ -27,7 +27,7 @@ import { collectLimits, countDispatches } from './stats';
 
 export interface CodegenOptions {
   /** Kernel family: 'register' for CPU-like adapters (llvmpipe), 'shared' for GPUs. */
-  readonly family: 'register' | 'shared';
+  readonly family: KernelFamily;
   /** Device limits kernels may rely on. */
   readonly limits: Readonly<Record<string, number>>;
   /**
@@ -467,6 +467,7 @@ export function generatePlan(program: Program, options: CodegenOptions): Plan {
   return {
     version: 1,
     model: program.model,
+    family: options.family,
     buffers: plan.buffers,
     arenas,
     layout,

@@ -7,6 +7,7 @@ import { MODULE_METHOD_NAMES } from '../../dsl/module-methods';
 import { ModuleKind, Project, QuoteKind, Scope, ScriptTarget, VariableDeclarationKind } from 'ts-morph';
 import type { SourceFile } from 'ts-morph';
 import type { Plan, PlanDType, PlanEntry, PlanTensorRef } from '../../runtime/plan';
+import { isFamilyPlans, type FamilyPlans } from '../../runtime/families';
 import { DlcError, formatSpan } from '../../runtime/errors';
 import { hostArrayNames, shapeText } from '../../runtime/executor/io';
 import { RUNTIME_TYPES_SPECIFIER } from './module-types';
@@ -44,9 +45,9 @@ function describe(ref: PlanTensorRef): string {
  * structural arrays match.
  */
 /** Stands for the plan literal while ts-morph builds the module (see emitModule). */
-const PLAN_PLACEHOLDER = '(null as unknown as Plan)';
+const PLAN_PLACEHOLDER = '(null as unknown as never)';
 
-function planLiteral(plan: Plan): string {
+function planLiteral(plan: Plan | FamilyPlans): string {
   return JSON.stringify(plan, null, 1).replace(/\[\n[-\d.e+,\s]*\]/g, (array) =>
     array.replace(/\s+/g, '').replace(/,/g, ', '),
   );
@@ -87,14 +88,17 @@ function addEntry(sf: SourceFile, entry: PlanEntry): { inputs: string; outputs: 
   return { inputs, outputs };
 }
 
-function buildModule(project: Project, plan: Plan): SourceFile {
+function buildModule(project: Project, plans: Plan | FamilyPlans): SourceFile {
+  // An adaptive module's plans share entries, params and scalars: its types come from either.
+  const adaptive = isFamilyPlans(plans);
+  const plan = adaptive ? plans.register : plans;
   const className = pascalCase(plan.model);
   const sf = project.createSourceFile(`${plan.model}.ts`, '', { overwrite: true });
   sf.addImportDeclaration({ moduleSpecifier: RUNTIME_PACKAGE, namedImports: ['Model'] });
   sf.addImportDeclaration({
     moduleSpecifier: RUNTIME_PACKAGE,
     isTypeOnly: true,
-    namedImports: ['ModelOptions', 'NamedTensors', 'Plan'],
+    namedImports: ['KernelFamily', 'ModelOptions', 'NamedTensors', 'Plan'],
   });
   sf.addExportDeclaration({
     moduleSpecifier: RUNTIME_PACKAGE,
@@ -112,8 +116,16 @@ function buildModule(project: Project, plan: Plan): SourceFile {
   sf.addVariableStatement({
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
-    docs: ['The compiled plan: buffers, kernels (WGSL, workgroups), steps of every entry point.'],
-    declarations: [{ name: 'plan', type: 'Plan', initializer: PLAN_PLACEHOLDER }],
+    docs: [
+      adaptive
+        ? 'The compiled plans, one per kernel family (createModel picks one by the adapter): buffers, kernels, steps.'
+        : 'The compiled plan: buffers, kernels (WGSL, workgroups), steps of every entry point.',
+    ],
+    declarations: [
+      adaptive
+        ? { name: 'plans', type: 'Readonly<Record<KernelFamily, Plan>>', initializer: PLAN_PLACEHOLDER }
+        : { name: 'plan', type: 'Plan', initializer: PLAN_PLACEHOLDER },
+    ],
   });
 
   const scalarNames = plan.scalars.map((s) => JSON.stringify(s.name)).join(' | ') || 'never';
@@ -148,6 +160,12 @@ function buildModule(project: Project, plan: Plan): SourceFile {
         docs: ['Milliseconds spent compiling the pipelines at creation.'],
         statements: ['return this.runtime.compileMs;'],
       },
+      {
+        name: 'family',
+        returnType: 'KernelFamily | undefined',
+        docs: ['The kernel family the model runs (an adaptive module picks it at creation).'],
+        statements: ['return this.runtime.family;'],
+      },
     ],
     methods: [
       {
@@ -157,7 +175,7 @@ function buildModule(project: Project, plan: Plan): SourceFile {
         parameters: [{ name: 'options', type: 'ModelOptions', initializer: '{}' }],
         returnType: `Promise<${className}>`,
         docs: ['The same as createModel().'],
-        statements: [`return new ${className}(await Model.create(plan, options));`],
+        statements: [`return new ${className}(await Model.create(${adaptive ? 'plans' : 'plan'}, options));`],
       },
       ...types.map(({ entry, inputs, outputs }) => {
         const signature = entry.inputs.length === 0 ? [] : [{ name: 'inputs', type: inputs }];
@@ -273,8 +291,8 @@ function standaloneDts(dts: string): string {
   return text;
 }
 
-/** `<model>.source.ts` and `<model>.d.ts` of a plan. */
-export function emitModule(plan: Plan): { ts: string; dts: string } {
+/** `<model>.source.ts` and `<model>.d.ts` of a plan, or of one plan per kernel family (`--target adaptive`). */
+export function emitModule(plan: Plan | FamilyPlans): { ts: string; dts: string } {
   const project = new Project({
     useInMemoryFileSystem: true,
     manipulationSettings: { quoteKind: QuoteKind.Single },

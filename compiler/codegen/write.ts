@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DlcError } from '../../runtime/errors';
 import type { Plan } from '../../runtime/plan';
+import { isFamilyPlans, type FamilyPlans } from '../../runtime/families';
 import { bundleModule } from './bundle';
 import { emitModule } from './module';
 import { RUNTIME_TYPES_FILE, runtimeTypes } from './module-types';
@@ -18,8 +19,9 @@ export interface WrittenModule {
   readonly runtimeTypes: string;
 }
 
-export async function writeModelFiles(plan: Plan, dir: string): Promise<WrittenModule> {
-  const { ts, dts } = emitModule(plan);
+export async function writeModelFiles(plans: Plan | FamilyPlans, dir: string): Promise<WrittenModule> {
+  const plan = isFamilyPlans(plans) ? plans.register : plans;
+  const { ts, dts } = emitModule(plans);
   const js = await bundleModule(ts, `${plan.model}.source.ts`);
   const paths = {
     ts: join(dir, `${plan.model}.source.ts`),

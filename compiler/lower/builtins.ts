@@ -308,6 +308,7 @@ export const OWN_LOWERINGS: Readonly<Record<string, Lowering>> = {
   // indexing
   gather: (c) => op(c, 'gather', [t(c, 'table'), t(c, 'indices', 'i32')], { axis: 0 }),
   scatter_add: (c) => op(c, 'scatter_add', [t(c, 'target'), t(c, 'indices', 'i32'), t(c, 'values')], { axis: 0 }),
+  scatter: (c) => op(c, 'scatter', [t(c, 'target'), t(c, 'indices', 'i32'), t(c, 'values')], { axis: 0 }),
   take,
   // losses
   cross_entropy: (c) => op(c, 'cross_entropy', [t(c, 'logits'), t(c, 'labels', 'i32')]),

@@ -53,7 +53,11 @@ export function lowerStage(s: StageDecl, scope: Scope): StagePlan {
     }
   }
   const evalEvery =
-    s.eval === undefined ? 1 : s.eval.kind === 'NoEval' ? 0 : count(scope, s.eval.count, "'eval every'");
+    s.eval === undefined
+      ? { count: 1, unit: 'epochs' as const }
+      : s.eval.kind === 'NoEval'
+        ? null
+        : length(scope, s.eval, "'eval every'");
   return {
     name: s.name.name,
     entry: s.entry.name,

@@ -1,11 +1,17 @@
 // Indexing: gather (embedding lookup table[ids]), scatter_add (its adjoint, and
-// sparse updates) and take_along_axis (one element per position, Q(s, a)).
+// sparse updates), scatter (rows overwritten: a replay memory written at a ring
+// index) and take_along_axis (one element per position, Q(s, a)).
 // Out-of-range indices read zero and scatter nothing.
-import type { TensorType } from '../ir/types';
+import type { TensorType, Value } from '../ir/types';
 import { numel, typeToString } from '../ir/types';
-import { emitGatherKernel, emitScatterAddKernel, emitTakeAlongAxisKernel } from '../codegen/kernels/gather';
+import {
+  emitGatherKernel,
+  emitScatterAddKernel,
+  emitScatterKernels,
+  emitTakeAlongAxisKernel,
+} from '../codegen/kernels/gather';
 import { makeTensor, normalizeAxis, requireDtypes } from './broadcast';
-import { defineOp, ShapeError } from './registry';
+import { defineOp, type GradBuilder, ShapeError } from './registry';
 
 const axisAttr = { axis: { type: 'int' as const, default: 0, doc: 'the indexed axis' } };
 
@@ -67,10 +73,16 @@ defineOp({
   },
 });
 
-function checkScatter(target: TensorType, ids: TensorType, updates: TensorType, axisAttr: number): number {
-  requireDtypes('scatter_add', [target, ids, updates], ['i32', 'u32'], [1]);
-  requireDtypes('scatter_add', [target, ids, updates], ['f32', 'i32', 'u32'], [0, 2]);
-  const axis = normalizeAxis('scatter_add', axisAttr, target.shape.length, target);
+function checkScatter(
+  op: 'scatter' | 'scatter_add',
+  target: TensorType,
+  ids: TensorType,
+  updates: TensorType,
+  axisAttr: number,
+): number {
+  requireDtypes(op, [target, ids, updates], ['i32', 'u32'], [1]);
+  requireDtypes(op, [target, ids, updates], ['f32', 'i32', 'u32'], [0, 2]);
+  const axis = normalizeAxis(op, axisAttr, target.shape.length, target);
   const want = gatherShape(target, ids, axis);
   const ok =
     updates.dtype === target.dtype &&
@@ -78,7 +90,7 @@ function checkScatter(target: TensorType, ids: TensorType, updates: TensorType, 
     want.every((d, k) => d === updates.shape[k]);
   if (!ok) {
     throw new ShapeError(
-      `scatter_add: updates ${typeToString(updates)} ` +
+      `${op}: updates ${typeToString(updates)} ` +
         `must be ${typeToString({ dtype: target.dtype, shape: want })} ` +
         `for target ${typeToString(target)} and ids ${typeToString(ids)}`,
       2,
@@ -94,7 +106,7 @@ defineOp({
   arity: 3,
   attrs: axisAttr,
   infer([target, ids, updates], attrs) {
-    checkScatter(target, ids, updates, attrs.axis as number);
+    checkScatter('scatter_add', target, ids, updates, attrs.axis as number);
     return [target];
   },
   grad(b, node, [g]) {
@@ -103,7 +115,7 @@ defineOp({
     return [g, null, b.op('gather', [g, ids], { axis: node.attrs.axis })];
   },
   reference([target, ids, updates], attrs) {
-    const axis = checkScatter(target.type, ids.type, updates.type, attrs.axis as number);
+    const axis = checkScatter('scatter_add', target.type, ids.type, updates.type, attrs.axis as number);
     const out = makeTensor(target.type, Float64Array.from(target.data));
     const source = gatherSource(target.type.shape, axis, ids.data);
     for (let u = 0; u < updates.data.length; u++) {
@@ -117,12 +129,65 @@ defineOp({
   },
   kernel(node, ctx) {
     const [target, ids, updates] = node.inputs;
-    const axis = checkScatter(target.type, ids.type, updates.type, node.attrs.axis as number);
+    const axis = checkScatter('scatter_add', target.type, ids.type, updates.type, node.attrs.axis as number);
     const tiling = {
       storageBytes: ctx.limits.maxComputeWorkgroupStorageSize,
       minRowTiles: ctx.family === 'shared' ? 128 : 1,
     };
     return [emitScatterAddKernel(target.type, ids.type, axis, tiling)];
+  },
+});
+
+/**
+ * Which updates survive a scatter, as f32 1/0 shaped to broadcast over the updates:
+ * where ids repeat, only the last (highest j) writes. Each j is scattered into a
+ * row map and read back; j survives when it reads itself.
+ */
+function lastWriters(b: GradBuilder, ids: Value, rows: number, axis: number, postRank: number): Value {
+  const j = numel(ids.type.shape);
+  const flat = b.op('reshape', [ids], { shape: [j] });
+  const order = b.op('iota', [], { shape: [j], axis: 0 });
+  const none = b.constant(-1, { dtype: 'i32', shape: [rows] });
+  const winner = b.op('gather', [b.op('scatter', [none, flat, order], { axis: 0 }), flat], { axis: 0 });
+  const kept = b.op('cast', [b.op('eq', [winner, order])], { to: 'f32' });
+  const shape = [...Array<number>(axis).fill(1), ...ids.type.shape, ...Array<number>(postRank).fill(1)];
+  return b.op('reshape', [kept], { shape });
+}
+
+defineOp({
+  name: 'scatter',
+  kind: 'movement',
+  doc: 'target with the rows named by ids replaced by updates (the last of repeated ids wins): `%3: f32[4096,100] = scatter %0, %1, %2 [axis=0]`',
+  arity: 3,
+  attrs: axisAttr,
+  infer([target, ids, updates], attrs) {
+    checkScatter('scatter', target, ids, updates, attrs.axis as number);
+    return [target];
+  },
+  // d target: g with the overwritten rows zeroed (scatter of zeros); d updates: g at
+  // each update's row, for the updates that were not overwritten by a later repeat.
+  grad(b, node, [g]) {
+    const [target, ids, updates] = node.inputs;
+    if (!g || target.type.dtype !== 'f32') return [null, null, null];
+    const axis = checkScatter('scatter', target.type, ids.type, updates.type, node.attrs.axis as number);
+    const dTarget = b.op('scatter', [g, ids, b.constant(0, updates.type)], { axis });
+    const kept = lastWriters(b, ids, target.type.shape[axis], axis, target.type.shape.length - axis - 1);
+    return [dTarget, null, b.op('mul', [b.op('gather', [g, ids], { axis }), kept])];
+  },
+  reference([target, ids, updates], attrs) {
+    const axis = checkScatter('scatter', target.type, ids.type, updates.type, attrs.axis as number);
+    const out = makeTensor(target.type, Float64Array.from(target.data));
+    const source = gatherSource(target.type.shape, axis, ids.data);
+    for (let u = 0; u < updates.data.length; u++) {
+      const at = source(u);
+      if (at >= 0) out.data[at] = updates.data[u];
+    }
+    return [out];
+  },
+  kernel(node) {
+    const [target, ids, updates] = node.inputs;
+    const axis = checkScatter('scatter', target.type, ids.type, updates.type, node.attrs.axis as number);
+    return emitScatterKernels(target.type, ids.type, axis);
   },
 });
 

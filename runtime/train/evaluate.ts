@@ -11,6 +11,8 @@
 //   scalar would mix in the padding).
 // - An entry returning per-row free energies (`energy`, metrics/energy-entry.ts)
 //   also gets `pseudo_likelihood`, the stochastic estimate over the test split.
+// - An entry with no inputs (a DQN's greedy games, played in the graph) runs once,
+//   with no data, and reports the mean of each f32 output.
 // The model's entry-call counter is put back afterwards, so evaluating never changes
 // the random numbers training draws (runs with and without evaluation stay identical).
 import { DlcError } from '../errors';
@@ -65,8 +67,15 @@ export async function evaluate(
   label?: string,
   info?: Readonly<Record<string, unknown>>,
 ): Promise<EvalResult> {
-  const batch = batchSize(entry);
   const savedStep = runner.step;
+  if (entry.inputs.length === 0) {
+    try {
+      return { examples: 0, metrics: await dataFreeMeans(runner, entry) };
+    } finally {
+      runner.step = savedStep;
+    }
+  }
+  const batch = batchSize(entry);
   try {
     const scores = label === undefined ? undefined : classOutput(entry, batch, test, label, info);
     if (label !== undefined && scores !== undefined) {
@@ -120,4 +129,23 @@ export async function evaluate(
   } finally {
     runner.step = savedStep;
   }
+}
+
+/** One call of an entry without inputs: the mean of each f32 output. */
+async function dataFreeMeans(runner: ModelRunner, entry: EntryInfo): Promise<Record<string, number>> {
+  const out = await runner.run(entry.name, {});
+  const metrics: Record<string, number> = {};
+  for (const o of entry.outputs) {
+    const v = out[o.name];
+    if (o.dtype !== 'f32' || v === undefined) continue;
+    if (typeof v === 'number') metrics[o.name] = v;
+    else if (typeof v !== 'string' && v.length > 0) {
+      let sum = 0;
+      for (let i = 0; i < v.length; i++) sum += Number(v[i]);
+      metrics[o.name] = sum / v.length;
+    }
+  }
+  if (Object.keys(metrics).length === 0)
+    throw new DlcError(`cannot evaluate with '${entry.name}': it takes no inputs and has no f32 outputs to report`, 2);
+  return metrics;
 }

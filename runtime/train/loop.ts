@@ -28,6 +28,7 @@ import type { Dataset } from '../data/dataset';
 import { writeCheckpoint } from '../checkpoint/file-node';
 import { formatSchedule, learningRate, type Schedule } from '../schedule';
 import type { EntryInfo, ModelRunner } from './runner';
+import type { StageLength } from './schedule-plan';
 import { batchSize } from './entries';
 import { evaluate, type EvalResult } from './evaluate';
 import { feedsOf } from './feeds';
@@ -72,8 +73,8 @@ export interface LoopConfig {
   readonly batch?: number;
   readonly order?: DataOrder;
   readonly eval?: EvalSetup;
-  /** Evaluate after every `evalEvery`-th epoch and at the end (default 1); 0: never. */
-  readonly evalEvery?: number;
+  /** Evaluate after every `evalEvery` epochs or steps and at the end (default: every epoch); null: never. */
+  readonly evalEvery?: StageLength | null;
   /** Total optimizer steps of the run, counting the steps before a resume. */
   readonly totalSteps: number;
   readonly schedule: Schedule;
@@ -175,9 +176,12 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
     recovering = true;
     checkNext = true;
   };
-  const evalEvery = cfg.evalEvery ?? 1;
+  const evalEvery: StageLength | null = cfg.evalEvery === undefined ? { count: 1, unit: 'epochs' } : cfg.evalEvery;
+  /** Whether the `n`-th epoch or step (1-based) is due an evaluation, at a point where one may run. */
+  const evalDue = (unit: StageLength['unit'], n: number, may: boolean): boolean =>
+    may && evalEvery !== null && evalEvery.unit === unit && n % evalEvery.count === 0;
   const evaluation = async (): Promise<Evaluation> => {
-    if (evalEvery === 0) return {};
+    if (evalEvery === null) return {};
     if (lastEval?.step === step) return lastEval.result;
     const result: Evaluation = cfg.eval
       ? await evaluate(runner, cfg.eval.entry, cfg.dataset.test, cfg.eval.bindings, cfg.eval.label, cfg.dataset.info)
@@ -185,7 +189,11 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
     if (result.accuracy !== undefined) history.accuracy.push([step, result.accuracy]);
     else {
       const testBatch = cfg.batch ?? batchSize(entry);
-      result.loss = await testLoss(runner, entry, cfg.loss, cfg.dataset.test, cfg.bindings, testBatch);
+      // A data-free run (its infer entry plays its own games) has no test split to score the loss on.
+      result.loss =
+        entry.inputs.length === 0
+          ? undefined
+          : await testLoss(runner, entry, cfg.loss, cfg.dataset.test, cfg.bindings, testBatch);
       if (result.loss !== undefined) history.testLoss.push([step, result.loss]);
       for (const [m, v] of Object.entries(result.metrics ?? {})) (history.testMetrics[m] ??= []).push([step, v]);
     }
@@ -276,8 +284,9 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
     await cfg.afterStep?.(step);
     cfg.onStep?.({ step, epoch: batch.epoch + 1, ...(losses.length > 0 ? { loss: losses[losses.length - 1]! } : {}) });
     if (saveAfter && !last) await save();
-    if (endsEpoch) {
-      const evalNow = (batch.epoch + 1) % Math.max(evalEvery, 1) === 0 || last;
+    // A record closes each epoch, and each `eval every K steps` evaluation mid-epoch.
+    const evalNow = evalDue('epochs', batch.epoch + 1, endsEpoch) || evalDue('steps', step, true) || last;
+    if (endsEpoch || (evalNow && evalEvery?.unit === 'steps' && !last)) {
       const r = record(batch.epoch + 1, evalNow ? await evaluation() : {}, epochStart);
       epochs.push(r);
       await cfg.onEpoch?.(r, history);

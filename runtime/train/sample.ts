@@ -70,6 +70,8 @@ export async function runSample(
     readonly vocab?: readonly string[];
     readonly prime?: string;
     readonly output?: string;
+    /** Pixels per image value (default 2). */
+    readonly scale?: number;
     readonly feeds?: Readonly<Record<string, Float32Array | Int32Array>>;
     readonly toPixels?: (values: ArrayLike<number>) => ArrayLike<number>;
   } = {},
@@ -102,7 +104,10 @@ export async function runSample(
     return {
       kind: 'image',
       output: chosen.name,
-      image: imageGrid({ shape: [count, channels, h, w], data: pixels }, { normalize: 'clamp', scale: 2 }),
+      image: imageGrid(
+        { shape: [count, channels, h, w], data: pixels },
+        { normalize: 'clamp', scale: options.scale ?? 2 },
+      ),
       count,
     };
   }

@@ -23,8 +23,8 @@ export interface StagePlan {
   readonly bind?: string;
   /** An `--lr-schedule` spec; linear and cosine without `total` decay over the stage. */
   readonly lrSchedule?: string;
-  /** Evaluate after every `evalEvery`-th epoch (and at the stage's end); 0: never. */
-  readonly evalEvery: number;
+  /** Evaluate after every `evalEvery` epochs or steps (and at the stage's end); null: never. */
+  readonly evalEvery: StageLength | null;
   readonly calls: readonly StageCallPlan[];
 }
 

@@ -19,9 +19,10 @@ export interface Recipe {
   readonly bar: number;
   /**
    * A model with a schedule gives no --epochs: its stage lengths are these
-   * hyperparameters (in epochs), set with -D; a quick check's --epochs N sets each to N.
+   * hyperparameters (in epochs, or steps for a stage without data), set with -D; a
+   * quick check's --epochs N sets each to N.
    */
-  readonly stageEpochs?: Readonly<Record<string, number>>;
+  readonly stageLengths?: Readonly<Record<string, number>>;
   /** `--stage`: run one stage of the model's schedule. */
   readonly stage?: string;
 }
@@ -70,9 +71,9 @@ export const RECIPES: readonly Recipe[] = [
   },
   { name: 'hessian_free', file: 'examples/hessian_free.dl', epochs: 8, batch: 1000, bar: 0.96 },
   // Greedy CD-1 pretraining of two RBMs, then fine-tuning under a cosine decay: the schedule in the file.
-  { name: 'dbn', file: 'examples/dbn.dl', epochs: 0, batch: 64, bar: 0.975, stageEpochs: DBN_EPOCHS },
+  { name: 'dbn', file: 'examples/dbn.dl', epochs: 0, batch: 64, bar: 0.975, stageLengths: DBN_EPOCHS },
   // DBM: doubled-input RBM pretraining of both layers, then mean-field + PCD, one schedule.
-  { name: 'dbm', file: 'examples/dbm.dl', epochs: 0, batch: 100, bar: 0, stageEpochs: DBM_EPOCHS },
+  { name: 'dbm', file: 'examples/dbm.dl', epochs: 0, batch: 100, bar: 0, stageLengths: DBM_EPOCHS },
   // The same net and fine-tuning from random init: the schedule's last stage alone.
   {
     name: 'dbn_random',
@@ -80,9 +81,11 @@ export const RECIPES: readonly Recipe[] = [
     epochs: 0,
     batch: 64,
     bar: 0.975,
-    stageEpochs: DBN_EPOCHS,
+    stageLengths: DBN_EPOCHS,
     stage: 'finetune',
   },
+  // DQN on Catch, no data: 2000 ε-greedy steps of 32 games, the target synced every 50, greedy games every 500.
+  { name: 'dqn_catch', file: 'examples/dqn_catch.dl', epochs: 0, batch: 1, bar: 0, stageLengths: { steps: 2000 } },
 ];
 
 /** Training steps per epoch on the dataset the recipe uses (only MNIST recipes have schedules). */
@@ -95,8 +98,8 @@ export function totalSteps(recipe: Recipe, epochs: number): number {
  * for a scheduled recipe, `epochs` overrides every stage length when given.
  */
 export function recipeArgs(recipe: Recipe, epochs: number | undefined, checkpoint: string): string[] {
-  if (recipe.stageEpochs) {
-    const lengths = Object.entries(recipe.stageEpochs).flatMap(([k, v]) => ['-D', `${k}=${epochs ?? v}`]);
+  if (recipe.stageLengths) {
+    const lengths = Object.entries(recipe.stageLengths).flatMap(([k, v]) => ['-D', `${k}=${epochs ?? v}`]);
     const stage = recipe.stage !== undefined ? ['--stage', recipe.stage] : [];
     return [recipe.file, '--json', '--seed', '0', ...lengths, ...stage, '--checkpoint', checkpoint];
   }

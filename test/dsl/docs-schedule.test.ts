@@ -1,4 +1,4 @@
-// The example of docs/language.md's "Training schedules" lowers cleanly to the
+// The examples of docs/language.md's "Training schedules" lower cleanly to the
 // stages the text describes.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,21 +10,38 @@ const section = doc.slice(doc.indexOf('## Training schedules'), doc.indexOf('## 
 const examples = [...section.matchAll(/```\n(model[\s\S]*?)```/g)].map((m) => m[1]!);
 
 it('has the DBN example, whose schedule pretrains two RBMs and fine-tunes', () => {
-  expect(examples.length).toBe(1);
+  expect(examples.length).toBe(2);
   const r = lowerSource(examples[0]!, { defines: { pre_epochs: 2 } });
   expect(messages(r)).toEqual([]);
   expect(r.program!.schedule).toEqual({
     stages: [
-      { name: 'layer1', entry: 'rbm1', length: { count: 2, unit: 'epochs' }, evalEvery: 0, calls: [] },
-      { name: 'layer2', entry: 'rbm2', length: { count: 2, unit: 'epochs' }, evalEvery: 0, calls: [] },
+      { name: 'layer1', entry: 'rbm1', length: { count: 2, unit: 'epochs' }, evalEvery: null, calls: [] },
+      { name: 'layer2', entry: 'rbm2', length: { count: 2, unit: 'epochs' }, evalEvery: null, calls: [] },
       {
         name: 'finetune',
         entry: 'finetune',
         length: { count: 20, unit: 'epochs' },
         lrSchedule: 'cosine',
-        evalEvery: 1,
+        evalEvery: { count: 1, unit: 'epochs' },
         calls: [],
       },
     ],
   });
+});
+
+it('has the DQN example: data-free steps, the target synced every 50, greedy games every 500 steps', () => {
+  const r = lowerSource(examples[1]!);
+  expect(messages(r)).toEqual([]);
+  expect(r.program!.schedule).toEqual({
+    stages: [
+      {
+        name: 'learn',
+        entry: 'play',
+        length: { count: 2000, unit: 'steps' },
+        evalEvery: { count: 500, unit: 'steps' },
+        calls: [{ entry: 'sync', every: { count: 50, unit: 'steps' } }],
+      },
+    ],
+  });
+  expect(r.program!.entries.map((e) => e.name)).toEqual(['play', 'sync', 'evaluate']);
 });

@@ -57,7 +57,15 @@ describe('dlc export over examples/', () => {
         expect(r.stderr).toMatch(/^dlc: error: model '\w+' has no infer entry point/);
       });
     }
-    for (const entry of infer) {
+    // An entry without inputs (dqn_catch's greedy games, played in a loop) is refused at its .dl line.
+    for (const entry of infer.filter((e) => !e.graph.args.some((a) => a.kind === 'input'))) {
+      it(`${name} ${entry.name}: no inputs, refused at its .dl line`, async () => {
+        const r = await exportTo([file, '-o', join(dir, 'none.onnx'), '--entry', entry.name, ...defineArgs(defines)]);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(new RegExp(`^examples/${name}:\\d+:\\d+: error: cannot export '\\w+' to ONNX`));
+      });
+    }
+    for (const entry of infer.filter((e) => e.graph.args.some((a) => a.kind === 'input'))) {
       it(`${name} ${entry.name}: ONNX Runtime matches the reference (initial weights, batch 4 of 6)`, async () => {
         const out = join(dir, `${program.model}.${entry.name}.onnx`);
         const r = await exportTo([file, '-o', out, '--entry', entry.name, ...defineArgs(defines)]);

@@ -139,12 +139,25 @@ async function compile(device: GPUDevice, spec: KernelSpec): Promise<GPUComputeP
  * type, values decoded by dtype). Throws on WGSL compile or validation errors and,
  * with `guard`, on writes outside a binding's range.
  */
-export async function runKernel(
+export function runKernel(
   spec: KernelSpec,
   inputs: readonly KernelInput[],
   outputs: readonly TensorType[],
   opts: RunKernelOptions = {},
 ): Promise<Float64Array[]> {
+  return runKernels([spec], inputs, outputs, opts);
+}
+
+/** The dispatches of one op (an op's kernel emitter may give several), in order over the same bindings. */
+export async function runKernels(
+  specs: readonly KernelSpec[],
+  inputs: readonly KernelInput[],
+  outputs: readonly TensorType[],
+  opts: RunKernelOptions = {},
+): Promise<Float64Array[]> {
+  const spec = specs[0]!;
+  if (specs.some((s) => s.usesScalars !== spec.usesScalars || s.textureInputs !== undefined) && specs.length > 1)
+    throw new Error(`runKernels '${spec.name}': several dispatches must agree on scalars and read no textures`);
   const { device, limits } = await testDevice();
   const guarded = opts.guard === true;
   const lead = limits.minStorageBufferOffsetAlignment ?? 256;
@@ -159,7 +172,6 @@ export async function runKernel(
   });
 
   return withErrorScopes(device, `kernel '${spec.name}'`, async () => {
-    const pipeline = await compile(device, spec);
     const bindings: Binding[] = [
       ...inputs.map((input, i) =>
         makeBinding(device, `${spec.name}.in${i}`, pack(input.type.dtype, input.data), guarded, lead),
@@ -173,26 +185,29 @@ export async function runKernel(
     if (spec.usesScalars)
       bindings.push(makeBinding(device, `${spec.name}.scalars`, opts.scalars ?? new Uint32Array(2), guarded, lead));
 
-    const used = declaredBindings(spec.wgsl);
     const textures = new Map(
       (spec.textureInputs ?? []).map((t) => [t.binding, operandTexture(device, spec.name, t, inputs[t.binding])]),
     );
-    const entries: GPUBindGroupEntry[] = [];
-    bindings.forEach((b, index) => {
-      // A guarded binding extends over its tail guard, so a stray write past the end lands there.
-      const size = guarded ? b.buffer.size - b.offset : b.bytes;
-      const texture = textures.get(index);
-      if (texture) entries.push({ binding: index, resource: texture.createView() });
-      else if (used.has(index))
-        entries.push({ binding: index, resource: { buffer: b.buffer, offset: b.offset, size } });
-    });
-    const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     const encoder = device.createCommandEncoder({ label: spec.name });
-    const pass = encoder.beginComputePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(...spec.workgroups);
-    pass.end();
+    for (const one of specs) {
+      const pipeline = await compile(device, one);
+      const used = declaredBindings(one.wgsl);
+      const entries: GPUBindGroupEntry[] = [];
+      bindings.forEach((b, index) => {
+        // A guarded binding extends over its tail guard, so a stray write past the end lands there.
+        const size = guarded ? b.buffer.size - b.offset : b.bytes;
+        const texture = textures.get(index);
+        if (texture) entries.push({ binding: index, resource: texture.createView() });
+        else if (used.has(index))
+          entries.push({ binding: index, resource: { buffer: b.buffer, offset: b.offset, size } });
+      });
+      const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+      const pass = encoder.beginComputePass();
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(...one.workgroups);
+      pass.end();
+    }
     device.queue.submit([encoder.finish()]);
 
     const results: Float64Array[] = [];

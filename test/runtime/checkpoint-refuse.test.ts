@@ -2,9 +2,11 @@
 // what is wrong: non-finite tensors, and metadata that resuming could not use.
 // Also the check that a checkpoint path can be written before a run starts.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runExport } from '../../compiler/cli/commands/run-export';
 import { lowerFile } from '../../compiler/lower/index';
 import { checkWritable, readCheckpoint } from '../../runtime/checkpoint/file-node';
 import { checkSameModel, infoToMetadata } from '../../runtime/checkpoint/metadata';
@@ -87,6 +89,36 @@ describe('a checkpoint of another model with the same name', () => {
     expect((refused as Error).message).toBe(
       `${ckpt}: saved by another model named 'codes', with other tensors: ` +
         'tensor W has shape [784,8], model wants [784,16]; tensor step.W.momentum has shape [784,8], model wants [784,16]',
+    );
+  }, 120_000);
+
+  it('is refused the same way by dlc export', async () => {
+    const d = dir();
+    const versioned = (width: number) => `model codes(batch = 10) {
+  input v: f32[batch, 784]
+  param W: f32[784, ${width}] = normal(0, 0.01)
+  infer code(v) -> h { h = v @ W }
+  train step(v) -> loss {
+    loss = mean((v @ W) * (v @ W))
+    minimize loss with sgd(lr = 0.01)
+  }
+}
+`;
+    writeFileSync(join(d, 'old.dl'), versioned(2));
+    writeFileSync(join(d, 'new.dl'), versioned(3));
+    const ckpt = join(d, 'codes.safetensors');
+    const train = ['--steps', '2', '--checkpoint', ckpt, '--backend', 'reference'];
+    expect((await runCommand('train', lowerFile, [join(d, 'old.dl'), ...train])).code).toBe(0);
+    const io = { stdout: new PassThrough(), stderr: new PassThrough() };
+    const options = {
+      file: join(d, 'new.dl'),
+      checkpoint: ckpt,
+      out: join(d, 'm.onnx'),
+      fixedBatch: false,
+      defines: {},
+    };
+    await expect(runExport(lowerFile, options, io)).rejects.toThrow(
+      `${ckpt}: saved by another model named 'codes', with other tensors: tensor W has shape [784,2], model wants [784,3]`,
     );
   }, 120_000);
 

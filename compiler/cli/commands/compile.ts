@@ -11,12 +11,14 @@ import { parseTexturesFlag } from '../textures-flag';
 import { compileProgram, sourceLookup, type LowerFn } from '../../driver';
 import type { OptLevel } from '../../passes/pipeline';
 import type { CodegenOptions } from '../../codegen/generate-plan';
-import { describeTarget, parseTarget, resolveTarget, type TargetName } from '../target';
+import { describeTargets, parseTarget, resolveTargets, type TargetName } from '../target';
+import type { Plan } from '../../../runtime/plan';
+import type { FamilyPlans } from '../../../runtime/families';
 import { formatReport, planReport } from '../../codegen/report';
 import { writeModelFiles } from '../../codegen/write';
 import { lowerFile } from '../../lower/index';
 
-const USAGE = `usage: dlc compile FILE -o DIR [-O0|-O1|-O2] [-D name=value]... [--json] [--target portable|tuned]
+const USAGE = `usage: dlc compile FILE -o DIR [-O0|-O1|-O2] [-D name=value]... [--json] [--target portable|tuned|adaptive]
                         [--family register|shared] [--textures on|off]
 
 Compiles a .dl model to DIR/<model>.js (self-contained ESM bundle with the runtime),
@@ -33,11 +35,15 @@ point the kernels (and how many it takes unfused), dispatches and planned bytes
                       conv -> bias -> activation -> pooling in one kernel (default)
   -D name=value       override a hyperparameter (repeatable)
   --json              print {"model", "entries": [{"name", "kernels", "kernels_unfused",
-                      "dispatches", "peak_bytes", "naive_bytes"}]}
+                      "dispatches", "peak_bytes", "naive_bytes"}]} (adaptive: one such
+                      report per family, {"model", "families": {"register", "shared"}})
   --target T          tuned (default): for the adapter here (\`dlc devices\`): register
                       family with textures on CPU adapters such as llvmpipe, shared on
                       GPUs, the adapter's limits; portable: shared family, no textures,
-                      WebGPU's default limits (runs on any WebGPU device: for browsers)
+                      WebGPU's default limits (runs on any WebGPU device: for browsers);
+                      adaptive: both families within the default limits, and the
+                      module's createModel picks by the adapter it gets (twice the
+                      kernels; for pages that may meet a GPU or a CPU adapter)
   --family F          kernel family: register (CPU adapters such as llvmpipe) or shared
                       (GPUs); default: the target's
   --textures on|off   operand textures: kernels read big operands through
@@ -121,21 +127,30 @@ export function makeCompileCommand(lower: LowerFn = lowerFile): Command {
         process.stderr.write(formatDiagnostics(lowered.diagnostics, sourceLookup(lowered.sources)));
       const failed = lowered.diagnostics.some((d) => d.severity === 'error');
       if (failed || !lowered.program) return 1;
-      const target = await resolveTarget(options.target, options.family, options.textures);
-      const { plan } = compileProgram(lowered.program, {
-        level: options.level,
-        family: target.family,
-        textures: target.textures,
-        ...(target.limits ? { limits: target.limits } : {}),
-      });
-      const paths = await writeModelFiles(plan, options.out);
-      const report = planReport(plan);
+      const targets = await resolveTargets(options.target, options.family, options.textures);
+      const plans = targets.map(
+        (target) =>
+          compileProgram(lowered.program!, {
+            level: options.level,
+            family: target.family,
+            textures: target.textures,
+            ...(target.limits ? { limits: target.limits } : {}),
+          }).plan,
+      );
+      const [plan, other] = plans as [Plan, Plan | undefined];
+      const families = other ? { [plan.family!]: plan, [other.family!]: other } : undefined;
+      const paths = await writeModelFiles(families ? (families as FamilyPlans) : plan, options.out);
+      const reports = plans.map((p) => ({ family: p.family!, report: planReport(p) }));
       if (options.json) {
-        process.stdout.write(`${JSON.stringify(report)}\n`);
+        const json = families
+          ? { model: plan.model, families: Object.fromEntries(reports.map((r) => [r.family, r.report])) }
+          : reports[0]!.report;
+        process.stdout.write(`${JSON.stringify(json)}\n`);
       } else {
+        const tables = reports.map((r) => (families ? `${r.family} family:\n` : '') + formatReport(r.report));
         process.stdout.write(
           `compiled ${plan.model}: ${paths.js}, ${paths.dts}, ${paths.runtimeTypes}, ${paths.ts}\n` +
-            `target: ${describeTarget(target, options.level)}\n${formatReport(report)}\n`,
+            `target: ${describeTargets(targets, options.level)}\n${tables.join('\n')}\n`,
         );
       }
       return 0;

@@ -15,7 +15,7 @@ import { parseTexturesFlag } from '../textures-flag';
 import { describeTarget, parseTarget, resolveTarget, type TargetName } from '../target';
 
 export const IR_USAGE = `usage: dlc ir FILE [--entry NAME] [--stage STAGE] [--format FORMAT] [-D name=value]... [-O LEVEL]
-              [--target portable|tuned] [--family F] [--textures on|off]
+              [--target portable|tuned|adaptive] [--family F] [--textures on|off]
 
 Prints a .dl model as it stands after one stage of the compiler.
 
@@ -33,7 +33,8 @@ Prints a .dl model as it stands after one stage of the compiler.
   --format FORMAT   text (default), json, or dot (Graphviz; graph stages only)
   --target T        what planned/wgsl generate code for, as \`dlc compile\` does (the
                     same default, printed first): tuned (default; the adapter here)
-                    or portable (any WebGPU device, the same output everywhere)
+                    or portable (any WebGPU device, the same output everywhere);
+                    adaptive carries both families: name one with --family
   --family F        kernel family for planned/wgsl: shared (GPUs) or register (CPU
                     adapters such as llvmpipe); default: the target's
   --textures T      on or off: kernels for planned/wgsl read big operands through

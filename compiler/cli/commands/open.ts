@@ -66,7 +66,7 @@ export interface PreparedModel {
 }
 
 /** The persistent tensors a checkpoint of `program` holds, as the runner will name them. */
-function programTensors(program: Program): {
+export function programTensors(program: Program): {
   model: string;
   tensors: Record<string, { dtype: string; shape: readonly number[] }>;
 } {

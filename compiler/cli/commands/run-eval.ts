@@ -7,7 +7,8 @@ import { bindEntry, checkMappingTargets } from '../../../runtime/train/feeds';
 import { evaluate, labelField } from '../../../runtime/train/evaluate';
 import { aisEntry, aisLogLikelihood, type AisReport } from '../../../runtime/train/metrics/ais';
 import { checkpointOpenOptions } from './checkpoint-options';
-import { bindingMapping, datasetSource, openDataset, prepareModel, startModel } from './open';
+import { bindingMapping, datasetSource, openDataset, prepareModel, startModel, type PreparedModel } from './open';
+import type { EntryInfo } from '../../../runtime/train/runner';
 import type { CommandIO } from './run-train';
 import { applyInitFrom, readInitFrom, type InitFromOption } from './init-from-option';
 
@@ -39,6 +40,7 @@ export async function runEval(lower: LowerFn, o: EvalOptions, io: CommandIO): Pr
       2,
     );
   }
+  if (entry.inputs.length === 0) return evalWithoutData(prepared, entry, o, openOptions, initBytes, io);
   // The default dataset follows the train entry's inputs when there is one (labels included).
   const train = prepared.entries.find((e) => e.kind === 'train');
   const dataset = openDataset(train ?? entry, datasetSource(train ?? entry, o.data, prepared.saved?.data));
@@ -86,6 +88,33 @@ export async function runEval(lower: LowerFn, o: EvalOptions, io: CommandIO): Pr
       if (result.accuracy !== undefined) io.stdout.write(`test accuracy: ${(100 * result.accuracy).toFixed(2)}%\n`);
       for (const [k, v] of Object.entries(result.metrics)) io.stdout.write(`${k}: ${v.toFixed(6)}\n`);
       if (report) io.stdout.write(formatAis(report, ais!.name));
+    }
+    return 0;
+  } finally {
+    runner.destroy();
+  }
+}
+
+/** An infer entry with no inputs (a DQN playing its own games) runs once, without data; its f32 outputs are reported. */
+async function evalWithoutData(
+  prepared: PreparedModel,
+  entry: EntryInfo,
+  o: EvalOptions,
+  openOptions: ReturnType<typeof checkpointOpenOptions>,
+  initBytes: ReturnType<typeof readInitFrom>,
+  io: CommandIO,
+): Promise<number> {
+  if (o.data !== undefined || o.bind !== undefined)
+    throw new DlcError(`entry '${entry.name}' takes no inputs, so it evaluates without data; drop --data/--bind`, 2);
+  const { runner, checkpoint } = await startModel(prepared, openOptions);
+  try {
+    await applyInitFrom(runner, o, initBytes, o.json ? io.stderr : io.stdout);
+    const { metrics } = await evaluate(runner, entry, {}, []);
+    const step = checkpoint?.position.step ?? 0;
+    if (o.json) io.stdout.write(`${JSON.stringify({ model: runner.model, entry: entry.name, step, metrics })}\n`);
+    else {
+      io.stdout.write(`${runner.model} at step ${step}, ${entry.name} (no data):\n`);
+      for (const [k, v] of Object.entries(metrics)) io.stdout.write(`${k}: ${v.toFixed(6)}\n`);
     }
     return 0;
   } finally {

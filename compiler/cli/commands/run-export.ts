@@ -7,6 +7,7 @@ import { formatDiagnostics } from '../../../dsl/diagnostics';
 import type { SourceLookup } from '../../../dsl/diagnostics';
 import { DlcError } from '../../../runtime/errors';
 import { readCheckpoint } from '../../../runtime/checkpoint/file-node';
+import { checkSameModel } from '../../../runtime/checkpoint/metadata';
 import type { SavedTensor } from '../../../runtime/checkpoint/safetensors';
 import type { Entry, Program } from '../../ir/program';
 import { sourceLookup } from '../../driver';
@@ -17,6 +18,7 @@ import { dlcVersion } from '../version';
 import { initialize } from '../../../runtime/init';
 import { exportOnnx } from '../../export/onnx/export';
 import { OPSET } from '../../export/onnx/proto';
+import { programTensors } from './open';
 
 export interface ExportOptions {
   readonly file: string;
@@ -67,20 +69,13 @@ function initialTensors(program: Program, seed: number): (name: string) => Saved
   };
 }
 
-/** The checkpoint's tensor for each param and state the entry reads, checked against the model. */
-function checkpointTensors(path: string, program: Program, entry: Entry): (name: string) => SavedTensor {
+/**
+ * The checkpoint's tensors, after the same check `dlc eval` and `dlc sample` make:
+ * the same model, with every param, state and slot at its shape and dtype.
+ */
+function checkpointTensors(path: string, program: Program): (name: string) => SavedTensor {
   const ckpt = readCheckpoint(path);
-  if (ckpt.info.model !== program.model) {
-    throw new DlcError(`${path} is a checkpoint of model '${ckpt.info.model}', not '${program.model}'`, 2);
-  }
-  for (const arg of entry.graph.args) {
-    if (arg.kind !== 'param' && arg.kind !== 'state') continue;
-    const t = ckpt.tensors[arg.name];
-    const want = `${arg.value.type.dtype}[${arg.value.type.shape.join(',')}]`;
-    if (!t) throw new DlcError(`${path} has no tensor '${arg.name}' (${want}) that entry '${entry.name}' reads`, 2);
-    const got = `${t.dtype}[${t.shape.join(',')}]`;
-    if (got !== want) throw new DlcError(`${path}: tensor '${arg.name}' is ${got}, the model has ${want}`, 2);
-  }
+  checkSameModel(ckpt.info, ckpt.tensors, programTensors(program), path);
   return (name) => ckpt.tensors[name]!;
 }
 
@@ -97,8 +92,11 @@ export async function runExport(lower: LowerFn, o: ExportOptions, io: ExportIO):
   // Read on first use: a model with refused ops is reported before its checkpoint is read.
   let tensors: ((name: string) => SavedTensor) | undefined;
   const { checkpoint } = o;
+  // A checkpoint also holds the train entries' optimizer slots, which only the full lowering
+  // (through autodiff) declares: the model it is checked against is that one.
+  const saved = checkpoint !== undefined ? ((await lower(o.file, { defines: o.defines })).program ?? program) : program;
   const read = () =>
-    checkpoint !== undefined ? checkpointTensors(checkpoint, program, entry) : initialTensors(program, o.seed ?? 0);
+    checkpoint !== undefined ? checkpointTensors(checkpoint, saved) : initialTensors(program, o.seed ?? 0);
   const tensor = (name: string): SavedTensor => (tensors ??= read())(name);
   // The twin lowering at twice the batch tells which axes follow it (onnx/batch.ts).
   const batch = program.hyper[BATCH];

@@ -28,6 +28,8 @@ export interface SampleOptions extends InitFromOption {
   readonly entry?: string;
   readonly out?: string;
   readonly output?: string;
+  /** Pixels per image value (default 2). */
+  readonly scale?: number;
   readonly prime?: string;
   readonly data?: string;
   readonly defines: Readonly<Record<string, number | boolean>>;
@@ -67,6 +69,7 @@ export async function runSampleCommand(lower: LowerFn, o: SampleOptions, io: Com
         : {}),
       ...(o.prime !== undefined ? { prime: o.prime } : {}),
       ...(o.output !== undefined ? { output: o.output } : {}),
+      ...(o.scale !== undefined ? { scale: o.scale } : {}),
     });
     io.stderr.write(`sampled in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     switch (result.kind) {

@@ -183,10 +183,10 @@ async function runStage(
     : `on ${setup.dataset.name} (${setup.trainCount} examples, batch ${setup.batch}, ${setup.perEpoch} steps per epoch)`;
   const resuming = s.startStep > 0 ? `, resuming at step ${s.startStep}` : '';
   const evalText =
-    setup.eval && stage.evalEvery > 0
-      ? stage.evalEvery === 1
+    setup.eval && stage.evalEvery !== null
+      ? stage.evalEvery.count === 1 && stage.evalEvery.unit === 'epochs'
         ? ''
-        : `; eval every ${stage.evalEvery} epochs`
+        : `; eval every ${stage.evalEvery.count} ${stage.evalEvery.unit}`
       : '; no evaluation';
   const header =
     `stage ${name}: training ${runner.model}.${setup.entry.name} ${what} ` +

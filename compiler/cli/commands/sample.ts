@@ -1,4 +1,5 @@
 // `dlc sample FILE --checkpoint PATH`: parses the arguments and hands over to compiler/cli/commands/run-sample.ts.
+import { DlcError } from '../../../runtime/errors';
 import type { Command } from '../command';
 import type { LowerFn } from '../../driver';
 import { oneFile, parseArgs } from '../args';
@@ -21,6 +22,7 @@ ${INIT_FROM_USAGE}
   --entry NAME         the sample entry (default: the model's only sample entry)
   --out FILE.png|.txt  where to write (default: MODEL-ENTRY.png for images, stdout for text)
   --output NAME        which output of the entry to show (default: the first that fits)
+  --scale N            draw each image value as an N×N block of pixels (default 2)
   --prime TEXT         text fed to the entry's integer inputs (token models)
   --data NAME          the dataset that starts chains / decodes tokens (default: the training data)
   -D name=value        override a hyperparameter (as when training)
@@ -37,7 +39,17 @@ export function makeSampleCommand(
     usage: SAMPLE_USAGE,
     run(argv) {
       const args = parseArgs('sample', argv, {
-        values: ['checkpoint', 'entry', 'out', 'output', 'prime', 'data', 'backend', ...INIT_FROM_FLAGS.values],
+        values: [
+          'checkpoint',
+          'entry',
+          'out',
+          'output',
+          'scale',
+          'prime',
+          'data',
+          'backend',
+          ...INIT_FROM_FLAGS.values,
+        ],
         booleans: [...INIT_FROM_FLAGS.booleans],
       });
       const file = oneFile('sample', args, SAMPLE_USAGE);
@@ -47,6 +59,7 @@ export function makeSampleCommand(
           file,
           ...weightsSource('sample', args, SAMPLE_USAGE),
           ...givenValues(args, ['entry', 'out', 'output', 'prime', 'data', 'backend']),
+          ...(args.values.has('scale') ? { scale: pixelScale(args.values.get('scale')!) } : {}),
           defines: args.defines,
           ...(args.optLevel !== undefined ? { optLevel: args.optLevel } : {}),
         },
@@ -54,4 +67,12 @@ export function makeSampleCommand(
       );
     },
   };
+}
+
+/** `--scale N`: a whole number of pixels per image value, 1 to 32. */
+function pixelScale(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 32)
+    throw new DlcError(`--scale must be a whole number from 1 to 32, got '${text}'`, 2);
+  return n;
 }

@@ -43,12 +43,14 @@ export function setupEntry(prepared: PreparedModel, entry: EntryInfo, c: DataCho
   const source = dataFree ? noDataName : datasetSource(entry, c.data, c.savedData);
   const dataset = dataFree ? stepsOnlyDataset(Math.max(c.freeSteps ?? 1, 1)) : openDataset(entry, source);
   const mapping = dataFree ? {} : bindingMapping(c.bind, dataset, entry);
-  // Without data there is nothing to evaluate on; the infer entries still run from the generated module.
-  const infer = dataFree ? undefined : evalEntry(prepared);
+  // Without data the evaluation is an infer entry that needs none either (a DQN's greedy games), if there is one.
+  const chosen = evalEntry(prepared);
+  const infer = dataFree && chosen?.inputs.length !== 0 ? undefined : chosen;
   checkMappingTargets(mapping, infer ? [entry, infer] : [entry]);
   const bindings = dataFree ? [] : bindEntry(dataset.name, dataset.train, entry, mapping);
   let evalSetup: EvalSetup | undefined;
-  if (infer) {
+  if (infer && dataFree) evalSetup = { entry: infer, bindings: [] };
+  else if (infer) {
     const labelInput = entry.inputs.find((i) => i.dtype === 'i32' && i.shape.length === 1);
     const labelFrom = bindings.find((b) => b.input === labelInput?.name)?.field;
     const label = labelField(dataset.test, labelFrom);

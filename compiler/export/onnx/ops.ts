@@ -258,6 +258,7 @@ export const NOT_EXPORTED: Readonly<Record<string, string>> = {
   channel_window_sum: 'is a sum over a window of channels, which has no ONNX equivalent',
   lrn: "is not mapped to ONNX LRN, whose window and scaling have not been checked against dlc's",
   ranking_hinge: 'is a training loss not mapped to ONNX',
+  scatter: "is not mapped to ONNX ScatterND, which leaves repeated indices' result unspecified (dlc keeps the last)",
   repeat: 'is a loop; dlc does not export ONNX Loop or Scan',
   scan: 'is a loop; dlc does not export ONNX Loop or Scan',
   stack_get: 'belongs to a differentiated loop',

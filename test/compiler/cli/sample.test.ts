@@ -36,6 +36,17 @@ describe('dlc sample', () => {
     expect(png.width).toBeGreaterThan(4 * 56);
     expect(png.height).toBeGreaterThan(3 * 56);
     expect(png.height).toBeLessThan(png.width);
+    // --scale 4: every tile twice as wide as at the default scale 2.
+    const big = join(dir, 'big.png');
+    const scaled = ['tiny.dl', '--checkpoint', ckpt, '--out', big, '--scale', '4', '--backend', 'reference'];
+    expect((await runCommand('sample', lower, scaled)).code).toBe(0);
+    const bigPng = PNG.sync.read(readFileSync(big));
+    expect(bigPng.width - 5).toBe(2 * (png.width - 5)); // 4 columns of 28·scale pixels, 5 one-pixel pads
+    const badScale = await runCommand('sample', lower, [...scaled.slice(0, 5), '--scale', '0']).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((badScale as DlcError).message).toBe("--scale must be a whole number from 1 to 32, got '0'");
 
     const err = await runCommand('sample', lower, [
       'tiny.dl',

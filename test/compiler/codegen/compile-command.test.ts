@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { compile, makeCompileCommand, parseCompileArgs } from '../../../compiler/cli/commands/compile';
 import { compileProgram } from '../../../compiler/driver';
+import { resolveTarget, resolveTargets } from '../../../compiler/cli/target';
 import { DEFAULT_LIMITS } from '../../../compiler/codegen/generate-plan';
 import { formatReport, planReport } from '../../../compiler/codegen/report';
 import { dispatchSteps } from '../../../compiler/codegen/stats';
@@ -42,7 +43,7 @@ describe('dlc compile', () => {
     });
     expect(parseCompileArgs(['m.dl', '-o', 'out', '--target', 'portable']).target).toBe('portable');
     expect(() => parseCompileArgs(['m.dl', '-o', 'out', '--target', 'fast'])).toThrow(
-      /^--target must be portable or tuned, got 'fast'$/,
+      /^--target must be portable, tuned or adaptive, got 'fast'$/,
     );
     expect(parseCompileArgs(['m.dl', '-o', 'out', '-O0']).level).toBe(0);
     expect(parseCompileArgs(['m.dl', '-o', 'out', '-O1']).level).toBe(1);
@@ -50,6 +51,18 @@ describe('dlc compile', () => {
     expect(() => parseCompileArgs(['m.dl'])).toThrow(/needs -o DIR/);
     expect(() => parseCompileArgs(['m.dl', '-o', 'x', '-D', 'batch'])).toThrow(/-D expects name=value, got 'batch'/);
     expect(() => parseCompileArgs(['m.dl', '-o', 'x', '--fast'])).toThrow(DlcError);
+  });
+
+  it('--target adaptive carries both families: --family and --textures are refused, dlc ir needs one family', async () => {
+    expect((await resolveTargets('adaptive')).map((t) => [t.family, t.textures])).toEqual([
+      ['register', true],
+      ['shared', false],
+    ]);
+    await expect(resolveTargets('adaptive', 'register')).rejects.toThrow(
+      /^--target adaptive carries both kernel families, so --family and --textures do not apply/,
+    );
+    await expect(resolveTarget('adaptive')).rejects.toThrow(/add --family register or --family shared$/);
+    expect((await resolveTarget('adaptive', 'shared')).family).toBe('shared');
   });
 
   it('passes defines to the lowering, writes the four files and prints the JSON summary', async () => {

@@ -206,6 +206,14 @@ export const cases: readonly OpCase[] = [
     attrs: { axis: 0 },
     data: (input, index, u) => (input === 1 ? [1, 3, 1][index] : 2 * u - 1),
   },
+  {
+    op: 'scatter',
+    inputs: [f32(5, 2), i32(4), f32(4, 2)],
+    attrs: { axis: 0 },
+    data: (input, index, u) => (input === 1 ? [1, 3, 1, 4][index] : 2 * u - 1),
+    label: 'repeated row: the last write wins',
+  },
+  { op: 'scatter', inputs: [f32(2, 4, 3), i32(2), f32(2, 2, 3)], attrs: { axis: 1 }, data: labels(1, 4) },
   { op: 'take_along_axis', inputs: [f32(4, 3), i32(4)], attrs: { axis: 1 }, data: labels(1, 3), label: 'Q(s, a)' },
   { op: 'take_along_axis', inputs: [f32(3, 2, 4), i32(2, 4)], attrs: { axis: 0 }, data: labels(1, 3) },
 

@@ -12,7 +12,7 @@ import type { Tensor } from '../../../compiler/ops/registry';
 import type { KernelSpec } from '../../../compiler/codegen/kernel-spec';
 import { getOp } from '../../../compiler/ops/registry';
 import { philox4x32_10, uniform01 } from '../../../runtime/philox';
-import { runKernel } from '../../helpers/kernel';
+import { runKernel, runKernels } from '../../helpers/kernel';
 import type { OpCase } from '../../helpers/op-case';
 import { cases } from '../op-cases/core';
 import { caseInputs } from './case-data';
@@ -36,13 +36,15 @@ function nodeOf(op: string, inputs: readonly TensorType[], attrs: Attrs = {}): N
   };
 }
 
-function kernelOf(node: Node, family: Family = 'register'): KernelSpec {
+/** The op's dispatches, in order (scatter has two: copy, then write). */
+function kernelsOf(node: Node, family: Family = 'register'): KernelSpec[] {
   const def = getOp(node.op);
-  if (def.kind === 'elementwise') return emitElementwiseKernel([node], node.inputs, node.outputs);
-  const specs = def.kernel!(node, {
-    limits: {},
-    family,
-  });
+  if (def.kind === 'elementwise') return [emitElementwiseKernel([node], node.inputs, node.outputs)];
+  return def.kernel!(node, { limits: {}, family });
+}
+
+function kernelOf(node: Node, family: Family = 'register'): KernelSpec {
+  const specs = kernelsOf(node, family);
   expect(specs).toHaveLength(1);
   return specs[0];
 }
@@ -75,9 +77,10 @@ async function expectMatches(
   );
   const stored = inputs.map(asStored);
   const want = getOp(op).reference(stored, node.attrs, { seed: SEED, step: STEP });
-  const spec = kernelOf(node, family);
-  const got = await runKernel(
-    spec,
+  const specs = kernelsOf(node, family);
+  const spec = specs[0];
+  const got = await runKernels(
+    specs,
     stored,
     want.map((t) => t.type),
     { guard: true, scalars: spec.usesScalars ? Uint32Array.from([SEED, STEP]) : undefined },
@@ -200,11 +203,13 @@ describe('movement and indexing kernels on odd sizes', () => {
     await expectMatches('broadcast_to', [f32([1], wave)], { shape: [4] });
     await expectMatches('broadcast_to', [ints([2, 1, 4], (e) => e - 3)], { shape: [2, 3, 4] });
   });
-  it('gather, scatter_add and take_along_axis with repeated and out-of-range ids', async () => {
+  it('gather, scatter_add, scatter and take_along_axis with repeated and out-of-range ids', async () => {
     const table = f32([11, 9], wave);
     const ids = ints([4, 5], (e) => [3, 3, 10, 0, 11, -1, 7][e % 7]);
     await expectMatches('gather', [table, ids], { axis: 0 });
     await expectMatches('scatter_add', [table, ids, f32([4, 5, 9], wave)], { axis: 0 });
+    await expectMatches('scatter', [table, ids, f32([4, 5, 9], wave)], { axis: 0 });
+    await expectMatches('scatter', [ints([11, 3], (e) => e), ids, ints([4, 5, 3], (e) => -e)], { axis: 0 });
     await expectMatches('take_along_axis', [f32([13, 6], wave), ints([13], (e) => (e * 5) % 7)], { axis: 1 });
     await expectMatches('one_hot', [ints([9], (e) => (e % 5) - 1)], { depth: 4 });
   });

@@ -21,6 +21,9 @@ describe('indexing shape rules', () => {
     expect(() => infer('scatter_add', [t(10, 4), ids(3), t(3, 5)])).toThrow(
       'scatter_add: updates f32[3,5] must be f32[3,4] for target f32[10,4] and ids i32[3]',
     );
+    expect(() => infer('scatter', [t(10, 4), ids(3), t(3, 5)])).toThrow(
+      'scatter: updates f32[3,5] must be f32[3,4] for target f32[10,4] and ids i32[3]',
+    );
     expect(() => infer('take_along_axis', [t(32, 4), ids(4)], { axis: 1 })).toThrow(
       'take_along_axis: indices i32[4] must have the shape of f32[32,4] without axis 1',
     );
@@ -35,6 +38,10 @@ describe('indexing reference', () => {
   it('scatter_add accumulates repeats and ignores out-of-range ids', () => {
     const out = run1('scatter_add', [table, i32([3], [1, 1, -1]), f32([3, 2], [10, 20, 30, 40, 50, 60])]);
     expect(out).toEqual([1, 2, 43, 64, 5, 6]);
+  });
+  it('scatter overwrites rows, the last of repeated ids wins, out-of-range ids write nothing', () => {
+    const out = run1('scatter', [table, i32([4], [1, 9, 1, 2]), f32([4, 2], [10, 20, 30, 40, 50, 60, 70, 80])]);
+    expect(out).toEqual([1, 2, 50, 60, 70, 80]);
   });
   it('take_along_axis picks one element per row', () => {
     expect(run1('take_along_axis', [table, i32([3], [1, 0, 1])], { axis: 1 })).toEqual([2, 3, 6]);

@@ -39,7 +39,9 @@ class FakeRunner {
       set step(v: number) {
         self.step = v;
       },
-      async run(_name, inputs, outputs): Promise<Record<string, number>> {
+      async run(name, inputs, outputs): Promise<Record<string, number>> {
+        // The no-input infer entry of the eval-every-steps test: reads w, changes nothing.
+        if (name === 'score') return { score: self.w[0]! };
         const call = self.step++;
         self.lrs.push(self.lr);
         const x = inputs.x as Float32Array;
@@ -100,9 +102,9 @@ function config(fake: FakeRunner, over: Partial<LoopConfig>): LoopConfig {
 describe('training loop', () => {
   it('reads the loss on the first step, every N-th step, at epoch ends and at the end; sets the scheduled lr every step', async () => {
     const fake = new FakeRunner();
-    // evalEvery 0: the test loss (test-loss.test.ts) would add its own reads of the train entry.
+    // evalEvery null: the test loss (test-loss.test.ts) would add its own reads of the train entry.
     const schedule = parseSchedule('step:every=5,gamma=0.5');
-    const result = await trainLoop(config(fake, { schedule, evalEvery: 0 }));
+    const result = await trainLoop(config(fake, { schedule, evalEvery: null }));
     expect(fake.reads).toEqual([1, 4, 5, 8, 10, 12]);
     expect(fake.lrs).toEqual([0.1, 0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.05, 0.025, 0.025]);
     expect(result.epochs.map((e) => [e.epoch, e.step, e.loss])).toEqual([
@@ -115,10 +117,31 @@ describe('training loop', () => {
     expect(fake.w[0]! - 90).toBeLessThanOrEqual(30);
   });
 
+  it('eval every K steps: a record at each K-th step (evaluated) besides the epoch ends, and at the end', async () => {
+    const fake = new FakeRunner();
+    const score: EntryInfo = {
+      name: 'score',
+      kind: 'infer',
+      inputs: [],
+      outputs: [{ name: 'score', dtype: 'f32', shape: [] }],
+    };
+    const result = await trainLoop(
+      config(fake, { evalEvery: { count: 4, unit: 'steps' }, eval: { entry: score, bindings: [] } }),
+    );
+    expect(result.epochs.map((e) => [e.epoch, e.step, e.test_metrics !== undefined])).toEqual([
+      [1, 4, true],
+      [1, 5, false],
+      [2, 8, true],
+      [2, 10, false],
+    ]);
+    expect(result.final.step).toBe(12);
+    expect(result.final.test_metrics).toEqual({ score: fake.w[0] });
+  });
+
   it('undoes a step whose loss is not finite and counts it', async () => {
     const fake = new FakeRunner({ 3: 'nan-loss' });
     const messages: string[] = [];
-    const result = await trainLoop(config(fake, { onMessage: (m) => messages.push(m), evalEvery: 0 }));
+    const result = await trainLoop(config(fake, { onMessage: (m) => messages.push(m), evalEvery: null }));
     expect(result.final.skipped).toBe(1);
     expect(messages).toEqual(['step 4: loss is NaN; update skipped (1 skipped so far)']);
     // After the bad step every step is read until one is good.
