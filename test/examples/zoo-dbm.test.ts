@@ -17,11 +17,17 @@ const BATCH = 10;
 
 describe('dbm on the device', () => {
   it('rbm1, rbm2, pcd, score, dream and ais match the reference executor; rbm1 and pcd lower the recon error', async () => {
-    const program = lowerExample(
-      'dbm',
-      { batch: BATCH, nh1: 24, nh2: 12, mf_steps: 3, gibbs_steps: 2, chains: 4, temps: 3, lr: 0.05 },
-      { 'dream(v0, steps = 1000)': 'dream(v0, steps = 3)' },
-    );
+    const program = lowerExample('dbm', {
+      batch: BATCH,
+      nh1: 24,
+      nh2: 12,
+      mf_steps: 3,
+      gibbs_steps: 2,
+      chains: 4,
+      temps: 3,
+      lr: 0.05,
+      dream_steps: 3,
+    });
     const { x } = mnistBatch(BATCH);
     const base = baseRates(
       x.map((p) => (p >= 0.5 ? 1 : 0)),
