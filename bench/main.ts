@@ -245,6 +245,10 @@ async function main(): Promise<void> {
         ),
       };
     }
+    // Issue 21's goal: Adam's step within 1.2× of SGD's on the same MLP.
+    const adam = results.adam_mlp ? ms(results.adam_mlp.dlc) : null;
+    const sgd = results.mlp ? ms(results.mlp.dlc) : null;
+    if (adam !== null && sgd !== null) out.dlc_adam_vs_sgd_mlp = adam / sgd;
     out.matmul = matmul;
     out.adapter = description;
     console.log(JSON.stringify(out, null, 2));
@@ -263,7 +267,7 @@ async function main(): Promise<void> {
     ]),
   );
   console.log(
-    `\ntraining step, batch 128, SGD momentum 0.9 ` +
+    `\ntraining step, batch 128, SGD momentum 0.9 (adam_mlp: Adam) ` +
       `(ms per step, loss read back each step; ` +
       `columns interleaved, best of ${DEFAULT_ROUNDS.rounds} rounds, ` +
       `the median of each round's ${DEFAULT_ROUNDS.minSteps}–${DEFAULT_ROUNDS.maxSteps} steps; ` +

@@ -1,15 +1,18 @@
 // The reference models every column of the benchmark trains, described once so
 // each peer builds exactly the same thing: batch 128, SGD with momentum 0.9.
 //   mlp:   784-512-512-10, ReLU, softmax cross-entropy
+//   adam_mlp: the mlp trained by Adam (ADAM below) instead: what the optimizer's update costs
 //   lenet: conv 5×5×20 → ReLU → max-pool 2 → conv 5×5×50 → ReLU → max-pool 2 → 800-500 ReLU → 10, softmax CE
 //   rbm:   784-500 binary RBM, CD-1 (one Gibbs step), free-energy cost (as LANGUAGE.md's rbm)
 
-export type ModelName = 'mlp' | 'lenet' | 'rbm';
-export const MODELS: readonly ModelName[] = ['mlp', 'lenet', 'rbm'];
+export type ModelName = 'mlp' | 'adam_mlp' | 'lenet' | 'rbm';
+export const MODELS: readonly ModelName[] = ['mlp', 'adam_mlp', 'lenet', 'rbm'];
 
 export const BATCH = 128;
 export const LEARNING_RATE = 0.01;
 export const MOMENTUM = 0.9;
+/** adam_mlp's optimizer (bench/models/adam_mlp.dl says the same). */
+export const ADAM = { lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-8 } as const;
 export const MLP_SIZES = [784, 512, 512, 10] as const;
 export const RBM_VISIBLE = 784;
 export const RBM_HIDDEN = 500;

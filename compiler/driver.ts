@@ -64,6 +64,11 @@ export interface CompileOptions {
   readonly textures?: CodegenOptions['textures'];
   /** Device limits for fusion, code generation and memory planning; default: portable WebGPU limits. */
   readonly limits?: Readonly<Record<string, number>>;
+  /**
+   * Every param's optimizer update in one kernel (compiler/passes/fuse-updates.ts; `--fuse-updates on|off`).
+   * Default: fuseUpdatesByDefault(family).
+   */
+  readonly fuseUpdates?: boolean;
   /** Called with each pass as it completes (tests verify the graph here). */
   readonly onStage?: (stage: PassStage) => void;
 }
@@ -88,11 +93,17 @@ export function compileProgram(program: Program, options: CompileOptions): Compi
   const optimized = optimizeProgram(program, {
     level,
     limits,
+    fuseUpdates: options.fuseUpdates ?? fuseUpdatesByDefault(options.family),
     ...(options.onStage ? { onStage: options.onStage } : {}),
   });
   const plan = generatePlan(optimized.program, { ...target, aliasReshapes: level >= 1 });
   const planned = planMemory(plan, limits, { pack: level >= 1 });
   const unfused = level === 0 ? planned : planMemory(generatePlan(program, target), limits, { pack: false });
+  // Where updates were fused, the same pipeline without that pass gives the dispatches it saves.
+  const fusedUpdates = optimized.program.entries.map((e) => e.graph.nodes.some(isUpdateNode));
+  const withoutUpdateFusion = fusedUpdates.some(Boolean)
+    ? generatePlan(optimizeProgram(program, { level, limits, fuseUpdates: false }).program, target)
+    : undefined;
   const withCounts: Plan = {
     ...planned,
     entries: planned.entries.map((e, k) => {
@@ -107,11 +118,28 @@ export function compileProgram(program: Program, options: CompileOptions): Compi
           kernelsUnfused: base.kernels,
           naiveBytes: base.naiveBytes,
           ...(splits.length > 0 ? { fusionSplits: splits } : {}),
+          ...(withoutUpdateFusion && fusedUpdates[k]
+            ? { dispatchesUnfusedUpdates: withoutUpdateFusion.entries[k].stats.dispatches }
+            : {}),
         },
       };
     }),
   };
   return { plan: withCounts, optimized: optimized.program, stages: optimized.stages };
+}
+
+/**
+ * Whether updates are fused unless asked: on GPUs (the shared family), where each
+ * dispatch costs tens of microseconds; not on CPU adapters (the register family),
+ * where the flat update kernel, one element per invocation, measured slower than
+ * the per-param vec4 kernels it replaces (docs/performance.md).
+ */
+export function fuseUpdatesByDefault(family: CodegenOptions['family']): boolean {
+  return family === 'shared';
+}
+
+function isUpdateNode(n: Graph['nodes'][number]): boolean {
+  return n.op === 'fused' && n.attrs.pattern === 'update';
 }
 
 /** `name: limit` for every fused node (loop bodies included) whose growth a device limit stopped. */
@@ -159,6 +187,8 @@ export interface StageOptions {
   readonly limits?: Readonly<Record<string, number>>;
   /** The target's printed line (compiler/cli/target.ts); default: family, textures, limits and level. */
   readonly target?: string;
+  /** Optimizer updates in one kernel; default: fuseUpdatesByDefault(family). */
+  readonly fuseUpdates?: boolean;
 }
 
 export type StageOutput =
@@ -179,6 +209,7 @@ export function loweringFor(stage: StageName): LoweringStage {
 function optimized(program: Program, options: StageOptions): { program: Program; passes: readonly PassStage[] } {
   const result = optimizeProgram(program, {
     level: options.level,
+    fuseUpdates: options.fuseUpdates ?? fuseUpdatesByDefault(options.family),
     ...(options.limits ? { limits: options.limits } : {}),
   });
   return { program: result.program, passes: result.stages };

@@ -394,6 +394,14 @@ export interface StageCall {
   readonly span: Span;
 }
 
+/** `easiest F by ENTRY`: the stage's data is the fraction F of the training examples ENTRY scores lowest. */
+export interface StageSubset {
+  readonly kind: 'StageSubset';
+  readonly fraction: Expr;
+  readonly entry: Ident;
+  readonly span: Span;
+}
+
 /**
  * `stage finetune: train step for 10 epochs, data "mnist", lr_schedule cosine, eval every 2 epochs`.
  * Clauses after the first may come in any order, each at most once (calls repeat).
@@ -411,6 +419,8 @@ export interface StageDecl {
   readonly lrSchedule?: Expr;
   /** `eval every K epochs`: a Duration; `eval none`: 'none'; absent: after every epoch. */
   readonly eval?: Duration | { readonly kind: 'NoEval'; readonly span: Span };
+  /** `easiest 0.5 by difficulty`: train on the fraction of the examples an infer entry scores lowest. */
+  readonly easiest?: StageSubset;
   readonly calls: readonly StageCall[];
   readonly span: Span;
 }

@@ -36,7 +36,7 @@ function isToken(e: CstElement): e is IToken {
 
 /** The clauses of a stage as they are read, before the StageDecl is made. */
 type StageClauses = {
-  -readonly [K in 'length' | 'data' | 'bind' | 'lrSchedule' | 'eval']?: A.StageDecl[K];
+  -readonly [K in 'length' | 'data' | 'bind' | 'lrSchedule' | 'eval' | 'easiest']?: A.StageDecl[K];
 } & { calls: A.StageCall[] };
 
 /** `1 epoch` reads as well as `2 epochs`. */
@@ -305,6 +305,29 @@ export class AstBuilder {
         }
         const d = this.duration(words, 2, ['epochs', 'steps']);
         if (d && once('eval', "'eval'")) out.eval = d;
+        finish(4);
+        return;
+      }
+      case 'easiest': {
+        const fraction = expect(1, "a fraction after 'easiest' (easiest 0.5 by ENTRY)");
+        if (!fraction) return;
+        const by = expect(2, "'by'");
+        if (!by) return;
+        if (wordOf(by) !== 'by') {
+          this.diags.report('unexpected-token', by.span, { expected: "'by'", found: describeWord(by) });
+          return;
+        }
+        const target = expect(3, 'the name of an infer entry point that scores each example');
+        if (!target) return;
+        if (target.kind !== 'Name') {
+          this.diags.report('unexpected-token', target.span, {
+            expected: 'the name of an infer entry point that scores each example',
+            found: describeWord(target),
+          });
+          return;
+        }
+        const entry = { kind: 'Ident' as const, name: target.name, span: target.span };
+        if (once('easiest', "'easiest'")) out.easiest = { kind: 'StageSubset', fraction, entry, span };
         finish(4);
         return;
       }

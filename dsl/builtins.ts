@@ -191,9 +191,9 @@ export const BUILTINS: readonly Builtin[] = [
   {
     name: 'unpool',
     category: 'pooling',
-    params: [req('x'), req('switches'), req('size'), opt('stride', null)],
+    params: [req('x'), req('switches'), req('size'), opt('stride', null), opt('out', null)],
     results: 1,
-    doc: 'places each value where its switch says (inverse of max_pool_with_switches)',
+    doc: 'places each value where its switch says (inverse of max_pool_with_switches) in an out = [h, w] plane; without out, the plane the switches were recorded in, else (n-1)·stride + size',
   },
   // normalisation
   {
@@ -310,7 +310,11 @@ export const BUILTINS: readonly Builtin[] = [
   random('uniform', [req('shape'), opt('low', 0), opt('high', 1)], 'uniform samples in [low, high)'),
   random('normal', [req('shape'), opt('mean', 0), opt('std', 1)], 'gaussian samples'),
   random('bernoulli', [req('p')], '1 with probability p, else 0'),
-  random('categorical', [req('p')], 'one i32 index per row, drawn from probabilities p'),
+  random(
+    'categorical',
+    [req('p'), opt('shape', null)],
+    'one i32 index per row, drawn from probabilities p; with shape, p is one table and every element of an i32 tensor of that shape is drawn from it',
+  ),
   random('dropout', [req('x'), req('p')], 'zeroes each element with probability p, scales the rest by 1/(1-p)'),
   random('salt_and_pepper', [req('x'), req('p')], 'sets each element to 0 or 1 with probability p'),
   random('gaussian_noise', [req('x'), req('std')], 'adds gaussian noise'),

@@ -147,7 +147,7 @@ export const DIAGNOSTICS = {
   'unknown-stage-clause': {
     severity: 'error',
     template:
-      "expected a stage clause ('for', 'data', 'bind', 'lr_schedule', 'eval', 'every' or 'at end') but found {found}",
+      "expected a stage clause ('for', 'data', 'bind', 'lr_schedule', 'eval', 'easiest', 'every' or 'at end') but found {found}",
   },
   'duplicate-stage-clause': { severity: 'error', template: "{what} is given twice in stage '{stage}'" },
   'stage-without-length': {
@@ -173,6 +173,20 @@ export const DIAGNOSTICS = {
     template: "stage '{stage}' trains '{name}', which takes no inputs: {why}",
   },
   'bad-stage-count': { severity: 'error', template: '{what} must be a positive integer, found {value}' },
+  'bad-stage-fraction': {
+    severity: 'error',
+    template: "'easiest' takes a fraction of the training examples in (0, 1], found {value}",
+  },
+  'stage-rank-not-infer': {
+    severity: 'error',
+    template:
+      "'easiest ... by {name}' needs an 'infer' entry point that scores each example, but '{name}' is {kind} entry point",
+  },
+  'stage-rank-output': {
+    severity: 'error',
+    template:
+      "'easiest ... by {name}': the first output of '{name}' must be one f32 score per example, f32[{batch}], but '{output}' is {found}",
+  },
   'bad-lr-schedule': { severity: 'error', template: 'lr_schedule: {message}' },
 
   // ---- types and shapes (compiler/lower): found while elaborating a model

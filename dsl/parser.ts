@@ -15,7 +15,7 @@ const RULE_DESCRIPTIONS: Record<string, string> = {
   modelItem:
     "a model item ('input', 'param', 'state', 'layer', 'fn', 'infer', 'train', 'sample', 'update' or 'schedule')",
   stageDecl: "'stage NAME: train ENTRY for N epochs'",
-  stageClause: "a stage clause ('for', 'data', 'bind', 'lr_schedule', 'eval', 'every' or 'at end')",
+  stageClause: "a stage clause ('for', 'data', 'bind', 'lr_schedule', 'eval', 'easiest', 'every' or 'at end')",
   layerItem: "a layer item ('param', 'state', 'layer', 'fn' or the forward '(x) => ...')",
   statement: 'a statement',
   expression: 'an expression',

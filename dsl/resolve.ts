@@ -266,6 +266,12 @@ export class Resolver {
       }
       // `cosine(total = n)`: the schedule's kind is a word, its arguments may name hyperparameters.
       if (st.lrSchedule?.kind === 'Call') for (const a of st.lrSchedule.args) this.expr(a.value, scope);
+      if (st.easiest) {
+        this.expr(st.easiest.fraction, scope);
+        const r = lookup(st.easiest.entry);
+        if (r && r.entry !== 'infer')
+          this.diags.report('stage-rank-not-infer', st.easiest.entry.span, { name: r.name.name, kind: article(r) });
+      }
       if (!st.length) this.diags.report('stage-without-length', st.name.span, { stage: st.name.name });
       const e = lookup(st.entry);
       if (e && e.entry !== 'train')
@@ -287,7 +293,9 @@ export class Resolver {
               ? { span: st.data.span, why: "drop 'data'" }
               : st.bind
                 ? { span: st.bind.span, why: "drop 'bind'" }
-                : undefined;
+                : st.easiest
+                  ? { span: st.easiest.span, why: "drop 'easiest': there are no examples to choose from" }
+                  : undefined;
         if (misuse) this.diags.report('stage-data-free', misuse.span, { stage, name, why: misuse.why });
         // Without data the stage is one long epoch: a count of epochs would come due at its end or never.
         const perEpoch = [

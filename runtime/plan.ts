@@ -205,6 +205,8 @@ export interface PlanEntry {
     readonly naiveBytes: number;
     /** Fusions a device limit split, one line each (`fused_mul_add: maxStorageBuffersPerShaderStage (8)`). */
     readonly fusionSplits?: readonly string[];
+    /** Dispatches with each param's optimizer update in kernels of its own; present where updates were fused. */
+    readonly dispatchesUnfusedUpdates?: number;
   };
 }
 
@@ -213,6 +215,11 @@ export interface PlanScalar {
   readonly value: number;
   /** Its own 4-byte buffer, bound to kernels that read it as a tensor. */
   readonly buffer: number;
+  /**
+   * Its word in the packed scalars buffer (f32 bits), kept equal to its own buffer: kernels
+   * that read many scalars (the fused optimizer update) read them there, in one binding.
+   */
+  readonly word: number;
 }
 
 /** Kernel family: 'register' for CPU adapters (llvmpipe, SwiftShader), 'shared' (workgroup memory) for GPUs. */
@@ -238,7 +245,10 @@ export interface Plan {
   readonly requiredLimits: Readonly<Record<string, number>>;
 }
 
-/** The packed scalars buffer holds two words: the seed and the step counter (random kernels read them). */
+/**
+ * The packed scalars buffer starts with two words, the seed and the step counter (random
+ * kernels read them), followed by each named scalar's f32 bits (PlanScalar.word).
+ */
 export const SEED_INDEX = 0;
 export const STEP_INDEX = 1;
 export const SCALAR_WORDS = 2;

@@ -53,6 +53,8 @@ export async function jaxjsModel(device: JaxjsDevice, model: ModelName): Promise
   let x: Arr;
   const y: Arr = np.array(data.oneHot).reshape([BATCH, 10]);
   switch (model) {
+    case 'adam_mlp':
+      throw new Error('adam_mlp is not written for jax-js here (its step carries one momentum tree)');
     case 'mlp': {
       x = np.array(data.x).reshape([BATCH, 784]);
       for (let i = 1; i < MLP_SIZES.length; i++) {

@@ -1,9 +1,20 @@
-// TensorFlow.js columns: the same models with tf.train.momentum(lr, 0.9) and
+// TensorFlow.js columns: the same models with tf.train.momentum(lr, 0.9) (adam_mlp:
+// tf.train.adam with ADAM's settings) and
 // optimizer.minimize, on the WebGPU backend (given the benchmark's Dawn
 // navigator.gpu) or the plain-JS CPU backend. TF.js is a benchmark-only devDependency.
 import type * as TF from '@tensorflow/tfjs-core';
 import type { ModelName } from '../models';
-import { BATCH, initWeights, LEARNING_RATE, makeBatch, MLP_SIZES, MOMENTUM, RBM_HIDDEN, RBM_VISIBLE } from '../models';
+import {
+  ADAM,
+  BATCH,
+  initWeights,
+  LEARNING_RATE,
+  makeBatch,
+  MLP_SIZES,
+  MOMENTUM,
+  RBM_HIDDEN,
+  RBM_VISIBLE,
+} from '../models';
 import type { StepRunner } from '../timing';
 
 export type TfjsBackend = 'webgpu' | 'cpu';
@@ -55,7 +66,10 @@ export async function tfjsMatmulGflops(size: number): Promise<number> {
 export async function tfjsModel(backend: TfjsBackend, model: ModelName): Promise<StepRunner> {
   const tf = await useTfjs(backend);
   const data = makeBatch(model);
-  const optimizer = tf.train.momentum(LEARNING_RATE, MOMENTUM);
+  const optimizer =
+    model === 'adam_mlp'
+      ? tf.train.adam(ADAM.lr, ADAM.beta1, ADAM.beta2, ADAM.eps)
+      : tf.train.momentum(LEARNING_RATE, MOMENTUM);
   const vars: TF.Variable[] = [];
   const param = (shape: number[], fanIn: number, fanOut: number): TF.Variable => {
     const v = tf.variable(
@@ -82,7 +96,8 @@ export async function tfjsModel(backend: TfjsBackend, model: ModelName): Promise
   let loss: () => TF.Scalar;
   let before = (): void => {};
   switch (model) {
-    case 'mlp': {
+    case 'mlp':
+    case 'adam_mlp': {
       const x = tf.tensor2d(data.x, [BATCH, 784]);
       inputs.push(x);
       const layers = MLP_SIZES.slice(1).map((n, i) => ({

@@ -3,7 +3,8 @@
 //   elementwise — the body's chain in one flat kernel (elementwise.ts);
 //   conv        — conv2d → bias → activation → pooling (fused-conv-node.ts);
 //   matmul      — matmul → elementwise epilogue through the matmul epilogue hook;
-//   pool_grad   — max_pool_grad masked by relu's derivative (fused-pool-grad-node.ts).
+//   pool_grad   — max_pool_grad masked by relu's derivative (fused-pool-grad-node.ts);
+//   update      — several tensors' elementwise updates in one flat kernel (update-kernel.ts).
 // The kernel's bindings follow the registry convention (inputs, then outputs); each
 // emitter says which of the fused node's inputs and outputs go where.
 import type { Node } from '../ir/types';
@@ -13,14 +14,15 @@ import type { InPlaceOutputs } from './elementwise';
 import { emitFusedConv } from './fused-conv-node';
 import { emitFusedMatmul } from './fused-matmul-node';
 import { emitFusedPoolGrad } from './fused-pool-grad-node';
+import { emitUpdateKernel } from './update-kernel';
 import type { FusedKernel } from './fused-kernel';
 import type { EntryBuilder } from './generate-plan';
 
-export type FusedPattern = 'elementwise' | 'conv' | 'matmul' | 'pool_grad';
+export type FusedPattern = 'elementwise' | 'conv' | 'matmul' | 'pool_grad' | 'update';
 
 function patternOf(node: Node): FusedPattern {
   const p = node.attrs.pattern;
-  if (p === 'elementwise' || p === 'conv' || p === 'matmul' || p === 'pool_grad') return p;
+  if (p === 'elementwise' || p === 'conv' || p === 'matmul' || p === 'pool_grad' || p === 'update') return p;
   throw new Error(`fused %${node.id} has an unknown pattern '${String(p)}'`);
 }
 
@@ -60,11 +62,24 @@ export function fusedKernel(node: Node, eb: EntryBuilder, inPlace: InPlaceOutput
     case 'pool_grad':
       if (inPlace.size > 0) throw new Error(`fused pool_grad %${node.id} cannot write in place`);
       return emitFusedPoolGrad(body, name);
+    case 'update':
+      return emitUpdateKernel(body, name, inPlace, scalarWords(node, eb));
     default: {
       const never: never = pattern;
       throw new Error(`unknown fused pattern ${String(never)}`);
     }
   }
+}
+
+/** Input index → packed-scalars word, for the inputs of `node` that are runtime scalars. */
+function scalarWords(node: Node, eb: EntryBuilder): Map<number, number> {
+  const words = new Map<number, number>();
+  node.inputs.forEach((v, k) => {
+    const buffer = eb.bufferOf(v);
+    const s = eb.plan.scalars.find((x) => x.buffer === buffer);
+    if (s && v.type.dtype === 'f32') words.set(k, s.word);
+  });
+  return words;
 }
 
 export function emitFused(eb: EntryBuilder, node: Node, steps: Step[]): void {

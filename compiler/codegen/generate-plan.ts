@@ -8,6 +8,7 @@
 //      nodes through loops.ts, and `assign` through buffer copies.
 //   4. Every value gets a buffer of its own (memory planning comes later: the plan's
 //      layout keeps the buffer → arena slice indirection ready for it).
+import { updateWritesInPlace } from '../ir/update-segments';
 import type { Entry, Program } from '../ir/program';
 import type { Graph, Initializer, Node, Value } from '../ir/types';
 import { numel, sameShape, sameType } from '../ir/types';
@@ -86,13 +87,14 @@ export class PlanBuilder {
       name: 'scalars',
       kind: 'scalars',
       dtype: 'u32',
-      shape: [SCALAR_WORDS],
+      shape: [SCALAR_WORDS + program.scalars.length],
     });
-    // Each runtime scalar (a learning rate...) lives in its own buffer, bound to the kernels that read it.
-    for (const s of program.scalars) {
+    // Each runtime scalar (a learning rate...) lives in its own buffer, bound to the kernels that read it,
+    // and in a word of the packed scalars buffer, for kernels that read many (compiler/codegen/update-kernel.ts).
+    program.scalars.forEach((s, k) => {
       const buffer = this.addBuffer({ name: s.name, kind: 'scalar', dtype: 'f32', shape: [] });
-      this.scalars.push({ name: s.name, value: s.value, buffer });
-    }
+      this.scalars.push({ name: s.name, value: s.value, buffer, word: SCALAR_WORDS + k });
+    });
     this.ctx = {
       limits: options.limits,
       family: options.family,
@@ -248,7 +250,7 @@ export class EntryBuilder {
    * Values written straight into the persistent buffer an `assign` targets, which
    * saves the copy. Safe when that buffer has one assign in the pass, its value is
    * made by an ordinary or fused node (not a loop, whose outputs live in carry
-   * buffers), no node after that producer reads the old value, no result is the old
+   * buffers), no node after that producer reads the old value (assigns included), no result is the old
    * value, and the producer reads the old value at most elementwise: a fused
    * elementwise or matmul kernel reading it only at the element it writes (the
    * optimizer's `W - lr·v`, `μ·v + g`), which it then does from the output's own
@@ -263,6 +265,9 @@ export class EntryBuilder {
       if (!producer || at < 0 || (producer.op !== 'fused' && producer.regions && producer.regions.length > 0)) continue;
       const readsOld = (v: Value): boolean => v.def === null && this.values.get(v) === target;
       if (compute.slice(at + 1).some((n) => n.inputs.some(readsOld))) continue;
+      // Assigns copy after every node has run: one that stores the old value elsewhere
+      // (vSGD's `W.wprev ← W`) must find it there, not the new value written in place.
+      if (assigns.some((n) => n.inputs.some(readsOld))) continue;
       if (graph.results.some((r) => readsOld(r.value))) continue;
       const reads = producer.inputs.flatMap((v, k) => (readsOld(v) ? [k] : []));
       if (reads.length > 0) {
@@ -359,14 +364,17 @@ export class EntryBuilder {
 /**
  * Whether fused node `node` can write output `output` over its input `input`: an
  * elementwise or matmul kernel whose body reads that input only in elementwise
- * nodes, with exactly the output's shape and dtype (so at the element it writes).
+ * nodes, with exactly the output's shape and dtype (so at the element it writes); an update
+ * kernel where update-segments.ts says so.
  */
 function rewritesElementwise(node: Node, output: number, input: number): boolean {
-  if (node.op !== 'fused' || (node.attrs.pattern !== 'elementwise' && node.attrs.pattern !== 'matmul')) return false;
+  if (node.op !== 'fused') return false;
   const body = node.regions![0];
   const arg = body.args[input]?.value;
   const result = body.results[output]?.value;
   if (!arg || !result) return false;
+  if (node.attrs.pattern === 'update') return updateWritesInPlace(body, arg, result);
+  if (node.attrs.pattern !== 'elementwise' && node.attrs.pattern !== 'matmul') return false;
   if (!sameType(arg.type, result.type) || !body.results.every((r) => sameShape(r.value.type.shape, result.type.shape)))
     return false;
   return body.nodes.every((n) => !n.inputs.includes(arg) || (n.op !== 'matmul' && getOp(n.op).kind === 'elementwise'));

@@ -1,6 +1,7 @@
 // What `dlc compile` prints about a plan: per entry point the kernels, dispatches
 // and planned bytes, as a table or as the JSON object scripts read.
-import type { Plan } from '../../runtime/plan';
+import type { Plan, PlanEntry } from '../../runtime/plan';
+import { dispatchSteps } from './stats';
 
 export interface CompileReport {
   readonly model: string;
@@ -13,8 +14,13 @@ export interface CompileReport {
     readonly naive_bytes: number;
     /** Operand textures the kernels read (absent when none). */
     readonly texture_bytes?: number;
+    /** Kernels computing an lrn: inside a conv kernel, and on their own (both absent when the entry has none). */
+    readonly lrn_fused?: number;
+    readonly lrn_unfused?: number;
     /** Fusions a device limit split (absent when none was). */
     readonly fusion_splits?: readonly string[];
+    /** Dispatches with each param's optimizer update in kernels of its own (absent: no update was fused). */
+    readonly dispatches_unfused_updates?: number;
   }[];
 }
 
@@ -29,9 +35,27 @@ export function planReport(plan: Plan): CompileReport {
       peak_bytes: e.stats.peakBytes,
       naive_bytes: e.stats.naiveBytes,
       ...(e.stats.textureBytes ? { texture_bytes: e.stats.textureBytes } : {}),
+      ...lrnKernels(plan, e),
       ...(e.stats.fusionSplits && e.stats.fusionSplits.length > 0 ? { fusion_splits: [...e.stats.fusionSplits] } : {}),
+      ...(e.stats.dispatchesUnfusedUpdates !== undefined
+        ? { dispatches_unfused_updates: e.stats.dispatchesUnfusedUpdates }
+        : {}),
     })),
   };
+}
+
+/** How many of the entry's distinct kernels compute an lrn fused into a conv, and how many alone. */
+function lrnKernels(plan: Plan, e: PlanEntry): { lrn_fused?: number; lrn_unfused?: number } {
+  const kernels = new Set(dispatchSteps(e.steps).map((s) => plan.kernels[s.kernel]));
+  let fused = 0;
+  let unfused = 0;
+  for (const k of kernels) {
+    const ops = k.origin.nodes.map((n) => n.op);
+    if (!ops.includes('lrn')) continue;
+    if (ops.includes('conv2d')) fused++;
+    else unfused++;
+  }
+  return fused + unfused > 0 ? { lrn_fused: fused, lrn_unfused: unfused } : {};
 }
 
 export function formatBytes(bytes: number): string {
@@ -62,5 +86,15 @@ export function formatReport(report: CompileReport): string {
       ? [`${e.name}: plus ${formatBytes(e.texture_bytes)} of operand textures (kernel inputs read as textures)`]
       : [],
   );
-  return [line(header), ...rows.map(line), ...textures, ...splits].join('\n');
+  const lrn = report.entries.flatMap((e) =>
+    e.lrn_fused !== undefined
+      ? [`${e.name}: lrn in ${e.lrn_fused} conv kernel(s), ${e.lrn_unfused ?? 0} unfused lrn kernel(s)`]
+      : [],
+  );
+  const updates = report.entries.flatMap((e) =>
+    e.dispatches_unfused_updates !== undefined
+      ? [`${e.name}: optimizer updates fused: ${e.dispatches} dispatches, ${e.dispatches_unfused_updates} without`]
+      : [],
+  );
+  return [line(header), ...rows.map(line), ...textures, ...lrn, ...updates, ...splits].join('\n');
 }

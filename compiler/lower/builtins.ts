@@ -177,6 +177,19 @@ function unpooledSize(x: Value, w: Record<string, number[]>): number[] {
   return [(h - 1) * w.stride[0] + w.size[0] - 2 * w.padding[0], (wd - 1) * w.stride[1] + w.size[1] - 2 * w.padding[1]];
 }
 
+/**
+ * The plane that switches index (y·W + x), when they come from max_pool_with_switches
+ * here: unpooling must rebuild that plane, since a plane of another width would put
+ * every switch in the wrong place (a 24-wide plane pooled 3/2 is 11 wide, and
+ * (11 − 1)·2 + 3 = 23).
+ */
+function recordedSize(switches: Value): number[] | undefined {
+  const def = switches.def;
+  return def?.op === 'max_pool_with_switches' && def.outputs[1] === switches
+    ? def.inputs[0].type.shape.slice(-2)
+    : undefined;
+}
+
 /** `arange(n)`: i32 [0 … n-1], an iota with no inputs (folded at compile time). */
 function arange(c: BuiltinCall): Value {
   const n = asInt(c.args.n, c.span, 'a positive length');
@@ -254,7 +267,9 @@ export const OWN_LOWERINGS: Readonly<Record<string, Lowering>> = {
   unpool: (c) => {
     const x = t(c, 'x');
     const w = windowAttrs(c);
-    return op(c, 'max_unpool', [x, t(c, 'switches', 'i32')], { ...w, out: unpooledSize(x, w) });
+    const switches = t(c, 'switches', 'i32');
+    const out = c.args.out === undefined ? undefined : asPair(c.args.out, c.span, 'the unpooled plane [h, w]');
+    return op(c, 'max_unpool', [x, switches], { ...w, out: out ?? recordedSize(switches) ?? unpooledSize(x, w) });
   },
   // normalisation
   local_response_norm: (c) =>
@@ -332,7 +347,13 @@ export const OWN_LOWERINGS: Readonly<Record<string, Lowering>> = {
       std: asNumber(c.args.std, c.span),
     }),
   bernoulli: (c) => random(c, 'bernoulli', [t(c, 'p')], {}),
-  categorical: (c) => random(c, 'categorical', [t(c, 'p')], {}),
+  categorical: (c) =>
+    random(
+      c,
+      'categorical',
+      [t(c, 'p')],
+      c.args.shape === undefined ? {} : { samples: asInts(c.args.shape, c.span, 'a shape') },
+    ),
   dropout: noise('dropout', 'p'),
   salt_and_pepper: noise('salt_and_pepper', 'p'),
   gaussian_noise: noise('gaussian_noise', 'std'),

@@ -6,6 +6,7 @@
 import type {
   Expr,
   FnDecl,
+  Ident,
   LayerDef,
   LayerInstance,
   ModelDecl,
@@ -18,6 +19,7 @@ import type { Diagnostic } from '../../dsl/diagnostics';
 import { makeDiagnostic } from '../../dsl/diagnostics';
 import type { Entry, PersistentTensor, Program, RuntimeScalar } from '../ir/program';
 import type { Initializer, TensorType } from '../ir/types';
+import { typeToString } from '../ir/types';
 import { INITIALIZERS_BY_NAME } from '../../runtime/init';
 import { asInt, asNumber } from './coerce';
 import { lowerEntry } from './entry';
@@ -174,7 +176,12 @@ export function lowerModelProgram(source: SourceProgram, options: LowerOptions =
     });
   }
   // Each stage on its own, so one file reports every bad count.
-  const stages = model.schedule?.stages.map((s) => guard(s.span, () => lowerStage(s, scope)));
+  const stages = model.schedule?.stages.map((s) =>
+    guard(s.span, () => {
+      if (s.easiest) checkScoringEntry(s.easiest.entry, entries);
+      return lowerStage(s, scope);
+    }),
+  );
   if (diagnostics.length > 0) return { diagnostics };
   const schedule = stages && { stages: stages.filter((s) => s !== undefined) };
   const program: Program = {
@@ -186,6 +193,25 @@ export function lowerModelProgram(source: SourceProgram, options: LowerOptions =
     batchInputs: declaredBatchInputs(model),
   };
   return { diagnostics, program: schedule ? { ...program, schedule } : program };
+}
+
+/**
+ * `easiest F by ENTRY` ranks examples by ENTRY's first output, so it must be one f32
+ * score per row of ENTRY's inputs: f32[batch].
+ */
+function checkScoringEntry(id: Ident, entries: readonly Entry[]): void {
+  const e = entries.find((x) => x.name === id.name);
+  if (!e) return; // the resolver reported it
+  const batch = e.graph.args.find((a) => a.kind === 'input')?.value.type.shape[0];
+  const out = e.graph.results[0];
+  const t = out?.value.type;
+  if (batch !== undefined && t && t.dtype === 'f32' && t.shape.length === 1 && t.shape[0] === batch) return;
+  throw new LowerError(id.span, 'stage-rank-output', {
+    name: id.name,
+    batch: batch ?? 'batch',
+    output: out?.name ?? '(none)',
+    found: t ? typeToString(t) : 'missing',
+  });
 }
 
 /** Inputs whose first dimension is written `batch`: `input x: f32[batch, 784]`. */

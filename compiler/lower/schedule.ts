@@ -38,6 +38,12 @@ function lrSpec(scope: Scope, e: Expr): string {
   return parts.length === 0 ? kind : `${kind}:${parts.join(',')}`;
 }
 
+function fraction(scope: Scope, e: Expr): number {
+  const f = asNumber(lowerExpr({ ctx: null, scope }, e), e.span, 'a fraction');
+  if (!(f > 0 && f <= 1)) throw new LowerError(e.span, 'bad-stage-fraction', { value: f });
+  return f;
+}
+
 export function lowerStage(s: StageDecl, scope: Scope): StagePlan {
   if (!s.length) throw new LowerError(s.name.span, 'stage-without-length', { stage: s.name.name });
   let lrSchedule: string | undefined;
@@ -66,6 +72,7 @@ export function lowerStage(s: StageDecl, scope: Scope): StagePlan {
     ...(s.bind ? { bind: s.bind.value } : {}),
     ...(lrSchedule !== undefined ? { lrSchedule } : {}),
     evalEvery,
+    ...(s.easiest ? { easiest: { fraction: fraction(scope, s.easiest.fraction), entry: s.easiest.entry.name } } : {}),
     calls: s.calls.map((c) => ({
       entry: c.entry.name,
       ...(c.every ? { every: length(scope, c.every, "'every'") } : {}),

@@ -5,7 +5,8 @@
 //   body    = args [one per input], nodes in dependency order, results = outputs;
 //   outputs = the group's values read outside it, in body-result order;
 //   attrs   = name (the kernel's readable name, `fused_conv2d_add_relu_max_pool`),
-//             pattern (how codegen emits it: 'elementwise' | 'conv' | 'matmul' | 'pool_grad'),
+//             pattern (how codegen emits it: 'elementwise' | 'conv' | 'matmul' | 'pool_grad' |
+//             'update', several tensors' elementwise updates in one flat kernel),
 //             split (non-empty when a device limit stopped the group growing).
 // It only appears after autodiff, so it has no gradient.
 import { defineRegionRule } from '../ir/regions';
@@ -21,7 +22,10 @@ defineOp({
   arity: [0, Infinity],
   attrs: {
     name: { type: 'string', doc: 'the kernel name, from the ops of the body' },
-    pattern: { type: 'string', doc: "how code generation emits it: 'elementwise', 'conv', 'matmul' or 'pool_grad'" },
+    pattern: {
+      type: 'string',
+      doc: "how code generation emits it: 'elementwise', 'conv', 'matmul', 'pool_grad' or 'update'",
+    },
     split: { type: 'string', default: '', doc: 'set when the group stopped growing at a device limit (which one)' },
   },
   infer: () => needsBody('fused'),

@@ -34,6 +34,18 @@ export function isActivation(n: Node): boolean {
   );
 }
 
+/** Most output channels one invocation of a conv with a fused lrn holds (its accumulators are registers). */
+export const NORM_TILE_MAX_CHANNELS = 64;
+
+/**
+ * Whether an lrn can fuse into the conv (with `groups`) whose epilogue makes y: the
+ * kernel's tile must hold all n neighbouring channels of every output, so all of
+ * y's channels, as registers of one invocation.
+ */
+export function lrnFitsTile(y: TensorType, groups: number): boolean {
+  return groups === 1 && y.shape.length === 4 && y.shape[1] <= NORM_TILE_MAX_CHANNELS;
+}
+
 export function isPool(n: Node): boolean {
   return n.op === 'max_pool' || n.op === 'avg_pool';
 }

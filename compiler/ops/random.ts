@@ -192,27 +192,45 @@ defineOp({
   },
 });
 
+/** The shape a categorical draws from one table, or undefined for one draw per row. */
+const samplesOf = (attrs: Attrs): number[] | undefined => {
+  const s = (attrs.samples as number[] | undefined) ?? [];
+  return s.length === 0 ? undefined : s;
+};
+
 defineOp({
   name: 'categorical',
   kind: 'random',
-  doc: 'A class index per row drawn with the row’s (unnormalized) probabilities, optional iteration: `%1: i32[32] = categorical %0 [stream=0]`',
+  doc:
+    'A class index per row drawn with the row’s (unnormalized) probabilities, optional iteration: ' +
+    '`%1: i32[32] = categorical %0 [stream=0]`; with `samples`, every element of that shape is drawn from ' +
+    'the one table %0: `%1: i32[64,5] = categorical %0 [samples=[64,5], stream=1]`',
   arity: [1, 2],
-  attrs: streamAttr,
-  infer(inputs) {
+  attrs: {
+    ...streamAttr,
+    samples: { type: 'ints', default: [], doc: 'the shape drawn from one table (a 1-D p); [] draws per row' },
+  },
+  infer(inputs, attrs) {
     const probs = inputs[0];
     requireDtypes('categorical', inputs, ['f32'], [0]);
     if (probs.shape.length < 1)
       throw new ShapeError(`categorical: probabilities ${typeToString(probs)} need a class axis`, 0);
     checkIteration('categorical', inputs, 1);
-    return [{ dtype: 'i32', shape: probs.shape.slice(0, -1) }];
+    const samples = samplesOf(attrs);
+    if (samples === undefined) return [{ dtype: 'i32', shape: probs.shape.slice(0, -1) }];
+    if (probs.shape.length !== 1)
+      throw new ShapeError(`categorical: with a shape, p is one table of probabilities, not ${typeToString(probs)}`, 0);
+    return [{ ...checkShapeAttr('categorical', samples), dtype: 'i32' }];
   },
   // Sums are rounded to f32 step by step, in the GPU kernel's order, so the same u picks the same class.
   reference(inputs, attrs, ctx) {
     const probs = inputs[0];
     const k = probs.type.shape[probs.type.shape.length - 1];
-    const type: TensorType = { dtype: 'i32', shape: probs.type.shape.slice(0, -1) };
+    const samples = samplesOf(attrs);
+    const type: TensorType = { dtype: 'i32', shape: samples ?? probs.type.shape.slice(0, -1) };
     return [
-      draw(type, attrs, ctx, iterationOf(inputs, 1), (w, row) => {
+      draw(type, attrs, ctx, iterationOf(inputs, 1), (w, e) => {
+        const row = samples === undefined ? e : 0; // with samples every draw reads the one table
         const p = (j: number): number => Math.fround(Math.max(Math.fround(probs.data[row * k + j]), 0));
         let total = 0;
         for (let j = 0; j < k; j++) total = Math.fround(total + p(j));
@@ -229,7 +247,12 @@ defineOp({
     ];
   },
   kernel: (node) => [
-    emitCategoricalKernel(streamOf(node.attrs), node.inputs[0].type.shape, node.inputs[1]?.type.dtype ?? null),
+    emitCategoricalKernel(
+      streamOf(node.attrs),
+      node.inputs[0].type.shape,
+      node.inputs[1]?.type.dtype ?? null,
+      samplesOf(node.attrs),
+    ),
   ],
 });
 

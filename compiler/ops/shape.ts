@@ -160,6 +160,9 @@ defineOp({
 // --- broadcast_to ---------------------------------------------------------------
 
 function checkBroadcastTo(x: TensorType, shape: readonly number[]): void {
+  // A size-1 axis stretches to any size, 0 included, so a 0 must be refused here.
+  if (shape.some((d) => !Number.isInteger(d) || d <= 0))
+    throw new ShapeError(`broadcast_to: dimensions must be positive, got [${shape.join(',')}]`, 0);
   const offset = shape.length - x.shape.length;
   const ok = offset >= 0 && x.shape.every((d, k) => d === 1 || d === shape[k + offset]);
   if (!ok) throw new ShapeError(`broadcast_to: cannot broadcast ${typeToString(x)} to [${shape.join(',')}]`, 0);

@@ -11,6 +11,8 @@ export interface PassContext {
   readonly level: OptLevel;
   /** Device limits the fusion passes respect (maxStorageBuffersPerShaderStage); portable defaults when absent. */
   readonly limits?: Readonly<Record<string, number>>;
+  /** False: leave the optimizer's updates one kernel chain per param (`--fuse-updates off`; fuse-updates.ts). */
+  readonly fuseUpdates?: boolean;
 }
 
 export type Pass = (graph: Graph, ctx: PassContext) => Graph;

@@ -39,7 +39,7 @@ export function copyNode(
 export interface FusionGroup {
   readonly members: readonly Node[];
   readonly name: string;
-  readonly pattern: 'elementwise' | 'conv' | 'matmul' | 'pool_grad';
+  readonly pattern: 'elementwise' | 'conv' | 'matmul' | 'pool_grad' | 'update';
   /** Why the group stopped growing, where a device limit stopped it. */
   readonly split?: string;
   /**

@@ -26,6 +26,7 @@ import { algebraicSimplificationPass } from './simplify';
 import { fuseConvPass } from './fuse-conv';
 import { fuseElementwisePass } from './fuse-elementwise';
 import { fuseMatmulPass } from './fuse-matmul';
+import { fuseUpdatesPass } from './fuse-updates';
 import { fusePoolGradPass } from './fuse-pool-grad';
 import { splitConstantsPass } from './fuse-split-constants';
 import { reluMaskPass } from './fuse-relu-mask';
@@ -43,6 +44,7 @@ export interface PipelineEntry {
 const FUSION_PASSES: readonly PipelineEntry[] = [
   { name: 'relu-mask', pass: reluMaskPass, level: 2 },
   { name: 'split-constants', pass: splitConstantsPass, level: 2 },
+  { name: 'fuse-updates', pass: fuseUpdatesPass, level: 2 },
   { name: 'fuse-conv', pass: fuseConvPass, level: 2 },
   { name: 'fuse-pool-grad', pass: fusePoolGradPass, level: 2 },
   { name: 'fuse-matmul', pass: fuseMatmulPass, level: 2 },
@@ -72,6 +74,8 @@ export interface OptimizeOptions {
   readonly level: OptLevel;
   /** Device limits for the fusion passes (compiler/passes/fuse-limits.ts). */
   readonly limits?: Readonly<Record<string, number>>;
+  /** False: no multi-tensor update fusion (compiler/passes/fuse-updates.ts); default true. */
+  readonly fuseUpdates?: boolean;
   /** Called with each stage as it completes (tests run the verifier here). */
   readonly onStage?: (stage: PassStage) => void;
   /** Defaults to process.env.DLC_DUMP_PASSES. */
@@ -98,6 +102,7 @@ export function optimizeProgram(program: Program, options: OptimizeOptions): Opt
       entry: entry.name,
       level: options.level,
       ...(options.limits ? { limits: options.limits } : {}),
+      ...(options.fuseUpdates !== undefined ? { fuseUpdates: options.fuseUpdates } : {}),
     };
     let graph = entry.graph;
     passes.forEach((p, k) => {

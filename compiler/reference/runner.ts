@@ -59,6 +59,7 @@ export function createReferenceRunner(program: Program, seed: number): ModelRunn
     kind: p.kind,
     dtype: p.type.dtype,
     shape: p.type.shape,
+    init: p.init,
   }));
   const types = new Map(program.persistent.map((p) => [p.name, p.type]));
   const state: Record<string, Tensor> = {};

@@ -4,7 +4,12 @@
 //   mnist-standardized the same digits with every pixel standardised by the train
 //                      split's mean and deviation (standardize.ts), for real-valued
 //                      visible units (examples/grbm.dl)
+//   mnist-patches      whitened 8×8 patches cut from the digits (patches.ts), for
+//                      examples/tica.dl
 //   moby-dick          next-character windows of `options.context` tokens (text.ts)
+//   moby-dick-words    windows of `options.context` consecutive words of its 5,000 most
+//                      frequent (words.ts), for skip-gram models
+//   bool-trees         boolean AND/OR expression trees of 2-16 leaves (trees.ts)
 //   DIR                the user's .npy files, one per field, named FIELD.npy:
 //                        DIR/train/*.npy and DIR/test/*.npy when both folders exist;
 //                        otherwise DIR/*.npy, split 80/20 by seededSplit (seed 0).
@@ -13,13 +18,23 @@ import { basename, join } from 'node:path';
 import { DlcError } from '../errors';
 import { makeDataset, seededSplit, type Dataset, type Split } from './dataset';
 import { loadMnist } from './mnist-node';
-import { loadMobyDick } from './moby-dick-node';
+import { loadMobyDick, loadMobyDickWords } from './moby-dick-node';
 import { readNpy } from './npy-node';
+import { patchDataset } from './patches';
 import { standardizeDataset } from './standardize';
 import { windowDataset } from './text';
+import { wordWindowDataset } from './words';
+import { boolTrees } from './trees';
 import type { HostTensor } from './tensor';
 
-export const BUILTIN_DATASETS = ['mnist', 'mnist-standardized', 'moby-dick'] as const;
+export const BUILTIN_DATASETS = [
+  'mnist',
+  'mnist-standardized',
+  'mnist-patches',
+  'moby-dick',
+  'moby-dick-words',
+  'bool-trees',
+] as const;
 export const NPY_SPLIT_SEED = 0;
 
 export interface LoadOptions {
@@ -30,11 +45,18 @@ export interface LoadOptions {
 export function loadDataset(nameOrPath: string, options: LoadOptions = {}): Dataset {
   if (nameOrPath === 'mnist') return loadMnist();
   if (nameOrPath === 'mnist-standardized') return standardizedMnist();
+  if (nameOrPath === 'mnist-patches') return (patches ??= patchDataset(loadMnist(), 'mnist-patches'));
   if (nameOrPath === 'moby-dick') {
     if (options.context === undefined)
       throw new DlcError("dataset 'moby-dick' needs a context length (the model's sequence length)", 2);
     return windowDataset(loadMobyDick(), options.context);
   }
+  if (nameOrPath === 'moby-dick-words') {
+    if (options.context === undefined)
+      throw new DlcError("dataset 'moby-dick-words' needs a window width (an i32 input [batch, width])", 2);
+    return wordWindowDataset(loadMobyDickWords(), options.context);
+  }
+  if (nameOrPath === 'bool-trees') return boolTrees();
   if (!existsSync(nameOrPath)) {
     throw new DlcError(
       `unknown dataset '${nameOrPath}': not one of ${BUILTIN_DATASETS.join(', ')} and no such folder`,
@@ -59,6 +81,7 @@ export function loadDataset(nameOrPath: string, options: LoadOptions = {}): Data
 }
 
 let standardized: Dataset | undefined;
+let patches: Dataset | undefined;
 
 function standardizedMnist(): Dataset {
   standardized ??= standardizeDataset(loadMnist(), 'mnist-standardized');

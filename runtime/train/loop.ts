@@ -91,6 +91,8 @@ export interface LoopConfig {
   readonly start?: RunPosition & { readonly tensors: GoodState['tensors'] };
   /** The schedule stage this loop runs, recorded in checkpoints. */
   readonly stage?: string;
+  /** Metadata of the stage saved with each checkpoint (its curriculum's rows). */
+  readonly extra?: Readonly<Record<string, string>>;
   /**
    * Runs after each step (1-based count `step`), before any checkpoint of that step:
    * a schedule's `update` calls, so a resumed run makes the same calls.
@@ -159,6 +161,7 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
     bind: cfg.bindSpec,
     order: batches.order,
     ...(cfg.stage !== undefined ? { stage: cfg.stage } : {}),
+    ...(cfg.extra !== undefined ? { extra: cfg.extra } : {}),
   });
   const save = async (): Promise<void> => {
     if (!cfg.checkpoint) return;
@@ -193,7 +196,7 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
       result.loss =
         entry.inputs.length === 0
           ? undefined
-          : await testLoss(runner, entry, cfg.loss, cfg.dataset.test, cfg.bindings, testBatch);
+          : await testLoss(runner, entry, cfg.loss, cfg.dataset.test, cfg.bindings, testBatch, batches.order);
       if (result.loss !== undefined) history.testLoss.push([step, result.loss]);
       for (const [m, v] of Object.entries(result.metrics ?? {})) (history.testMetrics[m] ??= []).push([step, v]);
     }

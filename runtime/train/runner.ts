@@ -2,7 +2,7 @@
 // interface, whether it runs on a WebGPU device (Model over a Plan) or on the CPU
 // with the reference executor (`--backend reference`, reference-runner.ts).
 import { Model, type NamedTensors, type OutputValue } from '../model';
-import type { Plan, PlanDType } from '../plan';
+import type { Plan, PlanDType, PlanInit } from '../plan';
 import { isPersistentKind } from '../plan';
 import { planHash } from '../checkpoint/plan-signature';
 
@@ -14,6 +14,8 @@ export interface TensorInfo {
 
 export interface PersistentInfo extends TensorInfo {
   readonly kind: 'param' | 'state' | 'slot';
+  /** How it starts (with the runner's seed: runtime/init.ts initialize). */
+  readonly init?: PlanInit;
 }
 
 export interface EntryInfo {
@@ -63,7 +65,8 @@ export function planEntries(plan: Plan): EntryInfo[] {
 export function planPersistent(plan: Plan): PersistentInfo[] {
   const out: PersistentInfo[] = [];
   for (const b of plan.buffers) {
-    if (isPersistentKind(b.kind)) out.push({ name: b.name, kind: b.kind, dtype: b.dtype, shape: b.shape });
+    if (isPersistentKind(b.kind))
+      out.push({ name: b.name, kind: b.kind, dtype: b.dtype, shape: b.shape, ...(b.init ? { init: b.init } : {}) });
   }
   return out;
 }

@@ -63,11 +63,23 @@ function sampleInputs(
   return out;
 }
 
+/** Word ids as text: `perLine` words a line (the output's last axis), separated by spaces. */
+function wordLines(ids: ArrayLike<number>, vocab: readonly string[], perLine: number): string {
+  const lines: string[] = [];
+  for (let at = 0; at < ids.length; at += perLine) {
+    const row = Array.from(ids).slice(at, at + perLine);
+    lines.push(row.map((id) => vocab[id] ?? `<${id}?>`).join(' '));
+  }
+  return lines.join('\n');
+}
+
 export async function runSample(
   runner: ModelRunner,
   entry: EntryInfo,
   options: {
     readonly vocab?: readonly string[];
+    /** The vocabulary is of words: print them spaced, one row of the output a line. */
+    readonly words?: boolean;
     readonly prime?: string;
     readonly output?: string;
     /** Pixels per image value (default 2). */
@@ -111,6 +123,10 @@ export async function runSample(
       count,
     };
   }
-  const text = options.vocab ? decodeText(data, options.vocab) : Array.from(data).join(' ');
+  const text = !options.vocab
+    ? Array.from(data).join(' ')
+    : options.words
+      ? wordLines(data, options.vocab, chosen.shape[chosen.shape.length - 1] ?? data.length)
+      : decodeText(data, options.vocab);
   return { kind: 'text', output: chosen.name, text };
 }

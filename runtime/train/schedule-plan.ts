@@ -25,7 +25,20 @@ export interface StagePlan {
   readonly lrSchedule?: string;
   /** Evaluate after every `evalEvery` epochs or steps (and at the stage's end); null: never. */
   readonly evalEvery: StageLength | null;
+  /** `easiest F by ENTRY`: the stage trains on the fraction F of the examples ENTRY scores lowest. */
+  readonly easiest?: StageSubsetPlan;
   readonly calls: readonly StageCallPlan[];
+}
+
+export interface StageSubsetPlan {
+  readonly fraction: number;
+  /** The infer entry whose first output scores each example (lower: easier). */
+  readonly entry: string;
+}
+
+/** How many of `n` examples a stage with `easiest fraction` keeps: ⌈fraction·n⌉, at least one. */
+export function subsetSize(fraction: number, n: number): number {
+  return Math.min(n, Math.max(1, Math.ceil(fraction * n - 1e-9)));
 }
 
 export interface TrainingSchedule {

@@ -11,6 +11,8 @@ export interface TrainRecord {
   readonly loss: number;
   readonly test_accuracy?: number;
   readonly test_metrics?: Readonly<Record<string, number>>;
+  /** A model without an infer entry: its train entry's loss over the test split. */
+  readonly test_loss?: number;
   readonly train_metrics?: Readonly<Record<string, number>>;
   readonly skipped: number;
   readonly seconds: number;
@@ -28,6 +30,7 @@ export function figuresOf(final: TrainRecord, bar: number): Figures {
     if (bar > 0) out[`bar ${(100 * bar).toFixed(1)}%`] = final.test_accuracy >= bar ? 'met' : 'below';
   }
   for (const [k, v] of Object.entries(final.test_metrics ?? {})) out[`test ${k}`] = v;
+  if (final.test_loss !== undefined) out['test loss'] = final.test_loss;
   if (final.skipped > 0) out['skipped updates'] = final.skipped;
   return out;
 }

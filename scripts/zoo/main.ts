@@ -6,8 +6,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { figuresOf, type Figures } from './figures';
-import { RECIPES, recipeArgs } from './recipes';
-import { runTrain } from './run';
+import { pictureArgs, RECIPES, recipeArgs } from './recipes';
+import { runSample, runTrain } from './run';
 import { formatTable } from './table';
 
 const USAGE = `usage: npm run zoo [-- NAME... [--epochs N] [--out DIR]]
@@ -64,11 +64,16 @@ async function main(): Promise<void> {
     const command = `dlc train ${args.join(' ')}`;
     process.stderr.write(`zoo: ${command}\n`);
     const run = await runTrain(args, (r) => process.stderr.write(`zoo: ${name} ${JSON.stringify(r)}\n`));
-    const figures = figuresOf(run.final, recipe.bar);
+    const figures = { ...figuresOf(run.final, recipe.bar), ...recipe.measure?.(checkpoint) };
     writeFileSync(
       join(options.out, `${name}.records.jsonl`),
       run.records.map((r) => JSON.stringify(r)).join('\n') + '\n',
     );
+    const picture = pictureArgs(recipe, checkpoint, options.out);
+    if (picture) {
+      process.stderr.write(`zoo: dlc sample ${picture.join(' ')}\n`);
+      await runSample(picture);
+    }
     rows.push({ name, command, figures, wallSeconds: run.wallSeconds });
     writeFileSync(join(options.out, 'results.json'), `${JSON.stringify(rows, null, 2)}\n`);
   }

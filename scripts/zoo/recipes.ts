@@ -1,6 +1,9 @@
 // The full training run of each example: the `dlc train` arguments meant to reach
 // the issue's quality bars.
+import type { DataOrder } from '../../runtime/data/batches';
 import { MNIST_TRAIN_COUNT } from '../../runtime/data/mnist';
+import type { Figures } from './figures';
+import { topographyFigures } from './topography';
 
 export interface Recipe {
   readonly name: string;
@@ -21,15 +24,26 @@ export interface Recipe {
    * A model with a schedule gives no --epochs: its stage lengths are these
    * hyperparameters (in epochs, or steps for a stage without data), set with -D; a
    * quick check's --epochs N sets each to N.
+   * `{}`: the stages' lengths are the file's own (in steps).
    */
   readonly stageLengths?: Readonly<Record<string, number>>;
   /** `--stage`: run one stage of the model's schedule. */
   readonly stage?: string;
+  /** `--order`: striped for a state carried across steps (TBPTT). */
+  readonly order?: DataOrder;
+  /** `--steps` instead of `--epochs` (a run sized to a wall-time budget); a quick check's --epochs N wins. */
+  readonly steps?: number;
+  /** Figures measured from the trained checkpoint, beside those of `dlc train`. */
+  readonly measure?: (checkpoint: string) => Figures;
+  /** A picture drawn from the trained weights: `dlc sample FILE --init-from CHECKPOINT --out OUT/PNG`. */
+  readonly picture?: { readonly file: string; readonly png: string };
 }
 
 const mnistSteps = (batch: number): number => Math.floor(MNIST_TRAIN_COUNT / batch);
 const cosine = (total: number): string => `cosine:total=${total}`;
 const DBN_EPOCHS = { pre_epochs: 3, fine_epochs: 12 };
+const SDAE_EPOCHS = { pre_epochs: 3, fine_epochs: 12 };
+const SFNN_EPOCHS = { epochs: 20 };
 const DBM_EPOCHS = { pre_epochs: 1, epochs: 2 };
 
 export const RECIPES: readonly Recipe[] = [
@@ -57,6 +71,20 @@ export const RECIPES: readonly Recipe[] = [
   { name: 'sparse_ae', file: 'examples/sparse_ae.dl', epochs: 10, batch: 64, bar: 0 },
   { name: 'cae', file: 'examples/cae.dl', epochs: 20, batch: 64, bar: 0 },
   { name: 'char_rnn', file: 'examples/char_rnn.dl', epochs: 1, batch: 32, bar: 0 },
+  // deep_lstm and its baseline, each the steps it made in 720 s of wall time on the loaded
+  // 2-core machine (docs/zoo.md); striped, so the test loss carries the state through the test text.
+  { name: 'deep_lstm', file: 'examples/deep_lstm.dl', epochs: 1, steps: 200, batch: 32, order: 'striped', bar: 0 },
+  {
+    name: 'char_rnn_striped',
+    file: 'examples/char_rnn.dl',
+    epochs: 1,
+    steps: 300,
+    batch: 32,
+    order: 'striped',
+    bar: 0,
+  },
+  // AND/OR expression trees of 2-16 leaves (runtime/data/trees.ts); 93% after the first epoch.
+  { name: 'recursive', file: 'examples/recursive.dl', epochs: 1, batch: 64, data: 'bool-trees', bar: 0.9 },
   // Second-order methods written with grad and hvp as values: one batch of 1000 per step, 8 steps per epoch.
   { name: 'lbfgs', file: 'examples/lbfgs.dl', entry: 'step', epochs: 25, batch: 1000, bar: 0.96 },
   // Their baseline: the same net and objective by SGD with momentum, batch 100.
@@ -69,7 +97,20 @@ export const RECIPES: readonly Recipe[] = [
     batch: 100,
     bar: 0.96,
   },
+  // vSGD-fd (no learning rate) on the same net and objective, batch 100 like the baseline.
+  { name: 'vsgd', file: 'examples/vsgd.dl', entry: 'fd', epochs: 20, batch: 100, bar: 0.96 },
   { name: 'hessian_free', file: 'examples/hessian_free.dl', epochs: 8, batch: 1000, bar: 0.96 },
+  // AlexNet-style (LRN, overlapping pooling, dropout), 5 epochs under a cosine decay (what the loaded
+  // 2-core machine allowed); then the deconvnet's projections of its layer-2 units (Zeiler & Fergus).
+  {
+    name: 'alexnet_small',
+    file: 'examples/alexnet_small.dl',
+    epochs: 5,
+    batch: 64,
+    schedule: cosine,
+    bar: 0.985,
+    picture: { file: 'examples/deconvnet.dl', png: 'deconvnet.png' },
+  },
   // Greedy CD-1 pretraining of two RBMs, then fine-tuning under a cosine decay: the schedule in the file.
   { name: 'dbn', file: 'examples/dbn.dl', epochs: 0, batch: 64, bar: 0.975, stageLengths: DBN_EPOCHS },
   // DBM: doubled-input RBM pretraining of both layers, then mean-field + PCD, one schedule.
@@ -84,9 +125,72 @@ export const RECIPES: readonly Recipe[] = [
     stageLengths: DBN_EPOCHS,
     stage: 'finetune',
   },
+  // Greedy masking-noise DAE pretraining of two layers, then fine-tuning under a cosine decay.
+  { name: 'sdae', file: 'examples/sdae.dl', epochs: 0, batch: 64, bar: 0.975, stageLengths: SDAE_EPOCHS },
+  {
+    name: 'sdae_random',
+    file: 'examples/sdae.dl',
+    epochs: 0,
+    batch: 64,
+    bar: 0.975,
+    stageLengths: SDAE_EPOCHS,
+    stage: 'finetune',
+  },
   // DQN on Catch, no data: 2000 ε-greedy steps of 32 games, the target synced every 50, greedy games every 500.
   { name: 'dqn_catch', file: 'examples/dqn_catch.dl', epochs: 0, batch: 1, bar: 0, stageLengths: { steps: 2000 } },
+  // Bottom halves of digits from top halves: 10 hidden samples per digit in training,
+  // the test NLL estimated with 100 (the file's schedule evaluates once, at the end).
+  { name: 'sfnn', file: 'examples/sfnn.dl', epochs: 0, batch: 20, bar: 0, stageLengths: SFNN_EPOCHS },
+  // Its deterministic baseline: the same net with every unit sigmoid, the same steps.
+  {
+    name: 'sfnn_det',
+    file: 'examples/sfnn.dl',
+    epochs: 0,
+    batch: 20,
+    bar: 0,
+    stageLengths: SFNN_EPOCHS,
+    defines: { stochastic: 0, m: 1, m_test: 1 },
+  },
+  // Whitened 8×8 patches; the topography of the 10×10 filter grid measured from the weights.
+  {
+    name: 'tica',
+    file: 'examples/tica.dl',
+    epochs: 10,
+    batch: 100,
+    data: 'mnist-patches',
+    bar: 0,
+    measure: (checkpoint) => topographyFigures(checkpoint, 10),
+  },
+  // Skip-gram with negative sampling on Moby-Dick's words: the file's schedule (dataset moby-dick-words, linear decay).
+  { name: 'skipgram', file: 'examples/skipgram.dl', epochs: 0, batch: 256, bar: 0, stageLengths: { epochs: 6 } },
+  // DeViSE: the image net on the seen digits 0-6, then the linear map into the skip-gram word space.
+  {
+    name: 'devise',
+    file: 'examples/devise.dl',
+    epochs: 0,
+    batch: 64,
+    bar: 0,
+    stageLengths: { pre_epochs: 3, epochs: 5 },
+  },
+  // Curriculum: 60 steps on the easiest quarter, 60 on the easiest half, 120 on all (lengths in steps, in the file).
+  { name: 'curriculum', file: 'examples/curriculum.dl', epochs: 0, batch: 64, bar: 0, stageLengths: {} },
+  // Its baseline: the same stages and steps with every digit in each, in random order.
+  {
+    name: 'curriculum_random',
+    file: 'examples/curriculum.dl',
+    epochs: 0,
+    batch: 64,
+    bar: 0,
+    stageLengths: {},
+    defines: { easy: 1, medium: 1 },
+  },
 ];
+
+/** The `dlc sample` arguments drawing a recipe's picture from its checkpoint into `out`. */
+export function pictureArgs(recipe: Recipe, checkpoint: string, out: string): string[] | undefined {
+  const p = recipe.picture;
+  return p && [p.file, '--init-from', checkpoint, '--out', `${out}/${p.png}`];
+}
 
 /** Training steps per epoch on the dataset the recipe uses (only MNIST recipes have schedules). */
 export function totalSteps(recipe: Recipe, epochs: number): number {
@@ -101,13 +205,21 @@ export function recipeArgs(recipe: Recipe, epochs: number | undefined, checkpoin
   if (recipe.stageLengths) {
     const lengths = Object.entries(recipe.stageLengths).flatMap(([k, v]) => ['-D', `${k}=${epochs ?? v}`]);
     const stage = recipe.stage !== undefined ? ['--stage', recipe.stage] : [];
-    return [recipe.file, '--json', '--seed', '0', ...lengths, ...stage, '--checkpoint', checkpoint];
+    return [recipe.file, '--json', '--seed', '0', ...lengths, ...stage, ...defines(recipe), '--checkpoint', checkpoint];
   }
+  const length =
+    epochs === undefined && recipe.steps !== undefined
+      ? ['--steps', String(recipe.steps)]
+      : ['--epochs', String(epochs ?? recipe.epochs)];
   epochs ??= recipe.epochs;
-  const args = [recipe.file, '--json', '--seed', '0', '--epochs', String(epochs), '--checkpoint', checkpoint];
+  const args = [recipe.file, '--json', '--seed', '0', ...length, '--checkpoint', checkpoint];
+  if (recipe.order !== undefined) args.push('--order', recipe.order);
   if (recipe.entry !== undefined) args.push('--entry', recipe.entry);
   if (recipe.schedule) args.push('--lr-schedule', recipe.schedule(totalSteps(recipe, epochs)));
   if (recipe.data !== undefined) args.push('--data', recipe.data);
-  for (const [k, v] of Object.entries(recipe.defines ?? {})) args.push('-D', `${k}=${v}`);
-  return args;
+  return [...args, ...defines(recipe)];
+}
+
+function defines(recipe: Recipe): string[] {
+  return Object.entries(recipe.defines ?? {}).flatMap(([k, v]) => ['-D', `${k}=${v}`]);
 }

@@ -1,5 +1,6 @@
 // One example's full run: `node bin/dlc.js train FILE --json --checkpoint PATH ...`,
-// its JSON records collected, its progress (stderr) passed through, its wall time.
+// its JSON records collected, its progress (stderr) passed through, its wall time;
+// and `dlc sample` for a recipe's picture.
 import { spawn } from 'node:child_process';
 import type { TrainRecord } from './figures';
 
@@ -34,5 +35,14 @@ export function runTrain(args: readonly string[], onRecord: (r: TrainRecord) => 
         reject(new Error(`dlc train ${args.join(' ')} exited with ${code}${final ? '' : ' and no final record'}`));
       else resolve({ records, final, wallSeconds: (performance.now() - started) / 1000 });
     });
+  });
+}
+
+/** `node bin/dlc.js sample ...`, its output passed through; rejects when it fails. */
+export function runSample(args: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/dlc.js', 'sample', ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`dlc sample ${args.join(' ')} exited with ${code}`))));
   });
 }

@@ -9,7 +9,7 @@ import { DEFAULT_LIMITS, generatePlan } from '../../compiler/codegen/generate-pl
 import '../../compiler/ops/index';
 import { MODELS } from '../../bench/models';
 
-const INPUTS: Record<string, string[]> = { mlp: ['x', 'y'], lenet: ['x', 'y'], rbm: ['v0'] };
+const INPUTS: Record<string, string[]> = { mlp: ['x', 'y'], adam_mlp: ['x', 'y'], lenet: ['x', 'y'], rbm: ['v0'] };
 
 describe('benchmark models', () => {
   it.each(MODELS.map((m) => [m]))('%s compiles with a train entry `step`', (name) => {

@@ -17,9 +17,9 @@ const section = doc.slice(
 );
 const examples = [...section.matchAll(/```\n(model[\s\S]*?)```/g)].map((m) => m[1]!);
 
-it('has the TICA, unigram, self-paced and DeViSE examples; all but DeViSE lower, with their constants folded', () => {
-  expect(examples.map((e) => e.split(/[ (]/)[1])).toEqual(['tica', 'unigram', 'devise', 'paced']);
-  const [tica, unigram] = [examples[0]!, examples[1]!, examples[3]!].map((text) => {
+it('has the TICA, unigram, noise-word, self-paced and DeViSE examples; all but DeViSE lower, with their constants folded', () => {
+  expect(examples.map((e) => e.split(/[ (\n]/)[1])).toEqual(['tica', 'unigram', 'noise_words', 'devise', 'paced']);
+  const [tica, unigram, noiseWords] = [examples[0]!, examples[1]!, examples[2]!, examples[4]!].map((text) => {
     const r = lowerSource(text);
     expect(messages(r)).toEqual([]);
     return r.program!;
@@ -46,4 +46,10 @@ it('has the TICA, unigram, self-paced and DeViSE examples; all but DeViSE lower,
   const q = [120, 40, 25, 5].map((c) => c ** 0.75);
   const total = q.reduce((a, b) => a + b, 0);
   Array.from(out.results.p!.data).forEach((v, k) => expect(v).toBeCloseTo(q[k]! / total, 6));
+
+  // categorical(p, shape): 320 draws from the one folded table, each class about as often as its probability.
+  const drawn = executeEntry(noiseWords!, 'draw', {}, initialState(noiseWords!, 0)).results.neg!;
+  expect(drawn.type).toEqual({ dtype: 'i32', shape: [64, 5] });
+  const seen = [0, 1, 2, 3].map((k) => Array.from(drawn.data).filter((v) => v === k).length / 320);
+  seen.forEach((f, k) => expect(Math.abs(f - q[k]! / total), `class ${k}`).toBeLessThan(0.08));
 });

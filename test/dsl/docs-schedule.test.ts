@@ -10,7 +10,7 @@ const section = doc.slice(doc.indexOf('## Training schedules'), doc.indexOf('## 
 const examples = [...section.matchAll(/```\n(model[\s\S]*?)```/g)].map((m) => m[1]!);
 
 it('has the DBN example, whose schedule pretrains two RBMs and fine-tunes', () => {
-  expect(examples.length).toBe(2);
+  expect(examples.length).toBe(3);
   const r = lowerSource(examples[0]!, { defines: { pre_epochs: 2 } });
   expect(messages(r)).toEqual([]);
   expect(r.program!.schedule).toEqual({
@@ -44,4 +44,16 @@ it('has the DQN example: data-free steps, the target synced every 50, greedy gam
     ],
   });
   expect(r.program!.entries.map((e) => e.name)).toEqual(['play', 'sync', 'evaluate']);
+});
+
+it('has the curriculum example, whose stages train on the easiest quarter, then half, then all', () => {
+  const r = lowerSource(examples[2]!, { defines: { medium: 0.75 } });
+  expect(messages(r)).toEqual([]);
+  const stages = r.program!.schedule!.stages;
+  expect(stages.map((s) => [s.name, s.easiest])).toEqual([
+    ['prototypes', undefined],
+    ['easy', { fraction: 0.25, entry: 'difficulty' }],
+    ['medium', { fraction: 0.75, entry: 'difficulty' }],
+    ['all', undefined],
+  ]);
 });

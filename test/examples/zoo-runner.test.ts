@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { figuresOf } from '../../scripts/zoo/figures';
-import { RECIPES, totalSteps } from '../../scripts/zoo/recipes';
+import { recipeArgs, RECIPES, totalSteps } from '../../scripts/zoo/recipes';
 import { formatTable } from '../../scripts/zoo/table';
 
 describe('zoo recipes', () => {
@@ -13,8 +13,10 @@ describe('zoo recipes', () => {
       .filter((f) => f.endsWith('.dl'))
       .map((f) => `examples/${f}`)
       .sort();
-    // A file may have several recipes (an optimizer example and its baseline entry).
-    expect([...new Set(RECIPES.map((r) => r.file))].sort()).toEqual(files);
+    // A file may have several recipes (an optimizer example and its baseline entry); a picture's
+    // model (deconvnet.dl, drawn from alexnet_small's weights) is covered by its recipe.
+    const covered = RECIPES.flatMap((r) => (r.picture ? [r.file, r.picture.file] : [r.file]));
+    expect([...new Set(covered)].sort()).toEqual(files);
   });
   it('schedules end with the run (62 full batches of 128 in the 8,000 training digits)', () => {
     expect(
@@ -23,6 +25,37 @@ describe('zoo recipes', () => {
         50,
       ),
     ).toBe(62 * 50);
+  });
+});
+
+describe('zoo recipe arguments', () => {
+  it('a scheduled recipe gets its stage lengths and its -D defines (sfnn_det: the deterministic net)', () => {
+    const det = RECIPES.find((r) => r.name === 'sfnn_det')!;
+    expect(recipeArgs(det, undefined, 'c.safetensors')).toEqual([
+      'examples/sfnn.dl',
+      '--json',
+      '--seed',
+      '0',
+      '-D',
+      'epochs=20',
+      '-D',
+      'stochastic=0',
+      '-D',
+      'm=1',
+      '-D',
+      'm_test=1',
+      '--checkpoint',
+      'c.safetensors',
+    ]);
+    expect(recipeArgs(det, 1, 'c.safetensors')).toContain('epochs=1');
+  });
+  it('tica trains on mnist-patches', () => {
+    const args = recipeArgs(
+      RECIPES.find((r) => r.name === 'tica')!,
+      undefined,
+      'c.safetensors',
+    );
+    expect(args.slice(args.indexOf('--data'), args.indexOf('--data') + 2)).toEqual(['--data', 'mnist-patches']);
   });
 });
 

@@ -143,6 +143,9 @@ const CASES: [string, Input[], Attrs, [number, number]?][] = [
   ['max_pool', [f(1, 2, 5, 5)], WIN],
   ['avg_pool', [f(1, 2, 5, 5)], WIN],
   ['l2_pool', [f(1, 2, 5, 5)], WIN],
+  // A window of 5 over 6 channels, clipped at both ends; alpha large enough that every neighbour counts.
+  ['lrn', [f(2, 6, 3, 3)], { size: 5, alpha: 0.5, beta: 0.75, k: 1 }],
+  ['lrn', [f(1, 4, 2, 2)], { size: 3, alpha: 0.2, beta: 0.5, k: 2 }],
   ...['sum', 'mean', 'max', 'min', 'logsumexp'].map((op): [string, Input[], Attrs] => [
     op,
     [f(2, 3, 4)],

@@ -163,7 +163,7 @@ describe('.npy writer and folder datasets', () => {
     expect([...trainY, ...ds.test.y!.data].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(Array.from(ds.train.x!.data.subarray(0, 3))).toEqual([trainY[0], trainY[0], trainY[0]]);
     expect(() => loadDataset('cifar')).toThrow(
-      "unknown dataset 'cifar': not one of mnist, mnist-standardized, moby-dick and no such folder",
+      "unknown dataset 'cifar': not one of mnist, mnist-standardized, mnist-patches, moby-dick, moby-dick-words, bool-trees and no such folder",
     );
   });
 });

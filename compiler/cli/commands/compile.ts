@@ -19,7 +19,7 @@ import { writeModelFiles } from '../../codegen/write';
 import { lowerFile } from '../../lower/index';
 
 const USAGE = `usage: dlc compile FILE -o DIR [-O0|-O1|-O2] [-D name=value]... [--json] [--target portable|tuned|adaptive]
-                        [--family register|shared] [--textures on|off]
+                        [--family register|shared] [--textures on|off] [--fuse-updates on|off]
 
 Compiles a .dl model to DIR/<model>.js (self-contained ESM bundle with the runtime),
 its types DIR/<model>.d.ts and DIR/dlc-runtime.d.ts (they need no dlc installed), and
@@ -32,11 +32,16 @@ point the kernels (and how many it takes unfused), dispatches and planned bytes
   -O1                 clean-up passes (constant folding, simplification, CSE, dead
                       code) and packed memory (temporaries share arenas by lifetime)
   -O2                 -O1 and fusion: elementwise chains, matmul and conv epilogues,
-                      conv -> bias -> activation -> pooling in one kernel (default)
+                      conv -> bias -> activation -> pooling (or -> lrn, when one
+                      invocation holds all the channels) in one kernel, every
+                      param's optimizer update in one kernel (default)
   -D name=value       override a hyperparameter (repeatable)
   --json              print {"model", "entries": [{"name", "kernels", "kernels_unfused",
-                      "dispatches", "peak_bytes", "naive_bytes"}]} (adaptive: one such
-                      report per family, {"model", "families": {"register", "shared"}})
+                      "dispatches", "peak_bytes", "naive_bytes"}]}, with fused optimizer
+                      updates also "dispatches_unfused_updates" (adaptive: one such
+                      report per family, {"model", "families": {"register", "shared"}});
+                      an entry with lrn also has "lrn_fused" and "lrn_unfused":
+                      kernels computing it inside a conv kernel and on their own
   --target T          tuned (default): for the adapter here (\`dlc devices\`): register
                       family with textures on CPU adapters such as llvmpipe, shared on
                       GPUs, the adapter's limits; portable: shared family, no textures,
@@ -47,7 +52,11 @@ point the kernels (and how many it takes unfused), dispatches and planned bytes
   --family F          kernel family: register (CPU adapters such as llvmpipe) or shared
                       (GPUs); default: the target's
   --textures on|off   operand textures: kernels read big operands through
-                      rgba32float textures; default: on for the register family`;
+                      rgba32float textures; default: on for the register family
+  --fuse-updates on|off  every param's optimizer update in one kernel (or a few,
+                      at the binding limit) instead of kernels of each param's own;
+                      the same bits either way; default: on for the shared family
+                      (GPUs), off for register (slower there: docs/performance.md)`;
 
 interface Options {
   file: string;
@@ -58,6 +67,7 @@ interface Options {
   family?: CodegenOptions['family'];
   textures?: boolean;
   target: TargetName;
+  fuseUpdates?: boolean;
 }
 
 export function parseCompileArgs(argv: readonly string[]): Options {
@@ -68,6 +78,7 @@ export function parseCompileArgs(argv: readonly string[]): Options {
   let target: string | undefined;
   const defines: Record<string, number | boolean> = {};
   let json = false;
+  let fuseUpdates: boolean | undefined;
   let level: OptLevel = 2;
   const value = (i: number, flag: string): string => {
     const v = argv[i];
@@ -95,6 +106,10 @@ export function parseCompileArgs(argv: readonly string[]): Options {
       target = arg === '--target' ? value(++i, arg) : arg.slice('--target='.length);
     } else if (arg === '--textures' || arg.startsWith('--textures=')) {
       textures = parseTexturesFlag(arg === '--textures' ? value(++i, arg) : arg.slice('--textures='.length));
+    } else if (arg === '--fuse-updates' || arg.startsWith('--fuse-updates=')) {
+      const v = arg === '--fuse-updates' ? value(++i, arg) : arg.slice('--fuse-updates='.length);
+      if (v !== 'on' && v !== 'off') throw new DlcError(`--fuse-updates must be on or off, got '${v}'`, 2);
+      fuseUpdates = v === 'on';
     } else if (arg.startsWith('-') && arg !== '-')
       throw new DlcError(`unknown option '${arg}' for 'dlc compile' (see 'dlc help compile')`, 2);
     else if (file === undefined) file = arg;
@@ -110,6 +125,7 @@ export function parseCompileArgs(argv: readonly string[]): Options {
     level,
     family,
     target: parseTarget(target),
+    ...(fuseUpdates !== undefined ? { fuseUpdates } : {}),
     ...(textures !== undefined ? { textures } : {}),
   };
 }
@@ -134,6 +150,7 @@ export function makeCompileCommand(lower: LowerFn = lowerFile): Command {
             level: options.level,
             family: target.family,
             textures: target.textures,
+            ...(options.fuseUpdates !== undefined ? { fuseUpdates: options.fuseUpdates } : {}),
             ...(target.limits ? { limits: target.limits } : {}),
           }).plan,
       );

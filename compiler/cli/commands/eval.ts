@@ -15,7 +15,10 @@ data it was trained on: test accuracy when the data has labels and the entry ret
 [batch,K] scores, else the mean of each output. An entry that returns per-example
 free energies as \`energy\` (an RBM's score) also gets pseudo_likelihood: the
 stochastic estimate (one random bit flipped per example, seed 0) in nats per
-example over the test digits binarised at 0.5. A checkpoint written by another
+example over the test digits binarised at 0.5. A model with no infer entry (a
+language model) gets test_loss: its train entry's loss over the test split with
+nothing learned, in striped batches with each state carried from zero when the
+checkpoint was trained with --order striped. A checkpoint written by another
 build of the compiler is used with a note (resuming training needs the same build).
 With --ais N, a model with an AIS entry (a sample entry returning log-weights
 \`log_w: f32[chains]\`, as examples/rbm.dl's \`ais\`) also gets its log partition
@@ -29,6 +32,7 @@ ${INIT_FROM_USAGE}
   --bind FIELD=INPUT,… feed dataset field FIELD to model input INPUT
   --ais N              N runs of the model's AIS entry (docs/zoo-generative.md, "AIS")
   --json               print {model, entry, data, step, examples, test_accuracy | test_metrics, ais}
+                       (no infer entry: {model, entry, data, step, order, test_loss})
   -D name=value        override a hyperparameter (as when training)
   -O LEVEL             optimisation level (as when training)
   --backend B          auto | vulkan | metal | d3d12 | opengles | reference`;

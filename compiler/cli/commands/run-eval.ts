@@ -6,6 +6,7 @@ import { chooseEntry, evalEntry } from '../../../runtime/train/entries';
 import { bindEntry, checkMappingTargets } from '../../../runtime/train/feeds';
 import { evaluate, labelField } from '../../../runtime/train/evaluate';
 import { aisEntry, aisLogLikelihood, type AisReport } from '../../../runtime/train/metrics/ais';
+import { evalTestLoss } from './eval-test-loss';
 import { checkpointOpenOptions } from './checkpoint-options';
 import { bindingMapping, datasetSource, openDataset, prepareModel, startModel, type PreparedModel } from './open';
 import type { EntryInfo } from '../../../runtime/train/runner';
@@ -31,6 +32,8 @@ export async function runEval(lower: LowerFn, o: EvalOptions, io: CommandIO): Pr
   const initBytes = readInitFrom(o);
   const prepared = await prepareModel(lower, openOptions, io.stderr);
   const entry = o.entry !== undefined ? chooseEntry(prepared, 'infer', o.entry) : evalEntry(prepared);
+  // A model with no infer entry at all (a language model) is scored by its train entry's loss.
+  if (!entry && !prepared.entries.some((e) => e.kind === 'infer')) return evalTestLoss(prepared, openOptions, o, io);
   if (!entry) {
     const infer = prepared.entries.filter((e) => e.kind === 'infer').map((e) => e.name);
     throw new DlcError(

@@ -8,12 +8,12 @@ import { writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { DlcError } from '../../../runtime/errors';
 import { writePng } from '../../../runtime/png-node';
-import { loadMobyDick } from '../../../runtime/data/moby-dick-node';
+import { loadMobyDick, loadMobyDickWords } from '../../../runtime/data/moby-dick-node';
 import type { LowerFn } from '../../driver';
 import { evalBatches } from '../../../runtime/data/batches';
 import type { Dataset } from '../../../runtime/data/dataset';
 import { standardizedStats, unstandardize } from '../../../runtime/data/standardize';
-import { batchSize, chooseEntry } from '../../../runtime/train/entries';
+import { batchSize, chooseEntry, looksLikeMnist } from '../../../runtime/train/entries';
 import { bindEntry, feedsOf } from '../../../runtime/train/feeds';
 import { checkpointOpenOptions } from './checkpoint-options';
 import { applyInitFrom, readInitFrom, type InitFromOption } from './init-from-option';
@@ -48,7 +48,8 @@ export async function runSampleCommand(lower: LowerFn, o: SampleOptions, io: Com
   const ais = o.entry === undefined ? aisEntry(prepared.entries) : undefined;
   const choices = ais ? { model: prepared.model, entries: prepared.entries.filter((e) => e !== ais) } : prepared;
   const entry = chooseEntry(choices, 'sample', o.entry);
-  const data = o.data ?? prepared.saved?.data;
+  // Weights from --init-from carry no dataset: an entry taking digits gets MNIST's, not zeros.
+  const data = o.data ?? prepared.saved?.data ?? (looksLikeMnist(entry) ? 'mnist' : undefined);
   const takesData =
     entry.inputs.length > 0 && entry.inputs.every((i) => i.dtype === 'f32') && data !== undefined && data !== '';
   const dataset = takesData ? openDataset(entry, data) : undefined;
@@ -57,12 +58,13 @@ export async function runSampleCommand(lower: LowerFn, o: SampleOptions, io: Com
   const { runner } = await startModel(prepared, openOptions);
   try {
     await applyInitFrom(runner, o, initBytes, io.stderr);
-    const vocab = data === 'moby-dick' ? loadMobyDick().vocab : undefined;
+    const vocab =
+      data === 'moby-dick' ? loadMobyDick().vocab : data === 'moby-dick-words' ? loadMobyDickWords().vocab : undefined;
     // A sample entry is one long call (a whole Gibbs or generation chain): say what runs, then how long it took.
     io.stderr.write(`sampling ${entry.name} of ${runner.model} on ${runner.where}…\n`);
     const started = Date.now();
     const result = await runSample(runner, entry, {
-      ...(vocab ? { vocab } : {}),
+      ...(vocab ? { vocab, words: data === 'moby-dick-words' } : {}),
       ...(feeds ? { feeds } : {}),
       ...(stats
         ? { toPixels: (v: ArrayLike<number>) => (v.length % stats.mean.length === 0 ? unstandardize(v, stats) : v) }

@@ -9,10 +9,21 @@ import { DlcError } from '../../../runtime/errors';
 import type { DataOrder } from '../../../runtime/data/batches';
 import { formatSchedule } from '../../../runtime/schedule';
 import { chooseEntry, trainMetrics } from '../../../runtime/train/entries';
+import { bindEntry } from '../../../runtime/train/feeds';
+import {
+  decodeRows,
+  easiestRows,
+  encodeRows,
+  scoreExamples,
+  subsetDataset,
+  SUBSET_KEY,
+} from '../../../runtime/train/subset';
 import { trainLoop, type EpochRecord } from '../../../runtime/train/loop';
 import type { ModelRunner } from '../../../runtime/train/runner';
+import type { Dataset } from '../../../runtime/data/dataset';
 import {
   stageLrSchedule,
+  subsetSize,
   type StagePlan,
   type StageLength,
   type TrainingSchedule,
@@ -27,10 +38,25 @@ interface StageRun {
   readonly setup: EntrySetup;
   /** The stage's length in steps. */
   readonly steps: number;
+  /** Steps per epoch of the stage's data (of its `easiest` subset, when it has one). */
+  readonly perEpoch: number;
 }
 
 function inSteps(l: StageLength, perEpoch: number): number {
   return l.unit === 'steps' ? l.count : l.count * perEpoch;
+}
+
+/** Steps per epoch of a stage: over its `easiest` subset when it has one. */
+function stagePerEpoch(stage: StagePlan, setup: EntrySetup): number {
+  if (!stage.easiest) return setup.perEpoch;
+  const kept = subsetSize(stage.easiest.fraction, setup.trainCount);
+  const perEpoch = Math.floor(kept / setup.batch);
+  if (perEpoch === 0)
+    throw new DlcError(
+      `stage '${stage.name}': 'easiest ${stage.easiest.fraction}' keeps ${kept} of ${setup.trainCount} examples, fewer than a batch of ${setup.batch}`,
+      2,
+    );
+  return perEpoch;
 }
 
 /** The stages to run: all of them, or the one `--stage` names. */
@@ -104,7 +130,8 @@ export async function runSchedule(
         2,
       );
     }
-    return { stage, setup, steps: inSteps(stage.length, setup.perEpoch) };
+    const perEpoch = stagePerEpoch(stage, setup);
+    return { stage, setup, perEpoch, steps: inSteps(stage.length, perEpoch) };
   });
   const total = runs.reduce((n, r) => n + r.steps, 0);
   const stopAt = o.steps ?? total;
@@ -174,13 +201,15 @@ async function runStage(
   io: CommandIO,
   s: StageStart,
 ): Promise<EpochRecord> {
-  const { stage, setup, steps } = run;
+  const { stage, setup, steps, perEpoch } = run;
   const name = stage.name;
   const lrSchedule = stageLrSchedule(stage.lrSchedule, steps);
   const lrs = scheduledRates(runner.scalars, setup.entry.name);
+  const { dataset, extra, kept } = await stageData(runner, run, s);
   const what = setup.dataFree
     ? 'without data'
-    : `on ${setup.dataset.name} (${setup.trainCount} examples, batch ${setup.batch}, ${setup.perEpoch} steps per epoch)`;
+    : `on ${setup.dataset.name} (${kept}${kept === setup.trainCount ? '' : ` of ${setup.trainCount}`} examples, ` +
+      `batch ${setup.batch}, ${perEpoch} steps per epoch)`;
   const resuming = s.startStep > 0 ? `, resuming at step ${s.startStep}` : '';
   const evalText =
     setup.eval && stage.evalEvery !== null
@@ -201,7 +230,7 @@ async function runStage(
   // The update entries due after a stage step (1-based): `every` ones on their multiples, `at end` ones after the last.
   const afterStep = async (step: number): Promise<void> => {
     for (const c of stage.calls) {
-      const due = c.every === undefined ? step === steps : step % inSteps(c.every, setup.perEpoch) === 0;
+      const due = c.every === undefined ? step === steps : step % inSteps(c.every, perEpoch) === 0;
       if (due) await runner.run(c.entry, {}, []);
     }
   };
@@ -212,7 +241,7 @@ async function runStage(
       entry: setup.entry,
       loss: setup.loss,
       metrics: trainMetrics(setup.entry, setup.loss),
-      dataset: setup.dataset,
+      dataset,
       bindings: setup.bindings,
       batch: setup.batch,
       order: s.order,
@@ -230,6 +259,7 @@ async function runStage(
       lossEvery: o.lossEvery,
       maxBad: o.maxBad,
       stage: name,
+      ...(extra ? { extra } : {}),
       afterStep,
       ...(s.start && s.ckpt
         ? {
@@ -252,4 +282,36 @@ async function runStage(
   if (o.json) io.stdout.write(`${JSON.stringify({ stage: name, ...result.final, stage_done: true })}\n`);
   else io.stdout.write(`stage ${name} done: ${describeRecord(result.final)}\n`);
   return result.final;
+}
+
+/**
+ * The stage's training data: all of it, or for `easiest F by ENTRY` the rows ENTRY
+ * scores lowest now (runtime/train/subset.ts); a resumed stage reuses the rows its
+ * checkpoint saved, since its weights have moved since it scored them.
+ */
+async function stageData(
+  runner: ModelRunner,
+  run: StageRun,
+  s: StageStart,
+): Promise<{ dataset: Dataset; extra?: Record<string, string>; kept: number }> {
+  const { stage, setup } = run;
+  if (!stage.easiest) return { dataset: setup.dataset, kept: setup.trainCount };
+  const saved = s.start ? s.ckpt?.ckpt.info.extra?.[SUBSET_KEY] : undefined;
+  let rows;
+  if (saved !== undefined) rows = decodeRows(saved, setup.trainCount, `stage '${stage.name}'`);
+  else {
+    const entry = chooseEntry(runner, 'infer', stage.easiest.entry);
+    const scores = await scoreExamples(
+      runner,
+      entry,
+      setup.dataset.train,
+      bindEntry(setup.dataset.name, setup.dataset.train, entry, setup.mapping),
+    );
+    rows = easiestRows(scores, stage.easiest.fraction);
+  }
+  return {
+    dataset: subsetDataset(setup.dataset, rows),
+    extra: { [SUBSET_KEY]: encodeRows(rows, setup.trainCount) },
+    kept: rows.length,
+  };
 }

@@ -15,7 +15,8 @@ Loads a checkpoint and runs a sample entry. Image outputs (last dimension 784, o
 [...,1,28,28]) become a PNG grid; integer token outputs become text through the
 vocabulary of the corpus the model was trained on. An entry whose inputs are all
 float (a chain's start, as an RBM's dream(v0)) gets the first test examples of the
-training data; samples of a standardised dataset are mapped back to pixel values.
+training data (with --init-from: of --data, else MNIST for a digit-shaped input);
+samples of a standardised dataset are mapped back to pixel values.
 
   --checkpoint PATH    the trained weights (this or --init-from)
 ${INIT_FROM_USAGE}

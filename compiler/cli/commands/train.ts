@@ -20,7 +20,11 @@ evaluation after every epoch, checkpoints, and a progress bar. A model with a
                        with a schedule, trains this one entry instead of the stages
   --stage NAME         run only this stage of the model's schedule
   --data NAME|DIR      mnist, mnist-standardized (each pixel at train mean 0, deviation
-                       1), moby-dick, or a folder of FIELD.npy files (DIR/train and
+                       1), mnist-patches (whitened 8×8 patches of the digits, field x),
+                       moby-dick, moby-dick-words (windows of W words of its 5,000
+                       most frequent, id = frequency rank, for an i32[batch,W] input),
+                       bool-trees (AND/OR expression trees of 2-16 leaves,
+                       runtime/data/trees.ts), or a folder of FIELD.npy files (DIR/train and
                        DIR/test, or one folder split 80/20). Default: mnist when the
                        train entry's inputs look like MNIST (one f32[batch,784] or
                        f32[batch,1,28,28] input and at most one i32[batch] label

@@ -190,6 +190,22 @@ export interface ConvPool {
   readonly prePool: boolean;
 }
 
+/**
+ * Local response normalisation of the finished values across channels, as the lrn op:
+ * y[c] = e[c] / (k + α Σ_{c'} e[c']²)^β over c' ∈ [c − lo, c − lo + size − 1] ∩ [0, O).
+ * An invocation must hold every channel of the group (tile.to ≥ channels per group,
+ * one group), since each output reads its neighbours' values from registers. The
+ * normalised values go to Y; with `writeInput`, the values before it also go to Z.
+ */
+export interface ConvChannelNorm {
+  readonly size: number;
+  readonly lo: number;
+  readonly alpha: number;
+  readonly beta: number;
+  readonly k: number;
+  readonly writeInput: boolean;
+}
+
 export interface ConvNestOptions {
   readonly tile?: ConvTile;
   /** Read-only bindings 2, 3, ... in this order, for the hooks below to read. */
@@ -208,6 +224,8 @@ export interface ConvNestOptions {
   /** f32 WGSL from the global output channel `ocg`, evaluated once per channel up front (a bias load) and seen by the epilogue as `channelValue`. */
   readonly perChannel?: (ocg: string) => string;
   readonly pool?: ConvPool;
+  /** A normalisation across the channels of each output position, after the epilogue (not with `pool`). */
+  readonly channelNorm?: ConvChannelNorm;
   /**
    * Where the context allows operand textures (KernelContext.textures), X is read
    * through one when its rows are whole texels (see xTexture); not with `readX`.
@@ -224,6 +242,31 @@ export function emitDirectConv(
 }
 
 const LANE = ['x', 'y', 'z', 'w'] as const;
+
+/**
+ * The lines normalising column j's finished values `e{i}_{j}` (from `finish(i)`) across
+ * the TO channels and storing them at `outAt(i)`. The window sum adds the squares
+ * in ascending channel order, as the lrn kernel does, so both give the same floats.
+ */
+function channelNormLines(
+  n: ConvChannelNorm,
+  TO: number,
+  j: number,
+  finish: (i: number) => string[],
+  outAt: (i: number) => string,
+): string[] {
+  const L: string[] = [];
+  for (let i = 0; i < TO; i++) L.push(...finish(i), `    let q${i}_${j} = e${i}_${j} * e${i}_${j};`);
+  const [kLit, alphaLit, betaLit] = [n.k, n.alpha, n.beta].map(floatLiteral);
+  for (let i = 0; i < TO; i++) {
+    const window: string[] = [];
+    for (let c = Math.max(0, i - n.lo); c <= Math.min(TO - 1, i - n.lo + n.size - 1); c++) window.push(`q${c}_${j}`);
+    const sum = window.reduce((acc, q) => (acc === '' ? `0.0 + ${q}` : `${acc} + ${q}`), '');
+    L.push(`    Y[${outAt(i)}] = e${i}_${j} / pow(${kLit} + ${alphaLit} * (${sum}), ${betaLit});`);
+    if (n.writeInput) L.push(`    Z[${outAt(i)}] = e${i}_${j};`);
+  }
+  return L;
+}
 
 /** Where an invocation's input columns start: q0 = tile · step + offset (tile = its column tile). */
 interface InputColumns {
@@ -397,6 +440,7 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
     if (pool.prePool) decls.push(bindingDecl(binding++, 'Y', 'f32', 'read_write'));
   } else {
     decls.push(bindingDecl(binding++, 'Y', 'f32', 'read_write'));
+    if (o.channelNorm?.writeInput) decls.push(bindingDecl(binding++, 'Z', 'f32', 'read_write'));
   }
   L.push(...decls);
   if (texW && !p.weightRowsAligned) L.push('', SHIFT4);
@@ -617,6 +661,9 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
       L.push('  }');
     }
   } else {
+    const norm = o.channelNorm;
+    if (norm && (pool || p.groups !== 1 || TO !== p.ocPerGroup))
+      throw new Error(`${p.name}: a channel norm needs one group, no pooling and all ${p.ocPerGroup} channels per tile`);
     for (let t = 0; t < TY; t++) {
       const inside = rowIn(t);
       L.push(`  {`);
@@ -624,6 +671,11 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
       if (inside) L.push(`    if (${inside}) {`);
       for (let j = 0; j < TX; j++) {
         L.push(`  if (ox0 + ${j} < ${OW}) {`);
+        if (norm) {
+          L.push(...channelNormLines(norm, TO, j, (i) => finish(i, j, t, '    '), (i) => p.outAt(`ocg${i}`, `ocl${i}`, `(ox0 + ${j})`)));
+          L.push('  }');
+          continue;
+        }
         for (let i = 0; i < TO; i++) {
           const body = [
             ...finish(i, j, t, ''),

@@ -3,6 +3,8 @@
 //   emitConv2dEpilogue         conv2d → + bias[c] → elementwise expr      fused_conv2d_add_relu
 //   emitConv2dPool             conv2d → bias → expr → max_pool/avg_pool, writing the pooled
 //                              values (+ i32 switches, + the pre-pool values on request)
+//   emitConv2dNorm             conv2d → bias → expr → lrn across the channels of the tile
+//                              (+ the values before lrn on request), when all fit one tile
 //   emitConv2dTransposeFused   conv2d_transpose of the gradient masked by the activation's
 //   emitConv2dFilterGradFused  derivative (gradMask) and/or unpooled through switches (unpool)
 //   ./pool-fused.ts            emitMaxUnpoolMasked / emitMaxPoolGradTiled: the max pool's
@@ -42,7 +44,15 @@ import { emitConvNest } from './conv';
 import type { ConvParams } from './conv-geometry';
 import { conv2dGeometry, conv2dTransposeGeometry, filterGradGeometry } from './conv-geometry';
 import type { PoolWindow } from './pool';
-import { pairAttr, pooledType, poolCoversOutput, poolWindowsTile, windowCount } from '../../ops/fusion-rules';
+import {
+  lrnFitsTile,
+  NORM_TILE_MAX_CHANNELS,
+  pairAttr,
+  pooledType,
+  poolCoversOutput,
+  poolWindowsTile,
+  windowCount,
+} from '../../ops/fusion-rules';
 
 export type { ConvParams } from './conv-geometry';
 export type { PoolWindow } from './pool';
@@ -213,6 +223,45 @@ export function emitConv2dEpilogue(p: Conv2dFused): KernelSpec {
     extraInputs: bindings,
     epilogue: hook,
     perChannel,
+  });
+}
+
+/** Local response normalisation fused after the epilogue (the lrn op's attributes; `lo` = ⌊size/2⌋). */
+export interface ConvLrn {
+  readonly size: number;
+  readonly alpha: number;
+  readonly beta: number;
+  readonly k: number;
+}
+
+export interface Conv2dNormFused extends Conv2dFused {
+  readonly lrn: ConvLrn;
+  /** Also write the epilogue's values before the normalisation (what lrn's gradient reads). */
+  readonly writeInput?: boolean;
+}
+
+/**
+ * conv2d → epilogue → lrn in one kernel: each invocation computes all O channels of
+ * a few columns, so every channel's window of neighbours is in its registers.
+ * Bindings: the inputs of emitConv2dEpilogue (x, w, [bias], extras...), then the
+ * outputs: y f32[N,O,OH,OW] (normalised), then (if `writeInput`) the values before
+ * the normalisation f32[N,O,OH,OW].
+ */
+export function emitConv2dNorm(p: Conv2dNormFused): KernelSpec {
+  const y = conv2dOutputType(p.x, p.w, p.conv);
+  if (!lrnFitsTile(y, p.conv.groups))
+    throw new Error(`${p.name}: lrn fuses only into a one-group conv of at most ${NORM_TILE_MAX_CHANNELS} channels`);
+  const [, O, , OW] = y.shape;
+  const { bindings, hook, perChannel } = epilogueHooks(p.epilogue, y);
+  // About 64 accumulators per invocation, as the measured 8×8 tiles (see ./conv).
+  const tile = p.tile ?? { to: O, tx: Math.min(OW, Math.max(1, Math.floor(64 / O))) };
+  return emitConvNest(conv2dGeometry(p.x, p.w, y, p.conv, p.name), {
+    tile,
+    ctx: p.ctx,
+    extraInputs: bindings,
+    epilogue: hook,
+    perChannel,
+    channelNorm: { ...p.lrn, lo: Math.floor(p.lrn.size / 2), writeInput: p.writeInput === true },
   });
 }
 

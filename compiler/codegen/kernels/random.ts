@@ -53,15 +53,17 @@ export function emitRandomKernel(
 /**
  * categorical: one invocation per row of probs [rows, K]; u·Σp is compared with
  * the running sum in f32, in index order (the reference rounds the same way).
+ * With `samples`, probs is one table [K] and every invocation draws from it.
  */
 export function emitCategoricalKernel(
   stream: number,
   shape: readonly number[],
   iteration: DType | null = null,
+  samples?: readonly number[],
 ): KernelSpec {
   const k = shape[shape.length - 1];
-  const rows = numel(shape.slice(0, -1));
-  const body = `  let base = i * ${k}u;
+  const rows = samples === undefined ? numel(shape.slice(0, -1)) : numel(samples);
+  const body = `  let base = ${samples === undefined ? `i * ${k}u` : '0u'};
   var total = 0.0;
   for (var j = 0u; j < ${k}u; j = j + 1u) { total = total + max(x0[base + j], 0.0); }
   let goal = philox_uniform01(w.x) * total;
@@ -78,6 +80,7 @@ export function emitCategoricalKernel(
   if (!(goal < acc)) { pick = select(pick, last, last >= 0i); }
   y[i] = pick;`;
   const inputs: DType[] = iteration ? ['f32', iteration] : ['f32'];
-  const name = `categorical_${tag(shape)}_stream${stream}${iteration ? '_iter' : ''}`;
+  const drawn = samples === undefined ? '' : `_samples${tag(samples)}`;
+  const name = `categorical_${tag(shape)}${drawn}_stream${stream}${iteration ? '_iter' : ''}`;
   return { ...emitRandomKernel('categorical', stream, inputs, 'i32', [rows], body, iteration !== null), name };
 }

@@ -176,6 +176,14 @@ export const ONNX_OPS: Readonly<Record<string, OnnxRule>> = {
   avg_pool: (e, n, [x]) => e.add('AveragePool', [x!], { ...window(n, 'size'), count_include_pad: 1 }),
   // (Σ x²)^½ over each window, padding adding 0.
   l2_pool: (e, n, [x]) => e.add('LpPool', [x!], { ...window(n, 'size'), p: 2 }),
+  // ONNX LRN divides alpha by the size and, for an odd size, has dlc's window [c − size/2, c + size/2];
+  // an even window it centres one channel higher than dlc.
+  lrn: (e, n, [x]) => {
+    const size = int(n, 'size');
+    if (size % 2 === 0) e.refuse(n, `has an even window (size ${size}), which ONNX LRN places one channel higher`);
+    const num = (k: string) => ({ float: n.attrs[k] as number });
+    return e.add('LRN', [x!], { size, alpha: { float: (n.attrs.alpha as number) * size }, beta: num('beta'), bias: num('k') });
+  },
 
   // --- reductions
   sum: reduce('ReduceSum'),
@@ -256,7 +264,6 @@ export const NOT_EXPORTED: Readonly<Record<string, string>> = {
   max_unpool: `${CUSTOM_POOL} (it places values at dlc's per-plane switches)`,
   lcn: 'is local contrast normalisation, which has no ONNX equivalent',
   channel_window_sum: 'is a sum over a window of channels, which has no ONNX equivalent',
-  lrn: "is not mapped to ONNX LRN, whose window and scaling have not been checked against dlc's",
   ranking_hinge: 'is a training loss not mapped to ONNX',
   scatter: "is not mapped to ONNX ScatterND, which leaves repeated indices' result unspecified (dlc keeps the last)",
   repeat: 'is a loop; dlc does not export ONNX Loop or Scan',

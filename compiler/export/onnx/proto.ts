@@ -23,11 +23,12 @@ export function elemType(dtype: DType): number {
   return ELEM[dtype];
 }
 
-export type OnnxAttr = number | string | readonly number[];
+export type OnnxAttr = number | string | readonly number[] | { readonly float: number };
 
-/** An AttributeProto: integers as INT(S), other numbers as FLOAT, strings as STRING. */
+/** An AttributeProto: integers as INT(S), other numbers and `{ float }` as FLOAT, strings as STRING. */
 function attribute(name: string, v: OnnxAttr): P.IAttributeProto {
   const A = onnx.AttributeProto.AttributeType;
+  if (typeof v === 'object' && 'float' in v) return { name, type: A.FLOAT, f: v.float };
   if (typeof v === 'string') return { name, type: A.STRING, s: new TextEncoder().encode(v) };
   if (typeof v === 'number') return Number.isInteger(v) ? { name, type: A.INT, i: v } : { name, type: A.FLOAT, f: v };
   return { name, type: A.INTS, ints: [...v] };

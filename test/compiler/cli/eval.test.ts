@@ -5,7 +5,8 @@ import { readCheckpoint } from '../../../runtime/checkpoint/file-node';
 import { encodeUnchecked } from '../../runtime/checkpoint-helpers';
 import { join } from 'node:path';
 import { DlcError } from '../../../runtime/errors';
-import { tinyMnist } from '../../runtime/train/programs';
+import { bigram, tinyMnist } from '../../runtime/train/programs';
+import { loadMobyDick } from '../../../runtime/data/moby-dick-node';
 import { fakeLower, runCommand, tempDir } from '../../runtime/train/harness';
 
 const lower = fakeLower({
@@ -13,6 +14,8 @@ const lower = fakeLower({
   // Batch 384: the 2,000 test digits make 5 full batches and one padded batch of 80.
   'odd.dl': () => tinyMnist({ batch: 384 }),
   'other.dl': () => tinyMnist({ batch: 400, model: 'other_model' }),
+  // No infer entry: windows of 65 characters, 58 striped test batches of 32.
+  'bigram.dl': () => bigram(loadMobyDick().vocab.length, 32, 64),
 });
 
 let ckpt = '';
@@ -189,5 +192,25 @@ describe('dlc eval', () => {
       expect((err as DlcError).message).toBe(message);
     }
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('scores a model with no infer entry by its train loss on the test split, as training does', async () => {
+    const ck = join(tempDir(), 'bigram.safetensors');
+    const flags = ['--checkpoint', ck, '--json']; // on the device: the reference executor is slow over 58 batches
+    const t = await runCommand('train', lower, ['bigram.dl', '--steps', '5', '--order', 'striped', ...flags]);
+    const final = JSON.parse(t.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
+    const r = await runCommand('eval', lower, ['bigram.dl', ...flags]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(out).toEqual({
+      model: 'bigram',
+      entry: 'step',
+      data: 'moby-dick',
+      step: 5,
+      order: 'striped',
+      test_loss: final.test_loss,
+    });
+    // Below the uniform guess over the vocabulary: the five steps learned something.
+    expect(out.test_loss).toBeLessThan(Math.log(loadMobyDick().vocab.length));
   });
 });

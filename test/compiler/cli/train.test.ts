@@ -248,7 +248,7 @@ describe('dlc train', () => {
       ],
       [
         ['tiny.dl', '--data', 'nosuch'],
-        /^unknown dataset 'nosuch': not one of mnist, mnist-standardized, moby-dick and no such folder$/,
+        /^unknown dataset 'nosuch': not one of mnist, mnist-standardized, mnist-patches, moby-dick, moby-dick-words, bool-trees and no such folder$/,
         2,
       ],
       [['tiny.dl', '--bind', 'y=x'], /^dtype mismatch: field 'y' \(i32\[\] per example\) for model input 'x'/, 2],

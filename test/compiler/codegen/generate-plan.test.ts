@@ -36,9 +36,10 @@ describe('generatePlan', () => {
       ['b2', 12, 'zeros'],
     ]);
     expect(plan.scalars).toEqual([
-      { name: 'lr', value: 0.5, buffer: plan.buffers.find((b) => b.kind === 'scalar')!.id },
+      { name: 'lr', value: 0.5, buffer: plan.buffers.find((b) => b.kind === 'scalar')!.id, word: 2 },
     ]);
-    expect(plan.buffers[plan.scalarsBuffer]).toMatchObject({ kind: 'scalars', dtype: 'u32', shape: [2] });
+    // Seed, step, then lr's word.
+    expect(plan.buffers[plan.scalarsBuffer]).toMatchObject({ kind: 'scalars', dtype: 'u32', shape: [3] });
     expect(plan.layout.every((slice, id) => slice.size === plan.buffers[id].bytes)).toBe(true);
     const step = plan.entries.find((e) => e.name === 'step')!;
     expect(step.inputs.map((i) => [i.name, i.dtype, i.shape])).toEqual([

@@ -194,6 +194,39 @@ describe('plans on the device match the reference executor', () => {
     exec.destroy();
   });
 
+  // Regression: vSGD's `W.wprev ← W` read W after W's update had been written over it.
+  it('an assign that stores the old value elsewhere keeps the update of that buffer out of place', async () => {
+    const f32 = (...shape: number[]) => ({ dtype: 'f32' as const, shape });
+    const b = new GraphBuilder('tick');
+    const x = b.arg('input', 'x', f32(3));
+    const s = b.arg('state', 's', f32(3));
+    b.arg('state', 'prev', f32(3));
+    b.emit('assign', [b.op('tanh', [b.op('add', [x, s])])], { target: 's' });
+    b.emit('assign', [s], { target: 'prev' });
+    const program: Program = {
+      model: 'keep_old',
+      hyper: {},
+      persistent: [
+        { name: 's', kind: 'state', type: f32(3), init: { name: 'constant', args: { value: 0.5 } } },
+        { name: 'prev', kind: 'state', type: f32(3), init: { name: 'zeros', args: {} } },
+      ],
+      scalars: [],
+      entries: [{ name: 'tick', kind: 'update', graph: b.finish({}) }],
+    };
+    const plan = generatePlan(program, { family: 'register', limits: DEFAULT_LIMITS });
+    const copies = plan.entries[0].steps
+      .filter((st) => st.kind === 'copy')
+      .map((st) => plan.buffers[(st as { dst: number }).dst].name);
+    // s is both an assign's source and a target, so it is staged before the copies.
+    expect(copies.sort()).toEqual(['prev', 's', 'tick.staged.s']);
+    const exec = await compileAndCreate(program);
+    await exec.run('tick', { x: new Float32Array([0.1, -0.2, 0.3]) });
+    const after = await exec.readTensors(['s', 'prev']);
+    expectClose(after.prev, tensor(f32(3), [0.5, 0.5, 0.5]));
+    expectClose(after.s, tensor(f32(3), [Math.tanh(0.6), Math.tanh(0.3), Math.tanh(0.8)]));
+    exec.destroy();
+  });
+
   it('a generation loop feeds each sampled token to the next step (same draws as the reference)', async () => {
     const program = generateProgram();
     const exec = await compileAndCreate(program, 7);
@@ -228,9 +261,12 @@ describe('plans on the device match the reference executor', () => {
   ];
   // rmsprop's momentum slot (#16) adds no new op, so one level suffices (-O2 pipelines are slow on llvmpipe).
   const rmspropMomentum: OptimizerSpec = { name: 'rmsprop', options: { lr: 0.01, decay: 0.9, momentum: 0.5 } };
+  // vsgd's six slots (running averages, memory, previous weight and gradient); one level.
+  const vsgd: OptimizerSpec = { name: 'vsgd', options: {} };
   const cases = [
     ...optimizers.flatMap((o) => [[o, undefined] as const, [o, 2] as const]),
     [rmspropMomentum, undefined] as const,
+    [vsgd, undefined] as const,
   ];
   for (const [optimizer, level] of cases) {
     it(`three ${optimizer.name} steps${level ? ` at -O${level} (fused, updates in place)` : ''}: params and slots follow the reference`, async () => {

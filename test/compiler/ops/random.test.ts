@@ -11,6 +11,7 @@ describe('random op rules', () => {
     expect(infer('uniform', [], { shape: [3, 4], stream: 0 })).toEqual([t(3, 4)]);
     expect(infer('categorical', [t(32, 100)], { stream: 0 })).toEqual([{ dtype: 'i32', shape: [32] }]);
     expect(infer('dropout', [t(8, 8)], { p: 0.5, stream: 0 })).toEqual([t(8, 8)]);
+    expect(infer('categorical', [t(100)], { stream: 0, samples: [4, 5] })).toEqual([{ dtype: 'i32', shape: [4, 5] }]);
   });
   it('rejects bad probabilities and shapes', () => {
     expect(() => infer('dropout', [t(8)], { p: 1, stream: 0 })).toThrow('dropout: probability 1 must be in [0, 1)');
@@ -20,6 +21,9 @@ describe('random op rules', () => {
     expect(() => infer('normal', [], { shape: [0], stream: 0 })).toThrow('normal: invalid shape [0]');
     expect(() => infer('categorical', [t()], { stream: 0 })).toThrow(
       'categorical: probabilities f32[] need a class axis',
+    );
+    expect(() => infer('categorical', [t(2, 3)], { stream: 0, samples: [4] })).toThrow(
+      'categorical: with a shape, p is one table of probabilities, not f32[2,3]',
     );
     expect(() => infer('bernoulli', [{ dtype: 'i32', shape: [2] }], { stream: 0 })).toThrow(
       'bernoulli: operand 1 is i32[2], expected dtype f32',
@@ -74,5 +78,10 @@ describe('random op reference', () => {
     );
     expect(c.includes(1)).toBe(false);
     expect(c.filter((v) => v === 2).length / rows).toBeCloseTo(0.75, 1);
+    // With samples, every element is drawn from the one table.
+    const s = run1('categorical', [f32([3], [1, 0, 3])], { stream: 9, samples: [60, 50] }, ctx);
+    expect(s.length).toBe(rows);
+    expect(s.includes(1)).toBe(false);
+    expect(s.filter((v) => v === 2).length / rows).toBeCloseTo(0.75, 1);
   });
 });

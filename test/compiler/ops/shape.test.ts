@@ -21,6 +21,9 @@ describe('shape op rules', () => {
     );
     expect(() => infer('reshape', [t(2, 3)], { shape: [-1, -1] })).toThrow('reshape: at most one dimension may be -1');
     expect(() => infer('reshape', [t(2, 3)], { shape: [0, 6] })).toThrow('reshape: dimensions must be positive or -1');
+    expect(() => infer('broadcast_to', [t(2, 1)], { shape: [2, 0] })).toThrow(
+      'broadcast_to: dimensions must be positive, got [2,0]',
+    );
     expect(() => infer('transpose', [t(2, 3)], { perm: [0, 0] })).toThrow(
       'transpose: perm [0,0] is not a permutation of the 2 axes of f32[2,3]',
     );

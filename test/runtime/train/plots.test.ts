@@ -7,8 +7,8 @@ import { PNG } from 'pngjs';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { History } from '../../../runtime/train/loop';
-import type { ModelRunner } from '../../../runtime/train/runner';
-import { writePlots } from '../../../runtime/train/plots';
+import type { EntryInfo, ModelRunner } from '../../../runtime/train/runner';
+import { filterParam, writePlots } from '../../../runtime/train/plots';
 import { tempDir } from './harness';
 
 const runner = { model: 'm' } as ModelRunner;
@@ -67,5 +67,31 @@ describe('--plots pictures', () => {
     const none = tempDir();
     await writePlots(none, history({}), runner, undefined);
     expect(pixels(join(none, 'loss.png'), ORANGE)).toBe(0);
+  });
+
+  it('draws the filters of an s×s input (8×8 patches) as s×s tiles, ceil(sqrt(n)) a row', async () => {
+    const param = (d: number, n: number) => ({ name: 'W', kind: 'param', dtype: 'f32', shape: [d, n] });
+    const entry = (row: number[]) =>
+      ({ inputs: [{ name: 'x', dtype: 'f32', shape: [20, ...row] }] }) as unknown as EntryInfo;
+    const values = new Float32Array(64 * 100).map((_, i) => Math.sin(i));
+    const patches = {
+      model: 'm',
+      persistent: [param(64, 100)],
+      save: async () => ({ W: values }),
+    } as unknown as ModelRunner;
+    expect(filterParam(patches, entry([64]))).toEqual({ name: 'W', side: 8 });
+    const digits = { model: 'm', persistent: [param(784, 10)] } as unknown as ModelRunner;
+    expect(filterParam(digits, entry([784]))).toEqual({ name: 'W', side: 28 });
+    expect(filterParam(digits, entry([1, 28, 28]))).toEqual({ name: 'W', side: 28 });
+    // 48 values are no square image, and 16 (4×4) too small to be taken for one.
+    expect(filterParam(patches, entry([48]))).toBeUndefined();
+    expect(filterParam({ persistent: [param(16, 4)] } as unknown as ModelRunner, entry([16]))).toBeUndefined();
+    const dir = tempDir();
+    await writePlots(dir, history({}), patches, { name: 'W', side: 8 });
+    const png = PNG.sync.read(readFileSync(join(dir, 'filters.png')));
+    // 10 tiles a row and 10 rows, each tile 8 pixels at scale 7.
+    expect(png.width).toBe(png.height);
+    expect(png.width).toBeGreaterThan(10 * 56);
+    expect(png.width).toBeLessThan(11 * 56);
   });
 });

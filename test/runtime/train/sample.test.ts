@@ -38,6 +38,22 @@ describe('sampling', () => {
     );
   });
 
+  it('prints word ids through a word vocabulary: spaced, one row of the output a line', async () => {
+    const entry: EntryInfo = {
+      name: 'neighbours',
+      kind: 'sample',
+      inputs: [],
+      outputs: [{ name: 'near', dtype: 'i32', shape: [2, 3] }],
+    };
+    const runner = {
+      model: 'words',
+      entries: [entry],
+      run: async () => ({ near: Int32Array.from([0, 2, 1, 1, 0, 2]) }),
+    } as unknown as ModelRunner;
+    const r = await runSample(runner, entry, { vocab: ['whale', 'shark', 'sperm'], words: true });
+    expect(r).toEqual({ kind: 'text', output: 'near', text: 'whale sperm shark\nshark whale sperm' });
+  });
+
   it('sees 784-wide and [.,1,28,28] f32 outputs as images', () => {
     expect(imageLayout({ name: 'v', dtype: 'f32', shape: [20, 784] })).toEqual([20, 1, 28, 28]);
     expect(imageLayout({ name: 'v', dtype: 'f32', shape: [2, 5, 784] })).toEqual([10, 1, 28, 28]);
