@@ -193,7 +193,9 @@ export const BUILTINS: readonly Builtin[] = [
     category: 'pooling',
     params: [req('x'), req('switches'), req('size'), opt('stride', null), opt('out', null)],
     results: 1,
-    doc: 'places each value where its switch says (inverse of max_pool_with_switches) in an out = [h, w] plane; without out, the plane the switches were recorded in, else (n-1)·stride + size',
+    doc:
+      'places each value where its switch says (inverse of max_pool_with_switches) in an out = [h, w] plane; ' +
+      'without out, the plane the switches were recorded in, else (n-1)·stride + size',
   },
   // normalisation
   {

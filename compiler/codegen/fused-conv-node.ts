@@ -85,7 +85,8 @@ export function emitFusedConv(
   const conv = convParamsOf(chain.conv.attrs);
   const resultIndex = (v: Value): number => body.results.findIndex((r) => r.value === v);
   const prePoolValue = (chain.act ?? chain.add ?? chain.conv).outputs[0];
-  if (chain.norm) return normKernel(chain.norm, prePoolValue, body, { name, x: x.type, w: w.type, conv, epilogue, ctx }, inputs);
+  if (chain.norm)
+    return normKernel(chain.norm, prePoolValue, body, { name, x: x.type, w: w.type, conv, epilogue, ctx }, inputs);
   if (!chain.pool) {
     if (resultIndex(prePoolValue) < 0 || body.results.length !== 1)
       throw new Error(`fused conv '${name}' must return exactly its last value`);
@@ -123,7 +124,8 @@ function normKernel(norm: Node, before: Value, body: Graph, conv: Conv2dFused, i
   const input = resultIndex(before);
   if (normed < 0 || body.results.length !== (input >= 0 ? 2 : 1))
     throw new Error(`fused conv '${conv.name}' returns values its kernel cannot write`);
-  const num = (k: string, fallback: number): number => (typeof norm.attrs[k] === 'number' ? Number(norm.attrs[k]) : fallback);
+  const num = (k: string, fallback: number): number =>
+    typeof norm.attrs[k] === 'number' ? Number(norm.attrs[k]) : fallback;
   const lrn = { size: num('size', 5), alpha: num('alpha', 1e-4), beta: num('beta', 0.75), k: num('k', 2) };
   return {
     spec: emitConv2dNorm({ ...conv, lrn, ...(input >= 0 ? { writeInput: true } : {}) }),

@@ -115,7 +115,8 @@ const OP_RULES: Readonly<Record<string, Rule>> = {
   cross_entropy: (n, tags) => lastAxisRule(n, tags),
   ranking_hinge: (n, tags) => lastAxisRule(n, tags),
   // With `samples` the draws come from one table and have no rows of their own.
-  categorical: (n, tags) => (((n.attrs.samples as number[] | undefined) ?? []).length === 0 ? lastAxisRule(n, tags) : mixed(n)),
+  categorical: (n, tags) =>
+    ((n.attrs.samples as number[] | undefined) ?? []).length === 0 ? lastAxisRule(n, tags) : mixed(n),
   matmul: (n, tags) => matmulRule(n, tags),
   // Convolutions, pools and local normalizations read one example (NCHW: rows at axis 0).
   conv2d: (n, [x, w]) => (w!.kind === 'free' ? perExampleRule(n, [x!]) : mixed(n)),

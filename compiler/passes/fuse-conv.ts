@@ -15,14 +15,7 @@
 //   4. A chain of at least two nodes becomes a group named after its ops
 //      (`fused_conv2d_add_relu_max_pool`); loop bodies are fused the same way.
 import type { Graph, Node, Value } from '../ir/types';
-import {
-  isActivation,
-  isChannelBias,
-  isPool,
-  lrnFitsTile,
-  poolCoversOutput,
-  poolWindowOf,
-} from '../ops/fusion-rules';
+import { isActivation, isChannelBias, isPool, lrnFitsTile, poolCoversOutput, poolWindowOf } from '../ops/fusion-rules';
 import type { PassContext } from './context';
 import type { FusionGroup } from './fuse-group';
 import { applyGroups, consumers, IdSource, inLoopBodies, isResult, positions } from './fuse-group';

@@ -44,6 +44,7 @@ const cosine = (total: number): string => `cosine:total=${total}`;
 const DBN_EPOCHS = { pre_epochs: 3, fine_epochs: 12 };
 const SDAE_EPOCHS = { pre_epochs: 3, fine_epochs: 12 };
 const SFNN_EPOCHS = { epochs: 20 };
+const DBM_EPOCHS = { pre_epochs: 1, epochs: 2 };
 
 export const RECIPES: readonly Recipe[] = [
   // Hinton et al. 2012 recipe; cosine decay to 0 over the run (the PyTorch calibration run reached 96.9% after 30 constant-lr epochs).
@@ -55,6 +56,17 @@ export const RECIPES: readonly Recipe[] = [
   // CD-1 with lr 0.1 for 15 epochs, as the deeplearning.net RBM tutorial.
   { name: 'rbm', file: 'examples/rbm.dl', entry: 'cd', epochs: 15, batch: 20, bar: 0 },
   { name: 'grbm', file: 'examples/grbm.dl', entry: 'cd', epochs: 15, batch: 20, data: 'mnist-standardized', bar: 0 },
+  // PCD with visibles of deviation 0.5 (docs/zoo-generative.md: why unit variance gives no digits).
+  {
+    name: 'grbm_pcd',
+    file: 'examples/grbm.dl',
+    entry: 'pcd',
+    defines: { sigma: 0.5 },
+    epochs: 4,
+    batch: 20,
+    data: 'mnist-standardized',
+    bar: 0,
+  },
   { name: 'dae', file: 'examples/dae.dl', epochs: 15, batch: 20, bar: 0 },
   { name: 'sparse_ae', file: 'examples/sparse_ae.dl', epochs: 10, batch: 64, bar: 0 },
   { name: 'cae', file: 'examples/cae.dl', epochs: 20, batch: 64, bar: 0 },
@@ -101,6 +113,8 @@ export const RECIPES: readonly Recipe[] = [
   },
   // Greedy CD-1 pretraining of two RBMs, then fine-tuning under a cosine decay: the schedule in the file.
   { name: 'dbn', file: 'examples/dbn.dl', epochs: 0, batch: 64, bar: 0.975, stageLengths: DBN_EPOCHS },
+  // DBM: doubled-input RBM pretraining of both layers, then mean-field + PCD, one schedule.
+  { name: 'dbm', file: 'examples/dbm.dl', epochs: 0, batch: 100, bar: 0, stageLengths: DBM_EPOCHS },
   // The same net and fine-tuning from random init: the schedule's last stage alone.
   {
     name: 'dbn_random',

@@ -41,8 +41,12 @@ export function runTrain(args: readonly string[], onRecord: (r: TrainRecord) => 
 /** `node bin/dlc.js sample ...`, its output passed through; rejects when it fails. */
 export function runSample(args: readonly string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/dlc.js', 'sample', ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, ['bin/dlc.js', 'sample', ...args], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`dlc sample ${args.join(' ')} exited with ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`dlc sample ${args.join(' ')} exited with ${code}`)),
+    );
   });
 }

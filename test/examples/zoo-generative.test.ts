@@ -13,24 +13,30 @@ import {
   trainCurve,
   withGpuRunner,
 } from './zoo-harness';
+import { baseRates } from '../../runtime/train/metrics/ais';
 
 const BATCH = 10;
 
 describe('generative examples on the device', () => {
-  it('rbm: cd, pcd, score, hidden and dream match the reference executor; CD-1 lowers the reconstruction error', async () => {
+  it('rbm: cd, pcd, score, hidden, dream and ais match the reference executor; CD-1 lowers the reconstruction error', async () => {
     const program = lowerExample(
       'rbm',
-      { batch: BATCH, nh: 32 },
+      { batch: BATCH, nh: 32, chains: 4, temps: 3 },
       { 'dream(v0, steps = 1000)': 'dream(v0, steps = 4)' },
     );
     const { x } = mnistBatch(BATCH);
+    const base = baseRates(
+      x.map((p) => (p >= 0.5 ? 1 : 0)),
+      784,
+    );
     await withGpuRunner(program, async (runner) => {
-      expect(await expectEntriesMatchReference(program, runner, { v0: x })).toEqual([
+      expect(await expectEntriesMatchReference(program, runner, { v0: x, base })).toEqual([
         'cd',
         'pcd',
         'score',
         'hidden',
         'dream',
+        'ais',
       ]);
     });
     await withGpuRunner(program, async (fresh) => {
@@ -52,7 +58,7 @@ describe('generative examples on the device', () => {
     });
   });
 
-  it('grbm: cd, score and dream match the reference executor on standardised digits; the reconstruction error falls', async () => {
+  it('grbm: cd, pcd, score and dream match the reference executor on standardised digits; the reconstruction error falls', async () => {
     const program = lowerExample(
       'grbm',
       { batch: BATCH, nh: 32 },
@@ -60,7 +66,7 @@ describe('generative examples on the device', () => {
     );
     const v0 = standardisedMnistBatch(BATCH);
     await withGpuRunner(program, async (runner) => {
-      expect(await expectEntriesMatchReference(program, runner, { v0 })).toEqual(['cd', 'score', 'dream']);
+      expect(await expectEntriesMatchReference(program, runner, { v0 })).toEqual(['cd', 'pcd', 'score', 'dream']);
     });
     await withGpuRunner(program, async (fresh) => {
       expectFalls(await trainCurve(fresh, 'cd', { v0 }, 'recon', 30), 0.95);

@@ -5,6 +5,7 @@ import type { LowerFn } from '../../driver';
 import { chooseEntry, evalEntry } from '../../../runtime/train/entries';
 import { bindEntry, checkMappingTargets } from '../../../runtime/train/feeds';
 import { evaluate, labelField } from '../../../runtime/train/evaluate';
+import { aisEntry, aisLogLikelihood, type AisReport } from '../../../runtime/train/metrics/ais';
 import { evalTestLoss } from './eval-test-loss';
 import { checkpointOpenOptions } from './checkpoint-options';
 import { bindingMapping, datasetSource, openDataset, prepareModel, startModel, type PreparedModel } from './open';
@@ -19,6 +20,8 @@ export interface EvalOptions extends InitFromOption {
   readonly data?: string;
   readonly bind?: string;
   readonly json: boolean;
+  /** `--ais N`: annealing runs of the model's AIS entry (0: none). */
+  readonly aisRuns: number;
   readonly defines: Readonly<Record<string, number | boolean>>;
   readonly optLevel?: number;
   readonly backend?: string;
@@ -52,10 +55,23 @@ export async function runEval(lower: LowerFn, o: EvalOptions, io: CommandIO): Pr
     ? (Object.entries(mapping).find(([, input]) => input === labelInput.name)?.[0] ?? labelInput.name)
     : undefined;
   const label = labelField(dataset.test, labelFrom);
+  const ais = o.aisRuns > 0 ? aisEntry(prepared.entries) : undefined;
+  if (o.aisRuns > 0 && !ais)
+    throw new DlcError(
+      `--ais: model '${prepared.model}' has no AIS entry (a sample entry returning log_w: f32[chains], ` +
+        `with at most one input, base: f32[D])`,
+      2,
+    );
   const { runner, checkpoint } = await startModel(prepared, openOptions);
   try {
     await applyInitFrom(runner, o, initBytes, o.json ? io.stderr : io.stdout);
     const result = await evaluate(runner, entry, dataset.test, bindings, label, dataset.info);
+    let report: AisReport | undefined;
+    if (ais) {
+      const field = bindings.find((b) => b.input === entry.inputs[0]?.name)?.field;
+      if (field === undefined) throw new DlcError(`--ais: no dataset field feeds '${entry.name}'`, 2);
+      report = await aisLogLikelihood(runner, ais, entry, field, dataset.train, dataset.test, o.aisRuns);
+    }
     const step = checkpoint?.position.step ?? 0;
     if (o.json) {
       const out = {
@@ -65,6 +81,7 @@ export async function runEval(lower: LowerFn, o: EvalOptions, io: CommandIO): Pr
         step,
         examples: result.examples,
         ...(result.accuracy !== undefined ? { test_accuracy: result.accuracy } : { test_metrics: result.metrics }),
+        ...(report ? { ais: report } : {}),
       };
       io.stdout.write(`${JSON.stringify(out)}\n`);
     } else {
@@ -73,6 +90,7 @@ export async function runEval(lower: LowerFn, o: EvalOptions, io: CommandIO): Pr
       );
       if (result.accuracy !== undefined) io.stdout.write(`test accuracy: ${(100 * result.accuracy).toFixed(2)}%\n`);
       for (const [k, v] of Object.entries(result.metrics)) io.stdout.write(`${k}: ${v.toFixed(6)}\n`);
+      if (report) io.stdout.write(formatAis(report, ais!.name));
     }
     return 0;
   } finally {
@@ -105,4 +123,15 @@ async function evalWithoutData(
   } finally {
     runner.destroy();
   }
+}
+
+/** The AIS figures as `dlc eval` prints them. */
+function formatAis(r: AisReport, entry: string): string {
+  const runs = r.runs.map((z) => z.toFixed(3)).join(', ');
+  const ll = r.bound ? 'ais_log_likelihood_bound' : 'ais_log_likelihood';
+  return (
+    `${entry}: ${r.runs.length} run${r.runs.length === 1 ? '' : 's'} of ${r.chains} chains, log Z per run: ${runs}\n` +
+    `ais_log_z: ${r.log_z.toFixed(6)} (sd ${r.log_z_sd.toFixed(6)})\n` +
+    `${ll}: ${r.log_likelihood.toFixed(6)} (sd ${r.log_likelihood_sd.toFixed(6)})\n`
+  );
 }

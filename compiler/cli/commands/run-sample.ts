@@ -3,6 +3,7 @@
 // An entry whose inputs are all f32 (the start of a Gibbs or walk-back chain) is fed
 // the first test examples of the training data, bound as in training; images of a
 // standardised dataset (mnist-standardized) are mapped back to pixel values.
+import { aisEntry } from '../../../runtime/train/metrics/ais';
 import { writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { DlcError } from '../../../runtime/errors';
@@ -43,7 +44,10 @@ export async function runSampleCommand(lower: LowerFn, o: SampleOptions, io: Com
   const openOptions = checkpointOpenOptions(o, io.stderr);
   const initBytes = readInitFrom(o);
   const prepared = await prepareModel(lower, openOptions, io.stderr);
-  const entry = chooseEntry(prepared, 'sample', o.entry);
+  // An AIS entry returns log-weights for `dlc eval --ais`, nothing to draw: the default skips it.
+  const ais = o.entry === undefined ? aisEntry(prepared.entries) : undefined;
+  const choices = ais ? { model: prepared.model, entries: prepared.entries.filter((e) => e !== ais) } : prepared;
+  const entry = chooseEntry(choices, 'sample', o.entry);
   // Weights from --init-from carry no dataset: an entry taking digits gets MNIST's, not zeros.
   const data = o.data ?? prepared.saved?.data ?? (looksLikeMnist(entry) ? 'mnist' : undefined);
   const takesData =

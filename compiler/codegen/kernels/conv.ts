@@ -663,7 +663,9 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
   } else {
     const norm = o.channelNorm;
     if (norm && (pool || p.groups !== 1 || TO !== p.ocPerGroup))
-      throw new Error(`${p.name}: a channel norm needs one group, no pooling and all ${p.ocPerGroup} channels per tile`);
+      throw new Error(
+        `${p.name}: a channel norm needs one group, no pooling and all ${p.ocPerGroup} channels per tile`,
+      );
     for (let t = 0; t < TY; t++) {
       const inside = rowIn(t);
       L.push(`  {`);
@@ -672,7 +674,15 @@ export function emitConvNest(p: DirectConv, o: ConvNestOptions = {}): KernelSpec
       for (let j = 0; j < TX; j++) {
         L.push(`  if (ox0 + ${j} < ${OW}) {`);
         if (norm) {
-          L.push(...channelNormLines(norm, TO, j, (i) => finish(i, j, t, '    '), (i) => p.outAt(`ocg${i}`, `ocl${i}`, `(ox0 + ${j})`)));
+          L.push(
+            ...channelNormLines(
+              norm,
+              TO,
+              j,
+              (i) => finish(i, j, t, '    '),
+              (i) => p.outAt(`ocg${i}`, `ocl${i}`, `(ox0 + ${j})`),
+            ),
+          );
           L.push('  }');
           continue;
         }

@@ -182,7 +182,12 @@ export const ONNX_OPS: Readonly<Record<string, OnnxRule>> = {
     const size = int(n, 'size');
     if (size % 2 === 0) e.refuse(n, `has an even window (size ${size}), which ONNX LRN places one channel higher`);
     const num = (k: string) => ({ float: n.attrs[k] as number });
-    return e.add('LRN', [x!], { size, alpha: { float: (n.attrs.alpha as number) * size }, beta: num('beta'), bias: num('k') });
+    return e.add('LRN', [x!], {
+      size,
+      alpha: { float: (n.attrs.alpha as number) * size },
+      beta: num('beta'),
+      bias: num('k'),
+    });
   },
 
   // --- reductions

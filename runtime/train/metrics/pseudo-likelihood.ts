@@ -36,7 +36,7 @@ export function binarize(x: Float32Array): Float32Array {
 }
 
 /** Energies of `count` rows, `batch` at a time (the last call zero-padded to a full batch). */
-async function energies(
+export async function rowEnergies(
   energy: FreeEnergyFn,
   x: Float32Array,
   count: number,
@@ -66,7 +66,7 @@ export async function pseudoLikelihood(
     throw new Error(`pseudoLikelihood: ${x.length} values are not whole rows of ${width}`);
   for (const v of x)
     if (v !== 0 && v !== 1) throw new Error('pseudoLikelihood: the rows must be binary (binarize them first)');
-  const base = await energies(energy, x, count, width, options.batch);
+  const base = await rowEnergies(energy, x, count, width, options.batch);
   const flipped = (bit: (row: number) => number): Float32Array => {
     const y = x.slice();
     for (let r = 0; r < count; r++) {
@@ -84,7 +84,7 @@ export async function pseudoLikelihood(
       chosen[r] = u.value;
       counter = u.next;
     }
-    const e = await energies(
+    const e = await rowEnergies(
       energy,
       flipped((r) => chosen[r]!),
       count,
@@ -94,7 +94,7 @@ export async function pseudoLikelihood(
     for (let r = 0; r < count; r++) total += width * logSigmoid(e[r]! - base[r]!);
   } else {
     for (let i = 0; i < width; i++) {
-      const e = await energies(
+      const e = await rowEnergies(
         energy,
         flipped(() => i),
         count,

@@ -26,14 +26,26 @@ describe('dlc sample --init-from', () => {
     const tensors = { 'c1.W': tensor([6, 1, 5, 5]), 'c2.W': tensor([8, 6, 3, 3]) };
     writeFileSync(ckpt, encodeSafetensors({ tensors, metadata: {} }));
     const out = join(dir, 'deconv.png');
-    const args = ['examples/deconvnet.dl', ...SMALL, '-D', 'batch=2', '-D', 'units=1', '--init-from', ckpt, '--out', out];
+    const args = [
+      'examples/deconvnet.dl',
+      ...SMALL,
+      '-D',
+      'batch=2',
+      '-D',
+      'units=1',
+      '--init-from',
+      ckpt,
+      '--out',
+      out,
+    ];
     const r = await runCommand('sample', lowerFile, [...args, '--backend', 'reference']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`wrote 4 images from project.image to ${out}\n`);
     // 4 tiles in 2 columns, 28×28 at scale 2 after 1 pixel of padding: the first is the first test digit.
     const png = PNG.sync.read(readFileSync(out));
     let brightest = 0;
-    for (let y = 1; y < 57; y++) for (let x = 1; x < 57; x++) brightest = Math.max(brightest, png.data[(y * png.width + x) * 4]);
+    for (let y = 1; y < 57; y++)
+      for (let x = 1; x < 57; x++) brightest = Math.max(brightest, png.data[(y * png.width + x) * 4]);
     expect(brightest).toBeGreaterThan(200);
   });
 });

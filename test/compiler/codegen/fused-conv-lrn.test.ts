@@ -88,7 +88,8 @@ describe('lrn fused into the conv kernel', () => {
     const ref = createReferenceRunner(program, 3);
     ref.load(Object.fromEntries([...initial].map(([k, v]) => [k.slice('saved '.length), Float32Array.from(v)])));
     const reference: RunRecord = new Map();
-    const flat = (v: unknown): Float64Array => Float64Array.from(typeof v === 'number' ? [v] : (v as ArrayLike<number>));
+    const flat = (v: unknown): Float64Array =>
+      Float64Array.from(typeof v === 'number' ? [v] : (v as ArrayLike<number>));
     for (const [k, call] of CALLS.entries())
       for (const [name, v] of Object.entries(await ref.run(call.entry, call.inputs)))
         reference.set(`${k}:${call.entry}.${name}`, flat(v));

@@ -59,6 +59,7 @@ describe('batch rows of the example models', () => {
       score: 'rows 20: v0 -> energy,recon',
       hidden: 'rows 20: v0 -> h',
       dream: 'rows 20: v0 -> v',
+      ais: 'no batch inputs',
     });
   });
 

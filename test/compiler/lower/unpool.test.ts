@@ -21,9 +21,11 @@ describe('unpool', () => {
   });
 
   it('takes out = [h, w] for switches that went through other ops', () => {
-    const body = 'p, s = max_pool_with_switches(x, 3, stride = 2)\n y = unpool(p, reshape(s, [1, 2, 11, 11]), 3, stride = 2, out = [24, 24])';
+    const body =
+      'p, s = max_pool_with_switches(x, 3, stride = 2)\n y = unpool(p, reshape(s, [1, 2, 11, 11]), 3, stride = 2, out = [24, 24])';
     expect(unpooledShape(body)).toEqual([1, 2, 24, 24]);
-    const fallback = 'p, s = max_pool_with_switches(x, 3, stride = 2)\n y = unpool(p, reshape(s, [1, 2, 11, 11]), 3, stride = 2)';
+    const fallback =
+      'p, s = max_pool_with_switches(x, 3, stride = 2)\n y = unpool(p, reshape(s, [1, 2, 11, 11]), 3, stride = 2)';
     expect(unpooledShape(fallback)).toEqual([1, 2, 23, 23]);
   });
 });
