@@ -103,6 +103,9 @@ function asValue(element: string, dtype: EpilogueOperand['dtype']): string {
 /**
  * The stored values of every output at (row, col), each operand loaded as one
  * scalar (the families without vec4 epilogues, and columns that are not a multiple of 4).
+ * An in-place output's old value is loaded into a `let` ahead of the values' own lets,
+ * so before any store: an earlier output's store may overwrite that very buffer (vSGD
+ * stores the gradient over its gprev slot, whose old value the curvature then reads).
  */
 function epilogueValuesAt(
   e: MatmulEpilogue,
@@ -113,16 +116,21 @@ function epilogueValuesAt(
   prefix: string,
 ): EpilogueValues {
   const reads = new Map(epilogueReads(e).map((o) => [o.name, o]));
-  return e.values(
+  const old = e.outputs.filter((o) => o.inPlace).map((o) => [o.name, `${prefix}old_${o.name}`] as const);
+  const oldOf = new Map(old);
+  const load = (o: EpilogueOperand): string => loadExpr(o.name, epilogueIndex(o.layout, n, row, col), o.dtype);
+  const v = e.values(
     acc,
     (name) => {
       const o = reads.get(name);
       if (!o) throw new Error(`matmul epilogue reads '${name}', which is neither an input nor an in-place output`);
-      return loadExpr(o.name, epilogueIndex(o.layout, n, row, col), o.dtype);
+      return oldOf.get(name) ?? load(o);
     },
     prefix,
     epilogueIndex('matrix', n, row, col),
   );
+  const oldLets = old.map(([name, id]) => `let ${id} = ${load(reads.get(name)!)};`);
+  return { lets: [...oldLets, ...v.lets], stored: v.stored };
 }
 
 /**

@@ -267,6 +267,7 @@ describe('plans on the device match the reference executor', () => {
     ...optimizers.flatMap((o) => [[o, undefined] as const, [o, 2] as const]),
     [rmspropMomentum, undefined] as const,
     [vsgd, undefined] as const,
+    [vsgd, 2] as const,
   ];
   for (const [optimizer, level] of cases) {
     it(`three ${optimizer.name} steps${level ? ` at -O${level} (fused, updates in place)` : ''}: params and slots follow the reference`, async () => {

@@ -58,9 +58,8 @@ const OPTIMIZERS = [
   'adam(lr = 0.01)',
   'adam(lr = 0.01, weight_decay = 0.01) {\n      [fc1.b, fc2.b]: weight_decay = 0\n      [fc1.W]: lr = 0.001\n    }',
   'adam(lr = 0.01, max_norm = 2) over [fc2]',
-  // vsgd() is left out: without this pass, the weight matrices' curvature average (hbar)
-  // computed in the gradient matmul's epilogue keeps its first-step value on llvmpipe, while
-  // the biases' and the fused kernel's move on; that unfused path needs its own fix first.
+  // vSGD's gradient matmul stores g over the W.gprev slot whose old value its epilogue reads.
+  'vsgd()',
 ];
 
 describe('fused optimizer updates against per-param kernels on the device', () => {

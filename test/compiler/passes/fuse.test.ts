@@ -308,6 +308,47 @@ describe('fuse-matmul', () => {
       `,
     ));
 
+  it('an in-place result: its old value is loaded before any store (vSGD stores g over gprev, reads gprev)', () => {
+    const { after } = runPass(
+      fuseMatmulPass,
+      `
+      graph f {
+        input %x: f32[4,3]
+        input %d: f32[4,5]
+        input %p: f32[3,5]
+        %1: f32[3,5] = matmul %x, %d [transpose_a=true]
+        %2: f32[3,5] = sub %1, %p
+        %3: f32[3,5] = abs %2
+        return g=%1, h=%3
+      }
+      `,
+    );
+    const fused = after.nodes[0];
+    expect(fused.op).toBe('fused');
+    const over = fused.inputs.findIndex((v) => v.name === 'p');
+    const product = fused.regions![0].results.findIndex((r) => r.value.def?.op === 'matmul');
+    // N = 5 is no multiple of 4: the register family stores element by element too, as the shared one does.
+    for (const family of ['register', 'shared'] as const) {
+      const ctx = { family, limits: DEFAULT_LIMITS };
+      const kernel = emitFusedMatmul(fused.regions![0], 'fused', ctx, new Map([[product, over]]));
+      const wgsl = kernel.spec.wgsl;
+      const c = product === 0 ? 'c' : `c${product}`;
+      // One element's loads and stores per `if (...)` guard, in both families.
+      const blocks = wgsl.split(/\bif \(/).filter((part) => part.includes(`${c}[cOff`));
+      expect(blocks.length).toBeGreaterThan(0);
+      for (const block of blocks) {
+        // Every read of the in-place buffer is the `old_` let, ahead of the element's first store.
+        const reads = [...block.matchAll(new RegExp(`(?<![\\w.])${c}\\[(?!cOff)`, 'g'))].map((m) => m.index);
+        const firstStore = block.search(/\bc\d*\[cOff/);
+        expect(reads.length).toBeGreaterThan(0);
+        for (const at of reads) {
+          expect(block.slice(0, at)).toMatch(new RegExp(`let \\w*old_${c} = $`));
+          expect(at).toBeLessThan(firstStore);
+        }
+      }
+    }
+  });
+
   it('draws bernoulli in the epilogue, with its iteration operand, binding the scalars buffer', () => {
     const { after } = runPass(
       fuseMatmulPass,
