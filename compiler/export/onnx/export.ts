@@ -41,7 +41,7 @@ class Refused extends Error {
 }
 
 /** The nodes some result depends on: the lowering can leave dead constants (`x ** 2` becomes `square x`). */
-function liveNodes(graph: Graph): Set<Node> {
+export function liveNodes(graph: Graph): Set<Node> {
   const live = new Set<Node>();
   const stack = graph.results.map((r) => r.value);
   for (let v = stack.pop(); v; v = stack.pop()) {
