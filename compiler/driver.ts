@@ -17,12 +17,14 @@
 // `naiveBytes` its byte sum (resident tensors plus every tensor of the entry, one
 // buffer each: the sum of all tensors' sizes before any pass), against the kernels
 // and the planned peak at this level. They also list the fusions a device limit split.
-// Each entry with `[batch, …]` inputs carries which rows a call may give (ir/batch-rows.ts).
+// Each entry with `[batch, …]` inputs carries which rows a call may give (ir/batch-rows.ts),
+// and each with integer inputs used as indices the range their values must lie in (ir/index-ranges.ts).
 import type { Graph } from './ir/types';
 import type { Program } from './ir/program';
 import type { Plan } from '../runtime/plan';
 import type { Diagnostic, SourceLookup } from '../dsl/diagnostics';
 import { planBatch } from './ir/batch-rows';
+import { entryIndexRanges } from './ir/index-ranges';
 import { optimizeProgram } from './passes/pipeline';
 import type { OptLevel, PassStage } from './passes/pipeline';
 import { planMemory } from './memory/memory';
@@ -110,9 +112,11 @@ export function compileProgram(program: Program, options: CompileOptions): Compi
       const splits = fusionSplits(optimized.program.entries[k].graph);
       const base = unfused.entries[k].stats;
       const batch = planBatch(program, program.entries[k]);
+      const indexRanges = entryIndexRanges(program.entries[k]);
       return {
         ...e,
         ...(batch ? { batch } : {}),
+        ...(indexRanges.length > 0 ? { indexRanges } : {}),
         stats: {
           ...e.stats,
           kernelsUnfused: base.kernels,

@@ -184,6 +184,19 @@ export interface PlanBatch {
   readonly fixed?: { readonly reason: string; readonly span?: Span };
 }
 
+/**
+ * An integer input used as indices (compiler/ir/index-ranges.ts): its values must lie in
+ * [0, size). A call with a value outside is refused, naming the use (runtime/executor/index-check.ts).
+ */
+export interface PlanIndexRange {
+  readonly input: string;
+  readonly size: number;
+  /** What an index picks: "a row of 'emb'". */
+  readonly use: string;
+  /** Where the use is in the .dl source. */
+  readonly span?: Span;
+}
+
 export interface PlanEntry {
   readonly name: string;
   readonly kind: 'infer' | 'train' | 'sample' | 'update';
@@ -194,6 +207,8 @@ export interface PlanEntry {
   readonly steps: readonly Step[];
   /** Present where some inputs are declared `[batch, …]`. */
   readonly batch?: PlanBatch;
+  /** Present where integer inputs are used as indices. */
+  readonly indexRanges?: readonly PlanIndexRange[];
   /** Summary numbers reported by `dlc compile`. */
   readonly stats: {
     readonly kernels: number;

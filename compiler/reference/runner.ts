@@ -11,6 +11,8 @@ import { executeEntry } from './execute';
 import { planBatch } from '../ir/batch-rows';
 import { givenRows, padRows, takeRows } from '../../runtime/executor/rows';
 import { validateInputs } from '../../runtime/executor/io';
+import { checkIndexInputs } from '../../runtime/executor/index-check';
+import { entryIndexRanges } from '../ir/index-ranges';
 import type { Program } from '../ir/program';
 import { programToJson } from '../ir/json';
 import { numel, type TensorType } from '../ir/types';
@@ -46,6 +48,7 @@ export function programEntries(program: Program): EntryInfo[] {
   return program.entries.map((e) => ({
     name: e.name,
     kind: e.kind,
+    indexRanges: entryIndexRanges(e),
     inputs: e.graph.args
       .filter((a) => a.kind === 'input')
       .map((a) => ({ name: a.name, dtype: a.value.type.dtype, shape: a.value.type.shape })),
@@ -98,6 +101,7 @@ export function createReferenceRunner(program: Program, seed: number): ModelRunn
       const batch = batches.get(name);
       const rows = givenRows(name, entry.inputs, batch, inputs);
       if (rows !== undefined) validateInputs(name, entry.inputs, inputs, { n: rows, inputs: batch!.inputs });
+      checkIndexInputs(name, entry.indexRanges, inputs);
       const full = padRows(entry.inputs, batch, inputs, rows);
       const feeds: Record<string, Tensor> = {};
       for (const i of entry.inputs) {

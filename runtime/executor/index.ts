@@ -12,6 +12,7 @@ import type { Plan, PlanBuffer, PlanEntry, PlanTensorRef } from '../plan';
 import { isPersistentKind, SEED_INDEX, STEP_INDEX } from '../plan';
 import type { HostTensor } from './io';
 import { numelOf, readElements, validateInputs, validateTensor } from './io';
+import { checkIndexInputs } from './index-check';
 import { runGuarded } from './numerics';
 import { givenRows, padRows, takeRows } from './rows';
 import { endPass, recordSteps } from './record';
@@ -137,6 +138,7 @@ export class Executor {
     const rows = givenRows(name, state.entry.inputs, batch, inputs);
     const fewer = rows === undefined || !batch ? undefined : { n: rows, inputs: batch.inputs };
     validateInputs(name, state.entry.inputs, inputs, fewer);
+    checkIndexInputs(name, state.entry.indexRanges, inputs);
     const wanted = options.outputs ?? state.entry.outputs.map((o) => o.name);
     for (const out of wanted) {
       if (!state.entry.outputs.some((o) => o.name === out)) {

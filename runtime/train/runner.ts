@@ -2,7 +2,7 @@
 // interface, whether it runs on a WebGPU device (Model over a Plan) or on the CPU
 // with the reference executor (`--backend reference`, reference-runner.ts).
 import { Model, type NamedTensors, type OutputValue } from '../model';
-import type { Plan, PlanDType, PlanInit } from '../plan';
+import type { Plan, PlanDType, PlanIndexRange, PlanInit } from '../plan';
 import { isPersistentKind } from '../plan';
 import { planHash } from '../checkpoint/plan-signature';
 
@@ -23,6 +23,8 @@ export interface EntryInfo {
   readonly kind: 'infer' | 'train' | 'sample' | 'update';
   readonly inputs: readonly TensorInfo[];
   readonly outputs: readonly TensorInfo[];
+  /** Integer inputs used as indices, and the range of their values. */
+  readonly indexRanges?: readonly PlanIndexRange[];
 }
 
 export interface ModelRunner {
@@ -59,6 +61,7 @@ export function planEntries(plan: Plan): EntryInfo[] {
     kind: e.kind,
     inputs: e.inputs.map(info),
     outputs: e.outputs.map(info),
+    ...(e.indexRanges ? { indexRanges: e.indexRanges } : {}),
   }));
 }
 
