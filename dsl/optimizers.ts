@@ -83,7 +83,7 @@ const OWN: readonly OptimizerDef[] = [
       eps(1e-8),
       { name: 'delta', default: 1e-8, doc: 'least weight change in the finite-difference curvature' },
     ],
-    doc: "vSGD (Schaul et al. 2013), no learning rate; curvature: the gradient's change between steps",
+    doc: "vSGD (Schaul et al. 2013), no learning rate; curvature: the gradient's change between steps, which batch noise dominates (see below)",
   },
 ];
 

@@ -9,6 +9,10 @@
 // first step. In the spirit of the paper's slow start (which overestimates v̄ and h̄
 // from a few initial samples so that early steps are small), the first step sets
 // ḡ = g, v̄ = c·g² and h̄ = c·h0, and τ starts at tau0. Both c and tau0 are options.
+// Known weakness (measured, docs/language.md): g and g_prev come from different batches,
+// so |g − g_prev| is mostly sampling noise while |w − w_prev| is the last step; h then
+// grows like 1/η and the rates collapse. A rule sees one gradient per step, so the
+// same-batch curvature the paper uses is written in .dl instead (examples/vsgd.dl).
 import type { UpdateRule } from './context';
 
 export const vsgd: UpdateRule = {

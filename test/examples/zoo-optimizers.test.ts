@@ -1,5 +1,6 @@
 // The optimizer examples (Hessian-free, L-BFGS: update rules written with grad and
-// hvp as values; vSGD: the built-in optimizer with no learning rate) at small sizes on the device: every entry matches
+// hvp as values; vSGD with no learning rate: the built-in optimizer, and vSGD-fd, vSGD-l and the
+// elementwise rule with bbprop's curvature written in .dl) at small sizes on the device: every entry matches
 // the reference executor from the same state, and steps on a fixed batch of real
 // MNIST digits bring the loss down.
 import { describe, expect, it } from 'vitest';
@@ -19,8 +20,11 @@ const cases: [string, Record<string, number>, string[], string, number][] = [
   // vSGD's slow start keeps the first steps small (built-in: 2.39 -> 2.11 in 12 steps when written).
   // eps 1e-4 floors fd's |ḡ|: where ḡ ≈ 1e-8 the finite difference |Δg|/|ḡ| (~1e9) keeps
   // only the last digits of Δg, which a different summation order on the device changes.
-  ['vsgd', { batch: 32, hidden: 16, eps: 1e-4 }, ['predict', 'step', 'fd'], 'step', 0.95],
+  ['vsgd', { batch: 32, hidden: 16, eps: 1e-4 }, ['predict', 'step', 'fd', 'layerwise', 'elementwise'], 'step', 0.95],
   ['vsgd', { batch: 32, hidden: 16 }, [], 'fd', 0.9],
+  // bbprop's curvature on the same batch (when written: layerwise 2.13 -> 1.21, elementwise 2.13 -> 0.24).
+  ['vsgd', { batch: 32, hidden: 16 }, [], 'layerwise', 0.75],
+  ['vsgd', { batch: 32, hidden: 16 }, [], 'elementwise', 0.3],
 ];
 
 describe('optimizer examples on the device', () => {

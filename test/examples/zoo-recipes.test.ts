@@ -41,6 +41,12 @@ describe('zoo recipes through dlc train', () => {
     expect(figuresOf(final, 0.96)['test accuracy %']).toBeGreaterThan(50);
   });
 
+  it('vsgd: the elementwise entry (no learning rate, bbprop curvature) through dlc train', async () => {
+    const final = await oneEpoch('vsgd', ['-D', 'hidden=16']);
+    expect(final.step).toBe(80);
+    expect(figuresOf(final, 0.96)['test accuracy %']).toBeGreaterThan(50);
+  });
+
   it('grbm: --entry cd on mnist-standardized; the score entry reports the test reconstruction error', async () => {
     const final = await oneEpoch('grbm', ['-D', 'nh=16', '-D', 'batch=100']);
     expect(final.step).toBe(80);
