@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lowerFile } from '../../compiler/lower/index';
 import { figuresOf, type TrainRecord } from '../../scripts/zoo/figures';
-import { RECIPES, recipeArgs } from '../../scripts/zoo/recipes';
+import { pictureArgs, RECIPES, recipeArgs } from '../../scripts/zoo/recipes';
 import { runCommand, tempDir } from '../runtime/train/harness';
 
 async function oneEpoch(name: string, small: string[]): Promise<TrainRecord> {
@@ -54,5 +54,23 @@ describe('zoo recipes through dlc train', () => {
     expect(final.test_metrics!.recon).toBeGreaterThan(0);
     expect(Number.isFinite(final.test_metrics!.recon)).toBe(true);
     expect(Object.keys(final.train_metrics ?? {})).toEqual(['recon']);
+  });
+
+  it("dbm: the picture is drawn at the recipe's sizes, as it was trained", () => {
+    const recipe = RECIPES.find((r) => r.name === 'dbm')!;
+    const train = recipeArgs(recipe, undefined, 'dbm.safetensors');
+    expect(train.join(' ')).toContain('-D pre_epochs=1 -D epochs=4');
+    expect(train.join(' ')).toContain('-D nh1=100 -D nh2=100');
+    expect(pictureArgs(recipe, 'dbm.safetensors', 'out')).toEqual([
+      'examples/dbm.dl',
+      '-D',
+      'nh1=100',
+      '-D',
+      'nh2=100',
+      '--init-from',
+      'dbm.safetensors',
+      '--out',
+      'out/dbm-samples.png',
+    ]);
   });
 });
