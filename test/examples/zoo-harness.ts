@@ -9,7 +9,6 @@ import { createRunner } from '../../compiler/cli/commands/load-model';
 import type { ModelRunner } from '../../runtime/train/runner';
 import { loadMnist } from '../../runtime/data/mnist-node';
 import { loadMobyDick } from '../../runtime/data/moby-dick-node';
-import { standardizeDataset } from '../../runtime/data/standardize';
 import { compareEntriesToReference, lowerDl, SEED } from '../../bench/reference-check';
 import type { Feeds } from '../../bench/reference-check';
 
@@ -31,11 +30,6 @@ export function lowerExample(
 export function mnistBatch(batch: number): { x: Float32Array; y: Int32Array } {
   const train = loadMnist().train;
   return { x: train.x!.data.slice(0, batch * 784) as Float32Array, y: train.y!.data.slice(0, batch) as Int32Array };
-}
-
-/** The first `batch` digits of `--data mnist-standardized` (every pixel standardised by the train split's statistics). */
-export function standardisedMnistBatch(batch: number): Float32Array {
-  return standardizeDataset(loadMnist(), 'mnist-standardized').train.x!.data.slice(0, batch * 784) as Float32Array;
 }
 
 /** `batch` consecutive windows of `len` Moby Dick characters (token ids), and the vocabulary size. */

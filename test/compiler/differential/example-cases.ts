@@ -17,7 +17,11 @@ export const EXAMPLE_CASES: readonly ExampleCase[] = [
   { name: 'mnist_sigmoid', defines: { batch: 8, hidden: 32 } },
   { name: 'lenet', defines: { batch: 4 } },
   { name: 'rbm', defines: { batch: 8, nh: 32, k: 2, chains: 4, temps: 3 }, shorten: { 'steps = 1000)': 'steps = 3)' } },
-  { name: 'grbm', defines: { batch: 8, nh: 32 }, shorten: { 'steps = 1000)': 'steps = 3)' } },
+  {
+    name: 'grbm',
+    defines: { batch: 8, nh: 32 },
+    shorten: { 'dream(v0, steps = 1000)': 'dream(v0, steps = 3)', 'fantasy(steps = 1000)': 'fantasy(steps = 3)' },
+  },
   { name: 'dae', defines: { batch: 8, nh: 32 }, shorten: { 'steps = 100)': 'steps = 3)' } },
   { name: 'char_rnn', defines: { batch: 4, T: 6, hidden: 16, vocab: 12 }, shorten: { 'length = 200': 'length = 8' } },
 ];
