@@ -9,6 +9,7 @@ import { DlcError } from '../../../runtime/errors';
 import type { DataOrder } from '../../../runtime/data/batches';
 import { bindAugment, formatAugment, type BoundAugment } from '../../../runtime/data/augment';
 import { chooseAugment } from './augment-option';
+import { applyInitFrom } from './init-from-option';
 import { formatSchedule } from '../../../runtime/schedule';
 import { chooseEntry, trainMetrics } from '../../../runtime/train/entries';
 import { bindEntry } from '../../../runtime/train/feeds';
@@ -113,6 +114,8 @@ export async function runSchedule(
   o: TrainOptions,
   openOptions: OpenOptions,
   io: CommandIO,
+  /** `--init-from`'s bytes, read by runTrain before the device started. */
+  initBytes?: Uint8Array,
 ): Promise<number> {
   checkFlags(o);
   const stages = selectStages(prepared, schedule, o.stage);
@@ -144,6 +147,8 @@ export async function runSchedule(
 
   const { runner, checkpoint } = await startModel(prepared, openOptions);
   try {
+    // The first stage run starts from the loaded params (runTrain refuses --init-from with --resume).
+    await applyInitFrom(runner, o, initBytes, o.json ? io.stderr : io.stdout);
     const progressStream = o.json ? io.stderr : io.stdout;
     const showProgress = !o.json || (io.stderr as NodeJS.WriteStream).isTTY === true;
     const info = (text: string) => (o.json ? io.stderr : io.stdout).write(`${text}\n`);

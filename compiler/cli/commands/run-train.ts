@@ -97,7 +97,7 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
   }
   // Without --entry, a model with a schedule trains its stages.
   if (prepared.program.schedule && o.entry === undefined)
-    return runSchedule(prepared, prepared.program.schedule, o, openOptions, io);
+    return runSchedule(prepared, prepared.program.schedule, o, openOptions, io, initBytes);
   if (saved?.stage !== undefined) {
     throw new DlcError(
       `${o.checkpoint} was written in stage '${saved.stage}' of the schedule; resume it without --entry`,
