@@ -16,6 +16,7 @@
 // number of real rows, so metrics are computed over the first `valid` rows only.
 // E.g. 2,000 test examples at batch 128: 15 full batches and one of 80 real rows.
 import { DlcError } from '../errors';
+import { augmentBatch, type BoundAugment } from './augment';
 import { fieldNames, selectRows, splitLength, type Split } from './dataset';
 import { permutation } from './prng';
 import type { HostTensor } from './tensor';
@@ -60,6 +61,8 @@ export class TrainBatches {
     readonly batchSize: number,
     readonly seed: number,
     readonly order: DataOrder = 'shuffled',
+    /** `--augment`: each batch's images moved at random (runtime/data/augment.ts). */
+    readonly augment?: BoundAugment,
   ) {
     this.length = splitLength(split, 'training split');
     checkBatchSize(batchSize, this.length, 'training split');
@@ -108,7 +111,12 @@ export class TrainBatches {
     const { epoch, position } = this.cur;
     const rows = this.epochOrder.subarray(position, position + this.batchSize);
     this.cur = { epoch, position: position + this.batchSize };
-    return { fields: selectRows(this.split, rows), epoch, index: position / this.batchSize };
+    const fields = selectRows(this.split, rows);
+    return {
+      fields: this.augment ? augmentBatch(this.augment, fields, this.seed, epoch, position) : fields,
+      epoch,
+      index: position / this.batchSize,
+    };
   }
 
   /** True when the current epoch has handed out all its full batches. */

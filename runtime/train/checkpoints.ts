@@ -32,6 +32,8 @@ export interface RunPosition {
   readonly bind: string;
   /** The data order (`--order`); checkpoints written before orders existed were shuffled. */
   readonly order: DataOrder;
+  /** The augmentation (`--augment`, runtime/data/augment.ts) as its spec; absent: none. */
+  readonly augment?: string;
   /** The schedule stage the run was in (`schedule { stage NAME: ... }`); absent for a plain run. */
   readonly stage?: string;
   /** More metadata the stage keeps (`train.subset`, runtime/train/subset.ts). */
@@ -71,6 +73,7 @@ export async function makeCheckpoint(runner: ModelRunner, pos: RunPosition, dlcV
         'train.data': pos.data,
         'train.bind': pos.bind,
         'train.order': pos.order,
+        ...(pos.augment !== undefined ? { 'train.augment': pos.augment } : {}),
         ...(pos.stage !== undefined ? { 'train.stage': pos.stage } : {}),
         ...pos.extra,
       },
@@ -128,6 +131,7 @@ export function restoreCheckpoint(runner: ModelRunner, ckpt: Checkpoint, path: s
     data: ckpt.info.extra?.['train.data'] ?? '',
     bind: ckpt.info.extra?.['train.bind'] ?? '',
     order: savedOrder(ckpt.info.extra, path),
+    ...(ckpt.info.extra?.['train.augment'] !== undefined ? { augment: ckpt.info.extra['train.augment'] } : {}),
     ...(ckpt.info.extra?.['train.stage'] !== undefined ? { stage: ckpt.info.extra['train.stage'] } : {}),
   };
 }

@@ -23,6 +23,7 @@
 // Saved tensors are always the last good state (writeCheckpoint refuses NaN anyway).
 import { DlcError } from '../errors';
 import { TrainBatches, type DataOrder } from '../data/batches';
+import { formatAugment, type BoundAugment } from '../data/augment';
 import type { Binding } from '../data/bind';
 import type { Dataset } from '../data/dataset';
 import { writeCheckpoint } from '../checkpoint/file-node';
@@ -72,6 +73,8 @@ export interface LoopConfig {
   /** Rows per step; the train entry's batch size when absent (1 for a data-free run). */
   readonly batch?: number;
   readonly order?: DataOrder;
+  /** `--augment`: the training batches' images moved at random. */
+  readonly augment?: BoundAugment;
   readonly eval?: EvalSetup;
   /** Evaluate after every `evalEvery` epochs or steps and at the end (default: every epoch); null: never. */
   readonly evalEvery?: StageLength | null;
@@ -129,7 +132,13 @@ function mean(xs: readonly number[]): number {
 export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
   const { runner, entry } = cfg;
   const now = cfg.now ?? Date.now;
-  const batches = new TrainBatches(cfg.dataset.train, cfg.batch ?? batchSize(entry), runner.seed, cfg.order);
+  const batches = new TrainBatches(
+    cfg.dataset.train,
+    cfg.batch ?? batchSize(entry),
+    runner.seed,
+    cfg.order,
+    cfg.augment,
+  );
   let step = 0;
   let skipped = 0;
   let good: GoodState | undefined;
@@ -160,6 +169,7 @@ export async function trainLoop(cfg: LoopConfig): Promise<LoopResult> {
     data: cfg.dataName,
     bind: cfg.bindSpec,
     order: batches.order,
+    ...(cfg.augment !== undefined ? { augment: formatAugment(cfg.augment) } : {}),
     ...(cfg.stage !== undefined ? { stage: cfg.stage } : {}),
     ...(cfg.extra !== undefined ? { extra: cfg.extra } : {}),
   });

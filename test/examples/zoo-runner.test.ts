@@ -49,6 +49,17 @@ describe('zoo recipe arguments', () => {
     ]);
     expect(recipeArgs(det, 1, 'c.safetensors')).toContain('epochs=1');
   });
+  it('the DBN and SDAE recipes and their random-init baselines all train on shifted digits', () => {
+    for (const name of ['dbn', 'dbn_random', 'sdae', 'sdae_random']) {
+      const args = recipeArgs(
+        RECIPES.find((r) => r.name === name)!,
+        undefined,
+        'c.safetensors',
+      );
+      expect(args.slice(args.indexOf('--augment'), args.indexOf('--augment') + 2)).toEqual(['--augment', 'shift:2']);
+      expect(args).toContain('fine_epochs=50');
+    }
+  });
   it('tica trains on mnist-patches', () => {
     const args = recipeArgs(
       RECIPES.find((r) => r.name === 'tica')!,

@@ -60,6 +60,8 @@ export interface PreparedModel {
     readonly bind: string;
     readonly schedule: string;
     readonly order: DataOrder;
+    /** Its `--augment` spec; absent: none. */
+    readonly augment?: string;
     /** The schedule stage the checkpoint was written in. */
     readonly stage?: string;
   };
@@ -104,6 +106,7 @@ export async function prepareModel(
     bind: extra['train.bind'] ?? '',
     schedule: peek.info.lr.spec,
     order: savedOrder(extra, options.checkpoint),
+    ...(extra['train.augment'] !== undefined ? { augment: extra['train.augment'] } : {}),
   };
   return { ...base, seed, saved: stage !== undefined ? { ...saved, stage } : saved };
 }

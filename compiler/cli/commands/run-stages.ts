@@ -7,6 +7,9 @@
 // finished stages and continues that one exactly where it stopped.
 import { DlcError } from '../../../runtime/errors';
 import type { DataOrder } from '../../../runtime/data/batches';
+import { bindAugment, formatAugment, type BoundAugment } from '../../../runtime/data/augment';
+import { chooseAugment } from './augment-option';
+import { applyInitFrom } from './init-from-option';
 import { formatSchedule } from '../../../runtime/schedule';
 import { chooseEntry, trainMetrics } from '../../../runtime/train/entries';
 import { bindEntry } from '../../../runtime/train/feeds';
@@ -40,6 +43,8 @@ interface StageRun {
   readonly steps: number;
   /** Steps per epoch of the stage's data (of its `easiest` subset, when it has one). */
   readonly perEpoch: number;
+  /** `--augment`, bound to the stage's images (stages without data have none). */
+  readonly augment?: BoundAugment;
 }
 
 function inSteps(l: StageLength, perEpoch: number): number {
@@ -109,10 +114,13 @@ export async function runSchedule(
   o: TrainOptions,
   openOptions: OpenOptions,
   io: CommandIO,
+  /** `--init-from`'s bytes, read by runTrain before the device started. */
+  initBytes?: Uint8Array,
 ): Promise<number> {
   checkFlags(o);
   const stages = selectStages(prepared, schedule, o.stage);
   const first = resumeIndex(stages, prepared, o);
+  const augment = chooseAugment(o.augment, prepared.saved, o.checkpoint);
   // Every stage is set up before the device starts, so a bad entry or dataset stops the run before any training.
   const runs: StageRun[] = stages.map((stage) => {
     const entry = chooseEntry(prepared, 'train', stage.entry);
@@ -131,13 +139,16 @@ export async function runSchedule(
       );
     }
     const perEpoch = stagePerEpoch(stage, setup);
-    return { stage, setup, perEpoch, steps: inSteps(stage.length, perEpoch) };
+    const bound = augment !== undefined && !setup.dataFree ? { augment: bindAugment(augment, setup.dataset) } : {};
+    return { stage, setup, perEpoch, steps: inSteps(stage.length, perEpoch), ...bound };
   });
   const total = runs.reduce((n, r) => n + r.steps, 0);
   const stopAt = o.steps ?? total;
 
   const { runner, checkpoint } = await startModel(prepared, openOptions);
   try {
+    // The first stage run starts from the loaded params (runTrain refuses --init-from with --resume).
+    await applyInitFrom(runner, o, initBytes, o.json ? io.stderr : io.stdout);
     const progressStream = o.json ? io.stderr : io.stdout;
     const showProgress = !o.json || (io.stderr as NodeJS.WriteStream).isTTY === true;
     const info = (text: string) => (o.json ? io.stderr : io.stdout).write(`${text}\n`);
@@ -209,7 +220,8 @@ async function runStage(
   const what = setup.dataFree
     ? 'without data'
     : `on ${setup.dataset.name} (${kept}${kept === setup.trainCount ? '' : ` of ${setup.trainCount}`} examples, ` +
-      `batch ${setup.batch}, ${perEpoch} steps per epoch)`;
+      `batch ${setup.batch}, ${perEpoch} steps per epoch` +
+      `${run.augment === undefined ? '' : `, augmented ${formatAugment(run.augment)}`})`;
   const resuming = s.startStep > 0 ? `, resuming at step ${s.startStep}` : '';
   const evalText =
     setup.eval && stage.evalEvery !== null
@@ -245,6 +257,7 @@ async function runStage(
       bindings: setup.bindings,
       batch: setup.batch,
       order: s.order,
+      ...(run.augment !== undefined ? { augment: run.augment } : {}),
       ...(setup.eval ? { eval: setup.eval } : {}),
       evalEvery: stage.evalEvery,
       totalSteps: s.stageStop,

@@ -10,6 +10,8 @@ import { TrainingProgress } from '../progress';
 import { chooseEntry, trainMetrics } from '../../../runtime/train/entries';
 import { trainLoop } from '../../../runtime/train/loop';
 import type { DataOrder } from '../../../runtime/data/batches';
+import { bindAugment, formatAugment, type Augment } from '../../../runtime/data/augment';
+import { chooseAugment } from './augment-option';
 import { checkNoDataFlags, takesNoData } from '../../../runtime/train/no-data';
 import { formatBinding, prepareModel, startModel, type OpenOptions } from './open';
 import { describeRecord, scheduledRates, setupEntry } from './train-setup';
@@ -25,6 +27,8 @@ export interface TrainOptions extends InitFromOption {
   readonly entry?: string;
   readonly data?: string;
   readonly order?: DataOrder;
+  /** `--augment`: the training images moved at random (runtime/data/augment.ts). */
+  readonly augment?: Augment;
   readonly bind?: string;
   readonly epochs?: number;
   readonly steps?: number;
@@ -93,7 +97,7 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
   }
   // Without --entry, a model with a schedule trains its stages.
   if (prepared.program.schedule && o.entry === undefined)
-    return runSchedule(prepared, prepared.program.schedule, o, openOptions, io);
+    return runSchedule(prepared, prepared.program.schedule, o, openOptions, io, initBytes);
   if (saved?.stage !== undefined) {
     throw new DlcError(
       `${o.checkpoint} was written in stage '${saved.stage}' of the schedule; resume it without --entry`,
@@ -123,6 +127,9 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
     ...(freeSteps !== undefined ? { freeSteps } : {}),
   });
   const { loss, dataFree, source, dataset, mapping, bindings, batch, trainCount, perEpoch } = setup;
+  const augmentSpec = chooseAugment(o.augment, saved, o.checkpoint);
+  if (augmentSpec !== undefined && dataFree) throw new DlcError(`--augment: ${entry.name} trains without data`, 2);
+  const augment = augmentSpec === undefined ? undefined : bindAugment(augmentSpec, dataset);
   const evalSetup = setup.eval;
   const totalSteps = o.steps ?? (o.epochs ?? 1) * perEpoch;
   const useSchedule = schedule ?? parseSchedule(saved?.schedule ?? 'constant');
@@ -141,7 +148,8 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
         ? `training ${runner.model}.${entry.name} without data (it takes no inputs) `
         : `training ${runner.model}.${entry.name} on ${dataset.name} ` +
           `(${trainCount} examples, batch ${batch}, ${perEpoch} steps per epoch` +
-          `${order === 'shuffled' ? '' : `, ${order} order`}) `) +
+          `${order === 'shuffled' ? '' : `, ${order} order`}` +
+          `${augment === undefined ? '' : `, augmented ${formatAugment(augment)}`}) `) +
       `to step ${totalSteps}${startStep > 0 ? `, resuming at step ${startStep}` : ''}; lr schedule ${formatSchedule(useSchedule)}; on ${runner.where}`;
     const progressStream = o.json ? io.stderr : io.stdout;
     const showProgress = !o.json || (io.stderr as NodeJS.WriteStream).isTTY === true;
@@ -164,6 +172,7 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
         bindings,
         batch,
         order,
+        ...(augment !== undefined ? { augment } : {}),
         ...(evalSetup ? { eval: evalSetup } : {}),
         totalSteps,
         schedule: useSchedule,

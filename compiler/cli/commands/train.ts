@@ -9,6 +9,7 @@ import { parseTexturesFlag } from '../textures-flag';
 import { runTrain, type CommandIO } from './run-train';
 import { dlcVersion } from '../version';
 import { INIT_FROM_FLAGS, INIT_FROM_USAGE, initFromOption } from './init-from-option';
+import { parseAugmentFlag } from './augment-option';
 
 export const TRAIN_USAGE = `usage: dlc train FILE [options]
 
@@ -37,6 +38,10 @@ evaluation after every epoch, checkpoints, and a progress bar. A model with a
   --order O            shuffled (default; a new order every epoch), sequential (stored
                        order: store a curriculum easy to hard), or striped (batch row r
                        reads its own contiguous stream, for state carried across steps)
+  --augment shift:N    move each training image by a random whole-pixel offset in
+                       [-N, N] along each axis, drawn afresh per example and epoch
+                       (zeros fill in; image datasets such as mnist; every stage of a
+                       schedule that has data; the test split is never augmented)
   --steps N            train until step N (steps counted from the first run; with a
                        schedule, counted over all its stages)
                        (a train entry with no inputs trains without data: give --steps)
@@ -88,7 +93,7 @@ export function makeTrainCommand(
       const args = parseArgs('train', argv, {
         values: [
           ...['entry', 'data', 'bind', 'epochs', 'steps', 'seed', 'checkpoint', 'every', 'plots', 'lr-schedule'],
-          ...['loss-every', 'max-bad', 'backend', 'textures', 'order', 'stage', ...INIT_FROM_FLAGS.values],
+          ...['loss-every', 'max-bad', 'backend', 'textures', 'order', 'augment', 'stage', ...INIT_FROM_FLAGS.values],
         ],
         booleans: ['resume', 'json', 'check-numerics', ...INIT_FROM_FLAGS.booleans],
       });
@@ -99,6 +104,7 @@ export function makeTrainCommand(
       const every = intFlag(args, 'every', 1);
       const textures = parseTexturesFlag(args.values.get('textures'));
       const order = parseOrderFlag(get('order'));
+      const augment = parseAugmentFlag(get('augment'));
       return runTrain(
         lower,
         {
@@ -117,6 +123,7 @@ export function makeTrainCommand(
           ...(args.optLevel !== undefined ? { optLevel: args.optLevel } : {}),
           ...(textures !== undefined ? { textures } : {}),
           ...(order !== undefined ? { order } : {}),
+          ...(augment !== undefined ? { augment } : {}),
           lossEvery: intFlag(args, 'loss-every', 1) ?? 10,
           maxBad: intFlag(args, 'max-bad', 1) ?? 5,
           dlcVersion: dlcVersion(),

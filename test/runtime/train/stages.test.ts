@@ -92,6 +92,27 @@ describe('training schedules', () => {
       expect(tensor(early, name), name).toEqual(tensor(whole, name));
   });
 
+  it('--stage with --init-from starts the stage from the loaded params', async () => {
+    const dir = tempDir();
+    const data = dataDir(dir);
+    const common = [staged, '--data', data, '--backend', 'reference'];
+    await train([...common, '--stage', 'one', '--checkpoint', join(dir, 'one')]);
+    const loaded = await train([
+      ...common,
+      '--stage',
+      'two',
+      '--init-from',
+      join(dir, 'one'),
+      '--checkpoint',
+      join(dir, 'two'),
+    ]);
+    expect(loaded.stdout).toContain(`init from ${join(dir, 'one')}: loaded 3 params: w, v, target`);
+    // Stage two trains v alone: w is stage one's, not its initializer's.
+    expect(tensor(join(dir, 'two'), 'w')).toEqual(tensor(join(dir, 'one'), 'w'));
+    await train([...common, '--stage', 'two', '--checkpoint', join(dir, 'fresh')]);
+    expect(tensor(join(dir, 'fresh'), 'w')).not.toEqual(tensor(join(dir, 'one'), 'w'));
+  });
+
   it('--stage runs one stage; misuse is refused', async () => {
     const dir = tempDir();
     const data = dataDir(dir);
