@@ -58,5 +58,8 @@ export function skipgramBatch(sizes = SKIPGRAM, seed = 1): SkipgramBatch {
  */
 export function normalInit(count: number, std: number, seed: number): Float32Array {
   const u = lcg(seed);
-  return Float32Array.from({ length: count }, () => std * Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u()));
+  return Float32Array.from(
+    { length: count },
+    () => std * Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u()),
+  );
 }

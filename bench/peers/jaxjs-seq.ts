@@ -5,7 +5,16 @@
 import type * as JAX from '@jax-js/jax';
 import { initWeights } from '../models';
 import type { CharSizes, SkipgramSizes } from '../seq-data';
-import { CHAR, CHAR_LR, CHAR_MOMENTUM, charTokens, normalInit, SKIPGRAM, SKIPGRAM_LR, skipgramBatch } from '../seq-data';
+import {
+  CHAR,
+  CHAR_LR,
+  CHAR_MOMENTUM,
+  charTokens,
+  normalInit,
+  SKIPGRAM,
+  SKIPGRAM_LR,
+  skipgramBatch,
+} from '../seq-data';
 import type { StepRunner } from '../timing';
 import type { Arr, LossFn, Params } from './jaxjs-train';
 import { jaxOptimizer, jaxTrainer } from './jaxjs-train';
@@ -57,7 +66,10 @@ export function jaxjsCharLstm(jax: Jax, opts: JaxSeqOptions<CharSizes> = {}): St
     for (const x of xs) {
       const z = np.matmul(x, W.ref).add(np.matmul(h, U.ref)).add(b.ref);
       const [i, f, g, o] = np.split(z, 4, 1);
-      c = nn.sigmoid(f).mul(c).add(nn.sigmoid(i).mul(np.tanh(g)));
+      c = nn
+        .sigmoid(f)
+        .mul(c)
+        .add(nn.sigmoid(i).mul(np.tanh(g)));
       h = nn.sigmoid(o).mul(np.tanh(c.ref));
       hs.push(h.ref);
     }

@@ -51,14 +51,24 @@ export function jaxOptimizer(jax: Jax, spec: OptimizerSpec): JaxOptimizer {
         init: (p) => ({ m: zerosOf(p), v: zerosOf(p), t: np.zeros([]) }),
         apply: (p, g, s) => {
           const t = (s.t as Arr).add(1);
-          const c1 = np.exp(t.ref.mul(Math.log(beta1))).neg().add(1); // 1 − β1^t
-          const c2 = np.exp(t.ref.mul(Math.log(beta2))).neg().add(1); // 1 − β2^t
+          const c1 = np
+            .exp(t.ref.mul(Math.log(beta1)))
+            .neg()
+            .add(1); // 1 − β1^t
+          const c2 = np
+            .exp(t.ref.mul(Math.log(beta2)))
+            .neg()
+            .add(1); // 1 − β2^t
           const m = tree.map(
             (mi: Arr, gi: Arr) => mi.mul(beta1).add(gi.mul(1 - beta1)),
             s.m as Params,
             tree.ref(g),
           ) as Params;
-          const v = tree.map((vi: Arr, gi: Arr) => vi.mul(beta2).add(np.square(gi).mul(1 - beta2)), s.v as Params, g) as Params;
+          const v = tree.map(
+            (vi: Arr, gi: Arr) => vi.mul(beta2).add(np.square(gi).mul(1 - beta2)),
+            s.v as Params,
+            g,
+          ) as Params;
           const p2 = tree.map(
             (pi: Arr, mi: Arr, vi: Arr) =>
               pi.sub(

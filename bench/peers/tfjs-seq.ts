@@ -4,7 +4,16 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import { initWeights } from '../models';
 import type { CharSizes, SkipgramSizes } from '../seq-data';
-import { CHAR, CHAR_LR, CHAR_MOMENTUM, charTokens, normalInit, SKIPGRAM, SKIPGRAM_LR, skipgramBatch } from '../seq-data';
+import {
+  CHAR,
+  CHAR_LR,
+  CHAR_MOMENTUM,
+  charTokens,
+  normalInit,
+  SKIPGRAM,
+  SKIPGRAM_LR,
+  skipgramBatch,
+} from '../seq-data';
 import type { StepRunner } from '../timing';
 import type { TfjsBackend } from './tfjs';
 

@@ -21,7 +21,8 @@ function expectSame(dlc: number[], jax: number[], tol: number): void {
 }
 
 describe('bench rows: dlc and jax-js train the same model', () => {
-  it('adam_mlp: 784-512-512-10 mlp, Adam with bias correction carried over steps', async () => {
+  // The full-size mlp's kernels take a while to compile on a loaded llvmpipe.
+  it('adam_mlp: 784-512-512-10 mlp, Adam with bias correction carried over steps', { timeout: 400_000 }, async () => {
     const batch = 4;
     const u = lcg(5);
     const x = Float32Array.from({ length: batch * 784 }, () => u());
@@ -31,7 +32,11 @@ describe('bench rows: dlc and jax-js train the same model', () => {
     const dlc = await dlcLosses('adam_mlp', { batch }, { x, y: labels }, 0.05);
     expect(Object.keys(dlc.init).sort()).toEqual(['fc1.W', 'fc1.b', 'fc2.W', 'fc2.b', 'out.W', 'out.b']);
     const jax = await useJaxjs('wasm');
-    expectSame(dlc.losses, await peerLosses(jaxjsMlp(jax, 'adam', { batch, data: { x, oneHot }, init: dlc.init })), 1e-4);
+    expectSame(
+      dlc.losses,
+      await peerLosses(jaxjsMlp(jax, 'adam', { batch, data: { x, oneHot }, init: dlc.init })),
+      1e-4,
+    );
   });
 
   it('charlstm: np.take embedding, LSTM unrolled over the window, dense, cross-entropy, SGD momentum', async () => {
