@@ -1,4 +1,4 @@
-// `npm run bench [-- --json] [-- --models mlp,rbm] [-- --explore-matmul]`: dlc against
+// `npm run bench [-- --json] [-- --models mlp,rbm] [-- --columns dlc,jaxjs_wasm] [-- --explore-matmul]`: dlc against
 // what a JavaScript user would pick instead, on the same adapter in one run.
 //   1. matmul microbenchmark (512², 1024²): GFLOP/s of dlc's kernel and TF.js's;
 //   2. per model, the training step of dlc, TF.js WebGPU, TF.js CPU, jax-js WebGPU
@@ -35,10 +35,12 @@ interface Args {
   json: boolean;
   exploreMatmul: boolean;
   models: ModelName[];
+  /** The columns measured; the others show "n/a: not selected" (TF.js CPU's skipgram step takes minutes). */
+  columns: Column[];
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { json: false, exploreMatmul: false, models: [...MODELS] };
+  const args: Args = { json: false, exploreMatmul: false, models: [...MODELS], columns: [...COLUMNS] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') args.json = true;
@@ -49,7 +51,13 @@ function parseArgs(argv: readonly string[]): Args {
       if (unknown.length > 0 || names.length === 0)
         throw new Error(`--models takes a comma-separated list of ${MODELS.join(', ')}`);
       args.models = names as ModelName[];
-    } else throw new Error(`unknown option '${a}' (known: --json, --models LIST, --explore-matmul)`);
+    } else if (a === '--columns') {
+      const names = (argv[++i] ?? '').split(',').filter(Boolean);
+      const unknown = names.filter((n) => !(COLUMNS as readonly string[]).includes(n));
+      if (unknown.length > 0 || names.length === 0)
+        throw new Error(`--columns takes a comma-separated list of ${COLUMNS.join(', ')}`);
+      args.columns = names as Column[];
+    } else throw new Error(`unknown option '${a}' (known: --json, --models LIST, --columns LIST, --explore-matmul)`);
   }
   return args;
 }
@@ -69,10 +77,14 @@ function failure(err: unknown): string {
 }
 
 /** Every column of `model` opened, timed interleaved (bench/timing.ts) and disposed. */
-async function measureModel(model: ModelName): Promise<Record<Column, Cell>> {
+async function measureModel(model: ModelName, columns: readonly Column[]): Promise<Record<Column, Cell>> {
   const row = {} as Record<Column, Cell>;
   const runners = new Map<string, StepRunner>();
   for (const column of COLUMNS) {
+    if (!columns.includes(column)) {
+      row[column] = { reason: 'not selected (--columns)' };
+      continue;
+    }
     try {
       runners.set(column, await opener(column, model)());
     } catch (err) {
@@ -217,15 +229,16 @@ async function main(): Promise<void> {
   const results: Record<string, Record<Column, Cell>> = {};
   for (const model of args.models) {
     log(args, `${model}: opening every column, then ${DEFAULT_ROUNDS.rounds} interleaved rounds`);
-    const row = await measureModel(model);
+    const row = await measureModel(model, args.columns);
     for (const column of COLUMNS)
       log(args, `${model} ${HEADERS[column]}: ${formatCell(row[column])}${roundsOf(row[column])}`);
     results[model] = row;
   }
 
-  const speedup = (r: Record<Column, Cell>): number | null => {
+  /** How many times faster dlc's step is than `peer`'s. */
+  const speedup = (r: Record<Column, Cell>, peer: Column = 'tfjs_webgpu'): number | null => {
     const d = ms(r.dlc);
-    const t = ms(r.tfjs_webgpu);
+    const t = ms(r[peer]);
     return d !== null && t !== null ? t / d : null;
   };
   if (args.json) {
@@ -238,6 +251,8 @@ async function main(): Promise<void> {
         jaxjs_webgpu_ms: ms(r.jaxjs_webgpu),
         jaxjs_wasm_ms: ms(r.jaxjs_wasm),
         speedup_vs_tfjs_webgpu: speedup(r),
+        speedup_vs_jaxjs_webgpu: speedup(r, 'jaxjs_webgpu'),
+        speedup_vs_jaxjs_wasm: speedup(r, 'jaxjs_wasm'),
         dlc_planned_bytes: bytes(r.dlc),
         tfjs_webgpu_bytes: bytes(r.tfjs_webgpu),
         unavailable: Object.fromEntries(

@@ -51,3 +51,15 @@ export function skipgramBatch(sizes = SKIPGRAM, seed = 1): SkipgramBatch {
     negatives: ints(sizes.batch * sizes.negatives, sizes.vocab, seed + 2),
   };
 }
+
+/**
+ * Deterministic N(0, std²) values (Box–Muller over lcg): the embedding tables' initial
+ * values, the same in the TF.js and jax-js columns (dlc draws its own `normal(0, 0.01)`).
+ */
+export function normalInit(count: number, std: number, seed: number): Float32Array {
+  const u = lcg(seed);
+  return Float32Array.from(
+    { length: count },
+    () => std * Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u()),
+  );
+}

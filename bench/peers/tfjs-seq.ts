@@ -4,7 +4,16 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import { initWeights } from '../models';
 import type { CharSizes, SkipgramSizes } from '../seq-data';
-import { CHAR, CHAR_LR, CHAR_MOMENTUM, charTokens, SKIPGRAM, SKIPGRAM_LR, skipgramBatch } from '../seq-data';
+import {
+  CHAR,
+  CHAR_LR,
+  CHAR_MOMENTUM,
+  charTokens,
+  normalInit,
+  SKIPGRAM,
+  SKIPGRAM_LR,
+  skipgramBatch,
+} from '../seq-data';
 import type { StepRunner } from '../timing';
 import type { TfjsBackend } from './tfjs';
 
@@ -63,7 +72,7 @@ export function tfjsCharLstm(tf: typeof TF, backend: TfjsBackend, opts: SeqOptio
   const param = paramMaker(tf, opts.init ?? {});
   const glorot = (rows: number, cols: number, seed: number) => () =>
     tf.tensor2d(initWeights(rows * cols, rows, cols, seed), [rows, cols]);
-  const E = param('emb.E', [vocab, dim], () => tf.randomNormal([vocab, dim], 0, 0.01, 'float32', 1));
+  const E = param('emb.E', [vocab, dim], () => tf.tensor2d(normalInit(vocab * dim, 0.01, 1), [vocab, dim]));
   const W = param('cell.W', [dim, 4 * H], glorot(dim, 4 * H, 2));
   const U = param('cell.U', [H, 4 * H], glorot(H, 4 * H, 3));
   const b = param('cell.b', [4 * H], () => tf.zeros([4 * H]));
@@ -98,8 +107,8 @@ export function tfjsSkipgram(tf: typeof TF, backend: TfjsBackend, opts: SeqOptio
   const center = tf.tensor1d(data.center, 'int32');
   const context = tf.tensor1d(data.context, 'int32');
   const negatives = tf.tensor2d(data.negatives, [B, K], 'int32');
-  const Win = param('Win', [V, d], () => tf.randomNormal([V, d], 0, 0.01, 'float32', 1));
-  const Wout = param('Wout', [V, d], () => tf.randomNormal([V, d], 0, 0.01, 'float32', 2));
+  const Win = param('Win', [V, d], () => tf.tensor2d(normalInit(V * d, 0.01, 1), [V, d]));
+  const Wout = param('Wout', [V, d], () => tf.tensor2d(normalInit(V * d, 0.01, 2), [V, d]));
   const loss = (): TF.Scalar => {
     const u = tf.gather(Win, center); // [B, d]
     const pos = tf.sum(tf.mul(u, tf.gather(Wout, context)), 1);

@@ -5,61 +5,11 @@
 // the optimizer (momentum included) are the same; the losses move by more than the
 // tolerance from step to step, so a wrong update would show.
 import { describe, expect, it } from 'vitest';
-import { compileProgram } from '../../compiler/driver';
-import { lowerFile } from '../../compiler/lower/index';
-import '../../compiler/ops/index';
-import { acquireDevice } from '../../runtime/device';
-import { Model } from '../../runtime/model';
 import { tfjsCharLstm, tfjsSkipgram } from '../../bench/peers/tfjs-seq';
 import { useTfjs } from '../../bench/peers/tfjs';
 import type { CharSizes, SkipgramSizes } from '../../bench/seq-data';
 import { charTokens, skipgramBatch } from '../../bench/seq-data';
-import type { StepRunner } from '../../bench/timing';
-
-const STEPS = 3;
-
-function spread(n: number, seed: number, halfWidth: number): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return ((s / 2 ** 32) * 2 - 1) * halfWidth;
-  });
-}
-
-/** Losses of STEPS dlc steps from params spread over ±halfWidth, and those params by name. */
-async function dlcLosses(
-  name: string,
-  defines: Record<string, number>,
-  feeds: Record<string, Int32Array>,
-  halfWidth: number,
-): Promise<{ losses: number[]; init: Record<string, Float32Array> }> {
-  const lowered = lowerFile(`bench/models/${name}.dl`, { defines });
-  if (!lowered.program) throw new Error(lowered.diagnostics.map((d) => d.message).join('; '));
-  const { device, limits, software } = await acquireDevice();
-  const { plan } = compileProgram(lowered.program, { level: 2, family: software ? 'register' : 'shared', limits });
-  const model = await Model.create(plan, { device, seed: 1 });
-  try {
-    const start = await model.params();
-    const init: Record<string, Float32Array> = {};
-    Object.entries(start).forEach(([p, t], i) => (init[p] = spread((t as Float32Array).length, 11 + i, halfWidth)));
-    model.setParams(init);
-    const losses: number[] = [];
-    for (let s = 0; s < STEPS; s++) losses.push((await model.run('step', feeds, { outputs: ['loss'] })).loss as number);
-    return { losses, init };
-  } finally {
-    model.destroy();
-  }
-}
-
-async function tfjsLosses(runner: StepRunner): Promise<number[]> {
-  const losses: number[] = [];
-  try {
-    for (let s = 0; s < STEPS; s++) losses.push(await runner.step());
-  } finally {
-    runner.dispose();
-  }
-  return losses;
-}
+import { dlcLosses, peerLosses, STEPS } from './dlc-losses';
 
 /** Losses agree to 2e-5 and move by over 1e-4 a step (5× that), so a wrong update would fail. */
 function expectSame(dlc: number[], tf: number[]): void {
@@ -75,7 +25,7 @@ describe('bench sequence rows: dlc and TF.js train the same model', () => {
     const dlc = await dlcLosses('charlstm', defines, { tokens: charTokens(sizes) }, 0.8);
     expect(Object.keys(dlc.init).sort()).toEqual(['cell.U', 'cell.W', 'cell.b', 'emb.E', 'out.W', 'out.b']);
     const tf = await useTfjs('cpu');
-    expectSame(dlc.losses, await tfjsLosses(tfjsCharLstm(tf, 'cpu', { sizes, init: dlc.init })));
+    expectSame(dlc.losses, await peerLosses(tfjsCharLstm(tf, 'cpu', { sizes, init: dlc.init })));
   });
 
   it('skipgram: center, context and negatives gathered, σ losses, plain SGD', async () => {
@@ -84,6 +34,6 @@ describe('bench sequence rows: dlc and TF.js train the same model', () => {
     const dlc = await dlcLosses('skipgram', defines, { ...skipgramBatch(sizes) }, 0.5);
     expect(Object.keys(dlc.init).sort()).toEqual(['Win', 'Wout']);
     const tf = await useTfjs('cpu');
-    expectSame(dlc.losses, await tfjsLosses(tfjsSkipgram(tf, 'cpu', { sizes, init: dlc.init })));
+    expectSame(dlc.losses, await peerLosses(tfjsSkipgram(tf, 'cpu', { sizes, init: dlc.init })));
   });
 });
