@@ -68,7 +68,9 @@ async function onDevice(program: Program): Promise<Runner> {
 }
 
 /** Every persistent tensor after the steps, as plain arrays. */
-async function train(runner: Runner, steps: Record<string, Int32Array>[]): Promise<Record<string, number[]>> {
+type Feeds = Record<string, Int32Array | Float32Array>;
+
+async function train(runner: Runner, steps: Feeds[]): Promise<Record<string, number[]>> {
   for (const s of steps) await runner.run('step', s);
   const saved = await runner.save();
   return Object.fromEntries(Object.entries(saved).map(([k, v]) => [k, Array.from(v as Float32Array)]));
