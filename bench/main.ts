@@ -1,4 +1,4 @@
-// `npm run bench [-- --json] [-- --models mlp,rbm] [-- --explore-matmul]`: dlc against
+// `npm run bench [-- --json] [-- --models mlp,rbm] [-- --columns dlc,tfjs_webgpu] [-- --explore-matmul]`: dlc against
 // what a JavaScript user would pick instead, on the same adapter in one run.
 //   1. matmul microbenchmark (512², 1024²): GFLOP/s of dlc's kernel and TF.js's;
 //   2. per model, the training step of dlc, TF.js WebGPU, TF.js CPU, jax-js WebGPU
@@ -35,10 +35,12 @@ interface Args {
   json: boolean;
   exploreMatmul: boolean;
   models: ModelName[];
+  /** `--columns LIST`: the columns timed; the others read "not measured (--columns)". */
+  columns: readonly Column[];
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { json: false, exploreMatmul: false, models: [...MODELS] };
+  const args: Args = { json: false, exploreMatmul: false, models: [...MODELS], columns: COLUMNS };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') args.json = true;
@@ -49,7 +51,13 @@ function parseArgs(argv: readonly string[]): Args {
       if (unknown.length > 0 || names.length === 0)
         throw new Error(`--models takes a comma-separated list of ${MODELS.join(', ')}`);
       args.models = names as ModelName[];
-    } else throw new Error(`unknown option '${a}' (known: --json, --models LIST, --explore-matmul)`);
+    } else if (a === '--columns') {
+      // TF.js CPU takes minutes a step on the sequence models: leave it out for a quick ratio.
+      const names = (argv[++i] ?? '').split(',').filter(Boolean);
+      if (names.length === 0 || names.some((n) => !(COLUMNS as readonly string[]).includes(n)))
+        throw new Error(`--columns takes a comma-separated list of ${COLUMNS.join(', ')}`);
+      args.columns = names as Column[];
+    } else throw new Error(`unknown option '${a}' (known: --json, --models LIST, --columns LIST, --explore-matmul)`);
   }
   return args;
 }
@@ -69,10 +77,14 @@ function failure(err: unknown): string {
 }
 
 /** Every column of `model` opened, timed interleaved (bench/timing.ts) and disposed. */
-async function measureModel(model: ModelName): Promise<Record<Column, Cell>> {
+async function measureModel(model: ModelName, columns: readonly Column[]): Promise<Record<Column, Cell>> {
   const row = {} as Record<Column, Cell>;
   const runners = new Map<string, StepRunner>();
   for (const column of COLUMNS) {
+    if (!columns.includes(column)) {
+      row[column] = { reason: 'not measured (--columns)' };
+      continue;
+    }
     try {
       runners.set(column, await opener(column, model)());
     } catch (err) {
@@ -217,7 +229,7 @@ async function main(): Promise<void> {
   const results: Record<string, Record<Column, Cell>> = {};
   for (const model of args.models) {
     log(args, `${model}: opening every column, then ${DEFAULT_ROUNDS.rounds} interleaved rounds`);
-    const row = await measureModel(model);
+    const row = await measureModel(model, args.columns);
     for (const column of COLUMNS)
       log(args, `${model} ${HEADERS[column]}: ${formatCell(row[column])}${roundsOf(row[column])}`);
     results[model] = row;

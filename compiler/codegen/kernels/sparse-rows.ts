@@ -3,7 +3,7 @@
 // names it, in the same order as the dense gradient's scatter_adds and adds.
 //
 // One workgroup per row i. Its threads compare ids[i] with every id (N / 64 each)
-// and mark the matches in a bitmask in workgroup memory; then each thread walks the
+// and mark the matches in a bitmask in workgroup memory, a thread per 32-bit word; then each thread walks the
 // marks in increasing j for the columns it owns (≡ lid mod 64). Per segment (one
 // gather's ids) the matches are summed from 0.0 in j order, as scatter_add adds into
 // its zero target; the segment sums are added in segment order, as the backward pass
@@ -38,7 +38,7 @@ export function emitSumDuplicateRowsKernel(
   const wgsl = `${bindingDecl(0, 'ids', ids.dtype, 'read')}
 ${bindingDecl(1, 'rows', 'f32', 'read')}
 ${bindingDecl(2, 'y', 'f32', 'read_write')}
-var<workgroup> hits: array<atomic<u32>, ${words}>;
+var<workgroup> marks: array<u32, ${words}>;
 
 fn segment_of(j: u32) -> u32 {
   return ${segmentOf};
@@ -48,16 +48,20 @@ fn segment_of(j: u32) -> u32 {
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let i = wid.x + wid.y * nwg.x;
   if (i >= ${n}u) { return; }
-  for (var w = lid; w < ${words}u; w = w + ${WG}u) { atomicStore(&hits[w], 0u); }
-  workgroupBarrier();
   let mine = ${id('ids[i]')};
-  var last = i;
-  for (var j = lid; j < ${n}u; j = j + ${WG}u) {
-    if (${id('ids[j]')} == mine) { atomicOr(&hits[j / 32u], 1u << (j % 32u)); }
+  // Each thread builds whole words of the mask (no atomics: llvmpipe's are slow).
+  for (var w = lid; w < ${words}u; w = w + ${WG}u) {
+    var m = 0u;
+    for (var b = 0u; b < 32u; b = b + 1u) {
+      let j = w * 32u + b;
+      if (j < ${n}u && ${id('ids[j]')} == mine) { m = m | (1u << b); }
+    }
+    marks[w] = m;
   }
   workgroupBarrier();
+  var last = i;
   for (var w = 0u; w < ${words}u; w = w + 1u) {
-    let m = atomicLoad(&hits[w]);
+    let m = marks[w];
     if (m != 0u) { last = w * 32u + 31u - countLeadingZeros(m); }
   }
   for (var c = lid; c < ${post}u; c = c + ${WG}u) {
@@ -65,7 +69,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     var part = 0.0;
     var seg = 0u;
     for (var w = 0u; w < ${words}u; w = w + 1u) {
-      var m = atomicLoad(&hits[w]);
+      var m = marks[w];
       while (m != 0u) {
         let j = w * 32u + countTrailingZeros(m);
         m = m & (m - 1u);
