@@ -5,6 +5,8 @@
 // repeated, all-rows and out-of-range ids, and the lazy mode's refusals.
 import { afterAll, describe, expect, it } from 'vitest';
 import '../../../compiler/ops/index';
+import { parseCompileArgs } from '../../../compiler/cli/commands/compile';
+import { parseSparseUpdatesFlag } from '../../../compiler/cli/sparse-updates-flag';
 import { compileProgram } from '../../../compiler/driver';
 import type { Program } from '../../../compiler/ir/program';
 import { printProgram } from '../../../compiler/ir/print';
@@ -278,4 +280,13 @@ it('the row gradient is the gradient: one SGD step with lr = 1 against finite di
       expect(Math.abs(grad - fd), `${name}[${e}]`).toBeLessThan(1e-7);
     });
   }
+});
+
+describe('--sparse-updates', () => {
+  it('reaches the lowering from dlc compile and is checked', () => {
+    expect(parseCompileArgs(['m.dl', '-o', 'out', '--sparse-updates', 'lazy']).sparseUpdates).toBe('lazy');
+    expect(parseCompileArgs(['m.dl', '-o', 'out']).sparseUpdates).toBeUndefined();
+    expect(parseSparseUpdatesFlag('off')).toBe('off');
+    expect(() => parseSparseUpdatesFlag('on')).toThrow("--sparse-updates must be one of exact, lazy, off, got 'on'");
+  });
 });
