@@ -1,4 +1,4 @@
-// `node dist/profile.js MODEL.dl [--entry step] [-O 2] [--reps 20] [--rounds 5]`:
+// `node dist/profile.js MODEL.dl [--entry step] [-O 2] [--reps 20] [--rounds 5] [--sparse-updates M]`:
 // where one entry point of a model spends its time, kernel by kernel.
 //   1. The model goes through the pipeline `dlc train` uses (load → lower → planAt
 //      with the adapter's kernel family) and gets its GPU objects (arenas,
@@ -20,6 +20,7 @@ import { basename } from 'node:path';
 import { loadProgram } from '../dsl/index';
 import { planAt } from '../compiler/driver';
 import { lowerModelProgram } from '../compiler/lower/model';
+import { SPARSE_UPDATE_MODES, type SparseUpdates } from '../compiler/optim/sparse-rows';
 import '../compiler/ops/index';
 import { acquireDevice } from '../runtime/device';
 import type { OptLevel } from '../compiler/passes/context';
@@ -40,6 +41,8 @@ interface Args {
   level: OptLevel;
   reps: number;
   rounds: number;
+  /** `--sparse-updates exact|lazy|off`, as `dlc compile` takes it; absent: the lowering's default. */
+  sparseUpdates?: SparseUpdates;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -58,11 +61,18 @@ function parseArgs(argv: readonly string[]): Args {
       args.level = l;
     } else if (a === '--reps') args.reps = Number(next());
     else if (a === '--rounds') args.rounds = Number(next());
-    else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
+    else if (a === '--sparse-updates') {
+      const m = next();
+      if (!(SPARSE_UPDATE_MODES as readonly string[]).includes(m))
+        throw new Error(`--sparse-updates takes ${SPARSE_UPDATE_MODES.join(', ')}`);
+      args.sparseUpdates = m as SparseUpdates;
+    } else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
     else args.file = a;
   }
   if (!args.file)
-    throw new Error('usage: node dist/profile.js MODEL.dl [--entry step] [-O 2] [--reps 20] [--rounds 5]');
+    throw new Error(
+      'usage: node dist/profile.js MODEL.dl [--entry step] [-O 2] [--reps 20] [--rounds 5] [--sparse-updates M]',
+    );
   return args;
 }
 
@@ -192,7 +202,7 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const loaded = loadProgram(args.file);
   if (!loaded.program) throw new Error(`${args.file}: ${loaded.diagnostics[0]?.message ?? 'does not parse'}`);
-  const lowered = lowerModelProgram(loaded.program);
+  const lowered = lowerModelProgram(loaded.program, args.sparseUpdates ? { sparseUpdates: args.sparseUpdates } : {});
   if (!lowered.program) throw new Error(`${args.file}: ${lowered.diagnostics[0]?.message ?? 'does not compile'}`);
   const acquired = await acquireDevice();
   const { device } = acquired;

@@ -25,6 +25,7 @@ import type { Plan } from '../runtime/plan';
 import type { Diagnostic, SourceLookup } from '../dsl/diagnostics';
 import { planBatch } from './ir/batch-rows';
 import { entryIndexRanges } from './ir/index-ranges';
+import type { SparseUpdates } from './optim/sparse-rows';
 import { optimizeProgram } from './passes/pipeline';
 import type { OptLevel, PassStage } from './passes/pipeline';
 import { planMemory } from './memory/memory';
@@ -47,7 +48,12 @@ export interface Lowering {
  */
 export type LowerFn = (
   path: string,
-  options: { readonly defines: Readonly<Record<string, number | boolean>>; readonly stage?: LoweringStage },
+  options: {
+    readonly defines: Readonly<Record<string, number | boolean>>;
+    readonly stage?: LoweringStage;
+    /** `--sparse-updates`: updates of params read only through gather (compiler/optim/sparse-rows.ts). */
+    readonly sparseUpdates?: SparseUpdates;
+  },
 ) => Lowering | Promise<Lowering>;
 
 export function sourceLookup(sources: Lowering['sources']): SourceLookup {

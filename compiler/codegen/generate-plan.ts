@@ -254,7 +254,8 @@ export class EntryBuilder {
    * value, and the producer reads the old value at most elementwise: a fused
    * elementwise or matmul kernel reading it only at the element it writes (the
    * optimizer's `W - lr·v`, `μ·v + g`), which it then does from the output's own
-   * binding (fused.ts).
+   * binding (fused.ts), or an op that can compute its output over that input
+   * (OpDef.overwrite: the `scatter` of a sparse update's rows into its param).
    */
   planInPlace(graph: Graph, compute: readonly Node[], assigns: readonly Node[]): void {
     const targets = assigns.map((node) => this.assignTarget(node));
@@ -272,7 +273,8 @@ export class EntryBuilder {
       const reads = producer.inputs.flatMap((v, k) => (readsOld(v) ? [k] : []));
       if (reads.length > 0) {
         const output = producer.outputs.indexOf(source);
-        if (reads.length !== 1 || !rewritesElementwise(producer, output, reads[0])) continue;
+        if (reads.length !== 1 || !(rewritesElementwise(producer, output, reads[0]) || overwrites(producer, reads[0])))
+          continue;
         const map = this.rewrites.get(producer) ?? new Map<number, number>();
         map.set(output, reads[0]);
         this.rewrites.set(producer, map);
@@ -314,6 +316,12 @@ export class EntryBuilder {
     }
     const inputs = node.inputs.map((v) => this.bufferOf(v));
     const outputs = node.outputs.map((v) => this.outputBuffer(v));
+    const over = def.overwrite;
+    if (over && this.rewrites.get(node)?.get(0) === over.input) {
+      const others = inputs.filter((_, k) => k !== over.input);
+      over.kernel(node, this.plan.ctx).forEach((spec) => this.dispatch(spec, node, others, outputs, steps));
+      return;
+    }
     if (def.kind === 'elementwise' && def.wgsl) {
       this.dispatch(emitElementwiseKernel([node], node.inputs, node.outputs), node, inputs, outputs, steps);
       return;
@@ -359,6 +367,11 @@ export class EntryBuilder {
       throw new Error(`assign %${node.id} writes '${String(named)}', which is no param, state or slot`);
     return { target, source: node.inputs[0] };
   }
+}
+
+/** Whether single-output node `node` can compute its output over its input `input` (OpDef.overwrite). */
+function overwrites(node: Node, input: number): boolean {
+  return node.op !== 'fused' && node.outputs.length === 1 && getOp(node.op).overwrite?.input === input;
 }
 
 /**

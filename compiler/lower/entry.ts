@@ -12,10 +12,12 @@ import type { Arg, EntryDecl, Expr, Minimize, StateAssign } from '../../dsl/ast'
 import type { Span } from '../../runtime/errors';
 import { reachingGradients } from '../autodiff/differentiate';
 import type { Entry, PersistentTensor, RuntimeScalar } from '../ir/program';
-import type { Value } from '../ir/types';
+import type { Node, Value } from '../ir/types';
 import { typeToString } from '../ir/types';
-import { applyOptimizer } from '../optim/index';
+import { applyOptimizer, groupOptions } from '../optim/index';
 import type { OptionValue } from '../optim/context';
+import type { SparseUpdates } from '../optim/sparse-rows';
+import { gatherReads, rowGradient, sparseChoice } from '../optim/sparse-rows';
 import { DlcError } from '../../runtime/errors';
 import { asTensor } from './coerce';
 import { EntryContext } from './context';
@@ -64,7 +66,7 @@ export function lowerEntry(model: ModelEnv, decl: EntryDecl, firstStream: number
       if (decl.entry !== 'train') throw new LowerError(s.span, 'minimize-outside-train');
       if (minimized) throw new LowerError(s.span, 'minimize-twice');
       minimized = true;
-      const update = minimize(ctx, env, s, model.stage);
+      const update = minimize(ctx, env, s, model);
       slots.push(...update.slots);
       scalars.push(...update.scalars);
       trained = { names: update.trained, span: s.span };
@@ -115,7 +117,12 @@ interface MinimizeResult {
  * (read only under stop_gradient) is left alone: no decay, momentum or constraint
  * moves it, and no slot is made for it; one the author named is an error instead.
  */
-function minimize(ctx: EntryContext, env: Env, s: Minimize, stage: ModelEnv['stage']): MinimizeResult {
+function minimize(
+  ctx: EntryContext,
+  env: Env,
+  s: Minimize,
+  { stage, sparseUpdates }: Pick<ModelEnv, 'stage' | 'sparseUpdates'>,
+): MinimizeResult {
   const loss = asTensor(ctx, lowerExpr(env, s.loss), s.loss.span);
   if (loss.type.dtype !== 'f32' || loss.type.shape.length !== 0) {
     throw new LowerError(s.loss.span, 'loss-not-scalar', { type: typeToString(loss.type) }, [
@@ -137,19 +144,31 @@ function minimize(ctx: EntryContext, env: Env, s: Minimize, stage: ModelEnv['sta
     .map((a) => a.name);
   const names = choice.over ?? read;
   const values = names.map((n) => b.findArg(n)?.value);
+  const spec = { name: s.optimizer.name, options, groups };
+  const sparse = sparseParams(b, names, values, (name) => groupOptions(spec, choice.group.get(name)), sparseUpdates, s);
   return b.withSpan(s.span, () => {
-    const reached = values.filter((v) => v !== undefined);
+    // The backward pass reaches a sparse param's gathers, not the param (compiler/optim/sparse-rows.ts).
+    const reached = values.flatMap((v) => (v === undefined ? [] : (sparse.get(v)?.map((n) => n.outputs[0]) ?? [v])));
     const grads = new Map(reachingGradients(b, loss, reached).map((g, i) => [reached[i], g]));
     const params = names.flatMap((name, i) => {
       const value = values[i];
-      const grad = value && grads.get(value);
+      const gathers = value && sparse.get(value);
+      const rows =
+        gathers &&
+        rowGradient(
+          b,
+          value,
+          gathers,
+          gathers.map((n) => grads.get(n.outputs[0]) ?? null),
+        );
+      const grad = rows ? rows.grad : value && !gathers && grads.get(value);
       if (!value || !grad) {
         const named = choice.named.get(name);
         if (named) throw new LowerError(named, 'param-without-gradient', { name }, [NO_GRADIENT_NOTE]);
         return [];
       }
       const group = choice.group.get(name);
-      return [{ name, value, grad, ...(group ? { group } : {}) }];
+      return [{ name, value, grad, ...(group ? { group } : {}), ...(rows ? { rows: rows.rows } : {}) }];
     });
     if (params.length === 0) {
       throw new LowerError(s.span, 'nothing-to-train', {}, read.length ? [NO_GRADIENT_NOTE] : []);
@@ -173,6 +192,40 @@ function minimize(ctx: EntryContext, env: Env, s: Minimize, stage: ModelEnv['sta
       throw e;
     }
   });
+}
+
+/**
+ * The params whose updates are sparse (read only through row gathers, and the mode
+ * and their options allow it), with their gathers; refuses, at `minimize`, a param
+ * the lazy mode cannot update sparsely.
+ */
+function sparseParams(
+  b: EntryContext['top'],
+  names: readonly string[],
+  values: readonly (Value | undefined)[],
+  optionsOf: (name: string) => Readonly<Record<string, OptionValue>>,
+  mode: SparseUpdates,
+  s: Minimize,
+): Map<Value, Node[]> {
+  const sparse = new Map<Value, Node[]>();
+  if (mode === 'off') return sparse;
+  const nodes = [...b.nodeList];
+  names.forEach((name, i) => {
+    const value = values[i];
+    const gathers = value && gatherReads(nodes, value);
+    if (!gathers) return;
+    const choice = sparseChoice(mode, s.optimizer.name, optionsOf(name));
+    if (typeof choice === 'object') {
+      const message =
+        `'${name}' is read only through gather, so --sparse-updates lazy updates its gathered rows only, ` +
+        `but ${choice.refuse}`;
+      throw new LowerError(s.span, 'optimizer-rejects', { message }, [
+        { message: `use --sparse-updates exact (or off) for dense updates of '${name}'` },
+      ]);
+    }
+    if (choice === 'sparse') sparse.set(value, gathers);
+  });
+  return sparse;
 }
 
 const NO_GRADIENT_NOTE = { message: 'a param read only under stop_gradient (or not at all) gets no gradient' };

@@ -33,6 +33,8 @@ import { lowerExpr } from './expr';
 import { Scope } from './scope';
 import type { LVal } from './values';
 import { describe, num } from './values';
+import type { SparseUpdates } from '../optim/sparse-rows';
+import { DEFAULT_SPARSE_UPDATES } from '../optim/sparse-rows';
 
 export interface LowerOptions {
   /** `-D name=value` overrides of hyperparameters. */
@@ -44,6 +46,11 @@ export interface LowerOptions {
    * update. 'lowered': only the forward; `minimize` checks its loss and stops there.
    */
   readonly stage?: 'lowered' | 'grad';
+  /**
+   * Updates of params read only through `gather` at their gathered rows
+   * (compiler/optim/sparse-rows.ts): 'exact' (default), 'lazy' or 'off'.
+   */
+  readonly sparseUpdates?: SparseUpdates;
 }
 
 export interface LowerResult {
@@ -59,6 +66,7 @@ export interface ModelEnv {
   readonly inputs: Map<string, TensorType>;
   readonly layerDefs: ReadonlyMap<string, LayerDef>;
   readonly stage: 'lowered' | 'grad';
+  readonly sparseUpdates: SparseUpdates;
 }
 
 export function lowerModelProgram(source: SourceProgram, options: LowerOptions = {}): LowerResult {
@@ -139,6 +147,7 @@ export function lowerModelProgram(source: SourceProgram, options: LowerOptions =
     inputs: new Map(),
     layerDefs,
     stage: options.stage ?? 'grad',
+    sparseUpdates: options.sparseUpdates ?? DEFAULT_SPARSE_UPDATES,
   };
   for (const item of model.items) {
     guard(

@@ -8,6 +8,7 @@ import {
   emitGatherKernel,
   emitScatterAddKernel,
   emitScatterKernels,
+  emitScatterWriteKernel,
   emitTakeAlongAxisKernel,
 } from '../codegen/kernels/gather';
 import { makeTensor, normalizeAxis, requireDtypes } from './broadcast';
@@ -188,6 +189,15 @@ defineOp({
     const [target, ids, updates] = node.inputs;
     const axis = checkScatter('scatter', target.type, ids.type, updates.type, node.attrs.axis as number);
     return emitScatterKernels(target.type, ids.type, axis);
+  },
+  // Over its target, a scatter is its write dispatch alone (sparse optimizer updates).
+  overwrite: {
+    input: 0,
+    kernel(node) {
+      const [target, ids, updates] = node.inputs;
+      const axis = checkScatter('scatter', target.type, ids.type, updates.type, node.attrs.axis as number);
+      return [emitScatterWriteKernel(target.type, ids.type, axis, 0)];
+    },
   },
 });
 

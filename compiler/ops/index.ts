@@ -11,6 +11,7 @@ import './softmax';
 import './loss';
 import './shape';
 import './index-ops';
+import './sparse-rows';
 import './random';
 import './pool';
 import './norm';

@@ -95,6 +95,14 @@ export interface OpDef {
   /** Non-elementwise ops: the compute shader(s) that evaluate this node, run in order. */
   kernel?(node: Node, ctx: KernelContext): KernelSpec[];
   /**
+   * Ops that can compute their output over one of their inputs (`scatter` over its
+   * target: the rows it names rewritten, the rest left as they are): that input, and
+   * the kernels that then run, binding the other inputs and then the output. The code
+   * generator uses it where an `assign` writes the result back to that input's
+   * persistent buffer (a sparse optimizer update), saving a copy of the whole tensor.
+   */
+  readonly overwrite?: { readonly input: number; kernel(node: Node, ctx: KernelContext): KernelSpec[] };
+  /**
    * Ops whose output is known at compile time in full (`literal`): its elements, which
    * the code generator uploads once into a constant buffer instead of running a kernel.
    */

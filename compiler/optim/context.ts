@@ -20,6 +20,18 @@ export interface ParamGrad {
   readonly grad: Value;
   /** Its param group (1-based index into OptimizerSpec.groups); absent: the main options. */
   readonly group?: number;
+  /**
+   * A param read only through `gather` (compiler/optim/sparse-rows.ts): the gathered
+   * row ids, i32[N], with `grad` their summed row gradients [N, …] (zeros at all but
+   * the last of a repeated id) instead of a whole-table gradient.
+   */
+  readonly rows?: Value;
+  /**
+   * Set in the row view an update rule sees (OptimizerContext.rowView): the whole
+   * param, of which `value` holds the rows `rows` names. Its slots are then whole
+   * tensors too, read and written at those rows.
+   */
+  readonly table?: Value;
 }
 
 export type OptionValue = number | boolean;
@@ -43,6 +55,8 @@ export class OptimizerContext {
   private readonly writes = new Map<string, Value>();
   /** Short slot name (`fc1.W.momentum`) → full name (`step.fc1.W.momentum`). */
   private readonly slotNames = new Map<string, string>();
+  /** Persistent tensors updated at some rows only: full name → the whole tensor and the row ids. */
+  private readonly rowTargets = new Map<string, { readonly table: Value; readonly ids: Value }>();
 
   constructor(
     readonly b: GraphBuilder,
@@ -80,10 +94,28 @@ export class OptimizerContext {
     const short = param ? `${param.name}.${name}` : name;
     const full = (param ? this.names.entry : this.names.group) + short;
     this.slotNames.set(short, full);
-    const existing = this.b.findArg(full);
-    if (existing) return existing.value;
-    this.slots.push({ name: full, kind: 'slot', type, init, span: this.b.currentSpan });
-    return this.b.arg('slot', full, type, init);
+    const whole = param?.table && param.rows ? param.table.type : type;
+    let slot = this.b.findArg(full)?.value;
+    if (!slot) {
+      this.slots.push({ name: full, kind: 'slot', type: whole, init, span: this.b.currentSpan });
+      slot = this.b.arg('slot', full, whole, init);
+    }
+    if (!param?.table || !param.rows) return slot;
+    // A sparse param's slot: the rule reads and writes the rows its param's view holds.
+    this.rowTargets.set(full, { table: slot, ids: param.rows });
+    return this.b.op('gather', [slot, param.rows], { axis: 0 });
+  }
+
+  /**
+   * What an update rule sees of a sparse param (`rows` set): its gathered rows as
+   * the param and its summed row gradients `g` as the gradient. The rule's new param
+   * and slots are then rows too, which `finish` scatters into the whole tensors.
+   */
+  rowView(p: ParamGrad, g: Value): ParamGrad {
+    if (!p.rows) throw new Error(`'${p.name}' has no sparse rows`);
+    this.rowTargets.set(p.name, { table: p.value, ids: p.rows });
+    const value = this.b.op('gather', [p.value, p.rows], { axis: 0 });
+    return { ...p, value, grad: g, table: p.value };
   }
 
   /** Records the new value of a persistent tensor; `finish` emits the assigns. */
@@ -93,8 +125,17 @@ export class OptimizerContext {
     this.writes.set(target, value);
   }
 
+  /**
+   * Emits the assigns. A tensor updated at some rows gets `scatter(whole, ids, rows)`:
+   * the last of a repeated id wins, the row its summed gradient is at (sum_duplicate_rows),
+   * and the code generator writes the rows in place (OpDef.overwrite).
+   */
   finish(): void {
-    for (const [target, value] of this.writes) this.b.emit('assign', [value], { target });
+    for (const [target, value] of this.writes) {
+      const rows = this.rowTargets.get(target);
+      const whole = rows ? this.b.op('scatter', [rows.table, rows.ids, value], { axis: 0 }) : value;
+      this.b.emit('assign', [whole], { target });
+    }
   }
 
   // Small arithmetic helpers so update rules read like their formulas.

@@ -24,6 +24,7 @@ import { rmsprop } from './rmsprop';
 import { sgd } from './sgd';
 import { vsgd } from './vsgd';
 import { weightDecay } from './weight_decay';
+import { ROW_WIDE_OPTIONS } from './sparse-rows';
 import { COMMON_OPTIONS, ENTRY_WIDE_OPTIONS, OPTIMIZERS, OPTIMIZERS_BY_NAME } from '../../dsl/optimizers';
 
 export type { ParamGrad } from './context';
@@ -55,6 +56,20 @@ export interface OptimizerUpdate {
   readonly scalars: RuntimeScalar[];
 }
 
+/**
+ * The options in force for a param group (1-based; absent: the main options): the
+ * rule's own options with their defaults, the main ones given, the group's own. The
+ * common options (weight_decay…) are present only when given.
+ */
+export function groupOptions(optimizer: OptimizerSpec, group?: number): Record<string, OptionValue> {
+  const def = OPTIMIZERS_BY_NAME.get(optimizer.name);
+  const defaults = Object.fromEntries(
+    (def?.options ?? []).filter((o) => !MODIFIERS.includes(o.name)).map((o) => [o.name, o.default]),
+  );
+  const own = group === undefined ? {} : (optimizer.groups?.[group - 1] ?? {});
+  return { ...defaults, ...optimizer.options, ...own };
+}
+
 export function applyOptimizer(
   b: GraphBuilder,
   { params, optimizer }: { readonly params: readonly ParamGrad[]; readonly optimizer: OptimizerSpec },
@@ -67,10 +82,6 @@ export function applyOptimizer(
   const rule = RULES[optimizer.name];
   if (!def || !rule)
     return fail(`unknown optimizer '${optimizer.name}' (expected one of ${OPTIMIZER_NAMES.join(', ')})`);
-  // The rule's own options with their defaults; the common ones act only when given.
-  const defaults = Object.fromEntries(
-    def.options.filter((o) => !MODIFIERS.includes(o.name)).map((o) => [o.name, o.default]),
-  );
   // `group` (1-based) names the param group whose options these are, in the messages too.
   const check = (options: Readonly<Record<string, OptionValue>>, group?: number): void => {
     const inGroup = group !== undefined;
@@ -92,12 +103,12 @@ export function applyOptimizer(
   (optimizer.groups ?? []).forEach((g, k) => check(g, k + 1));
 
   const prefix = optimizer.scalarPrefix ?? '';
-  const main = { ...defaults, ...optimizer.options };
+  const main = groupOptions(optimizer);
   const contexts = [
     new OptimizerContext(b, main, { entry: prefix, group: prefix, own: new Set() }),
     ...(optimizer.groups ?? []).map((g, k) => {
       const names = { entry: prefix, group: `${prefix}group${k + 1}.`, own: new Set(Object.keys(g)) };
-      return new OptimizerContext(b, { ...main, ...g }, names);
+      return new OptimizerContext(b, groupOptions(optimizer, k + 1), names);
     }),
   ];
   const contextOf = (p: ParamGrad): OptimizerContext =>
@@ -109,6 +120,14 @@ export function applyOptimizer(
   params.forEach((p, i) => {
     const ctx = contextOf(p);
     let g = grads[i]!;
+    if (p.rows) {
+      // A sparse param (sparse-rows.ts): the rule on its gathered rows; the lowering
+      // keeps the options that would move other rows off such params.
+      const dense = ROW_WIDE_OPTIONS.filter((o) => ctx.has(o) && ctx.options[o] !== 0);
+      if (dense.length) fail(`'${p.name}' is updated at its gathered rows only, so ${dense[0]} cannot apply to it`);
+      ctx.write(p.name, rule.update(ctx, ctx.rowView(p, g), g));
+      return;
+    }
     if (ctx.has('weight_decay')) g = weightDecay(ctx, p, g);
     if (ctx.has('l1')) g = l1(ctx, p, g);
     let w = rule.update(ctx, p, g);

@@ -17,9 +17,12 @@ import type { FamilyPlans } from '../../../runtime/families';
 import { formatReport, planReport } from '../../codegen/report';
 import { writeModelFiles } from '../../codegen/write';
 import { lowerFile } from '../../lower/index';
+import type { SparseUpdates } from '../../optim/sparse-rows';
+import { parseSparseUpdatesFlag, SPARSE_UPDATES_USAGE } from '../sparse-updates-flag';
 
 const USAGE = `usage: dlc compile FILE -o DIR [-O0|-O1|-O2] [-D name=value]... [--json] [--target portable|tuned|adaptive]
                         [--family register|shared] [--textures on|off] [--fuse-updates on|off]
+                        [--sparse-updates exact|lazy|off]
 
 Compiles a .dl model to DIR/<model>.js (self-contained ESM bundle with the runtime),
 its types DIR/<model>.d.ts and DIR/dlc-runtime.d.ts (they need no dlc installed), and
@@ -56,7 +59,8 @@ point the kernels (and how many it takes unfused), dispatches and planned bytes
   --fuse-updates on|off  every param's optimizer update in one kernel (or a few,
                       at the binding limit) instead of kernels of each param's own;
                       the same bits either way; default: on for the shared family
-                      (GPUs), off for register (slower there: docs/performance.md)`;
+                      (GPUs), off for register (slower there: docs/performance.md)
+${SPARSE_UPDATES_USAGE}`;
 
 interface Options {
   file: string;
@@ -68,6 +72,7 @@ interface Options {
   textures?: boolean;
   target: TargetName;
   fuseUpdates?: boolean;
+  sparseUpdates?: SparseUpdates;
 }
 
 export function parseCompileArgs(argv: readonly string[]): Options {
@@ -79,6 +84,7 @@ export function parseCompileArgs(argv: readonly string[]): Options {
   const defines: Record<string, number | boolean> = {};
   let json = false;
   let fuseUpdates: boolean | undefined;
+  let sparseUpdates: SparseUpdates | undefined;
   let level: OptLevel = 2;
   const value = (i: number, flag: string): string => {
     const v = argv[i];
@@ -110,6 +116,10 @@ export function parseCompileArgs(argv: readonly string[]): Options {
       const v = arg === '--fuse-updates' ? value(++i, arg) : arg.slice('--fuse-updates='.length);
       if (v !== 'on' && v !== 'off') throw new DlcError(`--fuse-updates must be on or off, got '${v}'`, 2);
       fuseUpdates = v === 'on';
+    } else if (arg === '--sparse-updates' || arg.startsWith('--sparse-updates=')) {
+      sparseUpdates = parseSparseUpdatesFlag(
+        arg === '--sparse-updates' ? value(++i, arg) : arg.slice('--sparse-updates='.length),
+      );
     } else if (arg.startsWith('-') && arg !== '-')
       throw new DlcError(`unknown option '${arg}' for 'dlc compile' (see 'dlc help compile')`, 2);
     else if (file === undefined) file = arg;
@@ -126,6 +136,7 @@ export function parseCompileArgs(argv: readonly string[]): Options {
     family,
     target: parseTarget(target),
     ...(fuseUpdates !== undefined ? { fuseUpdates } : {}),
+    ...(sparseUpdates !== undefined ? { sparseUpdates } : {}),
     ...(textures !== undefined ? { textures } : {}),
   };
 }
@@ -137,7 +148,10 @@ export function makeCompileCommand(lower: LowerFn = lowerFile): Command {
     usage: USAGE,
     async run(argv) {
       const options = parseCompileArgs(argv);
-      const lowered = await lower(options.file, { defines: options.defines });
+      const lowered = await lower(options.file, {
+        defines: options.defines,
+        ...(options.sparseUpdates ? { sparseUpdates: options.sparseUpdates } : {}),
+      });
       if (lowered.ioError) throw new DlcError(lowered.ioError, 2);
       if (lowered.diagnostics.length > 0)
         process.stderr.write(formatDiagnostics(lowered.diagnostics, sourceLookup(lowered.sources)));

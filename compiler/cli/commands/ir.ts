@@ -12,10 +12,13 @@ import { STAGES, isPlanStage, isStageName, loweringFor, runStage } from '../../d
 import type { LowerFn, StageName } from '../../driver';
 import { sourceLookup } from '../../driver';
 import { parseTexturesFlag } from '../textures-flag';
+import { parseSparseUpdatesFlag, SPARSE_UPDATES_USAGE } from '../sparse-updates-flag';
+import type { SparseUpdates } from '../../optim/sparse-rows';
 import { describeTarget, parseTarget, resolveTarget, type TargetName } from '../target';
 
 export const IR_USAGE = `usage: dlc ir FILE [--entry NAME] [--stage STAGE] [--format FORMAT] [-D name=value]... [-O LEVEL]
               [--target portable|tuned|adaptive] [--family F] [--textures on|off]
+              [--sparse-updates exact|lazy|off]
 
 Prints a .dl model as it stands after one stage of the compiler.
 
@@ -41,6 +44,7 @@ Prints a .dl model as it stands after one stage of the compiler.
                     rgba32float textures (default: on for the register family)
   -D name=value     override a hyperparameter (repeatable)
   -O LEVEL          optimization level 0..2 for optimized/planned/wgsl (default 2)
+${SPARSE_UPDATES_USAGE}
 
 planned and wgsl with --target portable open no device.
 DLC_DUMP_PASSES=DIR writes the graph after every optimizing pass to
@@ -58,11 +62,12 @@ export interface IrOptions {
   readonly textures?: boolean;
   readonly level: OptLevel;
   readonly defines: Readonly<Record<string, number | boolean>>;
+  readonly sparseUpdates?: SparseUpdates;
 }
 
 export function parseIrArgs(argv: readonly string[]): IrOptions {
   const args = parseArgs('ir', argv, {
-    values: ['entry', 'stage', 'format', 'family', 'textures', 'target'],
+    values: ['entry', 'stage', 'format', 'family', 'textures', 'target', 'sparse-updates'],
     booleans: [],
   });
   const file = oneFile('ir', args, IR_USAGE);
@@ -76,6 +81,7 @@ export function parseIrArgs(argv: readonly string[]): IrOptions {
   if (family !== undefined && family !== 'register' && family !== 'shared')
     throw new DlcError(`--family must be register or shared, got '${family}'`, 2);
   const textures = parseTexturesFlag(args.values.get('textures'));
+  const sparseUpdates = parseSparseUpdatesFlag(args.values.get('sparse-updates'));
   const level = args.optLevel ?? 2;
   if (level > 2) throw new DlcError(`-O${level}: optimization levels are 0, 1 and 2`, 2);
   const entry = args.values.get('entry');
@@ -90,6 +96,7 @@ export function parseIrArgs(argv: readonly string[]): IrOptions {
     defines: args.defines,
     ...(entry !== undefined ? { entry } : {}),
     ...(textures !== undefined ? { textures } : {}),
+    ...(sparseUpdates !== undefined ? { sparseUpdates } : {}),
   };
 }
 
@@ -101,7 +108,11 @@ export interface IrIO {
 /** Runs `dlc ir`; resolves to the exit code. Usage and I/O errors are DlcErrors (exit 2). */
 export async function runIr(argv: readonly string[], lower: LowerFn, io: IrIO): Promise<number> {
   const options = parseIrArgs(argv);
-  const lowered = await lower(options.file, { defines: options.defines, stage: loweringFor(options.stage) });
+  const lowered = await lower(options.file, {
+    defines: options.defines,
+    stage: loweringFor(options.stage),
+    ...(options.sparseUpdates ? { sparseUpdates: options.sparseUpdates } : {}),
+  });
   if (lowered.ioError !== undefined) throw new DlcError(lowered.ioError, 2);
   if (lowered.diagnostics.length > 0)
     io.stderr.write(formatDiagnostics(lowered.diagnostics, sourceLookup(lowered.sources)));

@@ -6,6 +6,7 @@
 import { DlcError } from '../../../runtime/errors';
 import { acquireDevice } from '../../../runtime/device';
 import type { Program } from '../../ir/program';
+import type { SparseUpdates } from '../../optim/sparse-rows';
 import { optimizeProgram } from '../../passes/pipeline';
 import { planAt } from '../../driver';
 import { sourceLookup, type LowerFn } from '../../driver';
@@ -34,8 +35,9 @@ export async function lowerModel(
   file: string,
   defines: Readonly<Record<string, number | boolean>>,
   stderr: NodeJS.WritableStream,
+  sparseUpdates?: SparseUpdates,
 ): Promise<Program> {
-  const lowered = await lower(file, { defines });
+  const lowered = await lower(file, { defines, ...(sparseUpdates ? { sparseUpdates } : {}) });
   if (lowered.diagnostics.length > 0)
     stderr.write(formatDiagnostics(lowered.diagnostics, sourceLookup(lowered.sources)));
   // compiler/lower reports an unreadable FILE as `ioError` (exit 2), not as a diagnostic.

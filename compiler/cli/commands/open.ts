@@ -23,6 +23,7 @@ import {
 } from '../../../runtime/train/checkpoints';
 import { defaultDataset, tokenContext } from '../../../runtime/train/entries';
 import type { DataOrder } from '../../../runtime/data/batches';
+import type { SparseUpdates } from '../../optim/sparse-rows';
 
 export interface OpenOptions {
   readonly file: string;
@@ -33,6 +34,8 @@ export interface OpenOptions {
   readonly optLevel?: number;
   /** `--textures on|off`: operand textures in the kernels; absent: the code generator's default. */
   readonly textures?: boolean;
+  /** `--sparse-updates` (train): updates of params read only through gather; absent: the lowering's default. */
+  readonly sparseUpdates?: SparseUpdates;
   /** A checkpoint to load (it must exist). */
   readonly checkpoint?: string;
   /** Eval and sample: accept a checkpoint written by another build of the compiler (same model and tensors), noting it here. */
@@ -83,7 +86,7 @@ export async function prepareModel(
   options: OpenOptions,
   stderr: NodeJS.WritableStream,
 ): Promise<PreparedModel> {
-  const program = await lowerModel(lower, options.file, options.defines, stderr);
+  const program = await lowerModel(lower, options.file, options.defines, stderr, options.sparseUpdates);
   const base = { program, model: program.model, entries: programEntries(program) };
   if (options.checkpoint === undefined) return { ...base, seed: options.seed ?? 0 };
   requireCheckpointFile(options.checkpoint);

@@ -1,6 +1,7 @@
 // `dlc train`, once its arguments are parsed: open the model (and the checkpoint
 // when resuming), load and bind the data, run the loop, report per epoch (a
 // progress bar and a line, or one JSON object) and at the end.
+import type { SparseUpdates } from '../../optim/sparse-rows';
 import { DlcError } from '../../../runtime/errors';
 import { existsSync } from 'node:fs';
 import { checkWritable } from '../../../runtime/checkpoint/file-node';
@@ -44,6 +45,8 @@ export interface TrainOptions extends InitFromOption {
   readonly optLevel?: number;
   /** `--textures on|off`: operand textures in the kernels; absent: the code generator's default. */
   readonly textures?: boolean;
+  /** `--sparse-updates exact|lazy|off`; absent: the lowering's default (exact). */
+  readonly sparseUpdates?: SparseUpdates;
   readonly backend?: string;
   readonly lossEvery: number;
   readonly maxBad: number;
@@ -82,6 +85,7 @@ export async function runTrain(lower: LowerFn, o: TrainOptions, io: CommandIO): 
     checkNumerics: o.checkNumerics,
     ...(o.optLevel !== undefined ? { optLevel: o.optLevel } : {}),
     ...(o.textures !== undefined ? { textures: o.textures } : {}),
+    ...(o.sparseUpdates !== undefined ? { sparseUpdates: o.sparseUpdates } : {}),
     ...(o.resume ? { checkpoint: o.checkpoint! } : {}),
   };
   // Everything that can be checked without the device comes first: entries, data, binding, schedule.

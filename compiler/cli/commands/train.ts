@@ -6,6 +6,7 @@ import type { LowerFn } from '../../driver';
 import { intFlag, oneFile, parseArgs } from '../args';
 import { givenValues } from '../given-flags';
 import { parseTexturesFlag } from '../textures-flag';
+import { parseSparseUpdatesFlag, SPARSE_UPDATES_USAGE } from '../sparse-updates-flag';
 import { runTrain, type CommandIO } from './run-train';
 import { dlcVersion } from '../version';
 import { INIT_FROM_FLAGS, INIT_FROM_USAGE, initFromOption } from './init-from-option';
@@ -68,6 +69,7 @@ ${INIT_FROM_USAGE}
   --textures on|off    operand textures: kernels read big operands through
                        rgba32float textures (default: on for the register family,
                        which dlc picks on CPU adapters such as llvmpipe)
+${SPARSE_UPDATES_USAGE}
 
 Batches: each epoch visits the training examples in a seeded shuffle, in full
 batches (the batch size is the model's); the last partial batch is dropped.
@@ -93,7 +95,8 @@ export function makeTrainCommand(
       const args = parseArgs('train', argv, {
         values: [
           ...['entry', 'data', 'bind', 'epochs', 'steps', 'seed', 'checkpoint', 'every', 'plots', 'lr-schedule'],
-          ...['loss-every', 'max-bad', 'backend', 'textures', 'order', 'augment', 'stage', ...INIT_FROM_FLAGS.values],
+          ...['loss-every', 'max-bad', 'backend', 'textures', 'order', 'augment', 'stage', 'sparse-updates'],
+          ...INIT_FROM_FLAGS.values,
         ],
         booleans: ['resume', 'json', 'check-numerics', ...INIT_FROM_FLAGS.booleans],
       });
@@ -103,6 +106,7 @@ export function makeTrainCommand(
       const seed = intFlag(args, 'seed', 0);
       const every = intFlag(args, 'every', 1);
       const textures = parseTexturesFlag(args.values.get('textures'));
+      const sparseUpdates = parseSparseUpdatesFlag(args.values.get('sparse-updates'));
       const order = parseOrderFlag(get('order'));
       const augment = parseAugmentFlag(get('augment'));
       return runTrain(
@@ -122,6 +126,7 @@ export function makeTrainCommand(
           defines: args.defines,
           ...(args.optLevel !== undefined ? { optLevel: args.optLevel } : {}),
           ...(textures !== undefined ? { textures } : {}),
+          ...(sparseUpdates !== undefined ? { sparseUpdates } : {}),
           ...(order !== undefined ? { order } : {}),
           ...(augment !== undefined ? { augment } : {}),
           lossEvery: intFlag(args, 'loss-every', 1) ?? 10,

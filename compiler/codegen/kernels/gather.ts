@@ -1,6 +1,6 @@
 // Indexing kernels. gather and take_along_axis: one invocation per output element,
 // reading one element each (out-of-range indices read zero); scatter: a copy of the
-// target, then the last write of each named row. scatter_add is
+// target (skipped where it is done over the target), then the last write of each named row. scatter_add is
 // deterministic: a workgroup per tile of target rows walks the indices in order and
 // adds the updates aimed at its rows, so no atomics and the same sum order as the
 // reference.
@@ -177,8 +177,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 /**
  * out = target, with out[pre, ids[j], post] = updates[pre, j, post], the highest j
  * winning where ids repeat (as the reference's in-order writes). Two dispatches:
- * the target is copied, then one invocation per update element writes it unless a
- * later id names the same row. O(target + updates · J) work, deterministic without
+ * the target is copied, then one invocation per update row writes it unless a
+ * later id names the same row. O(target + updates + J²) work, deterministic without
  * atomics; a replay memory (a few dozen rows a step into thousands) pays for the copy
  * only. The first form, one invocation per target element searching the ids, took
  * 55 ms for a 4096×100 target and 32 ids on llvmpipe.
@@ -188,33 +188,46 @@ export function emitScatterKernels(
   ids: { dtype: DType; shape: readonly number[] },
   axis: number,
 ): KernelSpec[] {
+  const n = numel(target.shape);
+  // Both dispatches bind the same four buffers (the step's layout); each declares what it uses.
+  const copy = [bindingDecl(0, 'dest', target.dtype, 'read'), bindingDecl(3, 'y', target.dtype, 'read_write')];
+  const name = `scatter_${tag(target.shape)}_ids${tag(ids.shape)}_axis${axis}`;
+  return [kernel(`${name}_copy`, copy, n, '  y[i] = dest[i];'), emitScatterWriteKernel(target, ids, axis, 1)];
+}
+
+/**
+ * The second dispatch of a scatter alone: the named rows written into `y`, the rest
+ * of it left as it is. Bindings from `first`: ids, updates, y. With first = 0 it is
+ * the whole scatter done over its target (OpDef.overwrite: a sparse optimizer update
+ * writing its rows into the persistent tensor).
+ */
+export function emitScatterWriteKernel(
+  target: { dtype: DType; shape: readonly number[] },
+  ids: { dtype: DType; shape: readonly number[] },
+  axis: number,
+  first: number,
+): KernelSpec {
   const v = target.shape[axis];
   const post = numel(target.shape.slice(axis + 1));
   const j = numel(ids.shape);
-  const n = numel(target.shape);
-  const m = numel(target.shape.slice(0, axis)) * j * post;
-  // Both dispatches bind the same four buffers (the step's layout); each declares what it uses.
-  const dest = bindingDecl(0, 'dest', target.dtype, 'read');
-  const y = bindingDecl(3, 'y', target.dtype, 'read_write');
-  const write = `  let pre = i / ${j * post}u;
-  let k = (i / ${post}u) % ${j}u;
-  let p = i % ${post}u;
+  // One invocation per update row (its search for a later repeat done once, not per element).
+  const m = numel(target.shape.slice(0, axis)) * j;
+  const write = `  let pre = i / ${j}u;
+  let k = i % ${j}u;
   let id = ${asI32(ids.dtype, 'ids[k]')};
   if (id < 0i || id >= ${v}i) { return; }
   for (var later = k + 1u; later < ${j}u; later = later + 1u) {
     if (${asI32(ids.dtype, 'ids[later]')} == id) { return; }
   }
-  y[(pre * ${v}u + u32(id)) * ${post}u + p] = updates[i];`;
-  const name = `scatter_${tag(target.shape)}_ids${tag(ids.shape)}_axis${axis}`;
-  return [
-    kernel(`${name}_copy`, [dest, y], n, '  y[i] = dest[i];'),
-    kernel(
-      `${name}_write`,
-      [bindingDecl(1, 'ids', ids.dtype, 'read'), bindingDecl(2, 'updates', target.dtype, 'read'), y],
-      m,
-      write,
-    ),
+  let to = (pre * ${v}u + u32(id)) * ${post}u;
+  for (var p = 0u; p < ${post}u; p = p + 1u) { y[to + p] = updates[i * ${post}u + p]; }`;
+  const decls = [
+    bindingDecl(first, 'ids', ids.dtype, 'read'),
+    bindingDecl(first + 1, 'updates', target.dtype, 'read'),
+    bindingDecl(first + 2, 'y', target.dtype, 'read_write'),
   ];
+  const name = `scatter_${tag(target.shape)}_ids${tag(ids.shape)}_axis${axis}`;
+  return kernel(first === 0 ? `${name}_in_place` : `${name}_write`, decls, m, write);
 }
 
 /** A 2-D dispatch of `n` workgroups (the per-dimension limit is 65535). */

@@ -270,6 +270,7 @@ export const NOT_EXPORTED: Readonly<Record<string, string>> = {
   lcn: 'is local contrast normalisation, which has no ONNX equivalent',
   channel_window_sum: 'is a sum over a window of channels, which has no ONNX equivalent',
   ranking_hinge: 'is a training loss not mapped to ONNX',
+  sum_duplicate_rows: GRADIENT,
   scatter: "is not mapped to ONNX ScatterND, which leaves repeated indices' result unspecified (dlc keeps the last)",
   repeat: 'is a loop; dlc does not export ONNX Loop or Scan',
   scan: 'is a loop; dlc does not export ONNX Loop or Scan',

@@ -214,6 +214,14 @@ export const cases: readonly OpCase[] = [
     label: 'repeated row: the last write wins',
   },
   { op: 'scatter', inputs: [f32(2, 4, 3), i32(2), f32(2, 2, 3)], attrs: { axis: 1 }, data: labels(1, 4) },
+  {
+    op: 'sum_duplicate_rows',
+    inputs: [i32(7), f32(7, 3)],
+    attrs: { parts: [4, 3] },
+    data: (input, index, u) => (input === 0 ? [1, 3, 1, 0, 3, 1, 9][index] : 2 * u - 1),
+    label: 'repeats within and across parts',
+    noGrad: 'made from gradients after differentiation (sparse optimizer updates)',
+  },
   { op: 'take_along_axis', inputs: [f32(4, 3), i32(4)], attrs: { axis: 1 }, data: labels(1, 3), label: 'Q(s, a)' },
   { op: 'take_along_axis', inputs: [f32(3, 2, 4), i32(2, 4)], attrs: { axis: 0 }, data: labels(1, 3) },
 
