@@ -13,6 +13,8 @@ export interface PassContext {
   readonly limits?: Readonly<Record<string, number>>;
   /** False: leave the optimizer's updates one kernel chain per param (`--fuse-updates off`; fuse-updates.ts). */
   readonly fuseUpdates?: boolean;
+  /** Persistent tensors other entries assign: no update view may hold them (fuse-updates.ts); absent: none. */
+  readonly assignedElsewhere?: ReadonlySet<string>;
 }
 
 export type Pass = (graph: Graph, ctx: PassContext) => Graph;

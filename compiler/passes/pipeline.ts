@@ -19,6 +19,7 @@ import type { Entry, Program } from '../ir/program';
 import { printGraph } from '../ir/print';
 import type { Graph } from '../ir/types';
 import type { OptLevel, Pass, PassContext } from './context';
+import { assignedElsewhere } from '../ir/assigned';
 import { commonSubexpressionPass } from './cse';
 import { deadCodeEliminationPass } from './dead-code';
 import { constantFoldingPass } from './fold-constants';
@@ -103,6 +104,7 @@ export function optimizeProgram(program: Program, options: OptimizeOptions): Opt
       level: options.level,
       ...(options.limits ? { limits: options.limits } : {}),
       ...(options.fuseUpdates !== undefined ? { fuseUpdates: options.fuseUpdates } : {}),
+      assignedElsewhere: assignedElsewhere(program, entry.name),
     };
     let graph = entry.graph;
     passes.forEach((p, k) => {
