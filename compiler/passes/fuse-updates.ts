@@ -18,16 +18,18 @@
 //   5. The scope is reordered (a stable topological order, each chunk contiguous) so
 //      that every chunk can stand at its first member; the chunks become fused nodes.
 //   6. The fusion passes that follow run on both graphs, and the fused one is kept
-//      only if it leaves fewer kernels: the updates the others would fuse into a
-//      matmul's epilogue (plain SGD's `W - lr·g`) cost no kernel of their own there.
+//      only if it leaves fewer kernels (with 'per-param', a kernel fewer per param):
+//      the updates the others would fuse into a matmul's epilogue (plain SGD's
+//      `W - lr·g`) cost no kernel of their own there.
 // A chunk's planned bindings assume the planner writes each new param and slot over
 // the old one (EntryBuilder.planInPlace), and that the code generator lays out those
 // params and slots in one view bound once (compiler/codegen/update-arena.ts): a chunk
 // binds the view, one buffer per gradient, the step count and the scalars. Where that
 // would not hold, the pass leaves the graph alone rather than emit a kernel over the
 // device limit.
-// `fuseUpdates: false` in the pass context (`--fuse-updates off`, and by default for
-// the register family: compiler/driver.ts fuseUpdatesByDefault) turns the pass off.
+// `fuseUpdates: false` in the pass context (`--fuse-updates off`) turns the pass off;
+// 'per-param' (the register family's default: compiler/driver.ts fuseUpdatesByDefault)
+// keeps the fused graph only where it saves at least one kernel per param updated.
 import type { Graph, Node, Value } from '../ir/types';
 import { numel, sameShape } from '../ir/types';
 import { isPrologueNode, updateSegments, updateWritesInPlace } from '../ir/update-segments';
@@ -353,7 +355,11 @@ export function fuseUpdatesPass(graph: Graph, ctx: PassContext): Graph {
     (n) =>
       n.op === 'fused' && n.attrs.pattern === 'update' && plannedBindings(fused, n, fusedUsers, scalars, ctx) > limit,
   );
-  return over || kernelsAfterFusion(fused, ctx) >= kernelsAfterFusion(graph, ctx) ? graph : fused;
+  // 'per-param' (CPU adapters): worth it only where it saves a kernel per param updated.
+  const assigned = new Set(graph.nodes.filter((n) => n.op === 'assign').map((n) => String(n.attrs.target)));
+  const params = graph.args.filter((a) => a.kind === 'param' && assigned.has(a.name)).length;
+  const needed = ctx.fuseUpdates === 'per-param' ? Math.max(1, params) : 1;
+  return over || kernelsAfterFusion(graph, ctx) - kernelsAfterFusion(fused, ctx) < needed ? graph : fused;
 }
 
 /** Kernels `graph` comes to after the fusion passes that run after this one (its nodes but the assigns). */
