@@ -28,6 +28,7 @@ import { entryIndexRanges } from './ir/index-ranges';
 import type { SparseUpdates } from './optim/sparse-rows';
 import { optimizeProgram } from './passes/pipeline';
 import type { OptLevel, PassStage } from './passes/pipeline';
+import type { FuseUpdates } from './passes/context';
 import { planMemory } from './memory/memory';
 import { DEFAULT_LIMITS, generatePlan } from './codegen/generate-plan';
 import type { CodegenOptions } from './codegen/generate-plan';
@@ -76,7 +77,7 @@ export interface CompileOptions {
    * Every param's optimizer update in one kernel (compiler/passes/fuse-updates.ts; `--fuse-updates on|off`).
    * Default: fuseUpdatesByDefault(family).
    */
-  readonly fuseUpdates?: boolean;
+  readonly fuseUpdates?: FuseUpdates;
   /** Called with each pass as it completes (tests verify the graph here). */
   readonly onStage?: (stage: PassStage) => void;
 }
@@ -140,12 +141,14 @@ export function compileProgram(program: Program, options: CompileOptions): Compi
 
 /**
  * Whether updates are fused unless asked: on GPUs (the shared family), where each
- * dispatch costs tens of microseconds; not on CPU adapters (the register family),
- * where the flat update kernel, one element per invocation, measured slower than
- * the per-param vec4 kernels it replaces (docs/performance.md).
+ * dispatch costs tens of microseconds, wherever it saves kernels; on CPU adapters
+ * (the register family) only where it saves a kernel per param: there the fused
+ * Adam MLP step measured faster than the per-param kernels, the fused SGD-momentum
+ * step (whose per-param updates cost nothing in the gradients' matmul epilogues)
+ * slower (docs/performance.md).
  */
-export function fuseUpdatesByDefault(family: CodegenOptions['family']): boolean {
-  return family === 'shared';
+export function fuseUpdatesByDefault(family: CodegenOptions['family']): FuseUpdates {
+  return family === 'shared' ? true : 'per-param';
 }
 
 function isUpdateNode(n: Graph['nodes'][number]): boolean {
@@ -198,7 +201,7 @@ export interface StageOptions {
   /** The target's printed line (compiler/cli/target.ts); default: family, textures, limits and level. */
   readonly target?: string;
   /** Optimizer updates in one kernel; default: fuseUpdatesByDefault(family). */
-  readonly fuseUpdates?: boolean;
+  readonly fuseUpdates?: FuseUpdates;
 }
 
 export type StageOutput =

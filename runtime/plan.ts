@@ -20,9 +20,17 @@ export interface PlanInit {
  * - scalars: the packed `scalars: array<u32>` buffer (0 seed, 1 step, then the named scalars);
  * - input: data uploaded per entry call;
  * - temp: an intermediate of one entry (its carried loop values and stacked emits included);
- * - const: filled once at creation from `data` (loop index tables).
+ * - const: filled once at creation from `data` (loop index tables);
+ * - view: no tensor of its own but the arena holding its `members` (params and slots
+ *   placed together), bound whole by the fused optimizer update (compiler/codegen/update-arena.ts).
  */
-export type BufferKind = 'param' | 'state' | 'slot' | 'scalar' | 'scalars' | 'input' | 'temp' | 'const';
+export type BufferKind = 'param' | 'state' | 'slot' | 'scalar' | 'scalars' | 'input' | 'temp' | 'const' | 'view';
+
+/** A buffer placed inside a view's arena, at `offset` bytes from its start. */
+export interface ViewMember {
+  readonly buffer: number;
+  readonly offset: number;
+}
 
 export interface PlanBuffer {
   readonly id: number;
@@ -39,6 +47,8 @@ export interface PlanBuffer {
   readonly init?: PlanInit;
   /** Const buffers: their elements. */
   readonly data?: readonly number[];
+  /** View buffers: the persistent buffers laid out in it (its bytes cover them all). */
+  readonly members?: readonly ViewMember[];
 }
 
 /**

@@ -12,13 +12,13 @@ import { emitElementwiseVec4, vec4Eligible } from './elementwise-vec4';
 
 /**
  * The WGSL expression of the flat index into a tensor of shape `from` read at
- * output element `i` of shape `to` (right-aligned broadcasting; stride 0 along
- * stretched or added axes).
+ * output element `i` (a WGSL name or parenthesised expression) of shape `to`
+ * (right-aligned broadcasting; stride 0 along stretched or added axes).
  */
-export function broadcastIndex(from: readonly number[], to: readonly number[]): string {
+export function broadcastIndex(from: readonly number[], to: readonly number[], i = 'i'): string {
   if (numel(from) === 1) return '0u';
   const same = from.length === to.length && from.every((d, k) => d === to[k]);
-  if (same) return 'i';
+  if (same) return i;
   const toStrides = stridesOf(to);
   const fromStrides = stridesOf(from);
   const offset = to.length - from.length;
@@ -27,7 +27,7 @@ export function broadcastIndex(from: readonly number[], to: readonly number[]): 
     if (from[k] === 1) continue;
     const axis = k + offset;
     // Coordinate along `axis` of output element i.
-    let coord = toStrides[axis] === 1 ? 'i' : `(i / ${toStrides[axis]}u)`;
+    let coord = toStrides[axis] === 1 ? i : `(${i} / ${toStrides[axis]}u)`;
     if (axis > 0) coord = `(${coord} % ${to[axis]}u)`;
     terms.push(fromStrides[k] === 1 ? coord : `${coord} * ${fromStrides[k]}u`);
   }

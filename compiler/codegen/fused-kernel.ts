@@ -9,4 +9,9 @@ export interface FusedKernel {
   readonly inputs: readonly number[];
   /** Indices into the fused node's outputs, in binding order (after the inputs). */
   readonly outputs: readonly number[];
+  /**
+   * A view bound as the first output binding (before `outputs`), holding the node's
+   * outputs `outputs`, written in place over its members (update-arena.ts).
+   */
+  readonly view?: { readonly buffer: number; readonly outputs: readonly number[] };
 }

@@ -14,6 +14,7 @@ import type { InPlaceOutputs } from './elementwise';
 import { emitFusedConv } from './fused-conv-node';
 import { emitFusedMatmul } from './fused-matmul-node';
 import { emitFusedPoolGrad } from './fused-pool-grad-node';
+import { updateArena } from './update-arena';
 import { emitUpdateKernel } from './update-kernel';
 import type { FusedKernel } from './fused-kernel';
 import type { EntryBuilder } from './generate-plan';
@@ -63,7 +64,7 @@ export function fusedKernel(node: Node, eb: EntryBuilder, inPlace: InPlaceOutput
       if (inPlace.size > 0) throw new Error(`fused pool_grad %${node.id} cannot write in place`);
       return emitFusedPoolGrad(body, name);
     case 'update':
-      return emitUpdateKernel(body, name, inPlace, scalarWords(node, eb));
+      return emitUpdateKernel(body, name, inPlace, scalarWords(node, eb), updateArena(eb, node, inPlace));
     default: {
       const never: never = pattern;
       throw new Error(`unknown fused pattern ${String(never)}`);
@@ -86,7 +87,12 @@ export function emitFused(eb: EntryBuilder, node: Node, steps: Step[]): void {
   const kernel = fusedKernel(node, eb, eb.rewrites.get(node));
   const inputs = kernel.inputs.map((k) => eb.bufferOf(node.inputs[k]));
   const outputs = kernel.outputs.map((k) => eb.outputBuffer(node.outputs[k]));
-  if (outputs.length !== node.outputs.length)
+  // Outputs written in a view: each lands in its member (the persistent buffer it is assigned to).
+  const inView = kernel.view?.outputs.map((k) => eb.outputBuffer(node.outputs[k])) ?? [];
+  if (kernel.view && inView.some((b) => eb.plan.viewOf.get(b) !== kernel.view!.buffer))
+    throw new Error(`fused %${node.id}: an output written in its view is not one of the view's members`);
+  if (kernel.view) outputs.unshift(kernel.view.buffer);
+  if (outputs.length - (kernel.view ? 1 : 0) + inView.length !== node.outputs.length)
     throw new Error(
       `fused %${node.id} (${String(node.attrs.name)}): its kernel writes ${outputs.length} of ${node.outputs.length} outputs`,
     );

@@ -16,7 +16,7 @@ import type { KernelContext, KernelSpec } from './kernel-spec';
 import { getOp } from '../ops/registry';
 import type { BufferSlice, Plan, PlanArena, PlanBuffer, PlanEntry, PlanKernel } from '../../runtime/plan';
 import type { KernelFamily, PlanInit, PlanScalar, PlanTexture, Step, TextureBinding } from '../../runtime/plan';
-import { SCALAR_WORDS } from '../../runtime/plan';
+import { SCALAR_WORDS, SLICE_ALIGNMENT } from '../../runtime/plan';
 import { DlcError, formatSpan } from '../../runtime/errors';
 import { emitElementwiseKernel } from './elementwise';
 import { emitFused } from './fused';
@@ -128,6 +128,36 @@ export class PlanBuilder {
     const id = this.buffers.length;
     this.buffers.push({ ...b, id, bytes: Math.max(4, 4 * numel(b.shape)) });
     return id;
+  }
+
+  /** The view each buffer placed in one lies in (addView). */
+  readonly viewOf = new Map<number, number>();
+
+  /**
+   * A view laying out `members` (resident f32 buffers in no other view) one after
+   * another at offsets aligned for binding each alone; returns its id and the offsets
+   * in elements. Its size is a multiple of 16 bytes, so every member can be read as
+   * whole vec4s (a member's last vec4 may run into the padding after it).
+   */
+  addView(name: string, members: readonly number[]): { view: number; offsets: number[] } {
+    const align = Math.max(SLICE_ALIGNMENT, this.options.limits.minStorageBufferOffsetAlignment ?? 0);
+    let end = 0;
+    const offsets = members.map((b) => {
+      if (this.viewOf.has(b)) throw new Error(`buffer ${this.buffers[b].name} is already in a view`);
+      const at = Math.ceil(end / align) * align;
+      end = at + this.buffers[b].bytes;
+      return at;
+    });
+    const view = this.addBuffer({ name, kind: 'view', dtype: 'f32', shape: [Math.ceil(end / 16) * 4] });
+    const placed = members.map((buffer, k) => ({ buffer, offset: offsets[k] }));
+    this.buffers[view] = { ...this.buffers[view], members: placed };
+    for (const b of members) this.viewOf.set(b, view);
+    return { view, offsets: offsets.map((o) => o / 4) };
+  }
+
+  /** The buffers a write of `buffer` writes: a view's members besides itself (textures-plan.ts). */
+  writtenWith(buffer: number): readonly number[] {
+    return [buffer, ...(this.buffers[buffer].members ?? []).map((m) => m.buffer)];
   }
 
   addKernel(spec: KernelSpec, label: string, nodes: readonly Node[]): number {
@@ -482,9 +512,16 @@ export function generatePlan(program: Program, options: CodegenOptions): Plan {
       );
     }
   }
-  // One arena per buffer until the memory planner packs them.
-  const arenas: PlanArena[] = plan.buffers.map((b) => ({ name: b.name, bytes: b.bytes }));
-  const layout: BufferSlice[] = plan.buffers.map((b) => ({ arena: b.id, offset: 0, size: b.bytes }));
+  // One arena per buffer until the memory planner packs them; a view's members lie in its arena.
+  const arenas: PlanArena[] = [];
+  const layout: BufferSlice[] = [];
+  for (const b of plan.buffers) {
+    if (plan.viewOf.has(b.id)) continue;
+    layout[b.id] = { arena: arenas.length, offset: 0, size: b.bytes };
+    for (const m of b.members ?? [])
+      layout[m.buffer] = { arena: arenas.length, offset: m.offset, size: plan.buffers[m.buffer].bytes };
+    arenas.push({ name: b.name, bytes: b.bytes });
+  }
   return {
     version: 1,
     model: program.model,

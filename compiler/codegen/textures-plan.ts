@@ -4,8 +4,9 @@
 // right before the dispatch unless the binding says `upload: false`, which this pass
 // says only where the texture provably holds them already:
 //   1. Versions: walking an entry's top-level steps in order, every write of a buffer
-//      (a dispatch's `writes`, a copy's `dst`, any write inside a loop) starts a new
-//      version of it. A read is (buffer, texels, version).
+//      (a dispatch's `writes`, a copy's `dst`, any write inside a loop; a write of a
+//      view writes each of its members) starts a new version of it. A read is
+//      (buffer, texels, version).
 //   2. A read whose (buffer, texels, version) is read again later gets a texture of
 //      its own, keyed by buffer and extent; other reads share textures by extent and
 //      input slot (an upload right before each read, so sharing is safe: memory).
@@ -22,6 +23,8 @@ import type { Step, TextureBinding } from '../../runtime/plan';
 export interface TextureAllocator {
   textureFor(texels: number, slot: number): number;
   textureForBuffer(buffer: number, texels: number): number;
+  /** The buffers a write of `buffer` writes: itself, and a view's members. */
+  writtenWith(buffer: number): readonly number[];
 }
 
 /** The texture id of a TextureBinding that EntryBuilder.dispatch made and this pass has not assigned yet. */
@@ -40,11 +43,13 @@ function writtenBy(steps: readonly Step[], out = new Set<number>()): Set<number>
 /** Buffer versions along an entry's top-level steps (step 1 above). */
 class Versions {
   private readonly at = new Map<number, number>();
+  constructor(private readonly alloc: TextureAllocator) {}
   key(buffer: number, texels: number): string {
     return `${buffer}:${texels}:${this.at.get(buffer) ?? 0}`;
   }
   bump(buffers: Iterable<number>): void {
-    for (const b of buffers) this.at.set(b, (this.at.get(b) ?? 0) + 1);
+    for (const written of buffers)
+      for (const b of this.alloc.writtenWith(written)) this.at.set(b, (this.at.get(b) ?? 0) + 1);
   }
   after(step: Step): void {
     if (step.kind === 'dispatch') this.bump(step.writes);
@@ -54,9 +59,9 @@ class Versions {
 }
 
 /** How often each top-level (buffer, texels, version) is read through a texture. */
-function countReads(steps: readonly Step[]): Map<string, number> {
+function countReads(steps: readonly Step[], alloc: TextureAllocator): Map<string, number> {
   const counts = new Map<string, number>();
-  const versions = new Versions();
+  const versions = new Versions(alloc);
   for (const s of steps) {
     if (s.kind === 'dispatch') {
       for (const r of s.textures ?? []) {
@@ -86,8 +91,8 @@ function resolveBody(steps: readonly Step[], alloc: TextureAllocator, used: Set<
 
 /** Assigns every texture read of an entry's steps its texture and says which reads must upload (see above). */
 export function planTextureUploads(steps: readonly Step[], alloc: TextureAllocator): Step[] {
-  const counts = countReads(steps);
-  const versions = new Versions();
+  const counts = countReads(steps, alloc);
+  const versions = new Versions(alloc);
   // Texture id → the (buffer, texels, version) it holds; absent: stale.
   const holds = new Map<number, string>();
   return steps.map((s): Step => {

@@ -4,7 +4,8 @@
 //   1. every slice lies inside its arena, has its buffer's size, and (in an arena
 //      shared by several buffers) starts at a multiple of the alignment;
 //   2. during an entry's call, no two buffers live at the same time share bytes of
-//      one arena (resident buffers are live throughout every call);
+//      one arena (resident buffers are live throughout every call; a view spans its
+//      members' bytes by design and is left out);
 //   3. no dispatch binds an arena it writes through another binding, and no copy
 //      stays within one arena.
 import type { Plan, Step } from '../../runtime/plan';
@@ -34,7 +35,7 @@ export function checkMemoryPlan(plan: Plan, align = SLICE_ALIGNMENT): string[] {
     const liveness = entryLiveness(entry, plan.buffers);
     const always: Lifetime = { first: -1, last: liveness.steps };
     const live = plan.buffers
-      .filter((b) => !isPerCall(b.kind) || b.entry === entry.name)
+      .filter((b) => b.kind !== 'view' && (!isPerCall(b.kind) || b.entry === entry.name))
       .map((b) => ({
         b,
         s: plan.layout[b.id],

@@ -2,7 +2,9 @@
 // slices), computed from the schedule's liveness (lifetimes.ts).
 //   1. Resident buffers — params, state, optimizer slots, runtime scalars, the packed
 //      scalars buffer and constant tables — live across calls, so they can share no
-//      memory: each keeps a GPUBuffer of its own, apart from the per-call buffers.
+//      memory: each keeps a GPUBuffer of its own, apart from the per-call buffers;
+//      but the members of a view (the params and slots one fused optimizer update
+//      binds whole) share its GPUBuffer at the offsets the code generator gave them.
 //   2. Per-call buffers (an entry's inputs and temporaries) are packed into shared
 //      temporary arenas. Entry calls run one at a time (one command buffer each,
 //      outputs read back inside it), so every entry packs from offset 0 and an
@@ -67,6 +69,7 @@ export function isPerCall(kind: BufferKind): boolean {
     case 'scalar':
     case 'scalars':
     case 'const':
+    case 'view':
       return false;
     default: {
       const never: never = kind;
@@ -292,7 +295,9 @@ export function planMemory(plan: Plan, limits: MemoryLimits = {}, options: PlanM
   const layout: (BufferSlice | undefined)[] = plan.buffers.map(() => undefined);
   let tempSizes: number[] = [];
   const ownArenas: { buffer: PlanBuffer }[] = [];
-  const residentBytes = plan.buffers.filter((b) => !packable(b)).reduce((sum, b) => sum + b.bytes, 0);
+  const residentBytes = plan.buffers
+    .filter((b) => !packable(b) && b.kind !== 'view')
+    .reduce((sum, b) => sum + b.bytes, 0);
   const stats = new Map<string, { peakBytes: number; naiveBytes: number }>();
 
   for (const entry of plan.entries) {
@@ -318,7 +323,13 @@ export function planMemory(plan: Plan, limits: MemoryLimits = {}, options: PlanM
     layout[b.id] = { arena: arenas.length, offset: 0, size: b.bytes };
     arenas.push({ name: b.name, bytes: b.bytes });
   };
-  for (const b of plan.buffers) if (!packable(b)) giveOwnArena(b);
+  const inView = new Set(plan.buffers.flatMap((b) => (b.members ?? []).map((m) => m.buffer)));
+  for (const b of plan.buffers) {
+    if (packable(b) || inView.has(b.id)) continue;
+    const arena = arenas.length;
+    giveOwnArena(b);
+    for (const m of b.members ?? []) layout[m.buffer] = { arena, offset: m.offset, size: plan.buffers[m.buffer].bytes };
+  }
   for (const { buffer } of ownArenas) giveOwnArena(buffer);
 
   return {
@@ -363,6 +374,6 @@ export function memoryTotals(plan: Plan): { plannedBytes: number; naiveBytes: nu
     plannedBytes:
       plan.arenas.reduce((sum, a) => sum + a.bytes, 0) +
       (plan.textures ?? []).reduce((sum, t) => sum + textureBytes(t), 0),
-    naiveBytes: plan.buffers.reduce((sum, b) => sum + b.bytes, 0),
+    naiveBytes: plan.buffers.filter((b) => b.kind !== 'view').reduce((sum, b) => sum + b.bytes, 0),
   };
 }

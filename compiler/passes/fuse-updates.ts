@@ -18,13 +18,18 @@
 //   5. The scope is reordered (a stable topological order, each chunk contiguous) so
 //      that every chunk can stand at its first member; the chunks become fused nodes.
 //   6. The fusion passes that follow run on both graphs, and the fused one is kept
-//      only if it leaves fewer kernels: the updates the others would fuse into a
-//      matmul's epilogue (plain SGD's `W - lr·g`) cost no kernel of their own there.
+//      only if it leaves fewer kernels (with 'per-param', a kernel fewer per param):
+//      the updates the others would fuse into a matmul's epilogue (plain SGD's
+//      `W - lr·g`) cost no kernel of their own there.
 // A chunk's planned bindings assume the planner writes each new param and slot over
-// the old one (EntryBuilder.planInPlace); where that would not hold, the pass
-// leaves the graph alone rather than emit a kernel over the device limit.
-// `fuseUpdates: false` in the pass context (`--fuse-updates off`, and by default for
-// the register family: compiler/driver.ts fuseUpdatesByDefault) turns the pass off.
+// the old one (EntryBuilder.planInPlace), and that the code generator lays out those
+// params and slots in one view bound once (compiler/codegen/update-arena.ts): a chunk
+// binds the view, one buffer per gradient, the step count and the scalars. Where that
+// would not hold, the pass leaves the graph alone rather than emit a kernel over the
+// device limit.
+// `fuseUpdates: false` in the pass context (`--fuse-updates off`) turns the pass off;
+// 'per-param' (the register family's default: compiler/driver.ts fuseUpdatesByDefault)
+// keeps the fused graph only where it saves at least one kernel per param updated.
 import type { Graph, Node, Value } from '../ir/types';
 import { numel, sameShape } from '../ir/types';
 import { isPrologueNode, updateSegments, updateWritesInPlace } from '../ir/update-segments';
@@ -102,6 +107,8 @@ interface Scope {
   readonly argByName: Map<string, Value>;
   /** Every segment node of the update, whatever its chunk. */
   readonly segmentNodes: ReadonlySet<Node>;
+  readonly nameOf: ReadonlyMap<Value, string>;
+  readonly ctx: PassContext;
 }
 
 /**
@@ -120,7 +127,7 @@ function chunkBindings(scope: Scope, members: readonly Node[], first: boolean): 
     return (scope.users.get(o) ?? []).some((u) => !inside.has(u) && !scope.segmentNodes.has(u));
   });
   const { segments } = updateSegments(members);
-  let inPlace = 0;
+  const inPlace: Value[] = [];
   for (const o of outputs) {
     const assign = (scope.users.get(o) ?? []).find((u) => u.op === 'assign');
     const old = assign ? scope.argByName.get(String(assign.attrs.target)) : undefined;
@@ -130,9 +137,20 @@ function chunkBindings(scope: Scope, members: readonly Node[], first: boolean): 
     // Every member reading the old value must be in the output's segment, at its shape.
     const own = segments.find((s) => o.def && s.nodes.includes(o.def));
     const readers = (scope.users.get(old) ?? []).filter((u) => inside.has(u));
-    if (own && readers.every((r) => own.nodes.includes(r))) inPlace++;
+    if (own && readers.every((r) => own.nodes.includes(r))) inPlace.push(old);
   }
-  return inputBindings(inputs, scope.scalars) + outputs.length - inPlace;
+  return inputBindings(inputs, scope.scalars) + outputs.length - sharedBindings(inPlace, scope.nameOf, scope.ctx);
+}
+
+/**
+ * Bindings saved by the in-place writes over `olds` (old params and slots): each
+ * output shares its old value's binding, and where two or more of them can lie in
+ * a view (f32, assigned by no other entry: compiler/codegen/update-arena.ts) they all
+ * share one binding, the view's.
+ */
+function sharedBindings(olds: readonly Value[], nameOf: ReadonlyMap<Value, string>, ctx: PassContext): number {
+  const inView = olds.filter((v) => v.type.dtype === 'f32' && !ctx.assignedElsewhere?.has(nameOf.get(v) ?? '')).length;
+  return inView >= 2 ? olds.length + inView - 1 : olds.length;
 }
 
 /** The prologue nodes `nodes` read, directly or through other prologue nodes, in scope order. */
@@ -314,6 +332,8 @@ export function fuseUpdatesPass(graph: Graph, ctx: PassContext): Graph {
     scalars: runtimeScalars(graph),
     argByName: new Map(graph.args.map((a) => [a.name, a.value])),
     segmentNodes: new Set(segments.flatMap((s) => s.nodes)),
+    nameOf: new Map(graph.args.map((a) => [a.value, a.name])),
+    ctx,
   };
   const limit = storageBufferLimit(ctx);
   const { chunks, leftOut } = chunk(scope, prologue, segments, limit);
@@ -332,9 +352,14 @@ export function fuseUpdatesPass(graph: Graph, ctx: PassContext): Graph {
   const fusedUsers = consumers(fused);
   const scalars = runtimeScalars(fused);
   const over = fused.nodes.some(
-    (n) => n.op === 'fused' && n.attrs.pattern === 'update' && plannedBindings(fused, n, fusedUsers, scalars) > limit,
+    (n) =>
+      n.op === 'fused' && n.attrs.pattern === 'update' && plannedBindings(fused, n, fusedUsers, scalars, ctx) > limit,
   );
-  return over || kernelsAfterFusion(fused, ctx) >= kernelsAfterFusion(graph, ctx) ? graph : fused;
+  // 'per-param' (CPU adapters): worth it only where it saves a kernel per param updated.
+  const assigned = new Set(graph.nodes.filter((n) => n.op === 'assign').map((n) => String(n.attrs.target)));
+  const params = graph.args.filter((a) => a.kind === 'param' && assigned.has(a.name)).length;
+  const needed = ctx.fuseUpdates === 'per-param' ? Math.max(1, params) : 1;
+  return over || kernelsAfterFusion(graph, ctx) - kernelsAfterFusion(fused, ctx) < needed ? graph : fused;
 }
 
 /** Kernels `graph` comes to after the fusion passes that run after this one (its nodes but the assigns). */
@@ -351,11 +376,17 @@ function kernelsAfterFusion(graph: Graph, ctx: PassContext): number {
  * output it can (EntryBuilder.planInPlace: the assign's target read by this node and
  * by no node after it, nor assigned elsewhere).
  */
-function plannedBindings(graph: Graph, node: Node, users: Map<Value, Node[]>, scalars: ReadonlySet<Value>): number {
+function plannedBindings(
+  graph: Graph,
+  node: Node,
+  users: Map<Value, Node[]>,
+  scalars: ReadonlySet<Value>,
+  ctx: PassContext,
+): number {
   const at = graph.nodes.indexOf(node);
   const argByName = new Map(graph.args.map((a) => [a.name, a.value]));
   const later = new Set(graph.nodes.slice(at + 1));
-  let inPlace = 0;
+  const inPlace: Value[] = [];
   for (const o of node.outputs) {
     const assign = (users.get(o) ?? []).find((u) => u.op === 'assign');
     const old = assign ? argByName.get(String(assign.attrs.target)) : undefined;
@@ -364,7 +395,8 @@ function plannedBindings(graph: Graph, node: Node, users: Map<Value, Node[]>, sc
     const body = node.regions![0];
     const arg = body.args[node.inputs.indexOf(old)].value;
     const result = body.results[node.outputs.indexOf(o)].value;
-    if (!readLater && updateWritesInPlace(body, arg, result)) inPlace++;
+    if (!readLater && updateWritesInPlace(body, arg, result)) inPlace.push(old);
   }
-  return inputBindings(node.inputs, scalars) + node.outputs.length - inPlace;
+  const nameOf = new Map(graph.args.map((a) => [a.value, a.name]));
+  return inputBindings(node.inputs, scalars) + node.outputs.length - sharedBindings(inPlace, nameOf, ctx);
 }

@@ -18,7 +18,8 @@ import { join } from 'node:path';
 import type { Entry, Program } from '../ir/program';
 import { printGraph } from '../ir/print';
 import type { Graph } from '../ir/types';
-import type { OptLevel, Pass, PassContext } from './context';
+import type { FuseUpdates, OptLevel, Pass, PassContext } from './context';
+import { assignedElsewhere } from '../ir/assigned';
 import { commonSubexpressionPass } from './cse';
 import { deadCodeEliminationPass } from './dead-code';
 import { constantFoldingPass } from './fold-constants';
@@ -74,8 +75,8 @@ export interface OptimizeOptions {
   readonly level: OptLevel;
   /** Device limits for the fusion passes (compiler/passes/fuse-limits.ts). */
   readonly limits?: Readonly<Record<string, number>>;
-  /** False: no multi-tensor update fusion (compiler/passes/fuse-updates.ts); default true. */
-  readonly fuseUpdates?: boolean;
+  /** Multi-tensor update fusion (compiler/passes/fuse-updates.ts); default true. */
+  readonly fuseUpdates?: FuseUpdates;
   /** Called with each stage as it completes (tests run the verifier here). */
   readonly onStage?: (stage: PassStage) => void;
   /** Defaults to process.env.DLC_DUMP_PASSES. */
@@ -103,6 +104,7 @@ export function optimizeProgram(program: Program, options: OptimizeOptions): Opt
       level: options.level,
       ...(options.limits ? { limits: options.limits } : {}),
       ...(options.fuseUpdates !== undefined ? { fuseUpdates: options.fuseUpdates } : {}),
+      assignedElsewhere: assignedElsewhere(program, entry.name),
     };
     let graph = entry.graph;
     passes.forEach((p, k) => {

@@ -59,7 +59,9 @@ point the kernels (and how many it takes unfused), dispatches and planned bytes
   --fuse-updates on|off  every param's optimizer update in one kernel (or a few,
                       at the binding limit) instead of kernels of each param's own;
                       the same bits either way; default: on for the shared family
-                      (GPUs), off for register (slower there: docs/performance.md)
+                      (GPUs); for register (CPU adapters), on only where it saves
+                      a kernel per param (Adam: yes; SGD momentum: no, its updates
+                      cost nothing in the matmul epilogues: docs/performance.md)
 ${SPARSE_UPDATES_USAGE}`;
 
 interface Options {

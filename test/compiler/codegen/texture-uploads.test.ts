@@ -21,6 +21,8 @@ function allocator(): TextureAllocator & { names: string[] } {
     names,
     textureFor: (texels, slot) => id(`shared ${texels}#${slot}`),
     textureForBuffer: (buffer, texels) => id(`buffer ${buffer} ${texels}`),
+    // Buffer 100 is a view over buffers 1 and 2 (a fused optimizer update's params and slots).
+    writtenWith: (buffer) => (buffer === 100 ? [100, 1, 2] : [buffer]),
   };
 }
 
@@ -79,6 +81,23 @@ describe('planTextureUploads', () => {
       'shared 64#0 upload',
       'buffer 1 64 upload',
       'buffer 1 64 reuse',
+    ]);
+  });
+
+  it('a dispatch writing a view makes the next read of each of its members upload', () => {
+    const alloc = allocator();
+    const steps = planTextureUploads(
+      [dispatch([1, 3], [4]), dispatch([1, 3], [5]), dispatch([6], [100]), dispatch([1, 3], [7])],
+      alloc,
+    );
+    expect(reads(steps, alloc.names)).toEqual([
+      'buffer 1 64 upload',
+      'buffer 3 64 upload',
+      'buffer 1 64 reuse',
+      'buffer 3 64 reuse',
+      'shared 64#0 upload',
+      'shared 64#0 upload',
+      'buffer 3 64 reuse',
     ]);
   });
 
