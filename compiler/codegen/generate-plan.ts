@@ -154,6 +154,11 @@ export class EntryBuilder {
   readonly inPlace = new Map<Value, number>();
   /** Fused nodes that read the old value of a buffer they write in place: output index → input index. */
   readonly rewrites = new Map<Node, Map<number, number>>();
+  /**
+   * Non-fused nodes that compute their output over one input's buffer, with the
+   * kernels that do it (OpDef.kernelInPlace): a loop's carried accumulator (loops.ts).
+   */
+  readonly overwrites = new Map<Node, { readonly input: number; readonly specs: readonly KernelSpec[] }>();
   /** The entry graph's own nodes (not loop bodies). */
   readonly topLevel: ReadonlySet<Node>;
 
@@ -314,6 +319,12 @@ export class EntryBuilder {
     }
     const inputs = node.inputs.map((v) => this.bufferOf(v));
     const outputs = node.outputs.map((v) => this.outputBuffer(v));
+    const over = this.overwrites.get(node);
+    if (over) {
+      const others = inputs.filter((_, k) => k !== over.input);
+      over.specs.forEach((spec) => this.dispatch(spec, node, others, outputs, steps));
+      return;
+    }
     if (def.kind === 'elementwise' && def.wgsl) {
       this.dispatch(emitElementwiseKernel([node], node.inputs, node.outputs), node, inputs, outputs, steps);
       return;
@@ -367,7 +378,7 @@ export class EntryBuilder {
  * nodes, with exactly the output's shape and dtype (so at the element it writes); an update
  * kernel where update-segments.ts says so.
  */
-function rewritesElementwise(node: Node, output: number, input: number): boolean {
+export function rewritesElementwise(node: Node, output: number, input: number): boolean {
   if (node.op !== 'fused') return false;
   const body = node.regions![0];
   const arg = body.args[input]?.value;

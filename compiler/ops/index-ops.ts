@@ -7,9 +7,13 @@ import { numel, typeToString } from '../ir/types';
 import {
   emitGatherKernel,
   emitScatterAddKernel,
+  emitScatterAddRowsKernel,
   emitScatterKernels,
+  SCATTER_ADD_ROWS_MAX_IDS,
   emitTakeAlongAxisKernel,
 } from '../codegen/kernels/gather';
+import type { ScatterTiling } from '../codegen/kernels/gather';
+import type { KernelContext } from '../codegen/kernel-spec';
 import { makeTensor, normalizeAxis, requireDtypes } from './broadcast';
 import { defineOp, type GradBuilder, ShapeError } from './registry';
 
@@ -99,6 +103,11 @@ function checkScatter(
   return axis;
 }
 
+/** scatter_add's tiling on this device (compiler/codegen/kernels/gather.ts). */
+function scatterTiling(ctx: KernelContext): ScatterTiling {
+  return { storageBytes: ctx.limits.maxComputeWorkgroupStorageSize, minRowTiles: ctx.family === 'shared' ? 128 : 1 };
+}
+
 defineOp({
   name: 'scatter_add',
   kind: 'movement',
@@ -130,11 +139,16 @@ defineOp({
   kernel(node, ctx) {
     const [target, ids, updates] = node.inputs;
     const axis = checkScatter('scatter_add', target.type, ids.type, updates.type, node.attrs.axis as number);
-    const tiling = {
-      storageBytes: ctx.limits.maxComputeWorkgroupStorageSize,
-      minRowTiles: ctx.family === 'shared' ? 128 : 1,
-    };
-    return [emitScatterAddKernel(target.type, ids.type, axis, tiling)];
+    return [emitScatterAddKernel(target.type, ids.type, axis, scatterTiling(ctx))];
+  },
+  // Accumulating into the target's buffer: only the named rows when there are few ids.
+  kernelInPlace(node, ctx, input) {
+    if (input !== 0) return undefined;
+    const [target, ids, updates] = node.inputs;
+    const axis = checkScatter('scatter_add', target.type, ids.type, updates.type, node.attrs.axis as number);
+    if (numel(ids.type.shape) <= SCATTER_ADD_ROWS_MAX_IDS)
+      return [emitScatterAddRowsKernel(target.type, ids.type, axis)];
+    return [emitScatterAddKernel(target.type, ids.type, axis, scatterTiling(ctx), true)];
   },
 });
 

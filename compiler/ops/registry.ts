@@ -95,6 +95,12 @@ export interface OpDef {
   /** Non-elementwise ops: the compute shader(s) that evaluate this node, run in order. */
   kernel?(node: Node, ctx: KernelContext): KernelSpec[];
   /**
+   * The kernel(s) computing the output over input `input`'s own buffer, when that
+   * input dies with the node (a loop's carried accumulator): bindings are the other
+   * inputs in order, then the output (read_write). Undefined: not possible for it.
+   */
+  kernelInPlace?(node: Node, ctx: KernelContext, input: number): KernelSpec[] | undefined;
+  /**
    * Ops whose output is known at compile time in full (`literal`): its elements, which
    * the code generator uploads once into a constant buffer instead of running a kernel.
    */
