@@ -120,24 +120,35 @@ function fuseScope(graph: Graph, ctx: PassContext, ids: IdSource): Graph {
       first: isConstant(n) ? Infinity : Math.min(...[...loads, n].map((m) => pos.get(m)!)),
       lastOutside: -1,
     };
-    // Constants first: once inside, they no longer count as outside inputs.
-    for (const g of [...candidates].sort(
-      (a, b) => Number(!isConstant(a.members[0])) - Number(!isConstant(b.members[0])),
-    )) {
-      const members = [...g.members, ...merged.members];
+    /** `merged` grown by `gs`, or undefined when an outside input would come after its first member. */
+    const grown = (gs: readonly Group[]): Group | undefined => {
+      const members = [...gs.flatMap((g) => g.members), ...merged.members];
       const inside = new Set(members);
-      const first = Math.min(g.first, merged.first);
+      const first = Math.min(merged.first, ...gs.map((g) => g.first));
       const outsideInputs = groupInputs(members.sort((a, b) => pos.get(a)! - pos.get(b)!)).filter(
         (v) => !(v.def && inside.has(v.def)),
       );
       const lastOutside = Math.max(-1, ...outsideInputs.map(defPos));
-      if (lastOutside >= first) continue;
-      if (bindingCount(graph, members, users) > limit) {
-        g.split = `maxStorageBuffersPerShaderStage (${limit})`;
-        continue;
+      if (lastOutside >= first) return undefined;
+      return { members, first, lastOutside, split: gs.find((g) => g.split)?.split ?? merged.split };
+    };
+    // All producers' groups at once, when that is legal and fits: one producer's
+    // group may read another's values, which merging them one by one refuses.
+    const all = candidates.size > 1 ? grown([...candidates]) : undefined;
+    if (all && bindingCount(graph, all.members, users) <= limit) merged = all;
+    // Else one by one, constants first: once inside, they no longer count as outside inputs.
+    else
+      for (const g of [...candidates].sort(
+        (a, b) => Number(!isConstant(a.members[0])) - Number(!isConstant(b.members[0])),
+      )) {
+        const next = grown([g]);
+        if (!next) continue;
+        if (bindingCount(graph, next.members, users) > limit) {
+          g.split = `maxStorageBuffersPerShaderStage (${limit})`;
+          continue;
+        }
+        merged = next;
       }
-      merged = { members, first, lastOutside, split: g.split ?? merged.split };
-    }
     for (const m of merged.members) groupOf.set(m, merged);
   }
 
