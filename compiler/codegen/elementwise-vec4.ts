@@ -13,7 +13,8 @@ import { numel } from '../ir/types';
 import { getOp } from '../ops/registry';
 import type { KernelSpec } from './kernel-spec';
 import { storageDecl, storageType } from './wgsl/buffers';
-import { broadcastIndex, inputBindings } from './elementwise';
+import { broadcastIndex, inputBindings, slicedInput } from './elementwise';
+import { isSliceLoad, sliceLoadIndex, sliceOnlyInputs } from './slice-load';
 import type { InPlaceOutputs } from './elementwise';
 
 /** Threads per workgroup of the vec4 kernels. */
@@ -51,11 +52,14 @@ export function emitElementwiseVec4(
   const asValue = (v: string, dtype: string): string => (dtype === 'bool' ? `(${v} != 0u)` : v);
   const { binding, firstOutput } = inputBindings(inputs, outputs, inPlace);
   const sourceOf = new Map([...inPlace].map(([j, k]) => [k, `out${j}`]));
+  const sliced = sliceOnlyInputs(group, inputs);
   inputs.forEach((v, k) => {
-    const read = readOf(v.type.shape, shape);
+    // An input read only through slice loads is declared as vec4s and loaded by them (below).
+    const read = sliced.has(v) ? 'vec' : readOf(v.type.shape, shape);
     const elem = storageType(v.type.dtype);
     const b = binding[k];
     if (b !== undefined) decls.push(storageDecl(b, `in${k}`, read === 'vec' ? `vec4<${elem}>` : elem, 'read'));
+    if (sliced.has(v)) return;
     switch (read) {
       case 'vec': {
         const at = broadcastIndex(v.type.shape, shape);
@@ -84,9 +88,18 @@ export function emitElementwiseVec4(
     decls.push(storageDecl(firstOutput + k, `out${k}`, `vec4<${storageType(v.type.dtype)}>`, 'read_write')),
   );
   for (const node of group) {
+    const out = node.outputs[0];
+    if (isSliceLoad(node)) {
+      // sliceLoadsVec4 held (emitElementwiseKernel checks): lanes i..i+3 are one aligned vec4 of the input.
+      lines.push(`  let s${out.id} = in${slicedInput(node, inputs)}[(${sliceLoadIndex(node, shape)}) / 4u];`);
+      names.set(
+        out.id,
+        LANES.map((l) => asValue(`s${out.id}.${l}`, out.type.dtype)),
+      );
+      continue;
+    }
     const def = getOp(node.op);
     if (!def.wgsl) throw new Error(`op '${node.op}' has no wgsl expression`);
-    const out = node.outputs[0];
     const lanes = LANES.map((l, lane) => {
       const args = node.inputs.map((v) => {
         const n = names.get(v.id);

@@ -1,7 +1,8 @@
 // Kernels for elementwise nodes, built from each op's `wgsl` expression: one
 // invocation per output element, operands read through numpy broadcasting with the
 // shapes baked in as constants. A kernel evaluates a group of nodes (one node, or a
-// fused group): the group's inner values stay in registers as `let`s.
+// fused group): the group's inner values stay in registers as `let`s. A `slice` in
+// a group is the way it loads an input (slice-load.ts).
 import type { Node, Value } from '../ir/types';
 import { numel, sameShape } from '../ir/types';
 import { stridesOf } from '../ops/broadcast';
@@ -9,6 +10,7 @@ import { getOp } from '../ops/registry';
 import type { KernelSpec } from './kernel-spec';
 import { bindingDecl, flatMain, flatWorkgroups, loadExpr, storeExpr } from './wgsl/buffers';
 import { emitElementwiseVec4, vec4Eligible } from './elementwise-vec4';
+import { isSliceLoad, sliceLoadIndex, sliceLoadsVec4, sliceOnlyInputs } from './slice-load';
 
 /**
  * The WGSL expression of the flat index into a tensor of shape `from` read at
@@ -85,16 +87,19 @@ export function emitElementwiseKernel(
   const ops = group.map((node) => node.op).join('_');
   const baseName = name ?? `${group.length > 1 ? 'fused_' : ''}${ops}`;
   // Rows of a multiple of 4 elements: 4 per invocation with vec4 loads and stores.
-  if (vec4Eligible(shape)) return emitElementwiseVec4(group, inputs, outputs, baseName, inPlace);
+  if (vec4Eligible(shape) && group.filter(isSliceLoad).every(sliceLoadsVec4))
+    return emitElementwiseVec4(group, inputs, outputs, baseName, inPlace);
   const n = numel(shape);
   const decls: string[] = [];
   const names = new Map<number, string>();
   const lines: string[] = [];
   const { binding, firstOutput } = inputBindings(inputs, outputs, inPlace);
   const sourceOf = new Map([...inPlace].map(([j, k]) => [k, `out${j}`]));
+  const sliced = sliceOnlyInputs(group, inputs);
   inputs.forEach((v, k) => {
     const b = binding[k];
     if (b !== undefined) decls.push(bindingDecl(b, `in${k}`, v.type.dtype, 'read'));
+    if (sliced.has(v)) return;
     names.set(v.id, `a${k}`);
     const source = sourceOf.get(k);
     lines.push(
@@ -103,6 +108,14 @@ export function emitElementwiseKernel(
   });
   outputs.forEach((v, k) => decls.push(bindingDecl(firstOutput + k, `out${k}`, v.type.dtype, 'read_write')));
   for (const node of group) {
+    if (isSliceLoad(node)) {
+      const out = node.outputs[0];
+      names.set(out.id, `v${out.id}`);
+      lines.push(
+        `  let v${out.id} = ${loadExpr(`in${slicedInput(node, inputs)}`, sliceLoadIndex(node, shape), out.type.dtype)};`,
+      );
+      continue;
+    }
     const def = getOp(node.op);
     if (!def.wgsl) throw new Error(`op '${node.op}' has no wgsl expression`);
     const args = node.inputs.map((v) => {
@@ -129,4 +142,12 @@ export function emitElementwiseKernel(
     wgsl: `${decls.join('\n')}\n\n${flatMain(n, lines.join('\n'))}\n`,
     workgroups: flatWorkgroups(n),
   };
+}
+
+/** The index of the group input a slice load reads (it must be one: a group never slices its own values). */
+export function slicedInput(node: Node, inputs: readonly Value[]): number {
+  const k = inputs.indexOf(node.inputs[0]);
+  if (k < 0)
+    throw new Error(`slice %${node.id} in an elementwise group reads %${node.inputs[0].id}, which is no input of it`);
+  return k;
 }

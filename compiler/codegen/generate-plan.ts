@@ -184,6 +184,11 @@ export class EntryBuilder {
   readonly inPlace = new Map<Value, number>();
   /** Fused nodes that read the old value of a buffer they write in place: output index → input index. */
   readonly rewrites = new Map<Node, Map<number, number>>();
+  /**
+   * Non-fused nodes that compute their output over one input's buffer, with the
+   * kernels that do it (OpDef.kernelInPlace): a loop's carried accumulator (loops.ts).
+   */
+  readonly overwrites = new Map<Node, { readonly input: number; readonly specs: readonly KernelSpec[] }>();
   /** The entry graph's own nodes (not loop bodies). */
   readonly topLevel: ReadonlySet<Node>;
 
@@ -285,7 +290,7 @@ export class EntryBuilder {
    * elementwise or matmul kernel reading it only at the element it writes (the
    * optimizer's `W - lr·v`, `μ·v + g`), which it then does from the output's own
    * binding (fused.ts), or an op that can compute its output over that input
-   * (OpDef.overwrite: the `scatter` of a sparse update's rows into its param).
+   * (OpDef.kernelInPlace: the `scatter` of a sparse update's rows into its param).
    */
   planInPlace(graph: Graph, compute: readonly Node[], assigns: readonly Node[]): void {
     const targets = assigns.map((node) => this.assignTarget(node));
@@ -303,8 +308,9 @@ export class EntryBuilder {
       const reads = producer.inputs.flatMap((v, k) => (readsOld(v) ? [k] : []));
       if (reads.length > 0) {
         const output = producer.outputs.indexOf(source);
-        if (reads.length !== 1 || !(rewritesElementwise(producer, output, reads[0]) || overwrites(producer, reads[0])))
-          continue;
+        const specs = producer.op === 'fused' ? undefined : overwriteSpecs(producer, reads[0], this.plan.ctx);
+        if (reads.length !== 1 || !(rewritesElementwise(producer, output, reads[0]) || specs)) continue;
+        if (specs) this.overwrites.set(producer, { input: reads[0], specs });
         const map = this.rewrites.get(producer) ?? new Map<number, number>();
         map.set(output, reads[0]);
         this.rewrites.set(producer, map);
@@ -346,10 +352,10 @@ export class EntryBuilder {
     }
     const inputs = node.inputs.map((v) => this.bufferOf(v));
     const outputs = node.outputs.map((v) => this.outputBuffer(v));
-    const over = def.overwrite;
-    if (over && this.rewrites.get(node)?.get(0) === over.input) {
+    const over = this.overwrites.get(node);
+    if (over) {
       const others = inputs.filter((_, k) => k !== over.input);
-      over.kernel(node, this.plan.ctx).forEach((spec) => this.dispatch(spec, node, others, outputs, steps));
+      over.specs.forEach((spec) => this.dispatch(spec, node, others, outputs, steps));
       return;
     }
     if (def.kind === 'elementwise' && def.wgsl) {
@@ -399,9 +405,10 @@ export class EntryBuilder {
   }
 }
 
-/** Whether single-output node `node` can compute its output over its input `input` (OpDef.overwrite). */
-function overwrites(node: Node, input: number): boolean {
-  return node.op !== 'fused' && node.outputs.length === 1 && getOp(node.op).overwrite?.input === input;
+/** The kernels computing single-output node `node`'s output over its input `input` (OpDef.kernelInPlace), if it can. */
+function overwriteSpecs(node: Node, input: number, ctx: KernelContext): readonly KernelSpec[] | undefined {
+  if (node.outputs.length !== 1) return undefined;
+  return getOp(node.op).kernelInPlace?.(node, ctx, input);
 }
 
 /**
@@ -410,7 +417,7 @@ function overwrites(node: Node, input: number): boolean {
  * nodes, with exactly the output's shape and dtype (so at the element it writes); an update
  * kernel where update-segments.ts says so.
  */
-function rewritesElementwise(node: Node, output: number, input: number): boolean {
+export function rewritesElementwise(node: Node, output: number, input: number): boolean {
   if (node.op !== 'fused') return false;
   const body = node.regions![0];
   const arg = body.args[input]?.value;

@@ -11,9 +11,15 @@
 //      stack kernel), then the new carried values are copied back into the carried
 //      buffers; a new value that is itself another carried buffer (a swap) is first
 //      staged so every copy reads this iteration's values.
-import type { Node, Value } from '../ir/types';
+//   5. A carried value that the body updates by one node reading it only there (an
+//      accumulator: `g = scatter_add(g, t, u)`) is updated in its carried buffer by
+//      the op's in-place kernel, when it has one: no new buffer, no copy back.
+import type { Graph, Node, Value } from '../ir/types';
+import { getOp } from '../ops/registry';
 import type { Step } from '../../runtime/plan';
 import type { EntryBuilder } from './generate-plan';
+import { rewritesElementwise } from './generate-plan';
+import type { LoopCarry } from './regions';
 import { readLoop } from './regions';
 import { emitStackKernel, stackExtent } from './stack';
 
@@ -57,6 +63,7 @@ export function emitLoop(eb: EntryBuilder, node: Node, steps: Step[]): void {
     });
   }
 
+  loop.carried.forEach((c, k) => planCarryInPlace(eb, body, c, carriedBuffers[k]));
   eb.emitNodes(body, bodySteps);
 
   for (const e of stacked) {
@@ -101,4 +108,33 @@ export function emitLoop(eb: EntryBuilder, node: Node, steps: Step[]): void {
     label: eb.label(node, node.op),
     ...at,
   });
+}
+
+/**
+ * Step 5: carry `c` is computed in its own buffer when the node making its new value
+ * is a node of the body (not a loop) that reads the carried argument as exactly one
+ * of its inputs, and nothing else in the body reads that argument or returns either
+ * value again: then the old value dies as the node runs. An ordinary node overwrites
+ * it with its op's kernelInPlace; a fused elementwise or matmul kernel reads it only
+ * at the element it writes (the same rule as the optimizer's in-place updates).
+ */
+function planCarryInPlace(eb: EntryBuilder, body: Graph, c: LoopCarry, buffer: number): void {
+  const producer = c.result.def;
+  if (!producer || !body.nodes.includes(producer) || (producer.op !== 'fused' && producer.regions)) return;
+  const reads = producer.inputs.flatMap((v, k) => (v === c.arg ? [k] : []));
+  if (reads.length !== 1) return;
+  if (body.nodes.some((n) => n !== producer && n.inputs.includes(c.arg))) return;
+  const returned = body.results.filter((r) => r.value === c.arg || r.value === c.result);
+  if (returned.length !== 1) return;
+  if (producer.op === 'fused') {
+    const output = producer.outputs.indexOf(c.result);
+    if (eb.rewrites.has(producer) || !rewritesElementwise(producer, output, reads[0])) return;
+    eb.rewrites.set(producer, new Map([[output, reads[0]]]));
+  } else {
+    if (producer.outputs.length !== 1) return;
+    const specs = getOp(producer.op).kernelInPlace?.(producer, eb.plan.ctx, reads[0]);
+    if (!specs) return;
+    eb.overwrites.set(producer, { input: reads[0], specs });
+  }
+  eb.inPlace.set(c.result, buffer);
 }

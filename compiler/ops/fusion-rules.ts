@@ -21,6 +21,14 @@ export function isChannelBias(v: Value, convOut: Value): boolean {
   return shape.every((d, k) => (k + offset === 1 ? d === out[1] : d === 1)) && numel(shape) === out[1];
 }
 
+/**
+ * A slice in a fused elementwise group: the way the group loads one of its inputs
+ * (at the slice's offsets, compiler/codegen/slice-load.ts), not a kernel of its own.
+ */
+export function isSliceLoad(n: Node): boolean {
+  return n.op === 'slice';
+}
+
 /** One-operand f32 elementwise ops with a WGSL template (relu, tanh, sigmoid, ...). */
 export function isActivation(n: Node): boolean {
   const def = getOp(n.op);

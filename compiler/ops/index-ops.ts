@@ -7,10 +7,14 @@ import { numel, typeToString } from '../ir/types';
 import {
   emitGatherKernel,
   emitScatterAddKernel,
+  emitScatterAddRowsKernel,
   emitScatterKernels,
   emitScatterWriteKernel,
+  SCATTER_ADD_ROWS_MAX_IDS,
   emitTakeAlongAxisKernel,
 } from '../codegen/kernels/gather';
+import type { ScatterTiling } from '../codegen/kernels/gather';
+import type { KernelContext } from '../codegen/kernel-spec';
 import { makeTensor, normalizeAxis, requireDtypes } from './broadcast';
 import { defineOp, type GradBuilder, ShapeError } from './registry';
 
@@ -100,6 +104,11 @@ function checkScatter(
   return axis;
 }
 
+/** scatter_add's tiling on this device (compiler/codegen/kernels/gather.ts). */
+function scatterTiling(ctx: KernelContext): ScatterTiling {
+  return { storageBytes: ctx.limits.maxComputeWorkgroupStorageSize, minRowTiles: ctx.family === 'shared' ? 128 : 1 };
+}
+
 defineOp({
   name: 'scatter_add',
   kind: 'movement',
@@ -131,11 +140,16 @@ defineOp({
   kernel(node, ctx) {
     const [target, ids, updates] = node.inputs;
     const axis = checkScatter('scatter_add', target.type, ids.type, updates.type, node.attrs.axis as number);
-    const tiling = {
-      storageBytes: ctx.limits.maxComputeWorkgroupStorageSize,
-      minRowTiles: ctx.family === 'shared' ? 128 : 1,
-    };
-    return [emitScatterAddKernel(target.type, ids.type, axis, tiling)];
+    return [emitScatterAddKernel(target.type, ids.type, axis, scatterTiling(ctx))];
+  },
+  // Accumulating into the target's buffer: only the named rows when there are few ids.
+  kernelInPlace(node, ctx, input) {
+    if (input !== 0) return undefined;
+    const [target, ids, updates] = node.inputs;
+    const axis = checkScatter('scatter_add', target.type, ids.type, updates.type, node.attrs.axis as number);
+    if (numel(ids.type.shape) <= SCATTER_ADD_ROWS_MAX_IDS)
+      return [emitScatterAddRowsKernel(target.type, ids.type, axis)];
+    return [emitScatterAddKernel(target.type, ids.type, axis, scatterTiling(ctx), true)];
   },
 });
 
@@ -191,13 +205,11 @@ defineOp({
     return emitScatterKernels(target.type, ids.type, axis);
   },
   // Over its target, a scatter is its write dispatch alone (sparse optimizer updates).
-  overwrite: {
-    input: 0,
-    kernel(node) {
-      const [target, ids, updates] = node.inputs;
-      const axis = checkScatter('scatter', target.type, ids.type, updates.type, node.attrs.axis as number);
-      return [emitScatterWriteKernel(target.type, ids.type, axis, 0)];
-    },
+  kernelInPlace(node, _ctx, input) {
+    if (input !== 0) return undefined;
+    const [target, ids, updates] = node.inputs;
+    const axis = checkScatter('scatter', target.type, ids.type, updates.type, node.attrs.axis as number);
+    return [emitScatterWriteKernel(target.type, ids.type, axis, 0)];
   },
 });
 

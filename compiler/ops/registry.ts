@@ -95,13 +95,13 @@ export interface OpDef {
   /** Non-elementwise ops: the compute shader(s) that evaluate this node, run in order. */
   kernel?(node: Node, ctx: KernelContext): KernelSpec[];
   /**
-   * Ops that can compute their output over one of their inputs (`scatter` over its
-   * target: the rows it names rewritten, the rest left as they are): that input, and
-   * the kernels that then run, binding the other inputs and then the output. The code
-   * generator uses it where an `assign` writes the result back to that input's
-   * persistent buffer (a sparse optimizer update), saving a copy of the whole tensor.
+   * The kernel(s) computing the output over input `input`'s own buffer, when that
+   * input dies with the node: a loop's carried accumulator (codegen/loops.ts), or a
+   * persistent tensor an `assign` writes the result back to (a sparse optimizer update's
+   * `scatter` of its rows into the param, saving a copy of the whole tensor). Bindings
+   * are the other inputs in order, then the output (read_write). Undefined: not possible.
    */
-  readonly overwrite?: { readonly input: number; kernel(node: Node, ctx: KernelContext): KernelSpec[] };
+  kernelInPlace?(node: Node, ctx: KernelContext, input: number): KernelSpec[] | undefined;
   /**
    * Ops whose output is known at compile time in full (`literal`): its elements, which
    * the code generator uploads once into a constant buffer instead of running a kernel.

@@ -128,7 +128,7 @@ export class OptimizerContext {
   /**
    * Emits the assigns. A tensor updated at some rows gets `scatter(whole, ids, rows)`:
    * the last of a repeated id wins, the row its summed gradient is at (sum_duplicate_rows),
-   * and the code generator writes the rows in place (OpDef.overwrite).
+   * and the code generator writes the rows in place (OpDef.kernelInPlace).
    */
   finish(): void {
     for (const [target, value] of this.writes) {

@@ -14,11 +14,16 @@
 //      the group that could not grow records the split, and `dlc compile` says so.
 //   4. A constant read only by one node joins that node's group whatever its
 //      shape (it becomes a literal in the kernel).
-//   5. Groups of two or more nodes become `fused [pattern="elementwise"]` nodes named
+//   5. A slice read only by one node of the group's shape joins that node's group:
+//      the kernel reads the sliced tensor at the slice's offsets instead of a slice
+//      kernel copying it out first (compiler/codegen/slice-load.ts). An LSTM cell's
+//      gate slices become loads of its fused gate kernels.
+//   6. Groups of two or more nodes become `fused [pattern="elementwise"]` nodes named
 //      after their ops (`fused_mul_add_mul_sub`); loop bodies are fused the same way.
 import type { Graph, Node, Value } from '../ir/types';
 import { sameShape as sameShapes } from '../ir/types';
 import { getOp } from '../ops/registry';
+import { isSliceLoad } from '../ops/fusion-rules';
 import type { PassContext } from './context';
 import { storageBufferLimit } from './fuse-limits';
 import type { FusionGroup } from './fuse-group';
@@ -72,6 +77,22 @@ function constantsBeforeReaders(members: readonly Node[]): Node[] {
   return out;
 }
 
+/**
+ * Step 5: the slices of other tensors that `n` alone reads, at its own shape, which
+ * its group can read through instead of running each as a kernel (slice-load.ts).
+ */
+function sliceLoads(graph: Graph, n: Node, users: Map<Value, Node[]>, groupOf: Map<Node, Group>): Node[] {
+  const out = n.outputs[0];
+  const loads: Node[] = [];
+  for (const v of n.inputs) {
+    const s = v.def;
+    if (!s || !isSliceLoad(s) || groupOf.has(s) || loads.includes(s) || isResult(graph, v)) continue;
+    if (!sameShape(v, out) || sameShape(s.inputs[0], v) || !(users.get(v) ?? []).every((u) => u === n)) continue;
+    loads.push(s);
+  }
+  return loads;
+}
+
 export function fuseElementwisePass(graph: Graph, ctx: PassContext): Graph {
   return fuseScope(graph, ctx, new IdSource(graph));
 }
@@ -93,25 +114,41 @@ function fuseScope(graph: Graph, ctx: PassContext, ids: IdSource): Graph {
       if (g && (isConstant(v.def!) ? inlinableConstant(graph, v, n, users) : sameShape(v, out))) candidates.add(g);
     }
     // A constant has no inputs, so it constrains no position.
-    let merged: Group = { members: [n], first: isConstant(n) ? Infinity : pos.get(n)!, lastOutside: -1 };
-    // Constants first: once inside, they no longer count as outside inputs.
-    for (const g of [...candidates].sort(
-      (a, b) => Number(!isConstant(a.members[0])) - Number(!isConstant(b.members[0])),
-    )) {
-      const members = [...g.members, ...merged.members];
+    const loads = sliceLoads(graph, n, users, groupOf);
+    let merged: Group = {
+      members: [...loads, n],
+      first: isConstant(n) ? Infinity : Math.min(...[...loads, n].map((m) => pos.get(m)!)),
+      lastOutside: -1,
+    };
+    /** `merged` grown by `gs`, or undefined when an outside input would come after its first member. */
+    const grown = (gs: readonly Group[]): Group | undefined => {
+      const members = [...gs.flatMap((g) => g.members), ...merged.members];
       const inside = new Set(members);
-      const first = Math.min(g.first, merged.first);
+      const first = Math.min(merged.first, ...gs.map((g) => g.first));
       const outsideInputs = groupInputs(members.sort((a, b) => pos.get(a)! - pos.get(b)!)).filter(
         (v) => !(v.def && inside.has(v.def)),
       );
       const lastOutside = Math.max(-1, ...outsideInputs.map(defPos));
-      if (lastOutside >= first) continue;
-      if (bindingCount(graph, members, users) > limit) {
-        g.split = `maxStorageBuffersPerShaderStage (${limit})`;
-        continue;
+      if (lastOutside >= first) return undefined;
+      return { members, first, lastOutside, split: gs.find((g) => g.split)?.split ?? merged.split };
+    };
+    // All producers' groups at once, when that is legal and fits: one producer's
+    // group may read another's values, which merging them one by one refuses.
+    const all = candidates.size > 1 ? grown([...candidates]) : undefined;
+    if (all && bindingCount(graph, all.members, users) <= limit) merged = all;
+    // Else one by one, constants first: once inside, they no longer count as outside inputs.
+    else
+      for (const g of [...candidates].sort(
+        (a, b) => Number(!isConstant(a.members[0])) - Number(!isConstant(b.members[0])),
+      )) {
+        const next = grown([g]);
+        if (!next) continue;
+        if (bindingCount(graph, next.members, users) > limit) {
+          g.split = `maxStorageBuffersPerShaderStage (${limit})`;
+          continue;
+        }
+        merged = next;
       }
-      merged = { members, first, lastOutside, split: g.split ?? merged.split };
-    }
     for (const m of merged.members) groupOf.set(m, merged);
   }
 

@@ -30,12 +30,15 @@
 //     kernel reads the stored operand the other way round, the same products summed
 //     in the same order, and no transposed copy is materialised. The transpose stays
 //     while something else reads it (dead-code elimination removes it otherwise).
+//   Sums of parts that are zero elsewhere (slice and gather gradients): see
+//   simplify-partial-sums.ts.
 // Not applied: x * 0 = 0 (NaN * 0 and inf * 0 are NaN), x / x = 1 (0/0, inf/inf).
 import type { Graph, Node, Value } from '../ir/types';
 import { sameType } from '../ir/types';
 import type { PassContext } from './context';
 import type { NodeChange } from './rewrite';
 import { mapRegions, ScopeRewriter } from './rewrite';
+import { accumulateScatter, concatPaddedParts } from './simplify-partial-sums';
 
 /** What a rule answers: the value the output equals, a cheaper node, or nothing. */
 type Rewrite = { readonly value: Value } | { readonly change: NodeChange } | undefined;
@@ -91,6 +94,8 @@ function unitRight(c: number): Rule {
   return (n, [a, b]) => (isConstantOf(b, c) ? sameAsOutput(n, a) : undefined);
 }
 
+const asChange = (change: NodeChange | undefined): Rewrite => (change ? { change } : undefined);
+
 /** reshape/broadcast_to/cast to the type x already has = x. */
 const unchangedType: Rule = (n, [x]) => sameAsOutput(n, x);
 
@@ -105,8 +110,14 @@ const RULES: Readonly<Record<string, readonly Rule[]>> = {
   mul: [unitEither(1)],
   // x / 1 = x
   div: [unitRight(1)],
-  // x + 0 = 0 + x = x (up to the sign of a zero, see above)
-  add: [unitEither(0)],
+  add: [
+    // x + 0 = 0 + x = x (up to the sign of a zero, see above)
+    unitEither(0),
+    // add(a, scatter_add(0, ids, u)) = scatter_add(a, ids, u) for one index
+    (n, inputs) => asChange(accumulateScatter(n, inputs)),
+    // add(...add(pad(x1), pad(x2))..., pad(xn)) = concat(x1, ..., xn) when the parts tile one axis
+    (n, inputs) => asChange(concatPaddedParts(n, inputs)),
+  ],
   sub: [
     // x - 0 = x
     unitRight(0),

@@ -93,6 +93,7 @@ export function emitScatterAddKernel(
   ids: { dtype: DType; shape: readonly number[] },
   axis: number,
   tiling: ScatterTiling = {},
+  inPlace = false,
 ): KernelSpec {
   const v = target.shape[axis];
   const post = numel(target.shape.slice(axis + 1));
@@ -104,11 +105,13 @@ export function emitScatterAddKernel(
   const tiles = pre * rowTiles * colTiles;
   const t = target.dtype;
   const wg = SCATTER_CHUNK;
+  // In place, the target is the output's own binding: each tile reads its cells before it writes them.
+  const first = inPlace ? 0 : 1;
   const decls = [
-    bindingDecl(0, 'dest', t, 'read'),
-    bindingDecl(1, 'ids', ids.dtype, 'read'),
-    bindingDecl(2, 'updates', t, 'read'),
-    bindingDecl(3, 'y', t, 'read_write'),
+    ...(inPlace ? [] : [bindingDecl(0, 'dest', t, 'read')]),
+    bindingDecl(first, 'ids', ids.dtype, 'read'),
+    bindingDecl(first + 1, 'updates', t, 'read'),
+    bindingDecl(first + 2, 'y', t, 'read_write'),
     `var<workgroup> acc: array<${t}, ${rows * cols}>;`,
     // Per staged chunk (three in rotation): which of its ids hit this tile (a 64-bit
     // mask, set in j order by construction) and the tile row each one hits.
@@ -128,7 +131,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   for (var e = lid; e < ${rows * cols}u; e = e + ${wg}u) {
     let r = r0 + e / ${cols}u;
     let c = c0 + e % ${cols}u;
-    if (r < ${v}u && c < ${post}u) { acc[e] = dest[(pre * ${v}u + r) * ${post}u + c]; }
+    if (r < ${v}u && c < ${post}u) { acc[e] = ${inPlace ? 'y' : 'dest'}[(pre * ${v}u + r) * ${post}u + c]; }
   }
   for (var chunk = 0u; chunk < ${Math.ceil(j / wg)}u; chunk = chunk + 1u) {
     let base = chunk * ${wg}u;
@@ -168,10 +171,56 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   }
 }`;
   return {
-    name: `scatter_add_${tag(target.shape)}_ids${tag(ids.shape)}_axis${axis}`,
+    name: `scatter_add_${tag(target.shape)}_ids${tag(ids.shape)}_axis${axis}${inPlace ? '_in_place' : ''}`,
     wgsl: `${decls.join('\n')}\n\n${main}\n`,
     workgroups: tiledWorkgroups(tiles),
   };
+}
+
+/** Most ids for which the in-place scatter_add walks the ids per update element (O(updates · J) work). */
+export const SCATTER_ADD_ROWS_MAX_IDS = 64;
+
+/**
+ * y[pre, ids[j], post] += updates[pre, j, post] in place over y, touching only the
+ * named rows: one invocation per update element; the first j naming a row adds,
+ * in increasing j, every update aimed at that row (the reference's order), and the
+ * later ones leave it to that one, so no two invocations write one element.
+ * O(updates · J) work: for few ids (a scan step's one index into a [batch, T, dim]
+ * gradient), where the tiled kernel would visit the whole target.
+ */
+export function emitScatterAddRowsKernel(
+  target: { dtype: DType; shape: readonly number[] },
+  ids: { dtype: DType; shape: readonly number[] },
+  axis: number,
+): KernelSpec {
+  const v = target.shape[axis];
+  const post = numel(target.shape.slice(axis + 1));
+  const j = numel(ids.shape);
+  const m = numel(target.shape.slice(0, axis)) * j * post;
+  const body = `  let pre = i / ${j * post}u;
+  let k = (i / ${post}u) % ${j}u;
+  let p = i % ${post}u;
+  let id = ${asI32(ids.dtype, 'ids[k]')};
+  if (id < 0i || id >= ${v}i) { return; }
+  for (var earlier = 0u; earlier < k; earlier = earlier + 1u) {
+    if (${asI32(ids.dtype, 'ids[earlier]')} == id) { return; }
+  }
+  let dst = (pre * ${v}u + u32(id)) * ${post}u + p;
+  var acc = y[dst];
+  for (var later = k; later < ${j}u; later = later + 1u) {
+    if (${asI32(ids.dtype, 'ids[later]')} == id) { acc = acc + updates[(pre * ${j}u + later) * ${post}u + p]; }
+  }
+  y[dst] = acc;`;
+  return kernel(
+    `scatter_add_rows_${tag(target.shape)}_ids${tag(ids.shape)}_axis${axis}`,
+    [
+      bindingDecl(0, 'ids', ids.dtype, 'read'),
+      bindingDecl(1, 'updates', target.dtype, 'read'),
+      bindingDecl(2, 'y', target.dtype, 'read_write'),
+    ],
+    m,
+    body,
+  );
 }
 
 /**
@@ -198,7 +247,7 @@ export function emitScatterKernels(
 /**
  * The second dispatch of a scatter alone: the named rows written into `y`, the rest
  * of it left as it is. Bindings from `first`: ids, updates, y. With first = 0 it is
- * the whole scatter done over its target (OpDef.overwrite: a sparse optimizer update
+ * the whole scatter done over its target (OpDef.kernelInPlace: a sparse optimizer update
  * writing its rows into the persistent tensor).
  */
 export function emitScatterWriteKernel(
