@@ -114,12 +114,19 @@ function fuseScope(graph: Graph, ctx: PassContext, ids: IdSource): Graph {
       if (g && (isConstant(v.def!) ? inlinableConstant(graph, v, n, users) : sameShape(v, out))) candidates.add(g);
     }
     // A constant has no inputs, so it constrains no position.
-    const loads = sliceLoads(graph, n, users, groupOf);
-    let merged: Group = {
-      members: [...loads, n],
-      first: isConstant(n) ? Infinity : Math.min(...[...loads, n].map((m) => pos.get(m)!)),
+    const start = (members: Node[]): Group => ({
+      members,
+      first: isConstant(n) ? Infinity : Math.min(...members.map((m) => pos.get(m)!)),
       lastOutside: -1,
-    };
+    });
+    let merged = start([...sliceLoads(graph, n, users, groupOf), n]);
+    // The group runs where its first member stood: a slice load moves n up to the
+    // slice, legal only where n's other inputs are computed by then.
+    if (merged.members.length > 1) {
+      const inside = new Set(merged.members);
+      const outside = groupInputs(merged.members).filter((v) => !(v.def && inside.has(v.def)));
+      if (Math.max(-1, ...outside.map(defPos)) >= merged.first) merged = start([n]);
+    }
     /** `merged` grown by `gs`, or undefined when an outside input would come after its first member. */
     const grown = (gs: readonly Group[]): Group | undefined => {
       const members = [...gs.flatMap((g) => g.members), ...merged.members];

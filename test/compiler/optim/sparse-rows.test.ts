@@ -153,14 +153,25 @@ describe('sparse updates on the device', () => {
     expect(sparse).toEqual(dense);
   });
 
-  it('ids out of range change nothing, as in the dense update (no write outside the table)', async () => {
+  it('ids out of range: refused as inputs; computed ones change nothing, as in the dense update (no write outside the table)', async () => {
+    const model = await onDevice(lower(skipgram('sgd(lr = 0.5)'), 'exact'));
+    const given = { ...batches(1, 7, 4)[0]!, center: Int32Array.from([0, 7, -1, 3]) };
+    await expect(model.run('step', given)).rejects.toThrow(
+      "input 'center' indexes a row of 'Win' here, so its values must lie in [0, 7); the call to 'step' gave 7 at element 1",
+    );
+    // An id computed in the program is not checked: the gather reads zeros for it and its row update writes nothing.
+    const shifted = skipgram('sgd(lr = 0.5)')
+      .replace('input center: i32[batch]', 'input center: i32[batch]\n  input shift: i32[batch]')
+      .replace('train step(center, context, negatives)', 'train step(center, context, negatives, shift)')
+      .replace('gather(Win, center)', 'gather(Win, center + shift)');
     const steps = batches(3, 7, 4).map((s) => ({
       ...s,
-      center: Int32Array.from([0, 7, -1, 3]),
-      negatives: Int32Array.from([1, 100, 2, -5, 6, 6, 7, 0]),
+      center: Int32Array.from([0, 3, 3, 3]),
+      shift: Int32Array.from([0, 4, -4, 0]),
     }));
-    const sparse = await train(await onDevice(lower(skipgram('sgd(lr = 0.5)'), 'exact')), steps);
-    const dense = await train(await onDevice(lower(skipgram('sgd(lr = 0.5)'), 'off')), steps);
+    const sparse = await train(await onDevice(lower(shifted, 'exact')), steps);
+    const dense = await train(await onDevice(lower(shifted, 'off')), steps);
+    expect(sparseTables(lower(shifted, 'exact'))).toContain('Win');
     expect(sparse).toEqual(dense);
     expect(sparse.Win!.length).toBe(21);
   });

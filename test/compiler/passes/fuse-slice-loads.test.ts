@@ -14,6 +14,23 @@ import { rng } from '../../helpers/rng';
 import { expectPass, expectUnchanged, ir } from './expect-pass';
 
 describe('fuse-elementwise: slice loads', () => {
+  // vsgd.dl's `elementwise` entry: the group would run at the slice's place, before
+  // the max its div also reads (regression: "used before it has a buffer").
+  it('a slice whose reader also reads a value computed after the slice stays a kernel of its own', () =>
+    expectUnchanged(
+      fuseElementwisePass,
+      `
+      graph f {
+        input %z: f32[8]
+        input %w: f32[4]
+        %1: f32[4] = slice %z [ends=[4], starts=[0], strides=[1]]
+        %2: f32[] = max %w [axes=[0], keepdims=false]
+        %3: f32[4] = div %1, %2
+        return a=%3
+      }
+      `,
+    ));
+
   it('a slice read only by one node of its shape joins that node group; one read by two groups does not', () =>
     expectPass(
       fuseElementwisePass,
