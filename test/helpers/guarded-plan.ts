@@ -24,7 +24,12 @@ export function guardedPlan(plan: Plan): GuardedPlan {
   const layout: BufferSlice[] = [];
   const guards = new Map<string, { buffer: PlanBuffer; side: 'before' | 'after' }>();
   const guardSlices: BufferSlice[] = [];
+  // A view's members (params and slots the fused update binds together) stay at their
+  // offsets inside the view, which is guarded as one buffer.
+  const viewOf = new Map<number, { view: PlanBuffer; offset: number }>();
+  for (const b of plan.buffers) for (const m of b.members ?? []) viewOf.set(m.buffer, { view: b, offset: m.offset });
   for (const b of plan.buffers) {
+    if (viewOf.has(b.id)) continue;
     const bytes = Math.max(4, Math.ceil(b.bytes / 4) * 4);
     const arena = arenas.length;
     arenas.push({ name: `probe:${b.name}`, bytes: GUARD_BYTES + bytes + GUARD_BYTES });
@@ -36,6 +41,10 @@ export function guardedPlan(plan: Plan): GuardedPlan {
       guardSlices.push({ arena, offset: side === 'before' ? 0 : GUARD_BYTES + bytes, size: GUARD_BYTES });
       guards.set(name, { buffer: b, side });
     }
+  }
+  for (const [id, { view, offset }] of viewOf) {
+    const bytes = Math.max(4, Math.ceil(plan.buffers[id]!.bytes / 4) * 4);
+    layout[id] = { arena: layout[view.id]!.arena, offset: layout[view.id]!.offset + offset, size: bytes };
   }
   layout.push(...guardSlices);
   return { plan: { ...plan, buffers, arenas, layout }, guards };
